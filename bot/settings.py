@@ -1,0 +1,55 @@
+"""Settings from the environment and `.env`; every variable is described in `.env.example`."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE = "sqlite+aiosqlite:///var/nahbar.sqlite3"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = Field(DEFAULT_DATABASE, validation_alias="DATABASE_URL")
+    home_region: str = Field("Sachsen-Anhalt", validation_alias="NAHBAR_HOME_REGION")
+    demo_data: bool = Field(True, validation_alias="NAHBAR_DEMO_DATA")
+    default_radius_km: int = Field(10, ge=1, le=100, validation_alias="NAHBAR_DEFAULT_RADIUS_KM")
+    default_language: str = Field("de", validation_alias="NAHBAR_DEFAULT_LANGUAGE")
+    log_level: str = Field("INFO", validation_alias="NAHBAR_LOG_LEVEL")
+
+    telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, url: str) -> str:
+        # People paste plain URLs; the store needs the async drivers.
+        if url.startswith("postgresql://") or url.startswith("postgres://"):
+            return "postgresql+asyncpg://" + url.split("://", 1)[1]
+        if url.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
+        return url
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in ("de", "en"):
+            raise ValueError("NAHBAR_DEFAULT_LANGUAGE must be 'de' or 'en'")
+        return value
+
+    @field_validator("telegram_bot_token", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        return value or None
+
+    @property
+    def has_telegram(self) -> bool:
+        return self.telegram_bot_token is not None
+
+
+@lru_cache
+def get_settings(env_file: Path | None = None) -> Settings:
+    return Settings(_env_file=env_file or ".env")

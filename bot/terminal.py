@@ -1,0 +1,117 @@
+"""The terminal chat: the same core and texts, buttons shown as numbered choices to type.
+
+Typing a number presses the button with that number; anything else is sent as a message.
+A shared location is typed as coordinates ("51.83, 10.78"), which the core reads as a place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import html
+import locale
+import os
+import re
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from handlers.i18n import Translator, normalise_language
+from handlers.messages import Button, Incoming, Reply
+
+from .app import open_app
+from .settings import Settings
+
+QUIT = {"/ende", "/quit", "/exit", "ende", "quit", "exit"}
+_TAG = re.compile(r"<[^>]+>")
+DOWNLOADS = Path("var/downloads")
+
+
+def render(reply: Reply, bold: bool = False) -> tuple[str, list[Button]]:
+    """Plain text for the terminal and the buttons in the order they are numbered."""
+    text = reply.text
+    if bold:
+        text = text.replace("<b>", "\033[1m").replace("</b>", "\033[0m")
+    lines = [html.unescape(_TAG.sub("", text))]
+    choices: list[Button] = []
+    for row in (*reply.buttons, *reply.keyboard):
+        cells = []
+        for button in row:
+            if button.kind == "location":
+                continue  # a terminal cannot share a location; coordinates can be typed instead
+            choices.append(button)
+            cells.append(f"[{len(choices)}] {button.label}")
+        if cells:
+            lines.append("   ".join(cells))
+    if reply.venue:
+        v = reply.venue
+        lines.append(f"geo:{v.latitude:.5f},{v.longitude:.5f}  {v.title}, {v.address}")
+    if reply.attachment:
+        DOWNLOADS.mkdir(parents=True, exist_ok=True)
+        path = DOWNLOADS / Path(reply.attachment.filename).name
+        path.write_bytes(reply.attachment.content)
+        lines.append(f"📎 {path}")
+    return "\n".join(lines), choices
+
+
+class TerminalChat:
+    """One person at this terminal, talking to the core."""
+
+    def __init__(self, core, out: TextIO = sys.stdout, user: str | None = None,
+                 language: str | None = None) -> None:
+        self.core = core
+        self.out = out
+        self.user = user or _login_name()
+        self.language = language or _system_language()
+        self.choices: list[Button] = []
+        self.bold = out.isatty()
+
+    def incoming(self, line: str) -> Incoming:
+        text = line.strip()
+        base = dict(platform="terminal", user_id=self.user, chat_id=self.user, language=self.language)
+        if text.isdigit() and 1 <= int(text) <= len(self.choices):
+            button = self.choices[int(text) - 1]
+            if button.kind == "text":
+                return Incoming(text=button.label, **base)
+            return Incoming(button=button.data, **base)
+        return Incoming(text=text, **base)
+
+    async def say(self, line: str) -> None:
+        replies = await self.core.handle(self.incoming(line))
+        for reply in replies:
+            if reply.notice:
+                self.out.write(f"({html.unescape(_TAG.sub('', reply.notice))})\n")
+            text, choices = render(reply, self.bold)
+            self.out.write(text + "\n\n")
+            if choices:
+                self.choices = choices
+        self.out.flush()
+
+
+async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    async with open_app(settings) as app:
+        chat = TerminalChat(app.core, out)
+        t = Translator(normalise_language(chat.language, settings.default_language))
+        out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n\n")
+        await chat.say("/start")
+        loop = asyncio.get_running_loop()
+        while True:
+            out.write("> ")
+            out.flush()
+            line = await loop.run_in_executor(None, stdin.readline)
+            if not line or line.strip().lower() in QUIT:
+                out.write("\n" + t("Goodbye!") + "\n")
+                return 0
+            if line.strip():
+                await chat.say(line)
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "local"
+
+
+def _system_language() -> str:
+    return normalise_language(os.environ.get("LANG") or (locale.getlocale()[0] or ""), "de")

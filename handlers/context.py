@@ -1,0 +1,63 @@
+"""One turn of a conversation: who is talking, in which language, and the dialogue state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Conversation, User
+
+from .i18n import Translator, normalise_language
+from .messages import Incoming
+
+if TYPE_CHECKING:
+    from .core import Nahbar
+
+
+@dataclass
+class Turn:
+    app: Nahbar
+    msg: Incoming
+    session: AsyncSession
+    user: User
+    convo: Conversation
+    t: Translator
+    now: datetime
+
+    @property
+    def state(self) -> dict:
+        return self.convo.data
+
+    def save(self, **changes) -> None:
+        """Update the dialogue state; a new dict so the JSON column sees the change."""
+        self.convo.data = {**self.convo.data, **changes}
+
+
+async def load_user(session: AsyncSession, msg: Incoming, *, default_language: str,
+                    default_radius: int, now: datetime) -> User:
+    user = await session.scalar(
+        select(User).where(User.platform == msg.platform, User.platform_id == msg.user_id)
+    )
+    if user is None:
+        user = User(
+            platform=msg.platform, platform_id=msg.user_id,
+            language=normalise_language(msg.language, default_language),
+            radius_km=default_radius, created_at=now, last_seen_at=now,
+        )
+        session.add(user)
+        await session.flush()
+    else:
+        user.last_seen_at = now
+    return user
+
+
+async def load_conversation(session: AsyncSession, msg: Incoming, user: User) -> Conversation:
+    convo = await session.get(Conversation, msg.chat)
+    if convo is None:
+        convo = Conversation(chat=msg.chat, user_id=user.id, state="idle", data={})
+        session.add(convo)
+    return convo

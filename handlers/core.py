@@ -1,0 +1,123 @@
+"""Where every message enters the conversation core and where the answer is decided."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from models import utcnow
+from places import Gazetteer
+
+from . import offer_detail, search, start
+from .buttons import parse_button
+from .common import stale_button
+from .context import Turn, load_conversation, load_user
+from .i18n import Translator
+from .keywords import Intent, read_intent
+from .messages import Incoming, Reply
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 500  # longer messages are not place names or commands
+
+Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
+
+# Commands work with "/" (Telegram, terminal) and "!" (Matrix), in German and English.
+COMMANDS: dict[str, Handler] = {
+    "start": start.welcome,
+    "hilfe": start.show_help,
+    "help": start.show_help,
+    "angebote": search.again,
+    "offers": search.again,
+    "heute": search.today,
+    "today": search.today,
+    "woche": search.week,
+    "week": search.week,
+    "mehr": search.more,
+    "more": search.more,
+}
+
+# Button data is "<verb>" or "<verb>:<argument>"; see handlers.buttons.
+BUTTONS: dict[str, Handler] = {
+    "w": search.set_window,
+    "c": search.set_category,
+    "c?": search.pick_category,
+    "r": search.set_radius,
+    "r?": search.pick_radius,
+    "pg": search.page,
+    "pl": search.choose_place,
+    "o": offer_detail.show,
+    "b": search.back,
+    "h": start.show_help,
+}
+
+INTENTS: dict[Intent, Handler] = {
+    Intent.HELP: start.show_help,
+    Intent.GREETING: start.welcome,
+    Intent.TODAY: search.today,
+    Intent.WEEK: search.week,
+    Intent.FORTNIGHT: search.fortnight,
+    Intent.MORE: search.more,
+    Intent.ASK_PLACE: start.ask_place,
+    Intent.CATEGORY: search.category_words,
+}
+
+
+class Nahbar:
+    """The platform-neutral bot: `await handle(incoming)` returns the replies to send."""
+
+    def __init__(self, sessions: async_sessionmaker, places: Gazetteer, *,
+                 default_language: str = "de", default_radius_km: int = 10,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.sessions = sessions
+        self.places = places
+        self.default_language = default_language
+        self.default_radius_km = default_radius_km
+        self.clock = clock
+
+    async def handle(self, msg: Incoming) -> list[Reply]:
+        try:
+            return await self._handle_once(msg)
+        except IntegrityError:
+            # Two first messages of a new user raced to create the account: the other won.
+            return await self._handle_once(msg)
+
+    async def _handle_once(self, msg: Incoming) -> list[Reply]:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            user = await load_user(session, msg, default_language=self.default_language,
+                                   default_radius=self.default_radius_km, now=now)
+            convo = await load_conversation(session, msg, user)
+            turn = Turn(self, msg, session, user, convo, Translator(user.language), now)
+            return await self._dispatch(turn)
+
+    async def _dispatch(self, turn: Turn) -> list[Reply]:
+        msg = turn.msg
+        if msg.button is not None:
+            verb, argument = parse_button(msg.button)
+            handler = BUTTONS.get(verb)
+            if handler is None:
+                return [stale_button(turn)]
+            return await handler(turn, argument)
+        if msg.location is not None:
+            return await search.at_location(turn, *msg.location)
+        text = (msg.text or "").strip()
+        if not text:
+            return await start.show_help(turn, "")
+        if len(text) > MAX_TEXT:
+            return [start.too_long(turn)]
+        if text[0] in "/!":
+            name, _, argument = text[1:].partition(" ")
+            handler = COMMANDS.get(name.split("@")[0].lower())
+            if handler is None:
+                return [start.unknown_command(turn)]
+            return await handler(turn, argument.strip())
+        intent, argument = read_intent(text)
+        if intent is not None:
+            return await INTENTS[intent](turn, argument)
+        return await search.by_place_name(turn, text)
+
+

@@ -1,0 +1,66 @@
+"""Plain words people type instead of commands: "heute", "mehr", "Warme Stube", "Hilfe"."""
+
+from __future__ import annotations
+
+import enum
+import re
+import unicodedata
+
+
+class Intent(enum.Enum):
+    HELP = "help"
+    GREETING = "greeting"
+    TODAY = "today"
+    WEEK = "week"
+    FORTNIGHT = "fortnight"
+    MORE = "more"
+    ASK_PLACE = "ask_place"
+    CATEGORY = "category"
+
+
+def fold(text: str) -> str:
+    """Lower case, umlauts and ß spelled out, accents and punctuation (and emoji) dropped."""
+    text = text.lower().replace("ß", "ss")
+    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
+        text = text.replace(umlaut, spelled)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
+
+
+_WORDS: dict[str, Intent] = {
+    **dict.fromkeys(["hilfe", "help", "was kannst du", "wie geht das", "anleitung"], Intent.HELP),
+    **dict.fromkeys(["hallo", "hi", "moin", "guten tag", "servus", "hello", "start"], Intent.GREETING),
+    **dict.fromkeys(["heute", "today", "was ist heute", "heute los", "was ist heute los"], Intent.TODAY),
+    **dict.fromkeys(["woche", "diese woche", "this week", "week", "7 tage", "sieben tage"], Intent.WEEK),
+    **dict.fromkeys(["14 tage", "zwei wochen", "2 wochen", "14 days", "two weeks", "next 14 days"],
+                    Intent.FORTNIGHT),
+    **dict.fromkeys(["mehr", "weiter", "more", "next", "mehr anzeigen", "show more"], Intent.MORE),
+    # The reply keyboard's text button, in both languages.
+    **dict.fromkeys(["ort oder plz eingeben", "enter place or postcode"], Intent.ASK_PLACE),
+}
+
+_CATEGORY_WORDS: dict[str, str] = {
+    **dict.fromkeys(["cafe", "kaffee", "adventscafe", "begegnungscafe", "erzaehlcafe",
+                     "seniorencafe", "kaffeenachmittag"], "cafe"),
+    **dict.fromkeys(["warme stube", "warme stuben", "waermestube", "warm room", "warm rooms",
+                     "waermeraum"], "warm_room"),
+    **dict.fromkeys(["spaziergang", "spazieren", "wandern", "bewegung", "walk", "walks"], "walk"),
+    **dict.fromkeys(["backen", "kochen", "baking", "cooking", "gemeinsam backen"], "baking"),
+    **dict.fromkeys(["basteln", "kreativ", "geschenke", "handarbeit", "crafts"], "creative"),
+    **dict.fromkeys(["generationen", "jung und alt", "generations", "enkel"], "generations"),
+    **dict.fromkeys(["nachbarschaftshilfe", "hilfe im alltag", "neighbourly help"], "help"),
+    **dict.fromkeys(["gespraechskreis", "gespraech", "reden", "erzaehlen", "conversation"], "talk"),
+}
+
+
+def read_intent(text: str) -> tuple[Intent | None, str]:
+    """What a short free text asks for, or (None, "") when it is probably a place name."""
+    words = fold(text)
+    if text.strip() == "?":
+        return Intent.HELP, ""
+    if words in _WORDS:
+        return _WORDS[words], ""
+    if words in _CATEGORY_WORDS:
+        return Intent.CATEGORY, _CATEGORY_WORDS[words]
+    return None, ""

@@ -1,0 +1,51 @@
+"""Welcome, help, and the friendly answers for things we did not understand."""
+
+from __future__ import annotations
+
+from . import offer_detail
+from .common import main_keyboard
+from .context import Turn
+from .formatting import esc
+from .messages import Reply
+
+
+async def welcome(turn: Turn, argument: str) -> list[Reply]:
+    if argument.startswith("offer_"):  # deep link t.me/<bot>?start=offer_<id>
+        return await offer_detail.show(turn, argument.removeprefix("offer_"))
+    t = turn.t
+    text = t(
+        "Hello and welcome to Nahbar! 👋\n"
+        "I show you meetings near you: cafés, warm rooms, walks and more.\n"
+        "Just write your town or postcode – or send your location."
+    )
+    if turn.user.home_place_name:
+        text += "\n\n" + t(
+            "Last time you looked near {place}. Write /angebote to see what is on there.",
+            place=esc(turn.user.home_place_name),
+        )
+    return [Reply(text, keyboard=main_keyboard(turn))]
+
+
+async def show_help(turn: Turn, argument: str) -> list[Reply]:
+    t = turn.t
+    text = t(
+        "<b>How it works</b>\n"
+        "• Write your town or postcode, e.g. “Wernigerode” or “39104”, or send your location.\n"
+        "• Write “today”, “this week” or “14 days” to change the time span.\n"
+        "• Write a kind of meeting, e.g. “warm room” or “walk”.\n"
+        "• Write “more” to see further meetings.\n"
+        "Commands: /angebote /heute /woche /hilfe"
+    )
+    return [Reply(text, keyboard=main_keyboard(turn), edit=turn.msg.button is not None)]
+
+
+async def ask_place(turn: Turn, argument: str) -> list[Reply]:
+    return [Reply(turn.t("Which town or postcode? For example “Quedlinburg” or “06484”."))]
+
+
+def unknown_command(turn: Turn) -> Reply:
+    return Reply(turn.t("I don't know that command. Write /hilfe to see what I can do."))
+
+
+def too_long(turn: Turn) -> Reply:
+    return Reply(turn.t("That is a long message! Please write just your town or postcode."))

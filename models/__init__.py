@@ -1,0 +1,7 @@
+"""The store: typed ORM tables, sessions, migrations and queries."""
+
+from .base import Base, utcnow
+from .offers import Cost, Occurrence, Offer, OfferStatus
+from .users import Conversation, User
+
+__all__ = ["Base", "Conversation", "Cost", "Occurrence", "Offer", "OfferStatus", "User", "utcnow"]

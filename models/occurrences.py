@@ -1,0 +1,73 @@
+"""Keeping the occurrences table in step with each offer's schedule.
+
+Only published offers have occurrences, from shortly before now up to a rolling horizon; the
+scheduler extends the horizon daily and drops what has ended.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .base import utcnow
+from .offers import Occurrence, Offer, OfferStatus
+from .schedule import MAX_DURATION
+
+HORIZON = timedelta(days=62)  # details show the next dates, search looks 14 days ahead
+KEEP_ENDED = timedelta(days=1)
+
+
+def _rows(offer: Offer, start: datetime, end: datetime) -> list[dict]:
+    template = Occurrence.of(offer, start, start)  # computes the cell once
+    return [
+        {"offer_id": offer.id, "starts_at": s, "ends_at": e, "cell": template.cell,
+         "latitude": offer.latitude, "longitude": offer.longitude, "category": offer.category}
+        for s, e in offer.schedule.occurrences(start, end)
+    ]
+
+
+async def refresh(session: AsyncSession, offer: Offer, now: datetime | None = None) -> int:
+    """Rebuild the coming occurrences of one offer after it changed; returns how many exist."""
+    now = now or utcnow()
+    await session.flush()  # the offer needs its id
+    await session.execute(delete(Occurrence).where(Occurrence.offer_id == offer.id))
+    if offer.status is not OfferStatus.PUBLISHED:
+        offer.materialised_until = None
+        return 0
+    until = now + HORIZON
+    rows = _rows(offer, now - MAX_DURATION, until)
+    if rows:
+        await session.execute(insert(Occurrence), rows)
+    offer.materialised_until = until
+    return len(rows)
+
+
+async def extend_horizon(session: AsyncSession, now: datetime | None = None) -> int:
+    """Add occurrences up to now + HORIZON for every published offer; returns rows added."""
+    now = now or utcnow()
+    until = now + HORIZON
+    due = await session.scalars(
+        select(Offer).where(
+            Offer.status == OfferStatus.PUBLISHED,
+            (Offer.materialised_until.is_(None)) | (Offer.materialised_until < until),
+        )
+    )
+    added = 0
+    for offer in due:
+        start = offer.materialised_until or now - MAX_DURATION
+        start = max(start, now - MAX_DURATION)
+        rows = _rows(offer, start, until)
+        if rows:
+            await session.execute(insert(Occurrence), rows)
+            added += len(rows)
+        offer.materialised_until = until
+    return added
+
+
+async def purge_ended(session: AsyncSession, now: datetime | None = None) -> int:
+    """Drop occurrences that ended more than a day ago: nobody can go any more."""
+    now = now or utcnow()
+    result = await session.execute(delete(Occurrence).where(Occurrence.ends_at < now - KEEP_ENDED))
+    return result.rowcount or 0

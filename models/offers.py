@@ -1,0 +1,123 @@
+"""Meeting offers and their materialised occurrences."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, UTCDateTime, utcnow
+from .geo import cell_of
+from .schedule import Schedule
+
+
+class OfferStatus(str, enum.Enum):
+    DRAFT = "draft"
+    PENDING = "pending"  # waiting for a moderator
+    PUBLISHED = "published"
+    CANCELLED = "cancelled"
+    REJECTED = "rejected"
+
+
+class Cost(str, enum.Enum):
+    FREE = "free"
+    DONATION = "donation"
+    PRICE = "price"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Plain VARCHAR + CHECK on both databases: adding a value later is a simple migration.
+    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
+                validate_strings=True)
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str] = mapped_column(Text, default="")
+    category: Mapped[str] = mapped_column(String(32), default="other")
+    organiser: Mapped[str] = mapped_column(String(120), default="")
+    venue_name: Mapped[str] = mapped_column(String(120), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    place_name: Mapped[str] = mapped_column(String(80), default="")  # the village or town
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+
+    # Accessibility facts: None means "not stated", which is different from "no".
+    step_free: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    accessible_toilet: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    hearing_loop: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    seating: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+
+    cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.FREE)
+    price: Mapped[str] = mapped_column(String(60), default="")  # e.g. "3 € mit Kuchen"
+    contact: Mapped[str] = mapped_column(String(200), default="")
+
+    status: Mapped[OfferStatus] = mapped_column(
+        _enum(OfferStatus), default=OfferStatus.DRAFT, index=True
+    )
+    is_example: Mapped[bool] = mapped_column(Boolean, default=False)  # demo data, marked as such
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+
+    # Schedule, in Berlin wall-clock time (see models.schedule).
+    starts_local: Mapped[datetime] = mapped_column()
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
+    rrule: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO local dates skipped
+    # Occurrences exist in the table up to this moment (UTC); the scheduler extends it.
+    materialised_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    occurrences: Mapped[list[Occurrence]] = relationship(
+        back_populates="offer", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            start=self.starts_local,
+            duration=timedelta(minutes=self.duration_minutes),
+            rrule=self.rrule or None,
+            exdates=frozenset(date.fromisoformat(d) for d in self.exdates or ()),
+        )
+
+
+class Occurrence(Base):
+    """One dated gathering of a published offer, copied out of its schedule for fast search.
+
+    Location and category are repeated here so the nearby search reads one index in time order
+    inside a few geo cells and never joins until it has its few results.
+    """
+
+    __tablename__ = "occurrences"
+    __table_args__ = (
+        Index("ix_occurrences_cell_start", "cell", "starts_at"),
+        Index("ix_occurrences_offer_start", "offer_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cell: Mapped[int] = mapped_column(Integer)
+    latitude: Mapped[float] = mapped_column(Float)
+    longitude: Mapped[float] = mapped_column(Float)
+    category: Mapped[str] = mapped_column(String(32))
+
+    offer: Mapped[Offer] = relationship(back_populates="occurrences")
+
+    @classmethod
+    def of(cls, offer: Offer, starts_at: datetime, ends_at: datetime) -> Occurrence:
+        return cls(
+            offer_id=offer.id, starts_at=starts_at, ends_at=ends_at,
+            cell=cell_of(offer.latitude, offer.longitude),
+            latitude=offer.latitude, longitude=offer.longitude, category=offer.category,
+        )

@@ -1,0 +1,76 @@
+"""When an offer takes place: one date or an RFC 5545 recurrence rule, in Berlin wall-clock time.
+
+Offers are planned in local time ("every Tuesday 15:00"), so rules are expanded on naive local
+datetimes and only then turned into UTC. That keeps 15:00 at 15:00 across daylight-saving changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+
+BERLIN = ZoneInfo("Europe/Berlin")
+MAX_DURATION = timedelta(hours=12)  # search looks back this far for gatherings still running
+
+
+class ScheduleError(ValueError):
+    """A schedule that cannot be expanded (bad rule, impossible duration)."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    start: datetime  # naive, Europe/Berlin wall clock: the first occurrence
+    duration: timedelta
+    rrule: str | None = None  # e.g. "FREQ=WEEKLY;BYDAY=TU" or "FREQ=MONTHLY;BYDAY=1SA"
+    exdates: frozenset[date] = field(default_factory=frozenset)  # local dates that are skipped
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is not None:
+            raise ScheduleError("start must be Berlin wall-clock time without tzinfo")
+        if not timedelta(0) < self.duration <= MAX_DURATION:
+            raise ScheduleError("duration must be between 1 minute and 12 hours")
+        if self.rrule:
+            self._rule()  # validate early
+
+    def _rule(self):
+        try:
+            return rrulestr(self.rrule, dtstart=self.start)
+        except (ValueError, TypeError) as exc:
+            raise ScheduleError(f"invalid recurrence rule: {self.rrule!r}") from exc
+
+    def local_starts(self, after: datetime, before: datetime) -> list[datetime]:
+        """Naive local start times with `after <= start < before` (both naive local)."""
+        if not self.rrule:
+            starts = [self.start] if after <= self.start < before else []
+        else:
+            starts = self._rule().between(after, before, inc=True)
+            starts = [s for s in starts if s < before]
+        return [s for s in starts if s.date() not in self.exdates]
+
+    def occurrences(self, after: datetime, before: datetime) -> list[tuple[datetime, datetime]]:
+        """(start, end) pairs in UTC for occurrences starting in [after, before) (aware UTC)."""
+        lo, hi = to_local(after), to_local(before)
+        # Widen by a day on each side: wall-clock and UTC differ by up to two hours.
+        pairs = []
+        for local in self.local_starts(lo - timedelta(days=1), hi + timedelta(days=1)):
+            start = to_utc(local)
+            if after <= start < before:
+                pairs.append((start, to_utc(local + self.duration)))
+        return pairs
+
+
+def to_utc(local: datetime) -> datetime:
+    """Berlin wall clock (naive) to aware UTC.
+
+    zoneinfo resolves the edge cases the way people expect: a time in the spring-forward gap
+    (02:30) lands an hour later, and an ambiguous autumn time takes the first (summer) reading.
+    """
+    return local.replace(tzinfo=BERLIN).astimezone(timezone.utc)
+
+
+def to_local(moment: datetime) -> datetime:
+    """Aware datetime to naive Berlin wall clock."""
+    return moment.astimezone(BERLIN).replace(tzinfo=None)

@@ -1,0 +1,67 @@
+"""Recognise coordinates and postcodes in what people type."""
+
+from __future__ import annotations
+
+import re
+
+_DOT = r"[-+]?\d{1,3}(?:\.\d+)?"
+_COMMA = r"[-+]?\d{1,3}(?:,\d+)?"
+# "51.83, 10.78", "51.83,10.78", "51.83 10.78", "51.83;10.78"
+_DOT_PAIR_RE = re.compile(rf"^({_DOT})\s*(?:[,;]\s*|\s+)({_DOT})$")
+# German decimal comma: "51,83 10,78", "51,83; 10,78"
+_COMMA_PAIR_RE = re.compile(rf"^({_COMMA})\s*(?:;\s*|\s+)({_COMMA})$")
+_GEO_URI_RE = re.compile(r"^geo:\s*", re.IGNORECASE)
+
+# "39104", "39104 Magdeburg", "39104, Magdeburg", "Magdeburg 39104", "D-39104"
+_POSTCODE_FIRST_RE = re.compile(r"^(?:D-?\s*)?(\d{4,5})(?:[\s,]+(\D.*))?$", re.IGNORECASE)
+_POSTCODE_LAST_RE = re.compile(r"^(\D.*?)[\s,]+(\d{5})$")
+
+COORD_DECIMALS = 5  # about 1 m
+
+
+def parse_coordinates(text: str) -> tuple[float, float] | None:
+    """(lat, lon) if text is shaped like a coordinate pair (not range-checked), else None."""
+    t = _GEO_URI_RE.sub("", text.replace("°", "")).strip()
+    m = _DOT_PAIR_RE.match(t)
+    if m is None:
+        m = _COMMA_PAIR_RE.match(t)
+        if m is None:
+            return None
+    return float(m.group(1).replace(",", ".")), float(m.group(2).replace(",", "."))
+
+
+def in_range(lat: float, lon: float) -> bool:
+    return -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0
+
+
+def format_coordinate(x: float) -> str:
+    """Shortest form of x rounded to COORD_DECIMALS: 51.83 -> "51.83", 10.0 -> "10"."""
+    s = f"{round(x, COORD_DECIMALS):.{COORD_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def coordinate_id(lat: float, lon: float) -> str:
+    return f"c{format_coordinate(lat)},{format_coordinate(lon)}"
+
+
+def parse_coordinate_id(place_id: str) -> tuple[float, float] | None:
+    lat_s, sep, lon_s = place_id[1:].partition(",")
+    if not place_id.startswith("c") or not sep:
+        return None
+    try:
+        lat, lon = float(lat_s), float(lon_s)
+    except ValueError:
+        return None
+    return (lat, lon) if in_range(lat, lon) else None
+
+
+def parse_postcode(text: str) -> tuple[str, str] | None:
+    """(postcode digits, rest of the text) if text is a postcode with an optional place
+    name before or after it; 4 digits are returned as typed (a lost leading zero)."""
+    m = _POSTCODE_FIRST_RE.match(text)
+    if m:
+        return m.group(1), (m.group(2) or "").strip()
+    m = _POSTCODE_LAST_RE.match(text)
+    if m:
+        return m.group(2), m.group(1).strip()
+    return None

@@ -1,0 +1,40 @@
+"""The maintenance job and the scheduler that runs it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from models import Conversation, occurrences, utcnow
+from models.schedule import BERLIN
+
+log = logging.getLogger(__name__)
+FORGET_DIALOGUE_AFTER = timedelta(days=30)  # a search nobody continued is not worth keeping
+
+
+async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = None) -> dict[str, int]:
+    """Extend occurrences to the horizon, drop ended ones and forget idle dialogue state."""
+    now = now or utcnow()
+    async with sessions() as session, session.begin():
+        added = await occurrences.extend_horizon(session, now)
+        purged = await occurrences.purge_ended(session, now)
+        forgotten = (await session.execute(
+            delete(Conversation).where(Conversation.updated_at < now - FORGET_DIALOGUE_AFTER)
+        )).rowcount or 0
+    counts = {"occurrences_added": added, "occurrences_purged": purged, "dialogues_forgotten": forgotten}
+    log.info("maintenance: %s", counts)
+    return counts
+
+
+def build_scheduler(sessions: async_sessionmaker) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(timezone=BERLIN)
+    scheduler.add_job(
+        run_maintenance, CronTrigger(hour=3, minute=30, timezone=BERLIN), args=[sessions],
+        id="maintenance", replace_existing=True, coalesce=True, misfire_grace_time=3600,
+    )
+    return scheduler

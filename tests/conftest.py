@@ -1,0 +1,72 @@
+"""Shared fixtures: every store test runs on SQLite and on a real PostgreSQL server.
+
+NAHBAR_TEST_POSTGRES=require (set by .ci/run) turns "PostgreSQL not installed" into an error
+instead of a skip.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import delete
+
+from models import Base
+from models.db import create_engine, session_factory, upgrade
+from places import Gazetteer
+
+from .postgres import start_postgres
+from .support import ChatDriver
+
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # Wednesday, 10:00 in Berlin
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    server = start_postgres()
+    if server is None:
+        if os.environ.get("NAHBAR_TEST_POSTGRES") == "require":
+            pytest.fail("PostgreSQL is required (NAHBAR_TEST_POSTGRES=require) but not installed")
+        pytest.skip("PostgreSQL is not installed")
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url):
+    engine = create_engine(database_url)
+    await upgrade(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sessions(engine):
+    """A session factory on an empty, migrated database."""
+    async with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            await connection.execute(delete(table))
+    return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def places():
+    return Gazetteer.load()
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+@pytest.fixture
+def chat(sessions, places):
+    return ChatDriver(sessions, places, now=NOW)

@@ -1,0 +1,82 @@
+"""Test fakes every test can import: a chat driver that talks to the core like a user, and an
+offer factory."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import datetime
+
+from handlers.core import Nahbar
+from handlers.messages import Button, Incoming, Reply
+from models import Offer, OfferStatus, occurrences
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain(text: str) -> str:
+    return html.unescape(_TAG.sub("", text))
+
+
+class ChatDriver:
+    """`await chat.say("Wernigerode")`, `await chat.press("Heute")`, then look at `chat.text`."""
+
+    def __init__(self, sessions, places, now: datetime, user: str = "4711", language: str = "de",
+                 platform: str = "terminal") -> None:
+        self.now = now
+        self.core = Nahbar(sessions, places, clock=lambda: self.now)
+        self.user, self.language, self.platform = user, language, platform
+        self.replies: list[Reply] = []
+
+    def _incoming(self, **kw) -> Incoming:
+        return Incoming(platform=self.platform, user_id=self.user, chat_id=self.user,
+                        language=self.language, **kw)
+
+    async def say(self, text: str) -> list[Reply]:
+        self.replies = await self.core.handle(self._incoming(text=text))
+        return self.replies
+
+    async def share_location(self, lat: float, lon: float) -> list[Reply]:
+        self.replies = await self.core.handle(self._incoming(location=(lat, lon)))
+        return self.replies
+
+    async def send_button(self, data: str) -> list[Reply]:
+        self.replies = await self.core.handle(self._incoming(button=data))
+        return self.replies
+
+    async def press(self, label: str) -> list[Reply]:
+        """Press the inline button whose label contains `label` in the last answer."""
+        matches = [b for b in self.buttons() if label in b.label]
+        assert matches, f"no button {label!r} in {[b.label for b in self.buttons()]}"
+        return await self.send_button(matches[0].data)
+
+    def buttons(self) -> list[Button]:
+        return [b for r in self.replies for row in r.buttons for b in row]
+
+    def labels(self) -> list[str]:
+        return [b.label for b in self.buttons()]
+
+    @property
+    def html(self) -> str:
+        return "\n\n".join(r.text for r in self.replies)
+
+    @property
+    def text(self) -> str:
+        return plain(self.html)
+
+
+async def add_offer(sessions, now: datetime, **fields) -> Offer:
+    """A published offer (unless said otherwise) with its occurrences materialised."""
+    values = dict(
+        title="Adventscafé", description="Kaffee und Kuchen", category="cafe",
+        organiser="Heimatverein", venue_name="Pfarrhaus", address="Kirchstraße 1",
+        place_name="Wernigerode", latitude=51.8352, longitude=10.7853,
+        status=OfferStatus.PUBLISHED, starts_local=datetime(2026, 11, 26, 15, 0),
+        duration_minutes=120, rrule=None, exdates=[],
+    )
+    values.update(fields)
+    async with sessions() as session, session.begin():
+        offer = Offer(**values)
+        session.add(offer)
+        await occurrences.refresh(session, offer, now)
+    return offer
