@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import enum
-import re
-import unicodedata
+
+from places.text import fold
 
 
 class Intent(enum.Enum):
@@ -18,17 +18,7 @@ class Intent(enum.Enum):
     CATEGORY = "category"
 
 
-def fold(text: str) -> str:
-    """Lower case, umlauts and ß spelled out, accents and punctuation (and emoji) dropped."""
-    text = text.lower().replace("ß", "ss")
-    for umlaut, spelled in (("ä", "ae"), ("ö", "oe"), ("ü", "ue")):
-        text = text.replace(umlaut, spelled)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
-
-
-_WORDS: dict[str, Intent] = {
+_PHRASES: dict[str, Intent] = {
     **dict.fromkeys(["hilfe", "help", "was kannst du", "wie geht das", "anleitung"], Intent.HELP),
     **dict.fromkeys(["hallo", "hi", "moin", "guten tag", "servus", "hello", "start"], Intent.GREETING),
     **dict.fromkeys(["heute", "today", "was ist heute", "heute los", "was ist heute los"], Intent.TODAY),
@@ -40,7 +30,7 @@ _WORDS: dict[str, Intent] = {
     **dict.fromkeys(["ort oder plz eingeben", "enter place or postcode"], Intent.ASK_PLACE),
 }
 
-_CATEGORY_WORDS: dict[str, str] = {
+_CATEGORY_PHRASES: dict[str, str] = {
     **dict.fromkeys(["cafe", "kaffee", "adventscafe", "begegnungscafe", "erzaehlcafe",
                      "seniorencafe", "kaffeenachmittag"], "cafe"),
     **dict.fromkeys(["warme stube", "warme stuben", "waermestube", "warm room", "warm rooms",
@@ -52,6 +42,11 @@ _CATEGORY_WORDS: dict[str, str] = {
     **dict.fromkeys(["nachbarschaftshilfe", "hilfe im alltag", "neighbourly help"], "help"),
     **dict.fromkeys(["gespraechskreis", "gespraech", "reden", "erzaehlen", "conversation"], "talk"),
 }
+
+
+# Looked up by folded text, the way place names are, so "Gesprächskreis" and "gespraechskreis" match.
+_WORDS = {fold(phrase): intent for phrase, intent in _PHRASES.items()}
+_CATEGORY_WORDS = {fold(phrase): key for phrase, key in _CATEGORY_PHRASES.items()}
 
 
 def read_intent(text: str) -> tuple[Intent | None, str]:

@@ -155,6 +155,8 @@ class Gazetteer:
             # Unknown postcode: fall back to the name typed with it, if any.
             return self._resolve_name(rest) if rest else Resolution(UNKNOWN)
 
+        if not any(ch.isalpha() for ch in text):
+            return Resolution(INVALID)  # digits and punctuation, but no coordinates
         return self._resolve_name(text)
 
     def _resolve_name(self, text: str) -> Resolution:
@@ -211,11 +213,13 @@ class Gazetteer:
             3.0, math.log10(place.population + 1) / 2)
 
     def _coordinate_place(self, lat: float, lon: float) -> Place:
+        """Place for a coordinate pair; the same for resolve() and get() of its id."""
         lat = round(lat, parse.COORD_DECIMALS)
         lon = round(lon, parse.COORD_DECIMALS)
-        town = self.nearest(lat, lon, NEAREST_MAX_KM)
         name = f"{parse.format_coordinate(lat)}, {parse.format_coordinate(lon)}"
-        if town is not None and self._grid.nearest(lat, lon, LABEL_MAX_KM) is not None:
+        hit = self._grid.nearest(lat, lon, NEAREST_MAX_KM)
+        town = self._towns[hit[1]] if hit else None
+        if hit and hit[0] <= LABEL_MAX_KM:
             name += f" (bei {town.name})"
         return Place(parse.coordinate_id(lat, lon), name, lat, lon,
                      town.region if town else "", COORDINATES)

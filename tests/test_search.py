@@ -13,7 +13,7 @@ from models.search import Query, nearby
 
 from .support import add_offer
 
-LAT, LON = 51.8352, 10.7853  # Wernigerode
+LAT, LON = 51.8365, 10.7822  # Wernigerode, as the gazetteer has it
 KM_LAT = 1 / 111.195  # degrees of latitude per kilometre (geopy's great-circle radius)
 
 

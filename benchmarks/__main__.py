@@ -1,0 +1,3 @@
+from .nearby import main
+
+raise SystemExit(main())
