@@ -1,0 +1,51 @@
+"""German formats: "Di., 2. Dez., 15:00 Uhr", "2,3 km"; English alongside."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from handlers.buttons import parse_button
+from handlers.formatting import distance, esc, when
+from handlers.i18n import Translator, normalise_language
+from handlers.recurrence_text import describe
+
+DE, EN = Translator("de"), Translator("en")
+START = datetime(2026, 12, 2, 14, tzinfo=timezone.utc)  # 15:00 in Berlin
+
+
+def test_dates_and_times():
+    assert when(DE, START) == "Mi., 2. Dez., 15:00 Uhr"
+    assert when(DE, START, START.replace(hour=16)) == "Mi., 2. Dez., 15:00–17:00 Uhr"
+    assert when(EN, START) == "Wed, 2 Dec, 15:00"
+
+
+def test_distances():
+    assert distance(DE, 2.34) == "2,3 km"
+    assert distance(DE, 12.6) == "13 km"
+    assert distance(DE, 0.42) == "400 m"
+    assert distance(DE, 0.01) == "100 m"
+    assert distance(EN, 2.34) == "2.3 km"
+
+
+def test_recurrence_in_words():
+    assert describe(DE, "FREQ=WEEKLY;BYDAY=TU") == "jeden Dienstag"
+    assert describe(DE, "FREQ=WEEKLY;BYDAY=MO,TH") == "jeden Montag und Donnerstag"
+    assert describe(DE, "FREQ=MONTHLY;BYDAY=1SA") == "jeden ersten Samstag im Monat"
+    assert describe(EN, "FREQ=MONTHLY;BYDAY=-1SU") == "every last Sunday of the month"
+    assert describe(DE, "FREQ=YEARLY") is None
+    assert describe(DE, "garbage") is None
+
+
+def test_escaping_and_shortening():
+    assert esc("<b>Hi</b> & <a href=x>") == "&lt;b&gt;Hi&lt;/b&gt; &amp; &lt;a href=x&gt;"
+    assert esc("x" * 500, 10) == "x" * 9 + "…"
+    assert esc("eins\n  zwei", multiline=True) == "eins\nzwei"
+
+
+def test_languages_and_button_data():
+    assert normalise_language("en-GB") == "en"
+    assert normalise_language("fr") == "de"
+    assert normalise_language(None, "en") == "en"
+    assert parse_button("o:42") == ("o", "42")
+    assert parse_button("c?") == ("c?", "")
+    assert parse_button("o:42;drop table") == ("", "")

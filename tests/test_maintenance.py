@@ -1,0 +1,42 @@
+"""The daily job keeps occurrences ahead and forgets what is no longer needed."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from models import Conversation, Occurrence, User
+from models.occurrences import HORIZON
+from scheduler import build_scheduler, run_maintenance
+
+from .support import add_offer
+
+
+async def test_horizon_moves_forward_and_ended_occurrences_go(sessions, now):
+    await add_offer(sessions, now, rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 1, 6, 15))
+    later = now + timedelta(days=30)
+    counts = await run_maintenance(sessions, later)
+    assert counts["occurrences_added"] >= 4 and counts["occurrences_purged"] >= 4
+    async with sessions() as session:
+        first, last = (await session.execute(
+            select(func.min(Occurrence.starts_at), func.max(Occurrence.starts_at)))).one()
+        assert first > later - timedelta(days=2)
+        assert last > later + HORIZON - timedelta(days=8)
+        # Running it again adds nothing: no duplicates.
+    assert (await run_maintenance(sessions, later))["occurrences_added"] == 0
+
+
+async def test_idle_dialogue_state_is_forgotten(sessions, now):
+    async with sessions() as session, session.begin():
+        user = User(platform="terminal", platform_id="1")
+        session.add(user)
+        await session.flush()
+        session.add(Conversation(chat="terminal:1", user_id=user.id, data={"search": {}},
+                                 updated_at=now - timedelta(days=31)))
+    assert (await run_maintenance(sessions, now))["dialogues_forgotten"] == 1
+
+
+async def test_scheduler_has_the_daily_job(sessions):
+    scheduler = build_scheduler(sessions)
+    assert [job.id for job in scheduler.get_jobs()] == ["maintenance"]
