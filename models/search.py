@@ -13,11 +13,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 
 from geopy.distance import great_circle
-from sqlalchemy import select, union_all
+from sqlalchemy import Integer, bindparam, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .geo import bounding_box, cells_covering
@@ -61,28 +62,55 @@ def _exact_km(q: Query, lat: float, lon: float) -> float:
     return great_circle((q.lat, q.lon), (lat, lon)).km
 
 
-def _statement(q: Query, cells: Sequence[int], depth: int):
-    min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
-    o = Occurrence
+_table = Occurrence.__table__
+_offers = Offer.__table__
+
+
+@lru_cache(maxsize=512)
+def _union(cells: int, categories: bool):
+    """One statement per shape (number of cells, category filter), built once and reused.
+
+    Values travel as bound parameters, so SQLAlchemy neither rebuilds nor recompiles the
+    statement on each search. Each part walks one cell's (cell, starts_at) index in time order
+    and stops after `depth` rows; ordering by starts_at alone lets PostgreSQL read the index in
+    order too. Offer columns are joined in, so one round trip brings everything.
+    """
+    o, f = _table.c, _offers.c
     parts = []
-    for cell in cells:
+    for n in range(cells):
         part = (
             select(o.id, o.offer_id, o.starts_at, o.ends_at, o.latitude, o.longitude, o.cell)
             .where(
-                o.cell == cell,
-                o.starts_at >= q.start - MAX_DURATION,
-                o.starts_at < q.end,
-                o.ends_at > q.start,
-                o.latitude.between(min_lat, max_lat),
-                o.longitude.between(min_lon, max_lon),
+                o.cell == bindparam(f"cell{n}"),
+                o.starts_at >= bindparam("earliest"),
+                o.starts_at < bindparam("end"),
+                o.ends_at > bindparam("start"),
+                o.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
+                o.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
             )
-            .order_by(o.starts_at, o.id)
-            .limit(depth)
+            .order_by(o.starts_at)
+            .limit(bindparam("depth", type_=Integer))
         )
-        if q.categories:
-            part = part.where(o.category.in_(sorted(q.categories)))
+        if categories:
+            part = part.where(o.category.in_(bindparam("categories", expanding=True)))
         parts.append(select(part.subquery()))
-    return union_all(*parts) if len(parts) > 1 else parts[0]
+    walked = (union_all(*parts) if cells > 1 else parts[0]).subquery("walked")
+    return select(walked, f.title, f.category, f.place_name).join(_offers, _offers.c.id == walked.c.offer_id)
+
+
+def _statement(q: Query, cells: Sequence[int], depth: int):
+    """The search statement with its values bound (for EXPLAIN and the benchmark)."""
+    return _union(len(cells), bool(q.categories)).params(_parameters(q, cells, depth))
+
+
+def _parameters(q: Query, cells: Sequence[int], depth: int) -> dict:
+    min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
+    values = {f"cell{n}": cell for n, cell in enumerate(cells)}
+    values.update(earliest=q.start - MAX_DURATION, start=q.start, end=q.end, depth=depth,
+                  min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
+    if q.categories:
+        values["categories"] = sorted(q.categories)
+    return values
 
 
 async def _candidates(session: AsyncSession, q: Query, want: int) -> list[tuple]:
@@ -90,16 +118,19 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list[tuple]
     cells = cells_covering(q.lat, q.lon, q.radius_km)
     depth = max(want, 8)
     while True:
-        rows = (await session.execute(_statement(q, cells, depth))).all()
+        statement = _union(len(cells), bool(q.categories))
+        rows = (await session.execute(statement, _parameters(q, cells, depth))).all()
         by_cell: dict[int, list] = {}
         for row in rows:
             by_cell.setdefault(row.cell, []).append(row)
+        for walked in by_cell.values():
+            walked.sort(key=_time_order)
         # A cell that filled its quota may hold more rows later than its last one returned.
         horizon = min(
             (r[-1].starts_at for r in by_cell.values() if len(r) >= depth), default=None
         )
         inside = []
-        for row in heapq.merge(*by_cell.values(), key=lambda r: (r.starts_at, r.id)):
+        for row in heapq.merge(*by_cell.values(), key=_time_order):
             if horizon is not None and row.starts_at >= horizon:
                 break
             d = _cheap_km(q.lat, q.lon, row.latitude, row.longitude)
@@ -125,22 +156,15 @@ async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int =
     ordered = []
     for _, group in groupby(measured, key=lambda rd: rd[0].starts_at):
         ordered.extend(sorted(group, key=lambda rd: (rd[1], rd[0].id)))
-    page = ordered[offset:want]
-    if not page:
-        return []
-    offers = {
-        o.id: o
-        for o in await session.execute(
-            select(Offer.id, Offer.title, Offer.category, Offer.place_name).where(
-                Offer.id.in_({row.offer_id for row, _ in page})
-            )
-        )
-    }
     return [
         Hit(
             occurrence_id=row.id, offer_id=row.offer_id, starts_at=row.starts_at,
-            ends_at=row.ends_at, distance_km=distance, title=offers[row.offer_id].title,
-            category=offers[row.offer_id].category, place_name=offers[row.offer_id].place_name,
+            ends_at=row.ends_at, distance_km=distance, title=row.title,
+            category=row.category, place_name=row.place_name,
         )
-        for row, distance in page
+        for row, distance in ordered[offset:want]
     ]
+
+
+def _time_order(row) -> tuple:
+    return row.starts_at, row.id
