@@ -40,8 +40,9 @@ def main(argv: list[str] | None = None) -> int:
         print("database is up to date")
         return 0
     if not terminal:
-        print("nahbar: the Telegram adapter is not available yet; starting the terminal chat.",
-              file=sys.stderr)
+        from .telegram import run_telegram
+
+        return asyncio.run(run_telegram(settings))
     from .terminal import run_terminal
 
     try:
@@ -61,3 +62,6 @@ def _configure_logging(level: str, to_file: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         **target,
     )
+    # httpx logs every request URL, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

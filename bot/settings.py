@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,6 +23,14 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="NAHBAR_LOG_LEVEL")
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str = Field("https://api.telegram.org/bot",
+                                       validation_alias="TELEGRAM_API_BASE_URL")
+    telegram_api_base_file_url: str | None = Field(None, validation_alias="TELEGRAM_API_BASE_FILE_URL")
+    telegram_webhook_url: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_webhook_listen: str = Field("127.0.0.1", validation_alias="TELEGRAM_WEBHOOK_LISTEN")
+    telegram_webhook_port: int = Field(8443, ge=1, le=65535, validation_alias="TELEGRAM_WEBHOOK_PORT")
+    telegram_webhook_path: str = Field("telegram", validation_alias="TELEGRAM_WEBHOOK_PATH")
 
     @field_validator("database_url")
     @classmethod
@@ -40,14 +49,31 @@ class Settings(BaseSettings):
             raise ValueError("NAHBAR_DEFAULT_LANGUAGE must be 'de' or 'en'")
         return value
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "telegram_webhook_url", "telegram_webhook_secret",
+                     "telegram_api_base_file_url", mode="before")
     @classmethod
     def _empty_is_none(cls, value):
         return value or None
 
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _secret_token_charset(cls, value: SecretStr | None) -> SecretStr | None:
+        # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in the secret token.
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+            raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ or -")
+        return value
+
     @property
     def has_telegram(self) -> bool:
         return self.telegram_bot_token is not None
+
+    @property
+    def telegram_file_url(self) -> str:
+        """The file URL that goes with the API URL (".../bot" -> ".../file/bot")."""
+        if self.telegram_api_base_file_url:
+            return self.telegram_api_base_file_url
+        head, _, tail = self.telegram_api_base_url.rstrip("/").rpartition("/")
+        return f"{head}/file/{tail}"
 
 
 @lru_cache

@@ -19,6 +19,8 @@ from typing import TextIO
 from handlers.i18n import Translator, normalise_language
 from handlers.messages import Button, Incoming, Reply
 
+from scheduler import build_scheduler
+
 from .app import open_app
 from .settings import Settings
 
@@ -90,20 +92,30 @@ class TerminalChat:
 
 async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     async with open_app(settings) as app:
-        chat = TerminalChat(app.core, out)
-        t = Translator(normalise_language(chat.language, settings.default_language))
-        out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n\n")
-        await chat.say("/start")
-        loop = asyncio.get_running_loop()
-        while True:
-            out.write("> ")
-            out.flush()
-            line = await loop.run_in_executor(None, stdin.readline)
-            if not line or line.strip().lower() in QUIT:
-                out.write("\n" + t("Goodbye!") + "\n")
-                return 0
-            if line.strip():
-                await chat.say(line)
+        scheduler = build_scheduler(app.sessions)
+        scheduler.start()
+        try:
+            await _converse(app, settings, stdin, out)
+        finally:
+            scheduler.shutdown(wait=False)
+    return 0
+
+
+async def _converse(app, settings: Settings, stdin: TextIO, out: TextIO) -> None:
+    chat = TerminalChat(app.core, out)
+    t = Translator(normalise_language(chat.language, settings.default_language))
+    out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n\n")
+    await chat.say("/start")
+    loop = asyncio.get_running_loop()
+    while True:
+        out.write("> ")
+        out.flush()
+        line = await loop.run_in_executor(None, stdin.readline)
+        if not line or line.strip().lower() in QUIT:
+            out.write("\n" + t("Goodbye!") + "\n")
+            return
+        if line.strip():
+            await chat.say(line)
 
 
 def _login_name() -> str:

@@ -36,6 +36,11 @@ class Turn:
         """Update the dialogue state; a new dict so the JSON column sees the change."""
         self.convo.data = {**self.convo.data, **changes}
 
+    def forget(self, *keys: str) -> None:
+        """Drop entries from the dialogue state."""
+        if any(k in self.convo.data for k in keys):
+            self.convo.data = {k: v for k, v in self.convo.data.items() if k not in keys}
+
 
 async def load_user(session: AsyncSession, msg: Incoming, *, default_language: str,
                     default_radius: int, now: datetime) -> User:

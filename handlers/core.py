@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from models import utcnow
 from places import Gazetteer
 
-from . import offer_detail, search, start
+from . import ideas, offer_detail, privacy, search, settings, start
 from .buttons import parse_button
 from .common import stale_button
 from .context import Turn, load_conversation, load_user
 from .i18n import Translator
-from .keywords import Intent, read_intent
+from .keywords import Intent, is_cancel, read_intent
 from .messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,18 @@ COMMANDS: dict[str, Handler] = {
     "week": search.week,
     "mehr": search.more,
     "more": search.more,
+    "einstellungen": settings.show,
+    "settings": settings.show,
+    "sprache": settings.ask_language,
+    "language": settings.ask_language,
+    "datenschutz": privacy.explain,
+    "privacy": privacy.explain,
+    "meinedaten": privacy.show_mine,
+    "mydata": privacy.show_mine,
+    "loeschen": privacy.ask_delete,
+    "delete": privacy.ask_delete,
+    "ideen": ideas.show,
+    "ideas": ideas.show,
 }
 
 # Button data is "<verb>" or "<verb>:<argument>"; see handlers.buttons.
@@ -52,6 +64,25 @@ BUTTONS: dict[str, Handler] = {
     "o": offer_detail.show,
     "b": search.back,
     "h": start.show_help,
+    "oc": offer_detail.calendar,
+    "ov": offer_detail.venue,
+    "os": offer_detail.share,
+    "id": ideas.show,
+    "st": settings.show,
+    "sr": settings.set_radius,
+    "sh?": settings.ask_home,
+    "hp": settings.choose_home,
+    "sm": settings.search_home,
+    "lg": settings.set_language,
+    "dl": privacy.confirm_delete,
+}
+
+# A dialogue step waiting for an answer ("home": the next place typed becomes the home place;
+# "delete": the answer to "really delete?") keeps its state only for these buttons. A command,
+# another button or, for "delete", any text leaves the step.
+STATE_BUTTONS: dict[str, frozenset[str]] = {
+    settings.HOME_STATE: frozenset({"hp"}),
+    privacy.DELETE_STATE: frozenset({"dl"}),
 }
 
 INTENTS: dict[Intent, Handler] = {
@@ -71,12 +102,17 @@ class Nahbar:
 
     def __init__(self, sessions: async_sessionmaker, places: Gazetteer, *,
                  default_language: str = "de", default_radius_km: int = 10,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow,
+                 share_links: dict[str, Callable[[int], str]] | None = None) -> None:
         self.sessions = sessions
         self.places = places
         self.default_language = default_language
         self.default_radius_km = default_radius_km
         self.clock = clock
+        # Platform name -> offer id -> a link that opens the offer, e.g. for Telegram
+        # "https://t.me/<bot>?start=offer_<id>". Adapters fill it; without one, "↗️ Share"
+        # shows the command "/start offer_<id>".
+        self.share_links: dict[str, Callable[[int], str]] = dict(share_links or {})
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         try:
@@ -95,6 +131,10 @@ class Nahbar:
             return await self._dispatch(turn)
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
+        if turn.convo.state not in ("idle", None, ""):
+            answer = await self._continue_step(turn)
+            if answer is not None:
+                return answer
         msg = turn.msg
         if msg.button is not None:
             verb, argument = parse_button(msg.button)
@@ -119,5 +159,24 @@ class Nahbar:
         if intent is not None:
             return await INTENTS[intent](turn, argument)
         return await search.by_place_name(turn, text)
+
+    async def _continue_step(self, turn: Turn) -> list[Reply] | None:
+        """The answer of a waiting dialogue step, or None after leaving it (dispatch as usual)."""
+        msg, state = turn.msg, turn.convo.state
+        text = (msg.text or "").strip()
+        if state == settings.HOME_STATE:
+            if msg.location is not None:
+                return await settings.home_location(turn, *msg.location)
+            if text and text[0] not in "/!" and len(text) <= MAX_TEXT:
+                answer = await settings.home_typed(turn, text)
+                if answer is not None:
+                    return answer
+        if state == privacy.DELETE_STATE and text and is_cancel(text):
+            return await privacy.confirm_delete(turn, "n")  # a typed "nein" is a no; a yes needs the button
+        if msg.button is not None and parse_button(msg.button)[0] in STATE_BUTTONS.get(state, ()):
+            return None  # the button's handler checks the state itself
+        turn.convo.state = "idle"
+        turn.forget(*privacy.STEP_KEYS)
+        return None
 
 

@@ -49,6 +49,15 @@ _WORDS = {fold(phrase): intent for phrase, intent in _PHRASES.items()}
 _CATEGORY_WORDS = {fold(phrase): key for phrase, key in _CATEGORY_PHRASES.items()}
 
 
+_CANCEL = {fold(word) for word in ["abbrechen", "abbruch", "stopp", "stop", "cancel", "nein", "no",
+                                   "zurück", "back", "lieber nicht", "doch nicht"]}
+
+
+def is_cancel(text: str) -> bool:
+    """"abbrechen", "cancel" and friends: the user wants to leave the current dialogue step."""
+    return fold(text) in _CANCEL
+
+
 def read_intent(text: str) -> tuple[Intent | None, str]:
     """What a short free text asks for, or (None, "") when it is probably a place name."""
     words = fold(text)

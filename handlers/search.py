@@ -49,11 +49,11 @@ async def by_place_name(turn: Turn, text: str) -> list[Reply]:
             return await at_location(turn, found.place.lat, found.place.lon)
         return await _search_at(turn, found.place)
     if found.status == "choice" and found.choices:
-        buttons = [(Button(_place_label(p), button_data("pl", p.id)),) for p in found.choices[:MAX_CHOICES]]
+        buttons = [(Button(place_label(p), button_data("pl", p.id)),) for p in found.choices[:MAX_CHOICES]]
         return [Reply(t("There are several places called “{name}”. Which one do you mean?",
                         name=esc(found.choices[0].name)), buttons=tuple(buttons))]
     if found.status == "suggest" and found.suggestions:
-        buttons = [(Button(_place_label(p), button_data("pl", p.id)),) for p in found.suggestions[:MAX_CHOICES]]
+        buttons = [(Button(place_label(p), button_data("pl", p.id)),) for p in found.suggestions[:MAX_CHOICES]]
         best = found.suggestions[0]
         return [Reply(t("I don't know “{text}”. Did you mean {place}?", text=esc(text, 60),
                         place=esc(best.name)), buttons=tuple(buttons))]
@@ -269,6 +269,8 @@ def _empty(turn: Turn, search: dict, page: int, edit: bool) -> Reply:
         options.append(Button(t("All kinds"), button_data("c", "all")))
     if options:
         rows.append(tuple(options))
+    if page == 0:
+        rows.append((Button(t("💡 Ideas for your own meetings"), "id"),))
     if page > 0:
         rows.append((Button(t("◀ Back"), button_data("pg", page - 1)),))
     return Reply(text, buttons=tuple(rows), edit=edit)
@@ -292,7 +294,7 @@ def _stale(turn: Turn) -> list[Reply]:
     return [stale_button(turn)]
 
 
-def _place_label(place: Place) -> str:
+def place_label(place: Place) -> str:
     return f"{place.name} ({place.region})" if place.region else place.name
 
 

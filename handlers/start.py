@@ -34,7 +34,8 @@ async def show_help(turn: Turn, argument: str) -> list[Reply]:
         "• Write “today”, “this week” or “14 days” to change the time span.\n"
         "• Write a kind of meeting, e.g. “warm room” or “walk”.\n"
         "• Write “more” to see further meetings.\n"
-        "Commands: /angebote /heute /woche /hilfe"
+        "Commands: /offers /today /week /help\n"
+        "Also: /settings (radius, home place) · /language · /ideas · /privacy"
     )
     return [Reply(text, keyboard=main_keyboard(turn), edit=turn.msg.button is not None)]
 

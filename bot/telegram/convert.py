@@ -1,0 +1,26 @@
+"""Telegram updates to neutral incoming messages."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers.messages import Incoming
+
+
+def incoming(update: Update) -> Incoming | None:
+    """The neutral message for an update, or None for what the bot does not answer."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    base = dict(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
+                language=user.language_code)
+    if update.callback_query is not None:
+        return Incoming(button=update.callback_query.data or "", **base)
+    message = update.effective_message
+    if message is None:
+        return None
+    if message.location is not None:
+        return Incoming(location=(message.location.latitude, message.location.longitude), **base)
+    if message.text is not None:
+        return Incoming(text=message.text, **base)
+    return Incoming(text="", **base)  # stickers, photos, voice: the core answers with help

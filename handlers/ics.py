@@ -1,0 +1,65 @@
+"""An offer as a calendar file (RFC 5545), for "📅 add to my calendar"."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from icalendar import Calendar, Event, vRecur
+
+from models import Offer
+from models.schedule import BERLIN
+
+PRODID = "-//Nahbar//Nahbar Treffen//DE"
+UID_DOMAIN = "nahbar"
+TIMEZONE_YEARS = 10
+
+
+def offer_calendar(offer: Offer, now: datetime, *, description: str = "") -> bytes:
+    """A VCALENDAR with one VEVENT (and its VTIMEZONE) for the offer's whole schedule."""
+    schedule = offer.schedule
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+
+    event = Event()
+    event.add("uid", f"offer-{offer.id}@{UID_DOMAIN}")  # stable: importing again updates the entry
+    event.add("dtstamp", now)
+    event.add("summary", _clean(offer.title))
+    if description:
+        event.add("description", description)
+    location = _location(offer)
+    if location:
+        event.add("location", location)
+    event.add("geo", (offer.latitude, offer.longitude))
+    start = schedule.start.replace(tzinfo=BERLIN)
+    event.add("dtstart", start)
+    event.add("dtend", (schedule.start + schedule.duration).replace(tzinfo=BERLIN))
+    if schedule.rrule:
+        event.add("rrule", vRecur.from_ical(schedule.rrule))
+        skipped = sorted(schedule.exdates)
+        if skipped:
+            event.add("exdate", [_at(day, start.time()) for day in skipped])
+    cal.add_component(event)
+    # Transitions from the first date for ten years keep the file small; calendars know
+    # Europe/Berlin themselves, the VTIMEZONE is for the few that do not.
+    first = min(schedule.start.date(), now.date())
+    cal.add_missing_timezones(first_date=date(first.year, 1, 1),
+                              last_date=date(max(first.year, now.year) + TIMEZONE_YEARS, 1, 1))
+    return cal.to_ical()
+
+
+def _at(day: date, clock: time) -> datetime:
+    return datetime.combine(day, clock, tzinfo=BERLIN)
+
+
+def _location(offer: Offer) -> str:
+    parts = [_clean(p) for p in (offer.venue_name, offer.address) if p]
+    if offer.place_name and not any(offer.place_name in p for p in parts):
+        parts.append(_clean(offer.place_name))
+    return ", ".join(parts)
+
+
+def _clean(text: str) -> str:
+    return " ".join(str(text).split())

@@ -1,0 +1,145 @@
+"""The Telegram adapter through a real PTB Application, offline: what the user sees."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from telegram import Update
+
+from bot.telegram import build_application
+from handlers.core import Nahbar
+
+from .support import add_offer
+from .telegram_fakes import RecordingRequest, callback_update, location_update, text_update
+
+
+class TelegramChat:
+    """A resident in a private chat with the bot; `request` holds every Bot API call."""
+
+    def __init__(self, application, request: RecordingRequest, user_id: int = 4711, language: str = "de"):
+        self.application, self.request = application, request
+        self.user_id, self.language = user_id, language
+
+    async def _process(self, update: dict) -> None:
+        self.request.clear()
+        await self.application.process_update(Update.de_json(update, self.application.bot))
+
+    async def say(self, text: str) -> None:
+        await self._process(text_update(text, self.user_id, self.language))
+
+    async def share_location(self, lat: float, lon: float) -> None:
+        await self._process(location_update(lat, lon, self.user_id, self.language))
+
+    async def press(self, label: str, on=None) -> None:
+        message = on or self.request.last("sendMessage", "editMessageText")
+        data = message.button(label)["callback_data"]
+        message_id = int(message.params.get("message_id", 100))
+        await self._process(callback_update(data, message_id, message.text, self.user_id, self.language))
+
+    async def press_data(self, data: str, message_id: int = 100) -> None:
+        await self._process(callback_update(data, message_id, "…", self.user_id, self.language))
+
+
+@pytest.fixture
+async def telegram(sessions, places, now):
+    request = RecordingRequest()
+    core = Nahbar(sessions, places, clock=lambda: now)
+    application = build_application("123:TEST", core, request=request)
+    await application.initialize()
+    await application.post_init(application)
+    yield TelegramChat(application, request)
+    await application.shutdown()
+
+
+async def test_commands_are_registered_per_language(sessions, places, now):
+    request = RecordingRequest()
+    application = build_application("123:TEST", Nahbar(sessions, places), request=request)
+    await application.initialize()
+    await application.post_init(application)
+    menus = {c.params.get("language_code"): c.params["commands"] for c in request.sent("setMyCommands")}
+    assert set(menus) == {None, "de", "en"}
+    assert '"angebote"' in menus["de"] and '"offers"' in menus["en"]
+    assert menus[None] == menus["de"]
+    await application.shutdown()
+
+
+async def test_start_shows_welcome_and_location_keyboard(telegram):
+    await telegram.say("/start")
+    call = telegram.request.last()
+    assert "willkommen bei Nahbar" in call.text
+    assert call.params["parse_mode"] == "HTML"
+    keyboard = call.markup["keyboard"]
+    assert keyboard[0][0] == {"text": "📍 Standort senden", "request_location": True}
+    assert call.markup["resize_keyboard"] is True
+
+
+async def test_location_list_details_and_filter_edit_in_place(telegram, sessions, now):
+    await add_offer(sessions, now, title="Adventscafé", rrule="FREQ=WEEKLY;BYDAY=TU",
+                    starts_local=datetime(2026, 1, 6, 15))
+    await telegram.share_location(51.8365, 10.7822)
+    listing = telegram.request.last()
+    assert listing.method == "sendMessage"
+    assert "Treffen bei Ihrem Standort nahe Wernigerode" in listing.text
+    assert "Di., 1. Dez., 15:00 Uhr" in listing.text
+    assert "1. ☕ Adventscafé" in listing.button_labels()
+
+    await telegram.press("Adventscafé", on=listing)
+    details = telegram.request.last()
+    assert details.method == "editMessageText"
+    assert "🔁 jeden Dienstag" in details.text
+    assert [c.method for c in telegram.request.calls].count("answerCallbackQuery") == 1
+
+    await telegram.press("Zurück")
+    await telegram.press("14 Tage")
+    edited = telegram.request.last()
+    assert edited.method == "editMessageText" and "in den nächsten 14 Tagen" in edited.text
+    assert not telegram.request.sent("sendMessage")
+
+
+async def test_user_strings_are_escaped_for_html(telegram, sessions, now):
+    await add_offer(sessions, now, title="<b>Hi</b> & <a href=x>")
+    await telegram.say("Wernigerode")
+    assert "&lt;b&gt;Hi&lt;/b&gt; &amp; &lt;a href=x&gt;" in telegram.request.last().text
+
+
+async def test_forged_button_gets_a_polite_answer(telegram):
+    await telegram.press_data("o:424242")
+    assert "gibt es leider nicht" in telegram.request.last("sendMessage").text
+    await telegram.press_data("totally-forged-💥")
+    answer = telegram.request.last("answerCallbackQuery")
+    assert "gilt nicht mehr" in answer.params.get("text", "")
+
+
+async def test_english_user_gets_english(telegram):
+    telegram.language = "en"
+    await telegram.say("/start")
+    assert "welcome to Nahbar" in telegram.request.last().text
+
+
+async def test_long_text_is_split_within_telegram_limits(telegram, sessions, now):
+    offer = await add_offer(sessions, now, title="Lang", description=("Sehr lange Beschreibung. " * 30 + "\n") * 20)
+    await telegram.say(f"/start offer_{offer.id}")
+    texts = [c.text for c in telegram.request.sent("sendMessage")]
+    assert all(len(t) <= 4096 for t in texts)
+    assert "Lang" in texts[0]
+
+
+async def test_errors_are_logged_and_the_user_is_told(telegram, caplog, monkeypatch):
+    async def broken(message):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(telegram.application.bot_data["core"], "handle", broken)
+    await telegram.say("Wernigerode")
+    assert "etwas schiefgelaufen" in telegram.request.last("sendMessage").text
+    assert "database on fire" not in telegram.request.last("sendMessage").text
+    assert "database on fire" in caplog.text
+
+
+async def test_message_that_cannot_be_edited_is_sent_anew(telegram, sessions, now):
+    await add_offer(sessions, now, title="Café")
+    await telegram.say("Wernigerode")
+    listing = telegram.request.last()
+    telegram.request.fail_next["editMessageText"] = (400, "Bad Request: message can't be edited")
+    await telegram.press("Heute", on=listing)
+    assert telegram.request.last().method == "sendMessage"
