@@ -26,7 +26,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy import JSON, create_engine as create_sync_engine, func, insert, select
 
 from models import Occurrence, Offer, OfferStatus
-from models.base import UTCDateTime
+from models.base import EpochSeconds, UTCDateTime
 from models.categories import CATEGORIES
 from models.db import alembic_config, create_engine, upgrade
 from models.occurrences import HORIZON, _rows
@@ -190,6 +190,8 @@ def build_sqlite(directory: Path, offers: int, seed: int, rebuild: bool = False)
 def _converter(column):
     """Python value as read through SQLAlchemy -> what asyncpg's COPY expects for the column."""
     kind = column.type
+    if isinstance(kind, EpochSeconds):
+        return lambda v: None if v is None else int(v.timestamp())
     if isinstance(kind, UTCDateTime):
         return lambda v: None if v is None else v.astimezone(timezone.utc).replace(tzinfo=None)
     if isinstance(kind, SAEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import BigInteger, DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -37,6 +37,31 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class EpochSeconds(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, whole seconds since 1970 (UTC) in the database.
+
+    Used where the nearby search walks an index: integers compare and decode far faster than
+    date strings, and the search can read them raw and convert only the rows it shows.
+    """
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> int | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given where UTC was expected")
+        return int(value.timestamp())
+
+    def process_result_value(self, value: int | None, dialect) -> datetime | None:
+        return None if value is None else from_epoch(value)
+
+
+def from_epoch(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
 
 
 def utcnow() -> datetime:

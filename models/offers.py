@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, EpochSeconds, UTCDateTime, utcnow
 from .geo import cell_of
 from .schedule import Schedule
 
@@ -99,14 +99,17 @@ class Occurrence(Base):
 
     __tablename__ = "occurrences"
     __table_args__ = (
-        Index("ix_occurrences_cell_start", "cell", "starts_at"),
+        # Covers every column the search filters on, so walking a cell in time order never
+        # touches the table for rows outside the bounding box.
+        Index("ix_occurrences_walk", "cell", "starts_at", "ends_at", "latitude", "longitude",
+              "category", "offer_id"),
         Index("ix_occurrences_offer_start", "offer_id", "starts_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    starts_at: Mapped[datetime] = mapped_column(EpochSeconds)
+    ends_at: Mapped[datetime] = mapped_column(EpochSeconds)
     cell: Mapped[int] = mapped_column(Integer)
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)

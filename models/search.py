@@ -1,6 +1,6 @@
 """Nearby search: the soonest published occurrences within a radius, then by distance.
 
-Each geo cell around the point is walked in time order through the (cell, starts_at) index and
+Each geo cell around the point is walked in time order through the covering (cell, starts_at, …) index and
 stopped after a few rows (one UNION ALL statement); the cells' rows are merged in time order, cut
 to the circle with a cheap distance and the final few measured exactly with geopy. When a cell
 ran out of rows before the answer was certain, the walk is repeated deeper.
@@ -18,9 +18,10 @@ from itertools import groupby
 from operator import itemgetter
 
 from geopy.distance import great_circle
-from sqlalchemy import Integer, bindparam, select, union_all
+from sqlalchemy import BigInteger, Integer, bindparam, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .base import from_epoch
 from .geo import bounding_box, cells_covering
 from .offers import Occurrence, Offer
 from .schedule import MAX_DURATION
@@ -71,7 +72,7 @@ def _union(cells: int, categories: bool):
     """One statement per shape (number of cells, category filter), built once and reused.
 
     Values travel as bound parameters, so SQLAlchemy neither rebuilds nor recompiles the
-    statement on each search. Each part walks one cell's (cell, starts_at) index in time order
+    statement on each search. Each part walks one cell's covering index in time order
     and stops after `depth` rows; ordering by starts_at alone lets PostgreSQL read the index in
     order too. Offer columns are joined in, so one round trip brings everything.
     """
@@ -79,7 +80,10 @@ def _union(cells: int, categories: bool):
     parts = []
     for n in range(cells):
         part = (
-            select(o.id, o.offer_id, o.starts_at, o.ends_at, o.latitude, o.longitude, o.cell)
+            # Times come back as raw epoch seconds; only the shown rows become datetimes.
+            select(o.id, o.offer_id, type_coerce(o.starts_at, BigInteger).label("starts_at"),
+                   type_coerce(o.ends_at, BigInteger).label("ends_at"), o.latitude, o.longitude,
+                   o.cell)
             .where(
                 o.cell == bindparam(f"cell{n}"),
                 o.starts_at >= bindparam("earliest"),
@@ -158,8 +162,8 @@ async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int =
         ordered.extend(sorted(group, key=lambda rd: (rd[1], rd[0].id)))
     return [
         Hit(
-            occurrence_id=row.id, offer_id=row.offer_id, starts_at=row.starts_at,
-            ends_at=row.ends_at, distance_km=distance, title=row.title,
+            occurrence_id=row.id, offer_id=row.offer_id, starts_at=from_epoch(row.starts_at),
+            ends_at=from_epoch(row.ends_at), distance_km=distance, title=row.title,
             category=row.category, place_name=row.place_name,
         )
         for row, distance in ordered[offset:want]

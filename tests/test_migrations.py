@@ -37,3 +37,37 @@ async def test_upgrade_from_empty_matches_the_models(database_url, tmp_path):
         assert diff == [], f"models and migrations differ: {diff}"
     finally:
         await engine.dispose()
+
+
+async def test_occurrence_rebuild_migration_keeps_offers_and_refills(database_url, tmp_path):
+    """0001 -> 0002 rebuilds the derived occurrences table; maintenance refills it."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy import func, select, text
+
+    from models import Occurrence
+    from models.db import session_factory
+    from scheduler import run_maintenance
+
+    engine = await _fresh_engine(database_url, tmp_path)
+    try:
+        await upgrade(engine, "0001")
+        async with engine.begin() as connection:
+            await connection.execute(text(
+                "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
+                " place_name, latitude, longitude, cost, price, contact, status, is_example,"
+                " starts_local, duration_minutes, rrule, exdates, materialised_until, created_at, updated_at)"
+                " VALUES (1, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8365, 10.7822, 'free', '', '',"
+                " 'published', false, '2026-01-06 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TU', '[]',"
+                " '2027-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+            ))
+        await upgrade(engine)
+        sessions = session_factory(engine)
+        now = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+        assert (await run_maintenance(sessions, now))["occurrences_added"] >= 8
+        async with sessions() as session:
+            first = await session.scalar(select(func.min(Occurrence.starts_at)))
+        assert first == datetime(2026, 12, 1, 14, tzinfo=timezone.utc)  # Tuesday 15:00 in Berlin
+        assert first - now < timedelta(days=7)
+    finally:
+        await engine.dispose()
