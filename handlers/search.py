@@ -207,7 +207,7 @@ async def _show(turn: Turn, page: int) -> list[Reply]:
     turn.save(search=search)
     start, end = window_bounds(search["window"], turn.now)
     query = Query(lat=search["lat"], lon=search["lon"], radius_km=search["radius"], start=start,
-                  end=end, categories=frozenset(search["categories"]))
+                  end=end, categories=frozenset(search["categories"]), once_per_offer=True)
     hits = await nearby(turn.session, query, limit=PAGE + 1, offset=page * PAGE)
     edit = turn.msg.button is not None
     if not hits:

@@ -8,7 +8,6 @@ ran out of rows before the answer was certain, the walk is repeated deeper.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ class Query:
     start: datetime  # aware; occurrences still running at `start` count too
     end: datetime  # aware; occurrences must start before this
     categories: frozenset[str] = frozenset()
+    once_per_offer: bool = False  # only each offer's next occurrence (lists for people)
 
 
 def _cheap_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -99,7 +99,11 @@ def _union(cells: int, categories: bool):
             part = part.where(o.category.in_(bindparam("categories", expanding=True)))
         parts.append(select(part.subquery()))
     walked = (union_all(*parts) if cells > 1 else parts[0]).subquery("walked")
-    return select(walked, f.title, f.category, f.place_name).join(_offers, _offers.c.id == walked.c.offer_id)
+    return (
+        select(walked, f.title, f.category, f.place_name)
+        .join(_offers, _offers.c.id == walked.c.offer_id)
+        .order_by(walked.c.starts_at, walked.c.id)  # one time-ordered stream of every cell's walk
+    )
 
 
 def _statement(q: Query, cells: Sequence[int], depth: int):
@@ -124,19 +128,26 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list[tuple]
     while True:
         statement = _union(len(cells), bool(q.categories))
         rows = (await session.execute(statement, _parameters(q, cells, depth))).all()
-        by_cell: dict[int, list] = {}
+        # A cell that filled its quota may hold more rows later than its last one returned:
+        # nothing at or after the earliest such "last row" is certain yet.
+        walked: dict[int, list] = {}
         for row in rows:
-            by_cell.setdefault(row.cell, []).append(row)
-        for walked in by_cell.values():
-            walked.sort(key=_time_order)
-        # A cell that filled its quota may hold more rows later than its last one returned.
-        horizon = min(
-            (r[-1].starts_at for r in by_cell.values() if len(r) >= depth), default=None
-        )
+            seen = walked.get(row.cell)
+            if seen is None:
+                walked[row.cell] = [1, row.starts_at]
+            else:
+                seen[0] += 1
+                seen[1] = row.starts_at
+        horizon = min((last for count, last in walked.values() if count >= depth), default=None)
         inside = []
-        for row in heapq.merge(*by_cell.values(), key=_time_order):
+        offers_seen: set[int] = set()
+        for row in rows:
             if horizon is not None and row.starts_at >= horizon:
                 break
+            if q.once_per_offer:
+                if row.offer_id in offers_seen:
+                    continue
+                offers_seen.add(row.offer_id)
             d = _cheap_km(q.lat, q.lon, row.latitude, row.longitude)
             if d > q.radius_km * (1 + _MARGIN):
                 continue
@@ -168,7 +179,3 @@ async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int =
         )
         for row, distance in ordered[offset:want]
     ]
-
-
-def _time_order(row) -> tuple:
-    return row.starts_at, row.id

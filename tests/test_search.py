@@ -148,3 +148,14 @@ async def test_occurrences_follow_status_changes(sessions, now):
         assert await occurrences.refresh(session, stored, now) == 0
     async with sessions() as session:
         assert (await session.scalars(select(Occurrence))).all() == []
+
+
+async def test_lists_can_show_each_offer_once_at_its_next_date(sessions, now):
+    await add_offer(sessions, now, title="Warme Stube", rrule="FREQ=WEEKLY;BYDAY=MO,TH",
+                    starts_local=datetime(2026, 1, 5, 11))
+    await add_offer(sessions, now, title="Café", starts_local=datetime(2026, 11, 27, 15))
+    every = await search(sessions, week(now))
+    assert [h.title for h in every] == ["Warme Stube", "Café", "Warme Stube"]
+    once = await search(sessions, week(now, once_per_offer=True))
+    assert [(h.title, to_local(h.starts_at)) for h in once] == [
+        ("Warme Stube", datetime(2026, 11, 26, 11)), ("Café", datetime(2026, 11, 27, 15))]
