@@ -1,3 +1,34 @@
-from .nearby import main
+"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates` for one."""
+
+import argparse
+
+from . import nearby, updates
+from .cli import add_common_arguments
+
+BENCHMARKS = {"nearby": nearby, "updates": updates}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Nahbar benchmarks: nearby-search latency (benchmarks/nearby.py) and "
+                    "updates/s through PTB's process_update (benchmarks/updates.py).")
+    ap.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
+                    help="run just this benchmark (repeatable); default: all")
+    add_common_arguments(ap)
+    for module in BENCHMARKS.values():
+        module.add_arguments(ap)
+    args = ap.parse_args(argv)
+    chosen = args.only or list(BENCHMARKS)
+    code = 0
+    for name in BENCHMARKS:
+        if name not in chosen:
+            continue
+        module = BENCHMARKS[name]
+        module.finish_args(args)
+        print(f"\n=== {name} ===", flush=True)
+        code = max(code, module.run(args))
+    return code
+
 
 raise SystemExit(main())

@@ -1,8 +1,8 @@
 """Nearby-search latency: models.search.nearby against a naive load-everything baseline.
 
-    python -m benchmarks                 # 100,000 offers, 1,000 queries, SQLite and PostgreSQL
-    python -m benchmarks --quick         # 5,000 offers, 100 queries: a smoke run
-    python -m benchmarks --no-postgres --offers 20000 --queries 500
+    python -m benchmarks --only nearby   # 100,000 offers, 1,000 queries, SQLite and PostgreSQL
+    python -m benchmarks --only nearby --quick   # 5,000 offers, 100 queries: a smoke run
+    python -m benchmarks --only nearby --no-postgres --offers 20000 --queries 500
 
 Each timed query is what the bot does for one search: a new AsyncSession from the app's session
 factory, `nearby(session, Query(...), limit=20)`, session closed. Query points are seeded random
@@ -41,14 +41,12 @@ from models.geo import cells_covering
 from models.schedule import MAX_DURATION
 from models.search import Query, _statement, nearby
 
+from .cli import TARGET_OFFERS, add_common_arguments, finish_common
 from .dataset import NOW, Towns, build_sqlite, counts, jitter, load_postgres
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DIR = ROOT / "var" / "bench"
 RADIUS_KM = 10.0
 WINDOW = timedelta(days=7)
 LIMIT = 20
-TARGET_OFFERS = 100_000
 TARGET_P50_MS, TARGET_P99_MS, TARGET_SPEEDUP = 2.0, 10.0, 100.0
 
 
@@ -288,33 +286,42 @@ def report(results: list[BackendResult], args, out=sys.stdout) -> None:
             p(f"  naive: {m['naive']}")
 
 
-def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.split("\n")[0])
-    ap.add_argument("--offers", type=int, default=None, help="offers in the data set (100000)")
-    ap.add_argument("--queries", type=int, default=None, help="timed searches (1000)")
-    ap.add_argument("--warmup", type=int, default=None, help="untimed searches first (50)")
-    ap.add_argument("--naive", type=int, default=20, help="query points for the naive baseline")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--quick", action="store_true", help="smoke run: 5,000 offers, 100 queries")
-    ap.add_argument("--no-postgres", action="store_true", help="SQLite only")
-    ap.add_argument("--rebuild", action="store_true", help="rebuild the cached SQLite data set")
-    ap.add_argument("--profile", action="store_true",
-                    help="cProfile the timed loop; writes <dir>/profile-<backend>.txt")
-    ap.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="cache and output directory")
-    ap.add_argument("--json", type=Path, default=None, help="figures as JSON (<dir>/nearby.json; nearby-profile.json with --profile)")
-    args = ap.parse_args(argv)
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    """The nearby benchmark's own options (the shared ones are in benchmarks.cli)."""
+    g = ap.add_argument_group("nearby search (benchmarks/nearby.py)")
+    g.add_argument("--queries", type=int, default=None, help="timed searches (1000)")
+    g.add_argument("--warmup", type=int, default=None, help="untimed searches first (50)")
+    g.add_argument("--naive", type=int, default=20, help="query points for the naive baseline")
+    g.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    g.add_argument("--json", type=Path, default=None,
+                   help="figures as JSON (<dir>/nearby.json; nearby-profile.json with --profile)")
+
+
+def finish_args(args) -> None:
+    finish_common(args)
     quick = args.quick
-    args.offers = args.offers or (5_000 if quick else TARGET_OFFERS)
     args.queries = args.queries or (100 if quick else 1_000)
     args.warmup = args.warmup if args.warmup is not None else (10 if quick else 50)
     args.naive = min(args.naive, args.queries)
     # Profiled timings are inflated: keep them out of the report file.
     args.json = args.json or args.dir / ("nearby-profile.json" if args.profile else "nearby.json")
+
+
+def parse_args(argv):
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.nearby",
+                                 description=__doc__.split("\n")[0])
+    add_common_arguments(ap)
+    add_arguments(ap)
+    args = ap.parse_args(argv)
+    finish_args(args)
     return args
 
 
 def main(argv=None) -> int:
-    args = parse_args(argv)
+    return run(parse_args(argv))
+
+
+def run(args) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     sqlite_path, build_s = build_sqlite(args.dir, args.offers, args.seed, rebuild=args.rebuild)
     if build_s is None:
@@ -365,3 +372,7 @@ def main(argv=None) -> int:
                   f"cursor execute {r.sql_share['cursor_execute_share']:.0%} of "
                   f"{r.sql_share['total_s']:.2f} s")
     return 1 if any(r.mismatches for r in results) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

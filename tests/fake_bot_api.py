@@ -146,6 +146,7 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.polling = 0  # getUpdates requests being held open right now
+        self.webhook: dict | None = None  # the last setWebhook parameters
 
     # -- server lifecycle ---------------------------------------------------------------------
 
@@ -172,6 +173,17 @@ class FakeBotApi:
                                                 "last_name": "Muster"})
         user["language_code"] = language_code
         return user
+
+    def webhook_message(self, chat_id: int, text: str, language_code: str = "de") -> dict:
+        """A message update as Telegram would POST it to a webhook (not queued for getUpdates)."""
+        user = self._user(chat_id, language_code)
+        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                   "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+                   "from": user, "text": text}
+        if text.startswith("/"):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        self.messages.setdefault(chat_id, {})[message["message_id"]] = message
+        return {"update_id": next(self._update_ids), "message": message}
 
     def _push_message(self, chat_id: int, language_code: str, **content) -> dict:
         user = self._user(chat_id, language_code)
@@ -420,6 +432,13 @@ class FakeBotApi:
     async def _api_deletewebhook(self, params: dict) -> bool:
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self.webhook = None
+        return True
+
+    async def _api_setwebhook(self, params: dict) -> bool:
+        # Telegram would now POST updates to params["url"] with the secret_token header;
+        # tests do that themselves against the bot's local webhook server.
+        self.webhook = params
         return True
 
     def _command_key(self, params: dict) -> tuple[str, str]:

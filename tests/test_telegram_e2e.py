@@ -200,3 +200,48 @@ async def test_a_rejected_token_stops_the_bot_with_a_clear_message(api, tmp_path
         assert not any(c.method == "getUpdates" for c in api.calls)
     finally:
         await bot.kill()
+
+
+async def test_webhook_mode_checks_the_secret_token(api, tmp_path):
+    """With TELEGRAM_WEBHOOK_URL set, updates arrive by HTTP POST and need the secret header."""
+    import aiohttp
+
+    from .postgres import free_port
+
+    port = free_port()
+    bot = BotProcess(tmp_path, api)
+    bot.env.update(TELEGRAM_WEBHOOK_URL="https://nahbar.example.invalid/hook",
+                   TELEGRAM_WEBHOOK_LISTEN="127.0.0.1", TELEGRAM_WEBHOOK_PORT=str(port),
+                   TELEGRAM_WEBHOOK_PATH="hook", TELEGRAM_WEBHOOK_SECRET="s3cret-token")
+    await bot.start()
+    try:
+        await api.wait_until(lambda: api.webhook, START_TIMEOUT)
+        assert api.webhook["url"] == "https://nahbar.example.invalid/hook"
+        assert api.webhook["secret_token"] == "s3cret-token"
+        assert not any(c.method == "getUpdates" for c in api.calls)
+
+        update = api.webhook_message(CHAT, "/hilfe")
+        url = f"http://127.0.0.1:{port}/hook"
+        async with aiohttp.ClientSession() as http:
+            for attempt in range(100):  # the webhook server starts right after setWebhook
+                try:
+                    async with http.post(url, json=update, headers={
+                            "X-Telegram-Bot-Api-Secret-Token": "wrong"}) as forged:
+                        assert forged.status == 403
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)
+            async with http.post(url, json=update, headers={
+                    "X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}) as real:
+                assert real.status == 200
+        try:
+            answer = await api.next_bot_message(CHAT, STEP_TIMEOUT)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{bot.report()}") from None
+        assert "So geht es" in answer.text
+        assert len([c for c in api.calls if c.method == "sendMessage"]) == 1  # the forged one did nothing
+
+        bot.proc.send_signal(signal.SIGTERM)
+        assert await bot.wait(10) == 0, bot.report(api)
+    finally:
+        await bot.kill()
