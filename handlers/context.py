@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -42,11 +42,18 @@ class Turn:
             self.convo.data = {k: v for k, v in self.convo.data.items() if k not in keys}
 
 
-async def load_user(session: AsyncSession, msg: Incoming, *, default_language: str,
-                    default_radius: int, now: datetime) -> User:
-    user = await session.scalar(
-        select(User).where(User.platform == msg.platform, User.platform_id == msg.user_id)
-    )
+SEEN_RESOLUTION = timedelta(hours=1)  # "last seen" is kept coarse and written rarely
+
+
+async def load_turn_state(session: AsyncSession, msg: Incoming, *, default_language: str,
+                          default_radius: int, now: datetime) -> tuple[User, Conversation]:
+    """The sender and this chat's dialogue state, in one query; created on first contact."""
+    found = (await session.execute(
+        select(User, Conversation)
+        .outerjoin(Conversation, Conversation.chat == msg.chat)
+        .where(User.platform == msg.platform, User.platform_id == msg.user_id)
+    )).first()
+    user, convo = found if found else (None, None)
     if user is None:
         user = User(
             platform=msg.platform, platform_id=msg.user_id,
@@ -55,14 +62,9 @@ async def load_user(session: AsyncSession, msg: Incoming, *, default_language: s
         )
         session.add(user)
         await session.flush()
-    else:
+    elif now - user.last_seen_at >= SEEN_RESOLUTION:
         user.last_seen_at = now
-    return user
-
-
-async def load_conversation(session: AsyncSession, msg: Incoming, user: User) -> Conversation:
-    convo = await session.get(Conversation, msg.chat)
     if convo is None:
         convo = Conversation(chat=msg.chat, user_id=user.id, state="idle", data={})
         session.add(convo)
-    return convo
+    return user, convo

@@ -15,7 +15,7 @@ from places import Gazetteer
 from . import ideas, offer_detail, privacy, search, settings, start
 from .buttons import parse_button
 from .common import stale_button
-from .context import Turn, load_conversation, load_user
+from .context import Turn, load_turn_state
 from .i18n import Translator
 from .keywords import Intent, is_cancel, read_intent
 from .messages import Incoming, Reply
@@ -124,9 +124,8 @@ class Nahbar:
     async def _handle_once(self, msg: Incoming) -> list[Reply]:
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            user = await load_user(session, msg, default_language=self.default_language,
-                                   default_radius=self.default_radius_km, now=now)
-            convo = await load_conversation(session, msg, user)
+            user, convo = await load_turn_state(session, msg, default_language=self.default_language,
+                                                default_radius=self.default_radius_km, now=now)
             turn = Turn(self, msg, session, user, convo, Translator(user.language), now)
             return await self._dispatch(turn)
 

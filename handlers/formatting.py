@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 from datetime import datetime
+from functools import lru_cache
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
@@ -26,13 +27,19 @@ def esc(value: object, limit: int = MAX_FIELD, *, multiline: bool = False) -> st
     return html.escape(text, quote=True)
 
 
+@lru_cache(maxsize=4096)
+def _formatted(moment: datetime, pattern: str, language: str) -> str:
+    # Lists repeat the same few start times; Babel's formatting is the slow part of a list.
+    return format_datetime(moment.astimezone(BERLIN), pattern, locale=language)
+
+
 def day(t: Translator, moment: datetime) -> str:
     # Translators: a Babel/CLDR date pattern, e.g. "EEE, d. MMM" gives "Di., 2. Dez."
-    return format_datetime(moment.astimezone(BERLIN), t("EEE, d MMM"), locale=t.language)
+    return _formatted(moment, t("EEE, d MMM"), t.language)
 
 
 def clock(t: Translator, moment: datetime) -> str:
-    return format_datetime(moment.astimezone(BERLIN), "HH:mm", locale=t.language)
+    return _formatted(moment, "HH:mm", t.language)
 
 
 def when(t: Translator, start: datetime, end: datetime | None = None) -> str:
@@ -43,6 +50,11 @@ def when(t: Translator, start: datetime, end: datetime | None = None) -> str:
 
 def distance(t: Translator, km: float) -> str:
     if km < 0.95:
-        return t("{metres} m", metres=format_decimal(max(100, round(km * 1000, -2)), "#,##0", locale=t.language))
-    pattern = "#,##0.0" if km < 10 else "#,##0"
-    return t("{km} km", km=format_decimal(km, pattern, locale=t.language))
+        return t("{metres} m", metres=_number(max(100, round(km * 1000, -2)), "#,##0", t.language))
+    shown = round(km, 1) if km < 10 else round(km)
+    return t("{km} km", km=_number(shown, "#,##0.0" if km < 10 else "#,##0", t.language))
+
+
+@lru_cache(maxsize=4096)
+def _number(value: float, pattern: str, language: str) -> str:
+    return format_decimal(value, pattern, locale=language)
