@@ -98,23 +98,28 @@ def _union(cells: int, categories: bool):
         if categories:
             part = part.where(o.category.in_(bindparam("categories", expanding=True)))
         parts.append(select(part.subquery()))
-    walked = (union_all(*parts) if cells > 1 else parts[0]).subquery("walked")
+    every = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
+    # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers are
+    # joined in: only the soonest rows can make the answer.
+    walked = select(every).order_by(every.c.starts_at, every.c.id).limit(
+        bindparam("head", type_=Integer)).subquery("walked")
     return (
         select(walked, f.title, f.category, f.place_name)
         .join(_offers, _offers.c.id == walked.c.offer_id)
-        .order_by(walked.c.starts_at, walked.c.id)  # one time-ordered stream of every cell's walk
+        .order_by(walked.c.starts_at, walked.c.id)
     )
 
 
-def _statement(q: Query, cells: Sequence[int], depth: int):
+def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = None):
     """The search statement with its values bound (for EXPLAIN and the benchmark)."""
-    return _union(len(cells), bool(q.categories)).params(_parameters(q, cells, depth))
+    return _union(len(cells), bool(q.categories)).params(_parameters(q, cells, depth, head))
 
 
-def _parameters(q: Query, cells: Sequence[int], depth: int) -> dict:
+def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> dict:
     min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
     values = {f"cell{n}": cell for n, cell in enumerate(cells)}
     values.update(earliest=q.start - MAX_DURATION, start=q.start, end=q.end, depth=depth,
+                  head=head or depth * len(cells),
                   min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     if q.categories:
         values["categories"] = sorted(q.categories)
@@ -125,11 +130,12 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list[tuple]
     """Rows inside the circle, in time order, enough to decide the first `want` results."""
     cells = cells_covering(q.lat, q.lon, q.radius_km)
     depth = max(want, 8)
+    head = 2 * want + 8
     while True:
         statement = _union(len(cells), bool(q.categories))
-        rows = (await session.execute(statement, _parameters(q, cells, depth))).all()
-        # A cell that filled its quota may hold more rows later than its last one returned:
-        # nothing at or after the earliest such "last row" is certain yet.
+        rows = (await session.execute(statement, _parameters(q, cells, depth, head))).all()
+        # Nothing at or after the horizon is certain yet: a cell that filled its quota may hold
+        # more rows after its last one, and a stream cut at `head` rows may go on.
         walked: dict[int, list] = {}
         for row in rows:
             seen = walked.get(row.cell)
@@ -138,7 +144,10 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list[tuple]
             else:
                 seen[0] += 1
                 seen[1] = row.starts_at
-        horizon = min((last for count, last in walked.values() if count >= depth), default=None)
+        lasts = [last for count, last in walked.values() if count >= depth]
+        if len(rows) >= head:
+            lasts.append(rows[-1].starts_at)
+        horizon = min(lasts, default=None)
         inside = []
         offers_seen: set[int] = set()
         for row in rows:
@@ -160,7 +169,7 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list[tuple]
                 return inside[:-1]
         if horizon is None or len(inside) >= want:
             return inside  # every row before the horizon was seen, so the first `want` are final
-        depth *= 2
+        depth, head = depth * 2, head * 2
 
 
 async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int = 0) -> list[Hit]:

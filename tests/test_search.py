@@ -159,3 +159,28 @@ async def test_lists_can_show_each_offer_once_at_its_next_date(sessions, now):
     once = await search(sessions, week(now, once_per_offer=True))
     assert [(h.title, to_local(h.starts_at)) for h in once] == [
         ("Warme Stube", datetime(2026, 11, 26, 11)), ("Café", datetime(2026, 11, 27, 15))]
+
+
+async def test_pages_match_a_brute_force_answer(sessions, now):
+    """Many offers over many cells and times: every page equals sorting everything by hand."""
+    import random
+
+    from geopy.distance import great_circle
+
+    rng = random.Random(7)
+    for n in range(60):
+        await add_offer(sessions, now, title=f"o{n}", latitude=LAT + rng.uniform(-0.15, 0.15),
+                        longitude=LON + rng.uniform(-0.25, 0.25),
+                        starts_local=datetime(2026, 11, 25, 11) + timedelta(hours=rng.randrange(0, 160, 4)))
+    query = Query(lat=LAT, lon=LON, radius_km=12, start=now, end=now + timedelta(days=7))
+    async with sessions() as session:
+        rows = (await session.execute(select(Occurrence))).scalars().all()
+    expected = sorted(
+        ((o.starts_at, great_circle((LAT, LON), (o.latitude, o.longitude)).km, o.id) for o in rows
+         if great_circle((LAT, LON), (o.latitude, o.longitude)).km <= 12 and o.starts_at < query.end),
+    )
+    assert len(expected) > 15
+    got = []
+    for page in range(0, len(expected) + 3, 3):
+        got += [(h.starts_at, h.occurrence_id) for h in await search(sessions, query, limit=3, offset=page)]
+    assert got == [(s, i) for s, _, i in expected]
