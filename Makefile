@@ -21,7 +21,7 @@ chat: $(STAMP)  ## the terminal chat, always
 test: $(STAMP)  ## all tests, on SQLite and on a throwaway PostgreSQL when one can be started
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)  ## nearby-search latency against a naive baseline
+bench: $(STAMP)  ## nearby-search latency and Telegram updates/s, each against a baseline in the same run
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 migrate: $(STAMP)
