@@ -28,3 +28,15 @@ def finish_common(args) -> None:
         return
     args.offers = args.offers or (QUICK_OFFERS if args.quick else TARGET_OFFERS)
     args._common_done = True
+
+
+def run_standalone(module, argv=None) -> int:
+    """`python -m benchmarks.<name>`: one benchmark with its own and the shared options."""
+    name = module.__spec__.name if module.__spec__ else module.__name__
+    ap = argparse.ArgumentParser(prog=f"python -m {name}",
+                                 description=module.__doc__.split("\n")[0])
+    add_common_arguments(ap)
+    module.add_arguments(ap)
+    args = ap.parse_args(argv)
+    module.finish_args(args)
+    return module.run(args)

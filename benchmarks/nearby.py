@@ -41,7 +41,7 @@ from models.geo import cells_covering
 from models.schedule import MAX_DURATION
 from models.search import Query, _statement, nearby
 
-from .cli import TARGET_OFFERS, add_common_arguments, finish_common
+from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
 from .dataset import NOW, Towns, build_sqlite, counts, jitter, load_postgres
 
 RADIUS_KM = 10.0
@@ -307,18 +307,8 @@ def finish_args(args) -> None:
     args.json = args.json or args.dir / ("nearby-profile.json" if args.profile else "nearby.json")
 
 
-def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.nearby",
-                                 description=__doc__.split("\n")[0])
-    add_common_arguments(ap)
-    add_arguments(ap)
-    args = ap.parse_args(argv)
-    finish_args(args)
-    return args
-
-
 def main(argv=None) -> int:
-    return run(parse_args(argv))
+    return run_standalone(sys.modules[__name__], argv)
 
 
 def run(args) -> int:

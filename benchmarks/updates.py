@@ -66,7 +66,7 @@ from models.db import create_engine, session_factory
 from places import Gazetteer
 from tests.telegram_fakes import RecordingRequest, callback_update, location_update, text_update
 
-from .cli import TARGET_OFFERS, add_common_arguments, finish_common
+from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
 from .dataset import NOW, build_sqlite, jitter
 
 TARGET_RATIO = 0.25
@@ -454,18 +454,8 @@ def finish_args(args) -> None:
     args.updates_json = args.updates_json or args.dir / "updates.json"
 
 
-def parse_args(argv):
-    ap = argparse.ArgumentParser(prog="python -m benchmarks.updates",
-                                 description=__doc__.split("\n")[0])
-    add_common_arguments(ap)
-    add_arguments(ap)
-    args = ap.parse_args(argv)
-    finish_args(args)
-    return args
-
-
 def main(argv=None) -> int:
-    return run(parse_args(argv))
+    return run_standalone(sys.modules[__name__], argv)
 
 
 def run(args) -> int:

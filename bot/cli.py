@@ -29,7 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as exc:
-        print(f"nahbar: invalid settings:\n{exc}", file=sys.stderr)
+        # Field and reason only: the rejected value may be a secret.
+        problems = "\n".join(f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        print(f"nahbar: invalid settings (see .env.example):\n{problems}", file=sys.stderr)
         return 2
     terminal = args.command == "chat" or (args.command == "run" and not settings.has_telegram)
     _configure_logging(settings.log_level, to_file=terminal)
@@ -65,3 +67,4 @@ def _configure_logging(level: str, to_file: bool) -> None:
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

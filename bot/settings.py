@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value):
         return value or None
 
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        # "<bot id>:<secret>" as @BotFather hands it out; catches pasted quotes, spaces, halves.
+        if value is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value.get_secret_value()):
+            raise ValueError("TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<letters>)")
+        return value
+
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _secret_token_charset(cls, value: SecretStr | None) -> SecretStr | None:

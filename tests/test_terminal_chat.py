@@ -52,3 +52,10 @@ def test_db_upgrade_command_and_bad_settings(tmp_path):
     assert done.returncode == 0 and "up to date" in done.stdout
     bad = run_chat(tmp_path, [], "db", "upgrade", NAHBAR_DEFAULT_RADIUS_KM="lots")
     assert bad.returncode == 2 and "NAHBAR_DEFAULT_RADIUS_KM" in bad.stderr
+
+
+def test_malformed_token_is_a_clear_settings_error(tmp_path):
+    done = run_chat(tmp_path, [], "run", TELEGRAM_BOT_TOKEN="not a token")
+    assert done.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN does not look like a bot token" in done.stderr
+    assert "not a token" not in done.stderr  # secrets are not echoed back
