@@ -1,19 +1,15 @@
-"""Privacy: what we store and why, what is stored about you, and deleting all of it.
-
-Deleting works on the schema, not on a list of tables somebody has to keep up to date: every
-column with a foreign key to `users.id` is cleared (SET NULL) or its rows deleted (any other
-rule), and every column named in CHAT_COLUMNS loses the rows for the user's chats. A new table
-that refers to a user or a chat is therefore covered as soon as it exists.
-"""
+"""Privacy: what we store and why, what is stored about you, and deleting all of it
+(models.erasure does the deleting)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
-from sqlalchemy import Table, delete, func, or_, select, update
+from sqlalchemy import Table, func, or_, select
 
-from models import Base, Conversation, User
+from models import Conversation, Offer, User
+from models.erasure import erase_user, referencing_columns
 from models.schedule import BERLIN
 
 from .common import stale_button
@@ -25,7 +21,6 @@ from .messages import Button, Reply
 DELETE_STATE = "delete"
 STEP_KEYS = ("delete_asked",)  # dialogue notes that belong to a waiting step
 CONFIRM_FOR = timedelta(hours=24)  # a "yes" to an older question is not taken any more
-CHAT_COLUMNS = ("chat", "chat_address")  # columns holding a chat address like "telegram:12345"
 
 # Labels for the columns of the users table; a column without a label is shown by its name.
 USER_FIELDS = {
@@ -63,8 +58,8 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
         "• your last search, for at most 30 days,\n"
         "• when you first and last wrote.\n"
         "Nothing else: no name, no phone number. We do not pass anything on.\n\n"
-        "Unfinished dialogues are deleted after 30 days. With /loeschen you delete everything "
-        "at once. Offers you published stay visible, but without any link to you.\n\n"
+        "Unfinished dialogues are deleted after 30 days, everything else after 18 months "
+        "without a message. With /loeschen you delete everything at once. Offers you published stay visible, but without any link to you.\n\n"
         "Your messages travel through your chat service, whose own rules apply.\n"
         "/meinedaten shows what is stored about you."
     )
@@ -95,7 +90,7 @@ async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
         lines += ["• " + line for line in _dialogue(turn, convo.data or {})]
         lines.append("• " + t("Last change: {moment}", moment=_value(turn, convo.updated_at)))
 
-    for table, column in _referencing(users):
+    for table, column in referencing_columns(users):
         if table.name == Conversation.__tablename__:
             continue
         count = await session.scalar(select(func.count()).select_from(table).where(column == turn.user.id))
@@ -144,10 +139,7 @@ async def ask_delete(turn: Turn, argument: str = "") -> list[Reply]:
     turn.save(delete_asked=turn.now.isoformat())
     text = t("Do you really want to delete everything Nahbar has stored about you? "
              "This cannot be undone.")
-    owned = await turn.session.scalar(
-        select(func.count()).select_from(Base.metadata.tables["offers"])
-        .where(Base.metadata.tables["offers"].c.owner_id == turn.user.id)
-    )
+    owned = await turn.session.scalar(select(func.count()).where(Offer.owner_id == turn.user.id))
     if owned:
         text += "\n" + t("Offers you published ({count}) stay visible, but without any link to you.",
                            count=owned)
@@ -181,39 +173,12 @@ def _asked_recently(turn: Turn) -> bool:
 
 async def erase(turn: Turn) -> None:
     """Delete the sender's user row and every row that refers to it or to their chats."""
-    session, user_id = turn.session, turn.user.id
-    await session.flush()  # the turn's own changes first, so nothing is written back afterwards
-    chats = _chats(turn)
-    chats |= set(await session.scalars(select(Conversation.chat).where(Conversation.user_id == user_id)))
-    users: Table = User.__table__
-    references = _referencing(users)
-    for table in reversed(Base.metadata.sorted_tables):
-        for ref_table, column in references:
-            if ref_table is not table:
-                continue
-            fk = next(fk for fk in column.foreign_keys if fk.column.table is users)
-            if (fk.ondelete or "").upper() == "SET NULL":
-                await session.execute(update(table).where(column == user_id).values({column.name: None}))
-            else:
-                await session.execute(delete(table).where(column == user_id))
-        for name in CHAT_COLUMNS:
-            if name in table.c and table is not users:
-                await session.execute(delete(table).where(table.c[name].in_(chats)))
-    await session.execute(delete(users).where(users.c.id == user_id))
+    await turn.session.flush()  # the turn's own changes first, so nothing is written back afterwards
+    await erase_user(turn.session, turn.user.id, _chats(turn))
     for instance in (turn.convo, turn.user):
-        if instance in session:
-            session.expunge(instance)
+        if instance in turn.session:
+            turn.session.expunge(instance)
 
 
 def _chats(turn: Turn) -> set[str]:
     return {turn.msg.chat, turn.user.address}
-
-
-def _referencing(users: Table) -> list:
-    """(table, column) for every column with a foreign key to users.id."""
-    return [
-        (table, fk.parent)
-        for table in Base.metadata.sorted_tables
-        for fk in table.foreign_keys
-        if fk.column.table is users
-    ]

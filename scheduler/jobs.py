@@ -7,18 +7,21 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from models import Conversation, occurrences, utcnow
+from models import Conversation, User, occurrences, utcnow
+from models.erasure import erase_user
 from models.schedule import BERLIN
 
 log = logging.getLogger(__name__)
 FORGET_DIALOGUE_AFTER = timedelta(days=30)  # a search nobody continued is not worth keeping
+FORGET_USER_AFTER = timedelta(days=548)  # about 18 months without a single message
 
 
 async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = None) -> dict[str, int]:
-    """Extend occurrences to the horizon, drop ended ones and forget idle dialogue state."""
+    """Extend occurrences to the horizon, drop ended ones, forget idle dialogue state and
+    accounts nobody has used for about 18 months."""
     now = now or utcnow()
     async with sessions() as session, session.begin():
         added = await occurrences.extend_horizon(session, now)
@@ -26,7 +29,12 @@ async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = N
         forgotten = (await session.execute(
             delete(Conversation).where(Conversation.updated_at < now - FORGET_DIALOGUE_AFTER)
         )).rowcount or 0
-    counts = {"occurrences_added": added, "occurrences_purged": purged, "dialogues_forgotten": forgotten}
+        idle = (await session.scalars(
+            select(User.id).where(User.last_seen_at < now - FORGET_USER_AFTER))).all()
+        for user_id in idle:  # as if they had written /loeschen: settings and home place go
+            await erase_user(session, user_id)
+    counts = {"occurrences_added": added, "occurrences_purged": purged,
+              "dialogues_forgotten": forgotten, "users_forgotten": len(idle)}
     log.info("maintenance: %s", counts)
     return counts
 

@@ -40,3 +40,22 @@ async def test_idle_dialogue_state_is_forgotten(sessions, now):
 async def test_scheduler_has_the_daily_job(sessions):
     scheduler = build_scheduler(sessions)
     assert [job.id for job in scheduler.get_jobs()] == ["maintenance"]
+
+
+async def test_long_idle_accounts_are_forgotten_with_everything_about_them(sessions, now):
+    from models import Offer
+
+    async with sessions() as session, session.begin():
+        idle = User(platform="telegram", platform_id="1", last_seen_at=now - timedelta(days=600),
+                    home_place_name="Wernigerode")
+        active = User(platform="telegram", platform_id="2", last_seen_at=now - timedelta(days=30))
+        session.add_all([idle, active])
+        await session.flush()
+        session.add(Conversation(chat="telegram:1", user_id=idle.id, data={}, updated_at=now))
+        idle_id = idle.id
+    offer = await add_offer(sessions, now, owner_id=idle_id)
+    assert (await run_maintenance(sessions, now))["users_forgotten"] == 1
+    async with sessions() as session:
+        assert [u.platform_id for u in (await session.scalars(select(User))).all()] == ["2"]
+        assert (await session.scalars(select(Conversation))).all() == []
+        assert (await session.get(Offer, offer.id)).owner_id is None  # the offer stays, unlinked

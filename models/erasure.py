@@ -1,0 +1,52 @@
+"""Deleting everything about a user: used by /loeschen and by the purge of long-idle accounts.
+
+It works on the schema, not on a list of tables somebody has to keep up to date: every column
+with a foreign key to `users.id` is cleared (SET NULL) or its rows deleted (any other rule), and
+every column named in CHAT_COLUMNS loses the rows for the user's chats. A new table that refers
+to a user or a chat is therefore covered as soon as it exists.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Table, delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .base import Base
+from .users import Conversation, User
+
+CHAT_COLUMNS = ("chat", "chat_address")  # columns holding a chat address like "telegram:12345"
+
+
+async def erase_user(session: AsyncSession, user_id: int, chats: set[str] = frozenset()) -> None:
+    """Delete the user row and every row that refers to it or to their chats (`chats` adds
+    chat addresses not yet stored, e.g. the chat this request came from)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return
+    chats = {*chats, user.address}
+    chats |= set(await session.scalars(select(Conversation.chat).where(Conversation.user_id == user_id)))
+    users: Table = User.__table__
+    references = referencing_columns(users)
+    for table in reversed(Base.metadata.sorted_tables):
+        for ref_table, column in references:
+            if ref_table is not table:
+                continue
+            fk = next(fk for fk in column.foreign_keys if fk.column.table is users)
+            if (fk.ondelete or "").upper() == "SET NULL":
+                await session.execute(update(table).where(column == user_id).values({column.name: None}))
+            else:
+                await session.execute(delete(table).where(column == user_id))
+        for name in CHAT_COLUMNS:
+            if name in table.c and table is not users:
+                await session.execute(delete(table).where(table.c[name].in_(chats)))
+    await session.execute(delete(users).where(users.c.id == user_id))
+
+
+def referencing_columns(users: Table) -> list:
+    """(table, column) for every column with a foreign key to users.id."""
+    return [
+        (table, fk.parent)
+        for table in Base.metadata.sorted_tables
+        for fk in table.foreign_keys
+        if fk.column.table is users
+    ]
