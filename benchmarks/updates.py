@@ -11,6 +11,8 @@ without AIORateLimiter (`rate_limit=False`; with it both would be capped near Te
 messages/s and the comparison would measure the limiter):
 
   echo    an Application with one MessageHandler: `await update.message.reply_text(text)`.
+  db-echo the same, after loading (or creating) the sender and the dialogue state and committing,
+          as every nahbar turn must: the floor under any stateful update (for scale only).
   nahbar  `bot.telegram.build_application(...)` with the real core (handlers.core.Nahbar) on a
           copy of the benchmark's cached SQLite data set (the core writes users and dialogue
           state; the cache stays untouched), the offline gazetteer, the clock fixed to the data
@@ -60,8 +62,10 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
 from bot.telegram import build_application
+from handlers.context import load_turn_state
 from handlers.core import Nahbar
 from handlers.i18n import Translator
+from handlers.messages import Incoming
 from models.db import create_engine, session_factory
 from places import Gazetteer
 from tests.telegram_fakes import RecordingRequest, callback_update, location_update, text_update
@@ -153,6 +157,23 @@ async def _echo(update: Update, context) -> None:
 def echo_application(request: RecordingRequest) -> Application:
     app = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo))
+    return app
+
+
+def db_echo_application(request: RecordingRequest, sessions) -> Application:
+    """Echo that first does what every stateful turn must: load (or create) the sender and the
+    chat's dialogue state from the database, and commit. The floor under any nahbar update."""
+
+    async def db_echo(update: Update, context) -> None:
+        user, chat = update.effective_user, update.effective_chat
+        msg = Incoming(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
+                       text=update.message.text, language=user.language_code)
+        async with sessions() as session, session.begin():
+            await load_turn_state(session, msg, default_language="de", default_radius=10, now=NOW)
+        await update.message.reply_text(update.message.text)
+
+    app = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, db_echo))
     return app
 
 
@@ -336,8 +357,11 @@ async def measure(args, db_path: Path) -> dict:
                  nahbar_request, actions, warmup, check=True)
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
-    bots = (echo, nahbar)
-    rounds: dict[str, list[dict]] = {"echo": [], "nahbar": []}
+    db_echo_request = BenchRequest()
+    db_echo = Bot("db-echo", db_echo_application(db_echo_request, session_factory(engine)),
+                  db_echo_request, actions, warmup, check=False)
+    bots = (echo, db_echo, nahbar)
+    rounds: dict[str, list[dict]] = {bot.name: [] for bot in bots}
     try:
         for bot in bots:
             await bot.app.initialize()
@@ -382,9 +406,10 @@ async def measure(args, db_path: Path) -> dict:
     ratio = med["nahbar"]["updates_per_s"] / med["echo"]["updates_per_s"]
     return {
         "rounds": rounds, "median": med, "ratio": ratio,
-        "replies": {"echo": dict(echo.replies), "nahbar": dict(nahbar.replies)},
+        "db_echo_ratio": med["db-echo"]["updates_per_s"] / med["echo"]["updates_per_s"],
+        "replies": {bot.name: dict(bot.replies) for bot in bots},
         "mix": Counter(a.kind for a in actions),
-        "problems": nahbar.problems + echo.problems, "profile": profile,
+        "problems": nahbar.problems + echo.problems + db_echo.problems, "profile": profile,
     }
 
 
@@ -407,7 +432,7 @@ def report(figures: dict, args, out=sys.stdout) -> bool:
     header = f"{'bot':<9}{'updates/s':>11}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'rounds (updates/s)':>30}"
     p(header)
     p("-" * len(header))
-    for name in ("echo", "nahbar"):
+    for name in ("echo", "db-echo", "nahbar"):
         m = med[name]
         each = " / ".join(f"{s['updates_per_s']:,.0f}" for s in figures["rounds"][name])
         p(f"{name:<9}{m['updates_per_s']:>11,.0f}{m['p50_ms']:>9.2f}{m['p90_ms']:>9.2f}"
@@ -420,6 +445,9 @@ def report(figures: dict, args, out=sys.stdout) -> bool:
     scope = "" if args.offers == TARGET_OFFERS else f" (target set at {TARGET_OFFERS:,} offers; informational)"
     p(f"{'PASS' if ok else 'FAIL'} updates{scope}: nahbar {med['nahbar']['updates_per_s']:,.0f}/s "
       f"is {ratio:.1%} of echo {med['echo']['updates_per_s']:,.0f}/s (target ≥ {TARGET_RATIO:.0%})")
+    p(f"For scale: db-echo (echo plus loading user and dialogue state, and a commit) runs at "
+      f"{figures['db_echo_ratio']:.1%} of echo; nahbar runs at "
+      f"{med['nahbar']['updates_per_s'] / med['db-echo']['updates_per_s']:.0%} of db-echo.")
     if figures["problems"]:
         p(f"\nERROR: {len(figures['problems'])} updates went wrong; the first ones:")
         for line in figures["problems"][:10]:
@@ -475,6 +503,7 @@ def run(args) -> int:
         "seed": args.seed, "rate_limit": False, "target_ratio": TARGET_RATIO, "pass": ok,
         "nahbar_per_s": figures["median"]["nahbar"]["updates_per_s"],
         "echo_per_s": figures["median"]["echo"]["updates_per_s"],
+        "db_echo_per_s": figures["median"]["db-echo"]["updates_per_s"],
         **figures,
     }
     args.updates_json.parent.mkdir(parents=True, exist_ok=True)
