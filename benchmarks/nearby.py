@@ -43,6 +43,7 @@ from models.search import Query, _statement, nearby
 
 from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
 from .dataset import NOW, Towns, build_sqlite, counts, jitter, load_postgres
+from .stats import percentile
 
 RADIUS_KM = 10.0
 WINDOW = timedelta(days=7)
@@ -69,12 +70,6 @@ def make_query(lat: float, lon: float) -> Query:
 
 # -- measuring ---------------------------------------------------------------------------
 
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    """Nearest-rank percentile of an ascending list."""
-    if not sorted_values:
-        return math.nan
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
 
 
 def summary_ms(seconds: list[float]) -> dict:

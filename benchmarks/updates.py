@@ -72,6 +72,7 @@ from tests.telegram_fakes import RecordingRequest, callback_update, location_upd
 
 from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
 from .dataset import NOW, build_sqlite, jitter
+from .stats import percentile
 
 TARGET_RATIO = 0.25
 TOKEN = "123:BENCH"
@@ -254,11 +255,6 @@ async def run_actions(bot: Bot, actions: list[Action], texts: Replies) -> list[f
 
 # -- measuring ---------------------------------------------------------------------------------
 
-
-def percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return math.nan
-    return sorted_values[max(0, math.ceil(q * len(sorted_values)) - 1)]
 
 
 def summary(seconds: list[float]) -> dict:

@@ -7,7 +7,7 @@ string in it has been escaped by the handler that wrote it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,4 +57,3 @@ class Reply:
     attachment: Attachment | None = None
     venue: Venue | None = None
     notice: str | None = None  # short pop-up answer to a button press
-    meta: dict = field(default_factory=dict, compare=False)
