@@ -74,6 +74,7 @@ BUTTONS: dict[str, Handler] = {
     "hp": settings.choose_home,
     "sm": settings.search_home,
     "lg": settings.set_language,
+    "pc": settings.set_precise,
     "dl": privacy.confirm_delete,
 }
 

@@ -71,6 +71,9 @@ def _settings(turn: Turn, *, edit: bool) -> Reply:
         t("📏 Radius: {km} km", km=user.radius_km),
         t("🏠 Home place: {place}", place=home),
         t("🌐 Language: {language}", language=LANGUAGE_NAMES.get(user.language, user.language)),
+        t("📍 Precise location: on – shared locations are kept to about 10 m.")
+        if user.consent_precise_location else
+        t("📍 Precise location: off – shared locations are kept to about 1 km."),
         "",
         t("Tap a button to change something."),
     ])
@@ -78,8 +81,27 @@ def _settings(turn: Turn, *, edit: bool) -> Reply:
         Button(("✓ " if km == user.radius_km else "") + t("{km} km", km=km), button_data("sr", km))
         for km in search.RADII
     )
-    rows = (radii, (Button(t("🏠 Change home place"), "sh?"),), _language_row(turn))
+    precise = (Button(t("📍 Keep my location only roughly"), button_data("pc", 0))
+               if user.consent_precise_location else
+               Button(t("📍 Allow a precise location"), button_data("pc", 1)))
+    rows = (radii, (Button(t("🏠 Change home place"), "sh?"),), (precise,), _language_row(turn))
     return Reply(text, buttons=rows, edit=edit)
+
+
+async def set_precise(turn: Turn, flag: str) -> list[Reply]:
+    """Consent to keeping shared locations precisely; withdrawing it coarsens what is stored."""
+    if flag not in ("0", "1"):
+        return [stale_button(turn)]
+    user = turn.user
+    user.consent_precise_location = flag == "1"
+    if not user.consent_precise_location:
+        if user.home_lat is not None and user.home_lon is not None:
+            user.home_lat, user.home_lon = search.coarse(user.home_lat, False), search.coarse(user.home_lon, False)
+        current = turn.state.get("search")
+        if current:
+            turn.save(search={**current, "lat": search.coarse(current["lat"], False),
+                              "lon": search.coarse(current["lon"], False)})
+    return [_settings(turn, edit=True)]
 
 
 # --- home place dialogue --------------------------------------------------------------------

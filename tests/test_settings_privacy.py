@@ -407,3 +407,23 @@ async def test_settings_buttons_before_any_search_are_safe(sessions, places, now
     assert "Ihre Einstellungen" in chat.text
     await chat.send_button("sh?")
     assert "Bitte schreiben Sie Ihren Ort" in chat.text
+
+
+async def test_precise_location_needs_consent_and_withdrawing_it_coarsens_the_data(chat, sessions):
+    await chat.share_location(51.83527, 10.78531)
+    await chat.say("/einstellungen")
+    assert "Genauer Standort: aus" in chat.text
+    await chat.press("Genauen Standort erlauben")
+    assert "Genauer Standort: an" in chat.text
+    await chat.share_location(51.83527, 10.78531)
+    async with sessions() as session:
+        user = await session.scalar(select(User))
+        assert (user.home_lat, user.home_lon) == (51.8353, 10.7853)
+    await chat.say("/einstellungen")
+    await chat.press("nur ungefähr")
+    assert "Genauer Standort: aus" in chat.text
+    async with sessions() as session:
+        user = await session.scalar(select(User))
+        assert (user.home_lat, user.home_lon) == (51.84, 10.79)
+        convo = await session.scalar(select(Conversation))
+        assert (convo.data["search"]["lat"], convo.data["search"]["lon"]) == (51.84, 10.79)
