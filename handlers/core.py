@@ -17,7 +17,7 @@ from .buttons import parse_button
 from .common import stale_button
 from .context import Turn, load_turn_state
 from .i18n import Translator
-from .keywords import Intent, is_cancel, read_intent
+from .keywords import Intent, is_cancel, read_intent, split_request
 from .messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
@@ -158,6 +158,9 @@ class Nahbar:
         intent, argument = read_intent(text)
         if intent is not None:
             return await INTENTS[intent](turn, argument)
+        window, place = split_request(text)
+        if place and place != text:  # "Wernigerode heute", "Was ist los in Quedlinburg?"
+            return await search.by_place_name(turn, place, window=window, typed=text)
         return await search.by_place_name(turn, text)
 
     async def _continue_step(self, turn: Turn) -> list[Reply] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 
 from places.text import fold
 
@@ -68,3 +69,30 @@ def read_intent(text: str) -> tuple[Intent | None, str]:
     if words in _CATEGORY_WORDS:
         return Intent.CATEGORY, _CATEGORY_WORDS[words]
     return None, ""
+
+
+# "Wernigerode heute", "Was ist los in Quedlinburg?", "heute in Halle": a place with a time.
+_WINDOW_WORDS = (
+    (re.compile(r"\b(heute|today)\b", re.I), "today"),
+    (re.compile(r"\b(in den )?(naechsten|nächsten|next) 14 (tagen|days)\b|\b14 (tage|days)\b|"
+                r"\b(zwei|2) wochen\b|\btwo weeks\b", re.I), "14"),
+    (re.compile(r"\b(diese|this) (woche|week)\b|\bwoche\b", re.I), "week"),
+)
+_LEAD = re.compile(
+    r"^(was (ist|gibt es|läuft|laeuft)( los)?|what'?s on|what is on|treffen|angebote|offers|meetings)"
+    r"(?=\s|$)", re.I)
+_PREPOSITION = re.compile(r"^(in|bei|im|um|near|at|around)\s+", re.I)
+
+
+def split_request(text: str) -> tuple[str | None, str]:
+    """(time window or None, the rest) — the rest is probably a place name."""
+    window = None
+    rest = text
+    for pattern, name in _WINDOW_WORDS:
+        if pattern.search(rest):
+            window = window or name
+            rest = pattern.sub(" ", rest)
+    rest = " ".join(rest.replace("?", " ").replace("!", " ").split())
+    rest = _LEAD.sub("", rest).strip()
+    rest = _PREPOSITION.sub("", rest).strip(" ,.")
+    return window, rest

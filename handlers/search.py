@@ -41,13 +41,17 @@ def window_bounds(window: str, now: datetime) -> tuple[datetime, datetime]:
 
 # --- entry points ---------------------------------------------------------------------------
 
-async def by_place_name(turn: Turn, text: str) -> list[Reply]:
+async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
+                        typed: str | None = None) -> list[Reply]:
+    """`text` is the place part of what was `typed`; `window` a time span typed with it."""
     t = turn.t
     found = turn.app.places.resolve(text)
+    if window:
+        turn.save(window=window)
     if found.status == "found" and found.place:
         if found.place.kind == "coordinates":
             return await at_location(turn, found.place.lat, found.place.lon)
-        return await _search_at(turn, found.place)
+        return await _search_at(turn, found.place, window=window)
     if found.status == "choice" and found.choices:
         buttons = [(Button(place_label(p), button_data("pl", p.id)),) for p in found.choices[:MAX_CHOICES]]
         return [Reply(t("There are several places called “{name}”. Which one do you mean?",
@@ -58,7 +62,7 @@ async def by_place_name(turn: Turn, text: str) -> list[Reply]:
         return [Reply(t("I don't know “{text}”. Did you mean {place}?", text=esc(text, 60),
                         place=esc(best.name)), buttons=tuple(buttons))]
     return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the "
-                    "next larger town, or send your location.", text=esc(text, 60)))]
+                    "next larger town, or send your location.", text=esc(typed or text, 60)))]
 
 
 async def choose_place(turn: Turn, place_id: str) -> list[Reply]:
@@ -161,11 +165,13 @@ async def pick_radius(turn: Turn, argument: str = "") -> list[Reply]:
 
 # --- the list -------------------------------------------------------------------------------
 
-async def _search_at(turn: Turn, place: Place) -> list[Reply]:
+async def _search_at(turn: Turn, place: Place, window: str | None = None) -> list[Reply]:
     previous = turn.state.get("search") or {}
+    pending = turn.state.get("window")  # asked for before the place was known ("heute", "/woche")
+    turn.forget("window")
     turn.save(search={
         "place": place.name, "place_id": place.id, "lat": place.lat, "lon": place.lon,
-        "window": previous.get("window") or turn.state.get("window") or "week",
+        "window": window or pending or previous.get("window") or "week",
         "radius": previous.get("radius") or turn.user.radius_km,
         "categories": previous.get("categories") or [],
         "page": 0,

@@ -183,3 +183,26 @@ async def test_garbage_input_never_crashes(chat):
                  "/unbekannt", "91.0, 10.0", "1e308, 1e308", "' OR 1=1 --"]:
         replies = await chat.say(text)
         assert replies and replies[0].text.strip(), text
+
+
+async def test_a_place_and_a_time_in_one_sentence(chat, sessions, now):
+    await add_offer(sessions, now, title="Heute-Café", starts_local=datetime(2026, 11, 25, 15))
+    await add_offer(sessions, now, title="Spaziergang", starts_local=datetime(2026, 12, 5, 10))
+    await chat.say("Wernigerode heute")
+    assert "Treffen bei Wernigerode\nheute" in chat.text and "Heute-Café" in chat.text
+    await chat.say("Was ist los in Wernigerode in den nächsten 14 Tagen?")
+    assert "in den nächsten 14 Tagen" in chat.text and "Spaziergang" in chat.text
+    await chat.say("Was ist los in Quedlinburg?")  # keeps the time span chosen before
+    assert "Treffen bei Quedlinburg\nin den nächsten 14 Tagen" in chat.text
+    await chat.say("Was ist los in Xyzzyhausen?")
+    assert "„Was ist los in Xyzzyhausen?“ kenne ich leider nicht" in chat.text
+
+
+async def test_a_time_asked_before_the_place_is_used_once(chat, sessions, now):
+    await chat.say("/heute")
+    assert "Wo soll ich suchen?" in chat.text
+    await chat.say("Wernigerode")
+    assert "Treffen bei Wernigerode\nheute" in chat.text
+    await chat.press("14 Tage")
+    await chat.say("Quedlinburg")
+    assert "Treffen bei Quedlinburg\nin den nächsten 14 Tagen" in chat.text
