@@ -72,15 +72,28 @@ async def choose_place(turn: Turn, place_id: str) -> list[Reply]:
     return await _search_at(turn, place)
 
 
-async def at_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
+def shared_place(turn: Turn, lat: float, lon: float, label) -> Place | None:
+    """A shared position as a Place, kept coarse unless the user agreed to more; None when the
+    position is impossible. `label(town, lat, lon)` names it (town is the nearest, or None)."""
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return [Reply(turn.t("I could not read that location. Please write your town or postcode."))]
+        return None
     town = turn.app.places.nearest(lat, lon)
     precise = turn.user.consent_precise_location
     lat, lon = coarse(lat, precise), coarse(lon, precise)
-    label = turn.t("your location near {town}", town=town.name) if town else turn.t("your location")
-    place = Place(id=f"c{lat},{lon}", name=label, lat=lat, lon=lon,
-                  region=town.region if town else "", kind="coordinates")
+    return Place(id=f"c{lat},{lon}", name=label(town, lat, lon), lat=lat, lon=lon,
+                 region=town.region if town else "", kind="coordinates")
+
+
+def unreadable_location(turn: Turn) -> list[Reply]:
+    return [Reply(turn.t("I could not read that location. Please write your town or postcode."))]
+
+
+async def at_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
+    t = turn.t
+    place = shared_place(turn, lat, lon, lambda town, *_: (
+        t("your location near {town}", town=town.name) if town else t("your location")))
+    if place is None:
+        return unreadable_location(turn)
     return await _search_at(turn, place)
 
 

@@ -134,14 +134,11 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
 
 
 async def home_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return [Reply(turn.t("I could not read that location. Please write your town or postcode."))]
-    town = turn.app.places.nearest(lat, lon)
-    precise = turn.user.consent_precise_location
-    lat, lon = search.coarse(lat, precise), search.coarse(lon, precise)
-    label = town.name if town else f"{lat}, {lon}"  # the place's name reads best as a home
-    return _set_home(turn, Place(id=f"c{lat},{lon}", name=label, lat=lat, lon=lon,
-                                 region=town.region if town else "", kind="coordinates"))
+    # The town's name reads best as a home place.
+    place = search.shared_place(turn, lat, lon, lambda town, lat, lon: town.name if town else f"{lat}, {lon}")
+    if place is None:
+        return search.unreadable_location(turn)
+    return _set_home(turn, place)
 
 
 async def choose_home(turn: Turn, place_id: str) -> list[Reply]:
