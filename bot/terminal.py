@@ -16,8 +16,9 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from handlers.choices import label_without_number, numbered
 from handlers.i18n import Translator, normalise_language
-from handlers.messages import Button, Incoming, Reply
+from handlers.messages import Incoming, Reply
 
 from scheduler import build_scheduler
 
@@ -29,22 +30,20 @@ _TAG = re.compile(r"<[^>]+>")
 DOWNLOADS = Path("var/downloads")
 
 
-def render(reply: Reply, bold: bool = False) -> tuple[str, list[Button]]:
-    """Plain text for the terminal and the buttons in the order they are numbered."""
+def render(reply: Reply, bold: bool = False) -> str:
+    """Plain text for the terminal, buttons as numbered choices (handlers.choices)."""
     text = reply.text
     if bold:
         text = text.replace("<b>", "\033[1m").replace("</b>", "\033[0m")
     lines = [html.unescape(_TAG.sub("", text))]
-    choices: list[Button] = []
-    for row in (*reply.buttons, *reply.keyboard):
-        cells = []
-        for button in row:
-            if button.kind == "location":
-                continue  # a terminal cannot share a location; coordinates can be typed instead
-            choices.append(button)
-            cells.append(f"[{len(choices)}] {button.label}")
-        if cells:
-            lines.append("   ".join(cells))
+    row: list[str] = []
+    for number, button in numbered([reply]):
+        row.append(f"[{number}] {label_without_number(button)}")
+        if len(row) == 3 or len(" ".join(row)) > 60:
+            lines.append("   ".join(row))
+            row = []
+    if row:
+        lines.append("   ".join(row))
     if reply.venue:
         v = reply.venue
         lines.append(f"geo:{v.latitude:.5f},{v.longitude:.5f}  {v.title}, {v.address}")
@@ -53,7 +52,7 @@ def render(reply: Reply, bold: bool = False) -> tuple[str, list[Button]]:
         path = DOWNLOADS / Path(reply.attachment.filename).name
         path.write_bytes(reply.attachment.content)
         lines.append(f"📎 {path}")
-    return "\n".join(lines), choices
+    return "\n".join(lines)
 
 
 class TerminalChat:
@@ -65,28 +64,22 @@ class TerminalChat:
         self.out = out
         self.user = user or _login_name()
         self.language = language or _system_language()
-        self.choices: list[Button] = []
         self.bold = out.isatty()
 
     def incoming(self, line: str) -> Incoming:
-        text = line.strip()
-        base = dict(platform="terminal", user_id=self.user, chat_id=self.user, language=self.language)
-        if text.isdigit() and 1 <= int(text) <= len(self.choices):
-            button = self.choices[int(text) - 1]
-            if button.kind == "text":
-                return Incoming(text=button.label, **base)
-            return Incoming(button=button.data, **base)
-        return Incoming(text=text, **base)
+        # A typed number is sent as typed: the core knows which button it stands for.
+        return Incoming(platform="terminal", user_id=self.user, chat_id=self.user,
+                        language=self.language, text=line.strip())
 
     async def say(self, line: str) -> None:
         replies = await self.core.handle(self.incoming(line))
+        self.show(replies)
+
+    def show(self, replies) -> None:
         for reply in replies:
             if reply.notice:
                 self.out.write(f"({html.unescape(_TAG.sub('', reply.notice))})\n")
-            text, choices = render(reply, self.bold)
-            self.out.write(text + "\n\n")
-            if choices:
-                self.choices = choices
+            self.out.write(render(reply, self.bold) + "\n\n")
         self.out.flush()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from models import utcnow
 from places import Gazetteer
 
-from . import ideas, offer_detail, privacy, search, settings, start
+from . import choices, ideas, offer_detail, privacy, search, settings, start
 from .buttons import parse_button
 from .common import stale_button
 from .context import Turn, load_turn_state
@@ -22,6 +23,8 @@ from .messages import Incoming, Reply
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 500  # longer messages are not place names or commands
+# Platforms without buttons: choices are numbered and answered by typing the number.
+NUMBERED_PLATFORMS = frozenset({"terminal", "matrix"})
 
 Handler = Callable[[Turn, str], Awaitable[list[Reply]]]
 
@@ -127,8 +130,16 @@ class Nahbar:
         async with self.sessions() as session, session.begin():
             user, convo = await load_turn_state(session, msg, default_language=self.default_language,
                                                 default_radius=self.default_radius_km, now=now)
+            numbered = msg.platform in NUMBERED_PLATFORMS
+            if numbered:
+                msg = _typed_choice(msg, convo.data.get("choices"))
             turn = Turn(self, msg, session, user, convo, Translator(user.language), now)
-            return await self._dispatch(turn)
+            replies = await self._dispatch(turn)
+            if numbered and convo in session:
+                offered = choices.remember(replies)
+                if offered is not None:
+                    turn.save(choices=offered)
+            return replies
 
     async def _dispatch(self, turn: Turn) -> list[Reply]:
         if turn.convo.state not in ("idle", None, ""):
@@ -183,3 +194,12 @@ class Nahbar:
         return None
 
 
+def _typed_choice(msg: Incoming, offered: object) -> Incoming:
+    """A typed number on a platform without buttons presses the button with that number."""
+    if msg.button is not None or msg.location is not None:
+        return msg
+    meaning = choices.typed_choice(msg.text, offered)
+    if meaning is None:
+        return msg
+    kind, value = meaning
+    return replace(msg, text=None, button=value) if kind == "button" else replace(msg, text=value)

@@ -7,6 +7,7 @@ string in it has been escaped by the handler that wrote it.
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 
 
@@ -19,6 +20,8 @@ class Incoming:
     location: tuple[float, float] | None = None
     button: str | None = None  # data of a pressed button
     language: str | None = None  # the platform's language hint, e.g. "de", "en-GB"
+    group: bool = False  # sent in a group chat (several members), not a private chat
+    sender_is_admin: bool = False  # in a group: the sender may change the group's settings
 
     @property
     def chat(self) -> str:
@@ -57,3 +60,40 @@ class Reply:
     attachment: Attachment | None = None
     venue: Venue | None = None
     notice: str | None = None  # short pop-up answer to a button press
+
+    def to_dict(self) -> dict:
+        """A JSON-safe form, so a reply can wait in the outbox (see `from_dict`)."""
+        def rows(grid):
+            return [[{"label": b.label, "data": b.data, "kind": b.kind} for b in row] for row in grid]
+        out: dict = {"text": str(self.text)}
+        if self.buttons:
+            out["buttons"] = rows(self.buttons)
+        if self.keyboard:
+            out["keyboard"] = rows(self.keyboard)
+        if self.attachment:
+            a = self.attachment
+            out["attachment"] = {"filename": a.filename, "mime_type": a.mime_type,
+                                 "content": base64.b64encode(a.content).decode("ascii")}
+        if self.venue:
+            v = self.venue
+            out["venue"] = {"latitude": v.latitude, "longitude": v.longitude,
+                            "title": v.title, "address": v.address}
+        if self.notice:
+            out["notice"] = str(self.notice)
+        return out  # `edit` is dropped: a reply sent later is always a new message
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reply:
+        def rows(grid):
+            return tuple(tuple(Button(str(b["label"]), str(b.get("data", "")), str(b.get("kind", "action")))
+                               for b in row) for row in grid or ())
+        attachment = venue = None
+        if data.get("attachment"):
+            a = data["attachment"]
+            attachment = Attachment(str(a["filename"]), base64.b64decode(a["content"]), str(a["mime_type"]))
+        if data.get("venue"):
+            v = data["venue"]
+            venue = Venue(float(v["latitude"]), float(v["longitude"]), str(v["title"]), str(v["address"]))
+        return cls(text=str(data["text"]), buttons=rows(data.get("buttons")),
+                   keyboard=rows(data.get("keyboard")), attachment=attachment, venue=venue,
+                   notice=data.get("notice"))

@@ -85,6 +85,18 @@ async def test_more_pages_on_request(chat, sessions, now):
     assert "Treffen 0" not in chat.text
 
 
+async def test_typed_numbers_on_page_two_open_the_entry_with_that_number(chat, sessions, now):
+    # The terminal and Matrix have no buttons: "7" must mean entry 7, not the 7th button.
+    for n in range(7):
+        await add_offer(sessions, now, title=f"Treffen {n}", starts_local=datetime(2026, 11, 26, 8 + n))
+    await chat.say("Wernigerode")
+    await chat.say("mehr")
+    await chat.say("7")
+    assert "Treffen 6" in chat.text and "Heimatverein" in chat.text  # the details of entry 7
+    await chat.say("99")  # not offered: a place search, which finds nothing
+    assert "Treffen 6" not in chat.text
+
+
 async def test_ambiguous_place_offers_a_choice(chat, sessions, now):
     await add_offer(sessions, now, title="Dorfnachmittag", place_name="Möckern",
                     latitude=52.141, longitude=11.952)
