@@ -12,6 +12,8 @@ from pydantic import ValidationError
 
 from .settings import Settings
 
+EXIT_NOTHING_TO_RUN = 5
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nahbar", description="Nahbar: meeting offers near you.")
@@ -34,6 +36,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nahbar: invalid settings (see .env.example):\n{problems}", file=sys.stderr)
         return 2
     terminal = args.command == "chat" or (args.command == "run" and not settings.has_telegram)
+    if args.command == "run" and terminal and not sys.stdin.isatty():
+        # A service manager or a pipe: nobody could type into the terminal chat.
+        print("nahbar: no chat platform is configured (set TELEGRAM_BOT_TOKEN, see .env.example), "
+              "and there is no terminal for the terminal chat. `nahbar chat` reads from a pipe "
+              "if that is what you want.", file=sys.stderr)
+        return EXIT_NOTHING_TO_RUN
     _configure_logging(settings.log_level, to_file=terminal)
     if args.command == "db":
         from models.db import upgrade_sync

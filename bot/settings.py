@@ -42,6 +42,23 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
         return url
 
+    @field_validator("home_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        from places import REGIONS
+
+        if value not in REGIONS.values():
+            raise ValueError("NAHBAR_HOME_REGION must be a German state as spelled in GeoNames, "
+                             "e.g. Sachsen-Anhalt or Sachsen")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("NAHBAR_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:

@@ -55,10 +55,7 @@ def _at(day: date, clock: time) -> datetime:
 
 
 def _location(offer: Offer) -> str:
-    parts = [_clean(p) for p in (offer.venue_name, offer.address) if p]
-    if offer.place_name and not any(offer.place_name in p for p in parts):
-        parts.append(_clean(offer.place_name))
-    return ", ".join(parts)
+    return ", ".join(offer.where_parts())
 
 
 def _clean(text: str) -> str:

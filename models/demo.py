@@ -66,8 +66,8 @@ def example_offers(now: datetime) -> list[Offer]:
             start = datetime.combine(today + timedelta(days=2 + n % 9), time(hour))
         offers.append(Offer(
             title=f"{title} (Beispiel)",
+            # The detail view says "example" itself (is_example), so the text does not repeat it.
             description=(
-                "Dies ist ein Beispiel-Angebot, damit Sie sehen, wie Nahbar funktioniert. "
                 "Kommen Sie vorbei, trinken Sie einen Kaffee mit uns und lernen Sie Ihre "
                 "Nachbarinnen und Nachbarn kennen. Niemand muss etwas mitbringen."
             ),

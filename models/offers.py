@@ -80,6 +80,14 @@ class Offer(Base):
         back_populates="offer", cascade="all, delete-orphan", passive_deletes=True
     )
 
+    def where_parts(self) -> list[str]:
+        """Venue, address and town, each once ("Pfarrhaus", "Markt 4, Quedlinburg")."""
+        parts = [" ".join(p.split()) for p in (self.venue_name, self.address) if p and p.strip()]
+        town = " ".join((self.place_name or "").split())
+        if town and not any(town.casefold() in p.casefold() for p in parts):
+            parts.append(town)
+        return parts
+
     @property
     def schedule(self) -> Schedule:
         return Schedule(
