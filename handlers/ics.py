@@ -9,6 +9,8 @@ from icalendar import Calendar, Event, vRecur
 from models import Offer
 from models.schedule import BERLIN
 
+from .text import clean
+
 PRODID = "-//Nahbar//Nahbar Treffen//DE"
 UID_DOMAIN = "nahbar"
 TIMEZONE_YEARS = 10
@@ -55,8 +57,8 @@ def _at(day: date, clock: time) -> datetime:
 
 
 def _location(offer: Offer) -> str:
-    return ", ".join(offer.where_parts())
+    return clean(", ".join(offer.where_parts()))
 
 
 def _clean(text: str) -> str:
-    return " ".join(str(text).split())
+    return clean(text)

@@ -69,7 +69,7 @@ async def venue(turn: Turn, argument: str) -> list[Reply]:
         return _gone(turn, argument)
     parts = offer.where_parts()
     title = clean(offer.venue_name or offer.title)[:120]
-    address = ", ".join(p for p in parts if p != clean(offer.venue_name))[:200]
+    address = clean(", ".join(p for p in parts if p != " ".join(offer.venue_name.split())))[:200]
     text = lines([turn.t("📍 This is where “{title}” takes place:", title=shorten(offer.title, 120)),
                   shorten(", ".join(parts), 300)])
     return [Reply(text, venue=Venue(latitude=offer.latitude, longitude=offer.longitude,
