@@ -17,7 +17,7 @@ from places import Place
 from .buttons import button_data
 from .common import main_keyboard, stale_button
 from .context import Turn
-from .formatting import clock, distance, esc, when
+from .formatting import clock, distance, esc, is_all_day, when
 from .messages import Button, Reply
 
 PAGE = 5
@@ -249,7 +249,9 @@ def _list(turn: Turn, search: dict, hits: list[Hit], page: int, *, has_more: boo
     rows: list[tuple[Button, ...]] = []
     for number, hit in enumerate(hits, start=page * PAGE + 1):
         kind = category(hit.category)
-        if hit.starts_at <= turn.now:
+        if is_all_day(hit.starts_at, hit.ends_at):
+            moment = when(t, hit.starts_at, hit.ends_at)
+        elif hit.starts_at <= turn.now:
             moment = t("now, until {time}", time=clock(t, hit.ends_at))
         else:
             moment = when(t, hit.starts_at)

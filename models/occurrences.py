@@ -19,12 +19,13 @@ HORIZON = timedelta(days=62)  # details show the next dates, search looks 14 day
 KEEP_ENDED = timedelta(days=1)
 
 
-def _rows(offer: Offer, start: datetime, end: datetime) -> list[dict]:
+def _rows(offer: Offer, start: datetime, end: datetime, now: datetime | None = None) -> list[dict]:
     template = Occurrence.of(offer, start, start)  # computes the cell once
     return [
         {"offer_id": offer.id, "starts_at": s, "ends_at": e, "cell": template.cell,
          "latitude": offer.latitude, "longitude": offer.longitude, "category": offer.category}
-        for s, e in offer.schedule.occurrences(start, end)
+        # Looking back MAX_DURATION finds gatherings still running; those already over are left out.
+        for s, e in offer.schedule.occurrences(start, end) if now is None or e > now
     ]
 
 
@@ -37,7 +38,7 @@ async def refresh(session: AsyncSession, offer: Offer, now: datetime | None = No
         offer.materialised_until = None
         return 0
     until = now + HORIZON
-    rows = _rows(offer, now - MAX_DURATION, until)
+    rows = _rows(offer, now - MAX_DURATION, until, now)
     if rows:
         await session.execute(insert(Occurrence), rows)
     offer.materialised_until = until
@@ -58,7 +59,7 @@ async def extend_horizon(session: AsyncSession, now: datetime | None = None) -> 
     for offer in due:
         start = offer.materialised_until or now - MAX_DURATION
         start = max(start, now - MAX_DURATION)
-        rows = _rows(offer, start, until)
+        rows = _rows(offer, start, until, now)
         if rows:
             await session.execute(insert(Occurrence), rows)
             added += len(rows)
