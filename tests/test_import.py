@@ -252,15 +252,16 @@ async def test_a_broken_csv_changes_nothing(sessions, places, now, tmp_path):
 
 
 async def test_a_store_error_rolls_everything_back(sessions, places, now, monkeypatch):
-    from models.importing import store
+    from models import occurrences
 
-    async def broken_cancel(*args, **kwargs):
+    async def broken_refresh(session, offers, now=None):
+        await session.flush()  # new and cancelled offers are written inside the transaction
         raise RuntimeError("database went away")
 
     await run(sessions, places, now, DATA / "google.ics")
     before = await snapshot(sessions)
-    monkeypatch.setattr(store, "_cancel", broken_cancel)
-    # Other events under the same source: offers are added, then cancelling the old ones fails.
+    monkeypatch.setattr(occurrences, "refresh_many", broken_refresh)
+    # Other events under the same source: offers are added and old ones cancelled, then it fails.
     with pytest.raises(RuntimeError):
         await run(sessions, places, now, DATA / "nextcloud.ics", source="google.ics")
     assert await snapshot(sessions) == before

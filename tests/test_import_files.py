@@ -348,3 +348,33 @@ def test_every_category_is_found_by_its_german_and_english_name():
     assert category_of([], "Adventscafé im Pfarrhaus") == "cafe"
     assert category_of([], "Seniorenspaziergang") == "walk"
     assert category_of(["Konzert"], "Orgelkonzert") == "other"
+
+
+def test_dates_far_from_now_are_skipped(tmp_path):
+    from models.importing.values import out_of_range
+
+    text = calendar(event("old", "SUMMARY:Uralt", "DTSTART:18991231T100000", "RRULE:FREQ=DAILY"),
+                    event("far", "SUMMARY:Fern", "DTSTART:20990101T100000"),
+                    event("near", "SUMMARY:Bald", "DTSTART:20261204T100000"))
+    found = by_title(read_file(write(tmp_path, "a.ics", text))[1])
+    now = datetime(2026, 11, 25, 10)
+    assert out_of_range(found["Uralt"], now) == "starts before 1900"
+    assert out_of_range(found["Fern"], now) == "starts more than five years from now"
+    assert out_of_range(found["Bald"], now) is None
+
+
+def test_csv_times_durations_and_joined_contact_columns(tmp_path):
+    text = ("Titel;Datum;Beginn;Ende;Dauer;Enddatum;Telefon;E-Mail;Ort\n"
+            "Tanzabend;Fr., 04.12.2026;20:00;01:00;;;03946 1;a@example.org;Thale\n"
+            "Frühstück;2026-12-05 00:00:00;9.30 Uhr;;1,5 h;;;;Thale\n"
+            "Lesung;06.12.2026;15:00–16:15;;;;;;Thale\n"
+            "Ferienspaß;07.12.2026;;;;09.12.2026;;;Thale\n")
+    found = by_title(read_file(write(tmp_path, "a.csv", text))[1])
+    dance = found["Tanzabend"]
+    assert (dance.start, dance.duration) == (datetime(2026, 12, 4, 20), timedelta(hours=5))  # past midnight
+    assert dance.contact == "03946 1 · a@example.org"
+    assert (found["Frühstück"].start, found["Frühstück"].duration) == (datetime(2026, 12, 5, 9, 30), timedelta(minutes=90))
+    assert found["Lesung"].duration == timedelta(minutes=75)
+    holiday = found["Ferienspaß"]
+    assert (holiday.start, holiday.duration, holiday.rrule) == (
+        datetime(2026, 12, 7), timedelta(hours=24), "FREQ=DAILY;COUNT=3")

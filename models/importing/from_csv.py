@@ -44,7 +44,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "venue": ("venue", "veranstaltungsort", "treffpunkt", "raum", "lokal", "einrichtung"),
     "address": ("address", "adresse", "anschrift", "straße", "strasse", "straße und hausnummer"),
     "postcode": ("postcode", "plz", "postleitzahl", "zip"),
-    "town": ("town", "ort", "stadt", "gemeinde", "ortschaft", "city", "place", "wohnort"),
+    "town": ("town", "ort", "stadt", "gemeinde", "ortschaft", "city", "place"),
     "location": ("location", "ortsangabe", "veranstaltungsadresse"),
     "latitude": ("latitude", "lat", "breitengrad", "breite"),
     "longitude": ("longitude", "lon", "lng", "längengrad", "länge"),

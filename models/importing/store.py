@@ -17,9 +17,10 @@ from places import Gazetteer
 from .. import occurrences
 from ..offers import Offer, OfferStatus
 from ..schedule import to_local
-from .records import Record
+from .records import ORGANISER, Record
 from .report import Entry, Report
-from .values import is_over
+from .text import line
+from .values import is_over, out_of_range
 from .where import Where, locate
 
 ACTIVE = (OfferStatus.PUBLISHED, OfferStatus.PENDING, OfferStatus.DRAFT)
@@ -32,6 +33,7 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
     existing = {o.external_id: o for o in await session.scalars(
         select(Offer).where(Offer.source == report.source))}
     handled: set[str] = set()
+    touched: list[Offer] = []  # their occurrences are rebuilt together at the end
     now_local = to_local(now)
 
     for record in records:
@@ -41,12 +43,12 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
             handled.add(record.key)
         if record.cancelled:
             if offer is not None and offer.status in ACTIVE:
-                await _cancel(session, offer, now)
+                touched.append(_cancel(offer))
                 report.cancelled.append(_with(entry, "cancelled in the file"))
             elif offer is None:
                 report.skipped.append(_with(entry, "cancelled in the file"))
             continue
-        reason = record.skip
+        reason = record.skip or out_of_range(record, now_local)
         if reason is None and is_over(record, now_local):
             reason = OVER
         where = None
@@ -58,7 +60,7 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
             # A record that cannot be shown any more must not leave its old version on show;
             # one that is merely over is left as it was.
             if offer is not None and offer.status in ACTIVE and reason != OVER:
-                await _cancel(session, offer, now)
+                touched.append(_cancel(offer))
                 report.cancelled.append(_with(entry, f"skipped this time: {reason}"))
             continue
         values = _values(record, where, organiser or "")
@@ -66,7 +68,7 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
             offer = Offer(source=report.source, external_id=record.key, owner_id=None,
                           is_example=False, status=target, **values)
             session.add(offer)
-            await occurrences.refresh(session, offer, now)
+            touched.append(offer)
             report.imported.append(_with(entry, where.place_name))
             continue
         changed = {k: v for k, v in values.items() if getattr(offer, k) != v}
@@ -78,14 +80,15 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
         for k, v in changed.items():
             setattr(offer, k, v)
         offer.status = status
-        await occurrences.refresh(session, offer, now)
+        touched.append(offer)
         what = ", ".join(sorted(changed)) or f"status {status.value}"
         report.updated.append(_with(entry, what))
 
     for key, offer in existing.items():
         if key not in handled and offer.status in ACTIVE:
-            await _cancel(session, offer, now)
+            touched.append(_cancel(offer))
             report.cancelled.append(Entry(offer.title, f"id {key}", "no longer in the file"))
+    await occurrences.refresh_many(session, touched, now)
     await session.flush()
     return report
 
@@ -93,7 +96,7 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
 def _values(record: Record, where: Where, organiser: str) -> dict:
     return dict(
         title=record.title, description=record.description, category=record.category,
-        organiser=record.organiser or organiser[:120], venue_name=where.venue_name,
+        organiser=record.organiser or line(organiser, ORGANISER), venue_name=where.venue_name,
         address=where.address, place_name=where.place_name, latitude=where.latitude,
         longitude=where.longitude, cost=record.cost, price=record.price, contact=record.contact,
         starts_local=record.start, duration_minutes=int(record.duration.total_seconds() // 60),
@@ -104,9 +107,9 @@ def _values(record: Record, where: Where, organiser: str) -> dict:
     )
 
 
-async def _cancel(session: AsyncSession, offer: Offer, now: datetime) -> None:
-    offer.status = OfferStatus.CANCELLED
-    await occurrences.refresh(session, offer, now)  # drops its coming dates from the search
+def _cancel(offer: Offer) -> Offer:
+    offer.status = OfferStatus.CANCELLED  # refresh_many then drops its dates from the search
+    return offer
 
 
 def _with(entry: Entry, note: str) -> Entry:

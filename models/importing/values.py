@@ -19,6 +19,8 @@ _DONATION_RE = re.compile(r"\b(spende|spenden|spendenbasis|donation|donations)\b
 _PRICE_RE = re.compile(r"\d+(?:[.,]\d{1,2})?\s*(?:€|(?:euro|eur)\b)|€\s*\d+(?:[.,]\d{1,2})?", re.IGNORECASE)
 _TOO_OFTEN = {"SECONDLY", "MINUTELY", "HOURLY"}
 MAX_DAYS = 366  # an all-day event over more days than this is not a meeting
+EARLIEST_YEAR = 1900  # repeats are expanded from their first date: bound the work
+MAX_AHEAD = timedelta(days=5 * 366)
 
 
 def cost_in(text: str) -> tuple[Cost, str]:
@@ -75,6 +77,15 @@ def stored_rule(parts: dict, start: datetime, duration: timedelta) -> tuple[str 
     except ScheduleError:
         return None, f"repeat rule not understood: {line(text, 80)}"
     return text, None
+
+
+def out_of_range(record: records.Record, now_local: datetime) -> str | None:
+    """Why a record's first date is not one to plan with, if it is not."""
+    if record.start.year < EARLIEST_YEAR:
+        return f"starts before {EARLIEST_YEAR}"
+    if record.start > now_local + MAX_AHEAD:
+        return "starts more than five years from now"
+    return None
 
 
 def is_over(record: records.Record, now_local: datetime) -> bool:
