@@ -297,3 +297,14 @@ async def test_the_list_and_the_details_say_all_day(chat, sessions, places, now,
     await chat.press("Adventsmarkt")
     assert "🗓 Fr., 27. Nov., ganztägig" in chat.text
     assert "📍 Marktplatz, 06484 Quedlinburg" in chat.text
+
+
+async def test_an_imported_series_goes_back_out_as_a_valid_calendar_file(sessions, places, now):
+    from handlers.ics import offer_calendar
+
+    await run(sessions, places, now, DATA / "nextcloud.ics")
+    cafe = (await offers(sessions))[("nextcloud.ics", CAFE_UID)]
+    exported = offer_calendar(cafe, now).decode()
+    # The stored rule ends at 15:00 Berlin wall clock; the file says so in UTC, as RFC 5545 asks.
+    assert "RRULE:FREQ=WEEKLY;UNTIL=20261222T140000Z;BYDAY=TU" in exported
+    assert "EXDATE;TZID=Europe/Berlin:20261208T150000,20261215T150000,20261222T150000" in exported

@@ -378,3 +378,19 @@ def test_csv_times_durations_and_joined_contact_columns(tmp_path):
     holiday = found["Ferienspaß"]
     assert (holiday.start, holiday.duration, holiday.rrule) == (
         datetime(2026, 12, 7), timedelta(hours=24), "FREQ=DAILY;COUNT=3")
+
+
+@pytest.mark.parametrize("rule, reason", [
+    ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "repeat rule gives no date (no such day in those months)"),
+    ("FREQ=MONTHLY;BYDAY=6MO", "repeat rule gives no date (6MO)"),
+    ("FREQ=WEEKLY;BYDAY=2TU", "repeat rule gives no date (2TU)"),
+    ("FREQ=YEARLY;BYWEEKNO=20", "repeat rule too unusual (BYWEEKNO)"),
+    ("FREQ=MONTHLY;BYDAY=MO;BYSETPOS=9", "repeat rule too unusual (BYSETPOS)"),
+    ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29", None),  # leap days exist
+    ("FREQ=MONTHLY;BYDAY=MO,TU,WE,TH,FR;BYSETPOS=-1", None),  # the last working day
+    ("FREQ=MONTHLY;BYDAY=-1SU", None),
+])
+def test_rules_that_never_match_are_refused_before_dateutil_walks_to_9999(tmp_path, rule, reason):
+    text = calendar(event("r", "SUMMARY:Regel", "DTSTART:20261204T100000", f"RRULE:{rule}"))
+    (record,) = read_file(write(tmp_path, "a.ics", text))[1]
+    assert record.skip == reason

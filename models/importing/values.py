@@ -61,6 +61,9 @@ def stored_rule(parts: dict, start: datetime, duration: timedelta) -> tuple[str 
     freq = str((parts.get("FREQ") or [""])[0]).upper()
     if freq in _TOO_OFTEN:
         return None, "repeats more often than daily"
+    refused = _never_matches(parts)
+    if refused:
+        return None, refused
     until = parts.get("UNTIL")
     if until:
         value = until[0]
@@ -77,6 +80,37 @@ def stored_rule(parts: dict, start: datetime, duration: timedelta) -> tuple[str 
     except ScheduleError:
         return None, f"repeat rule not understood: {line(text, 80)}"
     return text, None
+
+
+_KNOWN_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH",
+                "BYSETPOS", "WKST"}
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _never_matches(parts: dict) -> str | None:
+    """Why a rule is refused before dateutil sees it: a rule that never matches ("every
+    30 February", "the 6th Monday") makes dateutil search up to the year 9999, seconds per call,
+    and the scheduler would pay that on every run."""
+    unknown = sorted(set(parts) - _KNOWN_PARTS)
+    if unknown:
+        return f"repeat rule too unusual ({', '.join(unknown)})"
+    freq = str((parts.get("FREQ") or [""])[0]).upper()
+    try:
+        months = [int(m) for m in parts.get("BYMONTH", [])] or list(range(1, 13))
+        days = [int(d) for d in parts.get("BYMONTHDAY", [])]
+        positions = [int(p) for p in parts.get("BYSETPOS", [])]
+    except (TypeError, ValueError):
+        return "repeat rule not understood"
+    if days and not any(abs(d) <= _MONTH_DAYS[m - 1] for m in months if 1 <= m <= 12 for d in days):
+        return "repeat rule gives no date (no such day in those months)"
+    limit = {"MONTHLY": 5, "YEARLY": 53}.get(freq, 0)
+    for day in parts.get("BYDAY", []):
+        nth = str(day)[:-2]
+        if nth not in ("", "+") and not (limit and 0 < abs(int(nth)) <= limit):
+            return f"repeat rule gives no date ({day})"
+    if positions and (freq not in ("MONTHLY", "YEARLY") or any(not 0 < abs(p) <= 7 for p in positions)):
+        return "repeat rule too unusual (BYSETPOS)"
+    return None
 
 
 def out_of_range(record: records.Record, now_local: datetime) -> str | None:
