@@ -31,12 +31,16 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nahbar import: {args.file}: nothing was imported:", file=sys.stderr)
         print("\n".join(f"  {problem}" for problem in exc.problems), file=sys.stderr)
         return 1
+    try:
+        gazetteer = Gazetteer.load(home_region=settings.home_region)
+    except ValueError as exc:
+        print(f"nahbar import: NAHBAR_HOME_REGION: {exc}", file=sys.stderr)
+        return 2
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         report = await import_records(
-            session_factory(engine), args.file, kind, records,
-            gazetteer=Gazetteer.load(home_region=settings.home_region), source=source,
+            session_factory(engine), args.file, kind, records, gazetteer=gazetteer, source=source,
             organiser=args.organiser, review=args.review, dry_run=args.dry_run)
     except (OSError, SQLAlchemyError) as exc:
         return _database_error("import", exc)

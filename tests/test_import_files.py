@@ -394,3 +394,27 @@ def test_rules_that_never_match_are_refused_before_dateutil_walks_to_9999(tmp_pa
     text = calendar(event("r", "SUMMARY:Regel", "DTSTART:20261204T100000", f"RRULE:{rule}"))
     (record,) = read_file(write(tmp_path, "a.ics", text))[1]
     assert record.skip == reason
+
+
+def test_added_dates_as_periods_and_a_broken_sequence(tmp_path):
+    text = calendar(
+        event("p", "SUMMARY:Singen alt", "SEQUENCE:0", "DTSTART:20261204T100000Z"),
+        # An unreadable SEQUENCE counts as 0: the later of the two wins.
+        event("p", "SUMMARY:Singen", "SEQUENCE:eins", "DTSTART:20261204T100000Z", "DURATION:PT1H",
+              "RDATE;VALUE=PERIOD:20261211T100000Z/PT3H,20261218T100000Z/20261218T103000Z"))
+    records = read_file(write(tmp_path, "a.ics", text))[1]
+    durations = sorted((r.start, r.duration) for r in records if r.title == "Singen")
+    assert durations == [(datetime(2026, 12, 4, 11), timedelta(hours=1)),
+                         (datetime(2026, 12, 11, 11), timedelta(hours=3)),
+                         (datetime(2026, 12, 18, 11), timedelta(minutes=30))]
+
+
+def test_csv_towns_inside_the_address_or_venue_column(places):
+    inside_address = Record(key="k", ref="r", title="t", venue="Gemeindehaus",
+                            address="Markt 1, 06484 Quedlinburg")
+    assert locate(places, inside_address) == Where(
+        51.7884, 11.1501, "Quedlinburg", "Gemeindehaus", "Markt 1, 06484 Quedlinburg")
+    inside_venue = Record(key="k", ref="r", title="t", venue="Dorfgemeinschaftshaus Ditfurt")
+    assert locate(places, inside_venue).place_name == "Ditfurt"
+    nowhere = Record(key="k", ref="r", title="t", venue="Gemeindehaus", address="Markt 1")
+    assert locate(places, nowhere) == "place not found: 'Gemeindehaus, Markt 1'"

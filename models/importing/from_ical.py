@@ -95,7 +95,7 @@ def _series(uid: str, group: list[Component]) -> list[Record]:
     main = None
     if mains:
         # The same UID twice is an export error; the newest (SEQUENCE, then last) counts.
-        mains.sort(key=lambda e: int(e.get("SEQUENCE", 0) or 0))
+        mains.sort(key=_sequence)
         main = mains[-1]
         out += [_duplicate(e) for e in mains[:-1]]
     head = _record(main, _key(uid), f"UID {uid}") if main is not None else None
@@ -118,6 +118,8 @@ def _extra_dates(event: Component, uid: str, head: Record) -> list[Record]:
     """RDATE: dates added to a series by hand (Thunderbird's "custom dates"), one offer each."""
     out = []
     for start, end in event.rdates:
+        if isinstance(end, timedelta):  # a PERIOD given as start and duration
+            end = start + end
         if head.cancelled or local(start).date() in head.exdates:
             continue
         record = _record(event, _key(uid, "rdate-" + _stamp(start)),
@@ -196,6 +198,13 @@ def _duplicate(event: Component) -> Record:
     # No key: a duplicate must not touch the offer of the event it duplicates.
     return Record(key="", ref=f"UID {_uid(event)}", title=title,
                   skip="the same UID appears again in the file (the newer one is used)")
+
+
+def _sequence(event: Component) -> int:
+    try:
+        return int(event.get("SEQUENCE", 0) or 0)
+    except (TypeError, ValueError):
+        return 0
 
 
 def _uid(event: Component) -> str:

@@ -58,6 +58,9 @@ def locate(gazetteer: Gazetteer, record: Record) -> Where | str:
         town = _named_town(gazetteer, record.town, -1)
     if town is None:
         town = _town_in(gazetteer, parts)
+    if town is None and not parts:  # a spreadsheet with the town inside its address or venue
+        town = _town_in(gazetteer, _parts(record.address) + _parts(record.venue))
+        town = town and _Town(town.lat, town.lon, town.name, -1)
     venue, address = _venue_and_address(record, parts, town)
 
     if record.geo is not None:
@@ -71,7 +74,7 @@ def locate(gazetteer: Gazetteer, record: Record) -> Where | str:
         return Where(lat, lon, line(name, records.PLACE), venue, address)
 
     if town is None:
-        said = ", ".join(p for p in (record.town, record.location) if p)
+        said = ", ".join(p for p in (record.venue, record.address, record.town, record.location) if p)
         return f"place not found: {line(said, 80)!r}" if said else "no place given"
     if _in_germany(gazetteer, town.lat, town.lon) is None:  # e.g. a postcode centroid at sea
         return f"{town.name} is not in Germany"
