@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
 from markupsafe import Markup
 
-from models.schedule import BERLIN
+from models.schedule import BERLIN, to_local
 
 from .i18n import Translator
 from .text import shorten
@@ -51,9 +51,19 @@ def clock(t: Translator, moment: datetime) -> str:
 
 
 def when(t: Translator, start: datetime, end: datetime | None = None) -> str:
-    """'Di., 2. Dez., 15:00 Uhr' or with an end: 'Di., 2. Dez., 15:00–17:00 Uhr'."""
-    time = clock(t, start) if end is None else f"{clock(t, start)}–{clock(t, end)}"
-    return t("{day}, {time}", day=day(t, start), time=time)
+    """'Di., 2. Dez., 15:00 Uhr', with an end 'Di., 2. Dez., 15:00–17:00 Uhr', or for a
+    gathering from midnight to midnight 'Di., 2. Dez., ganztägig'."""
+    if end is not None and is_all_day(start, end):
+        return t("{day}, all day", day=day(t, start))
+    span = clock(t, start) if end is None else f"{clock(t, start)}–{clock(t, end)}"
+    return t("{day}, {time}", day=day(t, start), time=span)
+
+
+def is_all_day(start: datetime, end: datetime) -> bool:
+    """Local midnight to the next local midnight (23 or 25 hours on daylight-saving days)."""
+    first, last = to_local(start), to_local(end)
+    return (first.time() == time(0) and last.time() == time(0)
+            and last.date() == first.date() + timedelta(days=1))
 
 
 def distance(t: Translator, km: float) -> str:

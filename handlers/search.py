@@ -24,7 +24,7 @@ from .buttons import button_data
 from .common import main_keyboard, stale_button
 from .context import Turn
 from .dialogue import Data, Feature
-from .formatting import bold, clock, distance, lines, when
+from .formatting import bold, clock, distance, is_all_day, lines, when
 from .keywords import Intent, Request
 from .messages import Button, Reply
 from .text import shorten
@@ -350,7 +350,9 @@ def _list(turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: b
     rows: list[tuple[Button, ...]] = []
     for number, hit in enumerate(hits, start=page * PAGE + 1):
         kind = category(hit.category)
-        if hit.starts_at <= turn.now:
+        if is_all_day(hit.starts_at, hit.ends_at):
+            moment = when(t, hit.starts_at, hit.ends_at)
+        elif hit.starts_at <= turn.now:
             moment = t("now, until {time}", time=clock(t, hit.ends_at))
         else:
             moment = when(t, hit.starts_at)
