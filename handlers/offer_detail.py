@@ -128,7 +128,7 @@ async def _dates(turn: Turn, offer: Offer) -> list[str]:
     t = turn.t
     upcoming = await _next(turn, offer, NEXT_DATES)
     lines = []
-    rule = describe(t, offer.rrule) if offer.rrule else None
+    rule = describe(t, offer.rrule, offer.starts_local) if offer.rrule else None
     if rule:
         lines.append(f"🔁 {rule}")
     if not upcoming:
