@@ -32,7 +32,7 @@ _ORDINALS = {
     4: N_("fourth {day}"),
     5: N_("fifth {day}"),
     -1: N_("last {day}"),
-    -2: N_("second to last {day}"),
+    -2: N_("penultimate {day}"),
 }
 
 

@@ -92,7 +92,7 @@ def _words() -> dict[str, tuple[str, object]]:
     add(ORDINAL, 4, "vierte", "vierten", "vierter", "viertes", "fourth")
     add(ORDINAL, 5, "fünfte", "fünften", "fünfter", "fuenften", "fifth")
     add(ORDINAL, -1, "letzte", "letzten", "letzter", "letztes", "last")
-    add(ORDINAL, -2, "vorletzte", "vorletzten", "vorletzter")
+    add(ORDINAL, -2, "vorletzte", "vorletzten", "vorletzter", "penultimate")
     for value, names in ((2, ("zwei", "two")), (3, ("drei", "three")), (4, ("vier", "four")),
                          (5, ("fünf", "fuenf", "five")), (6, ("sechs", "six"))):
         add(NUMBER, value, *names)
@@ -157,12 +157,16 @@ def lookup(word: str) -> tuple[str, object] | None:
     if known is not None or len(word) < 5:
         return known
     allowed = 1 if len(word) < 8 else 2
-    meanings = {
-        meaning for name, meaning in _FUZZY.items()
-        if abs(len(name) - len(word)) <= allowed
-        and DamerauLevenshtein.distance(word, name, score_cutoff=allowed) <= allowed
-    }
-    return meanings.pop() if len(meanings) == 1 else None
+    by_distance: dict[int, set[tuple[str, object]]] = {}
+    for name, meaning in _FUZZY.items():
+        if abs(len(name) - len(word)) <= allowed:
+            distance = DamerauLevenshtein.distance(word, name, score_cutoff=allowed)
+            if distance <= allowed:
+                by_distance.setdefault(distance, set()).add(meaning)
+    if not by_distance:
+        return None
+    closest = by_distance[min(by_distance)]
+    return closest.pop() if len(closest) == 1 else None  # "sontag": Sonntag, not Montag
 
 
 # "14-tägig", "14tägig", "vierzehntägig", "2-wöchentlich": one word for "every other week".

@@ -69,8 +69,11 @@ class _Resolver:
         if not has_day:
             raise Unreadable(Problem.NO_DATE)
         start, duration, assumed = self.clock()
+        # "Dienstag und Donnerstag 15 Uhr": several weekdays and no date are a weekly rule; the
+        # confirmation says "jeden", so a one-off weekend is corrected at once.
+        several_days = len(r.days) > 1 and not (r.on or r.starting)
         recurring = bool(r.every or r.interval or r.nths or r.only_months or r.count
-                         or r.daily or r.weekly or r.excepted_days)
+                         or r.daily or r.weekly or r.excepted_days or several_days)
         if recurring:
             schedule = self.rule(start, duration)
         else:
@@ -157,11 +160,16 @@ class _Resolver:
             raise Unreadable(Problem.END_BEFORE_START, last_day)
         at = _time(clock)
         lower = datetime.combine(first_day, at)
-        probe = rrulestr(base, dtstart=lower)
+        horizon = self.today + MAX_AHEAD
+        # Bounded by UNTIL: a rule that never meets ("nur im Februar, jeden fünften Montag")
+        # must not send dateutil searching to the year 9999.
+        probe = rrulestr(f"{base};UNTIL={min(last_day or horizon, horizon):%Y%m%d}T235959",
+                         dtstart=lower)
         first = probe.after(self.now, inc=False) if lower <= self.now else probe.after(lower, inc=True)
-        if first is None or last_day is not None and first.date() > last_day:
-            raise Unreadable(Problem.NO_DATES)
-        self.check_ahead(first)
+        if first is None:
+            if last_day is not None and last_day <= horizon:
+                raise Unreadable(Problem.NO_DATES)
+            raise Unreadable(Problem.TOO_FAR)
         # The first meeting is found without INTERVAL: "14-tägig ab Mittwoch" starts with the
         # first matching day, and every other week counts from there.
         rule = _rule(freq, interval, sorted(r.only_months), byday)
@@ -181,12 +189,11 @@ class _Resolver:
             last_day = self.count_end(expansion, r.count, skipped)
         if last_day is not None:
             rule += f";UNTIL={last_day:%Y%m%d}T235959"
-            left = [s for s in rrulestr(rule, dtstart=first) if s.date() not in skipped]
-            if not left:
+            if all(s.date() in skipped for s in rrulestr(rule, dtstart=first)):
                 raise Unreadable(Problem.NO_DATES)
-        horizon = datetime.combine(self.today + MAX_AHEAD, time(0))
         if at.hour == 2:
-            self.check_clock_change(rrulestr(rule, dtstart=first).between(first, horizon, inc=True))
+            self.check_clock_change(rrulestr(rule, dtstart=first).between(
+                first, datetime.combine(horizon, time(0)), inc=True))
         return Schedule(start=first, duration=duration, rrule=rule, exdates=frozenset(skipped))
 
     def frequency(self, first_day: date) -> tuple[str, int, list[str]]:
@@ -281,13 +288,14 @@ class _Resolver:
 
     def count_end(self, expansion, count: int, skipped: set[date]) -> date:
         held = 0
-        for start in expansion:
+        first = expansion[0]
+        for start in expansion.between(first, first + 2 * MAX_AHEAD, inc=True):
             if start.date() in skipped:
                 continue
             held += 1
             if held == count:
                 return start.date()
-        raise Unreadable(Problem.NO_DATES)  # pragma: no cover - rules without UNTIL never end
+        raise Unreadable(Problem.TOO_FAR)
 
     def check_ahead(self, start: datetime) -> None:
         if start.date() > self.today + MAX_AHEAD:

@@ -155,6 +155,7 @@ def tokens(text: str) -> list[Token]:
 
 # --- reading ------------------------------------------------------------------------------
 
+_MAX_INTERVAL = {"day": 28, "week": 8, "month": 12}  # "alle 14 Tage", "alle 4 Wochen"
 _BARE_EXCLUDED_AFTER = {w.TIMES, w.HOURS, w.MINUTES, w.WEEK, w.DAY, w.MONTH_WORD, w.MONTH}
 
 
@@ -473,6 +474,8 @@ class _Reader:
     def set_duration(self, amount: float, unit: str) -> None:
         if amount <= 0 or self.r.duration is not None:
             raise Unreadable(Problem.SEVERAL if self.r.duration else Problem.INVALID_TIME)
+        if amount > (24 if unit == w.HOURS else 24 * 60):
+            raise Unreadable(Problem.TOO_LONG)
         self.r.duration = timedelta(hours=amount) if unit == w.HOURS else timedelta(minutes=amount)
         self.r.understood = True
 
@@ -481,10 +484,13 @@ class _Reader:
         unit = {w.WEEK: "week", w.DAY: "day", w.MONTH_WORD: "month"}[unit_kind]
         if value < 1 or r.interval is not None and (r.interval, r.interval_unit) != (value, unit):
             raise Unreadable(Problem.UNSUPPORTED if value >= 1 else Problem.INVALID_DATE)
+        if value > _MAX_INTERVAL[unit]:
+            raise Unreadable(Problem.UNSUPPORTED)
         r.interval, r.interval_unit, r.every, r.understood = value, unit, True, True
 
     # keywords
     def every(self, i: int) -> int:
+        self.excepting = False
         j = i + 1
         nxt = self.kind(j)
         if nxt in (NUM, w.NUMBER) and self.kind(j + 1) in (w.WEEK, w.DAY, w.MONTH_WORD):
@@ -573,6 +579,8 @@ def _valid(spec: DateSpec) -> DateSpec:
     """Rejects 30.2., 32.1. and month 13 at once; 29.2. waits for its year."""
     limit = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
     if not (1 <= (spec.month or 0) <= 12 and 1 <= (spec.day or 0) <= limit[spec.month - 1]):
+        raise Unreadable(Problem.INVALID_DATE)
+    if spec.year is not None and not 1900 <= spec.year <= 2199:
         raise Unreadable(Problem.INVALID_DATE)
     if spec.year is not None and spec.month == 2 and spec.day == 29 and not _leap(spec.year):
         raise Unreadable(Problem.INVALID_DATE)

@@ -1,0 +1,243 @@
+"""The "When?" answer: what organisers type, what is stored, and what they are told back.
+
+`now` is Wednesday, 25 November 2026, 10:00 in Berlin unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from handlers.i18n import Translator
+from handlers.when import NotUnderstood, Problem, Understood, confirm, explain, parse_when
+from models.schedule import Schedule, to_utc
+
+UTC = timezone.utc
+NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)  # Wed 10:00 in Berlin
+DE, EN = Translator("de"), Translator("en")
+
+
+def understood(text: str, now: datetime = NOW) -> Understood:
+    result = parse_when(text, now)
+    assert isinstance(result, Understood), (text, result)
+    return result
+
+
+def plan(start, rule=None, hours=2.0, skip=()):
+    return Schedule(start=start, duration=timedelta(hours=hours), rrule=rule, exdates=frozenset(skip))
+
+
+@pytest.mark.parametrize("text, expected, assumed", [
+    # the phrases from the issue
+    ("Di 15 Uhr", plan(datetime(2026, 12, 1, 15)), True),
+    ("12.12. 14:30", plan(datetime(2026, 12, 12, 14, 30)), True),
+    ("morgen 10 Uhr", plan(datetime(2026, 11, 26, 10)), True),
+    ("Samstag 14-16 Uhr", plan(datetime(2026, 11, 28, 14)), False),
+    ("jeden Dienstag 15-17 Uhr", plan(datetime(2026, 12, 1, 15), "FREQ=WEEKLY;BYDAY=TU"), False),
+    ("jeden ersten Samstag im Monat 10 Uhr",
+     plan(datetime(2026, 12, 5, 10), "FREQ=MONTHLY;BYDAY=1SA"), True),
+    ("ab 5.1. jeden Mittwoch 9:30, nicht am 13.1.",  # 5.1.2027 is a Tuesday
+     plan(datetime(2027, 1, 6, 9, 30), "FREQ=WEEKLY;BYDAY=WE", skip=[date(2027, 1, 13)]), True),
+    ("14-tägig donnerstags 15 Uhr",
+     plan(datetime(2026, 11, 26, 15), "FREQ=WEEKLY;INTERVAL=2;BYDAY=TH"), True),
+    ("im Dezember jeden Sonntag 15 Uhr",
+     plan(datetime(2026, 12, 6, 15), "FREQ=WEEKLY;BYDAY=SU;UNTIL=20261231T235959"), True),
+    # the way organisers talk
+    ("Mittwochs 15.30 Uhr", plan(datetime(2026, 11, 25, 15, 30), "FREQ=WEEKLY;BYDAY=WE"), True),
+    ("dienstags und donnerstags von 14 bis 16 Uhr",
+     plan(datetime(2026, 11, 26, 14), "FREQ=WEEKLY;BYDAY=TU,TH"), False),
+    ("Mo, Mi und Fr 9–11", plan(datetime(2026, 11, 27, 9), "FREQ=WEEKLY;BYDAY=MO,WE,FR"), False),
+    ("Sa 14–16", plan(datetime(2026, 11, 28, 14)), False),
+    ("Dienstag und Donnerstag 15 Uhr", plan(datetime(2026, 11, 26, 15), "FREQ=WEEKLY;BYDAY=TU,TH"), True),
+    ("übermorgen 15:00", plan(datetime(2026, 11, 27, 15)), True),
+    ("nächsten Freitag 18 Uhr", plan(datetime(2026, 11, 27, 18)), True),
+    ("nächsten Mittwoch 18 Uhr", plan(datetime(2026, 12, 2, 18)), True),
+    ("Mittwoch 18 Uhr", plan(datetime(2026, 11, 25, 18)), True),
+    ("Mittwoch 9 Uhr", plan(datetime(2026, 12, 2, 9)), True),  # today's 9:00 has passed
+    ("24.12. 15 Uhr", plan(datetime(2026, 12, 24, 15)), True),
+    ("24.12.2026, 15-17 Uhr", plan(datetime(2026, 12, 24, 15)), False),
+    ("24. Dezember 15 Uhr", plan(datetime(2026, 12, 24, 15)), True),
+    ("Do., 24. Dez., 15:00–17:00 Uhr", plan(datetime(2026, 12, 24, 15)), False),
+    ("Samstag, den 12.12., 14 Uhr", plan(datetime(2026, 12, 12, 14)), True),
+    ("jeden letzten Freitag im Monat 19 Uhr",
+     plan(datetime(2026, 11, 27, 19), "FREQ=MONTHLY;BYDAY=-1FR"), True),
+    ("jeden 1. und 3. Mittwoch im Monat 15-17 Uhr",
+     plan(datetime(2026, 12, 2, 15), "FREQ=MONTHLY;BYDAY=1WE,3WE"), False),
+    ("alle zwei Wochen montags 10 Uhr",
+     plan(datetime(2026, 11, 30, 10), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"), True),
+    ("jeden zweiten Dienstag 15 Uhr",
+     plan(datetime(2026, 12, 1, 15), "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"), True),
+    ("wöchentlich ab 5.1. 10 Uhr", plan(datetime(2027, 1, 5, 10), "FREQ=WEEKLY;BYDAY=TU"), True),
+    ("täglich 8-10 Uhr", plan(datetime(2026, 11, 26, 8), "FREQ=DAILY"), False),
+    ("ab morgen jeden Tag um 9", plan(datetime(2026, 11, 26, 9), "FREQ=DAILY"), True),
+    ("werktags 9-12 Uhr bis 31.3.",
+     plan(datetime(2026, 11, 26, 9), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270331T235959", 3), False),
+    ("täglich außer sonntags 10-12",
+     plan(datetime(2026, 11, 26, 10), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA"), False),
+    ("vom 1.12. bis 22.12. jeden Dienstag 15 Uhr",
+     plan(datetime(2026, 12, 1, 15), "FREQ=WEEKLY;BYDAY=TU;UNTIL=20261222T235959"), True),
+    ("jeden Montag 15 Uhr außer am 7.12., 14.12. und 21.12.",
+     plan(datetime(2026, 11, 30, 15), "FREQ=WEEKLY;BYDAY=MO",
+          skip=[date(2026, 12, 7), date(2026, 12, 14), date(2026, 12, 21)]), True),
+    ("jeden Montag 15 Uhr, nicht am 28.12. und nicht am 4.1.",
+     plan(datetime(2026, 11, 30, 15), "FREQ=WEEKLY;BYDAY=MO",
+          skip=[date(2026, 12, 28), date(2027, 1, 4)]), True),
+    ("jeden Tag 10 Uhr, 5 mal", plan(datetime(2026, 11, 26, 10), "FREQ=DAILY;UNTIL=20261130T235959"), True),
+    ("jeden Sonntag 15 Uhr, nur im Dezember",
+     plan(datetime(2026, 12, 6, 15), "FREQ=WEEKLY;BYMONTH=12;BYDAY=SU"), True),
+    ("Wir treffen uns jeden Dienstag um 15 Uhr im Gemeindehaus, Raum 12!",
+     plan(datetime(2026, 12, 1, 15), "FREQ=WEEKLY;BYDAY=TU"), True),
+    ("Di 15 Uhr, 90 Minuten", plan(datetime(2026, 12, 1, 15), hours=1.5), False),
+    ("Freitag 19 Uhr bis Mitternacht", plan(datetime(2026, 11, 27, 19), hours=5), False),
+    ("Freitag 20-24 Uhr", plan(datetime(2026, 11, 27, 20), hours=4), False),
+    ("Freitag 23 Uhr", plan(datetime(2026, 11, 27, 23), hours=1), True),  # assumed end: midnight
+    ("abends um 7 am Freitag", plan(datetime(2026, 11, 27, 19)), True),
+    ("so gegen 15 Uhr am Dienstag", plan(datetime(2026, 12, 1, 15)), True),
+    # typos in day and month names
+    ("Dinstag 15 Uhr", plan(datetime(2026, 12, 1, 15)), True),
+    ("jeden Donerstag 15 Uhr", plan(datetime(2026, 11, 26, 15), "FREQ=WEEKLY;BYDAY=TH"), True),
+    ("Samstga 10 Uhr", plan(datetime(2026, 11, 28, 10)), True),
+    ("24. Dezmber 15 Uhr", plan(datetime(2026, 12, 24, 15)), True),
+    # English
+    ("every Tuesday 3 pm", plan(datetime(2026, 12, 1, 15), "FREQ=WEEKLY;BYDAY=TU"), True),
+    ("tomorrow 10:00", plan(datetime(2026, 11, 26, 10)), True),
+    ("every other Tuesday 3-5 pm", plan(datetime(2026, 12, 1, 15), "FREQ=WEEKLY;INTERVAL=2;BYDAY=TU"), False),
+    ("Dec 24 3pm", plan(datetime(2026, 12, 24, 15)), True),
+])
+def test_what_organisers_type_is_stored(text, expected, assumed):
+    got = understood(text)
+    assert got.schedule == expected
+    assert got.assumed_duration is assumed
+
+
+@pytest.mark.parametrize("text, reason, day", [
+    ("Blabla", Problem.UNKNOWN, None),
+    ("", Problem.UNKNOWN, None),
+    ("Kaffee und Kuchen für alle", Problem.UNKNOWN, None),
+    ("x" * 500, Problem.UNKNOWN, None),
+    ("jeden Dienstag", Problem.NO_TIME, None),
+    ("12.12.", Problem.NO_TIME, None),
+    ("15 Uhr", Problem.NO_DATE, None),
+    ("wöchentlich 15 Uhr", Problem.NO_DATE, None),
+    ("heute 9 Uhr", Problem.PAST, date(2026, 11, 25)),
+    ("1.11.2026 15 Uhr", Problem.PAST, date(2026, 11, 1)),
+    ("Di 17-15 Uhr", Problem.END_BEFORE_START, None),
+    ("Di 15-15 Uhr", Problem.END_BEFORE_START, None),
+    ("ab 1.3.2027 bis 1.2.2027 jeden Montag 10 Uhr", Problem.END_BEFORE_START, date(2027, 2, 1)),
+    ("Di 22-2 Uhr", Problem.CROSSES_MIDNIGHT, None),
+    ("Sa 20 Uhr, 6 Stunden", Problem.CROSSES_MIDNIGHT, None),
+    ("Di 8-22 Uhr", Problem.TOO_LONG, None),
+    ("24.12.2028 15 Uhr", Problem.TOO_FAR, date(2028, 12, 24)),
+    ("30.2. 15 Uhr", Problem.INVALID_DATE, None),
+    ("32.1. 15 Uhr", Problem.INVALID_DATE, None),
+    ("29.2.2027 15 Uhr", Problem.INVALID_DATE, None),
+    ("Di 25 Uhr", Problem.INVALID_TIME, None),
+    ("Di 15:75", Problem.INVALID_TIME, None),
+    ("Sa 13.12. 15 Uhr", Problem.WEEKDAY_MISMATCH, date(2026, 12, 13)),
+    ("ab 5.1. jeden Mittwoch 9:30, nicht am 14.1.", Problem.NOT_AN_OCCURRENCE, date(2027, 1, 14)),
+    ("12.12. 15 Uhr, nicht am 13.12.", Problem.NOT_AN_OCCURRENCE, date(2026, 12, 13)),
+    ("vom 5.1. bis 6.1. jeden Freitag 10 Uhr", Problem.NO_DATES, None),
+    ("Dienstag und Donnerstag 15 Uhr, 12.12.", Problem.SEVERAL, None),
+    ("12.12. und 19.12. 15 Uhr", Problem.SEVERAL, None),
+    ("jeden Dienstag 15 Uhr und 17 Uhr", Problem.SEVERAL, None),
+    ("jeden Dienstag 15 Uhr außer in den Ferien", Problem.UNSUPPORTED, None),
+    ("Di oder Mi 15 Uhr", Problem.UNSUPPORTED, None),
+    ("halb drei am Dienstag", Problem.UNSUPPORTED, None),
+    ("28.3.2027 2:30", Problem.CLOCK_CHANGE, date(2027, 3, 28)),
+    ("jeden Sonntag 2:30 Uhr", Problem.CLOCK_CHANGE, date(2027, 3, 28)),
+])
+def test_what_cannot_be_stored_is_explained(text, reason, day):
+    result = parse_when(text, NOW)
+    assert result == NotUnderstood(reason, day)
+    for t in (DE, EN):
+        words = explain(t, result)
+        assert words and "{" not in words
+    if day is not None:
+        assert explain(DE, result) != explain(DE, NotUnderstood(reason))
+
+
+def test_explanations_are_friendly_german_with_an_example():
+    assert explain(DE, NotUnderstood(Problem.UNKNOWN)) == (
+        "Das habe ich leider nicht verstanden. Schreiben Sie es bitte so: „Di 15 Uhr“, "
+        "„12.12. 14:30–16 Uhr“ oder „jeden Dienstag 15–17 Uhr“.")
+    assert explain(DE, NotUnderstood(Problem.WEEKDAY_MISMATCH, date(2026, 12, 13))) == (
+        "Der 13. Dez. 2026 ist ein Sonntag. Bitte prüfen Sie Wochentag und Datum.")
+    assert explain(DE, NotUnderstood(Problem.NOT_AN_OCCURRENCE, date(2027, 1, 14))) == (
+        "Am Do., 14. Jan. 2027 ist ohnehin kein Treffen. Bitte prüfen Sie die Daten nach „nicht am“.")
+    assert explain(EN, NotUnderstood(Problem.NO_TIME)).startswith("At what time?")
+
+
+@pytest.mark.parametrize("text, german, english", [
+    ("12.12. 14-16 Uhr", "einmalig am Sa., 12. Dez., 14:00–16:00 Uhr", "once on Sat, 12 Dec, 14:00–16:00"),
+    ("ab 5.1. jeden Dienstag 15-17 Uhr, nicht am 12.1.",
+     "jeden Dienstag, 15:00–17:00 Uhr, ab Di., 5. Jan. 2027, nicht am Di., 12. Jan. 2027",
+     "every Tuesday, 15:00–17:00, from Tue, 5 Jan 2027, not on Tue, 12 Jan 2027"),
+    ("jeden ersten Samstag im Monat 10-12 Uhr",
+     "jeden ersten Samstag im Monat, 10:00–12:00 Uhr, ab Sa., 5. Dez.",
+     "every first Saturday of the month, 10:00–12:00, from Sat, 5 Dec"),
+    ("14-tägig donnerstags 15-17 Uhr",
+     "alle zwei Wochen am Donnerstag, 15:00–17:00 Uhr, ab Do., 26. Nov.",
+     "every other week on Thursday, 15:00–17:00, from Thu, 26 Nov"),
+    ("im Dezember jeden Sonntag 15-17 Uhr",
+     "jeden Sonntag, 15:00–17:00 Uhr, ab So., 6. Dez., bis 31. Dez.",
+     "every Sunday, 15:00–17:00, from Sun, 6 Dec, until 31 Dec"),
+    ("werktags 9-12 Uhr bis 31.3.",
+     "jeden Montag bis Freitag, 09:00–12:00 Uhr, ab Do., 26. Nov., bis 31. März 2027",
+     "every Monday to Friday, 09:00–12:00, from Thu, 26 Nov, until 31 Mar 2027"),
+    ("Freitag 20 Uhr bis Mitternacht", "einmalig am Fr., 27. Nov., 20:00–24:00 Uhr",
+     "once on Fri, 27 Nov, 20:00–24:00"),
+])
+def test_confirmation_in_words(text, german, english):
+    got = understood(text)
+    assert confirm(DE, got, NOW) == german
+    assert confirm(EN, got, NOW) == english
+
+
+def test_an_assumed_end_is_said_so_it_can_be_corrected():
+    got = understood("Di 15 Uhr")
+    assert confirm(DE, got, NOW) == (
+        "einmalig am Di., 1. Dez., 15:00–17:00 Uhr\n"
+        "(Das Ende habe ich geschätzt. Wenn es anders ist, schreiben Sie bitte die Endzeit dazu.)")
+
+
+def test_a_date_without_a_year_is_the_next_such_date():
+    in_january = datetime(2027, 1, 10, 9, tzinfo=UTC)
+    after_christmas = datetime(2026, 12, 27, 9, tzinfo=UTC)
+    assert understood("24.12. 15 Uhr", in_january).schedule.start == datetime(2027, 12, 24, 15)
+    assert understood("24.12. 15 Uhr", after_christmas).schedule.start == datetime(2027, 12, 24, 15)
+    assert understood("5.1. 10 Uhr", after_christmas).schedule.start == datetime(2027, 1, 5, 10)
+    # "bis" and "nicht am" without a year are the next such date after the start
+    got = understood("ab 1.3. jeden Montag 10 Uhr bis 28.2., nicht am 3.1.", after_christmas)
+    assert got.schedule.rrule == "FREQ=WEEKLY;BYDAY=MO;UNTIL=20280228T235959"
+    assert got.schedule.exdates == {date(2028, 1, 3)}
+
+
+def test_weekly_meetings_keep_their_wall_clock_time_over_both_dst_weekends():
+    # Last Sunday of March 2027 is the 28th (clocks forward), of October the 31st (back).
+    spring = understood("jeden Sonntag 15-17 Uhr", datetime(2027, 3, 15, 9, tzinfo=UTC)).schedule
+    starts = [s for s, _ in spring.occurrences(datetime(2027, 3, 20, tzinfo=UTC), datetime(2027, 4, 5, tzinfo=UTC))]
+    assert starts == [datetime(2027, 3, 21, 14, tzinfo=UTC), datetime(2027, 3, 28, 13, tzinfo=UTC),
+                      datetime(2027, 4, 4, 13, tzinfo=UTC)]
+    autumn = understood("jeden Sonntag 15-17 Uhr", datetime(2027, 10, 20, 9, tzinfo=UTC)).schedule
+    starts = [s for s, _ in autumn.occurrences(datetime(2027, 10, 20, tzinfo=UTC), datetime(2027, 11, 5, tzinfo=UTC))]
+    assert starts == [datetime(2027, 10, 24, 13, tzinfo=UTC), datetime(2027, 10, 31, 14, tzinfo=UTC)]
+    assert confirm(DE, understood("jeden Sonntag 15-17 Uhr", datetime(2027, 3, 15, 9, tzinfo=UTC)),
+                   datetime(2027, 3, 15, 9, tzinfo=UTC)).startswith("jeden Sonntag, 15:00–17:00 Uhr")
+
+
+def test_the_night_the_clocks_go_back_keeps_the_first_reading():
+    # 02:30 exists twice on 31 Oct 2027; the summer-time one is taken, as models.schedule does.
+    got = understood("31.10.2027 2:30-3:30")
+    assert got.schedule.start == datetime(2027, 10, 31, 2, 30)
+    assert to_utc(got.schedule.start) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+
+
+def test_a_rule_starting_on_the_dst_sunday_starts_that_day():
+    got = understood("ab 28.3.2027 jeden Sonntag 10 Uhr")
+    assert got.schedule.start == datetime(2027, 3, 28, 10)
+
+
+def test_now_must_be_aware():
+    with pytest.raises(ValueError):
+        parse_when("Di 15 Uhr", datetime(2026, 11, 25, 10))
