@@ -121,12 +121,13 @@ def date_words(t: Translator, day: date, *, weekday: bool = True, year: bool = T
 def _parts(rule: str, start: datetime | None):
     """(freq, interval, days, nths, months, until, count, wkst) or None for anything unusual."""
     try:
-        rrulestr(rule, dtstart=start or datetime(2000, 1, 1), cache=False)
         recur = vRecur.from_ical(rule)
+        if not recur or set(recur) - _KNOWN_PARTS or "COUNT" in recur and "UNTIL" in recur:
+            return None
+        rrulestr(rule, dtstart=start or datetime(2000, 1, 1), cache=False)  # one we can expand
     except (ValueError, TypeError, KeyError, IndexError):
         return None
-    if not recur or set(recur) - _KNOWN_PARTS or any(len(v) != 1 for k, v in recur.items()
-                                                     if k not in ("BYDAY", "BYMONTH")):
+    if any(len(v) != 1 for k, v in recur.items() if k not in ("BYDAY", "BYMONTH")):
         return None
     freq = str(recur["FREQ"][0]) if "FREQ" in recur else ""
     interval = int(recur.get("INTERVAL", [1])[0])
@@ -142,7 +143,7 @@ def _parts(rule: str, start: datetime | None):
             nths.append((int(match.group(1)), day))
         else:
             return None
-    if days and nths or freq == "WEEKLY" and nths or interval < 1:
+    if days and nths or nths and freq != "MONTHLY" or interval < 1:
         return None
     months = []
     for item in recur.get("BYMONTH", []):
@@ -152,8 +153,6 @@ def _parts(rule: str, start: datetime | None):
         months.append(int(text))
     until = recur.get("UNTIL", [None])[0]
     count = recur.get("COUNT", [None])[0]
-    if until is not None and count is not None:
-        return None
     wkst = str(recur.get("WKST", ["MO"])[0]).upper()
     nths = sorted(set(nths), key=lambda nd: (nd[0] if nd[0] > 0 else 10 - nd[0], nd[1]))
     return freq, interval, sorted(set(days)), nths, sorted(set(months)), until, count, wkst

@@ -71,6 +71,10 @@ def plan(start, rule=None, hours=2.0, skip=()):
     ("wöchentlich ab 5.1. 10 Uhr", plan(datetime(2027, 1, 5, 10), "FREQ=WEEKLY;BYDAY=TU"), True),
     ("täglich 8-10 Uhr", plan(datetime(2026, 11, 26, 8), "FREQ=DAILY"), False),
     ("ab morgen jeden Tag um 9", plan(datetime(2026, 11, 26, 9), "FREQ=DAILY"), True),
+    ("ab Montag täglich 9 Uhr bis Freitag",
+     plan(datetime(2026, 11, 30, 9), "FREQ=DAILY;UNTIL=20261204T235959"), True),
+    ("jeden Tag von Montag bis Freitag 9 Uhr",
+     plan(datetime(2026, 11, 26, 9), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"), True),
     ("werktags 9-12 Uhr bis 31.3.",
      plan(datetime(2026, 11, 26, 9), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR;UNTIL=20270331T235959", 3), False),
     ("täglich außer sonntags 10-12",
@@ -241,3 +245,237 @@ def test_a_rule_starting_on_the_dst_sunday_starts_that_day():
 def test_now_must_be_aware():
     with pytest.raises(ValueError):
         parse_when("Di 15 Uhr", datetime(2026, 11, 25, 10))
+
+
+# --- properties ---------------------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from handlers.when.parse import MAX_AHEAD  # noqa: E402
+from models.schedule import to_local  # noqa: E402
+
+PROPERTY = settings(deadline=None, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+NOWS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2029, 12, 31),
+                    timezones=st.just(UTC))
+DAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
+SHORT = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
+          "Oktober", "November", "Dezember")
+VOCABULARY = (
+    "jeden", "jede", "alle", "zwei", "2", "Wochen", "Woche", "Tag", "Tage", "täglich",
+    "wöchentlich", "14-tägig", "monatlich", "im", "Monat", "nur", "Dezember", "Jan", "März",
+    *SHORT, "Dienstag", "dienstags", "Samstagen", "werktags", "Wochenende", "ersten", "letzten",
+    "zweiten", "1.", "3.", "morgen", "heute", "übermorgen", "nächsten", "ab", "von", "vom", "bis",
+    "nicht", "außer", "am", "um", "und", ",", "-", "–", ".", "Uhr", "15", "9", "24", "25", "0",
+    "15:30", "9.30", "15.30", "24.12.", "5.1.", "31.3.2027", "30.2.", "29.2.", "12.12.26",
+    "2027", "14-16", "22-2", "3pm", "am", "pm", "abends", "morgens", "mal", "5x", "Stunden",
+    "90", "Minuten", "Mitternacht", "Ferien", "oder", "every", "Tuesday", "other", "week",
+    "from", "until", "not", "on", "tomorrow", "Dezmber", "Dinstag", "2026-12-24", "xyz", "!",
+)
+PHRASES = st.lists(st.sampled_from(VOCABULARY), max_size=14).map(" ".join)
+
+
+def assert_confirmation_reads_back(result: Understood, now: datetime) -> None:
+    """What the organiser is told parses to exactly what is stored, in both languages."""
+    for t in (DE, EN):
+        words = confirm(t, result, now)
+        back = parse_when(words, now)
+        assert isinstance(back, Understood), (words, back)
+        assert back.schedule == result.schedule, words
+
+
+@PROPERTY
+@given(text=st.text(max_size=120) | PHRASES, now=NOWS)
+def test_any_text_gets_an_answer_and_every_schedule_is_sound(text, now):
+    result = parse_when(text, now)
+    if isinstance(result, NotUnderstood):
+        assert explain(DE, result) and explain(EN, result)
+        return
+    schedule, local_now = result.schedule, to_local(now)
+    assert local_now < schedule.start and schedule.start.date() <= local_now.date() + MAX_AHEAD
+    end = schedule.start + schedule.duration
+    assert end.date() == schedule.start.date() or end.time() == datetime.min.time()  # until 24:00
+    if schedule.rrule:
+        assert schedule.local_starts(schedule.start, end)[:1] in ([schedule.start], [])
+    assert_confirmation_reads_back(result, now)
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " und " + words[-1]
+
+
+def _written(draw, day: date, anchor: date) -> str:
+    """A way organisers write `day`, as meant when read as the next such date from `anchor`."""
+    forms = [f"{day.day}.{day.month}.{day.year}", f"{day.day:02d}.{day.month:02d}.{day.year}",
+             f"{day.day}. {MONTHS[day.month - 1]} {day.year}"]
+    try:
+        year_before = day.replace(year=day.year - 1)
+    except ValueError:
+        year_before = day.replace(year=day.year - 4)  # 29 February
+    if anchor <= day and year_before < anchor:
+        forms += [f"{day.day}.{day.month}.", f"{day.day}. {MONTHS[day.month - 1]}",
+                  f"{day.day}. {MONTHS[day.month - 1][:3]}"]
+    form = draw(st.sampled_from(forms))
+    return f"{SHORT[day.weekday()]}., {form}" if draw(st.booleans()) else form
+
+
+def _clock(draw, minutes: int, end: bool = False) -> str:
+    h, m = divmod(minutes, 60)
+    if m == 0:
+        return draw(st.sampled_from([f"{h}", f"{h}:00"]))
+    return draw(st.sampled_from([f"{h}:{m:02d}"] + ([f"{h}.{m:02d}"] if m > 12 and not end else [])))
+
+
+@st.composite
+def clock_words(draw):
+    start = draw(st.integers(6 * 60, 21 * 60 + 59))
+    if draw(st.booleans()):  # no end: two hours are assumed
+        words = _clock(draw, start)
+        words = draw(st.sampled_from([f"{words} Uhr", f"um {words} Uhr", f"um {words}"])) \
+            if ":" not in words else draw(st.sampled_from([words, f"{words} Uhr", f"um {words}"]))
+        return words, start, None
+    end = min(start + draw(st.integers(15, 300)), 24 * 60)
+    a, b = _clock(draw, start), _clock(draw, end, end=True)
+    words = draw(st.sampled_from([f"{a}-{b} Uhr", f"{a}–{b} Uhr", f"von {a} bis {b} Uhr",
+                                  f"{a} Uhr bis {b} Uhr", f"{a}-{b}"]))
+    return words, start, end
+
+
+def _nth_matches(day: date, n: int, weekday: int) -> bool:
+    if day.weekday() != weekday:
+        return False
+    if n > 0:
+        return (day.day - 1) // 7 + 1 == n
+    return (day + timedelta(days=7)).month != day.month
+
+
+@st.composite
+def organiser_phrases(draw):
+    """(text, now, expected schedule or problem, end assumed) written the way organisers write."""
+    now = draw(NOWS)
+    local_now = to_local(now)
+    today = local_now.date()
+    words, start_minutes, end_minutes = draw(clock_words())
+    at = (datetime.min + timedelta(minutes=start_minutes)).time()
+    duration = timedelta(minutes=(end_minutes or min(start_minutes + 120, 24 * 60)) - start_minutes)
+    kind = draw(st.sampled_from(["single", "weekly", "weekly", "monthly", "daily"]))
+
+    if kind == "single":
+        target = today + timedelta(days=draw(st.integers(1, 400)))
+        forms = [_written(draw, target, today)]
+        gap = (target - today).days
+        if gap <= 6:
+            forms += [DAYS[target.weekday()], f"am {DAYS[target.weekday()]}", SHORT[target.weekday()]]
+            if target.weekday() != today.weekday():
+                forms.append(f"nächsten {DAYS[target.weekday()]}")
+        if gap == 7:
+            forms.append(f"nächsten {DAYS[target.weekday()]}")
+        forms += {1: ["morgen"], 2: ["übermorgen"]}.get(gap, [])
+        parts = [draw(st.sampled_from(forms)), words]
+        expected = Schedule(datetime.combine(target, at), duration)
+        return _order(draw, parts, []), now, expected, end_minutes is None
+
+    # recurring: which days, then the window
+    interval, nths = 1, []
+    if kind == "weekly":
+        days = sorted(draw(st.sets(st.integers(0, 6), min_size=1, max_size=4)))
+        interval = draw(st.sampled_from([1, 1, 2]))
+        singular = [draw(st.sampled_from([DAYS[d], SHORT[d]])) for d in days]
+        plural = [DAYS[d].lower() + "s" for d in days]
+        if interval == 1:
+            forms = ["jeden " + _join(singular), _join(plural), "immer " + _join(plural),
+                     "wöchentlich am " + _join([DAYS[d] for d in days])]
+            if days == [0, 1, 2, 3, 4]:
+                forms += ["werktags", "Mo-Fr", "montags bis freitags"]
+        else:
+            every = draw(st.sampled_from(["alle zwei Wochen", "alle 2 Wochen", "14-tägig",
+                                          "jede zweite Woche", "zweiwöchentlich"]))
+            forms = [f"{every} am {_join([DAYS[d] for d in days])}", f"{every} {_join(plural)}"]
+            if len(days) == 1:
+                forms.append(f"jeden zweiten {DAYS[days[0]]}")
+        rule = f"FREQ=WEEKLY{';INTERVAL=2' if interval == 2 else ''};BYDAY={','.join(CODES[d] for d in days)}"
+
+        def matches(day: date) -> bool:
+            return day.weekday() in days
+    elif kind == "monthly":
+        nths = sorted(draw(st.sets(st.tuples(st.sampled_from([1, 2, 3, 4, -1]), st.integers(0, 6)),
+                                   min_size=1, max_size=2)),
+                      key=lambda nd: (nd[0] if nd[0] > 0 else 10 - nd[0], nd[1]))
+        ordinal = {1: ["ersten", "1."], 2: ["zweiten", "2."], 3: ["dritten", "3."],
+                   4: ["vierten", "4."], -1: ["letzten"]}
+        listed = _join([f"{draw(st.sampled_from(ordinal[n]))} {DAYS[d]}" for n, d in nths])
+        forms = [f"jeden {listed} im Monat", f"am {listed} im Monat", f"monatlich am {listed}"]
+        rule = "FREQ=MONTHLY;BYDAY=" + ",".join(f"{n}{CODES[d]}" for n, d in nths)
+
+        def matches(day: date) -> bool:
+            return any(_nth_matches(day, n, d) for n, d in nths)
+    else:
+        forms, rule = ["täglich", "jeden Tag"], "FREQ=DAILY"
+
+        def matches(day: date) -> bool:
+            return True
+    parts = [draw(st.sampled_from(forms)), words]
+
+    lower, until = today, None
+    window = draw(st.sampled_from(["none", "from", "until", "both", "month"]))
+    if window == "month":
+        month = draw(st.integers(1, 12))
+        month_start = date(today.year + (month < today.month), month, 1)
+        lower = max(today, month_start)
+        until = (month_start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        parts.append(f"im {MONTHS[month - 1]}")
+    if window in ("from", "both"):
+        lower = today + timedelta(days=draw(st.integers(0, 90)))
+        gap = (lower - today).days
+        parts.append("ab " + draw(st.sampled_from(
+            [_written(draw, lower, today)] + {0: ["heute"], 1: ["morgen"]}.get(gap, []))))
+    if window in ("until", "both"):
+        until = lower + timedelta(days=draw(st.integers(31, 300)))
+        parts.append("bis " + _written(draw, until, lower))
+        rule += f";UNTIL={until:%Y%m%d}T235959"
+    elif window == "month":
+        rule += f";UNTIL={until:%Y%m%d}T235959"
+
+    # the meetings, found day by day
+    meetings, day = [], lower
+    while day <= (until or lower + timedelta(days=400)) and len(meetings) < 60:
+        if matches(day) and datetime.combine(day, at) > local_now:
+            if not meetings or interval == 1 or ((day - meetings[0]).days // 7) % 2 == 0 \
+                    or day.isocalendar()[:2] == meetings[0].isocalendar()[:2]:
+                weeks_apart = (day - (meetings[0] - timedelta(days=meetings[0].weekday()))).days // 7 \
+                    if meetings else 0
+                if weeks_apart % interval == 0:
+                    meetings.append(day)
+        day += timedelta(days=1)
+    if not meetings:
+        return _order(draw, parts, []), now, Problem.NO_DATES, end_minutes is None
+    skipped = sorted(draw(st.sets(st.sampled_from(meetings), max_size=min(3, len(meetings) - 1))))
+    excepted = []
+    if skipped:
+        excepted = [draw(st.sampled_from(["nicht am", "außer am"])) + " "
+                    + _join([_written(draw, d, meetings[0]) for d in skipped])]
+    expected = Schedule(datetime.combine(meetings[0], at), duration, rule, frozenset(skipped))
+    return _order(draw, parts, excepted), now, expected, end_minutes is None
+
+
+def _order(draw, parts: list[str], last: list[str]) -> str:
+    """Organisers put the pieces in any order; exceptions come last ("…, nicht am 24.12.")."""
+    shuffled = draw(st.permutations(parts))
+    separator = draw(st.sampled_from([" ", ", "]))
+    return separator.join([*shuffled, *last])
+
+
+@PROPERTY
+@given(organiser_phrases())
+def test_what_organisers_write_is_stored_exactly_and_confirmed_back(case):
+    text, now, expected, assumed = case
+    result = parse_when(text, now)
+    if isinstance(expected, Problem):
+        assert result == NotUnderstood(expected), text
+        return
+    assert isinstance(result, Understood), (text, result)
+    assert result.schedule == expected, text
+    assert result.assumed_duration is assumed
+    assert_confirmation_reads_back(result, now)

@@ -269,6 +269,8 @@ class _Resolver:
 
     def place(self, spec: DateSpec, not_before: date) -> date:
         """The date a spec means, the first one on or after `not_before` when no year is given."""
+        if spec.day is None and spec.offset is None and spec.weekday is None:
+            raise Unreadable(Problem.UNSUPPORTED)  # "nicht im Dezember": use "nur im …"
         if spec.offset is not None:
             day = self.today + timedelta(days=spec.offset)
         elif spec.weekday is not None:

@@ -420,15 +420,19 @@ class _Reader:
     def weekday(self, i: int) -> int:
         r, tok = self.r, self.toks[i]
         day, plural = tok.value
-        if tok.text in ("so", "do") and self.kind(i + 1) == FILLER and not self.is_word(i + 1, w.MERIDIEM_AM):
-            return i + 1  # "so gegen 15 Uhr": the word, not Sunday
+        if self.not_a_day(i):
+            return i + 1
         days, j = [day], i + 1
-        if self.kind(j) in (DASH, w.UNTIL) and self.kind(j + 1) == w.WEEKDAY:
+        if self.kind(j) in (DASH, w.UNTIL) and self.kind(j + 1) == w.WEEKDAY \
+                and self.date_at(j + 1) is None:  # "Montag bis So., 1.2." ends on a date
             last, plural2 = self.toks[j + 1].value
             days = [(day + k) % 7 for k in range((last - day) % 7 + 1)]
             plural, j = plural or plural2, j + 2
             self.r.every = self.r.every or len(days) > 1
         r.understood = True
+        if self.role in ("from", "until") and len(days) == 1 and not plural:
+            self.add_date(DateSpec(weekday=day))  # "ab Mittwoch", "bis Freitag": the next one
+            return j
         self.last = "weekday"
         if self.excepting:
             r.excepted_days.update(days)
@@ -443,6 +447,18 @@ class _Reader:
         r.day_mentions += 1
         r.every = r.every or plural
         return j
+
+    def not_a_day(self, i: int) -> bool:
+        """"so gegen 15 Uhr", "so um 15 Uhr am Dienstag": the German word, not Sunday."""
+        text = self.toks[i].text
+        if text not in ("so", "do") or self.kind(i + 1) != FILLER:
+            return False
+        if not self.is_word(i + 1, w.AT_WORDS | w.BEFORE_DATE_WORDS):
+            return True  # "so gegen", "so ungefähr"
+        if text == "do" or self.kind(i - 1) in (w.EVERY, w.AND, COMMA, DASH, w.UNTIL, w.NOT, w.WEEKDAY):
+            return False  # "Do um 15 Uhr", "Sa und So um 14 Uhr"
+        day_words = (w.WEEKDAY, w.RELATIVE, w.MONTH, DM, DMY, ISO, w.WORKDAYS, w.WEEKEND)
+        return any(t.kind in day_words for k, t in enumerate(self.toks) if k != i)
 
     def ordinal(self, i: int) -> int:
         tok = self.toks[i]
