@@ -233,13 +233,16 @@ class _Resolver:
     def window(self) -> tuple[date, date | None]:
         """First possible day ("ab 5.1.", "im Dezember", today) and last ("bis 31.3.")."""
         r = self.r
-        starting = r.starting + r.on
-        if len(starting) > 1 or len(r.until) > 1 or len(r.within) > 1 \
-                or r.within and (starting or r.until):
+        # "Dezember: jeden Sonntag" means in December, like "im Dezember"
+        whole_months = [s for s in r.on if s.month is not None and s.day is None]
+        within = r.within + whole_months
+        starting = r.starting + [s for s in r.on if s not in whole_months]
+        if len(starting) > 1 or len(r.until) > 1 or len(within) > 1 \
+                or within and (starting or r.until):
             raise Unreadable(Problem.SEVERAL)
         first, last = self.today, None
-        if r.within:
-            spec = r.within[0]
+        if within:
+            spec = within[0]
             if spec.day is not None:
                 raise Unreadable(Problem.SEVERAL)
             month_start = self.month_start(spec, self.today.replace(day=1))

@@ -267,8 +267,8 @@ class _Reader:
                 return self.year_after(_valid(DateSpec(day=tok.value, month=self.toks[i + 1].value)), i + 2)
             if nxt in (w.WEEKDAY, w.WEEK, w.DAY, w.MONTH_WORD, w.UHR) or self.ordinals_follow(i + 1):
                 return None
-            if self.kind(i - 1) == w.EVERY or not 1 <= tok.value <= 31:
-                return None
+            if not 1 <= tok.value <= 31 or not self.introduces_day(i - 1):
+                return None  # "2. OG", "3. Stock": not a day
             return DateSpec(day=tok.value), i + 1
         if tok.kind == NUM and nxt == w.MONTH and tok.value[1] in (None, "st", "nd", "rd", "th"):
             return self.year_after(_valid(DateSpec(day=tok.value[0], month=self.toks[i + 1].value)), i + 2)
@@ -293,6 +293,11 @@ class _Reader:
                 return DateSpec(weekday=self.toks[k].value[0], weeks=weeks, not_today=True), k + 1
         return None
 
+    def introduces_day(self, i: int) -> bool:
+        """"am 24.", "ab 3.", "nicht am 5. und 12.": words before a day of the month alone."""
+        return (self.is_word(i, w.BEFORE_DATE_WORDS) or self.kind(i) in (w.FROM, w.UNTIL, w.NOT)
+                or self.excepting and self.kind(i) in (w.AND, COMMA))
+
     def ordinals_follow(self, i: int) -> bool:
         """"1. und 3. Mittwoch": an ordinal followed by more ordinals and then a weekday."""
         while self.kind(i) in (w.AND, COMMA, ORD, w.ORDINAL):
@@ -316,12 +321,6 @@ class _Reader:
             r.until.append(spec)
         elif self.role == "in":
             r.within.append(spec)
-        elif self.role == "only":
-            if spec.day is not None or spec.month is None:
-                raise Unreadable(Problem.UNSUPPORTED)
-            r.only_months.add(spec.month)
-            self.last = "only"
-            return
         elif self.excepting:
             r.excepted.append(spec)
             self.last = "except"
@@ -536,13 +535,11 @@ class _Reader:
         if self.kind(k) == w.IN:
             k += 1
         if self.kind(k) == w.MONTH:
-            self.role = "only"
             while self.kind(k) in (w.MONTH, w.AND, COMMA):
                 if self.kind(k) == w.MONTH:
                     self.r.only_months.add(self.toks[k].value)
                 k += 1
             self.r.every = self.r.understood = True
-            self.role = None
             return k
         return i + 1
 
