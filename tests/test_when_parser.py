@@ -180,6 +180,30 @@ def test_explanations_are_friendly_german_with_an_example():
     assert explain(EN, NotUnderstood(Problem.NO_TIME)).startswith("At what time?")
 
 
+def test_the_examples_in_explanations_are_understood():
+    """An example we give must not earn another explanation: each is understood, or lacks only
+    the day or the time it was not about."""
+    import re
+
+    for language in (DE, EN):
+        for reason in Problem:
+            for example in re.findall(r"[„“]([^“”]+)[“”]", explain(language, NotUnderstood(reason))):
+                result = parse_when(example, NOW)
+                fine = isinstance(result, Understood) or result.reason in (Problem.NO_DATE, Problem.NO_TIME)
+                words = ("oder", "or", "halb drei", "half past", "ab", "bis", "nicht am", "from",
+                         "until", "not on")  # words named, not examples
+                assert fine or example in words, (example, result)
+
+
+def test_rules_the_parser_does_not_make_are_confirmed_by_their_dates():
+    from handlers.when import schedule_words
+
+    schedule = plan(datetime(2026, 12, 15, 15), "FREQ=MONTHLY;BYMONTHDAY=15")
+    assert schedule_words(DE, schedule, NOW) == (
+        "regelmäßig, die nächsten Termine: Di., 15. Dez., Fr., 15. Jan. 2027, Mo., 15. Feb. 2027, "
+        "15:00–17:00 Uhr")
+
+
 @pytest.mark.parametrize("text, german, english", [
     ("12.12. 14-16 Uhr", "einmalig am Sa., 12. Dez., 14:00–16:00 Uhr", "once on Sat, 12 Dec, 14:00–16:00"),
     ("ab 5.1. jeden Dienstag 15-17 Uhr, nicht am 12.1.",
