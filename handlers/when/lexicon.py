@@ -138,6 +138,7 @@ MERIDIEM_AM = {"am", "a"}  # "10 am" – but "am Dienstag" is German for "on Tue
 AT_WORDS = {"um", "at", "gegen", "ca", "circa", "etwa", "ungefähr"}  # "um 15": a clock time
 ONE_WORDS = {"ein", "eine", "einer", "einen", "one", "an", "a"}  # "eine Stunde"
 BEFORE_DATE_WORDS = {"den", "dem", "the", "am", "on"}  # "Samstag, den 12.12."
+DAYTIME_WORDS = {"abend", "nachmittag", "vormittag", "mittag"}  # "jeden Abend": every day
 
 # Typos are forgiven for day and month names only: those carry the meaning, and a wrong guess
 # shows up in the confirmation.

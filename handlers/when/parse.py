@@ -187,6 +187,9 @@ class _Resolver:
             if not 1 <= r.count <= MAX_COUNT:
                 raise Unreadable(Problem.TOO_FAR)
             last_day = self.count_end(expansion, r.count, skipped)
+            beyond = [day for day in skipped if day > last_day]
+            if beyond:  # "3 mal, nicht am …" naming a day after the third meeting
+                raise Unreadable(Problem.NOT_AN_OCCURRENCE, min(beyond))
         if last_day is not None:
             rule += f";UNTIL={last_day:%Y%m%d}T235959"
             if all(s.date() in skipped for s in rrulestr(rule, dtstart=first)):

@@ -515,6 +515,12 @@ class _Reader:
         if nxt in (w.WEEK, w.DAY, w.MONTH_WORD):
             self.set_interval(1, self.toks[j].kind)
             return j + 1
+        if nxt == w.RELATIVE and self.toks[j].text == "morgen" or self.is_word(j, w.DAYTIME_WORDS):
+            self.set_interval(1, w.DAY)  # "jeden Morgen", "jeden Abend": every day
+            return j + 1
+        if nxt == w.PERIOD:  # "every evening": every day, and the time is in the evening
+            self.set_interval(1, w.DAY)
+            return j
         if nxt in (w.WEEKDAY, w.ORDINAL, ORD, w.WORKDAYS, w.WEEKEND):
             self.r.every = True
             self.r.understood = True
