@@ -311,6 +311,8 @@ VOCABULARY = (
     "2027", "14-16", "22-2", "3pm", "am", "pm", "abends", "morgens", "mal", "5x", "Stunden",
     "90", "Minuten", "Mitternacht", "Ferien", "oder", "every", "Tuesday", "other", "week",
     "from", "until", "not", "on", "tomorrow", "Dezmber", "Dinstag", "2026-12-24", "xyz", "!",
+    "Morgen", "Abend", "evening", "Ende", "Februar", "fünften", "vorletzten", "Montag", "Sonntag",
+    "31.12.", "1.1.2027", "28.3.2027", "2:30", "23", "23:30",
 )
 PHRASES = st.lists(st.sampled_from(VOCABULARY), max_size=14).map(" ".join)
 
