@@ -124,7 +124,7 @@ async def _dates(turn: Turn, offer: Offer) -> list:
     t = turn.t
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
     out: list = []
-    rule = describe(t, offer.rrule) if offer.rrule else None
+    rule = describe(t, offer.rrule, offer.starts_local) if offer.rrule else None
     if rule:
         out.append(Markup("🔁 {}").format(rule))
     if not upcoming:
