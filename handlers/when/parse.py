@@ -14,11 +14,14 @@ from datetime import date, datetime, time, timedelta
 
 from dateutil.rrule import rrulestr
 
-from models.schedule import MAX_DURATION, Schedule, to_local, to_utc
+from models.schedule import Schedule, to_local, to_utc
 
 from .reading import Clock, DateSpec, Problem, Reading, Unreadable, _meridiem, read
 
 DEFAULT_DURATION = timedelta(hours=2)
+# A meeting an organiser types lasts at most 12 hours (the store allows 24 for imported
+# all-day events, which nobody types as "0-24 Uhr").
+MAX_DURATION = timedelta(hours=12)
 MAX_AHEAD = timedelta(days=548)  # about 18 months
 MAX_TEXT = 400  # longer answers are not a "When?"
 MAX_COUNT = 400
