@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Conversation, User
+from models import Conversation, PausedChat, User
+from models.outbox import resume_chat
 
 from .i18n import Translator, normalise_language
 from .messages import Incoming
@@ -49,11 +50,15 @@ async def load_turn_state(session: AsyncSession, msg: Incoming, *, default_langu
                           default_radius: int, now: datetime) -> tuple[User, Conversation]:
     """The sender and this chat's dialogue state, in one query; created on first contact."""
     found = (await session.execute(
-        select(User, Conversation)
+        select(User, Conversation, PausedChat.chat)
+        .select_from(User)
         .outerjoin(Conversation, Conversation.chat == msg.chat)
+        .outerjoin(PausedChat, PausedChat.chat == msg.chat)
         .where(User.platform == msg.platform, User.platform_id == msg.user_id)
     )).first()
-    user, convo = found if found else (None, None)
+    user, convo, paused = found if found else (None, None, None)
+    if paused is not None:  # they blocked the bot and are back: deliveries resume
+        await resume_chat(session, msg.chat)
     if user is None:
         user = User(
             platform=msg.platform, platform_id=msg.user_id,
