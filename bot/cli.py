@@ -1,4 +1,4 @@
-"""`nahbar run | chat | db upgrade` (also `python -m bot`)."""
+"""`nahbar run | chat | db upgrade | outbox [retry | dispatch]` (also `python -m bot`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from . import outbox_cli
 from .settings import Settings
 
 
@@ -21,6 +22,7 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
+    outbox_cli.add_parser(commands)
     return parser
 
 
@@ -41,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_sync(settings.database_url)
         print("database is up to date")
         return 0
+    if args.command == "outbox":
+        return outbox_cli.run(args, settings)
     if not terminal:
         from .telegram import run_telegram
 
