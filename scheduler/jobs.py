@@ -80,6 +80,7 @@ def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | No
         scheduler.add_job(
             dispatch, IntervalTrigger(seconds=dispatch_every, timezone=BERLIN),
             args=[dispatcher, max(0.5, dispatch_every - 0.5)], id="dispatcher",
+            next_run_time=datetime.now(BERLIN),  # what became due while we were down goes first
             **{**JOB_DEFAULTS, "misfire_grace_time": max(1, int(dispatch_every))},
         )
     return scheduler
