@@ -14,6 +14,10 @@ its composers here (the scheduler never imports features):
             raise Drop("offer withdrawn")          # or: return None ("nothing to send")
         return [Reply(t("Tomorrow: {title}", title=esc(offer.title)))]
 
+A composer only reads: its session's transaction is rolled back after each row (so the next
+row reads fresh data and no transaction stays open while sending). An exception other than
+Drop counts as a failed attempt (retried with back-off, then parked).
+
 Kind "reply" is built in: replies of a turn that could not be sent at the time.
 """
 

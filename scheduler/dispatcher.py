@@ -28,11 +28,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import utcnow
 from models.outbox import (
-    Claimed, claim, extend_claim, mark_dropped, mark_later, mark_parked, mark_sent, pause_chat,
+    Claimed, SentMarks, claim, extend_claim, mark_dropped, mark_later, mark_parked, pause_chat,
+    release,
 )
 
 from .compose import COMPOSERS, REPLY, Composers, Drop
@@ -84,29 +85,51 @@ class Dispatcher:
 
     # -- the loop ------------------------------------------------------------------------------
 
-    async def run_once(self) -> int:
-        """Claim one batch and settle every row of it; returns how many rows were claimed."""
+    async def run_once(self, deadline: float | None = None) -> int:
+        """Claim one batch and settle its rows; returns how many rows were claimed. Rows not
+        reached by `deadline` (time.monotonic()) go back to the queue unsent, and so do they
+        when the task is cancelled (the one in flight keeps its claim until the lease ends)."""
         if not self.messengers:
             return 0
         async with self.sessions() as session, session.begin():
             rows = await claim(session, now=self.clock(), lease=self.lease, limit=self.batch,
                                platforms=list(self.messengers))
+        if not rows:
+            return 0
         renew_at = time.monotonic() + self.lease.total_seconds() / 2
-        for n, row in enumerate(rows):
-            if time.monotonic() > renew_at:  # rate limits made the batch slow: keep it ours
-                async with self.sessions() as session, session.begin():
-                    await extend_claim(session, [r.id for r in rows[n:]], self.clock() + self.lease)
-                renew_at = time.monotonic() + self.lease.total_seconds() / 2
-            await self._settle_one(row)
+        done = 0
+        try:
+            # One session for the batch's composers, its transaction ended after each row, so
+            # every row reads the current state and no read stays open across a send.
+            async with SentMarks(self.sessions.kw["bind"]) as marks, self.sessions() as reading:
+                for row in rows:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        break
+                    if time.monotonic() > renew_at:  # rate limits made the batch slow: keep it ours
+                        async with self.sessions() as session, session.begin():
+                            await extend_claim(session, [r.id for r in rows[done:]], self.clock() + self.lease)
+                        renew_at = time.monotonic() + self.lease.total_seconds() / 2
+                    await self._settle_one(row, marks, reading)
+                    done += 1
+        except asyncio.CancelledError:
+            await asyncio.shield(self._release(rows[done + 1:]))
+            raise
+        await self._release(rows[done:])
         return len(rows)
+
+    async def _release(self, rows: list[Claimed]) -> None:
+        if rows:
+            async with self.sessions() as session, session.begin():
+                await release(session, [r.id for r in rows])
 
     async def drain(self, budget: float | None = None) -> int:
         """Run batches until the due rows are gone or `budget` seconds have passed."""
-        started, total = time.monotonic(), 0
+        deadline = None if budget is None else time.monotonic() + budget
+        total = 0
         while True:
-            claimed = await self.run_once()
+            claimed = await self.run_once(deadline)
             total += claimed
-            if claimed < self.batch or (budget is not None and time.monotonic() - started >= budget):
+            if claimed < self.batch or (deadline is not None and time.monotonic() >= deadline):
                 return total
 
     async def run_forever(self, every: float = 2.0, budget: float | None = None) -> None:
@@ -121,7 +144,7 @@ class Dispatcher:
 
     # -- one row -------------------------------------------------------------------------------
 
-    async def _settle_one(self, row: Claimed) -> None:
+    async def _settle_one(self, row: Claimed, marks: SentMarks, reading: AsyncSession) -> None:
         now = self.clock()
         if row.too_late_at is not None and now >= row.too_late_at:
             return await self._write(mark_dropped(row.id, now, "too late"), "dropped", "too late")
@@ -136,8 +159,11 @@ class Dispatcher:
             return await self._write(mark_parked(row.id, now, f"no composer for kind {row.kind!r}"),
                                      "parked", "no composer")
         try:
-            async with self.sessions() as session:
-                replies = await compose(session, row, now)
+            try:
+                replies = await compose(reading, row, now)
+            finally:
+                if reading.in_transaction():
+                    await reading.rollback()  # also expires what it loaded: fresh next time
         except Drop as exc:
             reason = str(exc) or "dropped by composer"
             return await self._write(mark_dropped(row.id, now, reason), "dropped", reason)
@@ -172,7 +198,8 @@ class Dispatcher:
         except Exception as exc:  # noqa: BLE001 - TransientError and anything unexpected
             await self._failed(row, self.clock(), exc)
         else:
-            await self._write(mark_sent(row.id, self.clock()), "sent")
+            await marks.sent(row.id, self.clock())  # at once: a crash now repeats only this one
+            self.stats.count("sent")
 
     async def _failed(self, row: Claimed, now: datetime, exc: Exception) -> None:
         reason = _reason(exc)
