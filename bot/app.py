@@ -5,6 +5,9 @@ from __future__ import annotations
 import logging
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
@@ -12,7 +15,8 @@ from handlers.core import Nahbar
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from places import Gazetteer
-from scheduler import run_maintenance
+from scheduler import Dispatcher, build_scheduler, run_maintenance
+from scheduler.delivery import Messenger
 
 from .settings import Settings
 
@@ -25,6 +29,19 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker
     core: Nahbar
+
+    def dispatcher(self, *messengers: Messenger) -> Dispatcher:
+        """The outbox dispatcher for the platforms this process can send on."""
+        s = self.settings
+        return Dispatcher(self.sessions, messengers, batch=s.outbox_batch,
+                          lease=timedelta(seconds=s.outbox_lease_seconds),
+                          max_attempts=s.outbox_max_attempts)
+
+    def scheduler(self, *messengers: Messenger) -> AsyncIOScheduler:
+        """Maintenance and retention, and the dispatcher when there is a messenger (not started)."""
+        dispatcher = self.dispatcher(*messengers) if messengers else None
+        return build_scheduler(self.sessions, dispatcher=dispatcher, retention=self.settings.retention,
+                               dispatch_every=self.settings.outbox_every_seconds)
 
 
 @asynccontextmanager
@@ -39,7 +56,7 @@ async def open_app(settings: Settings):
                 added = await demo.seed_if_empty(session)
             if added:
                 log.info("seeded %d example offers", added)
-        await run_maintenance(sessions)
+        await run_maintenance(sessions, retention=settings.retention)
         places = Gazetteer.load(home_region=settings.home_region)
         core = Nahbar(sessions, places, default_language=settings.default_language,
                       default_radius_km=settings.default_radius_km)

@@ -1,7 +1,9 @@
-"""`nahbar run | chat | db upgrade | import FILE | demo remove` (also `python -m bot`).
+"""`nahbar run | chat | db upgrade | import FILE | demo remove | outbox [retry | dispatch]`
+(also `python -m bot`).
 
 Exit codes: 0 done, 1 a file that cannot be imported (nothing changed), 2 usage or settings,
-3 a token the platform rejects.
+3 a token the platform rejects, 4 the platform cannot be reached, 5 nothing to run (no chat
+platform configured and no terminal).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from . import outbox_cli
 from .settings import Settings
 
 EXIT_NOTHING_TO_RUN = 5
@@ -42,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the example offers")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)
     demo_commands.add_parser("remove", help="delete all example offers")
+    outbox_cli.add_parser(commands)
     return parser
 
 
@@ -75,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
         upgrade_sync(settings.database_url)
         print("database is up to date")
         return 0
+    if args.command == "outbox":
+        return outbox_cli.run(args, settings)
     if not terminal:
         from .telegram import run_telegram
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from scheduler.retention import Retention
 
 DEFAULT_DATABASE = "sqlite+aiosqlite:///var/nahbar.sqlite3"
 
@@ -33,6 +36,18 @@ class Settings(BaseSettings):
     telegram_webhook_listen: str = Field("127.0.0.1", validation_alias="TELEGRAM_WEBHOOK_LISTEN")
     telegram_webhook_port: int = Field(8443, ge=1, le=65535, validation_alias="TELEGRAM_WEBHOOK_PORT")
     telegram_webhook_path: str = Field("telegram", validation_alias="TELEGRAM_WEBHOOK_PATH")
+
+    # The outbox dispatcher and the nightly retention job (scheduler/).
+    outbox_every_seconds: float = Field(2.0, ge=0.5, le=60, validation_alias="NAHBAR_OUTBOX_EVERY_SECONDS")
+    outbox_batch: int = Field(100, ge=1, le=1000, validation_alias="NAHBAR_OUTBOX_BATCH")
+    outbox_lease_seconds: float = Field(60.0, ge=1, le=3600, validation_alias="NAHBAR_OUTBOX_LEASE_SECONDS")
+    outbox_max_attempts: int = Field(8, ge=1, le=100, validation_alias="NAHBAR_OUTBOX_MAX_ATTEMPTS")
+    telegram_messages_per_second: float = Field(30.0, gt=0, le=1000,
+                                                validation_alias="TELEGRAM_MESSAGES_PER_SECOND")
+    keep_dialogue_days: int = Field(30, ge=1, le=3650, validation_alias="NAHBAR_KEEP_DIALOGUE_DAYS")
+    keep_idle_user_days: int = Field(548, ge=1, le=3650, validation_alias="NAHBAR_KEEP_IDLE_USER_DAYS")
+    keep_ended_offer_days: int = Field(90, ge=1, le=3650, validation_alias="NAHBAR_KEEP_ENDED_OFFER_DAYS")
+    keep_outbox_days: int = Field(30, ge=1, le=3650, validation_alias="NAHBAR_KEEP_OUTBOX_DAYS")
 
     @field_validator("database_url")
     @classmethod
@@ -100,6 +115,13 @@ class Settings(BaseSettings):
         if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ or -")
         return value
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(dialogue=timedelta(days=self.keep_dialogue_days),
+                         idle_user=timedelta(days=self.keep_idle_user_days),
+                         ended_offer=timedelta(days=self.keep_ended_offer_days),
+                         outbox=timedelta(days=self.keep_outbox_days))
 
     @property
     def has_telegram(self) -> bool:

@@ -21,8 +21,7 @@ from typing import TextIO
 from handlers.choices import label_without_number, numbered
 from handlers.i18n import Translator, normalise_language
 from handlers.messages import Incoming, Reply
-
-from scheduler import build_scheduler
+from scheduler.delivery import RetryAfter
 
 from .app import open_app
 from .settings import Settings
@@ -98,19 +97,38 @@ class TerminalChat:
         self.out.flush()
 
 
+class TerminalMessenger:
+    """Outbox messages for the person at this terminal (reminders, digests…) appear in the
+    chat when they are due, between the prompts."""
+
+    platform = "terminal"
+    limiter = None  # nothing to protect: no rate limits
+
+    def __init__(self, chat: TerminalChat) -> None:
+        self.chat = chat
+
+    async def deliver(self, chat_id: str, replies) -> None:
+        if chat_id != self.chat.user:  # another login's message on a shared file: theirs to see
+            raise RetryAfter(300, "for another terminal user")
+        self.chat.out.write("\n")
+        self.chat.show(replies)
+        self.chat.out.write("> ")
+        self.chat.out.flush()
+
+
 async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
     async with open_app(settings) as app:
-        scheduler = build_scheduler(app.sessions)
+        chat = TerminalChat(app.core, out)
+        scheduler = app.scheduler(TerminalMessenger(chat))
         scheduler.start()
         try:
-            await _converse(app, settings, stdin, out)
+            await _converse(chat, settings, stdin, out)
         finally:
             scheduler.shutdown(wait=False)
     return 0
 
 
-async def _converse(app, settings: Settings, stdin: TextIO, out: TextIO) -> None:
-    chat = TerminalChat(app.core, out)
+async def _converse(chat: TerminalChat, settings: Settings, stdin: TextIO, out: TextIO) -> None:
     t = Translator(normalise_language(chat.language, settings.default_language))
     out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n\n")
     await chat.resume()

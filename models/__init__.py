@@ -2,6 +2,7 @@
 
 from .base import Base, utcnow
 from .offers import Cost, Occurrence, Offer, OfferStatus
+from .outbox import OutboxMessage, OutboxStatus, PausedChat
 from .users import Conversation, User
 
-__all__ = ["Base", "Conversation", "Cost", "Occurrence", "Offer", "OfferStatus", "User", "utcnow"]
+__all__ = ["Base", "Conversation", "Cost", "Occurrence", "Offer", "OfferStatus", "OutboxMessage", "OutboxStatus", "PausedChat", "User", "utcnow"]

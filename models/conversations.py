@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .outbox import PausedChat, resume_chat
 from .users import Conversation, User
 
 SEEN_RESOLUTION = timedelta(hours=1)  # "last seen" is kept coarse and written rarely
@@ -20,11 +21,15 @@ async def load_turn(session: AsyncSession, *, platform: str, platform_id: str, c
     In a group chat every member has a conversation of their own (keyed by chat and user).
     """
     found = (await session.execute(
-        select(User, Conversation)
+        select(User, Conversation, PausedChat.chat)
+        .select_from(User)
         .outerjoin(Conversation, and_(Conversation.chat == chat, Conversation.user_id == User.id))
+        .outerjoin(PausedChat, PausedChat.chat == chat)
         .where(User.platform == platform, User.platform_id == platform_id)
     )).first()
-    user, convo = found if found else (None, None)
+    user, convo, paused = found if found else (None, None, None)
+    if paused is not None:  # they had blocked the bot and are back: deliveries resume
+        await resume_chat(session, chat)
     if user is None:
         user = User(platform=platform, platform_id=platform_id, language=language,
                     radius_km=radius_km, created_at=now, last_seen_at=now)

@@ -1,8 +1,14 @@
-"""Background jobs on APScheduler 3: keep occurrences ahead, purge what is no longer needed.
+"""Background jobs on APScheduler 3: keep occurrences ahead, purge what is no longer needed,
+and deliver the outbox.
 
 The database says what is due; jobs only pick it up, so a restart loses and repeats nothing.
 """
 
-from .jobs import build_scheduler, run_maintenance
+from .compose import COMPOSERS, Drop, composer, enqueue_replies
+from .dispatcher import Dispatcher
+from .jobs import JOB_DEFAULTS, build_scheduler, run_maintenance
+from .ratelimit import RateLimiter
+from .retention import Retention
 
-__all__ = ["build_scheduler", "run_maintenance"]
+__all__ = ["COMPOSERS", "Dispatcher", "Drop", "JOB_DEFAULTS", "RateLimiter", "Retention",
+           "build_scheduler", "composer", "enqueue_replies", "run_maintenance"]

@@ -15,7 +15,13 @@ from handlers.messages import Reply
 
 
 class DeliveryError(Exception):
-    """Base class: the replies were not (all) delivered."""
+    """Base class: the replies were not (all) delivered.
+
+    `delivered` says how many of the replies reached the chat before the failure (0 when
+    unknown), so a retry of queued replies does not repeat them.
+    """
+
+    delivered: int = 0
 
 
 class RetryAfter(DeliveryError):
@@ -41,6 +47,12 @@ class Rejected(DeliveryError):
 
 @runtime_checkable
 class Messenger(Protocol):
+    """Optional attributes the dispatcher reads with getattr:
+    `limiter` (scheduler.ratelimit.RateLimiter, or None for no limits; default: a new
+    RateLimiter per dispatcher) and `limits_itself` (True when every platform call already goes
+    through that limiter, as Telegram's does through PTB; the dispatcher then does not acquire
+    again and only uses it to let other chats go first)."""
+
     platform: str
 
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:

@@ -1,47 +1,85 @@
-"""The maintenance job and the scheduler that runs it."""
+"""The scheduler and its jobs: nightly maintenance and retention, and the outbox dispatcher.
+
+`build_scheduler` returns an AsyncIOScheduler (Europe/Berlin) that is not started yet, so
+feature code can add its own planner jobs before the adapter starts it:
+
+    scheduler = build_scheduler(sessions, dispatcher=dispatcher, retention=settings.retention)
+    scheduler.add_job(plan_reminders, IntervalTrigger(minutes=15), args=[sessions], id="reminders",
+                      **JOB_DEFAULTS)
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from models import User, occurrences, utcnow
 from models.conversations import forget_idle
 from models.erasure import erase_user
+from models.outbox import purge_settled
 from models.schedule import BERLIN
 
+from .dispatcher import Dispatcher
+from .retention import Retention, purge_ended_offers
+
 log = logging.getLogger(__name__)
-FORGET_DIALOGUE_AFTER = timedelta(days=30)  # a search nobody continued is not worth keeping
-FORGET_USER_AFTER = timedelta(days=548)  # about 18 months without a single message
+DEFAULT_RETENTION = Retention()
+FORGET_DIALOGUE_AFTER = DEFAULT_RETENTION.dialogue
+FORGET_USER_AFTER = DEFAULT_RETENTION.idle_user
+DISPATCH_EVERY = 2.0  # seconds between dispatcher passes
+# One run at a time, missed runs folded into one: what every periodic job here wants.
+JOB_DEFAULTS = dict(replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)
 
 
-async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = None) -> dict[str, int]:
-    """Extend occurrences to the horizon, drop ended ones, forget idle dialogue state and
-    accounts nobody has used for about 18 months."""
+async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = None,
+                          retention: Retention = DEFAULT_RETENTION) -> dict[str, int]:
+    """Extend occurrences to the horizon, drop ended ones, and forget what the retention
+    periods say: idle dialogue state, ended offers, settled outbox rows, and accounts nobody
+    has used for about 18 months."""
     now = now or utcnow()
     async with sessions() as session, session.begin():
+        offers_purged = await purge_ended_offers(session, now, retention.ended_offer)
         added = await occurrences.extend_horizon(session, now)
         purged = await occurrences.purge_ended(session, now)
-        forgotten = await forget_idle(session, now - FORGET_DIALOGUE_AFTER)
+        forgotten = await forget_idle(session, now - retention.dialogue)
+        outbox_purged = await purge_settled(session, now - retention.outbox)
         idle = (await session.scalars(
-            select(User.id).where(User.last_seen_at < now - FORGET_USER_AFTER))).all()
+            select(User.id).where(User.last_seen_at < now - retention.idle_user))).all()
         for user_id in idle:  # as if they had written /loeschen: settings and home place go
             await erase_user(session, user_id)
     counts = {"occurrences_added": added, "occurrences_purged": purged,
-              "dialogues_forgotten": forgotten, "users_forgotten": len(idle)}
+              "dialogues_forgotten": forgotten, "users_forgotten": len(idle),
+              "offers_purged": offers_purged, "outbox_purged": outbox_purged}
     log.info("maintenance: %s", counts)
     return counts
 
 
-def build_scheduler(sessions: async_sessionmaker) -> AsyncIOScheduler:
+async def dispatch(dispatcher: Dispatcher, budget: float) -> None:
+    """One dispatcher pass. The budget ends it before the next pass is due, so APScheduler
+    never has to skip one; the rate limiter's buckets carry over the short gap, so a backlog
+    still drains at the full rate."""
+    await dispatcher.drain(budget)
+
+
+def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | None = None,
+                    retention: Retention = DEFAULT_RETENTION,
+                    dispatch_every: float = DISPATCH_EVERY) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=BERLIN)
     scheduler.add_job(
-        run_maintenance, CronTrigger(hour=3, minute=30, timezone=BERLIN), args=[sessions],
-        id="maintenance", replace_existing=True, coalesce=True, misfire_grace_time=3600,
+        run_maintenance, CronTrigger(hour=3, minute=30, timezone=BERLIN),
+        args=[sessions], kwargs={"retention": retention}, id="maintenance", **JOB_DEFAULTS,
     )
+    if dispatcher is not None:
+        scheduler.add_job(
+            dispatch, IntervalTrigger(seconds=dispatch_every, timezone=BERLIN),
+            args=[dispatcher, max(0.5, dispatch_every - 0.5)], id="dispatcher",
+            next_run_time=datetime.now(BERLIN),  # what became due while we were down goes first
+            **{**JOB_DEFAULTS, "misfire_grace_time": max(1, int(dispatch_every))},
+        )
     return scheduler

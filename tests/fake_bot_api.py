@@ -12,6 +12,15 @@ queries, commands, uploads), mimicking what bites adapters on Telegram: HTML it 
 "message is not modified", an edit without reply_markup dropping the inline keyboard, callback
 data over 64 bytes, unknown chats, unknown methods (404), a wrong token (401), allowed_updates,
 drop_pending_updates. Text is stored as Telegram returns it (tags stripped, no entities).
+
+Faults on demand, for the delivery paths (one rule per inject call, matched in order):
+
+    api.inject(Fault.retry_after(3), method="sendMessage", chat_id=4711, times=1)  # 429
+    api.inject(Fault.server_error(502))     # 5xx        api.inject(Fault.forbidden())  # blocked
+    api.inject(Fault.timeout(6))            # answers only after the client gave up
+    api.inject(Fault.disconnect())          # drops the connection without an answer
+    api.send_delay = 0.05                   # every message send takes this long (crash tests)
+    api.add_user(4711)                      # a chat the bot may write to without a message first
 PTB 22 sends form-urlencoded parameters (multipart/form-data with a file), every non-string
 value JSON-encoded (reply_markup='{"inline_keyboard": ...}'); JSON bodies work as well.
 """
@@ -47,9 +56,67 @@ _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^<>]*)>")
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, parameters: dict | None = None) -> None:
         super().__init__(description)
-        self.code, self.description = code, description
+        self.code, self.description, self.parameters = code, description, parameters
+
+
+@dataclass
+class Fault:
+    """What goes wrong with a matching request (see FakeBotApi.inject)."""
+    kind: str
+    seconds: float = 0
+    status: int = 0
+
+    @classmethod
+    def retry_after(cls, seconds: int) -> Fault:
+        return cls("retry_after", seconds=seconds)
+
+    @classmethod
+    def server_error(cls, status: int = 502) -> Fault:
+        return cls("server_error", status=status)
+
+    @classmethod
+    def forbidden(cls) -> Fault:
+        return cls("forbidden")
+
+    @classmethod
+    def timeout(cls, seconds: float) -> Fault:
+        return cls("timeout", seconds=seconds)
+
+    @classmethod
+    def disconnect(cls) -> Fault:
+        return cls("disconnect")
+
+    async def apply(self, request: web.Request) -> None:
+        """Raise the API error this fault stands for (or drop the connection)."""
+        if self.kind == "retry_after":
+            raise ApiError(429, f"Too Many Requests: retry after {int(self.seconds)}",
+                           {"retry_after": int(self.seconds)})
+        if self.kind == "server_error":
+            raise ApiError(self.status, {500: "Internal Server Error", 502: "Bad Gateway",
+                                         503: "Service Unavailable"}.get(self.status, "Server Error"))
+        if self.kind == "forbidden":
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if self.kind == "timeout":
+            await asyncio.sleep(self.seconds)
+            raise ApiError(504, "Gateway Timeout (the client had given up)")
+        if self.kind == "disconnect":
+            request.transport.close()
+            raise ApiError(0, "connection dropped")
+        raise ValueError(f"unknown fault {self.kind}")
+
+
+@dataclass
+class _Rule:
+    fault: Fault
+    method: str | None
+    chat_id: int | None
+    times: int
+
+    def matches(self, method: str, params: dict) -> bool:
+        return (self.times > 0 and (self.method is None or self.method.lower() == method.lower())
+                and (self.chat_id is None or _int_or_none(params.get("chat_id")) == self.chat_id))
 
 
 @dataclass
@@ -147,6 +214,8 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self.polling = 0  # getUpdates requests being held open right now
         self.webhook: dict | None = None  # the last setWebhook parameters
+        self.faults: list[_Rule] = []
+        self.send_delay = 0.0  # seconds each message send takes
 
     # -- server lifecycle ---------------------------------------------------------------------
 
@@ -166,7 +235,26 @@ class FakeBotApi:
     async def __aexit__(self, *exc) -> None:
         await self._runner.cleanup()
 
+    # -- what goes wrong ------------------------------------------------------------------------
+
+    def inject(self, fault: Fault, method: str | None = "sendMessage", chat_id: int | None = None,
+               times: int = 1) -> None:
+        """The next `times` requests matching method (None: any) and chat fail with `fault`."""
+        self.faults.append(_Rule(fault, method, chat_id, times))
+
+    def _fault_for(self, method: str, params: dict) -> Fault | None:
+        for rule in self.faults:
+            if rule.matches(method, params):
+                rule.times -= 1
+                return rule.fault
+        return None
+
     # -- what tests do as the user ------------------------------------------------------------
+
+    def add_user(self, chat_id: int, language_code: str = "de") -> None:
+        """A person who has talked to the bot before (the bot may write to them)."""
+        self._user(chat_id, language_code)
+        self.messages.setdefault(chat_id, {})
 
     def _user(self, chat_id: int, language_code: str) -> dict:
         user = self.users.setdefault(chat_id, {"id": chat_id, "is_bot": False, "first_name": "Erika",
@@ -313,6 +401,11 @@ class FakeBotApi:
         call = Call(request.match_info["method"], params)
         name = call.method.lower()  # method names are case-insensitive in the Bot API
         try:
+            fault = self._fault_for(call.method, params)
+            if fault is not None:
+                await fault.apply(request)
+            if self.send_delay and call.method in MESSAGE_METHODS:
+                await asyncio.sleep(self.send_delay)
             if hasattr(self, f"_api_{name}"):
                 call.result = await getattr(self, f"_api_{name}")(params)
             elif name in _HARMLESS:
@@ -322,7 +415,10 @@ class FakeBotApi:
             body, status = {"ok": True, "result": call.result}, 200
         except ApiError as exc:
             call.error = f"{exc.code} {exc.description}"
-            body, status = {"ok": False, "error_code": exc.code, "description": exc.description}, exc.code
+            body = {"ok": False, "error_code": exc.code, "description": exc.description}
+            if exc.parameters:
+                body["parameters"] = exc.parameters
+            status = exc.code or 500
         call.index = len(self.calls)
         self.calls.append(call)
         await self._notify()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import html
 import logging
+from datetime import timedelta
 
 from telegram import BotCommand, Update
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
-    AIORateLimiter, Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes,
+    Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes,
     MessageHandler, filters,
 )
 from telegram.request import BaseRequest
@@ -16,8 +17,12 @@ from telegram.request import BaseRequest
 from handlers.commands import command_menu
 from handlers.core import Nahbar
 from handlers.i18n import LANGUAGES, Translator, normalise_language
+from models import utcnow
+from scheduler.compose import enqueue_replies
+from scheduler.ratelimit import RateLimiter
 
 from .convert import incoming
+from .messenger import SharedRateLimiter, retry_after_seconds
 from .render import send
 
 log = logging.getLogger(__name__)
@@ -25,7 +30,9 @@ log = logging.getLogger(__name__)
 
 def build_application(token: str, core: Nahbar, *, base_url: str | None = None,
                       base_file_url: str | None = None, request: BaseRequest | None = None,
-                      rate_limit: bool = True, default_language: str = "de") -> Application:
+                      rate_limit: bool = True, limiter: RateLimiter | None = None,
+                      default_language: str = "de") -> Application:
+    """`limiter` is shared with the outbox's TelegramMessenger (one budget for all sends)."""
     builder = ApplicationBuilder().token(token)
     if base_url:
         builder = builder.base_url(base_url)
@@ -34,7 +41,7 @@ def build_application(token: str, core: Nahbar, *, base_url: str | None = None,
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        builder = builder.rate_limiter(SharedRateLimiter(limiter or RateLimiter()))
     application = builder.post_init(_post_init).build()
     application.bot_data.update(core=core, default_language=default_language)
     # Private chats only for now; anything but service messages reaches the core (a sticker or
@@ -56,8 +63,20 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if query is not None:
         notice = next((r.notice for r in replies if r.notice), None)
         await query.answer(text=html.unescape(notice) if notice else None)
-    for reply in replies:
-        await send(context.bot, update.effective_chat.id, reply, query)
+    for n, reply in enumerate(replies):
+        try:
+            await send(context.bot, update.effective_chat.id, reply, query)
+        except BadRequest:
+            raise
+        except (NetworkError, RetryAfter) as exc:
+            # The turn has committed: queue what did not go out, the outbox sends it later.
+            wait = retry_after_seconds(exc) if isinstance(exc, RetryAfter) else 0
+            queued = await enqueue_replies(
+                context.bot_data["core"].sessions, message.chat, replies[n:],
+                key=f"reply:telegram:{update.update_id}", due_at=utcnow() + timedelta(seconds=wait))
+            log.info("update %s: %d replies queued after %s", update.update_id,
+                     len(replies) - n if queued else 0, type(exc).__name__)
+            return
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

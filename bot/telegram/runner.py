@@ -11,11 +11,12 @@ import sys
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from scheduler import build_scheduler
+from scheduler import RateLimiter
 
 from ..app import open_app
 from ..settings import Settings
 from .application import build_application
+from .messenger import TelegramMessenger
 
 log = logging.getLogger(__name__)
 EXIT_BAD_TOKEN = 3
@@ -25,10 +26,12 @@ EXIT_UNREACHABLE = 4
 async def run_telegram(settings: Settings) -> int:
     assert settings.telegram_bot_token is not None
     async with open_app(settings) as app:
+        # One budget for turn replies and outbox messages (bot.telegram.messenger).
+        limiter = RateLimiter(overall_per_second=settings.telegram_messages_per_second)
         application = build_application(
             settings.telegram_bot_token.get_secret_value(), app.core,
             base_url=settings.telegram_api_base_url, base_file_url=settings.telegram_file_url,
-            default_language=settings.default_language,
+            limiter=limiter, default_language=settings.default_language,
         )
         try:
             await application.initialize()  # getMe: the token is checked here
@@ -44,7 +47,7 @@ async def run_telegram(settings: Settings) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        scheduler = build_scheduler(app.sessions)
+        scheduler = app.scheduler(TelegramMessenger(application.bot))
         try:
             if application.post_init:
                 await application.post_init(application)

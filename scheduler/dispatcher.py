@@ -1,0 +1,232 @@
+"""The outbox dispatcher: claim due rows in batches, compose, send, settle each one.
+
+Sends go out one at a time and each row is marked in its own short transaction right after
+its send, so a crash (even SIGKILL) repeats at most the one message in flight; the rest of a
+crashed dispatcher's batch becomes claimable again when its lease runs out. Several dispatcher
+processes may run side by side: claims skip each other's rows (models.outbox.claim).
+
+What happens after a send:
+  delivered         -> sent
+  RetryAfter        -> the platform waits as asked (limiter.hold), the row is due again then,
+                       and the wait is not counted as a failed attempt
+  TransientError,   -> due again after an exponential back-off; parked after `max_attempts`
+  any other error
+  Unreachable       -> the chat is paused, this row and the chat's queued rows are dropped
+  Rejected          -> parked at once (retrying the same content would fail the same way)
+Before a send: rows past `too_late_at` are dropped; a composer may drop a row (Drop / None);
+a chat that must wait for its rate limit is put back for a moment so others go first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models import utcnow
+from models.outbox import (
+    Claimed, SentMarks, claim, extend_claim, mark_dropped, mark_later, mark_parked, pause_chat,
+    release,
+)
+
+from .compose import COMPOSERS, REPLY, Composers, Drop
+from .delivery import DeliveryError, Messenger, Rejected, RetryAfter, TransientError, Unreachable
+from .ratelimit import RateLimiter
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+_DEFAULT = object()
+_TOKENISH = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")  # a bot token inside an error text
+
+
+@dataclass
+class DispatchStats:
+    sent: int = 0
+    retried: int = 0  # back in the queue after an error or a flood wait
+    deferred: int = 0  # back in the queue for a moment: the chat's rate limit
+    parked: int = 0
+    dropped: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str, reason: str | None = None) -> None:
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        if reason:
+            self.reasons[reason] = self.reasons.get(reason, 0) + 1
+
+
+class Dispatcher:
+    def __init__(self, sessions: async_sessionmaker, messengers: Iterable[Messenger], *,
+                 composers: Composers = COMPOSERS, limiters: Mapping[str, RateLimiter | None] | None = None,
+                 clock: Clock = utcnow, batch: int = 100, lease: timedelta = timedelta(seconds=60),
+                 max_attempts: int = 8, backoff: timedelta = timedelta(seconds=10),
+                 max_backoff: timedelta = timedelta(minutes=30)) -> None:
+        self.sessions = sessions
+        self.messengers: dict[str, Messenger] = {m.platform: m for m in messengers}
+        self.composers = composers
+        self.clock = clock
+        self.batch, self.lease, self.max_attempts = batch, lease, max_attempts
+        self.backoff, self.max_backoff = backoff, max_backoff
+        self.limiters: dict[str, RateLimiter | None] = {}
+        for platform, messenger in self.messengers.items():
+            if limiters is not None and platform in limiters:
+                self.limiters[platform] = limiters[platform]
+            else:
+                own = getattr(messenger, "limiter", _DEFAULT)
+                self.limiters[platform] = RateLimiter() if own is _DEFAULT else own
+        self.stats = DispatchStats()
+        self.name = uuid.uuid4().hex[:8]  # tells dispatchers apart in the log
+
+    # -- the loop ------------------------------------------------------------------------------
+
+    async def run_once(self, deadline: float | None = None) -> int:
+        """Claim one batch and settle its rows; returns how many rows were claimed. Rows not
+        reached by `deadline` (time.monotonic()) go back to the queue unsent, and so do they
+        when the task is cancelled (the one in flight keeps its claim until the lease ends)."""
+        if not self.messengers:
+            return 0
+        async with self.sessions() as session, session.begin():
+            rows = await claim(session, now=self.clock(), lease=self.lease, limit=self.batch,
+                               platforms=list(self.messengers))
+        if not rows:
+            return 0
+        renew_at = time.monotonic() + self.lease.total_seconds() / 2
+        done = 0
+        try:
+            # One session for the batch's composers, its transaction ended after each row, so
+            # every row reads the current state and no read stays open across a send.
+            async with SentMarks(self.sessions.kw["bind"]) as marks, self.sessions() as reading:
+                for row in rows:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        break
+                    if time.monotonic() > renew_at:  # rate limits made the batch slow: keep it ours
+                        async with self.sessions() as session, session.begin():
+                            await extend_claim(session, [r.id for r in rows[done:]], self.clock() + self.lease)
+                        renew_at = time.monotonic() + self.lease.total_seconds() / 2
+                    await self._settle_one(row, marks, reading)
+                    done += 1
+        except asyncio.CancelledError:
+            await asyncio.shield(self._release(rows[done + 1:]))
+            raise
+        await self._release(rows[done:])
+        return len(rows)
+
+    async def _release(self, rows: list[Claimed]) -> None:
+        if rows:
+            async with self.sessions() as session, session.begin():
+                await release(session, [r.id for r in rows])
+
+    async def drain(self, budget: float | None = None) -> int:
+        """Run batches until the due rows are gone or `budget` seconds have passed."""
+        deadline = None if budget is None else time.monotonic() + budget
+        total = 0
+        while True:
+            claimed = await self.run_once(deadline)
+            total += claimed
+            if claimed < self.batch or (deadline is not None and time.monotonic() >= deadline):
+                return total
+
+    async def run_forever(self, every: float = 2.0, budget: float | None = None) -> None:
+        """A dispatcher process without APScheduler (`nahbar outbox dispatch`)."""
+        while True:
+            started = time.monotonic()
+            try:
+                await self.drain(budget)
+            except Exception:  # noqa: BLE001 - e.g. the database restarting: try again soon
+                log.exception("dispatcher %s: pass failed", self.name)
+            await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
+
+    # -- one row -------------------------------------------------------------------------------
+
+    async def _settle_one(self, row: Claimed, marks: SentMarks, reading: AsyncSession) -> None:
+        now = self.clock()
+        if row.too_late_at is not None and now >= row.too_late_at:
+            return await self._write(mark_dropped(row.id, now, "too late"), "dropped", "too late")
+        messenger = self.messengers[row.platform]
+        limiter = self.limiters.get(row.platform)
+        if limiter is not None and (wait := limiter.chat_wait(row.chat_id)) > 0:
+            return await self._write(
+                mark_later(row.id, now, now + timedelta(seconds=wait), None, count_attempt=False),
+                "deferred")
+        compose = self.composers.get(row.kind)
+        if compose is None:
+            return await self._write(mark_parked(row.id, now, f"no composer for kind {row.kind!r}"),
+                                     "parked", "no composer")
+        try:
+            try:
+                replies = await compose(reading, row, now)
+            finally:
+                if reading.in_transaction():
+                    await reading.rollback()  # also expires what it loaded: fresh next time
+        except Drop as exc:
+            reason = str(exc) or "dropped by composer"
+            return await self._write(mark_dropped(row.id, now, reason), "dropped", reason)
+        except Exception as exc:  # noqa: BLE001 - a composer bug must not stop the others
+            log.warning("outbox %s: composer for %r failed", row.id, row.kind, exc_info=True)
+            return await self._failed(row, now, exc)
+        if not replies:
+            return await self._write(mark_dropped(row.id, now, "nothing to send"), "dropped",
+                                     "nothing to send")
+        try:
+            if limiter is not None and not getattr(messenger, "limits_itself", False):
+                for _ in replies:
+                    await limiter.acquire(row.chat_id)
+            await messenger.deliver(row.chat_id, replies)
+        except RetryAfter as exc:
+            if limiter is not None:
+                limiter.hold(exc.seconds)
+            now = self.clock()
+            await self._write(mark_later(row.id, now, now + timedelta(seconds=exc.seconds),
+                                         _reason(exc), count_attempt=False,
+                                         payload=self._unsent(row, exc)), "retried", "retry after")
+        except Unreachable as exc:
+            now = self.clock()
+            async with self.sessions() as session, session.begin():
+                await session.execute(mark_dropped(row.id, now, "recipient unreachable"))
+                others = await pause_chat(session, row.chat, _reason(exc), now)
+            self.stats.count("dropped", "recipient unreachable")
+            log.info("outbox %s: recipient unreachable, chat paused, %d more dropped", row.id, others)
+        except Rejected as exc:
+            await self._write(mark_parked(row.id, self.clock(), _reason(exc)), "parked", "rejected")
+            log.warning("outbox %s parked: %s", row.id, _reason(exc))
+        except Exception as exc:  # noqa: BLE001 - TransientError and anything unexpected
+            await self._failed(row, self.clock(), exc)
+        else:
+            await marks.sent(row.id, self.clock())  # at once: a crash now repeats only this one
+            self.stats.count("sent")
+
+    async def _failed(self, row: Claimed, now: datetime, exc: Exception) -> None:
+        reason = _reason(exc)
+        if row.attempts >= self.max_attempts:
+            log.warning("outbox %s parked after %d attempts: %s", row.id, row.attempts, reason)
+            return await self._write(mark_parked(row.id, now, reason), "parked", "gave up")
+        delay = min(self.backoff * 2 ** (row.attempts - 1), self.max_backoff)
+        if not isinstance(exc, (TransientError, DeliveryError)):
+            log.info("outbox %s: attempt %d failed (%s)", row.id, row.attempts, reason)
+        await self._write(mark_later(row.id, now, now + delay, reason, payload=self._unsent(row, exc)),
+                          "retried", "error")
+
+    @staticmethod
+    def _unsent(row: Claimed, exc: BaseException) -> list | None:
+        """For queued replies: only those the chat has not got yet."""
+        delivered = getattr(exc, "delivered", 0)
+        if row.kind == REPLY and isinstance(row.payload, list) and 0 < delivered < len(row.payload):
+            return row.payload[delivered:]
+        return None
+
+    async def _write(self, statement, outcome: str, reason: str | None = None) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(statement)
+        self.stats.count(outcome, reason)
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, for operators: the error type and its text, without secrets."""
+    text = _TOKENISH.sub("<token>", str(exc))
+    return f"{type(exc).__name__}: {text}"[:200] if text else type(exc).__name__
