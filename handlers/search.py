@@ -183,7 +183,7 @@ async def _search_at(turn: Turn, place: Place, window: str | None = None) -> lis
     pending = turn.state.get("window")  # asked for before the place was known ("heute", "/woche")
     turn.forget("window")
     turn.save(search={
-        "place": place.name, "place_id": place.id, "lat": place.lat, "lon": place.lon,
+        "place": place.title, "place_id": place.id, "lat": place.lat, "lon": place.lon,
         "window": window or pending or previous.get("window") or "week",
         "radius": previous.get("radius") or turn.user.radius_km,
         "categories": previous.get("categories") or [],
@@ -314,7 +314,8 @@ def _stale(turn: Turn) -> list[Reply]:
 
 
 def place_label(place: Place) -> str:
-    return f"{place.name} ({place.region})" if place.region else place.name
+    """What tells places of one name apart: "Wallwitz (Gemeinde Petersberg)", "Möckern (Thüringen)"."""
+    return place.label
 
 
 def _short(title: str, limit: int = 40) -> str:
