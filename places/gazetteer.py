@@ -40,7 +40,7 @@ from .model import (
     TOWN, UNKNOWN, VILLAGE, Place, Resolution,
 )
 from .text import FOLD_VERSION, display_name, fold, keys, variants
-from .words import is_common_word
+from .words import closest_common_word_score, is_common_phrase, is_common_word
 
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.tsv.gz"
 MAX_INPUT_CHARS = 200  # longer input is not a place
@@ -49,7 +49,7 @@ MAX_SUGGESTIONS = 5
 MAX_FUZZY_KEY = 50  # no place key is longer; skip fuzzy search for longer input
 NEAREST_MAX_KM = 50.0  # nearest(): no town further away than this
 LABEL_MAX_KM = 25.0  # coordinates are named "... (bei <town>)" within this distance
-# Coordinates further than this from every German town and postcode are not in Germany:
+# Coordinates further than this from every German town are not in Germany:
 # the border plus a margin, and the sea beyond the coast.
 OUTSIDE_KM = 30.0
 CLEARLY_LARGER = 10  # a town this many times larger than its namesakes is the one meant
@@ -89,13 +89,11 @@ class Gazetteer:
         self._places = places
         self._by_id: dict[str, Place] = {p.id: p for p in places}
         self._by_id.update(aliases or {})
-        self._index_of: dict[str, int] = {p.id: i for i, p in enumerate(places)}
         self._areas = areas or {}
         self._postcodes = postcodes  # "39104" -> Place
         # Settlements (not municipality centroids) for nearest() and coordinate labels.
         self._settlements = [i for i, p in enumerate(places) if p.kind != MUNICIPALITY]
         self._grid = GridIndex([(places[i].lat, places[i].lon) for i in self._settlements])
-        self._postcode_grid = GridIndex([(p.lat, p.lon) for p in postcodes.values()])
         # folded key -> {place index: STRONG | WEAK}
         self._by_key: dict[str, dict[int, int]] = {}
         for i, (strong_keys, weak_keys) in enumerate(place_keys):
@@ -115,78 +113,74 @@ class Gazetteer:
 
     @classmethod
     def _read(cls, path: Path, home_region: str) -> Gazetteer:
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            lines = f.read().splitlines()
-        fold_version = None
-        rows: dict[str, list[list[str]]] = {"D": [], "M": [], "T": [], "V": [], "P": []}
-        for line in lines:
-            if line.startswith("#"):
-                if line.startswith("# fold-version:"):
-                    fold_version = int(line.partition(":")[2])
-                continue
-            row = line.split("\t")
-            rows[row[0]].append(row)
-        if fold_version != FOLD_VERSION:
-            raise ValueError(f"{path} was built with fold-version {fold_version}, this code "
-                             f"uses {FOLD_VERSION}: run scripts/build_gazetteer.py")
-
+        """Read the data file row by row (its districts and municipalities come first)."""
         home = REGIONS["14"]  # the data knows municipalities and districts of Sachsen-Anhalt
-        districts = {row[1]: row[2] for row in rows["D"]}
+        fold_version = None
+        districts: dict[str, str] = {}
         # AGS -> (designation "Stadt Quedlinburg", main place id, row)
-        municipalities = {row[1]: (f"{row[2]} {row[3]}", row[6], row) for row in rows["M"]}
-        mains = {main: ags for ags, (_, main, _) in municipalities.items() if main}
-
+        municipalities: dict[str, tuple[str, str, list[str]]] = {}
+        mains: dict[str, str] = {}  # main place id -> AGS
         places: list[Place] = []
         place_keys: list[tuple[list[str], list[str]]] = []
         areas: dict[str, str] = {}
+        postcodes: dict[str, Place] = {}
 
         def add(place: Place, strong: str, weak: str, ags: str) -> None:
+            if place.id in mains:  # the municipality's own names match its main town strongly
+                row = municipalities[mains[place.id]][2]
+                strong, weak = f"{strong} {row[7]}", f"{weak} {row[8]}"
             places.append(place)
             place_keys.append((strong.split(), weak.split()))
             if ags:
                 areas[place.id] = ags
 
-        def belonging(place_id: str, ags: str) -> tuple[str, str]:
-            """(municipality, district) of a place in municipality `ags`."""
-            if not ags:
-                return "", ""
-            return ("" if mains.get(place_id) == ags else municipalities[ags][0],
-                    districts.get(ags[:5], ""))
+        def belonging(place_id: str, ags: str) -> str:
+            """The municipality ("Stadt Quedlinburg") of a place in municipality `ags`."""
+            return "" if not ags or mains.get(place_id) == ags else municipalities[ags][0]
 
-        for _, gid, name, lat, lon, admin1, pop, strong, weak, ags in rows["T"]:
-            pid = f"g{gid}"
-            municipality, district = belonging(pid, ags)
-            if pid in mains:  # the municipality's own names match its main town strongly
-                strong += " " + municipalities[mains[pid]][2][7]
-                weak += " " + municipalities[mains[pid]][2][8]
-            add(Place(pid, display_name(name), float(lat), float(lon), REGIONS.get(admin1, ""),
-                      TOWN, int(pop), municipality, district), strong, weak, ags)
-        for _, vid, name, lat, lon, ags, district_key, strong, weak in rows["V"]:
-            # No AGS: the village's point is too rough to tell its municipality.
-            municipality, district = belonging(vid, ags)
-            district = districts.get(district_key, "")
-            if vid in mains:
-                strong += " " + municipalities[ags][2][7]
-                weak += " " + municipalities[ags][2][8]
-            add(Place(vid, name, float(lat), float(lon), home, VILLAGE, 0, municipality, district),
-                strong, weak, ags)
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            for line in f:
+                row = line.rstrip("\n").split("\t")
+                kind = row[0]
+                if kind == "T":
+                    _, gid, name, lat, lon, admin1, pop, strong, weak, ags = row
+                    pid = f"g{gid}"
+                    add(Place(pid, display_name(name), float(lat), float(lon), REGIONS.get(admin1, ""),
+                              TOWN, int(pop), belonging(pid, ags), districts.get(ags[:5], "")),
+                        strong, weak, ags)
+                elif kind == "P":
+                    _, code, lat, lon, label, admin1, ags = row
+                    postcodes[code] = Place(f"p{code}", f"{code} {label}", float(lat), float(lon),
+                                            REGIONS.get(admin1, ""), POSTCODE, 0, "",
+                                            districts.get(ags[:5], ""))
+                    if ags:
+                        areas[f"p{code}"] = ags
+                elif kind == "V":
+                    # No AGS: the village's point is too rough to tell its municipality.
+                    _, vid, name, lat, lon, ags, district, strong, weak = row
+                    add(Place(vid, name, float(lat), float(lon), home, VILLAGE, 0,
+                              belonging(vid, ags), districts.get(district, "")), strong, weak, ags)
+                elif kind == "M":
+                    municipalities[row[1]] = (f"{row[2]} {row[3]}", row[6], row)
+                    if row[6]:
+                        mains[row[6]] = row[1]
+                elif kind == "D":
+                    districts[row[1]] = row[2]
+                elif line.startswith("# fold-version:"):
+                    fold_version = int(line.partition(":")[2])
+        if fold_version != FOLD_VERSION:
+            raise ValueError(f"{path} was built with fold-version {fold_version}, this code "
+                             f"uses {FOLD_VERSION}: run scripts/build_gazetteer.py")
+
         aliases: dict[str, Place] = {}
         by_id = {p.id: p for p in places}
         for ags, (_, main, row) in municipalities.items():
             if main:
                 aliases[f"m{ags}"] = by_id[main]
-            else:
+            else:  # no town of its name: the municipality stands for itself ("Huy")
                 _, _, _, name, lat, lon, _, strong, weak = row
                 add(Place(f"m{ags}", name, float(lat), float(lon), home, MUNICIPALITY, 0, "",
                           districts.get(ags[:5], "")), strong, weak, ags)
-
-        postcodes: dict[str, Place] = {}
-        for _, code, lat, lon, label, admin1, ags in rows["P"]:
-            postcodes[code] = Place(f"p{code}", f"{code} {label}", float(lat), float(lon),
-                                    REGIONS.get(admin1, ""), POSTCODE, 0, "",
-                                    districts.get(ags[:5], "") if ags else "")
-            if ags:
-                areas[f"p{code}"] = ags
         return cls(places, postcodes, place_keys, home_region, aliases=aliases, areas=areas)
 
     # -- lookups -----------------------------------------------------------------------
@@ -216,11 +210,11 @@ class Gazetteer:
         return self._places[self._settlements[hit[1]]] if hit else None
 
     def in_germany(self, lat: float, lon: float) -> bool:
-        """In Germany or within OUTSIDE_KM of it (judged by its towns and postcodes)."""
+        """In Germany or within OUTSIDE_KM of it (judged by its towns: no point in Germany is
+        further than about 15 km from one)."""
         if not (46.5 <= lat <= 55.8 and 5.0 <= lon <= 15.9):
             return False  # a box around Germany and its margin
-        return (self._grid.nearest(lat, lon, OUTSIDE_KM) is not None
-                or self._postcode_grid.nearest(lat, lon, OUTSIDE_KM) is not None)
+        return self._grid.nearest(lat, lon, OUTSIDE_KM) is not None
 
     # -- resolution --------------------------------------------------------------------
 
@@ -277,9 +271,10 @@ class Gazetteer:
     def _resolve_name(self, text: str) -> Resolution:
         text = _FILLER_RE.sub("", text)  # "in Wernigerode"
         key = fold(text)
+        common = is_common_phrase(text)  # "danke", "Guten Morgen"
         hits = self._by_key.get(key)
         if hits:
-            return self._pick(hits, common=is_common_word(key))
+            return self._pick(hits, common=common)
         qualified = self._resolve_qualified(text)
         if qualified is not None:
             return qualified
@@ -288,7 +283,7 @@ class Gazetteer:
             hits = self._by_key.get(key)
             if hits:
                 return self._pick(hits, common=is_common_word(key))
-        return self._suggest(fold(text))
+        return Resolution(UNKNOWN) if common else self._suggest(fold(text))
 
     def _resolve_qualified(self, text: str) -> Resolution | None:
         """"Buckau, Magdeburg", "Magdeburg OT Buckau", "Wallwitz (Petersberg)", "Halle-Neustadt"."""
@@ -302,9 +297,12 @@ class Gazetteer:
                        if self._qualifies(self._places[i], m["qual"], qualifiers)}
             if fitting:
                 return self._pick(fitting)
-            city = self._pick(qualifiers) if qualifiers else None
-            if city is not None and city.place is not None and self._is_city(city.place):
-                return city  # a part of a city we do not know ("Magdeburg-Sudenburg"): the city
+            # A part of a city we do not know ("Magdeburg-Sudenburg", "Buckau, Magdeburg" when
+            # the only Buckau is in Brandenburg): the city, named by its own name.
+            if not any(self._places[i].region == self.home_region for i in name_hits):
+                city = self._city({i: s for i, s in qualifiers.items() if s == STRONG})
+                if city is not None:
+                    return city
         m = _TWO_WORDS_RE.match(text)
         if m:
             for name, qual in ((m[2], m[1]), (m[1], m[2])):
@@ -313,11 +311,16 @@ class Gazetteer:
                            if self._qualifies(self._places[i], qual, qualifiers)}
                 if fitting:
                     return self._pick(fitting)
-            first = self._name_hits(m[1])
-            city = self._pick(first) if first and not self._name_hits(m[2]) else None
-            if city is not None and city.place is not None and self._is_city(city.place):
-                return city  # "Magdeburg Sudenburg"
+            if not self._name_hits(m[2]):  # "Magdeburg Sudenburg"
+                city = self._city({i: s for i, s in self._name_hits(m[1]).items() if s == STRONG})
+                if city is not None:
+                    return city
         return None
+
+    def _city(self, hits: dict[int, int]) -> Resolution | None:
+        """The city these hits name, if they name one clearly."""
+        res = self._pick(hits) if hits else None
+        return res if res is not None and res.place is not None and self._is_city(res.place) else None
 
     def _is_city(self, place: Place) -> bool:
         """A town that has parts people name: a municipality or a town of CITY people."""
@@ -395,13 +398,15 @@ class Gazetteer:
         if not matches:
             return Resolution(UNKNOWN)
         best_score = matches[0][1]
+        # A misspelt common word ("Kirchn") is no typo of a place far away (Kirchen).
+        word_like = closest_common_word_score(key) >= best_score
         ranked: dict[int, float] = {}
         for match_key, score, _ in matches:
             if score < best_score - 8:  # only near-best matches are confident enough
                 continue
             # Far from home, a short word or another first letter is more likely a word
             # than a typo of a place ("Alle" is not Halle, "einsam" not Einsal).
-            far_ok = len(key) >= 6 and match_key[0] == key[0]
+            far_ok = len(key) >= 6 and match_key[0] == key[0] and not word_like
             for i, strength in self._by_key[match_key].items():
                 place = self._places[i]
                 if strength == STRONG and (place.region == self.home_region or far_ok):

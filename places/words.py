@@ -10,6 +10,10 @@ meetings near home is made of. Words are folded like place names (places.text.fo
 
 from __future__ import annotations
 
+import re
+
+from rapidfuzz import fuzz, process
+
 from .text import fold
 
 _WORDS = """
@@ -53,6 +57,23 @@ groß klein alt alte jung neue weit warm warme kalt lieb nett
 COMMON_WORDS: frozenset[str] = frozenset(fold(w) for w in _WORDS)
 
 
+_WORD_RE = re.compile(r"[^\W\d_]+")
+_SORTED = sorted(COMMON_WORDS)
+
+
 def is_common_word(key: str) -> bool:
     """Is this folded key (places.text.fold) a common word rather than a place name?"""
     return key in COMMON_WORDS
+
+
+def is_common_phrase(text: str) -> bool:
+    """Is every word of the text a common word ("Guten Morgen", "danke schön")?"""
+    words = _WORD_RE.findall(text)
+    return bool(words) and all(fold(w) in COMMON_WORDS for w in words)
+
+
+def closest_common_word_score(key: str) -> float:
+    """How close (0..100, rapidfuzz ratio) the key comes to a common word: "kirchn" is a
+    misspelt "Kirche" at least as much as a misspelt Kirchen (Sieg)."""
+    best = process.extractOne(key, _SORTED, scorer=fuzz.ratio)
+    return best[1] if best else 0.0

