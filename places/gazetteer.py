@@ -237,6 +237,10 @@ class Gazetteer:
         postcode = parse.parse_postcode(text)
         if postcode is not None:
             return self._resolve_postcode(*postcode)
+        for part in reversed(text.split(",")[1:]):  # "Pfarrhaus, Kirchstr. 1, 06484 Quedlinburg"
+            postcode = parse.parse_postcode(part.strip())
+            if postcode is not None and len(postcode[0]) == 5:
+                return self._resolve_postcode(*postcode)
 
         if not any(ch.isalpha() for ch in text):
             return Resolution(INVALID)  # digits and punctuation, but no coordinates
@@ -269,12 +273,13 @@ class Gazetteer:
         return {}
 
     def _resolve_name(self, text: str) -> Resolution:
-        text = _FILLER_RE.sub("", text)  # "in Wernigerode"
-        key = fold(text)
-        common = is_common_phrase(text)  # "danke", "Guten Morgen"
-        hits = self._by_key.get(key)
+        hits = self._by_key.get(fold(text))  # "Bei der Höhne" is a place
+        if not hits:
+            text = _FILLER_RE.sub("", text)  # "in Wernigerode"
+            hits = self._by_key.get(fold(text))
         if hits:
-            return self._pick(hits, common=common)
+            return self._pick(hits, common=is_common_word(fold(text)))
+        common = is_common_phrase(text)  # "danke", "Guten Morgen"
         qualified = self._resolve_qualified(text)
         if qualified is not None:
             return qualified
@@ -283,6 +288,11 @@ class Gazetteer:
             hits = self._by_key.get(key)
             if hits:
                 return self._pick(hits, common=is_common_word(key))
+        for part in reversed(text.split(",")[1:]):  # an address: "Pfarrhaus, Markt 1, Thale"
+            hits = self._name_hits(part.strip())
+            res = self._pick(hits, common=is_common_word(fold(part))) if hits else None
+            if res is not None and res.status in (FOUND, CHOICE):
+                return res
         return Resolution(UNKNOWN) if common else self._suggest(fold(text))
 
     def _resolve_qualified(self, text: str) -> Resolution | None:
@@ -361,7 +371,7 @@ class Gazetteer:
             return Resolution(UNKNOWN)
         if len(candidates) == 1:
             return Resolution(FOUND, place=places[candidates[0]])
-        meant = self._clearly_meant(candidates)
+        meant = self._clearly_meant(candidates, hits)
         if meant is not None:
             return Resolution(FOUND, place=places[meant])
         candidates.sort(key=lambda i: (places[i].region != home, hits[i], not self._is_municipality(places[i]),
@@ -371,13 +381,14 @@ class Gazetteer:
     def _is_municipality(self, place: Place) -> bool:
         return place.id in self._areas and not place.municipality and place.kind != POSTCODE
 
-    def _clearly_meant(self, candidates: list[int]) -> int | None:
+    def _clearly_meant(self, candidates: list[int], hits: dict[int, int]) -> int | None:
         """The home region's candidate when it is clearly the one meant: a municipality
         (against namesakes elsewhere), or a town CLEARLY_LARGER times the size of each other
-        candidate. None when people should choose."""
+        candidate; in both cases matched by its own name ("Elbe" is no Elbe-Parey). None when
+        people should choose."""
         places, home = self._places, self.home_region
         in_home = [i for i in candidates if places[i].region == home]
-        if not in_home:
+        if not in_home or any(hits[i] != STRONG for i in in_home):
             return None
         best = max(in_home, key=lambda i: (places[i].population, places[i].id))
         others = [places[i] for i in candidates if i != best]

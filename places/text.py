@@ -23,7 +23,7 @@ STRIP_PREFIXES = (
     "Universitätsstadt", "Hochschulstadt", "Erholungsort", "Gemeinde", "Flecken",
 )
 # Prefixes dropped from the *display* name too (not part of the official name).
-DISPLAY_DROP_PREFIXES = ("Luftkurort ", "Erholungsort ", "Flecken ")
+DISPLAY_DROP_PREFIXES = ("Luftkurort ", "Erholungsort ")
 
 _PREFIX_RE = re.compile(r"^(?:%s)\s+(?=\S)" % "|".join(STRIP_PREFIXES), re.IGNORECASE)
 _TITLE_SUFFIX_RE = re.compile(r"(?<=\S)\s+(%s)$" % "|".join(STRIP_PREFIXES), re.IGNORECASE)

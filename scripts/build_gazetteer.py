@@ -102,6 +102,7 @@ GERMAN_STATES = {
     "Mecklenburg-Vorpommern", "Niedersachsen", "Nordrhein-Westfalen", "Rheinland-Pfalz",
     "Saarland", "Sachsen", "Sachsen-Anhalt", "Schleswig-Holstein", "Thüringen",
 }
+_FLECKEN_RE = re.compile(r"^Flecken\s+(?=\S)")  # a historic title of some villages
 HYPHEN_PART_MIN = 4  # "Gorsdorf-Hemsendorf" is also found as "Gorsdorf" (weakly)
 
 HEADER = (
@@ -372,7 +373,7 @@ def load_villages(rows: list[dict], outlines: Outlines, by_ags: dict[str, Munici
     villages: dict[tuple[str, str], Village] = {}
     for row in rows:
         head, name = split_village(row["city"], prefixes)
-        name = display_name(name)  # "Flecken Diesdorf" -> "Diesdorf"
+        name = _FLECKEN_RE.sub("", name)  # "Flecken Diesdorf" -> "Diesdorf", as people say
         lat, lon, acc = float(row["latitude"]), float(row["longitude"]), float(row["accuracy"] or 0)
         ags = prefixes.get(fold(head)) if head else None
         if ags is None:

@@ -191,6 +191,18 @@ def test_a_postcode_with_a_village_is_the_village(gaz):
     assert gaz.resolve("39104 Wernigerode").place.name == "39104 Magdeburg"
 
 
+@pytest.mark.parametrize(("text", "title"), [
+    # what a calendar's LOCATION holds
+    ("Gemeindehaus, Kirchstraße 5, 06485 Bad Suderode", "Bad Suderode, Stadt Quedlinburg"),
+    ("Dorfgemeinschaftshaus, Hauptstr. 3, 06484 Quedlinburg, Deutschland", "06484 Quedlinburg"),
+    ("Pfarrhaus, Markt 1, Huy", "Huy"),
+    ("Alte Schule, Bad Suderode", "Bad Suderode, Stadt Quedlinburg"),
+])
+def test_addresses_resolve_to_their_place(gaz, text, title):
+    res = gaz.resolve(text)
+    assert res.status == "found" and res.place.title == title
+
+
 def test_a_postcode_picks_among_namesakes(gaz):
     assert gaz.resolve("06193 Wallwitz").place.municipality == "Gemeinde Petersberg"
     assert gaz.resolve("39291 Wallwitz").place.municipality == "Stadt Möckern"
