@@ -52,7 +52,9 @@ eintritt barrierefrei rollstuhl bus bahn auto zug
 einsam einsamkeit allein alleine traurig froh glücklich müde krank gesund langweilig
 langeweile angst sorge sorgen freude lust zeit
 groß klein alt alte jung neue weit warm warme kalt lieb nett
-""".split()
+harz altmark börde brocken fläming elbe saale unstrut mulde bode selke drömling kyffhäuser
+sachsen-anhalt sachsenanhalt anhalt mitteldeutschland deutschland
+""".split()  # the last lines: landscapes and rivers, not places ("Harz" is no Hartz)
 
 COMMON_WORDS: frozenset[str] = frozenset(fold(w) for w in _WORDS)
 

@@ -506,6 +506,8 @@ def choose_main_places(municipalities: list[Municipality], towns: list[dict], vi
         if by_name or by_alt:
             main = max(by_name or by_alt, key=rank)
             m.main, m.lat, m.lon = main["id"], main["lat"], main["lon"]
+            if not by_name:  # "Haldensleben I" in GeoNames, "Dessau" for Dessau-Roßlau
+                main["display"] = m.name
             continue
         if m.ags in namesakes:
             m.lat, m.lon = namesakes[m.ags]
@@ -646,12 +648,14 @@ def render(g: Gazetteer) -> str:
         out.write(f"M\t{m.ags}\t{m.designation}\t{m.name}\t{m.lat:.4f}\t{m.lon:.4f}\t{m.main}"
                   f"\t{' '.join(name_keys(m.name))}\t{' '.join(alternate_keys(m.name, hyphen_parts(m.name)))}\n")
     for t in g.towns:
-        _check(t["name"])
+        name = t.get("display", t["name"])  # a main town is shown by its municipality's name
+        _check(name)
+        strong = name_keys(t["name"]) + [k for k in name_keys(name) if k not in name_keys(t["name"])]
+        weak = [k for k in alternate_keys(t["name"], t["alternates"] + hyphen_parts(name))
+                if k not in strong]
         out.write(
-            f"T\t{t['gid']}\t{t['name']}\t{t['lat']:.4f}\t{t['lon']:.4f}\t{t['admin1']}"
-            f"\t{t['population']}\t{' '.join(name_keys(t['name']))}"
-            f"\t{' '.join(alternate_keys(t['name'], t['alternates'] + hyphen_parts(t['name'])))}"
-            f"\t{t['ags']}\n"
+            f"T\t{t['gid']}\t{name}\t{t['lat']:.4f}\t{t['lon']:.4f}\t{t['admin1']}"
+            f"\t{t['population']}\t{' '.join(strong)}\t{' '.join(weak)}\t{t['ags']}\n"
         )
     for v in g.villages:
         _check(v["name"])
