@@ -66,7 +66,7 @@ _FILLER_RE = re.compile(r"^(?:in|bei|nahe|um|aus|nach)\s+(?=\S)", re.IGNORECASE)
 # Qualified names, tried when the whole text is no name (groups: name, qualifier).
 _QUALIFIED_RES = (
     re.compile(r"^(?P<qual>.+?),?\s+(?:OT|Ortsteil|Ortschaft)\.?\s+(?P<name>.+)$", re.IGNORECASE),
-    re.compile(r"^(?P<name>[^()]+?)\s*\((?P<qual>[^()]+)\)$"),
+    re.compile(r"^(?P<name>[^()]+?)\s*\((?P<qual>[^()]+(?:\([^()]*\))?)\)$"),  # "Seyda (Stadt Jessen (Elster))"
     re.compile(r"^(?P<name>[^,]+?)\s*,\s*(?P<qual>[^,]+)$"),
     re.compile(r"^(?P<name>.+?)\s+(?:bei|b\.|nahe|nähe|in|an der|am)\s+(?P<qual>.+)$", re.IGNORECASE),
     re.compile(r"^(?P<name>[^/]+?)\s*/\s*(?P<qual>[^/]+)$"),
@@ -303,8 +303,7 @@ class Gazetteer:
                 continue
             name_hits = self._name_hits(m["name"])
             qualifiers = self._name_hits(m["qual"])
-            fitting = {i: s for i, s in name_hits.items()
-                       if self._qualifies(self._places[i], m["qual"], qualifiers)}
+            fitting = self._fitting(name_hits, m["qual"], qualifiers)
             if fitting:
                 return self._pick(fitting)
             # A part of a city we do not know ("Magdeburg-Sudenburg", "Buckau, Magdeburg" when
@@ -316,9 +315,7 @@ class Gazetteer:
         m = _TWO_WORDS_RE.match(text)
         if m:
             for name, qual in ((m[2], m[1]), (m[1], m[2])):
-                qualifiers = self._name_hits(qual)
-                fitting = {i: s for i, s in self._name_hits(name).items()
-                           if self._qualifies(self._places[i], qual, qualifiers)}
+                fitting = self._fitting(self._name_hits(name), qual, self._name_hits(qual))
                 if fitting:
                     return self._pick(fitting)
             if not self._name_hits(m[2]):  # "Magdeburg Sudenburg"
@@ -336,13 +333,25 @@ class Gazetteer:
         """A town that has parts people name: a municipality or a town of CITY people."""
         return self._is_municipality(place) or place.population >= CITY
 
-    def _qualifies(self, place: Place, qualifier: str, qualifier_hits: dict[int, int]) -> bool:
-        """Does the qualifier name the place's municipality, district or state, or a place
-        close by?"""
-        qkey = fold(qualifier)
-        for area in (place.municipality, _DISTRICT_PREFIX_RE.sub("", place.district), place.region):
-            if area and qkey in keys(area):
-                return True
+    def _fitting(self, hits: dict[int, int], qualifier: str, qualifier_hits: dict[int, int]) -> dict[int, int]:
+        """The hits the qualifier fits: those whose municipality, district or state it names,
+        else those close to a place it names ("Wallwitz bei Halle")."""
+        qkeys = {fold(qualifier), fold(_DISTRICT_PREFIX_RE.sub("", qualifier))}
+        named = {i: s for i, s in hits.items() if self._names_area(self._places[i], qkeys)}
+        if named:
+            return named
+        return {i: s for i, s in hits.items() if self._near(self._places[i], qualifier_hits)}
+
+    @staticmethod
+    def _names_area(place: Place, qkeys: set[str]) -> bool:
+        """"Petersberg", "Gemeinde Petersberg", "Saalekreis", "Landkreis Harz", "Harz",
+        "Sachsen-Anhalt" name the areas of Wallwitz or Huy."""
+        areas = (place.municipality, place.district, _DISTRICT_PREFIX_RE.sub("", place.district),
+                 place.region)
+        return any(area and qkeys & set(keys(area)) for area in areas)
+
+    def _near(self, place: Place, qualifier_hits: dict[int, int]) -> bool:
+        """In the same municipality as, or within QUALIFIER_KM of, a place the qualifier names."""
         ags = self._areas.get(place.id)
         for i in qualifier_hits:
             q = self._places[i]

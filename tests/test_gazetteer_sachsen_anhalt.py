@@ -168,6 +168,17 @@ def test_stadtteile_and_qualified_names(gaz, text, title):
     assert res.place.title == title
 
 
+def test_every_label_and_title_of_the_home_region_names_its_place(gaz):
+    # What the answers show can be typed back: "Wallwitz (Gemeinde Petersberg)",
+    # "Seyda (Stadt Jessen (Elster))", "Bad Suderode, Stadt Quedlinburg".
+    home = [p for p in gaz._places if p.region == HOME]
+    assert len(home) > 1_300
+    for place in home:
+        assert gaz.resolve(place.label).place is place, place.label
+        res = gaz.resolve(place.title)
+        assert res.place is place or place in res.choices, place.title
+
+
 @pytest.mark.parametrize(("text", "name"), [
     ("39114", "39114 Magdeburg"),
     ("39126", "39126 Magdeburg"),
