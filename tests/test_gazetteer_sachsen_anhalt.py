@@ -8,7 +8,9 @@ import random
 import re
 
 import pytest
+from sqlalchemy import select
 
+from models import User
 from places import Gazetteer
 from places.gazetteer import DEFAULT_PATH
 from places.geo import distance_km
@@ -349,3 +351,18 @@ async def test_a_typo_is_answered_with_the_home_region(chat):
     await chat.say("Salzatl")
     assert "Meinten Sie Salzatal?" in chat.text
     assert chat.labels()[0] == "Salzatal (Saalekreis)"
+
+
+@pytest.mark.parametrize("typed", ["14 30", "1 2", "3,5", "1,2", "90, 180"])
+async def test_plain_numbers_are_never_stored_as_the_home_place(sessions, places, now, typed):
+    chat = ChatDriver(sessions, places, now=now)
+    await chat.say(typed)
+    assert "Treffen bei" not in chat.text
+    async with sessions() as session:
+        users = (await session.execute(select(User))).scalars().all()
+    assert all(u.home_place_id is None and u.home_lat is None for u in users)
+
+
+async def test_a_postcode_typed_with_a_space_is_the_postcode(chat):
+    await chat.say("39 104")
+    assert "Treffen bei 39104 Magdeburg" in chat.text
