@@ -66,7 +66,8 @@ _FILLER_RE = re.compile(r"^(?:in|bei|nahe|um|aus|nach)\s+(?=\S)", re.IGNORECASE)
 # Qualified names, tried when the whole text is no name (groups: name, qualifier).
 _QUALIFIED_RES = (
     re.compile(r"^(?P<qual>.+?),?\s+(?:OT|Ortsteil|Ortschaft)\.?\s+(?P<name>.+)$", re.IGNORECASE),
-    re.compile(r"^(?P<name>[^()]+?)\s*\((?P<qual>[^()]+(?:\([^()]*\))?)\)$"),  # "Seyda (Stadt Jessen (Elster))"
+    # "Wallwitz (Petersberg)", "Seyda (Stadt Jessen (Elster))"
+    re.compile(r"^(?P<name>[^()]+?)\s*\((?P<qual>[^()]+(?:\([^()]*\))?)\)$"),
     re.compile(r"^(?P<name>[^,]+?)\s*,\s*(?P<qual>[^,]+)$"),
     re.compile(r"^(?P<name>.+?)\s+(?:bei|b\.|nahe|nähe|in|an der|am)\s+(?P<qual>.+)$", re.IGNORECASE),
     re.compile(r"^(?P<name>[^/]+?)\s*/\s*(?P<qual>[^/]+)$"),
@@ -333,7 +334,8 @@ class Gazetteer:
         """A town that has parts people name: a municipality or a town of CITY people."""
         return self._is_municipality(place) or place.population >= CITY
 
-    def _fitting(self, hits: dict[int, int], qualifier: str, qualifier_hits: dict[int, int]) -> dict[int, int]:
+    def _fitting(self, hits: dict[int, int], qualifier: str,
+                 qualifier_hits: dict[int, int]) -> dict[int, int]:
         """The hits the qualifier fits: those whose municipality, district or state it names,
         else those close to a place it names ("Wallwitz bei Halle")."""
         qkeys = {fold(qualifier), fold(_DISTRICT_PREFIX_RE.sub("", qualifier))}
@@ -383,7 +385,8 @@ class Gazetteer:
         meant = self._clearly_meant(candidates, hits)
         if meant is not None:
             return Resolution(FOUND, place=places[meant])
-        candidates.sort(key=lambda i: (places[i].region != home, hits[i], not self._is_municipality(places[i]),
+        candidates.sort(key=lambda i: (places[i].region != home, hits[i],
+                                       not self._is_municipality(places[i]),
                                        -places[i].population, places[i].id))
         return Resolution(CHOICE, choices=tuple(places[i] for i in candidates[:MAX_CHOICES]))
 

