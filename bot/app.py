@@ -34,7 +34,7 @@ async def open_app(settings: Settings):
     try:
         await upgrade(engine)
         sessions = session_factory(engine)
-        if settings.demo_data:
+        if settings.seed_demo_data:
             async with sessions() as session, session.begin():
                 added = await demo.seed_if_empty(session)
             if added:

@@ -1,4 +1,8 @@
-"""`nahbar run | chat | db upgrade` (also `python -m bot`)."""
+"""`nahbar run | chat | db upgrade | import FILE | demo remove` (also `python -m bot`).
+
+Exit codes: 0 done, 1 a file that cannot be imported (nothing changed), 2 usage or settings,
+3 a token the platform rejects.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,8 @@ from pydantic import ValidationError
 
 from .settings import Settings
 
+EXIT_NOTHING_TO_RUN = 5
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nahbar", description="Nahbar: meeting offers near you.")
@@ -21,6 +27,21 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
+    imports = commands.add_parser(
+        "import", help="import offers from an iCalendar (.ics) or CSV file (see docs/import.md)",
+        description="Import offers as the operator: published at once (or --review). Importing "
+                    "the same source again updates its offers and cancels those no longer in it.")
+    imports.add_argument("file", type=Path, help="the .ics or .csv file")
+    imports.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
+    imports.add_argument("--organiser", default="", metavar="NAME",
+                         help="organiser for events that name none")
+    imports.add_argument("--source", metavar="NAME",
+                         help="stable name of this feed (default: the file name)")
+    imports.add_argument("--review", action="store_true",
+                         help="send new and changed offers to the review queue instead of publishing")
+    demo = commands.add_parser("demo", help="the example offers")
+    demo_commands = demo.add_subparsers(dest="demo_command", required=True)
+    demo_commands.add_parser("remove", help="delete all example offers")
     return parser
 
 
@@ -34,7 +55,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"nahbar: invalid settings (see .env.example):\n{problems}", file=sys.stderr)
         return 2
     terminal = args.command == "chat" or (args.command == "run" and not settings.has_telegram)
+    if args.command == "run" and terminal and not sys.stdin.isatty():
+        # A service manager or a pipe: nobody could type into the terminal chat.
+        print("nahbar: no chat platform is configured (set TELEGRAM_BOT_TOKEN, see .env.example), "
+              "and there is no terminal for the terminal chat. `nahbar chat` reads from a pipe "
+              "if that is what you want.", file=sys.stderr)
+        return EXIT_NOTHING_TO_RUN
     _configure_logging(settings.log_level, to_file=terminal)
+    if args.command in ("import", "demo"):
+        from .operator_tasks import import_command, remove_demo_command
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # keep the report readable
+        if args.command == "import":
+            return asyncio.run(import_command(settings, args))
+        return asyncio.run(remove_demo_command(settings))
     if args.command == "db":
         from models.db import upgrade_sync
 

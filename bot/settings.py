@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,7 +18,8 @@ class Settings(BaseSettings):
 
     database_url: str = Field(DEFAULT_DATABASE, validation_alias="DATABASE_URL")
     home_region: str = Field("Sachsen-Anhalt", validation_alias="NAHBAR_HOME_REGION")
-    demo_data: bool = Field(True, validation_alias="NAHBAR_DEMO_DATA")
+    # auto: examples only for the terminal chat (no messenger configured); true; false.
+    demo_data: Literal["auto", "true", "false"] = Field("auto", validation_alias="NAHBAR_DEMO_DATA")
     default_radius_km: int = Field(10, ge=1, le=100, validation_alias="NAHBAR_DEFAULT_RADIUS_KM")
     default_language: str = Field("de", validation_alias="NAHBAR_DEFAULT_LANGUAGE")
     log_level: str = Field("INFO", validation_alias="NAHBAR_LOG_LEVEL")
@@ -41,6 +43,34 @@ class Settings(BaseSettings):
         if url.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
         return url
+
+    @field_validator("home_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        from places import REGIONS
+
+        if value not in REGIONS.values():
+            raise ValueError("NAHBAR_HOME_REGION must be a German state as spelled in GeoNames, "
+                             "e.g. Sachsen-Anhalt or Sachsen")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("NAHBAR_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @field_validator("demo_data", mode="before")
+    @classmethod
+    def _tri_state(cls, value):
+        words = {"": "auto", "auto": "auto", "true": "true", "1": "true", "yes": "true", "on": "true",
+                 "ja": "true", "false": "false", "0": "false", "no": "false", "off": "false",
+                 "nein": "false"}
+        key = str(value).strip().lower() if not isinstance(value, bool) else str(value).lower()
+        if key not in words:
+            raise ValueError("NAHBAR_DEMO_DATA must be auto, true or false")
+        return words[key]
 
     @field_validator("default_language")
     @classmethod
@@ -74,6 +104,19 @@ class Settings(BaseSettings):
     @property
     def has_telegram(self) -> bool:
         return self.telegram_bot_token is not None
+
+    @property
+    def has_messenger(self) -> bool:
+        """A messenger platform is configured (real residents may see the offers)."""
+        return self.has_telegram
+
+    @property
+    def seed_demo_data(self) -> bool:
+        """Examples go into an empty store when switched on, or by default for the terminal
+        chat only: residents on a messenger must never mistake them for real meetings."""
+        if self.demo_data == "auto":
+            return not self.has_messenger
+        return self.demo_data == "true"
 
     @property
     def telegram_file_url(self) -> str:

@@ -10,9 +10,11 @@ import asyncio
 import getpass
 import html
 import locale
+import logging
 import os
 import re
 import sys
+import threading
 from pathlib import Path
 from typing import TextIO
 
@@ -25,6 +27,7 @@ from scheduler import build_scheduler
 from .app import open_app
 from .settings import Settings
 
+log = logging.getLogger(__name__)
 QUIT = {"/ende", "/quit", "/exit", "ende", "quit", "exit"}
 _TAG = re.compile(r"<[^>]+>")
 DOWNLOADS = Path("var/downloads")
@@ -65,6 +68,7 @@ class TerminalChat:
         self.user = user or _login_name()
         self.language = language or _system_language()
         self.bold = out.isatty()
+        self.t = Translator(self.language)
 
     def incoming(self, line: str) -> Incoming:
         # A typed number is sent as typed: the core knows which button it stands for.
@@ -72,8 +76,19 @@ class TerminalChat:
                         language=self.language, text=line.strip())
 
     async def say(self, line: str) -> None:
-        replies = await self.core.handle(self.incoming(line))
+        try:
+            replies = await self.core.handle(self.incoming(line))
+        except Exception:  # noqa: BLE001 - one bad turn must not end the chat
+            log.exception("error while answering in the terminal chat")
+            replies = [Reply(self.t("Sorry, something went wrong on our side. Please try again in a moment."))]
         self.show(replies)
+
+    async def resume(self) -> None:
+        """On start: the question that was waiting (a restart continues), else the welcome."""
+        try:
+            self.show(await self.core.resume(self.incoming("")))
+        except Exception:  # noqa: BLE001
+            log.exception("error while resuming the terminal chat")
 
     def show(self, replies) -> None:
         for reply in replies:
@@ -98,17 +113,37 @@ async def _converse(app, settings: Settings, stdin: TextIO, out: TextIO) -> None
     chat = TerminalChat(app.core, out)
     t = Translator(normalise_language(chat.language, settings.default_language))
     out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n\n")
-    await chat.say("/start")
-    loop = asyncio.get_running_loop()
+    await chat.resume()
+    lines = _read_lines(stdin)
     while True:
         out.write("> ")
         out.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line or line.strip().lower() in QUIT:
+        line = await lines.get()
+        if line is None or line.strip().lower() in QUIT:
             out.write("\n" + t("Goodbye!") + "\n")
             return
         if line.strip():
             await chat.say(line)
+
+
+def _read_lines(stdin: TextIO) -> asyncio.Queue[str | None]:
+    """Lines from stdin, read by a daemon thread: waiting for input never holds up Ctrl-C or
+    the end of the program (a thread pool would wait for the pending read)."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def read() -> None:
+        while True:
+            try:
+                line = stdin.readline()
+            except (OSError, ValueError, UnicodeDecodeError):
+                line = ""
+            loop.call_soon_threadsafe(queue.put_nowait, line or None)
+            if not line:
+                return
+
+    threading.Thread(target=read, name="terminal-input", daemon=True).start()
+    return queue
 
 
 def _login_name() -> str:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Conversation, User
 
-from .i18n import Translator, normalise_language
+from .dialogue import Data
+from .i18n import Translator
 from .messages import Incoming
 
 if TYPE_CHECKING:
     from .core import Nahbar
+
+D = TypeVar("D", bound=Data)
+IDLE = "idle"
+STEP_KEY = "step"  # the waiting step's own note
 
 
 @dataclass
@@ -28,43 +32,52 @@ class Turn:
     t: Translator
     now: datetime
 
-    @property
-    def state(self) -> dict:
-        return self.convo.data
+    # --- typed notes (handlers.dialogue.Data) ----------------------------------------------
 
-    def save(self, **changes) -> None:
-        """Update the dialogue state; a new dict so the JSON column sees the change."""
-        self.convo.data = {**self.convo.data, **changes}
+    def get(self, kind: type[D]) -> D | None:
+        """The stored note of this kind, or None (also when it no longer fits the model)."""
+        raw = self.convo.data.get(kind.key)
+        note = kind.load(raw)
+        if note is None and raw is not None:
+            self._remove(kind.key)
+        return note
 
-    def forget(self, *keys: str) -> None:
-        """Drop entries from the dialogue state."""
+    def put(self, note: Data) -> None:
+        self.convo.data = {**self.convo.data, note.key: note.dump()}  # a new dict: JSON change seen
+
+    def drop(self, *kinds: type[Data]) -> None:
+        self._remove(*(k.key for k in kinds))
+
+    def _remove(self, *keys: str) -> None:
         if any(k in self.convo.data for k in keys):
             self.convo.data = {k: v for k, v in self.convo.data.items() if k not in keys}
 
+    def raw(self, key: str) -> object:
+        return self.convo.data.get(key)
 
-SEEN_RESOLUTION = timedelta(hours=1)  # "last seen" is kept coarse and written rarely
+    def put_raw(self, key: str, value: object) -> None:
+        self.convo.data = {**self.convo.data, key: value}
 
+    # --- the waiting step ------------------------------------------------------------------
 
-async def load_turn_state(session: AsyncSession, msg: Incoming, *, default_language: str,
-                          default_radius: int, now: datetime) -> tuple[User, Conversation]:
-    """The sender and this chat's dialogue state, in one query; created on first contact."""
-    found = (await session.execute(
-        select(User, Conversation)
-        .outerjoin(Conversation, Conversation.chat == msg.chat)
-        .where(User.platform == msg.platform, User.platform_id == msg.user_id)
-    )).first()
-    user, convo = found if found else (None, None)
-    if user is None:
-        user = User(
-            platform=msg.platform, platform_id=msg.user_id,
-            language=normalise_language(msg.language, default_language),
-            radius_km=default_radius, created_at=now, last_seen_at=now,
-        )
-        session.add(user)
-        await session.flush()
-    elif now - user.last_seen_at >= SEEN_RESOLUTION:
-        user.last_seen_at = now
-    if convo is None:
-        convo = Conversation(chat=msg.chat, user_id=user.id, state="idle", data={})
-        session.add(convo)
-    return user, convo
+    @property
+    def step(self) -> str:
+        return self.convo.state or IDLE
+
+    def enter(self, step: str, note: Data | None = None) -> None:
+        """Wait for an answer in `step` (a name a Feature declared), with its note."""
+        self.convo.state = step
+        self._remove(STEP_KEY)
+        if note is not None:
+            self.convo.data = {**self.convo.data, STEP_KEY: note.dump()}
+
+    def step_note(self, kind: type[D]) -> D | None:
+        return kind.load(self.convo.data.get(STEP_KEY))
+
+    def leave(self) -> None:
+        self.convo.state = IDLE
+        self._remove(STEP_KEY)
+
+    @property
+    def platform_has_buttons(self) -> bool:
+        return self.msg.platform not in self.app.numbered_platforms

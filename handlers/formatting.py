@@ -1,30 +1,38 @@
-"""Dates, times, distances and money the way people write them: "Di., 2. Dez., 15:00 Uhr", "2,3 km"."""
+"""Dates, times, distances and money the way people write them: "Di., 2. Dez., 15:00 Uhr",
+"2,3 km"; and the reply HTML put together safely (everything here returns plain text or
+`Markup`, never hand-escaped strings)."""
 
 from __future__ import annotations
 
-import html
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, time, timedelta
 from functools import lru_cache
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
+from markupsafe import Markup
 
-from models.schedule import BERLIN
+from models.schedule import BERLIN, to_local
 
 from .i18n import Translator
+from .text import shorten
 
 MAX_FIELD = 300  # a stored field shown in a list or detail is cut here
+_BOLD = Markup("<b>{}</b>")
+_ITALIC = Markup("<i>{}</i>")
 
 
-def esc(value: object, limit: int = MAX_FIELD, *, multiline: bool = False) -> str:
-    """Escape a stored or user-supplied string for the reply HTML, shortened to `limit`."""
-    if multiline:
-        text = "\n".join(" ".join(line.split()) for line in str(value).strip().splitlines())
-    else:
-        text = " ".join(str(value).split())
-    if len(text) > limit:
-        text = text[: limit - 1].rstrip() + "…"
-    return html.escape(text, quote=True)
+def lines(parts: Iterable[object]) -> Markup:
+    """Lines joined into reply HTML; plain strings among them are escaped."""
+    return Markup("\n").join(parts)
+
+
+def bold(value: object, limit: int = MAX_FIELD) -> Markup:
+    return _BOLD.format(value if isinstance(value, Markup) else shorten(value, limit))
+
+
+def italic(value: object, limit: int = MAX_FIELD) -> Markup:
+    return _ITALIC.format(value if isinstance(value, Markup) else shorten(value, limit))
 
 
 @lru_cache(maxsize=4096)
@@ -43,9 +51,19 @@ def clock(t: Translator, moment: datetime) -> str:
 
 
 def when(t: Translator, start: datetime, end: datetime | None = None) -> str:
-    """'Di., 2. Dez., 15:00 Uhr' or with an end: 'Di., 2. Dez., 15:00–17:00 Uhr'."""
-    time = clock(t, start) if end is None else f"{clock(t, start)}–{clock(t, end)}"
-    return t("{day}, {time}", day=day(t, start), time=time)
+    """'Di., 2. Dez., 15:00 Uhr', with an end 'Di., 2. Dez., 15:00–17:00 Uhr', or for a
+    gathering from midnight to midnight 'Di., 2. Dez., ganztägig'."""
+    if end is not None and is_all_day(start, end):
+        return t("{day}, all day", day=day(t, start))
+    span = clock(t, start) if end is None else f"{clock(t, start)}–{clock(t, end)}"
+    return t("{day}, {time}", day=day(t, start), time=span)
+
+
+def is_all_day(start: datetime, end: datetime) -> bool:
+    """Local midnight to the next local midnight (23 or 25 hours on daylight-saving days)."""
+    first, last = to_local(start), to_local(end)
+    return (first.time() == time(0) and last.time() == time(0)
+            and last.date() == first.date() + timedelta(days=1))
 
 
 def distance(t: Translator, km: float) -> str:

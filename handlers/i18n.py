@@ -13,6 +13,7 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from markupsafe import Markup
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("de", "en")
@@ -44,15 +45,20 @@ def translation(language: str) -> gettext.NullTranslations:
 
 
 class Translator:
-    """`t("…")` and `t.n("one", "many", n)`, bound to one language."""
+    """`t("…")` and `t.n("one", "many", n)`, bound to one language.
+
+    Both return `Markup`: the catalogue's text is trusted HTML (it may hold <b> and <i>), and
+    every value put into it is escaped unless it is Markup itself. So a place name or an
+    offer title can never inject markup, whoever forgets what.
+    """
 
     def __init__(self, language: str) -> None:
         self.language = language
         self._t = translation(language)
 
-    def __call__(self, message: str, **values) -> str:
-        text = self._t.gettext(message)
+    def __call__(self, message: str, **values) -> Markup:
+        text = Markup(self._t.gettext(message))
         return text.format(**values) if values else text
 
-    def n(self, singular: str, plural: str, count: int, **values) -> str:
-        return self._t.ngettext(singular, plural, count).format(count=count, **values)
+    def n(self, singular: str, plural: str, count: int, **values) -> Markup:
+        return Markup(self._t.ngettext(singular, plural, count)).format(count=count, **values)

@@ -7,7 +7,9 @@ from datetime import date, datetime, time
 from icalendar import Calendar, Event, vRecur
 
 from models import Offer
-from models.schedule import BERLIN
+from models.schedule import BERLIN, to_utc
+
+from .text import clean
 
 PRODID = "-//Nahbar//Nahbar Treffen//DE"
 UID_DOMAIN = "nahbar"
@@ -37,7 +39,11 @@ def offer_calendar(offer: Offer, now: datetime, *, description: str = "") -> byt
     event.add("dtstart", start)
     event.add("dtend", (schedule.start + schedule.duration).replace(tzinfo=BERLIN))
     if schedule.rrule:
-        event.add("rrule", vRecur.from_ical(schedule.rrule))
+        rule = vRecur.from_ical(schedule.rrule)
+        until = rule.get("UNTIL")
+        if until and isinstance(until[0], datetime) and until[0].tzinfo is None:
+            rule["UNTIL"] = [to_utc(until[0])]  # RFC 5545: in UTC when DTSTART has a TZID
+        event.add("rrule", rule)
         skipped = sorted(schedule.exdates)
         if skipped:
             event.add("exdate", [_at(day, start.time()) for day in skipped])
@@ -55,11 +61,8 @@ def _at(day: date, clock: time) -> datetime:
 
 
 def _location(offer: Offer) -> str:
-    parts = [_clean(p) for p in (offer.venue_name, offer.address) if p]
-    if offer.place_name and not any(offer.place_name in p for p in parts):
-        parts.append(_clean(offer.place_name))
-    return ", ".join(parts)
+    return clean(", ".join(offer.where_parts()))
 
 
 def _clean(text: str) -> str:
-    return " ".join(str(text).split())
+    return clean(text)

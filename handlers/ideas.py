@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from markupsafe import Markup
+
+from . import search
 from .context import Turn
+from .dialogue import Feature
+from .formatting import bold, lines
 from .i18n import N_
+from .keywords import Intent
 from .messages import Button, Reply
 
 
@@ -42,13 +48,17 @@ IDEAS: tuple[Idea, ...] = (
 
 async def show(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
-    lines = [t("<b>💡 Ideas for your own meetings</b>"),
-             t("Small things help against loneliness. Maybe one of these suits your village:"), ""]
+    text: list = [t("<b>💡 Ideas for your own meetings</b>"),
+                  t("Small things help against loneliness. Maybe one of these suits your village:"), ""]
     for idea in IDEAS:
-        lines.append(f"{idea.emoji} <b>{t(idea.title)}</b> – {t(idea.text)}")
-    lines += ["", t("Soon organisers will be able to post their own offers here, too.")]
+        text.append(Markup("{} ").format(idea.emoji) + bold(t(idea.title)) + Markup(" – {}").format(t(idea.text)))
+    text += ["", t("Soon organisers will be able to post their own offers here, too.")]
     buttons: tuple[tuple[Button, ...], ...] = ()
-    from_list = turn.msg.button is not None and bool(turn.state.get("search"))
+    from_list = turn.msg.button is not None and search.current(turn) is not None
     if from_list:
         buttons = ((Button(t("🔙 Back"), "b"),),)
-    return [Reply("\n".join(lines), buttons=buttons, edit=from_list)]
+    return [Reply(lines(text), buttons=buttons, edit=from_list)]
+
+
+FEATURE = Feature(name="ideas", commands={"ideen": show, "ideas": show}, buttons={"id": show},
+                  intents={Intent.IDEAS: show})

@@ -1,14 +1,18 @@
 """The neutral language between adapters and the conversation core.
 
 Adapters turn platform events into an `Incoming` and render each `Reply` in their own idiom.
-Reply text is a small, safe HTML subset (<b>, <i>, <a href>): every stored or user-supplied
-string in it has been escaped by the handler that wrote it.
+Reply text is a small, safe HTML subset (<b>, <i>, <a href>) held as `markupsafe.Markup`: a
+plain `str` given as reply text is escaped on the way in, so markup can only come from the
+catalogues and formatting helpers, never from what a person typed or stored. Button labels
+and notices are plain text.
 """
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+
+from markupsafe import Markup, escape
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,11 +33,19 @@ class Incoming:
         return f"{self.platform}:{self.chat_id}"
 
 
+def plain(value: object) -> str:
+    """Plain text for labels and pop-ups: Markup loses its tags and entities, str stays."""
+    return value.striptags() if isinstance(value, Markup) else str(value)
+
+
 @dataclass(frozen=True, slots=True)
 class Button:
     label: str
     data: str = ""  # sent back as Incoming.button
     kind: str = "action"  # "action" (inline choice), "location" (share location), "text" (sends label)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", plain(self.label))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +71,12 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed, if the platform can
     attachment: Attachment | None = None
     venue: Venue | None = None
-    notice: str | None = None  # short pop-up answer to a button press
+    notice: str | None = None  # short pop-up answer to a button press (plain text)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", escape(self.text))  # Markup stays, str is escaped
+        if self.notice is not None:
+            object.__setattr__(self, "notice", plain(self.notice))
 
     def to_dict(self) -> dict:
         """A JSON-safe form, so a reply can wait in the outbox (see `from_dict`)."""
@@ -94,6 +111,6 @@ class Reply:
         if data.get("venue"):
             v = data["venue"]
             venue = Venue(float(v["latitude"]), float(v["longitude"]), str(v["title"]), str(v["address"]))
-        return cls(text=str(data["text"]), buttons=rows(data.get("buttons")),
+        return cls(text=Markup(str(data["text"])), buttons=rows(data.get("buttons")),
                    keyboard=rows(data.get("keyboard")), attachment=attachment, venue=venue,
                    notice=data.get("notice"))

@@ -1,49 +1,39 @@
-"""Privacy: what we store and why, what is stored about you, and deleting all of it
-(models.erasure does the deleting)."""
+"""Privacy: what we store and why, what is stored about you (in words, not column names), and
+deleting all of it (models.erasure does the deleting)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
-from sqlalchemy import Table, func, or_, select
+from markupsafe import Markup
+from sqlalchemy import Table
 
-from models import Conversation, Offer, User
+from models import Conversation, User
 from models.erasure import erase_user, referencing_columns
+from models.listing import owned_count
+from models.location import is_position_id
+from models.privacy import conversations_of, rows_referring_to
 from models.schedule import BERLIN
 
-from .common import stale_button
-from .context import Turn
-from .formatting import esc
-from .i18n import N_
+from . import search, windows
+from .common import main_keyboard, stale_button
+from .context import STEP_KEY, Turn
+from .dialogue import Data, Feature, Step
+from .formatting import lines
+from .i18n import N_, Translator
+from .keywords import Intent, is_cancel, is_yes
 from .messages import Button, Reply
 
-DELETE_STATE = "delete"
-STEP_KEYS = ("delete_asked",)  # dialogue notes that belong to a waiting step
+DELETE = "privacy.delete"
 CONFIRM_FOR = timedelta(hours=24)  # a "yes" to an older question is not taken any more
+SERVICES = {"telegram": "Telegram", "matrix": "Matrix", "terminal": N_("this terminal")}
 
-# Labels for the columns of the users table; a column without a label is shown by its name.
-USER_FIELDS = {
-    "id": N_("Internal number"),
-    "platform": N_("Chat service"),
-    "platform_id": N_("Your number on the chat service"),
-    "language": N_("Language"),
-    "home_place_id": N_("Home place (code)"),
-    "home_place_name": N_("Home place"),
-    "home_lat": N_("Home place, latitude"),
-    "home_lon": N_("Home place, longitude"),
-    "radius_km": N_("Radius in km"),
-    "consent_precise_location": N_("Precise location allowed"),
-    "is_moderator": N_("Moderator"),
-    "created_at": N_("First message"),
-    "last_seen_at": N_("Last message"),
-}
-STATES = {
-    "idle": N_("none"),
-    "home": N_("waiting for your home place"),
-    DELETE_STATE: N_("waiting for your answer about deleting"),
-}
-TABLES = {"offers": N_("Offers you organise")}
+
+class DeleteQuestion(Data):
+    key = STEP_KEY
+    asked_at: datetime
 
 
 async def explain(turn: Turn, argument: str = "") -> list[Reply]:
@@ -53,7 +43,7 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
         "We store only what we need to answer you:\n"
         "• your number on the chat service, so answers reach you,\n"
         "• your language,\n"
-        "• your home place, only to about 1 km, unless you allowed a precise location,\n"
+        "• your home place, if you chose one; a shared location only to about 1 km, unless you allowed more,\n"
         "• your search radius,\n"
         "• your last search, for at most 30 days,\n"
         "• when you first and last wrote.\n"
@@ -68,117 +58,154 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
 
 # --- what is stored about me ----------------------------------------------------------------
 
+def _service(t: Translator, user: User) -> str:
+    name = SERVICES.get(user.platform, user.platform)
+    return t(name) if user.platform == "terminal" else name
+
+
+def _date(t: Translator, moment: datetime) -> str:
+    return format_datetime(moment.astimezone(BERLIN), t("d MMM yyyy"), locale=t.language)
+
+
+def _home(t: Translator, user: User) -> Markup:
+    if user.home_place_id is None:
+        return t("🏠 Home place: not set yet")
+    if not is_position_id(user.home_place_id):
+        return t("🏠 Home place: {place}", place=user.home_place_name or "")
+    place = t("Your location near {town}", town=user.home_place_name) if user.home_place_name \
+        else t("Your location")
+    if user.consent_precise_location:
+        return t("🏠 Home place: {place} (kept to about 10 m)", place=place)
+    return t("🏠 Home place: {place} (kept only to about 1 km)", place=place)
+
+
+# Every column of the users table is either described in words here or listed in
+# NOT_SHOWN with the reason (a test checks this, so a new column cannot slip by).
+Describe = Callable[[Translator, User], Markup | None]
+USER_FIELDS: dict[str, Describe] = {
+    "platform": lambda t, u: t("💬 You write to us via {service}.", service=_service(t, u)),
+    "platform_id": lambda t, u: t("🔢 Your number there: {number} (so that our answers reach you)",
+                                  number=u.platform_id),
+    "language": lambda t, u: t("🌐 Language: {language}",
+                               language={"de": "Deutsch", "en": "English"}.get(u.language, u.language)),
+    "home_place_id": _home,
+    "home_place_name": lambda t, u: None,  # part of the home place line
+    "home_lat": lambda t, u: None,
+    "home_lon": lambda t, u: None,
+    "radius_km": lambda t, u: t("📏 Search radius: {km} km", km=u.radius_km),
+    "consent_precise_location": lambda t, u: t("📍 Precise location: allowed") if u.consent_precise_location
+    else t("📍 Precise location: not allowed"),
+    "is_moderator": lambda t, u: t("🛡 You are a moderator.") if u.is_moderator else None,
+    "created_at": lambda t, u: t("🗓 First message: {date}", date=_date(t, u.created_at)),
+    "last_seen_at": lambda t, u: t("🕐 Last message: {date} (we keep only the hour)",
+                                   date=_date(t, u.last_seen_at)),
+}
+NOT_SHOWN = {"id": "an internal number that links your rows; it says nothing about you"}
+TABLES = {"offers": N_("📋 Offers you organise: {count}")}
+
+
 async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
-    t, session = turn.t, turn.session
-    await session.flush()
+    t, user = turn.t, turn.user
+    await turn.session.flush()
+    text: list = [t("<b>What Nahbar has stored about you</b>"), ""]
+    text += [line for describe in USER_FIELDS.values() if (line := describe(t, user)) is not None]
+    for convo in await conversations_of(turn.session, user.id):
+        text += ["", *_conversation(turn, convo)]
     users: Table = User.__table__
-    row = (await session.execute(select(users).where(users.c.id == turn.user.id))).mappings().one()
-    lines = [t("<b>What Nahbar has stored about you</b>"), ""]
-    for column in users.columns:
-        label = t(USER_FIELDS[column.name]) if column.name in USER_FIELDS else esc(column.name)
-        lines.append(f"• {label}: {_value(turn, row[column.name])}")
-
-    convos = (await session.scalars(
-        select(Conversation).where(or_(Conversation.user_id == turn.user.id,
-                                       Conversation.chat.in_(_chats(turn))))
-        .order_by(Conversation.chat)
-    )).all()
-    for convo in convos:
-        lines += ["", t("💬 Dialogue in chat {chat}", chat=esc(convo.chat))]
-        lines.append("• " + t("Open question: {state}", state=t(STATES[convo.state])
-                                                       if convo.state in STATES else esc(convo.state)))
-        lines += ["• " + line for line in _dialogue(turn, convo.data or {})]
-        lines.append("• " + t("Last change: {moment}", moment=_value(turn, convo.updated_at)))
-
-    for table, column in referencing_columns(users):
-        if table.name == Conversation.__tablename__:
-            continue
-        count = await session.scalar(select(func.count()).select_from(table).where(column == turn.user.id))
-        if count:
-            name = t(TABLES[table.name]) if table.name in TABLES else esc(table.name)
-            lines += ["", f"{name}: {count}"]
-    lines += ["", t("Nothing else. /loeschen deletes all of it.")]
-    return [Reply("\n".join(lines))]
+    for table, count in await rows_referring_to(turn.session, users, user.id, skip={Conversation.__tablename__}):
+        label = TABLES.get(table)
+        text += ["", t(label, count=count) if label else t("{table}: {count}", table=table, count=count)]
+    text += ["", t("Nothing else. /loeschen deletes all of it.")]
+    return [Reply(lines(text))]
 
 
-def _dialogue(turn: Turn, data: dict) -> list[str]:
+def _conversation(turn: Turn, convo: Conversation) -> list:
     t = turn.t
-    lines = []
-    found = data.get("search")
-    if isinstance(found, dict):
-        windows = {"today": t("today"), "week": t("this week"), "14": t("in the next 14 days")}
-        lines.append(t("Last search: {place} ({lat}, {lon}), {window}, {km} km",
-                       place=esc(found.get("place", "")), lat=_value(turn, found.get("lat")),
-                       lon=_value(turn, found.get("lon")),
-                       window=windows.get(found.get("window"), esc(found.get("window"))),
-                       km=_value(turn, found.get("radius"))))
-    others = sorted(k for k in data if k != "search")
+    out: list = [t("💬 In the group chat {chat}:", chat=convo.chat) if convo.is_group
+                 else t("💬 Our conversation:")]
+    data = convo.data or {}
+    found = search.Search.load(data.get(search.Search.key))
+    if found is not None:
+        place = search.place_heading(turn, found)
+        out.append(t("• Last search: near {place}, {window}, {km} km – deleted by {date} at the latest",
+                     place=place, window=windows.label(t, found.window, turn.now), km=found.radius,
+                     date=_date(t, found.at + search.KEEP_SEARCH)))
+    step = turn.app.router.steps.get(convo.state)
+    if step is not None:
+        out.append(t("• Open question: {question}", question=t(step.summary) if step.summary else step.name))
+    others = set(data) - {search.Search.key, STEP_KEY}
     if others:
-        lines.append(t("Other notes: {names}", names=esc(", ".join(others))))
-    if not data:
-        lines.append(t("No search stored."))
-    return lines
-
-
-def _value(turn: Turn, value: object) -> str:
-    t = turn.t
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return t("yes") if value else t("no")
-    if isinstance(value, datetime):
-        return format_datetime(value.astimezone(BERLIN), t("d MMM yyyy, HH:mm"), locale=t.language)
-    return esc(value)
+        out.append(t("• Notes for the ongoing conversation, such as the choices shown last."))
+    if found is None and step is None and not others:
+        out.append(t("• Nothing from our conversation is stored."))
+    return out
 
 
 # --- deleting everything --------------------------------------------------------------------
 
 async def ask_delete(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
-    turn.convo.state = DELETE_STATE
-    turn.save(delete_asked=turn.now.isoformat())
+    turn.enter(DELETE, DeleteQuestion(asked_at=turn.now))
     text = t("Do you really want to delete everything Nahbar has stored about you? "
              "This cannot be undone.")
-    owned = await turn.session.scalar(select(func.count()).where(Offer.owner_id == turn.user.id))
+    owned = await owned_count(turn.session, turn.user.id)
     if owned:
-        text += "\n" + t("Offers you published ({count}) stay visible, but without any link to you.",
-                           count=owned)
-    buttons = ((Button(t("Yes, delete everything"), "dl:y"),), (Button(t("No"), "dl:n"),))
-    return [Reply(text, buttons=buttons)]
+        text += Markup("\n") + t("Offers you published ({count}) stay visible, but without any link to you.",
+                                  count=owned)
+    return [Reply(text, buttons=_delete_buttons(turn))]
+
+
+def _delete_buttons(turn: Turn) -> tuple:
+    t = turn.t
+    return ((Button(t("Yes, delete everything"), "dl:y"),), (Button(t("No"), "dl:n"),))
 
 
 async def confirm_delete(turn: Turn, answer: str) -> list[Reply]:
     t = turn.t
+    if answer not in ("y", "n") or not _asked_recently(turn):
+        return [stale_button(turn)]  # an answer nobody asked for (any more) changes nothing
     if answer == "n":
-        if turn.convo.state == DELETE_STATE:
-            turn.convo.state = "idle"
-            turn.forget("delete_asked")
+        turn.leave()
         return [Reply(t("Good, nothing was deleted."), edit=turn.msg.button is not None)]
-    if answer != "y" or not _asked_recently(turn):
-        return [stale_button(turn)]  # a "yes" nobody asked for deletes nothing
     await erase(turn)
     return [Reply(t("Everything is deleted. Goodbye! If you write again, I start afresh."),
                   edit=True, notice=t("Deleted."))]
 
 
+async def delete_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """A typed answer to "really delete?": "nein" is a no; a yes needs the button."""
+    if is_cancel(text):
+        return await confirm_delete(turn, "n")
+    if is_yes(text):
+        t = turn.t
+        return [Reply(t("To be sure, please tap “Yes, delete everything” – or “No”."),
+                      buttons=_delete_buttons(turn))]
+    return None
+
+
 def _asked_recently(turn: Turn) -> bool:
-    if turn.convo.state != DELETE_STATE:
+    if turn.step != DELETE:
         return False
-    try:
-        asked = datetime.fromisoformat(turn.state.get("delete_asked", ""))
-    except (TypeError, ValueError):
-        return False
-    return timedelta(0) <= turn.now - asked <= CONFIRM_FOR
+    question = turn.step_note(DeleteQuestion)
+    return question is not None and timedelta(0) <= turn.now - question.asked_at <= CONFIRM_FOR
 
 
 async def erase(turn: Turn) -> None:
-    """Delete the sender's user row and every row that refers to it or to their chats."""
+    """Delete the sender's user row and every row that refers to it or to their private chats."""
     await turn.session.flush()  # the turn's own changes first, so nothing is written back afterwards
-    await erase_user(turn.session, turn.user.id, _chats(turn))
+    chats = {turn.user.address} | ({turn.msg.chat} if not turn.msg.group else set())
+    await erase_user(turn.session, turn.user.id, chats)
     for instance in (turn.convo, turn.user):
         if instance in turn.session:
             turn.session.expunge(instance)
 
 
-def _chats(turn: Turn) -> set[str]:
-    return {turn.msg.chat, turn.user.address}
+FEATURE = Feature(
+    name="privacy",
+    commands={"datenschutz": explain, "privacy": explain, "meinedaten": show_mine, "mydata": show_mine,
+              "loeschen": ask_delete, "delete": ask_delete},
+    buttons={"dl": confirm_delete},
+    intents={Intent.PRIVACY: explain, Intent.MY_DATA: show_mine, Intent.DELETE: ask_delete},
+    steps=(Step(DELETE, summary=N_("waiting for your answer about deleting"), on_text=delete_typed,
+                keeps=frozenset({"dl"}), data=DeleteQuestion),),
+)

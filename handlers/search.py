@@ -1,167 +1,259 @@
 """Residents ask what is on nearby: place in, a short list out, filters and paging on buttons.
 
-The search lives in the dialogue state ("search": place, point, window, radius, categories,
-page), so every button press, "mehr" or /heute continues from where the user left off, even
-after a restart.
+The current search is a typed note in the dialogue state (`Search`: place, point, time span,
+radius, kinds, page, when it was made), so every button press, "mehr" or /heute continues from
+where the user left off, even after a restart. It is kept at most 30 days. The chosen home
+place is separate (settings) and a search never changes it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+
+from markupsafe import Markup
+from pydantic import Field, field_validator
 
 from models.categories import BY_KEY, CATEGORIES, category
-from models.schedule import BERLIN, to_local
+from models.geo import in_service_area
+from models.location import is_position_id, position_id, stored_point
 from models.search import Hit, Query, nearby
 from places import Place
 
+from . import windows
 from .buttons import button_data
 from .common import main_keyboard, stale_button
 from .context import Turn
-from .formatting import clock, distance, esc, when
+from .dialogue import Data, Feature
+from .formatting import bold, clock, distance, is_all_day, lines, when
+from .keywords import Intent, Request
 from .messages import Button, Reply
+from .text import shorten
 
 PAGE = 5
 RADII = (5, 10, 25, 50)
-WINDOWS = ("today", "week", "14")
-_DAYS = {"today": 1, "week": 7, "14": 14}
 MAX_CHOICES = 5
+KEEP_SEARCH = timedelta(days=30)  # the privacy promise: the last search is kept 30 days at most
 
 
-def coarse(value: float, precise: bool) -> float:
-    """Positions are kept to about a kilometre unless the user agreed to more."""
-    return round(value, 4 if precise else 2)
+class Search(Data):
+    key = "search"
+    version = 2
+
+    place: str  # town or postcode name; for a shared position the nearest town ("" if none)
+    place_id: str = ""
+    position: bool = False  # a shared or typed position rather than a named place
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    window: str = windows.DEFAULT
+    radius: int = 10
+    categories: tuple[str, ...] = ()
+    page: int = Field(0, ge=0, le=1000)
+    at: datetime
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: object) -> str:
+        return value if windows.is_window(value) else windows.DEFAULT
+
+    @field_validator("radius", mode="before")
+    @classmethod
+    def _radius(cls, value: object) -> int:
+        return value if value in RADII else 10
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _categories(cls, value: object) -> tuple[str, ...]:
+        return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
+
+    @classmethod
+    def upgrade(cls, raw: dict, version: int | None) -> dict | None:
+        return None  # version 1 mixed the search with the home place; ask for the place again
 
 
-def window_bounds(window: str, now: datetime) -> tuple[datetime, datetime]:
-    """From now until local midnight after 1, 7 or 14 calendar days (today counts as one)."""
-    today = to_local(now).date()
-    end = datetime.combine(today + timedelta(days=_DAYS[window]), time(0), tzinfo=BERLIN)
-    return now, end
+class Pending(Data):
+    """Filters asked for before the place was known ("heute", "Spaziergang", "/woche")."""
+
+    key = "pending"
+
+    window: str | None = None
+    categories: tuple[str, ...] = ()
+
+    @field_validator("window", mode="before")
+    @classmethod
+    def _window(cls, value: object) -> str | None:
+        return value if windows.is_window(value) else None
+
+    @field_validator("categories", mode="before")
+    @classmethod
+    def _categories(cls, value: object) -> tuple[str, ...]:
+        return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
 
 
-# --- entry points ---------------------------------------------------------------------------
+def current(turn: Turn) -> Search | None:
+    """The search in progress, if there is one younger than 30 days."""
+    search = turn.get(Search)
+    if search is not None and not timedelta(0) <= turn.now - search.at <= KEEP_SEARCH:
+        turn.drop(Search)
+        return None
+    return search
+
+
+def place_heading(turn: Turn, search: Search) -> str:
+    t = turn.t
+    if search.position:
+        return t("your location near {town}", town=search.place) if search.place else t("your location")
+    return search.place
+
+
+def place_label(place: Place) -> str:
+    """What tells places of one name apart: "Wallwitz (Gemeinde Petersberg)", "Möckern (Thüringen)"."""
+    return place.label
+
+
+# --- what people type ---------------------------------------------------------------------
+
+async def request(turn: Turn, wish: Request) -> list[Reply]:
+    """A free text read as time span, kinds and place (handlers.keywords.read_request)."""
+    if wish.place:
+        return await by_place_name(turn, wish.place, window=wish.window, categories=wish.categories)
+    changes: dict = {}
+    if wish.window:
+        changes["window"] = wish.window
+    if wish.categories:
+        changes["categories"] = wish.categories
+    return await _update(turn, **changes)
+
 
 async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
-                        typed: str | None = None) -> list[Reply]:
-    """`text` is the place part of what was `typed`; `window` a time span typed with it."""
+                        categories: tuple[str, ...] = ()) -> list[Reply]:
     t = turn.t
     found = turn.app.places.resolve(text)
-    if window:
-        turn.save(window=window)
+    if window or categories:  # kept for the answer to a choice below
+        turn.put(Pending(window=window, categories=categories))
     if found.status == "found" and found.place:
         if found.place.kind == "coordinates":
             return await at_location(turn, found.place.lat, found.place.lon)
-        return await _search_at(turn, found.place, window=window)
-    if found.status == "choice" and found.choices:
-        buttons = [(Button(place_label(p), button_data("pl", p.id)),) for p in found.choices[:MAX_CHOICES]]
-        return [Reply(t("There are several places called “{name}”. Which one do you mean?",
-                        name=esc(found.choices[0].name)), buttons=tuple(buttons))]
-    if found.status == "suggest" and found.suggestions:
-        buttons = [(Button(place_label(p), button_data("pl", p.id)),) for p in found.suggestions[:MAX_CHOICES]]
-        best = found.suggestions[0]
-        return [Reply(t("I don't know “{text}”. Did you mean {place}?", text=esc(text, 60),
-                        place=esc(best.name)), buttons=tuple(buttons))]
+        return await _search_at(turn, found.place)
+    options = found.choices if found.status == "choice" else found.suggestions
+    if found.status in ("choice", "suggest") and options:
+        buttons = tuple((Button(place_label(p), button_data("pl", p.id)),) for p in options[:MAX_CHOICES])
+        if found.status == "choice":
+            text = t("There are several places called “{name}”. Which one do you mean?",
+                     name=options[0].name)
+        else:
+            text = t("I don't know “{text}”. Did you mean {place}?", text=shorten(text, 60),
+                     place=options[0].name)
+        return [Reply(text, buttons=buttons)]
+    if found.status == "outside":
+        return [outside(turn)]
+    if len(text.split()) >= 5:  # a sentence rather than a place name
+        return [not_understood(turn)]
     return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the "
-                    "next larger town, or send your location.", text=esc(typed or text, 60)))]
+                    "next larger town, or send your location.", text=shorten(text, 60)))]
+
+
+def not_understood(turn: Turn) -> Reply:
+    t = turn.t
+    return Reply(t("Sorry, I did not understand that. Write the name of your town or your "
+                   "postcode, and I will show you what is on nearby. /hilfe explains more."),
+                 keyboard=main_keyboard(turn))
+
+
+def outside(turn: Turn) -> Reply:
+    return Reply(turn.t("Nahbar knows meetings in Germany. Please write a town or postcode in "
+                        "Germany, or send your location from there."))
 
 
 async def choose_place(turn: Turn, place_id: str) -> list[Reply]:
     place = turn.app.places.get(place_id)
     if place is None:
         return [stale_button(turn)]
+    if place.kind == "coordinates":
+        return await at_location(turn, place.lat, place.lon)
     return await _search_at(turn, place)
 
 
-def shared_place(turn: Turn, lat: float, lon: float, label) -> Place | None:
-    """A shared position as a Place, kept coarse unless the user agreed to more; None when the
-    position is impossible. `label(town, lat, lon)` names it (town is the nearest, or None)."""
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+def position_place(turn: Turn, lat: float, lon: float) -> Place | None:
+    """A shared or typed position as a Place, kept only as precisely as the user allowed
+    (models.location); named after the nearest town. None outside the service area."""
+    if not in_service_area(lat, lon):
         return None
+    lat, lon = stored_point(lat, lon, turn.user.consent_precise_location)
     town = turn.app.places.nearest(lat, lon)
-    precise = turn.user.consent_precise_location
-    lat, lon = coarse(lat, precise), coarse(lon, precise)
-    return Place(id=f"c{lat},{lon}", name=label(town, lat, lon), lat=lat, lon=lon,
+    return Place(id=position_id(lat, lon), name=town.name if town else "", lat=lat, lon=lon,
                  region=town.region if town else "", kind="coordinates")
 
 
-def unreadable_location(turn: Turn) -> list[Reply]:
-    return [Reply(turn.t("I could not read that location. Please write your town or postcode."))]
-
-
 async def at_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
-    t = turn.t
-    place = shared_place(turn, lat, lon, lambda town, *_: (
-        t("your location near {town}", town=town.name) if town else t("your location")))
+    place = position_place(turn, lat, lon)
     if place is None:
-        return unreadable_location(turn)
+        return [outside(turn)]
     return await _search_at(turn, place)
 
 
+# --- commands -------------------------------------------------------------------------------
+
 async def again(turn: Turn, argument: str = "") -> list[Reply]:
-    if argument:
-        return await by_place_name(turn, argument)
-    return await _with_window(turn, None)
+    return await _with_window(turn, None, argument)
 
 
 async def today(turn: Turn, argument: str = "") -> list[Reply]:
-    return await _with_window(turn, "today")
+    return await _with_window(turn, "today", argument)
+
+
+async def tomorrow(turn: Turn, argument: str = "") -> list[Reply]:
+    return await _with_window(turn, "tomorrow", argument)
 
 
 async def week(turn: Turn, argument: str = "") -> list[Reply]:
-    return await _with_window(turn, "week")
-
-
-async def fortnight(turn: Turn, argument: str = "") -> list[Reply]:
-    return await _with_window(turn, "14")
+    return await _with_window(turn, "this_week", argument)
 
 
 async def more(turn: Turn, argument: str = "") -> list[Reply]:
-    search = turn.state.get("search")
-    if not search:
-        return _ask_for_place(turn)
-    return await _show(turn, page=search.get("page", 0) + 1)
-
-
-async def category_words(turn: Turn, key: str) -> list[Reply]:
-    return await _update(turn, categories=[key] if key in BY_KEY else [])
+    search = current(turn)
+    if search is None:
+        return ask_for_place(turn)
+    return await _show(turn, search, page=search.page + 1)
 
 
 # --- buttons under the list -----------------------------------------------------------------
 
 async def set_window(turn: Turn, window: str) -> list[Reply]:
-    if window not in WINDOWS:
-        return _stale(turn)
+    if not windows.is_window(window):
+        return [stale_button(turn)]
     return await _update(turn, window=window)
 
 
 async def set_radius(turn: Turn, km: str) -> list[Reply]:
     if not km.isdigit() or int(km) not in RADII:
-        return _stale(turn)
+        return [stale_button(turn)]
     turn.user.radius_km = int(km)
     return await _update(turn, radius=int(km))
 
 
 async def set_category(turn: Turn, key: str) -> list[Reply]:
     if key != "all" and key not in BY_KEY:
-        return _stale(turn)
-    return await _update(turn, categories=[] if key == "all" else [key])
+        return [stale_button(turn)]
+    return await _update(turn, categories=() if key == "all" else (key,))
 
 
 async def page(turn: Turn, number: str) -> list[Reply]:
-    if not number.isdigit() or int(number) > 1000 or not turn.state.get("search"):
-        return _stale(turn)
-    return await _show(turn, page=int(number))
+    search = current(turn)
+    if not number.isdigit() or len(number) > 4 or int(number) > 1000 or search is None:
+        return [stale_button(turn)]
+    return await _show(turn, search, page=int(number))
 
 
 async def back(turn: Turn, argument: str = "") -> list[Reply]:
-    if not turn.state.get("search"):
-        return _stale(turn)
-    return await _show(turn, page=turn.state["search"].get("page", 0))
+    search = current(turn)
+    if search is None:
+        return [stale_button(turn)] if turn.msg.button is not None else ask_for_place(turn)
+    return await _show(turn, search, page=search.page)
 
 
 async def pick_category(turn: Turn, argument: str = "") -> list[Reply]:
-    if not turn.state.get("search"):
-        return _stale(turn)
+    if current(turn) is None:
+        return [stale_button(turn)]
     t = turn.t
     rows = [(Button(f"{c.emoji} {t(c.name)}", button_data("c", c.key)),) for c in CATEGORIES]
     rows.append((Button(t("All kinds"), button_data("c", "all")), Button(t("🔙 Back"), "b")))
@@ -169,8 +261,8 @@ async def pick_category(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def pick_radius(turn: Turn, argument: str = "") -> list[Reply]:
-    if not turn.state.get("search"):
-        return _stale(turn)
+    if current(turn) is None:
+        return [stale_button(turn)]
     t = turn.t
     row = tuple(Button(t("{km} km", km=km), button_data("r", km)) for km in RADII)
     return [Reply(t("How far may it be?"), buttons=(row, (Button(t("🔙 Back"), "b"),)), edit=True)]
@@ -178,86 +270,101 @@ async def pick_radius(turn: Turn, argument: str = "") -> list[Reply]:
 
 # --- the list -------------------------------------------------------------------------------
 
-async def _search_at(turn: Turn, place: Place, window: str | None = None) -> list[Reply]:
-    previous = turn.state.get("search") or {}
-    pending = turn.state.get("window")  # asked for before the place was known ("heute", "/woche")
-    turn.forget("window")
-    turn.save(search={
-        "place": place.title, "place_id": place.id, "lat": place.lat, "lon": place.lon,
-        "window": window or pending or previous.get("window") or "week",
-        "radius": previous.get("radius") or turn.user.radius_km,
-        "categories": previous.get("categories") or [],
-        "page": 0,
-    })
-    user = turn.user
-    user.home_place_id, user.home_place_name = place.id, place.name
-    user.home_lat, user.home_lon = place.lat, place.lon
-    return await _show(turn, page=0)
+async def _search_at(turn: Turn, place: Place) -> list[Reply]:
+    """A new place: the list there. The time span carries over; kinds only if asked for just
+    now (a kind filter of the earlier list, no longer on screen, would hide offers unseen)."""
+    pending = turn.get(Pending) or Pending()
+    turn.drop(Pending)
+    previous = current(turn)
+    window = pending.window or (previous.window if previous else windows.DEFAULT)
+    search = Search(place=place.title, place_id=place.id, position=is_position_id(place.id),
+                    lat=place.lat, lon=place.lon, window=window,
+                    radius=turn.user.radius_km if turn.user.radius_km in RADII else 10,
+                    categories=pending.categories, page=0, at=turn.now)
+    return await _show(turn, search, page=0)
 
 
-async def _with_window(turn: Turn, window: str | None) -> list[Reply]:
-    if turn.state.get("search"):
-        return await _update(turn, window=window) if window else await _show(turn, page=0)
-    user = turn.user
-    if user.home_lat is not None and user.home_lon is not None:
-        turn.save(search={
-            "place": user.home_place_name or "", "place_id": user.home_place_id,
-            "lat": user.home_lat, "lon": user.home_lon, "window": window or "week",
-            "radius": user.radius_km, "categories": [], "page": 0,
-        })
-        return await _show(turn, page=0)
+async def _with_window(turn: Turn, window: str | None, place_text: str) -> list[Reply]:
+    if place_text:
+        return await by_place_name(turn, place_text, window=window)
+    search = current(turn)
+    if search is not None:
+        return await _show(turn, search.model_copy(update={"window": window or search.window}), page=0)
+    home = home_search(turn, window)
+    if home is not None:
+        return await _show(turn, home, page=0)
     if window:
-        turn.save(window=window)  # used once the place is known
-    return _ask_for_place(turn)
+        turn.put(Pending(window=window))  # used once the place is known
+    return ask_for_place(turn)
+
+
+def home_search(turn: Turn, window: str | None = None) -> Search | None:
+    """A new search at the user's home place, if they chose one."""
+    user = turn.user
+    if user.home_lat is None or user.home_lon is None:
+        return None
+    return Search(place=user.home_place_name or "", place_id=user.home_place_id or "",
+                  position=is_position_id(user.home_place_id), lat=user.home_lat, lon=user.home_lon,
+                  window=window or windows.DEFAULT, radius=user.radius_km, page=0, at=turn.now)
 
 
 async def _update(turn: Turn, **changes) -> list[Reply]:
-    search = turn.state.get("search")
-    if not search:
-        if "window" in changes:
-            turn.save(window=changes["window"])
-        return _ask_for_place(turn)
-    turn.save(search={**search, **changes, "page": 0})
-    return await _show(turn, page=0)
+    search = current(turn)
+    if search is None:
+        pending = turn.get(Pending) or Pending()
+        turn.put(pending.model_copy(update=changes))
+        return ask_for_place(turn, categories=changes.get("categories") or pending.categories)
+    return await _show(turn, search.model_copy(update=changes), page=0)
 
 
-async def _show(turn: Turn, page: int) -> list[Reply]:
-    search = {**turn.state["search"], "page": page}
-    turn.save(search=search)
-    start, end = window_bounds(search["window"], turn.now)
-    query = Query(lat=search["lat"], lon=search["lon"], radius_km=search["radius"], start=start,
-                  end=end, categories=frozenset(search["categories"]), once_per_offer=True)
-    hits = await nearby(turn.session, query, limit=PAGE + 1, offset=page * PAGE)
+async def show_search(turn: Turn, search: Search) -> list[Reply]:
+    """The list for a search made elsewhere (e.g. at the home place), from its first page."""
+    return await _show(turn, search, page=0)
+
+
+async def _show(turn: Turn, search: Search, page: int) -> list[Reply]:
+    search = search.model_copy(update={"page": page})
+    turn.put(search)
+    start, end = windows.bounds(search.window, turn.now)
+    query = Query(lat=search.lat, lon=search.lon, radius_km=search.radius, start=start, end=end,
+                  categories=frozenset(search.categories), once_per_offer=True)
+    hits = await nearby(turn.session, query, limit=PAGE + 1, offset=page * PAGE) if start < end else []
     edit = turn.msg.button is not None
     if not hits:
         return [_empty(turn, search, page, edit)]
     return [_list(turn, search, hits[:PAGE], page, has_more=len(hits) > PAGE, edit=edit)]
 
 
-def _heading(turn: Turn, search: dict) -> str:
+def _heading(turn: Turn, search: Search) -> Markup:
     t = turn.t
-    windows = {"today": t("today"), "week": t("this week"), "14": t("in the next 14 days")}
-    parts = [windows[search["window"]], t("{km} km", km=search["radius"])]
-    parts += [f"{category(k).emoji} {t(category(k).name)}" for k in search["categories"]]
-    return t("<b>Meetings near {place}</b>", place=esc(search["place"])) + "\n" + " · ".join(parts)
+    parts = [windows.label(t, search.window, turn.now), t("{km} km", km=search.radius)]
+    parts += [f"{category(k).emoji} {t(category(k).name)}" for k in search.categories]
+    return lines([bold(t("Meetings near {place}", place=place_heading(turn, search))),
+                  Markup(" · ").join(parts)])
 
 
-def _list(turn: Turn, search: dict, hits: list[Hit], page: int, *, has_more: bool,
+def _list(turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: bool,
           edit: bool) -> Reply:
     t = turn.t
-    lines = [_heading(turn, search), ""]
+    text = [_heading(turn, search), ""]
     rows: list[tuple[Button, ...]] = []
     for number, hit in enumerate(hits, start=page * PAGE + 1):
         kind = category(hit.category)
-        if hit.starts_at <= turn.now:
+        if is_all_day(hit.starts_at, hit.ends_at):
+            moment = when(t, hit.starts_at, hit.ends_at)
+        elif hit.starts_at <= turn.now:
             moment = t("now, until {time}", time=clock(t, hit.ends_at))
         else:
             moment = when(t, hit.starts_at)
-        lines.append(f"{number}. {kind.emoji} <b>{esc(hit.title, 80)}</b>")
-        lines.append(f"    {moment} · {esc(hit.place_name, 40)} · {distance(t, hit.distance_km)}")
-        rows.append((Button(f"{number}. {kind.emoji} {_short(hit.title)}", button_data("o", hit.offer_id)),))
-    lines.append("")
-    lines.append(t("Tap a meeting for details.") + (" " + t("Write “more” for further meetings.") if has_more else ""))
+        text.append(Markup("{}. {} ").format(number, kind.emoji) + bold(hit.title, 80))
+        text.append(Markup("    {} · {} · {}").format(moment, shorten(hit.place_name, 40),
+                                                     distance(t, hit.distance_km)))
+        rows.append((Button(f"{number}. {kind.emoji} {shorten(hit.title, 40)}",
+                            button_data("o", hit.offer_id)),))
+    text.append("")
+    hint = t("Tap a meeting for details.") if turn.platform_has_buttons else t(
+        "Write the number of a meeting for details.")
+    text.append(hint + (" " + t("Write “more” for further meetings.") if has_more else ""))
     rows += _filter_rows(turn, search)
     paging = []
     if page > 0:
@@ -266,25 +373,26 @@ def _list(turn: Turn, search: dict, hits: list[Hit], page: int, *, has_more: boo
         paging.append(Button(t("More ▶"), button_data("pg", page + 1)))
     if paging:
         rows.append(tuple(paging))
-    return Reply("\n".join(lines), buttons=tuple(rows), edit=edit)
+    rows += _remember_home(turn)
+    return Reply(lines(text), buttons=tuple(rows), edit=edit)
 
 
-def _empty(turn: Turn, search: dict, page: int, edit: bool) -> Reply:
+def _empty(turn: Turn, search: Search, page: int, edit: bool) -> Reply:
     t = turn.t
     if page > 0:
         text = t("There are no further meetings.")
     else:
-        text = _heading(turn, search) + "\n\n" + t(
+        text = lines([_heading(turn, search), "", t(
             "Sorry, I found no meetings here for this time. Try a larger radius or a longer time span."
-        )
+        )])
     rows: list[tuple[Button, ...]] = []
-    wider = [km for km in RADII if km > search["radius"]]
+    wider = [km for km in RADII if km > search.radius]
     options = []
     if wider:
         options.append(Button(t("🔭 {km} km radius", km=wider[0]), button_data("r", wider[0])))
-    if search["window"] != "14":
-        options.append(Button(t("📅 14 days"), button_data("w", "14")))
-    if search["categories"]:
+    if search.window != windows.LONGEST:
+        options.append(Button(t("📅 14 days"), button_data("w", windows.LONGEST)))
+    if search.categories:
         options.append(Button(t("All kinds"), button_data("c", "all")))
     if options:
         rows.append(tuple(options))
@@ -292,32 +400,47 @@ def _empty(turn: Turn, search: dict, page: int, edit: bool) -> Reply:
         rows.append((Button(t("💡 Ideas for your own meetings"), "id"),))
     if page > 0:
         rows.append((Button(t("◀ Back"), button_data("pg", page - 1)),))
+    rows += _remember_home(turn)
     return Reply(text, buttons=tuple(rows), edit=edit)
 
 
-def _filter_rows(turn: Turn, search: dict) -> list[tuple[Button, ...]]:
+def _remember_home(turn: Turn) -> list[tuple[Button, ...]]:
+    """Offered until the person has chosen a home place; a search alone never sets one."""
+    if turn.user.home_place_id is not None:
+        return []
+    return [(Button(turn.t("🏠 Remember as my home place"), "hm"),)]
+
+
+def _filter_rows(turn: Turn, search: Search) -> list[tuple[Button, ...]]:
     t = turn.t
-    labels = {"today": t("Today"), "week": t("This week"), "14": t("14 days")}
-    windows = tuple(
-        Button(("✓ " if w == search["window"] else "") + labels[w], button_data("w", w)) for w in WINDOWS
+    spans = tuple(
+        Button(("✓ " if w == search.window else "") + windows.button_label(t, w), button_data("w", w))
+        for w in windows.BUTTONS
     )
-    return [windows, (Button(t("🗂 Kind"), "c?"), Button(t("📏 {km} km", km=search["radius"]), "r?"))]
+    return [spans, (Button(t("🗂 Kind"), "c?"), Button(t("📏 {km} km", km=search.radius), "r?"))]
 
 
-def _ask_for_place(turn: Turn) -> list[Reply]:
-    return [Reply(turn.t("Where should I look? Write your town or postcode, or send your location."),
-                  keyboard=main_keyboard(turn))]
+def ask_for_place(turn: Turn, categories: tuple[str, ...] = ()) -> list[Reply]:
+    t = turn.t
+    if categories:
+        kinds = ", ".join(f"{category(k).emoji} {t(category(k).name)}" for k in categories)
+        text = t("Where should I look for {kinds}? Write your town or postcode, or send your "
+                 "location.", kinds=kinds)
+    else:
+        text = t("Where should I look? Write your town or postcode, or send your location.")
+    return [Reply(text, keyboard=main_keyboard(turn))]
 
 
-def _stale(turn: Turn) -> list[Reply]:
-    return [stale_button(turn)]
-
-
-def place_label(place: Place) -> str:
-    """What tells places of one name apart: "Wallwitz (Gemeinde Petersberg)", "Möckern (Thüringen)"."""
-    return place.label
-
-
-def _short(title: str, limit: int = 40) -> str:
-    title = " ".join(title.split())
-    return title if len(title) <= limit else title[: limit - 1].rstrip() + "…"
+FEATURE = Feature(
+    name="search",
+    commands={
+        "angebote": again, "offers": again, "heute": today, "today": today,
+        "morgen": tomorrow, "tomorrow": tomorrow, "woche": week, "week": week,
+        "mehr": more, "more": more,
+    },
+    buttons={
+        "w": set_window, "c": set_category, "c?": pick_category, "r": set_radius,
+        "r?": pick_radius, "pg": page, "pl": choose_place, "b": back,
+    },
+    intents={Intent.MORE: more, Intent.BACK: back},
+)

@@ -1,26 +1,32 @@
-"""Settings: radius, home place and language, in one message with big buttons.
+"""Settings: radius, home place, precise location and language, in one message with buttons.
 
-Changing the home place is a small dialogue: the conversation state becomes "home" (stored in
-the database, so it survives a restart) and the next typed place or shared location becomes the
-home place. "abbrechen"/"cancel", a command or another button leaves the dialogue.
+Changing the home place is a small dialogue (step "settings.home", kept in the database, so it
+survives a restart): the next typed place or shared location becomes the home place.
+"abbrechen"/"cancel", a command or another button leaves it. A search never changes the home
+place; "🏠 Remember as my home place" under a list does, because the person asked for it.
 """
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
+from models.location import is_position_id
+from models.users import set_home, set_precise_consent
 from places import Place
 
 from . import search
 from .buttons import button_data
 from .common import main_keyboard, stale_button
 from .context import Turn
-from .formatting import esc
-from .i18n import LANGUAGES, Translator
-from .keywords import Intent, is_cancel, read_intent
+from .dialogue import Feature, Step
+from .i18n import LANGUAGES, N_, Translator
+from .keywords import Intent, is_cancel, read_intent, read_request
 from .messages import Button, Reply
+from .text import shorten
 
 # Language names are shown in their own language, so everyone finds theirs.
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
-HOME_STATE = "home"
+HOME = "settings.home"
 MAX_CHOICES = 5
 
 
@@ -38,6 +44,14 @@ async def set_language(turn: Turn, code: str) -> list[Reply]:
     t = turn.t
     return [Reply(t("All right, I will speak English with you from now on."),
                   keyboard=main_keyboard(turn), notice=LANGUAGE_NAMES[code])]
+
+
+async def german(turn: Turn, argument: str = "") -> list[Reply]:
+    return await set_language(turn, "de")
+
+
+async def english(turn: Turn, argument: str = "") -> list[Reply]:
+    return await set_language(turn, "en")
 
 
 def _language_row(turn: Turn) -> tuple[Button, ...]:
@@ -58,24 +72,36 @@ async def set_radius(turn: Turn, km: str) -> list[Reply]:
     if not km.isdigit() or int(km) not in search.RADII:
         return [stale_button(turn)]
     turn.user.radius_km = int(km)
-    if turn.state.get("search"):  # the next list uses the new radius as well
-        turn.save(search={**turn.state["search"], "radius": int(km), "page": 0})
+    current = search.current(turn)
+    if current is not None:  # the next list uses the new radius as well
+        turn.put(current.model_copy(update={"radius": int(km), "page": 0}))
     return [_settings(turn, edit=True)]
+
+
+def home_label(turn: Turn) -> str | Markup:
+    """The home place as a resident reads it: "Quedlinburg", "Ihr Standort bei Thale"."""
+    t, user = turn.t, turn.user
+    if user.home_place_id is None:
+        return t("not set yet")
+    if is_position_id(user.home_place_id):
+        town = user.home_place_name
+        return t("Your location near {town}", town=town) if town else t("Your location")
+    return user.home_place_name or ""
 
 
 def _settings(turn: Turn, *, edit: bool) -> Reply:
     t, user = turn.t, turn.user
-    home = esc(user.home_place_name) if user.home_place_name else t("not set yet")
-    text = "\n".join([
+    text = Markup("\n").join([
         t("<b>Your settings</b>"),
         t("📏 Radius: {km} km", km=user.radius_km),
-        t("🏠 Home place: {place}", place=home),
+        t("🏠 Home place: {place}", place=home_label(turn)),
         t("🌐 Language: {language}", language=LANGUAGE_NAMES.get(user.language, user.language)),
         t("📍 Precise location: on – shared locations are kept to about 10 m.")
         if user.consent_precise_location else
         t("📍 Precise location: off – shared locations are kept to about 1 km."),
         "",
-        t("Tap a button to change something."),
+        t("Tap a button to change something.") if turn.platform_has_buttons else
+        t("Write the number of what you would like to change."),
     ])
     radii = tuple(
         Button(("✓ " if km == user.radius_km else "") + t("{km} km", km=km), button_data("sr", km))
@@ -89,25 +115,29 @@ def _settings(turn: Turn, *, edit: bool) -> Reply:
 
 
 async def set_precise(turn: Turn, flag: str) -> list[Reply]:
-    """Consent to keeping shared locations precisely; withdrawing it coarsens what is stored."""
+    """Consent to keeping shared locations precisely; withdrawing it coarsens what is stored:
+    the home place (its id and name too) and the current search."""
     if flag not in ("0", "1"):
         return [stale_button(turn)]
-    user = turn.user
-    user.consent_precise_location = flag == "1"
-    if not user.consent_precise_location:
-        if user.home_lat is not None and user.home_lon is not None:
-            user.home_lat, user.home_lon = search.coarse(user.home_lat, False), search.coarse(user.home_lon, False)
-        current = turn.state.get("search")
-        if current:
-            turn.save(search={**current, "lat": search.coarse(current["lat"], False),
-                              "lon": search.coarse(current["lon"], False)})
+    set_precise_consent(turn.user, flag == "1")
+    current = search.current(turn)
+    if flag == "0" and current is not None and current.position:
+        place = search.position_place(turn, current.lat, current.lon)
+        if place is None:
+            turn.drop(search.Search)
+        else:
+            turn.put(current.model_copy(update={"lat": place.lat, "lon": place.lon, "place_id": place.id}))
     return [_settings(turn, edit=True)]
 
 
 # --- home place dialogue --------------------------------------------------------------------
 
 async def ask_home(turn: Turn, argument: str = "") -> list[Reply]:
-    turn.convo.state = HOME_STATE
+    turn.enter(HOME)
+    return await _ask_home_again(turn)
+
+
+async def _ask_home_again(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("Please write your town or postcode, or send your location. "
                          "Write “cancel” to leave it as it is."), keyboard=main_keyboard(turn))]
 
@@ -116,51 +146,81 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
     """A typed text while we wait for the home place; None when it is meant for something else."""
     t = turn.t
     if is_cancel(text):
-        turn.convo.state = "idle"
+        turn.leave()
         return [Reply(t("All right, your home place stays as it is."), keyboard=main_keyboard(turn))]
-    found = turn.app.places.resolve(text)
+    intent, _ = read_intent(text)
+    if intent is not None and intent is not Intent.ASK_PLACE:
+        return None  # "Hilfe", "danke" …: the user wants something else
+    wish = read_request(text)
+    if not wish.place:
+        return None  # "heute", "Spaziergang": a search, not a home place
+    found = turn.app.places.resolve(wish.place)
     if found.status == "found" and found.place:
+        if found.place.kind == "coordinates":
+            return await home_location(turn, found.place.lat, found.place.lon)
         return _set_home(turn, found.place)
     choices = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and choices:
         rows = tuple((Button(search.place_label(p), button_data("hp", p.id)),) for p in choices[:MAX_CHOICES])
         return [Reply(t("Which place do you mean?"), buttons=rows)]
-    intent, _ = read_intent(text)
-    if intent is not None and intent is not Intent.ASK_PLACE:
-        turn.convo.state = "idle"
-        return None  # "Hilfe", "heute" …: the user wants something else
+    if found.status == "outside":
+        return [search.outside(turn)]
     return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the next "
-                    "larger town, or write “cancel”.", text=esc(text, 60)))]
+                    "larger town, or write “cancel”.", text=shorten(text, 60)))]
 
 
 async def home_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
-    # The town's name reads best as a home place.
-    place = search.shared_place(turn, lat, lon, lambda town, lat, lon: town.name if town else f"{lat}, {lon}")
+    place = search.position_place(turn, lat, lon)
     if place is None:
-        return search.unreadable_location(turn)
+        return [search.outside(turn)]
     return _set_home(turn, place)
 
 
 async def choose_home(turn: Turn, place_id: str) -> list[Reply]:
     place = turn.app.places.get(place_id)
-    if turn.convo.state != HOME_STATE or place is None:
+    if turn.step != HOME or place is None:
         return [stale_button(turn)]
+    if place.kind == "coordinates":
+        return await home_location(turn, place.lat, place.lon)
     return _set_home(turn, place)
+
+
+async def remember_home(turn: Turn, argument: str = "") -> list[Reply]:
+    """"🏠 Remember as my home place" under a list: the place searched becomes the home."""
+    current = search.current(turn)
+    if current is None:
+        return [stale_button(turn)]
+    place = Place(id=current.place_id, name=current.place, lat=current.lat, lon=current.lon,
+                  region="", kind="coordinates" if current.position else "town")
+    return _set_home(turn, place, edit=False)
 
 
 async def search_home(turn: Turn, argument: str = "") -> list[Reply]:
     """The button under the confirmation: meetings near the new home place."""
-    if turn.user.home_lat is None:
+    home = search.home_search(turn)
+    if home is None:
         return [stale_button(turn)]
+    turn.drop(search.Search)
     return await search.again(turn)
 
 
-def _set_home(turn: Turn, place: Place) -> list[Reply]:
-    user, t = turn.user, turn.t
-    user.home_place_id, user.home_place_name = place.id, place.name
-    user.home_lat, user.home_lon = place.lat, place.lon
-    turn.convo.state = "idle"
-    turn.forget("search")  # the next /angebote starts from the new home
-    return [Reply(t("Done: your home place is now {place}.", place=esc(place.name)),
+def _set_home(turn: Turn, place: Place, *, edit: bool | None = None) -> list[Reply]:
+    t = turn.t
+    set_home(turn.user, place_id=place.id, name=place.name, lat=place.lat, lon=place.lon,
+             position=place.kind == "coordinates")
+    turn.leave()
+    return [Reply(t("Done: your home place is now {place}.", place=home_label(turn)),
                   buttons=((Button(t("🔎 Meetings there"), "sm"),), (Button(t("⚙️ Settings"), "st"),)),
-                  edit=turn.msg.button is not None)]
+                  edit=turn.msg.button is not None if edit is None else edit)]
+
+
+FEATURE = Feature(
+    name="settings",
+    commands={"einstellungen": show, "settings": show, "sprache": ask_language, "language": ask_language},
+    buttons={"st": show, "sr": set_radius, "sh?": ask_home, "hp": choose_home, "sm": search_home,
+             "hm": remember_home, "lg": set_language, "pc": set_precise},
+    intents={Intent.SETTINGS: show, Intent.LANGUAGE: ask_language, Intent.GERMAN: german,
+             Intent.ENGLISH: english, Intent.HOME: ask_home},
+    steps=(Step(HOME, summary=N_("waiting for your home place"), on_text=home_typed,
+                on_location=home_location, keeps=frozenset({"hp"}), ask=_ask_home_again),),
+)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from . import offer_detail
+from . import offer_detail, search
 from .common import main_keyboard
 from .context import Turn
-from .formatting import esc
+from .dialogue import Feature
+from .keywords import Intent
 from .messages import Reply
 
 
-async def welcome(turn: Turn, argument: str) -> list[Reply]:
+async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     if argument.startswith("offer_"):  # deep link t.me/<bot>?start=offer_<id>
         return await offer_detail.show(turn, argument.removeprefix("offer_"))
     t = turn.t
@@ -18,21 +19,22 @@ async def welcome(turn: Turn, argument: str) -> list[Reply]:
         "I show you meetings near you: cafés, warm rooms, walks and more.\n"
         "Just write your town or postcode – or send your location."
     )
-    if turn.user.home_place_name:
-        text += "\n\n" + t(
-            "Last time you looked near {place}. Write /angebote to see what is on there.",
-            place=esc(turn.user.home_place_name),
-        )
+    current = search.current(turn)
+    if current is not None:
+        text += "\n\n" + t("Last time you looked near {place}. Write /angebote to see what is on there.",
+                           place=search.place_heading(turn, current))
+    elif turn.user.home_place_id is not None:
+        text += "\n\n" + t("Write /angebote to see what is on near your home place.")
     return [Reply(text, keyboard=main_keyboard(turn))]
 
 
-async def show_help(turn: Turn, argument: str) -> list[Reply]:
+async def show_help(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     text = t(
         "<b>How it works</b>\n"
         "• Write your town or postcode, e.g. “Wernigerode” or “39104”, or send your location.\n"
-        "• Write “today”, “this week” or “14 days” to change the time span.\n"
-        "• Write a kind of meeting, e.g. “warm room” or “walk”.\n"
+        "• Add a day or a kind if you like: “Quedlinburg tomorrow”, “walk in Thale”.\n"
+        "• Write “today”, “weekend” or “14 days” to change the time span.\n"
         "• Write “more” to see further meetings.\n"
         "Commands: /offers /today /week /help\n"
         "Also: /settings (radius, home place) · /language · /ideas · /privacy"
@@ -40,7 +42,7 @@ async def show_help(turn: Turn, argument: str) -> list[Reply]:
     return [Reply(text, keyboard=main_keyboard(turn), edit=turn.msg.button is not None)]
 
 
-async def ask_place(turn: Turn, argument: str) -> list[Reply]:
+async def ask_place(turn: Turn, argument: str = "") -> list[Reply]:
     return [Reply(turn.t("Which town or postcode? For example “Quedlinburg” or “06484”."))]
 
 
@@ -50,3 +52,12 @@ def unknown_command(turn: Turn) -> Reply:
 
 def too_long(turn: Turn) -> Reply:
     return Reply(turn.t("That is a long message! Please write just your town or postcode."))
+
+
+FEATURE = Feature(
+    name="start",
+    commands={"start": welcome, "hilfe": show_help, "help": show_help},
+    buttons={"h": show_help},
+    intents={Intent.HELP: show_help, Intent.GREETING: welcome, Intent.MENU: welcome,
+             Intent.ASK_PLACE: ask_place},
+)

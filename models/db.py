@@ -15,6 +15,8 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def create_engine(url: str, **kwargs) -> AsyncEngine:
+    # Errors must not carry chat ids or coordinates into the logs.
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

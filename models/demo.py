@@ -1,19 +1,20 @@
 """Example offers across Sachsen-Anhalt, so a fresh install has something to find.
 
 Every one is marked `is_example` and says so in its title; `nahbar run` seeds them only into an
-empty database (NAHBAR_DEMO_DATA=false turns that off).
+empty database, and by default only for the terminal chat (NAHBAR_DEMO_DATA: auto, true, false).
+`nahbar demo remove` deletes them again.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import occurrences
 from .base import utcnow
-from .offers import Cost, Offer, OfferStatus
+from .offers import Cost, Occurrence, Offer, OfferStatus
 from .schedule import to_local
 
 # place, lat, lon, category, title, weekday-rule or None (one-off), start hour, minutes, cost
@@ -66,8 +67,8 @@ def example_offers(now: datetime) -> list[Offer]:
             start = datetime.combine(today + timedelta(days=2 + n % 9), time(hour))
         offers.append(Offer(
             title=f"{title} (Beispiel)",
+            # The detail view says "example" itself (is_example), so the text does not repeat it.
             description=(
-                "Dies ist ein Beispiel-Angebot, damit Sie sehen, wie Nahbar funktioniert. "
                 "Kommen Sie vorbei, trinken Sie einen Kaffee mit uns und lernen Sie Ihre "
                 "Nachbarinnen und Nachbarn kennen. Niemand muss etwas mitbringen."
             ),
@@ -94,3 +95,12 @@ async def seed_if_empty(session: AsyncSession, now: datetime | None = None) -> i
     for offer in offers:
         await occurrences.refresh(session, offer, now)
     return len(offers)
+
+
+async def remove_examples(session: AsyncSession) -> int:
+    """Delete every example offer and its dates; returns how many offers went."""
+    examples = select(Offer.id).where(Offer.is_example.is_(True))
+    # Explicitly, not through the foreign key's cascade: SQLite enforces it only when asked.
+    await session.execute(delete(Occurrence).where(Occurrence.offer_id.in_(examples)))
+    result = await session.execute(delete(Offer).where(Offer.is_example.is_(True)))
+    return result.rowcount or 0

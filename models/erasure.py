@@ -8,23 +8,27 @@ to a user or a chat is therefore covered as soon as it exists.
 
 from __future__ import annotations
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import Table, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .base import Base
-from .users import Conversation, User
+from .conversations import private_chats
+from .users import User
 
 CHAT_COLUMNS = ("chat", "chat_address")  # columns holding a chat address like "telegram:12345"
 
 
 async def erase_user(session: AsyncSession, user_id: int, chats: set[str] = frozenset()) -> None:
-    """Delete the user row and every row that refers to it or to their chats (`chats` adds
-    chat addresses not yet stored, e.g. the chat this request came from)."""
+    """Delete the user row and every row that refers to it or to their private chats (`chats`
+    adds private chat addresses not yet stored, e.g. the chat this request came from).
+
+    Rows of a group chat are the group's, not one member's: only the member's own rows there
+    (found by their user id) go.
+    """
     user = await session.get(User, user_id)
     if user is None:
         return
-    chats = {*chats, user.address}
-    chats |= set(await session.scalars(select(Conversation.chat).where(Conversation.user_id == user_id)))
+    chats = {*chats, user.address} | await private_chats(session, user_id)
     users: Table = User.__table__
     references = referencing_columns(users)
     for table in reversed(Base.metadata.sorted_tables):

@@ -9,6 +9,17 @@ from __future__ import annotations
 import math
 
 CELL_DEG = 0.1
+MAX_RADIUS_KM = 50.0
+MAX_CELLS = 250  # a 50 km circle needs 160 to 200 cells in Germany (SQLite allows 500 parts)
+
+# Germany's extent with a margin of about 50 km: where Nahbar has offers to find. A search
+# anywhere else is not run (near the poles a circle would cover thousands of cells).
+SERVICE_AREA = (46.8, 55.5, 5.2, 15.7)  # min lat, max lat, min lon, max lon
+
+
+def in_service_area(lat: float, lon: float) -> bool:
+    min_lat, max_lat, min_lon, max_lon = SERVICE_AREA
+    return min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
 _LON_CELLS = 3600  # cells around the globe at 0.1°
 _KM_PER_DEG_LAT = 111.195  # mean Earth radius 6371.0088 km
 

@@ -17,30 +17,41 @@ from .schedule import MAX_DURATION
 
 HORIZON = timedelta(days=62)  # details show the next dates, search looks 14 days ahead
 KEEP_ENDED = timedelta(days=1)
+_CHUNK = 500  # offer ids per DELETE: well below every driver's parameter limit
 
 
-def _rows(offer: Offer, start: datetime, end: datetime) -> list[dict]:
+def _rows(offer: Offer, start: datetime, end: datetime, now: datetime | None = None) -> list[dict]:
     template = Occurrence.of(offer, start, start)  # computes the cell once
     return [
         {"offer_id": offer.id, "starts_at": s, "ends_at": e, "cell": template.cell,
          "latitude": offer.latitude, "longitude": offer.longitude, "category": offer.category}
-        for s, e in offer.schedule.occurrences(start, end)
+        # Looking back MAX_DURATION finds gatherings still running; those already over are left out.
+        for s, e in offer.schedule.occurrences(start, end) if now is None or e > now
     ]
 
 
 async def refresh(session: AsyncSession, offer: Offer, now: datetime | None = None) -> int:
     """Rebuild the coming occurrences of one offer after it changed; returns how many exist."""
+    return await refresh_many(session, [offer], now)
+
+
+async def refresh_many(session: AsyncSession, offers: list[Offer], now: datetime | None = None) -> int:
+    """refresh() for many offers in a few statements (an import changes thousands at once)."""
     now = now or utcnow()
-    await session.flush()  # the offer needs its id
-    await session.execute(delete(Occurrence).where(Occurrence.offer_id == offer.id))
-    if offer.status is not OfferStatus.PUBLISHED:
-        offer.materialised_until = None
-        return 0
+    await session.flush()  # the offers need their ids
+    ids = [offer.id for offer in offers]
+    for n in range(0, len(ids), _CHUNK):
+        await session.execute(delete(Occurrence).where(Occurrence.offer_id.in_(ids[n:n + _CHUNK])))
     until = now + HORIZON
-    rows = _rows(offer, now - MAX_DURATION, until)
+    rows: list[dict] = []
+    for offer in offers:
+        if offer.status is not OfferStatus.PUBLISHED:
+            offer.materialised_until = None
+            continue
+        rows += _rows(offer, now - MAX_DURATION, until, now)
+        offer.materialised_until = until
     if rows:
         await session.execute(insert(Occurrence), rows)
-    offer.materialised_until = until
     return len(rows)
 
 
@@ -58,7 +69,7 @@ async def extend_horizon(session: AsyncSession, now: datetime | None = None) -> 
     for offer in due:
         start = offer.materialised_until or now - MAX_DURATION
         start = max(start, now - MAX_DURATION)
-        rows = _rows(offer, start, until)
+        rows = _rows(offer, start, until, now)
         if rows:
             await session.execute(insert(Occurrence), rows)
             added += len(rows)

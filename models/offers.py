@@ -5,7 +5,9 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, EpochSeconds, UTCDateTime, utcnow
@@ -35,6 +37,10 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 
 class Offer(Base):
     __tablename__ = "offers"
+    __table_args__ = (
+        # One offer per event of an imported feed: re-importing updates it instead of adding one.
+        UniqueConstraint("source", "external_id", name="uq_offers_source_external_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(120))
@@ -64,6 +70,10 @@ class Offer(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # Where an imported offer came from (a feed's stable name, e.g. the file name) and its key
+    # there (iCalendar UID, UID + RECURRENCE-ID, or a CSV id); NULL for offers posted in chat.
+    source: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     # Schedule, in Berlin wall-clock time (see models.schedule).
     starts_local: Mapped[datetime] = mapped_column()
@@ -79,6 +89,14 @@ class Offer(Base):
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="offer", cascade="all, delete-orphan", passive_deletes=True
     )
+
+    def where_parts(self) -> list[str]:
+        """Venue, address and town, each once ("Pfarrhaus", "Markt 4, Quedlinburg")."""
+        parts = [" ".join(p.split()) for p in (self.venue_name, self.address) if p and p.strip()]
+        town = " ".join((self.place_name or "").split())
+        if town and not any(town.casefold() in p.casefold() for p in parts):
+            parts.append(town)
+        return parts
 
     @property
     def schedule(self) -> Schedule:

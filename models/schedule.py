@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import rrulestr
 
 BERLIN = ZoneInfo("Europe/Berlin")
-MAX_DURATION = timedelta(hours=12)  # search looks back this far for gatherings still running
+# Up to a whole day (all-day events are imported as midnight to midnight); the search looks
+# back this far for gatherings still running.
+MAX_DURATION = timedelta(hours=24)
 
 
 class ScheduleError(ValueError):
@@ -31,7 +33,7 @@ class Schedule:
         if self.start.tzinfo is not None:
             raise ScheduleError("start must be Berlin wall-clock time without tzinfo")
         if not timedelta(0) < self.duration <= MAX_DURATION:
-            raise ScheduleError("duration must be between 1 minute and 12 hours")
+            raise ScheduleError("duration must be between 1 minute and 24 hours")
         if self.rrule:
             self._rule()  # validate early
 

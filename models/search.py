@@ -21,7 +21,7 @@ from sqlalchemy import BigInteger, Integer, bindparam, select, type_coerce, unio
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .base import from_epoch
-from .geo import bounding_box, cells_covering
+from .geo import MAX_CELLS, MAX_RADIUS_KM, bounding_box, cells_covering
 from .offers import Occurrence, Offer
 from .schedule import MAX_DURATION
 
@@ -50,6 +50,17 @@ class Query:
     end: datetime  # aware; occurrences must start before this
     categories: frozenset[str] = frozenset()
     once_per_offer: bool = False  # only each offer's next occurrence (lists for people)
+
+    def __post_init__(self) -> None:
+        # Bounded work per query: a point far north or a huge radius would need thousands of
+        # cells (one part of the statement each); callers check the service area first.
+        if not (math.isfinite(self.lat) and math.isfinite(self.lon) and -90 <= self.lat <= 90
+                and -180 <= self.lon <= 180):
+            raise ValueError("search point out of range")
+        if not 0 < self.radius_km <= MAX_RADIUS_KM:
+            raise ValueError("search radius out of range")
+        if len(cells_covering(self.lat, self.lon, self.radius_km)) > MAX_CELLS:
+            raise ValueError("search area too large")
 
 
 def _cheap_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
+from .location import is_position_id, position_id, stored_point
 
 DEFAULT_RADIUS_KM = 10
 
@@ -39,12 +40,33 @@ class User(Base):
 
 
 class Conversation(Base):
-    """Dialogue state per chat, so a restart in the middle of a conversation loses nothing."""
+    """Dialogue state per chat and member, so a restart in the middle of a conversation loses
+    nothing and two members of a group chat never share a step."""
 
     __tablename__ = "conversations"
 
     chat: Mapped[str] = mapped_column(String(255), primary_key=True)  # "telegram:12345"
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
+                                         index=True)
+    is_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[str] = mapped_column(String(32), default="idle")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+def set_home(user: User, *, place_id: str, name: str, lat: float, lon: float, position: bool) -> None:
+    """Store the chosen home place. A `position` (shared or typed coordinates) is kept as
+    precisely as the user allowed; its id comes from the stored value (models.location)."""
+    if position:
+        lat, lon = stored_point(lat, lon, user.consent_precise_location)
+        place_id = position_id(lat, lon)
+    user.home_place_id, user.home_place_name = place_id, name
+    user.home_lat, user.home_lon = lat, lon
+
+
+def set_precise_consent(user: User, allowed: bool) -> None:
+    """Consent to keep positions precisely; withdrawing it coarsens the stored home at once."""
+    user.consent_precise_location = allowed
+    if not allowed and is_position_id(user.home_place_id) and user.home_lat is not None:
+        set_home(user, place_id="", name=user.home_place_name or "", lat=user.home_lat,
+                 lon=user.home_lon, position=True)

@@ -234,6 +234,10 @@ class Gazetteer:
             if not self.in_germany(*latlon):
                 return Resolution(OUTSIDE)
             return Resolution(FOUND, place=self._coordinate_place(*latlon))
+        rough = parse.parse_rough_coordinates(text)  # "90, 180": no place, but say where we work
+        if rough is not None:
+            in_germany = parse.in_range(*rough) and self.in_germany(*rough)
+            return Resolution(OUTSIDE if parse.in_range(*rough) and not in_germany else INVALID)
 
         postcode = parse.parse_postcode(text)
         if postcode is not None:

@@ -3,7 +3,9 @@
 Typed coordinates need decimals ("51.83, 10.78", "51,83 10,78"): two plain numbers ("39 104",
 "14 30", "1 2", "3,5") are a postcode written with a space, a time, a count or a decimal
 number, never a position. A geo URI ("geo:52,13") is explicit and may use whole degrees.
-Only ASCII digits count: "٣٩١٠٤" is not a postcode.
+A pair listed with ", " or ";" but lacking decimals ("90, 180", "89.99, 0") is shaped like
+coordinates (parse_rough_coordinates): good enough to tell someone it is not in Germany, too
+rough to search at. Only ASCII digits count: "٣٩١٠٤" is not a postcode.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ _WHOLE = r"[-+]?[0-9]{1,3}(?:\.[0-9]+)?"
 _DOT_PAIR_RE = re.compile(rf"^({_DOT})\s*(?:[,;]\s*|\s+)({_DOT})$")
 # German decimal comma: "51,83 10,78", "51,83; 10,78"
 _COMMA_PAIR_RE = re.compile(rf"^({_COMMA})\s*(?:;\s*|\s+)({_COMMA})$")
+# "90, 180", "-85; 11", "89.99, 0": a listed pair, whole degrees allowed
+_ROUGH_PAIR_RE = re.compile(rf"^({_WHOLE})\s*(?:;\s*|,\s+)({_WHOLE})$")
 _GEO_URI_RE = re.compile(r"^geo:\s*", re.IGNORECASE)
 # geo:52.52,13.40 or geo:52,13 (RFC 5870; Matrix m.location), optionally ";u=35" and more
 _GEO_PAIR_RE = re.compile(rf"^({_WHOLE}),\s*({_WHOLE})(?:,[-+]?[0-9.]+)?(?:;.*)?$")
@@ -39,6 +43,12 @@ def parse_coordinates(text: str) -> tuple[float, float] | None:
     if m is None:
         return None
     return float(m.group(1).replace(",", ".")), float(m.group(2).replace(",", "."))
+
+
+def parse_rough_coordinates(text: str) -> tuple[float, float] | None:
+    """(lat, lon) for a listed pair of numbers without the decimals a position needs."""
+    m = _ROUGH_PAIR_RE.match(text.replace("°", "").strip())
+    return (float(m.group(1)), float(m.group(2))) if m else None
 
 
 def in_range(lat: float, lon: float) -> bool:

@@ -7,10 +7,11 @@ from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from models import Conversation, User, occurrences, utcnow
+from models import User, occurrences, utcnow
+from models.conversations import forget_idle
 from models.erasure import erase_user
 from models.schedule import BERLIN
 
@@ -26,9 +27,7 @@ async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = N
     async with sessions() as session, session.begin():
         added = await occurrences.extend_horizon(session, now)
         purged = await occurrences.purge_ended(session, now)
-        forgotten = (await session.execute(
-            delete(Conversation).where(Conversation.updated_at < now - FORGET_DIALOGUE_AFTER)
-        )).rowcount or 0
+        forgotten = await forget_idle(session, now - FORGET_DIALOGUE_AFTER)
         idle = (await session.scalars(
             select(User.id).where(User.last_seen_at < now - FORGET_USER_AFTER))).all()
         for user_id in idle:  # as if they had written /loeschen: settings and home place go

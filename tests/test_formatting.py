@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from handlers.buttons import parse_button
-from handlers.formatting import distance, esc, when
+from markupsafe import Markup
+
+from handlers.formatting import bold, distance, lines, when
+from handlers.text import clean, shorten
 from handlers.i18n import Translator, normalise_language
 from handlers.recurrence_text import describe
 
@@ -37,9 +40,18 @@ def test_recurrence_in_words():
 
 
 def test_escaping_and_shortening():
-    assert esc("<b>Hi</b> & <a href=x>") == "&lt;b&gt;Hi&lt;/b&gt; &amp; &lt;a href=x&gt;"
-    assert esc("x" * 500, 10) == "x" * 9 + "…"
-    assert esc("eins\n  zwei", multiline=True) == "eins\nzwei"
+    assert bold("<b>Hi</b> & <a href=x>") == "<b>&lt;b&gt;Hi&lt;/b&gt; &amp; &lt;a href=x&gt;</b>"
+    assert lines(["<i>", Markup("<i>ok</i>")]) == "&lt;i&gt;\n<i>ok</i>"
+    assert DE("Meetings near {place}", place="<script>") == "Treffen bei &lt;script&gt;"
+    assert shorten("x" * 500, 10) == "x" * 9 + "…"
+    assert shorten("Gemeinsamer Spaziergang am Schlossberg", 30) == "Gemeinsamer Spaziergang am…"
+    assert clean("eins\n  zwei", multiline=True) == "eins\nzwei"
+
+
+def test_control_and_bidi_characters_never_reach_the_output():
+    assert clean("Den Ort \x1b[2J\x00Halle\u202egpj.exe\u200b") == "Den Ort [2JHallegpj.exe"
+    assert clean("a\tb\r\nc", multiline=True) == "a b\nc"
+    assert DE("Meetings near {place}", place=clean("\x1b[31mRot\u202e")) == "Treffen bei [31mRot"
 
 
 def test_languages_and_button_data():

@@ -10,7 +10,9 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from handlers.buttons import parse_button
-from handlers.core import BUTTONS
+from handlers.core import ROUTES
+
+BUTTONS = ROUTES.buttons
 from models import Occurrence
 
 from .support import ChatDriver, add_offer

@@ -239,7 +239,9 @@ def test_coordinates(gaz, text):
 
 
 @pytest.mark.parametrize("text", ["-33.9, 151.2", "0.0, 0.0", "90.0, 180.0", "-90.0, -180.0",
-                                  "48.8566, 2.3522", "54.6, 6.5", "geo:40.7,-74.0"])
+                                  "48.8566, 2.3522", "54.6, 6.5", "geo:40.7,-74.0",
+                                  # rough pairs: no position, but clearly not in Germany
+                                  "90, 180", "-85, 11", "89.99, 0", "0; 0"])
 def test_coordinates_outside_germany_are_not_searched(gaz, text):
     assert gaz.resolve(text) == Resolution("outside")
 
@@ -270,7 +272,7 @@ def test_coordinates_out_of_range_are_invalid(gaz, text):
 @pytest.mark.parametrize("text", ["51.8.3, 10", "12,34,56", "1.2.3.4", "51.83, 10.78, 3", "123",
                                   # plain numbers: a time, a count, a decimal number
                                   "1 2", "14 30", "3,5", "1,2", "52 11", "51, 11", "51.8 11",
-                                  "91.0, 10.0"])
+                                  "91.0, 10.0", "91, 10", "51.8, 11"])
 def test_coordinate_garbage_is_not_a_place(gaz, text):
     res = gaz.resolve(text)
     assert res.status in ("invalid", "unknown") and res.place is None

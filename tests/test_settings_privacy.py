@@ -8,7 +8,9 @@ from sqlalchemy import select
 
 from handlers.buttons import parse_button
 from handlers.commands import MENUS, command_menu
-from handlers.core import BUTTONS, COMMANDS
+from handlers.core import ROUTES
+
+BUTTONS, COMMANDS = ROUTES.buttons, ROUTES.commands
 from models import Base, Conversation, Offer, User
 
 from .support import ChatDriver, add_offer
@@ -23,7 +25,13 @@ async def _user(sessions, platform_id: str = ME) -> User | None:
 
 async def _convo(sessions, chat: str = f"terminal:{ME}") -> Conversation | None:
     async with sessions() as session:
-        return await session.get(Conversation, chat)
+        return await session.scalar(select(Conversation).where(Conversation.chat == chat))
+
+
+async def _search_and_keep_as_home(chat: ChatDriver, place: str) -> None:
+    await chat.say(place)
+    await chat.press("Als Heimatort merken")
+    assert "Ihr Heimatort ist jetzt" in chat.text
 
 
 def _assert_buttons_are_well_formed(chat: ChatDriver) -> None:
@@ -104,10 +112,14 @@ async def test_home_place_is_asked_for_and_survives_a_restart(sessions, places, 
     chat = ChatDriver(sessions, places, now, user=ME)
     await chat.say("Wernigerode")
     await chat.say("/einstellungen")
+    assert "🏠 Heimatort: noch nicht festgelegt" in chat.text  # a search is not a home place
+    await chat.say("Wernigerode")
+    await chat.press("Als Heimatort merken")
+    await chat.say("/einstellungen")
     assert "🏠 Heimatort: Wernigerode" in chat.text
     await chat.press("Heimatort ändern")
     assert "Bitte schreiben Sie Ihren Ort oder Ihre Postleitzahl" in chat.text
-    assert (await _convo(sessions)).state == "home"
+    assert (await _convo(sessions)).state == "settings.home"
 
     restarted = ChatDriver(sessions, places, now, user=ME)  # a new core on the same store
     await restarted.say("Quedlinburg")
@@ -127,12 +139,12 @@ async def test_home_place_is_asked_for_and_survives_a_restart(sessions, places, 
 
 async def test_home_place_dialogue_can_be_cancelled(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user=ME)
-    await chat.say("Wernigerode")
+    await _search_and_keep_as_home(chat, "Wernigerode")
     await chat.say("/einstellungen")
     await chat.press("Heimatort ändern")
     await chat.say("Xyzzyhausen")
     assert "kenne ich leider nicht" in chat.text and "abbrechen" in chat.text
-    assert (await _convo(sessions)).state == "home"  # still waiting
+    assert (await _convo(sessions)).state == "settings.home"  # still waiting
     await chat.say("Abbrechen")
     assert "Ihr Heimatort bleibt, wie er ist" in chat.text
     assert (await _user(sessions)).home_place_name == "Wernigerode"
@@ -152,9 +164,21 @@ async def test_home_place_dialogue_offers_a_choice_and_takes_a_location(sessions
     await chat.say("/einstellungen")
     await chat.press("Heimatort ändern")
     await chat.share_location(51.83527, 10.78531)
-    assert "Ihr Heimatort ist jetzt Wernigerode" in chat.text
+    assert "Ihr Heimatort ist jetzt Ihr Standort bei Wernigerode" in chat.text
     user = await _user(sessions)
     assert (user.home_lat, user.home_lon) == (51.84, 10.79)  # coarse, about 1 km
+    assert (user.home_place_id, user.home_place_name) == ("c51.84,10.79", "Wernigerode")
+
+    await chat.say("/einstellungen")  # typed coordinates are a location too: rounded alike
+    await chat.press("Heimatort ändern")
+    await chat.say("51.79123, 11.14123")
+    user = await _user(sessions)
+    assert (user.home_lat, user.home_lon, user.home_place_id) == (51.79, 11.14, "c51.79,11.14")
+    await chat.say("/einstellungen")  # a forged coordinate button is rounded as well
+    await chat.press("Heimatort ändern")
+    await chat.send_button("hp:c51.81234,11.05678")
+    user = await _user(sessions)
+    assert (user.home_lat, user.home_lon, user.home_place_id) == (51.81, 11.06, "c51.81,11.06")
 
 
 async def test_a_command_leaves_the_home_place_dialogue(sessions, places, now):
@@ -170,7 +194,7 @@ async def test_a_command_leaves_the_home_place_dialogue(sessions, places, now):
 
 async def test_forged_home_place_button_changes_nothing(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user=ME)
-    await chat.say("Wernigerode")
+    await _search_and_keep_as_home(chat, "Wernigerode")
     quedlinburg = places.resolve("Quedlinburg").place
     await chat.send_button(f"hp:{quedlinburg.id}")  # nobody asked for a home place
     assert "nicht mehr" in chat.text
@@ -195,34 +219,50 @@ async def test_privacy_says_plainly_what_is_stored(chat):
     assert "Ihre Daten bei Nahbar" in chat.text
 
 
-async def test_my_data_shows_what_the_database_holds(sessions, places, now):
+async def test_my_data_shows_what_the_database_holds_in_plain_words(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user=ME)
-    await chat.say("Wernigerode")
+    await _search_and_keep_as_home(chat, "Wernigerode")
     await chat.say("/meinedaten")
     text = chat.text
-    user = await _user(sessions)
     assert "Das hat Nahbar über Sie gespeichert" in text
-    assert f"Ihre Nummer beim Chat-Dienst: {ME}" in text
-    assert "Chat-Dienst: terminal" in text
-    assert "Heimatort: Wernigerode" in text
-    assert f"Heimatort, Breitengrad: {user.home_lat}" in text
-    assert "Umkreis in km: 10" in text
-    assert "Genauer Standort erlaubt: nein" in text
-    assert "Erste Nachricht: 25. Nov. 2026, 10:00 Uhr" in text
-    assert f"Gespräch im Chat terminal:{ME}" in text
-    assert "Letzte Suche: Wernigerode" in text and "diese Woche, 10 km" in text
-    # Every column of the users table is shown, labelled.
-    for column in User.__table__.columns:
-        assert f"{column.name}:" not in text, f"{column.name} has no label"
-    assert text.count("\n• ") >= len(User.__table__.columns)
+    assert "💬 Sie schreiben uns über dieses Terminal." in text
+    assert f"🔢 Ihre Nummer dort: {ME} (damit unsere Antworten Sie erreichen)" in text
+    assert "🌐 Sprache: Deutsch" in text
+    assert "🏠 Heimatort: Wernigerode" in text
+    assert "📏 Suchumkreis: 10 km" in text
+    assert "📍 Genauer Standort: nicht erlaubt" in text
+    assert "🗓 Erste Nachricht: 25. Nov. 2026" in text
+    assert "• Letzte Suche: bei Wernigerode, in den nächsten 7 Tagen, 10 km – wird spätestens am " \
+           "25. Dez. 2026 gelöscht" in text
+    for internal in ["Interne Nummer", "Kennung", "g2", "Sprache: de", "terminal:", "home_", "None"]:
+        assert internal not in text, internal
+
+
+def test_my_data_covers_every_column_and_table():
+    """A new column or table that refers to users cannot slip past /meinedaten unexplained."""
+    from handlers.privacy import NOT_SHOWN, TABLES, USER_FIELDS
+    from models.erasure import referencing_columns
+
+    assert {c.name for c in User.__table__.columns} == set(USER_FIELDS) | set(NOT_SHOWN)
+    referring = {table.name for table, _ in referencing_columns(User.__table__)}
+    assert referring - {"conversations"} <= set(TABLES)
 
 
 async def test_my_data_of_a_new_user(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user=ME, language="en")
     await chat.say("/mydata")
     assert "What Nahbar has stored about you" in chat.text
-    assert "Home place: –" in chat.text
-    assert "No search stored." in chat.text
+    assert "🏠 Home place: not set yet" in chat.text
+    assert "Nothing from our conversation is stored." in chat.text
+
+
+async def test_my_data_tells_a_precise_home_place_from_a_rough_one(sessions, places, now):
+    chat = ChatDriver(sessions, places, now, user=ME)
+    await chat.share_location(51.83527, 10.78531)
+    await chat.press("Als Heimatort merken")
+    await chat.say("/meinedaten")
+    assert "🏠 Heimatort: Ihr Standort bei Wernigerode (nur auf etwa 1 km genau gespeichert)" in chat.text
+    assert "51.8" not in chat.text
 
 
 # --- deleting -------------------------------------------------------------------------------
@@ -290,7 +330,7 @@ async def test_delete_removes_everything_about_the_user_and_nothing_else(session
 
 async def test_no_keeps_everything(sessions, places, now):
     me = ChatDriver(sessions, places, now, user=ME)
-    await me.say("Wernigerode")
+    await _search_and_keep_as_home(me, "Wernigerode")
     await me.say("/loeschen")
     before = await _everything(sessions)
     await me.press("Nein")
@@ -315,7 +355,7 @@ async def test_a_typed_no_keeps_everything(sessions, places, now):
 
 async def test_a_yes_nobody_asked_for_deletes_nothing(sessions, places, now):
     me = ChatDriver(sessions, places, now, user=ME)
-    await me.say("Wernigerode")
+    await _search_and_keep_as_home(me, "Wernigerode")
     for data in ["dl:y", "dl:yes", "dl", "dl:" + "y" * 40]:
         await me.send_button(data)
         assert "nicht mehr" in me.text, data
@@ -415,15 +455,19 @@ async def test_precise_location_needs_consent_and_withdrawing_it_coarsens_the_da
     assert "Genauer Standort: aus" in chat.text
     await chat.press("Genauen Standort erlauben")
     assert "Genauer Standort: an" in chat.text
-    await chat.share_location(51.83527, 10.78531)
+    await chat.share_location(51.79123, 11.14123)
+    await chat.press("Als Heimatort merken")
     async with sessions() as session:
         user = await session.scalar(select(User))
-        assert (user.home_lat, user.home_lon) == (51.8353, 10.7853)
+        assert (user.home_lat, user.home_lon, user.home_place_id) == (51.7912, 11.1412, "c51.7912,11.1412")
     await chat.say("/einstellungen")
     await chat.press("nur ungefähr")
     assert "Genauer Standort: aus" in chat.text
     async with sessions() as session:
         user = await session.scalar(select(User))
-        assert (user.home_lat, user.home_lon) == (51.84, 10.79)
+        assert (user.home_lat, user.home_lon) == (51.79, 11.14)
+        assert (user.home_place_id, user.home_place_name) == ("c51.79,11.14", "Quedlinburg")
         convo = await session.scalar(select(Conversation))
-        assert (convo.data["search"]["lat"], convo.data["search"]["lon"]) == (51.84, 10.79)
+        search = convo.data["search"]
+        assert (search["lat"], search["lon"], search["place_id"]) == (51.79, 11.14, "c51.79,11.14")
+        assert "51.7912" not in repr(convo.data) + repr(user.__dict__)

@@ -7,8 +7,18 @@ from datetime import datetime
 import pytest
 from telegram import Update
 
+import html
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from markupsafe import Markup
+
 from bot.telegram import build_application
+from bot.telegram.render import send, split_text, visible_length
 from handlers.core import Nahbar
+from handlers.messages import Reply
+from handlers.offer_detail import DESCRIPTION_LIMIT
 
 from .support import add_offer
 from .telegram_fakes import RecordingRequest, callback_update, location_update, text_update
@@ -117,12 +127,42 @@ async def test_english_user_gets_english(telegram):
     assert "welcome to Nahbar" in telegram.request.last().text
 
 
-async def test_long_text_is_split_within_telegram_limits(telegram, sessions, now):
-    offer = await add_offer(sessions, now, title="Lang", description=("Sehr lange Beschreibung. " * 30 + "\n") * 20)
+async def test_a_long_description_is_cut_on_the_plain_text(telegram, sessions, now):
+    # 1,500 quotes used to become 9,167 characters of "&quot;" before the cut.
+    offer = await add_offer(sessions, now, title="Lang", description='"' * 3000)
     await telegram.say(f"/start offer_{offer.id}")
+    [message] = telegram.request.sent("sendMessage")
+    assert visible_length(message.text) <= 4096
+    assert html.unescape(message.text).count('"') == DESCRIPTION_LIMIT - 1  # then "…"
+    assert "&#34;…" in message.text
+
+
+async def test_long_replies_are_split_where_telegram_allows(telegram):
+    # Entities and tags right at the limit: no chunk may cut "&quot;" or a tag in two.
+    body = "<b>Überschrift</b>\n" + "&quot;Wort&amp;Wort&quot; " * 900 + "\n<i>" + "kursiv " * 700 + "</i>"
+    await send(telegram.application.bot, 4711, Reply(Markup(body)))
     texts = [c.text for c in telegram.request.sent("sendMessage")]
-    assert all(len(t) <= 4096 for t in texts)
-    assert "Lang" in texts[0]
+    assert len(texts) >= 3
+    for text in texts:
+        assert visible_length(text) <= 4096
+        assert not re.search(r"&[a-z]*$|^[a-z]*;", text)  # no entity cut at an edge
+        assert text.count("<i>") == text.count("</i>") and text.count("<b>") == text.count("</b>")
+    shown = "".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in texts)
+    assert shown.replace("\n", "").replace(" ", "") == \
+        html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\n", "").replace(" ", "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", " ", "\n", "&amp;", "&quot;", "<b>x</b>", "<i>", "</i>", "ü"]),
+                min_size=0, max_size=400), st.integers(min_value=8, max_value=60))
+def test_split_text_keeps_everything_and_every_chunk_is_whole(pieces, limit):
+    text = "".join(pieces)
+    chunks = split_text(text, limit)
+    for chunk in chunks:
+        assert visible_length(chunk) <= limit
+        assert not re.search(r"&[a-z]*$", chunk) and not re.search(r"^[a-z]*;", chunk)
+    strip = lambda t: html.unescape(re.sub(r"<[^>]+>", "", t)).replace("\n", "")  # noqa: E731
+    assert "".join(strip(c) for c in chunks) == strip(text)
 
 
 async def test_errors_are_logged_and_the_user_is_told(telegram, caplog, monkeypatch):
@@ -134,6 +174,7 @@ async def test_errors_are_logged_and_the_user_is_told(telegram, caplog, monkeypa
     assert "etwas schiefgelaufen" in telegram.request.last("sendMessage").text
     assert "database on fire" not in telegram.request.last("sendMessage").text
     assert "database on fire" in caplog.text
+    assert "Wernigerode" not in caplog.text and "4711" not in caplog.text  # no text, no chat id
 
 
 async def test_message_that_cannot_be_edited_is_sent_anew(telegram, sessions, now):

@@ -67,8 +67,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     chat = getattr(update, "effective_chat", None)
     user = getattr(update, "effective_user", None)
-    log.error("error while handling update %s (chat %s)", getattr(update, "update_id", "?"),
-              getattr(chat, "id", "?"), exc_info=context.error)
+    # No chat id or message text in the log: the update id is enough to find it in a trace.
+    log.error("error while handling update %s", getattr(update, "update_id", "?"), exc_info=context.error)
     if chat is None:
         return
     language = normalise_language(getattr(user, "language_code", None),
@@ -81,7 +81,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             chat.id, t("Sorry, something went wrong on our side. Please try again in a moment.")
         )
     except Exception:  # noqa: BLE001 - the user cannot be told; the log has the first error
-        log.warning("could not tell chat %s about the error", chat.id, exc_info=True)
+        log.warning("could not tell the user about the error", exc_info=True)
 
 
 async def _post_init(application: Application) -> None:

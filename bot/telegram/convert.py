@@ -13,7 +13,7 @@ def incoming(update: Update) -> Incoming | None:
     if user is None or chat is None or user.is_bot:
         return None
     base = dict(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
-                language=user.language_code)
+                language=user.language_code, group=chat.type != chat.PRIVATE)
     if update.callback_query is not None:
         return Incoming(button=update.callback_query.data or "", **base)
     message = update.effective_message

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import logging
+import re
 from io import BytesIO
 
 from telegram import (
@@ -36,25 +38,74 @@ def keyboard_markup(rows: tuple[tuple[Button, ...], ...]) -> ReplyKeyboardMarkup
     )
 
 
+_PIECE = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[A-Za-z]+);|[^<&]+|[<&]")
+_TAG_NAME = re.compile(r"</?([a-zA-Z]+)")
+
+
+def visible_length(html_text: str) -> int:
+    """Characters Telegram counts: the text after entity parsing (tags out, &amp; one char)."""
+    return len(html.unescape(re.sub(r"<[^>]*>", "", html_text)))
+
+
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Chunks within Telegram's limit, cut at line breaks (tags never span lines here)."""
-    chunks, current = [], ""
-    for line in text.split("\n"):
-        while len(line) > limit:  # a single huge line: cut it hard
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            chunks.append(current)
-            current = line
+    """Chunks of reply HTML that each stay within Telegram's limit (counted as Telegram counts:
+    after parsing), cut preferably at a line break, else at a space, never inside a tag or an
+    entity; a tag open at a cut is closed and opened again in the next chunk."""
+    pieces: list[tuple[str, int]] = []  # (raw, visible length); text runs split per character
+    for match in _PIECE.finditer(text):
+        raw = match.group(0)
+        if raw.startswith("<") and len(raw) > 1:
+            pieces.append((raw, 0))
+        elif raw.startswith("&") and len(raw) > 1:
+            pieces.append((raw, 1))
         else:
-            current = candidate
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
+            pieces.extend((ch, 1) for ch in raw)
+    chunks: list[str] = []
+    start, open_tags = 0, []  # open_tags: the opening tags in force where a chunk starts
+    while start < len(pieces):
+        length, end, best_break, best_space, tags = 0, start, None, None, list(open_tags)
+        tags_at: dict[int, list[str]] = {}
+        while end < len(pieces) and length + pieces[end][1] <= limit:
+            raw, width = pieces[end]
+            length += width
+            end += 1
+            if width == 0:
+                _track(tags, raw)
+            elif raw == "\n":
+                best_break = (end, length)
+            elif raw == " ":
+                best_space = (end, length)
+            tags_at[end] = list(tags)
+        cut = end
+        if end < len(pieces):  # more to come: a line break, else a space, not too early
+            for candidate in (best_break, best_space):
+                if candidate is not None and candidate[1] >= limit // 2:
+                    cut = candidate[0]
+                    break
+        body = "".join(raw for raw, _ in pieces[start:cut])
+        tags_here = tags_at.get(cut, tags)
+        chunk = "".join(open_tags) + body + "".join(_closing(t) for t in reversed(tags_here))
+        chunks.append(chunk.strip("\n") or chunk)
+        open_tags = tags_here
+        start = cut
+    return chunks or [""]
+
+
+def _track(tags: list[str], raw: str) -> None:
+    name = _TAG_NAME.match(raw)
+    if name is None:
+        return
+    if raw.startswith("</"):
+        for i in range(len(tags) - 1, -1, -1):
+            if _TAG_NAME.match(tags[i]).group(1).lower() == name.group(1).lower():
+                del tags[i]
+                break
+    elif not raw.endswith("/>"):
+        tags.append(raw)
+
+
+def _closing(opening: str) -> str:
+    return f"</{_TAG_NAME.match(opening).group(1)}>"
 
 
 async def send(bot, chat_id: int | str, reply: Reply, query: CallbackQuery | None = None) -> None:
@@ -63,7 +114,7 @@ async def send(bot, chat_id: int | str, reply: Reply, query: CallbackQuery | Non
     markup = inline or keyboard_markup(reply.keyboard)
     if reply.attachment is not None:
         document = InputFile(BytesIO(reply.attachment.content), filename=reply.attachment.filename)
-        caption = reply.text if len(reply.text) <= CAPTION_LIMIT else None
+        caption = reply.text if visible_length(reply.text) <= CAPTION_LIMIT else None
         await bot.send_document(chat_id, document, caption=caption, parse_mode=ParseMode.HTML,
                                 reply_markup=markup)
         if caption is not None:
@@ -85,7 +136,7 @@ async def send(bot, chat_id: int | str, reply: Reply, query: CallbackQuery | Non
 
 
 async def _edit(message: Message | None, text: str, inline: InlineKeyboardMarkup | None) -> bool:
-    if message is None or message.text is None or len(text) > TEXT_LIMIT:
+    if message is None or message.text is None or visible_length(text) > TEXT_LIMIT:
         return False
     try:
         await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=inline,

@@ -1,0 +1,75 @@
+"""Operator commands on the store: `nahbar import FILE` and `nahbar demo remove`.
+
+Output is for the operator (English, plain); problems go to stderr with the exit codes of
+bot.cli: 1 for a file that cannot be imported, 2 for settings or an unreachable database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from models import demo
+from models.db import create_engine, session_factory, upgrade
+from models.importing import FileProblem, import_records, read_file, source_name
+from places import Gazetteer
+
+from .settings import Settings
+
+
+async def import_command(settings: Settings, args: argparse.Namespace) -> int:
+    try:
+        source = source_name(args.file, args.source)
+    except ValueError as exc:
+        print(f"nahbar import: --source: {exc}", file=sys.stderr)
+        return 2
+    try:
+        kind, records = read_file(args.file)  # the whole file first: a bad one never opens the store
+    except FileProblem as exc:
+        print(f"nahbar import: {args.file}: nothing was imported:", file=sys.stderr)
+        print("\n".join(f"  {problem}" for problem in exc.problems), file=sys.stderr)
+        return 1
+    try:
+        gazetteer = Gazetteer.load(home_region=settings.home_region)
+    except ValueError as exc:
+        print(f"nahbar import: NAHBAR_HOME_REGION: {exc}", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        report = await import_records(
+            session_factory(engine), args.file, kind, records, gazetteer=gazetteer, source=source,
+            organiser=args.organiser, review=args.review, dry_run=args.dry_run)
+    except (OSError, SQLAlchemyError) as exc:
+        return _database_error("import", exc)
+    finally:
+        await engine.dispose()
+    print(report.render())
+    return 0
+
+
+async def remove_demo_command(settings: Settings) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session, session.begin():
+            removed = await demo.remove_examples(session)
+    except (OSError, SQLAlchemyError) as exc:
+        return _database_error("demo remove", exc)
+    finally:
+        await engine.dispose()
+    print(f"removed {removed} example offer{'s' if removed != 1 else ''}")
+    if settings.seed_demo_data:
+        print("note: NAHBAR_DEMO_DATA seeds them again into an empty store on the next start; "
+              "set NAHBAR_DEMO_DATA=false to stop that")
+    return 0
+
+
+def _database_error(command: str, exc: BaseException) -> int:
+    # The type and first line only: the URL with its password is not repeated.
+    first = str(exc).splitlines()[0] if str(exc) else ""
+    print(f"nahbar {command}: database error ({type(exc).__name__}): {first[:200]}\n"
+          "  check DATABASE_URL; nothing was changed", file=sys.stderr)
+    return 2

@@ -1,0 +1,180 @@
+"""The words of a "When?" answer: German first, English second, typos in day and month names.
+
+Each word maps to a (kind, value) pair; everything not listed is filler ("wir treffen uns …")
+unless it is close enough to a day or month name to be a typo of exactly one of them.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from rapidfuzz.distance import DamerauLevenshtein
+
+# Kinds of words.
+WEEKDAY = "weekday"  # value (weekday 0=Mon, plural) – plural ("dienstags") means "every"
+MONTH = "month"  # value 1..12
+RELATIVE = "relative"  # value: days from today
+NEXT = "next"  # value: extra weeks ("nächsten" 0 … but +7 on the same weekday, "übernächsten" 1)
+EVERY = "every"
+ORDINAL = "ordinal"  # value 1..5, -1, -2
+NUMBER = "numberword"  # value 2..6 ("alle zwei Wochen")
+FROM = "from"
+UNTIL = "until"
+NOT = "not"
+IN = "in"  # "im Dezember": the whole month
+ONLY = "only"  # "nur im Dezember": every year, in December only
+UHR = "uhr"
+MERIDIEM = "meridiem"  # value "am" / "pm"
+PERIOD = "period"  # value "am" / "pm": "morgens", "abends"
+WEEK = "week"
+DAY = "day"
+MONTH_WORD = "monthword"
+DAILY = "daily"
+WEEKLY = "weekly"
+MONTHLY = "monthly"
+BIWEEKLY = "biweekly"
+WORKDAYS = "workdays"
+WEEKEND = "weekend"
+AND = "and"
+TIMES = "times"  # "5 mal"
+HOURS = "hours"
+MINUTES = "minutes"
+MIDNIGHT = "midnight"  # "bis Mitternacht": 24:00
+UNSUPPORTED = "unsupported"  # words that change the meaning but we cannot follow
+
+_DAYS_DE = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
+_DAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_ABBREVIATIONS = (
+    ("mo", "mon"), ("di", "tue", "tues"), ("mi", "wed"), ("do", "thu", "thur", "thurs"),
+    ("fr", "fri"), ("sa", "sat"), ("so", "sun"),
+)
+_MONTHS = (
+    ("januar", "jan", "jänner", "jaenner", "january"),
+    ("februar", "feb", "february", "febr"),
+    ("märz", "maerz", "mär", "mrz", "march", "mar"),
+    ("april", "apr"),
+    ("mai", "may"),
+    ("juni", "jun", "june"),
+    ("juli", "jul", "july"),
+    ("august", "aug"),
+    ("september", "sep", "sept"),
+    ("oktober", "okt", "october", "oct"),
+    ("november", "nov"),
+    ("dezember", "dez", "december", "dec"),
+)
+
+
+def _words() -> dict[str, tuple[str, object]]:
+    words: dict[str, tuple[str, object]] = {}
+
+    def add(kind: str, value: object, *names: str) -> None:
+        for name in names:
+            words[name] = (kind, value)
+
+    for day, (de, en) in enumerate(zip(_DAYS_DE, _DAYS_EN)):
+        add(WEEKDAY, (day, False), de, en, *_DAY_ABBREVIATIONS[day])
+        add(WEEKDAY, (day, True), de + "s", de + "en", de + "e", en + "s")
+    add(WEEKDAY, (5, False), "sonnabend")
+    add(WEEKDAY, (5, True), "sonnabends", "sonnabenden")
+    for month, names in enumerate(_MONTHS, start=1):
+        add(MONTH, month, *names)
+    add(RELATIVE, 0, "heute", "today")
+    add(RELATIVE, 1, "morgen", "tomorrow")
+    add(RELATIVE, 2, "übermorgen", "uebermorgen")
+    add(NEXT, 0, "nächsten", "nächster", "nächste", "naechsten", "naechster", "naechste",
+        "kommenden", "kommender", "kommende", "next", "coming")
+    add(NEXT, 1, "übernächsten", "übernächster", "übernächste", "uebernaechsten")
+    add(EVERY, None, "jeden", "jede", "jeder", "jedem", "jedes", "alle", "every", "each", "immer")
+    add(ORDINAL, 1, "erste", "ersten", "erster", "erstes", "first")
+    add(ORDINAL, 2, "zweite", "zweiten", "zweiter", "zweites", "second", "other")
+    add(ORDINAL, 3, "dritte", "dritten", "dritter", "drittes", "third")
+    add(ORDINAL, 4, "vierte", "vierten", "vierter", "viertes", "fourth")
+    add(ORDINAL, 5, "fünfte", "fünften", "fünfter", "fuenften", "fifth")
+    add(ORDINAL, -1, "letzte", "letzten", "letzter", "letztes", "last")
+    add(ORDINAL, -2, "vorletzte", "vorletzten", "vorletzter", "penultimate")
+    for value, names in ((2, ("zwei", "two")), (3, ("drei", "three")), (4, ("vier", "four")),
+                         (5, ("fünf", "fuenf", "five")), (6, ("sechs", "six"))):
+        add(NUMBER, value, *names)
+    add(FROM, None, "ab", "vom", "von", "from", "starting", "beginning", "beginnend", "seit")
+    add(UNTIL, None, "bis", "until", "till", "to", "through", "ende", "endet", "end")
+    add(NOT, None, "nicht", "außer", "ausser", "ausgenommen", "except", "not", "excluding")
+    add(IN, None, "im", "in", "during")
+    add(ONLY, None, "nur", "only")
+    add(UHR, None, "uhr", "h", "oclock")
+    add(MERIDIEM, "pm", "pm")
+    add(PERIOD, "am", "morgens", "vormittags", "früh", "morning")
+    add(PERIOD, "pm", "nachmittags", "abends", "nachts", "afternoon", "evening", "night")
+    add(WEEK, None, "woche", "wochen", "week", "weeks")
+    add(DAY, None, "tag", "tage", "tagen", "day", "days")
+    add(MONTH_WORD, None, "monat", "monats", "monate", "monaten", "month", "months")
+    add(DAILY, None, "täglich", "taeglich", "daily")
+    add(WEEKLY, None, "wöchentlich", "woechentlich", "weekly")
+    add(MONTHLY, None, "monatlich", "monthly")
+    add(BIWEEKLY, None, "zweiwöchentlich", "fortnightly", "biweekly")
+    add(WORKDAYS, None, "werktags", "werktäglich", "wochentags", "weekdays")
+    add(WEEKEND, None, "wochenende", "wochenenden", "wochenends", "weekend", "weekends")
+    add(AND, None, "und", "and", "sowie")
+    add(MIDNIGHT, None, "mitternacht", "midnight")
+    add(TIMES, None, "mal", "times", "termine", "x")
+    add(HOURS, None, "stunde", "stunden", "std", "hour", "hours", "hrs")
+    add(MINUTES, None, "minute", "minuten", "min", "minutes", "mins")
+    # Words that change the meaning in ways a schedule cannot hold (yet): better to ask than
+    # to store something else.
+    add(UNSUPPORTED, None, "oder", "or", "bzw", "beziehungsweise", "jährlich", "jaehrlich",
+        "jahr", "jahre", "jahres", "year", "years", "yearly", "annually", "quartal", "ferien",
+        "schulferien", "feiertag", "feiertage", "feiertags", "feiertagen", "holiday",
+        "holidays", "gerade", "ungerade", "even", "odd", "ostern", "weihnachten", "heiligabend",
+        "silvester", "neujahr", "pfingsten", "advent", "adventszeit", "adventssonntag",
+        "adventssonntage", "halb", "viertel", "dreiviertel", "half", "quarter", "stündlich",
+        "hourly")
+    return words
+
+
+WORDS = _words()
+
+# Filler words that still matter next to a number or a date.
+MERIDIEM_AM = {"am", "a"}  # "10 am" – but "am Dienstag" is German for "on Tuesday"
+AT_WORDS = {"um", "at", "gegen", "ca", "circa", "etwa", "ungefähr"}  # "um 15": a clock time
+ONE_WORDS = {"ein", "eine", "einer", "einen", "one", "an", "a"}  # "eine Stunde"
+BEFORE_DATE_WORDS = {"den", "dem", "the", "am", "on"}  # "Samstag, den 12.12."
+DAYTIME_WORDS = {"abend", "nachmittag", "vormittag", "mittag"}  # "jeden Abend": every day
+
+# Typos are forgiven for day and month names only: those carry the meaning, and a wrong guess
+# shows up in the confirmation.
+_FUZZY = {
+    name: WORDS[name]
+    for name in (*_DAYS_DE, *_DAYS_EN, *(d + "s" for d in _DAYS_DE), *(d + "s" for d in _DAYS_EN),
+                 "sonnabend", *(names[0] for names in _MONTHS), "january", "february", "march",
+                 "june", "july", "october", "december", "übermorgen", "täglich", "wöchentlich",
+                 "monatlich", "werktags")
+}
+
+
+@lru_cache(maxsize=2048)
+def lookup(word: str) -> tuple[str, object] | None:
+    """(kind, value) for a known word or an unambiguous typo of a day or month name."""
+    known = WORDS.get(word)
+    if known is not None or len(word) < 5:
+        return known
+    allowed = 1 if len(word) < 8 else 2
+    by_distance: dict[int, set[tuple[str, object]]] = {}
+    for name, meaning in _FUZZY.items():
+        if abs(len(name) - len(word)) <= allowed:
+            distance = DamerauLevenshtein.distance(word, name, score_cutoff=allowed)
+            if distance <= allowed:
+                by_distance.setdefault(distance, set()).add(meaning)
+    if not by_distance:
+        return None
+    closest = by_distance[min(by_distance)]
+    return closest.pop() if len(closest) == 1 else None  # "sontag": Sonntag, not Montag
+
+
+# "14-tägig", "14tägig", "vierzehntägig", "2-wöchentlich": one word for "every other week".
+_BIWEEKLY = re.compile(r"\b(?:14|vierzehn)\s*-?\s*t(?:ä|ae|a)gig\w*|\b(?:2|zwei)\s*-?\s*w(?:ö|oe|o)ch(?:entl)?i\w*")
+_DASHES = re.compile(r"[\u2010-\u2015\u2212]")
+
+
+def normalise(text: str) -> str:
+    text = _DASHES.sub("-", text.lower()).replace("'", "").replace("’", "")
+    return _BIWEEKLY.sub(" zweiwöchentlich ", text)

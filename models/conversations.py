@@ -1,0 +1,52 @@
+"""Loading the sender and their dialogue state for one turn, and forgetting idle dialogues."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from .users import Conversation, User
+
+SEEN_RESOLUTION = timedelta(hours=1)  # "last seen" is kept coarse and written rarely
+
+
+async def load_turn(session: AsyncSession, *, platform: str, platform_id: str, chat: str,
+                    group: bool, language: str, radius_km: int,
+                    now: datetime) -> tuple[User, Conversation]:
+    """The sender and their dialogue state in this chat, in one query; created on first contact.
+
+    In a group chat every member has a conversation of their own (keyed by chat and user).
+    """
+    found = (await session.execute(
+        select(User, Conversation)
+        .outerjoin(Conversation, and_(Conversation.chat == chat, Conversation.user_id == User.id))
+        .where(User.platform == platform, User.platform_id == platform_id)
+    )).first()
+    user, convo = found if found else (None, None)
+    if user is None:
+        user = User(platform=platform, platform_id=platform_id, language=language,
+                    radius_km=radius_km, created_at=now, last_seen_at=now)
+        session.add(user)
+        await session.flush()
+    elif now - user.last_seen_at >= SEEN_RESOLUTION:
+        user.last_seen_at = now
+    if convo is None:
+        convo = Conversation(chat=chat, user_id=user.id, is_group=group, state="idle", data={},
+                             updated_at=now)
+        session.add(convo)
+    return user, convo
+
+
+async def forget_idle(session: AsyncSession, before: datetime) -> int:
+    """Delete dialogue state nobody touched since `before`; returns how many went."""
+    result = await session.execute(delete(Conversation).where(Conversation.updated_at < before))
+    return result.rowcount or 0
+
+
+async def private_chats(session: AsyncSession, user_id: int) -> set[str]:
+    """The chat addresses of the user's private chats (a group chat is not theirs alone)."""
+    return set(await session.scalars(
+        select(Conversation.chat).where(Conversation.user_id == user_id, Conversation.is_group.is_(False))
+    ))
