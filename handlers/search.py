@@ -106,8 +106,8 @@ def place_heading(turn: Turn, search: Search) -> str:
 
 
 def place_label(place: Place) -> str:
-    """A place on a choice button: "Möckern (Sachsen-Anhalt)"."""
-    return f"{place.name} ({place.region})" if place.region else place.name
+    """What tells places of one name apart: "Wallwitz (Gemeinde Petersberg)", "Möckern (Thüringen)"."""
+    return place.label
 
 
 # --- what people type ---------------------------------------------------------------------
@@ -277,7 +277,7 @@ async def _search_at(turn: Turn, place: Place) -> list[Reply]:
     turn.drop(Pending)
     previous = current(turn)
     window = pending.window or (previous.window if previous else windows.DEFAULT)
-    search = Search(place=place.name, place_id=place.id, position=is_position_id(place.id),
+    search = Search(place=place.title, place_id=place.id, position=is_position_id(place.id),
                     lat=place.lat, lon=place.lon, window=window,
                     radius=turn.user.radius_km if turn.user.radius_km in RADII else 10,
                     categories=pending.categories, page=0, at=turn.now)

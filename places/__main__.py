@@ -41,7 +41,8 @@ def main(argv: list[str]) -> int:
         for label, places in (("place", (res.place,) if res.place else ()),
                               ("choice", res.choices), ("suggest", res.suggestions)):
             for p in places:
-                print(f"  {label}: {p.id}  {p.name}  [{p.region}]  {p.lat}, {p.lon}  pop {p.population}")
+                print(f"  {label}: {p.id}  {p.title}  [{p.district or p.region}]  {p.lat}, {p.lon}"
+                      f"  {p.kind}, pop {p.population}")
     return 0
 
 

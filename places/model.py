@@ -24,24 +24,50 @@ REGIONS: dict[str, str] = {
     "16": "Berlin",
 }
 
-TOWN, POSTCODE, COORDINATES = "town", "postcode", "coordinates"
-FOUND, CHOICE, SUGGEST, UNKNOWN, INVALID = "found", "choice", "suggest", "unknown", "invalid"
+# Place kinds. A municipality whose main town carries its name is that town (kind "town");
+# kind "municipality" is one without such a town ("Huy"), placed at the centroid of its area.
+TOWN, VILLAGE, MUNICIPALITY = "town", "village", "municipality"
+POSTCODE, COORDINATES = "postcode", "coordinates"
+
+# Resolution statuses. OUTSIDE: coordinates that are not in or near Germany.
+FOUND, CHOICE, SUGGEST, UNKNOWN, INVALID, OUTSIDE = (
+    "found", "choice", "suggest", "unknown", "invalid", "outside")
 
 
 @dataclass(frozen=True, slots=True)
 class Place:
-    id: str  # "g2809517" (GeoNames), "p39104" (postcode), "c51.83,10.78" (coordinates)
-    name: str  # display name: "Wernigerode", "39104 Magdeburg", "51.83, 10.78 (bei Wernigerode)"
+    # "g2809517" (GeoNames town), "m15085185" (municipality by its official key, AGS),
+    # "o15088295-wallwitz" (village of the postal dump: AGS and folded name),
+    # "p39104" (postcode), "c51.83,10.78" (coordinates)
+    id: str
+    name: str  # "Wernigerode", "Huy", "Bad Suderode", "39104 Magdeburg", "51.83, 10.78 (bei Wernigerode)"
     lat: float
     lon: float
     region: str  # German state, e.g. "Sachsen-Anhalt"; "" if unknown (coordinates abroad)
-    kind: str  # "town" | "postcode" | "coordinates"
+    kind: str  # TOWN | VILLAGE | MUNICIPALITY | POSTCODE | COORDINATES
     population: int = 0
+    # The municipality a village or town belongs to, as it is called: "Stadt Quedlinburg",
+    # "Gemeinde Petersberg"; "" when the place is a municipality itself (or not known: only
+    # Sachsen-Anhalt has municipalities).
+    municipality: str = ""
+    district: str = ""  # "Landkreis Harz", "Burgenlandkreis"; "" for a district-free city
+
+    @property
+    def title(self) -> str:
+        """For headings: "Bad Suderode, Stadt Quedlinburg", "Huy", "Wernigerode"."""
+        return f"{self.name}, {self.municipality}" if self.municipality else self.name
+
+    @property
+    def label(self) -> str:
+        """For a choice between places of one name: what tells them apart.
+        "Wallwitz (Gemeinde Petersberg)", "Huy (Landkreis Harz)", "Möckern (Thüringen)"."""
+        qualifier = self.municipality or self.district or self.region
+        return f"{self.name} ({qualifier})" if qualifier else self.name
 
 
 @dataclass(frozen=True)
 class Resolution:
-    status: str  # "found" | "choice" | "suggest" | "unknown" | "invalid"
+    status: str  # FOUND | CHOICE | SUGGEST | UNKNOWN | INVALID | OUTSIDE
     place: Place | None = None  # when found
     choices: tuple[Place, ...] = ()  # several places share the name; home region first
     suggestions: tuple[Place, ...] = ()  # close matches for a typo, best first

