@@ -21,6 +21,7 @@ from typing import TextIO
 from handlers.choices import label_without_number, numbered
 from handlers.i18n import Translator, normalise_language
 from handlers.messages import Incoming, Reply
+from scheduler import stop_scheduler
 from scheduler.delivery import RetryAfter
 
 from .app import open_app
@@ -124,7 +125,7 @@ async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextI
         try:
             await _converse(chat, settings, stdin, out)
         finally:
-            scheduler.shutdown(wait=False)
+            await stop_scheduler(scheduler)
     return 0
 
 

@@ -6,9 +6,9 @@ The database says what is due; jobs only pick it up, so a restart loses and repe
 
 from .compose import COMPOSERS, Drop, composer, enqueue_replies
 from .dispatcher import Dispatcher
-from .jobs import JOB_DEFAULTS, build_scheduler, run_maintenance
+from .jobs import JOB_DEFAULTS, build_scheduler, run_maintenance, stop_scheduler
 from .ratelimit import RateLimiter
 from .retention import Retention
 
 __all__ = ["COMPOSERS", "Dispatcher", "Drop", "JOB_DEFAULTS", "RateLimiter", "Retention",
-           "build_scheduler", "composer", "enqueue_replies", "run_maintenance"]
+           "build_scheduler", "composer", "enqueue_replies", "run_maintenance", "stop_scheduler"]

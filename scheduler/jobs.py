@@ -10,6 +10,8 @@ feature code can add its own planner jobs before the adapter starts it:
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from datetime import datetime
 
@@ -67,17 +69,48 @@ async def dispatch(dispatcher: Dispatcher, budget: float) -> None:
     await dispatcher.drain(budget)
 
 
+class _Running:
+    """The job runs in progress, so a shutdown can let them finish: a job cut off in the middle
+    of a query can leave the database driver's thread behind, and the process never ends."""
+
+    def __init__(self) -> None:
+        self.tasks: set[asyncio.Task] = set()
+
+    def wrap(self, job):
+        @functools.wraps(job)
+        async def run(*args, **kwargs):
+            task = asyncio.current_task()
+            self.tasks.add(task)
+            try:
+                return await job(*args, **kwargs)
+            finally:
+                self.tasks.discard(task)
+        return run
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 15.0) -> None:
+    """Start no new job, let running ones finish (up to `timeout`), then shut down."""
+    if not scheduler.running:
+        return
+    scheduler.pause()
+    running: _Running | None = getattr(scheduler, "nahbar_running", None)
+    if running is not None and running.tasks:
+        await asyncio.wait(set(running.tasks), timeout=timeout)
+    scheduler.shutdown(wait=False)
+
+
 def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | None = None,
                     retention: Retention = DEFAULT_RETENTION,
                     dispatch_every: float = DISPATCH_EVERY) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=BERLIN)
+    running = scheduler.nahbar_running = _Running()
     scheduler.add_job(
-        run_maintenance, CronTrigger(hour=3, minute=30, timezone=BERLIN),
+        running.wrap(run_maintenance), CronTrigger(hour=3, minute=30, timezone=BERLIN),
         args=[sessions], kwargs={"retention": retention}, id="maintenance", **JOB_DEFAULTS,
     )
     if dispatcher is not None:
         scheduler.add_job(
-            dispatch, IntervalTrigger(seconds=dispatch_every, timezone=BERLIN),
+            running.wrap(dispatch), IntervalTrigger(seconds=dispatch_every, timezone=BERLIN),
             args=[dispatcher, max(0.5, dispatch_every - 0.5)], id="dispatcher",
             next_run_time=datetime.now(BERLIN),  # what became due while we were down goes first
             **{**JOB_DEFAULTS, "misfire_grace_time": max(1, int(dispatch_every))},

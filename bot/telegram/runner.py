@@ -11,7 +11,7 @@ import sys
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from scheduler import RateLimiter
+from scheduler import RateLimiter, stop_scheduler
 
 from ..app import open_app
 from ..settings import Settings
@@ -59,7 +59,7 @@ async def run_telegram(settings: Settings) -> int:
             log.info("shutting down")
         finally:
             if scheduler.running:
-                scheduler.shutdown(wait=False)
+                await stop_scheduler(scheduler)
             if application.updater.running:
                 await application.updater.stop()
             if application.running:
