@@ -10,7 +10,8 @@ test can create residents, organisers, moderators and the bot in one call each.
     ...
     server.stop()
 
-The fixture is made available to every test module through `pytest_plugins` in conftest.py.
+Fixtures (available to every test module through `pytest_plugins` in conftest.py): `synapse`
+(the server), `nahbar` (the bot, `NahbarOnMatrix`), `resident` (a person, `MatrixResident`).
 """
 
 from __future__ import annotations
@@ -317,6 +318,7 @@ class MatrixResident:
         self.client.restore_login(account.user_id, account.device_id, account.access_token)
         self.room_id: str | None = None
         self.inbox: list[Received] = []
+        self.memberships: list[tuple[str, str, str]] = []  # (room, user, "join"/"leave"/...)
         self.cursor = 0  # wait_for_reply looks at inbox[cursor:]
         self._changed = asyncio.Condition()
         self._syncing: asyncio.Task | None = None
@@ -334,17 +336,23 @@ class MatrixResident:
         return self.account.user_id
 
     async def start(self) -> None:
-        from nio import RoomMessage
+        from nio import RoomMemberEvent, RoomMessage
 
         self.client.add_event_callback(self._on_event, RoomMessage)
+        self.client.add_event_callback(self._on_member, RoomMemberEvent)
         first = await self.client.sync(timeout=0, full_state=True)
         assert hasattr(first, "next_batch"), first
         await self._keys()
         self._syncing = asyncio.create_task(self._sync_loop())
 
     async def _sync_loop(self) -> None:
+        import aiohttp
+
         while True:
-            response = await self.client.sync(timeout=1000)
+            try:
+                response = await self.client.sync(timeout=1000)
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                response = None  # the homeserver is down (a test stopped it): keep trying
             if not hasattr(response, "next_batch"):
                 await asyncio.sleep(0.2)
                 continue
@@ -362,6 +370,15 @@ class MatrixResident:
             return
         self.inbox.append(Received(event.event_id, event.sender, room.room_id,
                                    dict(event.source.get("content", {}))))
+
+    async def _on_member(self, room, event) -> None:
+        self.memberships.append((room.room_id, event.state_key, event.membership))
+
+    def membership(self, user_id: str, room_id: str | None = None) -> str | None:
+        """The last membership change of `user_id` in the room seen so far ("join", "leave"…)."""
+        room_id = room_id or self.room_id
+        changes = [m for r, u, m in self.memberships if r == room_id and u == user_id]
+        return changes[-1] if changes else None
 
     async def stop(self) -> None:
         if self._syncing:
@@ -401,10 +418,8 @@ class MatrixResident:
         assert isinstance(response, RoomCreateResponse), response
         self.room_id = response.room_id
 
-        def joined():
-            room = self.client.rooms.get(self.room_id)
-            return room is not None and bot_user_id in room.users
-        await self.wait_until(joined, what="the bot to join the direct chat")
+        await self.wait_until(lambda: self.membership(bot_user_id) == "join",
+                              what="the bot to join the direct chat")
         return self.room_id
 
     async def _send(self, content: dict) -> str:
@@ -527,3 +542,20 @@ class NahbarOnMatrix:
         if self._stack is not None:
             await self._stack.aclose()
         self.bot = self.app = self._stack = None
+
+
+@pytest.fixture
+async def resident(synapse, tmp_path):
+    """A resident with a real Matrix client (own account and device) on the test homeserver."""
+    person = await MatrixResident.create(synapse, tmp_path)
+    yield person
+    await person.stop()
+
+
+@pytest.fixture
+async def nahbar(synapse, tmp_path):
+    """The bot on Matrix, running and synced (own account, store, SQLite database, demo offers)."""
+    bot = NahbarOnMatrix(synapse, await synapse.register("nahbar"), tmp_path / "bot")
+    await bot.start()
+    yield bot
+    await bot.stop()

@@ -7,26 +7,17 @@ offers) in this process.
 
 from __future__ import annotations
 
+import asyncio
+import shutil
+
 import pytest
+
+from handlers.messages import Reply
+from scheduler.delivery import Unreachable
 
 from .synapse import MatrixResident, NahbarOnMatrix
 
 WERNIGERODE = (51.8365, 10.7822)
-
-
-@pytest.fixture
-async def nahbar(synapse, tmp_path):
-    bot = NahbarOnMatrix(synapse, await synapse.register("nahbar"), tmp_path / "bot")
-    await bot.start()
-    yield bot
-    await bot.stop()
-
-
-@pytest.fixture
-async def resident(synapse, tmp_path):
-    person = await MatrixResident.create(synapse, tmp_path)
-    yield person
-    await person.stop()
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
@@ -36,7 +27,7 @@ async def test_a_resident_finds_an_offer_by_place_and_location(nahbar, resident,
     assert welcome.msgtype == "m.notice"
     assert "willkommen" in welcome.body.lower(), welcome.body
 
-    listing = await resident.ask("Wernigerode", lambda m: "Treffen" in m.body)
+    listing = await resident.ask("Wernigerode", lambda m: "Treffen bei" in m.body)
     assert listing.msgtype == "m.notice"
     assert listing.content["format"] == "org.matrix.custom.html"
     assert "<b>" in listing.html and "<b>" not in listing.body
@@ -55,5 +46,98 @@ async def test_a_resident_finds_an_offer_by_place_and_location(nahbar, resident,
     assert place.content["geo_uri"].startswith("geo:51.8")
 
     await resident.send_location(*WERNIGERODE)
-    nearby = await resident.wait_for_reply(lambda m: "Treffen" in m.body)
+    nearby = await resident.wait_for_reply(lambda m: "Treffen bei" in m.body)
     assert nearby.choices(), nearby.html
+
+
+def _count(resident: MatrixResident, text: str) -> int:
+    return sum(text in m.body for m in resident.inbox)
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+async def test_after_a_restart_nothing_is_answered_twice_and_nothing_is_lost(nahbar, resident,
+                                                                            encrypted):
+    await resident.open_dm(nahbar.user_id, encrypted=encrypted)
+    await resident.wait_for_reply()
+    await resident.ask("Wernigerode", lambda m: "Treffen bei" in m.body)
+    device = nahbar.bot.client.device_id
+
+    await nahbar.stop()
+    await resident.say("Quedlinburg")  # written while the bot is down
+    await nahbar.start()
+    assert nahbar.bot.client.device_id == device, "a restart must keep the device (and its keys)"
+
+    late = await resident.wait_for_reply(lambda m: "Treffen bei" in m.body)
+    assert "Quedlinburg" in late.body, late.body
+    await resident.ask("hilfe", lambda m: "So geht" in m.body)
+    # The room is answered in order, so a repeated answer would have come before the help.
+    assert _count(resident, "willkommen") == 1, resident.describe()
+    assert _count(resident, "Treffen bei Wernigerode") == 1, resident.describe()
+    assert _count(resident, "Treffen bei Quedlinburg") == 1, resident.describe()
+
+
+async def test_a_new_store_does_not_answer_the_history_of_its_rooms(nahbar, resident):
+    await resident.open_dm(nahbar.user_id)
+    await resident.wait_for_reply()
+    await resident.say("Wernigerode")
+    await resident.wait_for_reply(lambda m: "Treffen bei" in m.body)
+    await nahbar.stop()
+    shutil.rmtree(nahbar.workdir / "store")  # a new device, no sync token: all of it is history
+
+    await nahbar.start()
+    await resident.ask("hilfe", lambda m: "So geht" in m.body)
+    assert _count(resident, "Treffen bei") == 1, resident.describe()
+    assert _count(resident, "willkommen") == 1, resident.describe()
+
+
+async def test_notices_edits_and_unknown_commands(nahbar, resident):
+    await resident.open_dm(nahbar.user_id)
+    await resident.wait_for_reply()
+    # Another bot's notice, and an edit of an earlier message: neither is answered.
+    await resident._send({"msgtype": "m.notice", "body": "Wernigerode"})
+    original = await resident.say("Halberstadt")
+    await resident.wait_for_reply(lambda m: "Halberstadt" in m.body)
+    await resident._send({"msgtype": "m.text", "body": "* Quedlinburg",
+                          "m.new_content": {"msgtype": "m.text", "body": "Quedlinburg"},
+                          "m.relates_to": {"rel_type": "m.replace", "event_id": original}})
+    # Commands start with "!" (or "/"); an unknown one gets a friendly hint.
+    unknown = await resident.ask("!gibtsnicht")
+    assert "/hilfe" in unknown.body or "!hilfe" in unknown.body, unknown.body
+    help_text = await resident.ask("!hilfe")
+    assert "So geht" in help_text.body
+    assert _count(resident, "Treffen bei Wernigerode") == 0, resident.describe()
+    assert _count(resident, "Treffen bei Quedlinburg") == 0, resident.describe()
+
+
+async def test_a_resident_who_leaves_is_unreachable(nahbar, resident):
+    room_id = await resident.open_dm(nahbar.user_id)
+    await resident.wait_for_reply()
+    await resident.leave()
+    await _eventually(lambda: room_id not in nahbar.bot.client.rooms, "the bot to leave too")
+    with pytest.raises(Unreachable):
+        await nahbar.bot.messenger.deliver(room_id, [Reply("⏰ Erinnerung: Adventscafé")])
+
+
+@pytest.mark.parametrize("allowed, joins", [("elsewhere.example", False),
+                                            ("elsewhere.example, NAHBAR.test", True)])
+async def test_invites_only_from_allowed_servers(synapse, resident, tmp_path, allowed, joins):
+    bot = NahbarOnMatrix(synapse, await synapse.register("nahbar"), tmp_path / "bot",
+                         MATRIX_ALLOWED_SERVERS=allowed)
+    await bot.start()
+    try:
+        response = await resident.client.room_create(is_direct=True, invite=[bot.user_id])
+        room_id = response.room_id
+
+        await resident.wait_until(
+            lambda: resident.membership(bot.user_id, room_id) in ("join", "leave"),
+            what="the bot to answer the invite")
+        assert resident.membership(bot.user_id, room_id) == ("join" if joins else "leave")
+    finally:
+        await bot.stop()
+
+
+async def _eventually(condition, what: str, timeout: float = 20) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
+        await asyncio.sleep(0.1)
