@@ -1,18 +1,19 @@
-"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates` for one."""
+"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|matrix` for one."""
 
 import argparse
 
-from . import nearby, updates
+from . import matrix, nearby, updates
 from .cli import add_common_arguments
 
-BENCHMARKS = {"nearby": nearby, "updates": updates}
+BENCHMARKS = {"nearby": nearby, "updates": updates, "matrix": matrix}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Nahbar benchmarks: nearby-search latency (benchmarks/nearby.py) and "
-                    "updates/s through PTB's process_update (benchmarks/updates.py).")
+                    "updates/s through PTB's process_update (benchmarks/updates.py), "
+                    "Matrix round trips through a local Synapse (benchmarks/matrix.py).")
     ap.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
                     help="run just this benchmark (repeatable); default: all")
     add_common_arguments(ap)

@@ -66,8 +66,8 @@ async def send_outgoing(client: AsyncClient, room: MatrixRoom, item: Outgoing) -
             item = await _upload(client, room, item)
         response = await client.room_send(room.room_id, "m.room.message", item,
                                           ignore_unverified_devices=True)
-    except LocalProtocolError as exc:  # nio: "No such room" once it has left or forgotten it
-        raise Unreachable(str(exc)) from None
+    except LocalProtocolError:  # nio: "No such room" once it has left or forgotten it
+        raise Unreachable("the bot is not in this room (any more)") from None
     except (SendRetryError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
         raise TransientError(f"{type(exc).__name__}: could not reach the homeserver") from None
     raise_for(response)
