@@ -141,3 +141,101 @@ async def _eventually(condition, what: str, timeout: float = 20) -> None:
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, f"timed out waiting for {what}"
         await asyncio.sleep(0.1)
+
+
+async def test_a_burst_written_while_the_bot_was_down_is_answered_whole(nahbar, resident):
+    await resident.open_dm(nahbar.user_id)
+    await resident.wait_for_reply()
+    await nahbar.stop()
+    # More than a homeserver's default timeline of 10 events per sync.
+    for n in range(25):
+        await resident.say(f"!hilfe {n}")
+    resident.cursor = 1  # everything after the welcome
+    await nahbar.start()
+    for n in range(25):
+        await resident.wait_for_reply(lambda m: "So geht" in m.body)
+    assert _count(resident, "So geht") == 25
+
+
+async def test_a_slow_answer_in_one_room_does_not_hold_up_the_others(nahbar, resident, synapse,
+                                                                    tmp_path):
+    neighbour = await MatrixResident.create(synapse, tmp_path, "neighbour")
+    try:
+        await resident.open_dm(nahbar.user_id)
+        await neighbour.open_dm(nahbar.user_id)
+        await resident.wait_for_reply()
+        await neighbour.wait_for_reply()
+        core, release = nahbar.bot.core, asyncio.Event()
+
+        class SlowForTheResident:  # the core, stuck on the resident's message until released
+            default_language = core.default_language
+
+            async def handle(self, message):
+                if message.user_id == resident.user_id:
+                    await release.wait()
+                return await core.handle(message)
+
+        nahbar.bot.core = SlowForTheResident()
+        await resident.say("Wernigerode")
+        await neighbour.ask("Quedlinburg", lambda m: "Treffen bei Quedlinburg" in m.body)
+        assert _count(resident, "Treffen bei") == 0
+        release.set()
+        await resident.wait_for_reply(lambda m: "Treffen bei Wernigerode" in m.body)
+    finally:
+        await neighbour.stop()
+
+
+async def test_an_access_token_login_keeps_its_device_and_reads_encrypted_rooms(synapse, resident,
+                                                                               tmp_path):
+    account = await synapse.register("nahbar")
+    bot = NahbarOnMatrix(synapse, account, tmp_path / "bot", MATRIX_PASSWORD="",
+                         MATRIX_ACCESS_TOKEN=account.access_token)
+    await bot.start()
+    try:
+        assert bot.bot.client.device_id == account.device_id
+        await resident.open_dm(bot.user_id, encrypted=True)
+        await resident.wait_for_reply()
+        await bot.stop()
+        await bot.start()
+        await resident.ask("Halberstadt", lambda m: "Treffen bei Halberstadt" in m.body)
+    finally:
+        await bot.stop()
+
+
+async def test_a_revoked_session_logs_in_again_as_the_same_device(nahbar, resident, synapse):
+    await resident.open_dm(nahbar.user_id)
+    await resident.wait_for_reply()
+    device, token = nahbar.bot.client.device_id, nahbar.bot.client.access_token
+
+    async def published_keys():
+        answer = await synapse.call("POST", "/_matrix/client/v3/keys/query",
+                                    {"device_keys": {nahbar.user_id: [device]}},
+                                    token=resident.account.access_token)
+        return answer["device_keys"].get(nahbar.user_id, {}).get(device, {}).get("keys")
+    keys = await published_keys()
+    assert keys
+
+    await nahbar.stop()
+    # A logout deletes the device on the homeserver, its published keys with it.
+    await synapse.call("POST", "/_matrix/client/v3/logout", {}, token=token)
+    assert await published_keys() is None
+    await nahbar.start()
+    assert nahbar.bot.client.device_id == device and nahbar.bot.client.access_token != token
+    await resident.ask("Thale", lambda m: "Treffen bei Thale" in m.body)
+    # The same device keys are published again, so encrypted rooms keep working.
+    assert await published_keys() == keys
+
+
+async def test_a_refused_access_token_fails_the_platform(synapse, tmp_path):
+    from bot.app import PlatformFailed
+
+    account = await synapse.register("nahbar")
+    bot = NahbarOnMatrix(synapse, account, tmp_path / "bot", MATRIX_PASSWORD="",
+                         MATRIX_ACCESS_TOKEN="syt_not_a_real_token")
+    await bot.start(wait=False)
+    try:
+        failure = await asyncio.wait_for(bot.bot.failed, 20)
+        assert isinstance(failure, PlatformFailed) and failure.exit_code == 3
+        assert "MATRIX_ACCESS_TOKEN" in str(failure) and "syt_not" not in str(failure)
+    finally:
+        await bot.stop()

@@ -111,6 +111,25 @@ async def _with_password(client: AsyncClient, settings: Settings) -> None:
     assert isinstance(response, LoginResponse)
     _write_session(store, {"homeserver": settings.matrix_homeserver, "user_id": response.user_id,
                            "device_id": response.device_id, "access_token": response.access_token})
+    if client.device_id == saved.get("device_id"):
+        await _republish_if_forgotten(client)
+
+
+async def _republish_if_forgotten(client: AsyncClient) -> None:
+    """A logout deletes the device on the homeserver, keys and all; logging in again as the
+    same device brings the device back, but without its keys. Publish them again, or nobody
+    can send the bot encrypted messages any more."""
+    transport = await client.send(
+        "POST", "/_matrix/client/v3/keys/query",
+        json.dumps({"device_keys": {client.user_id: [client.device_id]}}),
+        headers={"Authorization": f"Bearer {client.access_token}",
+                 "Content-Type": "application/json"})
+    if transport.status != 200:
+        return  # unknown: leave it; the next start checks again
+    known = (await transport.json()).get("device_keys", {}).get(client.user_id, {})
+    if client.device_id not in known and client.olm is not None:
+        log.info("the homeserver had forgotten this device's keys; publishing them again")
+        client.olm.account.shared = False  # the next key upload sends the device keys too
 
 
 def _check(response: object, what: str) -> None:
