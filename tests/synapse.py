@@ -493,11 +493,14 @@ class NahbarOnMatrix:
         await bot.start()
         ...
         await bot.stop()   # the store and the database stay: start() again is a restart
+
+    `clock` replaces the core's clock (e.g. `lambda: now` with `now` moved by the test);
+    `bot.app.sessions` is the database, `bot.messenger` what the outbox delivers through.
     """
 
     def __init__(self, server: ThrowawaySynapse, account: Account, workdir: Path,
-                 **settings: str) -> None:
-        self.server, self.account, self.workdir = server, account, workdir
+                 clock=None, **settings: str) -> None:
+        self.server, self.account, self.workdir, self.clock = server, account, workdir, clock
         self.env = {
             "MATRIX_HOMESERVER": server.url, "MATRIX_USER_ID": account.user_id,
             "MATRIX_PASSWORD": account.password, "MATRIX_STORE_PATH": str(workdir / "store"),
@@ -512,6 +515,10 @@ class NahbarOnMatrix:
     def user_id(self) -> str:
         return self.account.user_id
 
+    @property
+    def messenger(self):
+        return self.bot.messenger
+
     async def start(self, wait: bool = True, max_backoff: float = 0.5) -> None:
         from contextlib import AsyncExitStack
 
@@ -522,6 +529,8 @@ class NahbarOnMatrix:
         settings = Settings(_env_file=None, **self.env)
         self._stack = AsyncExitStack()
         self.app = await self._stack.enter_async_context(open_app(settings))
+        if self.clock is not None:
+            self.app.core.clock = self.clock
         self.bot = MatrixBot(settings, self.app.core, max_backoff=max_backoff)
         await self.bot.start()
         if wait:

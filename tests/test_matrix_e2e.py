@@ -1,8 +1,19 @@
 """The Matrix bot against a real Synapse on 127.0.0.1: residents with real Matrix clients.
 
 Each test registers its own accounts on the session's homeserver (`synapse` fixture) and runs
-the real bot (`NahbarOnMatrix`: bot.matrix.MatrixBot over bot.app.open_app, SQLite, demo
-offers) in this process.
+the real bot (`nahbar` fixture: bot.matrix.MatrixBot over bot.app.open_app, SQLite, demo
+offers) in this process; `resident` is a person with a real nio client (tests/synapse.py).
+
+A new conversation is a few lines; more people are `MatrixResident.create(synapse, tmp_path,
+"organiser")`, the core's clock is `NahbarOnMatrix(..., clock=lambda: now)`:
+
+    async def test_an_organiser_posts_an_offer(nahbar, resident):
+        await resident.open_dm(nahbar.user_id)              # add encrypted=True for e2e
+        await resident.wait_for_reply()                      # the welcome
+        question = await resident.ask("!neu")                # the next message from the bot
+        preview = await resident.ask("Adventscafé", lambda m: "Vorschau" in m.body)
+        published = await resident.choose(preview, "Veröffentlichen")  # types its number
+        assert "veröffentlicht" in published.body
 """
 
 from __future__ import annotations
