@@ -1,11 +1,12 @@
-"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher` for one."""
+"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix`
+for one."""
 
 import argparse
 
-from . import dispatcher, nearby, updates
+from . import dispatcher, matrix, nearby, updates
 from .cli import add_common_arguments
 
-BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher}
+BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix}
 
 
 def main(argv=None) -> int:
@@ -13,7 +14,8 @@ def main(argv=None) -> int:
         prog="python -m benchmarks",
         description="Nahbar benchmarks: nearby-search latency (benchmarks/nearby.py) and "
                     "updates/s through PTB's process_update (benchmarks/updates.py), outbox dispatcher "
-                    "throughput and rate limiting (benchmarks/dispatcher.py).")
+                    "throughput and rate limiting (benchmarks/dispatcher.py), Matrix round trips "
+                    "through a local Synapse (benchmarks/matrix.py).")
     ap.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
                     help="run just this benchmark (repeatable); default: all")
     add_common_arguments(ap)

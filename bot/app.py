@@ -1,11 +1,16 @@
-"""Wiring: the store, places and conversation core that every adapter shares."""
+"""Wiring: the store, places and conversation core that every adapter shares, and the runner
+that serves every configured platform (Telegram, Matrix, or both) in one process."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
+import sys
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -15,12 +20,14 @@ from handlers.core import Nahbar
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from places import Gazetteer
-from scheduler import Dispatcher, build_scheduler, run_maintenance
+from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
 
 from .settings import Settings
 
 log = logging.getLogger(__name__)
+EXIT_BAD_CREDENTIALS = 3
+EXIT_UNREACHABLE = 4
 
 
 @dataclass
@@ -29,6 +36,8 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker
     core: Nahbar
+    # Platform name -> its Messenger, for the outbox: filled by `run_platforms` as they start.
+    messengers: dict[str, Messenger] = field(default_factory=dict)
 
     def dispatcher(self, *messengers: Messenger) -> Dispatcher:
         """The outbox dispatcher for the platforms this process can send on."""
@@ -42,6 +51,30 @@ class App:
         dispatcher = self.dispatcher(*messengers) if messengers else None
         return build_scheduler(self.sessions, dispatcher=dispatcher, retention=self.settings.retention,
                                dispatch_every=self.settings.outbox_every_seconds)
+
+
+class PlatformFailed(Exception):
+    """A platform cannot run with this configuration (e.g. rejected credentials)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_BAD_CREDENTIALS) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+class Platform(Protocol):
+    """One chat platform served by the runner (bot/telegram, bot/matrix)."""
+
+    name: str
+    messenger: Messenger | None  # delivers the outbox's replies on this platform
+    # Resolved with the exception when the platform stops for good while running (e.g. the
+    # homeserver refused the credentials after it came back); never resolved otherwise.
+    failed: asyncio.Future
+
+    async def start(self) -> None:
+        """Connect and start receiving; raise PlatformFailed for a configuration it cannot use."""
+
+    async def stop(self) -> None:
+        """Stop receiving, finish what is in progress, disconnect."""
 
 
 @asynccontextmanager
@@ -63,3 +96,68 @@ async def open_app(settings: Settings):
         yield App(settings, engine, sessions, core)
     finally:
         await engine.dispose()
+
+
+def configured_platforms(settings: Settings, app: App) -> list[Platform]:
+    platforms: list[Platform] = []
+    if settings.has_telegram:
+        from .telegram.runner import TelegramPlatform
+
+        platforms.append(TelegramPlatform(settings, app.core))
+    if settings.has_matrix:
+        from .matrix import MatrixBot
+
+        platforms.append(MatrixBot(settings, app.core))
+    return platforms
+
+
+async def run_platforms(settings: Settings) -> int:
+    """Serve every configured platform over one store and one scheduler until SIGINT/SIGTERM
+    (exit 0); a platform that cannot run with its settings ends the process with its code."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        async with open_app(settings) as app:
+            return await _serve(app, configured_platforms(settings, app), stop)
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> int:
+    started: list[Platform] = []
+    scheduler = None
+    try:
+        for platform in platforms:
+            await platform.start()
+            started.append(platform)
+            if platform.messenger is not None:
+                app.messengers[platform.name] = platform.messenger
+        # One scheduler for every platform: maintenance, and the outbox sent on each of them.
+        scheduler = app.scheduler(*app.messengers.values())
+        scheduler.start()
+        log.info("nahbar is running on %s", " and ".join(p.name for p in platforms))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait([stopping, *(p.failed for p in started)],
+                           return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        for platform in started:
+            if platform.failed.done():
+                error = platform.failed.result()
+                raise error if isinstance(error, PlatformFailed) else PlatformFailed(
+                    f"{platform.name} stopped: {error}", exit_code=1)
+        log.info("shutting down")
+        return 0
+    except PlatformFailed as exc:
+        print(f"nahbar: {exc}", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        if scheduler is not None:
+            await stop_scheduler(scheduler)
+        for platform in reversed(started):
+            try:
+                await platform.stop()
+            except Exception:  # noqa: BLE001 - stop the others all the same
+                log.exception("error while stopping %s", platform.name)

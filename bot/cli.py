@@ -25,7 +25,8 @@ EXIT_NOTHING_TO_RUN = 5
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nahbar", description="Nahbar: meeting offers near you.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (Telegram when a token is set, else the terminal chat)")
+    commands.add_parser("run", help="run the bot on every configured platform (Telegram, Matrix), "
+                                    "else the terminal chat")
     commands.add_parser("chat", help="chat with the bot in this terminal")
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -58,12 +59,12 @@ def main(argv: list[str] | None = None) -> int:
         problems = "\n".join(f"  {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         print(f"nahbar: invalid settings (see .env.example):\n{problems}", file=sys.stderr)
         return 2
-    terminal = args.command == "chat" or (args.command == "run" and not settings.has_telegram)
+    terminal = args.command == "chat" or (args.command == "run" and not settings.has_messenger)
     if args.command == "run" and terminal and not sys.stdin.isatty():
         # A service manager or a pipe: nobody could type into the terminal chat.
-        print("nahbar: no chat platform is configured (set TELEGRAM_BOT_TOKEN, see .env.example), "
-              "and there is no terminal for the terminal chat. `nahbar chat` reads from a pipe "
-              "if that is what you want.", file=sys.stderr)
+        print("nahbar: no chat platform is configured (set TELEGRAM_BOT_TOKEN or the MATRIX_ "
+              "settings, see .env.example), and there is no terminal for the terminal chat. "
+              "`nahbar chat` reads from a pipe if that is what you want.", file=sys.stderr)
         return EXIT_NOTHING_TO_RUN
     _configure_logging(settings.log_level, to_file=terminal)
     if args.command in ("import", "demo"):
@@ -82,9 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "outbox":
         return outbox_cli.run(args, settings)
     if not terminal:
-        from .telegram import run_telegram
+        from .app import run_platforms
 
-        return asyncio.run(run_telegram(settings))
+        return asyncio.run(run_platforms(settings))
     from .terminal import run_terminal
 
     try:
@@ -106,5 +107,8 @@ def _configure_logging(level: str, to_file: bool) -> None:
     )
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # nio names rooms, senders and devices in its messages, even in warnings.
+    for name in ("nio", "peewee"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

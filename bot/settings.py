@@ -6,10 +6,11 @@ import re
 from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.retention import Retention
 
@@ -48,6 +49,16 @@ class Settings(BaseSettings):
     keep_idle_user_days: int = Field(548, ge=1, le=3650, validation_alias="NAHBAR_KEEP_IDLE_USER_DAYS")
     keep_ended_offer_days: int = Field(90, ge=1, le=3650, validation_alias="NAHBAR_KEEP_ENDED_OFFER_DAYS")
     keep_outbox_days: int = Field(30, ge=1, le=3650, validation_alias="NAHBAR_KEEP_OUTBOX_DAYS")
+
+    matrix_homeserver: str | None = Field(None, validation_alias="MATRIX_HOMESERVER")
+    matrix_user_id: str | None = Field(None, validation_alias="MATRIX_USER_ID")
+    matrix_password: SecretStr | None = Field(None, validation_alias="MATRIX_PASSWORD")
+    matrix_access_token: SecretStr | None = Field(None, validation_alias="MATRIX_ACCESS_TOKEN")
+    matrix_device_name: str = Field("Nahbar", validation_alias="MATRIX_DEVICE_NAME")
+    matrix_store_path: Path = Field(Path("var/matrix"), validation_alias="MATRIX_STORE_PATH")
+    # Comma-separated homeserver names; empty: invites from everywhere are accepted.
+    matrix_allowed_servers: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias="MATRIX_ALLOWED_SERVERS")
 
     @field_validator("database_url")
     @classmethod
@@ -95,7 +106,8 @@ class Settings(BaseSettings):
         return value
 
     @field_validator("telegram_bot_token", "telegram_webhook_url", "telegram_webhook_secret",
-                     "telegram_api_base_file_url", mode="before")
+                     "telegram_api_base_file_url", "matrix_homeserver", "matrix_user_id",
+                     "matrix_password", "matrix_access_token", mode="before")
     @classmethod
     def _empty_is_none(cls, value):
         return value or None
@@ -116,6 +128,57 @@ class Settings(BaseSettings):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ or -")
         return value
 
+    @field_validator("matrix_homeserver")
+    @classmethod
+    def _homeserver_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("MATRIX_HOMESERVER must be a URL such as https://matrix.example.org")
+        return value.strip().rstrip("/")
+
+    @field_validator("matrix_user_id")
+    @classmethod
+    def _user_id_shape(cls, value: str | None) -> str | None:
+        # "@localpart:server.name[:port]"; lenient about historical localparts.
+        if value is not None and not re.fullmatch(r"@[^:\s]+:[A-Za-z0-9.-]+(:\d+)?", value.strip()):
+            raise ValueError("MATRIX_USER_ID must look like @nahbar:example.org")
+        return value.strip() if value is not None else None
+
+    @field_validator("matrix_device_name")
+    @classmethod
+    def _device_name(cls, value: str) -> str:
+        return value.strip()[:100] or "Nahbar"
+
+    @field_validator("matrix_allowed_servers", mode="before")
+    @classmethod
+    def _server_list(cls, value) -> tuple[str, ...]:
+        if value is None:
+            return ()
+        items = value.split(",") if isinstance(value, str) else value
+        servers = tuple(dict.fromkeys(str(s).strip().lower() for s in items if str(s).strip()))
+        for server in servers:
+            if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?", server):
+                raise ValueError("MATRIX_ALLOWED_SERVERS: comma-separated server names, "
+                                 "e.g. example.org,matrix.example.de")
+        return servers
+
+    @model_validator(mode="after")
+    def _matrix_complete(self) -> Settings:
+        """Matrix needs the homeserver, the bot's user id and one way to log in, or none of it."""
+        given = {"MATRIX_HOMESERVER": self.matrix_homeserver, "MATRIX_USER_ID": self.matrix_user_id,
+                 "MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN": self.matrix_password or self.matrix_access_token}
+        if any(given.values()) and not all(given.values()):
+            missing = ", ".join(name for name, value in given.items() if not value)
+            raise ValueError(f"Matrix is partly configured; also set {missing}")
+        return self
+
+    @property
+    def has_matrix(self) -> bool:
+        return bool(self.matrix_homeserver and self.matrix_user_id
+                    and (self.matrix_password or self.matrix_access_token))
+
     @property
     def retention(self) -> Retention:
         return Retention(dialogue=timedelta(days=self.keep_dialogue_days),
@@ -130,7 +193,7 @@ class Settings(BaseSettings):
     @property
     def has_messenger(self) -> bool:
         """A messenger platform is configured (real residents may see the offers)."""
-        return self.has_telegram
+        return self.has_telegram or self.has_matrix
 
     @property
     def seed_demo_data(self) -> bool:

@@ -19,6 +19,9 @@ from places import Gazetteer
 from .postgres import start_postgres
 from .support import ChatDriver
 
+# The `synapse` fixture (a throwaway Matrix homeserver), for every test module that asks for it.
+pytest_plugins = ["tests.synapse"]
+
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # Wednesday, 10:00 in Berlin
 
 

@@ -1,71 +1,74 @@
-"""Running the Telegram bot: long polling or webhook, clean shutdown on SIGINT/SIGTERM."""
+"""Telegram as a platform of the runner (bot/app.py): long polling or webhook."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import secrets
-import signal
-import sys
 
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
-from scheduler import RateLimiter, stop_scheduler
+from handlers.core import Nahbar
+from scheduler import RateLimiter
 
-from ..app import open_app
+from ..app import EXIT_BAD_CREDENTIALS, EXIT_UNREACHABLE, PlatformFailed, run_platforms
 from ..settings import Settings
 from .application import build_application
 from .messenger import TelegramMessenger
 
 log = logging.getLogger(__name__)
-EXIT_BAD_TOKEN = 3
-EXIT_UNREACHABLE = 4
+EXIT_BAD_TOKEN = EXIT_BAD_CREDENTIALS
 
 
-async def run_telegram(settings: Settings) -> int:
-    assert settings.telegram_bot_token is not None
-    async with open_app(settings) as app:
+class TelegramPlatform:
+    name = "telegram"
+
+    def __init__(self, settings: Settings, core: Nahbar) -> None:
+        assert settings.telegram_bot_token is not None
+        self.settings = settings
+        self.failed: asyncio.Future = asyncio.get_running_loop().create_future()
         # One budget for turn replies and outbox messages (bot.telegram.messenger).
         limiter = RateLimiter(overall_per_second=settings.telegram_messages_per_second)
-        application = build_application(
-            settings.telegram_bot_token.get_secret_value(), app.core,
+        self.application = build_application(
+            settings.telegram_bot_token.get_secret_value(), core,
             base_url=settings.telegram_api_base_url, base_file_url=settings.telegram_file_url,
             limiter=limiter, default_language=settings.default_language,
         )
+        self.messenger = TelegramMessenger(self.application.bot)
+        self._initialized = False
+
+    async def start(self) -> None:
+        application = self.application
         try:
             await application.initialize()  # getMe: the token is checked here
         except InvalidToken:
-            print("nahbar: Telegram rejected the bot token (TELEGRAM_BOT_TOKEN). "
-                  "Check it with @BotFather.", file=sys.stderr)
-            return EXIT_BAD_TOKEN
+            raise PlatformFailed("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN). "
+                                 "Check it with @BotFather.", EXIT_BAD_TOKEN) from None
         except NetworkError as exc:
-            print(f"nahbar: cannot reach the Telegram Bot API at {settings.telegram_api_base_url}: {exc}",
-                  file=sys.stderr)
-            return EXIT_UNREACHABLE
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        scheduler = app.scheduler(TelegramMessenger(application.bot))
-        try:
-            if application.post_init:
-                await application.post_init(application)
-            await application.start()
-            await _start_updates(application, settings)
-            scheduler.start()
-            log.info("nahbar is running on Telegram as @%s", application.bot.username)
-            await stop.wait()
-            log.info("shutting down")
-        finally:
-            if scheduler.running:
-                await stop_scheduler(scheduler)
-            if application.updater.running:
-                await application.updater.stop()
-            if application.running:
-                await application.stop()
+            raise PlatformFailed(f"cannot reach the Telegram Bot API at "
+                                 f"{self.settings.telegram_api_base_url}: {exc}",
+                                 EXIT_UNREACHABLE) from None
+        self._initialized = True
+        if application.post_init:
+            await application.post_init(application)
+        await application.start()
+        await _start_updates(application, self.settings)
+        log.info("Telegram bot @%s is receiving", application.bot.username)
+
+    async def stop(self) -> None:
+        application = self.application
+        if application.updater.running:
+            await application.updater.stop()
+        if application.running:
+            await application.stop()
+        if self._initialized:
             await application.shutdown()
-    return 0
+
+
+async def run_telegram(settings: Settings) -> int:
+    """Kept for callers of the Telegram-only entry point: the runner serves what is configured."""
+    return await run_platforms(settings)
 
 
 async def _start_updates(application, settings: Settings) -> None:

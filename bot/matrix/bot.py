@@ -1,0 +1,345 @@
+"""The Matrix bot: log in, sync, accept invites, answer messages, leave rooms nobody is in.
+
+One task syncs; each message is answered in its own task (never awaited inside nio's sync
+callbacks, which would hold up the next sync), one at a time per room so a typed "1" is
+handled after the list it refers to. Nothing is answered twice: nio keeps the sync token in
+the store, so a restart continues where the last run stopped, and on a fresh store the first
+sync is history and only read, not answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Coroutine
+from weakref import WeakValueDictionary
+
+import aiohttp
+from nio import (
+    AsyncClient, AsyncClientConfig, ErrorResponse, InviteMemberEvent, MatrixInvitedRoom, MatrixRoom,
+    MegolmEvent, RoomMemberEvent, RoomMessage, SyncError, SyncResponse,
+)
+
+from handlers.core import Nahbar
+from handlers.i18n import Translator
+from handlers.messages import Incoming, Reply
+from scheduler.delivery import DeliveryError, Unreachable
+
+from ..app import EXIT_BAD_CREDENTIALS, PlatformFailed
+from ..settings import Settings
+from . import convert
+from .login import BadCredentials, HomeserverUnavailable, log_in
+from .send import MatrixMessenger, others_in
+
+log = logging.getLogger(__name__)
+
+SYNC_TIMEOUT_MS = 30_000
+# Large, so a burst of messages between two syncs arrives whole (the homeserver otherwise
+# returns only the newest events of a room and marks the timeline "limited").
+TIMELINE_LIMIT = 200
+MAX_BACKLOG_S = 24 * 3600  # messages older than this (bot was down for long) are not answered
+MAX_TURNS = 32  # messages being answered at once, across all rooms
+DRAIN_TIMEOUT_S = 10  # on stop, answers in progress get this long to finish
+
+
+def sync_filter(timeline_limit: int) -> dict:
+    """Only what the bot needs: room timelines and state; no presence, typing or receipts."""
+    return {
+        "presence": {"types": []},
+        "account_data": {"types": []},
+        "room": {
+            "timeline": {"limit": timeline_limit},
+            "ephemeral": {"types": []},
+            "account_data": {"types": []},
+        },
+    }
+
+
+async def exchange_keys(client: AsyncClient) -> None:
+    """What nio's sync_forever does between syncs for end-to-end encryption: publish our
+    keys, learn the other devices' keys, start sessions with them, send queued key shares."""
+    if client.should_upload_keys:
+        await client.keys_upload()
+    if client.should_query_keys:
+        await client.keys_query()
+    if client.should_claim_keys:
+        await client.keys_claim(client.get_users_for_key_claiming())
+    await client.send_to_device_messages()
+
+
+class Backoff:
+    """Exponential back-off with jitter: 1, 2, 4 … `cap` seconds."""
+
+    def __init__(self, first: float = 1.0, cap: float = 30.0) -> None:
+        self.first, self.cap, self.attempt = first, cap, 0
+
+    def next_delay(self) -> float:
+        delay = min(self.cap, self.first * 2 ** self.attempt)
+        self.attempt += 1
+        return delay * random.uniform(0.8, 1.2)
+
+    def reset(self) -> None:
+        self.attempt = 0
+
+
+class MatrixBot:
+    """The Matrix platform for the runner: `await start()`, `await stop()`, `failed`, `messenger`."""
+
+    name = "matrix"
+
+    def __init__(self, settings: Settings, core: Nahbar, *, max_backoff: float = 30.0,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        self.core = core
+        self.clock = clock
+        self.allowed_servers = frozenset(settings.matrix_allowed_servers)
+        self.messenger = MatrixMessenger(self)
+        self.client: AsyncClient | None = None
+        self.synced = False  # the first sync is done: rooms are known, deliveries can go out
+        self.ready = asyncio.Event()
+        self.failed: asyncio.Future[BaseException] = asyncio.get_running_loop().create_future()
+        self._max_backoff = max_backoff
+        self._main: asyncio.Task | None = None
+        self._tasks: set[asyncio.Task] = set()
+        self._room_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
+        self._turns = asyncio.Semaphore(MAX_TURNS)
+        self._history = False  # inside the first sync of a fresh store: read, do not answer
+        self._greet: dict[str, Incoming] = {}  # joined rooms to greet once the sync shows them
+        self._joining: set[str] = set()  # invites being accepted or declined
+        self._leaving: set[str] = set()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start connecting in the background; an unreachable homeserver is retried."""
+        self.client = AsyncClient(
+            self.settings.matrix_homeserver, self.settings.matrix_user_id,
+            store_path=str(self.settings.matrix_store_path),
+            config=AsyncClientConfig(
+                encryption_enabled=True, store_sync_tokens=True,
+                max_limit_exceeded=0,  # we decide how to wait (send.py)
+                max_timeouts=1, request_timeout=30, backoff_factor=0.5,
+            ),
+        )
+        self.client.add_event_callback(self._on_message, RoomMessage)
+        self.client.add_event_callback(self._on_undecryptable, MegolmEvent)
+        self.client.add_event_callback(self._on_invite, InviteMemberEvent)
+        self.client.add_event_callback(self._on_membership, RoomMemberEvent)
+        self._main = asyncio.create_task(self._run(), name="matrix-sync")
+
+    async def stop(self) -> None:
+        """Stop syncing, let answers in progress finish, close the connection."""
+        if self._main is not None:
+            self._main.cancel()
+            await asyncio.gather(self._main, return_exceptions=True)
+        if self._tasks:
+            done, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_TIMEOUT_S)
+            for task in pending:
+                task.cancel()
+            if pending:
+                log.warning("stopped %d Matrix answers that did not finish in time", len(pending))
+        if self.client is not None:
+            await self.client.close()
+
+    async def _run(self) -> None:
+        try:
+            if not await self._log_in():
+                return
+            await self._sync_forever()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a bug must stop the process, loudly
+            log.exception("the Matrix sync loop failed")
+            if not self.failed.done():
+                self.failed.set_result(exc)
+
+    async def _log_in(self) -> bool:
+        backoff = Backoff(cap=self._max_backoff)
+        while True:
+            try:
+                await log_in(self.client, self.settings)
+                return True
+            except BadCredentials as exc:
+                if not self.failed.done():
+                    self.failed.set_result(PlatformFailed(
+                        f"Matrix: {exc}. Check MATRIX_USER_ID and MATRIX_PASSWORD or "
+                        "MATRIX_ACCESS_TOKEN.", EXIT_BAD_CREDENTIALS))
+                return False
+            except HomeserverUnavailable as exc:
+                delay = backoff.next_delay()
+                log.warning("Matrix login failed (%s); retrying in %.0f s", exc, delay)
+                await asyncio.sleep(delay)
+
+    async def _sync_forever(self) -> None:
+        client = self.client
+        backoff = Backoff(cap=self._max_backoff)
+        first = True
+        fresh = not client.loaded_sync_token
+        if fresh:
+            log.info("new Matrix store: messages sent before this start are not answered")
+        while True:
+            self._history = first and fresh
+            known = set(client.rooms)
+            try:
+                response = await client.sync(
+                    timeout=0 if first else SYNC_TIMEOUT_MS, full_state=first or None,
+                    # On a fresh store the timeline is history: fetch only a little of it.
+                    sync_filter=sync_filter(1 if self._history else TIMELINE_LIMIT))
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                response = exc
+            finally:
+                self._history = False
+            if not isinstance(response, SyncResponse):
+                if isinstance(response, SyncError) and response.status_code in ("M_UNKNOWN_TOKEN",
+                                                                                 "M_MISSING_TOKEN"):
+                    log.warning("the homeserver ended the Matrix session; logging in again")
+                    if not await self._log_in():
+                        return
+                    continue
+                delay = backoff.next_delay()
+                log.warning("Matrix sync failed (%s); retrying in %.0f s",
+                            getattr(response, "status_code", None) or type(response).__name__, delay)
+                await asyncio.sleep(delay)
+                continue
+            if first:
+                log.info("connected to the Matrix homeserver")
+            first = False
+            backoff.reset()
+            self.synced = True
+            self.ready.set()
+            self._after_sync(response, known)
+            await self._keys()
+
+    def _after_sync(self, response: SyncResponse, known: set[str]) -> None:
+        # A room just joined always comes "limited" (its history is not sent); only a room we
+        # were already in can have lost messages to the timeline limit.
+        skipped = sum(1 for room_id, info in response.rooms.join.items()
+                      if info.timeline.limited and room_id in known)
+        if skipped:
+            log.warning("%d rooms had more than %d new events at once; older ones were skipped",
+                        skipped, TIMELINE_LIMIT)
+        for room_id in [r for r in self._greet if r in self.client.rooms]:
+            self._spawn(room_id, self._answer(self._greet.pop(room_id)))
+        for room in list(self.client.rooms.values()):
+            if (others_in(room, self.client.user_id) == 0
+                    and room.room_id not in self._joining | self._leaving):
+                self._leaving.add(room.room_id)
+                self._spawn(room.room_id, self._leave(room.room_id))
+
+    async def _keys(self) -> None:
+        try:
+            await exchange_keys(self.client)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            log.warning("Matrix key exchange failed (%s); trying again after the next sync",
+                        type(exc).__name__)
+
+    # -- events (called inside nio's sync: never wait for an answer here) ------------------
+
+    async def _on_message(self, room: MatrixRoom, event: RoomMessage) -> None:
+        if self._history or event.sender == self.client.user_id:
+            return
+        if event.server_timestamp / 1000 < self.clock() - MAX_BACKLOG_S:
+            return
+        if not self._allowed(event.sender):
+            return
+        content = event.source.get("content", {})
+        group = others_in(room, self.client.user_id) > 1
+        message = convert.incoming(content, sender=event.sender, room_id=room.room_id, group=group)
+        if message is not None:
+            self._spawn(room.room_id, self._answer(message))
+
+    async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
+        if self._history or event.sender == self.client.user_id:
+            return
+        log.info("could not decrypt a message (no room key yet); asking the sender's devices")
+        try:
+            await self.client.request_room_key(event)
+        except Exception:  # noqa: BLE001 - a key request already on its way raises here
+            log.debug("room key request not sent", exc_info=True)
+
+    async def _on_invite(self, room: MatrixInvitedRoom, event: InviteMemberEvent) -> None:
+        client = self.client
+        if event.state_key != client.user_id or event.membership != "invite":
+            return
+        if room.room_id in self._joining or room.room_id in client.rooms:
+            return
+        self._joining.add(room.room_id)
+        if not self._allowed(event.sender):
+            log.info("declining an invite from a homeserver not in MATRIX_ALLOWED_SERVERS")
+            self._spawn(room.room_id, self._leave(room.room_id))
+            return
+        direct = bool(event.content.get("is_direct"))
+        greeting = Incoming(platform="matrix", user_id=event.sender, chat_id=room.room_id,
+                            text="/start", group=not direct)
+        self._spawn(room.room_id, self._join(room.room_id, greeting))
+
+    async def _on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
+        # Leaving is handled after the sync (`_after_sync`), when the room's state is complete.
+        if event.state_key == self.client.user_id and event.membership in ("leave", "ban"):
+            self._greet.pop(room.room_id, None)
+
+    # -- work in tasks ---------------------------------------------------------------------
+
+    def _spawn(self, room_id: str, work: Coroutine) -> None:
+        task = asyncio.create_task(self._in_turn(room_id, work))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _in_turn(self, room_id: str, work: Awaitable) -> None:
+        lock = self._room_locks.get(room_id)
+        if lock is None:
+            lock = self._room_locks[room_id] = asyncio.Lock()
+        async with lock, self._turns:
+            await work
+
+    async def _answer(self, message: Incoming) -> None:
+        try:
+            replies = await self.core.handle(message)
+        except Exception:  # noqa: BLE001 - tell the person, keep serving everyone else
+            log.exception("error while answering a Matrix message")
+            t = Translator(self.core.default_language)
+            replies = [Reply(t("Sorry, something went wrong on our side. "
+                               "Please try again in a moment."))]
+        try:
+            await self.messenger.deliver_live(message.chat_id, replies)
+        except Unreachable:
+            log.info("could not answer: the bot is no longer in that room")
+        except DeliveryError as exc:
+            log.warning("could not answer a Matrix message: %s", exc)
+
+    async def _join(self, room_id: str, greeting: Incoming) -> None:
+        backoff = Backoff(cap=self._max_backoff)
+        try:
+            for _ in range(5):
+                try:
+                    response = await self.client.join(room_id)
+                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                    response = None
+                if response is not None and not isinstance(response, ErrorResponse):
+                    self._greet[room_id] = greeting  # sent once the next sync shows the room
+                    return
+                if isinstance(response, ErrorResponse) and response.status_code in ("M_FORBIDDEN",
+                                                                                   "M_NOT_FOUND"):
+                    log.info("could not join a room: the invite was withdrawn")
+                    return
+                await asyncio.sleep(backoff.next_delay())
+            log.warning("gave up joining a room after 5 attempts")
+        finally:
+            self._joining.discard(room_id)
+
+    async def _leave(self, room_id: str) -> None:
+        """Leave (or decline) and forget: a DM the person has left is not written to again."""
+        try:
+            await self.client.room_leave(room_id)
+            await self.client.room_forget(room_id)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            log.warning("could not leave an empty room; trying again after the next sync")
+        finally:
+            self._joining.discard(room_id)
+            self._leaving.discard(room_id)
+            self._greet.pop(room_id, None)
+
+    def _allowed(self, user_id: str) -> bool:
+        return not self.allowed_servers or convert.server_of(user_id) in self.allowed_servers

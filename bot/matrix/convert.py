@@ -1,0 +1,69 @@
+"""Matrix room events to neutral incoming messages.
+
+Works on the event's raw `content` (nio hands `m.location` over as `RoomMessageUnknown`, and a
+decrypted event carries its cleartext content the same way), so one function serves plain and
+encrypted rooms.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from handlers.messages import Incoming
+
+# geo:<lat>,<lon>[,<alt>][;u=<uncertainty>...] (RFC 5870), as Matrix clients send it.
+_GEO_URI = re.compile(r"geo:(-?\d{1,3}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:,[-\d.]+)?(?:;.*)?",
+                      re.IGNORECASE)
+# Plain-text reply fallback: "> <@alice:example.org> earlier text" lines, then a blank line.
+_REPLY_FALLBACK = re.compile(r"\A(?:>[^\n]*\n)+\n", re.MULTILINE)
+MAX_BODY = 4000  # longer bodies are cut before they reach the core (it refuses long text anyway)
+
+
+def parse_geo_uri(uri: object) -> tuple[float, float] | None:
+    """(latitude, longitude) from a geo URI, or None for anything malformed or out of range."""
+    if not isinstance(uri, str):
+        return None
+    match = _GEO_URI.fullmatch(uri.strip())
+    if not match:
+        return None
+    lat, lon = float(match.group(1)), float(match.group(2))
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon
+
+
+def server_of(user_id: str) -> str:
+    """The homeserver part of a user id ("@alice:example.org" -> "example.org")."""
+    return user_id.partition(":")[2].lower()
+
+
+def is_for_us(content: dict) -> bool:
+    """False for messages the bot must not answer: notices (bots talk in notices, so two bots
+    never answer each other) and edits of earlier messages (the original was answered)."""
+    if content.get("msgtype") == "m.notice":
+        return False
+    relates = content.get("m.relates_to")
+    return not (isinstance(relates, dict) and relates.get("rel_type") == "m.replace")
+
+
+def incoming(content: dict, *, sender: str, room_id: str, group: bool) -> Incoming | None:
+    """The neutral message for an `m.room.message` content, or None for what we ignore."""
+    if not isinstance(content, dict) or not is_for_us(content):
+        return None
+    base = dict(platform="matrix", user_id=sender, chat_id=room_id, group=group)
+    msgtype = content.get("msgtype")
+    if msgtype == "m.location":
+        location = parse_geo_uri(content.get("geo_uri"))
+        if location is not None:
+            return Incoming(location=location, **base)
+        return Incoming(text="", **base)  # a broken location: the core answers with help
+    body = content.get("body")
+    if msgtype in ("m.text", "m.emote") and isinstance(body, str):
+        return Incoming(text=_strip_reply_fallback(body)[:MAX_BODY], **base)
+    return Incoming(text="", **base)  # images, files, voice: help rather than silence
+
+
+def _strip_reply_fallback(body: str) -> str:
+    """The person's own words of a reply, without the quoted message some clients prepend."""
+    return _REPLY_FALLBACK.sub("", body, count=1) if body.startswith(">") else body

@@ -1,0 +1,100 @@
+"""Neutral replies in Matrix's idiom: `m.notice` with HTML and a plain body, choices as numbers.
+
+Matrix has no inline keyboards, so every button becomes a numbered line and the person answers
+with the number. The numbers come from `handlers.choices.numbered` over all replies of one
+turn at once: that is what the core stored, so "7" typed later opens entry 7.
+A calendar file becomes an `m.file` (uploaded first, see `send.py`), a venue an `m.location`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from handlers.choices import label_without_number, numbered
+from handlers.messages import Attachment, Button, Reply
+
+_TAG = re.compile(r"<[^>]+>")
+_LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file to upload and then post as `m.file`."""
+
+    attachment: Attachment
+
+
+Outgoing = dict | Upload  # an event content to send as is, or a file to upload first
+
+
+def plain(markup: str) -> str:
+    """The plain `body` for HTML: tags dropped, links spelled out, entities decoded."""
+    def link(match: re.Match) -> str:
+        url, label = html.unescape(match.group(1)), _TAG.sub("", match.group(2))
+        label = html.unescape(label)
+        return label if url in (label, "") else f"{label} ({url})"
+    return html.unescape(_TAG.sub("", _LINK.sub(link, markup)))
+
+
+def notice(markup: str) -> dict:
+    """An `m.notice` with the HTML as `formatted_body` and its plain twin as `body`."""
+    return {"msgtype": "m.notice", "body": plain(markup),
+            "format": "org.matrix.custom.html", "formatted_body": markup.replace("\n", "<br>")}
+
+
+def location(latitude: float, longitude: float, title: str, address: str) -> dict:
+    description = ", ".join(part for part in (title, address) if part) or "📍"
+    return {"msgtype": "m.location", "body": description,
+            "geo_uri": f"geo:{latitude:.6f},{longitude:.6f}"}
+
+
+def file_content(attachment: Attachment, url: str, encrypted: dict | None = None) -> dict:
+    """The `m.file` for an uploaded attachment; in an encrypted room the key info replaces `url`."""
+    info = {"mimetype": attachment.mime_type, "size": len(attachment.content)}
+    content = {"msgtype": "m.file", "body": attachment.filename, "filename": attachment.filename,
+               "info": info}
+    if encrypted is None:
+        content["url"] = url
+    else:
+        content["file"] = {**encrypted, "url": url}
+    return content
+
+
+def render(replies: Sequence[Reply]) -> list[Outgoing]:
+    """What to send, in order, for one turn's replies."""
+    numbers = {id(button): number for number, button in numbered(replies)}
+    out: list[Outgoing] = []
+    for reply in replies:
+        if reply.attachment is not None:
+            out.append(Upload(reply.attachment))
+        if reply.venue is not None:
+            v = reply.venue
+            out.append(location(v.latitude, v.longitude, v.title, v.address))
+        text = _with_choices(reply, numbers)
+        if text.strip():
+            out.append(notice(text))
+    return out
+
+
+def _with_choices(reply: Reply, numbers: dict[int, int]) -> str:
+    parts = []
+    if reply.notice:
+        parts.append(f"<i>{reply.notice}</i>")
+    if reply.text:
+        parts.append(reply.text)
+    lines = [_choice_line(row, numbers) for grid in (reply.buttons, reply.keyboard) for row in grid]
+    lines = [line for line in lines if line]
+    if lines:
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def _choice_line(row: Sequence[Button], numbers: dict[int, int]) -> str:
+    """One row of buttons on one line: "<b>6</b> ☕ Adventscafé". Labels are plain text, so they
+    are escaped here; location buttons are left out (clients have their own "share location")."""
+    cells = [f"<b>{numbers[id(b)]}</b> {html.escape(label_without_number(b), quote=False)}"
+             for b in row if id(b) in numbers]
+    return " · ".join(cells)
