@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from handlers.core import Nahbar
 from models import demo
 from models.db import create_engine, session_factory, upgrade
+from models.moderation import Rights
 from places import Gazetteer
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
@@ -91,8 +92,15 @@ async def open_app(settings: Settings):
                 log.info("seeded %d example offers", added)
         await run_maintenance(sessions, retention=settings.retention)
         places = Gazetteer.load(home_region=settings.home_region)
+        geocoder = None
+        if settings.geocoder == "nominatim":
+            from places.geocoder import NominatimGeocoder
+
+            geocoder = NominatimGeocoder(settings.geocoder_user_agent)
         core = Nahbar(sessions, places, default_language=settings.default_language,
-                      default_radius_km=settings.default_radius_km)
+                      default_radius_km=settings.default_radius_km,
+                      rights=Rights(frozenset(settings.moderators)),
+                      max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder)
         yield App(settings, engine, sessions, core)
     finally:
         await engine.dispose()

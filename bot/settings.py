@@ -60,6 +60,30 @@ class Settings(BaseSettings):
     matrix_allowed_servers: Annotated[tuple[str, ...], NoDecode] = Field(
         (), validation_alias="MATRIX_ALLOWED_SERVERS")
 
+    # Organisers and moderators.
+    moderators: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="NAHBAR_MODERATORS")
+    max_offers_per_day: int = Field(5, ge=1, le=100, validation_alias="NAHBAR_MAX_OFFERS_PER_DAY")
+    geocoder: Literal["off", "nominatim"] = Field("off", validation_alias="NAHBAR_GEOCODER")
+    geocoder_user_agent: str = Field("", validation_alias="NAHBAR_GEOCODER_USER_AGENT")
+
+    @field_validator("moderators", mode="before")
+    @classmethod
+    def _addresses(cls, value) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value or ())
+        addresses = tuple(dict.fromkeys(i.strip() for i in items if str(i).strip()))
+        for address in addresses:
+            if not re.fullmatch(r"(terminal|telegram|matrix):\S{1,250}", address):
+                raise ValueError("NAHBAR_MODERATORS: comma-separated chat addresses such as "
+                                 "telegram:123456, matrix:@mod:example.org or terminal:mod")
+        return addresses
+
+    @model_validator(mode="after")
+    def _geocoder_needs_an_agent(self):
+        if self.geocoder == "nominatim" and len(self.geocoder_user_agent.strip()) < 8:
+            raise ValueError("NAHBAR_GEOCODER=nominatim needs NAHBAR_GEOCODER_USER_AGENT: your "
+                             "application's name and a contact, as Nominatim's usage policy asks")
+        return self
+
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, url: str) -> str:

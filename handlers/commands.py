@@ -18,17 +18,21 @@ _PRIVACY = N_("What we store and why")
 _MYDATA = N_("Show what is stored about you")
 _DELETE = N_("Delete everything about you")
 _IDEAS = N_("Ideas for your own meetings")
+_NEW = N_("Offer a meeting yourself")
+_MINE = N_("Your offers: change, pause, cancel")
 
 MENUS: dict[str, list[tuple[str, str]]] = {
     "de": [
         ("start", _START), ("angebote", _OFFERS), ("heute", _TODAY), ("woche", _WEEK),
         ("einstellungen", _SETTINGS), ("sprache", _LANGUAGE), ("hilfe", _HELP),
         ("datenschutz", _PRIVACY), ("meinedaten", _MYDATA), ("loeschen", _DELETE), ("ideen", _IDEAS),
+        ("neu", _NEW), ("meine", _MINE),
     ],
     "en": [
         ("start", _START), ("offers", _OFFERS), ("today", _TODAY), ("week", _WEEK),
         ("settings", _SETTINGS), ("language", _LANGUAGE), ("help", _HELP),
         ("privacy", _PRIVACY), ("mydata", _MYDATA), ("delete", _DELETE), ("ideas", _IDEAS),
+        ("new", _NEW), ("mine", _MINE),
     ],
 }
 

@@ -19,8 +19,11 @@ from models import utcnow
 from models.conversations import load_turn
 from places import Gazetteer
 
+from models.moderation import Rights
+
 from . import (
-    choices, ideas, loneliness, offer_detail, privacy, search, settings, small_talk, start,
+    choices, ideas, loneliness, managing, moderation, offer_detail, posting, privacy, search, settings,
+    small_talk, start,
 )
 from .buttons import parse_button
 from .common import stale_button
@@ -40,7 +43,8 @@ NUMBERED_PLATFORMS = frozenset({"terminal", "matrix"})
 # Every feature of the bot, in the order their words are tried.
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE, search.FEATURE, offer_detail.FEATURE, settings.FEATURE, privacy.FEATURE,
-    ideas.FEATURE, loneliness.FEATURE, small_talk.FEATURE,
+    ideas.FEATURE, posting.FEATURE, managing.FEATURE, moderation.FEATURE, loneliness.FEATURE,
+    small_talk.FEATURE,
 )
 ROUTES = Router(FEATURES)
 
@@ -52,13 +56,17 @@ class Nahbar:
                  default_language: str = "de", default_radius_km: int = 10,
                  clock: Callable[[], datetime] = utcnow,
                  share_links: dict[str, Callable[[int], str]] | None = None,
-                 router: Router = ROUTES) -> None:
+                 router: Router = ROUTES, rights: Rights | None = None, max_offers_per_day: int = 5,
+                 geocoder=None) -> None:
         self.sessions = sessions
         self.places = places
         self.default_language = default_language
         self.default_radius_km = default_radius_km
         self.clock = clock
         self.router = router
+        self.rights = rights or Rights()  # who moderates (NAHBAR_MODERATORS and appointed ones)
+        self.max_offers_per_day = max_offers_per_day  # new offers per organiser and day
+        self.geocoder = geocoder  # places.geocoder.NominatimGeocoder when the operator allows it
         self.numbered_platforms = set(NUMBERED_PLATFORMS)
         # Platform name -> offer id -> a link that opens the offer, e.g. for Telegram
         # "https://t.me/<bot>?start=offer_<id>". Adapters fill it; without one, "↗️ Share"

@@ -37,6 +37,8 @@ class Intent(enum.Enum):
     MY_DATA = "my_data"
     IDEAS = "ideas"
     HOME = "home"
+    POST = "post"
+    MY_OFFERS = "my_offers"
 
 
 _PHRASES: dict[Intent, list[str]] = {
@@ -69,6 +71,10 @@ _PHRASES: dict[Intent, list[str]] = {
     Intent.MY_DATA: ["meine daten", "my data", "was wisst ihr ueber mich", "was speichert ihr"],
     Intent.HOME: ["heimatort", "heimatort aendern", "wohnort", "wohnort aendern", "mein ort",
                   "home place", "change home place"],
+    Intent.POST: ["treffen anbieten", "angebot erstellen", "neues angebot", "anbieten", "angebot eintragen",
+                  "veranstaltung eintragen", "treffen eintragen", "ich moechte etwas anbieten",
+                  "offer a meeting", "post an offer", "new offer"],
+    Intent.MY_OFFERS: ["meine angebote", "meine treffen", "my offers", "my meetings"],
     Intent.IDEAS: ["ideen", "ideas", "ideenpool", "idee", "eigenes treffen", "selbst etwas anbieten"],
 }
 _WORDS: dict[str, Intent] = {fold(p) or p: intent for intent, phrases in _PHRASES.items() for p in phrases}

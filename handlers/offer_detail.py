@@ -3,6 +3,8 @@ resident can do with it: add it to the calendar, see the place, pass it on."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from geopy.distance import great_circle
 from markupsafe import Markup
 
@@ -25,10 +27,8 @@ NEXT_DATES = 3
 DESCRIPTION_LIMIT = 1500  # plain characters; escaping happens afterwards
 
 
-async def show(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
-    if offer is None:
-        return _gone(turn, argument)
+def detail_view(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) -> Markup:
+    """An offer as residents see it (also the organiser's preview, before it is stored)."""
     t = turn.t
     kind = category(offer.category)
     text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120), italic(t(kind.name))]
@@ -36,7 +36,16 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
         text.append(t("ℹ️ <i>This is an example offer to show how Nahbar works.</i>"))
     if offer.description:
         text += ["", shorten(offer.description, DESCRIPTION_LIMIT, multiline=True)]
-    text += ["", *(await _dates(turn, offer)), _where(turn, offer), *_facts(turn, offer)]
+    text += ["", *_dates(turn, offer, upcoming), _where(turn, offer), *_facts(turn, offer)]
+    return lines(text)
+
+
+async def show(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _visible(turn, argument)
+    if offer is None:
+        return _gone(turn, argument)
+    t = turn.t
+    text = detail_view(turn, offer, await next_dates(turn.session, offer.id, turn.now, NEXT_DATES))
     buttons = [
         (Button(t("📅 Add to my calendar"), button_data("oc", offer.id)),
          Button(t("📍 Show place"), button_data("ov", offer.id))),
@@ -44,7 +53,7 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
     ]
     if search.current(turn) is not None:
         buttons[-1] += (Button(t("🔙 Back"), "b"),)
-    return [Reply(lines(text), buttons=tuple(buttons), edit=turn.msg.button is not None)]
+    return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]
 
 
 async def calendar(turn: Turn, argument: str) -> list[Reply]:
@@ -120,9 +129,8 @@ def _plain_description(turn: Turn, offer: Offer) -> str:
     return "\n".join(parts)[:2000]
 
 
-async def _dates(turn: Turn, offer: Offer) -> list:
+def _dates(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) -> list:
     t = turn.t
-    upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
     out: list = []
     rule = describe(t, offer.rrule, offer.starts_local) if offer.rrule else None
     if rule:

@@ -14,6 +14,7 @@ from models import Conversation, User
 from models.erasure import erase_user, referencing_columns
 from models.listing import owned_count
 from models.location import is_position_id
+from models.organising import owned
 from models.privacy import conversations_of, rows_referring_to
 from models.schedule import BERLIN
 
@@ -24,7 +25,9 @@ from .dialogue import Data, Feature, Step
 from .formatting import lines
 from .i18n import N_, Translator
 from .keywords import Intent, is_cancel, is_yes
+from .managing import STATUS
 from .messages import Button, Reply
+from .text import shorten
 
 DELETE = "privacy.delete"
 CONFIRM_FOR = timedelta(hours=24)  # a "yes" to an older question is not taken any more
@@ -96,12 +99,18 @@ USER_FIELDS: dict[str, Describe] = {
     "consent_precise_location": lambda t, u: t("📍 Precise location: allowed") if u.consent_precise_location
     else t("📍 Precise location: not allowed"),
     "is_moderator": lambda t, u: t("🛡 You are a moderator.") if u.is_moderator else None,
+    "trust": lambda t, u: {"trusted": t("🤝 As an organiser, your offers are published without a check."),
+                           "blocked": t("🚫 You cannot post offers at the moment.")}.get(u.trust),
     "created_at": lambda t, u: t("🗓 First message: {date}", date=_date(t, u.created_at)),
     "last_seen_at": lambda t, u: t("🕐 Last message: {date} (we keep only the hour)",
                                    date=_date(t, u.last_seen_at)),
 }
 NOT_SHOWN = {"id": "an internal number that links your rows; it says nothing about you"}
-TABLES = {"offers": N_("📋 Offers you organise: {count}")}
+TABLES = {
+    "offers": N_("📋 Offers you organise: {count}"),
+    "moderation_log": N_("📜 Entries in the moderation log that name you: {count}"),
+    "moderator_invites": N_("🔑 Moderator invitations you made or used: {count}"),
+}
 
 
 async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
@@ -111,6 +120,11 @@ async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
     text += [line for describe in USER_FIELDS.values() if (line := describe(t, user)) is not None]
     for convo in await conversations_of(turn.session, user.id):
         text += ["", *_conversation(turn, convo)]
+    mine = await owned(turn.session, user.id)
+    if mine:
+        text += ["", t("📋 Your offers (organiser and contact are erased with your data):")]
+        text += [Markup("• {} – {}").format(shorten(item.offer.title, 60), t(STATUS[item.offer.status]))
+                 for item in mine[:20]]
     users: Table = User.__table__
     for table, count in await rows_referring_to(turn.session, users, user.id, skip={Conversation.__tablename__}):
         label = TABLES.get(table)

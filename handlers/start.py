@@ -7,7 +7,7 @@ from .common import main_keyboard
 from .context import Turn
 from .dialogue import Feature
 from .keywords import Intent
-from .messages import Reply
+from .messages import Button, Reply
 
 
 async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
@@ -37,9 +37,12 @@ async def show_help(turn: Turn, argument: str = "") -> list[Reply]:
         "• Write “today”, “weekend” or “14 days” to change the time span.\n"
         "• Write “more” to see further meetings.\n"
         "Commands: /offers /today /week /help\n"
-        "Also: /settings (radius, home place) · /language · /ideas · /privacy"
+        "Also: /settings (radius, home place) · /language · /ideas · /privacy\n"
+        "<b>Organising something yourself?</b> /new posts a meeting in a few minutes, /mine shows yours."
     )
-    return [Reply(text, keyboard=main_keyboard(turn), edit=turn.msg.button is not None)]
+    buttons = ((Button(t("➕ Offer a meeting"), "nn"), Button(t("💡 Ideas"), "id")),)
+    # The big keyboard was set by the welcome and stays; one message carries one kind of buttons.
+    return [Reply(text, buttons=buttons, edit=turn.msg.button is not None)]
 
 
 async def ask_place(turn: Turn, argument: str = "") -> list[Reply]:

@@ -55,3 +55,23 @@ async def private_chats(session: AsyncSession, user_id: int) -> set[str]:
     return set(await session.scalars(
         select(Conversation.chat).where(Conversation.user_id == user_id, Conversation.is_group.is_(False))
     ))
+
+
+async def reach(session: AsyncSession, user: User) -> str:
+    """Where to write to this user unasked: their newest private chat with the bot (a Matrix
+    DM room differs from the user id), else their own address (Telegram, terminal)."""
+    chat = await session.scalar(
+        select(Conversation.chat).where(Conversation.user_id == user.id, Conversation.is_group.is_(False))
+        .order_by(Conversation.updated_at.desc()).limit(1))
+    return chat or user.address
+
+
+async def user_for_chat(session: AsyncSession, chat: str) -> User | None:
+    """The person a private chat belongs to (for the language of a message sent there)."""
+    user = await session.scalar(
+        select(User).join(Conversation, Conversation.user_id == User.id)
+        .where(Conversation.chat == chat, Conversation.is_group.is_(False)).limit(1))
+    if user is not None:
+        return user
+    platform, _, platform_id = chat.partition(":")
+    return await session.scalar(select(User).where(User.platform == platform, User.platform_id == platform_id))

@@ -1,7 +1,8 @@
 """Deleting everything about a user: used by /loeschen and by the purge of long-idle accounts.
 
 It works on the schema, not on a list of tables somebody has to keep up to date: every column
-with a foreign key to `users.id` is cleared (SET NULL) or its rows deleted (any other rule), and
+with a foreign key to `users.id` is cleared (SET NULL, together with the row's columns marked
+`info={"personal": True}`, such as an offer's contact) or its rows deleted (any other rule), and
 every column named in CHAT_COLUMNS loses the rows for the user's chats. A new table that refers
 to a user or a chat is therefore covered as soon as it exists.
 """
@@ -37,7 +38,11 @@ async def erase_user(session: AsyncSession, user_id: int, chats: set[str] = froz
                 continue
             fk = next(fk for fk in column.foreign_keys if fk.column.table is users)
             if (fk.ondelete or "").upper() == "SET NULL":
-                await session.execute(update(table).where(column == user_id).values({column.name: None}))
+                # The row stays (an offer, a log entry), without the link to the person and
+                # without what they wrote about themselves (columns marked "personal").
+                values = {column.name: None}
+                values.update({c.name: "" for c in table.columns if c.info.get("personal")})
+                await session.execute(update(table).where(column == user_id).values(values))
             else:
                 await session.execute(delete(table).where(column == user_id))
         for name in CHAT_COLUMNS:

@@ -19,6 +19,7 @@ class OfferStatus(str, enum.Enum):
     DRAFT = "draft"
     PENDING = "pending"  # waiting for a moderator
     PUBLISHED = "published"
+    PAUSED = "paused"  # the organiser took a break; residents do not see it
     CANCELLED = "cancelled"
     REJECTED = "rejected"
 
@@ -46,7 +47,9 @@ class Offer(Base):
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     category: Mapped[str] = mapped_column(String(32), default="other")
-    organiser: Mapped[str] = mapped_column(String(120), default="")
+    # Organiser and contact are what a person entered about themselves: erasing the owner
+    # blanks them (models.erasure), the offer itself stays.
+    organiser: Mapped[str] = mapped_column(String(120), default="", info={"personal": True})
     venue_name: Mapped[str] = mapped_column(String(120), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     place_name: Mapped[str] = mapped_column(String(80), default="")  # the village or town
@@ -61,7 +64,7 @@ class Offer(Base):
 
     cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.FREE)
     price: Mapped[str] = mapped_column(String(60), default="")  # e.g. "3 € mit Kuchen"
-    contact: Mapped[str] = mapped_column(String(200), default="")
+    contact: Mapped[str] = mapped_column(String(200), default="", info={"personal": True})
 
     status: Mapped[OfferStatus] = mapped_column(
         _enum(OfferStatus), default=OfferStatus.DRAFT, index=True
@@ -72,6 +75,8 @@ class Offer(Base):
     )
     # Where an imported offer came from (a feed's stable name, e.g. the file name) and its key
     # there (iCalendar UID, UID + RECURRENCE-ID, or a CSV id); NULL for offers posted in chat.
+    review_note: Mapped[str] = mapped_column(String(500), default="", server_default="")  # to the organiser
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     source: Mapped[str | None] = mapped_column(String(80), nullable=True)
     external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
 

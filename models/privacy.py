@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .erasure import referencing_columns
@@ -16,12 +16,18 @@ async def conversations_of(session: AsyncSession, user_id: int) -> list[Conversa
 
 async def rows_referring_to(session: AsyncSession, users: Table, user_id: int,
                             skip: set[str] = frozenset()) -> list[tuple[str, int]]:
-    """(table name, rows) for every other table with rows that refer to the user."""
-    out = []
+    """(table name, rows) for every other table with rows that refer to the user (a row that
+    refers to them twice, e.g. as actor and subject, counts once)."""
+    columns: dict[str, list] = {}
+    tables = {}
     for table, column in referencing_columns(users):
-        if table.name in skip:
-            continue
-        count = await session.scalar(select(func.count()).select_from(table).where(column == user_id))
+        if table.name not in skip:
+            columns.setdefault(table.name, []).append(column)
+            tables[table.name] = table
+    out = []
+    for name, refs in columns.items():
+        count = await session.scalar(select(func.count()).select_from(tables[name])
+                                     .where(or_(*(c == user_id for c in refs))))
         if count:
-            out.append((table.name, count))
+            out.append((name, count))
     return out

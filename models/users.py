@@ -31,6 +31,8 @@ class User(Base):
     radius_km: Mapped[int] = mapped_column(Integer, default=DEFAULT_RADIUS_KM)
     consent_precise_location: Mapped[bool] = mapped_column(Boolean, default=False)
     is_moderator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # As an organiser: "new" (offers are reviewed), "trusted" (published directly), "blocked".
+    trust: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -22,9 +22,9 @@ class ChatDriver:
     """`await chat.say("Wernigerode")`, `await chat.press("Heute")`, then look at `chat.text`."""
 
     def __init__(self, sessions, places, now: datetime, user: str = "4711", language: str = "de",
-                 platform: str = "terminal") -> None:
+                 platform: str = "terminal", **core_options) -> None:
         self.now = now
-        self.core = Nahbar(sessions, places, clock=lambda: self.now)
+        self.core = Nahbar(sessions, places, clock=lambda: self.now, **core_options)
         self.user, self.language, self.platform = user, language, platform
         self.replies: list[Reply] = []
 
@@ -43,6 +43,10 @@ class ChatDriver:
     async def send_button(self, data: str) -> list[Reply]:
         self.replies = await self.core.handle(self._incoming(button=data))
         return self.replies
+
+    @property
+    def address(self) -> str:
+        return f"{self.platform}:{self.user}"
 
     async def press(self, label: str) -> list[Reply]:
         """Press the inline button whose label contains `label` in the last answer."""
@@ -80,3 +84,26 @@ async def add_offer(sessions, now: datetime, **fields) -> Offer:
         session.add(offer)
         await occurrences.refresh(session, offer, now)
     return offer
+
+
+class Postman:
+    """Delivers what the outbox holds for the terminal and Telegram, as the dispatcher would;
+    `await postman.deliver()` returns {chat address: [plain texts]} of this round."""
+
+    def __init__(self, sessions, clock) -> None:
+        from scheduler.dispatcher import Dispatcher
+
+        from .outbox_fakes import FakeMessenger
+
+        self.messengers = {p: FakeMessenger(platform=p) for p in ("terminal", "telegram", "matrix")}
+        self.dispatcher = Dispatcher(sessions, self.messengers.values(), clock=clock)
+        self.replies: dict[str, list] = {}
+
+    async def deliver(self) -> dict[str, list[str]]:
+        before = {p: len(m.delivered) for p, m in self.messengers.items()}
+        await self.dispatcher.drain()
+        out: dict[str, list[str]] = {}
+        for platform, messenger in self.messengers.items():
+            for chat_id, text in messenger.delivered[before[platform]:]:
+                out.setdefault(f"{platform}:{chat_id}", []).append(plain(text))
+        return out

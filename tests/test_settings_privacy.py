@@ -402,9 +402,9 @@ async def test_help_mentions_the_new_commands(sessions, places, now):
 def test_command_menus_list_working_commands_in_both_languages():
     german, english = command_menu("de"), command_menu("en")
     assert [c for c, _ in german] == ["start", "angebote", "heute", "woche", "einstellungen", "sprache",
-                                      "hilfe", "datenschutz", "meinedaten", "loeschen", "ideen"]
+                                      "hilfe", "datenschutz", "meinedaten", "loeschen", "ideen", "neu", "meine"]
     assert [c for c, _ in english] == ["start", "offers", "today", "week", "settings", "language",
-                                       "help", "privacy", "mydata", "delete", "ideas"]
+                                       "help", "privacy", "mydata", "delete", "ideas", "new", "mine"]
     assert dict(german)["loeschen"] == "Alles über Sie löschen"
     assert dict(english)["delete"] == "Delete everything about you"
     for menu in (german, english):
@@ -425,7 +425,7 @@ async def test_ideas_from_an_empty_list_and_back(sessions, places, now):
     for idea in ["Adventscafé", "Warme Stube", "Gemeinsamer Spaziergang", "Backen für Nachbarn",
                  "Generationen-Nachmittag", "Geschenkaktion", "Erzählcafé"]:
         assert idea in chat.text, idea
-    assert "Bald können Veranstalter hier auch eigene Angebote eintragen" in chat.text
+    assert "Möchten Sie eins starten?" in chat.text and "☕ Bei mir starten: Adventscafé" in chat.labels()
     await chat.press("Zurück")
     assert "Treffen bei Wernigerode" in chat.text
 
@@ -433,7 +433,7 @@ async def test_ideas_from_an_empty_list_and_back(sessions, places, now):
 async def test_ideas_by_command(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user=ME)
     await chat.say("/ideen")
-    assert "Ideen für eigene Treffen" in chat.text and not chat.buttons()
+    assert "Ideen für eigene Treffen" in chat.text and "🔙 Zurück" not in chat.labels()
     english = ChatDriver(sessions, places, now, user=NEIGHBOUR, language="en")
     await english.say("/ideas")
     assert "Story café" in english.text

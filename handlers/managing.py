@@ -1,0 +1,339 @@
+"""Organisers manage their offers (`/meine`): status and next date, change any answer, pause,
+cancel one date or the whole series (with a message for residents), offer again, delete.
+
+Every button names an offer by id; whether the person pressing it owns that offer is checked
+again when it is pressed, so a forwarded, old or forged button changes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from markupsafe import Markup
+from pydantic import Field
+
+from models import Offer, OfferStatus
+from models.listing import next_dates, valid_id
+from models.moderation import Action, log
+from models.organising import (
+    ChangeKind, cancel_date, cancel_series, delete_offer, owned, owned_offer, record_change, set_status,
+)
+from models.occurrences import refresh
+
+from . import offer_form as form
+from . import posting
+from .buttons import button_data
+from .common import stale_button
+from .context import Turn
+from .dialogue import Data, Feature, Step
+from .formatting import bold, lines, when
+from .i18n import N_
+from .keywords import Intent, is_cancel
+from .messages import Button, Reply
+from .offer_form import ORDER, Draft, Problem
+from .text import clean, shorten
+
+NOTICE = "managing.notice"
+STATUS = {
+    OfferStatus.DRAFT: N_("📝 please change – see the moderator's note"),
+    OfferStatus.PENDING: N_("⏳ waiting for a moderator"),
+    OfferStatus.PUBLISHED: N_("✅ published"),
+    OfferStatus.PAUSED: N_("⏸ paused"),
+    OfferStatus.CANCELLED: N_("🛑 cancelled"),
+    OfferStatus.REJECTED: N_("❌ not published"),
+}
+CANCEL_CHOICES = 6
+
+
+class Cancelling(Data):
+    """The question "a message for residents?" while cancelling a date or the whole series."""
+
+    key = "step"
+    offer_id: int
+    day: date | None = None  # one date; None: the whole series
+    asked_at: datetime
+
+
+async def list_mine(turn: Turn, argument: str = "") -> list[Reply]:
+    t = turn.t
+    mine = await owned(turn.session, turn.user.id)
+    if not mine:
+        return [Reply(t("You have not posted any offers yet. /neu starts one – it takes a few minutes."),
+                      buttons=((Button(t("➕ Offer a meeting"), "nn"),),))]
+    text: list = [bold(t("Your offers")), ""]
+    rows = []
+    for number, item in enumerate(mine[:20], start=1):
+        offer = item.offer
+        upcoming = when(t, item.next_start) if item.next_start else t("no upcoming date")
+        text.append(Markup("{}. ").format(number) + bold(offer.title, 60))
+        text.append(Markup("    {} · {}").format(t(STATUS[offer.status]), upcoming))
+        rows.append((Button(f"{number}. {shorten(offer.title, 40)}", button_data("mo", offer.id)),))
+    rows.append((Button(t("➕ Offer a meeting"), "nn"),))
+    return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
+
+
+async def _mine(turn: Turn, argument: str) -> Offer | None:
+    offer_id = valid_id(argument)
+    return await owned_offer(turn.session, turn.user.id, offer_id) if offer_id else None
+
+
+async def show_one(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None:
+        return [stale_button(turn)]
+    return [await _view(turn, offer)]
+
+
+async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
+    t = turn.t
+    upcoming = await next_dates(turn.session, offer.id, turn.now, 3)
+    text: list = [intro, ""] if intro else []
+    text += [bold(offer.title, 120), t(STATUS[offer.status])]
+    if offer.review_note and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED):
+        text.append(t("💬 Moderator's note: {note}", note=shorten(offer.review_note, 500)))
+    words = form.when_words(turn, form.Draft.of(offer))
+    if words:
+        text.append(Markup("🗓 {}").format(words))
+    if upcoming:
+        text.append(t("Next: {when}", when=when(t, *upcoming[0])))
+    rows = [(Button(t("✏️ Change"), button_data("me", offer.id)),)]
+    if offer.status is OfferStatus.PUBLISHED:
+        rows.append((Button(t("⏸ Pause"), button_data("mp", offer.id)),))
+        if upcoming:
+            rows.append((Button(t("❌ Cancel one date"), button_data("mx", offer.id)),))
+    if offer.status is OfferStatus.PAUSED:
+        rows.append((Button(t("▶ Continue"), button_data("mp", offer.id)),))
+    if offer.status is OfferStatus.DRAFT:
+        rows.append((Button(t("📨 Send for review again"), button_data("mu", offer.id)),))
+    if offer.status in (OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.PENDING):
+        rows.append((Button(t("🛑 Cancel it altogether"), button_data("ms", offer.id)),))
+    if offer.status in (OfferStatus.CANCELLED, OfferStatus.REJECTED) or not upcoming:
+        rows.append((Button(t("🔁 Offer it again with new dates"), button_data("mr", offer.id)),))
+    rows.append((Button(t("🗑 Delete"), button_data("mz", offer.id)),))
+    rows.append((Button(t("🔙 My offers"), "mm"),))
+    return Reply(lines([p for p in text if p is not None]), buttons=tuple(rows),
+                 edit=turn.msg.button is not None)
+
+
+# --- changing answers ---------------------------------------------------------------------
+
+async def choose_field(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None:
+        return [stale_button(turn)]
+    t = turn.t
+    rows = [(Button(t(form.FIELD_NAMES[f]), button_data("mf", f"{offer.id}.{f}")),) for f in ORDER]
+    rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
+    return [Reply(t("What would you like to change about “{title}”?", title=offer.title),
+                  buttons=tuple(rows), edit=True)]
+
+
+async def change_field(turn: Turn, argument: str) -> list[Reply]:
+    offer_part, _, field = argument.partition(".")
+    offer = await _mine(turn, offer_part)
+    if offer is None or field not in ORDER:
+        return [stale_button(turn)]
+    draft = Draft.of(offer).model_copy(update={"field": field})
+    turn.put(draft)
+    turn.enter(posting.STEP)
+    return await posting.ask(turn, draft)
+
+
+async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> list[Reply]:
+    """One answer of a stored offer changed (called by the posting dialogue)."""
+    turn.drop(Draft)
+    turn.leave()
+    offer = await owned_offer(turn.session, turn.user.id, draft.offer_id or 0)
+    if offer is None:
+        return [stale_button(turn)]
+    t = turn.t
+    before = (offer.starts_local, offer.duration_minutes, offer.rrule, tuple(offer.exdates or ()))
+    place_before = (offer.latitude, offer.longitude, offer.venue_name, offer.address, offer.place_name)
+    fresh = draft.as_offer()
+    for column in ("title", "description", "category", "venue_name", "address", "place_name", "latitude",
+                   "longitude", "step_free", "accessible_toilet", "hearing_loop", "seating", "cost", "price",
+                   "organiser", "contact", "starts_local", "duration_minutes", "rrule", "exdates"):
+        setattr(offer, column, getattr(fresh, column))
+    offer.updated_at = turn.now
+    changed_time = before != (offer.starts_local, offer.duration_minutes, offer.rrule, tuple(offer.exdates or ()))
+    changed_place = place_before != (offer.latitude, offer.longitude, offer.venue_name, offer.address,
+                                     offer.place_name)
+    if offer.status is OfferStatus.PUBLISHED:
+        if changed_time:
+            record_change(turn.session, offer, ChangeKind.TIME, turn.now)
+        if changed_place:
+            record_change(turn.session, offer, ChangeKind.PLACE, turn.now)
+    note = t("✅ Saved.")
+    if offer.status is OfferStatus.PUBLISHED and not turn.app.rights.publishes_directly(turn.user):
+        offer.status = OfferStatus.PENDING  # a moderator looks at changes of new organisers too
+        offer.submitted_at = turn.now
+        log(turn.session, turn.user, Action.SUBMITTED, offer_id=offer.id, subject_id=turn.user.id,
+            note="changed", now=turn.now)
+        from . import moderation
+
+        await moderation.notify_new(turn, offer)
+        note = t("✅ Saved. A moderator will look at the change soon; until then the offer is hidden.")
+    await refresh(turn.session, offer, turn.now)
+    return [await _view(turn, offer, intro=lines([p for p in (intro, note) if p]))]
+
+
+# --- pausing, cancelling, offering again, deleting ----------------------------------------
+
+async def toggle_pause(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None or offer.status not in (OfferStatus.PUBLISHED, OfferStatus.PAUSED):
+        return [stale_button(turn)]
+    paused = offer.status is OfferStatus.PUBLISHED
+    await set_status(turn.session, offer, OfferStatus.PAUSED if paused else OfferStatus.PUBLISHED, turn.now)
+    t = turn.t
+    intro = t("⏸ Paused: residents do not see it until you continue.") if paused else t("▶ It is visible again.")
+    return [await _view(turn, offer, intro=intro)]
+
+
+async def choose_date(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None or offer.status is not OfferStatus.PUBLISHED:
+        return [stale_button(turn)]
+    t = turn.t
+    upcoming = await next_dates(turn.session, offer.id, turn.now, CANCEL_CHOICES)
+    if not upcoming:
+        return [await _view(turn, offer)]
+    rows = [(Button(when(t, start), button_data("md", f"{offer.id}.{_local_day(start):%Y%m%d}")),)
+            for start, _ in upcoming]
+    rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
+    return [Reply(t("Which date is cancelled?"), buttons=tuple(rows), edit=True)]
+
+
+def _local_day(moment: datetime) -> date:
+    from models.schedule import to_local
+
+    return to_local(moment).date()
+
+
+async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
+    offer_part, _, day_part = argument.partition(".")
+    offer = await _mine(turn, offer_part)
+    try:
+        day = datetime.strptime(day_part, "%Y%m%d").date()
+    except ValueError:
+        day = None
+    if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED:
+        return [stale_button(turn)]
+    upcoming = {_local_day(s) for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
+    if day not in upcoming:
+        return [stale_button(turn)]
+    return _ask_message(turn, Cancelling(offer_id=offer.id, day=day, asked_at=turn.now))
+
+
+async def cancel_all(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None or offer.status not in (OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.PENDING):
+        return [stale_button(turn)]
+    return _ask_message(turn, Cancelling(offer_id=offer.id, asked_at=turn.now))
+
+
+def _ask_message(turn: Turn, question: Cancelling) -> list[Reply]:
+    t = turn.t
+    turn.enter(NOTICE, question)
+    return [Reply(t("Would you like to tell the residents who planned to come something? "
+                    "Write it now (e.g. “The café moves to Friday.”) – or tap “Without a message”."),
+                  buttons=((Button(t("Without a message"), button_data("mn", question.offer_id)),),
+                           (Button(t("✖️ Do not cancel"), button_data("mo", question.offer_id)),)),
+                  edit=True)]
+
+
+async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
+    if is_cancel(text):
+        question = turn.step_note(Cancelling)
+        turn.leave()
+        return await show_one(turn, str(question.offer_id)) if question else None
+    message = clean(text)
+    if len(message) > 500:
+        return [Reply(turn.t("That is {count} characters long; at most {limit} fit here. "
+                             "Please write it a little shorter.", count=len(message), limit=500))]
+    if form.has_link(message) and not turn.app.rights.publishes_directly(turn.user):
+        return [Reply(turn.t("Web links are only possible for organisers a moderator knows. "
+                             "Please leave the link out – a phone number or e-mail address is fine."))]
+    return await _cancel_now(turn, message)
+
+
+async def without_message(turn: Turn, argument: str) -> list[Reply]:
+    question = turn.step_note(Cancelling) if turn.step == NOTICE else None
+    if question is None or str(question.offer_id) != argument:
+        return [stale_button(turn)]
+    return await _cancel_now(turn, "")
+
+
+async def _cancel_now(turn: Turn, message: str) -> list[Reply]:
+    question = turn.step_note(Cancelling)
+    turn.leave()
+    offer = await owned_offer(turn.session, turn.user.id, question.offer_id) if question else None
+    if question is None or offer is None or turn.now - question.asked_at > timedelta(days=1):
+        return [stale_button(turn)]
+    t = turn.t
+    if question.day is not None:
+        await cancel_date(turn.session, offer, question.day, message, turn.now)
+        intro = t("❌ The date is cancelled. Everyone who wanted a reminder for it will be told.")
+    else:
+        await cancel_series(turn.session, offer, message, turn.now)
+        intro = t("🛑 The offer is cancelled. Everyone who wanted a reminder will be told.")
+    return [await _view(turn, offer, intro=intro)]
+
+
+async def offer_again(turn: Turn, argument: str) -> list[Reply]:
+    """A new offer with this one's answers; only the dates are asked again."""
+    offer = await _mine(turn, argument)
+    if offer is None:
+        return [stale_button(turn)]
+    draft = Draft.of(offer).model_copy(update={"offer_id": None, "field": "when", "revisit": True,
+                                                "start": None, "rrule": None, "exdates": ()})
+    turn.put(draft)
+    turn.enter(posting.STEP)
+    return await posting.ask(turn, draft, intro=turn.t("New dates for “{title}” – everything else stays.",
+                                                         title=offer.title))
+
+
+async def resubmit(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None or offer.status is not OfferStatus.DRAFT:
+        return [stale_button(turn)]
+    offer.status, offer.submitted_at = OfferStatus.PENDING, turn.now
+    log(turn.session, turn.user, Action.SUBMITTED, offer_id=offer.id, subject_id=turn.user.id, now=turn.now)
+    from . import moderation
+
+    await moderation.notify_new(turn, offer)
+    return [await _view(turn, offer, intro=turn.t("📨 Sent for review again."))]
+
+
+async def ask_delete(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None:
+        return [stale_button(turn)]
+    t = turn.t
+    return [Reply(t("Delete “{title}” for good? Residents will no longer find it.", title=offer.title),
+                  buttons=((Button(t("🗑 Yes, delete"), button_data("my", offer.id)),),
+                           (Button(t("🔙 No"), button_data("mo", offer.id)),)), edit=True)]
+
+
+async def delete(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None:
+        return [stale_button(turn)]
+    title = offer.title
+    if offer.status is OfferStatus.PUBLISHED:
+        record_change(turn.session, offer, ChangeKind.CANCELLED, turn.now)
+    await delete_offer(turn.session, offer)
+    return [Reply(turn.t("🗑 “{title}” is deleted.", title=title), edit=True,
+                  buttons=((Button(turn.t("🔙 My offers"), "mm"),),))]
+
+
+FEATURE = Feature(
+    name="managing",
+    commands={"meine": list_mine, "mine": list_mine, "angebote_verwalten": list_mine},
+    buttons={"mm": list_mine, "mo": show_one, "me": choose_field, "mf": change_field, "mp": toggle_pause,
+             "mx": choose_date, "md": cancel_one, "ms": cancel_all, "mn": without_message, "mr": offer_again,
+             "mu": resubmit, "mz": ask_delete, "my": delete},
+    intents={Intent.MY_OFFERS: list_mine},
+    steps=(Step(NOTICE, summary=N_("waiting for your message about a cancellation"), on_text=message_typed,
+                keeps=frozenset({"mn"}), data=Cancelling),),
+)

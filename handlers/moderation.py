@@ -1,0 +1,360 @@
+"""Moderators keep the listing trustworthy (`/pruefen`): the review queue, decisions with a
+reason, trust and blocks, inviting further moderators, the audit log, and messages that could
+not be delivered.
+
+Every action checks the right at the moment it runs (models.moderation.Rights): a forged,
+replayed or stale button from someone without it is refused, logged, and changes nothing.
+Decisions are told to the organiser through the outbox, in their language.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from babel.dates import format_datetime
+from markupsafe import Markup
+
+from models import Offer, OfferStatus, User
+from models.conversations import reach, user_for_chat
+from models.listing import valid_id
+from models.moderation import (
+    Action, Trust, log, moderators, new_invite, offers_of, recent_log, redeem_invite, waiting_offers,
+)
+from models.organising import set_status
+from models.outbox import Outgoing, enqueue, parked, release_parked
+from models.schedule import BERLIN
+from scheduler.compose import Drop, composer
+
+from . import offer_form as form
+from .buttons import button_data
+from .common import stale_button
+from .context import Turn
+from .dialogue import Data, Feature, Step
+from .formatting import bold, lines
+from .i18n import N_, Translator
+from .keywords import is_cancel
+from .messages import Button, Reply
+from .notify import tell
+from .text import clean, shorten
+
+log_ = logging.getLogger(__name__)
+REASON = "moderation.reason"
+REVIEW = "review"  # outbox kind: "a new offer waits for you"
+QUEUE_SHOWN = 10
+ACTIONS = {
+    Action.SUBMITTED: N_("sent for review"), Action.PUBLISHED: N_("published directly (trusted)"),
+    Action.APPROVED: N_("approved"), Action.REJECTED: N_("rejected"),
+    Action.CHANGE_REQUESTED: N_("asked for a change"), Action.TRUSTED: N_("trusted the organiser"),
+    Action.UNTRUSTED: N_("no longer trusts the organiser"), Action.BLOCKED: N_("blocked the organiser"),
+    Action.UNBLOCKED: N_("unblocked the organiser"), Action.MODERATOR_INVITED: N_("invited a moderator"),
+    Action.MODERATOR_JOINED: N_("joined as moderator"), Action.REFUSED: N_("was refused an action"),
+}
+
+
+class Reasoning(Data):
+    """Waiting for the reason of a rejection or the change asked for."""
+
+    key = "step"
+    offer_id: int
+    change: bool  # True: ask for a change; False: reject
+    asked_at: datetime
+
+
+# --- rights -------------------------------------------------------------------------------
+
+async def _refused(turn: Turn, what: str) -> list[Reply]:
+    log_.warning("refused %s for user %s: not a moderator", what, turn.user.id)
+    log(turn.session, turn.user, Action.REFUSED, subject_id=turn.user.id, note=what, now=turn.now)
+    t = turn.t
+    return [Reply(t("Only moderators may do that."), notice=t("Only moderators may do that."))]
+
+
+def _is_moderator(turn: Turn) -> bool:
+    return turn.app.rights.is_moderator(turn.user)
+
+
+async def _pending(turn: Turn, argument: str) -> Offer | None:
+    offer_id = valid_id(argument)
+    offer = await turn.session.get(Offer, offer_id) if offer_id else None
+    return offer if offer is not None and offer.status is OfferStatus.PENDING else None
+
+
+# --- the queue ----------------------------------------------------------------------------
+
+async def show_queue(turn: Turn, argument: str = "") -> list[Reply]:
+    if not _is_moderator(turn):
+        return await _refused(turn, "queue")
+    t = turn.t
+    waiting = await waiting_offers(turn.session)
+    stuck = await parked(turn.session, limit=100)
+    text: list = [bold(t("🛡 Moderation")), "",
+                  t("⏳ Waiting for review: {count}", count=len(waiting))]
+    if stuck:
+        text.append(t("📮 Messages that could not be delivered: {count}", count=len(stuck)))
+    rows = []
+    for number, offer in enumerate(waiting[:QUEUE_SHOWN], start=1):
+        rows.append((Button(f"{number}. {shorten(offer.title, 40)} ({offer.place_name})",
+                            button_data("vo", offer.id)),))
+    rows.append((Button(t("📜 Decisions so far"), "vl"), Button(t("🔑 Invite a moderator"), "vi")))
+    if stuck:
+        rows.append((Button(t("📮 Undelivered messages"), "vp"),))
+    if not waiting:
+        text.append(t("Nothing is waiting. Thank you!"))
+    return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
+
+
+async def review(turn: Turn, argument: str) -> list[Reply]:
+    if not _is_moderator(turn):
+        return await _refused(turn, "review")
+    offer = await _pending(turn, argument)
+    if offer is None:
+        return [_decided(turn)]
+    t = turn.t
+    owner = await turn.session.get(User, offer.owner_id) if offer.owner_id else None
+    text = [bold(t("Offer to review")), "", form.preview_text(turn, form.Draft.of(offer)), ""]
+    if owner is not None:
+        trust = {Trust.NEW.value: t("new"), Trust.TRUSTED.value: t("trusted"),
+                 Trust.BLOCKED.value: t("blocked")}[owner.trust]
+        text.append(t("👤 Organiser no. {number} ({trust})", number=owner.id, trust=trust))
+    else:
+        text.append(t("👤 Imported by the operator"))
+    rows = [(Button(t("✅ Approve"), button_data("va", offer.id)),),
+            (Button(t("✏️ Ask for a change"), button_data("vc", offer.id)),
+             Button(t("❌ Reject"), button_data("vr", offer.id))),]
+    if owner is not None:
+        if owner.trust == Trust.TRUSTED.value:
+            rows.append((Button(t("🤝 Stop trusting the organiser"), button_data("vu", owner.id)),))
+        else:
+            rows.append((Button(t("🤝 Trust the organiser"), button_data("vt", owner.id)),))
+        rows.append((Button(t("🚫 Block the organiser"), button_data("vb", owner.id)),))
+    rows.append((Button(t("🔙 Queue"), "vq"),))
+    return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
+
+
+def _decided(turn: Turn) -> Reply:
+    t = turn.t
+    return Reply(t("This offer is not waiting for review any more – perhaps another moderator "
+                   "decided already."), buttons=((Button(t("🔙 Queue"), "vq"),),))
+
+
+# --- decisions ----------------------------------------------------------------------------
+
+async def approve(turn: Turn, argument: str) -> list[Reply]:
+    if not _is_moderator(turn):
+        return await _refused(turn, "approve")
+    offer = await _pending(turn, argument)
+    if offer is None:
+        return [_decided(turn)]
+    offer.review_note = ""
+    await set_status(turn.session, offer, OfferStatus.PUBLISHED, turn.now)
+    log(turn.session, turn.user, Action.APPROVED, offer_id=offer.id, subject_id=offer.owner_id, now=turn.now)
+    await _tell_owner(turn, offer, "approved", lambda t: [Reply(
+        t("🎉 Your offer “{title}” has been checked and is published. Residents nearby can find it now.",
+          title=offer.title), buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),))])
+    return await _next_in_queue(turn, turn.t("✅ Approved: “{title}”.", title=offer.title))
+
+
+async def ask_reason(turn: Turn, argument: str) -> list[Reply]:
+    """Reject ("vr") or ask for a change ("vc"): the reason is typed next."""
+    verb = (turn.msg.button or "").split(":")[0]
+    if not _is_moderator(turn):
+        return await _refused(turn, "reject" if verb == "vr" else "ask for a change")
+    offer = await _pending(turn, argument)
+    if offer is None:
+        return [_decided(turn)]
+    t = turn.t
+    change = verb == "vc"
+    turn.enter(REASON, Reasoning(offer_id=offer.id, change=change, asked_at=turn.now))
+    question = (t("What should the organiser change? Your words are passed on as you write them.")
+                if change else
+                t("Why is it not published? Your words are passed on to the organiser as you write them."))
+    return [Reply(question, buttons=((Button(t("✖️ Cancel"), button_data("vo", offer.id)),),))]
+
+
+async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
+    question = turn.step_note(Reasoning)
+    turn.leave()
+    if question is None or is_cancel(text):
+        return await show_queue(turn) if _is_moderator(turn) else None
+    if not _is_moderator(turn):
+        return await _refused(turn, "decision")
+    offer = await _pending(turn, str(question.offer_id))
+    if offer is None or turn.now - question.asked_at > timedelta(days=1):
+        return [_decided(turn)]
+    note = clean(text)[:500]
+    offer.review_note = note
+    if question.change:
+        await set_status(turn.session, offer, OfferStatus.DRAFT, turn.now)
+        log(turn.session, turn.user, Action.CHANGE_REQUESTED, offer_id=offer.id, subject_id=offer.owner_id,
+            note=note, now=turn.now)
+        await _tell_owner(turn, offer, "change", lambda t: [Reply(
+            t("✏️ A moderator asks you to change “{title}” before it is published:\n„{note}“\n"
+              "Change it in /meine, then send it again.", title=offer.title, note=note),
+            buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),))])
+        done = turn.t("✏️ The organiser is asked to change “{title}”.", title=offer.title)
+    else:
+        await set_status(turn.session, offer, OfferStatus.REJECTED, turn.now)
+        log(turn.session, turn.user, Action.REJECTED, offer_id=offer.id, subject_id=offer.owner_id,
+            note=note, now=turn.now)
+        await _tell_owner(turn, offer, "rejected", lambda t: [Reply(
+            t("Sorry, your offer “{title}” cannot be published. The moderator writes:\n„{note}“",
+              title=offer.title, note=note))])
+        done = turn.t("❌ Rejected: “{title}”.", title=offer.title)
+    return await _next_in_queue(turn, done)
+
+
+async def _next_in_queue(turn: Turn, done: Markup) -> list[Reply]:
+    queue = await show_queue(turn)
+    return [Reply(done), *queue]
+
+
+async def _tell_owner(turn: Turn, offer: Offer, what: str, write) -> None:
+    owner = await turn.session.get(User, offer.owner_id) if offer.owner_id else None
+    if owner is not None:
+        stamp = int(turn.now.timestamp())
+        await tell(turn, owner, f"decision:{offer.id}:{what}:{stamp}", write)
+
+
+# --- trust --------------------------------------------------------------------------------
+
+async def set_trust(turn: Turn, argument: str) -> list[Reply]:
+    verb = (turn.msg.button or "").split(":")[0]
+    change = {"vt": (Trust.TRUSTED, Action.TRUSTED), "vu": (Trust.NEW, Action.UNTRUSTED),
+              "vb": (Trust.BLOCKED, Action.BLOCKED), "vx": (Trust.NEW, Action.UNBLOCKED)}.get(verb)
+    if not _is_moderator(turn):
+        return await _refused(turn, f"trust {verb}")
+    user_id = valid_id(argument)
+    organiser = await turn.session.get(User, user_id) if user_id else None
+    if change is None or organiser is None:
+        return [stale_button(turn)]
+    t = turn.t
+    trust, action = change
+    if trust is Trust.BLOCKED and turn.app.rights.is_moderator(organiser):
+        return [Reply(t("A moderator cannot be blocked here."))]
+    organiser.trust = trust.value
+    log(turn.session, turn.user, action, subject_id=organiser.id, now=turn.now)
+    if trust is Trust.BLOCKED:
+        for offer in await offers_of(turn.session, organiser.id, (
+                OfferStatus.PENDING, OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.DRAFT)):
+            offer.review_note = "blocked"
+            await set_status(turn.session, offer, OfferStatus.REJECTED, turn.now)
+    if trust is Trust.TRUSTED:
+        await tell(turn, organiser, f"trust:{organiser.id}:{int(turn.now.timestamp())}", lambda tr: [Reply(
+            tr("🤝 Good news: your offers are now published straight away, without waiting for a check."))])
+    words = {Action.TRUSTED: t("🤝 The organiser is trusted: their offers are published directly."),
+             Action.UNTRUSTED: t("The organiser's offers are checked again before they appear."),
+             Action.BLOCKED: t("🚫 The organiser is blocked; their offers are no longer shown."),
+             Action.UNBLOCKED: t("The organiser may post again; their offers are checked first.")}[action]
+    return await _next_in_queue(turn, words)
+
+
+# --- moderators, log, undelivered messages ------------------------------------------------
+
+async def invite(turn: Turn, argument: str = "") -> list[Reply]:
+    if not _is_moderator(turn):
+        return await _refused(turn, "invite")
+    code = new_invite(turn.session, turn.user, turn.now)
+    log(turn.session, turn.user, Action.MODERATOR_INVITED, now=turn.now)
+    t = turn.t
+    return [Reply(t("🔑 Give this code to the new moderator, personally or by phone: <b>{code}</b>\n"
+                    "They write /moderator {code} to Nahbar. The code works once, for 48 hours.", code=code))]
+
+
+async def join(turn: Turn, argument: str = "") -> list[Reply]:
+    t = turn.t
+    if _is_moderator(turn):
+        return [Reply(t("You are a moderator already. /pruefen shows what is waiting."))]
+    if not await redeem_invite(turn.session, argument, turn.user, turn.now):
+        log_.warning("invalid moderator code from user %s", turn.user.id)
+        log(turn.session, turn.user, Action.REFUSED, subject_id=turn.user.id, note="invite code", now=turn.now)
+        return [Reply(t("This code is not valid (any more). Please ask the moderator for a new one."))]
+    log(turn.session, turn.user, Action.MODERATOR_JOINED, subject_id=turn.user.id, now=turn.now)
+    return [Reply(t("🛡 Welcome to the moderators! /pruefen shows the offers waiting for review."))]
+
+
+def _moment(t: Translator, moment: datetime) -> str:
+    return format_datetime(moment.astimezone(BERLIN), t("d MMM, HH:mm"), locale=t.language)
+
+
+async def show_log(turn: Turn, argument: str = "") -> list[Reply]:
+    if not _is_moderator(turn):
+        return await _refused(turn, "log")
+    t = turn.t
+    entries = await recent_log(turn.session, limit=20)
+    text: list = [bold(t("📜 The last decisions")), ""]
+    for entry in entries:
+        offer = await turn.session.get(Offer, entry.offer_id) if entry.offer_id else None
+        who = t("moderator no. {number}", number=entry.actor_id) if entry.actor_id else t("someone (deleted)")
+        moment = _moment(t, entry.at)
+        action = Action(entry.action)
+        line = Markup("{} · {} {}").format(moment, who, t(ACTIONS[action]))
+        if offer is not None:
+            line += Markup(" · „{}“").format(shorten(offer.title, 40))
+        if entry.note and action in (Action.REJECTED, Action.CHANGE_REQUESTED):
+            line += Markup(" – {}").format(shorten(entry.note, 80))
+        text.append(line)
+    if not entries:
+        text.append(t("No decisions yet."))
+    return [Reply(lines(text), buttons=((Button(t("🔙 Queue"), "vq"),),), edit=True)]
+
+
+async def show_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
+    if not _is_moderator(turn):
+        return await _refused(turn, "undelivered")
+    t = turn.t
+    rows = await parked(turn.session, limit=20)
+    text: list = [bold(t("📮 Messages that could not be delivered")), ""]
+    for row in rows:
+        platform = row.chat.split(":", 1)[0]
+        moment = _moment(t, row.updated_at)
+        text.append(Markup("{} · {} · {} – {}").format(moment, platform, row.kind, shorten(row.reason or "", 80)))
+    buttons = [(Button(t("🔁 Try them again"), "vy"),)] if rows else []
+    buttons.append((Button(t("🔙 Queue"), "vq"),))
+    return [Reply(lines(text), buttons=tuple(buttons), edit=True)]
+
+
+async def retry_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
+    if not _is_moderator(turn):
+        return await _refused(turn, "retry")
+    count = await release_parked(turn.session, turn.now)
+    return await _next_in_queue(turn, turn.t("🔁 {count} messages will be tried again.", count=count))
+
+
+# --- telling moderators about new offers --------------------------------------------------
+
+async def notify_new(turn: Turn, offer: Offer) -> None:
+    """Every moderator (but the sender) hears of an offer waiting for review, once."""
+    stamp = int((offer.submitted_at or turn.now).timestamp())
+    messages = []
+    for moderator in await moderators(turn.session, turn.app.rights):
+        if moderator.id == turn.user.id:
+            continue
+        messages.append(Outgoing(key=f"review:{offer.id}:{moderator.id}:{stamp}",
+                                 chat=await reach(turn.session, moderator), kind=REVIEW,
+                                 payload={"offer": offer.id}, due_at=turn.now))
+    await enqueue(turn.session, *messages, now=turn.now)
+
+
+@composer(REVIEW)
+async def compose_review(session, row, now):
+    offer_id = row.payload.get("offer") if isinstance(row.payload, dict) else None
+    offer = await session.get(Offer, offer_id) if isinstance(offer_id, int) else None
+    if offer is None or offer.status is not OfferStatus.PENDING:
+        raise Drop("already decided")  # another moderator was quicker
+    user = await user_for_chat(session, row.chat)
+    t = Translator(user.language if user else "de")
+    return [Reply(t("🛡 A new offer waits for review: “{title}” in {place}.", title=offer.title,
+                    place=offer.place_name),
+                  buttons=((Button(t("🔍 Review it"), button_data("vo", offer.id)),),))]
+
+
+FEATURE = Feature(
+    name="moderation",
+    commands={"pruefen": show_queue, "review": show_queue, "moderator": join},
+    buttons={"vq": show_queue, "vo": review, "va": approve, "vr": ask_reason, "vc": ask_reason,
+             "vt": set_trust, "vu": set_trust, "vb": set_trust, "vx": set_trust, "vi": invite,
+             "vl": show_log, "vp": show_undelivered, "vy": retry_undelivered},
+    steps=(Step(REASON, summary=N_("waiting for the reason of a decision"), on_text=reason_typed,
+                data=Reasoning),),
+)
