@@ -10,6 +10,7 @@ import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from collections.abc import Sequence
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -17,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from handlers.core import Nahbar
+from handlers.messages import Reply
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.moderation import Rights
@@ -52,6 +54,15 @@ class App:
         dispatcher = self.dispatcher(*messengers) if messengers else None
         return build_scheduler(self.sessions, dispatcher=dispatcher, retention=self.settings.retention,
                                dispatch_every=self.settings.outbox_every_seconds)
+
+
+async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> None:
+    """After an outbox message: its numbered choices are the ones a typed number means now.
+    It was delivered, so a failure here must not make the dispatcher send it again."""
+    try:
+        await core.shown(chat, list(replies))
+    except Exception:  # noqa: BLE001
+        log.warning("could not remember the choices of a delivered message", exc_info=True)
 
 
 class PlatformFailed(Exception):

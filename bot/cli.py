@@ -1,4 +1,4 @@
-"""`nahbar run | chat | db upgrade | import FILE | demo remove | outbox [retry | dispatch]`
+"""`nahbar run | chat [--user NAME] | db upgrade | import FILE | demo remove | outbox [retry | dispatch]`
 (also `python -m bot`).
 
 Exit codes: 0 done, 1 a file that cannot be imported (nothing changed), 2 usage or settings,
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 from pathlib import Path
 
@@ -27,7 +28,14 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="run the bot on every configured platform (Telegram, Matrix), "
                                     "else the terminal chat")
-    commands.add_parser("chat", help="chat with the bot in this terminal")
+    chat = commands.add_parser(
+        "chat", help="chat with the bot in this terminal",
+        description="Chat with the bot in this terminal. Several people can take turns on one "
+                    "database: `--user org` posts an offer, `--user mod` (listed in "
+                    "NAHBAR_MODERATORS as terminal:mod) reviews it, `--user anna` finds it.")
+    chat.add_argument("--user", type=_user_name, metavar="NAME",
+                      help="speak as this person (default: your login name); their chat "
+                           "address is terminal:NAME")
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
@@ -89,9 +97,18 @@ def main(argv: list[str] | None = None) -> int:
     from .terminal import run_terminal
 
     try:
-        return asyncio.run(run_terminal(settings))
+        return asyncio.run(run_terminal(settings, user=getattr(args, "user", None)))
     except KeyboardInterrupt:
         return 0
+
+
+def _user_name(value: str) -> str:
+    """A terminal user's name: it becomes the chat address terminal:NAME, so no spaces."""
+    name = value.strip()
+    if not re.fullmatch(r"[\w.@-]{1,64}", name):
+        raise argparse.ArgumentTypeError(
+            "a name of 1-64 letters, digits, '.', '_', '@' or '-', e.g. --user mod")
+    return name
 
 
 def _configure_logging(level: str, to_file: bool) -> None:

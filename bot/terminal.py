@@ -24,7 +24,7 @@ from handlers.messages import Incoming, Reply
 from scheduler import stop_scheduler
 from scheduler.delivery import RetryAfter
 
-from .app import open_app
+from .app import open_app, remember_shown
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -107,19 +107,24 @@ class TerminalMessenger:
 
     def __init__(self, chat: TerminalChat) -> None:
         self.chat = chat
+        # Only this person's messages: others on a shared file are left for their own terminal.
+        self.chats = (chat.user,)
 
     async def deliver(self, chat_id: str, replies) -> None:
-        if chat_id != self.chat.user:  # another login's message on a shared file: theirs to see
+        if chat_id != self.chat.user:  # not claimed (see `chats`); kept as a guard
             raise RetryAfter(300, "for another terminal user")
         self.chat.out.write("\n")
         self.chat.show(replies)
         self.chat.out.write("> ")
         self.chat.out.flush()
+        await remember_shown(self.chat.core, f"terminal:{chat_id}", replies)  # its numbers work now
 
 
-async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
+                       user: str | None = None) -> int:
+    """The terminal chat as `user` (default: the login name), until /ende or end of input."""
     async with open_app(settings) as app:
-        chat = TerminalChat(app.core, out)
+        chat = TerminalChat(app.core, out, user=user)
         scheduler = app.scheduler(TerminalMessenger(chat))
         scheduler.start()
         try:

@@ -12,10 +12,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from models import utcnow
+from models import Conversation, utcnow
 from models.conversations import load_turn
 from places import Gazetteer
 
@@ -84,6 +85,20 @@ class Nahbar:
         """What to say when a person comes back to an open chat (the terminal chat starts):
         the question of a waiting step again, or the welcome. Changes no dialogue state."""
         return await self._turn(msg, self._resume)
+
+    async def shown(self, chat: str, replies: list[Reply]) -> None:
+        """Replies were sent to `chat` outside a turn (by the outbox). On a platform without
+        buttons their numbers are now what a typed number means: the newest message on the
+        screen wins, as after a turn."""
+        if chat.partition(":")[0] not in self.numbered_platforms:
+            return
+        offered = choices.remember(replies)
+        if offered is None:
+            return
+        async with self.sessions() as session, session.begin():
+            for convo in await session.scalars(
+                    select(Conversation).where(Conversation.chat == chat, Conversation.is_group.is_(False))):
+                convo.data = {**convo.data, "choices": offered}
 
     async def _turn(self, msg: Incoming, decide) -> list[Reply]:
         now = self.clock()

@@ -195,16 +195,20 @@ _CLAIMED_COLUMNS = (OutboxMessage.id, OutboxMessage.key, OutboxMessage.chat, Out
                     OutboxMessage.attempts)
 
 
-def _for_platforms(platforms: Sequence[str] | None):
-    if platforms is None:
+def _for_platforms(platforms: Sequence[str] | None, chats: Sequence[str] = ()):
+    if platforms is None and not chats:
         return True
-    return or_(*(OutboxMessage.chat.like(f"{p}:%") for p in platforms)) if platforms else False
+    wanted = [OutboxMessage.chat.like(f"{p}:%") for p in platforms or ()]
+    if chats:
+        wanted.append(OutboxMessage.chat.in_(sorted(chats)))
+    return or_(*wanted) if wanted else False
 
 
 async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int,
-                platforms: Sequence[str] | None = None) -> list[Claimed]:
+                platforms: Sequence[str] | None = None, chats: Sequence[str] = ()) -> list[Claimed]:
     """Claim up to `limit` due rows (queued and due, or claimed by a dispatcher whose lease ran
-    out) for the given platforms, in due order; they are `sending` until now + lease.
+    out) for the given platforms and for the given chat addresses (a terminal chat sends only
+    to the person at it), in due order; they are `sending` until now + lease.
 
     One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING: on PostgreSQL
     concurrent dispatchers skip each other's rows instead of waiting or taking them twice;
@@ -216,7 +220,7 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
         and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
     )
     chosen = (select(OutboxMessage.id)
-              .where(claimable, _for_platforms(platforms))
+              .where(claimable, _for_platforms(platforms, chats))
               .order_by(OutboxMessage.due_at, OutboxMessage.id)
               .limit(limit)
               .with_for_update(skip_locked=True))

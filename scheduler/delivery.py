@@ -51,7 +51,8 @@ class Messenger(Protocol):
     `limiter` (scheduler.ratelimit.RateLimiter, or None for no limits; default: a new
     RateLimiter per dispatcher) and `limits_itself` (True when every platform call already goes
     through that limiter, as Telegram's does through PTB; the dispatcher then does not acquire
-    again and only uses it to let other chats go first)."""
+    again and only uses it to let other chats go first), and `chats` (the chat ids it can
+    deliver to, when not every chat of its platform: the terminal serves one person; None: all)."""
 
     platform: str
 

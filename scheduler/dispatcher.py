@@ -80,6 +80,11 @@ class Dispatcher:
             else:
                 own = getattr(messenger, "limiter", _DEFAULT)
                 self.limiters[platform] = RateLimiter() if own is _DEFAULT else own
+        # A messenger with `chats` (chat ids) sends only there, e.g. the terminal to the person
+        # at it: other chats' rows are left to the process that can deliver them.
+        self.platforms = [p for p, m in self.messengers.items() if getattr(m, "chats", None) is None]
+        self.chats = [f"{p}:{c}" for p, m in self.messengers.items()
+                      if getattr(m, "chats", None) is not None for c in m.chats]
         self.stats = DispatchStats()
         self.name = uuid.uuid4().hex[:8]  # tells dispatchers apart in the log
 
@@ -93,7 +98,7 @@ class Dispatcher:
             return 0
         async with self.sessions() as session, session.begin():
             rows = await claim(session, now=self.clock(), lease=self.lease, limit=self.batch,
-                               platforms=list(self.messengers))
+                               platforms=self.platforms, chats=self.chats)
         if not rows:
             return 0
         renew_at = time.monotonic() + self.lease.total_seconds() / 2

@@ -28,6 +28,7 @@ from nio import (
 from handlers.messages import Reply
 from scheduler.delivery import Rejected, RetryAfter, TransientError, Unreachable
 
+from ..app import remember_shown
 from .render import Outgoing, Upload, file_content, render
 
 if TYPE_CHECKING:
@@ -111,6 +112,7 @@ class MatrixMessenger:
             raise Unreachable("everybody else has left the room")
         for item in render(replies):
             await send_outgoing(client, room, item)
+        await remember_shown(self.bot.core, f"matrix:{chat_id}", replies)
 
     async def deliver_live(self, chat_id: str, replies: Sequence[Reply]) -> None:
         """An answer to a message just received: rate limits are waited out a few times, since

@@ -1,0 +1,166 @@
+"""`nahbar chat --user NAME`: one person after another at the terminal, each a separate real
+process on one SQLite file — the organiser posts through /neu (and is stopped hard in the
+middle), the moderator approves through /pruefen, a resident finds the offer."""
+
+from __future__ import annotations
+
+import os
+import re
+import select
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STEP_TIMEOUT = 60  # seconds for one answer (a start migrates and loads the gazetteer)
+_CHOICE = re.compile(r"\[(\d+)\] (.+?)(?=   \[\d+\]|\n|$)")
+
+
+class Terminal:
+    """`python -m bot chat --user NAME` on a pipe: type a line, wait for the answer."""
+
+    def __init__(self, workdir: Path, user: str | None, **env: str) -> None:
+        environment = {k: v for k, v in os.environ.items()
+                       if not k.startswith(("TELEGRAM_", "MATRIX_", "NAHBAR_", "DATABASE_"))}
+        environment.update(
+            LANG="de_DE.UTF-8", PYTHONUNBUFFERED="1", DATABASE_URL=f"sqlite:///{workdir / 'nahbar.sqlite3'}",
+            NAHBAR_MODERATORS="terminal:mod", NAHBAR_DEMO_DATA="false", NAHBAR_OUTBOX_EVERY_SECONDS="0.5",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **env)
+        self.user = user
+        self.stderr = open(workdir / f"stderr-{user}.txt", "wb")
+        args = ["--user", user] if user else []
+        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "chat", *args], cwd=workdir,
+                                     env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr)
+        self.output = ""
+        self.mark = 0  # where the answer to the last line typed begins
+
+    def wait_for(self, text: str, timeout: float = STEP_TIMEOUT) -> str:
+        """Read until `text` appears after the mark; returns the output since the mark."""
+        deadline = time.monotonic() + timeout
+        while text not in self.output[self.mark:]:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or self.proc.poll() is not None and not self._read(0):
+                raise AssertionError(f"{self.user}: no {text!r} within {timeout} s; since the last "
+                                     f"line typed:\n{self.output[self.mark:]}\n{self.log()}")
+            self._read(min(remaining, 0.5))
+        return self.output[self.mark:]
+
+    def _read(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            return False
+        chunk = os.read(self.proc.stdout.fileno(), 65536)
+        self.output += chunk.decode(errors="replace")
+        return bool(chunk)
+
+    def say(self, line: str, expect: str) -> str:
+        """Type a line and wait for the answer that contains `expect`."""
+        self.mark = len(self.output)
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+        return self.wait_for(expect)
+
+    def choices(self) -> dict[str, int]:
+        """Label -> number of the choices shown since the last line typed (newest wins)."""
+        return {label.strip(): int(n) for n, label in _CHOICE.findall(self.output[self.mark:])}
+
+    def choose(self, label: str, expect: str) -> str:
+        """Type the number of the choice whose label contains `label`, as a person would."""
+        numbers = [n for text, n in self.choices().items() if label in text]
+        assert numbers, f"{self.user}: no choice {label!r} in {self.choices()}"
+        return self.say(str(numbers[-1]), expect)
+
+    def quit(self) -> None:
+        self.say("/ende", "Auf Wiedersehen!")
+        assert self.proc.wait(30) == 0, self.log()
+        self.stderr.close()
+
+    def kill(self) -> None:
+        """Stopped hard, as by a crash or a closed terminal window."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(30)
+        self.stderr.close()
+
+    def log(self) -> str:
+        path = Path(self.stderr.name)
+        self.stderr.flush()
+        return f"--- stderr ---\n{path.read_text(errors='replace')[-3000:]}"
+
+
+def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
+    moderator = Terminal(tmp_path, "mod")
+    moderator.wait_for("willkommen")
+    moderator.say("/pruefen", "Nichts wartet. Danke!")  # terminal:mod is a moderator
+    moderator.quit()
+
+    organiser = Terminal(tmp_path, "org")
+    organiser.wait_for("willkommen")
+    organiser.say("/pruefen", "Das dürfen nur Moderatorinnen und Moderatoren.")
+    organiser.say("/neu", "Was für ein Treffen ist es?")
+    organiser.choose("Begegnungscafé", "Wie heißt es?")
+    organiser.say("Adventscafé im Pfarrhaus", "Beschreiben Sie es")
+    organiser.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.", "Wann findet es statt?")
+    organiser.say("jeden Dienstag 15-17 Uhr", "Wo findet es statt?")
+    organiser.kill()  # in the middle of /neu
+
+    organiser = Terminal(tmp_path, "org")
+    started = organiser.wait_for("Wo findet es statt?")  # the question is asked again
+    assert "willkommen" not in started
+    organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
+    assert "[1] ◻️ stufenloser Zugang" in organiser.output[organiser.mark:]
+    organiser.choose("stufenloser Zugang", "✅ stufenloser Zugang")
+    organiser.choose("Weiter", "Kostet es etwas?")
+    organiser.choose("Spende willkommen", "Wer lädt ein?")
+    organiser.say("Kirchengemeinde St. Blasii", "Wie erreicht man Sie")
+    preview = organiser.say("Telefon 03946 1234", "Vorschau")
+    for line in ("☕ Adventscafé im Pfarrhaus", "🔁 jeden Dienstag", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
+                 "♿ stufenloser Zugang", "💶 Spende willkommen", "☎️ Kontakt: Telefon 03946 1234"):
+        assert line in preview, line
+    organiser.choose("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
+    organiser.quit()
+
+    resident = Terminal(tmp_path, "anwohnerin")
+    resident.wait_for("willkommen")
+    resident.say("Quedlinburg", "keine Treffen gefunden")  # not before a moderator approved it
+    resident.quit()
+
+    moderator = Terminal(tmp_path, "mod")
+    moderator.mark = 0
+    notice = moderator.wait_for("🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“")
+    moderator.wait_for("willkommen")
+    assert notice.count("wartet auf Prüfung") == 1
+    moderator.mark = moderator.output.index("🛡 Ein neues Angebot")  # its choices are the newest
+    review = moderator.choose("Prüfen", "Angebot zur Prüfung")
+    assert "👤 Veranstalter Nr." in review and "(neu)" in review
+    moderator.choose("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
+    moderator.quit()
+
+    organiser = Terminal(tmp_path, "org")
+    organiser.wait_for("🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und veröffentlicht.")
+    organiser.quit()
+
+    resident = Terminal(tmp_path, "anwohnerin")
+    resident.wait_for("Schreiben Sie")
+    found = resident.say("Quedlinburg", "Treffen bei Quedlinburg")
+    assert "Adventscafé im Pfarrhaus" in found
+    resident.quit()
+
+    with sqlite3.connect(tmp_path / "nahbar.sqlite3") as db:
+        assert db.execute("SELECT title, status FROM offers").fetchall() == [
+            ("Adventscafé im Pfarrhaus", "published")]
+        users = {name for (name,) in db.execute("SELECT platform_id FROM users")}
+        assert users == {"mod", "org", "anwohnerin"}
+        assert db.execute("SELECT count(*) FROM outbox WHERE status != 'sent'").fetchone() == (0,)
+
+
+def test_a_user_name_that_cannot_be_an_address_is_refused(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bot", "chat", "--user", "zwei Wörter"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, input="",
+                          env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    assert done.returncode == 2
+    assert "--user" in done.stderr and "e.g. --user mod" in done.stderr
+    assert not (tmp_path / "x.sqlite3").exists()
