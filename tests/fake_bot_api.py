@@ -5,6 +5,7 @@
         call = await api.next_bot_message(4711)          # sendMessage / editMessageText / ...
         api.keyboard(4711)                               # the reply keyboard the user now sees
         api.press(4711, "Zurück")                        # tap an inline button (callback query)
+        api.push_forged_callback(4711, "va:1")           # data no button offered (a modified client)
         api.screen(4711).text, api.screen(4711).buttons  # what the newest bot message shows
 
 Enough of the Bot API for python-telegram-bot 22 (long polling, messages, edits, callback
@@ -314,6 +315,23 @@ class FakeBotApi:
             "id": query_id, "from": self._user(chat_id, language_code), "message": message,
             "chat_instance": f"-{chat_id}42", "data": data}})
         return query_id
+
+    def push_forged_callback(self, chat_id: int, data: str, message_id: int | None = None,
+                             language_code: str = "de") -> str:
+        """A modified client taps a button that was never offered to this user: `data` of the
+        caller's choosing, on a bot message in their own chat (the newest by default)."""
+        message = self.screen(chat_id, message_id).message
+        query_id = str(next(self._callback_ids) + 10**15)
+        self.pushed_callbacks.append(query_id)
+        self._push({"callback_query": {
+            "id": query_id, "from": self._user(chat_id, language_code), "message": message,
+            "chat_instance": f"-{chat_id}42", "data": data}})
+        return query_id
+
+    def answer_of(self, query_id: str) -> Call | None:
+        """The bot's answerCallbackQuery for a pushed callback (its pop-up text), if any yet."""
+        return next((c for c in self.calls if c.method == "answerCallbackQuery"
+                     and str(c.params.get("callback_query_id")) == query_id), None)
 
     def press(self, chat_id: int, label: str, message_id: int | None = None) -> str:
         """Tap the first inline button whose label contains `label` (newest message by default)."""

@@ -1,0 +1,171 @@
+"""Organising and moderating through Telegram, end to end: the real `python -m bot run` process
+against the fake Bot API on 127.0.0.1 (tests/fake_bot_api.py).
+
+An organiser posts with buttons and typed answers (the process is stopped with SIGTERM in the
+middle of /neu and started again), the moderator from NAHBAR_MODERATORS gets the review notice
+from the outbox dispatcher and approves it, the organiser is told, a resident finds the offer;
+forged approve buttons from other people change nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+
+from .fake_bot_api import MESSAGE_METHODS, Call, FakeBotApi
+from .test_telegram_e2e import START_TIMEOUT, STEP_TIMEOUT, TOKEN, BotProcess
+
+MODERATOR, ORGANISER, RESIDENT, STRANGER = 5001, 5002, 5003, 5004
+
+
+class Person:
+    """Someone in a private chat with the bot: types, taps, and waits for what the bot shows."""
+
+    def __init__(self, api: FakeBotApi, chat: int, report: Callable[[], str]) -> None:
+        self.api, self.chat, self.report = api, chat, report
+
+    async def shown(self, expect: str, since: int, methods=MESSAGE_METHODS) -> Call:
+        """The first message sent or edited in this chat from call `since` on containing `expect`."""
+        try:
+            return await self.api.wait_for(
+                lambda c: c.method in methods and c.chat_id == self.chat and not c.error
+                and expect in c.text, STEP_TIMEOUT, since=since)
+        except AssertionError as exc:
+            raise AssertionError(f"chat {self.chat} waited for {expect!r}: {exc}\n{self.report()}") from None
+
+    async def say(self, text: str, expect: str) -> Call:
+        mark = self.api.mark()
+        self.api.push_text(self.chat, text)
+        return await self.shown(expect, mark)
+
+    async def press(self, label: str, expect: str, message_id: int | None = None) -> Call:
+        mark = self.api.mark()
+        self.api.press(self.chat, label, message_id)
+        return await self.shown(expect, mark)
+
+    def count(self, text: str) -> int:
+        """How many messages the bot sent (not edited) to this chat containing `text`."""
+        return sum(1 for c in self.api.calls if c.method == "sendMessage" and c.chat_id == self.chat
+                   and not c.error and text in c.text)
+
+
+@pytest.fixture
+async def api():
+    async with FakeBotApi(TOKEN) as fake:
+        yield fake
+
+
+async def _running(tmp_path, api: FakeBotApi) -> BotProcess:
+    bot = BotProcess(tmp_path, api)
+    bot.env.update(NAHBAR_MODERATORS=f"telegram:{MODERATOR}", NAHBAR_DEMO_DATA="false",
+                   NAHBAR_OUTBOX_EVERY_SECONDS="0.5")
+    mark = api.mark()
+    await bot.start()
+    polling = asyncio.ensure_future(api.wait_until(  # this process asked who it is, and polls
+        lambda: api.polling and any(c.method == "getMe" for c in api.calls[mark:]),
+        START_TIMEOUT, "getUpdates request"))
+    exited = asyncio.ensure_future(bot.proc.wait())
+    await asyncio.wait([polling, exited], return_when=asyncio.FIRST_COMPLETED)
+    exited.cancel()
+    if not polling.done():
+        polling.cancel()
+        raise AssertionError(f"the bot exited before polling\n{bot.report(api)}")
+    await polling
+    return bot
+
+
+async def _stopped(bot: BotProcess, api: FakeBotApi) -> None:
+    bot.proc.send_signal(signal.SIGTERM)
+    code = await bot.wait(20)
+    assert code == 0, f"after SIGTERM\n{bot.report(api)}"
+    await bot.kill()  # closes its output files
+
+
+def _offer(bot: BotProcess) -> tuple[int, str, str]:
+    with sqlite3.connect(bot.db) as db:
+        [(offer_id, title, status)] = db.execute("SELECT id, title, status FROM offers").fetchall()
+    return offer_id, title, status
+
+
+async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
+    bot = await _running(tmp_path, api)
+    report = lambda: bot.report(api)  # noqa: E731 - the bot changes when it is restarted
+    moderator, organiser = Person(api, MODERATOR, report), Person(api, ORGANISER, report)
+    resident, stranger = Person(api, RESIDENT, report), Person(api, STRANGER, report)
+    try:
+        await moderator.say("/start", "willkommen")  # the moderator can be reached from now on
+        await organiser.say("/start", "willkommen")
+        await organiser.say("/neu", "Was für ein Treffen ist es?")
+        await organiser.press("Begegnungscafé", "Wie heißt es?")
+        await organiser.say("Adventscafé im Pfarrhaus", "Beschreiben Sie es")
+        await organiser.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.", "Wann findet es statt?")
+        await organiser.say("jeden Dienstag 15-17 Uhr", "Wo findet es statt?")
+
+        await _stopped(bot, api)  # SIGTERM in the middle of /neu
+        bot = await _running(tmp_path, api)
+        access = await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
+        assert organiser.count("Wo findet es statt?") == 1  # nothing was answered twice
+        assert "✅ Verstanden" not in access.text
+
+        # The access toggles change the question in place.
+        question = access.result["message_id"]
+        ticked = await organiser.press("stufenloser Zugang", "Was hilft Menschen", question)
+        assert ticked.method == "editMessageText" and ticked.params["message_id"] == question, ticked
+        await organiser.press("Hörschleife", "Was hilft Menschen", question)
+        labels = api.screen(ORGANISER, question).labels
+        assert "✅ stufenloser Zugang" in labels and "✅ Hörschleife" in labels, labels
+        assert "◻️ barrierefreies WC" in labels, labels
+        await organiser.press("Weiter", "Kostet es etwas?", question)
+        await organiser.press("Spende willkommen", "Wer lädt ein?")
+        await organiser.say("Kirchengemeinde St. Blasii", "Wie erreicht man Sie")
+        preview = await organiser.say("Telefon 03946 1234", "Vorschau")
+        for line in ("☕ Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
+                     "♿ stufenloser Zugang · Hörschleife", "💶 Spende willkommen"):
+            assert line in preview.text, (line, preview.text)
+        await organiser.press("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
+        offer_id, _, status = _offer(bot)
+        assert status == "pending"
+
+        # The outbox dispatcher tells the moderator.
+        mark = api.mark()
+        notice = await moderator.shown("🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“", 0)
+        assert notice.method == "sendMessage"
+        assert api.screen(MODERATOR, notice.result["message_id"]).labels == ["🔍 Prüfen"]
+
+        # Forged approve buttons: the organiser and someone who never wrote before.
+        await stranger.say("/start", "willkommen")
+        for forger in (organiser, stranger):
+            query = api.push_forged_callback(forger.chat, f"va:{offer_id}")
+            await forger.shown("Das dürfen nur Moderatorinnen und Moderatoren.", mark)
+            await api.wait_until(lambda: api.answer_of(query), STEP_TIMEOUT, "the pop-up")
+            assert api.answer_of(query).params.get("text") == "Das dürfen nur Moderatorinnen und Moderatoren."
+        assert _offer(bot)[2] == "pending"
+        with sqlite3.connect(bot.db) as db:
+            refused = db.execute("SELECT count(*) FROM moderation_log WHERE action = 'refused'").fetchone()
+        assert refused == (2,)
+
+        review = await moderator.press("Prüfen", "Angebot zur Prüfung", notice.result["message_id"])
+        assert review.method == "editMessageText", review  # the notice becomes the review
+        assert "👤 Veranstalter Nr." in review.text and "(neu)" in review.text
+        await moderator.press("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
+        assert _offer(bot)[2] == "published"
+
+        told = await organiser.shown("🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und veröffentlicht.",
+                                     mark)
+        assert api.screen(ORGANISER, told.result["message_id"]).labels == ["👀 Ansehen"]
+        await organiser.press("Ansehen", "Kirchengemeinde St. Blasii", told.result["message_id"])
+
+        await resident.say("/start", "willkommen")
+        found = await resident.say("Quedlinburg", "Treffen bei Quedlinburg")
+        assert "Adventscafé im Pfarrhaus" in found.text
+
+        await asyncio.sleep(0.5)  # let the last answerCallbackQuery arrive
+        assert not api.unanswered_callbacks(), f"unanswered button presses\n{api.describe()}"
+        assert not [c for c in api.calls if c.error], f"failed calls\n{api.describe()}"
+        await _stopped(bot, api)
+    finally:
+        await bot.kill()
