@@ -309,6 +309,9 @@ class FakeBotApi:
         assert message is not None, f"chat {chat_id} has no message {message_id}"
         offered = [d for _, d in Screen(message).buttons]
         assert data in offered, f"{data!r} is not a button of message {message_id}: {offered}"
+        return self._push_callback(chat_id, message, data, language_code)
+
+    def _push_callback(self, chat_id: int, message: dict, data: str, language_code: str) -> str:
         query_id = str(next(self._callback_ids) + 10**15)
         self.pushed_callbacks.append(query_id)
         self._push({"callback_query": {
@@ -320,13 +323,7 @@ class FakeBotApi:
                              language_code: str = "de") -> str:
         """A modified client taps a button that was never offered to this user: `data` of the
         caller's choosing, on a bot message in their own chat (the newest by default)."""
-        message = self.screen(chat_id, message_id).message
-        query_id = str(next(self._callback_ids) + 10**15)
-        self.pushed_callbacks.append(query_id)
-        self._push({"callback_query": {
-            "id": query_id, "from": self._user(chat_id, language_code), "message": message,
-            "chat_instance": f"-{chat_id}42", "data": data}})
-        return query_id
+        return self._push_callback(chat_id, self.screen(chat_id, message_id).message, data, language_code)
 
     def answer_of(self, query_id: str) -> Call | None:
         """The bot's answerCallbackQuery for a pushed callback (its pop-up text), if any yet."""
