@@ -496,11 +496,15 @@ class NahbarOnMatrix:
 
     `clock` replaces the core's clock (e.g. `lambda: now` with `now` moved by the test);
     `bot.app.sessions` is the database, `bot.messenger` what the outbox delivers through.
+    `outbox=True` also runs the scheduler with the outbox dispatcher on Matrix, as `nahbar run`
+    does (NAHBAR_OUTBOX_EVERY_SECONDS sets how often it looks).
     """
 
     def __init__(self, server: ThrowawaySynapse, account: Account, workdir: Path,
-                 clock=None, **settings: str) -> None:
+                 clock=None, outbox: bool = False, **settings: str) -> None:
         self.server, self.account, self.workdir, self.clock = server, account, workdir, clock
+        self.outbox = outbox
+        self.scheduler = None
         self.env = {
             "MATRIX_HOMESERVER": server.url, "MATRIX_USER_ID": account.user_id,
             "MATRIX_PASSWORD": account.password, "MATRIX_STORE_PATH": str(workdir / "store"),
@@ -533,6 +537,9 @@ class NahbarOnMatrix:
             self.app.core.clock = self.clock
         self.bot = MatrixBot(settings, self.app.core, max_backoff=max_backoff)
         await self.bot.start()
+        if self.outbox:
+            self.scheduler = self.app.scheduler(self.bot.messenger)
+            self.scheduler.start()
         if wait:
             await self.wait_ready()
 
@@ -546,6 +553,11 @@ class NahbarOnMatrix:
         assert done, "the bot did not finish its first sync in time"
 
     async def stop(self) -> None:
+        if self.scheduler is not None:
+            from scheduler import stop_scheduler
+
+            await stop_scheduler(self.scheduler)
+            self.scheduler = None
         if self.bot is not None:
             await self.bot.stop()
         if self._stack is not None:
