@@ -10,6 +10,7 @@ Decisions are told to the organiser through the outbox, in their language.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
@@ -205,8 +206,9 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
 
 
 async def _next_in_queue(turn: Turn, done: Markup) -> list[Reply]:
-    queue = await show_queue(turn)
-    return [Reply(done), *queue]
+    """What was done, above the queue, in one message (on Telegram: in place of the review)."""
+    first, *rest = await show_queue(turn)
+    return [replace(first, text=lines([done, "", first.text])), *rest]
 
 
 async def _tell_owner(turn: Turn, offer: Offer, what: str, write) -> None:

@@ -300,7 +300,7 @@ def question(turn: Turn, draft: Draft, field: str, venues: list | None = None) -
     if field == "access":
         rows = [(Button(("✅ " if getattr(draft, ACCESS[k]) else "◻️ ") + t(ACCESS_LABELS[k]),
                         button_data("na", k)),) for k in ACCESS]
-        return t("What helps people with limited mobility or hearing? Tap what applies, then “Next”."), rows
+        return t("What helps people with limited mobility or hearing? Choose what applies, then “Next”."), rows
     if field == "cost":
         rows = [(Button(t("Free of charge"), button_data("nk", "free")),
                  Button(t("Donations welcome"), button_data("nk", "donation"))),

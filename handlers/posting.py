@@ -28,7 +28,7 @@ from .formatting import lines
 from .i18n import N_
 from places.text import fold
 
-from .keywords import Intent
+from .keywords import Intent, read_intent
 from .messages import Button, Reply
 from .offer_form import ACCESS, ORDER, SKIPPABLE, Draft, Problem
 
@@ -118,6 +118,13 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await _back(turn, draft)
     if words in _CANCEL:
         return await _cancel(turn, draft)
+    intent, _ = read_intent(text)
+    if intent is Intent.HELP:  # also the big keyboard's "❓ Hilfe" on Telegram: no title
+        return await ask(turn, draft, intro=turn.t(
+            "You are writing an offer. Please answer the question below – “back” goes one question "
+            "back, “cancel” throws the draft away."))
+    if intent is Intent.ASK_PLACE:  # the big keyboard's search button: the draft waits for /neu
+        return None
     if draft.field in ("access", "preview") or (
             words in _SKIP and (draft.field in SKIPPABLE or draft.field == "where_name")):
         if draft.field == "preview":
@@ -209,6 +216,14 @@ async def _cancel(turn: Turn, draft: Draft) -> list[Reply]:
                   edit=turn.msg.button is not None)]
 
 
+def _confirm_cancel(turn: Turn, draft: Draft) -> Reply:
+    t = turn.t
+    return Reply(t("Throw away the draft “{title}”? Everything you have written for it is lost.",
+                   title=draft.title),
+                 buttons=((Button(t("🗑 Yes, throw it away"), button_data("np", "discard")),),
+                          (Button(t("▶ No, go on"), button_data("np", "resume")),)), edit=True)
+
+
 # --- buttons ------------------------------------------------------------------------------
 
 def _waiting_draft(turn: Turn) -> Draft | None:
@@ -223,13 +238,16 @@ async def navigate(turn: Turn, action: str) -> list[Reply]:
         if action == "fresh":
             return await _begin(turn, Draft(started_at=turn.now))
         turn.enter(STEP)
-        return await ask(turn, draft)
+        return await ask(turn, draft, edit=True)
     draft = _waiting_draft(turn)
     if draft is None:
         return [stale_button(turn)]
     if action == "back":
         return await _back(turn, draft)
-    if action == "cancel":
+    if action == "cancel" and draft.offer_id is None and draft.title:
+        # Asked first: on the terminal and Matrix "2" may be meant as an answer ("2 €").
+        return [_confirm_cancel(turn, draft)]
+    if action in ("cancel", "discard"):
         return await _cancel(turn, draft)
     if action in ("skip", "next") and (draft.field in SKIPPABLE or draft.field == "where_name"):
         return await _advance(turn, draft)

@@ -151,7 +151,9 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         review = await moderator.press("Prüfen", "Angebot zur Prüfung", notice.result["message_id"])
         assert review.method == "editMessageText", review  # the notice becomes the review
         assert "👤 Veranstalter Nr." in review.text and "(neu)" in review.text
-        await moderator.press("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
+        approved = await moderator.press("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
+        assert approved.method == "editMessageText", approved  # in place of the review, the queue
+        assert approved.params["message_id"] == notice.result["message_id"] and "Nichts wartet" in approved.text
         assert _offer(bot)[2] == "published"
 
         told = await organiser.shown("🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und veröffentlicht.",
@@ -169,3 +171,24 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         await _stopped(bot, api)
     finally:
         await bot.kill()
+
+
+async def test_the_big_keyboard_is_no_answer_in_the_middle_of_neu(sessions, places, now):
+    """The reply keyboard stays below the chat on Telegram; its buttons send their labels."""
+    from .support import ChatDriver
+    from .test_posting import RIGHTS
+
+    chat = ChatDriver(sessions, places, now, user=str(ORGANISER), rights=RIGHTS, platform="telegram")
+    await chat.say("/start")
+    keyboard = {b.label for r in chat.replies for row in r.keyboard for b in row if b.kind == "text"}
+    assert keyboard == {"🔎 Ort oder PLZ eingeben", "❓ Hilfe"}
+    await chat.say("/neu")
+    await chat.press("Begegnungscafé")
+    await chat.say("❓ Hilfe")
+    assert "Sie schreiben gerade ein Angebot" in chat.text and "Wie heißt es?" in chat.text
+    await chat.say("Adventscafé im Pfarrhaus")
+    assert "Beschreiben Sie es" in chat.text  # the title was not "❓ Hilfe"
+    await chat.say("🔎 Ort oder PLZ eingeben")  # a search instead: the draft waits
+    assert "Welcher Ort oder welche Postleitzahl?" in chat.text
+    await chat.say("/neu")
+    assert "„Adventscafé im Pfarrhaus“. Wollen wir damit weitermachen?" in chat.text

@@ -164,3 +164,39 @@ def test_a_user_name_that_cannot_be_an_address_is_refused(tmp_path):
     assert done.returncode == 2
     assert "--user" in done.stderr and "e.g. --user mod" in done.stderr
     assert not (tmp_path / "x.sqlite3").exists()
+
+
+# --- numbered choices in the neutral core (the terminal and Matrix answer with numbers) -------
+
+async def _at_the_price_question(chat) -> None:
+    await chat.say("/neu")
+    await chat.say("1")  # ☕ Begegnungscafé
+    await chat.say("Adventscafé im Pfarrhaus")
+    await chat.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.")
+    await chat.say("jeden Dienstag 15-17 Uhr")
+    await chat.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg")
+    await chat.say("weiter")
+    await chat.say("3")  # Es kostet etwas
+    assert "Was kostet es?" in chat.text
+
+
+async def test_a_number_typed_by_mistake_does_not_throw_the_draft_away(sessions, places, now):
+    from .support import ChatDriver
+    from .test_posting import RIGHTS
+
+    chat = ChatDriver(sessions, places, now, user="org", rights=RIGHTS, platform="terminal")
+    await _at_the_price_question(chat)
+    await chat.say("2")  # meant as 2 €; it is the number of "Abbrechen"
+    assert "Entwurf „Adventscafé im Pfarrhaus“ verwerfen?" in chat.text
+    await chat.say(str(next(n for n, label in _numbers(chat) if "Nein" in label)))
+    assert "Was kostet es?" in chat.text  # the question again, nothing lost
+    await chat.say("2 € mit Kuchen")
+    assert "Wer lädt ein?" in chat.text
+    await chat.say("abbrechen")  # the typed word is meant: thrown away at once
+    assert "der Entwurf ist verworfen" in chat.text
+
+
+def _numbers(chat) -> list[tuple[int, str]]:
+    from handlers.choices import numbered
+
+    return [(n, b.label) for n, b in numbered(chat.replies)]
