@@ -8,6 +8,7 @@ and a place name last.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -38,6 +39,7 @@ from .text import clean
 log = logging.getLogger(__name__)
 MAX_TEXT = 500  # longer messages are not place names or commands
 MAX_ARGUMENT = 200
+_NUMBER = re.compile(r"\d{1,3}\.?")  # a typed choice (handlers.choices); postcodes have five digits
 # Platforms without buttons: choices are numbered and answered by typing the number.
 NUMBERED_PLATFORMS = frozenset({"terminal", "matrix"})
 
@@ -156,6 +158,9 @@ class Nahbar:
         return await handler(turn, argument.strip()[:MAX_ARGUMENT])
 
     async def _words(self, turn: Turn, text: str) -> list[Reply]:
+        if (turn.msg.platform in self.numbered_platforms and _NUMBER.fullmatch(text)
+                and turn.raw("choices")):
+            return [start.no_such_choice(turn, text.rstrip("."))]  # not a place called "9"
         if sounds_lonely(text):
             return await loneliness.lonely(turn)
         if len(text) > MAX_TEXT:

@@ -53,6 +53,12 @@ def unknown_command(turn: Turn) -> Reply:
     return Reply(turn.t("I don't know that command. Write /hilfe to see what I can do."))
 
 
+def no_such_choice(turn: Turn, number: str) -> Reply:
+    """A typed number that none of the choices shown has (terminal, Matrix)."""
+    return Reply(turn.t("There is no number {number} here. Please type one of the numbers shown – "
+                        "or write your town or postcode.", number=number))
+
+
 def too_long(turn: Turn) -> Reply:
     return Reply(turn.t("That is a long message! Please write just your town or postcode."))
 

@@ -200,3 +200,15 @@ def _numbers(chat) -> list[tuple[int, str]]:
     from handlers.choices import numbered
 
     return [(n, b.label) for n, b in numbered(chat.replies)]
+
+
+async def test_a_number_that_was_not_offered_is_no_place_name(sessions, places, now):
+    from .support import ChatDriver
+
+    chat = ChatDriver(sessions, places, now, user="anwohnerin", platform="terminal")
+    await chat.say("/start")
+    assert [n for n, _ in _numbers(chat)] == [1, 2]
+    await chat.say("9")
+    assert "Die Nummer 9 gibt es hier nicht" in chat.text and "Ort „9“" not in chat.text
+    await chat.say("2")  # the choices shown before are still valid
+    assert "So geht es" in chat.text
