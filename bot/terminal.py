@@ -128,15 +128,19 @@ async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextI
         scheduler = app.scheduler(TerminalMessenger(chat))
         scheduler.start()
         try:
-            await _converse(chat, settings, stdin, out)
+            await _converse(chat, settings, stdin, out, named=user is not None)
         finally:
             await stop_scheduler(scheduler)
     return 0
 
 
-async def _converse(chat: TerminalChat, settings: Settings, stdin: TextIO, out: TextIO) -> None:
+async def _converse(chat: TerminalChat, settings: Settings, stdin: TextIO, out: TextIO,
+                    named: bool = False) -> None:
     t = Translator(normalise_language(chat.language, settings.default_language))
-    out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n\n")
+    out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n")
+    if named:  # several people take turns on one database (nahbar chat --user NAME)
+        out.write(t("You are writing as “{name}”.", name=chat.user) + "\n")
+    out.write("\n")
     await chat.resume()
     lines = _read_lines(stdin)
     while True:

@@ -93,7 +93,7 @@ class Terminal:
 
 def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
     moderator = Terminal(tmp_path, "mod")
-    moderator.wait_for("willkommen")
+    assert "Sie schreiben als „mod“." in moderator.wait_for("willkommen")
     moderator.say("/pruefen", "Nichts wartet. Danke!")  # terminal:mod is a moderator
     moderator.quit()
 
