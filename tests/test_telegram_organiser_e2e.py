@@ -131,22 +131,27 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         assert status == "pending"
 
         # The outbox dispatcher tells the moderator.
-        mark = api.mark()
+        before_review = api.mark()
         notice = await moderator.shown("🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“", 0)
         assert notice.method == "sendMessage"
         assert api.screen(MODERATOR, notice.result["message_id"]).labels == ["🔍 Prüfen"]
 
-        # Forged approve buttons: the organiser and someone who never wrote before.
+        # Forged buttons: approve, and trust oneself, by the organiser and by someone new.
         await stranger.say("/start", "willkommen")
+        with sqlite3.connect(bot.db) as db:
+            [(owner,)] = db.execute("SELECT owner_id FROM offers").fetchall()
         for forger in (organiser, stranger):
-            query = api.push_forged_callback(forger.chat, f"va:{offer_id}")
-            await forger.shown("Das dürfen nur Moderatorinnen und Moderatoren.", mark)
-            await api.wait_until(lambda: api.answer_of(query), STEP_TIMEOUT, "the pop-up")
-            assert api.answer_of(query).params.get("text") == "Das dürfen nur Moderatorinnen und Moderatoren."
+            for data in (f"va:{offer_id}", f"vt:{owner}"):
+                mark = api.mark()
+                query = api.push_forged_callback(forger.chat, data)
+                await forger.shown("Das dürfen nur Moderatorinnen und Moderatoren.", mark)
+                await api.wait_until(lambda: api.answer_of(query), STEP_TIMEOUT, "the pop-up")
+                assert api.answer_of(query).params.get("text") == "Das dürfen nur Moderatorinnen und Moderatoren."
         assert _offer(bot)[2] == "pending"
         with sqlite3.connect(bot.db) as db:
             refused = db.execute("SELECT count(*) FROM moderation_log WHERE action = 'refused'").fetchone()
-        assert refused == (2,)
+            trust = db.execute("SELECT trust FROM users WHERE id = ?", (owner,)).fetchone()
+        assert refused == (4,) and trust == ("new",)
 
         review = await moderator.press("Prüfen", "Angebot zur Prüfung", notice.result["message_id"])
         assert review.method == "editMessageText", review  # the notice becomes the review
@@ -157,7 +162,7 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         assert _offer(bot)[2] == "published"
 
         told = await organiser.shown("🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und veröffentlicht.",
-                                     mark)
+                                     before_review)
         assert api.screen(ORGANISER, told.result["message_id"]).labels == ["👀 Ansehen"]
         await organiser.press("Ansehen", "Kirchengemeinde St. Blasii", told.result["message_id"])
 
