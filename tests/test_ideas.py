@@ -182,6 +182,22 @@ async def test_the_dialogue_works_by_typed_numbers_and_can_be_cancelled(sessions
     assert "Dieser Knopf gilt leider nicht mehr." in moderator.text
 
 
+async def test_a_restart_in_the_middle_asks_the_same_question_again(sessions, places, now):
+    moderator = person(sessions, places, now, "mod")
+    await moderator.send_button("ia")
+    await moderator.press("Warme Stube")
+    await moderator.press("🔥")
+    await moderator.say("Offene Stube")
+    restarted = person(sessions, places, now, "mod")
+    restarted.replies = await restarted.core.resume(restarted._incoming())
+    assert "Der Text auf Deutsch" in restarted.text
+    await restarted.say("Ein warmer Raum mit Tee, jeden Nachmittag offen.")
+    await restarted.say("überspringen")
+    assert "✅ Die Idee ist im Ideenpool" in restarted.text
+    idea = (await _ideas(sessions))[-1]
+    assert (idea.title_de, idea.category, idea.emoji, idea.title_en) == ("Offene Stube", "warm_room", "🔥", "")
+
+
 async def test_a_moderator_changes_one_part_at_a_time(sessions, places, now):
     moderator = person(sessions, places, now, "mod")
     await _open(moderator, "Erzählcafé")
