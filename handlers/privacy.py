@@ -110,6 +110,7 @@ TABLES = {
     "offers": N_("📋 Offers you organise: {count}"),
     "moderation_log": N_("📜 Entries in the moderation log that name you: {count}"),
     "moderator_invites": N_("🔑 Moderator invitations you made or used: {count}"),
+    "ideas": N_("💡 Ideas in the pool you changed last: {count}"),
 }
 
 
