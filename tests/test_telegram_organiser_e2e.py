@@ -53,6 +53,24 @@ class Person:
                    and not c.error and text in c.text)
 
 
+async def _first_questions(organiser: Person) -> None:
+    await organiser.say("/neu", "Was für ein Treffen ist es?")
+    await organiser.press("Begegnungscafé", "Wie heißt es?")
+    await organiser.say("Adventscafé im Pfarrhaus", "Beschreiben Sie es")
+    await organiser.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.", "Wann findet es statt?")
+    await organiser.say("jeden Dienstag 15-17 Uhr", "Wo findet es statt?")
+
+
+async def _last_questions(organiser: Person) -> Call:
+    """From the cost question to the preview, which is returned."""
+    await organiser.press("Spende willkommen", "Wer lädt ein?")
+    await organiser.say("Kirchengemeinde St. Blasii", "Wie erreicht man Sie")
+    preview = await organiser.say("Telefon 03946 1234", "Vorschau")
+    for line in ("☕ Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "💶 Spende willkommen"):
+        assert line in preview.text, (line, preview.text)
+    return preview
+
+
 @pytest.fixture
 async def api():
     async with FakeBotApi(TOKEN) as fake:
@@ -99,11 +117,7 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
     try:
         await moderator.say("/start", "willkommen")  # the moderator can be reached from now on
         await organiser.say("/start", "willkommen")
-        await organiser.say("/neu", "Was für ein Treffen ist es?")
-        await organiser.press("Begegnungscafé", "Wie heißt es?")
-        await organiser.say("Adventscafé im Pfarrhaus", "Beschreiben Sie es")
-        await organiser.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.", "Wann findet es statt?")
-        await organiser.say("jeden Dienstag 15-17 Uhr", "Wo findet es statt?")
+        await _first_questions(organiser)
 
         await _stopped(bot, api)  # SIGTERM in the middle of /neu
         bot = await _running(tmp_path, api)
@@ -120,12 +134,8 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         assert "✅ stufenloser Zugang" in labels and "✅ Hörschleife" in labels, labels
         assert "◻️ barrierefreies WC" in labels, labels
         await organiser.press("Weiter", "Kostet es etwas?", question)
-        await organiser.press("Spende willkommen", "Wer lädt ein?")
-        await organiser.say("Kirchengemeinde St. Blasii", "Wie erreicht man Sie")
-        preview = await organiser.say("Telefon 03946 1234", "Vorschau")
-        for line in ("☕ Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
-                     "♿ stufenloser Zugang · Hörschleife", "💶 Spende willkommen"):
-            assert line in preview.text, (line, preview.text)
+        preview = await _last_questions(organiser)
+        assert "♿ stufenloser Zugang · Hörschleife" in preview.text, preview.text
         await organiser.press("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
         offer_id, _, status = _offer(bot)
         assert status == "pending"
@@ -171,6 +181,68 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         assert "Adventscafé im Pfarrhaus" in found.text
 
         await asyncio.sleep(0.5)  # let the last answerCallbackQuery arrive
+        assert not api.unanswered_callbacks(), f"unanswered button presses\n{api.describe()}"
+        assert not [c for c in api.calls if c.error], f"failed calls\n{api.describe()}"
+        await _stopped(bot, api)
+    finally:
+        await bot.kill()
+
+
+async def test_a_change_asked_for_then_managing_the_offer_through_telegram(api, tmp_path):
+    bot = await _running(tmp_path, api)
+    report = lambda: bot.report(api)  # noqa: E731
+    moderator, organiser = Person(api, MODERATOR, report), Person(api, ORGANISER, report)
+    resident = Person(api, RESIDENT, report)
+    try:
+        await moderator.say("/start", "willkommen")
+        await organiser.say("/start", "willkommen")
+        await resident.say("/start", "willkommen")
+        await _first_questions(organiser)
+        await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
+        await organiser.press("Weiter", "Kostet es etwas?")
+        await _last_questions(organiser)
+        await organiser.press("Absenden", "Die Moderation schaut sich")
+
+        first = await moderator.shown("wartet auf Prüfung", 0)
+        await moderator.press("Prüfen", "Angebot zur Prüfung", first.result["message_id"])
+        await moderator.press("Um Änderung bitten", "Was soll der Veranstalter ändern?")
+        mark = api.mark()
+        await moderator.say("Bitte die Telefonnummer mit Vorwahl.", "✏️ Der Veranstalter wird gebeten")
+
+        asked = await organiser.shown("✏️ Die Moderation bittet Sie, „Adventscafé im Pfarrhaus“", mark)
+        assert "„Bitte die Telefonnummer mit Vorwahl.“" in asked.text
+        view = await organiser.press("Meine Angebote", "💬 Hinweis der Moderation: Bitte die Telefonnummer "
+                                     "mit Vorwahl.", asked.result["message_id"])
+        assert view.method == "editMessageText", view
+        await organiser.press("Ändern", "Was möchten Sie an „Adventscafé im Pfarrhaus“ ändern?")
+        await organiser.press("Kontakt", "Wie erreicht man Sie")
+        await organiser.say("Telefon 03946 91234", "✅ Gespeichert.")
+        mark = api.mark()
+        await organiser.press("Erneut zur Prüfung senden", "📨 Erneut zur Prüfung gesendet.")
+
+        again = await moderator.shown("wartet auf Prüfung", mark)
+        review = await moderator.press("Prüfen", "Angebot zur Prüfung", again.result["message_id"])
+        assert "Telefon 03946 91234" in review.text
+        mark = api.mark()
+        await moderator.press("Freigeben", "✅ Freigegeben")
+        await organiser.shown("ist geprüft und veröffentlicht", mark)
+
+        # Managing: pause (residents do not see it), continue, cancel one date with a message.
+        listing = await organiser.say("/meine", "✅ veröffentlicht")
+        await organiser.press("Adventscafé im Pfarrhaus", "Adventscafé im Pfarrhaus", listing.result["message_id"])
+        await organiser.press("Pausieren", "⏸ Pausiert")
+        assert "Adventscafé" not in (await resident.say("Quedlinburg", "Quedlinburg")).text
+        await organiser.press("Fortsetzen", "▶")
+        assert "Adventscafé im Pfarrhaus" in (await resident.say("Quedlinburg", "Treffen bei Quedlinburg")).text
+        await organiser.press("Einen Termin absagen", "Welcher Termin fällt aus?")
+        dates = [label for label in api.screen(ORGANISER).labels if "Uhr" in label]
+        await organiser.press(dates[0], "etwas mitteilen")
+        await organiser.say("Diesmal fällt es wegen Krankheit aus.", "❌ Der Termin ist abgesagt.")
+        with sqlite3.connect(bot.db) as db:
+            changes = db.execute("SELECT kind, message FROM offer_changes").fetchall()
+        assert changes == [("date_cancelled", "Diesmal fällt es wegen Krankheit aus.")], changes
+
+        await asyncio.sleep(0.5)
         assert not api.unanswered_callbacks(), f"unanswered button presses\n{api.describe()}"
         assert not [c for c in api.calls if c.error], f"failed calls\n{api.describe()}"
         await _stopped(bot, api)
