@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from models.moderation import waiting_offers
+
 from . import offer_detail, search
 from .common import main_keyboard
 from .context import Turn
@@ -25,6 +27,10 @@ async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
                            place=search.place_heading(turn, current))
     elif turn.user.home_place_id is not None:
         text += "\n\n" + t("Write /angebote to see what is on near your home place.")
+    if turn.app.rights.is_moderator(turn.user):  # a moderator hears of offers sent before they wrote
+        waiting = len(await waiting_offers(turn.session))
+        if waiting:
+            text += "\n\n" + t("🛡 Waiting for review: {count} – /pruefen shows them.", count=waiting)
     return [Reply(text, keyboard=main_keyboard(turn))]
 
 

@@ -131,8 +131,9 @@ def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
     moderator = Terminal(tmp_path, "mod")
     moderator.mark = 0
     notice = moderator.wait_for("🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“")
-    moderator.wait_for("willkommen")
-    assert notice.count("wartet auf Prüfung") == 1
+    welcome = moderator.wait_for("willkommen")
+    assert "🛡 Warten auf Prüfung: 1 – /pruefen zeigt sie." in welcome  # also without the notice
+    assert notice.count("wartet auf Prüfung: „") == 1
     moderator.mark = moderator.output.index("🛡 Ein neues Angebot")  # its choices are the newest
     review = moderator.choose("Prüfen", "Angebot zur Prüfung")
     assert "👤 Veranstalter Nr." in review and "(neu)" in review
