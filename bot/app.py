@@ -21,7 +21,7 @@ from handlers.core import Nahbar
 from handlers.messages import Reply
 from models import demo
 from models.db import create_engine, session_factory, upgrade
-from models.moderation import Rights
+from models.moderation import Rights, moderators
 from places import Gazetteer
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
@@ -108,6 +108,7 @@ async def open_app(settings: Settings):
             from places.geocoder import NominatimGeocoder
 
             geocoder = NominatimGeocoder(settings.geocoder_user_agent)
+        await _check_moderators(sessions, Rights(frozenset(settings.moderators)))
         core = Nahbar(sessions, places, default_language=settings.default_language,
                       default_radius_km=settings.default_radius_km,
                       rights=Rights(frozenset(settings.moderators)),
@@ -115,6 +116,19 @@ async def open_app(settings: Settings):
         yield App(settings, engine, sessions, core)
     finally:
         await engine.dispose()
+
+
+async def _check_moderators(sessions: async_sessionmaker, rights: Rights) -> None:
+    """Tell the operator when moderators from the settings cannot be told about new offers yet
+    (the bot may only write to people who wrote to it first). Counts only, no addresses."""
+    if not rights.addresses:
+        return
+    async with sessions() as session:
+        known = {user.address for user in await moderators(session, rights)}
+    missing = len(rights.addresses - known)
+    if missing:
+        log.warning("NAHBAR_MODERATORS: %d of %d have not written to the bot yet; they hear of new "
+                    "offers once they have (until then /pruefen shows them)", missing, len(rights.addresses))
 
 
 def configured_platforms(settings: Settings, app: App) -> list[Platform]:

@@ -115,12 +115,14 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
     moderator, organiser = Person(api, MODERATOR, report), Person(api, ORGANISER, report)
     resident, stranger = Person(api, RESIDENT, report), Person(api, STRANGER, report)
     try:
+        assert "NAHBAR_MODERATORS: 1 of 1 have not written to the bot yet" in bot.stderr
         await moderator.say("/start", "willkommen")  # the moderator can be reached from now on
         await organiser.say("/start", "willkommen")
         await _first_questions(organiser)
 
         await _stopped(bot, api)  # SIGTERM in the middle of /neu
         bot = await _running(tmp_path, api)
+        assert "NAHBAR_MODERATORS" not in bot.stderr  # the moderator has written now
         access = await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
         assert organiser.count("Wo findet es statt?") == 1  # nothing was answered twice
         assert "✅ Verstanden" not in access.text
