@@ -31,6 +31,7 @@ from places.text import fold
 from .keywords import Intent, read_intent
 from .messages import Button, Reply
 from .offer_form import ACCESS, ORDER, SKIPPABLE, Draft, Problem
+from .text import clean
 
 STEP = "posting"
 _BACK = {fold(w) for w in ("zurueck", "back", "go back")}
@@ -130,6 +131,10 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         if draft.field == "preview":
             return await ask(turn, draft, problem=Problem(turn.t("Please use the buttons below the preview.")))
         return await _advance(turn, draft)
+    if draft.field == "where":  # typed coordinates are a shared location (how the terminal shares one)
+        found = turn.app.places.resolve(clean(text))
+        if found.status == "found" and found.place is not None and found.place.kind == "coordinates":
+            return await on_location(turn, found.place.lat, found.place.lon)
     reader = form.READERS.get(draft.field)
     if reader is None:
         return await ask(turn, draft, problem=Problem(turn.t("Please use the buttons.")))

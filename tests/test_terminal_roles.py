@@ -213,3 +213,20 @@ async def test_a_number_that_was_not_offered_is_no_place_name(sessions, places, 
     assert "Die Nummer 9 gibt es hier nicht" in chat.text and "Ort „9“" not in chat.text
     await chat.say("2")  # the choices shown before are still valid
     assert "So geht es" in chat.text
+
+
+async def test_at_the_terminal_a_location_is_shared_by_typing_coordinates(sessions, places, now):
+    from .support import ChatDriver
+    from .test_posting import RIGHTS
+
+    chat = ChatDriver(sessions, places, now, user="org", rights=RIGHTS, platform="terminal")
+    await chat.say("/neu")
+    await chat.say("1")
+    await chat.say("Adventscafé im Pfarrhaus")
+    await chat.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.")
+    await chat.say("jeden Dienstag 15-17 Uhr")
+    assert "oder senden Sie den Standort" in chat.text
+    await chat.say("51.83524, 10.78521")  # how the terminal shares a location
+    assert "Wie heißt der Treffpunkt" in chat.text
+    await chat.say("Bürgerhaus, Markt 1")
+    assert "Was hilft Menschen" in chat.text
