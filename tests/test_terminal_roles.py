@@ -169,12 +169,17 @@ def test_a_user_name_that_cannot_be_an_address_is_refused(tmp_path):
 
 # --- numbered choices in the neutral core (the terminal and Matrix answer with numbers) -------
 
-async def _at_the_price_question(chat) -> None:
+async def _at_the_place_question(chat) -> None:
     await chat.say("/neu")
     await chat.say("1")  # ☕ Begegnungscafé
     await chat.say("Adventscafé im Pfarrhaus")
     await chat.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.")
     await chat.say("jeden Dienstag 15-17 Uhr")
+    assert "Wo findet es statt?" in chat.text
+
+
+async def _at_the_price_question(chat) -> None:
+    await _at_the_place_question(chat)
     await chat.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg")
     await chat.say("weiter")
     await chat.say("3")  # Es kostet etwas
@@ -220,11 +225,7 @@ async def test_at_the_terminal_a_location_is_shared_by_typing_coordinates(sessio
     from .test_posting import RIGHTS
 
     chat = ChatDriver(sessions, places, now, user="org", rights=RIGHTS, platform="terminal")
-    await chat.say("/neu")
-    await chat.say("1")
-    await chat.say("Adventscafé im Pfarrhaus")
-    await chat.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.")
-    await chat.say("jeden Dienstag 15-17 Uhr")
+    await _at_the_place_question(chat)
     assert "oder senden Sie den Standort" in chat.text
     await chat.say("51.83524, 10.78521")  # how the terminal shares a location
     assert "Wie heißt der Treffpunkt" in chat.text
