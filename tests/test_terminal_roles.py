@@ -14,6 +14,11 @@ import sys
 import time
 from pathlib import Path
 
+from handlers.choices import numbered
+
+from .support import ChatDriver
+from .test_posting import RIGHTS
+
 ROOT = Path(__file__).resolve().parents[1]
 STEP_TIMEOUT = 60  # seconds for one answer (a start migrates and loads the gazetteer)
 _CHOICE = re.compile(r"\[(\d+)\] (.+?)(?=   \[\d+\]|\n|$)")
@@ -187,9 +192,6 @@ async def _at_the_price_question(chat) -> None:
 
 
 async def test_a_number_typed_by_mistake_does_not_throw_the_draft_away(sessions, places, now):
-    from .support import ChatDriver
-    from .test_posting import RIGHTS
-
     chat = ChatDriver(sessions, places, now, user="org", rights=RIGHTS, platform="terminal")
     await _at_the_price_question(chat)
     await chat.say("2")  # meant as 2 €; it is the number of "Abbrechen"
@@ -203,14 +205,10 @@ async def test_a_number_typed_by_mistake_does_not_throw_the_draft_away(sessions,
 
 
 def _numbers(chat) -> list[tuple[int, str]]:
-    from handlers.choices import numbered
-
     return [(n, b.label) for n, b in numbered(chat.replies)]
 
 
 async def test_a_number_that_was_not_offered_is_no_place_name(sessions, places, now):
-    from .support import ChatDriver
-
     chat = ChatDriver(sessions, places, now, user="anwohnerin", platform="terminal")
     await chat.say("/start")
     assert [n for n, _ in _numbers(chat)] == [1, 2]
@@ -221,9 +219,6 @@ async def test_a_number_that_was_not_offered_is_no_place_name(sessions, places, 
 
 
 async def test_at_the_terminal_a_location_is_shared_by_typing_coordinates(sessions, places, now):
-    from .support import ChatDriver
-    from .test_posting import RIGHTS
-
     chat = ChatDriver(sessions, places, now, user="org", rights=RIGHTS, platform="terminal")
     await _at_the_place_question(chat)
     assert "oder senden Sie den Standort" in chat.text
