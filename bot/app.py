@@ -9,8 +9,8 @@ import signal
 import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -108,10 +108,10 @@ async def open_app(settings: Settings):
             from places.geocoder import NominatimGeocoder
 
             geocoder = NominatimGeocoder(settings.geocoder_user_agent)
-        await _check_moderators(sessions, Rights(frozenset(settings.moderators)))
+        rights = Rights(frozenset(settings.moderators))
+        await _check_moderators(sessions, rights)
         core = Nahbar(sessions, places, default_language=settings.default_language,
-                      default_radius_km=settings.default_radius_km,
-                      rights=Rights(frozenset(settings.moderators)),
+                      default_radius_km=settings.default_radius_km, rights=rights,
                       max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder)
         yield App(settings, engine, sessions, core)
     finally:

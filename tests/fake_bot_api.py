@@ -217,6 +217,7 @@ class FakeBotApi:
         self.webhook: dict | None = None  # the last setWebhook parameters
         self.faults: list[_Rule] = []
         self.send_delay = 0.0  # seconds each message send takes
+        self._closing = False
 
     # -- server lifecycle ---------------------------------------------------------------------
 
@@ -234,6 +235,9 @@ class FakeBotApi:
         return self
 
     async def __aexit__(self, *exc) -> None:
+        # Long polls still held open (a bot that was killed) end now, not after their timeout.
+        self._closing = True
+        await self._notify()
         await self._runner.cleanup()
 
     # -- what goes wrong ------------------------------------------------------------------------
@@ -533,7 +537,7 @@ class FakeBotApi:
         await self._notify()
         try:
             async with asyncio.timeout(float(params.get("timeout", 0))), self._changed:
-                await self._changed.wait_for(deliverable)
+                await self._changed.wait_for(lambda: deliverable() or self._closing)
         except TimeoutError:
             pass
         finally:
