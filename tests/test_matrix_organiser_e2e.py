@@ -1,7 +1,7 @@
 """Organising and moderating on Matrix against the real Synapse (tests/synapse.py): an organiser
-posts an offer through `!neu`, answering numbered choices by typing their numbers, the
-moderator named in NAHBAR_MODERATORS gets the review notice through the outbox dispatcher
-and approves it from there, the organiser is told."""
+posts an offer through `!neu` (the bot restarts in the middle), answering numbered choices by
+typing their numbers; the moderator named in NAHBAR_MODERATORS gets the review notice through
+the outbox dispatcher and approves it from there; the organiser is told."""
 
 from __future__ import annotations
 
@@ -33,7 +33,10 @@ async def test_an_organiser_posts_through_neu_and_a_moderator_approves(synapse, 
         await organiser.ask("Adventscafé im Pfarrhaus", _has("Beschreiben Sie es"))
         await organiser.ask("Kaffee, Kuchen und Gespräche. Alle sind willkommen.", _has("Wann findet es statt?"))
         await organiser.ask("jeden Dienstag 15-17 Uhr", _has("Wo findet es statt?"))
+        await bot.stop()  # a restart in the middle of !neu
+        await bot.start()
         access = await organiser.ask("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", _has("Was hilft Menschen"))
+        assert sum("Wo findet es statt?" in m.body for m in organiser.inbox) == 1  # none answered twice
         ticked = await organiser.choose(access, "stufenloser Zugang", _has("Was hilft Menschen"))
         assert ticked.choices()[access.number_of("stufenloser Zugang")] == "✅ stufenloser Zugang"
         cost = await organiser.choose(ticked, "Weiter", _has("Kostet es etwas?"))
