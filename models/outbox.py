@@ -196,9 +196,10 @@ _CLAIMED_COLUMNS = (OutboxMessage.id, OutboxMessage.key, OutboxMessage.chat, Out
 
 
 def _for_platforms(platforms: Sequence[str] | None, chats: Sequence[str] = ()):
-    if platforms is None and not chats:
+    """Rows of these platforms (None: every platform) and of these single chat addresses."""
+    if platforms is None:
         return True
-    wanted = [OutboxMessage.chat.like(f"{p}:%") for p in platforms or ()]
+    wanted = [OutboxMessage.chat.like(f"{p}:%") for p in platforms]
     if chats:
         wanted.append(OutboxMessage.chat.in_(sorted(chats)))
     return or_(*wanted) if wanted else False

@@ -4,6 +4,7 @@ middle), the moderator approves through /pruefen, a resident finds the offer."""
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import select
@@ -14,8 +15,15 @@ import sys
 import time
 from pathlib import Path
 
-from handlers.choices import numbered
+from sqlalchemy import select
 
+from bot.terminal import TerminalChat, TerminalMessenger
+from handlers.choices import numbered
+from handlers.core import Nahbar
+from models.outbox import OutboxMessage
+from scheduler import Dispatcher
+
+from .outbox_fakes import FakeMessenger, queue, reply_row
 from .support import ChatDriver
 from .test_posting import RIGHTS
 
@@ -226,3 +234,21 @@ async def test_at_the_terminal_a_location_is_shared_by_typing_coordinates(sessio
     assert "Wie heißt der Treffpunkt" in chat.text
     await chat.say("Bürgerhaus, Markt 1")
     assert "Was hilft Menschen" in chat.text
+
+
+async def test_a_terminal_leaves_other_peoples_messages_untouched(sessions, places, now):
+    """Whoever had the terminal before must not push back the next person's messages."""
+    out = io.StringIO()
+    org = TerminalChat(Nahbar(sessions, places), out, user="org", language="de")
+    telegram = FakeMessenger(platform="telegram")
+    await queue(sessions, reply_row("org", "terminal:org", "🎉 Veröffentlicht", due_at=now),
+                reply_row("mod", "terminal:mod", "🛡 Ein neues Angebot", due_at=now),
+                reply_row("tg", "telegram:5", "Für Telegram", due_at=now), now=now)
+    async with sessions() as session:
+        before = (await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "mod"))).updated_at
+    await Dispatcher(sessions, [TerminalMessenger(org), telegram], clock=lambda: now).drain()
+    assert "🎉 Veröffentlicht" in out.getvalue() and "Ein neues Angebot" not in out.getvalue()
+    assert telegram.texts() == ["Für Telegram"]
+    async with sessions() as session:
+        mod = await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "mod"))
+    assert (mod.status.value, mod.due_at, mod.attempts, mod.updated_at) == ("queued", now, 0, before)
