@@ -7,13 +7,13 @@ from __future__ import annotations
 import io
 import os
 import re
-import select
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+from select import select as readable
 
 from sqlalchemy import select
 
@@ -63,7 +63,7 @@ class Terminal:
         return self.output[self.mark:]
 
     def _read(self, timeout: float) -> bool:
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        ready, _, _ = readable([self.proc.stdout], [], [], timeout)
         if not ready:
             return False
         chunk = os.read(self.proc.stdout.fileno(), 65536)
