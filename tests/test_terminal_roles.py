@@ -252,3 +252,18 @@ async def test_a_terminal_leaves_other_peoples_messages_untouched(sessions, plac
     async with sessions() as session:
         mod = await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "mod"))
     assert (mod.status.value, mod.due_at, mod.attempts, mod.updated_at) == ("queued", now, 0, before)
+
+
+async def test_the_numbers_of_a_message_from_the_outbox_are_the_ones_typed_next(sessions, places, now):
+    from handlers.messages import Button, Reply
+
+    moderator = ChatDriver(sessions, places, now, user="mod", rights=RIGHTS, platform="terminal")
+    await moderator.say("/start")
+    assert _numbers(moderator)[0] == (1, "🔎 Ort oder PLZ eingeben")
+    notice = Reply("🛡 Ein neues Angebot wartet auf Prüfung", buttons=((Button("🔍 Prüfen", "vq"),),))
+    await moderator.core.shown("terminal:mod", [notice])
+    await moderator.say("1")
+    assert "⏳ Warten auf Prüfung: 0" in moderator.text
+    await moderator.core.shown("terminal:mod", [Reply("Ohne Knöpfe")])  # nothing to choose: kept
+    await moderator.say("1")
+    assert "Die letzten Entscheidungen" in moderator.text  # the queue's first choice
