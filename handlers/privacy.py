@@ -110,6 +110,12 @@ TABLES = {
     "offers": N_("📋 Offers you organise: {count}"),
     "moderation_log": N_("📜 Entries in the moderation log that name you: {count}"),
     "moderator_invites": N_("🔑 Moderator invitations you made or used: {count}"),
+    "reminders": N_("🔔 Reminders you asked for (with the chat they go to): {count} – /erinnerungen shows them"),
+    "attendance": N_("🙋 Your answers “I am coming” / “Not this time” to reminders: {count} "
+                     "(organisers see only how many are coming, never who)"),
+    "digests": N_("📬 Weekly post: on (weekday and time you chose, and the chat it goes to)"),
+    "alerts": N_("🆕 Alerts about new offers: on (the kinds you chose, the chat they go to, "
+                 "and which offers you were last told about)"),
 }
 
 
