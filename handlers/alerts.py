@@ -33,6 +33,8 @@ from .text import shorten
 
 
 async def show(turn: Turn, argument: str = "") -> list[Reply]:
+    if turn.msg.group:
+        return [stale_button(turn)]  # alerts are a person's, in their private chat
     if argument == "on":
         if turn.user.home_lat is not None and await alert_of(turn.session, turn.user.id) is None:
             turn.session.add(Alert(user_id=turn.user.id, chat=turn.msg.chat, categories=[], since=turn.now,
@@ -53,7 +55,7 @@ async def show(turn: Turn, argument: str = "") -> list[Reply]:
 
 async def toggle_kind(turn: Turn, key: str) -> list[Reply]:
     alert = await alert_of(turn.session, turn.user.id)
-    if alert is None or (key != "all" and key not in BY_KEY):
+    if alert is None or turn.msg.group or (key != "all" and key not in BY_KEY):
         return [stale_button(turn)]
     chosen = set(alert.categories or [])
     if key == "all":

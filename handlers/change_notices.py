@@ -70,7 +70,7 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
         raise Drop("offer withdrawn")  # a new time or place of an offer that is gone
     messages = [shorten(c.get("message") or "", 500) for c in changes if isinstance(c, dict) and c.get("message")]
     for message in dict.fromkeys(messages):
-        text += ["", t("💬 The organisers write: “{message}”", message=message)]
+        text += ["", t("💬 The organisers write: “{words}”", words=message)]
     buttons: tuple = ()
     if offer is not None and row.platform not in NUMBERED_PLATFORMS:
         buttons = ((Button(t("ℹ️ Details"), button_data("o", offer.id)),),)

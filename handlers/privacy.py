@@ -49,6 +49,7 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
         "• your home place, if you chose one; a shared location only to about 1 km, unless you allowed more,\n"
         "• your search radius,\n"
         "• your last search, for at most 30 days,\n"
+        "• the reminders, weekly post and alerts you switched on, and your answers to reminders,\n"
         "• when you first and last wrote.\n"
         "Nothing else: no name, no phone number. We do not pass anything on.\n\n"
         "Unfinished dialogues are deleted after 30 days, everything else after 18 months "

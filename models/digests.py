@@ -10,7 +10,6 @@ handlers.alerts), so a quiet week sends nothing at all.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -149,17 +148,7 @@ async def new_offers(session: AsyncSession, since: datetime, now: datetime) -> l
         select(Offer.id, Offer.latitude, Offer.longitude, Offer.category, Offer.owner_id, first)
         .where(Offer.status == OfferStatus.PUBLISHED, recently,
                exists().where(Occurrence.offer_id == Offer.id, Occurrence.starts_at > now)))).all()
-    # A stored naive value comes back from the subquery on SQLite: the column type is lost there.
-    return [NewOffer(i, lat, lon, c, o, f if isinstance(f, datetime) and f.tzinfo else _utc(f))
-            for i, lat, lon, c, o, f in rows if _utc(f) > since]
-
-
-def _utc(value) -> datetime:
-    from datetime import timezone
-
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return [NewOffer(*row) for row in rows if row.first > since]
 
 
 def matches(alert: Alert, user: User, offer: NewOffer) -> bool:
@@ -199,7 +188,3 @@ async def plan_alerts(session: AsyncSession, now: datetime, at: time) -> int:
             alert.told = ids
         alert.since, alert.checked_on = now, today
     return await enqueue(session, *messages, now=now)
-
-
-async def subscribers(session: AsyncSession, ids: Sequence[int]) -> dict[int, User]:
-    return {u.id: u for u in await session.scalars(select(User).where(User.id.in_(list(ids))))}

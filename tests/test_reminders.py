@@ -347,3 +347,49 @@ async def test_reminders_in_english(sessions, places, now):
     [text] = (await Postman(sessions, clock).deliver())["terminal:4711"]
     assert text.startswith("🔔 Tomorrow:\n☕ Adventscafé\n🗓 Tue, 1 Dec, 15:00–17:00")
     assert text.endswith("Are you coming? Write “I am coming” or “Not this time”.")
+
+
+async def test_the_scheduler_runs_the_planners_often_and_one_at_a_time(sessions):
+    from scheduler import Planning, build_scheduler
+
+    scheduler = build_scheduler(sessions, planning=Planning(evening=time(19)))
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert jobs["reminders"].trigger.interval == timedelta(minutes=5)
+    assert jobs["notices"].trigger.interval == timedelta(minutes=1)
+    assert jobs["digests"].trigger.interval == timedelta(minutes=10)
+    for name in ("reminders", "notices", "digests"):
+        assert jobs[name].max_instances == 1 and jobs[name].coalesce
+    assert jobs["reminders"].kwargs["planning"].evening == time(19)
+
+
+async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places):
+    """The local try-out: an offer in a little over two hours, "2 Stunden vorher", and the
+    reminder shows up in the chat between the prompts (typed numbers press the buttons)."""
+    import io
+
+    from bot.terminal import TerminalChat, TerminalMessenger
+    from handlers.core import Nahbar
+    from scheduler import Dispatcher
+
+    clock = Clock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
+    offer = await add_offer(sessions, clock.now, title="Kaffee im Gemeindehaus",
+                            starts_local=datetime(2026, 11, 25, 12, 2))  # 2 h 2 min from now
+    out = io.StringIO()
+    chat = TerminalChat(Nahbar(sessions, places, clock=clock), out, user="erika", language="de")
+    await chat.say(f"/start offer_{offer.id}")
+    assert "[1] 🔔 Erinnern" in out.getvalue()
+    await chat.say("1")
+    assert "[2] ⏰ 2 Stunden vorher" in out.getvalue()
+    await chat.say("2")
+    assert "Nächste Erinnerung: Mi., 25. Nov., 10:02 Uhr." in out.getvalue()
+    dispatcher = Dispatcher(sessions, [TerminalMessenger(chat)], clock=clock)
+    clock.advance(minutes=1)
+    await dispatcher.drain()
+    assert "Gleich geht es los" not in out.getvalue()
+    clock.advance(minutes=1)
+    await dispatcher.drain()
+    shown = out.getvalue()
+    assert "🔔 Gleich geht es los, um 12:02 Uhr:\n☕ Kaffee im Gemeindehaus" in shown
+    assert "Schreiben Sie „Ich komme“ oder „Diesmal nicht“." in shown
+    await chat.say("Ich komme")
+    assert "👍 Schön – bis dann!" in out.getvalue()
