@@ -37,6 +37,7 @@ from .text import clean
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 500  # longer messages are not place names or commands
+MAX_ANSWER = 4000  # a waiting step may take longer answers (an offer's description: 1,500)
 MAX_ARGUMENT = 200
 
 # Every feature of the bot, in the order their words are tried.
@@ -158,7 +159,7 @@ class Nahbar:
             answer = await step.on_location(turn, *msg.location)
             if answer is not None:
                 return answer
-        elif text and text[0] not in "/!" and len(text) <= MAX_TEXT and step.on_text is not None:
+        elif text and text[0] not in "/!" and len(text) <= MAX_ANSWER and step.on_text is not None:
             answer = await step.on_text(turn, text)
             if answer is not None:
                 return answer

@@ -259,8 +259,7 @@ async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
         return [Reply(turn.t("That is {count} characters long; at most {limit} fit here. "
                              "Please write it a little shorter.", count=len(message), limit=500))]
     if form.has_link(message) and not turn.app.rights.publishes_directly(turn.user):
-        return [Reply(turn.t("Web links are only possible for organisers a moderator knows. "
-                             "Please leave the link out – a phone number or e-mail address is fine."))]
+        return [Reply(form.links_problem(turn).text)]
     return await _cancel_now(turn, message)
 
 

@@ -111,6 +111,7 @@ TABLES = {
     "offers": N_("📋 Offers you organise: {count}"),
     "moderation_log": N_("📜 Entries in the moderation log that name you: {count}"),
     "moderator_invites": N_("🔑 Moderator invitations you made or used: {count}"),
+    "ideas": N_("💡 Ideas in the pool you changed last: {count}"),
     "reminders": N_("🔔 Reminders you asked for (with the chat they go to): {count} – /erinnerungen shows them"),
     "attendance": N_("🙋 Your answers “I am coming” / “Not this time” to reminders: {count} "
                      "(organisers see only how many are coming, never who)"),

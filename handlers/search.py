@@ -18,6 +18,7 @@ from models.geo import in_service_area
 from models.location import is_position_id, position_id, stored_point
 from models.search import Hit, Query, nearby
 from places import Place
+from places.words import is_common_phrase
 
 from . import windows
 from .buttons import button_data
@@ -146,7 +147,7 @@ async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
         return [Reply(text, buttons=buttons)]
     if found.status == "outside":
         return [outside(turn)]
-    if len(text.split()) >= 5:  # a sentence rather than a place name
+    if len(text.split()) >= 5 or is_common_phrase(text):  # a sentence or plain words, not a place
         return [not_understood(turn)]
     return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the "
                     "next larger town, or send your location.", text=shorten(text, 60)))]

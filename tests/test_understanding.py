@@ -185,3 +185,10 @@ async def test_english_words_work_for_english_speakers(sessions, places, now):
     assert "You're welcome" in chat.text
     await chat.say("I feel so alone")
     assert "0800 4 70 80 90" in chat.text and "just to talk" in chat.text
+
+
+@pytest.mark.parametrize("typed", ["Kirche", "Alle", "Nähe", "danke schön Kirche", "Kuchen"])
+async def test_common_words_are_never_matched_to_far_away_places(chat, typed):
+    await chat.say(typed)
+    assert "Meinten Sie" not in chat.text and "Treffen bei" not in chat.text
+    assert "kenne ich leider nicht" not in chat.text  # words, not an unknown place
