@@ -148,6 +148,8 @@ def describe(t: Translator, reminder: Reminder, evening) -> Markup:
 
 async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None) -> list[Reply]:
     t = turn.t
+    if turn.msg.group:  # the other members need not see what someone plans to go to
+        return [Reply(t("I show your reminders only in our private chat – write to me there."))]
     mine = await reminders_of(turn.session, turn.user.id, turn.now)
     text: list = [intro, ""] if intro else []
     if not mine:
@@ -232,9 +234,9 @@ async def _answer(turn: Turn, argument: str, yes: bool) -> list[Reply]:
 
 def header_for(t: Translator, start: datetime, now: datetime) -> Markup:
     """How near the gathering is, said when the message is sent (late ones say it right)."""
-    days = (to_local(start).date() - to_local(now).date()).days
-    if days == 0 and start - now <= SOON:
+    if start - now <= SOON:  # also just after midnight: "morgen" would mislead
         return t("🔔 Starting soon, at {time}:", time=f"{to_local(start):%H:%M}")
+    days = (to_local(start).date() - to_local(now).date()).days
     if days == 0:
         return t("🔔 Today:")
     if days == 1:

@@ -393,3 +393,27 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
     assert "Schreiben Sie „Ich komme“ oder „Diesmal nicht“." in shown
     await chat.say("Ich komme")
     assert "👍 Schön – bis dann!" in out.getvalue()
+
+
+def test_the_reminder_says_how_near_the_gathering_is_when_it_is_sent():
+    from handlers.i18n import Translator
+    from handlers.reminders import header_for
+
+    t = Translator("de")
+    start = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)  # Friday 00:30 in Berlin
+    assert header_for(t, start, start - timedelta(hours=2)) == "🔔 Gleich geht es los, um 00:30 Uhr:"
+    assert header_for(t, start, start - timedelta(hours=6)) == "🔔 Morgen:"
+    assert header_for(t, start, start - timedelta(hours=30)) == "🔔 Erinnerung:"
+    noon = datetime(2026, 11, 27, 11, tzinfo=UTC)
+    assert header_for(t, noon, noon - timedelta(hours=5)) == "🔔 Heute:"
+
+
+async def test_my_reminders_are_not_listed_in_a_group(sessions, places, now):
+    from handlers.messages import Incoming
+
+    offer = await _weekly(sessions, now)
+    chat = ChatDriver(sessions, places, now, platform="telegram")
+    await _remind(chat, offer.id, "Jedes Mal", "Beides")
+    [reply] = await chat.core.handle(Incoming(platform="telegram", user_id="4711", chat_id="-100", text="/erinnerungen",
+                                              group=True))
+    assert "Adventscafé" not in reply.text and "privaten Chat" in reply.text
