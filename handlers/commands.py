@@ -26,13 +26,15 @@ _DIGEST = N_("Weekly post of meetings, also for a group")
 MENUS: dict[str, list[tuple[str, str]]] = {
     "de": [
         ("start", _START), ("angebote", _OFFERS), ("heute", _TODAY), ("woche", _WEEK),
-        ("erinnerungen", _REMINDERS), ("wochenpost", _DIGEST), ("einstellungen", _SETTINGS), ("sprache", _LANGUAGE), ("hilfe", _HELP),
+        ("erinnerungen", _REMINDERS), ("wochenpost", _DIGEST), ("einstellungen", _SETTINGS),
+        ("sprache", _LANGUAGE), ("hilfe", _HELP),
         ("datenschutz", _PRIVACY), ("meinedaten", _MYDATA), ("loeschen", _DELETE), ("ideen", _IDEAS),
         ("neu", _NEW), ("meine", _MINE),
     ],
     "en": [
         ("start", _START), ("offers", _OFFERS), ("today", _TODAY), ("week", _WEEK),
-        ("reminders", _REMINDERS), ("weeklypost", _DIGEST), ("settings", _SETTINGS), ("language", _LANGUAGE), ("help", _HELP),
+        ("reminders", _REMINDERS), ("weeklypost", _DIGEST), ("settings", _SETTINGS),
+        ("language", _LANGUAGE), ("help", _HELP),
         ("privacy", _PRIVACY), ("mydata", _MYDATA), ("delete", _DELETE), ("ideas", _IDEAS),
         ("new", _NEW), ("mine", _MINE),
     ],

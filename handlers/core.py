@@ -43,8 +43,8 @@ MAX_ARGUMENT = 200
 # Every feature of the bot, in the order their words are tried.
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE, search.FEATURE, offer_detail.FEATURE, reminders.FEATURE, settings.FEATURE,
-    digest.FEATURE, group_digest.FEATURE, alerts.FEATURE, privacy.FEATURE, ideas.FEATURE, posting.FEATURE, managing.FEATURE,
-    moderation.FEATURE, loneliness.FEATURE, small_talk.FEATURE,
+    digest.FEATURE, group_digest.FEATURE, alerts.FEATURE, privacy.FEATURE, ideas.FEATURE,
+    posting.FEATURE, managing.FEATURE, moderation.FEATURE, loneliness.FEATURE, small_talk.FEATURE,
 )
 ROUTES = Router(FEATURES)
 

@@ -123,11 +123,15 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
     text.append(t("Now: on – {when}, meetings within {km} km of {place}.", when=schedule_words(t, digest),
                   km=user.radius_km, place=home_words(t, user)))
     days = get_day_names("abbreviated", locale=t.language)
-    weekdays = tuple(Button(("✓ " if n == digest.weekday else "") + days[n], button_data("dw", n)) for n in range(7))
-    hours = tuple(Button(("✓ " if h == digest.hour else "") + f"{h:02d}:00", button_data("dt", h)) for h in DIGEST_HOURS)
+    weekdays = tuple(Button(_ticked(n == digest.weekday, days[n]), button_data("dw", n)) for n in range(7))
+    hours = tuple(Button(_ticked(h == digest.hour, f"{h:02d}:00"), button_data("dt", h)) for h in DIGEST_HOURS)
     return Reply(lines(text), buttons=(weekdays[:4], weekdays[4:], hours,
                                       (Button(t("🔕 Switch off"), button_data("dg", "off")),), back),
                  edit=edit, notice=notice)
+
+
+def _ticked(chosen: bool, label: str) -> str:
+    return f"✓ {label}" if chosen else label
 
 
 def home_words(t: Translator, user: User) -> str | Markup:

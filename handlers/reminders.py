@@ -251,8 +251,9 @@ def reminder_text(t: Translator, offer: Offer, start: datetime, end: datetime, h
             t("🗓 {when}", when=when(t, start, end)),
             Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))]
     if question:
-        text += ["", t("Are you coming?") if buttons
-                 else t("Are you coming? Write “{yes}” or “{no}”.", yes=t("I am coming"), no=t("Not this time"))]
+        ask = t("Are you coming?") if buttons else t("Are you coming? Write “{yes}” or “{no}”.",
+                                                     yes=t("I am coming"), no=t("Not this time"))
+        text += ["", ask]
     return lines(text)
 
 

@@ -84,7 +84,8 @@ async def test_new_offers_nearby_come_bundled_once_a_day(sessions, places, now):
     assert (await run_digests(sessions, WED_17 + timedelta(minutes=10)))["alerts"] == 0  # once a day
     clock = Clock(WED_17)
     [text] = (await Postman(sessions, clock).deliver())["telegram:4711"]
-    assert text == ("🆕 Neu in Ihrer Nähe:\n\n1. 🚶 Neuer Spaziergang\n    Sa., 28. Nov., 10:00 Uhr · Wernigerode\n"
+    assert text == ("🆕 Neu in Ihrer Nähe:\n\n"
+                    "1. 🚶 Neuer Spaziergang\n    Sa., 28. Nov., 10:00 Uhr · Wernigerode\n"
                     "2. ☕ Neues Adventscafé\n    Do., 3. Dez., 15:00 Uhr · Wernigerode")
 
     # Thursday: only what is new since.

@@ -123,8 +123,8 @@ async def test_the_digest_has_buttons_on_telegram_and_none_in_the_terminal(sessi
             labels[row.chat.split(":")[0]] = [b.label for line in reply.buttons for b in line]
             if row.chat.startswith("terminal"):
                 assert "Details: schreiben Sie /woche." in reply.text
-    assert labels == {"telegram": ["1. ☕ Adventscafé", "2. 🚶 Spaziergang am Schloss", "⚙️ Wochenpost ändern"],
-                      "terminal": []}
+    assert labels == {
+        "telegram": ["1. ☕ Adventscafé", "2. 🚶 Spaziergang am Schloss", "⚙️ Wochenpost ändern"], "terminal": []}
 
 
 async def test_a_quiet_week_sends_nothing(sessions, places, now):

@@ -414,6 +414,21 @@ async def test_my_reminders_are_not_listed_in_a_group(sessions, places, now):
     offer = await _weekly(sessions, now)
     chat = ChatDriver(sessions, places, now, platform="telegram")
     await _remind(chat, offer.id, "Jedes Mal", "Beides")
-    [reply] = await chat.core.handle(Incoming(platform="telegram", user_id="4711", chat_id="-100", text="/erinnerungen",
-                                              group=True))
+    [reply] = await chat.core.handle(Incoming(platform="telegram", user_id="4711", chat_id="-100",
+                                              text="/erinnerungen", group=True))
     assert "Adventscafé" not in reply.text and "privaten Chat" in reply.text
+
+
+async def test_reminders_and_answers_go_with_an_offer_retention_deletes(sessions, places, now):
+    from scheduler.retention import purge_ended_offers
+
+    offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 28, 14))
+    chat = ChatDriver(sessions, places, now)
+    await _remind(chat, offer.id, "Beides")
+    await chat.send_button(f"ry:{offer.id}.{int(datetime(2026, 11, 28, 13, tzinfo=UTC).timestamp())}")
+    assert "bis dann" in chat.text
+    async with sessions() as session, session.begin():
+        assert await purge_ended_offers(session, datetime(2027, 6, 1, tzinfo=UTC), timedelta(days=90)) == 1
+    async with sessions() as session:
+        assert (await session.scalars(select(Reminder))).all() == []
+        assert (await session.scalars(select(Attendance))).all() == []

@@ -92,7 +92,8 @@ async def test_a_deleted_offer_is_told_although_its_rows_are_gone(sessions, plac
     await organiser.send_button(f"mz:{offer.id}")
     await organiser.press("Ja, löschen")
     delivered = _residents_only(await Postman(sessions, Clock(now)).deliver())
-    assert delivered == {"telegram:101": ["🛑 Adventscafé findet nicht mehr statt. Ihre Erinnerung daran ist gelöscht."]}
+    assert delivered == {
+        "telegram:101": ["🛑 Adventscafé findet nicht mehr statt. Ihre Erinnerung daran ist gelöscht."]}
 
 
 async def test_a_new_time_is_told_with_the_new_dates(sessions, places, now):
