@@ -90,7 +90,7 @@ async def choose_lead(turn: Turn, argument: str) -> list[Reply]:
             (Button(t("⏰ 2 hours before"), button_data("rs", f"{target}.h")),),
             (Button(t("🔔 Both"), button_data("rs", f"{target}.b")),)]
     if existing is not None:
-        text += ["", t("Now: {what}.", what=describe(t, existing, turn.app.reminder_evening))]
+        text += ["", t("Now: {what}.", what=describe(t, existing, offer, turn.app.reminder_evening))]
         rows.append((Button(t("🔕 No reminder"), button_data("rx", existing.id)),))
     rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
     return [Reply(lines(text), buttons=tuple(rows), edit=True)]
@@ -113,7 +113,7 @@ async def save(turn: Turn, argument: str) -> list[Reply]:
     await plan_reminders(turn.session, turn.now, turn.app.reminder_evening, only=[reminder.id])
     t = turn.t
     text = [t("✅ Done: I will remind you of “{title}” – {what}.", title=offer.title,
-              what=describe(t, reminder, turn.app.reminder_evening))]
+              what=describe(t, reminder, offer, turn.app.reminder_evening))]
     coming = await _next_reminder_time(turn, offer, reminder)
     if coming is not None:
         text.append(t("Next reminder: {when}.", when=when(t, coming)))
@@ -132,16 +132,20 @@ async def _next_reminder_time(turn: Turn, offer: Offer, reminder: Reminder) -> d
     return None
 
 
-def describe(t: Translator, reminder: Reminder, evening) -> Markup:
-    """"every time, the evening before at 18:00 and 2 hours before"."""
-    which = t("every time") if reminder.day is None else t("only on {day}", day=_day_label(t, reminder.day))
+def describe(t: Translator, reminder: Reminder, offer: Offer, evening: time) -> Markup:
+    """"every time, the evening before at 18:00 and 2 hours before"; for a one-off offer only
+    the when."""
     leads = []
     if reminder.evening_before:
         leads.append(t("the evening before at {time}", time=f"{evening:%H:%M}"))
     if reminder.hours_before:
         leads.append(t("2 hours before"))
     both = t("{first} and {second}", first=leads[0], second=leads[1]) if len(leads) == 2 else leads[0]
-    return t("{which}, {leads}", which=which, leads=both)
+    if reminder.day is not None:
+        return t("{which}, {leads}", which=t("only on {day}", day=_day_label(t, reminder.day)), leads=both)
+    if offer.rrule:
+        return t("{which}, {leads}", which=t("every time"), leads=both)
+    return both
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -159,7 +163,7 @@ async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None)
     rows = []
     for number, item in enumerate(mine[:20], start=1):
         text.append(Markup("{}. ").format(number) + bold(item.offer.title, 80))
-        text.append(Markup("    {}").format(describe(t, item.reminder, turn.app.reminder_evening)))
+        text.append(Markup("    {}").format(describe(t, item.reminder, item.offer, turn.app.reminder_evening)))
         upcoming = when(t, item.next_start) if item.next_start else t("no coming date")
         text.append(Markup("    ") + t("Next date: {when}", when=upcoming))
         rows.append((Button(f"{number}. 🔕 {shorten(item.offer.title, 40)}", button_data("rx", item.reminder.id)),))
