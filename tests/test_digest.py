@@ -256,3 +256,13 @@ def test_matrix_room_moderators_count_as_the_groups_admins():
     assert sent_by(100).sender_is_admin and sent_by(50).sender_is_admin
     assert not sent_by(49).sender_is_admin and not sent_by(0).sender_is_admin
     assert not sent_by(100, group=False).sender_is_admin  # a private chat has no admins
+
+
+def test_the_digest_keeps_its_wall_clock_time_across_daylight_saving_changes():
+    from datetime import date
+
+    from models.digests import digest_slot
+
+    assert digest_slot(date(2026, 3, 23), 9) == datetime(2026, 3, 23, 8, tzinfo=UTC)  # CET
+    assert digest_slot(date(2026, 3, 30), 9) == datetime(2026, 3, 30, 7, tzinfo=UTC)  # CEST
+    assert digest_slot(date(2026, 10, 26), 9) == datetime(2026, 10, 26, 8, tzinfo=UTC)  # CET again
