@@ -53,7 +53,8 @@ class App:
         """Maintenance and retention, and the dispatcher when there is a messenger (not started)."""
         dispatcher = self.dispatcher(*messengers) if messengers else None
         return build_scheduler(self.sessions, dispatcher=dispatcher, retention=self.settings.retention,
-                               dispatch_every=self.settings.outbox_every_seconds)
+                               dispatch_every=self.settings.outbox_every_seconds,
+                               planning=self.settings.planning)
 
 
 async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> None:
@@ -112,7 +113,8 @@ async def open_app(settings: Settings):
         await _check_moderators(sessions, rights)
         core = Nahbar(sessions, places, default_language=settings.default_language,
                       default_radius_km=settings.default_radius_km, rights=rights,
-                      max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder)
+                      max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder,
+                      reminder_evening=settings.reminder_evening)
         yield App(settings, engine, sessions, core)
     finally:
         await engine.dispose()
