@@ -113,11 +113,13 @@ class TerminalMessenger:
     async def deliver(self, chat_id: str, replies) -> None:
         if chat_id != self.chat.user:  # not claimed (see `chats`); kept as a guard
             raise RetryAfter(300, "for another terminal user")
+        # Its numbers mean its buttons from now on: stored before it is shown, so a number typed
+        # as soon as it appears is read that way.
+        await remember_shown(self.chat.core, f"terminal:{chat_id}", replies)
         self.chat.out.write("\n")
         self.chat.show(replies)
         self.chat.out.write("> ")
         self.chat.out.flush()
-        await remember_shown(self.chat.core, f"terminal:{chat_id}", replies)  # its numbers work now
 
 
 async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,

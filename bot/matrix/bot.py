@@ -288,11 +288,16 @@ class MatrixBot:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _in_turn(self, room_id: str, work: Awaitable) -> None:
+    def room_lock(self, room_id: str) -> asyncio.Lock:
+        """One thing at a time per room: answering a message, or an outbox message with its
+        numbered choices (so a number typed right after it is read against it)."""
         lock = self._room_locks.get(room_id)
         if lock is None:
             lock = self._room_locks[room_id] = asyncio.Lock()
-        async with lock, self._turns:
+        return lock
+
+    async def _in_turn(self, room_id: str, work: Awaitable) -> None:
+        async with self.room_lock(room_id), self._turns:
             await work
 
     async def _answer(self, message: Incoming) -> None:

@@ -110,9 +110,10 @@ class MatrixMessenger:
             raise Unreachable("the bot is not in this room (any more)")
         if others_in(room, client.user_id) == 0:
             raise Unreachable("everybody else has left the room")
-        for item in render(replies):
-            await send_outgoing(client, room, item)
-        await remember_shown(self.bot.core, f"matrix:{chat_id}", replies)
+        async with self.bot.room_lock(chat_id):  # the room's next message waits for the choices
+            for item in render(replies):
+                await send_outgoing(client, room, item)
+            await remember_shown(self.bot.core, f"matrix:{chat_id}", replies)
 
     async def deliver_live(self, chat_id: str, replies: Sequence[Reply]) -> None:
         """An answer to a message just received: rate limits are waited out a few times, since
