@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, Float, Index, String, Text, delete, select, update
+from sqlalchemy import Boolean, Float, Index, String, Text, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -128,6 +128,14 @@ async def unanswered(session: AsyncSession, chat_prefix: str, since: datetime) -
                InboxMessage.chat.startswith(chat_prefix, autoescape=True))
         .order_by(InboxMessage.id))
     return [_received(row) for row in rows]
+
+
+async def count_in(session: AsyncSession, chats: Sequence[str]) -> int:
+    """How many messages from these chats the inbox holds (for /meinedaten)."""
+    if not chats:
+        return 0
+    return await session.scalar(select(func.count()).select_from(InboxMessage)
+                                .where(InboxMessage.chat.in_(list(chats)))) or 0
 
 
 async def mark_answered(session: AsyncSession, event_id: str, now: datetime | None = None) -> bool:

@@ -147,3 +147,21 @@ async def test_deleting_my_data_takes_my_messages_out_of_the_inbox(sessions, pla
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(InboxMessage)
                                     .where(InboxMessage.chat == DM)) == 0
+
+
+async def test_my_data_counts_my_messages_in_the_inbox(sessions, places):
+    core = Nahbar(sessions, places, clock=lambda: NOW)
+    chat_id = DM.partition(":")[2]
+    async with sessions() as session, session.begin():
+        await inbox.receive(session, ACCOUNT, "s1", [
+            message("$1"), message("$2", 1, text="/meinedaten"),
+            message("$3", 2, chat="matrix:!group:nahbar.test", group=True)])
+        await inbox.mark_answered(session, "$1", NOW)
+    [reply] = await core.handle(Incoming(platform="matrix", user_id=ALICE, chat_id=chat_id,
+                                         text="/meinedaten"))
+    assert ("📨 Ihre Nachrichten der letzten 24 Stunden: 2 – mit Text, bis wir geantwortet haben, "
+            "danach nur, wann sie kamen") in reply.text
+
+    [reply] = await core.handle(Incoming(platform="terminal", user_id="4711", chat_id="4711",
+                                         text="/meinedaten"))
+    assert "📨" not in reply.text  # nothing of theirs waits in the inbox
