@@ -97,10 +97,10 @@ async def receive(session: AsyncSession, account: str, token: str,
                   items: Sequence[Received]) -> list[Received]:
     """Store a batch's messages and the position after it, in the caller's transaction;
     returns the messages that were new (an event already stored is not taken in again)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     new: list[Received] = []
     if items:
-        dialect = session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         by_event = {item.event_id: item for item in items}
         added: set[str] = set()
         rows = [_row(item) for item in by_event.values()]
@@ -110,12 +110,10 @@ async def receive(session: AsyncSession, account: str, token: str,
                          .returning(InboxMessage.event_id))
             added |= set((await session.scalars(statement)).all())
         new = [item for event_id, item in by_event.items() if event_id in added]
-    stored = await session.get(SyncPosition, account)
-    if stored is None:
-        session.add(SyncPosition(account=account, token=token, updated_at=utcnow()))
-    else:
-        stored.token, stored.updated_at = token, utcnow()
-    await session.flush()
+    now = utcnow()
+    await session.execute(
+        insert(SyncPosition).values(account=account, token=token, updated_at=now)
+        .on_conflict_do_update(index_elements=["account"], set_=dict(token=token, updated_at=now)))
     return new
 
 
