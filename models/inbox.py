@@ -8,7 +8,8 @@ inbox; a message in the inbox is answered until it is marked answered (`mark_ans
 every message is answered at least once, and twice only when the process dies between sending
 the answer and marking it.
 
-Rows hold only what rebuilds the adapter's neutral message (text or location, group or not); the
+Rows hold only what rebuilds the adapter's neutral message (text or location, group or not,
+the sender a group's admin or not); the
 text and location are cleared once answered: what stays for a day is the event id (so the same
 event is never taken in twice) and when it came. Addresses are in a column named `chat`, so
 erasure (models.erasure) removes a person's rows with everything else about them.
@@ -46,6 +47,7 @@ class InboxMessage(Base):
     latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
     group: Mapped[bool] = mapped_column(Boolean, default=False)
+    sender_is_admin: Mapped[bool] = mapped_column(Boolean, default=False)  # in a group
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the homeserver got it
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -72,19 +74,23 @@ class Received:
     text: str | None = None
     location: tuple[float, float] | None = None
     group: bool = False
+    sender_is_admin: bool = False
 
 
 def _row(item: Received) -> dict:
     latitude, longitude = item.location if item.location is not None else (None, None)
     return dict(event_id=item.event_id, chat=item.chat, sender=item.sender, text=item.text,
                 latitude=latitude, longitude=longitude, group=item.group,
-                received_at=item.received_at, answered_at=None)
+                sender_is_admin=item.sender_is_admin, received_at=item.received_at,
+                answered_at=None)
 
 
 def _received(row: InboxMessage) -> Received:
-    location = None if row.latitude is None or row.longitude is None else (row.latitude, row.longitude)
+    location = None
+    if row.latitude is not None and row.longitude is not None:
+        location = (row.latitude, row.longitude)
     return Received(row.event_id, row.chat, row.sender, row.received_at, row.text, location,
-                    row.group)
+                    row.group, row.sender_is_admin)
 
 
 async def position(session: AsyncSession, account: str) -> str | None:

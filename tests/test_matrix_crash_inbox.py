@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from handlers.core import Nahbar
@@ -81,7 +82,7 @@ async def test_unanswered_messages_come_back_in_arrival_order(sessions):
     async with sessions() as session, session.begin():
         await inbox.receive(session, ACCOUNT, "s1", [
             message("$old", minutes=-25 * 60), message("$b", 2), message("$a", 1),
-            message("$g", 3, chat=other_room, text="Thale", group=True),
+            message("$g", 3, chat=other_room, text="Thale", group=True, sender_is_admin=True),
             message("$tg", 4, chat="telegram:4711")])
     async with sessions() as session, session.begin():
         assert await inbox.mark_answered(session, "$b", NOW + timedelta(minutes=5))
@@ -91,7 +92,22 @@ async def test_unanswered_messages_come_back_in_arrival_order(sessions):
     # Arrival order is the order they were stored in, whatever their timestamps say.
     assert [m.event_id for m in left] == ["$a", "$g"]
     assert left[1] == Received("$g", other_room, ALICE, NOW + timedelta(minutes=3), "Thale",
-                               group=True)
+                               group=True, sender_is_admin=True)
+
+
+@pytest.mark.parametrize("message", [
+    Incoming(platform="matrix", user_id=ALICE, chat_id="!dm:nahbar.test", text="Thale"),
+    Incoming(platform="matrix", user_id=ALICE, chat_id="!g:nahbar.test", location=(51.8, 10.7),
+             group=True, sender_is_admin=True),
+    Incoming(platform="matrix", user_id=ALICE, chat_id="!g:nahbar.test", text="", group=True)])
+async def test_a_message_comes_out_of_the_inbox_as_it_went_in(sessions, message):
+    from bot.matrix.convert import from_inbox, to_inbox
+
+    async with sessions() as session, session.begin():
+        await inbox.receive(session, ACCOUNT, "s1", [to_inbox("$1", message, NOW)])
+    async with sessions() as session:
+        [item] = await inbox.unanswered(session, "matrix:", NOW)
+    assert from_inbox(item) == message
 
 
 async def test_an_answered_message_keeps_only_when_it_came(sessions):
@@ -139,7 +155,8 @@ async def test_deleting_my_data_takes_my_messages_out_of_the_inbox(sessions, pla
         return Incoming(platform="matrix", user_id=ALICE, chat_id=DM.partition(":")[2], **what)
     await core.handle(said(text="Wernigerode"))
     question = await core.handle(said(text="/loeschen"))
-    [yes] = [b for r in question for row in r.buttons for b in row if b.label == "Ja, alles löschen"]
+    [yes] = [b for r in question for row in r.buttons for b in row
+             if b.label == "Ja, alles löschen"]
     goodbye = await core.handle(said(button=yes.data))
     assert "Alles ist gelöscht" in goodbye[0].text
     # The private chat's rows go; the group's and the neighbour's stay.
@@ -159,8 +176,8 @@ async def test_my_data_counts_my_messages_in_the_inbox(sessions, places):
         await inbox.mark_answered(session, "$1", NOW)
     [reply] = await core.handle(Incoming(platform="matrix", user_id=ALICE, chat_id=chat_id,
                                          text="/meinedaten"))
-    assert ("📨 Ihre Nachrichten der letzten 24 Stunden: 2 – mit Text, bis wir geantwortet haben, "
-            "danach nur, wann sie kamen") in reply.text
+    assert ("📨 Ihre Nachrichten der letzten 24 Stunden: 2 – mit Text, bis wir geantwortet "
+            "haben, danach nur, wann sie kamen") in reply.text
 
     [reply] = await core.handle(Incoming(platform="terminal", user_id="4711", chat_id="4711",
                                          text="/meinedaten"))

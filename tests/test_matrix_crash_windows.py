@@ -98,7 +98,8 @@ async def test_a_message_stored_but_not_answered_is_answered_after_the_restart(n
     await asyncio.wait_for(entered.wait(), 20)
     await nahbar.stop()
     async with database(nahbar) as sessions, sessions() as session:
-        [row] = await session.scalars(select(InboxMessage).where(InboxMessage.text == "Halberstadt"))
+        [row] = await session.scalars(select(InboxMessage)
+                                      .where(InboxMessage.text == "Halberstadt"))
         assert row.answered_at is None
 
     await nahbar.start()

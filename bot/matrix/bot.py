@@ -195,7 +195,9 @@ class MatrixBot:
         client = self.client
         backoff = Backoff(cap=self._max_backoff)
         first = True
-        position = await self._in_store(inbox.position, self.account) or client.loaded_sync_token or None
+        # The database's position; nio's own token only for a store from before the inbox.
+        position = (await self._in_store(inbox.position, self.account)
+                    or client.loaded_sync_token or None)
         fresh = position is None
         if fresh:
             log.info("new Matrix store: messages sent before this start are not answered")
@@ -232,7 +234,9 @@ class MatrixBot:
             # Only once the messages are stored may the position move past them.
             new = await self._in_store(self._take_in, received, response.next_batch)
             position = response.next_batch
-            left_over = await self._in_store(self._left_over, {r.event_id for r in new}) if first else []
+            left_over = []
+            if first:
+                left_over = await self._in_store(self._left_over, {r.event_id for r in new})
             first = False
             self.synced = True
             self.ready.set()

@@ -76,11 +76,12 @@ def to_inbox(event_id: str, message: Incoming, received_at: datetime) -> Receive
     """The inbox row for a message taken from a sync."""
     return Received(event_id=event_id, chat=message.chat, sender=message.user_id,
                     received_at=received_at, text=message.text, location=message.location,
-                    group=message.group)
+                    group=message.group, sender_is_admin=message.sender_is_admin)
 
 
 def from_inbox(item: Received) -> Incoming:
     """The neutral message again, from its inbox row."""
     platform, _, chat_id = item.chat.partition(":")
     return Incoming(platform=platform, user_id=item.sender, chat_id=chat_id, text=item.text,
-                    location=item.location, group=item.group)
+                    location=item.location, group=item.group,
+                    sender_is_admin=item.sender_is_admin)

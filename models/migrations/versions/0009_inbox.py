@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("group", sa.Boolean(), nullable=False),
+        sa.Column("sender_is_admin", sa.Boolean(), nullable=False),
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.Column("answered_at", sa.DateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox")),
