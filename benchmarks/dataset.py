@@ -63,7 +63,7 @@ class Towns:
 
     @classmethod
     def load(cls) -> Towns:
-        towns = list(Gazetteer.load()._towns)  # internal list: towns with coordinates, population
+        towns = Gazetteer.load().towns()
         weights = [max(t.population, 100) for t in towns]
         return cls(towns, list(accumulate(weights)))
 

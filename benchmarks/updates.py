@@ -62,10 +62,10 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
 from bot.telegram import build_application
-from handlers.context import load_turn_state
 from handlers.core import Nahbar
 from handlers.i18n import Translator
 from handlers.messages import Incoming
+from models.conversations import load_turn
 from models.db import create_engine, session_factory
 from places import Gazetteer
 from tests.telegram_fakes import RecordingRequest, callback_update, location_update, text_update
@@ -111,7 +111,7 @@ class Action:
 
 def place_lists(gazetteer: Gazetteer) -> tuple[list[str], list[str], list]:
     """(town names that resolve to exactly one town, home-region postcodes, home-region towns)."""
-    towns = list(gazetteer._towns)  # internal list, as benchmarks.dataset uses it
+    towns = gazetteer.towns()
     home = sorted((t for t in towns if t.region == HOME), key=lambda t: -t.population)
     big = sorted(towns, key=lambda t: -t.population)[:BIG_CITIES]
     names = []
@@ -120,7 +120,7 @@ def place_lists(gazetteer: Gazetteer) -> tuple[list[str], list[str], list]:
         if found.status == "found" and found.place and found.place.kind == "town" \
                 and town.name not in names:
             names.append(town.name)
-    postcodes = sorted(code for code, p in gazetteer._postcodes.items() if p.region == HOME)
+    postcodes = sorted(p.id[1:] for p in gazetteer.postcodes() if p.region == HOME)
     return names, postcodes, home
 
 
@@ -167,10 +167,9 @@ def db_echo_application(request: RecordingRequest, sessions) -> Application:
 
     async def db_echo(update: Update, context) -> None:
         user, chat = update.effective_user, update.effective_chat
-        msg = Incoming(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
-                       text=update.message.text, language=user.language_code)
         async with sessions() as session, session.begin():
-            await load_turn_state(session, msg, default_language="de", default_radius=10, now=NOW)
+            await load_turn(session, platform="telegram", platform_id=str(user.id),
+                            chat=f"telegram:{chat.id}", group=False, language="de", radius_km=10, now=NOW)
         await update.message.reply_text(update.message.text)
 
     app = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()

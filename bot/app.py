@@ -51,7 +51,8 @@ class App:
         """Maintenance and retention, and the dispatcher when there is a messenger (not started)."""
         dispatcher = self.dispatcher(*messengers) if messengers else None
         return build_scheduler(self.sessions, dispatcher=dispatcher, retention=self.settings.retention,
-                               dispatch_every=self.settings.outbox_every_seconds)
+                               dispatch_every=self.settings.outbox_every_seconds,
+                               planning=self.settings.planning)
 
 
 class PlatformFailed(Exception):
@@ -100,7 +101,8 @@ async def open_app(settings: Settings):
         core = Nahbar(sessions, places, default_language=settings.default_language,
                       default_radius_km=settings.default_radius_km,
                       rights=Rights(frozenset(settings.moderators)),
-                      max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder)
+                      max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder,
+                      reminder_evening=settings.reminder_evening)
         yield App(settings, engine, sessions, core)
     finally:
         await engine.dispose()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from scheduler.planners import Planning
 from scheduler.retention import Retention
 
 DEFAULT_DATABASE = "sqlite+aiosqlite:///var/nahbar.sqlite3"
@@ -64,6 +65,10 @@ class Settings(BaseSettings):
     moderators: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="NAHBAR_MODERATORS")
     max_offers_per_day: int = Field(5, ge=1, le=100, validation_alias="NAHBAR_MAX_OFFERS_PER_DAY")
     geocoder: Literal["off", "nominatim"] = Field("off", validation_alias="NAHBAR_GEOCODER")
+
+    # Reminders, digests and alerts (Berlin wall-clock times, HH:MM).
+    reminder_evening: time = Field(time(18), validation_alias="NAHBAR_REMINDER_EVENING")
+    alerts_at: time = Field(time(17), validation_alias="NAHBAR_ALERTS_AT")
     geocoder_user_agent: str = Field("", validation_alias="NAHBAR_GEOCODER_USER_AGENT")
 
     @field_validator("moderators", mode="before")
@@ -202,6 +207,17 @@ class Settings(BaseSettings):
     def has_matrix(self) -> bool:
         return bool(self.matrix_homeserver and self.matrix_user_id
                     and (self.matrix_password or self.matrix_access_token))
+
+    @field_validator("reminder_evening", "alerts_at")
+    @classmethod
+    def _whole_minutes(cls, value: time) -> time:
+        if value.tzinfo is not None:
+            raise ValueError("a Berlin wall-clock time such as 18:00, without a time zone")
+        return value.replace(second=0, microsecond=0)
+
+    @property
+    def planning(self) -> Planning:
+        return Planning(evening=self.reminder_evening, alerts_at=self.alerts_at)
 
     @property
     def retention(self) -> Retention:

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 
 from .messages import Button, Reply
 
+# Platforms without buttons: choices are numbered and answered by typing the number.
+NUMBERED_PLATFORMS = frozenset({"terminal", "matrix"})
 _LIST_NUMBER = re.compile(r"^(\d{1,3})\.\s")
 MAX_NUMBER = 999
 

@@ -20,17 +20,21 @@ _DELETE = N_("Delete everything about you")
 _IDEAS = N_("Ideas for your own meetings")
 _NEW = N_("Offer a meeting yourself")
 _MINE = N_("Your offers: change, pause, cancel")
+_REMINDERS = N_("Your reminders")
+_DIGEST = N_("Weekly post of meetings, also for a group")
 
 MENUS: dict[str, list[tuple[str, str]]] = {
     "de": [
         ("start", _START), ("angebote", _OFFERS), ("heute", _TODAY), ("woche", _WEEK),
-        ("einstellungen", _SETTINGS), ("sprache", _LANGUAGE), ("hilfe", _HELP),
+        ("erinnerungen", _REMINDERS), ("wochenpost", _DIGEST), ("einstellungen", _SETTINGS),
+        ("sprache", _LANGUAGE), ("hilfe", _HELP),
         ("datenschutz", _PRIVACY), ("meinedaten", _MYDATA), ("loeschen", _DELETE), ("ideen", _IDEAS),
         ("neu", _NEW), ("meine", _MINE),
     ],
     "en": [
         ("start", _START), ("offers", _OFFERS), ("today", _TODAY), ("week", _WEEK),
-        ("settings", _SETTINGS), ("language", _LANGUAGE), ("help", _HELP),
+        ("reminders", _REMINDERS), ("weeklypost", _DIGEST), ("settings", _SETTINGS),
+        ("language", _LANGUAGE), ("help", _HELP),
         ("privacy", _PRIVACY), ("mydata", _MYDATA), ("delete", _DELETE), ("ideas", _IDEAS),
         ("new", _NEW), ("mine", _MINE),
     ],

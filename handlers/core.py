@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -22,10 +22,11 @@ from places import Gazetteer
 from models.moderation import Rights
 
 from . import (
-    choices, ideas, loneliness, managing, moderation, offer_detail, posting, privacy, search, settings,
-    small_talk, start,
+    alerts, choices, digest, group_digest, ideas, loneliness, managing, moderation, offer_detail, posting,
+    privacy, reminders, search, settings, small_talk, start,
 )
 from .buttons import parse_button
+from .choices import NUMBERED_PLATFORMS
 from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Router, Step
@@ -36,15 +37,14 @@ from .text import clean
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 500  # longer messages are not place names or commands
+MAX_ANSWER = 4000  # a waiting step may take longer answers (an offer's description: 1,500)
 MAX_ARGUMENT = 200
-# Platforms without buttons: choices are numbered and answered by typing the number.
-NUMBERED_PLATFORMS = frozenset({"terminal", "matrix"})
 
 # Every feature of the bot, in the order their words are tried.
 FEATURES: tuple[Feature, ...] = (
-    start.FEATURE, search.FEATURE, offer_detail.FEATURE, settings.FEATURE, privacy.FEATURE,
-    ideas.FEATURE, posting.FEATURE, managing.FEATURE, moderation.FEATURE, loneliness.FEATURE,
-    small_talk.FEATURE,
+    start.FEATURE, search.FEATURE, offer_detail.FEATURE, reminders.FEATURE, settings.FEATURE,
+    digest.FEATURE, group_digest.FEATURE, alerts.FEATURE, privacy.FEATURE, ideas.FEATURE,
+    posting.FEATURE, managing.FEATURE, moderation.FEATURE, loneliness.FEATURE, small_talk.FEATURE,
 )
 ROUTES = Router(FEATURES)
 
@@ -57,7 +57,7 @@ class Nahbar:
                  clock: Callable[[], datetime] = utcnow,
                  share_links: dict[str, Callable[[int], str]] | None = None,
                  router: Router = ROUTES, rights: Rights | None = None, max_offers_per_day: int = 5,
-                 geocoder=None) -> None:
+                 geocoder=None, reminder_evening: time = time(18)) -> None:
         self.sessions = sessions
         self.places = places
         self.default_language = default_language
@@ -67,6 +67,7 @@ class Nahbar:
         self.rights = rights or Rights()  # who moderates (NAHBAR_MODERATORS and appointed ones)
         self.max_offers_per_day = max_offers_per_day  # new offers per organiser and day
         self.geocoder = geocoder  # places.geocoder.NominatimGeocoder when the operator allows it
+        self.reminder_evening = reminder_evening  # "am Vortag" reminders go out at this Berlin time
         self.numbered_platforms = set(NUMBERED_PLATFORMS)
         # Platform name -> offer id -> a link that opens the offer, e.g. for Telegram
         # "https://t.me/<bot>?start=offer_<id>". Adapters fill it; without one, "↗️ Share"
@@ -158,7 +159,7 @@ class Nahbar:
             answer = await step.on_location(turn, *msg.location)
             if answer is not None:
                 return answer
-        elif text and text[0] not in "/!" and len(text) <= MAX_TEXT and step.on_text is not None:
+        elif text and text[0] not in "/!" and len(text) <= MAX_ANSWER and step.on_text is not None:
             answer = await step.on_text(turn, text)
             if answer is not None:
                 return answer

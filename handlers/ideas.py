@@ -1,85 +1,405 @@
-"""The idea pool: small, low-threshold meeting formats anyone can start in their village."""
+"""The idea pool (`/ideen`): small meeting formats anyone can start in their village, kept by
+the moderators in chat.
+
+Residents see the visible ideas in order; "Bei mir starten" opens /neu with the idea's kind,
+title and text filled in (handlers.posting). Moderators ("💡 Ideen bearbeiten" in /pruefen and
+/ideen) add an idea in a short dialogue (kind, picture, German title and text, then the English
+ones if they like), change one part of an idea, hide or show it, and move it up or down. Each of
+their actions checks the right when it runs: a forged or old button, or an answer typed after
+the right was taken away, is refused, logged, and changes nothing.
+
+Idea words are user content: they are cleaned and checked like an offer's title and description
+(which they become), kept free of web links, and always shown escaped.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from markupsafe import Markup
+from pydantic import field_validator
 
-from . import search
+from models.categories import CATEGORIES, category
+from models.ideas import TEXT_LENGTH, Idea, add_idea, all_ideas, move, touch, visible_idea, visible_ideas
+from models.listing import valid_id
+from places.text import fold
+
+from . import offer_form as form, posting, search
 from .buttons import button_data
 from .common import stale_button
-from .context import Turn
-from .dialogue import Feature
-from .formatting import bold, lines
+from .context import STEP_KEY, Turn
+from .dialogue import Data, Feature, Step
+from .formatting import bold, clock, day, lines
 from .i18n import N_
-from .keywords import Intent
+from .keywords import Intent, is_cancel
 from .messages import Button, Reply
+from .moderation import _refused as refused
+from .offer_form import Draft, Problem, has_link
+from .text import clean, shorten
+
+PAGE = 8  # ideas per message for residents
+SHOWN_TEXT = 200  # an idea's text in the list is cut here
+STEP = "ideas.edit"
+# The pictures an idea can have (buttons carry the index); the kinds' own pictures first.
+EMOJIS = ("☕", "🔥", "🚶", "🥧", "🎁", "👵", "🤝", "💬", "✨", "🎄", "🎶", "🌻", "📚", "🎲", "🍲", "🧶")
+# What a moderator types, and the offer field whose limits apply (the idea becomes that field).
+TEXT_FIELDS = {"title_de": "title", "text_de": "description", "title_en": "title", "text_en": "description"}
+ENGLISH = frozenset({"title_en", "text_en"})
+ADDING = ("kind", "emoji", "title_de", "text_de", "title_en", "text_en")  # the questions for a new idea
+QUESTIONS = {
+    "kind": N_("What kind of meeting is it?"),
+    "emoji": N_("Which picture should stand before it?"),
+    "title_de": N_("The title in German, short, e.g. “Warme Stube”:"),
+    "text_de": N_("The text in German: a few sentences on what happens and what it takes."),
+    "title_en": N_("The title in English, for people who use Nahbar in English – or “skip”: "
+                   "they then see the German one."),
+    "text_en": N_("The text in English – or “skip”: they then see the German one."),
+}
+_SKIP = {fold(w) for w in ("ueberspringen", "skip", "nein", "no", "ohne", "keine", "none", "weiter", "next")}
 
 
-@dataclass(frozen=True, slots=True)
-class Idea:
-    emoji: str
-    title: str  # English msgids; translated where shown
-    text: str
-    category: str = "other"
+class IdeaDraft(Data):
+    """A new idea being written, or one part of an idea being changed (`idea_id`, `changing`)."""
+
+    key = STEP_KEY
+    field: str = "kind"  # the question being asked
+    idea_id: int | None = None
+    changing: str | None = None  # "kind" (with the picture) or one of TEXT_FIELDS
+    category: str | None = None
+    emoji: str | None = None
+    title_de: str = ""
+    text_de: str = ""
+    title_en: str = ""
+    text_en: str = ""
+
+    @field_validator("field", "changing", mode="before")
+    @classmethod
+    def _field(cls, value: object) -> object:
+        return value if value is None or value in ADDING else "kind"
 
 
-IDEAS: tuple[Idea, ...] = (
-    Idea("☕", N_("Advent café"),
-         N_("Coffee, biscuits and a candle in the parish hall or the fire station. "
-            "Once a week in Advent is enough."), "cafe"),
-    Idea("🔥", N_("Warm room"),
-         N_("A heated room that is open to everyone on cold afternoons. "
-            "A pot of tea and a few newspapers, that is all it takes."), "warm_room"),
-    Idea("🚶", N_("Walk together"),
-         N_("Meet at the same place at the same time every week and walk a short round. "
-            "Nobody has to go alone."), "walk"),
-    Idea("🥧", N_("Baking for neighbours"),
-         N_("Bake biscuits or a cake together and bring some to neighbours who rarely get out."), "baking"),
-    Idea("👵", N_("Generations afternoon"),
-         N_("Young and old play games, sing or tell stories together, "
-            "for example with the nursery or the school."), "generations"),
-    Idea("🎁", N_("Gift action"),
-         N_("Collect or make small presents and hand them out personally, "
-            "for example at Christmas to people living alone."), "creative"),
-    Idea("💬", N_("Story café"),
-         N_("Over coffee, people tell what the village used to be like. "
-            "Old photos help to get talking."), "talk"),
-)
+def _may(turn: Turn) -> bool:
+    return turn.app.rights.is_moderator(turn.user)
 
+
+# --- residents ----------------------------------------------------------------------------
 
 async def show(turn: Turn, argument: str = "") -> list[Reply]:
-    t = turn.t
-    text: list = [t("<b>💡 Ideas for your own meetings</b>"),
-                  t("Small things help against loneliness. Maybe one of these suits your village:"), ""]
-    for idea in IDEAS:
-        text.append(Markup("{} ").format(idea.emoji) + bold(t(idea.title)) + Markup(" – {}").format(t(idea.text)))
-    text += ["", t("Would you like to start one? Tap an idea – I will help you post it.")]
-    buttons = []
-    for number, idea in enumerate(IDEAS):
-        label = t("Start at my place: {title}", title=t(idea.title))
-        buttons.append((Button(Markup("{} ").format(idea.emoji) + label, button_data("is", number)),))
+    t, language = turn.t, turn.t.language
+    ideas = await visible_ideas(turn.session)
+    pages = max(1, -(-len(ideas) // PAGE))
+    page = min(int(argument), pages) if argument.isdigit() and int(argument) >= 1 else 1
+    shown = ideas[(page - 1) * PAGE:page * PAGE]
+    text: list = [t("<b>💡 Ideas for your own meetings</b>")]
+    if shown:
+        text += [t("Small things help against loneliness. Maybe one of these suits your village:"), ""]
+        text += [Markup("{} ").format(idea.emoji) + bold(idea.title(language))
+                 + Markup(" – {}").format(shorten(idea.text(language), SHOWN_TEXT)) for idea in shown]
+        text += ["", t("Would you like to start one? Tap an idea – I will help you post it.")]
+    else:
+        text.append(t("There are no ideas in the pool just now – but you can offer a meeting of your own."))
+    buttons = [(Button(Markup("{} ").format(idea.emoji) + t("Start at my place: {title}",
+                                                            title=shorten(idea.title(language), 40)),
+                       button_data("ib", idea.id)),) for idea in shown]
+    if page < pages:
+        buttons.append((Button(t("More ideas ▶"), button_data("id", page + 1)),))
     buttons.append((Button(t("➕ Offer a meeting"), "nn"),))
+    if _may(turn):
+        buttons.append((Button(t("💡 Edit ideas"), "ix"),))
     from_list = turn.msg.button is not None and search.current(turn) is not None
     if from_list:
         buttons.append((Button(t("🔙 Back"), "b"),))
-    return [Reply(lines(text), buttons=tuple(buttons), edit=from_list)]
+    paging = turn.msg.button is not None and bool(argument)
+    return [Reply(lines(text), buttons=tuple(buttons), edit=from_list or paging)]
 
 
 async def start_here(turn: Turn, argument: str) -> list[Reply]:
-    """"Bei mir starten": /neu with the idea's kind, title and description filled in."""
-    if not argument.isdigit() or int(argument) >= len(IDEAS):
-        return [stale_button(turn)]
-    from . import posting
-    from .offer_form import Draft
-
-    t = turn.t
-    idea = IDEAS[int(argument)]
-    draft = Draft(category=idea.category, title=str(t(idea.title)), description=str(t(idea.text)))
+    """"Bei mir starten": /neu with the idea's kind, title and text filled in."""
+    idea_id = valid_id(argument)
+    idea = await visible_idea(turn.session, idea_id) if idea_id else None
+    if idea is None:  # hidden since the list was shown, or never there
+        t = turn.t
+        return [Reply(t("This idea is not in the pool any more."), notice=t("This idea is not in the pool any more."),
+                      buttons=((Button(t("💡 Ideas"), "id"),),))]
+    language = turn.t.language
+    draft = Draft(category=idea.category, title=idea.title(language), description=idea.text(language))
     return await posting.start_with(turn, draft)
 
 
-FEATURE = Feature(name="ideas", commands={"ideen": show, "ideas": show},
-                  buttons={"id": show, "is": start_here},
-                  intents={Intent.IDEAS: show})
+# --- moderators: the pool and one idea ----------------------------------------------------
+
+async def manage(turn: Turn, argument: str = "") -> list[Reply]:
+    if not _may(turn):
+        return await refused(turn, "ideas")
+    t = turn.t
+    rows = [(Button(f"{number}. {idea.emoji} {shorten(idea.title_de, 40)}" + (" 🙈" if idea.hidden else ""),
+                    button_data("iv", idea.id)),)
+            for number, idea in enumerate(await all_ideas(turn.session), start=1)]
+    rows += [(Button(t("➕ New idea"), "ia"),), (Button(t("🔙 Moderation"), "vq"),)]
+    text = lines([bold(t("💡 Edit ideas")), t("Residents see the ideas in this order in /ideas; "
+                                              "🙈 marks hidden ones. Tap one to change it.")])
+    return [Reply(text, buttons=tuple(rows), edit=turn.msg.button is not None)]
+
+
+async def view(turn: Turn, argument: str) -> list[Reply]:
+    if not _may(turn):
+        return await refused(turn, "idea")
+    idea = await _idea(turn, argument)
+    return [_card(turn, idea) if idea else _gone(turn)]
+
+
+async def _idea(turn: Turn, argument: str) -> Idea | None:
+    idea_id = valid_id(argument)
+    return await turn.session.get(Idea, idea_id) if idea_id else None
+
+
+async def _target(turn: Turn, argument: str, choices: tuple[str, ...]) -> tuple[Idea, str] | None:
+    """"<id>.<choice>" from a button: the idea and the choice, when both are valid."""
+    number, _, choice = argument.partition(".")
+    idea = await _idea(turn, number)
+    return (idea, choice) if idea is not None and choice in choices else None
+
+
+def _gone(turn: Turn) -> Reply:
+    return Reply(turn.t("This idea does not exist."), buttons=((Button(turn.t("💡 Edit ideas"), "ix"),),))
+
+
+def _card(turn: Turn, idea: Idea, done: Markup | None = None) -> Reply:
+    """One idea as a moderator sees it, with everything that can be done to it."""
+    t = turn.t
+    kind = category(idea.category)
+    missing = t("(none – the German one is shown)")
+    changed = t("✏️ Last changed on {day}, {time}", day=day(t, idea.changed_at), time=clock(t, idea.changed_at))
+    if idea.changed_by is not None:
+        changed += Markup(" ") + t("by moderator no. {number}", number=idea.changed_by)
+    text = [bold(f"{idea.emoji} {idea.title_de}"), shorten(idea.text_de, TEXT_LENGTH, multiline=True), "",
+            t("Kind: {kind}", kind=f"{kind.emoji} {t(kind.name)}"),
+            t("🇬🇧 English title: {title}", title=idea.title_en or missing),
+            t("🇬🇧 English text: {text}", text=shorten(idea.text_en, SHOWN_TEXT) or missing),
+            t("🙈 Hidden: residents do not see it.") if idea.hidden else t("👁 Residents see it in /ideas."),
+            changed]
+    if done is not None:
+        text = [done, "", *text]
+    def edit(part: str) -> str:
+        return button_data("ie", f"{idea.id}.{part}")
+
+    rows = ((Button(t("✏️ Title"), edit("title_de")), Button(t("✏️ Text"), edit("text_de"))),
+            (Button(t("✏️ Kind and picture"), edit("kind")),),
+            (Button(t("🇬🇧 Title"), edit("title_en")), Button(t("🇬🇧 Text"), edit("text_en"))),
+            (Button(t("⬆️ Up"), button_data("im", f"{idea.id}.up")),
+             Button(t("⬇️ Down"), button_data("im", f"{idea.id}.down"))),
+            (Button(t("👁 Show again"), button_data("ih", f"{idea.id}.show")) if idea.hidden
+             else Button(t("🙈 Hide"), button_data("ih", f"{idea.id}.hide")),),
+            (Button(t("🔙 All ideas"), "ix"),))
+    return Reply(lines(text), buttons=rows, edit=turn.msg.button is not None)
+
+
+async def set_hidden(turn: Turn, argument: str) -> list[Reply]:
+    if not _may(turn):
+        return await refused(turn, "hide idea")
+    target = await _target(turn, argument, ("hide", "show"))
+    if target is None:
+        return [stale_button(turn)]
+    idea, what = target
+    t = turn.t
+    idea.hidden = what == "hide"
+    touch(idea, turn.user, turn.now)
+    done = (t("🙈 Hidden: residents no longer see “{title}”.", title=idea.title_de) if idea.hidden
+            else t("👁 “{title}” is in /ideas again.", title=idea.title_de))
+    return [_card(turn, idea, done)]
+
+
+async def reorder(turn: Turn, argument: str) -> list[Reply]:
+    if not _may(turn):
+        return await refused(turn, "move idea")
+    target = await _target(turn, argument, ("up", "down"))
+    if target is None:
+        return [stale_button(turn)]
+    idea, where = target
+    place = await move(turn.session, idea, -1 if where == "up" else 1, turn.user, turn.now)
+    return [_card(turn, idea, turn.t("Now at place {place}.", place=place))]
+
+
+# --- moderators: writing an idea ----------------------------------------------------------
+
+async def add(turn: Turn, argument: str = "") -> list[Reply]:
+    if not _may(turn):
+        return await refused(turn, "add idea")
+    return await _ask_next(turn, IdeaDraft(field="kind"))
+
+
+async def change(turn: Turn, argument: str) -> list[Reply]:
+    """"ie:<id>.<part>": type one part of an idea again (the kind also asks for the picture)."""
+    if not _may(turn):
+        return await refused(turn, "change idea")
+    target = await _target(turn, argument, ("kind", *TEXT_FIELDS))
+    if target is None:
+        return [stale_button(turn)]
+    idea, part = target
+    draft = IdeaDraft(field=part, idea_id=idea.id, changing=part, category=idea.category, emoji=idea.emoji,
+                      title_de=idea.title_de, text_de=idea.text_de, title_en=idea.title_en, text_en=idea.text_en)
+    return await _ask_next(turn, draft)
+
+
+async def _ask_next(turn: Turn, draft: IdeaDraft, problem: Problem | None = None) -> list[Reply]:
+    turn.enter(STEP, draft)
+    return [_question(turn, draft, problem)]
+
+
+def _question(turn: Turn, draft: IdeaDraft, problem: Problem | None = None) -> Reply:
+    t = turn.t
+    field = draft.field
+    rows: list = []
+    if field == "kind":
+        rows = [(Button(f"{c.emoji} {t(c.name)}", button_data("ik", c.key)),) for c in CATEGORIES]
+    elif field == "emoji":
+        rows = [tuple(Button(e, button_data("ij", i)) for i, e in enumerate(EMOJIS[at:at + 4], start=at))
+                for at in range(0, len(EMOJIS), 4)]
+    intro = None
+    if field == "kind" and draft.changing is None and problem is None:
+        intro = t("💡 A new idea for the pool: a few short questions, “cancel” works at each of them.")
+    parts: list = [intro, problem.text if problem else None, t(QUESTIONS[field])]
+    now = getattr(draft, field, "") if draft.changing is not None and field in TEXT_FIELDS else ""
+    if now:
+        parts.append(t("Now: {text}", text=shorten(now, SHOWN_TEXT)))
+    if field in ENGLISH:
+        if draft.changing is None:
+            rows.append((Button(t("Skip ▶"), button_data("in", "skip")),))
+        elif now:
+            rows.append((Button(t("🗑 Remove the English"), button_data("in", "clear")),))
+    rows.append((Button(t("✖️ Cancel"), button_data("in", "cancel")),))
+    return Reply(lines(p for p in parts if p), buttons=tuple(rows), edit=turn.msg.button is not None)
+
+
+def _waiting(turn: Turn) -> IdeaDraft | None:
+    return turn.step_note(IdeaDraft) if turn.step == STEP else None
+
+
+async def choose_kind(turn: Turn, key: str) -> list[Reply]:
+    if not _may(turn):
+        return await refused(turn, "idea kind")
+    draft = _waiting(turn)
+    if draft is None or draft.field != "kind" or isinstance(answer := form.read_category(turn, key), Problem):
+        return [stale_button(turn)]
+    return await _take(turn, draft, answer)
+
+
+async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
+    if not _may(turn):
+        return await refused(turn, "idea picture")
+    draft = _waiting(turn)
+    if draft is None or draft.field != "emoji" or not argument.isdigit() or int(argument) >= len(EMOJIS):
+        return [stale_button(turn)]
+    return await _take(turn, draft, {"emoji": EMOJIS[int(argument)]})
+
+
+async def navigate(turn: Turn, action: str) -> list[Reply]:
+    if not _may(turn):
+        return await refused(turn, "idea dialogue")
+    draft = _waiting(turn)
+    if draft is None:
+        return [stale_button(turn)]
+    if action == "cancel":
+        return _cancel(turn)
+    if action == "skip" and draft.field in ENGLISH and draft.changing is None:
+        return await _save(turn, draft)  # the English ones come last
+    if action == "clear" and draft.field in ENGLISH and draft.changing is not None:
+        return await _save(turn, draft.model_copy(update={draft.field: ""}))
+    return [stale_button(turn)]
+
+
+async def on_text(turn: Turn, text: str) -> list[Reply] | None:
+    draft = turn.step_note(IdeaDraft)
+    if draft is None:
+        return None
+    if not _may(turn):  # the right was taken away in the middle of the dialogue
+        turn.leave()
+        return await refused(turn, "idea text")
+    skip = fold(text) in _SKIP
+    if skip and draft.changing is not None:
+        return _cancel(turn)  # "skip" while changing one part: it stays as it was
+    if skip and draft.field in ENGLISH:
+        return await _save(turn, draft)  # the English ones come last
+    if is_cancel(text):
+        return _cancel(turn)
+    if skip:
+        answer = Problem(turn.t("The German title and text are needed; only the English ones can be skipped."))
+    elif draft.field == "kind":
+        answer = form.read_category(turn, text)
+    elif draft.field == "emoji":
+        typed = clean(text)
+        answer = {"emoji": typed} if typed in EMOJIS else Problem(turn.t("Please choose a picture with a button."))
+    else:
+        answer = _read(turn, draft.field, text)
+    if isinstance(answer, Problem):
+        return await _ask_next(turn, draft, answer)
+    return await _take(turn, draft, answer)
+
+
+def _read(turn: Turn, field: str, typed: str) -> dict | Problem:
+    """The offer's rules for its title or description, and no web links: an organiser takes the
+    words into their own offer, where links are only for organisers a moderator knows."""
+    answer = form.read_text(TEXT_FIELDS[field])(turn, typed)
+    if isinstance(answer, Problem):
+        return answer
+    value = next(iter(answer.values()))
+    if has_link(value):
+        return Problem(turn.t("Please leave web links out of ideas: organisers take these words into their "
+                              "own offer, where links are only possible for organisers a moderator knows."))
+    return {field: value}
+
+
+async def _take(turn: Turn, draft: IdeaDraft, answer: dict) -> list[Reply]:
+    draft = draft.model_copy(update=answer)
+    if draft.changing is not None:
+        if draft.field == "kind":
+            return await _ask_next(turn, draft.model_copy(update={"field": "emoji"}))
+        return await _save(turn, draft)
+    following = ADDING.index(draft.field) + 1
+    if following == len(ADDING):
+        return await _save(turn, draft)
+    return await _ask_next(turn, draft.model_copy(update={"field": ADDING[following]}))
+
+
+def _cancel(turn: Turn) -> list[Reply]:
+    turn.leave()
+    t = turn.t
+    return [Reply(t("All right, nothing was changed."), buttons=((Button(t("💡 Edit ideas"), "ix"),),),
+                  edit=turn.msg.button is not None)]
+
+
+async def _save(turn: Turn, draft: IdeaDraft) -> list[Reply]:
+    turn.leave()
+    t = turn.t
+    if draft.changing is None:
+        if draft.category is None or draft.emoji is None or not draft.title_de or not draft.text_de:
+            return [stale_button(turn)]  # a note from an older version of this dialogue
+        idea = await add_idea(turn.session, emoji=draft.emoji, category=draft.category, title_de=draft.title_de,
+                              text_de=draft.text_de, title_en=draft.title_en, text_en=draft.text_en,
+                              by=turn.user, now=turn.now)
+        return [_card(turn, idea, t("✅ The idea is in the pool: residents see it in /ideas."))]
+    idea = await turn.session.get(Idea, draft.idea_id) if draft.idea_id else None
+    if idea is None:
+        return [_gone(turn)]
+    parts = ("category", "emoji") if draft.changing == "kind" else (draft.changing,)
+    for part in parts:
+        setattr(idea, part, getattr(draft, part))
+    touch(idea, turn.user, turn.now)
+    return [_card(turn, idea, t("✅ Saved."))]
+
+
+async def resume_question(turn: Turn) -> list[Reply]:
+    draft = turn.step_note(IdeaDraft)
+    if draft is None:
+        turn.leave()
+        return await show(turn)
+    return [_question(turn, draft)]
+
+
+FEATURE = Feature(
+    name="ideas",
+    commands={"ideen": show, "ideas": show},
+    buttons={"id": show, "ib": start_here, "ix": manage, "iv": view, "ia": add, "ie": change, "ih": set_hidden,
+             "im": reorder, "ik": choose_kind, "ij": choose_emoji, "in": navigate},
+    intents={Intent.IDEAS: show},
+    steps=(Step(STEP, summary=N_("writing an idea for the pool"), on_text=on_text,
+                keeps=frozenset({"ik", "ij", "in"}), ask=resume_question, data=IdeaDraft),),
+)

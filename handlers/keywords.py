@@ -39,6 +39,9 @@ class Intent(enum.Enum):
     HOME = "home"
     POST = "post"
     MY_OFFERS = "my_offers"
+    REMINDERS = "reminders"
+    COMING = "coming"
+    NOT_COMING = "not_coming"
 
 
 _PHRASES: dict[Intent, list[str]] = {
@@ -75,6 +78,11 @@ _PHRASES: dict[Intent, list[str]] = {
                   "veranstaltung eintragen", "treffen eintragen", "ich moechte etwas anbieten",
                   "offer a meeting", "post an offer", "new offer"],
     Intent.MY_OFFERS: ["meine angebote", "meine treffen", "my offers", "my meetings"],
+    Intent.REMINDERS: ["erinnerungen", "meine erinnerungen", "erinnerung", "reminders", "my reminders"],
+    Intent.COMING: ["ich komme", "komme", "ich komme gerne", "ich bin dabei", "bin dabei", "i am coming",
+                    "i'm coming", "i will come", "i'll be there"],
+    Intent.NOT_COMING: ["diesmal nicht", "ich komme nicht", "komme nicht", "ich kann nicht", "kann nicht",
+                        "diesmal leider nicht", "not this time", "i am not coming", "i can't come"],
     Intent.IDEAS: ["ideen", "ideas", "ideenpool", "idee", "eigenes treffen", "selbst etwas anbieten"],
 }
 _WORDS: dict[str, Intent] = {fold(p) or p: intent for intent, phrases in _PHRASES.items() for p in phrases}

@@ -19,6 +19,7 @@ from models.organising import (
     ChangeKind, cancel_date, cancel_series, delete_offer, owned, owned_offer, record_change, set_status,
 )
 from models.occurrences import refresh
+from models.reminders import coming_count, count_for_offer, notify_changes
 
 from . import offer_form as form
 from . import posting
@@ -96,6 +97,12 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
         text.append(Markup("🗓 {}").format(words))
     if upcoming:
         text.append(t("Next: {when}", when=when(t, *upcoming[0])))
+        # How many, never who: residents' answers to their reminders.
+        coming = await coming_count(turn.session, offer.id, upcoming[0][0])
+        reminded = await count_for_offer(turn.session, offer.id)
+        if coming or reminded:
+            text.append(t("🙋 Said they are coming: {coming} · 🔔 Reminders: {reminded}",
+                          coming=coming, reminded=reminded))
     rows = [(Button(t("✏️ Change"), button_data("me", offer.id)),)]
     if offer.status is OfferStatus.PUBLISHED:
         rows.append((Button(t("⏸ Pause"), button_data("mp", offer.id)),))
@@ -252,8 +259,7 @@ async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
         return [Reply(turn.t("That is {count} characters long; at most {limit} fit here. "
                              "Please write it a little shorter.", count=len(message), limit=500))]
     if form.has_link(message) and not turn.app.rights.publishes_directly(turn.user):
-        return [Reply(turn.t("Web links are only possible for organisers a moderator knows. "
-                             "Please leave the link out – a phone number or e-mail address is fine."))]
+        return [Reply(form.links_problem(turn).text)]
     return await _cancel_now(turn, message)
 
 
@@ -322,6 +328,9 @@ async def delete(turn: Turn, argument: str) -> list[Reply]:
     title = offer.title
     if offer.status is OfferStatus.PUBLISHED:
         record_change(turn.session, offer, ChangeKind.CANCELLED, turn.now)
+        await turn.session.flush()
+        # Now: the delete takes the change and the reminders with it.
+        await notify_changes(turn.session, turn.now, offer_ids=[offer.id])
     await delete_offer(turn.session, offer)
     return [Reply(turn.t("🗑 “{title}” is deleted.", title=title), edit=True,
                   buttons=((Button(turn.t("🔙 My offers"), "mm"),),))]

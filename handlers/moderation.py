@@ -97,6 +97,7 @@ async def show_queue(turn: Turn, argument: str = "") -> list[Reply]:
         rows.append((Button(f"{number}. {shorten(offer.title, 40)} ({offer.place_name})",
                             button_data("vo", offer.id)),))
     rows.append((Button(t("📜 Decisions so far"), "vl"), Button(t("🔑 Invite a moderator"), "vi")))
+    rows.append((Button(t("💡 Edit ideas"), "ix"),))
     if stuck:
         rows.append((Button(t("📮 Undelivered messages"), "vp"),))
     if not waiting:

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from models import Offer
 from models.categories import category
 from models.listing import next_dates, valid_id, visible_offer
+from models.reminders import reminder_for
 
 from . import search
 from .buttons import button_data
@@ -45,8 +46,14 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
     if offer is None:
         return _gone(turn, argument)
     t = turn.t
-    text = detail_view(turn, offer, await next_dates(turn.session, offer.id, turn.now, NEXT_DATES))
-    buttons = [
+    upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
+    text = detail_view(turn, offer, upcoming)
+    buttons = []
+    if upcoming:
+        reminded = await reminder_for(turn.session, turn.user.id, offer.id) is not None
+        buttons.append((Button(t("🔔 Change reminder") if reminded else t("🔔 Remind me"),
+                               button_data("rm", offer.id)),))
+    buttons += [
         (Button(t("📅 Add to my calendar"), button_data("oc", offer.id)),
          Button(t("📍 Show place"), button_data("ov", offer.id))),
         (Button(t("↗️ Share"), button_data("os", offer.id)),),

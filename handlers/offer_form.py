@@ -158,9 +158,13 @@ def _text(turn: Turn, field: str, typed: str, *, minimum: int = 1, multiline: bo
         return Problem(t("That is {count} characters long; at most {limit} fit here. "
                          "Please write it a little shorter.", count=len(value), limit=limit))
     if has_link(value) and not links:
-        return Problem(t("Web links are only possible for organisers a moderator knows. "
-                         "Please leave the link out – a phone number or e-mail address is fine."))
+        return links_problem(turn)
     return {field: value}
+
+
+def links_problem(turn: Turn) -> Problem:
+    return Problem(turn.t("Web links are only possible for organisers a moderator knows. "
+                          "Please leave the link out – a phone number or e-mail address is fine."))
 
 
 # --- reading answers ----------------------------------------------------------------------
@@ -206,8 +210,7 @@ def read_where(turn: Turn, typed: str) -> Answer:
             if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
                 return Problem(t("That is a little long – please write just the venue, the street and the town."))
             if (has_link(venue) or has_link(address)) and not _links_allowed(turn):
-                return Problem(t("Web links are only possible for organisers a moderator knows. "
-                                 "Please leave the link out – a phone number or e-mail address is fine."))
+                return links_problem(turn)
             return {"venue_name": venue, "address": address, "place_name": town,
                     "latitude": place.lat, "longitude": place.lon, "_geocode": True}
     return Problem(t("I could not find the town. Please end with the town or the postcode, e.g. "
@@ -235,8 +238,7 @@ def read_where_name(turn: Turn, typed: str) -> Answer:
     if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
         return Problem(turn.t("That is a little long – please write just the venue and the street."))
     if (has_link(venue) or has_link(address)) and not _links_allowed(turn):
-        return Problem(turn.t("Web links are only possible for organisers a moderator knows. "
-                              "Please leave the link out – a phone number or e-mail address is fine."))
+        return links_problem(turn)
     return {"venue_name": venue, "address": address}
 
 

@@ -50,6 +50,7 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
         "• your home place, if you chose one; a shared location only to about 1 km, unless you allowed more,\n"
         "• your search radius,\n"
         "• your last search, for at most 30 days,\n"
+        "• the reminders, weekly post and alerts you switched on, and your answers to reminders,\n"
         "• when you first and last wrote.\n"
         "Nothing else: no name, no phone number. We do not pass anything on.\n\n"
         "Unfinished dialogues are deleted after 30 days, everything else after 18 months "
@@ -111,6 +112,13 @@ TABLES = {
     "offers": N_("📋 Offers you organise: {count}"),
     "moderation_log": N_("📜 Entries in the moderation log that name you: {count}"),
     "moderator_invites": N_("🔑 Moderator invitations you made or used: {count}"),
+    "ideas": N_("💡 Ideas in the pool you changed last: {count}"),
+    "reminders": N_("🔔 Reminders you asked for (with the chat they go to): {count} – /erinnerungen shows them"),
+    "attendance": N_("🙋 Your answers “I am coming” / “Not this time” to reminders: {count} "
+                     "(organisers see only how many are coming, never who)"),
+    "digests": N_("📬 Weekly post: on (weekday and time you chose, and the chat it goes to)"),
+    "alerts": N_("🆕 Alerts about new offers: on (the kinds you chose, the chat they go to, "
+                 "and which offers you were last told about)"),
 }
 
 

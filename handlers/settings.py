@@ -1,4 +1,6 @@
-"""Settings: radius, home place, precise location and language, in one message with buttons.
+"""Settings: radius, home place, precise location and language, in one message with buttons;
+the weekly post (handlers.digest) and alerts about new offers (handlers.alerts) each have a
+sub-message of their own, and a line here.
 
 Changing the home place is a small dialogue (step "settings.home", kept in the database, so it
 survives a restart): the next typed place or shared location becomes the home place.
@@ -14,7 +16,7 @@ from models.location import is_position_id
 from models.users import set_home, set_precise_consent
 from places import Place
 
-from . import search
+from . import alerts, digest, search
 from .buttons import button_data
 from .common import main_keyboard, stale_button
 from .context import Turn
@@ -65,7 +67,7 @@ def _language_row(turn: Turn) -> tuple[Button, ...]:
 # --- the settings message -------------------------------------------------------------------
 
 async def show(turn: Turn, argument: str = "") -> list[Reply]:
-    return [_settings(turn, edit=turn.msg.button is not None)]
+    return [await _settings(turn, edit=turn.msg.button is not None)]
 
 
 async def set_radius(turn: Turn, km: str) -> list[Reply]:
@@ -75,7 +77,7 @@ async def set_radius(turn: Turn, km: str) -> list[Reply]:
     current = search.current(turn)
     if current is not None:  # the next list uses the new radius as well
         turn.put(current.model_copy(update={"radius": int(km), "page": 0}))
-    return [_settings(turn, edit=True)]
+    return [await _settings(turn, edit=True)]
 
 
 def home_label(turn: Turn) -> str | Markup:
@@ -89,7 +91,7 @@ def home_label(turn: Turn) -> str | Markup:
     return user.home_place_name or ""
 
 
-def _settings(turn: Turn, *, edit: bool) -> Reply:
+async def _settings(turn: Turn, *, edit: bool) -> Reply:
     t, user = turn.t, turn.user
     text = Markup("\n").join([
         t("<b>Your settings</b>"),
@@ -99,6 +101,8 @@ def _settings(turn: Turn, *, edit: bool) -> Reply:
         t("📍 Precise location: on – shared locations are kept to about 10 m.")
         if user.consent_precise_location else
         t("📍 Precise location: off – shared locations are kept to about 1 km."),
+        await digest.state_line(turn),
+        await alerts.state_line(turn),
         "",
         t("Tap a button to change something.") if turn.platform_has_buttons else
         t("Write the number of what you would like to change."),
@@ -110,7 +114,9 @@ def _settings(turn: Turn, *, edit: bool) -> Reply:
     precise = (Button(t("📍 Keep my location only roughly"), button_data("pc", 0))
                if user.consent_precise_location else
                Button(t("📍 Allow a precise location"), button_data("pc", 1)))
-    rows = (radii, (Button(t("🏠 Change home place"), "sh?"),), (precise,), _language_row(turn))
+    rows = (radii, (Button(t("🏠 Change home place"), "sh?"),), (precise,), _language_row(turn),
+            (Button(t("📬 Weekly post"), "dg"), Button(t("🆕 New offers"), "al")),
+            (Button(t("🔔 My reminders"), "rl"),))
     return Reply(text, buttons=rows, edit=edit)
 
 
@@ -127,7 +133,7 @@ async def set_precise(turn: Turn, flag: str) -> list[Reply]:
             turn.drop(search.Search)
         else:
             turn.put(current.model_copy(update={"lat": place.lat, "lon": place.lon, "place_id": place.id}))
-    return [_settings(turn, edit=True)]
+    return [await _settings(turn, edit=True)]
 
 
 # --- home place dialogue --------------------------------------------------------------------

@@ -189,6 +189,14 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._places) + len(self._postcodes)
 
+    def towns(self) -> list[Place]:
+        """Every town (GeoNames places with a population), for sampling realistic data sets."""
+        return [p for p in self._places if p.kind == TOWN]
+
+    def postcodes(self) -> list[Place]:
+        """Every postcode with its centroid and name."""
+        return list(self._postcodes.values())
+
     def get(self, place_id: str) -> Place | None:
         """The place with this id, as returned by resolve() or nearest()."""
         if not isinstance(place_id, str) or not place_id or len(place_id) > MAX_INPUT_CHARS:

@@ -7,8 +7,10 @@ The database says what is due; jobs only pick it up, so a restart loses and repe
 from .compose import COMPOSERS, Drop, composer, enqueue_replies
 from .dispatcher import Dispatcher
 from .jobs import JOB_DEFAULTS, build_scheduler, run_maintenance, stop_scheduler
+from .planners import Planning, run_digests, run_notices, run_reminders
 from .ratelimit import RateLimiter
 from .retention import Retention
 
-__all__ = ["COMPOSERS", "Dispatcher", "Drop", "JOB_DEFAULTS", "RateLimiter", "Retention",
-           "build_scheduler", "composer", "enqueue_replies", "run_maintenance", "stop_scheduler"]
+__all__ = ["COMPOSERS", "Dispatcher", "Drop", "JOB_DEFAULTS", "Planning", "RateLimiter", "Retention",
+           "build_scheduler", "composer", "enqueue_replies", "run_digests", "run_maintenance", "run_notices",
+           "run_reminders", "stop_scheduler"]

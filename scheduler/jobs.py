@@ -1,4 +1,5 @@
-"""The scheduler and its jobs: nightly maintenance and retention, and the outbox dispatcher.
+"""The scheduler and its jobs: nightly maintenance and retention, the planners (reminders,
+change notices, digests and alerts, scheduler.planners) and the outbox dispatcher.
 
 `build_scheduler` returns an AsyncIOScheduler (Europe/Berlin) that is not started yet, so
 feature code can add its own planner jobs before the adapter starts it:
@@ -28,6 +29,7 @@ from models.outbox import purge_settled
 from models.schedule import BERLIN
 
 from .dispatcher import Dispatcher
+from .planners import Planning, run_digests, run_notices, run_reminders
 from .retention import Retention, purge_ended_offers
 
 log = logging.getLogger(__name__)
@@ -103,13 +105,22 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 15.0) -> 
 
 def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | None = None,
                     retention: Retention = DEFAULT_RETENTION,
-                    dispatch_every: float = DISPATCH_EVERY) -> AsyncIOScheduler:
+                    dispatch_every: float = DISPATCH_EVERY,
+                    planning: Planning = Planning()) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=BERLIN)
     running = scheduler.nahbar_running = _Running()
     scheduler.add_job(
         running.wrap(run_maintenance), CronTrigger(hour=3, minute=30, timezone=BERLIN),
         args=[sessions], kwargs={"retention": retention}, id="maintenance", **JOB_DEFAULTS,
     )
+    # The planners run once at start (catching up after downtime), then every few minutes.
+    start = datetime.now(BERLIN)
+    for job_id, job, every, kwargs in (
+            ("reminders", run_reminders, planning.reminders_every, {"planning": planning}),
+            ("notices", run_notices, planning.notices_every, {}),
+            ("digests", run_digests, planning.digests_every, {"planning": planning})):
+        scheduler.add_job(running.wrap(job), IntervalTrigger(seconds=every.total_seconds(), timezone=BERLIN),
+                          args=[sessions], kwargs=kwargs, id=job_id, next_run_time=start, **JOB_DEFAULTS)
     if dispatcher is not None:
         scheduler.add_job(
             running.wrap(dispatch), IntervalTrigger(seconds=dispatch_every, timezone=BERLIN),

@@ -10,7 +10,7 @@ import os
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, insert, select
 
 from models import Base
 from models.db import create_engine, session_factory, upgrade
@@ -43,20 +43,34 @@ def database_url(request, tmp_path_factory):
     return request.getfixturevalue("postgres_url")
 
 
+# What the migrations put into a new database (the idea pool), per database URL.
+_SEEDED: dict[str, dict] = {}
+
+
 @pytest.fixture(scope="session")
 async def engine(database_url):
     engine = create_engine(database_url)
     await upgrade(engine)
+    async with engine.connect() as connection:
+        _SEEDED[database_url] = {
+            table: [dict(row) for row in (await connection.execute(select(table).order_by(*table.primary_key))).mappings()]
+            for table in Base.metadata.sorted_tables
+        }
     yield engine
     await engine.dispose()
 
 
 @pytest.fixture
-async def sessions(engine):
-    """A session factory on an empty, migrated database."""
+async def sessions(engine, database_url):
+    """A session factory on a migrated database holding only what the migrations put there."""
     async with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             await connection.execute(delete(table))
+        for table, rows in _SEEDED[database_url].items():
+            if rows:  # new ids, so PostgreSQL's sequences stay ahead of them
+                key = table.autoincrement_column
+                await connection.execute(insert(table), [{k: v for k, v in row.items() if key is None or k != key.name}
+                                                         for row in rows])
     return session_factory(engine)
 
 

@@ -39,7 +39,7 @@ async def test_idle_dialogue_state_is_forgotten(sessions, now):
 
 async def test_scheduler_has_the_daily_job(sessions):
     scheduler = build_scheduler(sessions)
-    assert [job.id for job in scheduler.get_jobs()] == ["maintenance"]
+    assert {job.id for job in scheduler.get_jobs()} == {"maintenance", "reminders", "notices", "digests"}
 
 
 async def test_long_idle_accounts_are_forgotten_with_everything_about_them(sessions, now):

@@ -29,14 +29,14 @@ async def test_details_offer_calendar_place_share_and_back(chat, sessions, now):
     await add_offer(sessions, now, title="Adventscafé im Pfarrhaus")
     await chat.say("Wernigerode")
     await chat.press("Adventscafé")
-    assert chat.labels() == ["📅 In meinen Kalender", "📍 Ort anzeigen", "↗️ Teilen", "🔙 Zurück"]
+    assert chat.labels() == ["🔔 Erinnern", "📅 In meinen Kalender", "📍 Ort anzeigen", "↗️ Teilen", "🔙 Zurück"]
     _well_formed(chat)
 
 
 async def test_no_back_button_without_a_list(chat, sessions, now):
     offer = await add_offer(sessions, now, title="Spielenachmittag")
     await chat.say(f"/start offer_{offer.id}")  # a deep link: there is no list to go back to
-    assert chat.labels() == ["📅 In meinen Kalender", "📍 Ort anzeigen", "↗️ Teilen"]
+    assert chat.labels() == ["🔔 Erinnern", "📅 In meinen Kalender", "📍 Ort anzeigen", "↗️ Teilen"]
 
 
 async def test_calendar_file_of_a_weekly_offer(chat, sessions, now):
@@ -160,6 +160,6 @@ async def test_english_calendar_and_share(sessions, places, now):
     offer = await add_offer(sessions, now, title="Café", starts_local=datetime(2026, 11, 26, 15))
     chat = ChatDriver(sessions, places, now, language="en")
     await chat.say(f"/start offer_{offer.id}")
-    assert chat.labels() == ["📅 Add to my calendar", "📍 Show place", "↗️ Share"]
+    assert chat.labels() == ["🔔 Remind me", "📅 Add to my calendar", "📍 Show place", "↗️ Share"]
     await chat.press("Share")
     assert "Thu, 26 Nov, 15:00–17:00 in Wernigerode" in chat.text

@@ -264,6 +264,6 @@ async def test_erasure_removes_queued_messages_and_the_pause(sessions, clock, ch
 async def test_the_scheduler_runs_the_dispatcher_one_at_a_time(sessions, clock):
     scheduler = build_scheduler(sessions, dispatcher=dispatcher(sessions, clock))
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"maintenance", "dispatcher"}
+    assert set(jobs) == {"maintenance", "dispatcher", "reminders", "notices", "digests"}
     assert jobs["dispatcher"].max_instances == 1 and jobs["dispatcher"].coalesce
     assert jobs["dispatcher"].trigger.interval == timedelta(seconds=2)

@@ -272,3 +272,14 @@ def test_links_are_told_from_e_mail_addresses():
     assert has_link("siehe heimatverein-ditfurt.de")
     assert not has_link("kaffee@heimatverein.de") and not has_link("Telefon 03946 1234")
     assert not has_link("Kaffee, Kuchen. Danach Tee.")
+
+
+async def test_a_long_description_can_be_typed(sessions, places, now):
+    chat = organiser(sessions, places, now)
+    await chat.say("/neu")
+    await chat.press("Gesprächskreis")
+    await chat.say("Erzählcafé")
+    await chat.say("Wir erzählen. " * 120)
+    assert "hier passen höchstens 1500" in chat.text
+    await chat.say("Wir erzählen. " * 80)  # 1,120 characters: longer than a place name, within limits
+    assert "Wann findet es statt?" in chat.text

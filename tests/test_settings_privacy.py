@@ -401,9 +401,11 @@ async def test_help_mentions_the_new_commands(sessions, places, now):
 
 def test_command_menus_list_working_commands_in_both_languages():
     german, english = command_menu("de"), command_menu("en")
-    assert [c for c, _ in german] == ["start", "angebote", "heute", "woche", "einstellungen", "sprache",
+    assert [c for c, _ in german] == ["start", "angebote", "heute", "woche", "erinnerungen", "wochenpost",
+                                      "einstellungen", "sprache",
                                       "hilfe", "datenschutz", "meinedaten", "loeschen", "ideen", "neu", "meine"]
-    assert [c for c, _ in english] == ["start", "offers", "today", "week", "settings", "language",
+    assert [c for c, _ in english] == ["start", "offers", "today", "week", "reminders", "weeklypost",
+                                       "settings", "language",
                                        "help", "privacy", "mydata", "delete", "ideas", "new", "mine"]
     assert dict(german)["loeschen"] == "Alles über Sie löschen"
     assert dict(english)["delete"] == "Delete everything about you"

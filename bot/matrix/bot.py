@@ -306,7 +306,8 @@ class MatrixBot:
             return
         content = event.source.get("content", {})
         group = others_in(room, self.client.user_id) > 1
-        message = convert.incoming(content, sender=event.sender, room_id=room.room_id, group=group)
+        message = convert.incoming(content, sender=event.sender, room_id=room.room_id, group=group,
+                                   power_level=room.power_levels.get_user_level(event.sender))
         if message is not None:
             self._receive(event.event_id, message, event.server_timestamp)
 

@@ -50,11 +50,17 @@ def is_for_us(content: dict) -> bool:
     return not (isinstance(relates, dict) and relates.get("rel_type") == "m.replace")
 
 
-def incoming(content: dict, *, sender: str, room_id: str, group: bool) -> Incoming | None:
-    """The neutral message for an `m.room.message` content, or None for what we ignore."""
+ADMIN_LEVEL = 50  # the power level Matrix clients call "moderator"; what may change room settings
+
+
+def incoming(content: dict, *, sender: str, room_id: str, group: bool,
+             power_level: int = 0) -> Incoming | None:
+    """The neutral message for an `m.room.message` content, or None for what we ignore.
+    `power_level` is the sender's in the room: from 50 on they count as the group's admin."""
     if not isinstance(content, dict) or not is_for_us(content):
         return None
-    base = dict(platform="matrix", user_id=sender, chat_id=room_id, group=group)
+    base = dict(platform="matrix", user_id=sender, chat_id=room_id, group=group,
+                sender_is_admin=group and power_level >= ADMIN_LEVEL)
     msgtype = content.get("msgtype")
     if msgtype == "m.location":
         location = parse_geo_uri(content.get("geo_uri"))

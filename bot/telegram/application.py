@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from telegram import BotCommand, Update
@@ -21,7 +22,8 @@ from models import utcnow
 from scheduler.compose import enqueue_replies
 from scheduler.ratelimit import RateLimiter
 
-from .convert import incoming
+from .admins import GroupAdmins
+from .convert import addressed_to, incoming
 from .messenger import SharedRateLimiter, retry_after_seconds
 from .render import send
 
@@ -43,13 +45,21 @@ def build_application(token: str, core: Nahbar, *, base_url: str | None = None,
     if rate_limit:
         builder = builder.rate_limiter(SharedRateLimiter(limiter or RateLimiter()))
     application = builder.post_init(_post_init).build()
-    application.bot_data.update(core=core, default_language=default_language)
-    # Private chats only for now; anything but service messages reaches the core (a sticker or
-    # a voice message gets the help text rather than silence).
+    application.bot_data.update(core=core, default_language=default_language, admins=GroupAdmins())
+    # In private chats anything but service messages reaches the core (a sticker or a voice
+    # message gets the help text rather than silence); in groups only commands meant for us
+    # (e.g. an admin's /wochenpost), never the members' conversation.
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, on_update))
+    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command))
     application.add_handler(CallbackQueryHandler(on_update))
     application.add_error_handler(on_error)
     return application
+
+
+async def on_group_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text = update.effective_message.text if update.effective_message else None
+    if text and addressed_to(text, context.bot.username):
+        await on_update(update, context)
 
 
 async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -59,7 +69,13 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if query is not None:
             await query.answer()
         return
+    if message.group:
+        admin = await context.bot_data["admins"].is_admin(context.bot, update.effective_chat.id,
+                                                           update.effective_user.id)
+        message = replace(message, sender_is_admin=admin)
     replies = await context.bot_data["core"].handle(message)
+    if message.group:  # a reply keyboard in a group would sit in front of every member
+        replies = [replace(r, keyboard=()) for r in replies]
     if query is not None:
         notice = next((r.notice for r in replies if r.notice), None)
         await query.answer(text=html.unescape(notice) if notice else None)

@@ -7,6 +7,16 @@ from telegram import Update
 from handlers.messages import Incoming
 
 
+def addressed_to(text: str, username: str | None) -> bool:
+    """A group command meant for this bot: "/wochenpost" or "/wochenpost@<this bot>", not a
+    command for another bot in the same group ("/start@other_bot")."""
+    command = text.split(maxsplit=1)[0] if text else ""
+    if not command.startswith("/") or len(command) < 2:
+        return False
+    _, at, name = command.partition("@")
+    return not at or (username is not None and name.lower() == username.lower())
+
+
 def incoming(update: Update) -> Incoming | None:
     """The neutral message for an update, or None for what the bot does not answer."""
     user, chat = update.effective_user, update.effective_chat

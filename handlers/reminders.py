@@ -1,0 +1,333 @@
+"""Reminders: "🔔 Erinnern" under an offer, /erinnerungen, and the reminder message itself with
+"Ich komme" / "Diesmal nicht".
+
+Choosing a reminder is two button presses and keeps nothing in the dialogue state: for a
+recurring offer "every time" or one of the next dates ("rm" -> "rw"), then the evening before,
+two hours before or both ("rs" saves). Every button names the offer (and the date) and is
+checked again when pressed. The reminder is one row per person and offer (models.reminders);
+its outbox rows are queued right away for the coming days and by the planner after that.
+
+The message is composed when it is sent (`compose_reminder`), so it shows the current time
+and place, and is dropped when the offer, the date or the reminder is gone, or the person
+said "Diesmal nicht" for that date. On platforms without buttons the answer is typed ("Ich
+komme") and belongs to the newest reminder sent to that chat.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Offer, User
+from models.base import from_epoch
+from models.categories import category
+from models.conversations import reach
+from models.listing import next_dates, valid_id, visible_offer
+from models.outbox import Claimed
+from models.reminders import (
+    REMIND, Reminder, answer, answer_of, cancel_reminder, due_times, last_reminded,
+    occurrence_end, plan_reminders, reminder_for, reminders_of, set_reminder,
+)
+from models.schedule import to_local, to_utc
+from scheduler.compose import Drop, composer
+
+from . import change_notices  # noqa: F401  (registers the notice composer)
+from .buttons import button_data
+from .choices import NUMBERED_PLATFORMS
+from .common import stale_button
+from .context import Turn
+from .dialogue import Feature
+from .formatting import bold, day as day_name, lines, when
+from .i18n import Translator
+from .keywords import Intent
+from .messages import Button, Reply
+from .text import shorten
+
+DATE_CHOICES = 3  # "nur am …" offers the next few dates
+EVERY = "a"  # button argument for "every time"
+LEADS = {"e": (True, False), "h": (False, True), "b": (True, True)}
+SOON = timedelta(hours=3)  # "starting soon" rather than "today"
+
+
+# --- choosing a reminder --------------------------------------------------------------------
+
+async def start(turn: Turn, argument: str) -> list[Reply]:
+    """"🔔 Erinnern": for a recurring offer first which dates, else straight to when."""
+    offer = await _offer(turn, argument)
+    if offer is None:
+        return [stale_button(turn)]
+    upcoming = await next_dates(turn.session, offer.id, turn.now, DATE_CHOICES)
+    if not upcoming:
+        return [Reply(turn.t("There is no coming date of “{title}” to remind you of.", title=offer.title),
+                      buttons=((Button(turn.t("🔙 Back"), button_data("o", offer.id)),),), edit=True)]
+    if not offer.rrule:
+        return await choose_lead(turn, f"{offer.id}.{EVERY}")
+    t = turn.t
+    rows = [(Button(t("🔁 Every time"), button_data("rw", f"{offer.id}.{EVERY}")),)]
+    rows += [(Button(t("Only on {day}", day=day_name(t, start)),
+                     button_data("rw", f"{offer.id}.{to_local(start):%Y%m%d}")),) for start, _ in upcoming]
+    rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
+    return [Reply(lines([t("🔔 Which dates of “{title}” shall I remind you of?", title=offer.title)]),
+                  buttons=tuple(rows), edit=True)]
+
+
+async def choose_lead(turn: Turn, argument: str) -> list[Reply]:
+    """When: the evening before, two hours before, or both."""
+    offer_part, _, which = argument.partition(".")
+    offer = await _offer(turn, offer_part)
+    day = await _day(turn, offer, which) if offer else None
+    if offer is None or day is None:
+        return [stale_button(turn)]
+    t = turn.t
+    target = f"{offer.id}.{which}"
+    existing = await reminder_for(turn.session, turn.user.id, offer.id)
+    text = [t("🔔 When shall I remind you of “{title}”?", title=offer.title)]
+    if day is not EVERY:
+        text.append(t("Only on {day}.", day=_day_label(t, day)))
+    rows = [(Button(t("🌙 The evening before, at {time}", time=_clock(turn)), button_data("rs", f"{target}.e")),),
+            (Button(t("⏰ 2 hours before"), button_data("rs", f"{target}.h")),),
+            (Button(t("🔔 Both"), button_data("rs", f"{target}.b")),)]
+    if existing is not None:
+        text += ["", t("Now: {what}.", what=describe(t, existing, offer, turn.app.reminder_evening))]
+        rows.append((Button(t("🔕 No reminder"), button_data("rx", existing.id)),))
+    rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
+    return [Reply(lines(text), buttons=tuple(rows), edit=True)]
+
+
+async def save(turn: Turn, argument: str) -> list[Reply]:
+    parts = argument.split(".")
+    if len(parts) != 3 or parts[2] not in LEADS:
+        return [stale_button(turn)]
+    offer = await _offer(turn, parts[0])
+    day = await _day(turn, offer, parts[1]) if offer else None
+    if offer is None or day is None:
+        return [stale_button(turn)]
+    evening, hours = LEADS[parts[2]]
+    chat = turn.msg.chat if not turn.msg.group else await reach(turn.session, turn.user)
+    reminder = await set_reminder(turn.session, user_id=turn.user.id, offer_id=offer.id, chat=chat,
+                                  day=None if day is EVERY else day, evening_before=evening,
+                                  hours_before=hours, now=turn.now)
+    # Queued now, so a reminder due within minutes (a gathering soon) is not left to the planner.
+    await plan_reminders(turn.session, turn.now, turn.app.reminder_evening, only=[reminder.id])
+    t = turn.t
+    text = [t("✅ Done: I will remind you of “{title}” – {what}.", title=offer.title,
+              what=describe(t, reminder, offer, turn.app.reminder_evening))]
+    coming = await _next_reminder_time(turn, offer, reminder)
+    if coming is not None:
+        text.append(t("Next reminder: {when}.", when=when(t, coming)))
+    rows = ((Button(t("🔔 My reminders"), "rl"),), (Button(t("🔙 Back to the offer"), button_data("o", offer.id)),))
+    return [Reply(lines(text), buttons=rows, edit=True, notice=t("Reminder saved."))]
+
+
+async def _next_reminder_time(turn: Turn, offer: Offer, reminder: Reminder) -> datetime | None:
+    for start, _ in await next_dates(turn.session, offer.id, turn.now, 60):
+        if reminder.day is not None and to_local(start).date() != reminder.day:
+            continue
+        times = [due for _, due in due_times(start, reminder.leads, turn.app.reminder_evening)
+                 if due >= turn.now]
+        if times:
+            return min(times)
+    return None
+
+
+def describe(t: Translator, reminder: Reminder, offer: Offer, evening: time) -> Markup:
+    """"every time, the evening before at 18:00 and 2 hours before"; for a one-off offer only
+    the when."""
+    leads = []
+    if reminder.evening_before:
+        leads.append(t("the evening before at {time}", time=f"{evening:%H:%M}"))
+    if reminder.hours_before:
+        leads.append(t("2 hours before"))
+    both = t("{first} and {second}", first=leads[0], second=leads[1]) if len(leads) == 2 else leads[0]
+    if reminder.day is not None:
+        return t("{which}, {leads}", which=t("only on {day}", day=_day_label(t, reminder.day)), leads=both)
+    if offer.rrule:
+        return t("{which}, {leads}", which=t("every time"), leads=both)
+    return both
+
+
+# --- the list -------------------------------------------------------------------------------
+
+async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None) -> list[Reply]:
+    t = turn.t
+    if turn.msg.group:  # the other members need not see what someone plans to go to
+        return [Reply(t("I show your reminders only in our private chat – write to me there."))]
+    mine = await reminders_of(turn.session, turn.user.id, turn.now)
+    text: list = [intro, ""] if intro else []
+    if not mine:
+        text.append(t("You have no reminders. Open a meeting and tap “🔔 Remind me”."))
+        return [Reply(lines(text), edit=turn.msg.button is not None)]
+    text += [bold(t("🔔 Your reminders")), ""]
+    rows = []
+    for number, item in enumerate(mine[:20], start=1):
+        text.append(Markup("{}. ").format(number) + bold(item.offer.title, 80))
+        text.append(Markup("    {}").format(describe(t, item.reminder, item.offer, turn.app.reminder_evening)))
+        upcoming = when(t, item.next_start) if item.next_start else t("no coming date")
+        text.append(Markup("    ") + t("Next date: {when}", when=upcoming))
+        rows.append((Button(f"{number}. 🔕 {shorten(item.offer.title, 40)}", button_data("rx", item.reminder.id)),))
+    text += ["", t("Tap a reminder to stop it.") if turn.platform_has_buttons
+             else t("Write the number of a reminder to stop it.")]
+    return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
+
+
+async def stop(turn: Turn, argument: str) -> list[Reply]:
+    reminder_id = valid_id(argument)
+    reminder = await turn.session.get(Reminder, reminder_id) if reminder_id else None
+    if reminder is None or reminder.user_id != turn.user.id:
+        return [stale_button(turn)]
+    offer = await turn.session.get(Offer, reminder.offer_id)
+    await cancel_reminder(turn.session, reminder)
+    await turn.session.flush()
+    t = turn.t
+    intro = t("🔕 The reminder of “{title}” is stopped.", title=offer.title if offer else "")
+    replies = await show_list(turn, intro=intro)
+    return [Reply(r.text, buttons=r.buttons, edit=True, notice=t("Reminder stopped.")) for r in replies]
+
+
+# --- "Ich komme" / "Diesmal nicht" ----------------------------------------------------------
+
+async def coming(turn: Turn, argument: str) -> list[Reply]:
+    return await _answer(turn, argument, True)
+
+
+async def not_coming(turn: Turn, argument: str) -> list[Reply]:
+    return await _answer(turn, argument, False)
+
+
+async def coming_typed(turn: Turn, argument: str = "") -> list[Reply]:
+    return await _typed(turn, True)
+
+
+async def not_coming_typed(turn: Turn, argument: str = "") -> list[Reply]:
+    return await _typed(turn, False)
+
+
+async def _typed(turn: Turn, yes: bool) -> list[Reply]:
+    found = await last_reminded(turn.session, turn.msg.chat, turn.now)
+    if found is None:
+        return [Reply(turn.t("Thank you! Which meeting do you mean? Open it and tap “🔔 Remind me” – "
+                             "then you can answer under the reminder."))]
+    offer_id, start = found
+    return await _answer(turn, f"{offer_id}.{int(start.timestamp())}", yes)
+
+
+async def _answer(turn: Turn, argument: str, yes: bool) -> list[Reply]:
+    offer_part, _, epoch = argument.partition(".")
+    offer = await _offer(turn, offer_part)
+    if offer is None or not epoch.isdigit() or len(epoch) > 11:
+        return [stale_button(turn)]
+    start = from_epoch(int(epoch))
+    end = await occurrence_end(turn.session, offer.id, start)
+    t = turn.t
+    if end is None:
+        return [Reply(t("This date of “{title}” no longer takes place.", title=offer.title),
+                      notice=t("This date no longer takes place."))]
+    if start <= turn.now:
+        return [Reply(t("“{title}” has already begun – have a good time if you are there!", title=offer.title))]
+    await answer(turn.session, user_id=turn.user.id, offer_id=offer.id, start=start, coming=yes, now=turn.now)
+    header = t("👍 Lovely – see you there!") if yes else t("All right – perhaps next time.")
+    buttons = turn.msg.button is not None
+    return [Reply(reminder_text(t, offer, start, end, header, question=False, buttons=buttons),
+                  buttons=answer_buttons(t, offer, start, yes) if buttons else (), edit=buttons,
+                  notice=t("Thank you for letting us know."))]
+
+
+# --- the reminder message -------------------------------------------------------------------
+
+def header_for(t: Translator, start: datetime, now: datetime) -> Markup:
+    """How near the gathering is, said when the message is sent (late ones say it right)."""
+    if start - now <= SOON:  # also just after midnight: "morgen" would mislead
+        return t("🔔 Starting soon, at {time}:", time=f"{to_local(start):%H:%M}")
+    days = (to_local(start).date() - to_local(now).date()).days
+    if days == 0:
+        return t("🔔 Today:")
+    if days == 1:
+        return t("🔔 Tomorrow:")
+    return t("🔔 Reminder:")
+
+
+def reminder_text(t: Translator, offer: Offer, start: datetime, end: datetime, header: Markup, *,
+                  question: bool, buttons: bool) -> Markup:
+    kind = category(offer.category)
+    text = [header, Markup("{} ").format(kind.emoji) + bold(offer.title, 120),
+            t("🗓 {when}", when=when(t, start, end)),
+            Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))]
+    if question:
+        ask = t("Are you coming?") if buttons else t("Are you coming? Write “{yes}” or “{no}”.",
+                                                     yes=t("I am coming"), no=t("Not this time"))
+        text += ["", ask]
+    return lines(text)
+
+
+def answer_buttons(t: Translator, offer: Offer, start: datetime, answered: bool | None) -> tuple:
+    argument = f"{offer.id}.{int(start.timestamp())}"
+    yes = ("✓ " if answered is True else "") + t("👍 I am coming")
+    no = ("✓ " if answered is False else "") + t("Not this time")
+    return ((Button(yes, button_data("ry", argument)), Button(no, button_data("rn", argument))),
+            (Button(t("ℹ️ Details"), button_data("o", offer.id)),))
+
+
+@composer(REMIND)
+async def compose_reminder(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:
+    """Payload: {"reminder", "offer", "start" (ISO, UTC), "lead"}."""
+    payload = row.payload if isinstance(row.payload, dict) else {}
+    try:
+        reminder_id, offer_id = int(payload["reminder"]), int(payload["offer"])
+        start = datetime.fromisoformat(payload["start"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise Drop("malformed reminder payload") from exc
+    reminder = await session.get(Reminder, reminder_id)
+    if reminder is None:
+        raise Drop("reminder cancelled")
+    offer = await visible_offer(session, offer_id)
+    if offer is None:
+        raise Drop("offer withdrawn")
+    end = await occurrence_end(session, offer_id, start)
+    if end is None:
+        raise Drop("date gone")
+    answered = await answer_of(session, reminder.user_id, offer_id, start)
+    if answered is False:
+        raise Drop("not coming")
+    user = await session.get(User, reminder.user_id)
+    t = Translator(user.language if user else "de")
+    buttons = row.platform not in NUMBERED_PLATFORMS
+    return [Reply(reminder_text(t, offer, start, end, header_for(t, start, now), question=True, buttons=buttons),
+                  buttons=answer_buttons(t, offer, start, answered) if buttons else ())]
+
+
+# --- shared checks --------------------------------------------------------------------------
+
+async def _offer(turn: Turn, argument: str) -> Offer | None:
+    offer_id = valid_id(argument)
+    return await visible_offer(turn.session, offer_id) if offer_id else None
+
+
+async def _day(turn: Turn, offer: Offer, which: str) -> date | str | None:
+    """EVERY, or a coming local date of the offer given as YYYYMMDD; None when neither."""
+    if which == EVERY:
+        return EVERY
+    try:
+        day = datetime.strptime(which, "%Y%m%d").date()
+    except ValueError:
+        return None
+    upcoming = {to_local(s).date() for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
+    return day if day in upcoming else None
+
+
+def _day_label(t: Translator, day: date) -> str:
+    return day_name(t, to_utc(datetime.combine(day, time(12))))
+
+
+def _clock(turn: Turn) -> str:
+    return f"{turn.app.reminder_evening:%H:%M}"
+
+
+FEATURE = Feature(
+    name="reminders",
+    commands={"erinnerungen": show_list, "reminders": show_list},
+    buttons={"rm": start, "rw": choose_lead, "rs": save, "rl": show_list, "rx": stop, "ry": coming,
+             "rn": not_coming},
+    intents={Intent.REMINDERS: show_list, Intent.COMING: coming_typed, Intent.NOT_COMING: not_coming_typed},
+)
