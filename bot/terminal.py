@@ -166,7 +166,7 @@ def _read_lines(stdin: TextIO) -> asyncio.Queue[str | None]:
         while True:
             try:
                 line = stdin.readline()
-            except (OSError, ValueError, UnicodeDecodeError):
+            except Exception:  # noqa: BLE001 - an unreadable input ends the chat like Ctrl-D
                 line = ""
             loop.call_soon_threadsafe(queue.put_nowait, line or None)
             if not line:
