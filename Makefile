@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: $(STAMP)  ## the bot: Telegram when a token is configured, else the terminal chat
+run: $(STAMP)  ## the bot: Telegram and/or Matrix when configured, else the terminal chat
 	$(BIN)/nahbar run
 
 chat: $(STAMP)  ## the terminal chat, always
@@ -21,7 +21,7 @@ chat: $(STAMP)  ## the terminal chat, always
 test: $(STAMP)  ## all tests, on SQLite and on a throwaway PostgreSQL when one can be started
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)  ## nearby-search latency and Telegram updates/s, each against a baseline in the same run
+bench: $(STAMP)  ## nearby search, updates/s, outbox dispatcher, Matrix round trips; each against a baseline in the same run
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
 
 migrate: $(STAMP)

@@ -10,7 +10,8 @@ from babel.dates import format_datetime
 from markupsafe import Markup
 from sqlalchemy import Table
 
-from models import Conversation, User
+from models import Conversation, User, inbox
+from models.conversations import private_chats
 from models.erasure import erase_user, referencing_columns
 from models.listing import owned_count
 from models.location import is_position_id
@@ -50,10 +51,13 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
         "• your search radius,\n"
         "• your last search, for at most 30 days,\n"
         "• the reminders, weekly post and alerts you switched on, and your answers to reminders,\n"
+        "• if you organise meetings: your offers with the organiser and contact you entered,\n"
         "• when you first and last wrote.\n"
-        "Nothing else: no name, no phone number. We do not pass anything on.\n\n"
+        "Your messages themselves are kept only until they are answered (at most a day). "
+        "Nothing else; we never ask for your name. We do not pass anything on.\n\n"
         "Unfinished dialogues are deleted after 30 days, everything else after 18 months "
-        "without a message. With /loeschen you delete everything at once. Offers you published stay visible, but without any link to you.\n\n"
+        "without a message. With /loeschen you delete everything at once. Offers you published stay "
+        "visible, but without any link to you and without your contact.\n\n"
         "Your messages travel through your chat service, whose own rules apply.\n"
         "/meinedaten shows what is stored about you."
     )
@@ -137,6 +141,11 @@ async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
     for table, count in await rows_referring_to(turn.session, users, user.id, skip={Conversation.__tablename__}):
         label = TABLES.get(table)
         text += ["", t(label, count=count) if label else t("{table}: {count}", table=table, count=count)]
+    chats = _this_chat(turn) | await private_chats(turn.session, user.id)
+    received = await inbox.count_in(turn.session, sorted(chats))
+    if received:  # the Matrix inbox (models.inbox); this very message is one of them
+        text += ["", t("📨 Your messages of the last 24 hours: {count} – with their text until we "
+                       "have answered, after that only when they came", count=received)]
     text += ["", t("Nothing else. /loeschen deletes all of it.")]
     return [Reply(lines(text))]
 
@@ -212,11 +221,16 @@ def _asked_recently(turn: Turn) -> bool:
     return question is not None and timedelta(0) <= turn.now - question.asked_at <= CONFIRM_FOR
 
 
+def _this_chat(turn: Turn) -> set[str]:
+    """The sender's address, and this chat unless it is a group (a Matrix DM room differs from
+    the user id, and may not be stored with a conversation yet)."""
+    return {turn.user.address} | ({turn.msg.chat} if not turn.msg.group else set())
+
+
 async def erase(turn: Turn) -> None:
     """Delete the sender's user row and every row that refers to it or to their private chats."""
     await turn.session.flush()  # the turn's own changes first, so nothing is written back afterwards
-    chats = {turn.user.address} | ({turn.msg.chat} if not turn.msg.group else set())
-    await erase_user(turn.session, turn.user.id, chats)
+    await erase_user(turn.session, turn.user.id, _this_chat(turn))
     for instance in (turn.convo, turn.user):
         if instance in turn.session:
             turn.session.expunge(instance)

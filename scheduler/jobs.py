@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from models import User, occurrences, utcnow
+from models import User, inbox, occurrences, utcnow
 from models.conversations import forget_idle
 from models.erasure import erase_user
 from models.outbox import purge_settled
@@ -45,8 +45,8 @@ JOB_DEFAULTS = dict(replace_existing=True, coalesce=True, max_instances=1, misfi
 async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = None,
                           retention: Retention = DEFAULT_RETENTION) -> dict[str, int]:
     """Extend occurrences to the horizon, drop ended ones, and forget what the retention
-    periods say: idle dialogue state, ended offers, settled outbox rows, and accounts nobody
-    has used for about 18 months."""
+    periods say: idle dialogue state, ended offers, settled outbox rows, received messages
+    older than a day, and accounts nobody has used for about 18 months."""
     now = now or utcnow()
     async with sessions() as session, session.begin():
         offers_purged = await purge_ended_offers(session, now, retention.ended_offer)
@@ -54,13 +54,15 @@ async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = N
         purged = await occurrences.purge_ended(session, now)
         forgotten = await forget_idle(session, now - retention.dialogue)
         outbox_purged = await purge_settled(session, now - retention.outbox)
+        inbox_purged = await inbox.purge(session, now - inbox.KEEP)
         idle = (await session.scalars(
             select(User.id).where(User.last_seen_at < now - retention.idle_user))).all()
         for user_id in idle:  # as if they had written /loeschen: settings and home place go
             await erase_user(session, user_id)
     counts = {"occurrences_added": added, "occurrences_purged": purged,
               "dialogues_forgotten": forgotten, "users_forgotten": len(idle),
-              "offers_purged": offers_purged, "outbox_purged": outbox_purged}
+              "offers_purged": offers_purged, "outbox_purged": outbox_purged,
+              "inbox_purged": inbox_purged}
     log.info("maintenance: %s", counts)
     return counts
 

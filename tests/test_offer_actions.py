@@ -98,11 +98,25 @@ async def test_calendar_file_of_a_one_off_offer(chat, sessions, now):
     assert event.decoded("dtstart") == datetime(2026, 12, 12, 14, 30, tzinfo=BERLIN)
     assert event.decoded("dtend") == datetime(2026, 12, 12, 16, 0, tzinfo=BERLIN)
     assert str(event["location"]) == "Wernigerode"
+    assert "Termin einzutragen" in chat.text and "Wiederholungen" not in chat.text  # one date, not "all"
     again = chat.replies[0].attachment.content
     await chat.send_button(f"oc:{offer.id}")
     later = Calendar.from_ical(chat.replies[0].attachment.content).walk("VEVENT")[0]
     assert later["uid"] == event["uid"]  # importing twice updates, never duplicates
     assert again.count(b"BEGIN:VEVENT") == 1
+
+
+async def test_the_town_is_named_once_where_the_address_names_it(chat, sessions, now):
+    offer = await add_offer(sessions, now, title="Café", venue_name="Bürgerhaus", address="Marktplatz 4, Quedlinburg",
+                            place_name="Quedlinburg", latitude=51.7890, longitude=11.1413)
+    await chat.say(f"/start offer_{offer.id}")
+    assert "📍 Bürgerhaus, Marktplatz 4, Quedlinburg" in chat.text and "Quedlinburg, Quedlinburg" not in chat.text
+    await chat.press("Ort anzeigen")
+    assert chat.replies[0].venue.address == "Marktplatz 4, Quedlinburg"
+    assert "Quedlinburg, Quedlinburg" not in chat.text
+    await chat.send_button(f"oc:{offer.id}")
+    [event] = Calendar.from_ical(chat.replies[0].attachment.content).walk("VEVENT")
+    assert str(event["location"]) == "Bürgerhaus, Marktplatz 4, Quedlinburg"
 
 
 async def test_show_place_sends_a_venue(chat, sessions, now):

@@ -212,7 +212,8 @@ async def test_privacy_says_plainly_what_is_stored(chat):
     await chat.say("/datenschutz")
     text = chat.text
     for phrase in ["Ihre Nummer beim Chat-Dienst", "Ihre Sprache", "etwa 1 km", "Suchumkreis",
-                   "letzte Suche, höchstens 30 Tage", "keinen Namen, keine Telefonnummer",
+                   "letzte Suche, höchstens 30 Tage", "nach Ihrem Namen fragen wir nie",
+                   "bis sie beantwortet sind (höchstens einen Tag)", "ohne Ihren Kontakt",
                    "nach 30 Tagen", "/loeschen", "ohne Verbindung zu Ihnen", "/meinedaten"]:
         assert phrase in text, phrase
     await chat.say("/privacy")

@@ -1,10 +1,15 @@
 """The Matrix bot: log in, sync, accept invites, answer messages, leave rooms nobody is in.
 
-One task syncs; each message is answered in its own task (never awaited inside nio's sync
-callbacks, which would hold up the next sync), one at a time per room so a typed "1" is
-handled after the list it refers to. Nothing is answered twice: nio keeps the sync token in
-the store, so a restart continues where the last run stopped, and on a fresh store the first
-sync is history and only read, not answered.
+One task syncs. The messages of a sync are collected while nio runs its callbacks and then
+written to the inbox (models.inbox) together with the sync's `next_batch`, in one transaction:
+the next sync, also after a restart or a crash, starts from that stored position (not from
+nio's own token, which nio saves before the callbacks run), so the position never passes a
+message that is not in the inbox. Each message is then answered in its own task (never awaited
+inside nio's sync callbacks, which would hold up the next sync), one at a time per room so a
+typed "1" is handled after the list it refers to, and marked answered right after its replies
+were handed over. A start first answers what the last run left unanswered. So every message
+is answered, and twice only when the process died between sending an answer and marking it.
+On a fresh store with no stored position the first sync is history and only read.
 """
 
 from __future__ import annotations
@@ -14,6 +19,8 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 from weakref import WeakValueDictionary
 
 import aiohttp
@@ -21,11 +28,15 @@ from nio import (
     AsyncClient, AsyncClientConfig, ErrorResponse, InviteMemberEvent, MatrixInvitedRoom, MatrixRoom,
     MegolmEvent, RoomMemberEvent, RoomMessage, SyncError, SyncResponse,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from handlers.core import Nahbar
 from handlers.i18n import Translator
 from handlers.messages import Incoming, Reply
-from scheduler.delivery import DeliveryError, Unreachable
+from models import inbox, utcnow
+from models.inbox import Received
+from scheduler.compose import enqueue_replies
+from scheduler.delivery import DeliveryError, RetryAfter, TransientError, Unreachable
 
 from ..app import EXIT_BAD_CREDENTIALS, PlatformFailed, chat_left
 from ..settings import Settings
@@ -34,12 +45,13 @@ from .login import BadCredentials, HomeserverUnavailable, log_in
 from .send import MatrixMessenger, others_in
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SYNC_TIMEOUT_MS = 30_000
 # Large, so a burst of messages between two syncs arrives whole (the homeserver otherwise
 # returns only the newest events of a room and marks the timeline "limited").
 TIMELINE_LIMIT = 200
-MAX_BACKLOG_S = 24 * 3600  # messages older than this (bot was down for long) are not answered
+MAX_BACKLOG = inbox.KEEP  # messages older than this (bot was down long) are not answered
 MAX_TURNS = 32  # messages being answered at once, across all rooms
 DRAIN_TIMEOUT_S = 10  # on stop, answers in progress get this long to finish
 
@@ -93,8 +105,10 @@ class MatrixBot:
                  clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
         self.core = core
+        self.sessions = core.sessions  # the inbox and the sync position live in the core's store
         self.clock = clock
         self.allowed_servers = frozenset(settings.matrix_allowed_servers)
+        self.account = f"matrix:{settings.matrix_user_id}"  # whose sync position is stored
         self.messenger = MatrixMessenger(self)
         self.client: AsyncClient | None = None
         self.synced = False  # the first sync is done: rooms are known, deliveries can go out
@@ -106,7 +120,8 @@ class MatrixBot:
         self._room_locks: WeakValueDictionary[str, asyncio.Lock] = WeakValueDictionary()
         self._turns = asyncio.Semaphore(MAX_TURNS)
         self._history = False  # inside the first sync of a fresh store: read, do not answer
-        self._greet: dict[str, Incoming] = {}  # joined rooms to greet once the sync shows them
+        self._received: list[Received] = []  # messages of the sync in progress, for the inbox
+        self._greet: dict[str, Incoming] = {}  # rooms being joined: greet once a sync shows it
         self._joining: set[str] = set()  # invites being accepted or declined
         self._leaving: set[str] = set()
 
@@ -118,7 +133,10 @@ class MatrixBot:
             self.settings.matrix_homeserver, self.settings.matrix_user_id,
             store_path=str(self.settings.matrix_store_path),
             config=AsyncClientConfig(
-                encryption_enabled=True, store_sync_tokens=True,
+                encryption_enabled=True,
+                # Still saved, but only read when the database has no position yet (a store
+                # from before the inbox): the database's position is the one that counts.
+                store_sync_tokens=True,
                 max_limit_exceeded=0,  # we decide how to wait (send.py)
                 max_timeouts=1, request_timeout=30, backoff_factor=0.5,
             ),
@@ -130,7 +148,8 @@ class MatrixBot:
         self._main = asyncio.create_task(self._run(), name="matrix-sync")
 
     async def stop(self) -> None:
-        """Stop syncing, let answers in progress finish, close the connection."""
+        """Stop syncing, let answers in progress finish, close the connection. An answer cut
+        off here stays unanswered in the inbox and is given at the next start."""
         if self._main is not None:
             self._main.cancel()
             await asyncio.gather(self._main, return_exceptions=True)
@@ -176,14 +195,19 @@ class MatrixBot:
         client = self.client
         backoff = Backoff(cap=self._max_backoff)
         first = True
-        fresh = not client.loaded_sync_token
+        # The database's position; nio's own token only for a store from before the inbox.
+        position = (await self._in_store(inbox.position, self.account)
+                    or client.loaded_sync_token or None)
+        fresh = position is None
         if fresh:
             log.info("new Matrix store: messages sent before this start are not answered")
         while True:
             self._history = first and fresh
+            self._received = []
             known = set(client.rooms)
             try:
                 response = await client.sync(
+                    since=position,
                     timeout=0 if first else SYNC_TIMEOUT_MS, full_state=first or None,
                     # On a fresh store the timeline is history: fetch only a little of it.
                     sync_filter=sync_filter(1 if self._history else TIMELINE_LIMIT))
@@ -205,12 +229,52 @@ class MatrixBot:
                 continue
             if first:
                 log.info("connected to the Matrix homeserver")
-            first = False
             backoff.reset()
+            received, self._received = self._received, []
+            # Only once the messages are stored may the position move past them.
+            new = await self._in_store(self._take_in, received, response.next_batch)
+            position = response.next_batch
+            left_over = []
+            if first:
+                left_over = await self._in_store(self._left_over, {r.event_id for r in new})
+            first = False
             self.synced = True
             self.ready.set()
+            for item in left_over + new:  # what the last run left unanswered goes first
+                self._spawn(convert.from_inbox(item).chat_id, self._answer(item))
             self._after_sync(response, known)
             await self._keys()
+
+    async def _in_store(self, work: Callable[..., Awaitable[T]], *args) -> T:
+        """`work(session, *args)` in one transaction, retried until the database answers."""
+        async def attempt() -> T:
+            async with self.sessions() as session, session.begin():
+                return await work(session, *args)
+        return await self._persistently(attempt)
+
+    async def _persistently(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Retry a database write until it succeeds: the sync waits rather than move on
+        without its messages stored, an answer rather than be forgotten as unanswered."""
+        backoff = Backoff(cap=self._max_backoff)
+        while True:
+            try:
+                return await attempt()
+            except (SQLAlchemyError, OSError) as exc:
+                delay = backoff.next_delay()
+                log.warning("the database is not available for Matrix messages (%s); retrying "
+                            "in %.0f s", type(exc).__name__, delay)
+                await asyncio.sleep(delay)
+
+    async def _take_in(self, session, received: list[Received], token: str) -> list[Received]:
+        return await inbox.receive(session, self.account, token, received)
+
+    async def _left_over(self, session, new: set[str]) -> list[Received]:
+        since = datetime.fromtimestamp(self.clock(), timezone.utc) - MAX_BACKLOG
+        rows = await inbox.unanswered(session, "matrix:", since)
+        rows = [row for row in rows if row.event_id not in new]
+        if rows:
+            log.info("answering %d Matrix messages the last run left unanswered", len(rows))
+        return rows
 
     def _after_sync(self, response: SyncResponse, known: set[str]) -> None:
         # A room just joined always comes "limited" (its history is not sent); only a room we
@@ -220,8 +284,6 @@ class MatrixBot:
         if skipped:
             log.warning("%d rooms had more than %d new events at once; older ones were skipped",
                         skipped, TIMELINE_LIMIT)
-        for room_id in [r for r in self._greet if r in self.client.rooms]:
-            self._spawn(room_id, self._answer(self._greet.pop(room_id)))
         for room in list(self.client.rooms.values()):
             if (others_in(room, self.client.user_id) == 0
                     and room.room_id not in self._joining | self._leaving):
@@ -240,16 +302,23 @@ class MatrixBot:
     async def _on_message(self, room: MatrixRoom, event: RoomMessage) -> None:
         if self._history or event.sender == self.client.user_id:
             return
-        if event.server_timestamp / 1000 < self.clock() - MAX_BACKLOG_S:
-            return
-        if not self._allowed(event.sender):
+        if not self._recent(event.server_timestamp) or not self._allowed(event.sender):
             return
         content = event.source.get("content", {})
         group = others_in(room, self.client.user_id) > 1
         message = convert.incoming(content, sender=event.sender, room_id=room.room_id, group=group,
                                    power_level=room.power_levels.get_user_level(event.sender))
         if message is not None:
-            self._spawn(room.room_id, self._answer(message))
+            self._receive(event.event_id, message, event.server_timestamp)
+
+    def _recent(self, server_timestamp: int) -> bool:
+        """Young enough to answer: not from long before this start."""
+        return server_timestamp / 1000 >= self.clock() - MAX_BACKLOG.total_seconds()
+
+    def _receive(self, event_id: str, message: Incoming, server_timestamp: int) -> None:
+        """Keep a message of this sync for the inbox (stored, then answered, after the sync)."""
+        received_at = datetime.fromtimestamp(server_timestamp / 1000, timezone.utc)
+        self._received.append(convert.to_inbox(event_id, message, received_at))
 
     async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
         if self._history or event.sender == self.client.user_id:
@@ -278,8 +347,27 @@ class MatrixBot:
 
     async def _on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
         # Leaving is handled after the sync (`_after_sync`), when the room's state is complete.
-        if event.state_key == self.client.user_id and event.membership in ("leave", "ban"):
+        if event.state_key != self.client.user_id:
+            return
+        if event.membership in ("leave", "ban"):
             self._greet.pop(room.room_id, None)
+        elif event.membership == "join" and event.prev_membership == "invite" and not self._history:
+            # Our own join, as the sync shows it: the greeting goes through the inbox like a
+            # message, keyed by the join event, so a crash cannot lose or repeat it.
+            greeting = self._greet.pop(room.room_id, None) or self._greeting_from(room, event)
+            if greeting is not None and self._recent(event.server_timestamp):
+                self._receive(event.event_id, greeting, event.server_timestamp)
+
+    def _greeting_from(self, room: MatrixRoom, event: RoomMemberEvent) -> Incoming | None:
+        """The greeting for a join whose invite this run did not see (it joined, then stopped
+        before the sync that shows the join): the inviter and "direct" come from the previous
+        membership, as the homeserver tells it (Synapse adds `prev_sender`)."""
+        inviter = (event.source.get("unsigned") or {}).get("prev_sender")
+        if not isinstance(inviter, str) or not self._allowed(inviter):
+            return None
+        direct = bool((event.prev_content or {}).get("is_direct"))
+        return Incoming(platform="matrix", user_id=inviter, chat_id=room.room_id,
+                        text="/start", group=not direct)
 
     # -- work in tasks ---------------------------------------------------------------------
 
@@ -300,7 +388,8 @@ class MatrixBot:
         async with self.room_lock(room_id), self._turns:
             await work
 
-    async def _answer(self, message: Incoming) -> None:
+    async def _answer(self, item: Received) -> None:
+        message = convert.from_inbox(item)
         try:
             replies = await self.core.handle(message)
         except Exception:  # noqa: BLE001 - tell the person, keep serving everyone else
@@ -312,10 +401,22 @@ class MatrixBot:
             await self.messenger.deliver_live(message.chat_id, replies)
         except Unreachable:
             log.info("could not answer: the bot is no longer in that room")
+        except (TransientError, RetryAfter) as exc:
+            # The turn has committed: what did not go out waits in the outbox.
+            wait = exc.seconds if isinstance(exc, RetryAfter) else 0
+            rest = replies[exc.delivered:]
+            queued = await self._persistently(lambda: enqueue_replies(
+                self.sessions, message.chat, rest, key=f"reply:matrix:{item.event_id}",
+                due_at=utcnow() + timedelta(seconds=wait)))
+            log.info("a Matrix answer could not be sent (%s); %d replies queued",
+                     type(exc).__name__, len(rest) if queued else 0)
         except DeliveryError as exc:
             log.warning("could not answer a Matrix message: %s", exc)
+        await self._in_store(inbox.mark_answered, item.event_id)
 
     async def _join(self, room_id: str, greeting: Incoming) -> None:
+        # Known before the join, so the sync that shows the join finds it whenever it comes.
+        self._greet[room_id] = greeting
         backoff = Backoff(cap=self._max_backoff)
         try:
             for _ in range(5):
@@ -324,14 +425,15 @@ class MatrixBot:
                 except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
                     response = None
                 if response is not None and not isinstance(response, ErrorResponse):
-                    self._greet[room_id] = greeting  # sent once the next sync shows the room
                     return
                 if isinstance(response, ErrorResponse) and response.status_code in ("M_FORBIDDEN",
                                                                                    "M_NOT_FOUND"):
                     log.info("could not join a room: the invite was withdrawn")
-                    return
+                    break
                 await asyncio.sleep(backoff.next_delay())
-            log.warning("gave up joining a room after 5 attempts")
+            else:
+                log.warning("gave up joining a room after 5 attempts")
+            self._greet.pop(room_id, None)
         finally:
             self._joining.discard(room_id)
 

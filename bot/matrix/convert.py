@@ -2,15 +2,18 @@
 
 Works on the event's raw `content` (nio hands `m.location` over as `RoomMessageUnknown`, and a
 decrypted event carries its cleartext content the same way), so one function serves plain and
-encrypted rooms.
+encrypted rooms. `to_inbox` / `from_inbox` carry a message through the inbox (models.inbox), where
+it waits, durable, until it has been answered.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from datetime import datetime
 
 from handlers.messages import Incoming
+from models.inbox import Received
 
 # geo:<lat>,<lon>[,<alt>][;u=<uncertainty>...] (RFC 5870), as Matrix clients send it.
 _GEO_URI = re.compile(r"geo:(-?\d{1,3}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:,[-\d.]+)?(?:;.*)?",
@@ -73,3 +76,18 @@ def incoming(content: dict, *, sender: str, room_id: str, group: bool,
 def _strip_reply_fallback(body: str) -> str:
     """The person's own words of a reply, without the quoted message some clients prepend."""
     return _REPLY_FALLBACK.sub("", body, count=1) if body.startswith(">") else body
+
+
+def to_inbox(event_id: str, message: Incoming, received_at: datetime) -> Received:
+    """The inbox row for a message taken from a sync."""
+    return Received(event_id=event_id, chat=message.chat, sender=message.user_id,
+                    received_at=received_at, text=message.text, location=message.location,
+                    group=message.group, sender_is_admin=message.sender_is_admin)
+
+
+def from_inbox(item: Received) -> Incoming:
+    """The neutral message again, from its inbox row."""
+    platform, _, chat_id = item.chat.partition(":")
+    return Incoming(platform=platform, user_id=item.sender, chat_id=chat_id, text=item.text,
+                    location=item.location, group=item.group,
+                    sender_is_admin=item.sender_is_admin)

@@ -65,17 +65,25 @@ def file_content(attachment: Attachment, url: str, encrypted: dict | None = None
 
 def render(replies: Sequence[Reply]) -> list[Outgoing]:
     """What to send, in order, for one turn's replies."""
+    return [item for items in render_each(replies) for item in items]
+
+
+def render_each(replies: Sequence[Reply]) -> list[list[Outgoing]]:
+    """What to send for each reply of one turn (numbered across all of them), so a sender can
+    tell how many replies went out before a failure."""
     numbers = {id(button): number for number, button in numbered(replies)}
-    out: list[Outgoing] = []
+    out: list[list[Outgoing]] = []
     for reply in replies:
+        items: list[Outgoing] = []
         if reply.attachment is not None:
-            out.append(Upload(reply.attachment))
+            items.append(Upload(reply.attachment))
         if reply.venue is not None:
             v = reply.venue
-            out.append(location(v.latitude, v.longitude, v.title, v.address))
+            items.append(location(v.latitude, v.longitude, v.title, v.address))
         text = _with_choices(reply, numbers)
         if text.strip():
-            out.append(notice(text))
+            items.append(notice(text))
+        out.append(items)
     return out
 
 

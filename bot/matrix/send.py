@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -26,10 +26,10 @@ from nio import (
 )
 
 from handlers.messages import Reply
-from scheduler.delivery import Rejected, RetryAfter, TransientError, Unreachable
+from scheduler.delivery import DeliveryError, Rejected, RetryAfter, TransientError, Unreachable
 
 from ..app import remember_shown
-from .render import Outgoing, Upload, file_content, render
+from .render import Outgoing, Upload, file_content, render_each
 
 if TYPE_CHECKING:
     from .bot import MatrixBot
@@ -111,8 +111,7 @@ class MatrixMessenger:
         if others_in(room, client.user_id) == 0:
             raise Unreachable("everybody else has left the room")
         async with self.bot.room_lock(chat_id):  # the room's next message waits for the choices
-            for item in render(replies):
-                await send_outgoing(client, room, item)
+            await _send_replies(client, room, replies, send_outgoing)
             await remember_shown(self.bot.core, f"matrix:{chat_id}", replies)
 
     async def deliver_live(self, chat_id: str, replies: Sequence[Reply]) -> None:
@@ -122,13 +121,32 @@ class MatrixMessenger:
         room = client.rooms.get(chat_id) if client else None
         if room is None:
             raise Unreachable("the bot is not in this room (any more)")
-        for item in render(replies):
-            for attempt in range(LIVE_RETRIES + 1):
-                try:
-                    await send_outgoing(client, room, item)
-                    break
-                except RetryAfter as wait:
-                    if attempt == LIVE_RETRIES:
-                        raise
-                    log.info("rate limited by the homeserver; waiting %.1f s", wait.seconds)
-                    await asyncio.sleep(wait.seconds)
+        await _send_replies(client, room, replies, _send_waiting)
+
+
+async def _send_replies(client: AsyncClient, room: MatrixRoom, replies: Sequence[Reply],
+                        send: Callable[[AsyncClient, MatrixRoom, Outgoing], Awaitable]) -> None:
+    """Send one turn's replies in order; a failure tells how many replies had gone out, so
+    what is retried from the outbox does not repeat them."""
+    delivered = 0
+    try:
+        for items in render_each(replies):
+            for item in items:
+                await send(client, room, item)
+            delivered += 1
+    except DeliveryError as exc:
+        exc.delivered = delivered
+        raise
+
+
+async def _send_waiting(client: AsyncClient, room: MatrixRoom, item: Outgoing) -> None:
+    """Send one item, waiting out up to LIVE_RETRIES rate limits."""
+    for attempt in range(LIVE_RETRIES + 1):
+        try:
+            await send_outgoing(client, room, item)
+            return
+        except RetryAfter as wait:
+            if attempt == LIVE_RETRIES:
+                raise
+            log.info("rate limited by the homeserver; waiting %.1f s", wait.seconds)
+            await asyncio.sleep(wait.seconds)

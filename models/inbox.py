@@ -1,0 +1,158 @@
+"""The inbox: messages received but perhaps not answered yet, and where the platform's stream
+of events was read up to.
+
+A platform that pulls events in batches (Matrix's /sync) writes each batch's messages here
+together with the position after the batch, in one transaction (`receive`). The position is
+what the next start reads from, so a crash can never move it past a message that is not in the
+inbox; a message in the inbox is answered until it is marked answered (`mark_answered`). So
+every message is answered at least once, and twice only when the process dies between sending
+the answer and marking it.
+
+Rows hold only what rebuilds the adapter's neutral message (text or location, group or not,
+the sender a group's admin or not); the
+text and location are cleared once answered: what stays for a day is the event id (so the same
+event is never taken in twice) and when it came. Addresses are in a column named `chat`, so
+erasure (models.erasure) removes a person's rows with everything else about them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Boolean, Float, Index, String, Text, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+# Rows are kept this long after the message came (the nightly maintenance purges older ones):
+# as long as a message may still be answered, so the same event is never taken in twice.
+KEEP = timedelta(days=1)
+
+
+class InboxMessage(Base):
+    __tablename__ = "inbox"
+    # The answer loop reads unanswered rows (answered_at IS NULL), the purge old ones.
+    __table_args__ = (Index("ix_inbox_answered_at", "answered_at"),
+                      Index("ix_inbox_chat", "chat"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)  # arrival order
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)  # the platform's id for it
+    chat: Mapped[str] = mapped_column(String(255))  # "matrix:!room:server"
+    sender: Mapped[str] = mapped_column(String(255))  # "@alice:server"
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    latitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    longitude: Mapped[float | None] = mapped_column(Float, nullable=True)
+    group: Mapped[bool] = mapped_column(Boolean, default=False)
+    sender_is_admin: Mapped[bool] = mapped_column(Boolean, default=False)  # in a group
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the homeserver got it
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SyncPosition(Base):
+    """How far an account has read its platform's event stream (Matrix: `next_batch`)."""
+
+    __tablename__ = "sync_positions"
+
+    account: Mapped[str] = mapped_column(String(255), primary_key=True)  # "matrix:@bot:server"
+    token: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One message taken from the platform, ready to store and to answer (detached from any
+    session; the adapter turns it into its `handlers.messages.Incoming`)."""
+
+    event_id: str
+    chat: str
+    sender: str
+    received_at: datetime
+    text: str | None = None
+    location: tuple[float, float] | None = None
+    group: bool = False
+    sender_is_admin: bool = False
+
+
+def _row(item: Received) -> dict:
+    latitude, longitude = item.location if item.location is not None else (None, None)
+    return dict(event_id=item.event_id, chat=item.chat, sender=item.sender, text=item.text,
+                latitude=latitude, longitude=longitude, group=item.group,
+                sender_is_admin=item.sender_is_admin, received_at=item.received_at,
+                answered_at=None)
+
+
+def _received(row: InboxMessage) -> Received:
+    location = None
+    if row.latitude is not None and row.longitude is not None:
+        location = (row.latitude, row.longitude)
+    return Received(row.event_id, row.chat, row.sender, row.received_at, row.text, location,
+                    row.group, row.sender_is_admin)
+
+
+async def position(session: AsyncSession, account: str) -> str | None:
+    """The stored position of `account`, or None before its first batch."""
+    row = await session.get(SyncPosition, account)
+    return row.token if row is not None else None
+
+
+async def receive(session: AsyncSession, account: str, token: str,
+                  items: Sequence[Received]) -> list[Received]:
+    """Store a batch's messages and the position after it, in the caller's transaction;
+    returns the messages that were new (an event already stored is not taken in again)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    new: list[Received] = []
+    if items:
+        by_event = {item.event_id: item for item in items}
+        added: set[str] = set()
+        rows = [_row(item) for item in by_event.values()]
+        for start in range(0, len(rows), 500):  # below the drivers' bound-parameter limits
+            statement = (insert(InboxMessage).values(rows[start:start + 500])
+                         .on_conflict_do_nothing(index_elements=["event_id"])
+                         .returning(InboxMessage.event_id))
+            added |= set((await session.scalars(statement)).all())
+        new = [item for event_id, item in by_event.items() if event_id in added]
+    now = utcnow()
+    await session.execute(
+        insert(SyncPosition).values(account=account, token=token, updated_at=now)
+        .on_conflict_do_update(index_elements=["account"], set_=dict(token=token, updated_at=now)))
+    return new
+
+
+async def unanswered(session: AsyncSession, chat_prefix: str, since: datetime) -> list[Received]:
+    """Messages not answered yet that came after `since`, in arrival order; `chat_prefix`
+    ("matrix:") picks the platform's own."""
+    rows = await session.scalars(
+        select(InboxMessage)
+        .where(InboxMessage.answered_at.is_(None), InboxMessage.received_at >= since,
+               InboxMessage.chat.startswith(chat_prefix, autoescape=True))
+        .order_by(InboxMessage.id))
+    return [_received(row) for row in rows]
+
+
+async def count_in(session: AsyncSession, chats: Sequence[str]) -> int:
+    """How many messages from these chats the inbox holds (for /meinedaten)."""
+    if not chats:
+        return 0
+    return await session.scalar(select(func.count()).select_from(InboxMessage)
+                                .where(InboxMessage.chat.in_(list(chats)))) or 0
+
+
+async def mark_answered(session: AsyncSession, event_id: str, now: datetime | None = None) -> bool:
+    """The answer has been handed over: never answer again, and forget what it said."""
+    result = await session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.event_id == event_id, InboxMessage.answered_at.is_(None))
+        .values(answered_at=now or utcnow(), text=None, latitude=None, longitude=None))
+    return bool(result.rowcount)
+
+
+async def purge(session: AsyncSession, before: datetime) -> int:
+    """Forget messages that came before `before`: answered ones, and unanswered ones too old
+    to be answered any more. Returns how many rows went."""
+    result = await session.execute(delete(InboxMessage).where(InboxMessage.received_at < before))
+    return result.rowcount or 0
