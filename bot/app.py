@@ -10,7 +10,7 @@ import sys
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -22,6 +22,7 @@ from handlers.messages import Reply
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.moderation import Rights, moderators
+from models.outbox import pause_chat
 from places import Gazetteer
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
@@ -47,14 +48,18 @@ class App:
         s = self.settings
         return Dispatcher(self.sessions, messengers, batch=s.outbox_batch,
                           lease=timedelta(seconds=s.outbox_lease_seconds),
-                          max_attempts=s.outbox_max_attempts)
+                          max_attempts=s.outbox_max_attempts, clock=self.now)
 
     def scheduler(self, *messengers: Messenger) -> AsyncIOScheduler:
         """Maintenance and retention, and the dispatcher when there is a messenger (not started)."""
         dispatcher = self.dispatcher(*messengers) if messengers else None
         return build_scheduler(self.sessions, dispatcher=dispatcher, retention=self.settings.retention,
                                dispatch_every=self.settings.outbox_every_seconds,
-                               planning=self.settings.planning)
+                               planning=self.settings.planning, clock=self.now)
+
+    def now(self) -> datetime:
+        """The core's clock: what the planners and the dispatcher go by too (tests move it)."""
+        return self.core.clock()
 
 
 async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> None:
@@ -64,6 +69,17 @@ async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> N
         await core.shown(chat, list(replies))
     except Exception:  # noqa: BLE001
         log.warning("could not remember the choices of a delivered message", exc_info=True)
+
+
+async def chat_left(core: Nahbar, chat: str) -> None:
+    """Everybody else has left the chat (a Matrix room the bot is about to leave): pause it at
+    once, so no planner queues anything for it and what is queued is dropped. If that fails,
+    the next delivery there finds it unreachable and pauses it then."""
+    try:
+        async with core.sessions() as session, session.begin():
+            await pause_chat(session, chat, "everybody else has left the chat", core.clock())
+    except Exception as exc:  # noqa: BLE001 - the error's text may name the chat: not logged
+        log.warning("could not pause a chat everybody has left (%s)", type(exc).__name__)
 
 
 class PlatformFailed(Exception):

@@ -21,7 +21,6 @@ from models.outbox import Claimed
 from scheduler.compose import Drop, composer
 
 from .buttons import button_data
-from .choices import NUMBERED_PLATFORMS
 from .common import stale_button
 from .context import Turn
 from .dialogue import Feature
@@ -140,9 +139,7 @@ async def compose_alert(session: AsyncSession, row: Claimed, now: datetime) -> l
         buttons.append((Button(f"{number}. {kind.emoji} {shorten(offer.title, 40)}", button_data("o", offer.id)),))
     if payload.get("more"):
         text += ["", t("… and more: /angebote")]
-    if row.platform in NUMBERED_PLATFORMS:
-        text += ["", t("Details: write /angebote. Change the alerts: /einstellungen")]
-        return [Reply(lines(text))]
+    # On every platform; on the terminal and Matrix numbered, so "2" opens the second offer.
     buttons.append((Button(t("⚙️ Change alerts"), "al"),))
     return [Reply(lines(text), buttons=tuple(buttons))]
 

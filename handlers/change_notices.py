@@ -23,7 +23,6 @@ from models.schedule import to_utc
 from scheduler.compose import Drop, composer
 
 from .buttons import button_data
-from .choices import NUMBERED_PLATFORMS
 from .formatting import bold, day as day_name, lines, when
 from .i18n import Translator
 from .messages import Button, Reply
@@ -72,6 +71,6 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
     for message in dict.fromkeys(messages):
         text += ["", t("💬 The organisers write: “{words}”", words=message)]
     buttons: tuple = ()
-    if offer is not None and row.platform not in NUMBERED_PLATFORMS:
+    if offer is not None:  # numbered on the terminal and Matrix
         buttons = ((Button(t("ℹ️ Details"), button_data("o", offer.id)),),)
     return [Reply(lines(text), buttons=buttons)]

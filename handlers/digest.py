@@ -28,7 +28,6 @@ from models.search import Hit, Query, nearby
 from scheduler.compose import Drop, composer
 
 from .buttons import button_data
-from .choices import NUMBERED_PLATFORMS
 from .common import stale_button
 from .context import Turn
 from .dialogue import Feature
@@ -184,13 +183,11 @@ async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> 
     private = digest.user_id is not None
     if len(hits) > SHOWN:
         text += ["", t("… and more: /woche")]
-    if private and row.platform not in NUMBERED_PLATFORMS:
+    if private:  # on the terminal and Matrix numbered: "3" opens the third meeting
         rows = [(Button(f"{n}. {category(h.category).emoji} {shorten(h.title, 40)}", button_data("o", h.offer_id)),)
                 for n, h in enumerate(shown, start=1)]
         rows.append((Button(t("⚙️ Change weekly post"), "dg"),))
         buttons = tuple(rows)
-    elif private:
-        text += ["", t("Details: write /woche. Change the weekly post: /wochenpost")]
     else:
         text += ["", t("Details and reminders: write to Nahbar in a private chat.")]
     return [Reply(lines(text), buttons=buttons)]

@@ -9,8 +9,10 @@ its outbox rows are queued right away for the coming days and by the planner aft
 
 The message is composed when it is sent (`compose_reminder`), so it shows the current time
 and place, and is dropped when the offer, the date or the reminder is gone, or the person
-said "Diesmal nicht" for that date. On platforms without buttons the answer is typed ("Ich
-komme") and belongs to the newest reminder sent to that chat.
+said "Diesmal nicht" for that date. It carries its buttons on every platform; where there are
+none (the terminal, Matrix) they are numbered, and the typed number presses them, since the
+messenger stores the choices of what it delivered (Nahbar.shown). The words work too: a typed
+"Ich komme" answers the newest reminder sent to that chat.
 """
 
 from __future__ import annotations
@@ -35,7 +37,6 @@ from scheduler.compose import Drop, composer
 
 from . import change_notices  # noqa: F401  (registers the notice composer)
 from .buttons import button_data
-from .choices import NUMBERED_PLATFORMS
 from .common import stale_button
 from .context import Turn
 from .dialogue import Feature
@@ -229,7 +230,7 @@ async def _answer(turn: Turn, argument: str, yes: bool) -> list[Reply]:
     await answer(turn.session, user_id=turn.user.id, offer_id=offer.id, start=start, coming=yes, now=turn.now)
     header = t("👍 Lovely – see you there!") if yes else t("All right – perhaps next time.")
     buttons = turn.msg.button is not None
-    return [Reply(reminder_text(t, offer, start, end, header, question=False, buttons=buttons),
+    return [Reply(reminder_text(t, offer, start, end, header, question=False),
                   buttons=answer_buttons(t, offer, start, yes) if buttons else (), edit=buttons,
                   notice=t("Thank you for letting us know."))]
 
@@ -249,15 +250,13 @@ def header_for(t: Translator, start: datetime, now: datetime) -> Markup:
 
 
 def reminder_text(t: Translator, offer: Offer, start: datetime, end: datetime, header: Markup, *,
-                  question: bool, buttons: bool) -> Markup:
+                  question: bool) -> Markup:
     kind = category(offer.category)
     text = [header, Markup("{} ").format(kind.emoji) + bold(offer.title, 120),
             t("🗓 {when}", when=when(t, start, end)),
             Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))]
     if question:
-        ask = t("Are you coming?") if buttons else t("Are you coming? Write “{yes}” or “{no}”.",
-                                                     yes=t("I am coming"), no=t("Not this time"))
-        text += ["", ask]
+        text += ["", t("Are you coming?")]
     return lines(text)
 
 
@@ -292,9 +291,8 @@ async def compose_reminder(session: AsyncSession, row: Claimed, now: datetime) -
         raise Drop("not coming")
     user = await session.get(User, reminder.user_id)
     t = Translator(user.language if user else "de")
-    buttons = row.platform not in NUMBERED_PLATFORMS
-    return [Reply(reminder_text(t, offer, start, end, header_for(t, start, now), question=True, buttons=buttons),
-                  buttons=answer_buttons(t, offer, start, answered) if buttons else ())]
+    return [Reply(reminder_text(t, offer, start, end, header_for(t, start, now), question=True),
+                  buttons=answer_buttons(t, offer, start, answered))]
 
 
 # --- shared checks --------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -103,14 +104,23 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 15.0) -> 
     scheduler.shutdown(wait=False)
 
 
+def _at(clock: Callable[[], datetime], job):
+    """The job with `now` read from `clock` at each run (the core's clock, which tests move)."""
+    @functools.wraps(job)
+    async def run(*args, **kwargs):
+        return await job(*args, now=clock(), **kwargs)
+    return run
+
+
 def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | None = None,
                     retention: Retention = DEFAULT_RETENTION,
                     dispatch_every: float = DISPATCH_EVERY,
-                    planning: Planning = Planning()) -> AsyncIOScheduler:
+                    planning: Planning = Planning(),
+                    clock: Callable[[], datetime] = utcnow) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone=BERLIN)
     running = scheduler.nahbar_running = _Running()
     scheduler.add_job(
-        running.wrap(run_maintenance), CronTrigger(hour=3, minute=30, timezone=BERLIN),
+        running.wrap(_at(clock, run_maintenance)), CronTrigger(hour=3, minute=30, timezone=BERLIN),
         args=[sessions], kwargs={"retention": retention}, id="maintenance", **JOB_DEFAULTS,
     )
     # The planners run once at start (catching up after downtime), then every few minutes.
@@ -119,7 +129,8 @@ def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | No
             ("reminders", run_reminders, planning.reminders_every, {"planning": planning}),
             ("notices", run_notices, planning.notices_every, {}),
             ("digests", run_digests, planning.digests_every, {"planning": planning})):
-        scheduler.add_job(running.wrap(job), IntervalTrigger(seconds=every.total_seconds(), timezone=BERLIN),
+        scheduler.add_job(running.wrap(_at(clock, job)),
+                          IntervalTrigger(seconds=every.total_seconds(), timezone=BERLIN),
                           args=[sessions], kwargs=kwargs, id=job_id, next_run_time=start, **JOB_DEFAULTS)
     if dispatcher is not None:
         scheduler.add_job(

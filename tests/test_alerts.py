@@ -108,7 +108,7 @@ async def test_only_the_chosen_kinds(sessions, places, now):
     await run_digests(sessions, WED_17)
     [text] = (await Postman(sessions, Clock(WED_17)).deliver())["terminal:4711"]
     assert "Spaziergang" in text and "Café" not in text
-    assert text.endswith("Details: schreiben Sie /angebote. Meldungen ändern: /einstellungen")
+    assert text.endswith("1. 🚶 Spaziergang\n    Do., 3. Dez., 15:00 Uhr · Wernigerode")
 
 
 async def test_an_offer_is_new_when_a_moderator_first_published_it(sessions, places, now):

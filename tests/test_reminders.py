@@ -135,13 +135,13 @@ async def test_the_reminder_has_answer_buttons_and_the_organiser_sees_a_number(s
 
 async def test_not_this_time_stops_the_second_reminder_for_that_date_only(sessions, places, now):
     offer = await _weekly(sessions, now)
-    chat = ChatDriver(sessions, places, now)  # the terminal: answers are typed
+    chat = ChatDriver(sessions, places, now)  # the terminal: the words work besides the numbers
     await _remind(chat, offer.id, "Jedes Mal", "Beides")
     clock = Clock(datetime(2026, 11, 30, 17, tzinfo=UTC))
     await run_reminders(sessions, clock.now)
     postman = Postman(sessions, clock)
     [text] = (await postman.deliver())["terminal:4711"]
-    assert text.endswith("Kommen Sie? Schreiben Sie „Ich komme“ oder „Diesmal nicht“.")
+    assert text.endswith("Kommen Sie?")
     chat.now = clock.now
     await chat.say("Diesmal nicht")
     assert "Alles klar – vielleicht beim nächsten Mal." in chat.text
@@ -345,7 +345,7 @@ async def test_reminders_in_english(sessions, places, now):
     await run_reminders(sessions, clock.now)
     [text] = (await Postman(sessions, clock).deliver())["terminal:4711"]
     assert text.startswith("🔔 Tomorrow:\n☕ Adventscafé\n🗓 Tue, 1 Dec, 15:00–17:00")
-    assert text.endswith("Are you coming? Write “I am coming” or “Not this time”.")
+    assert text.endswith("Are you coming?")
 
 
 async def test_the_scheduler_runs_the_planners_often_and_one_at_a_time(sessions):
@@ -363,7 +363,8 @@ async def test_the_scheduler_runs_the_planners_often_and_one_at_a_time(sessions)
 
 async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places):
     """The local try-out: an offer in a little over two hours, "2 Stunden vorher", and the
-    reminder shows up in the chat between the prompts (typed numbers press the buttons)."""
+    reminder shows up in the chat between the prompts with its buttons numbered; typing the
+    number answers it."""
     import io
 
     from bot.terminal import TerminalChat, TerminalMessenger
@@ -389,9 +390,13 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
     await dispatcher.drain()
     shown = out.getvalue()
     assert "🔔 Gleich geht es los, um 12:02 Uhr:\n☕ Kaffee im Gemeindehaus" in shown
-    assert "Schreiben Sie „Ich komme“ oder „Diesmal nicht“." in shown
-    await chat.say("Ich komme")
+    assert "Kommen Sie?\n[1] 👍 Ich komme   [2] Diesmal nicht   [3] ℹ️ Details" in shown
+    await chat.say("1")
     assert "👍 Schön – bis dann!" in out.getvalue()
+    assert "[1] ✓ 👍 Ich komme" in out.getvalue()
+    async with sessions() as session:
+        [answer] = (await session.scalars(select(Attendance))).all()
+    assert answer.coming
 
 
 def test_the_reminder_says_how_near_the_gathering_is_when_it_is_sent():

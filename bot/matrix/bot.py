@@ -38,7 +38,7 @@ from models.inbox import Received
 from scheduler.compose import enqueue_replies
 from scheduler.delivery import DeliveryError, RetryAfter, TransientError, Unreachable
 
-from ..app import EXIT_BAD_CREDENTIALS, PlatformFailed
+from ..app import EXIT_BAD_CREDENTIALS, PlatformFailed, chat_left
 from ..settings import Settings
 from . import convert
 from .login import BadCredentials, HomeserverUnavailable, log_in
@@ -288,7 +288,7 @@ class MatrixBot:
             if (others_in(room, self.client.user_id) == 0
                     and room.room_id not in self._joining | self._leaving):
                 self._leaving.add(room.room_id)
-                self._spawn(room.room_id, self._leave(room.room_id))
+                self._spawn(room.room_id, self._leave(room.room_id, pause=True))
 
     async def _keys(self) -> None:
         try:
@@ -437,8 +437,10 @@ class MatrixBot:
         finally:
             self._joining.discard(room_id)
 
-    async def _leave(self, room_id: str) -> None:
+    async def _leave(self, room_id: str, pause: bool = False) -> None:
         """Leave (or decline) and forget: a DM the person has left is not written to again."""
+        if pause:  # everybody else left: their subscriptions here pause at once
+            await chat_left(self.core, f"matrix:{room_id}")
         try:
             await self.client.room_leave(room_id)
             await self.client.room_forget(room_id)
