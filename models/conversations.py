@@ -41,6 +41,11 @@ async def load_turn(session: AsyncSession, *, platform: str, platform_id: str, c
         convo = Conversation(chat=chat, user_id=user.id, is_group=group, state="idle", data={},
                              updated_at=now)
         session.add(convo)
+        if not group and found:  # someone we know, in a new private chat (a new Matrix DM)
+            from .subscriptions import follow_to
+
+            await session.flush()
+            await follow_to(session, user.id, chat)
     return user, convo
 
 

@@ -436,3 +436,27 @@ async def test_reminders_and_answers_go_with_an_offer_retention_deletes(sessions
     async with sessions() as session:
         assert (await session.scalars(select(Reminder))).all() == []
         assert (await session.scalars(select(Attendance))).all() == []
+
+
+async def test_reminders_follow_a_person_into_their_new_matrix_dm(sessions, places, now):
+    """Anna left her DM (paused at once) and opens a new one: her reminder goes there now."""
+    from handlers.messages import Incoming
+    from models.outbox import is_paused, pause_chat
+
+    anna = ChatDriver(sessions, places, now, user="@anna:example.org", platform="matrix")
+    room = {"id": "!old:example.org"}
+    anna._incoming = lambda **kw: Incoming(platform="matrix", user_id="@anna:example.org",
+                                           chat_id=room["id"], language="de", **kw)
+    offer = await _weekly(sessions, now)
+    await _remind(anna, offer.id, "Jedes Mal", "2 Stunden vorher")
+    [reminder] = await _reminders(sessions)
+    assert reminder.chat == "matrix:!old:example.org"
+    async with sessions() as session, session.begin():
+        await pause_chat(session, "matrix:!old:example.org", "left the room", now)
+
+    room["id"] = "!new:example.org"
+    await anna.say("hallo")
+    [reminder] = await _reminders(sessions)
+    assert reminder.chat == "matrix:!new:example.org"
+    async with sessions() as session:
+        assert not await is_paused(session, "matrix:!new:example.org")
