@@ -62,13 +62,14 @@ class App:
         return self.core.clock()
 
 
-async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> None:
-    """After an outbox message: its numbered choices are the ones a typed number means now.
-    It was delivered, so a failure here must not make the dispatcher send it again."""
+async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> list[Reply]:
+    """Before an outbox message is shown: its numbered choices become what a typed number means
+    (see Nahbar.shown); returns the replies to show. A failure here must not stop the message."""
     try:
-        await core.shown(chat, list(replies))
+        return await core.shown(chat, list(replies))
     except Exception:  # noqa: BLE001
-        log.warning("could not remember the choices of a delivered message", exc_info=True)
+        log.warning("could not remember the choices of an outbox message", exc_info=True)
+        return list(replies)
 
 
 async def chat_left(core: Nahbar, chat: str) -> None:

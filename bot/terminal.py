@@ -115,7 +115,7 @@ class TerminalMessenger:
             raise RetryAfter(300, "for another terminal user")
         # Its numbers mean its buttons from now on: stored before it is shown, so a number typed
         # as soon as it appears is read that way.
-        await remember_shown(self.chat.core, f"terminal:{chat_id}", replies)
+        replies = await remember_shown(self.chat.core, f"terminal:{chat_id}", replies)
         self.chat.out.write("\n")
         self.chat.show(replies)
         self.chat.out.write("> ")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .messages import Button, Reply
 
@@ -70,3 +71,25 @@ def typed_choice(text: str | None, stored: object) -> tuple[str, str] | None:
             and isinstance(meaning[1], str)):
         return meaning[0], meaning[1]
     return None
+
+
+def renumber(replies: Sequence[Reply], start: int) -> list[Reply]:
+    """The replies with their choices numbered from `start` in their labels ("12. Ich komme"),
+    so they can stand next to choices already on the screen without taking their numbers."""
+    number = start
+    out = []
+    for reply in replies:
+        grids = []
+        for grid in (reply.buttons, reply.keyboard):
+            rows = []
+            for row in grid:
+                cells = []
+                for button in row:
+                    if button.kind != "location":
+                        button = replace(button, label=f"{number}. {label_without_number(button)}")
+                        number += 1
+                    cells.append(button)
+                rows.append(tuple(cells))
+            grids.append(tuple(rows))
+        out.append(replace(reply, buttons=grids[0], keyboard=grids[1]))
+    return out

@@ -89,19 +89,26 @@ class Nahbar:
         the question of a waiting step again, or the welcome. Changes no dialogue state."""
         return await self._turn(msg, self._resume)
 
-    async def shown(self, chat: str, replies: list[Reply]) -> None:
-        """Replies were sent to `chat` outside a turn (by the outbox). On a platform without
-        buttons their numbers are now what a typed number means: the newest message on the
-        screen wins, as after a turn."""
-        if chat.partition(":")[0] not in self.numbered_platforms:
-            return
-        offered = choices.remember(replies)
-        if offered is None:
-            return
+    async def shown(self, chat: str, replies: list[Reply]) -> list[Reply]:
+        """Replies are about to be sent to `chat` outside a turn (by the outbox). On a platform
+        without buttons their numbers become what a typed number means: the newest message on
+        the screen wins, as after a turn, except while a question waits for an answer: then the
+        new choices are numbered after the question's, and both stay valid (a reminder arriving
+        while someone writes an offer must not turn their "1" into "Ich komme"). Returns the
+        replies to send, renumbered where needed."""
+        if chat.partition(":")[0] not in self.numbered_platforms or choices.remember(replies) is None:
+            return replies
         async with self.sessions() as session, session.begin():
             for convo in await session.scalars(
                     select(Conversation).where(Conversation.chat == chat, Conversation.is_group.is_(False))):
-                convo.data = {**convo.data, "choices": offered}
+                stored = convo.data.get("choices")
+                waiting = convo.state not in ("idle", "", None) and isinstance(stored, dict) and stored
+                if waiting:
+                    after = max((int(k) for k in stored if str(k).isdigit()), default=0)
+                    replies = choices.renumber(replies, start=after + 1)
+                offered = choices.remember(replies)
+                convo.data = {**convo.data, "choices": {**stored, **offered} if waiting else offered}
+        return replies
 
     async def _turn(self, msg: Incoming, decide) -> list[Reply]:
         now = self.clock()

@@ -267,3 +267,21 @@ async def test_the_numbers_of_a_message_from_the_outbox_are_the_ones_typed_next(
     await moderator.core.shown("terminal:mod", [Reply("Ohne Knöpfe")])  # nothing to choose: kept
     await moderator.say("1")
     assert "Die letzten Entscheidungen" in moderator.text  # the queue's first choice
+
+
+async def test_a_message_arriving_during_a_question_does_not_take_its_numbers(sessions, places, now):
+    """An organiser picks the kind of their offer by number when a reminder arrives: "2" still
+    picks the kind, and the reminder's choices get numbers of their own."""
+    from handlers.messages import Button, Reply
+
+    organiser = ChatDriver(sessions, places, now, user="org", rights=RIGHTS, platform="terminal")
+    await organiser.say("/neu")
+    assert "Was für ein Treffen ist es?" in organiser.text
+    reminder = Reply("🔔 Morgen: Adventscafé", buttons=((Button("👍 Ich komme", "ry:1"),),))
+    [shown] = await organiser.core.shown("terminal:org", [reminder])
+    labels = [b.label for row in shown.buttons for b in row]
+    assert labels == ["11. 👍 Ich komme"]  # after the ten choices of the question
+    await organiser.say("2")  # the second kind, as the question showed
+    assert "Wie heißt es?" in organiser.text
+    draft = await organiser.core.shown("terminal:org", [])  # nothing shown: nothing changes
+    assert draft == []

@@ -111,8 +111,8 @@ class MatrixMessenger:
         if others_in(room, client.user_id) == 0:
             raise Unreachable("everybody else has left the room")
         async with self.bot.room_lock(chat_id):  # the room's next message waits for the choices
+            replies = await remember_shown(self.bot.core, f"matrix:{chat_id}", replies)
             await _send_replies(client, room, replies, send_outgoing)
-            await remember_shown(self.bot.core, f"matrix:{chat_id}", replies)
 
     async def deliver_live(self, chat_id: str, replies: Sequence[Reply]) -> None:
         """An answer to a message just received: rate limits are waited out a few times, since
