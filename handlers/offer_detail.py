@@ -28,8 +28,10 @@ NEXT_DATES = 3
 DESCRIPTION_LIMIT = 1500  # plain characters; escaping happens afterwards
 
 
-def detail_view(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) -> Markup:
-    """An offer as residents see it (also the organiser's preview, before it is stored)."""
+def detail_view(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]], *,
+                distance_from_search: bool = True) -> Markup:
+    """An offer as residents see it (also the organiser's preview, before it is stored, which
+    leaves out the distance from wherever the organiser last searched)."""
     t = turn.t
     kind = category(offer.category)
     text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120), italic(t(kind.name))]
@@ -37,7 +39,8 @@ def detail_view(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetim
         text.append(t("ℹ️ <i>This is an example offer to show how Nahbar works.</i>"))
     if offer.description:
         text += ["", shorten(offer.description, DESCRIPTION_LIMIT, multiline=True)]
-    text += ["", *_dates(turn, offer, upcoming), _where(turn, offer), *_facts(turn, offer)]
+    text += ["", *_dates(turn, offer, upcoming), _where(turn, offer, distance_from_search),
+             *_facts(turn, offer)]
     return lines(text)
 
 
@@ -152,9 +155,9 @@ def _dates(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) 
     return out
 
 
-def _where(turn: Turn, offer: Offer) -> Markup:
+def _where(turn: Turn, offer: Offer, with_distance: bool = True) -> Markup:
     line = Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))
-    current = search.current(turn)
+    current = search.current(turn) if with_distance else None
     if current is not None:
         km = great_circle((current.lat, current.lon), (offer.latitude, offer.longitude)).km
         line += Markup(" ({})").format(distance(turn.t, km))

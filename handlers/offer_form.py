@@ -327,7 +327,7 @@ def preview_text(turn: Turn, draft: Draft) -> Markup:
     if schedule is not None:
         upcoming = schedule.occurrences(turn.now, turn.now + timedelta(days=400))[:3]
     return lines([bold(turn.t("Preview – this is how residents will see it:")), "",
-                  detail_view(turn, draft.as_offer(), upcoming)])
+                  detail_view(turn, draft.as_offer(), upcoming, distance_from_search=False)])
 
 
 def when_words(turn: Turn, draft: Draft) -> str:

@@ -283,3 +283,10 @@ async def test_a_long_description_can_be_typed(sessions, places, now):
     assert "hier passen höchstens 1500" in chat.text
     await chat.say("Wir erzählen. " * 80)  # 1,120 characters: longer than a place name, within limits
     assert "Wann findet es statt?" in chat.text
+
+
+async def test_the_preview_names_no_distance_from_an_earlier_search(sessions, places, now):
+    chat = organiser(sessions, places, now)
+    await chat.say("Thale")  # the organiser looked around first
+    await write_adventscafe(chat)
+    assert "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg\n" in chat.text and " km)" not in chat.text
