@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
-from pydantic import Field
 
 from models import Offer, OfferStatus
 from models.listing import next_dates, valid_id
@@ -31,7 +30,7 @@ from .formatting import bold, lines, when
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
-from .offer_form import ORDER, Draft, Problem
+from .offer_form import ORDER, Draft
 from .text import clean, shorten
 
 NOTICE = "managing.notice"

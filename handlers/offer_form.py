@@ -77,7 +77,6 @@ class Draft(Data):
     price: str = ""
     organiser: str = ""
     contact: str = ""
-    started_at: datetime | None = None
     revisit: bool = False  # one answer changed from the preview: back to the preview after it
 
     @field_validator("field", mode="before")

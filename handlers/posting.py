@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from markupsafe import Markup
 
-from models import Offer, OfferStatus
+from models import OfferStatus
 from models.listing import valid_id
 from models.moderation import Action, log
 from models.organising import add_offer, earlier_venues, owned_offer, submitted_since
@@ -40,12 +40,6 @@ _SKIP = {fold(w) for w in ("ueberspringen", "skip", "weiter", "next", "nichts", 
                            "no", "fertig", "ok", "okay", "passt", "ohne")}
 
 
-def _ideas_module():
-    from . import ideas  # the idea pool opens /neu with an idea's words
-
-    return ideas
-
-
 # --- starting -----------------------------------------------------------------------------
 
 async def start(turn: Turn, argument: str = "") -> list[Reply]:
@@ -59,15 +53,14 @@ async def start(turn: Turn, argument: str = "") -> list[Reply]:
         return [Reply(t("You started an offer earlier: “{title}”. Shall we go on with it?", title=title),
                       buttons=((Button(t("▶ Go on"), button_data("np", "resume")),),
                                (Button(t("🆕 Start afresh"), button_data("np", "fresh")),)))]
-    return await _begin(turn, Draft(started_at=turn.now))
+    return await _begin(turn, Draft())
 
 
 async def start_with(turn: Turn, draft: Draft) -> list[Reply]:
     """/neu with answers already given (an idea from the pool): on to the first open question."""
     if turn.app.rights.is_blocked(turn.user):
         return await start(turn)
-    return await _begin(turn, draft.model_copy(update={"field": draft.missing() or "when",
-                                                        "started_at": turn.now}))
+    return await _begin(turn, draft.model_copy(update={"field": draft.missing() or "when"}))
 
 
 async def _begin(turn: Turn, draft: Draft) -> list[Reply]:
@@ -241,7 +234,7 @@ async def navigate(turn: Turn, action: str) -> list[Reply]:
         if draft is None:
             return [stale_button(turn)]
         if action == "fresh":
-            return await _begin(turn, Draft(started_at=turn.now))
+            return await _begin(turn, Draft())
         turn.enter(STEP)
         return await ask(turn, draft, edit=True)
     draft = _waiting_draft(turn)
@@ -371,10 +364,6 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
     return [Reply(t("🙏 Thank you! A moderator will look at “{title}” soon – usually within a day. "
                     "I will tell you when it is published. /meine shows your offers.", title=offer.title),
                   edit=True)]
-
-
-def from_offer(offer: Offer) -> Draft:
-    return Draft.of(offer)
 
 
 FEATURE = Feature(

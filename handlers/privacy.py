@@ -12,7 +12,7 @@ from sqlalchemy import Table
 
 from models import Conversation, User, inbox
 from models.conversations import private_chats
-from models.erasure import erase_user, referencing_columns
+from models.erasure import erase_user
 from models.listing import owned_count
 from models.location import is_position_id
 from models.organising import owned
@@ -20,7 +20,7 @@ from models.privacy import conversations_of, rows_referring_to
 from models.schedule import BERLIN
 
 from . import search, windows
-from .common import main_keyboard, stale_button
+from .common import stale_button
 from .context import STEP_KEY, Turn
 from .dialogue import Data, Feature, Step
 from .formatting import lines

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
-from operator import itemgetter
 
 from geopy.distance import great_circle
 from sqlalchemy import BigInteger, Integer, bindparam, select, type_coerce, union_all

@@ -35,8 +35,6 @@ from .retention import Retention, purge_ended_offers
 
 log = logging.getLogger(__name__)
 DEFAULT_RETENTION = Retention()
-FORGET_DIALOGUE_AFTER = DEFAULT_RETENTION.dialogue
-FORGET_USER_AFTER = DEFAULT_RETENTION.idle_user
 DISPATCH_EVERY = 2.0  # seconds between dispatcher passes
 # One run at a time, missed runs folded into one: what every periodic job here wants.
 JOB_DEFAULTS = dict(replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)
