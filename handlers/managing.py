@@ -157,7 +157,7 @@ async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> 
     place_before = (offer.latitude, offer.longitude, offer.venue_name, offer.address, offer.place_name)
     fresh = draft.as_offer()
     for column in ("title", "description", "category", "venue_name", "address", "place_name", "latitude",
-                   "longitude", "step_free", "accessible_toilet", "hearing_loop", "seating", "cost", "price",
+                   "longitude", "wheelchair", "toilets_wheelchair", "audio_loop", "cost", "price",
                    "organiser", "contact", "starts_local", "duration_minutes", "rrule", "exdates"):
         setattr(offer, column, getattr(fresh, column))
     offer.updated_at = turn.now

@@ -20,6 +20,7 @@ from .context import Turn
 from .dialogue import Feature
 from .formatting import bold, distance, italic, lines, when
 from .ics import offer_calendar
+from .accessibility import access_lines
 from .messages import Attachment, Button, Reply, Venue
 from .recurrence_text import describe
 from .text import clean, shorten
@@ -167,16 +168,7 @@ def _where(turn: Turn, offer: Offer, with_distance: bool = True) -> Markup:
 def _facts(turn: Turn, offer: Offer) -> list:
     t = turn.t
     out: list = []
-    access = [label for flag, label in (
-        (offer.step_free, t("step-free access")),
-        (offer.accessible_toilet, t("accessible toilet")),
-        (offer.hearing_loop, t("hearing loop")),
-        (offer.seating, t("seating available")),
-    ) if flag]
-    if access:
-        out.append(Markup("♿ ") + Markup(" · ").join(access))
-    if offer.step_free is False:
-        out.append(t("⚠️ Not step-free"))
+    out += access_lines(t, offer)
     costs = {"free": t("free of charge"), "donation": t("donations welcome")}
     cost = costs.get(offer.cost.value) or shorten(offer.price, 60) or t("costs something")
     out.append(Markup("💶 {}").format(cost))

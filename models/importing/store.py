@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from places import Gazetteer
 
 from .. import occurrences
+from ..accessibility import TAGS, Wheelchair, YesNo
 from ..offers import Offer, OfferStatus
 from ..schedule import to_local
 from .records import ORGANISER, Record
@@ -101,10 +102,13 @@ def _values(record: Record, where: Where, organiser: str) -> dict:
         longitude=where.longitude, cost=record.cost, price=record.price, contact=record.contact,
         starts_local=record.start, duration_minutes=int(record.duration.total_seconds() // 60),
         rrule=record.rrule, exdates=sorted(d.isoformat() for d in record.exdates),
-        step_free=record.access.get("step_free"),
-        accessible_toilet=record.access.get("accessible_toilet"),
-        hearing_loop=record.access.get("hearing_loop"), seating=record.access.get("seating"),
+        **{column: _access(record.access.get(tag), Wheelchair if tag == "wheelchair" else YesNo)
+           for tag, column in TAGS.items()},
     )
+
+
+def _access(value: str | None, kind):
+    return None if value is None else kind(value)
 
 
 def _cancel(offer: Offer) -> Offer:
