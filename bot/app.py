@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -24,10 +24,14 @@ from models.db import create_engine, session_factory, upgrade
 from models.moderation import Rights, moderators
 from models.outbox import pause_chat
 from places import Gazetteer
+from publish.links import Links
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
 
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from web.server import WebServer
 
 log = logging.getLogger(__name__)
 EXIT_BAD_CREDENTIALS = 3
@@ -42,6 +46,26 @@ class App:
     core: Nahbar
     # Platform name -> its Messenger, for the outbox: filled by `run_platforms` as they start.
     messengers: dict[str, Messenger] = field(default_factory=dict)
+
+    async def start_web(self) -> WebServer | None:
+        """The web face on NAHBAR_WEB_LISTEN, in this event loop; None when it is off or the
+        address is taken (said once in the log and on stderr; the bot goes on without it)."""
+        address = self.settings.web_address
+        if address is None:
+            return None
+        from web.app import WebContext
+        from web.server import AddressTaken, start_web
+
+        context = WebContext(self.sessions, self.core.places, self.now, self.core.links,
+                             requests_per_minute=self.settings.web_requests_per_minute,
+                             default_radius_km=self.settings.default_radius_km)
+        try:
+            server = await start_web(context, *address)
+        except AddressTaken as exc:
+            log.warning("web face: %s is taken, going on without it", exc)
+            return None
+        log.info("web face on %s", server.url)
+        return server
 
     def dispatcher(self, *messengers: Messenger) -> Dispatcher:
         """The outbox dispatcher for the platforms this process can send on."""
@@ -132,6 +156,8 @@ async def open_app(settings: Settings):
                       default_radius_km=settings.default_radius_km, rights=rights,
                       max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder,
                       reminder_evening=settings.reminder_evening)
+        core.links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
+                           matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
         yield App(settings, engine, sessions, core)
     finally:
         await engine.dispose()
@@ -181,6 +207,7 @@ async def run_platforms(settings: Settings) -> int:
 async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> int:
     started: list[Platform] = []
     scheduler = None
+    site = await app.start_web()
     try:
         for platform in platforms:
             await platform.start()
@@ -206,6 +233,8 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
         print(f"nahbar: {exc}", file=sys.stderr)
         return exc.exit_code
     finally:
+        if site is not None:
+            await site.stop()
         if scheduler is not None:
             await stop_scheduler(scheduler)
         for platform in reversed(started):

@@ -127,19 +127,28 @@ async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextI
     """The terminal chat as `user` (default: the login name), until /ende or end of input."""
     async with open_app(settings) as app:
         chat = TerminalChat(app.core, out, user=user)
+        site = await app.start_web()
         scheduler = app.scheduler(TerminalMessenger(chat))
         scheduler.start()
         try:
-            await _converse(chat, settings, stdin, out, named=user is not None)
+            await _converse(chat, settings, stdin, out, named=user is not None,
+                            web=site.url if site else None)
         finally:
             await stop_scheduler(scheduler)
+            if site is not None:
+                await site.stop()
     return 0
 
 
 async def _converse(chat: TerminalChat, settings: Settings, stdin: TextIO, out: TextIO,
-                    named: bool = False) -> None:
+                    named: bool = False, web: str | None = None) -> None:
     t = Translator(normalise_language(chat.language, settings.default_language))
     out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n")
+    if web:
+        out.write(t("The web pages are at {address}", address=web) + "\n")
+    elif settings.web_address is not None:
+        out.write(t("The web pages are not running: {address} is already in use (another Nahbar?).",
+                    address=settings.web_listen) + "\n")
     if named:  # several people take turns on one database (nahbar chat --user NAME)
         out.write(t("You are writing as “{name}”.", name=chat.user) + "\n")
     out.write("\n")

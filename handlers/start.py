@@ -15,6 +15,9 @@ from .messages import Button, Reply
 async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     if argument.startswith("offer_"):  # deep link t.me/<bot>?start=offer_<id>
         return await offer_detail.show(turn, argument.removeprefix("offer_"))
+    if argument.startswith("place_") and turn.app.places.get(argument.removeprefix("place_")):
+        # deep link t.me/<bot>?start=place_<id>, e.g. from the QR code of a printed notice
+        return await search.choose_place(turn, argument.removeprefix("place_"))
     t = turn.t
     text = t(
         "Hello and welcome to Nahbar! 👋\n"

@@ -90,7 +90,8 @@ class Offer(Base):
     materialised_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the web's feeds ask for the newest change to answer "not modified" cheaply.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="offer", cascade="all, delete-orphan", passive_deletes=True

@@ -301,7 +301,7 @@ async def test_the_list_and_the_details_say_all_day(chat, sessions, places, now,
 
 
 async def test_an_imported_series_goes_back_out_as_a_valid_calendar_file(sessions, places, now):
-    from handlers.ics import offer_calendar
+    from publish.calendar import offer_calendar
 
     await run(sessions, places, now, DATA / "nextcloud.ics")
     cafe = (await offers(sessions))[("nextcloud.ics", CAFE_UID)]

@@ -1,7 +1,7 @@
 """Accessibility as OpenStreetMap/Wheelmap values: wheelchair (yes|limited|no),
 toilets:wheelchair and audio_loop (yes|no) replace the yes/no columns step_free,
 accessible_toilet and hearing_loop; seating goes (not an OSM fact of a venue; see
-models/accessibility.py)
+models/accessibility.py); an index on offers.updated_at for the web's feeds
 
 Existing rows are converted: step-free -> wheelchair=yes, not step-free -> no; the toilet and
 the hearing loop keep their yes/no. Downgrading maps "limited" (one step) to not step-free.
@@ -39,9 +39,12 @@ def upgrade() -> None:
         for old, _ in _PAIRS:
             batch.drop_column(old)
         batch.drop_column("seating")
+    # Feeds answer "not modified" from the newest change: an index makes that one look-up.
+    op.create_index("ix_offers_updated_at", "offers", ["updated_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_offers_updated_at", table_name="offers")
     with op.batch_alter_table("offers") as batch:
         for old, _ in _PAIRS:
             batch.add_column(sa.Column(old, sa.Boolean(), nullable=True))

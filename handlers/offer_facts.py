@@ -1,5 +1,5 @@
-"""An offer's accessibility in words, from its OpenStreetMap/Wheelmap values: the same lines in
-the chat's details, on the web and on the printed notice."""
+"""Facts about an offer in words — accessibility (from its OpenStreetMap/Wheelmap values) and
+cost — the same in the chat's details, on the web and on the printed notice."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from models import Offer
 from models.accessibility import osm_value
 
 from .i18n import N_, Translator
+from .text import shorten
 
 WHEELCHAIR = {
     "yes": N_("♿ Wheelchair accessible: step-free entrance, all rooms without steps"),
@@ -34,3 +35,9 @@ def access_lines(t: Translator, offer: Offer) -> list[Markup]:
     """One line per stated fact; nothing for what was not stated."""
     words = {"wheelchair": WHEELCHAIR, "toilets:wheelchair": TOILET, "audio_loop": AUDIO_LOOP}
     return [t(words[tag][value]) for tag, value in access_facts(offer) if value in words[tag]]
+
+
+def cost_words(t: Translator, offer: Offer) -> str:
+    """"kostenlos", "Spende willkommen", the price as the organiser wrote it, or "kostet etwas"."""
+    costs = {"free": t("free of charge"), "donation": t("donations welcome")}
+    return costs.get(offer.cost.value) or shorten(offer.price, 60) or t("costs something")
