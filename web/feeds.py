@@ -16,6 +16,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from aiohttp import web
 
 from handlers.formatting import when
+from handlers.i18n import N_
 from models.public import data_version, for_feed
 from publish.calendar import feed_calendar
 
@@ -150,7 +151,7 @@ async def by_parameters(request: web.Request) -> web.StreamResponse:
 
     f = filters(request)
     if not f.place:
-        raise BadRequest("Which place? Add ?ort= with a town, village or postcode.")
+        raise BadRequest(N_("Which place? Add ?ort= with a town, village or postcode."))
     context = context_of(request)
     found = find_place(context.places, f.place)
     if found.place is None:

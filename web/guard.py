@@ -10,6 +10,8 @@ from collections import OrderedDict
 
 from aiohttp import web
 
+from handlers.i18n import N_
+
 from .query import BadRequest, language
 from .render import page
 
@@ -19,12 +21,12 @@ UNLIMITED = frozenset({"/healthz"})  # operators' probes
 EMBEDDABLE = ("/embed",)  # the only pages other sites may put in a frame
 
 _ERRORS = {  # status -> (heading, explanation) msgids
-    400: ("This request cannot be answered", "Something in the address is not right."),
-    404: ("Not found", "This page does not exist (any more). Perhaps the offer has ended or was cancelled."),
-    405: ("Not possible", "This page can only be read."),
-    413: ("Too large", "This request is too large."),
-    429: ("Please slow down", "Too many requests from your connection. Please wait a minute and try again."),
-    500: ("Something went wrong on our side", "Please try again in a moment."),
+    400: (N_("This request cannot be answered"), N_("Something in the address is not right.")),
+    404: (N_("Not found"), N_("This page does not exist (any more). Perhaps the offer has ended or was cancelled.")),
+    405: (N_("Not possible"), N_("This page can only be read.")),
+    413: (N_("Too large"), N_("This request is too large.")),
+    429: (N_("Please slow down"), N_("Too many requests from your connection. Please wait a minute and try again.")),
+    500: (N_("Something went wrong on our side"), N_("Please try again in a moment.")),
 }
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from aiohttp import web
 
 from handlers import windows
+from handlers.i18n import N_
 from handlers.text import clean
 from models.categories import BY_KEY
 from models.public import Area
@@ -68,11 +69,11 @@ def set_default_radius(km: int) -> None:
 
 def filters(request: web.Request) -> Filters:
     if len(request.query_string) > MAX_QUERY:
-        raise BadRequest("This address is too long.")
+        raise BadRequest(N_("This address is too long."))
     q = request.query
     place = clean(q.get("ort", ""))
     if len(place) > MAX_PLACE:
-        raise BadRequest("The place name is too long. Please write a town, village or postcode.")
+        raise BadRequest(N_("The place name is too long. Please write a town, village or postcode."))
     days = q.get("tage", "7").strip()
     radius = q.get("umkreis", "").strip()
     kind = q.get("art", "").strip()
