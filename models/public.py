@@ -96,11 +96,11 @@ async def for_feed(session: AsyncSession, area: Area, now: datetime, limit: int 
 async def _recently_cancelled(session: AsyncSession, area: Area, now: datetime) -> list[Listed]:
     min_lat, max_lat, min_lon, max_lon = bounding_box(area.lat, area.lon, area.radius_km)
     statement = (
-        select(Offer).join(OfferChange, OfferChange.offer_id == Offer.id)
-        .where(Offer.status == OfferStatus.CANCELLED, OfferChange.kind == ChangeKind.CANCELLED.value,
-               OfferChange.at >= now - KEEP_CANCELLED,
-               Offer.latitude.between(min_lat, max_lat), Offer.longitude.between(min_lon, max_lon))
-        .distinct())
+        select(Offer)
+        .where(Offer.status == OfferStatus.CANCELLED,
+               Offer.id.in_(select(OfferChange.offer_id).where(
+                   OfferChange.kind == ChangeKind.CANCELLED.value, OfferChange.at >= now - KEEP_CANCELLED)),
+               Offer.latitude.between(min_lat, max_lat), Offer.longitude.between(min_lon, max_lon)))
     if area.categories:
         statement = statement.where(Offer.category.in_(sorted(area.categories)))
     out = []
