@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WERNIGERODE = {"place_name": "Wernigerode", "latitude": 51.8365, "longitude": 10.7822}
 TOOLS = ("pdftoppm", "pdftotext", "pdfinfo", "zbarimg")
 pytestmark = pytest.mark.skipif(
-    not all(shutil.which(t) for t in TOOLS) and os.environ.get("NAHBAR_TEST_POSTGRES") != "require",
+    not all(shutil.which(t) for t in TOOLS) and os.environ.get("NAHBAR_TEST_BROWSER") != "require",
     reason="poppler-utils and zbar-tools are not installed (.ci/run installs them)")
 
 

@@ -38,7 +38,6 @@ async def start_web(context: WebContext, host: str, port: int) -> WebServer:
         if exc.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
             raise AddressTaken(f"{host}:{port}") from exc
         raise
-    sockets = [s.getsockname() for s in runner.addresses] if runner.addresses else []
-    bound = sockets[0][1] if sockets else port
+    bound = runner.addresses[0][1] if runner.addresses else port  # the real one for port 0
     shown = f"[{host}]" if ":" in host else host
     return WebServer(runner, f"http://{shown}:{bound}")
