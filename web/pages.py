@@ -16,7 +16,7 @@ from . import feeds
 from .query import RADII, Filters, filters, find_place
 from .render import ENV, event_ld, link, offer_view, page, place_path, translator
 
-LISTED = 40  # offers on a place page
+LISTED = 20  # offers on a place page (the soonest; the feeds have them all)
 EMBEDDED = 12  # offers in the embed
 OFFER_DATES = 6
 
@@ -105,7 +105,7 @@ async def offer(request: web.Request) -> web.StreamResponse:
                              alarm_text=str(t("Tomorrow: a meeting near you")))
         return web.Response(body=body, content_type="text/calendar", charset="utf-8", headers={
             "Content-Disposition": f'attachment; filename="nahbar-{offer_id}.ics"'})
-    return page("offer.html", f.language, offer=offer_view(t, found, dates),
+    return page("offer.html", f.language, offer=offer_view(t, found, dates, rule=True),
                 jsonld=event_ld(found, dates[:1], links.offer_page(offer_id)),
                 telegram=links.telegram_offer(offer_id), matrix=links.matrix(),
                 calendar=f"/angebot/{offer_id}.ics", filters=f)

@@ -47,15 +47,16 @@ def page(name: str, language: str, *, status: int = 200, headers: dict | None = 
 
 
 def offer_view(t: Translator, offer: Offer, dates: list[tuple[datetime, datetime]],
-               distance_km: float | None = None) -> dict:
-    """What pages show of an offer: the chat's words for kind, dates, access and cost."""
+               distance_km: float | None = None, *, rule: bool = False) -> dict:
+    """What pages show of an offer: the chat's words for kind, dates, access and cost; lists
+    show the dates, the offer's own page also the repeat rule in words."""
     kind = category(offer.category)
     return {
         "id": offer.id, "title": shorten(offer.title, 120), "emoji": kind.emoji, "kind": t(kind.name),
         "description": shorten(offer.description, 1500, multiline=True),
         "example": offer.is_example, "cancelled": offer.status is OfferStatus.CANCELLED,
         "dates": [when(t, start, end) for start, end in dates],
-        "rule": describe(t, offer.rrule, offer.starts_local) if offer.rrule else None,
+        "rule": describe(t, offer.rrule, offer.starts_local) if rule and offer.rrule else None,
         "where": shorten(", ".join(offer.where_parts()), 300),
         "town": shorten(offer.place_name, 80),
         "distance": distance(t, distance_km) if distance_km is not None else "",
