@@ -62,7 +62,8 @@ async def coming(session: AsyncSession, area: Area, limit: int = 50,
         return []
     ids = [h.offer_id for h in hits]
     offers = {o.id: o for o in await session.scalars(select(Offer).where(Offer.id.in_(ids)))}
-    dates = await _dates(session, ids, area.start, area.end, dates_per_offer)
+    # One date each is the hit itself: no second statement.
+    dates = await _dates(session, ids, area.start, area.end, dates_per_offer) if dates_per_offer > 1 else {}
     out = []
     for hit in hits:
         offer = offers.get(hit.offer_id)

@@ -18,6 +18,7 @@ from .render import ENV, event_ld, link, offer_view, page, place_path, translato
 
 LISTED = 20  # offers on a place page (the soonest; the feeds have them all)
 EMBEDDED = 12  # offers in the embed
+PAGE_DATES = 1  # dates per offer in a list, as in the chat; the offer's page shows more
 OFFER_DATES = 6
 
 
@@ -68,7 +69,7 @@ async def _place_page(request, context, where, f: Filters) -> web.Response:
     t = translator(f.language)
     now = context.clock()
     async with context.sessions() as session:
-        listed = await coming(session, f.area(where, now), limit=LISTED)
+        listed = await coming(session, f.area(where, now), limit=LISTED, dates_per_offer=PAGE_DATES)
     items = [offer_view(t, item.offer, item.dates, item.distance_km) for item in listed]
     data = [ld for item in listed for ld in event_ld(item.offer, item.dates[:1],
                                                       context.links.offer_page(item.offer.id))]
@@ -133,7 +134,7 @@ async def _fragment(context, where, f: Filters, *, absolute: bool) -> str:
     t = translator(f.language)
     now = context.clock()
     async with context.sessions() as session:
-        listed = await coming(session, f.area(where, now), limit=EMBEDDED)
+        listed = await coming(session, f.area(where, now), limit=EMBEDDED, dates_per_offer=1)
     items = [offer_view(t, item.offer, item.dates[:1], item.distance_km) for item in listed]
     return ENV.get_template("fragment.html").render(
         t=t, lang=f.language, place=where, items=items, base=context.links.web if absolute else "",
