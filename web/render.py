@@ -88,7 +88,7 @@ def event_ld(offer: Offer, dates: list[tuple[datetime, datetime]], url: str) -> 
             "eventStatus": "https://schema.org/EventCancelled" if offer.status is OfferStatus.CANCELLED
             else "https://schema.org/EventScheduled",
             "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
-            "location": location, "isAccessibleForFree": offer.cost.value in ("free", "donation"),
+            "location": location, "isAccessibleForFree": offer.cost.value == "free",
         }
         if offer.description:
             event["description"] = shorten(offer.description, 500)
