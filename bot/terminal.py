@@ -91,9 +91,8 @@ class TerminalChat:
             log.exception("error while resuming the terminal chat")
 
     def show(self, replies) -> None:
+        # A reply's `notice` is a pop-up where there are pop-ups; its text says the same.
         for reply in replies:
-            if reply.notice:
-                self.out.write(f"({html.unescape(_TAG.sub('', reply.notice))})\n")
             self.out.write(render(reply, self.bold) + "\n\n")
         self.out.flush()
 

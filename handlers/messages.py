@@ -71,7 +71,9 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed, if the platform can
     attachment: Attachment | None = None
     venue: Venue | None = None
-    notice: str | None = None  # short pop-up answer to a button press (plain text)
+    # A short pop-up answer to a button press (plain text), shown only where the platform has
+    # pop-ups (Telegram); the text must say the same in a sentence, as it is all others show.
+    notice: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", escape(self.text))  # Markup stays, str is escaped
