@@ -205,13 +205,10 @@ async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None)
 
 async def ask_stop(turn: Turn, argument: str) -> list[Reply]:
     """An entry of the list: stop it? Asked first, as a typed number may be a slip."""
-    reminder_id = valid_id(argument)
-    reminder = await turn.session.get(Reminder, reminder_id) if reminder_id else None
-    if reminder is None or reminder.user_id != turn.user.id:
+    found = await _own_reminder(turn, argument)
+    if found is None:
         return [stale_button(turn)]
-    offer = await turn.session.get(Offer, reminder.offer_id)
-    if offer is None:
-        return [stale_button(turn)]
+    reminder, offer = found
     t = turn.t
     text = [t("🔕 Stop the reminder of “{title}”?", title=offer.title),
             t("Now: {what}.", what=describe(t, reminder, offer, turn.app.reminder_evening))]
@@ -221,17 +218,26 @@ async def ask_stop(turn: Turn, argument: str) -> list[Reply]:
 
 
 async def stop(turn: Turn, argument: str) -> list[Reply]:
-    reminder_id = valid_id(argument)
-    reminder = await turn.session.get(Reminder, reminder_id) if reminder_id else None
-    if reminder is None or reminder.user_id != turn.user.id:
+    found = await _own_reminder(turn, argument)
+    if found is None:
         return [stale_button(turn)]
-    offer = await turn.session.get(Offer, reminder.offer_id)
+    reminder, offer = found
     await cancel_reminder(turn.session, reminder)
     await turn.session.flush()
     t = turn.t
-    intro = t("🔕 The reminder of “{title}” is stopped.", title=offer.title if offer else "")
+    intro = t("🔕 The reminder of “{title}” is stopped.", title=offer.title)
     replies = await show_list(turn, intro=intro)
     return [Reply(r.text, buttons=r.buttons, edit=True, notice=t("Reminder stopped.")) for r in replies]
+
+
+async def _own_reminder(turn: Turn, argument: str) -> tuple[Reminder, Offer] | None:
+    """The sender's reminder a button names, with its offer; None for anyone else's or a gone one."""
+    reminder_id = valid_id(argument)
+    reminder = await turn.session.get(Reminder, reminder_id) if reminder_id else None
+    if reminder is None or reminder.user_id != turn.user.id:
+        return None
+    offer = await turn.session.get(Offer, reminder.offer_id)  # deleted with its offer (foreign key)
+    return (reminder, offer) if offer is not None else None
 
 
 # --- "Ich komme" / "Diesmal nicht" ----------------------------------------------------------
