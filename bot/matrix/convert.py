@@ -12,7 +12,7 @@ import math
 import re
 from datetime import datetime
 
-from handlers.messages import Incoming
+from handlers.messages import SHARE_MENU, SHARE_NONE, Incoming
 from models.inbox import Received
 
 # geo:<lat>,<lon>[,<alt>][;u=<uncertainty>...] (RFC 5870), as Matrix clients send it.
@@ -60,7 +60,7 @@ def incoming(content: dict, *, sender: str, room_id: str, group: bool,
     if not isinstance(content, dict) or not is_for_us(content):
         return None
     base = dict(platform="matrix", user_id=sender, chat_id=room_id, group=group,
-                sender_is_admin=group and power_level >= ADMIN_LEVEL)
+                sender_is_admin=group and power_level >= ADMIN_LEVEL, location_sharing=sharing(group))
     msgtype = content.get("msgtype")
     if msgtype == "m.location":
         location = parse_geo_uri(content.get("geo_uri"))
@@ -71,6 +71,12 @@ def incoming(content: dict, *, sender: str, room_id: str, group: bool,
     if msgtype in ("m.text", "m.emote") and isinstance(body, str):
         return Incoming(text=_strip_reply_fallback(body)[:MAX_BODY], **base)
     return Incoming(text="", **base)  # images, files, voice: help rather than silence
+
+
+def sharing(group: bool) -> str:
+    """How a location is sent: with the client's own menu in a DM; in a group room the bot reads
+    only what is addressed to it, and a location never is."""
+    return SHARE_NONE if group else SHARE_MENU
 
 
 def _strip_reply_fallback(body: str) -> str:
@@ -90,4 +96,4 @@ def from_inbox(item: Received) -> Incoming:
     platform, _, chat_id = item.chat.partition(":")
     return Incoming(platform=platform, user_id=item.sender, chat_id=chat_id, text=item.text,
                     location=item.location, group=item.group,
-                    sender_is_admin=item.sender_is_admin)
+                    sender_is_admin=item.sender_is_admin, location_sharing=sharing(item.group))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers.messages import Incoming
+from handlers.messages import SHARE_BUTTON, SHARE_NONE, Incoming
 
 
 def addressed_to(text: str, username: str | None) -> bool:
@@ -22,8 +22,10 @@ def incoming(update: Update) -> Incoming | None:
     user, chat = update.effective_user, update.effective_chat
     if user is None or chat is None or user.is_bot:
         return None
+    group = chat.type != chat.PRIVATE
+    # In a group only commands reach the bot, so a shared location there would never arrive.
     base = dict(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
-                language=user.language_code, group=chat.type != chat.PRIVATE)
+                language=user.language_code, group=group, location_sharing=SHARE_NONE if group else SHARE_BUTTON)
     if update.callback_query is not None:
         return Incoming(button=update.callback_query.data or "", **base)
     message = update.effective_message
