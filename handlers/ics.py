@@ -35,9 +35,10 @@ def offer_calendar(offer: Offer, now: datetime, *, description: str = "") -> byt
     if location:
         event.add("location", location)
     event.add("geo", (offer.latitude, offer.longitude))
-    start = schedule.start.replace(tzinfo=BERLIN)
+    first = schedule.first_start()  # one of its dates, or calendar apps show a date that is none
+    start = first.replace(tzinfo=BERLIN)
     event.add("dtstart", start)
-    event.add("dtend", (schedule.start + schedule.duration).replace(tzinfo=BERLIN))
+    event.add("dtend", (first + schedule.duration).replace(tzinfo=BERLIN))
     if schedule.rrule:
         rule = vRecur.from_ical(schedule.rrule)
         until = rule.get("UNTIL")
@@ -50,7 +51,7 @@ def offer_calendar(offer: Offer, now: datetime, *, description: str = "") -> byt
     cal.add_component(event)
     # Transitions from the first date for ten years keep the file small; calendars know
     # Europe/Berlin themselves, the VTIMEZONE is for the few that do not.
-    first = min(schedule.start.date(), now.date())
+    first = min(first.date(), now.date())
     cal.add_missing_timezones(first_date=date(first.year, 1, 1),
                               last_date=date(max(first.year, now.year) + TIMEZONE_YEARS, 1, 1))
     return cal.to_ical()
