@@ -74,3 +74,47 @@ async def test_blocking_the_bot_pauses_the_chat_at_once_and_unblocking_resumes_i
         assert "So geht es" in answer.text
     finally:
         await bot.kill()
+
+
+GROUP, ADMIN, MEMBER = -1005550001, 501, 502
+
+
+async def test_a_village_group_sets_up_its_weekly_post(api, tmp_path):
+    """An admin writing anonymously switches it on; a named admin changes the day with a
+    button and the time and radius in words; a member's press changes nothing."""
+    api.add_group(GROUP, "Dorfgruppe Hasselfelde", admins={ADMIN})
+    api.add_user(MEMBER)
+    bot = BotProcess(tmp_path, api)
+    digest = "SELECT place_name, weekday, hour, radius_km FROM digests"
+    try:
+        await running(bot, api)
+        api.push_anonymous_admin(GROUP, "/wochenpost Wernigerode")
+        answer = await api.next_bot_message(GROUP, STEP_TIMEOUT)
+        assert "Ab jetzt kommt die Wochenpost" in answer.text and "jeden Montag um 09:00 Uhr" in answer.text, answer
+        await until(bot, digest, [("Wernigerode", 0, 9, 10)])
+
+        mark = api.mark()
+        api.press(GROUP, "Di.", user_id=ADMIN)
+        changed = await api.next_bot_message(GROUP, STEP_TIMEOUT)
+        assert changed.method == "editMessageText" and "jeden Dienstag" in changed.text, changed
+        await until(bot, digest, [("Wernigerode", 1, 9, 10)])
+        assert [int(c.params["user_id"]) for c in api.calls[mark:] if c.method == "getChatMember"] == [ADMIN]
+
+        api.push_group_text(GROUP, ADMIN, "/wochenpost@nahbar_test_bot 18 Uhr 25 km")
+        answer = await api.next_bot_message(GROUP, STEP_TIMEOUT)
+        assert "25 km um Wernigerode jeden Dienstag um 18:00 Uhr" in answer.text, answer
+        await until(bot, digest, [("Wernigerode", 1, 18, 25)])
+
+        query = api.press(GROUP, "Mi.", user_id=MEMBER)
+        refused = await api.next_bot_message(GROUP, STEP_TIMEOUT)
+        assert "nur die Admins dieser Gruppe" in refused.text, refused
+        popup = await api.wait_until(lambda: api.answer_of(query), STEP_TIMEOUT)
+        assert popup.params.get("text") == "Das dürfen nur die Admins der Gruppe ändern."
+        await until(bot, digest, [("Wernigerode", 1, 18, 25)])
+
+        api.push_group_text(GROUP, MEMBER, "Wer kommt morgen mit zum Kaffee?")  # chatter: no answer
+        await asyncio.sleep(1)
+        assert not [c for c in api.calls if c.method == "sendMessage" and c.chat_id == GROUP
+                    and "Kaffee" in c.params.get("text", "")]
+    finally:
+        await bot.kill()

@@ -71,7 +71,7 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if query is not None:
             await query.answer()
         return
-    if message.group:
+    if message.group and not message.sender_is_admin:  # an anonymous admin is one already
         admin = await context.bot_data["admins"].is_admin(context.bot, update.effective_chat.id,
                                                            update.effective_user.id)
         message = replace(message, sender_is_admin=admin)
