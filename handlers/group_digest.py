@@ -42,8 +42,9 @@ TYPED_HOURS = range(6, 22)  # whole hours a group's post may come at when typed
 _RADIUS = re.compile(r"(?<![\w.,])(\d{1,3})\s*(?:km|kilometer[n]?)(?!\w)", re.IGNORECASE)
 _CLOCK = re.compile(r"(?<![\w.,:])(?:um\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h|o'?clock)(?!\w)"
                     r"|(?<![\w.,:])(?:um\s+|at\s+)?(\d{1,2})[:.](\d{2})(?![\w:.])", re.IGNORECASE)
-# Words around the settings that are no part of a place ("jeden Dienstag um 18 Uhr im Umkreis von").
-_FILLER = {fold(w) for w in ("jeden", "jede", "immer", "am", "um", "ab", "im", "in", "bei", "für", "fuer",
+# Words around the settings that are no part of a place ("jeden Dienstag um 18 Uhr im Umkreis von");
+# folded, so "fuer" stands for "für" too.
+_FILLER = {fold(w) for w in ("jeden", "jede", "immer", "am", "um", "ab", "im", "in", "bei", "fuer",
                              "umkreis", "radius", "von", "mit", "und", "every", "on", "at", "within",
                              "around", "near", "and", "wochenpost", "weekly", "post", ",", "-")}
 
