@@ -22,7 +22,7 @@ from handlers.messages import Reply
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.moderation import Rights, moderators
-from models.outbox import pause_chat
+from models.outbox import pause_chat, resume_chat
 from places import Gazetteer
 from publish.links import Links
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
@@ -96,15 +96,26 @@ async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> l
         return list(replies)
 
 
-async def chat_left(core: Nahbar, chat: str) -> None:
-    """Everybody else has left the chat (a Matrix room the bot is about to leave): pause it at
-    once, so no planner queues anything for it and what is queued is dropped. If that fails,
-    the next delivery there finds it unreachable and pauses it then."""
+async def chat_left(core: Nahbar, chat: str, reason: str = "everybody else has left the chat") -> None:
+    """The chat cannot be reached any more (everybody else has left a Matrix room, a person
+    blocked the bot on Telegram): pause it at once, so no planner queues anything for it and
+    what is queued is dropped. If that fails, the next delivery there finds it unreachable and
+    pauses it then."""
     try:
         async with core.sessions() as session, session.begin():
-            await pause_chat(session, chat, "everybody else has left the chat", core.clock())
+            await pause_chat(session, chat, reason, core.clock())
     except Exception as exc:  # noqa: BLE001 - the error's text may name the chat: not logged
-        log.warning("could not pause a chat everybody has left (%s)", type(exc).__name__)
+        log.warning("could not pause a chat that cannot be reached (%s)", type(exc).__name__)
+
+
+async def chat_back(core: Nahbar, chat: str) -> None:
+    """The chat can be reached again (a person unblocked the bot): deliveries may go out again.
+    If that fails, their next message resumes it (models.conversations.load_turn)."""
+    try:
+        async with core.sessions() as session, session.begin():
+            await resume_chat(session, chat)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("could not resume a chat that can be reached again (%s)", type(exc).__name__)
 
 
 class PlatformFailed(Exception):

@@ -20,7 +20,7 @@ from typing import TextIO
 
 from handlers.choices import label_without_number, numbered
 from handlers.i18n import Translator, normalise_language
-from handlers.messages import Incoming, Reply
+from handlers.messages import SHARE_TYPED, Incoming, Reply
 from scheduler import stop_scheduler
 from scheduler.delivery import RetryAfter
 
@@ -73,7 +73,7 @@ class TerminalChat:
     def incoming(self, line: str) -> Incoming:
         # A typed number is sent as typed: the core knows which button it stands for.
         return Incoming(platform="terminal", user_id=self.user, chat_id=self.user,
-                        language=self.language, text=line.strip())
+                        language=self.language, text=line.strip(), location_sharing=SHARE_TYPED)
 
     async def say(self, line: str) -> None:
         try:
@@ -91,9 +91,8 @@ class TerminalChat:
             log.exception("error while resuming the terminal chat")
 
     def show(self, replies) -> None:
+        # A reply's `notice` is a pop-up where there are pop-ups; its text says the same.
         for reply in replies:
-            if reply.notice:
-                self.out.write(f"({html.unescape(_TAG.sub('', reply.notice))})\n")
             self.out.write(render(reply, self.bold) + "\n\n")
         self.out.flush()
 

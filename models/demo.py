@@ -16,7 +16,7 @@ from . import occurrences
 from .accessibility import Wheelchair, YesNo
 from .base import utcnow
 from .offers import Cost, Occurrence, Offer, OfferStatus
-from .schedule import to_local
+from .schedule import Schedule, to_local
 
 # place, lat, lon, category, title, weekday-rule or None (one-off), start hour, minutes, cost
 _EXAMPLES = [
@@ -62,8 +62,9 @@ def example_offers(now: datetime) -> list[Offer]:
     today = to_local(now).date()
     offers = []
     for n, (place, lat, lon, kind, title, rule, hour, minutes, cost) in enumerate(_EXAMPLES):
-        if rule:
-            start = datetime.combine(_SERIES_START.date(), time(hour))
+        if rule:  # from the rule's first date on: a calendar file names it as the first date
+            start = Schedule(datetime.combine(_SERIES_START.date(), time(hour)), timedelta(minutes=minutes),
+                             rule).first_start()
         else:  # one-off examples fall in the coming days so there is always something near
             start = datetime.combine(today + timedelta(days=2 + n % 9), time(hour))
         offers.append(Offer(

@@ -94,9 +94,10 @@ def _event(offer: Offer, now: datetime, *, description: str = "", sequence: int 
     if location:
         event.add("location", location)
     event.add("geo", (offer.latitude, offer.longitude))
-    start = schedule.start.replace(tzinfo=BERLIN)
+    first = schedule.first_start()  # one of its dates, or calendar apps show a date that is none
+    start = first.replace(tzinfo=BERLIN)
     event.add("dtstart", start)
-    event.add("dtend", (schedule.start + schedule.duration).replace(tzinfo=BERLIN))
+    event.add("dtend", (first + schedule.duration).replace(tzinfo=BERLIN))
     if schedule.rrule:
         rule = vRecur.from_ical(schedule.rrule)
         until = rule.get("UNTIL")

@@ -64,6 +64,7 @@ async def _ask_for_a_reminder(resident: MatrixResident, place: str, title: str) 
     lead = await resident.choose(which, "Jedes Mal", _has("Wann soll ich Sie"))
     done = await resident.choose(lead, "2 Stunden vorher", _has("✅ Erledigt: Ich erinnere Sie"))
     assert "jedes Mal, 2 Stunden vorher" in done.body, done.body
+    assert done.body.startswith("✅ Erledigt"), done.body  # no pop-up line ("Erinnerung gespeichert.") first
     return done.body
 
 
