@@ -8,7 +8,7 @@ from datetime import datetime
 from geopy.distance import great_circle
 from markupsafe import Markup
 
-from models import Offer
+from models import Cost, Offer
 from models.categories import category
 from models.listing import next_dates, valid_id, visible_offer
 from models.reminders import reminder_for
@@ -177,9 +177,10 @@ def _facts(turn: Turn, offer: Offer) -> list:
         out.append(Markup("♿ ") + Markup(" · ").join(access))
     if offer.step_free is False:
         out.append(t("⚠️ Not step-free"))
-    costs = {"free": t("free of charge"), "donation": t("donations welcome")}
-    cost = costs.get(offer.cost.value) or shorten(offer.price, 60) or t("costs something")
-    out.append(Markup("💶 {}").format(cost))
+    if offer.cost is not Cost.NOT_STATED:  # nothing said about the cost: nothing shown
+        costs = {"free": t("free of charge"), "donation": t("donations welcome")}
+        cost = costs.get(offer.cost.value) or shorten(offer.price, 60) or t("costs something")
+        out.append(Markup("💶 {}").format(cost))
     if offer.contact:
         out.append(t("☎️ Contact: {contact}", contact=shorten(offer.contact, 200)))
     if offer.organiser:

@@ -28,6 +28,7 @@ class Cost(str, enum.Enum):
     FREE = "free"
     DONATION = "donation"
     PRICE = "price"
+    NOT_STATED = "not_stated"  # nobody said: never shown as free
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -62,7 +63,7 @@ class Offer(Base):
     hearing_loop: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     seating: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
 
-    cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.FREE)
+    cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.NOT_STATED)
     price: Mapped[str] = mapped_column(String(60), default="")  # e.g. "3 € mit Kuchen"
     contact: Mapped[str] = mapped_column(String(200), default="", info={"personal": True})
 
