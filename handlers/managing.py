@@ -290,7 +290,7 @@ async def offer_again(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, argument)
     if offer is None:
         return [stale_button(turn)]
-    draft = Draft.of(offer).model_copy(update={"offer_id": None, "field": "when", "revisit": True,
+    draft = Draft.of(offer).model_copy(update={"offer_id": None, "field": "when",
                                                 "start": None, "rrule": None, "exdates": ()})
     turn.put(draft)
     turn.enter(posting.STEP)

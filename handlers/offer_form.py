@@ -24,10 +24,11 @@ from .buttons import button_data
 from .context import Turn
 from .dialogue import Data
 from .formatting import bold, lines
-from .forms import Field, Form, Found, Problem, corrects
+from .access import ACCESS, ACCESS_LABELS, access_rows, read_access
+from .forms import Field, Form, Found, Problem
 from .i18n import N_
 from .messages import Button, Reply
-from .offer_reading import kind_of, read_offer
+from .offer_reading import NOT_A_NAME, kind_of, read_offer
 from .text import clean, shorten
 from .when import NotUnderstood, amend, confirm, explain, schedule_words
 
@@ -38,36 +39,6 @@ MIN_TITLE, MIN_DESCRIPTION = 3, 10
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
 _LINK = re.compile(r"(https?:|www\.|t\.me/|\b[\w-]{2,}\.(de|com|org|net|info|eu|ly|io|me|app|shop)\b)",
                    re.IGNORECASE)
-ACCESS = {"s": "step_free", "t": "accessible_toilet", "h": "hearing_loop", "b": "seating"}
-ACCESS_LABELS = {"s": N_("step-free access"), "t": N_("accessible toilet"), "h": N_("hearing loop"),
-                 "b": N_("seating available")}
-# What organisers write about access, per toggle; "nicht …" before the words says no.
-_ACCESS_WORDS = {
-    "t": r"barrierefreie[sn]? (?:wc|toilette)|behinderten-?(?:wc|toilette)|rollstuhlgerechte[sn]? (?:wc|toilette)"
-         r"|accessible toilet",
-    "s": r"rollstuhlgerecht|rollstuhlgeeignet|rollstuhlfreundlich|barrierefrei|stufenlos|ebenerdig|ohne stufen"
-         r"|behindertengerecht|step-free|wheelchair accessible",
-    "h": r"hörschleife|hoerschleife|induktionsschleife|höranlage|hearing loop",
-    "b": r"sitzplätze|sitzplaetze|sitzgelegenheit(?:en)?|seating",
-}
-_ACCESS_RES = {key: re.compile(r"(?P<no>\b(?:nicht|kein|keine|leider nicht|not)\s+)?\b(?:" + words + r")\b",
-                               re.IGNORECASE) for key, words in _ACCESS_WORDS.items()}
-
-
-def read_access(text: str) -> tuple[dict[str, bool], list[tuple[int, int]]]:
-    """Access facts named in a text ("rollstuhlgerecht", "nicht barrierefrei", "mit Hörschleife"):
-    the draft's changes and where they stand. The one place that knows these words."""
-    changes: dict[str, bool] = {}
-    spans: list[tuple[int, int]] = []
-    for key, pattern in _ACCESS_RES.items():  # the toilet first: "barrierefreies WC" is not step-free
-        for match in pattern.finditer(text):
-            if any(s < match.end() and match.start() < e for s, e in spans):
-                continue
-            changes.setdefault(ACCESS[key], not match.group("no"))
-            spans.append(match.span())
-    return changes, spans
-
-
 FORM = Form((
     Field("category", N_("Kind")),
     Field("title", N_("Title"), free_text=True),
@@ -179,7 +150,7 @@ class Draft(Data):
             latitude=offer.latitude, longitude=offer.longitude, step_free=offer.step_free,
             accessible_toilet=offer.accessible_toilet, hearing_loop=offer.hearing_loop,
             seating=offer.seating, cost=offer.cost.value, price=offer.price, organiser=offer.organiser,
-            contact=offer.contact,
+            contact=offer.contact, details_done=True,
         )
 
 
@@ -338,17 +309,13 @@ def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Fo
     if parts.organiser and parts.organiser.casefold() not in ("wir", "ich", "we", "i"):
         found.add("organiser", _text(turn, "organiser", parts.organiser, links=_links_allowed(turn)))
     if asking in ("details",):  # what is left of a details answer names who invites
-        rest = " ".join(w for w in re.split(r"[\s,;]+", parts.rest) if w and fold_word(w) not in _NOT_A_NAME)
+        rest = " ".join(w for w in re.split(r"[\s,;]+", parts.rest) if w and fold_word(w) not in NOT_A_NAME)
         if rest and "organiser" not in found.answers and len(rest) >= 3:
             found.add("organiser", _text(turn, "organiser", rest, links=_links_allowed(turn)))
     own = _own(turn, draft, text, asking, parts, found, whole_offer)
     if own is not None:
         found.answers[asking] = own
     return found
-
-
-_NOT_A_NAME = {"und", "and", "ach", "nein", "ja", "bitte", "danke", "ich", "meinte", "der", "die", "das",
-               "mit", "auch", "noch", "sowie", "außerdem", "ausserdem"}
 
 
 def fold_word(word: str) -> str:
@@ -397,7 +364,7 @@ def question(turn: Turn, draft: Draft, field: str, venues: list | None = None) -
             return t("What kind of meeting is it?"), rows
         return lines([t("What kind of meeting is it?"), t(
             "You can also write everything in one message, e.g. “Warme Stube every Tuesday and Thursday "
-            "2–5 pm in the parish hall, Kirchstraße 3, 06484 Quedlinburg, free of charge”.")]), rows
+            "2–5 pm in the parish hall, Marktplatz 4, 06484 Quedlinburg, free of charge”.")]), rows
     if field == "title":
         return t("What is it called? A short title, e.g. “Advent café in the parish hall”."), []
     if field == "description":
@@ -434,12 +401,6 @@ def question(turn: Turn, draft: Draft, field: str, venues: list | None = None) -
         return t("How can people reach you with questions? A phone number or e-mail address, "
                  "or “skip”."), []
     raise ValueError(field)
-
-
-def access_rows(turn: Turn, draft: Draft) -> list:
-    t = turn.t
-    return [(Button(("✅ " if getattr(draft, ACCESS[k]) else "◻️ ") + t(ACCESS_LABELS[k]),
-                    button_data("na", k)),) for k in ACCESS]
 
 
 def cost_rows(turn: Turn, draft: Draft) -> list:

@@ -22,7 +22,8 @@ from .keywords import read_request
 from .when import lexicon, named_days
 from .when.amend import says_when
 
-_PHONE = re.compile(r"(?:(?:tel(?:efon)?|fon|handy|mobil|phone|☎️?)\.?:?\s*)?(?<![\d-])\+?\d[\d /-]{5,}\d(?![\d-])",
+# German telephone numbers start with 0 or +: "03946 1234", "0391/12345", "+49 3946 1234".
+_PHONE = re.compile(r"(?:(?:tel(?:efon)?|fon|handy|mobil|phone|☎️?)\.?:?\s*)?(?<![\d.:-])(?:\+|0)\d[\d /-]{5,}\d(?![\d.:-])",
                     re.IGNORECASE)
 _EMAIL = re.compile(r"(?:e-?mail:?\s*)?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", re.IGNORECASE)
 _CONTACT_LABEL = re.compile(r"\b(?:kontakt|anmeldung|fragen an|contact)\s*:?\s*", re.IGNORECASE)
@@ -46,6 +47,9 @@ _WHEN_KINDS = {lexicon.WEEKDAY, lexicon.EVERY, lexicon.MONTH, lexicon.RELATIVE, 
 _TRAILING = {"am", "um", "im", "in", "ab", "von", "vom", "jeden", "jede", "immer", "ist", "und", "mit", "bei",
              "zum", "zur", "für", "fuer", "-", "–", ":", ","}
 MIN_TITLE, MAX_TITLE = 3, 120
+# Words left over from a details answer that name nobody ("und", "bitte").
+NOT_A_NAME = {"und", "and", "ach", "nein", "ja", "bitte", "danke", "ich", "meinte", "der", "die", "das",
+              "mit", "auch", "noch", "sowie", "außerdem", "ausserdem"}
 
 
 def kind_of(text: str) -> str | None:

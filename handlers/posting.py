@@ -89,7 +89,7 @@ async def ask(turn: Turn, draft: Draft, *, intro: Markup | str | None = None, pr
     if draft.field == "details":
         last = await _last(turn, draft)
         if last is not None:
-            rows.append((Button(t("👥 As last time: {who}", who=shorten(last, 40)), button_data("np", "last")),))
+            rows.append((Button(t("👥 As last time: {who}", who=shorten(last, 60)), button_data("np", "last")),))
         rows.append((Button(t("Next ▶"), button_data("np", "next")),))
     elif draft.field == "access":
         rows.append((Button(t("Next ▶"), button_data("np", "next")),))
@@ -177,8 +177,8 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
                               if draft.field == "preview" else turn.t("Please use the buttons."))
         return await ask(turn, draft, problem=problem)
     said = _said(turn, draft, changes, filled.taken)
-    if any(name in SKIPPABLE for name in filled.taken) or draft.field == "details":
-        changes["details_done"] = True
+    if draft.field == "details" or len(filled.taken) >= 3 and any(n in SKIPPABLE for n in filled.taken):
+        changes["details_done"] = True  # a whole offer with details in it: they are not asked again
     answered = own in filled.taken or asking in filled.taken or draft.field in ("preview", "details")
     return await _take(turn, draft, changes, intro=said, stay=not answered, problem=None if answered else problem)
 
@@ -192,8 +192,8 @@ def _said(turn: Turn, draft: Draft, changes: dict, taken: list[str]) -> Markup |
         out.append(t("✅ Understood: {when}", when=confirmed))
     others = [n for n in taken if n not in ("when", draft.field, "where_name", "price", "details")]
     if others and draft.field != "preview":
-        out.append(t("✅ Noted: {fields}", fields=", ".join(str(t(form.FIELD_NAMES[n])) for n in others
-                                                             if n in form.FIELD_NAMES)))
+        names = [str(t(form.FIELD_NAMES[n])) for n in others if n in form.FIELD_NAMES]
+        out.append(t("✅ Noted: {fields}", fields=", ".join(names)))
     return lines(out) if out else None
 
 
@@ -430,7 +430,7 @@ async def _preview(turn: Turn, draft: Draft, *, edit: bool, intro: Markup | None
         rows.append((Button(t("➕ Add details"), button_data("np", "details")),))
         last = await _last(turn, draft)
         if last is not None:
-            rows.append((Button(t("👥 As last time: {who}", who=shorten(last, 40)), button_data("np", "last")),))
+            rows.append((Button(t("👥 As last time: {who}", who=shorten(last, 60)), button_data("np", "last")),))
     rows.append((Button(t("✏️ Change something"), button_data("np", "edit")),))
     rows.append((Button(t("✖️ Cancel"), button_data("np", "cancel")),))
     parts = [p for p in (intro, problem.text if problem else None) if p]
