@@ -8,8 +8,8 @@
 
 from .amend import amend, says_when
 from .confirm import confirm, explain, schedule_words
-from .parse import DEFAULT_DURATION, NotUnderstood, Understood, parse_when
+from .parse import DEFAULT_DURATION, NotUnderstood, Understood, days_named, parse_when
 from .reading import Problem
 
-__all__ = ["DEFAULT_DURATION", "NotUnderstood", "Problem", "Understood", "amend", "confirm", "explain",
+__all__ = ["DEFAULT_DURATION", "NotUnderstood", "Problem", "Understood", "amend", "confirm", "days_named", "explain",
            "parse_when", "says_when", "schedule_words"]

@@ -63,6 +63,25 @@ def parse_when(text: str, now: datetime) -> Understood | NotUnderstood:
         return NotUnderstood(problem.problem, problem.day, rule=_sort(reading))
 
 
+def days_named(text: str, now: datetime) -> list[date]:
+    """The dates a text names ("der am 17.12. fällt aus", "Heiligabend", "nächsten Dienstag"),
+    each the next such date from today; no clock time needed."""
+    if len(text) > MAX_TEXT:
+        return []
+    reading, problem = read_partly(text)
+    resolver = _Resolver(reading, to_local(now))
+    days = []
+    for spec in reading.on:
+        try:
+            days.append(resolver.place(spec, resolver.today))
+        except Unreadable:
+            continue
+    if not days and len(reading.days) == 1 and not reading.every:
+        weekday = next(iter(reading.days))
+        days.append(resolver.today + timedelta(days=(weekday - resolver.today.weekday()) % 7))
+    return days
+
+
 def _sort(r: Reading) -> bool | None:
     """A rule, one date, or not clear from the words read."""
     if r.every or r.interval or r.nths or r.monthdays or r.daily or r.weekly or r.monthly or len(r.days) > 1:
