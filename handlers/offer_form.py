@@ -226,12 +226,6 @@ def where_changes(turn: Turn, found) -> Answer:
             "latitude": found.place.lat, "longitude": found.place.lon, "_geocode": True}
 
 
-def _town_name(place) -> str:
-    """A postcode place is named "06484 Quedlinburg"; the offer's town is "Quedlinburg"."""
-    name = place.name
-    return name.split(" ", 1)[1] if place.kind == "postcode" and " " in name else name
-
-
 def read_location(turn: Turn, lat: float, lon: float) -> Answer:
     if not in_service_area(lat, lon):
         return Problem(turn.t("Nahbar knows meetings in Germany. Please share a place in Germany."))

@@ -561,3 +561,12 @@ def test_what_organisers_write_is_stored_exactly_and_confirmed_back(case):
     assert result.schedule == expected, text
     assert result.assumed_duration is assumed
     assert_confirmation_reads_back(result, now)
+
+
+def test_the_dates_a_message_names():
+    from handlers.when import days_named
+
+    assert days_named("der am 17.12. faellt aus", NOW) == [date(2026, 12, 17)]
+    assert days_named("am 3. Advent fällt es aus", NOW) == [date(2026, 12, 13)]
+    assert days_named("Donnerstag", NOW) == [date(2026, 11, 26)]
+    assert days_named("Kaffee und Kuchen", NOW) == []
