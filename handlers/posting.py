@@ -190,7 +190,8 @@ def _said(turn: Turn, draft: Draft, changes: dict, taken: list[str]) -> Markup |
     confirmed = changes.pop("_confirm", None)
     if confirmed:
         out.append(t("✅ Understood: {when}", when=confirmed))
-    others = [n for n in taken if n not in ("when", draft.field, "where_name", "price", "details")]
+    own = {"price": "cost", "where_name": "where"}.get(draft.field, draft.field)
+    others = [n for n in taken if n not in ("when", draft.field, own, "where_name", "price", "details")]
     if others and draft.field != "preview":
         names = [str(t(form.FIELD_NAMES[n])) for n in others if n in form.FIELD_NAMES]
         out.append(t("✅ Noted: {fields}", fields=", ".join(names)))
