@@ -31,9 +31,12 @@ from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
 from .offer_form import ORDER, Draft
+from .recurrence_text import date_words
 from .text import clean, shorten
+from .when import days_named
 
 NOTICE = "managing.notice"
+DATE = "managing.date"
 STATUS = {
     OfferStatus.DRAFT: N_("📝 please change – see the moderator's note"),
     OfferStatus.PENDING: N_("⏳ waiting for a moderator"),
@@ -54,6 +57,29 @@ class Cancelling(Data):
     asked_at: datetime
 
 
+class ChoosingDate(Data):
+    """"Which date is cancelled?": the buttons, or the date typed ("der am 17.12. fällt aus")."""
+
+    key = "step"
+    offer_id: int
+    asked_at: datetime
+
+
+def _planned(offer: Offer, now: datetime, limit: int) -> list[tuple[datetime, datetime]]:
+    """The coming dates of an offer residents do not see yet (waiting for review, a draft):
+    from its schedule, as they will be once it is published."""
+    try:
+        return offer.schedule.occurrences(now, now + timedelta(days=400))[:limit]
+    except ValueError:
+        return []
+
+
+async def _coming(turn: Turn, offer: Offer, limit: int) -> list[tuple[datetime, datetime]]:
+    if offer.status in (OfferStatus.PENDING, OfferStatus.DRAFT):
+        return _planned(offer, turn.now, limit)
+    return await next_dates(turn.session, offer.id, turn.now, limit)
+
+
 async def list_mine(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     mine = await owned(turn.session, turn.user.id)
@@ -64,7 +90,11 @@ async def list_mine(turn: Turn, argument: str = "") -> list[Reply]:
     rows = []
     for number, item in enumerate(mine[:20], start=1):
         offer = item.offer
-        upcoming = when(t, item.next_start) if item.next_start else t("no upcoming date")
+        next_start = item.next_start
+        if next_start is None and offer.status in (OfferStatus.PENDING, OfferStatus.DRAFT):
+            planned = _planned(offer, turn.now, 1)
+            next_start = planned[0][0] if planned else None
+        upcoming = when(t, next_start) if next_start else t("no upcoming date")
         text.append(Markup("{}. ").format(number) + bold(offer.title, 60))
         text.append(Markup("    {} · {}").format(t(STATUS[offer.status]), upcoming))
         rows.append((Button(f"{number}. {shorten(offer.title, 40)}", button_data("mo", offer.id)),))
@@ -86,7 +116,7 @@ async def show_one(turn: Turn, argument: str) -> list[Reply]:
 
 async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
     t = turn.t
-    upcoming = await next_dates(turn.session, offer.id, turn.now, 3)
+    upcoming = await _coming(turn, offer, 3)
     text: list = [intro, ""] if intro else []
     text += [bold(offer.title, 120), t(STATUS[offer.status])]
     if offer.review_note and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED):
@@ -113,6 +143,7 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
         rows.append((Button(t("📨 Send for review again"), button_data("mu", offer.id)),))
     if offer.status in (OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.PENDING):
         rows.append((Button(t("🛑 Cancel it altogether"), button_data("ms", offer.id)),))
+    # Offered again only where it makes sense: cancelled or refused, or no date left to meet on.
     if offer.status in (OfferStatus.CANCELLED, OfferStatus.REJECTED) or not upcoming:
         rows.append((Button(t("🔁 Offer it again with new dates"), button_data("mr", offer.id)),))
     rows.append((Button(t("🗑 Delete"), button_data("mz", offer.id)),))
@@ -207,7 +238,36 @@ async def choose_date(turn: Turn, argument: str) -> list[Reply]:
     rows = [(Button(when(t, start), button_data("md", f"{offer.id}.{_local_day(start):%Y%m%d}")),)
             for start, _ in upcoming]
     rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
-    return [Reply(t("Which date is cancelled?"), buttons=tuple(rows), edit=True)]
+    turn.enter(DATE, ChoosingDate(offer_id=offer.id, asked_at=turn.now))
+    return [Reply(t("Which date is cancelled? Tap it – or write it, e.g. “17.12.”."), buttons=tuple(rows),
+                  edit=turn.msg.button is not None)]
+
+
+async def date_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """"der am 17.12. fällt aus": the date read as the organisers' dates are (handlers.when)."""
+    question = turn.step_note(ChoosingDate)
+    if question is None:
+        return None
+    if is_cancel(text):
+        turn.leave()
+        return await show_one(turn, str(question.offer_id))
+    days = days_named(clean(text), turn.now)
+    if not days:
+        return None  # not a date: the message goes where it would otherwise
+    offer = await owned_offer(turn.session, turn.user.id, question.offer_id)
+    if offer is None or offer.status is not OfferStatus.PUBLISHED:
+        turn.leave()
+        return [stale_button(turn)]
+    upcoming = {_local_day(s) for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
+    if len(days) != 1 or days[0] not in upcoming:
+        t = turn.t
+        reply = (await choose_date(turn, str(offer.id)))[0]
+        problem = t("On {day} there is no meeting of “{title}”. Please choose one of its dates.",
+                    day=date_words(t, days[0], year=days[0].year != _local_day(turn.now).year),
+                    title=offer.title) if len(days) == 1 else \
+            t("Please name one date.")
+        return [Reply(lines([problem, reply.text]), buttons=reply.buttons)]
+    return _ask_message(turn, Cancelling(offer_id=offer.id, day=days[0], asked_at=turn.now))
 
 
 def _local_day(moment: datetime) -> date:
@@ -290,7 +350,7 @@ async def offer_again(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, argument)
     if offer is None:
         return [stale_button(turn)]
-    draft = Draft.of(offer).model_copy(update={"offer_id": None, "field": "when", "revisit": True,
+    draft = Draft.of(offer).model_copy(update={"offer_id": None, "field": "when",
                                                 "start": None, "rrule": None, "exdates": ()})
     turn.put(draft)
     turn.enter(posting.STEP)
@@ -343,5 +403,7 @@ FEATURE = Feature(
              "mu": resubmit, "mz": ask_delete, "my": delete},
     intents={Intent.MY_OFFERS: list_mine},
     steps=(Step(NOTICE, summary=N_("waiting for your message about a cancellation"), on_text=message_typed,
-                keeps=frozenset({"mn"}), data=Cancelling),),
+                keeps=frozenset({"mn"}), data=Cancelling),
+           Step(DATE, summary=N_("waiting for the date that is cancelled"), on_text=date_typed,
+                keeps=frozenset({"md"}), data=ChoosingDate)),
 )

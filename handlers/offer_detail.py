@@ -8,7 +8,7 @@ from datetime import datetime
 from geopy.distance import great_circle
 from markupsafe import Markup
 
-from models import Offer
+from models import Cost, Offer
 from models.categories import category
 from models.listing import next_dates, valid_id, visible_offer
 from models.reminders import reminder_for
@@ -169,7 +169,8 @@ def _facts(turn: Turn, offer: Offer) -> list:
     t = turn.t
     out: list = []
     out += access_lines(t, offer)
-    out.append(Markup("💶 {}").format(cost_words(t, offer)))
+    if offer.cost is not Cost.NOT_STATED:  # nothing said about the cost: nothing shown
+        out.append(Markup("💶 {}").format(cost_words(t, offer)))
     if offer.contact:
         out.append(t("☎️ Contact: {contact}", contact=shorten(offer.contact, 200)))
     if offer.organiser:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from markupsafe import Markup
 
-from models import Offer
+from models import Cost, Offer
 from models.accessibility import osm_value
 
 from .i18n import N_, Translator
@@ -38,6 +38,9 @@ def access_lines(t: Translator, offer: Offer) -> list[Markup]:
 
 
 def cost_words(t: Translator, offer: Offer) -> str:
-    """"kostenlos", "Spende willkommen", the price as the organiser wrote it, or "kostet etwas"."""
+    """"kostenlos", "Spende willkommen", the price as the organiser wrote it, or "kostet etwas";
+    "" when the organiser said nothing about the cost (never shown as free)."""
+    if offer.cost is Cost.NOT_STATED:
+        return ""
     costs = {"free": t("free of charge"), "donation": t("donations welcome")}
     return costs.get(offer.cost.value) or shorten(offer.price, 60) or t("costs something")

@@ -29,6 +29,7 @@ class Cost(str, enum.Enum):
     FREE = "free"
     DONATION = "donation"
     PRICE = "price"
+    NOT_STATED = "not_stated"  # nobody said: never shown as free
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -63,7 +64,7 @@ class Offer(Base):
     toilets_wheelchair: Mapped[YesNo | None] = mapped_column(_enum(YesNo), nullable=True)
     audio_loop: Mapped[YesNo | None] = mapped_column(_enum(YesNo), nullable=True)
 
-    cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.FREE)
+    cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.NOT_STATED)
     price: Mapped[str] = mapped_column(String(60), default="")  # e.g. "3 € mit Kuchen"
     contact: Mapped[str] = mapped_column(String(200), default="", info={"personal": True})
 

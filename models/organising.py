@@ -88,6 +88,15 @@ async def earlier_venues(session: AsyncSession, user_id: int, limit: int = 4) ->
     return [Venue(newest, v, a, p, lat, lon) for v, a, p, lat, lon, newest in rows.all()]
 
 
+async def last_contact(session: AsyncSession, user_id: int) -> tuple[str, str] | None:
+    """(who invites, contact) of the user's newest offer that names either, to offer them again."""
+    row = (await session.execute(
+        select(Offer.organiser, Offer.contact)
+        .where(Offer.owner_id == user_id, (Offer.organiser != "") | (Offer.contact != ""))
+        .order_by(Offer.created_at.desc(), Offer.id.desc()).limit(1))).first()
+    return (row[0], row[1]) if row else None
+
+
 async def submitted_since(session: AsyncSession, user_id: int, since: datetime) -> int:
     return await session.scalar(select(func.count()).select_from(Offer).where(
         Offer.owner_id == user_id, Offer.created_at >= since)) or 0

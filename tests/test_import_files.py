@@ -73,6 +73,7 @@ def test_nextcloud_series_with_moved_cancelled_and_skipped_dates():
         datetime(2026, 12, 5, 0, 0), timedelta(hours=24), "FREQ=DAILY;COUNT=2")
     trip = found["Gemeindeausflug ins Bodetal"]  # all day, one day
     assert (trip.start, trip.duration, trip.rrule) == (datetime(2026, 12, 12), timedelta(hours=24), None)
+    assert bazaar.cost is Cost.NOT_STATED and trip.cost is Cost.NOT_STATED  # no price: never "free"
 
     assert found["Weihnachtsmarkt-Wochenende"].skip == "lasts longer than 24 hours (56 h)"
     assert len(records) == 8  # the cancelled date is no record of its own
@@ -418,3 +419,11 @@ def test_csv_towns_inside_the_address_or_venue_column(places):
     assert locate(places, inside_venue).place_name == "Ditfurt"
     nowhere = Record(key="k", ref="r", title="t", venue="Gemeindehaus", address="Markt 1")
     assert locate(places, nowhere) == "place not found: 'Gemeindehaus, Markt 1'"
+
+
+def test_a_cost_nobody_stated_is_not_stated():
+    from models.importing.values import cost_column, cost_in
+
+    assert cost_in("Kaffee und Kuchen im Gemeindehaus") == (Cost.NOT_STATED, "")
+    assert cost_in("Eintritt frei") == (Cost.FREE, "")
+    assert cost_column("") == (Cost.NOT_STATED, "") and cost_column("0") == (Cost.FREE, "")

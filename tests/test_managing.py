@@ -39,7 +39,8 @@ async def test_my_offers_with_status_and_next_date(sessions, places, now):
     await _weekly(sessions, now, me)
     await add_offer(sessions, now, title="Noch in Prüfung", status="pending", owner_id=me)
     await chat.say("/meine")
-    assert "1. Noch in Prüfung\n    ⏳ wartet auf die Moderation · kein kommender Termin" in chat.text
+    # Waiting for review, its dates are planned already (issue 15).
+    assert "1. Noch in Prüfung\n    ⏳ wartet auf die Moderation · Do., 26. Nov., 15:00 Uhr" in chat.text
     assert "2. Adventscafé\n    ✅ veröffentlicht · Di., 1. Dez., 15:00 Uhr" in chat.text
     await chat.press("Adventscafé")
     assert "🗓 jeden Dienstag, 15:00–17:00 Uhr" in chat.text
@@ -170,3 +171,47 @@ async def test_a_cancellation_message_nobody_asked_for_changes_nothing(sessions,
     await chat.send_button(f"md:{offer.id}.20261209")  # not a date of this offer
     assert "nicht mehr" in chat.text
     assert (await _get(sessions, offer.id)).exdates == []
+
+
+async def test_editing_shows_the_current_value_and_a_new_start_keeps_the_days(sessions, places, now):
+    chat, me = await _owner(sessions, places, now)
+    offer = await add_offer(sessions, now, title="Adventscafé", rrule="FREQ=WEEKLY;BYDAY=TU", owner_id=me,
+                            duration_minutes=180, starts_local=datetime(2026, 12, 1, 14))
+    await chat.send_button(f"mf:{offer.id}.when")
+    assert "Bisher: jeden Dienstag, 14:00–17:00 Uhr" in chat.text
+    await chat.say("ab sofort erst ab 15 uhr")
+    assert "✅ Gespeichert." in chat.text
+    stored = await _get(sessions, offer.id)
+    assert (stored.rrule, stored.starts_local, stored.duration_minutes) == (
+        "FREQ=WEEKLY;BYDAY=TU", datetime(2026, 12, 1, 15), 120)
+    await chat.send_button(f"mf:{offer.id}.contact")
+    assert "Bisher: nicht angegeben" in chat.text
+
+
+async def test_a_pending_offer_lists_its_next_date_and_is_not_offered_again(sessions, places, now):
+    chat, me = await _owner(sessions, places, now)
+    pending = await add_offer(sessions, now, title="Adventskaffee", status="pending", owner_id=me,
+                              starts_local=datetime(2026, 12, 13, 15))
+    await chat.say("/meine")
+    assert "⏳ wartet auf die Moderation · So., 13. Dez., 15:00 Uhr" in chat.text
+    await chat.send_button(f"mo:{pending.id}")
+    assert "Nächster Termin: So., 13. Dez." in chat.text
+    assert not any("wieder anbieten" in label for label in chat.labels())
+    over = await add_offer(sessions, now, title="Herbstfest", status="pending", owner_id=me,
+                           starts_local=datetime(2026, 10, 3, 15))
+    await chat.send_button(f"mo:{over.id}")
+    assert any("wieder anbieten" in label for label in chat.labels())  # nothing left to meet on
+
+
+async def test_a_cancelled_date_can_be_typed(sessions, places, now):
+    chat, me = await _owner(sessions, places, now)
+    offer = await add_offer(sessions, now, title="Adventscafé", rrule="FREQ=WEEKLY;BYDAY=TH",
+                            starts_local=datetime(2026, 11, 26, 15), owner_id=me)
+    await chat.send_button(f"mo:{offer.id}")
+    await chat.press("Einen Termin absagen")
+    await chat.say("der am 16.12. faellt aus")  # a Wednesday: no meeting then
+    assert "Am Mi., 16. Dez. ist kein Termin" in chat.text and "Welcher Termin fällt aus?" in chat.text
+    await chat.say("der am 17.12. faellt aus")
+    assert "Möchten Sie denen, die kommen wollten, etwas mitteilen?" in chat.text
+    await chat.press("Ohne Nachricht")
+    assert (await _get(sessions, offer.id)).exdates == ["2026-12-17"]

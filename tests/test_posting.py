@@ -40,16 +40,12 @@ async def write_adventscafe(chat: ChatDriver) -> None:
     assert "✅ Verstanden: jeden Dienstag, 15:00–17:00 Uhr, ab Di., 1. Dez." in chat.text
     assert "Wo findet es statt?" in chat.text
     await chat.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg")
-    assert "Barrierefreiheit, wie Wheelmap fragt" in chat.text
+    assert "Was hilft Menschen" in chat.text and "Kostet es etwas?" in chat.text  # the details at once
     await chat.press("Rollstuhl: ja")
     assert "✅ Rollstuhl: ja" in chat.labels()
-    await chat.press("Weiter")
-    assert "Kostet es etwas?" in chat.text
     await chat.press("Spende willkommen")
-    assert "Wer lädt ein?" in chat.text
-    await chat.say("Kirchengemeinde St. Blasii")
-    assert "Wie erreicht man Sie" in chat.text
-    await chat.say("Telefon 03946 1234")
+    assert "✅ Spende willkommen" in chat.labels()
+    await chat.say("Kirchengemeinde St. Blasii, Telefon 03946 1234")
 
 
 async def test_an_organiser_posts_an_offer_and_a_moderator_is_asked(sessions, places, now):
@@ -113,7 +109,13 @@ async def test_back_and_cancel_at_every_step_keep_what_was_typed(sessions, place
     assert "„Runde um den Teich“. Wollen wir damit weitermachen?" in chat.text
     await chat.press("Weitermachen")
     assert "Wann findet es statt?" in chat.text
-    await chat.say("abbrechen")
+    await chat.say("abbrechen")  # typed, it asks first, as the button does
+    assert "„Runde um den Teich“ verwerfen?" in chat.text and await _offers(sessions) == []
+    await chat.say("nein")
+    assert "Wann findet es statt?" in chat.text
+    await chat.press("Abbrechen")
+    assert "„Runde um den Teich“ verwerfen?" in chat.text
+    await chat.say("ja")
     assert "der Entwurf ist verworfen" in chat.text
     await chat.say("/neu")
     assert "Was für ein Treffen ist es?" in chat.text and "weitermachen" not in chat.text
@@ -176,11 +178,10 @@ async def test_odd_answers_get_a_friendly_explanation(sessions, places, now):
     await chat.share_location(51.83524, 10.78521)
     assert "Wie heißt der Treffpunkt" in chat.text
     await chat.say("Bürgerhaus, Markt 1")
-    await chat.press("Weiter")
+    assert "Was hilft Menschen" in chat.text
     await chat.say("3 € mit Kuchen")
-    await chat.say("überspringen")
-    await chat.say("überspringen")
     assert "Vorschau" in chat.text and "3 € mit Kuchen" in chat.text
+    assert "kaffee@example.de" in chat.text  # the contact was read from the description
     assert "Café &lt;b&gt;am Markt&lt;/b&gt;" in chat.html and "\x1b" not in chat.html
     await chat.press("Absenden")
     [offer] = await _offers(sessions)
@@ -210,7 +211,11 @@ async def test_earlier_venues_can_be_picked(sessions, places, now):
     await chat.say("12.12. 14:30")
     assert "Oder wählen Sie einen Ihrer bisherigen Orte" in chat.text
     await chat.press("Pfarrhaus, Kirchstraße 3, Quedlinburg")
-    assert "Barrierefreiheit, wie Wheelmap fragt" in chat.text
+    assert "Was hilft Menschen" in chat.text
+    assert "👥 Wie letztes Mal: Kirchengemeinde St. Blasii · Telefon 03946 1234" in chat.labels()
+    await chat.say("wie letztes Mal")  # typed, as the button: never saved as a name
+    assert "Vorschau" in chat.text and "👥 Veranstaltet von: Kirchengemeinde St. Blasii" in chat.text
+    assert "☎️ Kontakt: Telefon 03946 1234" in chat.text and "wie letztes" not in chat.text
 
 
 async def test_forged_posting_buttons_change_nothing(sessions, places, now):
@@ -261,10 +266,8 @@ async def test_an_idea_starts_an_offer_with_its_words(sessions, places, now):
     assert "Wann findet es statt?" in chat.text
     await chat.say("jeden Montag und Donnerstag 11-16 Uhr")
     await chat.say("Bürgerhaus, Markt 1, Ilsenburg")
-    await chat.press("Weiter")
     await chat.press("Kostenlos")
-    await chat.say("überspringen")
-    await chat.say("überspringen")
+    await chat.press("Weiter")
     assert "🔥 Warme Stube" in chat.text and "Ein geheizter Raum" in chat.text
 
 

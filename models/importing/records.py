@@ -46,7 +46,7 @@ class Record:
     category: str = "other"
     organiser: str = ""
     contact: str = ""
-    cost: Cost = Cost.FREE
+    cost: Cost = Cost.NOT_STATED
     price: str = ""
     access: dict[str, str | None] = field(default_factory=dict)  # OSM tag -> value ("wheelchair": "limited")
     # Where: free text as in an iCalendar LOCATION ("Venue, Street 1, 06484 Town") and/or the
