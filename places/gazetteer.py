@@ -59,6 +59,7 @@ COMMON_WORD_TOWN = 20_000  # a common word is a place elsewhere only if the town
 CITY = 10_000  # "X, Magdeburg" is at least Magdeburg: a town this large (or a municipality)
 QUALIFIER_KM = 15.0  # "Wallwitz bei Halle": the place lies this close to the qualifier
 POSTCODE_NAME_KM = 15.0  # "06485 Bad Suderode": the village lies this close to the postcode
+CLEAR_MARGIN = 8  # a typo's best candidate is clear when this much closer than the next (ratio)
 STRONG, WEAK = 0, 1
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
@@ -227,8 +228,34 @@ class Gazetteer:
 
     # -- resolution --------------------------------------------------------------------
 
-    def resolve(self, text: str) -> Resolution:
-        """Resolve a place name, postcode, "postcode name" or "lat, lon" to a Resolution."""
+    def knows(self, key: str) -> bool:
+        """Is this folded key (places.text.fold) the name of a place, exactly?"""
+        return key in self._by_key
+
+    def resolve(self, text: str, *, correct: bool = False) -> Resolution:
+        """Resolve a place name, postcode, "postcode name" or "lat, lon" to a Resolution.
+
+        With `correct`, a typo with one clear candidate ("Quedlinbrug") is FOUND with
+        `corrected` set instead of suggested."""
+        found = self._resolve(text)
+        if correct and found.status == SUGGEST and found.suggestions and self._clear(text, found):
+            return Resolution(FOUND, place=found.suggestions[0], corrected=True)
+        return found
+
+    def _clear(self, text: str, found: Resolution) -> bool:
+        """One suggestion, or the first (home region first) clearly closer to the text than every
+        other one in the home region: "Wittenbreg" is Wittenberg, not Wittenburg far away."""
+        first, *others = found.suggestions
+        if first.region == self.home_region:
+            others = [p for p in others if p.region == self.home_region]
+        if not others:
+            return True
+        key = fold(text)
+        score = lambda place: max(fuzz.ratio(key, k) for k in keys(place.name))  # noqa: E731
+        best = score(first)
+        return all(best - score(p) >= CLEAR_MARGIN for p in others)
+
+    def _resolve(self, text: str) -> Resolution:
         if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
             return Resolution(INVALID)
         text = " ".join(_CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text)).split())
