@@ -21,7 +21,7 @@ _WEEKDAYS = (("montag", "monday"), ("dienstag", "tuesday"), ("mittwoch", "wednes
              ("donnerstag", "thursday"), ("freitag", "friday"), ("samstag", "saturday", "sonnabend"),
              ("sonntag", "sunday"))
 _SPANS: dict[str, str] = {
-    "heute": "today", "today": "today", "jetzt": "today", "now": "today", "heute noch": "today",
+    "heute": "today", "today": "today", "heute noch": "today",
     "tonight": "today",
     "morgen": "tomorrow", "tomorrow": "tomorrow",
     "übermorgen": "after_tomorrow", "day after tomorrow": "after_tomorrow",
@@ -51,6 +51,8 @@ _LEADS = keys(["am", "an", "diesen", "dieses", "diese", "kommenden", "kommender"
                "nächsten", "nächster", "nächstes", "naechsten", "on", "this", "next", "coming", "zum",
                "in", "the", "den", "die", "im", "jeden", "jede", "für", "for", "over", "übers",
                "ueber", "bis", "ab", "at"])
+# "für Weihnachten", "vor Ostern", "bis Silvester": about the day, not on it.
+_BEFORE_A_DAY = keys(["für", "vor", "bis", "nach", "before", "until", "for", "after", "seit"])
 _NEXT = keys(["nächste", "nächster", "nächstes", "nächsten", "next", "kommende", "kommenden"])
 _MONTHS = {m: n for n, names in enumerate((
     ("januar", "jänner", "january", "jan"), ("februar", "february", "feb"), ("märz", "march", "mär"),
@@ -140,6 +142,10 @@ def read(words: list[Word], used: list[bool]) -> When:
         key = [w.key for w in words]
         named = named_days.match(key, i)
         # "3 advent" needs its number; "erster mai" is a day, "morgen" a span
+        if named is not None and i > 0 and words[i - 1].key in _BEFORE_A_DAY:
+            used[i:i + named[1]] = [True] * named[1]  # "Basteln für Weihnachten": no day to search
+            i += named[1]
+            continue
         if named is not None:
             span = span or f"n:{named[0]}"
             take(i, named[1])

@@ -56,7 +56,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bbesucht mich (?:\w+ )?(?:mehr|nie)\b",
         r"\b(?:rede|spreche) (?:mit )?(?:niemandem|keinem|keiner)",
         r"\b(?:wohnen|sind|leben) (?:\w+ ){0,2}weit weg\b",
-        r"\b(?:sitze|bin) (?:\w+ ){0,3}(?:allein|alleine)\b",
+        r"\b(?:sitze|bin) (?:(?!nicht |nie |kein )\w+ ){0,3}(?:allein|alleine)\b",
         r"\bfuhle mich (?:so )?(?:vergessen|uberflussig|abgeschoben)",
     ),
     SAD: (
@@ -90,12 +90,23 @@ _CLAUSE = re.compile(r"[,.;:!?]")
 
 
 def _negated(words: list[Word], i: int, text: str) -> bool:
-    """A negation in the three words before, within the same clause."""
+    """A negation in the three words before, within the same clause; or after the word when it
+    opens its clause ("langweilig ist mir nicht")."""
     for j in range(i - 1, max(-1, i - 4), -1):
         if _CLAUSE.search(text[words[j].end:words[j + 1].start]):
-            return False
+            break
         if words[j].key in _NEGATIONS or words[j].raw.lower().endswith("n't"):
             return True
+    else:
+        if i > 3:
+            return False
+    opens = i == 0 or bool(_CLAUSE.search(text[words[i - 1].end:words[i].start]))
+    if opens:
+        for j in range(i + 1, min(len(words), i + 4)):
+            if _CLAUSE.search(text[words[j - 1].end:words[j].start]):
+                break
+            if words[j].key in ("nicht", "nie", "not"):
+                return True
     return False
 
 

@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
+from places.words import COMMON_WORDS
+
 from .lemmas import lemma
 from .words import Phrases, Word, keys
 
@@ -97,15 +99,17 @@ def of_word(key: str, raw: str = "") -> str | None:
         kind = _compound(key)
         if kind is not None:
             return kind
+    if key in COMMON_WORDS:
+        return None  # "Nähe" is no misspelt "nähen"
     if raw:
         lemma_key = lemma(raw)
         if lemma_key and lemma_key != key:
             kind = _SINGLE.get(lemma_key) or (_compound(lemma_key) if len(lemma_key) >= MIN_COMPOUND else None)
             if kind is not None:
                 return kind
-    if len(key) >= 6:
+    if len(key) >= 7:  # a typo: the same first letter, one or two letters off
         best = process.extractOne(key, _FUZZY_KEYS, scorer=fuzz.ratio, score_cutoff=88)
-        if best is not None:
+        if best is not None and best[0][0] == key[0]:
             return _SINGLE[best[0]]
     return None
 
@@ -127,24 +131,36 @@ def _modifier(key: str) -> str | None:
     return None
 
 
-def read(words: list[Word], used: list[bool]) -> tuple[list[str], set[int], list[int]]:
-    """(kinds in the order written, positions of their words, positions of talk verbs)."""
+# "mein Enkel", "meine Kinder": someone's own, not a kind of meeting.
+_OWN = keys(["mein", "meine", "meinen", "meinem", "meiner", "unser", "unsere", "unseren", "my", "our"])
+
+
+def read(words: list[Word], used: list[bool]) -> tuple[list[str], dict[str, set[int]], list[int]]:
+    """(kinds in the order written, positions of their words, positions of talk verbs:
+    "reden", "unterhalten" …, a kind only when no feeling is read from them)."""
     found: list[str] = []
-    at: set[int] = set()
+    at: dict[str, set[int]] = {}
     verbs: list[int] = []
-    for kind, i, size in _TABLE.find(words, used):
-        if size == 1 and words[i].key in TALK_VERBS:
+
+    def add(kind: str, i: int, size: int) -> None:
+        used[i:i + size] = [True] * size
+        if kind == "generations" and i > 0 and words[i - 1].key in _OWN:
+            return  # "mein Enkel" is family, not a meeting of generations
+        if kind == "talk" and size == 1 and (words[i].key in TALK_VERBS or lemma(words[i].raw) in TALK_VERBS
+                                             or lemma(words[i].raw.lower()) in TALK_VERBS):
             verbs.append(i)
-        elif kind not in found:
+            return
+        at.setdefault(kind, set()).update(range(i, i + size))
+        if kind not in found:
             found.append(kind)
-        at.update(range(i, i + size))
+
+    for kind, i, size in _TABLE.find(words, [u for u in used]):
+        if not any(used[i:i + size]):
+            add(kind, i, size)
     for i, word in enumerate(words):
         if used[i] or word.is_number or len(word.key) < 4:
             continue
         kind = of_word(word.key, word.raw)
         if kind is not None:
-            used[i] = True
-            at.add(i)
-            if kind not in found:
-                found.append(kind)
+            add(kind, i, 1)
     return found, at, verbs

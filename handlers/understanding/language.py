@@ -12,12 +12,12 @@ from functools import lru_cache
 
 from lingua import Language, LanguageDetectorBuilder
 
-from .words import Word, keys
+from .words import Word
 
 GERMAN, ENGLISH = "de", "en"
 
-_ENGLISH = keys("""
-the a an is are i you your my me we our what what's whats where when how any anything something
+_ENGLISH = frozenset("""
+the a an is are i i'm you your my me we our what what's whats where when how any anything something
 some events event near around this next week weekend tomorrow today tonight please thanks thank thx hi
 hello there on of to for with and do does can could would like want looking live lives feel feeling so very
 alone lonely bored sad nobody know show more help walks walk things happening going anyone since died
@@ -26,9 +26,10 @@ family families seniors wheelchair accessible within speak english german data d
 offer post new visiting nice it's that's don't can't i'll be coming time home place change language
 settings privacy about keep store meetings meeting knitting groups group cooking together coffee
 neighbourly neighborly conversation christmas eve year's eve day friday saturday sunday monday tuesday
-wednesday thursday activities circle circles warm rooms room step free venues
+wednesday thursday activities circle circles warm rooms room step free venues ideas idea thank
+offers reminders show anything nothing everything please could should which who why
 """.split())
-_GERMAN = keys("""
+_GERMAN = frozenset("""
 ich du sie wir ihr ist sind bin bist und oder der die das den dem des ein eine einen einem einer was wo
 wann wie gibt gibts es heute morgen übermorgen bitte danke hallo mit für auf nicht kein keine mir mich
 am im zum zur noch auch schon mal doch gern gerne etwas nichts wohne suche los läuft diese dieser nächste
@@ -38,8 +39,10 @@ angebote kaffee kuchen kann können möchte möchten will würde hätte habe hab
 einsam allein alleine traurig langweilig seit tot gestorben niemand niemandem keiner hier da dort so
 sehr viel wieder immer nie jetzt gleich oft daten löschen erinnern hilfe einstellungen sprache deutsch
 englisch nu watt wat ne nee jo bissel gugge wer welche welcher erzählcafé wärmestube spaziergang
+nö eene frage is'n isses gibt's geht's wär wäre äh ähm hm tja halt nix nich ooch och ick icke
+ham hamse haste kannste weeß weiß wees un' dank dankeschön schön tschüs tschüß servus grüß gott
 """.split())
-_BOTH = keys(["in", "am", "so", "hallo", "ok", "okay", "super", "bingo", "café", "cafe", "hi", "hey", "na",
+_BOTH = frozenset(["in", "am", "so", "hallo", "ok", "okay", "super", "bingo", "café", "cafe", "hi", "hey", "na",
               "will", "was", "die", "also", "an", "war", "bin", "kind", "fast", "still", "hat", "rat",
               "gut", "gift", "rock", "arm", "hand", "wand", "art", "see", "tag"])
 _ENGLISH = _ENGLISH - _BOTH
@@ -57,8 +60,9 @@ def warm_up() -> None:
 
 
 def detect(words: list[Word], text: str) -> str:
-    english = sum(w.key in _ENGLISH for w in words)
-    german = sum(w.key in _GERMAN for w in words)
+    lowered = [w.raw.lower().replace("’", "'") for w in words]
+    english = sum(w in _ENGLISH for w in lowered)
+    german = sum(w in _GERMAN for w in lowered)
     if english != german and (english >= 2 * german or german >= 2 * english):
         return ENGLISH if english > german else GERMAN
     if english == german == 0 and len(words) < 3:

@@ -30,7 +30,7 @@ LEADS = keys(["in", "bei", "aus", "nach", "um", "von", "nahe", "nähe", "near", 
 _ARTICLE_LEADS = keys(["im", "am", "zu", "ab", "bis"])  # "im Wald", "zu Hause": a common word is no place
 # Words of sentences that are never a place on their own (besides places/words.py).
 _NOT_PLACES = keys("""
-ich du er wir ihr sie es man mein meine meinen meinem meiner unser unsere wohne wohnen wohnt lebe leben
+ich du er wir ihr sie es man ein eine einen einem einer der die das den dem des kein keine mein meine meinen meinem meiner unser unsere wohne wohnen wohnt lebe leben
 lebt suche suchen sucht gibt gibts geht gehts läuft laeuft los bin bist sind ist war waren wäre komme
 kommen kommt fahre fahren hab habe hat haben hätte hätten würde würden möchte möchten will wollen
 kann könnte können muss müssen soll sollte darf etwas was wo wann wie wer welche welcher irgendwo
@@ -69,8 +69,8 @@ def read(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -
     if postcode is not None:
         return postcode, ""
     rest = [i for i, w in enumerate(words) if not used[i] and not w.is_number and not _is_filler(w)]
-    candidates = _candidates(words, used, gazetteer)
-    if rest and len(rest) <= MAX_REST and (len(candidates) != 1 or len(rest) > 1):
+    candidates = _candidates(words, used, gazetteer, alone=len(rest) == 1)
+    if 1 < len(rest) <= MAX_REST or (len(rest) == 1 and not candidates):
         whole = _resolve_rest(words, rest, text, gazetteer)
         if whole is not None:
             return whole, ""
@@ -97,7 +97,9 @@ class _Candidate:
     score: int
 
 
-def _candidates(words: list[Word], used: list[bool], gazetteer: Gazetteer) -> list[_Candidate]:
+def _candidates(words: list[Word], used: list[bool], gazetteer: Gazetteer, *, alone: bool) -> list[_Candidate]:
+    """Runs of words that are a place's name. `alone`: the message has no other content word,
+    so a name that is also a word ("Angern", "Burgstall") is the place."""
     out = []
     for i, word in enumerate(words):
         if used[i] or word.is_number:
@@ -110,7 +112,8 @@ def _candidates(words: list[Word], used: list[bool], gazetteer: Gazetteer) -> li
             if not gazetteer.knows(key) and not (size == 1 and _qualified(word, gazetteer)):
                 continue
             lead = i > 0 and words[i - 1].key in LEADS
-            if size == 1 and not _single_word_place(word, lead, words[i - 1].key if i else "", gazetteer):
+            if size == 1 and not _single_word_place(word, lead or alone, words[i - 1].key if i else "",
+                                                    gazetteer):
                 continue
             if size > 1 and all(_is_filler(w) for w in span):
                 continue
@@ -150,10 +153,8 @@ def _resolve_rest(words: list[Word], rest: list[int], text: str, gazetteer: Gaze
     found = gazetteer.resolve(span, correct=True)
     if found.status not in (FOUND, CHOICE):
         return None
-    if len(rest) == 1 and not found.corrected and not _single_word_place(
-            words[first], first > 0 and words[first - 1].key in LEADS,
-            words[first - 1].key if first else "", gazetteer):
-        return None
+    if found.corrected and any(is_word(words[i].raw) for i in rest):
+        return None  # "Speichern" is a word, not a misspelt Speicher
     return Where(found, span)
 
 

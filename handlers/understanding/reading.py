@@ -24,8 +24,8 @@ from .words import split
 
 # Requests that win over a feeling and a search in the same message.
 _STRONG = (Intent.DELETE, Intent.MY_DATA, Intent.PRIVACY, Intent.REMINDERS, Intent.REMIND, Intent.ENGLISH,
-           Intent.GERMAN, Intent.LANGUAGE, Intent.SETTINGS, Intent.HOME, Intent.MY_OFFERS, Intent.POST,
-           Intent.IDEAS)
+           Intent.GERMAN, Intent.LANGUAGE, Intent.SETTINGS, Intent.HOME, Intent.MY_OFFERS, Intent.IDEAS,
+           Intent.POST)
 # Small talk, weakest last; a search in the same message wins over them.
 _WEAK = (Intent.HELP, Intent.THANKS, Intent.BYE, Intent.GREETING)
 MAX_CHARS = 500  # longer messages are read from their first 500 characters
@@ -64,11 +64,9 @@ class Reading:
 def read(text: str, gazetteer: Gazetteer) -> Reading:
     text = text[:MAX_CHARS]
     words = split(text)
-    if text.strip() == "?":
-        return Reading(text, Intent.HELP, frozenset({Intent.HELP}))
     used = [False] * len(words)
     asked: list[Intent] = []
-    whole = requests.whole(words)
+    whole = requests.whole(words, text)
     if whole is not None:
         asked.append(whole)
         if whole is not Intent.HOME:
@@ -83,16 +81,16 @@ def read(text: str, gazetteer: Gazetteer) -> Reading:
     when = days.read(words, used)
     wish = wishes.read(words, used)
     found_kinds, kinds_at, talk_verbs = kinds.read(words, used)
-    feeling, feeling_at = feelings.read(words, text, kinds_at)
+    feeling, feeling_at = feelings.read(words, text, set().union(*kinds_at.values()))
     for i in feeling_at:
         used[i] = True
-    if not feeling and talk_verbs:
-        found_kinds.append("talk") if "talk" not in found_kinds else None
-        kinds_at.update(talk_verbs)
-    for i in talk_verbs:
-        used[i] = True
+    if feeling:  # "ich trauere um …": the words of a feeling are no wish for a kind
+        found_kinds = [k for k in found_kinds if not kinds_at[k] <= feeling_at]
+    elif talk_verbs and "talk" not in found_kinds:
+        found_kinds.append("talk")  # "etwas zum Reden"
+        kinds_at["talk"] = set(talk_verbs)
     span = when.span
-    if span is None and found_kinds and days.looks_ahead(words, used, kinds_at):
+    if span is None and found_kinds and days.looks_ahead(words, used, set().union(*kinds_at.values())):
         span = "ahead"
     where, unknown = places.read(words, used, text, gazetteer)
     lang = language.detect(words, text)
@@ -101,7 +99,7 @@ def read(text: str, gazetteer: Gazetteer) -> Reading:
         unknown_place=unknown, when=span, part=when.part, kinds=tuple(found_kinds),
         audience=wish.audience, step_free=wish.step_free, radius=wish.radius, feeling=feeling,
         language=lang)
-    if reading.searches:
+    if reading.searches or requests.wants_company(words):
         asked.append(Intent.SEARCH)
     return _with_intent(reading, asked)
 

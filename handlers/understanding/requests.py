@@ -100,7 +100,9 @@ _WHOLE: dict[Intent, tuple[str, ...]] = {
 }
 # Polite words that do not change what a short message asks.
 _FILLER = keys(["bitte", "mal", "doch", "please", "denn", "jetzt", "nun", "halt", "eben", "einfach",
-                "dann", "so", "ja", "sehr", "gern", "gerne", "schon", "danke"])
+                "dann", "so", "sehr", "schon", "danke"])
+_SYMBOLS = {"👍": Intent.ACK, "👌": Intent.ACK, "🙂": Intent.ACK, "😊": Intent.ACK, "🙏": Intent.THANKS,
+            "👋": Intent.GREETING, "?": Intent.HELP, "❓": Intent.HELP}
 
 # Rules for requests inside sentences: every group must match a word; "*" ends a stem.
 _RULES: tuple[tuple[Intent, tuple[tuple[str, ...], ...]], ...] = (
@@ -171,8 +173,10 @@ _COMPILED = tuple((intent, tuple(_compile(g) for g in groups)) for intent, group
 # Multi-word entries in a group ("home place") match their words joined ("homeplace").
 
 
-def whole(words: list[Word]) -> Intent | None:
+def whole(words: list[Word], text: str = "") -> Intent | None:
     """The request the whole message is, after polite filler ("bitte", "mal", "danke" …)."""
+    if not words:
+        return _SYMBOLS.get(text.strip())
     found = _WHOLE_TABLE.whole(words)
     if found is not None:
         return found
@@ -180,6 +184,18 @@ def whole(words: list[Word]) -> Intent | None:
     if core and len(core) < len(words):
         return _WHOLE_TABLE.whole(core)
     return None
+
+
+# "ich suche Anschluss", "mal wieder unter Leute", "was ist los?": a search, wherever it may be.
+_COMPANY = Phrases((w, True) for w in (
+    "gesellschaft", "anschluss", "unter leute", "unter menschen", "kennenlernen", "kontakte", "kontakt",
+    "was ist los", "was gibt es", "was gibts", "was läuft", "was geht", "was kann man machen",
+    "what's on", "whats on", "anything on", "what is on", "what's happening", "events", "things to do",
+    "company", "meet people", "ausgehen", "unternehmen", "hingehen"))
+
+
+def wants_company(words: list[Word]) -> bool:
+    return any(_COMPANY.at(words, i) for i in range(len(words)))
 
 
 def in_sentence(words: list[Word], used: list[bool] | None = None) -> list[tuple[Intent, set[int]]]:

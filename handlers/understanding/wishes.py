@@ -24,8 +24,18 @@ _AUDIENCE = Phrases({
 })
 _AUDIENCE_PREFIXES = (("senioren", SENIORS), ("familien", FAMILIES), ("kinder", CHILDREN),
                       ("jugend", YOUTH), ("rentner", SENIORS))
-# "meine Kinder", "die Kinder wohnen weit weg": someone's own children, no audience.
-_OWNERS = keys(["meine", "meinen", "unsere", "unseren", "die", "deine", "ihre", "my", "our", "her", "his"])
+# "meine Kinder", "die Kinder wohnen weit weg": someone's own children, no audience; but
+# "für die Kinder", "mit den Enkeln" are.
+_OWNERS = keys(["meine", "meinen", "unsere", "unseren", "deine", "ihre", "my", "our", "her", "his"])
+_ARTICLES = keys(["die", "den", "the"])
+_FOR = keys(["für", "mit", "for", "with", "fuer"])
+
+
+def _owned(words: list[Word], i: int) -> bool:
+    before = words[i - 1].key if i > 0 else ""
+    if before in _OWNERS:
+        return True
+    return before in _ARTICLES and (i < 2 or words[i - 2].key not in _FOR)
 _AGE_LEADS = keys(["bin", "ist", "sind", "werde", "wurde", "im", "am", "mit", "i'm", "im", "am", "is"])
 _AGE_TAILS = keys(["jahre", "jahren", "jahr", "years", "year", "jährig"])
 
@@ -52,8 +62,8 @@ class Wishes:
 def read(words: list[Word], used: list[bool]) -> Wishes:
     audience: list[str] = []
     for value, i, size in _AUDIENCE.find(words, used):
-        if value == CHILDREN and i > 0 and words[i - 1].key in _OWNERS:
-            continue  # "meine Kinder"
+        if value in (CHILDREN, FAMILIES) and _owned(words, i):
+            continue  # "meine Kinder", "die Kinder wohnen weit weg"
         audience.append(value)
     for i, word in enumerate(words):
         if used[i]:
