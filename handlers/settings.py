@@ -22,9 +22,10 @@ from .common import main_keyboard, stale_button
 from .context import Turn
 from .dialogue import Feature, Step
 from .i18n import LANGUAGES, N_, Translator
-from .keywords import Intent, is_cancel, read_intent, read_request
+from .keywords import is_cancel
 from .messages import Button, Reply
 from .text import shorten
+from .understanding import Intent, read
 
 # Language names are shown in their own language, so everyone finds theirs.
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
@@ -143,6 +144,17 @@ async def ask_home(turn: Turn, argument: str = "") -> list[Reply]:
     return await _ask_home_again(turn)
 
 
+async def home_words(turn: Turn, argument: str = "") -> list[Reply]:
+    """"Heimatort ändern", or "mein Wohnort ist jetzt Wanzleben": the place at once if named."""
+    reading = turn.reading
+    found = reading.place if reading is not None else None
+    if found is not None and found.status == "found" and found.place is not None:
+        if found.place.kind == "coordinates":
+            return await home_location(turn, found.place.lat, found.place.lon)
+        return _set_home(turn, found.place)
+    return await ask_home(turn)
+
+
 async def _ask_home_again(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("Please write your town or postcode, or send your location. "
                          "Write “cancel” to leave it as it is."), keyboard=main_keyboard(turn))]
@@ -154,13 +166,16 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
     if is_cancel(text):
         turn.leave()
         return [Reply(t("All right, your home place stays as it is."), keyboard=main_keyboard(turn))]
-    intent, _ = read_intent(text)
-    if intent is not None and intent is not Intent.ASK_PLACE:
-        return None  # "Hilfe", "danke" …: the user wants something else
-    wish = read_request(text)
-    if not wish.place:
-        return None  # "heute", "Spaziergang": a search, not a home place
-    found = turn.app.places.resolve(wish.place)
+    reading = read(text, turn.app.places)
+    if reading.intent not in (Intent.SEARCH, Intent.HOME, None) or (
+            reading.place is None and reading.intent is not None):
+        return None  # "Hilfe", "danke", "heute", "Spaziergang": the user wants something else
+    if reading.place is None:
+        if reading.unknown_place:
+            return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the next "
+                            "larger town, or write “cancel”.", text=shorten(reading.unknown_place, 60)))]
+        return None
+    found = reading.place
     if found.status == "found" and found.place:
         if found.place.kind == "coordinates":
             return await home_location(turn, found.place.lat, found.place.lon)
@@ -226,7 +241,7 @@ FEATURE = Feature(
     buttons={"st": show, "sr": set_radius, "sh?": ask_home, "hp": choose_home, "sm": search_home,
              "hm": remember_home, "lg": set_language, "pc": set_precise},
     intents={Intent.SETTINGS: show, Intent.LANGUAGE: ask_language, Intent.GERMAN: german,
-             Intent.ENGLISH: english, Intent.HOME: ask_home},
+             Intent.ENGLISH: english, Intent.HOME: home_words},
     steps=(Step(HOME, summary=N_("waiting for your home place"), on_text=home_typed,
                 on_location=home_location, keeps=frozenset({"hp"}), ask=_ask_home_again),),
 )

@@ -198,3 +198,14 @@ async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int =
         )
         for row, distance in ordered[offset:want]
     ]
+
+
+async def step_free_only(session: AsyncSession, hits: Sequence[Hit]) -> list[Hit]:
+    """The hits whose venue is said to be step-free (Offer.step_free): the one place that
+    decides what "barrierefrei" means for a search."""
+    ids = {h.offer_id for h in hits}
+    if not ids:
+        return []
+    rows = await session.scalars(select(Offer.id).where(Offer.id.in_(ids), Offer.step_free.is_(True)))
+    accessible = set(rows)
+    return [h for h in hits if h.offer_id in accessible]

@@ -27,7 +27,7 @@ def load(part: str) -> list[dict]:
 
 def predicted(reading: Reading) -> dict:
     """A reading in the corpus' terms (tests/data/understanding/README.md)."""
-    out: dict = {"intent": reading.intent.value if reading.intent else "none", "lang": reading.language}
+    out: dict = {"intent": reading.intent.value if reading.intent else "none", "lang": reading.language or "de"}
     found = reading.place
     if found is not None:
         if found.status == "found" and found.place:

@@ -76,7 +76,8 @@ def test_handlers_and_adapters_have_no_hard_coded_german():
     # The keyword, date-word and named-day lists hold words people type, which are input, not output.
     german = re.compile(r"[äöüßÄÖÜ]|\b(Sie|Ihr|Ihre|bitte|leider|nicht)\b")
     input_words = {ROOT / "handlers" / "keywords.py", ROOT / "handlers" / "when" / "lexicon.py",
-                   ROOT / "handlers" / "when" / "named_days.py"}
+                   ROOT / "handlers" / "when" / "named_days.py",
+                   *(ROOT / "handlers" / "understanding").glob("*.py")}
     offenders = [
         f"{path.relative_to(ROOT)}:{line}: {value!r}"
         for folder in ("handlers", "bot")

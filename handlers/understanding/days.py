@@ -157,6 +157,12 @@ def read(words: list[Word], used: list[bool]) -> When:
             take(i, typed[1])
             i += typed[1]
             continue
+        counted = _count_span(words, i)
+        if counted is not None and not any(used[i:i + 2]):
+            span = span or counted[0]
+            take(i, 2)
+            i += 2
+            continue
         hit_part = _PART_TABLE.at(words, i, used)
         hit_span = _SPAN_TABLE.at(words, i, used)
         if hit_part and (hit_span is None or hit_part[1] > hit_span[1]):
@@ -191,6 +197,27 @@ def read(words: list[Word], used: list[bool]) -> When:
             continue
         i += 1
     return When(span, part)
+
+
+_COUNTS = {"ein": 1, "eine": 1, "einen": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
+           "sieben": 7, "acht": 8, "zehn": 10, "vierzehn": 14, "one": 1, "two": 2, "three": 3, "four": 4,
+           "a": 1}
+_COUNT_KEYS = {k: n for w, n in _COUNTS.items() for k in keys([w])}
+_UNITS = {k: days for w, days in (("tag", 1), ("tage", 1), ("tagen", 1), ("woche", 7), ("wochen", 7),
+                                  ("day", 1), ("days", 1), ("week", 7), ("weeks", 7), ("monat", 30),
+                                  ("month", 30)) for k in keys([w])}
+
+
+def _count_span(words: list[Word], i: int) -> tuple[str, int] | None:
+    """"in den nächsten 10 Tagen", "drei Wochen", "next 2 weeks": the span that covers it."""
+    if i + 1 >= len(words) or words[i + 1].key not in _UNITS:
+        return None
+    raw = words[i].raw
+    count = int(raw) if raw.isdigit() and len(raw) <= 3 else _COUNT_KEYS.get(words[i].key)
+    if not count:
+        return None
+    total = count * _UNITS[words[i + 1].key]
+    return ("7" if total <= 7 else "14" if total <= 14 else "ahead"), 2
 
 
 def _compound(key: str) -> tuple[str | None, str] | None:

@@ -15,6 +15,7 @@ from lingua import Language, LanguageDetectorBuilder
 from .words import Word
 
 GERMAN, ENGLISH = "de", "en"
+SURE = 0.8  # the detector's confidence needed without a clue from the words
 
 _ENGLISH = frozenset("""
 the a an is are i i'm you your my me we our what what's whats where when how any anything something
@@ -59,13 +60,16 @@ def warm_up() -> None:
     _detector().detect_language_of("Guten Tag")
 
 
-def detect(words: list[Word], text: str) -> str:
+def detect(words: list[Word], text: str) -> str | None:
+    """"de", "en", or None when the message gives no clue (a place name, a number)."""
     lowered = [w.raw.lower().replace("’", "'") for w in words]
     english = sum(w in _ENGLISH for w in lowered)
     german = sum(w in _GERMAN for w in lowered)
     if english != german and (english >= 2 * german or german >= 2 * english):
         return ENGLISH if english > german else GERMAN
     if english == german == 0 and len(words) < 3:
-        return GERMAN
+        return None
     confidence = _detector().compute_language_confidence(text, Language.ENGLISH)
-    return ENGLISH if confidence >= 0.7 else GERMAN
+    if confidence >= SURE:
+        return ENGLISH
+    return GERMAN if confidence <= 1 - SURE or german > english else None

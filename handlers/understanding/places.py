@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from places import Gazetteer
+from places import Gazetteer, parse
 from places.model import CHOICE, FOUND, OUTSIDE, SUGGEST, Resolution
 from places.words import COMMON_WORDS
 
@@ -59,6 +59,9 @@ class Where:
 
 def read(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -> tuple[Where | None, str]:
     """(the place, or None; a short rest that looked like a place we do not know, or "")."""
+    if parse.parse_rough_coordinates(text) is not None:  # "90, 180": not in Germany, or no place
+        found = gazetteer.resolve(text)
+        return (Where(found, text), "") if found.status in (FOUND, OUTSIDE) else (None, "")
     m = _COORDINATES.search(text)
     if m is not None:
         found = gazetteer.resolve(m.group(), correct=True)
@@ -85,8 +88,8 @@ def read(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -
     if typo is not None:
         return typo, ""
     unknown = ""
-    if rest and len(rest) <= 2 and all(_looks_like_a_name(words, i) for i in rest):
-        unknown = text[words[rest[0]].start:words[rest[-1]].end]
+    if rest and len(rest) <= 3 and _looks_like_a_name(words, rest[0]):
+        unknown = text[words[rest[0]].start:words[rest[-1]].end]  # "Xyzzyhausen an der Quatsch"
     return None, unknown
 
 
@@ -140,7 +143,7 @@ def _single_word_place(word: Word, lead: bool, before: str, gazetteer: Gazetteer
 
 
 def _is_filler(word: Word) -> bool:
-    return word.key in _NOT_PLACES or word.key in COMMON_WORDS or word.key in LEADS
+    return len(word.key) < 2 or word.key in _NOT_PLACES or word.key in COMMON_WORDS or word.key in LEADS
 
 
 def _resolve_rest(words: list[Word], rest: list[int], text: str, gazetteer: Gazetteer) -> Where | None:

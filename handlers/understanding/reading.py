@@ -46,7 +46,7 @@ class Reading:
     step_free: bool = False
     radius: int | None = None
     feeling: str | None = None
-    language: str = language.GERMAN
+    language: str | None = None  # "de", "en"; None: no clue (a place name alone)
     slots: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
