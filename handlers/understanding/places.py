@@ -68,6 +68,11 @@ def read(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -
         if found.status in (FOUND, OUTSIDE):
             _use(words, used, m.start(), m.end())
             return Where(found, m.group()), ""
+    if parse.parse_postcode(text.strip()) is not None:  # "39 104", "39104 Magdeburg", "D-39104"
+        found = gazetteer.resolve(text)
+        if found.status in (FOUND, CHOICE):
+            used[:] = [True] * len(used)
+            return Where(found, text), ""
     postcode = _postcode(words, used, text, gazetteer)
     if postcode is not None:
         return postcode, ""
@@ -115,7 +120,9 @@ def _candidates(words: list[Word], used: list[bool], gazetteer: Gazetteer, *, al
             if not gazetteer.knows(key) and not (size == 1 and _qualified(word, gazetteer)):
                 continue
             lead = i > 0 and words[i - 1].key in LEADS
-            if size == 1 and not _single_word_place(word, lead or alone, words[i - 1].key if i else "",
+            # alone: first or capitalised ("Angern", "Wünsch barrierefrei"), not "ich will mal schauen"
+            named = alone and (i == 0 or word.capital)
+            if size == 1 and not _single_word_place(word, lead or named, words[i - 1].key if i else "",
                                                     gazetteer):
                 continue
             if size > 1 and all(_is_filler(w) for w in span):
@@ -158,6 +165,12 @@ def _resolve_rest(words: list[Word], rest: list[int], text: str, gazetteer: Gaze
         return None
     if found.corrected and any(is_word(words[i].raw) for i in rest):
         return None  # "Speichern" is a word, not a misspelt Speicher
+    if len(rest) == 1 and not found.corrected:
+        word = words[first]
+        lead = first > 0 and words[first - 1].key in LEADS
+        if not _single_word_place(word, lead or first == 0 or word.capital, words[first - 1].key if first else "",
+                                  gazetteer):
+            return None  # "ich will mal schauen": a word, though a village is called Schauen
     return Where(found, span)
 
 
