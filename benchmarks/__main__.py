@@ -1,12 +1,13 @@
-"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix`
+"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix|reader`
 for one."""
 
 import argparse
 
-from . import dispatcher, matrix, nearby, updates
+from . import dispatcher, matrix, nearby, reader, updates
 from .cli import add_common_arguments
 
-BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix}
+BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix,
+              "reader": reader}
 
 
 def main(argv=None) -> int:
@@ -15,7 +16,8 @@ def main(argv=None) -> int:
         description="Nahbar benchmarks: nearby-search latency (benchmarks/nearby.py) and "
                     "updates/s through PTB's process_update (benchmarks/updates.py), outbox dispatcher "
                     "throughput and rate limiting (benchmarks/dispatcher.py), Matrix round trips "
-                    "through a local Synapse (benchmarks/matrix.py).")
+                    "through a local Synapse (benchmarks/matrix.py), reading a message "
+                    "(benchmarks/reader.py).")
     ap.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
                     help="run just this benchmark (repeatable); default: all")
     add_common_arguments(ap)

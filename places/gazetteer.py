@@ -105,6 +105,12 @@ class Gazetteer:
                 self._by_key.setdefault(key, {})[i] = STRONG
         # Fuzzy search runs over strong keys only (own names, not exonyms/old names).
         self._fuzzy_keys = sorted(k for k, hits in self._by_key.items() if STRONG in hits.values())
+        # The same keys by length: a key more than 1.5 times longer or shorter than the input
+        # cannot reach the fuzzy cutoff (Indel ratio >= 80), so only near lengths are compared.
+        self._fuzzy_by_length: dict[int, list[str]] = {}
+        for k in self._fuzzy_keys:
+            self._fuzzy_by_length.setdefault(len(k), []).append(k)
+        self._fuzzy_order = {k: i for i, k in enumerate(self._fuzzy_keys)}
 
     # -- loading -----------------------------------------------------------------------
 
@@ -455,8 +461,11 @@ class Gazetteer:
             return Resolution(UNKNOWN)
         # Indel similarity: one typo in a long name scores about 90, in a short one about 80.
         cutoff = 85 if len(key) < 6 else 80
-        matches = process.extract(key, self._fuzzy_keys, scorer=fuzz.ratio,
-                                  limit=20, score_cutoff=cutoff)
+        matches = []
+        for length in range(len(key) * 2 // 3, len(key) * 3 // 2 + 2):
+            matches += process.extract(key, self._fuzzy_by_length.get(length, ()), scorer=fuzz.ratio,
+                                       limit=20, score_cutoff=cutoff)
+        matches = sorted(matches, key=lambda m: (-m[1], self._fuzzy_order[m[0]]))[:20]
         if not matches:
             return Resolution(UNKNOWN)
         best_score = matches[0][1]

@@ -50,6 +50,11 @@ _ENGLISH = _ENGLISH - _BOTH
 _GERMAN = _GERMAN - _BOTH
 
 
+def is_english_word(word: str) -> bool:
+    """One of the frequent English words ("speak", "remind"): no misspelt German place."""
+    return word.lower() in _ENGLISH
+
+
 @lru_cache(maxsize=1)
 def _detector():
     return LanguageDetectorBuilder.from_languages(Language.GERMAN, Language.ENGLISH).build()

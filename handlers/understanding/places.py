@@ -21,7 +21,8 @@ from places import Gazetteer, parse
 from places.model import CHOICE, FOUND, OUTSIDE, SUGGEST, Resolution
 from places.words import COMMON_WORDS
 
-from .lemmas import is_word
+from .language import is_english_word
+from .lemmas import is_word as is_german_word
 from .words import Word, keys, split
 
 LEADS = keys(["in", "bei", "aus", "nach", "um", "von", "nahe", "nähe", "near", "around", "at", "im",
@@ -51,14 +52,36 @@ BIG_TOWN = 10_000  # a town this large is a place even without a preposition
 MAX_REST = 4  # a rest of at most this many words is resolved whole
 
 
+def is_word(word: str) -> bool:
+    """A word of German or of frequent English: not a place's name misspelt."""
+    return is_english_word(word) or is_german_word(word)
+
+
 @dataclass(frozen=True)
 class Where:
     found: Resolution  # FOUND (maybe corrected), CHOICE, SUGGEST or OUTSIDE
     text: str  # what was read as the place
 
 
+class _Lookups:
+    """The gazetteer, each name resolved at most once per message (a typo's fuzzy search is
+    the costliest step of reading)."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self._gazetteer = gazetteer
+        self._resolved: dict[tuple[str, bool], Resolution] = {}
+        self.knows = gazetteer.knows
+
+    def resolve(self, text: str, *, correct: bool = False) -> Resolution:
+        found = self._resolved.get((text, correct))
+        if found is None:
+            found = self._resolved[text, correct] = self._gazetteer.resolve(text, correct=correct)
+        return found
+
+
 def read(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -> tuple[Where | None, str]:
     """(the place, or None; a short rest that looked like a place we do not know, or "")."""
+    gazetteer = _Lookups(gazetteer)  # type: ignore[assignment]
     if parse.parse_rough_coordinates(text) is not None:  # "90, 180": not in Germany, or no place
         found = gazetteer.resolve(text)
         return (Where(found, text), "") if found.status in (FOUND, OUTSIDE) else (None, "")
@@ -159,6 +182,8 @@ def _resolve_rest(words: list[Word], rest: list[int], text: str, gazetteer: Gaze
     between = [i for i in range(first, last + 1) if i not in rest]
     if any(words[i].key not in _QUALIFIERS and words[i].key not in LEADS for i in between):
         return None
+    if not any(gazetteer.knows(words[i].key) or not is_word(words[i].raw) for i in rest):
+        return None  # plain words ("in letzter Zeit"): no name, no typo of one; skip the fuzzy search
     span = text[words[first].start:words[last].end]
     found = gazetteer.resolve(span, correct=True)
     if found.status not in (FOUND, CHOICE):
