@@ -33,7 +33,7 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Router, Step
 from .i18n import Translator, normalise_language
-from .messages import Button, Incoming, Reply
+from .messages import Incoming, Reply
 from .text import clean
 from .understanding import Intent, read
 
@@ -172,7 +172,7 @@ class Nahbar:
         reading = turn.reading = read(text, self.places)
         if len(text) > MAX_TEXT and reading.intent is not Intent.LONELY:
             return [start.too_long(turn)]  # a long letter is read for feelings only
-        switch = _language_offer(turn, reading.language)
+        switch = settings.answer_in(turn, reading.language)
         handler = self.router.intents.get(reading.intent) if reading.intent else None
         if handler is None:
             replies = [search.unknown_place(turn, reading.unknown_place) if reading.unknown_place
@@ -197,21 +197,6 @@ class Nahbar:
             return None  # the button's handler checks the step itself
         turn.leave()
         return None
-
-
-_SWITCHES = (Intent.ENGLISH, Intent.GERMAN, Intent.LANGUAGE)
-
-
-def _language_offer(turn: Turn, written: str | None) -> list[Reply]:
-    """A message in the other language is answered in its language, and the switch offered."""
-    reading = turn.reading
-    if written is None or written == turn.t.language or (reading is not None and reading.intent in _SWITCHES):
-        return []
-    turn.t = Translator(written)
-    t = turn.t
-    question = t("Shall I write in English from now on?") if written == "en" else t(
-        "Shall I write in German from now on?")
-    return [Reply(question, buttons=((Button(t("Yes, please"), f"lg:{written}"),),))]
 
 
 def _typed_choice(msg: Incoming, offered: object) -> Incoming:

@@ -10,6 +10,8 @@ place; "🏠 Remember as my home place" under a list does, because the person as
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from markupsafe import Markup
 
 from models.location import is_position_id
@@ -20,7 +22,7 @@ from . import alerts, digest, search
 from .buttons import button_data
 from .common import main_keyboard, stale_button
 from .context import Turn
-from .dialogue import Feature, Step
+from .dialogue import Data, Feature, Step
 from .i18n import LANGUAGES, N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
@@ -55,6 +57,37 @@ async def german(turn: Turn, argument: str = "") -> list[Reply]:
 
 async def english(turn: Turn, argument: str = "") -> list[Reply]:
     return await set_language(turn, "en")
+
+
+class LanguageOffered(Data):
+    """When the switch to another language was last offered (once a day is enough)."""
+
+    key = "language_offered"
+
+    language: str
+    at: datetime
+
+
+OFFER_AGAIN = timedelta(days=1)
+_SWITCHES = (Intent.ENGLISH, Intent.GERMAN, Intent.LANGUAGE)
+
+
+def answer_in(turn: Turn, written: str | None) -> list[Reply]:
+    """A message written in the other language is answered in its language (this turn), and
+    the switch is offered, at most once a day. Returns the offer to append, if any."""
+    reading = turn.reading
+    if written not in LANGUAGES or written == turn.t.language or (
+            reading is not None and reading.intent in _SWITCHES):
+        return []
+    turn.t = Translator(written)
+    offered = turn.get(LanguageOffered)
+    if offered is not None and offered.language == written and timedelta(0) <= turn.now - offered.at < OFFER_AGAIN:
+        return []
+    turn.put(LanguageOffered(language=written, at=turn.now))
+    t = turn.t
+    question = t("Shall I write in English from now on?") if written == "en" else t(
+        "Shall I write in German from now on?")
+    return [Reply(question, buttons=((Button(t("Yes, please"), button_data("lg", written)),),))]
 
 
 def _language_row(turn: Turn) -> tuple[Button, ...]:

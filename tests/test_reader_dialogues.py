@@ -219,3 +219,13 @@ async def test_the_home_place_step_reads_a_sentence(sessions, places, now):
     assert "Ihr Heimatort ist jetzt Genthin" in chat.text
     await chat.say("mein Wohnort ist jetzt Stendal")
     assert "Ihr Heimatort ist jetzt Stendal" in chat.text
+
+
+async def test_the_language_switch_is_offered_once_a_day(chat, now):
+    await chat.say("hi, what's on in Thale tomorrow?")
+    assert "Meetings near Thale\ntomorrow" in chat.text and "Shall I write in English" in chat.text
+    await chat.say("and what about the weekend?")
+    assert "Meetings near Thale\nat the weekend" in chat.text  # still answered in English
+    assert "Shall I write in English" not in chat.text
+    await chat.say("Danke, und was ist am Sonntag?")  # German again: German, nothing to offer
+    assert "Treffen bei Thale\nSo., 29. Nov." in chat.text and "Shall I" not in chat.text
