@@ -12,9 +12,10 @@ the list's heading names every filter that applies.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from markupsafe import Markup
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
@@ -39,6 +40,19 @@ MAX_CHOICES = 5
 KEEP_SEARCH = timedelta(days=30)  # the privacy promise: the last search is kept 30 days at most
 
 
+def _part(value: object) -> str | None:
+    return value if value in windows.PARTS else None
+
+
+def _kinds(value: object) -> tuple[str, ...]:
+    return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
+
+
+# Stored filters are checked on loading: an unknown part of the day or kind is dropped.
+Part = Annotated[str | None, BeforeValidator(_part)]
+Kinds = Annotated[tuple[str, ...], BeforeValidator(_kinds)]
+
+
 class Search(Data):
     key = "search"
     version = 3
@@ -49,17 +63,12 @@ class Search(Data):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     window: str = windows.DEFAULT
-    part: str | None = None  # "morning", "afternoon", "evening" (windows.PARTS)
+    part: Part = None  # "morning", "afternoon", "evening" (windows.PARTS)
     radius: int = 10
-    categories: tuple[str, ...] = ()
+    categories: Kinds = ()
     step_free: bool = False
     page: int = Field(0, ge=0, le=1000)
     at: datetime
-
-    @field_validator("part", mode="before")
-    @classmethod
-    def _part(cls, value: object) -> str | None:
-        return value if value in windows.PARTS else None
 
     @field_validator("window", mode="before")
     @classmethod
@@ -70,11 +79,6 @@ class Search(Data):
     @classmethod
     def _radius(cls, value: object) -> int:
         return value if value in RADII else 10
-
-    @field_validator("categories", mode="before")
-    @classmethod
-    def _categories(cls, value: object) -> tuple[str, ...]:
-        return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
 
     @classmethod
     def upgrade(cls, raw: dict, version: int | None) -> dict | None:
@@ -89,15 +93,10 @@ class Pending(Data):
     key = "pending"
 
     window: str | None = None
-    part: str | None = None
+    part: Part = None
     radius: int | None = None
-    categories: tuple[str, ...] = ()
+    categories: Kinds = ()
     step_free: bool = False
-
-    @field_validator("part", mode="before")
-    @classmethod
-    def _part(cls, value: object) -> str | None:
-        return value if value in windows.PARTS else None
 
     @field_validator("radius", mode="before")
     @classmethod
@@ -108,11 +107,6 @@ class Pending(Data):
     @classmethod
     def _window(cls, value: object) -> str | None:
         return value if windows.is_window(value) else None
-
-    @field_validator("categories", mode="before")
-    @classmethod
-    def _categories(cls, value: object) -> tuple[str, ...]:
-        return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
 
 
 def current(turn: Turn) -> Search | None:
