@@ -48,7 +48,8 @@ new visiting visit nice hi hello hey this that with at on in and or happening go
 _POSTCODE = re.compile(r"^\d{5}$")
 _COORDINATES = re.compile(r"-?\d{1,2}[.,]\d+\s*[,;]?\s+-?\d{1,3}[.,]\d+|geo:\S+")
 _QUALIFIERS = keys(["ot", "ortsteil", "ortschaft", "bei"])
-BIG_TOWN = 10_000  # a town this large is a place even without a preposition
+BIG_TOWN = 10_000  # a town at home this large is a place even when its name is also a word
+BIG_CITY = 100_000  # a city elsewhere this large is a place without a preposition ("Leipzig")
 MAX_REST = 4  # a rest of at most this many words is resolved whole
 
 
@@ -71,6 +72,7 @@ class _Lookups:
         self._gazetteer = gazetteer
         self._resolved: dict[tuple[str, bool], Resolution] = {}
         self.knows = gazetteer.knows
+        self.home_region = gazetteer.home_region
 
     def resolve(self, text: str, *, correct: bool = False) -> Resolution:
         found = self._resolved.get((text, correct))
@@ -164,12 +166,21 @@ def _qualified(word: Word, gazetteer: Gazetteer) -> bool:
 def _single_word_place(word: Word, lead: bool, before: str, gazetteer: Gazetteer) -> bool:
     if word.key in COMMON_WORDS or word.key in _NOT_PLACES:
         return lead and word.capital and before not in _ARTICLE_LEADS and word.key not in _NOT_PLACES
-    if lead or not is_word(word.raw):
+    if lead:
         return True
+    # Without a preposition, a word is a place in the home region, or a big city: "so much" is
+    # no Much in Nordrhein-Westfalen, "lang und leer" no Leer in Ostfriesland.
     found = gazetteer.resolve(word.raw)
     place = found.place
-    return found.status == FOUND and place is not None and (
-        place.population >= BIG_TOWN or place.kind == "municipality")
+    if found.status == CHOICE:
+        return not is_word(word.raw)
+    if found.status != FOUND or place is None:
+        return False
+    if place.population >= BIG_CITY:
+        return True
+    if place.region != gazetteer.home_region:
+        return False
+    return not is_word(word.raw) or place.population >= BIG_TOWN or place.kind == "municipality"
 
 
 def _is_filler(word: Word) -> bool:
