@@ -26,7 +26,7 @@ from handlers.understanding.lemmas import warm_up as warm_up_lemmas
 from places import Gazetteer
 from tests.reader_eval import PARTS, load
 
-from .cli import add_common_arguments, finish_common, run_standalone
+from .cli import finish_common, run_standalone
 from .stats import percentile
 
 TARGET_P99_MS = 2.0

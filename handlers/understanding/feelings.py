@@ -36,7 +36,7 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     GRIEF: (
         rf"\b{_PEOPLE}\b(?: \w+){{0,4}} (?:tot|gestorben|verstorben|verloren|heimgegangen|died|"
         r"passed away|passed|dead|gone)\b",
-        rf"\b(?:tod|verlust|death|loss) (?:\w+ ){{0,2}}(?:meines|meiner|meinen|my)\b",
+        r"\b(?:tod|verlust|death|loss) (?:\w+ ){0,2}(?:meines|meiner|meinen|my)\b",
         rf"\bvermisse (?:\w+ ){{0,2}}{_PEOPLE}",
         rf"\bmiss (?:\w+ ){{0,1}}{_PEOPLE}",
         rf"\b(?:lost|verloren) (?:my|meinen|meine|meinem) {_PEOPLE}",

@@ -13,7 +13,7 @@ then a search when any search slot is filled, then help, paging, small talk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from places import Gazetteer
 from places.model import Resolution
@@ -47,7 +47,6 @@ class Reading:
     radius: int | None = None
     feeling: str | None = None
     language: str | None = None  # "de", "en"; None: no clue (a place name alone)
-    slots: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def searches(self) -> bool:
@@ -105,8 +104,6 @@ def read(text: str, gazetteer: Gazetteer) -> Reading:
 
 
 def _with_intent(reading: Reading, asked: list[Intent]) -> Reading:
-    from dataclasses import replace
-
     chosen: Intent | None = None
     for intent in _STRONG:
         if intent in asked:
