@@ -33,14 +33,16 @@ _TAG = re.compile(r"<[^>]+>")
 DOWNLOADS = Path("var/downloads")
 
 
-def render(reply: Reply, bold: bool = False) -> str:
-    """Plain text for the terminal, buttons as numbered choices (handlers.choices)."""
+def render(reply: Reply, bold: bool = False, numbers: list[tuple[int, object]] | None = None) -> str:
+    """Plain text for the terminal, buttons as numbered choices (handlers.choices); `numbers`
+    are those of all replies of the turn, so a second reply's choices do not repeat "1"."""
     text = reply.text
     if bold:
         text = text.replace("<b>", "\033[1m").replace("</b>", "\033[0m")
     lines = [html.unescape(_TAG.sub("", text))]
     row: list[str] = []
-    for number, button in numbered([reply]):
+    mine = {id(b) for grid in (reply.buttons, reply.keyboard) for r in grid for b in r}
+    for number, button in [(n, b) for n, b in numbers if id(b) in mine] if numbers is not None else numbered([reply]):
         row.append(f"[{number}] {label_without_number(button)}")
         if len(row) == 3 or len(" ".join(row)) > 60:
             lines.append("   ".join(row))
@@ -92,8 +94,9 @@ class TerminalChat:
 
     def show(self, replies) -> None:
         # A reply's `notice` is a pop-up where there are pop-ups; its text says the same.
+        numbers = numbered(replies)  # numbered across the turn, as the core remembers them
         for reply in replies:
-            self.out.write(render(reply, self.bold) + "\n\n")
+            self.out.write(render(reply, self.bold, numbers) + "\n\n")
         self.out.flush()
 
 

@@ -3,7 +3,7 @@ resident can do with it: add it to the calendar, see the place, pass it on."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from geopy.distance import great_circle
 from markupsafe import Markup
@@ -19,7 +19,7 @@ from .offer_facts import access_lines, cost_words
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Data, Feature
 from .formatting import bold, distance, italic, lines, when
 from .messages import Attachment, Button, Reply, Venue
 from .recurrence_text import describe
@@ -50,6 +50,7 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
     if offer is None:
         return _gone(turn, argument)
     t = turn.t
+    turn.put(Shown(offer_id=offer.id, at=turn.now))
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
     text = detail_view(turn, offer, upcoming)
     buttons = []
@@ -117,6 +118,26 @@ async def share(turn: Turn, argument: str) -> list[Reply]:
         text.append(t("Details at Nahbar: write {command}", command=f"/start offer_{offer.id}"))
         hint = t("Pass this on to anyone who might like to come.")
     return [Reply(hint), Reply(lines(text))]
+
+
+class Shown(Data):
+    """The offer whose details were shown last: "erinnern Sie mich daran" means this one."""
+
+    key = "shown"
+
+    offer_id: int
+    at: datetime
+
+
+SHOWN_FOR = timedelta(hours=12)  # "daran" refers to an offer seen this recently
+
+
+async def just_shown(turn: Turn) -> Offer | None:
+    """The offer whose details the person saw last, if recently and still visible."""
+    shown = turn.get(Shown)
+    if shown is None or not timedelta(0) <= turn.now - shown.at <= SHOWN_FOR:
+        return None
+    return await visible_offer(turn.session, shown.offer_id)
 
 
 def _gone(turn: Turn, argument: str) -> list[Reply]:

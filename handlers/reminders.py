@@ -42,8 +42,8 @@ from .context import Turn
 from .dialogue import Feature
 from .formatting import bold, day as day_name, lines, when
 from .i18n import Translator
-from .keywords import Intent
 from .messages import Button, Reply
+from .understanding import Intent
 from .text import shorten
 
 DATE_CHOICES = 3  # "nur am …" offers the next few dates
@@ -74,6 +74,17 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
     rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
     return [Reply(lines([t("🔔 Which dates of “{title}” shall I remind you of?", title=offer.title)]),
                   buttons=tuple(rows), edit=True)]
+
+
+async def remind_typed(turn: Turn, argument: str = "") -> list[Reply]:
+    """"Bitte erinnern Sie mich daran": the reminder choice for the offer just shown."""
+    from .offer_detail import just_shown  # offer_detail shows the reminder button: no cycle at import
+
+    offer = await just_shown(turn)
+    if offer is None:
+        return [Reply(turn.t("Which meeting shall I remind you of? Open it in the list and tap "
+                             "“🔔 Remind me”."))]
+    return [Reply(r.text, buttons=r.buttons) for r in await start(turn, str(offer.id))]
 
 
 async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) -> list[Reply]:
@@ -380,5 +391,6 @@ FEATURE = Feature(
     commands={"erinnerungen": show_list, "reminders": show_list},
     buttons={"rm": start, "rw": choose_lead, "rs": save, "rl": show_list, "rq": ask_stop, "rx": stop, "ry": coming,
              "rn": not_coming},
-    intents={Intent.REMINDERS: show_list, Intent.COMING: coming_typed, Intent.NOT_COMING: not_coming_typed},
+    intents={Intent.REMINDERS: show_list, Intent.REMIND: remind_typed, Intent.COMING: coming_typed,
+             Intent.NOT_COMING: not_coming_typed},
 )

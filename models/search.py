@@ -214,3 +214,4 @@ async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int =
         )
         for row, distance in ordered[offset:want]
     ]
+

@@ -59,6 +59,7 @@ COMMON_WORD_TOWN = 20_000  # a common word is a place elsewhere only if the town
 CITY = 10_000  # "X, Magdeburg" is at least Magdeburg: a town this large (or a municipality)
 QUALIFIER_KM = 15.0  # "Wallwitz bei Halle": the place lies this close to the qualifier
 POSTCODE_NAME_KM = 15.0  # "06485 Bad Suderode": the village lies this close to the postcode
+CLEAR_MARGIN = 8  # a typo's best candidate is clear when this much closer than the next (ratio)
 STRONG, WEAK = 0, 1
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
@@ -104,6 +105,12 @@ class Gazetteer:
                 self._by_key.setdefault(key, {})[i] = STRONG
         # Fuzzy search runs over strong keys only (own names, not exonyms/old names).
         self._fuzzy_keys = sorted(k for k, hits in self._by_key.items() if STRONG in hits.values())
+        # The same keys by length: a key more than 1.5 times longer or shorter than the input
+        # cannot reach the fuzzy cutoff (Indel ratio >= 80), so only near lengths are compared.
+        self._fuzzy_by_length: dict[int, list[str]] = {}
+        for k in self._fuzzy_keys:
+            self._fuzzy_by_length.setdefault(len(k), []).append(k)
+        self._fuzzy_order = {k: i for i, k in enumerate(self._fuzzy_keys)}
 
     # -- loading -----------------------------------------------------------------------
 
@@ -227,8 +234,34 @@ class Gazetteer:
 
     # -- resolution --------------------------------------------------------------------
 
-    def resolve(self, text: str) -> Resolution:
-        """Resolve a place name, postcode, "postcode name" or "lat, lon" to a Resolution."""
+    def knows(self, key: str) -> bool:
+        """Is this folded key (places.text.fold) the name of a place, exactly?"""
+        return key in self._by_key
+
+    def resolve(self, text: str, *, correct: bool = False) -> Resolution:
+        """Resolve a place name, postcode, "postcode name" or "lat, lon" to a Resolution.
+
+        With `correct`, a typo with one clear candidate ("Quedlinbrug") is FOUND with
+        `corrected` set instead of suggested."""
+        found = self._resolve(text)
+        if correct and found.status == SUGGEST and found.suggestions and self._clear(text, found):
+            return Resolution(FOUND, place=found.suggestions[0], corrected=True)
+        return found
+
+    def _clear(self, text: str, found: Resolution) -> bool:
+        """One suggestion, or the first (home region first) clearly closer to the text than every
+        other one in the home region: "Wittenbreg" is Wittenberg, not Wittenburg far away."""
+        first, *others = found.suggestions
+        if first.region == self.home_region:
+            others = [p for p in others if p.region == self.home_region]
+        if not others:
+            return True
+        key = fold(text)
+        score = lambda place: max(fuzz.ratio(key, k) for k in keys(place.name))  # noqa: E731
+        best = score(first)
+        return all(best - score(p) >= CLEAR_MARGIN for p in others)
+
+    def _resolve(self, text: str) -> Resolution:
         if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
             return Resolution(INVALID)
         text = " ".join(_CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text)).split())
@@ -428,8 +461,11 @@ class Gazetteer:
             return Resolution(UNKNOWN)
         # Indel similarity: one typo in a long name scores about 90, in a short one about 80.
         cutoff = 85 if len(key) < 6 else 80
-        matches = process.extract(key, self._fuzzy_keys, scorer=fuzz.ratio,
-                                  limit=20, score_cutoff=cutoff)
+        matches = []
+        for length in range(len(key) * 2 // 3, len(key) * 3 // 2 + 2):
+            matches += process.extract(key, self._fuzzy_by_length.get(length, ()), scorer=fuzz.ratio,
+                                       limit=20, score_cutoff=cutoff)
+        matches = sorted(matches, key=lambda m: (-m[1], self._fuzzy_order[m[0]]))[:20]
         if not matches:
             return Resolution(UNKNOWN)
         best_score = matches[0][1]

@@ -71,3 +71,4 @@ class Resolution:
     place: Place | None = None  # when found
     choices: tuple[Place, ...] = ()  # several places share the name; home region first
     suggestions: tuple[Place, ...] = ()  # close matches for a typo, best first
+    corrected: bool = False  # FOUND through a typo with one clear candidate (resolve(correct=True))
