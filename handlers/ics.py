@@ -6,7 +6,7 @@ from datetime import date, datetime, time
 
 from icalendar import Calendar, Event, vRecur
 
-from models import Offer
+from models import Offer, OfferStatus
 from models.schedule import BERLIN, to_utc
 
 from .text import clean
@@ -44,9 +44,11 @@ def offer_calendar(offer: Offer, now: datetime, *, description: str = "") -> byt
         if until and isinstance(until[0], datetime) and until[0].tzinfo is None:
             rule["UNTIL"] = [to_utc(until[0])]  # RFC 5545: in UTC when DTSTART has a TZID
         event.add("rrule", rule)
-        skipped = sorted(schedule.exdates)
+        skipped = sorted(schedule.exdates)  # the rule's exceptions and the cancelled dates
         if skipped:
             event.add("exdate", [_at(day, start.time()) for day in skipped])
+    if offer.status is OfferStatus.CANCELLED or (not schedule.rrule and schedule.start.date() in schedule.exdates):
+        event.add("status", "CANCELLED")  # a calendar that has it already shows it struck through
     cal.add_component(event)
     # Transitions from the first date for ten years keep the file small; calendars know
     # Europe/Berlin themselves, the VTIMEZONE is for the few that do not.

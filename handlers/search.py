@@ -33,6 +33,7 @@ from .text import shorten
 PAGE = 5
 RADII = (5, 10, 25, 50)
 MAX_CHOICES = 5
+MAX_POSTCODE_PARTS = 8  # the most any postcode of Sachsen-Anhalt has
 KEEP_SEARCH = timedelta(days=30)  # the privacy promise: the last search is kept 30 days at most
 
 
@@ -134,6 +135,8 @@ async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
     if found.status == "found" and found.place:
         if found.place.kind == "coordinates":
             return await at_location(turn, found.place.lat, found.place.lon)
+        if found.choices:  # a postcode of several municipalities: which part?
+            return [postcode_choice(turn, found.choices, "pl")]
         return await _search_at(turn, found.place)
     options = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and options:
@@ -151,6 +154,14 @@ async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
         return [not_understood(turn)]
     return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the "
                     "next larger town, or send your location.", text=shorten(text, 60)))]
+
+
+def postcode_choice(turn: Turn, parts: tuple[Place, ...], verb: str) -> Reply:
+    """"06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes."""
+    code = parts[0].name.partition(" ")[0]
+    buttons = tuple((Button(p.name, button_data(verb, p.id)),) for p in parts[:MAX_POSTCODE_PARTS])
+    return Reply(turn.t("The postcode {code} covers several places. Which one do you mean?", code=code),
+                 buttons=buttons)
 
 
 def not_understood(turn: Turn) -> Reply:

@@ -6,7 +6,7 @@ datetimes and only then turned into UTC. That keeps 15:00 at 15:00 across daylig
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,10 @@ class Schedule:
             return rrulestr(self.rrule, dtstart=self.start)
         except (ValueError, TypeError) as exc:
             raise ScheduleError(f"invalid recurrence rule: {self.rrule!r}") from exc
+
+    def without(self, days: frozenset[date]) -> Schedule:
+        """The same schedule with these local days skipped as well."""
+        return self if days <= self.exdates else replace(self, exdates=self.exdates | days)
 
     def local_starts(self, after: datetime, before: datetime) -> list[datetime]:
         """Naive local start times with `after <= start < before` (both naive local)."""

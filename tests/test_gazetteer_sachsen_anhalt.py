@@ -329,7 +329,7 @@ async def test_a_merged_municipality_is_found_in_the_chat(chat):
     ("39114", "Treffen bei 39114 Magdeburg"),
     ("39126", "Treffen bei 39126 Magdeburg"),
     ("39576", "Treffen bei 39576 Stendal"),
-    ("06712", "Treffen bei 06712 Zeitz"),
+    ("06712 Zeitz", "Treffen bei 06712 Zeitz"),
     ("06526", "Treffen bei 06526 Sangerhausen"),
     ("06484 Quedlinburg", "Treffen bei 06484 Quedlinburg"),
 ])

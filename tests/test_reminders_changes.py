@@ -136,7 +136,7 @@ async def test_a_new_organisers_change_is_told_only_once_a_moderator_published_i
     await _resident(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
     await organiser.send_button(f"mf:{offer.id}.when")
     await organiser.say("jeden Mittwoch 16-18 Uhr")
-    assert "bis dahin ist das Angebot nicht sichtbar" in organiser.text
+    assert "bis dahin sehen alle das Angebot wie bisher" in organiser.text
     assert await run_notices(sessions, now) == 0  # waiting for the moderator
     moderator = ChatDriver(sessions, places, now, user="mod", rights=RIGHTS)
     await moderator.send_button(f"va:{offer.id}")
