@@ -165,7 +165,7 @@ async def _organiser_line(turn: Turn, owner: User) -> Markup:
         approved = await approvals_of(turn.session, owner.id)
         standing = t("new, nothing approved yet") if not approved else t.n(
             "{count} offer or change approved so far, not trusted yet",
-            "{count} offers or changes approved so far, not trusted yet", approved, count=approved)
+            "{count} offers or changes approved so far, not trusted yet", approved)
     return t("👤 Organiser no. {number} ({standing})", number=owner.id, standing=standing)
 
 
