@@ -170,13 +170,22 @@ async def apply_values(session: AsyncSession, offer: Offer, wanted: dict[str, An
         setattr(offer, column, new)
     offer.updated_at = now
     if offer.status is OfferStatus.PUBLISHED:
-        if changed.keys() & set(SCHEDULE):
+        if _new_time(changed, offer.cancelled_dates):
             record_change(session, offer, ChangeKind.TIME, now)
         if changed.keys() & set(PLACE):
             record_change(session, offer, ChangeKind.PLACE, now)
     if refresh:
         await occurrences.refresh(session, offer, now)
     return True
+
+
+def _new_time(changed: dict[str, tuple[Any, Any]], cancelled: frozenset[date]) -> bool:
+    """Whether residents should hear of a new time: the rule changed, or its exceptions did on
+    days that are not cancelled anyway (those have a notice of their own)."""
+    if changed.keys() & (set(SCHEDULE) - {"exdates"}):
+        return True
+    old, new = changed.get("exdates", ([], []))
+    return bool({date.fromisoformat(d) for d in set(old) ^ set(new)} - cancelled)
 
 
 async def approve_change(session: AsyncSession, offer: Offer, now: datetime) -> bool:

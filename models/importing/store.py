@@ -52,8 +52,9 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
     for done, record in enumerate(records, start=1):
         if progress is not None:
             progress(done)
-        entry = Entry(record.title, record.ref)
         offer = existing.get(record.key) if record.key else None
+        # An iTIP CANCEL may carry no title: the report names the offer it cancels.
+        entry = Entry(record.title or (offer.title if offer is not None else ""), record.ref)
         if record.key:
             handled.add(record.key)
         if record.cancelled:  # never undoes a decision: only what is active is cancelled
@@ -97,8 +98,8 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
         # Dates on show that the file now cancels or leaves out are cancelled for good.
         newly = sorted(((record.cancelled_days | record.exdates) - record.moved) & shown_days(offer, now)
                        - offer.cancelled_dates)
-        await _update(session, report, entry, offer, values, target=target, review=review, now=now)
         await _cancel_days(session, report, entry, offer, set(newly), now)
+        await _update(session, report, entry, offer, values, target=target, review=review, now=now)
         touched.append(offer)
         stays = [day for day, _ in cancelled_upcoming(offer, now)
                  if day not in record.cancelled_days | record.exdates]
