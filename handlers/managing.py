@@ -237,13 +237,18 @@ def _local_day(moment: datetime) -> date:
     return to_local(moment).date()
 
 
-async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
+async def _mine_on(turn: Turn, argument: str) -> tuple[Offer | None, date | None]:
+    """"<offer id>.<yyyymmdd>" of a date button: the offer if it is this user's, and the day."""
     offer_part, _, day_part = argument.partition(".")
-    offer = await _mine(turn, offer_part)
     try:
         day = datetime.strptime(day_part, "%Y%m%d").date()
     except ValueError:
         day = None
+    return await _mine(turn, offer_part), day
+
+
+async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
+    offer, day = await _mine_on(turn, argument)
     if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED:
         return [stale_button(turn)]
     upcoming = {_local_day(s) for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
@@ -322,12 +327,7 @@ async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
 
 
 async def restore_one(turn: Turn, argument: str) -> list[Reply]:
-    offer_part, _, day_part = argument.partition(".")
-    offer = await _mine(turn, offer_part)
-    try:
-        day = datetime.strptime(day_part, "%Y%m%d").date()
-    except ValueError:
-        day = None
+    offer, day = await _mine_on(turn, argument)
     if offer is None or day is None or offer.status not in APPROVED \
             or day not in {d for d, _ in cancelled_upcoming(offer, turn.now)}:
         return [stale_button(turn)]

@@ -10,13 +10,13 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar
 from sqlalchemy import select, text
 
-from models import Occurrence, Offer, OfferStatus, User
+from models import Occurrence, Offer, OfferStatus
 from models.organising import OfferChange
 from models.schedule import to_local
 from scheduler import run_notices
 
 from .outbox_fakes import Clock
-from .support import ChatDriver, Postman, add_offer
+from .support import ChatDriver, Postman, add_offer, organiser_chat, resident_reminded
 from .test_posting import RIGHTS
 
 THURSDAYS = dict(rrule="FREQ=WEEKLY;BYDAY=TH", starts_local=datetime(2026, 11, 26, 15), title="Warme Stube")
@@ -24,12 +24,7 @@ DEC_17 = date(2026, 12, 17)
 
 
 async def organiser(sessions, places, now, *, user: str = "org", trusted: bool = True) -> tuple[ChatDriver, int]:
-    chat = ChatDriver(sessions, places, now, user=user, rights=RIGHTS)
-    await chat.say("/start")
-    async with sessions() as session, session.begin():
-        me = await session.scalar(select(User).where(User.platform_id == user))
-        me.trust = "trusted" if trusted else "new"
-        return chat, me.id
+    return await organiser_chat(sessions, places, now, trusted=trusted, user=user, rights=RIGHTS)
 
 
 async def days_listed(sessions, offer_id: int) -> set[date]:
@@ -125,12 +120,8 @@ async def test_a_cancelled_one_off_date_is_marked_cancelled_in_its_calendar_file
 async def test_the_organiser_lets_a_cancelled_date_take_place_and_everyone_told_hears_it(sessions, places, now):
     chat, me = await organiser(sessions, places, now)
     offer = await add_offer(sessions, now, owner_id=me, **THURSDAYS)
-    for user, presses in (("101", ("Jedes Mal", "Beides")), ("102", ("Nur am Do., 10. Dez.", "Am Vortag"))):
-        resident = ChatDriver(sessions, places, now, user=user, platform="telegram")
-        await resident.say(f"/start offer_{offer.id}")
-        await resident.press("🔔 Erinnern")
-        for label in presses:
-            await resident.press(label)
+    await resident_reminded(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
+    await resident_reminded(sessions, places, now, "102", offer.id, "Nur am Do., 10. Dez.", "Am Vortag")
     await cancel(chat, offer.id, "Do., 10. Dez.")
     await run_notices(sessions, now)
     postman = Postman(sessions, Clock(now))
@@ -153,11 +144,7 @@ async def test_the_organiser_lets_a_cancelled_date_take_place_and_everyone_told_
 async def test_a_date_cancelled_and_restored_before_anyone_was_told_is_not_told(sessions, places, now):
     chat, me = await organiser(sessions, places, now)
     offer = await add_offer(sessions, now, owner_id=me, **THURSDAYS)
-    resident = ChatDriver(sessions, places, now, user="101", platform="telegram")
-    await resident.say(f"/start offer_{offer.id}")
-    await resident.press("🔔 Erinnern")
-    await resident.press("Jedes Mal")
-    await resident.press("Beides")
+    await resident_reminded(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
     await cancel(chat, offer.id, "Do., 17. Dez.")
     await chat.send_button(f"mb:{offer.id}.20261217")
     assert await run_notices(sessions, now) == 0

@@ -18,7 +18,7 @@ from models.schedule import to_local
 from scheduler import run_notices
 
 from .outbox_fakes import Clock
-from .support import ChatDriver, Postman
+from .support import ChatDriver, Postman, resident_reminded
 from .test_posting import RIGHTS
 
 UID = "spiele-1@verein.example"
@@ -71,11 +71,7 @@ async def days(sessions, offer_id: int) -> set[date]:
 
 
 async def remind_every_time(sessions, places, now, offer_id: int, user: str = "101") -> None:
-    resident = ChatDriver(sessions, places, now, user=user, platform="telegram")
-    await resident.say(f"/start offer_{offer_id}")
-    await resident.press("🔔 Erinnern")
-    await resident.press("Jedes Mal")
-    await resident.press("Beides")
+    await resident_reminded(sessions, places, now, user, offer_id, "Jedes Mal", "Beides")
 
 
 async def residents_told(sessions, now) -> dict[str, list[str]]:

@@ -8,20 +8,15 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
-from models import Offer, OfferStatus, User
+from models import Offer, OfferStatus
 from models.organising import OfferChange
 
-from .support import ChatDriver, add_offer
+from .support import ChatDriver, add_offer, organiser_chat
 from .test_posting import RIGHTS
 
 
 async def _owner(sessions, places, now, *, trusted: bool = True, user: str = "org") -> tuple[ChatDriver, int]:
-    chat = ChatDriver(sessions, places, now, user=user, rights=RIGHTS)
-    await chat.say("/start")
-    async with sessions() as session, session.begin():
-        me = await session.scalar(select(User).where(User.platform_id == user))
-        me.trust = "trusted" if trusted else "new"
-        return chat, me.id
+    return await organiser_chat(sessions, places, now, trusted=trusted, user=user, rights=RIGHTS)
 
 
 async def _weekly(sessions, now, owner_id: int, **fields) -> Offer:

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from models import Offer, OfferStatus, OutboxMessage, User
+from models import Offer, OfferStatus, OutboxMessage
 from models.proposals import OfferProposal
 from scheduler import run_reminders
 
 from .outbox_fakes import Clock
-from .support import ChatDriver, Postman, add_offer
+from .support import ChatDriver, Postman, add_offer, organiser_chat, resident_reminded
 from .test_posting import RIGHTS, write_adventscafe
 
 WARME_STUBE = dict(title="Warme Stube", category="warm_room", rrule="FREQ=WEEKLY;BYDAY=TH",
@@ -22,12 +22,7 @@ WARME_STUBE = dict(title="Warme Stube", category="warm_room", rrule="FREQ=WEEKLY
 
 
 async def organiser(sessions, places, now, *, trusted: bool, user: str = "org") -> tuple[ChatDriver, int]:
-    chat = ChatDriver(sessions, places, now, user=user, rights=RIGHTS)
-    await chat.say("/start")
-    async with sessions() as session, session.begin():
-        me = await session.scalar(select(User).where(User.platform_id == user))
-        me.trust = "trusted" if trusted else "new"
-        return chat, me.id
+    return await organiser_chat(sessions, places, now, trusted=trusted, user=user, rights=RIGHTS)
 
 
 async def stored(sessions, offer_id: int) -> Offer:
@@ -40,11 +35,7 @@ async def test_correcting_the_contact_keeps_the_offer_on_show_until_a_moderator_
     offer = await add_offer(sessions, now, owner_id=me, **WARME_STUBE)
     moderator = ChatDriver(sessions, places, now, user="mod", rights=RIGHTS)
     await moderator.say("/start")
-    resident = ChatDriver(sessions, places, now, user="101", platform="telegram")
-    await resident.say(f"/start offer_{offer.id}")
-    await resident.press("🔔 Erinnern")
-    await resident.press("Jedes Mal")
-    await resident.press("Beides")
+    resident = await resident_reminded(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
 
     await chat.send_button(f"mo:{offer.id}")
     await chat.press("Ändern")
