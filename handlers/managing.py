@@ -108,14 +108,14 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
                           coming=coming, reminded=reminded))
     cancelled = cancelled_upcoming(offer, turn.now)
     if cancelled:
-        text.append(t("❌ Cancelled: {dates}", dates=", ".join(str(when(t, start)) for _, start in cancelled[:4])))
+        text.append(t("❌ Cancelled: {dates}", dates=Markup(", ").join(when(t, start) for _, start in cancelled[:4])))
     text.append(await _waiting_change(turn, offer))
     rows = [(Button(t("✏️ Change"), button_data("me", offer.id)),)]
     if offer.status is OfferStatus.PUBLISHED:
         rows.append((Button(t("⏸ Pause"), button_data("mp", offer.id)),))
         if upcoming:
             rows.append((Button(t("❌ Cancel one date"), button_data("mx", offer.id)),))
-    if cancelled and offer.status in APPROVED:
+    if cancelled and offer.status is OfferStatus.PUBLISHED:  # as cancelling: only what residents see
         rows.append((Button(t("↩️ Let a cancelled date take place"), button_data("mw", offer.id)),))
     if offer.status is OfferStatus.PAUSED:
         rows.append((Button(t("▶ Continue"), button_data("mp", offer.id)),))
@@ -313,7 +313,7 @@ async def _cancel_now(turn: Turn, message: str) -> list[Reply]:
 
 async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, argument)
-    if offer is None or offer.status not in APPROVED:
+    if offer is None or offer.status is not OfferStatus.PUBLISHED:
         return [stale_button(turn)]
     t = turn.t
     cancelled = cancelled_upcoming(offer, turn.now)
@@ -328,7 +328,7 @@ async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
 
 async def restore_one(turn: Turn, argument: str) -> list[Reply]:
     offer, day = await _mine_on(turn, argument)
-    if offer is None or day is None or offer.status not in APPROVED \
+    if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED \
             or day not in {d for d, _ in cancelled_upcoming(offer, turn.now)}:
         return [stale_button(turn)]
     await restore_date(turn.session, offer, day, "", turn.now)

@@ -246,13 +246,14 @@ def cancelled_upcoming(offer: Offer, now: datetime) -> list[tuple[date, datetime
 
 async def told_cancelled(session: AsyncSession, offer_ids: list[int]) -> dict[int, datetime]:
     """offer id -> when residents were told it is cancelled altogether, for those that were."""
-    if not offer_ids:
-        return {}
-    rows = await session.execute(
-        select(OfferChange.offer_id, func.max(OfferChange.at))
-        .where(OfferChange.offer_id.in_(offer_ids), OfferChange.kind == ChangeKind.CANCELLED.value)
-        .group_by(OfferChange.offer_id))
-    return {offer_id: at for offer_id, at in rows.all()}
+    out: dict[int, datetime] = {}
+    for n in range(0, len(offer_ids), 500):  # an import source may have many: stay below parameter limits
+        rows = await session.execute(
+            select(OfferChange.offer_id, func.max(OfferChange.at))
+            .where(OfferChange.offer_id.in_(offer_ids[n:n + 500]), OfferChange.kind == ChangeKind.CANCELLED.value)
+            .group_by(OfferChange.offer_id))
+        out.update(rows.all())
+    return out
 
 
 async def cancel_series(session: AsyncSession, offer: Offer, message: str, now: datetime) -> None:

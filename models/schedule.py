@@ -56,6 +56,11 @@ class Schedule:
             starts = [s for s in starts if s < before]
         return [s for s in starts if s.date() not in self.exdates]
 
+    def has_day(self, day: date) -> bool:
+        """Whether a gathering starts on this local day."""
+        midnight = datetime.combine(day, datetime.min.time())
+        return bool(self.local_starts(midnight, midnight + timedelta(days=1)))
+
     def occurrences(self, after: datetime, before: datetime) -> list[tuple[datetime, datetime]]:
         """(start, end) pairs in UTC for occurrences starting in [after, before) (aware UTC)."""
         lo, hi = to_local(after), to_local(before)

@@ -95,10 +95,11 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
             touched.append(offer)
             report.imported.append(_with(entry, where.place_name))
             continue
-        # Dates on show that the file now cancels or leaves out are cancelled for good.
-        newly = sorted(((record.cancelled_days | record.exdates) - record.moved) & shown_days(offer, now)
-                       - offer.cancelled_dates)
-        await _cancel_days(session, report, entry, offer, set(newly), now)
+        # Dates on show that the file now cancels or leaves out are cancelled for good (the
+        # schedule is expanded only when the file takes out a day it did not before).
+        excluded = (record.cancelled_days | record.exdates) - record.moved - offer.schedule.exdates
+        newly = excluded & shown_days(offer, now) if excluded else set()
+        await _cancel_days(session, report, entry, offer, newly, now)
         await _update(session, report, entry, offer, values, target=target, review=review, now=now)
         touched.append(offer)
         stays = [day for day, _ in cancelled_upcoming(offer, now)
@@ -148,7 +149,7 @@ def _cancel_told(session: AsyncSession, report: Report, entry: Entry, record: Re
 
 async def _cancel_days(session: AsyncSession, report: Report, entry: Entry, offer: Offer, days: set,
                        now: datetime) -> None:
-    days = sorted(days - offer.cancelled_dates)
+    days = sorted(d for d in days - offer.cancelled_dates if offer.rule_schedule.has_day(d))
     for day in days:
         await cancel_date(session, offer, day, "", now, refresh=False)
     if days:
