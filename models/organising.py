@@ -139,12 +139,13 @@ async def set_status(session: AsyncSession, offer: Offer, status: OfferStatus, n
 # --- changing the answers -----------------------------------------------------------------
 
 async def change_offer(session: AsyncSession, offer: Offer, wanted: dict[str, Any], *, by: int | None,
-                       direct: bool, now: datetime, refresh: bool = True) -> Outcome:
+                       direct: bool, now: datetime, refresh: bool = True, waiting: bool | None = None) -> Outcome:
     """Bring the offer to the `wanted` version of its answers (models.proposals.EDITABLE).
 
     `direct`: the author's changes go on show at once (a trusted organiser, a moderator, an
     import without --review). Otherwise a change to an approved offer waits for a moderator
     and replaces an earlier waiting one; offers nobody can see yet are simply changed.
+    `waiting`: whether a change waits already, if the caller knows (None: looked up).
     """
     if offer.status in APPROVED and not direct:
         changes = {column: new for column, (_, new) in differences(offer, wanted).items()}
@@ -153,7 +154,8 @@ async def change_offer(session: AsyncSession, offer: Offer, wanted: dict[str, An
             return Outcome.UNCHANGED
         await proposals.store(session, offer, changes, by=by, now=now)
         return Outcome.WAITING
-    await proposals.drop(session, offer.id)
+    if waiting is not False:
+        await proposals.drop(session, offer.id)
     changed = await apply_values(session, offer, wanted, now, refresh=refresh)
     return Outcome.SAVED if changed else Outcome.UNCHANGED
 

@@ -109,10 +109,10 @@ async def drop(session: AsyncSession, offer_id: int) -> bool:
     return True
 
 
-async def waiting_ids(session: AsyncSession) -> list[tuple[int, datetime]]:
-    """(offer id, waiting since) of every waiting change."""
-    rows = await session.execute(select(OfferProposal.offer_id, OfferProposal.first_at))
-    return [(offer_id, since) for offer_id, since in rows.all()]
+async def waiting_among(session: AsyncSession, source: str) -> set[int]:
+    """Ids of the offers of an import source with a change waiting (one query for an import)."""
+    return set(await session.scalars(select(OfferProposal.offer_id).join(Offer, Offer.id == OfferProposal.offer_id)
+                                     .where(Offer.source == source)))
 
 
 def as_proposed(offer: Offer, proposal: OfferProposal | None) -> Offer:

@@ -25,7 +25,7 @@ from ..organising import (
     APPROVED, ChangeKind, Outcome, cancel_date, cancelled_upcoming, change_offer, record_change, shown_days,
     told_cancelled,
 )
-from ..proposals import differences
+from ..proposals import differences, waiting_among
 from ..schedule import to_local
 from .records import ORGANISER, Record
 from .report import Entry, Report
@@ -45,6 +45,7 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
     existing = {o.external_id: o for o in await session.scalars(
         select(Offer).where(Offer.source == report.source))}
     told = await told_cancelled(session, [o.id for o in existing.values() if o.status is OfferStatus.CANCELLED])
+    waiting = await waiting_among(session, report.source)
     handled: set[str] = set()
     touched: list[Offer] = []  # their occurrences are rebuilt together at the end
     now_local = to_local(now)
@@ -68,8 +69,7 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
             if offer is None:
                 if not record.quiet:
                     report.skipped.append(_with(entry, "cancels dates of an event that was never imported"))
-            else:
-                await _cancel_days(session, report, entry, offer, record.cancelled_days, now)
+            elif await _cancel_days(session, report, entry, offer, record.cancelled_days, now):
                 touched.append(offer)
             continue
         reason = record.skip or out_of_range(record, now_local)
@@ -99,9 +99,10 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
         # schedule is expanded only when the file takes out a day it did not before).
         excluded = (record.cancelled_days | record.exdates) - record.moved - offer.schedule.exdates
         newly = excluded & shown_days(offer, now) if excluded else set()
-        await _cancel_days(session, report, entry, offer, newly, now)
-        await _update(session, report, entry, offer, values, target=target, review=review, now=now)
-        touched.append(offer)
+        cancelled = await _cancel_days(session, report, entry, offer, newly, now)
+        if await _update(session, report, entry, offer, values, target=target, review=review, now=now,
+                         waiting=offer.id in waiting) or cancelled:
+            touched.append(offer)
         stays = [day for day, _ in cancelled_upcoming(offer, now)
                  if day not in record.cancelled_days | record.exdates]
         if stays:
@@ -148,28 +149,32 @@ def _cancel_told(session: AsyncSession, report: Report, entry: Entry, record: Re
 
 
 async def _cancel_days(session: AsyncSession, report: Report, entry: Entry, offer: Offer, days: set,
-                       now: datetime) -> None:
+                       now: datetime) -> bool:
+    """Cancel these dates of the offer (those its rule has); True when any was."""
     days = sorted(d for d in days - offer.cancelled_dates if offer.rule_schedule.has_day(d))
     for day in days:
         await cancel_date(session, offer, day, "", now, refresh=False)
     if days:
         report.cancelled.append(_with(entry, "cancelled on " + ", ".join(d.isoformat() for d in days)))
+    return bool(days)
 
 
 async def _update(session: AsyncSession, report: Report, entry: Entry, offer: Offer, values: dict, *,
-                  target: OfferStatus, review: bool, now: datetime) -> None:
+                  target: OfferStatus, review: bool, now: datetime, waiting: bool) -> bool:
     """The file's version of an offer it had before. An approved one stays on show while a
-    change waits for review (--review); one a moderator asked to change goes back for review."""
+    change waits for review (--review); one a moderator asked to change goes back for review.
+    True when what residents see may have changed (its dates are rebuilt)."""
     changed = differences(offer, values)
     if offer.status in APPROVED:
-        outcome = await change_offer(session, offer, values, by=None, direct=not review, now=now, refresh=False)
+        outcome = await change_offer(session, offer, values, by=None, direct=not review, now=now, refresh=False,
+                                     waiting=waiting)
         if outcome is Outcome.WAITING:
             report.updated.append(_with(entry, "waiting for review: " + ", ".join(sorted(changed))))
         elif outcome is Outcome.SAVED:
             report.updated.append(_with(entry, ", ".join(sorted(changed))))
         else:
             report.unchanged.append(entry)
-        return
+        return outcome is Outcome.SAVED
     if offer.status is OfferStatus.DRAFT:  # a moderator asked for a change
         status = OfferStatus.PENDING if changed else OfferStatus.DRAFT
     elif changed or offer.status is OfferStatus.CANCELLED or (offer.status is OfferStatus.PENDING and not review):
@@ -179,11 +184,12 @@ async def _update(session: AsyncSession, report: Report, entry: Entry, offer: Of
     if not changed and status is offer.status:
         note = "a moderator asked for a change; waiting for it" if status is OfferStatus.DRAFT else ""
         (report.kept.append(_with(entry, note)) if note else report.unchanged.append(entry))
-        return
+        return False
     for column, (_, new) in changed.items():
         setattr(offer, column, new)
     offer.status = status
     report.updated.append(_with(entry, ", ".join(sorted(changed)) or f"status {status.value}"))
+    return True
 
 
 def _values(record: Record, where: Where, organiser: str) -> dict:
