@@ -40,5 +40,6 @@ clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
 
 messages: $(STAMP)  ## refresh the message catalogues after changing user-facing strings
+	mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t -k n:1,2 --no-location --no-wrap -o var/nahbar.pot .
 	for lang in de en; do $(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -D nahbar -i var/nahbar.pot -d handlers/locales -l $$lang; done

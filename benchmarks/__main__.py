@@ -1,12 +1,12 @@
-"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix`
+"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix|web`
 for one."""
 
 import argparse
 
-from . import dispatcher, matrix, nearby, updates
+from . import dispatcher, matrix, nearby, updates, web
 from .cli import add_common_arguments
 
-BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix}
+BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix, "web": web}
 
 
 def main(argv=None) -> int:
@@ -15,7 +15,7 @@ def main(argv=None) -> int:
         description="Nahbar benchmarks: nearby-search latency (benchmarks/nearby.py) and "
                     "updates/s through PTB's process_update (benchmarks/updates.py), outbox dispatcher "
                     "throughput and rate limiting (benchmarks/dispatcher.py), Matrix round trips "
-                    "through a local Synapse (benchmarks/matrix.py).")
+                    "through a local Synapse (benchmarks/matrix.py), the web face over HTTP (benchmarks/web.py).")
     ap.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
                     help="run just this benchmark (repeatable); default: all")
     add_common_arguments(ap)

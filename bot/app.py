@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -22,12 +22,16 @@ from handlers.messages import Reply
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.moderation import Rights, moderators
-from models.outbox import pause_chat
+from models.outbox import pause_chat, resume_chat
 from places import Gazetteer
+from publish.links import Links
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
 
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from web.server import WebServer
 
 log = logging.getLogger(__name__)
 EXIT_BAD_CREDENTIALS = 3
@@ -42,6 +46,26 @@ class App:
     core: Nahbar
     # Platform name -> its Messenger, for the outbox: filled by `run_platforms` as they start.
     messengers: dict[str, Messenger] = field(default_factory=dict)
+
+    async def start_web(self) -> WebServer | None:
+        """The web face on NAHBAR_WEB_LISTEN, in this event loop; None when it is off or the
+        address is taken (said once in the log and on stderr; the bot goes on without it)."""
+        address = self.settings.web_address
+        if address is None:
+            return None
+        from web.app import WebContext
+        from web.server import AddressTaken, start_web
+
+        context = WebContext(self.sessions, self.core.places, self.now, self.core.links,
+                             requests_per_minute=self.settings.web_requests_per_minute,
+                             default_radius_km=self.settings.default_radius_km)
+        try:
+            server = await start_web(context, *address)
+        except AddressTaken as exc:
+            log.warning("web face: %s is taken, going on without it", exc)
+            return None
+        log.info("web face on %s", server.url)
+        return server
 
     def dispatcher(self, *messengers: Messenger) -> Dispatcher:
         """The outbox dispatcher for the platforms this process can send on."""
@@ -72,15 +96,26 @@ async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> l
         return list(replies)
 
 
-async def chat_left(core: Nahbar, chat: str) -> None:
-    """Everybody else has left the chat (a Matrix room the bot is about to leave): pause it at
-    once, so no planner queues anything for it and what is queued is dropped. If that fails,
-    the next delivery there finds it unreachable and pauses it then."""
+async def chat_left(core: Nahbar, chat: str, reason: str = "everybody else has left the chat") -> None:
+    """The chat cannot be reached any more (everybody else has left a Matrix room, a person
+    blocked the bot on Telegram): pause it at once, so no planner queues anything for it and
+    what is queued is dropped. If that fails, the next delivery there finds it unreachable and
+    pauses it then."""
     try:
         async with core.sessions() as session, session.begin():
-            await pause_chat(session, chat, "everybody else has left the chat", core.clock())
+            await pause_chat(session, chat, reason, core.clock())
     except Exception as exc:  # noqa: BLE001 - the error's text may name the chat: not logged
-        log.warning("could not pause a chat everybody has left (%s)", type(exc).__name__)
+        log.warning("could not pause a chat that cannot be reached (%s)", type(exc).__name__)
+
+
+async def chat_back(core: Nahbar, chat: str) -> None:
+    """The chat can be reached again (a person unblocked the bot): deliveries may go out again.
+    If that fails, their next message resumes it (models.conversations.load_turn)."""
+    try:
+        async with core.sessions() as session, session.begin():
+            await resume_chat(session, chat)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("could not resume a chat that can be reached again (%s)", type(exc).__name__)
 
 
 class PlatformFailed(Exception):
@@ -132,6 +167,8 @@ async def open_app(settings: Settings):
                       default_radius_km=settings.default_radius_km, rights=rights,
                       max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder,
                       reminder_evening=settings.reminder_evening)
+        core.links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
+                           matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
         yield App(settings, engine, sessions, core)
     finally:
         await engine.dispose()
@@ -181,6 +218,7 @@ async def run_platforms(settings: Settings) -> int:
 async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> int:
     started: list[Platform] = []
     scheduler = None
+    site = await app.start_web()
     try:
         for platform in platforms:
             await platform.start()
@@ -206,6 +244,8 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
         print(f"nahbar: {exc}", file=sys.stderr)
         return exc.exit_code
     finally:
+        if site is not None:
+            await site.stop()
         if scheduler is not None:
             await stop_scheduler(scheduler)
         for platform in reversed(started):

@@ -1,4 +1,5 @@
-"""Operator commands on the store: `nahbar import FILE` and `nahbar demo remove`.
+"""Operator commands on the store: `nahbar import FILE`, `nahbar demo remove` and
+`nahbar aushang PLACE` (the printable notice).
 
 Output is for the operator (English, plain); problems go to stderr with the exit codes of
 bot.cli: 1 for a file that cannot be imported, 2 for settings or an unreachable database.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
@@ -15,7 +17,10 @@ from tqdm import tqdm
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.importing import FileProblem, import_records, read_file, source_name
+from models.base import utcnow
 from places import Gazetteer
+from publish.links import Links
+from publish.notice import make_notice
 
 from .settings import Settings
 
@@ -80,3 +85,41 @@ def _database_error(command: str, exc: BaseException) -> int:
     print(f"nahbar {command}: database error ({type(exc).__name__}): {first[:200]}\n"
           "  check DATABASE_URL; nothing was changed", file=sys.stderr)
     return 2
+
+
+async def notice_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`nahbar aushang <Ort> [--tage 14] [--out FILE] [--blatt]`: the notice as a PDF file."""
+    places = Gazetteer.load(home_region=settings.home_region)
+    found = places.resolve(args.place)
+    if found.status != "found" or found.place is None or found.place.kind == "coordinates":
+        options = found.choices or found.suggestions
+        hint = (" Did you mean: " + "; ".join(f"{p.label} ({p.id})" for p in options[:5]) + "?"
+                if options else "")
+        print(f"nahbar aushang: which place is {args.place!r}?{hint} "
+              "(a place id such as the one in brackets works too)", file=sys.stderr)
+        if (place := places.get(args.place)) is None:
+            return 2
+    else:
+        place = found.place
+    links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
+                  matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session:
+            made = await make_notice(session, place, links=links, now=utcnow(), days=args.days,
+                                     radius_km=settings.default_radius_km,
+                                     language=settings.default_language, newsletter=args.newsletter)
+    except (OSError, SQLAlchemyError) as exc:
+        return _database_error("aushang", exc)
+    finally:
+        await engine.dispose()
+    out = args.out or Path(made.filename)
+    try:
+        out.write_bytes(made.pdf)
+    except OSError as exc:
+        print(f"nahbar aushang: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"{out}: {made.offers} offer{'s' if made.offers != 1 else ''} near {place.title} "
+          f"in the next {args.days} days; the QR code opens {made.link}")
+    return 0

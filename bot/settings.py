@@ -71,6 +71,63 @@ class Settings(BaseSettings):
     alerts_at: time = Field(time(17), validation_alias="NAHBAR_ALERTS_AT")
     geocoder_user_agent: str = Field("", validation_alias="NAHBAR_GEOCODER_USER_AGENT")
 
+    # The web face (web/): "host:port" to listen on, or "off".
+    web_listen: str = Field("127.0.0.1:8080", validation_alias="NAHBAR_WEB_LISTEN")
+    # Its address as people reach it (links, feeds, the notice's QR code); default: the listen address.
+    public_url: str = Field("", validation_alias="NAHBAR_PUBLIC_URL")
+    web_requests_per_minute: int = Field(120, ge=1, le=100_000,
+                                         validation_alias="NAHBAR_WEB_REQUESTS_PER_MINUTE")
+    # The coordinating office's phone number, printed on notices for people without a smartphone.
+    phone: str = Field("", max_length=40, validation_alias="NAHBAR_PHONE")
+    # For links on notices made by `nahbar aushang` (the running bot learns its name itself).
+    telegram_bot_username: str = Field("", validation_alias="TELEGRAM_BOT_USERNAME")
+
+    @field_validator("web_listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in ("off", "false", "no", "0", ""):
+            return "off"
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("NAHBAR_WEB_LISTEN must be host:port (e.g. 127.0.0.1:8080) or off")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
+            raise ValueError("NAHBAR_PUBLIC_URL must be a web address such as https://nahbar.example.org")
+        return value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str) -> str:
+        value = value.strip().removeprefix("@")
+        if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError("TELEGRAM_BOT_USERNAME must be the bot's username, e.g. nahbar_bot")
+        return value
+
+    @property
+    def web_address(self) -> tuple[str, int] | None:
+        """(host, port) for the web face, None when it is off."""
+        if self.web_listen == "off":
+            return None
+        host, _, port = self.web_listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
+    def web_url(self) -> str:
+        """The web face's address for links: NAHBAR_PUBLIC_URL, else the listen address."""
+        if self.public_url:
+            return self.public_url
+        if self.web_address is None:
+            return ""
+        host, port = self.web_address
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
+
     @field_validator("moderators", mode="before")
     @classmethod
     def _addresses(cls, value) -> tuple[str, ...]:

@@ -20,12 +20,13 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from models import Conversation, utcnow
 from models.conversations import load_turn
 from places import Gazetteer
+from publish.links import Links
 
 from models.moderation import Rights
 
 from . import (
-    alerts, choices, digest, group_digest, ideas, loneliness, managing, moderation, offer_detail, posting,
-    privacy, reminders, search, settings, small_talk, start,
+    alerts, choices, digest, group_digest, ideas, loneliness, managing, moderation, notice, offer_detail,
+    posting, privacy, reminders, search, settings, small_talk, start,
 )
 from .buttons import parse_button
 from .choices import NUMBERED_PLATFORMS
@@ -47,7 +48,8 @@ _NUMBER = re.compile(r"\d{1,3}\.?")  # a typed choice (handlers.choices); postco
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE, search.FEATURE, offer_detail.FEATURE, reminders.FEATURE, settings.FEATURE,
     digest.FEATURE, group_digest.FEATURE, alerts.FEATURE, privacy.FEATURE, ideas.FEATURE,
-    posting.FEATURE, managing.FEATURE, moderation.FEATURE, loneliness.FEATURE, small_talk.FEATURE,
+    posting.FEATURE, managing.FEATURE, moderation.FEATURE, notice.FEATURE, loneliness.FEATURE,
+    small_talk.FEATURE,
 )
 ROUTES = Router(FEATURES)
 
@@ -76,6 +78,8 @@ class Nahbar:
         # "https://t.me/<bot>?start=offer_<id>". Adapters fill it; without one, "↗️ Share"
         # shows the command "/start offer_<id>".
         self.share_links: dict[str, Callable[[int], str]] = dict(share_links or {})
+        # The web address, deep links and phone number for notices and web links (bot/app.py).
+        self.links = Links()
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         try:

@@ -12,14 +12,15 @@ from models import Offer
 from models.categories import category
 from models.listing import next_dates, valid_id, visible_offer
 from models.reminders import reminder_for
+from publish.calendar import offer_calendar
 
 from . import search
+from .offer_facts import access_lines, cost_words
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
 from .dialogue import Feature
 from .formatting import bold, distance, italic, lines, when
-from .ics import offer_calendar
 from .messages import Attachment, Button, Reply, Venue
 from .recurrence_text import describe
 from .text import clean, shorten
@@ -167,19 +168,8 @@ def _where(turn: Turn, offer: Offer, with_distance: bool = True) -> Markup:
 def _facts(turn: Turn, offer: Offer) -> list:
     t = turn.t
     out: list = []
-    access = [label for flag, label in (
-        (offer.step_free, t("step-free access")),
-        (offer.accessible_toilet, t("accessible toilet")),
-        (offer.hearing_loop, t("hearing loop")),
-        (offer.seating, t("seating available")),
-    ) if flag]
-    if access:
-        out.append(Markup("♿ ") + Markup(" · ").join(access))
-    if offer.step_free is False:
-        out.append(t("⚠️ Not step-free"))
-    costs = {"free": t("free of charge"), "donation": t("donations welcome")}
-    cost = costs.get(offer.cost.value) or shorten(offer.price, 60) or t("costs something")
-    out.append(Markup("💶 {}").format(cost))
+    out += access_lines(t, offer)
+    out.append(Markup("💶 {}").format(cost_words(t, offer)))
     if offer.contact:
         out.append(t("☎️ Contact: {contact}", contact=shorten(offer.contact, 200)))
     if offer.organiser:

@@ -12,6 +12,7 @@ from models.proposals import EDITABLE, OfferProposal, as_proposed, wanted_values
 from . import offer_form as form
 from .context import Turn
 from .formatting import bold
+from .offer_facts import access_lines, cost_words
 from .text import shorten
 
 # Which question of the form each column answers (offer_form.ORDER names the questions).
@@ -19,8 +20,8 @@ FIELD_OF = {
     "category": "category", "title": "title", "description": "description",
     "starts_local": "when", "duration_minutes": "when", "rrule": "when", "exdates": "when",
     "venue_name": "where", "address": "where", "place_name": "where", "latitude": "where",
-    "longitude": "where", "step_free": "access", "accessible_toilet": "access", "hearing_loop": "access",
-    "seating": "access", "cost": "cost", "price": "cost", "organiser": "organiser", "contact": "contact",
+    "longitude": "where", "wheelchair": "access", "toilets_wheelchair": "access", "audio_loop": "access",
+    "cost": "cost", "price": "cost", "organiser": "organiser", "contact": "contact",
 }
 assert set(FIELD_OF) == set(EDITABLE)
 SHORT = {"description": 160}
@@ -62,8 +63,5 @@ def _words(turn: Turn, offer: Offer, field: str, *, precise: bool = False) -> Ma
         words = Markup.escape(", ".join(offer.where_parts())) or t("(empty)")
         return Markup("{} ({:.4f}, {:.4f})").format(words, offer.latitude, offer.longitude) if precise else words
     if field == "access":
-        facts = [t(form.ACCESS_LABELS[k]) for k, column in form.ACCESS.items() if getattr(offer, column)]
-        return comma.join(facts) or t("not stated")
-    cost = getattr(offer.cost, "value", offer.cost)  # field == "cost"
-    named = {"free": t("free of charge"), "donation": t("donations welcome")}.get(cost)
-    return named or Markup.escape(shorten(offer.price or "", 60)) or t("not stated")
+        return comma.join(access_lines(t, offer)) or t("not stated")
+    return Markup.escape(cost_words(t, offer))  # field == "cost"

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from pydantic import field_validator
 
 from models import Cost, Offer
+from models.accessibility import TAGS, Wheelchair, YesNo, osm_value
 from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
 from models.schedule import Schedule
@@ -37,9 +38,12 @@ MIN_TITLE, MIN_DESCRIPTION = 3, 10
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
 _LINK = re.compile(r"(https?:|www\.|t\.me/|\b[\w-]{2,}\.(de|com|org|net|info|eu|ly|io|me|app|shop)\b)",
                    re.IGNORECASE)
-ACCESS = {"s": "step_free", "t": "accessible_toilet", "h": "hearing_loop", "b": "seating"}
-ACCESS_LABELS = {"s": N_("step-free access"), "t": N_("accessible toilet"), "h": N_("hearing loop"),
-                 "b": N_("seating available")}
+# Button -> (Offer column, OpenStreetMap/Wheelmap value it sets; pressed again: not stated).
+ACCESS = {"wy": ("wheelchair", "yes"), "wl": ("wheelchair", "limited"), "wn": ("wheelchair", "no"),
+          "t": ("toilets_wheelchair", "yes"), "h": ("audio_loop", "yes")}
+ACCESS_LABELS = {"wy": N_("Wheelchair: yes"), "wl": N_("Wheelchair: limited"),
+                 "wn": N_("Wheelchair: no"), "t": N_("Wheelchair-accessible toilet"),
+                 "h": N_("Hearing loop (audio loop)")}
 FIELD_NAMES = {  # what the "change" buttons say
     "category": N_("Kind"), "title": N_("Title"), "description": N_("Description"),
     "when": N_("Date and time"), "where": N_("Place"), "access": N_("Accessibility"),
@@ -69,10 +73,9 @@ class Draft(Data):
     place_name: str | None = None
     latitude: float | None = None
     longitude: float | None = None
-    step_free: bool | None = None
-    accessible_toilet: bool | None = None
-    hearing_loop: bool | None = None
-    seating: bool | None = None
+    wheelchair: str | None = None  # OSM values, see models.accessibility
+    toilets_wheelchair: str | None = None
+    audio_loop: str | None = None
     cost: str = Cost.FREE.value
     price: str = ""
     organiser: str = ""
@@ -111,8 +114,9 @@ class Draft(Data):
             title=self.title or "", description=self.description or "", category=self.category or "other",
             venue_name=self.venue_name, address=self.address, place_name=self.place_name or "",
             latitude=self.latitude or 0.0, longitude=self.longitude or 0.0,
-            step_free=self.step_free, accessible_toilet=self.accessible_toilet,
-            hearing_loop=self.hearing_loop, seating=self.seating, cost=Cost(self.cost), price=self.price,
+            wheelchair=Wheelchair(self.wheelchair) if self.wheelchair else None,
+            toilets_wheelchair=YesNo(self.toilets_wheelchair) if self.toilets_wheelchair else None,
+            audio_loop=YesNo(self.audio_loop) if self.audio_loop else None, cost=Cost(self.cost), price=self.price,
             organiser=self.organiser, contact=self.contact, starts_local=self.start, duration_minutes=self.duration_minutes or 120,
             rrule=self.rrule, exdates=[d.isoformat() for d in sorted(self.exdates)], is_example=False,
         )
@@ -125,9 +129,9 @@ class Draft(Data):
             description=offer.description, start=offer.starts_local, duration_minutes=offer.duration_minutes,
             rrule=offer.rrule, exdates=tuple(date.fromisoformat(d) for d in offer.exdates or ()),
             venue_name=offer.venue_name, address=offer.address, place_name=offer.place_name,
-            latitude=offer.latitude, longitude=offer.longitude, step_free=offer.step_free,
-            accessible_toilet=offer.accessible_toilet, hearing_loop=offer.hearing_loop,
-            seating=offer.seating, cost=offer.cost.value, price=offer.price, organiser=offer.organiser,
+            latitude=offer.latitude, longitude=offer.longitude,
+            **{column: osm_value(column, getattr(offer, column)) for column in TAGS.values()},
+            cost=offer.cost.value, price=offer.price, organiser=offer.organiser,
             contact=offer.contact,
         )
 
@@ -299,9 +303,12 @@ def question(turn: Turn, draft: Draft, field: str, venues: list | None = None) -
     if field == "where_name":
         return t("Thank you! What is the venue called, and its street? e.g. “Parish hall, Marktplatz 4”."), []
     if field == "access":
-        rows = [(Button(("✅ " if getattr(draft, ACCESS[k]) else "◻️ ") + t(ACCESS_LABELS[k]),
-                        button_data("na", k)),) for k in ACCESS]
-        return t("What helps people with limited mobility or hearing? Choose what applies, then “Next”."), rows
+        rows = [(Button(("✅ " if getattr(draft, column) == value else "◻️ ") + t(ACCESS_LABELS[k]),
+                        button_data("na", k)),) for k, (column, value) in ACCESS.items()]
+        return t("Accessibility, in Wheelmap's words. Wheelchair “yes”: entrance without steps, all "
+                 "rooms step-free. “limited”: one step of at most 7 cm at the entrance, the main rooms "
+                 "step-free. “no”: more steps. Is there a wheelchair-accessible toilet, a hearing loop? "
+                 "Choose what applies, then “Next”."), rows
     if field == "cost":
         rows = [(Button(t("Free of charge"), button_data("nk", "free")),
                  Button(t("Donations welcome"), button_data("nk", "donation"))),

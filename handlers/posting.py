@@ -283,8 +283,8 @@ async def toggle_access(turn: Turn, key: str) -> list[Reply]:
     draft = _waiting_draft(turn)
     if draft is None or draft.field != "access" or key not in ACCESS:
         return [stale_button(turn)]
-    name = ACCESS[key]
-    draft = draft.model_copy(update={name: None if getattr(draft, name) else True})
+    name, value = ACCESS[key]
+    draft = draft.model_copy(update={name: None if getattr(draft, name) == value else value})
     turn.put(draft)
     return await ask(turn, draft, edit=True)
 

@@ -22,7 +22,7 @@ from places.words import is_common_phrase
 
 from . import windows
 from .buttons import button_data
-from .common import main_keyboard, stale_button
+from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
 from .dialogue import Data, Feature
 from .formatting import bold, clock, distance, is_all_day, lines, when
@@ -152,8 +152,8 @@ async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
         return [outside(turn)]
     if len(text.split()) >= 5 or is_common_phrase(text):  # a sentence or plain words, not a place
         return [not_understood(turn)]
-    return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the "
-                    "next larger town, or send your location.", text=shorten(text, 60)))]
+    return [Reply(with_location_hint(turn, t("Sorry, I don't know the place “{text}”. Please try the "
+                                             "postcode or the next larger town.", text=shorten(text, 60))))]
 
 
 def postcode_choice(turn: Turn, parts: tuple[Place, ...], verb: str) -> Reply:
@@ -436,11 +436,10 @@ def ask_for_place(turn: Turn, categories: tuple[str, ...] = ()) -> list[Reply]:
     t = turn.t
     if categories:
         kinds = ", ".join(f"{category(k).emoji} {t(category(k).name)}" for k in categories)
-        text = t("Where should I look for {kinds}? Write your town or postcode, or send your "
-                 "location.", kinds=kinds)
+        text = t("Where should I look for {kinds}? Write your town or postcode.", kinds=kinds)
     else:
-        text = t("Where should I look? Write your town or postcode, or send your location.")
-    return [Reply(text, keyboard=main_keyboard(turn))]
+        text = t("Where should I look? Write your town or postcode.")
+    return [Reply(with_location_hint(turn, text), keyboard=main_keyboard(turn))]
 
 
 FEATURE = Feature(

@@ -18,7 +18,7 @@ from places import Place
 
 from . import alerts, digest, search
 from .buttons import button_data
-from .common import main_keyboard, stale_button
+from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
 from .dialogue import Feature, Step
 from .i18n import LANGUAGES, N_, Translator
@@ -144,8 +144,10 @@ async def ask_home(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def _ask_home_again(turn: Turn) -> list[Reply]:
-    return [Reply(turn.t("Please write your town or postcode, or send your location. "
-                         "Write “cancel” to leave it as it is."), keyboard=main_keyboard(turn))]
+    t = turn.t
+    text = with_location_hint(turn, t("Please write your town or postcode.")) + " " + t(
+        "Write “cancel” to leave it as it is.")
+    return [Reply(text, keyboard=main_keyboard(turn))]
 
 
 async def home_typed(turn: Turn, text: str) -> list[Reply] | None:

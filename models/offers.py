@@ -10,6 +10,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .accessibility import Wheelchair, YesNo
 from .base import Base, EpochSeconds, UTCDateTime, utcnow
 from .geo import cell_of
 from .schedule import Schedule
@@ -56,11 +57,11 @@ class Offer(Base):
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
 
-    # Accessibility facts: None means "not stated", which is different from "no".
-    step_free: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    accessible_toilet: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    hearing_loop: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    seating: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Accessibility as OpenStreetMap/Wheelmap values (models.accessibility): None means "not
+    # stated", which is different from "no".
+    wheelchair: Mapped[Wheelchair | None] = mapped_column(_enum(Wheelchair), nullable=True)
+    toilets_wheelchair: Mapped[YesNo | None] = mapped_column(_enum(YesNo), nullable=True)
+    audio_loop: Mapped[YesNo | None] = mapped_column(_enum(YesNo), nullable=True)
 
     cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.FREE)
     price: Mapped[str] = mapped_column(String(60), default="")  # e.g. "3 € mit Kuchen"
@@ -94,7 +95,8 @@ class Offer(Base):
     materialised_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the web's feeds ask for the newest change to answer "not modified" cheaply.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="offer", cascade="all, delete-orphan", passive_deletes=True

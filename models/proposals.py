@@ -16,13 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
+from .accessibility import Wheelchair, YesNo
 from .offers import Cost, Offer
 
 # The answers an organiser gives about an offer: what a change may touch, in the order the
 # moderators see them. Status, owner, source and the cancelled days are not answers.
 EDITABLE = ("category", "title", "description", "starts_local", "duration_minutes", "rrule", "exdates",
-            "venue_name", "address", "place_name", "latitude", "longitude", "step_free",
-            "accessible_toilet", "hearing_loop", "seating", "cost", "price", "organiser", "contact")
+            "venue_name", "address", "place_name", "latitude", "longitude", "wheelchair",
+            "toilets_wheelchair", "audio_loop", "cost", "price", "organiser", "contact")
+# Columns holding an enum: stored by value, read back as the enum (None: not stated).
+ENUMS = {"cost": Cost, "wheelchair": Wheelchair, "toilets_wheelchair": YesNo, "audio_loop": YesNo}
 
 
 class OfferProposal(Base):
@@ -43,7 +46,9 @@ def values_of(offer: Offer) -> dict[str, Any]:
     """The offer's answers, comparable with another version's (exdates sorted)."""
     values = {column: getattr(offer, column) for column in EDITABLE}
     values["exdates"] = sorted(values["exdates"] or [])
-    values["cost"] = Cost(values["cost"]) if values["cost"] is not None else Cost.FREE
+    for column, kind in ENUMS.items():  # a new Offer may hold the plain string
+        values[column] = kind(values[column]) if values[column] is not None else None
+    values["cost"] = values["cost"] or Cost.FREE
     return values
 
 
@@ -56,16 +61,16 @@ def differences(offer: Offer, wanted: dict[str, Any]) -> dict[str, tuple[Any, An
 def _dump(column: str, value: Any) -> Any:
     if column == "starts_local":
         return value.isoformat()
-    if column == "cost":
-        return Cost(value).value
+    if column in ENUMS and value is not None:
+        return ENUMS[column](value).value
     return value
 
 
 def _load(column: str, value: Any) -> Any:
     if column == "starts_local":
         return datetime.fromisoformat(value)
-    if column == "cost":
-        return Cost(value)
+    if column in ENUMS and value is not None:
+        return ENUMS[column](value)
     return value
 
 

@@ -47,6 +47,16 @@ class Schedule:
         """The same schedule with these local days skipped as well."""
         return self if days <= self.exdates else replace(self, exdates=self.exdates | days)
 
+    def first_start(self) -> datetime:
+        """The first date the rule gives from `start` on (naive local): what a calendar file must
+        name as DTSTART. RFC 5545 counts DTSTART as a date even where the rule does not (a
+        Monday start for "every Wednesday"), which calendar apps then show; our dates never
+        include it. A one-off, or a rule without any date, keeps `start`."""
+        if not self.rrule:
+            return self.start
+        first = self._rule().after(self.start, inc=True)
+        return first if first is not None else self.start
+
     def local_starts(self, after: datetime, before: datetime) -> list[datetime]:
         """Naive local start times with `after <= start < before` (both naive local)."""
         if not self.rrule:

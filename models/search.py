@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
 
 from geopy.distance import great_circle
-from sqlalchemy import BigInteger, Integer, bindparam, select, type_coerce, union_all
+from sqlalchemy import BigInteger, Integer, bindparam, exists, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .accessibility import STEP_FREE
 from .base import from_epoch
 from .geo import MAX_CELLS, MAX_RADIUS_KM, bounding_box, cells_covering
 from .offers import Occurrence, Offer
@@ -49,6 +50,9 @@ class Query:
     end: datetime  # aware; occurrences must start before this
     categories: frozenset[str] = frozenset()
     once_per_offer: bool = False  # only each offer's next occurrence (lists for people)
+    # Only offers whose venue has one of these OSM wheelchair values (models.accessibility);
+    # empty: every offer. `step_free(query)` sets it.
+    wheelchair: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Bounded work per query: a point far north or a huge radius would need thousands of
@@ -77,8 +81,15 @@ _table = Occurrence.__table__
 _offers = Offer.__table__
 
 
+def step_free(query: Query) -> Query:
+    """The same search, only offers whose venue is step-free (OSM/Wheelmap wheelchair=yes):
+    what residents mean by "stufenlos", "barrierefrei", "mit Rollstuhl". "limited" (one step
+    of at most 7 cm) is not step-free, and an offer that says nothing is not shown as such."""
+    return replace(query, wheelchair=STEP_FREE)
+
+
 @lru_cache(maxsize=512)
-def _union(cells: int, categories: bool):
+def _union(cells: int, categories: bool, wheelchair: bool = False):
     """One statement per shape (number of cells, category filter), built once and reused.
 
     Values travel as bound parameters, so SQLAlchemy neither rebuilds nor recompiles the
@@ -107,6 +118,9 @@ def _union(cells: int, categories: bool):
         )
         if categories:
             part = part.where(o.category.in_(bindparam("categories", expanding=True)))
+        if wheelchair:  # one primary-key look-up per walked row; the walk goes deeper if needed
+            part = part.where(exists().where(f.id == o.offer_id, f.wheelchair.in_(
+                bindparam("wheelchair", expanding=True))))
         parts.append(select(part.subquery()))
     every = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
     # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers are
@@ -122,7 +136,7 @@ def _union(cells: int, categories: bool):
 
 def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = None):
     """The search statement with its values bound (for EXPLAIN and the benchmark)."""
-    return _union(len(cells), bool(q.categories)).params(_parameters(q, cells, depth, head))
+    return _union(len(cells), bool(q.categories), bool(q.wheelchair)).params(_parameters(q, cells, depth, head))
 
 
 def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> dict:
@@ -133,6 +147,8 @@ def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = N
                   min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     if q.categories:
         values["categories"] = sorted(q.categories)
+    if q.wheelchair:
+        values["wheelchair"] = sorted(q.wheelchair)
     return values
 
 
@@ -142,7 +158,7 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list[tuple]
     depth = max(want, 8)
     head = 2 * want + 8
     while True:
-        statement = _union(len(cells), bool(q.categories))
+        statement = _union(len(cells), bool(q.categories), bool(q.wheelchair))
         rows = (await session.execute(statement, _parameters(q, cells, depth, head))).all()
         # Nothing at or after the horizon is certain yet: a cell that filled its quota may hold
         # more rows after its last one, and a stream cut at `head` rows may go on.

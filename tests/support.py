@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 
 from handlers.core import Nahbar
-from handlers.messages import Button, Incoming, Reply
+from handlers.messages import SHARE_BUTTON, SHARE_MENU, SHARE_TYPED, Button, Incoming, Reply
 from models import Offer, OfferStatus, occurrences
 
 _TAG = re.compile(r"<[^>]+>")
@@ -29,8 +29,9 @@ class ChatDriver:
         self.replies: list[Reply] = []
 
     def _incoming(self, **kw) -> Incoming:
+        sharing = {"telegram": SHARE_BUTTON, "matrix": SHARE_MENU, "terminal": SHARE_TYPED}[self.platform]
         return Incoming(platform=self.platform, user_id=self.user, chat_id=self.user,
-                        language=self.language, **kw)
+                        language=self.language, location_sharing=sharing, **kw)
 
     async def say(self, text: str) -> list[Reply]:
         self.replies = await self.core.handle(self._incoming(text=text))

@@ -100,7 +100,7 @@ async def test_a_cancelled_date_stays_cancelled_when_the_time_and_rule_change(se
 
 
 async def test_a_cancelled_one_off_date_is_marked_cancelled_in_its_calendar_file(sessions, places, now):
-    from handlers.ics import offer_calendar
+    from publish.calendar import offer_calendar
 
     chat, me = await organiser(sessions, places, now)
     offer = await add_offer(sessions, now, owner_id=me, starts_local=datetime(2026, 12, 17, 15))
@@ -174,7 +174,7 @@ async def test_the_migration_moves_cancelled_dates_out_of_the_rule(database_url,
 
     engine = await _fresh_engine(database_url, tmp_path)
     try:
-        await upgrade(engine, "0009")
+        await upgrade(engine, "0011")
         async with engine.begin() as connection:
             await connection.execute(text(
                 "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"

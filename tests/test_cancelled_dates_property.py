@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from handlers.ics import offer_calendar
+from publish.calendar import offer_calendar
 from models import Occurrence, Offer, User
 from models.importing import import_records
 from models.importing.from_ical import read_ical

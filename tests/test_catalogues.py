@@ -79,7 +79,7 @@ def test_handlers_and_adapters_have_no_hard_coded_german():
                    ROOT / "handlers" / "when" / "named_days.py"}
     offenders = [
         f"{path.relative_to(ROOT)}:{line}: {value!r}"
-        for folder in ("handlers", "bot")
+        for folder in ("handlers", "bot", "publish", "web")
         for path in (ROOT / folder).rglob("*.py") if path not in input_words
         for line, value in _shown_strings(path) if german.search(value)
     ]

@@ -23,7 +23,7 @@ async def test_welcome_offers_big_buttons(chat):
 
 async def test_place_name_gives_a_short_list_then_details(chat, sessions, now):
     await add_offer(sessions, now, title="Adventscafé im Pfarrhaus", rrule="FREQ=WEEKLY;BYDAY=TU",
-                    starts_local=datetime(2026, 1, 6, 15), step_free=True, cost="donation")
+                    starts_local=datetime(2026, 1, 6, 15), wheelchair="yes", cost="donation")
     await add_offer(sessions, now, title="Warme Stube", category="warm_room",
                     starts_local=datetime(2026, 11, 26, 11), **ILSENBURG)
 
@@ -38,7 +38,7 @@ async def test_place_name_gives_a_short_list_then_details(chat, sessions, now):
     assert "🔁 jeden Dienstag" in chat.text
     assert "Di., 1. Dez., 15:00–17:00 Uhr" in chat.text
     assert "Di., 8. Dez., 15:00–17:00 Uhr" in chat.text
-    assert "stufenloser Zugang" in chat.text
+    assert "♿ Rollstuhlgerecht: Eingang ohne Stufe" in chat.text
     assert "Spende willkommen" in chat.text
 
     await chat.press("Zurück")

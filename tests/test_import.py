@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from models import Occurrence, Offer, OfferStatus
 from models.importing import FileProblem, import_file
+from models.accessibility import Wheelchair
 
 from .support import add_offer
 
@@ -201,7 +202,7 @@ async def test_csv_rows_become_offers_with_their_columns(sessions, places, now):
     warm = stored[("angebote_cp1252.csv", "wst-1")]
     assert (warm.venue_name, warm.address, warm.place_name) == (
         "Familienzentrum", "Schartauer Straße 10, 39288 Burg", "Burg bei Magdeburg")
-    assert warm.step_free is True and warm.accessible_toilet is None
+    assert warm.wheelchair is Wheelchair.YES and warm.toilets_wheelchair is None
     assert warm.exdates == ["2026-12-28", "2026-12-31"]
     assert [s.date().isoformat() for s, _ in (await dates(sessions, warm))[:4]] == [
         "2026-12-07", "2026-12-14", "2026-12-21", "2027-01-04"]
@@ -308,7 +309,7 @@ async def test_the_list_and_the_details_say_all_day(chat, sessions, places, now,
 
 
 async def test_an_imported_series_goes_back_out_as_a_valid_calendar_file(sessions, places, now):
-    from handlers.ics import offer_calendar
+    from publish.calendar import offer_calendar
 
     await run(sessions, places, now, DATA / "nextcloud.ics")
     cafe = (await offers(sessions))[("nextcloud.ics", CAFE_UID)]

@@ -236,13 +236,13 @@ def test_csv_in_utf8_and_windows_1252_reads_the_same():
     assert warm.exdates == {date(2026, 12, 28), date(2026, 12, 31)}
     assert (warm.venue, warm.address, warm.town) == ("Familienzentrum", "Schartauer Straße 10", "39288 Burg")
     assert warm.contact == "03921 000000 · https://www.burg.de/warme-stube"
-    assert warm.category == "warm_room" and warm.cost is Cost.FREE and warm.access["step_free"] is True
+    assert warm.category == "warm_room" and warm.cost is Cost.FREE and warm.access["wheelchair"] == "yes"
 
     coffee = found["Kaffeeklatsch im Rathaus"]
     assert coffee.start == datetime(2026, 12, 3, 14, 30)  # "Do., 03.12.2026"
     assert coffee.rrule == "FREQ=WEEKLY;BYDAY=TH"  # "jeden Donnerstag"
     assert coffee.contact == ""  # a javascript: link is dropped
-    assert coffee.cost is Cost.DONATION and coffee.access["step_free"] is False and coffee.category == "cafe"
+    assert coffee.cost is Cost.DONATION and coffee.access["wheelchair"] == "no" and coffee.category == "cafe"
 
     candles = found["Kerzen ziehen im Advent"]
     assert candles.description == "Für Groß und Klein, mit Kinderpunsch"  # no markup
@@ -263,7 +263,7 @@ def test_csv_with_commas_and_english_headers():
     (warm,) = records
     assert warm.key == "wst-1" and warm.rrule == "FREQ=WEEKLY;UNTIL=20270331T235959;BYDAY=MO"
     assert warm.exdates == {date(2026, 12, 28), date(2026, 12, 31)}
-    assert warm.category == "warm_room" and warm.access["step_free"] is True
+    assert warm.category == "warm_room" and warm.access["wheelchair"] == "yes"
 
 
 def test_csv_without_id_column_gets_a_stable_key(tmp_path):

@@ -35,15 +35,15 @@ async def test_an_organiser_posts_through_neu_and_a_moderator_approves(synapse, 
         await organiser.ask("jeden Dienstag 15-17 Uhr", _has("Wo findet es statt?"))
         await bot.stop()  # a restart in the middle of !neu
         await bot.start()
-        access = await organiser.ask("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", _has("Was hilft Menschen"))
+        access = await organiser.ask("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", _has("Barrierefreiheit, wie Wheelmap fragt"))
         assert sum("Wo findet es statt?" in m.body for m in organiser.inbox) == 1  # none answered twice
-        ticked = await organiser.choose(access, "stufenloser Zugang", _has("Was hilft Menschen"))
-        assert ticked.choices()[access.number_of("stufenloser Zugang")] == "✅ stufenloser Zugang"
+        ticked = await organiser.choose(access, "Rollstuhl: ja", _has("Barrierefreiheit, wie Wheelmap fragt"))
+        assert ticked.choices()[access.number_of("Rollstuhl: ja")] == "✅ Rollstuhl: ja"
         cost = await organiser.choose(ticked, "Weiter", _has("Kostet es etwas?"))
         await organiser.choose(cost, "Spende willkommen", _has("Wer lädt ein?"))
         await organiser.ask("Kirchengemeinde St. Blasii", _has("Wie erreicht man Sie"))
         preview = await organiser.ask("Telefon 03946 1234", _has("Vorschau"))
-        for line in ("Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ stufenloser Zugang"):
+        for line in ("Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos"):
             assert line in preview.body, (line, preview.body)
         await organiser.choose(preview, "Absenden", _has("Die Moderation schaut sich „Adventscafé im Pfarrhaus“"))
 

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.offer_form import has_link
+from models.accessibility import Wheelchair
 from models import Conversation, Occurrence, Offer, OfferStatus, User
 from models.moderation import LogEntry, Rights
 
@@ -39,9 +40,9 @@ async def write_adventscafe(chat: ChatDriver) -> None:
     assert "✅ Verstanden: jeden Dienstag, 15:00–17:00 Uhr, ab Di., 1. Dez." in chat.text
     assert "Wo findet es statt?" in chat.text
     await chat.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg")
-    assert "Was hilft Menschen" in chat.text
-    await chat.press("stufenloser Zugang")
-    assert "✅ stufenloser Zugang" in chat.labels()
+    assert "Barrierefreiheit, wie Wheelmap fragt" in chat.text
+    await chat.press("Rollstuhl: ja")
+    assert "✅ Rollstuhl: ja" in chat.labels()
     await chat.press("Weiter")
     assert "Kostet es etwas?" in chat.text
     await chat.press("Spende willkommen")
@@ -56,7 +57,7 @@ async def test_an_organiser_posts_an_offer_and_a_moderator_is_asked(sessions, pl
     await write_adventscafe(chat)
     assert "Vorschau – so sehen es die Menschen vor Ort" in chat.text
     for line in ["☕ Adventscafé im Pfarrhaus", "🔁 jeden Dienstag", "Di., 1. Dez., 15:00–17:00 Uhr",
-                 "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ stufenloser Zugang", "💶 Spende willkommen",
+                 "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos", "💶 Spende willkommen",
                  "☎️ Kontakt: Telefon 03946 1234", "👥 Veranstaltet von: Kirchengemeinde St. Blasii"]:
         assert line in chat.text, line
     assert chat.labels() == ["✅ Absenden", "✏️ Etwas ändern", "✖️ Abbrechen"]
@@ -67,7 +68,7 @@ async def test_an_organiser_posts_an_offer_and_a_moderator_is_asked(sessions, pl
     assert offer.status is OfferStatus.PENDING and offer.rrule == "FREQ=WEEKLY;BYDAY=TU"
     assert offer.starts_local == datetime(2026, 12, 1, 15) and offer.duration_minutes == 120
     assert (offer.place_name, offer.venue_name, offer.address) == ("Quedlinburg", "Pfarrhaus", "Kirchstraße 3")
-    assert offer.step_free is True and offer.cost.value == "donation"
+    assert offer.wheelchair is Wheelchair.YES and offer.audio_loop is None and offer.cost.value == "donation"
     async with sessions() as session:
         owner = await session.scalar(select(User).where(User.platform_id == "org"))
         assert offer.owner_id == owner.id
@@ -209,7 +210,7 @@ async def test_earlier_venues_can_be_picked(sessions, places, now):
     await chat.say("12.12. 14:30")
     assert "Oder wählen Sie einen Ihrer bisherigen Orte" in chat.text
     await chat.press("Pfarrhaus, Kirchstraße 3, Quedlinburg")
-    assert "Was hilft Menschen" in chat.text
+    assert "Barrierefreiheit, wie Wheelmap fragt" in chat.text
 
 
 async def test_forged_posting_buttons_change_nothing(sessions, places, now):

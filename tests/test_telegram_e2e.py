@@ -112,6 +112,8 @@ async def test_a_resident_finds_an_offer_and_deletes_their_data(api, tmp_path):
         welcome = await step("/start", api.next_bot_message(CHAT, STEP_TIMEOUT))
         assert welcome.method == "sendMessage"
         assert re.search(r"(?i)willkommen", welcome.text), welcome
+        assert "Mit /neu bieten Sie Ihr Treffen" in welcome.text, welcome
+        assert "Oder tippen Sie unten auf „📍 Standort senden“." in welcome.text, welcome
         keyboard = await step("reply keyboard", api.wait_until(lambda: api.keyboard(CHAT), 5))
         location_button = [b for b in keyboard if b["text"] == "📍 Standort senden"]
         assert location_button and location_button[0].get("request_location"), keyboard

@@ -123,21 +123,21 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         await _stopped(bot, api)  # SIGTERM in the middle of /neu
         bot = await _running(tmp_path, api)
         assert "NAHBAR_MODERATORS" not in bot.stderr  # the moderator has written now
-        access = await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
+        access = await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Barrierefreiheit, wie Wheelmap fragt")
         assert organiser.count("Wo findet es statt?") == 1  # nothing was answered twice
         assert "✅ Verstanden" not in access.text
 
         # The access toggles change the question in place.
         question = access.result["message_id"]
-        ticked = await organiser.press("stufenloser Zugang", "Was hilft Menschen", question)
+        ticked = await organiser.press("Rollstuhl: ja", "Barrierefreiheit, wie Wheelmap fragt", question)
         assert ticked.method == "editMessageText" and ticked.params["message_id"] == question, ticked
-        await organiser.press("Hörschleife", "Was hilft Menschen", question)
+        await organiser.press("Induktionsschleife (Höranlage)", "Barrierefreiheit, wie Wheelmap fragt", question)
         labels = api.screen(ORGANISER, question).labels
-        assert "✅ stufenloser Zugang" in labels and "✅ Hörschleife" in labels, labels
-        assert "◻️ barrierefreies WC" in labels, labels
+        assert "✅ Rollstuhl: ja" in labels and "✅ Induktionsschleife (Höranlage)" in labels, labels
+        assert "◻️ Rollstuhlgerechte Toilette" in labels, labels
         await organiser.press("Weiter", "Kostet es etwas?", question)
         preview = await _last_questions(organiser)
-        assert "♿ stufenloser Zugang · Hörschleife" in preview.text, preview.text
+        assert "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für Hörgeräte" in preview.text, preview.text
         await organiser.press("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
         offer_id, _, status = _offer(bot)
         assert status == "pending"
@@ -200,7 +200,7 @@ async def test_a_change_asked_for_then_managing_the_offer_through_telegram(api, 
         await organiser.say("/start", "willkommen")
         await resident.say("/start", "willkommen")
         await _first_questions(organiser)
-        await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
+        await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Barrierefreiheit, wie Wheelmap fragt")
         await organiser.press("Weiter", "Kostet es etwas?")
         await _last_questions(organiser)
         await organiser.press("Absenden", "Die Moderation schaut sich")

@@ -123,15 +123,15 @@ def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
     organiser = Terminal(tmp_path, "org")
     started = organiser.wait_for("Wo findet es statt?")  # the question is asked again
     assert "willkommen" not in started
-    organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
-    assert "[1] ◻️ stufenloser Zugang" in organiser.output[organiser.mark:]
-    organiser.choose("stufenloser Zugang", "✅ stufenloser Zugang")
+    organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Barrierefreiheit, wie Wheelmap fragt")
+    assert "[1] ◻️ Rollstuhl: ja" in organiser.output[organiser.mark:]
+    organiser.choose("Rollstuhl: ja", "✅ Rollstuhl: ja")
     organiser.choose("Weiter", "Kostet es etwas?")
     organiser.choose("Spende willkommen", "Wer lädt ein?")
     organiser.say("Kirchengemeinde St. Blasii", "Wie erreicht man Sie")
     preview = organiser.say("Telefon 03946 1234", "Vorschau")
     for line in ("☕ Adventscafé im Pfarrhaus", "🔁 jeden Dienstag", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
-                 "♿ stufenloser Zugang", "💶 Spende willkommen", "☎️ Kontakt: Telefon 03946 1234"):
+                 "♿ Rollstuhlgerecht: Eingang ohne Stufe", "💶 Spende willkommen", "☎️ Kontakt: Telefon 03946 1234"):
         assert line in preview, line
     organiser.choose("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
     organiser.quit()
@@ -233,7 +233,7 @@ async def test_at_the_terminal_a_location_is_shared_by_typing_coordinates(sessio
     await chat.say("51.83524, 10.78521")  # how the terminal shares a location
     assert "Wie heißt der Treffpunkt" in chat.text
     await chat.say("Bürgerhaus, Markt 1")
-    assert "Was hilft Menschen" in chat.text
+    assert "Barrierefreiheit, wie Wheelmap fragt" in chat.text
 
 
 async def test_a_terminal_leaves_other_peoples_messages_untouched(sessions, places, now):

@@ -19,6 +19,8 @@ from .messenger import TelegramMessenger
 
 log = logging.getLogger(__name__)
 EXIT_BAD_TOKEN = EXIT_BAD_CREDENTIALS
+# Messages, button presses, and the bot's own membership (blocked, unblocked, removed).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 class TelegramPlatform:
@@ -74,7 +76,7 @@ async def run_telegram(settings: Settings) -> int:
 async def _start_updates(application, settings: Settings) -> None:
     updater = application.updater
     if not settings.telegram_webhook_url:
-        await updater.start_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+        await updater.start_polling(allowed_updates=ALLOWED_UPDATES,
                                     drop_pending_updates=False)
         return
     secret = (settings.telegram_webhook_secret.get_secret_value()
@@ -82,5 +84,5 @@ async def _start_updates(application, settings: Settings) -> None:
     await updater.start_webhook(
         listen=settings.telegram_webhook_listen, port=settings.telegram_webhook_port,
         url_path=settings.telegram_webhook_path, webhook_url=settings.telegram_webhook_url,
-        secret_token=secret, allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY],
+        secret_token=secret, allowed_updates=ALLOWED_UPDATES,
     )

@@ -50,7 +50,7 @@ class Record:
     contact: str = ""
     cost: Cost = Cost.FREE
     price: str = ""
-    access: dict[str, bool | None] = field(default_factory=dict)  # step_free, seating, …
+    access: dict[str, str | None] = field(default_factory=dict)  # OSM tag -> value ("wheelchair": "limited")
     # Where: free text as in an iCalendar LOCATION ("Venue, Street 1, 06484 Town") and/or the
     # parts a spreadsheet has in columns of their own, and coordinates if the file has them.
     location: str = ""

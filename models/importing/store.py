@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from places import Gazetteer
 
 from .. import occurrences
+from ..accessibility import TAGS, Wheelchair, YesNo
 from ..offers import Offer, OfferStatus
 from ..organising import (
     APPROVED, ChangeKind, Outcome, cancel_date, cancelled_upcoming, change_offer, record_change, shown_days,
@@ -202,10 +203,13 @@ def _values(record: Record, where: Where, organiser: str) -> dict:
         # Dates cancelled in the file are exceptions of the rule, unless residents saw them
         # (then they are cancelled days: apply()).
         rrule=record.rrule, exdates=sorted(d.isoformat() for d in record.exdates | record.cancelled_days),
-        step_free=record.access.get("step_free"),
-        accessible_toilet=record.access.get("accessible_toilet"),
-        hearing_loop=record.access.get("hearing_loop"), seating=record.access.get("seating"),
+        **{column: _access(record.access.get(tag), Wheelchair if tag == "wheelchair" else YesNo)
+           for tag, column in TAGS.items()},
     )
+
+
+def _access(value: str | None, kind):
+    return None if value is None else kind(value)
 
 
 def _cancel(offer: Offer) -> Offer:

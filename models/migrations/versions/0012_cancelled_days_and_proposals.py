@@ -1,16 +1,16 @@
 """Cancelled dates kept apart from the schedule's own exceptions, and changes to published
 offers that wait for review while the approved version stays on show
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-01
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0010"
-down_revision = "0009"
+revision = "0012"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
