@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
 
 from models import demo
 from models.db import create_engine, session_factory, upgrade
@@ -42,14 +43,20 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nahbar import: NAHBAR_HOME_REGION: {exc}", file=sys.stderr)
         return 2
     engine = create_engine(settings.database_url)
+    # On a terminal a bar shows how far a long import is (on stderr, so the report on stdout
+    # stays clean); in a pipe, a log or cron it says nothing (disable=None).
+    bar = tqdm(total=len(records), desc="importing", unit=" events", file=sys.stderr, disable=None,
+               leave=False, mininterval=0.2)
     try:
         await upgrade(engine)
         report = await import_records(
             session_factory(engine), args.file, kind, records, gazetteer=gazetteer, source=source,
-            organiser=args.organiser, review=args.review, dry_run=args.dry_run)
+            organiser=args.organiser, review=args.review, dry_run=args.dry_run,
+            progress=lambda done: bar.update(done - bar.n))
     except (OSError, SQLAlchemyError) as exc:
         return _database_error("import", exc)
     finally:
+        bar.close()
         await engine.dispose()
     print(report.render())
     return 0

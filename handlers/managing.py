@@ -1,5 +1,7 @@
 """Organisers manage their offers (`/meine`): status and next date, change any answer, pause,
-cancel one date or the whole series (with a message for residents), offer again, delete.
+cancel one date or the whole series (with a message for residents), let a cancelled date take
+place after all, offer again, delete. What a change does (on show at once, or kept for a
+moderator while residents see the approved version) is decided in models.organising.
 
 Every button names an offer by id; whether the person pressing it owns that offer is checked
 again when it is pressed, so a forwarded, old or forged button changes nothing.
@@ -15,9 +17,10 @@ from models import Offer, OfferStatus
 from models.listing import next_dates, valid_id
 from models.moderation import Action, log
 from models.organising import (
-    ChangeKind, cancel_date, cancel_series, delete_offer, owned, owned_offer, record_change, set_status,
+    APPROVED, ChangeKind, Outcome, cancel_date, cancel_series, cancelled_upcoming, change_offer, delete_offer,
+    editing_version, owned, owned_offer, record_change, restore_date, set_status,
 )
-from models.occurrences import refresh
+from models.proposals import proposal_for, values_of
 from models.reminders import coming_count, count_for_offer, notify_changes
 
 from . import offer_form as form
@@ -30,6 +33,7 @@ from .formatting import bold, lines, when
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
+from .offer_diff import field_names
 from .offer_form import ORDER, Draft
 from .recurrence_text import date_words
 from .text import clean, shorten
@@ -132,11 +136,17 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
         if coming or reminded:
             text.append(t("🙋 Said they are coming: {coming} · 🔔 Reminders: {reminded}",
                           coming=coming, reminded=reminded))
+    cancelled = cancelled_upcoming(offer, turn.now)
+    if cancelled:
+        text.append(t("❌ Cancelled: {dates}", dates=Markup(", ").join(when(t, start) for _, start in cancelled[:4])))
+    text.append(await _waiting_change(turn, offer))
     rows = [(Button(t("✏️ Change"), button_data("me", offer.id)),)]
     if offer.status is OfferStatus.PUBLISHED:
         rows.append((Button(t("⏸ Pause"), button_data("mp", offer.id)),))
         if upcoming:
             rows.append((Button(t("❌ Cancel one date"), button_data("mx", offer.id)),))
+    if cancelled and offer.status is OfferStatus.PUBLISHED:  # as cancelling: only what residents see
+        rows.append((Button(t("↩️ Let a cancelled date take place"), button_data("mw", offer.id)),))
     if offer.status is OfferStatus.PAUSED:
         rows.append((Button(t("▶ Continue"), button_data("mp", offer.id)),))
     if offer.status is OfferStatus.DRAFT:
@@ -161,8 +171,20 @@ async def choose_field(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     rows = [(Button(t(form.FIELD_NAMES[f]), button_data("mf", f"{offer.id}.{f}")),) for f in ORDER]
     rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
-    return [Reply(t("What would you like to change about “{title}”?", title=offer.title),
-                  buttons=tuple(rows), edit=True)]
+    question = t("What would you like to change about “{title}”?", title=offer.title)
+    return [Reply(lines([question, what_will_happen(turn, offer)]), buttons=tuple(rows), edit=True)]
+
+
+def what_will_happen(turn: Turn, offer: Offer) -> Markup:
+    """Said before anything is saved: on show at once, or checked first while residents keep
+    seeing the current version."""
+    t = turn.t
+    if offer.status not in APPROVED:
+        return t("ℹ️ Your change is saved as soon as you answer.")
+    if turn.app.rights.publishes_directly(turn.user):
+        return t("ℹ️ Your change is visible to residents as soon as you answer.")
+    return t("ℹ️ A moderator checks your change first. Until then residents keep seeing the "
+             "current version – the offer stays visible.")
 
 
 async def change_field(turn: Turn, argument: str) -> list[Reply]:
@@ -170,10 +192,10 @@ async def change_field(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, offer_part)
     if offer is None or field not in ORDER:
         return [stale_button(turn)]
-    draft = Draft.of(offer).model_copy(update={"field": field})
+    draft = Draft.of(await editing_version(turn.session, offer)).model_copy(update={"field": field})
     turn.put(draft)
     turn.enter(posting.STEP)
-    return await posting.ask(turn, draft)
+    return await posting.ask(turn, draft, intro=what_will_happen(turn, offer))
 
 
 async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> list[Reply]:
@@ -183,35 +205,34 @@ async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> 
     offer = await owned_offer(turn.session, turn.user.id, draft.offer_id or 0)
     if offer is None:
         return [stale_button(turn)]
-    t = turn.t
-    before = (offer.starts_local, offer.duration_minutes, offer.rrule, tuple(offer.exdates or ()))
-    place_before = (offer.latitude, offer.longitude, offer.venue_name, offer.address, offer.place_name)
-    fresh = draft.as_offer()
-    for column in ("title", "description", "category", "venue_name", "address", "place_name", "latitude",
-                   "longitude", "wheelchair", "toilets_wheelchair", "audio_loop", "cost", "price",
-                   "organiser", "contact", "starts_local", "duration_minutes", "rrule", "exdates"):
-        setattr(offer, column, getattr(fresh, column))
-    offer.updated_at = turn.now
-    changed_time = before != (offer.starts_local, offer.duration_minutes, offer.rrule, tuple(offer.exdates or ()))
-    changed_place = place_before != (offer.latitude, offer.longitude, offer.venue_name, offer.address,
-                                     offer.place_name)
-    if offer.status is OfferStatus.PUBLISHED:
-        if changed_time:
-            record_change(turn.session, offer, ChangeKind.TIME, turn.now)
-        if changed_place:
-            record_change(turn.session, offer, ChangeKind.PLACE, turn.now)
-    note = t("✅ Saved.")
-    if offer.status is OfferStatus.PUBLISHED and not turn.app.rights.publishes_directly(turn.user):
-        offer.status = OfferStatus.PENDING  # a moderator looks at changes of new organisers too
-        offer.submitted_at = turn.now
+    direct = turn.app.rights.publishes_directly(turn.user)
+    outcome = await change_offer(turn.session, offer, values_of(draft.as_offer()), by=turn.user.id,
+                                 direct=direct, now=turn.now)
+    if outcome is Outcome.WAITING:
         log(turn.session, turn.user, Action.SUBMITTED, offer_id=offer.id, subject_id=turn.user.id,
             note="changed", now=turn.now)
         from . import moderation
 
         await moderation.notify_new(turn, offer)
-        note = t("✅ Saved. A moderator will look at the change soon; until then the offer is hidden.")
-    await refresh(turn.session, offer, turn.now)
-    return [await _view(turn, offer, intro=lines([p for p in (intro, note) if p]))]
+    return [await _view(turn, offer, intro=lines([p for p in (intro, _saved(turn, offer, outcome)) if p]))]
+
+
+def _saved(turn: Turn, offer: Offer, outcome: Outcome) -> Markup:
+    t = turn.t
+    if outcome is Outcome.WAITING:
+        return t("✅ Saved. A moderator will look at the change soon; until then residents see the "
+                 "offer as it was.")
+    if cancelled_upcoming(offer, turn.now) and offer.status in APPROVED:
+        return t("✅ Saved. Cancelled dates stay cancelled.")
+    return t("✅ Saved.")
+
+
+async def _waiting_change(turn: Turn, offer: Offer) -> Markup | None:
+    proposal = await proposal_for(turn.session, offer.id)
+    if proposal is None:
+        return None
+    return turn.t("⏳ Your change ({fields}) waits for a moderator; residents see the offer as it was.",
+                  fields=field_names(turn, proposal))
 
 
 # --- pausing, cancelling, offering again, deleting ----------------------------------------
@@ -276,13 +297,18 @@ def _local_day(moment: datetime) -> date:
     return to_local(moment).date()
 
 
-async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
+async def _mine_on(turn: Turn, argument: str) -> tuple[Offer | None, date | None]:
+    """"<offer id>.<yyyymmdd>" of a date button: the offer if it is this user's, and the day."""
     offer_part, _, day_part = argument.partition(".")
-    offer = await _mine(turn, offer_part)
     try:
         day = datetime.strptime(day_part, "%Y%m%d").date()
     except ValueError:
         day = None
+    return await _mine(turn, offer_part), day
+
+
+async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
+    offer, day = await _mine_on(turn, argument)
     if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED:
         return [stale_button(turn)]
     upcoming = {_local_day(s) for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
@@ -345,6 +371,31 @@ async def _cancel_now(turn: Turn, message: str) -> list[Reply]:
     return [await _view(turn, offer, intro=intro)]
 
 
+async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None or offer.status is not OfferStatus.PUBLISHED:
+        return [stale_button(turn)]
+    t = turn.t
+    cancelled = cancelled_upcoming(offer, turn.now)
+    if not cancelled:
+        return [await _view(turn, offer)]
+    rows = [(Button(when(t, start), button_data("mb", f"{offer.id}.{day:%Y%m%d}")),)
+            for day, start in cancelled[:CANCEL_CHOICES]]
+    rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
+    return [Reply(t("Which cancelled date takes place after all? Everyone who was told it is cancelled "
+                    "will hear that it takes place."), buttons=tuple(rows), edit=True)]
+
+
+async def restore_one(turn: Turn, argument: str) -> list[Reply]:
+    offer, day = await _mine_on(turn, argument)
+    if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED \
+            or day not in {d for d, _ in cancelled_upcoming(offer, turn.now)}:
+        return [stale_button(turn)]
+    await restore_date(turn.session, offer, day, "", turn.now)
+    return [await _view(turn, offer, intro=turn.t(
+        "✅ The date takes place after all. Everyone who was told it is cancelled will hear it."))]
+
+
 async def offer_again(turn: Turn, argument: str) -> list[Reply]:
     """A new offer with this one's answers; only the dates are asked again."""
     offer = await _mine(turn, argument)
@@ -400,7 +451,7 @@ FEATURE = Feature(
     commands={"meine": list_mine, "mine": list_mine, "angebote_verwalten": list_mine},
     buttons={"mm": list_mine, "mo": show_one, "me": choose_field, "mf": change_field, "mp": toggle_pause,
              "mx": choose_date, "md": cancel_one, "ms": cancel_all, "mn": without_message, "mr": offer_again,
-             "mu": resubmit, "mz": ask_delete, "my": delete},
+             "mu": resubmit, "mz": ask_delete, "my": delete, "mw": choose_restore, "mb": restore_one},
     intents={Intent.MY_OFFERS: list_mine},
     steps=(Step(NOTICE, summary=N_("waiting for your message about a cancellation"), on_text=message_typed,
                 keeps=frozenset({"mn"}), data=Cancelling),

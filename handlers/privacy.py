@@ -113,6 +113,7 @@ USER_FIELDS: dict[str, Describe] = {
 NOT_SHOWN = {"id": "an internal number that links your rows; it says nothing about you"}
 TABLES = {
     "offers": N_("📋 Offers you organise: {count}"),
+    "offer_proposals": N_("✏️ Changes to your offers waiting for a moderator: {count}"),
     "moderation_log": N_("📜 Entries in the moderation log that name you: {count}"),
     "moderator_invites": N_("🔑 Moderator invitations you made or used: {count}"),
     "ideas": N_("💡 Ideas in the pool you changed last: {count}"),

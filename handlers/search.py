@@ -37,6 +37,7 @@ from .understanding import Intent, Reading
 PAGE = 5
 RADII = (5, 10, 25, 50)
 MAX_CHOICES = 5
+MAX_POSTCODE_PARTS = 8  # the most any postcode of Sachsen-Anhalt has
 KEEP_SEARCH = timedelta(days=30)  # the privacy promise: the last search is kept 30 days at most
 
 
@@ -190,6 +191,8 @@ async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -
         if found.place.kind == "coordinates":
             place = position_place(turn, found.place.lat, found.place.lon)
             return [outside(turn)] if place is None else await _search_at(turn, place)
+        if found.choices:  # a postcode of several municipalities: which part?
+            return [postcode_choice(turn, found.choices, "pl")]
         return await _search_at(turn, found.place, note=note)
     options = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and options:
@@ -211,6 +214,14 @@ async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -
 def unknown_place(turn: Turn, text: str) -> Reply:
     return Reply(with_location_hint(turn, turn.t("Sorry, I don't know the place “{text}”. Please try the "
                                                  "postcode or the next larger town.", text=shorten(text, 60))))
+
+
+def postcode_choice(turn: Turn, parts: tuple[Place, ...], verb: str) -> Reply:
+    """"06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes."""
+    code = parts[0].name.partition(" ")[0]
+    buttons = tuple((Button(p.name, button_data(verb, p.id)),) for p in parts[:MAX_POSTCODE_PARTS])
+    return Reply(turn.t("The postcode {code} covers several places. Which one do you mean?", code=code),
+                 buttons=buttons)
 
 
 def not_understood(turn: Turn) -> Reply:

@@ -86,7 +86,12 @@ class Offer(Base):
     starts_local: Mapped[datetime] = mapped_column()
     duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
     rrule: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO local dates skipped
+    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO local dates the rule skips
+    # ISO local dates cancelled on purpose (by the organiser, a moderator or an imported
+    # calendar) after residents could see them. Kept apart from the rule's own exceptions, so a
+    # new time, rule or text never brings one back: while a day is listed here, the offer has
+    # no gathering on that calendar day, whatever its schedule (models.organising).
+    cancelled_days: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # Occurrences exist in the table up to this moment (UTC); the scheduler extends it.
     materialised_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -108,12 +113,22 @@ class Offer(Base):
 
     @property
     def schedule(self) -> Schedule:
+        """When it takes place: the rule without its exceptions and without the cancelled days."""
+        return self.rule_schedule.without(self.cancelled_dates)
+
+    @property
+    def rule_schedule(self) -> Schedule:
+        """The schedule as the organiser wrote it, cancelled days still in it."""
         return Schedule(
             start=self.starts_local,
             duration=timedelta(minutes=self.duration_minutes),
             rrule=self.rrule or None,
             exdates=frozenset(date.fromisoformat(d) for d in self.exdates or ()),
         )
+
+    @property
+    def cancelled_dates(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(d) for d in self.cancelled_days or ())
 
 
 class Occurrence(Base):

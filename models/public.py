@@ -128,6 +128,8 @@ async def _with_changes(session: AsyncSession, listed: list[Listed]) -> None:
         item.sequence += 1
         if kind == ChangeKind.DATE_CANCELLED.value and day is not None:
             item.cancelled_days.append(day)
+        elif kind == ChangeKind.DATE_RESTORED.value and day in item.cancelled_days:
+            item.cancelled_days.remove(day)  # the organiser let it take place after all
 
 
 async def offer_changes(session: AsyncSession, offer: Offer) -> Listed:

@@ -3,7 +3,8 @@
 What is in it (scripts/build_gazetteer.py makes the data file): the towns of Germany
 (GeoNames), the 218 municipalities of Sachsen-Anhalt with their districts, the villages there
 (mostly the former municipalities, now "Ortschaften"), each knowing its municipality, and the
-postcodes of Germany named after their municipality.
+postcodes of Germany named after their municipality; a postcode of Sachsen-Anhalt that spans
+several municipalities also knows its parts in the others ("06712 Kretzschau").
 
 Name resolution rule (see DESIGN.md "Places offline": prefer the home region, offer a choice):
   1. Names are indexed by folded keys of their variants (see places.text). A place matches
@@ -20,6 +21,9 @@ Name resolution rule (see DESIGN.md "Places offline": prefer the home region, of
   5. No exact match -> fuzzy "suggest" (typos), home region and bigger places first; never
      for common words ("danke", "Kirche") and, outside the home region, only for longer
      input starting with the same letter.
+  6. A postcode is "found" as the postcode of its main municipality; one that spans several
+     municipalities lists all its parts as `choices` too (main first), for dialogues that can
+     ask which one is meant (a resident's search) while forms and imports take the main one.
 """
 
 from __future__ import annotations
@@ -81,10 +85,13 @@ _DISTRICT_PREFIX_RE = re.compile(r"^(?:Landkreis|Kreis)\s+", re.IGNORECASE)
 class Gazetteer:
     def __init__(self, places: list[Place], postcodes: dict[str, Place],
                  place_keys: list[tuple[list[str], list[str]]], home_region: str = "Sachsen-Anhalt",
-                 *, aliases: dict[str, Place] | None = None, areas: dict[str, str] | None = None):
+                 *, aliases: dict[str, Place] | None = None, areas: dict[str, str] | None = None,
+                 postcode_parts: dict[str, tuple[Place, ...]] | None = None):
         """places[i] is matched by place_keys[i] = (name keys, alternate keys). `aliases` maps
         further ids to places ("m15085235" -> the town Quedlinburg); `areas` maps place ids to
-        the official key (AGS) of their municipality."""
+        the official key (AGS) of their municipality; `postcode_parts` maps a postcode to its
+        parts in the municipalities it spans, main first ("06712" -> "06712 Zeitz",
+        "06712 Kretzschau", …)."""
         if home_region not in REGIONS.values():
             raise ValueError(f"unknown region {home_region!r}")
         self.home_region = home_region
@@ -93,6 +100,8 @@ class Gazetteer:
         self._by_id.update(aliases or {})
         self._areas = areas or {}
         self._postcodes = postcodes  # "39104" -> Place
+        self._postcode_parts = postcode_parts or {}
+        self._part_by_id = {p.id: p for parts in self._postcode_parts.values() for p in parts}
         # Settlements (not municipality centroids) for nearest() and coordinate labels.
         self._settlements = [i for i, p in enumerate(places) if p.kind != MUNICIPALITY]
         self._grid = GridIndex([(places[i].lat, places[i].lon) for i in self._settlements])
@@ -132,6 +141,7 @@ class Gazetteer:
         place_keys: list[tuple[list[str], list[str]]] = []
         areas: dict[str, str] = {}
         postcodes: dict[str, Place] = {}
+        parts: dict[str, list[tuple[str, float, float]]] = {}  # postcode -> (AGS, lat, lon)
 
         def add(place: Place, strong: str, weak: str, ags: str) -> None:
             if place.id in mains:  # the municipality's own names match its main town strongly
@@ -157,12 +167,15 @@ class Gazetteer:
                               TOWN, int(pop), belonging(pid, ags), districts.get(ags[:5], "")),
                         strong, weak, ags)
                 elif kind == "P":
-                    _, code, lat, lon, label, admin1, ags = row
+                    _, code, lat, lon, label, admin1, ags, *more = row
                     postcodes[code] = Place(f"p{code}", f"{code} {label}", float(lat), float(lon),
                                             REGIONS.get(admin1, ""), POSTCODE, 0, "",
                                             districts.get(ags[:5], ""))
                     if ags:
                         areas[f"p{code}"] = ags
+                    for part in (more[0].split() if more else ()):
+                        part_ags, part_lat, part_lon = part.split(",")
+                        parts.setdefault(code, []).append((part_ags, float(part_lat), float(part_lon)))
                 elif kind == "V":
                     # No AGS: the village's point is too rough to tell its municipality.
                     _, vid, name, lat, lon, ags, district, strong, weak = row
@@ -189,7 +202,16 @@ class Gazetteer:
                 _, _, _, name, lat, lon, _, strong, weak = row
                 add(Place(f"m{ags}", name, float(lat), float(lon), home, MUNICIPALITY, 0, "",
                           districts.get(ags[:5], "")), strong, weak, ags)
-        return cls(places, postcodes, place_keys, home_region, aliases=aliases, areas=areas)
+        postcode_parts: dict[str, tuple[Place, ...]] = {}
+        for code, found in parts.items():
+            main = postcodes[code]
+            postcode_parts[code] = (main, *(
+                Place(f"p{code}-{ags}", f"{code} {municipalities[ags][2][3]}", lat, lon, home, POSTCODE, 0, "",
+                      districts.get(ags[:5], "")) for ags, lat, lon in found))
+            for place, (ags, _, _) in zip(postcode_parts[code][1:], found):
+                areas[place.id] = ags
+        return cls(places, postcodes, place_keys, home_region, aliases=aliases, areas=areas,
+                   postcode_parts=postcode_parts)
 
     # -- lookups -----------------------------------------------------------------------
 
@@ -211,7 +233,7 @@ class Gazetteer:
         if place_id[0] in "gmo":
             return self._by_id.get(place_id)
         if place_id[0] == "p":
-            return self._postcodes.get(place_id[1:])
+            return self._postcodes.get(place_id[1:]) or self._part_by_id.get(place_id)
         if place_id[0] == "c":
             latlon = parse.parse_coordinate_id(place_id)
             return self._coordinate_place(*latlon) if latlon else None
@@ -308,7 +330,12 @@ class Gazetteer:
             near = [n for n in near if n[0] <= POSTCODE_NAME_KM]
             if near:
                 return Resolution(FOUND, place=min(near)[2])
-        return Resolution(FOUND, place=postcode)
+            return Resolution(FOUND, place=postcode)  # named: no need to ask which part
+        return Resolution(FOUND, place=postcode, choices=self._postcode_parts.get(code, ()))
+
+    def postcode_parts(self, code: str) -> tuple[Place, ...]:
+        """The postcode in each municipality it spans, its main one first; () for most."""
+        return self._postcode_parts.get(code, ())
 
     def _name_hits(self, text: str) -> dict[int, int]:
         """Exact matches for a name and its shorter variants (no qualifiers, no typos)."""

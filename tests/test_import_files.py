@@ -21,7 +21,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def by_title(records: list[Record]) -> dict[str, Record]:
-    return {r.title: r for r in records}
+    return {r.title: r for r in records if not r.partial}  # not the cancellations of changed dates
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -49,8 +49,13 @@ def test_nextcloud_series_with_moved_cancelled_and_skipped_dates():
     assert cafe.start == datetime(2026, 12, 1, 15, 0) and cafe.duration == timedelta(hours=2)
     # UNTIL 14:00 UTC is 15:00 in Berlin: the last Tuesday is still in the series.
     assert cafe.rrule == "FREQ=WEEKLY;UNTIL=20261222T150000;BYDAY=TU"
-    # EXDATE, the date moved to Wednesday, and the cancelled date all leave the series.
-    assert cafe.exdates == {date(2026, 12, 15), date(2026, 12, 8), date(2026, 12, 22)}
+    # EXDATE and the date moved to Wednesday leave the rule; the cancelled date is cancelled,
+    # and so would be an offer made for it earlier.
+    assert cafe.exdates == {date(2026, 12, 15), date(2026, 12, 8)} and cafe.moved == {date(2026, 12, 8)}
+    assert cafe.cancelled_days == {date(2026, 12, 22)}
+    [gone] = [r for r in records if r.partial]
+    assert (gone.key, gone.cancelled, gone.quiet) == ("3f6c1a2e-5b7d-4c1e-9a8f-0d2b4e6f8a10#20261222T140000Z",
+                                                      True, True)
     assert cafe.geo == (51.7931, 11.1468)
     assert cafe.location == "Pfarrhaus St. Nikolai, Neuendorf 21, 06484 Quedlinburg"
     assert cafe.category == "cafe" and cafe.cost is Cost.DONATION  # "um eine Spende … gebeten"
@@ -76,7 +81,7 @@ def test_nextcloud_series_with_moved_cancelled_and_skipped_dates():
     assert bazaar.cost is Cost.NOT_STATED and trip.cost is Cost.NOT_STATED  # no price: never "free"
 
     assert found["Weihnachtsmarkt-Wochenende"].skip == "lasts longer than 24 hours (56 h)"
-    assert len(records) == 8  # the cancelled date is no record of its own
+    assert len(records) == 9  # the cancelled date: only the cancellation above
 
 
 def test_google_export_utc_times_html_and_a_character_cut_by_folding():

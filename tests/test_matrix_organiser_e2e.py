@@ -51,7 +51,7 @@ async def test_an_organiser_posts_through_neu_and_a_moderator_approves(synapse, 
         notice = await moderator.wait_for_reply(_has("🛡 Ein neues Angebot wartet auf Prüfung"))
         assert notice.room_id == moderator.room_id and "„Adventscafé im Pfarrhaus“ in Quedlinburg" in notice.body
         review = await moderator.choose(notice, "Prüfen", _has("Angebot zur Prüfung"))
-        assert "👤 Veranstalter Nr." in review.body and "(neu)" in review.body
+        assert "👤 Veranstalter Nr." in review.body and "(neu, noch nichts freigegeben)" in review.body
         await moderator.choose(review, "Freigeben", _has("✅ Freigegeben: „Adventscafé im Pfarrhaus“."))
 
         told = await organiser.wait_for_reply(_has("ist geprüft und veröffentlicht"))

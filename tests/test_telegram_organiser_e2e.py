@@ -165,7 +165,7 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
 
         review = await moderator.press("Prüfen", "Angebot zur Prüfung", notice.result["message_id"])
         assert review.method == "editMessageText", review  # the notice becomes the review
-        assert "👤 Veranstalter Nr." in review.text and "(neu)" in review.text
+        assert "👤 Veranstalter Nr." in review.text and "(neu, noch nichts freigegeben)" in review.text
         approved = await moderator.press("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
         assert approved.method == "editMessageText", approved  # in place of the review, the queue
         assert approved.params["message_id"] == notice.result["message_id"] and "Nichts wartet" in approved.text

@@ -147,7 +147,7 @@ def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
     assert notice.count("wartet auf Prüfung: „") == 1
     moderator.mark = moderator.output.index("🛡 Ein neues Angebot")  # its choices are the newest
     review = moderator.choose("Prüfen", "Angebot zur Prüfung")
-    assert "👤 Veranstalter Nr." in review and "(neu)" in review
+    assert "👤 Veranstalter Nr." in review and "(neu, noch nichts freigegeben)" in review
     moderator.choose("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
     moderator.quit()
 

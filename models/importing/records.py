@@ -41,7 +41,9 @@ class Record:
     start: datetime | None = None
     duration: timedelta = timedelta(hours=2)
     rrule: str | None = None
-    exdates: set[date] = field(default_factory=set)
+    exdates: set[date] = field(default_factory=set)  # left out of the repeat (EXDATE, moved dates)
+    moved: set[date] = field(default_factory=set)  # of those, dates changed into offers of their own
+    cancelled_days: set[date] = field(default_factory=set)  # dates of the series the file cancels
     description: str = ""
     category: str = "other"
     organiser: str = ""
@@ -56,5 +58,9 @@ class Record:
     address: str = ""
     town: str = ""  # "06484 Quedlinburg", "Quedlinburg" or "06484"
     geo: tuple[float, float] | None = None
-    cancelled: bool = False
+    cancelled: bool = False  # the file cancels it (STATUS:CANCELLED, METHOD:CANCEL)
+    # Only cancellations: the record says nothing else about the offer (an iTIP CANCEL message,
+    # or a cancelled date whose series is not in the file), so nothing else of it changes.
+    partial: bool = False
+    quiet: bool = False  # not worth a line in the report when there is no such offer
     skip: str | None = None
