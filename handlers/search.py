@@ -17,6 +17,7 @@ from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
 from models.location import is_position_id, position_id, stored_point
 from models.search import Hit, Query, nearby
+from models.unmet import note_search
 from places import Place
 from places.words import is_common_phrase
 
@@ -330,6 +331,8 @@ async def _show(turn: Turn, search: Search, page: int) -> list[Reply]:
     query = Query(lat=search.lat, lon=search.lon, radius_km=search.radius, start=start, end=end,
                   categories=frozenset(search.categories), once_per_offer=True)
     hits = await nearby(turn.session, query, limit=PAGE + 1, offset=page * PAGE) if start < end else []
+    if page == 0:
+        await note_search(turn.session, turn.app.places, search.place_id, search.lat, search.lon, bool(hits), turn.now)
     edit = turn.msg.button is not None
     if not hits:
         return [_empty(turn, search, page, edit)]

@@ -51,3 +51,13 @@ async def unmet_by_month(session: AsyncSession, months: list[str]) -> dict[str, 
     for month, ags, count in rows.all():
         out[month][ags] = count
     return out
+
+
+async def note_search(session: AsyncSession, places, place_id: str, lat: float, lon: float,
+                      found: bool, now: datetime) -> None:
+    """Count a first page that found nothing in the municipality of the place (or, for a shared
+    position, of its nearest town or village); anything outside the home region is not counted."""
+    if found:
+        return
+    ags = places.municipality_of(place_id) if place_id else ""
+    await count_unmet(session, ags or places.municipality_at(lat, lon), now)
