@@ -27,7 +27,7 @@ from .geo import CELL_DEG, _LON_CELLS, cell_of
 from .offers import Occurrence, Offer, OfferStatus
 from .reminders import Attendance, Reminder
 from .schedule import BERLIN
-from .unmet import month_of, unmet_by_month
+from .unmet import unmet_by_month
 from .users import User
 
 AHEAD = timedelta(days=14)  # offers counted on the map
@@ -86,10 +86,10 @@ class Situation:
         return [m for m in self.municipalities if m.white_spot]
 
 
-def months_before(now: datetime, count: int) -> list[str]:
-    """The `count` months up to the current one, oldest first ("2026-10", … "2026-12")."""
+def months_before(now: datetime, count: int, last: str | None = None) -> list[str]:
+    """The `count` months up to the current one (or up to `last`, "2026-12"), oldest first."""
     local = now.astimezone(BERLIN)
-    year, month = local.year, local.month
+    year, month = (int(x) for x in last.split("-")) if last else (local.year, local.month)
     out = []
     for _ in range(count):
         out.append(f"{year:04d}-{month:02d}")
@@ -182,10 +182,12 @@ def _district_table(counts: dict[str, int], keys: list[str]) -> dict[str, Shown]
 
 
 async def situation(session: AsyncSession, places: Gazetteer, scope: Scope, now: datetime,
-                    months: int = 3) -> Situation:
+                    months: int = 3, last_month: str | None = None) -> Situation:
+    """The picture for `scope`; unmet searches for `months` months up to the current one (or
+    `last_month`); offers, white spots and stale offers as of `now`."""
     data = load()
     locate = _locator(places)
-    month_keys = months_before(now, months)
+    month_keys = months_before(now, months, last_month)
 
     # Offers of the next 14 days and white spots.
     points = await _offer_points(session, now, now + AHEAD)
