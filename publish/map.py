@@ -49,16 +49,16 @@ def _box(paths: list[str]) -> tuple[int, int, int, int]:
     return min(xs), min(ys), max(xs), max(ys)
 
 
-def describe(t: Translator, m: Municipality, month: str) -> str:
+def describe(t: Translator, m: Municipality, month: str) -> Markup:
     """The numbers of one municipality in words (the map's titles and the chat)."""
-    parts = [m.outline.name, str(t("{count} offers in the next 14 days", count=m.offers))]
+    parts = [escape(m.outline.name), t("{count} offers in the next 14 days", count=m.offers)]
     if m.rate is not None:
-        parts.append(str(t("{rate} per 10,000 residents", rate=f"{m.rate:.1f}".replace(".", ","))))
+        parts.append(t("{rate} per 10,000 residents", rate=f"{m.rate:.1f}".replace(".", ",")))
     if m.white_spot:
-        parts.append(str(t("white spot: no offer within 10 km")))
+        parts.append(t("white spot: no offer within 10 km"))
     if month in m.unmet:
-        parts.append(str(t("searches without a result this month: {count}", count=str(m.unmet[month]))))
-    return " – ".join(parts)
+        parts.append(t("searches without a result this month: {count}", count=str(m.unmet[month])))
+    return Markup(" – ").join(parts)
 
 
 def svg(t: Translator, picture: Situation, *, link: Callable[[str], str] | None = None,
