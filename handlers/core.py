@@ -26,7 +26,7 @@ from models.coordination import CoordinatorList
 from models.moderation import Rights
 
 from . import (
-    alerts, choices, coordination, digest, group_digest, ideas, loneliness, managing, moderation, notice, offer_detail,
+    alerts, choices, companions, coordination, digest, group_digest, ideas, loneliness, managing, moderation, notice, offer_detail,
     posting, privacy, reminders, search, settings, small_talk, start,
 )
 from .buttons import parse_button
@@ -50,7 +50,7 @@ FEATURES: tuple[Feature, ...] = (
     start.FEATURE, search.FEATURE, offer_detail.FEATURE, reminders.FEATURE, settings.FEATURE,
     digest.FEATURE, group_digest.FEATURE, alerts.FEATURE, privacy.FEATURE, ideas.FEATURE,
     posting.FEATURE, managing.FEATURE, moderation.FEATURE, notice.FEATURE, loneliness.FEATURE,
-    small_talk.FEATURE, coordination.FEATURE,
+    small_talk.FEATURE, coordination.FEATURE, companions.FEATURE,
 )
 ROUTES = Router(FEATURES)
 

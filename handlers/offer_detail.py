@@ -62,6 +62,8 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
          Button(t("📍 Show place"), button_data("ov", offer.id))),
         (Button(t("↗️ Share"), button_data("os", offer.id)),),
     ]
+    if upcoming:  # handlers.companions checks whether someone can go along
+        buttons.insert(1, (Button(t("🤝 I would rather not go alone"), button_data("ga", offer.id)),))
     if search.current(turn) is not None:
         buttons[-1] += (Button(t("🔙 Back"), "b"),)
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]
