@@ -16,15 +16,13 @@ Messages to the other side go through the outbox (handlers.notify.tell).
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from markupsafe import Markup
 from sqlalchemy import select
 
 from models import Offer, User
 from models.companions import (
     MEET_BEFORE, OPEN, CompanionBlock, CompanionReport, CompanionRequest, Status, close, is_blocked,
-    open_request, redeem_invite, volunteer, volunteers_for,
+    open_request, redeem_invite, volunteer, volunteers_for, waiting_count,
 )
 from models.coordination import CoordinatorList, scope_of
 from models.listing import next_dates, valid_id, visible_offer
@@ -299,8 +297,11 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
                     place=_place_name(turn, ags)))]
 
 
-def now_open(request: CompanionRequest, now: datetime) -> bool:
-    return request.status in OPEN and request.starts_at >= now
+async def door_line(turn: Turn, offer: Offer) -> list:
+    """All the organiser learns (in /meine): how many would like to be welcomed at the door."""
+    count = await waiting_count(turn.session, offer.id, turn.now)
+    t = turn.t
+    return [t("🚪 {count} would like to be welcomed at the door", count=count)] if count else []
 
 
 FEATURE = Feature(

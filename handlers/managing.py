@@ -22,6 +22,7 @@ from models.reminders import coming_count, count_for_offer, notify_changes
 
 from . import offer_form as form
 from . import posting
+from . import companions
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
@@ -102,6 +103,7 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
         if coming or reminded:
             text.append(t("🙋 Said they are coming: {coming} · 🔔 Reminders: {reminded}",
                           coming=coming, reminded=reminded))
+        text += await companions.door_line(turn, offer)
     rows = [(Button(t("✏️ Change"), button_data("me", offer.id)),)]
     if offer.status is OfferStatus.PUBLISHED:
         rows.append((Button(t("⏸ Pause"), button_data("mp", offer.id)),))

@@ -79,3 +79,87 @@ async def _sent_button(sessions, chat: str, label: str) -> str:
                     if label in button.label:
                         return button.data
     raise AssertionError(f"no button {label!r} sent to {chat}")
+
+
+async def _asked(sessions, places, now):
+    offer, coordinator, helper, resident, postman = await _setup(sessions, places, now)
+    await resident.send_button(f"o:{offer.id}")
+    await resident.press("Ich möchte nicht allein hingehen")
+    await resident.press("Do., 26. Nov.")
+    await postman.deliver()
+    await helper.send_button(await _sent_button(sessions, "terminal:erika", "Ja, ich begleite"))
+    await helper.say("Erika")
+    await postman.deliver()
+    async with sessions() as session:
+        request = await session.scalar(select(CompanionRequest))
+    return offer, coordinator, helper, resident, postman, request
+
+
+async def test_the_organiser_sees_a_count_only(sessions, places, now):
+    offer, *_ = await _asked(sessions, places, now)
+    async with sessions() as session, session.begin():
+        from models import Offer, User
+        organiser = User(platform="terminal", platform_id="org")
+        session.add(organiser)
+        await session.flush()
+        (await session.get(Offer, offer.id)).owner_id = organiser.id
+    org = ChatDriver(sessions, places, now, user="org")
+    await org.send_button(f"mo:{offer.id}")
+    assert "1 möchten an der Tür begrüßt werden" in org.text
+    assert "Erika" not in org.text and "anna" not in org.text
+
+
+async def test_a_no_from_the_resident_shares_nothing(sessions, places, now):
+    _, _, helper, resident, postman, request = await _asked(sessions, places, now)
+    await resident.send_button(await _sent_button(sessions, "terminal:anna", "Nein, danke"))
+    assert "Zurückgezogen" in resident.text
+    mail = await postman.deliver()
+    assert "findet nicht statt" in mail["terminal:erika"][0] and "anna" not in mail["terminal:erika"][0]
+    async with sessions() as session:
+        request = await session.get(CompanionRequest, request.id)
+        assert request.status == "withdrawn" and request.companion_name == ""
+    await resident.send_button(f"gc:{request.id}")  # too late: nothing to agree to
+    assert "gilt" in resident.text and "nicht mehr" in resident.text
+
+
+async def test_a_stranger_cannot_press_the_buttons(sessions, places, now):
+    _, _, _, _, _, request = await _asked(sessions, places, now)
+    stranger = ChatDriver(sessions, places, now, user="mallory")
+    for button in (f"gc:{request.id}", f"gw:{request.id}", f"gr:{request.id}", f"gy:{request.id}", "gb:1", "gd:1.99"):
+        await stranger.send_button(button)
+        assert "Erika" not in stranger.text
+    async with sessions() as session:
+        assert (await session.get(CompanionRequest, request.id)).status == "offered"
+
+
+async def test_a_report_ends_it_and_the_coordinator_can_block(sessions, places, now):
+    offer, coordinator, helper, resident, postman, request = await _asked(sessions, places, now)
+    await resident.send_button(f"gr:{request.id}")
+    assert "Koordination kümmert sich darum" in resident.text
+    mail = await postman.deliver()
+    assert "wurde gemeldet" in mail["terminal:amt"][0]
+    await coordinator.send_button(await _sent_button(sessions, "terminal:amt", "Sperren"))
+    assert "Gesperrt" in coordinator.text
+    other = ChatDriver(sessions, places, now, user="ben")
+    await other.send_button(f"o:{offer.id}")
+    await other.press("Ich möchte nicht allein hingehen")
+    assert "noch keine Begleitung" in other.text  # Erika is blocked: no companion is left
+    await helper.say("/meinedaten")
+    assert "Sie können im Moment keine Begleitung anfragen oder geben: 1" in helper.text
+
+
+async def test_erasure_takes_the_requests_and_the_first_names(sessions, places, now):
+    _, _, helper, resident, _, request = await _asked(sessions, places, now)
+    await resident.send_button(f"gc:{request.id}")
+    await resident.say("Anna")
+    await resident.say("/meinedaten")
+    assert "Anfragen „Ich möchte nicht allein hingehen“" in resident.text
+    await helper.say("/loeschen")
+    await helper.press("Ja, alles löschen")
+    async with sessions() as session:
+        request = await session.get(CompanionRequest, request.id)
+        assert request.companion_id is None and request.companion_name == "" and request.resident_name == ""
+    await resident.say("/loeschen")
+    await resident.press("Ja, alles löschen")
+    async with sessions() as session:
+        assert (await session.scalars(select(CompanionRequest))).all() == []
