@@ -1,12 +1,12 @@
-"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix|web`
+"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix|web|coord`
 for one."""
 
 import argparse
 
-from . import dispatcher, matrix, nearby, updates, web
+from . import coord, dispatcher, matrix, nearby, updates, web
 from .cli import add_common_arguments
 
-BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix, "web": web}
+BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix, "web": web, "coord": coord}
 
 
 def main(argv=None) -> int:
