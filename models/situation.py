@@ -11,6 +11,7 @@ as the state does and nothing of its neighbours.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -18,7 +19,6 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from places import Gazetteer
-from places.geo import GridIndex
 from places.municipalities import MapData, Outline, load
 from publish.suppression import Shown, suppress
 
@@ -97,19 +97,20 @@ def months_before(now: datetime, count: int, last: str | None = None) -> list[st
     return out[::-1]
 
 
-def _cell_ranges():
-    """The geo cells over the state, as one range of cell ids per 0.1° row."""
+def _cells() -> list[int]:
+    """The geo cells over the state (about 670): the search index is walked cell by cell."""
     min_lat, max_lat, min_lon, max_lon = BOX
-    ranges = []
+    cells = []
     lat = min_lat
     while lat <= max_lat + 1e-9:
-        ranges.append((cell_of(lat, min_lon), cell_of(lat, max_lon)))
+        first, last = cell_of(lat, min_lon), cell_of(lat, max_lon)
+        assert last - first < _LON_CELLS
+        cells += range(first, last + 1)
         lat += CELL_DEG
-    assert all(b - a < _LON_CELLS for a, b in ranges)
-    return ranges
+    return cells
 
 
-_CELLS = _cell_ranges()
+_CELLS = _cells()
 
 
 def _in_box(lat, lon):
@@ -120,12 +121,33 @@ def _in_box(lat, lon):
 async def _offer_points(session: AsyncSession, start: datetime, end: datetime) -> list[tuple[int, float, float]]:
     """Offers with a date in [start, end) over the state: (offer id, lat, lon)."""
     o = Occurrence
-    rows = await session.execute(
-        select(o.offer_id, o.latitude, o.longitude)
-        .where(or_(*(o.cell.between(a, b) for a, b in _CELLS)), o.starts_at >= start, o.starts_at < end,
-               _in_box(o.latitude, o.longitude))
-        .group_by(o.offer_id, o.latitude, o.longitude))
-    return [tuple(r) for r in rows.all()]
+    # cell IN (...) with a time range reads each cell's slice of the covering walk index only.
+    connection = await session.connection()  # plain rows: thousands of them, no ORM objects
+    rows = await connection.execute(
+        select(o.offer_id, o.latitude, o.longitude).distinct()
+        .where(o.cell.in_(_CELLS), o.starts_at >= start, o.starts_at < end, _in_box(o.latitude, o.longitude)))
+    return rows.all()
+
+
+class _Points:
+    """Offer points bucketed by 0.1° cell, to ask "any within 10 km?" with an early exit."""
+
+    def __init__(self, points) -> None:
+        self.cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
+        for _, lat, lon in points:
+            self.cells.setdefault((math.floor(lat * 10), math.floor(lon * 10)), []).append((lat, lon))
+
+    def any_within(self, lat: float, lon: float, km: float) -> bool:
+        rows = math.ceil(km / 11.1) + 1
+        cols = math.ceil(km / (11.1 * math.cos(math.radians(lat)))) + 1
+        ci, cj = math.floor(lat * 10), math.floor(lon * 10)
+        kx = 111.2 * math.cos(math.radians(lat))
+        for i in sorted(range(ci - rows, ci + rows + 1), key=lambda i: abs(i - ci)):
+            for j in sorted(range(cj - cols, cj + cols + 1), key=lambda j: abs(j - cj)):
+                for plat, plon in self.cells.get((i, j), ()):
+                    if math.hypot((plat - lat) * 111.2, (plon - lon) * kx) <= km:
+                        return True
+        return False
 
 
 class _Locator:
@@ -134,12 +156,14 @@ class _Locator:
     def __init__(self, places: Gazetteer) -> None:
         self.places = places
         self.known: dict[tuple[float, float], str] = {}
+        self.settlements = places.places_in()
 
     def __call__(self, lat: float, lon: float) -> str:
-        key = (round(lat, 3), round(lon, 3))
-        ags = self.known.get(key)
+        ags = self.known.get((lat, lon))
         if ags is None:
-            ags = self.known[key] = self.places.municipality_at(lat, lon)
+            if len(self.known) > 1_000_000:
+                self.known.clear()
+            ags = self.known[(lat, lon)] = self.places.municipality_at(lat, lon)
         return ags
 
 
@@ -196,11 +220,11 @@ async def situation(session: AsyncSession, places: Gazetteer, scope: Scope, now:
         ags = locate(lat, lon)
         if ags:
             offers.setdefault(ags, set()).add(offer_id)
-    grid = GridIndex([(lat, lon) for _, lat, lon in points])
-    settlements = places.places_in()
+    near = _Points(points)
+    settlements = locate.settlements
 
     def white(ags: str) -> bool:
-        return not any(grid.nearest(p.lat, p.lon, WHITE_SPOT_KM) for p in settlements.get(ags, ()))
+        return not any(near.any_within(p.lat, p.lon, WHITE_SPOT_KM) for p in settlements.get(ags, ()))
 
     # Unmet searches, hidden where small, for the whole tree at once.
     unmet = await unmet_by_month(session, month_keys)
