@@ -297,6 +297,15 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
                     place=_place_name(turn, ags)))]
 
 
+async def offer_button(turn: Turn, offer: Offer) -> list:
+    """"I would rather not go alone" on an offer's details, where a companion could go along."""
+    ags = _municipality(turn, offer)
+    if not ags or not await volunteers_for(turn.session, ags):
+        return []
+    t = turn.t
+    return [(Button(t("🤝 I would rather not go alone"), button_data("ga", offer.id)),)]
+
+
 async def door_line(turn: Turn, offer: Offer) -> list:
     """All the organiser learns (in /meine): how many would like to be welcomed at the door."""
     count = await waiting_count(turn.session, offer.id, turn.now)

@@ -142,8 +142,9 @@ async def test_a_report_ends_it_and_the_coordinator_can_block(sessions, places, 
     assert "Gesperrt" in coordinator.text
     other = ChatDriver(sessions, places, now, user="ben")
     await other.send_button(f"o:{offer.id}")
-    await other.press("Ich möchte nicht allein hingehen")
-    assert "noch keine Begleitung" in other.text  # Erika is blocked: no companion is left
+    assert not any("nicht allein" in label for label in other.labels())  # Erika is blocked: nobody left
+    await other.send_button(f"ga:{offer.id}")
+    assert "noch keine Begleitung" in other.text
     await helper.say("/meinedaten")
     assert "Sie können im Moment keine Begleitung anfragen oder geben: 1" in helper.text
 

@@ -149,3 +149,18 @@ def _counts_only(text: str) -> str:
     """The search counts of a page or export: what follows the municipalities' and districts'
     names in their rows (years, keys, rates and the month's name left out)."""
     return " ".join(re.findall(r"(?:&lt; 5|< 5|•|\b\d+\b)(?=\s*(?:</td></tr>|$|\r?\n))", text))
+
+
+async def test_maintenance_forgets_spent_links_and_ended_sessions(sessions, places, now):
+    from sqlalchemy import func, select
+
+    from models.web_login import LoginLink, WebSession
+    from scheduler.jobs import run_maintenance
+
+    path = await _link(sessions, places, now, "land")
+    async with client(sessions, places, lambda: now) as c:
+        await _login(c, path)
+    await run_maintenance(sessions, now + timedelta(hours=9))
+    async with sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(LoginLink)) == 0
+        assert await session.scalar(select(func.count()).select_from(WebSession)) == 0
