@@ -1,13 +1,13 @@
-"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix|web|reader`
+"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix|web|reader|coord`
 for one."""
 
 import argparse
 
-from . import dispatcher, matrix, nearby, reader, updates, web
+from . import coord, dispatcher, matrix, nearby, reader, updates, web
 from .cli import add_common_arguments
 
 BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix, "web": web,
-              "reader": reader}
+              "reader": reader, "coord": coord}
 
 
 def main(argv=None) -> int:

@@ -58,7 +58,8 @@ class App:
 
         context = WebContext(self.sessions, self.core.places, self.now, self.core.links,
                              requests_per_minute=self.settings.web_requests_per_minute,
-                             default_radius_km=self.settings.default_radius_km)
+                             default_radius_km=self.settings.default_radius_km,
+                             coordinators=self.core.coordinators)
         try:
             server = await start_web(context, *address)
         except AddressTaken as exc:
@@ -167,6 +168,7 @@ async def open_app(settings: Settings):
                       default_radius_km=settings.default_radius_km, rights=rights,
                       max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder,
                       reminder_evening=settings.reminder_evening)
+        core.coordinators = settings.coordinator_list()
         core.links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
                            matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
         yield App(settings, engine, sessions, core)

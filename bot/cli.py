@@ -1,5 +1,5 @@
 """`nahbar run | chat [--user NAME] | db upgrade | import FILE | demo remove | aushang PLACE |
-outbox [retry | dispatch]`
+bericht [--kreis K] [--monat M] | outbox [retry | dispatch]`
 (also `python -m bot`).
 
 Exit codes: 0 done, 1 a file that cannot be imported (nothing changed), 2 usage or settings,
@@ -65,8 +65,23 @@ def _parser() -> argparse.ArgumentParser:
     notice.add_argument("--out", type=Path, metavar="FILE", help="where to write the PDF")
     notice.add_argument("--blatt", dest="newsletter", action="store_true",
                         help="column text for the municipal newsletter instead of the poster")
+    report = commands.add_parser(
+        "bericht", help="the monthly report for coordinators and mayors (PDF, A4)",
+        description="The coordinators' monthly report: the map of offers per 10,000 residents, "
+                    "white spots and searches without a result (small counts hidden).")
+    report.add_argument("--kreis", dest="district", default="", metavar="DISTRICT",
+                        help="a district, e.g. Harz (default: the whole state)")
+    report.add_argument("--monat", dest="month", type=_month, metavar="YYYY-MM",
+                        help="the month (default: the current one)")
+    report.add_argument("--out", type=Path, metavar="FILE", help="where to write the PDF")
     outbox_cli.add_parser(commands)
     return parser
+
+
+def _month(value: str) -> str:
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError("a month such as 2026-12")
+    return value
 
 
 def _days(value: str) -> int:
@@ -97,6 +112,11 @@ def main(argv: list[str] | None = None) -> int:
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
         return asyncio.run(notice_command(settings, args))
+    if args.command == "bericht":
+        from .operator_tasks import report_command
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        return asyncio.run(report_command(settings, args))
     if args.command in ("import", "demo"):
         from .operator_tasks import import_command, remove_demo_command
 

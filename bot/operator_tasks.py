@@ -123,3 +123,41 @@ async def notice_command(settings: Settings, args: argparse.Namespace) -> int:
     print(f"{out}: {made.offers} offer{'s' if made.offers != 1 else ''} near {place.title} "
           f"in the next {args.days} days; the QR code opens {made.link}")
     return 0
+
+
+async def report_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`nahbar bericht [--kreis Harz] [--monat 2026-12] [--out FILE]`: the monthly report as a PDF."""
+    from handlers.i18n import Translator
+    from models.coordination import Scope
+    from models.situation import situation
+    from places.municipalities import load
+    from publish.report import report_pdf
+
+    district = ""
+    if args.district:
+        district = load().district_by_name(args.district)
+        if district is None:
+            known = ", ".join(sorted(load().district_name(k) for k in load().districts))
+            print(f"nahbar bericht: no district {args.district!r} in Sachsen-Anhalt (known: {known})",
+                  file=sys.stderr)
+            return 2
+    places = Gazetteer.load(home_region=settings.home_region)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session:
+            picture = await situation(session, places, Scope(district), utcnow(), last_month=args.month)
+    except (OSError, SQLAlchemyError) as exc:
+        return _database_error("bericht", exc)
+    finally:
+        await engine.dispose()
+    made = report_pdf(Translator(settings.default_language), picture)
+    out = args.out or Path(made.filename)
+    try:
+        out.write_bytes(made.pdf)
+    except OSError as exc:
+        print(f"nahbar bericht: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"{out}: {picture.offers} offers, {len(picture.white_spots)} white spots of "
+          f"{len(picture.municipalities)} municipalities")
+    return 0

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
 
     # Organisers and moderators.
     moderators: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="NAHBAR_MODERATORS")
+    # Coordinators: chat addresses, each optionally "=District" ("telegram:123=Harz").
+    coordinators: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="NAHBAR_COORDINATORS")
     max_offers_per_day: int = Field(5, ge=1, le=100, validation_alias="NAHBAR_MAX_OFFERS_PER_DAY")
     geocoder: Literal["off", "nominatim"] = Field("off", validation_alias="NAHBAR_GEOCODER")
 
@@ -128,16 +130,37 @@ class Settings(BaseSettings):
         shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}"
 
-    @field_validator("moderators", mode="before")
+    @field_validator("moderators", "coordinators", mode="before")
     @classmethod
-    def _addresses(cls, value) -> tuple[str, ...]:
+    def _addresses(cls, value, info) -> tuple[str, ...]:
         items = value.split(",") if isinstance(value, str) else list(value or ())
         addresses = tuple(dict.fromkeys(i.strip() for i in items if str(i).strip()))
+        if info.field_name == "coordinators":
+            from places.municipalities import load
+
+            for entry in addresses:
+                address, _, district = entry.partition("=")
+                if not re.fullmatch(r"(terminal|telegram|matrix):\S{1,250}", address.strip()) or (
+                        district.strip() and load().district_by_name(district) is None):
+                    raise ValueError("NAHBAR_COORDINATORS: comma-separated chat addresses, each "
+                                     "optionally with its district: telegram:123456=Harz, matrix:@a:example.org")
+            return addresses
         for address in addresses:
             if not re.fullmatch(r"(terminal|telegram|matrix):\S{1,250}", address):
                 raise ValueError("NAHBAR_MODERATORS: comma-separated chat addresses such as "
                                  "telegram:123456, matrix:@mod:example.org or terminal:mod")
         return addresses
+
+    def coordinator_list(self):
+        """NAHBAR_COORDINATORS as models.coordination.CoordinatorList (districts by key)."""
+        from models.coordination import CoordinatorList
+        from places.municipalities import load
+
+        addresses = {}
+        for entry in self.coordinators:
+            address, _, district = entry.partition("=")
+            addresses[address.strip()] = load().district_by_name(district) or "" if district.strip() else ""
+        return CoordinatorList(addresses)
 
     @model_validator(mode="after")
     def _geocoder_needs_an_agent(self):

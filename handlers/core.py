@@ -22,10 +22,11 @@ from models.conversations import load_turn
 from places import Gazetteer
 from publish.links import Links
 
+from models.coordination import CoordinatorList
 from models.moderation import Rights
 
 from . import (
-    alerts, choices, digest, group_digest, ideas, loneliness, managing, moderation, notice, offer_detail,
+    alerts, choices, companions, coordination, digest, group_digest, ideas, loneliness, managing, moderation, notice, offer_detail,
     posting, privacy, reminders, search, settings, small_talk, start,
 )
 from .buttons import parse_button
@@ -49,7 +50,7 @@ FEATURES: tuple[Feature, ...] = (
     start.FEATURE, search.FEATURE, offer_detail.FEATURE, reminders.FEATURE, settings.FEATURE,
     digest.FEATURE, group_digest.FEATURE, alerts.FEATURE, privacy.FEATURE, ideas.FEATURE,
     posting.FEATURE, managing.FEATURE, moderation.FEATURE, notice.FEATURE, loneliness.FEATURE,
-    small_talk.FEATURE,
+    small_talk.FEATURE, coordination.FEATURE, companions.FEATURE,
 )
 ROUTES = Router(FEATURES)
 
@@ -80,6 +81,7 @@ class Nahbar:
         self.share_links: dict[str, Callable[[int], str]] = dict(share_links or {})
         # The web address, deep links and phone number for notices and web links (bot/app.py).
         self.links = Links()
+        self.coordinators = CoordinatorList()  # NAHBAR_COORDINATORS (bot/app.py)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         try:

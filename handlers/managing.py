@@ -25,6 +25,7 @@ from models.reminders import coming_count, count_for_offer, notify_changes
 
 from . import offer_form as form
 from . import posting
+from . import companions
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
@@ -136,6 +137,7 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
         if coming or reminded:
             text.append(t("🙋 Said they are coming: {coming} · 🔔 Reminders: {reminded}",
                           coming=coming, reminded=reminded))
+        text += await companions.door_line(turn, offer)
     cancelled = cancelled_upcoming(offer, turn.now)
     if cancelled:
         text.append(t("❌ Cancelled: {dates}", dates=Markup(", ").join(when(t, start) for _, start in cancelled[:4])))

@@ -16,6 +16,7 @@ from publish.calendar import offer_calendar
 
 from . import search
 from .offer_facts import access_lines, cost_words
+from . import companions
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
@@ -63,6 +64,8 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
          Button(t("📍 Show place"), button_data("ov", offer.id))),
         (Button(t("↗️ Share"), button_data("os", offer.id)),),
     ]
+    if upcoming:  # only where a companion could go along
+        buttons[1:1] = await companions.offer_button(turn, offer)
     if search.current(turn) is not None:
         buttons[-1] += (Button(t("🔙 Back"), "b"),)
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]

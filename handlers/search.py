@@ -21,6 +21,7 @@ from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
 from models.location import is_position_id, position_id, stored_point
 from models.search import Hit, Query, nearby, step_free
+from models.unmet import note_search
 from places import Place, Resolution
 from places.words import is_common_phrase
 
@@ -410,6 +411,8 @@ async def _show(turn: Turn, search: Search, page: int, note: str | None = None) 
     search = search.model_copy(update={"page": page})
     turn.put(search)
     hits = await _hits(turn, search, page)
+    if page == 0:
+        await note_search(turn.session, turn.app.places, search.place_id, search.lat, search.lon, bool(hits), turn.now)
     edit = turn.msg.button is not None
     if not hits:
         reply = _empty(turn, search, page, edit)

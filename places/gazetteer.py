@@ -239,6 +239,28 @@ class Gazetteer:
             return self._coordinate_place(*latlon) if latlon else None
         return None
 
+    def municipality_of(self, place_id: str) -> str:
+        """The official key (AGS) of the home region's municipality a place lies in, or ""."""
+        if place_id in self._areas:
+            return self._areas[place_id]
+        place = self._by_id.get(place_id)  # "m15085235" names the town Quedlinburg
+        return self._areas.get(place.id, "") if place is not None else ""
+
+    def municipality_at(self, lat: float, lon: float, max_km: float = 15.0) -> str:
+        """The AGS of the municipality whose nearest town or village lies within max_km of a
+        point, or "" (outside the home region's municipalities)."""
+        hit = self.nearest(lat, lon, max_km)
+        return self._areas.get(hit.id, "") if hit is not None else ""
+
+    def places_in(self) -> dict[str, list[Place]]:
+        """Every town, village and municipality of the home region by its municipality's AGS."""
+        out: dict[str, list[Place]] = {}
+        for place in self._places:
+            ags = self._areas.get(place.id)
+            if ags:
+                out.setdefault(ags, []).append(place)
+        return out
+
     def nearest(self, lat: float, lon: float, max_km: float = NEAREST_MAX_KM) -> Place | None:
         """Nearest town or village within max_km, via a grid index."""
         if not (isinstance(lat, (int, float)) and isinstance(lon, (int, float))

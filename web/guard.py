@@ -22,6 +22,8 @@ EMBEDDABLE = ("/embed",)  # the only pages other sites may put in a frame
 
 _ERRORS = {  # status -> (heading, explanation) msgids
     400: (N_("This request cannot be answered"), N_("Something in the address is not right.")),
+    403: (N_("Not for you"), N_("These pages are for coordinators. Ask Nahbar in your chat for a new login link: "
+                               "/lage, then “Open the web pages”.")),
     404: (N_("Not found"), N_("This page does not exist (any more). Perhaps the offer has ended or was cancelled.")),
     405: (N_("Not possible"), N_("This page can only be read.")),
     413: (N_("Too large"), N_("This request is too large.")),
