@@ -303,8 +303,8 @@ async def set_trust(turn: Turn, argument: str) -> list[Reply]:
             offer.review_note = "blocked"
             await set_status(turn.session, offer, OfferStatus.REJECTED, turn.now)
     if trust is Trust.TRUSTED:
-        await tell(turn, organiser, f"trust:{organiser.id}:{int(turn.now.timestamp())}", lambda tr: [Reply(
-            tr("🤝 Good news: your offers are now published straight away, without waiting for a check."))])
+        await tell(turn, organiser, f"trust:{organiser.id}:{int(turn.now.timestamp())}", lambda t: [Reply(
+            t("🤝 Good news: your offers are now published straight away, without waiting for a check."))])
     words = {Action.TRUSTED: t("🤝 The organiser is trusted: their offers are published directly."),
              Action.UNTRUSTED: t("The organiser's offers are checked again before they appear."),
              Action.BLOCKED: t("🚫 The organiser is blocked; their offers are no longer shown."),

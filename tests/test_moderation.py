@@ -111,6 +111,8 @@ async def test_trusting_an_organiser_lets_them_publish_directly(sessions, places
     await moderator.send_button(f"vo:{offer.id}")
     await moderator.press("Veranstalter vertrauen")
     assert "Dem Veranstalter wird vertraut" in moderator.text
+    told = [text for texts in (await Postman(sessions, lambda: now).deliver()).values() for text in texts]
+    assert any(text.startswith("🤝 Gute Nachricht: Ihre Angebote erscheinen ab jetzt sofort") for text in told), told
     await write_adventscafe(organiser)
     await organiser.press("Absenden")
     assert "ist veröffentlicht" in organiser.text
