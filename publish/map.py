@@ -8,7 +8,7 @@ use the same drawing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import OrderedDict
 
 from markupsafe import Markup, escape
 
@@ -61,13 +61,30 @@ def describe(t: Translator, m: Municipality, month: str) -> Markup:
     return Markup(" – ").join(parts)
 
 
-def svg(t: Translator, picture: Situation, *, link: Callable[[str], str] | None = None,
-        title: str = "") -> Markup:
-    """The map as an <svg> element; `link(ags)` makes each municipality a link (the web page)."""
+def svg(t: Translator, picture: Situation, *, link: str | None = None, title: str = "") -> Markup:
+    """The map as an <svg> element; `link` ("#g{ags}") makes each municipality a link (the web
+    page). The same numbers in the same words give the same drawing, so it is kept (a handful
+    of them) and made again only when something shown on it changed."""
     month = picture.months[-1]
     shown = [m for m in picture.municipalities if m.outline.path]
     if not shown:
         return Markup("")
+    key = (t.language, link, title, month, tuple(
+        (m.outline.ags, m.offers, m.white_spot, str(m.unmet.get(month, ""))) for m in shown))
+    made = _DRAWN.get(key)
+    if made is None:
+        made = _DRAWN[key] = _draw(t, shown, month, link, title)
+        while len(_DRAWN) > KEEP:
+            _DRAWN.popitem(last=False)
+    _DRAWN.move_to_end(key)
+    return made
+
+
+KEEP = 16  # drawings kept: areas × languages × link or not, in their newest state
+_DRAWN: OrderedDict[tuple, Markup] = OrderedDict()
+
+
+def _draw(t: Translator, shown: list[Municipality], month: str, link: str | None, title: str) -> Markup:
     x0, y0, x1, y1 = _box([m.outline.path for m in shown])
     pad = 10
     out = [Markup('<svg xmlns="http://www.w3.org/2000/svg" viewBox="{} {} {} {}" role="img" '
@@ -83,7 +100,7 @@ def svg(t: Translator, picture: Situation, *, link: Callable[[str], str] | None 
                        '<title>{}</title></path>').format(m.outline.path, fill, m.outline.ags,
                                                           describe(t, m, month))
         if link is not None:
-            shape = Markup('<a href="{}">{}</a>').format(link(m.outline.ags), shape)
+            shape = Markup('<a href="{}">{}</a>').format(link.format(ags=m.outline.ags), shape)
         out.append(shape)
     out.append(Markup("</svg>"))
     return Markup("").join(out)

@@ -11,12 +11,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import typst
+from babel.dates import format_date
 
 from handlers.i18n import Translator
+from models.schedule import BERLIN
 from models.situation import Situation
 
 from . import map as drawing
@@ -37,11 +41,23 @@ def _standalone(t: Translator, picture: Situation) -> str:
 
 
 def map_png(t: Translator, picture: Situation) -> bytes:
-    """The map with its legend as a PNG, for the chat."""
-    data = {"legend": [{"colour": c, "label": label} for c, label in drawing.legend(t)],
-            "hatch": drawing.HATCH, "white": str(t("white spot: no offer within 10 km")),
-            "attribution": picture.map.attribution}
-    return _typst(PICTURE, data, _standalone(t, picture), "png")
+    """The map with its legend as a PNG, for the chat; the same drawing gives the same picture,
+    so the newest few are kept (typesetting one takes about 40 ms)."""
+    drawn = _standalone(t, picture)
+    key = (t.language, picture.map.attribution, drawn)
+    png = _PICTURES.get(key)
+    if png is None:
+        data = {"legend": [{"colour": c, "label": label} for c, label in drawing.legend(t)],
+                "hatch": drawing.HATCH, "white": str(t("white spot: no offer within 10 km")),
+                "attribution": picture.map.attribution}
+        png = _PICTURES[key] = _typst(PICTURE, data, drawn, "png")
+        while len(_PICTURES) > drawing.KEEP:
+            _PICTURES.popitem(last=False)
+    _PICTURES.move_to_end(key)
+    return png
+
+
+_PICTURES: OrderedDict[tuple, bytes] = OrderedDict()
 
 
 def _area_name(picture: Situation) -> str:
@@ -51,9 +67,6 @@ def _area_name(picture: Situation) -> str:
 
 
 def month_label(t: Translator, month: str) -> str:
-    from babel.dates import format_date
-    from datetime import date
-
     year, number = (int(x) for x in month.split("-"))
     return format_date(date(year, number, 1), "MMMM yyyy", locale=t.language)
 
@@ -76,12 +89,24 @@ def tables(t: Translator, picture: Situation) -> dict[str, tuple[list[str], list
         district_rows.append([str(t("Sachsen-Anhalt in total")), "15", str(picture.offers),
                               str(len(picture.white_spots))] + [str(picture.total_unmet[m]) for m in months]
                              + [str(picture.total_stale), str(picture.total_reminders), str(picture.total_coming)])
+    coming = str(t("“I am coming” for dates in {month}", month=month_label(t, picture.counted_month)))
     districts = (
         [str(t("District")), str(t("Key")), str(t("Offers in the next 14 days")), str(t("White spots"))]
         + [str(t("Searches without result {month}", month=m)) for m in months]
-        + [str(t("Stale offers")), str(t("Reminders asked for")), str(t("“I am coming” this month"))],
+        + [str(t("Stale offers")), str(t("Reminders asked for")), coming],
         district_rows)
-    return {"gemeinden": municipalities, "kreise": districts}
+    names = {o.ags: o.name for o in picture.map.outlines}
+    stale = (
+        [str(t("District")), str(t("Municipality")), str(t("Offer")), str(t("Place")), str(t("Number")),
+         str(t("Last changed"))],
+        [[picture.map.district_name(s.ags[:5]), names.get(s.ags, s.ags), s.title, s.place_name, str(s.id),
+          format_date(s.changed.astimezone(BERLIN).date(), "medium", locale=t.language)] for s in picture.stale])
+    interest = (
+        [str(t("District")), str(t("Offer")), str(t("Place")), str(t("Number")), str(t("Reminders asked for")),
+         coming],
+        [[picture.map.district_name(i.district), i.title, i.place_name, str(i.offer_id), str(i.reminders),
+          str(i.coming)] for d in picture.districts for i in picture.interest.get(d.key, ())])
+    return {"gemeinden": municipalities, "kreise": districts, "veraltet": stale, "interesse": interest}
 
 
 def csv_file(header: list[str], rows: list[list[str]]) -> bytes:
@@ -92,6 +117,16 @@ def csv_file(header: list[str], rows: list[list[str]]) -> bytes:
     for row in [header, *rows]:
         writer.writerow([f"'{c}" if c[:1] in ("=", "+", "-", "@") else c for c in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def offers_as_of(t: Translator, picture: Situation):
+    """What the offers' numbers and the map are as of; a past month's report says that they are
+    today's (the offers of past months are not kept)."""
+    day = format_date(picture.offers_day, "long", locale=t.language)
+    if picture.offers_today:
+        return t("Offers and white spots: the 14 days from {day}.", day=day)
+    return t("Offers and white spots: the 14 days from {day}, not {month} – the offers of past months are "
+             "not kept.", day=day, month=month_label(t, picture.months[-1]))
 
 
 def unmet_total(picture: Situation, month: str):
@@ -124,6 +159,7 @@ def report_pdf(t: Translator, picture: Situation) -> Report:
             str(t("Searches without a result in {month}: {count}", month=month_label(t, month),
                   count=str(unmet_total(picture, month)))),
         ],
+        "asof": str(offers_as_of(t, picture)),
         "legend": [{"colour": c, "label": label} for c, label in drawing.legend(t)],
         "hatch": drawing.HATCH,
         "white": str(t("white spot: no offer within 10 km")),

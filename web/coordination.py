@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
+from babel.dates import format_time
 
 from handlers.i18n import Translator
 from models.coordination import Scope, scope_of
+from models.schedule import BERLIN
 from models.situation import situation
 from models.web_login import SESSION_VALID, end_session, session_user, use_link
 from publish import map as drawing
@@ -26,7 +28,8 @@ from .render import page
 COOKIE = "nahbar_koordination"
 PATH = "/koordination"
 _MONTH = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
-TABLES = ("gemeinden", "kreise")
+TABLES = ("gemeinden", "kreise", "veraltet", "interesse")
+LISTED = 10  # stale offers and offers with interest listed per district on the page (all in the CSV)
 
 
 def _context(request: web.Request):
@@ -95,11 +98,17 @@ async def overview(request: web.Request) -> web.Response:
     t = Translator(lang)
     area = "Sachsen-Anhalt" if picture.scope.whole_state else picture.map.district_name(picture.scope.district)
     shown = tables(t, picture)
+    names = {o.ags: o.name for o in picture.map.outlines}
+    stale: dict[str, list] = {}
+    for s in picture.stale:
+        stale.setdefault(s.ags[:5], []).append((s, names.get(s.ags, "")))
     return page("coordination.html", lang, headers=_private(), area=area, picture=picture,
-                map=drawing.svg(t, picture, link=lambda ags: f"#g{ags}", title=area),
+                map=drawing.svg(t, picture, link="#g{ags}", title=area),
                 legend=drawing.legend(t), hatch=drawing.HATCH, months=[month_label(t, m) for m in picture.months],
-                municipalities=shown["gemeinden"], districts=shown["kreise"],
-                white_spots=sorted(picture.white_spots, key=lambda m: -m.outline.residents))
+                municipalities=shown["gemeinden"], districts=shown["kreise"], coming=shown["interesse"][0][-1],
+                white_spots=sorted(picture.white_spots, key=lambda m: -m.outline.residents),
+                stale=stale, listed=LISTED, counted_at=format_time(picture.counted_at.astimezone(BERLIN), "short",
+                                                                   locale=lang))
 
 
 async def export(request: web.Request) -> web.Response:
