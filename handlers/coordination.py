@@ -99,7 +99,8 @@ def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
     reminders = picture.total_reminders if whole else picture.districts[0].reminders
     coming = picture.total_coming if whole else picture.districts[0].coming
     text: list = [bold(t("📊 The situation in {area}", area=_area_name(picture))), "",
-                  t("📍 {count} offers with a date in the next 14 days", count=picture.offers),
+                  t.n("📍 {count} offer with a date in the next 14 days", "📍 {count} offers with a date in the next 14 days",
+                      picture.offers),
                   t("⚪ White spots (no offer within 10 km): {count} of {total} municipalities",
                     count=len(white), total=len(picture.municipalities))]
     if white:

@@ -51,7 +51,7 @@ def _box(paths: list[str]) -> tuple[int, int, int, int]:
 
 def describe(t: Translator, m: Municipality, month: str) -> Markup:
     """The numbers of one municipality in words (the map's titles and the chat)."""
-    parts = [escape(m.outline.name), t("{count} offers in the next 14 days", count=m.offers)]
+    parts = [escape(m.outline.name), t.n("{count} offer in the next 14 days", "{count} offers in the next 14 days", m.offers)]
     if m.rate is not None:
         parts.append(t("{rate} per 10,000 residents", rate=f"{m.rate:.1f}".replace(".", ",")))
     if m.white_spot:

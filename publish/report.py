@@ -153,7 +153,8 @@ def report_pdf(t: Translator, picture: Situation) -> Report:
         "title": str(t("Meeting offers in {area}", area=area)),
         "month": str(t("Monthly report for {month}", month=month_label(t, month))),
         "summary": [
-            str(t("{count} offers with a date in the next 14 days", count=picture.offers)),
+            str(t.n("{count} offer with a date in the next 14 days", "{count} offers with a date in the next 14 days",
+                    picture.offers)),
             str(t("{count} of {total} municipalities are white spots (no offer within 10 km)",
                   count=len(picture.white_spots), total=len(picture.municipalities))),
             str(t("Searches without a result in {month}: {count}", month=month_label(t, month),
