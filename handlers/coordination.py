@@ -21,6 +21,7 @@ from places.municipalities import load
 from models.web_login import LINK_VALID, new_link
 from publish import map as drawing
 from publish.report import map_png, month_label, unmet_total
+from publish.suppression import LESS
 
 from .buttons import button_data
 from .common import stale_button
@@ -87,8 +88,8 @@ async def situation_view(turn: Turn, argument: str = "") -> list[Reply]:
     return [_summary(turn, picture, scope)]
 
 
-def _area_name(picture: Situation) -> str:
-    return "Sachsen-Anhalt" if picture.scope.whole_state else picture.map.district_name(picture.scope.district)
+def _scope_name(scope: Scope) -> str:
+    return "Sachsen-Anhalt" if scope.whole_state else load().district_name(scope.district)
 
 
 def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
@@ -98,7 +99,7 @@ def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
     whole = picture.scope.whole_state
     reminders = picture.total_reminders if whole else picture.districts[0].reminders
     coming = picture.total_coming if whole else picture.districts[0].coming
-    text: list = [bold(t("📊 The situation in {area}", area=_area_name(picture))), "",
+    text: list = [bold(t("📊 The situation in {area}", area=_scope_name(picture.scope))), "",
                   t.n("📍 {count} offer with a date in the next 14 days", "📍 {count} offers with a date in the next 14 days",
                       picture.offers),
                   t("⚪ White spots (no offer within 10 km): {count} of {total} municipalities",
@@ -112,7 +113,7 @@ def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
         text.append(_some([s.title for s in picture.stale]))
     text.append(t("🔔 Reminders asked for: {reminders} · 👍 “I am coming” for dates in {month}: {coming}",
                   reminders=str(reminders), coming=str(coming), month=month_label(t, picture.counted_month)))
-    text += ["", t("Counts from 1 to 4 are shown as “< 5”, “•” hides a count that would give one away.")]
+    text += ["", t("Counts from 1 to 4 are shown as “{small}”, “•” hides a count that would give one away.", small=LESS)]
     rows = [(Button(t("💡 Ideas for white spots"), button_data("kd", picture.scope.district or "all")),),
             (Button(t("🌐 Open the web pages"), "kw"),
              Button(t("🔑 Invite a coordinator"), button_data("ki", picture.scope.district or "all")))]
@@ -226,7 +227,7 @@ async def invite(turn: Turn, argument: str = "") -> list[Reply]:
         return _refused(turn)
     code = new_invite(turn.session, turn.user, area.district, turn.now)
     t = turn.t
-    name = "Sachsen-Anhalt" if area.whole_state else load().district_name(area.district)
+    name = _scope_name(area)
     return [Reply(t("🔑 Give this code to the new coordinator for {area}, personally or by phone: <b>{code}</b>\n"
                     "They write /koordination {code} to Nahbar. The code works once, for 48 hours.",
                     code=code, area=name))]
@@ -241,7 +242,8 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
     if scope is None:
         log.warning("invalid coordinator code from user %s", turn.user.id)
         return [Reply(t("This code is not valid (any more). Please ask the coordinator for a new one."))]
-    return [Reply(t("📊 Welcome to the coordinators! /lage shows the situation in your area."))]
+    return [Reply(t("📊 Welcome to the coordinators for {area}! /lage shows the situation there.",
+                    area=_scope_name(scope)))]
 
 
 async def invite_companion(turn: Turn, argument: str) -> list[Reply]:

@@ -25,6 +25,7 @@ from models.situation import Situation
 
 from . import map as drawing
 from .notice import _fonts
+from .suppression import LESS
 
 TEMPLATE = Path(__file__).with_name("report.typ")
 PICTURE = Path(__file__).with_name("picture.typ")
@@ -150,8 +151,8 @@ def report_pdf(t: Translator, picture: Situation) -> Report:
     municipalities_header, municipalities = tables(t, picture)["gemeinden"]
     data = {
         "lang": t.language,
-        "title": str(t("Meeting offers in {area}", area=area)),
-        "month": str(t("Monthly report for {month}", month=month_label(t, month))),
+        "title": t("Meeting offers in {area}", area=area).unescape(),  # Typst takes text, not HTML
+        "month": t("Monthly report for {month}", month=month_label(t, month)).unescape(),
         "summary": [
             str(t.n("{count} offer with a date in the next 14 days", "{count} offers with a date in the next 14 days",
                     picture.offers)),
@@ -160,16 +161,16 @@ def report_pdf(t: Translator, picture: Situation) -> Report:
             str(t("Searches without a result in {month}: {count}", month=month_label(t, month),
                   count=str(unmet_total(picture, month)))),
         ],
-        "asof": str(offers_as_of(t, picture)),
+        "asof": offers_as_of(t, picture).unescape(),
         "legend": [{"colour": c, "label": label} for c, label in drawing.legend(t)],
         "hatch": drawing.HATCH,
         "white": str(t("white spot: no offer within 10 km")),
         "header": [municipalities_header[0], municipalities_header[4], municipalities_header[5],
                    municipalities_header[6], str(t("Searches without result"))],
         "rows": [[r[0], r[4], r[5], r[6], r[-1]] for r in municipalities],
-        "note": str(t("Counts from 1 to 4 are shown as “< 5”; “•” hides a count that would give a small "
-                      "one away. Nobody can be recognised in these numbers: searches are counted per "
-                      "municipality and month only, without any person, chat or time.")),
+        "note": t("Counts from 1 to 4 are shown as “{small}”; “•” hides a count that would give a small "
+                  "one away. Nobody can be recognised in these numbers: searches are counted per "
+                  "municipality and month only, without any person, chat or time.", small=LESS).unescape(),
         "attribution": picture.map.attribution,
     }
     pdf = _typst(TEMPLATE, data, _standalone(t, picture), "pdf")
