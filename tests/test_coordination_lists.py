@@ -187,3 +187,12 @@ async def test_coming_counts_only_dates_of_this_month(sessions, places, now):
     chat = _coordinator(sessions, places, now, user="land")
     await chat.say("/lage")
     assert "„Ich komme“ für Termine im November 2026: 6" in chat.text
+
+
+async def test_datenschutz_says_what_coordinators_see(sessions, places, now):
+    chat = ChatDriver(sessions, places, now, user="anna")
+    await chat.say("/datenschutz")
+    assert ("Die Koordination sieht nur Zahlen, nie wer: Suchen, die nichts gefunden haben (eine Zahl je Gemeinde "
+            "und Monat, ohne Sie, Ihren Chat oder die Uhrzeit), und wie viele Erinnerungen und Antworten „Ich komme“ "
+            "jedes Angebot hat; Zahlen von 1 bis 4 zeigen wir nie.") in chat.text
+    assert "bis eine Seite zurückzieht oder bis einen Tag nach dem Treffen" in chat.text
