@@ -196,3 +196,24 @@ async def test_datenschutz_says_what_coordinators_see(sessions, places, now):
             "und Monat, ohne Sie, Ihren Chat oder die Uhrzeit), und wie viele Erinnerungen und Antworten „Ich komme“ "
             "jedes Angebot hat; Zahlen von 1 bis 4 zeigen wir nie.") in chat.text
     assert "bis eine Seite zurückzieht oder bis einen Tag nach dem Treffen" in chat.text
+
+
+def test_nahbar_bericht_writes_a_district_report_and_says_what_its_offers_are(tmp_path):
+    import os
+    import sys
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("NAHBAR_", "DATABASE_"))},
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'nahbar.sqlite3'}", "NAHBAR_DEMO_DATA": "false"}
+    out = tmp_path / "harz.pdf"
+    done = subprocess.run([sys.executable, "-m", "bot", "bericht", "--kreis", "Harz", "--monat", "2026-10",
+                           "--out", str(out)], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{out}: 0 offers, 20 white spots of 20 municipalities\n")
+    assert "Offers and white spots are those of the 14 days from " in done.stdout
+    assert ": the offers of 2026-10 are not kept." in done.stdout
+    assert out.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Treffpunkte in Landkreis Harz" in " ".join(text.split())
+    wrong = subprocess.run([sys.executable, "-m", "bot", "bericht", "--kreis", "Atlantis"], capture_output=True,
+                           text=True, timeout=120, env=env, cwd=tmp_path)
+    assert wrong.returncode == 2 and "no district 'Atlantis' in Sachsen-Anhalt" in wrong.stderr
