@@ -20,7 +20,7 @@ from models.situation import Municipality, Situation, situation
 from places.municipalities import load
 from models.web_login import LINK_VALID, new_link
 from publish import map as drawing
-from publish.report import map_png, month_label, unmet_total
+from publish.report import area_total, map_png, month_label, unmet_total
 from publish.suppression import LESS
 
 from .buttons import button_data
@@ -96,9 +96,7 @@ def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
     t = turn.t
     month = picture.months[-1]
     white = sorted(picture.white_spots, key=lambda m: -m.outline.residents)
-    whole = picture.scope.whole_state
-    reminders = picture.total_reminders if whole else picture.districts[0].reminders
-    coming = picture.total_coming if whole else picture.districts[0].coming
+    reminders, coming = area_total(picture, "reminders"), area_total(picture, "coming")
     text: list = [bold(t("📊 The situation in {area}", area=_scope_name(picture.scope))), "",
                   t.n("📍 {count} offer with a date in the next 14 days", "📍 {count} offers with a date in the next 14 days",
                       picture.offers),

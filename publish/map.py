@@ -7,6 +7,7 @@ use the same drawing.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import OrderedDict
 
@@ -15,21 +16,19 @@ from markupsafe import Markup, escape
 from handlers.i18n import Translator
 from models.situation import Municipality, Situation
 
-# ColorBrewer "Blues" (colour-blind safe), light to dark, and grey for "residents unknown".
-CLASSES = ((0.0, "#f7fbff"), (1.0, "#c6dbef"), (3.0, "#6baed6"), (6.0, "#2171b5"))
+# ColorBrewer "Blues" (colour-blind safe), light to dark, each up to its offers per 10,000
+# residents; grey for "residents unknown".
+CLASSES = ((0.0, "#f7fbff"), (3.0, "#c6dbef"), (6.0, "#6baed6"), (math.inf, "#2171b5"))
 UNKNOWN = "#d9d9d9"
 HATCH = "#b2182b"
 _NUMBER = re.compile(r"-?\d+")
 
 
 def colour(rate: float | None) -> str:
+    """The fill for a rate: no offer, up to 3, up to 6, more (as the legend says)."""
     if rate is None:
         return UNKNOWN
-    chosen = CLASSES[0][1]
-    for lower, fill in CLASSES:
-        if rate > lower or (lower == 0.0 and rate == 0):
-            chosen = fill
-    return chosen
+    return next(fill for upper, fill in CLASSES if rate <= upper)
 
 
 def legend(t: Translator) -> list[tuple[str, str]]:

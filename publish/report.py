@@ -130,6 +130,13 @@ def offers_as_of(t: Translator, picture: Situation):
              "not kept.", day=day, month=month_label(t, picture.months[-1]))
 
 
+def area_total(picture: Situation, name: str):
+    """The area's reminders or "Ich komme" answers ("reminders", "coming"), as they may be shown."""
+    if picture.scope.whole_state:
+        return getattr(picture, f"total_{name}")
+    return getattr(picture.districts[0], name) if picture.districts else "0"
+
+
 def unmet_total(picture: Situation, month: str):
     """The area's searches without a result in a month, as it may be shown."""
     if picture.scope.whole_state:
@@ -153,14 +160,19 @@ def report_pdf(t: Translator, picture: Situation) -> Report:
         "lang": t.language,
         "title": t("Meeting offers in {area}", area=area).unescape(),  # Typst takes text, not HTML
         "month": t("Monthly report for {month}", month=month_label(t, month)).unescape(),
-        "summary": [
-            str(t.n("{count} offer with a date in the next 14 days", "{count} offers with a date in the next 14 days",
-                    picture.offers)),
-            str(t("{count} of {total} municipalities are white spots (no offer within 10 km)",
-                  count=len(picture.white_spots), total=len(picture.municipalities))),
-            str(t("Searches without a result in {month}: {count}", month=month_label(t, month),
-                  count=str(unmet_total(picture, month)))),
-        ],
+        "summary": [line.unescape() for line in (  # Typst takes text, not HTML
+            t.n("{count} offer with a date in the next 14 days", "{count} offers with a date in the next 14 days",
+                picture.offers),
+            t("{count} of {total} municipalities are white spots (no offer within 10 km)",
+              count=len(picture.white_spots), total=len(picture.municipalities)),
+            t("Searches without a result in {month}: {count}", month=month_label(t, month),
+              count=str(unmet_total(picture, month))),
+            t.n("{count} stale offer (no date in 60 days, organiser silent)",
+                "{count} stale offers (no date in 60 days, organiser silent)", len(picture.stale)),
+            t("Reminders asked for: {reminders}; “I am coming” for dates in {month}: {coming}",
+              reminders=str(area_total(picture, "reminders")), coming=str(area_total(picture, "coming")),
+              month=month_label(t, picture.counted_month)),
+        )],
         "asof": offers_as_of(t, picture).unescape(),
         "legend": [{"colour": c, "label": label} for c, label in drawing.legend(t)],
         "hatch": drawing.HATCH,

@@ -148,6 +148,8 @@ async def test_a_state_coordinator_invites_one_for_a_district(sessions, places, 
 
 async def test_a_past_months_report_says_its_offers_are_todays(sessions, places, now, tmp_path):
     await add_offer(sessions, now, **QUEDLINBURG)
+    async with sessions() as session, session.begin():
+        await count_unmet(session, "15085185", now - timedelta(days=30), times=3)  # Huy in October: small
     path = await _link(sessions, places, now, "harz")
     reports = {}
     async with client(sessions, places, lambda: now) as c:
@@ -161,6 +163,9 @@ async def test_a_past_months_report_says_its_offers_are_todays(sessions, places,
     assert ("Angebote und weiße Flecken: die 14 Tage ab 25. November 2026, nicht Oktober 2026 – die Angebote "
             "vergangener Monate werden nicht aufbewahrt.") in reports["2026-10"]
     assert "Monatsbericht Oktober 2026" in reports["2026-10"]
+    assert "Suchen ohne Ergebnis im Oktober 2026: < 5" in reports["2026-10"] and "&lt;" not in reports["2026-10"]
+    assert ("0 verwaiste Angebote (60 Tage kein Termin, Veranstalter meldet sich nicht) Erinnerungen bestellt: 0; "
+            "„Ich komme“ für Termine im November 2026: 0") in reports["2026-11"]
 
 
 async def test_requests_for_company_go_a_day_after_their_date(sessions, places, now):
@@ -217,3 +222,37 @@ def test_nahbar_bericht_writes_a_district_report_and_says_what_its_offers_are(tm
     wrong = subprocess.run([sys.executable, "-m", "bot", "bericht", "--kreis", "Atlantis"], capture_output=True,
                            text=True, timeout=120, env=env, cwd=tmp_path)
     assert wrong.returncode == 2 and "no district 'Atlantis' in Sachsen-Anhalt" in wrong.stderr
+
+
+def _pixels(ppm: bytes) -> list[tuple[int, int, int]]:
+    """The pixels of a binary PPM (P6), as pdftoppm writes it."""
+    magic, width, height, depth, data = ppm.split(maxsplit=4)
+    assert magic == b"P6" and depth == b"255"
+    return [tuple(data[i:i + 3]) for i in range(0, int(width) * int(height) * 3, 3)]
+
+
+def _near(colour: str, pixels, tolerance: int = 6) -> int:
+    want = tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return sum(1 for p in pixels if all(abs(a - b) <= tolerance for a, b in zip(p, want)))
+
+
+async def test_the_reports_map_rendered_shows_offers_shaded_and_white_spots_hatched(sessions, places, now, tmp_path):
+    from publish.map import CLASSES, HATCH, colour
+
+
+    await add_offer(sessions, now, **QUEDLINBURG)  # 1 offer for about 24,000 residents: "up to 3"
+    path = await _link(sessions, places, now, "harz")
+    async with client(sessions, places, lambda: now) as c:
+        session = await _login(c, path)
+        (tmp_path / "r.pdf").write_bytes(await (await c.get("/koordination/bericht.pdf", headers=session)).read())
+        html = await (await c.get("/koordination", headers=session)).text()
+    assert re.search(r'<path d="[^"]+" fill="#c6dbef" [^>]*data-ags="15085235">', html)  # not "no offer"
+    assert colour(0.4) == colour(3.0) == CLASSES[1][1] and colour(0) == CLASSES[0][1] and colour(6.1) == CLASSES[3][1]
+    subprocess.run(["pdftoppm", "-r", "60", "-f", "1", "-l", "1", str(tmp_path / "r.pdf"), str(tmp_path / "page")],
+                   check=True)
+    [page] = list(tmp_path.glob("page*.ppm"))
+    pixels = _pixels(page.read_bytes())
+    assert _near(CLASSES[1][1], pixels) > 30  # Quedlinburg and its legend entry
+    hatched = sum(1 for r, g, b in pixels if r > g + 60 and r > b + 60)  # the white spots' red lines
+    assert hatched > 2_000 and _near(HATCH, pixels) > 10
+    assert _near(CLASSES[3][1], pixels) < _near(CLASSES[1][1], pixels)
