@@ -73,6 +73,7 @@ async def test_stale_offers_are_listed_without_their_organisers(sessions, places
     stale = html.split('id="veraltet"')[1].split('id="interesse"')[0]
     assert "Seniorentanz</a> – Wernigerode" in stale and "Strickkreis</a> – Quedlinburg" in stale
     assert "Skatrunde" not in stale and "Neue Runde" not in stale and "Ingrid" not in html
+    assert "Noch keine Erinnerungen und keine Antworten „Ich komme“." in html
     rows = listed.splitlines()
     assert rows[0] == "Landkreis;Gemeinde;Angebot;Ort;Nummer;Zuletzt geändert"
     assert [r.split(";")[:4] for r in rows[1:]] == [["Landkreis Harz", "Quedlinburg", "Strickkreis", "Quedlinburg"],
@@ -101,7 +102,7 @@ async def test_interest_per_offer_hides_small_counts_everywhere(sessions, places
                         f"Landkreis Harz;Spaziergang;Wernigerode;{walk.id};< 5;0"]
     interest = html.split('id="interesse"')[1].split('id="tabelle-gemeinden"')[0]
     assert "<th scope=\"row\">Adventscafé</th><td>Quedlinburg</td><td>•</td><td>0</td>" in interest
-    assert "<td>&lt; 5</td>" in interest and "gezählt um 10:00 Uhr" in interest
+    assert "<td>&lt; 5</td>" in interest and "gezählt um 10:00 Uhr" in interest and "Noch keine" not in interest
     assert not re.search(r"<td>[1-4]</td>", interest) and ">7<" not in interest
 
 
