@@ -109,7 +109,8 @@ def _the_district_coordinator(tmp_path: Path, code: str, month: str) -> str:
     port = free_port()
     kreis = Terminal(tmp_path, "kreis", NAHBAR_COORDINATORS=COORDINATORS, NAHBAR_WEB_LISTEN=f"127.0.0.1:{port}")
     assert f"Die Webseiten: http://127.0.0.1:{port}" in kreis.wait_for("willkommen")
-    assert kreis.say("/lage", "Koordinatoren.").strip() == "> Das sehen nur Koordinatorinnen und Koordinatoren."
+    refused = kreis.say("/lage", "Koordinatoren.")
+    assert refused.replace(">", "").strip() == "Das sehen nur Koordinatorinnen und Koordinatoren."  # nothing else
     welcome = kreis.say(f"/koordination {code}", "Willkommen")
     assert "📊 Willkommen in der Koordination für Landkreis Harz! /lage zeigt Ihnen die Lage dort." in welcome
     assert _situation(month) in kreis.say("/lage", "karte.png")
