@@ -12,6 +12,7 @@ from models import Cost, Offer
 from models.categories import category
 from models.listing import next_dates, valid_id, visible_offer
 from models.reminders import reminder_for
+from places.text import fold
 from publish.calendar import offer_calendar
 
 from . import search
@@ -36,7 +37,9 @@ def detail_view(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetim
     leaves out the distance from wherever the organiser last searched)."""
     t = turn.t
     kind = category(offer.category)
-    text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120), italic(t(kind.name))]
+    text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
+    if fold(offer.title) != fold(str(t(kind.name))):  # "Warme Stube" titled "Warme Stube": once
+        text.append(italic(t(kind.name)))
     if offer.is_example:
         text.append(t("ℹ️ <i>This is an example offer to show how Nahbar works.</i>"))
     if offer.description:
