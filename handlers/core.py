@@ -127,6 +127,9 @@ class Nahbar:
             if numbered:
                 msg = _typed_choice(msg, convo.data.get("choices"))
             turn = Turn(self, msg, session, user, convo, Translator(user.language), now)
+            spoken = settings.spoken_language(turn)  # the language of their last words, this hour
+            if spoken is not None:
+                turn.t = Translator(spoken)
             replies = await decide(turn)
             if numbered and convo in session:
                 offered = choices.remember(replies)

@@ -251,3 +251,16 @@ async def test_the_language_switch_is_offered_once_a_day(chat, now):
     assert "Shall I write in English" not in chat.text
     await chat.say("Danke, und was ist am Sonntag?")  # German again: German, nothing to offer
     assert "Treffen bei Thale\nSo., 29. Nov." in chat.text and "Shall I" not in chat.text
+
+
+async def test_buttons_and_a_bare_place_after_an_english_sentence_stay_in_english(chat, now):
+    await chat.say("hi, what's on in Thale tomorrow?")
+    assert "Meetings near Thale\ntomorrow" in chat.text
+    await chat.press("14 days")
+    assert "Meetings near Thale\nin the next 14 days" in chat.text  # a button press has no words
+    await chat.say("Quedlinburg")  # a name is no language: still English
+    assert "Meetings near Quedlinburg" in chat.text
+    await chat.say("Danke, und was ist am Sonntag?")
+    assert "Treffen bei Quedlinburg" in chat.text
+    await chat.press("14 Tage")  # German again, also for the buttons
+    assert "Treffen bei Quedlinburg\nin den nächsten 14 Tagen" in chat.text
