@@ -26,6 +26,8 @@ from models.outbox import pause_chat
 from places import Gazetteer
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
+from scheduler.jobs import catch_up
+from scheduler.leadership import Leadership
 
 from .settings import Settings
 
@@ -40,8 +42,11 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker
     core: Nahbar
+    # Of all processes on this database, one plans and syncs Matrix (scheduler.leadership).
+    leadership: Leadership
     # Platform name -> its Messenger, for the outbox: filled by `run_platforms` as they start.
     messengers: dict[str, Messenger] = field(default_factory=dict)
+    outbox: Dispatcher | None = None  # the dispatcher of this process's scheduler
 
     def dispatcher(self, *messengers: Messenger) -> Dispatcher:
         """The outbox dispatcher for the platforms this process can send on."""
@@ -51,11 +56,33 @@ class App:
                           max_attempts=s.outbox_max_attempts, clock=self.now)
 
     def scheduler(self, *messengers: Messenger) -> AsyncIOScheduler:
-        """Maintenance and retention, and the dispatcher when there is a messenger (not started)."""
-        dispatcher = self.dispatcher(*messengers) if messengers else None
-        return build_scheduler(self.sessions, dispatcher=dispatcher, retention=self.settings.retention,
+        """Maintenance, retention and the planners (which run while this process leads), and
+        the dispatcher (not started). Messengers may join the dispatcher later (`self.outbox`)."""
+        self.outbox = self.dispatcher(*messengers)
+        return build_scheduler(self.sessions, dispatcher=self.outbox, retention=self.settings.retention,
                                dispatch_every=self.settings.outbox_every_seconds,
-                               planning=self.settings.planning, clock=self.now)
+                               planning=self.settings.planning, clock=self.now,
+                               leader=lambda: self.leadership.is_leader)
+
+    @asynccontextmanager
+    async def leading(self, scheduler: AsyncIOScheduler, on_change=None):
+        """Run the leadership loop while the scheduler runs: on becoming the leader the planners
+        catch up at once (`on_change(is_leader)` is called too); on leaving, hand over."""
+        async def changed(leading: bool) -> None:
+            if leading:
+                catch_up(scheduler)
+            if on_change is not None:
+                await on_change(leading)
+
+        self.leadership.on_change = changed
+        task = asyncio.create_task(self.leadership.run(), name="leadership")
+        try:
+            yield self.leadership
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            self.leadership.on_change = on_change
+            await self.leadership.resign()
 
     def now(self) -> datetime:
         """The core's clock: what the planners and the dispatcher go by too (tests move it)."""
@@ -119,7 +146,9 @@ async def open_app(settings: Settings):
                 added = await demo.seed_if_empty(session)
             if added:
                 log.info("seeded %d example offers", added)
-        await run_maintenance(sessions, retention=settings.retention)
+        leadership = Leadership(sessions)
+        if await leadership.step():  # the first process (or the only one) catches up now
+            await run_maintenance(sessions, retention=settings.retention)
         places = Gazetteer.load(home_region=settings.home_region)
         geocoder = None
         if settings.geocoder == "nominatim":
@@ -132,7 +161,10 @@ async def open_app(settings: Settings):
                       default_radius_km=settings.default_radius_km, rights=rights,
                       max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder,
                       reminder_evening=settings.reminder_evening)
-        yield App(settings, engine, sessions, core)
+        try:
+            yield App(settings, engine, sessions, core, leadership)
+        finally:
+            await leadership.resign()
     finally:
         await engine.dispose()
 
@@ -155,11 +187,14 @@ def configured_platforms(settings: Settings, app: App) -> list[Platform]:
     if settings.has_telegram:
         from .telegram.runner import TelegramPlatform
 
-        platforms.append(TelegramPlatform(settings, app.core))
+        platforms.append(TelegramPlatform(settings, app.core, worker=app.leadership.holder))
     if settings.has_matrix:
         from .matrix import MatrixBot
 
-        platforms.append(MatrixBot(settings, app.core))
+        matrix = MatrixBot(settings, app.core)
+        # One device, one sync position: only the leader syncs Matrix (and sends there).
+        matrix.leader_only = True
+        platforms.append(matrix)
     return platforms
 
 
@@ -179,28 +214,55 @@ async def run_platforms(settings: Settings) -> int:
 
 
 async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> int:
+    """Start the platforms every process serves (Telegram), and those only the leader may
+    (Matrix: one device, one sync) whenever this process leads; dispatch the outbox in every
+    process, plan in the leader's."""
+    everywhere = [p for p in platforms if not getattr(p, "leader_only", False)]
+    leader_only = [p for p in platforms if getattr(p, "leader_only", False)]
     started: list[Platform] = []
     scheduler = None
+    ops = None
     try:
-        for platform in platforms:
+        for platform in everywhere:
             await platform.start()
             started.append(platform)
             if platform.messenger is not None:
                 app.messengers[platform.name] = platform.messenger
         # One scheduler for every platform: maintenance, and the outbox sent on each of them.
         scheduler = app.scheduler(*app.messengers.values())
+
+        async def leading(leader: bool) -> None:
+            for platform in leader_only:
+                running = platform in started
+                if leader and not running:
+                    await platform.start()
+                    started.append(platform)
+                    if platform.messenger is not None:
+                        app.messengers[platform.name] = platform.messenger
+                        app.outbox.use(platform.messenger)
+                elif not leader and running:
+                    app.outbox.forget(platform.name)
+                    app.messengers.pop(platform.name, None)
+                    started.remove(platform)
+                    await platform.stop()
+
+        if app.leadership.is_leader:
+            await leading(True)
+        ops = await _serve_ops(app)
         scheduler.start()
-        log.info("nahbar is running on %s", " and ".join(p.name for p in platforms))
-        stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait([stopping, *(p.failed for p in started)],
-                           return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        for platform in started:
-            if platform.failed.done():
-                error = platform.failed.result()
-                raise error if isinstance(error, PlatformFailed) else PlatformFailed(
-                    f"{platform.name} stopped: {error}", exit_code=1)
-        log.info("shutting down")
+        async with app.leading(scheduler, on_change=leading):
+            log.info("nahbar is running on %s (%s)", " and ".join(p.name for p in platforms),
+                     app.leadership.role)
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait([stopping, *(p.failed for p in platforms)],
+                               return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            for platform in platforms:
+                if platform.failed.done():
+                    error = platform.failed.result()
+                    raise error if isinstance(error, PlatformFailed) else PlatformFailed(
+                        f"{platform.name} stopped: {error}", exit_code=1)
+            log.info("shutting down")
         return 0
     except PlatformFailed as exc:
         print(f"nahbar: {exc}", file=sys.stderr)
@@ -213,3 +275,21 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
                 await platform.stop()
             except Exception:  # noqa: BLE001 - stop the others all the same
                 log.exception("error while stopping %s", platform.name)
+        if ops is not None:
+            await ops.cleanup()
+
+
+async def _serve_ops(app: App):
+    """/healthz, /readyz and /metrics on NAHBAR_OPS_LISTEN, when set (ops.http)."""
+    if not app.settings.ops_listen:
+        return None
+    from ops.http import OpsState, expected_revision, serve
+
+    host, _, port = app.settings.ops_listen.rpartition(":")
+    state = OpsState(app.engine, app.sessions, expected_revision(),
+                     role=lambda: app.leadership.role, clock=app.now)
+    try:
+        return await serve(state, host, int(port))
+    except OSError as exc:
+        raise PlatformFailed(f"cannot serve health and metrics on {app.settings.ops_listen} "
+                             f"({exc.strerror or exc}); check NAHBAR_OPS_LISTEN", 2) from None

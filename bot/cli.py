@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
               "settings, see .env.example), and there is no terminal for the terminal chat. "
               "`nahbar chat` reads from a pipe if that is what you want.", file=sys.stderr)
         return EXIT_NOTHING_TO_RUN
-    _configure_logging(settings.log_level, to_file=terminal)
+    _configure_logging(settings.log_level, to_file=terminal, json_lines=settings.log_format == "json")
     if args.command in ("import", "demo"):
         from .operator_tasks import import_command, remove_demo_command
 
@@ -111,8 +111,9 @@ def _user_name(value: str) -> str:
     return name
 
 
-def _configure_logging(level: str, to_file: bool) -> None:
-    """Log to stderr; the terminal chat logs to var/nahbar.log so the conversation stays clean."""
+def _configure_logging(level: str, to_file: bool, json_lines: bool = False) -> None:
+    """Log to stderr; the terminal chat logs to var/nahbar.log so the conversation stays clean.
+    `json_lines`: one JSON object per line (ops.logs)."""
     target = {"stream": sys.stderr}
     if to_file:
         Path("var").mkdir(exist_ok=True)
@@ -122,6 +123,11 @@ def _configure_logging(level: str, to_file: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         **target,
     )
+    if json_lines:
+        from ops.logs import json_formatter
+
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(json_formatter())
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # nio names rooms, senders and devices in its messages, even in warnings.

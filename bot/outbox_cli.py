@@ -97,7 +97,8 @@ async def _retry(args, settings: Settings) -> int:
 
 
 async def _dispatch(args, settings: Settings) -> int:
-    from scheduler import Dispatcher, RateLimiter
+    from scheduler import Dispatcher
+    from scheduler.ratelimit import DatabaseRateLimiter
 
     import handlers.core  # noqa: F401  (registers the features' composers)
 
@@ -109,7 +110,10 @@ async def _dispatch(args, settings: Settings) -> int:
 
             from .telegram.messenger import SharedRateLimiter, TelegramMessenger
 
-            limiter = RateLimiter(overall_per_second=settings.telegram_messages_per_second)
+            # The bot's one budget, shared with every webhook worker through the database.
+            limiter = DatabaseRateLimiter(engine, "telegram",
+                                          overall_per_second=settings.telegram_messages_per_second,
+                                          bulk_share=settings.bulk_share)
             bot = ExtBot(settings.telegram_bot_token.get_secret_value(),
                          base_url=settings.telegram_api_base_url,
                          base_file_url=settings.telegram_file_url,

@@ -5,7 +5,7 @@ from .offers import Cost, Occurrence, Offer, OfferStatus
 from .outbox import OutboxMessage, OutboxStatus, PausedChat
 from .users import Conversation, User
 
-from . import digests, ideas, inbox, moderation, organising, reminders  # noqa: E402,F401  (their tables join the metadata)
+from . import budget, digests, ideas, inbox, leases, moderation, organising, reminders  # noqa: E402,F401  (their tables join the metadata)
 
 __all__ = ["Base", "Conversation", "Cost", "Occurrence", "Offer", "OfferStatus", "OutboxMessage",
            "OutboxStatus", "PausedChat", "User", "utcnow"]

@@ -51,12 +51,26 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# Any fixed number: every process of this application takes the same PostgreSQL advisory lock
+# around its migrations ("nahbar" in ASCII).
+MIGRATION_LOCK = 0x6E616862_6172
+
+
 def _upgrade(connection: Connection, revision: str) -> None:
+    if connection.dialect.name == "postgresql":
+        # Workers started at the same moment migrate one after the other: the second waits here
+        # until the first has committed, then finds nothing left to do. (Without it both try to
+        # create alembic_version and one dies of a unique violation.) Held until commit.
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    elif connection.dialect.name == "sqlite":
+        # Take SQLite's write lock before Alembic reads the version, for the same reason.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     command.upgrade(alembic_config(connection), revision)
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the schema to `revision`; cheap when it is already there."""
+    """Bring the schema to `revision`; cheap when it is already there. Safe to call from
+    several processes at once (they take turns)."""
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
 
