@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from prometheus_client import (
     CollectorRegistry, Counter, Gauge, Histogram, PlatformCollector, ProcessCollector,
+    disable_created_metrics,
 )
 
+disable_created_metrics()  # no `_created` series next to every counter
 REGISTRY = CollectorRegistry(auto_describe=True)
 ProcessCollector(registry=REGISTRY)  # memory, CPU, open files of this process
 PlatformCollector(registry=REGISTRY)
