@@ -14,30 +14,43 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def create_engine(url: str, **kwargs) -> AsyncEngine:
+def create_engine(url: str, *, inline: bool = True, **kwargs) -> AsyncEngine:
+    """An engine for the store. SQLite runs each statement on the event loop's own thread
+    (models.sqlite_inline; `inline=False`: through aiosqlite's thread, as before)."""
     # Errors must not carry chat ids or coordinates into the logs.
     kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        database = parsed.database
-        if database and database != ":memory:":
+        database = parsed.database or ":memory:"
+        if database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if inline:
+            from .sqlite_inline import connector
+
+            kwargs.setdefault("async_creator", connector(database))
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect",
+                     _sqlite_pragmas_inline if inline else _sqlite_pragmas)
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 5000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     # The search walks index pages all over the file: map it and keep more of it cached.
     cursor.execute("PRAGMA mmap_size=268435456")
     cursor.execute("PRAGMA cache_size=-32768")
     cursor.close()
+
+
+def _sqlite_pragmas_inline(dbapi_connection, record) -> None:
+    # No busy timeout on the event loop's thread: a busy database is waited for on a worker
+    # thread instead (models.sqlite_inline).
+    _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms=0)
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker:

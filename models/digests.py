@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from geopy.distance import great_circle
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
+
+from places.geo import great_circle_km
 
 from .base import Base, UTCDateTime
 from .moderation import Action, LogEntry
@@ -158,7 +159,7 @@ def matches(alert: Alert, user: User, offer: NewOffer) -> bool:
         return False
     if alert.categories and offer.category not in alert.categories:
         return False
-    return great_circle((user.home_lat, user.home_lon), (offer.latitude, offer.longitude)).km <= user.radius_km
+    return great_circle_km(user.home_lat, user.home_lon, offer.latitude, offer.longitude) <= user.radius_km
 
 
 async def plan_alerts(session: AsyncSession, now: datetime, at: time) -> int:

@@ -2,7 +2,8 @@
 
 Each geo cell around the point is walked in time order through the covering (cell, starts_at, …) index and
 stopped after a few rows (one UNION ALL statement); the cells' rows are merged in time order, cut
-to the circle with a cheap distance and the final few measured exactly with geopy. When a cell
+to the circle with a cheap distance and the final few measured exactly (the great circle, as
+geopy measures it, in plain math: places.geo.great_circle_km). When a cell
 ran out of rows before the answer was certain, the walk is repeated deeper.
 """
 
@@ -15,9 +16,10 @@ from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
 
-from geopy.distance import great_circle
 from sqlalchemy import BigInteger, Integer, bindparam, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from places.geo import great_circle_km
 
 from .base import from_epoch
 from .geo import MAX_CELLS, MAX_RADIUS_KM, bounding_box, cells_covering
@@ -25,7 +27,7 @@ from .offers import Occurrence, Offer
 from .schedule import MAX_DURATION
 
 _EARTH_KM = 6371.0088
-_MARGIN = 0.01  # below 1 % off the radius the cheap distance defers to geopy
+_MARGIN = 0.01  # below 1 % off the radius the cheap distance defers to the exact one
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +72,7 @@ def _cheap_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _exact_km(q: Query, lat: float, lon: float) -> float:
-    return great_circle((q.lat, q.lon), (lat, lon)).km
+    return great_circle_km(q.lat, q.lon, lat, lon)
 
 
 _table = Occurrence.__table__
