@@ -239,7 +239,10 @@ class Settings(BaseSettings):
 
     @property
     def planning(self) -> Planning:
-        return Planning(evening=self.reminder_evening, alerts_at=self.alerts_at)
+        # Matrix has no published limit; the same pace keeps a homeserver's rate limits happy.
+        rates = {"telegram": self.telegram_messages_per_second * self.bulk_share,
+                 "matrix": 30 * self.bulk_share}
+        return Planning(evening=self.reminder_evening, alerts_at=self.alerts_at, bulk_rates=rates)
 
     @property
     def retention(self) -> Retention:

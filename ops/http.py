@@ -44,11 +44,9 @@ class OpsState:
 
 def expected_revision() -> str:
     """The newest migration this code brings (what `nahbar db upgrade` migrates to)."""
-    from alembic.script import ScriptDirectory
+    from models.db import head_revision
 
-    from models.db import alembic_config
-
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return head_revision()
 
 
 def routes(state: OpsState) -> list[web.RouteDef]:
