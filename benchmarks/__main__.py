@@ -3,10 +3,11 @@ for one."""
 
 import argparse
 
-from . import dispatcher, matrix, nearby, updates
+from . import dispatcher, load, matrix, nearby, updates
 from .cli import add_common_arguments
 
-BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix}
+BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix,
+              "load": load}
 
 
 def main(argv=None) -> int:
