@@ -3,11 +3,11 @@ for one."""
 
 import argparse
 
-from . import dispatcher, load, matrix, nearby, updates
+from . import dispatcher, load, matrix, nearby, startup, updates
 from .cli import add_common_arguments
 
 BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix,
-              "load": load}
+              "load": load, "startup": startup}
 
 
 def main(argv=None) -> int:

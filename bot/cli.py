@@ -136,6 +136,7 @@ def _configure_logging(level: str, to_file: bool, json_lines: bool = False) -> N
     if json_lines:
         from ops.logs import json_formatter
 
+        logging.captureWarnings(True)  # library warnings as JSON lines too
         for handler in logging.getLogger().handlers:
             handler.setFormatter(json_formatter())
     # httpx logs every request URL, and Bot API URLs contain the token.

@@ -10,6 +10,7 @@ random moments under load loses no update, and each kill repeats at most one ans
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import re
 import time
@@ -87,7 +88,8 @@ async def stop_all(workers: list[Worker]) -> None:
 
 
 async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(api, database, tmp_path):
-    workers = [Worker(tmp_path, api, database, TELEGRAM_MESSAGES_PER_SECOND="30") for _ in range(2)]
+    workers = [Worker(tmp_path, api, database, TELEGRAM_MESSAGES_PER_SECOND="30",
+                      NAHBAR_LOG_FORMAT="json") for _ in range(2)]
     try:
         await asyncio.gather(*(w.start() for w in workers))  # the same moment, a fresh database
         ready = await asyncio.gather(*(w.wait_ready() for w in workers))
@@ -144,6 +146,12 @@ async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(api,
         assert await standby.stop() == 0, standby.output
     finally:
         await stop_all(workers)
+    # The logs: one JSON object per line, and nothing about the residents in them.
+    for worker in workers:
+        records = [json.loads(line) for line in worker.output.splitlines() if line.strip()]
+        assert records and all({"time", "level", "logger", "message"} <= set(r) for r in records)
+        for personal in ("Erika", "Muster", str(FIRST_CHAT), str(FIRST_CHAT + 10_000), "/hilfe"):
+            assert personal not in worker.output, personal
 
 
 async def test_a_worker_killed_under_load_loses_no_update_and_repeats_at_most_one_per_kill(
