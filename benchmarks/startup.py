@@ -79,10 +79,10 @@ def measure(args) -> dict:
                    PYTHONPATH=str(ROOT))
         # The process notes its own peak memory (VmHWM) as it exits: the figure the kernel
         # reports to a parent can include memory of the parent's the child started out with.
-        chat = [sys.executable, "-c", _REPORTING.format(out=Path(tmp) / "peak"), "chat", "--user", "bench"]
+        chat = [sys.executable, "-c", _REPORTING.format(out=str(Path(tmp) / "peak")), "chat", "--user", "bench"]
         _timed(chat, env, Path(tmp), b"/ende\n")  # migrate and seed, not counted
         runs = {"nahbar chat": [], "floor": []}
-        floor = [sys.executable, "-c", _REPORTING.format(out=Path(tmp) / "peak").replace(
+        floor = [sys.executable, "-c", _REPORTING.format(out=str(Path(tmp) / "peak")).replace(
             "runpy.run_module('bot', run_name='__main__')", FLOOR)]
         for _ in range(args.starts):
             for name, command, stdin in (("nahbar chat", chat, b"/ende\n"), ("floor", floor, b"")):
