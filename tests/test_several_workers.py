@@ -119,8 +119,11 @@ async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(api,
         texts = await queue_messages(database, api, 150)
         mark = api.mark()
         await api.wait_until(lambda: texts <= {c.text for c in api.calls[mark:]}, 60, "the outbox")
-        moments = [c.at for c in api.calls[mark:] if c.method == "sendMessage" and not c.error]
-        assert most_in_any_window(moments, 1.0) <= 32, most_in_any_window(moments, 1.0)
+        moments = sorted(c.at for c in api.calls[mark:] if c.method == "sendMessage" and not c.error)
+        # 150 messages at 30 a second take at least 149/30 s, whichever worker sends them; a
+        # second's window may hold a few more when a busy machine wakes two senders late.
+        assert moments[-1] - moments[0] >= 149 / 30 * 0.98, moments[-1] - moments[0]
+        assert most_in_any_window(moments, 1.0) <= 36, most_in_any_window(moments, 1.0)
         sent = [counter(await w.metrics(), "nahbar_sends_total", platform="telegram", outcome="sent")
                 for w in workers]
         assert sum(sent) == 150 and min(sent) > 0, sent
