@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test bench chat migrate gazetteer gazetteer-sources messages clean
+.PHONY: run test bench chat migrate gazetteer gazetteer-sources messages eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -39,6 +39,10 @@ gazetteer-sources: $(STAMP)  ## install the gazetteer's build sources (then make
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
 
+eval: $(STAMP)  ## the reader's precision and recall per slot, development and held-out messages
+	$(BIN)/python -m tests.reader_eval $(EVAL_ARGS)
+
 messages: $(STAMP)  ## refresh the message catalogues after changing user-facing strings
+	mkdir -p var
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k t -k n:1,2 --no-location --no-wrap -o var/nahbar.pot .
 	for lang in de en; do $(BIN)/pybabel update --no-wrap --no-fuzzy-matching --ignore-obsolete -D nahbar -i var/nahbar.pot -d handlers/locales -l $$lang; done

@@ -1,13 +1,13 @@
-"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix`
+"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix|web|reader|coord`
 for one."""
 
 import argparse
 
-from . import dispatcher, load, matrix, nearby, startup, updates
+from . import coord, dispatcher, load, matrix, nearby, reader, startup, updates, web
 from .cli import add_common_arguments
 
-BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix,
-              "load": load, "startup": startup}
+BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix, "web": web,
+              "reader": reader, "coord": coord, "load": load, "startup": startup}
 
 
 def main(argv=None) -> int:
@@ -16,7 +16,8 @@ def main(argv=None) -> int:
         description="Nahbar benchmarks: nearby-search latency (benchmarks/nearby.py) and "
                     "updates/s through PTB's process_update (benchmarks/updates.py), outbox dispatcher "
                     "throughput and rate limiting (benchmarks/dispatcher.py), Matrix round trips "
-                    "through a local Synapse (benchmarks/matrix.py).")
+                    "through a local Synapse (benchmarks/matrix.py), the web face over HTTP (benchmarks/web.py), "
+                    "reading a message (benchmarks/reader.py).")
     ap.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
                     help="run just this benchmark (repeatable); default: all")
     add_common_arguments(ap)

@@ -31,6 +31,7 @@ from models.categories import CATEGORIES
 from models.db import alembic_config, create_engine, upgrade
 from models.occurrences import HORIZON, _rows
 from models.schedule import MAX_DURATION, to_local
+from models.accessibility import Wheelchair, YesNo
 from models.offers import Cost
 from places import Gazetteer
 
@@ -122,7 +123,8 @@ def generate(offers: int, seed: int, towns: Towns, now: datetime = NOW):
     until = now + HORIZON
     keys = [c.key for c in CATEGORIES]
     costs = list(Cost)
-    maybe = (None, None, True, False)
+    maybe = (None, None, YesNo.YES, YesNo.NO)
+    wheelchair = (None, Wheelchair.YES, Wheelchair.LIMITED, Wheelchair.NO)
     for first in range(1, offers + 1, BATCH):
         offer_rows, occurrence_rows = [], []
         for offer_id in range(first, min(first + BATCH, offers + 1)):
@@ -135,8 +137,8 @@ def generate(offers: int, seed: int, towns: Towns, now: datetime = NOW):
                 "id": offer_id, "title": f"{category} #{offer_id} in {town.name}"[:120],
                 "description": "", "category": category, "organiser": "", "venue_name": "",
                 "address": "", "place_name": town.name[:80], "latitude": lat, "longitude": lon,
-                "step_free": rng.choice(maybe), "accessible_toilet": rng.choice(maybe),
-                "hearing_loop": rng.choice(maybe), "seating": rng.choice(maybe),
+                "wheelchair": rng.choice(wheelchair), "toilets_wheelchair": rng.choice(maybe),
+                "audio_loop": rng.choice(maybe),
                 "cost": rng.choice(costs), "price": "", "contact": "",
                 "status": OfferStatus.PUBLISHED, "is_example": False, "owner_id": None,
                 "starts_local": starts_local, "duration_minutes": duration, "rrule": rule,

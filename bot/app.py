@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -22,14 +22,18 @@ from handlers.messages import Reply
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.moderation import Rights, moderators
-from models.outbox import pause_chat
+from models.outbox import pause_chat, resume_chat
 from places import Gazetteer
+from publish.links import Links
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
 from scheduler.jobs import catch_up
 from scheduler.leadership import Leadership
 
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from web.server import WebServer
 
 log = logging.getLogger(__name__)
 EXIT_BAD_CREDENTIALS = 3
@@ -47,6 +51,35 @@ class App:
     # Platform name -> its Messenger, for the outbox: filled by `run_platforms` as they start.
     messengers: dict[str, Messenger] = field(default_factory=dict)
     outbox: Dispatcher | None = None  # the dispatcher of this process's scheduler
+
+    async def start_web(self) -> WebServer | None:
+        """The web face on NAHBAR_WEB_LISTEN, in this event loop; None when it is off or the
+        address is taken (said once in the log and on stderr; the bot goes on without it)."""
+        address = self.settings.web_address
+        if address is None:
+            return None
+        from ops.http import routes
+        from web.app import WebContext
+        from web.server import AddressTaken, start_web
+
+        context = WebContext(self.sessions, self.core.places, self.now, self.core.links,
+                             requests_per_minute=self.settings.web_requests_per_minute,
+                             default_radius_km=self.settings.default_radius_km,
+                             coordinators=self.core.coordinators)
+        try:
+            server = await start_web(context, *address, operations=routes(self.ops_state(), healthz=False))
+        except AddressTaken as exc:
+            log.warning("web face: %s is taken, going on without it", exc)
+            return None
+        log.info("web face on %s", server.url)
+        return server
+
+    def ops_state(self):
+        """What /readyz and /metrics look at (ops.http)."""
+        from ops.http import OpsState, expected_revision
+
+        return OpsState(self.engine, self.sessions, expected_revision(),
+                        role=lambda: self.leadership.role, clock=self.now)
 
     def dispatcher(self, *messengers: Messenger) -> Dispatcher:
         """The outbox dispatcher for the platforms this process can send on."""
@@ -99,15 +132,26 @@ async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> l
         return list(replies)
 
 
-async def chat_left(core: Nahbar, chat: str) -> None:
-    """Everybody else has left the chat (a Matrix room the bot is about to leave): pause it at
-    once, so no planner queues anything for it and what is queued is dropped. If that fails,
-    the next delivery there finds it unreachable and pauses it then."""
+async def chat_left(core: Nahbar, chat: str, reason: str = "everybody else has left the chat") -> None:
+    """The chat cannot be reached any more (everybody else has left a Matrix room, a person
+    blocked the bot on Telegram): pause it at once, so no planner queues anything for it and
+    what is queued is dropped. If that fails, the next delivery there finds it unreachable and
+    pauses it then."""
     try:
         async with core.sessions() as session, session.begin():
-            await pause_chat(session, chat, "everybody else has left the chat", core.clock())
+            await pause_chat(session, chat, reason, core.clock())
     except Exception as exc:  # noqa: BLE001 - the error's text may name the chat: not logged
-        log.warning("could not pause a chat everybody has left (%s)", type(exc).__name__)
+        log.warning("could not pause a chat that cannot be reached (%s)", type(exc).__name__)
+
+
+async def chat_back(core: Nahbar, chat: str) -> None:
+    """The chat can be reached again (a person unblocked the bot): deliveries may go out again.
+    If that fails, their next message resumes it (models.conversations.load_turn)."""
+    try:
+        async with core.sessions() as session, session.begin():
+            await resume_chat(session, chat)
+    except Exception as exc:  # noqa: BLE001
+        log.warning("could not resume a chat that can be reached again (%s)", type(exc).__name__)
 
 
 class PlatformFailed(Exception):
@@ -161,6 +205,9 @@ async def open_app(settings: Settings):
                       default_radius_km=settings.default_radius_km, rights=rights,
                       max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder,
                       reminder_evening=settings.reminder_evening)
+        core.coordinators = settings.coordinator_list()
+        core.links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
+                           matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
         try:
             yield App(settings, engine, sessions, core, leadership)
         finally:
@@ -222,6 +269,7 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
     started: list[Platform] = []
     scheduler = None
     ops = None
+    site = await app.start_web()
     try:
         for platform in everywhere:
             await platform.start()
@@ -248,7 +296,8 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
 
         if app.leadership.is_leader:
             await leading(True)
-        ops = await _serve_ops(app)
+        if site is None:  # the web face is off (or its address taken): their own port, if set
+            ops = await _serve_ops(app)
         scheduler.start()
         async with app.leading(scheduler, on_change=leading):
             log.info("nahbar is running on %s (%s)", " and ".join(p.name for p in platforms),
@@ -268,6 +317,8 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
         print(f"nahbar: {exc}", file=sys.stderr)
         return exc.exit_code
     finally:
+        if site is not None:
+            await site.stop()
         if scheduler is not None:
             await stop_scheduler(scheduler)
         for platform in reversed(started):
@@ -280,16 +331,15 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
 
 
 async def _serve_ops(app: App):
-    """/healthz, /readyz and /metrics on NAHBAR_OPS_LISTEN, when set (ops.http)."""
+    """/healthz, /readyz and /metrics on NAHBAR_OPS_LISTEN, when set and the web face does not
+    run (when it runs, they are served beside it: `App.start_web`)."""
     if not app.settings.ops_listen:
         return None
-    from ops.http import OpsState, expected_revision, serve
+    from ops.http import serve
 
     host, _, port = app.settings.ops_listen.rpartition(":")
-    state = OpsState(app.engine, app.sessions, expected_revision(),
-                     role=lambda: app.leadership.role, clock=app.now)
     try:
-        return await serve(state, host, int(port))
+        return await serve(app.ops_state(), host, int(port))
     except OSError as exc:
         raise PlatformFailed(f"cannot serve health and metrics on {app.settings.ops_listen} "
                              f"({exc.strerror or exc}); check NAHBAR_OPS_LISTEN", 2) from None

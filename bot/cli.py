@@ -1,5 +1,5 @@
 """`nahbar run | chat [--user NAME] | db upgrade | import FILE | export --json | demo remove |
-outbox [retry | dispatch | plan]`
+aushang PLACE | bericht [--kreis K] [--monat M] | outbox [retry | dispatch | plan]`
 (also `python -m bot`).
 
 Exit codes: 0 done, 1 a file that cannot be imported (nothing changed), 2 usage or settings,
@@ -62,8 +62,39 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="the example offers")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)
     demo_commands.add_parser("remove", help="delete all example offers")
+    notice = commands.add_parser(
+        "aushang", help="a printable A4 notice (PDF) of the coming meetings near a place",
+        description="Make the notice for a village notice board: the coming offers near the "
+                    "place in large print, a QR code that opens the bot there, tear-off strips.")
+    notice.add_argument("place", help="town, village, municipality or postcode")
+    notice.add_argument("--tage", dest="days", type=_days, default=14, metavar="DAYS",
+                        help="how many days ahead (1-62, default 14)")
+    notice.add_argument("--out", type=Path, metavar="FILE", help="where to write the PDF")
+    notice.add_argument("--blatt", dest="newsletter", action="store_true",
+                        help="column text for the municipal newsletter instead of the poster")
+    report = commands.add_parser(
+        "bericht", help="the monthly report for coordinators and mayors (PDF, A4)",
+        description="The coordinators' monthly report: the map of offers per 10,000 residents, "
+                    "white spots and searches without a result (small counts hidden).")
+    report.add_argument("--kreis", dest="district", default="", metavar="DISTRICT",
+                        help="a district, e.g. Harz (default: the whole state)")
+    report.add_argument("--monat", dest="month", type=_month, metavar="YYYY-MM",
+                        help="the month (default: the current one)")
+    report.add_argument("--out", type=Path, metavar="FILE", help="where to write the PDF")
     outbox_cli.add_parser(commands)
     return parser
+
+
+def _month(value: str) -> str:
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", value):
+        raise argparse.ArgumentTypeError("a month such as 2026-12")
+    return value
+
+
+def _days(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 62:
+        raise argparse.ArgumentTypeError("a number of days from 1 to 62")
+    return int(value)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -83,6 +114,16 @@ def main(argv: list[str] | None = None) -> int:
               "`nahbar chat` reads from a pipe if that is what you want.", file=sys.stderr)
         return EXIT_NOTHING_TO_RUN
     _configure_logging(settings.log_level, to_file=terminal, json_lines=settings.log_format == "json")
+    if args.command == "aushang":
+        from .operator_tasks import notice_command
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        return asyncio.run(notice_command(settings, args))
+    if args.command == "bericht":
+        from .operator_tasks import report_command
+
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        return asyncio.run(report_command(settings, args))
     if args.command in ("import", "export", "demo"):
         from .operator_tasks import export_command, import_command, remove_demo_command
 

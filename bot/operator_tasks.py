@@ -1,4 +1,5 @@
-"""Operator commands on the store: `nahbar import FILE` and `nahbar demo remove`.
+"""Operator commands on the store: `nahbar import FILE`, `nahbar export --json`, `nahbar demo
+remove`, `nahbar aushang PLACE` (the printable notice) and `nahbar bericht`.
 
 Output is for the operator (English, plain); problems go to stderr with the exit codes of
 bot.cli: 1 for a file that cannot be imported, 2 for settings or an unreachable database.
@@ -12,11 +13,15 @@ import sys
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
+from tqdm import tqdm
 
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.importing import FileProblem, import_records, read_file, source_name
+from models.base import utcnow
 from places import Gazetteer
+from publish.links import Links
+from publish.notice import make_notice
 
 from .settings import Settings
 
@@ -41,14 +46,20 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nahbar import: NAHBAR_HOME_REGION: {exc}", file=sys.stderr)
         return 2
     engine = create_engine(settings.database_url)
+    # On a terminal a bar shows how far a long import is (on stderr, so the report on stdout
+    # stays clean); in a pipe, a log or cron it says nothing (disable=None).
+    bar = tqdm(total=len(records), desc="importing", unit=" events", file=sys.stderr, disable=None,
+               leave=False, mininterval=0.2)
     try:
         await upgrade(engine)
         report = await import_records(
             session_factory(engine), args.file, kind, records, gazetteer=gazetteer, source=source,
-            organiser=args.organiser, review=args.review, dry_run=args.dry_run)
+            organiser=args.organiser, review=args.review, dry_run=args.dry_run,
+            progress=lambda done: bar.update(done - bar.n))
     except (OSError, SQLAlchemyError) as exc:
         return _database_error("import", exc)
     finally:
+        bar.close()
         await engine.dispose()
     print(report.render())
     return 0
@@ -79,9 +90,84 @@ def _database_error(command: str, exc: BaseException) -> int:
     return 2
 
 
+async def notice_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`nahbar aushang <Ort> [--tage 14] [--out FILE] [--blatt]`: the notice as a PDF file."""
+    places = Gazetteer.load(home_region=settings.home_region)
+    found = places.resolve(args.place)
+    if found.status != "found" or found.place is None or found.place.kind == "coordinates":
+        options = found.choices or found.suggestions
+        hint = (" Did you mean: " + "; ".join(f"{p.label} ({p.id})" for p in options[:5]) + "?"
+                if options else "")
+        print(f"nahbar aushang: which place is {args.place!r}?{hint} "
+              "(a place id such as the one in brackets works too)", file=sys.stderr)
+        if (place := places.get(args.place)) is None:
+            return 2
+    else:
+        place = found.place
+    links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
+                  matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session:
+            made = await make_notice(session, place, links=links, now=utcnow(), days=args.days,
+                                     radius_km=settings.default_radius_km,
+                                     language=settings.default_language, newsletter=args.newsletter)
+    except (OSError, SQLAlchemyError) as exc:
+        return _database_error("aushang", exc)
+    finally:
+        await engine.dispose()
+    out = args.out or Path(made.filename)
+    try:
+        out.write_bytes(made.pdf)
+    except OSError as exc:
+        print(f"nahbar aushang: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"{out}: {made.offers} offer{'s' if made.offers != 1 else ''} near {place.title} "
+          f"in the next {args.days} days; the QR code opens {made.link}")
+    return 0
+
+
+async def report_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`nahbar bericht [--kreis Harz] [--monat 2026-12] [--out FILE]`: the monthly report as a PDF."""
+    from handlers.i18n import Translator
+    from models.coordination import Scope
+    from models.situation import situation
+    from places.municipalities import load
+    from publish.report import report_pdf
+
+    district = ""
+    if args.district:
+        district = load().district_by_name(args.district)
+        if district is None:
+            known = ", ".join(sorted(load().district_name(k) for k in load().districts))
+            print(f"nahbar bericht: no district {args.district!r} in Sachsen-Anhalt (known: {known})",
+                  file=sys.stderr)
+            return 2
+    places = Gazetteer.load(home_region=settings.home_region)
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session:
+            picture = await situation(session, places, Scope(district), utcnow(), last_month=args.month)
+    except (OSError, SQLAlchemyError) as exc:
+        return _database_error("bericht", exc)
+    finally:
+        await engine.dispose()
+    made = report_pdf(Translator(settings.default_language), picture)
+    out = args.out or Path(made.filename)
+    try:
+        out.write_bytes(made.pdf)
+    except OSError as exc:
+        print(f"nahbar bericht: cannot write {out}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"{out}: {picture.offers} offers, {len(picture.white_spots)} white spots of "
+          f"{len(picture.municipalities)} municipalities")
+    return 0
+
+
 async def export_command(settings: Settings, output: Path | None) -> int:
     """`nahbar export --json [--output FILE]`: offers, organisers and ideas (models.transfer)."""
-    from models import utcnow
     from models.transfer import export
 
     engine = create_engine(settings.database_url)
@@ -105,7 +191,6 @@ async def export_command(settings: Settings, output: Path | None) -> int:
 
 async def restore_command(settings: Settings, path: Path) -> int:
     """`nahbar import FILE.json`: a `nahbar export --json` document into a new store."""
-    from models import utcnow
     from models.transfer import TransferProblem, import_
 
     try:

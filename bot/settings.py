@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="NAHBAR_LOG_LEVEL")
     # "text" (readable lines) or "json" (one JSON object per line, for log collectors).
     log_format: Literal["text", "json"] = Field("text", validation_alias="NAHBAR_LOG_FORMAT")
-    # host:port for /healthz, /readyz and /metrics (ops/); empty: not served.
+    # host:port for /healthz, /readyz and /metrics (ops/) when the web face is off (they are
+    # served beside it otherwise); empty: not served.
     ops_listen: str | None = Field(None, validation_alias="NAHBAR_OPS_LISTEN")
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
@@ -70,6 +71,8 @@ class Settings(BaseSettings):
 
     # Organisers and moderators.
     moderators: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="NAHBAR_MODERATORS")
+    # Coordinators: chat addresses, each optionally "=District" ("telegram:123=Harz").
+    coordinators: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="NAHBAR_COORDINATORS")
     max_offers_per_day: int = Field(5, ge=1, le=100, validation_alias="NAHBAR_MAX_OFFERS_PER_DAY")
     geocoder: Literal["off", "nominatim"] = Field("off", validation_alias="NAHBAR_GEOCODER")
 
@@ -78,16 +81,94 @@ class Settings(BaseSettings):
     alerts_at: time = Field(time(17), validation_alias="NAHBAR_ALERTS_AT")
     geocoder_user_agent: str = Field("", validation_alias="NAHBAR_GEOCODER_USER_AGENT")
 
-    @field_validator("moderators", mode="before")
+    # The web face (web/): "host:port" to listen on, or "off".
+    web_listen: str = Field("127.0.0.1:8080", validation_alias="NAHBAR_WEB_LISTEN")
+    # Its address as people reach it (links, feeds, the notice's QR code); default: the listen address.
+    public_url: str = Field("", validation_alias="NAHBAR_PUBLIC_URL")
+    web_requests_per_minute: int = Field(120, ge=1, le=100_000,
+                                         validation_alias="NAHBAR_WEB_REQUESTS_PER_MINUTE")
+    # The coordinating office's phone number, printed on notices for people without a smartphone.
+    phone: str = Field("", max_length=40, validation_alias="NAHBAR_PHONE")
+    # For links on notices made by `nahbar aushang` (the running bot learns its name itself).
+    telegram_bot_username: str = Field("", validation_alias="TELEGRAM_BOT_USERNAME")
+
+    @field_validator("web_listen")
     @classmethod
-    def _addresses(cls, value) -> tuple[str, ...]:
+    def _listen(cls, value: str) -> str:
+        value = value.strip()
+        if value.lower() in ("off", "false", "no", "0", ""):
+            return "off"
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError("NAHBAR_WEB_LISTEN must be host:port (e.g. 127.0.0.1:8080) or off")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
+            raise ValueError("NAHBAR_PUBLIC_URL must be a web address such as https://nahbar.example.org")
+        return value
+
+    @field_validator("telegram_bot_username")
+    @classmethod
+    def _bot_username(cls, value: str) -> str:
+        value = value.strip().removeprefix("@")
+        if value and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError("TELEGRAM_BOT_USERNAME must be the bot's username, e.g. nahbar_bot")
+        return value
+
+    @property
+    def web_address(self) -> tuple[str, int] | None:
+        """(host, port) for the web face, None when it is off."""
+        if self.web_listen == "off":
+            return None
+        host, _, port = self.web_listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
+    def web_url(self) -> str:
+        """The web face's address for links: NAHBAR_PUBLIC_URL, else the listen address."""
+        if self.public_url:
+            return self.public_url
+        if self.web_address is None:
+            return ""
+        host, port = self.web_address
+        shown = f"[{host}]" if ":" in host else host
+        return f"http://{shown}:{port}"
+
+    @field_validator("moderators", "coordinators", mode="before")
+    @classmethod
+    def _addresses(cls, value, info) -> tuple[str, ...]:
         items = value.split(",") if isinstance(value, str) else list(value or ())
         addresses = tuple(dict.fromkeys(i.strip() for i in items if str(i).strip()))
+        if info.field_name == "coordinators":
+            from places.municipalities import load
+
+            for entry in addresses:
+                address, _, district = entry.partition("=")
+                if not re.fullmatch(r"(terminal|telegram|matrix):\S{1,250}", address.strip()) or (
+                        district.strip() and load().district_by_name(district) is None):
+                    raise ValueError("NAHBAR_COORDINATORS: comma-separated chat addresses, each "
+                                     "optionally with its district: telegram:123456=Harz, matrix:@a:example.org")
+            return addresses
         for address in addresses:
             if not re.fullmatch(r"(terminal|telegram|matrix):\S{1,250}", address):
                 raise ValueError("NAHBAR_MODERATORS: comma-separated chat addresses such as "
                                  "telegram:123456, matrix:@mod:example.org or terminal:mod")
         return addresses
+
+    def coordinator_list(self):
+        """NAHBAR_COORDINATORS as models.coordination.CoordinatorList (districts by key)."""
+        from models.coordination import CoordinatorList
+        from places.municipalities import load
+
+        addresses = {}
+        for entry in self.coordinators:
+            address, _, district = entry.partition("=")
+            addresses[address.strip()] = load().district_by_name(district) or "" if district.strip() else ""
+        return CoordinatorList(addresses)
 
     @model_validator(mode="after")
     def _geocoder_needs_an_agent(self):

@@ -20,7 +20,7 @@ from typing import TextIO
 
 from handlers.choices import label_without_number, numbered
 from handlers.i18n import Translator, normalise_language
-from handlers.messages import Incoming, Reply
+from handlers.messages import SHARE_TYPED, Incoming, Reply
 from scheduler import stop_scheduler
 from scheduler.delivery import RetryAfter
 
@@ -33,14 +33,16 @@ _TAG = re.compile(r"<[^>]+>")
 DOWNLOADS = Path("var/downloads")
 
 
-def render(reply: Reply, bold: bool = False) -> str:
-    """Plain text for the terminal, buttons as numbered choices (handlers.choices)."""
+def render(reply: Reply, bold: bool = False, numbers: list[tuple[int, object]] | None = None) -> str:
+    """Plain text for the terminal, buttons as numbered choices (handlers.choices); `numbers`
+    are those of all replies of the turn, so a second reply's choices do not repeat "1"."""
     text = reply.text
     if bold:
         text = text.replace("<b>", "\033[1m").replace("</b>", "\033[0m")
     lines = [html.unescape(_TAG.sub("", text))]
     row: list[str] = []
-    for number, button in numbered([reply]):
+    mine = {id(b) for grid in (reply.buttons, reply.keyboard) for r in grid for b in r}
+    for number, button in [(n, b) for n, b in numbers if id(b) in mine] if numbers is not None else numbered([reply]):
         row.append(f"[{number}] {label_without_number(button)}")
         if len(row) == 3 or len(" ".join(row)) > 60:
             lines.append("   ".join(row))
@@ -73,7 +75,7 @@ class TerminalChat:
     def incoming(self, line: str) -> Incoming:
         # A typed number is sent as typed: the core knows which button it stands for.
         return Incoming(platform="terminal", user_id=self.user, chat_id=self.user,
-                        language=self.language, text=line.strip())
+                        language=self.language, text=line.strip(), location_sharing=SHARE_TYPED)
 
     async def say(self, line: str) -> None:
         try:
@@ -91,10 +93,10 @@ class TerminalChat:
             log.exception("error while resuming the terminal chat")
 
     def show(self, replies) -> None:
+        # A reply's `notice` is a pop-up where there are pop-ups; its text says the same.
+        numbers = numbered(replies)  # numbered across the turn, as the core remembers them
         for reply in replies:
-            if reply.notice:
-                self.out.write(f"({html.unescape(_TAG.sub('', reply.notice))})\n")
-            self.out.write(render(reply, self.bold) + "\n\n")
+            self.out.write(render(reply, self.bold, numbers) + "\n\n")
         self.out.flush()
 
 
@@ -127,21 +129,30 @@ async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextI
     """The terminal chat as `user` (default: the login name), until /ende or end of input."""
     async with open_app(settings) as app:
         chat = TerminalChat(app.core, out, user=user)
+        site = await app.start_web()
         scheduler = app.scheduler(TerminalMessenger(chat))
         scheduler.start()
         try:
             # Several terminals on one file: one of them plans, each shows its own messages.
             async with app.leading(scheduler):
-                await _converse(chat, settings, stdin, out, named=user is not None)
+                await _converse(chat, settings, stdin, out, named=user is not None,
+                                web=site.url if site else None)
         finally:
             await stop_scheduler(scheduler)
+            if site is not None:
+                await site.stop()
     return 0
 
 
 async def _converse(chat: TerminalChat, settings: Settings, stdin: TextIO, out: TextIO,
-                    named: bool = False) -> None:
+                    named: bool = False, web: str | None = None) -> None:
     t = Translator(normalise_language(chat.language, settings.default_language))
     out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n")
+    if web:
+        out.write(t("The web pages are at {address}", address=web) + "\n")
+    elif settings.web_address is not None:
+        out.write(t("The web pages are not running: {address} is already in use (another Nahbar?).",
+                    address=settings.web_listen) + "\n")
     if named:  # several people take turns on one database (nahbar chat --user NAME)
         out.write(t("You are writing as “{name}”.", name=chat.user) + "\n")
     out.write("\n")

@@ -1,5 +1,6 @@
-"""The notice people with a reminder get when an organiser cancels a date or the whole offer, or
-changes its time or place: once, with the organiser's own words.
+"""The notice people with a reminder get when an organiser cancels a date or the whole offer, lets
+a cancelled date take place after all, or changes its time or place: once, with the
+organiser's own words.
 
 models.reminders.notify_changes queues one row per reminder with what changed (title and
 the organiser's message included, since a cancelled offer may be deleted before the row is
@@ -54,6 +55,8 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
             kind = change.get("kind")
             if kind == ChangeKind.DATE_CANCELLED.value and change.get("day"):
                 text.append(t("❌ {title} does not take place on {day}.", title=title, day=_day(t, change["day"])))
+            elif kind == ChangeKind.DATE_RESTORED.value and change.get("day") and offer is not None:
+                text.append(t("✅ {title} takes place on {day} after all.", title=title, day=_day(t, change["day"])))
         if offer is not None and ChangeKind.TIME.value in kinds:
             rule = describe(t, offer.rrule, offer.starts_local) if offer.rrule else None
             upcoming = await next_dates(session, offer.id, now, 1)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from markupsafe import Markup
+
 from .context import Turn
-from .messages import Button, Reply
+from .messages import SHARE_BUTTON, SHARE_MENU, SHARE_TYPED, Button, Reply
 
 
 def main_keyboard(turn: Turn) -> tuple[tuple[Button, ...], ...]:
@@ -12,6 +14,24 @@ def main_keyboard(turn: Turn) -> tuple[tuple[Button, ...], ...]:
         (Button(t("📍 Send location"), kind="location"),),
         (Button(t("🔎 Enter place or postcode"), kind="text"), Button(t("❓ Help"), kind="text")),
     )
+
+
+def location_hint(turn: Turn) -> Markup | None:
+    """How to send a location from where the person writes, in a sentence; None where they
+    cannot (the adapter says how, see Incoming.location_sharing)."""
+    t = turn.t
+    return {
+        SHARE_BUTTON: lambda: t("Or tap “📍 Send location” below."),
+        SHARE_MENU: lambda: t("Or share your location: in Element, tap “+” next to the message field, "
+                              "then “Location”."),
+        SHARE_TYPED: lambda: t("You can also type coordinates, e.g. “52.13, 11.62”."),
+    }.get(turn.msg.location_sharing, lambda: None)()
+
+
+def with_location_hint(turn: Turn, text: Markup, separator: str = " ") -> Markup:
+    """The text, and after it how to send a location (where there is a way)."""
+    hint = location_hint(turn)
+    return text + separator + hint if hint is not None else text
 
 
 def stale_button(turn: Turn) -> Reply:

@@ -16,6 +16,7 @@ from .messages import Incoming
 
 if TYPE_CHECKING:
     from .core import Nahbar
+    from .understanding import Reading
 
 D = TypeVar("D", bound=Data)
 IDLE = "idle"
@@ -31,6 +32,7 @@ class Turn:
     convo: Conversation
     t: Translator
     now: datetime
+    reading: Reading | None = None  # the typed message as the reader understood it (handlers.understanding)
 
     # --- typed notes (handlers.dialogue.Data) ----------------------------------------------
 

@@ -1,8 +1,8 @@
 """Where every message enters the conversation core and where the answer is decided.
 
 The core only routes; the features (one module each) decide. Order: a step waiting for an
-answer, then buttons, shared locations, commands, words we understand (handlers.keywords),
-and a place name last.
+answer, then buttons, shared locations, commands, and typed words: the reader
+(handlers.understanding) reads the whole message once, and its intent picks the feature.
 """
 
 from __future__ import annotations
@@ -21,13 +21,15 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from models import Conversation, utcnow
 from models.conversations import load_turn
 from places import Gazetteer
+from publish.links import Links
 
+from models.coordination import CoordinatorList
 from models.moderation import Rights
 from ops.metrics import TURN_SECONDS, UPDATES
 
 from . import (
-    alerts, choices, digest, group_digest, ideas, loneliness, managing, moderation, offer_detail, posting,
-    privacy, reminders, search, settings, small_talk, start,
+    alerts, choices, companions, coordination, digest, group_digest, ideas, loneliness, managing, moderation, notice, offer_detail,
+    posting, privacy, reminders, search, settings, small_talk, start,
 )
 from .buttons import parse_button
 from .choices import NUMBERED_PLATFORMS
@@ -35,9 +37,9 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Router, Step
 from .i18n import Translator, normalise_language
-from .keywords import read_intent, read_request, sounds_lonely
 from .messages import Incoming, Reply
 from .text import clean
+from .understanding import Intent, read
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 500  # longer messages are not place names or commands
@@ -49,7 +51,8 @@ _NUMBER = re.compile(r"\d{1,3}\.?")  # a typed choice (handlers.choices); postco
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE, search.FEATURE, offer_detail.FEATURE, reminders.FEATURE, settings.FEATURE,
     digest.FEATURE, group_digest.FEATURE, alerts.FEATURE, privacy.FEATURE, ideas.FEATURE,
-    posting.FEATURE, managing.FEATURE, moderation.FEATURE, loneliness.FEATURE, small_talk.FEATURE,
+    posting.FEATURE, managing.FEATURE, moderation.FEATURE, notice.FEATURE, loneliness.FEATURE,
+    small_talk.FEATURE, coordination.FEATURE, companions.FEATURE,
 )
 ROUTES = Router(FEATURES)
 
@@ -78,6 +81,9 @@ class Nahbar:
         # "https://t.me/<bot>?start=offer_<id>". Adapters fill it; without one, "↗️ Share"
         # shows the command "/start offer_<id>".
         self.share_links: dict[str, Callable[[int], str]] = dict(share_links or {})
+        # The web address, deep links and phone number for notices and web links (bot/app.py).
+        self.links = Links()
+        self.coordinators = CoordinatorList()  # NAHBAR_COORDINATORS (bot/app.py)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         started = clocks.perf_counter()
@@ -179,14 +185,17 @@ class Nahbar:
         if (turn.msg.platform in self.numbered_platforms and _NUMBER.fullmatch(text)
                 and turn.raw("choices")):
             return [start.no_such_choice(turn, text.rstrip("."))]  # not a place called "9"
-        if sounds_lonely(text):
-            return await loneliness.lonely(turn)
-        if len(text) > MAX_TEXT:
-            return [start.too_long(turn)]
-        intent, argument = read_intent(text)
-        if intent is not None and intent in self.router.intents:
-            return await self.router.intents[intent](turn, argument)
-        return await search.request(turn, read_request(text))
+        reading = turn.reading = read(text, self.places)
+        if len(text) > MAX_TEXT and reading.intent is not Intent.LONELY:
+            return [start.too_long(turn)]  # a long letter is read for feelings only
+        switch = settings.answer_in(turn, reading.language)
+        handler = self.router.intents.get(reading.intent) if reading.intent else None
+        if handler is None:
+            replies = [search.unknown_place(turn, reading.unknown_place) if reading.unknown_place
+                       else search.not_understood(turn)]
+        else:
+            replies = await handler(turn, "")
+        return replies + switch
 
     async def _continue_step(self, turn: Turn, step: Step) -> list[Reply] | None:
         """The step's answer, or None after leaving it (the message is then routed as usual)."""

@@ -1,28 +1,91 @@
-"""The weekly digest in a group chat (a village's Telegram group): `/wochenpost <Ort>` switches
-it on for a place, `/wochenpost aus` off, `/wochenpost` alone says how it stands.
+"""The weekly digest in a group chat (a village's Telegram group, a Matrix room).
 
-Only the group's admins may switch it (the adapter says who is one: Telegram's
-getChatMember, Matrix power levels); anybody else gets a polite no and nothing changes. The
-digest belongs to the group, not to the admin who switched it on: it keeps no link to them.
+`/wochenpost` alone says how it stands and, while it is on, shows buttons for the weekday, the
+time and the radius ("gw", "gh", "gr") and to switch it off ("gx"). Admins change it with
+buttons or in words after the command, in any order and together: `/wochenpost Wernigerode`
+(switch on, or a new place), `/wochenpost dienstags 18 Uhr`, `/wochenpost 25 km`,
+`/wochenpost aus`. The place is only ever typed: in a group the bot reads only commands.
+
+Only the group's admins may change it (the adapter says who is one: Telegram's
+getChatMember, or an admin writing anonymously as the group; Matrix power levels); everybody
+else gets a polite no and nothing changes, also for a pressed button. The digest belongs to
+the group, not to the admin who switched it on: it keeps no link to them.
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+from babel.dates import get_day_names
 from markupsafe import Markup
 
-from models.digests import DEFAULT_HOUR, DEFAULT_WEEKDAY, Digest, digest_for, save_digest, stop_digest
+from models.digests import DEFAULT_HOUR, DEFAULT_WEEKDAY, DIGEST_HOURS, Digest, digest_for, save_digest, stop_digest
 from models.users import DEFAULT_RADIUS_KM
 from places import Place
 from places.text import fold
 
 from . import digest as personal
+from .buttons import button_data
+from .common import stale_button
 from .context import Turn
 from .dialogue import Feature
+from .formatting import lines
 from .i18n import Translator
-from .messages import Reply
+from .messages import Button, Reply
+from .search import RADII
 from .text import shorten
+from .when.lexicon import WEEKDAY, lookup
 
 OFF = {fold(w) for w in ("aus", "off", "stop", "stopp", "ausschalten", "abbestellen", "abschalten", "beenden")}
+TYPED_HOURS = range(6, 22)  # whole hours a group's post may come at when typed
+_RADIUS = re.compile(r"(?<![\w.,])(\d{1,3})\s*(?:km|kilometer[n]?)(?!\w)", re.IGNORECASE)
+_CLOCK = re.compile(r"(?<![\w.,:])(?:um\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h|o'?clock)(?!\w)"
+                    r"|(?<![\w.,:])(?:um\s+|at\s+)?(\d{1,2})[:.](\d{2})(?![\w:.])", re.IGNORECASE)
+# Words around the settings that are no part of a place ("jeden Dienstag um 18 Uhr im Umkreis von");
+# folded, so "fuer" stands for "für" too.
+_FILLER = {fold(w) for w in ("jeden", "jede", "immer", "am", "um", "ab", "im", "in", "bei", "fuer",
+                             "umkreis", "radius", "von", "mit", "und", "every", "on", "at", "within",
+                             "around", "near", "and", "wochenpost", "weekly", "post", ",", "-")}
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the words after /wochenpost ask for; None where they say nothing about it."""
+
+    place: str | None = None
+    weekday: int | None = None
+    hour: int | None = None
+    radius: int | None = None
+    problem: str | None = None  # a catalogue msgid, when a value cannot be used
+
+
+def read_words(words: str) -> Wanted:
+    """"Halle dienstags um 18 Uhr 25 km" -> place "Halle", Tuesday, 18, 25 km."""
+    problem = None
+    radius = hour = weekday = None
+    found = _RADIUS.search(words)
+    if found:
+        radius = int(found.group(1))
+        if radius not in RADII:
+            problem, radius = "radius", None
+        words = words[:found.start()] + " " + words[found.end():]
+    found = _CLOCK.search(words)
+    if found:
+        hours, minutes = (found.group(1), found.group(2)) if found.group(1) else (found.group(3), found.group(4))
+        hour = int(hours)
+        if (minutes or "00") != "00" or hour not in TYPED_HOURS:
+            problem, hour = "hour", None
+        words = words[:found.start()] + " " + words[found.end():]
+    rest = []
+    for word in words.replace(",", " , ").split():
+        meaning = lookup(word.lower().strip(".,()")) if len(word) > 1 else None
+        if meaning is not None and meaning[0] == WEEKDAY and weekday is None:
+            weekday = meaning[1][0]
+        elif fold(word) not in _FILLER:
+            rest.append(word)
+    place = " ".join(rest).replace(" , ", ", ").strip(" ,") or None
+    return Wanted(place=place, weekday=weekday, hour=hour, radius=radius, problem=problem)
 
 
 async def command(turn: Turn, argument: str = "") -> list[Reply]:
@@ -33,37 +96,115 @@ async def command(turn: Turn, argument: str = "") -> list[Reply]:
     digest = await digest_for(turn.session, turn.msg.chat)
     words = argument.strip()
     if not words:
-        return [_status(t, digest)]
+        return [_view(turn, digest)]
     if not turn.msg.sender_is_admin:
-        return [Reply(t("Sorry, only the admins of this group can switch the weekly post on or off."))]
+        return [_admins_only(t)]
     if fold(words) in OFF:
         if digest is None:
             return [Reply(t("The weekly post is not switched on for this group."))]
         await stop_digest(turn.session, digest)
         return [Reply(t("📬 The weekly post for this group is switched off."))]
-    place = _place(turn, words)
-    if isinstance(place, Reply):
-        return [place]
+    wanted = read_words(words)
+    if wanted.problem is not None:
+        return [Reply(_problem(t, wanted.problem))]
+    place = None
+    if wanted.place is not None:
+        place = _place(turn, wanted.place)
+        if isinstance(place, Reply):
+            return [place]
+    elif digest is None:
+        return [Reply(t("For which place? Write it after the command, e.g. “/wochenpost Wernigerode”."))]
     if digest is None:
         digest = Digest(chat=turn.msg.chat, user_id=None, weekday=DEFAULT_WEEKDAY, hour=DEFAULT_HOUR,
                         radius_km=DEFAULT_RADIUS_KM)
-    digest.place_name = place.title[:80]
-    digest.latitude, digest.longitude = place.lat, place.lon
+    if place is not None:
+        digest.place_name = place.title[:80]
+        digest.latitude, digest.longitude = place.lat, place.lon
+    for field, value in (("weekday", wanted.weekday), ("hour", wanted.hour), ("radius_km", wanted.radius)):
+        if value is not None:
+            setattr(digest, field, value)
     digest.language = turn.user.language
     await save_digest(turn.session, digest, turn.now)
-    return [Reply(t("📬 Done: from now on the weekly post with the meetings within {km} km of {place} comes "
-                    "to this group {when}. To stop it: /wochenpost aus",
-                    km=digest.radius_km, place=digest.place_name, when=_when(t, digest)))]
+    return [_view(turn, digest, done=True)]
 
 
-def _status(t: Translator, digest: Digest | None) -> Reply:
+# --- buttons: admins change the post in place -------------------------------------------------
+
+async def set_weekday(turn: Turn, argument: str) -> list[Reply]:
+    return await _change(turn, "weekday", argument, range(7))
+
+
+async def set_hour(turn: Turn, argument: str) -> list[Reply]:
+    return await _change(turn, "hour", argument, DIGEST_HOURS)
+
+
+async def set_radius(turn: Turn, argument: str) -> list[Reply]:
+    return await _change(turn, "radius_km", argument, RADII)
+
+
+async def switch_off(turn: Turn, argument: str = "") -> list[Reply]:
+    digest = await digest_for(turn.session, turn.msg.chat) if turn.msg.group else None
+    if digest is None or argument:
+        return [stale_button(turn)]
+    if not turn.msg.sender_is_admin:
+        return [_admins_only(turn.t)]
+    await stop_digest(turn.session, digest)
+    t = turn.t
+    return [Reply(t("📬 The weekly post for this group is switched off."), edit=True,
+                  notice=t("Weekly post switched off."))]
+
+
+async def _change(turn: Turn, field: str, argument: str, allowed) -> list[Reply]:
+    digest = await digest_for(turn.session, turn.msg.chat) if turn.msg.group else None
+    if digest is None or not argument.isdigit() or int(argument) not in allowed:
+        return [stale_button(turn)]
+    if not turn.msg.sender_is_admin:
+        return [_admins_only(turn.t)]
+    setattr(digest, field, int(argument))
+    digest.language = turn.user.language
+    await save_digest(turn.session, digest, turn.now)
+    return [_view(turn, digest, done=True)]
+
+
+# --- what the group sees --------------------------------------------------------------------
+
+def _view(turn: Turn, digest: Digest | None, done: bool = False) -> Reply:
+    t = turn.t
     if digest is None:
         return Reply(t("📬 The weekly post lists the meetings of the coming week near a place, once a week "
                        "in this group. An admin switches it on with /wochenpost and the place, e.g. "
                        "“/wochenpost Wernigerode”."))
-    return Reply(t("📬 The weekly post for this group is on: {when}, meetings within {km} km of {place}. "
-                   "Admins switch it off with “/wochenpost aus”.",
-                   when=_when(t, digest), km=digest.radius_km, place=digest.place_name or ""))
+    now = (t("📬 Done: from now on the weekly post with the meetings within {km} km of {place} comes to "
+             "this group {when}.", km=digest.radius_km, place=digest.place_name or "", when=_when(t, digest))
+           if done else
+           t("📬 The weekly post for this group is on: {when}, meetings within {km} km of {place}.",
+             when=_when(t, digest), km=digest.radius_km, place=digest.place_name or ""))
+    text = [now, "", t("Admins change it with the buttons or in words, e.g. “/wochenpost Tuesday 18:00”, "
+                       "“/wochenpost 25 km”, “/wochenpost Halle” – and stop it with “/wochenpost aus”.")]
+    days = get_day_names("abbreviated", locale=t.language)
+    weekdays = tuple(Button(_ticked(n == digest.weekday, days[n]), button_data("gw", n)) for n in range(7))
+    hours = tuple(Button(_ticked(h == digest.hour, f"{h:02d}:00"), button_data("gh", h)) for h in DIGEST_HOURS)
+    radii = tuple(Button(_ticked(km == digest.radius_km, t("{km} km", km=km)), button_data("gr", km)) for km in RADII)
+    return Reply(lines(text), buttons=(weekdays[:4], weekdays[4:], hours, radii,
+                                       (Button(t("🔕 Switch off"), "gx"),)),
+                 edit=turn.msg.button is not None)
+
+
+def _ticked(chosen: bool, label: str) -> str:
+    return f"✓ {label}" if chosen else label
+
+
+def _admins_only(t: Translator) -> Reply:
+    return Reply(t("Sorry, only the admins of this group can change the weekly post."),
+                 notice=t("Only the group's admins can change this."))
+
+
+def _problem(t: Translator, problem: str) -> Markup:
+    if problem == "radius":
+        return t("The weekly post can look {radii} km around the place. Please write one of these, "
+                 "e.g. “/wochenpost 25 km”.", radii=", ".join(str(km) for km in RADII))
+    return t("The weekly post comes on the full hour, between {first}:00 and {last}:00, e.g. "
+             "“/wochenpost 18 Uhr”.", first=TYPED_HOURS[0], last=TYPED_HOURS[-1])
 
 
 def _when(t: Translator, digest: Digest) -> Markup:
@@ -85,4 +226,5 @@ def _place(turn: Turn, words: str) -> Place | Reply:
                    "e.g. “/wochenpost Wernigerode”.", text=shorten(words, 60)))
 
 
-FEATURE = Feature(name="group_digest", commands={"wochenpost": command, "weeklypost": command})
+FEATURE = Feature(name="group_digest", commands={"wochenpost": command, "weeklypost": command},
+                  buttons={"gw": set_weekday, "gh": set_hour, "gr": set_radius, "gx": switch_off})

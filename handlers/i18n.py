@@ -7,6 +7,7 @@ step and no binary in the repository.
 from __future__ import annotations
 
 import gettext
+import re
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -18,6 +19,8 @@ from markupsafe import Markup
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("de", "en")
 DOMAIN = "nahbar"
+# A placeholder directly followed by a full stop: "Nur am {day}."
+_BEFORE_STOP = re.compile(r"\{(\w+)(?:![rsa])?(?::[^{}]*)?\}\.")
 
 
 def N_(message: str) -> str:
@@ -58,7 +61,18 @@ class Translator:
 
     def __call__(self, message: str, **values) -> Markup:
         text = Markup(self._t.gettext(message))
-        return text.format(**values) if values else text
+        return fill(text, values) if values else text
 
     def n(self, singular: str, plural: str, count: int, **values) -> Markup:
-        return Markup(self._t.ngettext(singular, plural, count)).format(count=count, **values)
+        return fill(Markup(self._t.ngettext(singular, plural, count)), {"count": count, **values})
+
+
+def fill(template: Markup, values: dict) -> Markup:
+    """The template with its values, and one full stop where a sentence ends in a value that
+    already ends in one: "Nur am {day}." with "Mi., 9. Dez." is "Nur am Mi., 9. Dez.", not
+    "…Dez..". Dates, abbreviations ("Hauptstr.") and shortened text ("…") end that way."""
+    def stop(match: re.Match) -> str:
+        value = values.get(match.group(1))
+        shown = value.striptags() if isinstance(value, Markup) else str(value)
+        return match.group(0)[:-1] if value is not None and shown.rstrip().endswith((".", "…")) else match.group(0)
+    return Markup(_BEFORE_STOP.sub(stop, str(template))).format(**values)

@@ -20,7 +20,6 @@ from pydantic import field_validator
 from models.categories import CATEGORIES, category
 from models.ideas import TEXT_LENGTH, Idea, add_idea, all_ideas, move, touch, visible_idea, visible_ideas
 from models.listing import valid_id
-from places.text import fold
 
 from . import offer_form as form, posting, search
 from .buttons import button_data
@@ -28,6 +27,7 @@ from .common import stale_button
 from .context import STEP_KEY, Turn
 from .dialogue import Data, Feature, Step
 from .formatting import bold, clock, day, lines
+from .forms import Field, Form, typed_action
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
@@ -43,7 +43,16 @@ EMOJIS = ("☕", "🔥", "🚶", "🥧", "🎁", "👵", "🤝", "💬", "✨", 
 # What a moderator types, and the offer field whose limits apply (the idea becomes that field).
 TEXT_FIELDS = {"title_de": "title", "text_de": "description", "title_en": "title", "text_en": "description"}
 ENGLISH = frozenset({"title_en", "text_en"})
-ADDING = ("kind", "emoji", "title_de", "text_de", "title_en", "text_en")  # the questions for a new idea
+# An idea as a form (handlers.forms): the English title and text may be skipped.
+IDEA_FORM = Form((
+    Field("kind", N_("Kind"), filled=lambda d: d.category is not None),
+    Field("emoji", N_("Picture")),
+    Field("title_de", N_("Title"), free_text=True),
+    Field("text_de", N_("Description"), free_text=True),
+    Field("title_en", N_("🇬🇧 Title"), optional=True, free_text=True),
+    Field("text_en", N_("🇬🇧 Text"), optional=True, free_text=True),
+))
+ADDING = tuple(f.name for f in IDEA_FORM)  # the questions for a new idea
 QUESTIONS = {
     "kind": N_("What kind of meeting is it?"),
     "emoji": N_("Which picture should stand before it?"),
@@ -53,7 +62,6 @@ QUESTIONS = {
                    "they then see the German one."),
     "text_en": N_("The text in English – or “skip”: they then see the German one."),
 }
-_SKIP = {fold(w) for w in ("ueberspringen", "skip", "nein", "no", "ohne", "keine", "none", "weiter", "next")}
 
 
 class IdeaDraft(Data):
@@ -313,12 +321,13 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     if not _may(turn):  # the right was taken away in the middle of the dialogue
         turn.leave()
         return await refused(turn, "idea text")
-    skip = fold(text) in _SKIP
+    action = typed_action(text)
+    skip = action == "skip"
     if skip and draft.changing is not None:
         return _cancel(turn)  # "skip" while changing one part: it stays as it was
     if skip and draft.field in ENGLISH:
         return await _save(turn, draft)  # the English ones come last
-    if is_cancel(text):
+    if action in ("cancel", "back") or is_cancel(text):
         return _cancel(turn)
     if skip:
         answer = Problem(turn.t("The German title and text are needed; only the English ones can be skipped."))
@@ -353,10 +362,14 @@ async def _take(turn: Turn, draft: IdeaDraft, answer: dict) -> list[Reply]:
         if draft.field == "kind":
             return await _ask_next(turn, draft.model_copy(update={"field": "emoji"}))
         return await _save(turn, draft)
+    # Only what is missing is asked: the required parts, then the English ones in order.
+    missing = IDEA_FORM.missing(draft)
+    if missing is not None:
+        return await _ask_next(turn, draft.model_copy(update={"field": missing.name}))
     following = ADDING.index(draft.field) + 1
-    if following == len(ADDING):
+    if following >= len(ADDING):
         return await _save(turn, draft)
-    return await _ask_next(turn, draft.model_copy(update={"field": ADDING[following]}))
+    return await _ask_next(turn, draft.model_copy(update={"field": ADDING[max(following, ADDING.index("title_en"))]}))
 
 
 def _cancel(turn: Turn) -> list[Reply]:

@@ -1,5 +1,6 @@
-"""When someone writes that they feel lonely: a warm answer, meetings nearby when we know
-where they are, and people they can talk to right now (handlers/data/helplines.toml)."""
+"""When someone writes that they feel lonely, grieve, are sad or bored: a warm answer, meetings
+nearby when we know where they are (the place in the same message first: "ich lebe allein in
+Genthin"), and people they can talk to right now (handlers/data/helplines.toml)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from .common import main_keyboard
 from .context import Turn
 from .dialogue import Feature
 from .formatting import bold, lines
-from .keywords import Intent
 from .messages import Reply
+from .understanding import Intent
 
 HELPLINES = Path(__file__).with_name("data") / "helplines.toml"
 
@@ -50,12 +51,29 @@ async def lonely(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     intro = t("I am glad you wrote. 💛 Many people feel this way, especially in the dark season – "
               "and it helps to be among others.")
+    reading = turn.reading
+    named = search.filters(turn, reading) if reading is not None else {}
+    if reading is not None and reading.place is not None:
+        found = reading.place
+        if found.status == "found" and found.place is not None:
+            place = (search.position_place(turn, found.place.lat, found.place.lon)
+                     if found.place.kind == "coordinates" else found.place)
+            if place is not None:
+                return await _with_meetings(turn, intro, search.search_for(turn, place, **named))
+        else:  # several places of that name, or a typo: the choice, then the list
+            choice = await search.at_resolution(turn, found, reading.place_text, named)
+            return [Reply(lines([intro, "", helpline_text(turn)])), *choice]
     current = search.current(turn) or search.home_search(turn)
     if current is None:
         ask = t("Tell me your town or postcode, and I will show you meetings nearby where you are welcome.")
         return [Reply(lines([intro, "", ask, "", helpline_text(turn)]), keyboard=main_keyboard(turn))]
-    nearby = await search.show_search(turn, current.model_copy(update={"window": "7", "categories": ()}))
-    here = t("Here is what is on near you in the next days – you are welcome at every one of them:")
+    fresh = {"window": "7", "part": None, "categories": (), "step_free": False}
+    return await _with_meetings(turn, intro, current.model_copy(update={**fresh, **named}))
+
+
+async def _with_meetings(turn: Turn, intro: str, where: search.Search) -> list[Reply]:
+    nearby = await search.show_search(turn, where)
+    here = turn.t("Here is what is on near you in the next days – you are welcome at every one of them:")
     return [Reply(lines([intro, here])), *nearby, Reply(helpline_text(turn))]
 
 

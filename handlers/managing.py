@@ -1,5 +1,7 @@
 """Organisers manage their offers (`/meine`): status and next date, change any answer, pause,
-cancel one date or the whole series (with a message for residents), offer again, delete.
+cancel one date or the whole series (with a message for residents), let a cancelled date take
+place after all, offer again, delete. What a change does (on show at once, or kept for a
+moderator while residents see the approved version) is decided in models.organising.
 
 Every button names an offer by id; whether the person pressing it owns that offer is checked
 again when it is pressed, so a forwarded, old or forged button changes nothing.
@@ -15,13 +17,15 @@ from models import Offer, OfferStatus
 from models.listing import next_dates, valid_id
 from models.moderation import Action, log
 from models.organising import (
-    ChangeKind, cancel_date, cancel_series, delete_offer, owned, owned_offer, record_change, set_status,
+    APPROVED, ChangeKind, Outcome, cancel_date, cancel_series, cancelled_upcoming, change_offer, delete_offer,
+    editing_version, owned, owned_offer, record_change, restore_date, set_status,
 )
-from models.occurrences import refresh
+from models.proposals import proposal_for, values_of
 from models.reminders import coming_count, count_for_offer, notify_changes
 
 from . import offer_form as form
 from . import posting
+from . import companions
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
@@ -30,10 +34,14 @@ from .formatting import bold, lines, when
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
+from .offer_diff import field_names
 from .offer_form import ORDER, Draft
+from .recurrence_text import date_words
 from .text import clean, shorten
+from .when import days_named
 
 NOTICE = "managing.notice"
+DATE = "managing.date"
 STATUS = {
     OfferStatus.DRAFT: N_("📝 please change – see the moderator's note"),
     OfferStatus.PENDING: N_("⏳ waiting for a moderator"),
@@ -54,6 +62,29 @@ class Cancelling(Data):
     asked_at: datetime
 
 
+class ChoosingDate(Data):
+    """"Which date is cancelled?": the buttons, or the date typed ("der am 17.12. fällt aus")."""
+
+    key = "step"
+    offer_id: int
+    asked_at: datetime
+
+
+def _planned(offer: Offer, now: datetime, limit: int) -> list[tuple[datetime, datetime]]:
+    """The coming dates of an offer residents do not see yet (waiting for review, a draft):
+    from its schedule, as they will be once it is published."""
+    try:
+        return offer.schedule.occurrences(now, now + timedelta(days=400))[:limit]
+    except ValueError:
+        return []
+
+
+async def _coming(turn: Turn, offer: Offer, limit: int) -> list[tuple[datetime, datetime]]:
+    if offer.status in (OfferStatus.PENDING, OfferStatus.DRAFT):
+        return _planned(offer, turn.now, limit)
+    return await next_dates(turn.session, offer.id, turn.now, limit)
+
+
 async def list_mine(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     mine = await owned(turn.session, turn.user.id)
@@ -64,7 +95,11 @@ async def list_mine(turn: Turn, argument: str = "") -> list[Reply]:
     rows = []
     for number, item in enumerate(mine[:20], start=1):
         offer = item.offer
-        upcoming = when(t, item.next_start) if item.next_start else t("no upcoming date")
+        next_start = item.next_start
+        if next_start is None and offer.status in (OfferStatus.PENDING, OfferStatus.DRAFT):
+            planned = _planned(offer, turn.now, 1)
+            next_start = planned[0][0] if planned else None
+        upcoming = when(t, next_start) if next_start else t("no upcoming date")
         text.append(Markup("{}. ").format(number) + bold(offer.title, 60))
         text.append(Markup("    {} · {}").format(t(STATUS[offer.status]), upcoming))
         rows.append((Button(f"{number}. {shorten(offer.title, 40)}", button_data("mo", offer.id)),))
@@ -86,7 +121,7 @@ async def show_one(turn: Turn, argument: str) -> list[Reply]:
 
 async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
     t = turn.t
-    upcoming = await next_dates(turn.session, offer.id, turn.now, 3)
+    upcoming = await _coming(turn, offer, 3)
     text: list = [intro, ""] if intro else []
     text += [bold(offer.title, 120), t(STATUS[offer.status])]
     if offer.review_note and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED):
@@ -102,17 +137,25 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
         if coming or reminded:
             text.append(t("🙋 Said they are coming: {coming} · 🔔 Reminders: {reminded}",
                           coming=coming, reminded=reminded))
+        text += await companions.door_line(turn, offer)
+    cancelled = cancelled_upcoming(offer, turn.now)
+    if cancelled:
+        text.append(t("❌ Cancelled: {dates}", dates=Markup(", ").join(when(t, start) for _, start in cancelled[:4])))
+    text.append(await _waiting_change(turn, offer))
     rows = [(Button(t("✏️ Change"), button_data("me", offer.id)),)]
     if offer.status is OfferStatus.PUBLISHED:
         rows.append((Button(t("⏸ Pause"), button_data("mp", offer.id)),))
         if upcoming:
             rows.append((Button(t("❌ Cancel one date"), button_data("mx", offer.id)),))
+    if cancelled and offer.status is OfferStatus.PUBLISHED:  # as cancelling: only what residents see
+        rows.append((Button(t("↩️ Let a cancelled date take place"), button_data("mw", offer.id)),))
     if offer.status is OfferStatus.PAUSED:
         rows.append((Button(t("▶ Continue"), button_data("mp", offer.id)),))
     if offer.status is OfferStatus.DRAFT:
         rows.append((Button(t("📨 Send for review again"), button_data("mu", offer.id)),))
     if offer.status in (OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.PENDING):
         rows.append((Button(t("🛑 Cancel it altogether"), button_data("ms", offer.id)),))
+    # Offered again only where it makes sense: cancelled or refused, or no date left to meet on.
     if offer.status in (OfferStatus.CANCELLED, OfferStatus.REJECTED) or not upcoming:
         rows.append((Button(t("🔁 Offer it again with new dates"), button_data("mr", offer.id)),))
     rows.append((Button(t("🗑 Delete"), button_data("mz", offer.id)),))
@@ -130,8 +173,20 @@ async def choose_field(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     rows = [(Button(t(form.FIELD_NAMES[f]), button_data("mf", f"{offer.id}.{f}")),) for f in ORDER]
     rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
-    return [Reply(t("What would you like to change about “{title}”?", title=offer.title),
-                  buttons=tuple(rows), edit=True)]
+    question = t("What would you like to change about “{title}”?", title=offer.title)
+    return [Reply(lines([question, what_will_happen(turn, offer)]), buttons=tuple(rows), edit=True)]
+
+
+def what_will_happen(turn: Turn, offer: Offer) -> Markup:
+    """Said before anything is saved: on show at once, or checked first while residents keep
+    seeing the current version."""
+    t = turn.t
+    if offer.status not in APPROVED:
+        return t("ℹ️ Your change is saved as soon as you answer.")
+    if turn.app.rights.publishes_directly(turn.user):
+        return t("ℹ️ Your change is visible to residents as soon as you answer.")
+    return t("ℹ️ A moderator checks your change first. Until then residents keep seeing the "
+             "current version – the offer stays visible.")
 
 
 async def change_field(turn: Turn, argument: str) -> list[Reply]:
@@ -139,10 +194,10 @@ async def change_field(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, offer_part)
     if offer is None or field not in ORDER:
         return [stale_button(turn)]
-    draft = Draft.of(offer).model_copy(update={"field": field})
+    draft = Draft.of(await editing_version(turn.session, offer)).model_copy(update={"field": field})
     turn.put(draft)
     turn.enter(posting.STEP)
-    return await posting.ask(turn, draft)
+    return await posting.ask(turn, draft, intro=what_will_happen(turn, offer))
 
 
 async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> list[Reply]:
@@ -152,35 +207,34 @@ async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> 
     offer = await owned_offer(turn.session, turn.user.id, draft.offer_id or 0)
     if offer is None:
         return [stale_button(turn)]
-    t = turn.t
-    before = (offer.starts_local, offer.duration_minutes, offer.rrule, tuple(offer.exdates or ()))
-    place_before = (offer.latitude, offer.longitude, offer.venue_name, offer.address, offer.place_name)
-    fresh = draft.as_offer()
-    for column in ("title", "description", "category", "venue_name", "address", "place_name", "latitude",
-                   "longitude", "step_free", "accessible_toilet", "hearing_loop", "seating", "cost", "price",
-                   "organiser", "contact", "starts_local", "duration_minutes", "rrule", "exdates"):
-        setattr(offer, column, getattr(fresh, column))
-    offer.updated_at = turn.now
-    changed_time = before != (offer.starts_local, offer.duration_minutes, offer.rrule, tuple(offer.exdates or ()))
-    changed_place = place_before != (offer.latitude, offer.longitude, offer.venue_name, offer.address,
-                                     offer.place_name)
-    if offer.status is OfferStatus.PUBLISHED:
-        if changed_time:
-            record_change(turn.session, offer, ChangeKind.TIME, turn.now)
-        if changed_place:
-            record_change(turn.session, offer, ChangeKind.PLACE, turn.now)
-    note = t("✅ Saved.")
-    if offer.status is OfferStatus.PUBLISHED and not turn.app.rights.publishes_directly(turn.user):
-        offer.status = OfferStatus.PENDING  # a moderator looks at changes of new organisers too
-        offer.submitted_at = turn.now
+    direct = turn.app.rights.publishes_directly(turn.user)
+    outcome = await change_offer(turn.session, offer, values_of(draft.as_offer()), by=turn.user.id,
+                                 direct=direct, now=turn.now)
+    if outcome is Outcome.WAITING:
         log(turn.session, turn.user, Action.SUBMITTED, offer_id=offer.id, subject_id=turn.user.id,
             note="changed", now=turn.now)
         from . import moderation
 
         await moderation.notify_new(turn, offer)
-        note = t("✅ Saved. A moderator will look at the change soon; until then the offer is hidden.")
-    await refresh(turn.session, offer, turn.now)
-    return [await _view(turn, offer, intro=lines([p for p in (intro, note) if p]))]
+    return [await _view(turn, offer, intro=lines([p for p in (intro, _saved(turn, offer, outcome)) if p]))]
+
+
+def _saved(turn: Turn, offer: Offer, outcome: Outcome) -> Markup:
+    t = turn.t
+    if outcome is Outcome.WAITING:
+        return t("✅ Saved. A moderator will look at the change soon; until then residents see the "
+                 "offer as it was.")
+    if cancelled_upcoming(offer, turn.now) and offer.status in APPROVED:
+        return t("✅ Saved. Cancelled dates stay cancelled.")
+    return t("✅ Saved.")
+
+
+async def _waiting_change(turn: Turn, offer: Offer) -> Markup | None:
+    proposal = await proposal_for(turn.session, offer.id)
+    if proposal is None:
+        return None
+    return turn.t("⏳ Your change ({fields}) waits for a moderator; residents see the offer as it was.",
+                  fields=field_names(turn, proposal))
 
 
 # --- pausing, cancelling, offering again, deleting ----------------------------------------
@@ -207,7 +261,36 @@ async def choose_date(turn: Turn, argument: str) -> list[Reply]:
     rows = [(Button(when(t, start), button_data("md", f"{offer.id}.{_local_day(start):%Y%m%d}")),)
             for start, _ in upcoming]
     rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
-    return [Reply(t("Which date is cancelled?"), buttons=tuple(rows), edit=True)]
+    turn.enter(DATE, ChoosingDate(offer_id=offer.id, asked_at=turn.now))
+    return [Reply(t("Which date is cancelled? Tap it – or write it, e.g. “17.12.”."), buttons=tuple(rows),
+                  edit=turn.msg.button is not None)]
+
+
+async def date_typed(turn: Turn, text: str) -> list[Reply] | None:
+    """"der am 17.12. fällt aus": the date read as the organisers' dates are (handlers.when)."""
+    question = turn.step_note(ChoosingDate)
+    if question is None:
+        return None
+    if is_cancel(text):
+        turn.leave()
+        return await show_one(turn, str(question.offer_id))
+    days = days_named(clean(text), turn.now)
+    if not days:
+        return None  # not a date: the message goes where it would otherwise
+    offer = await owned_offer(turn.session, turn.user.id, question.offer_id)
+    if offer is None or offer.status is not OfferStatus.PUBLISHED:
+        turn.leave()
+        return [stale_button(turn)]
+    upcoming = {_local_day(s) for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
+    if len(days) != 1 or days[0] not in upcoming:
+        t = turn.t
+        reply = (await choose_date(turn, str(offer.id)))[0]
+        problem = t("On {day} there is no meeting of “{title}”. Please choose one of its dates.",
+                    day=date_words(t, days[0], year=days[0].year != _local_day(turn.now).year),
+                    title=offer.title) if len(days) == 1 else \
+            t("Please name one date.")
+        return [Reply(lines([problem, reply.text]), buttons=reply.buttons)]
+    return _ask_message(turn, Cancelling(offer_id=offer.id, day=days[0], asked_at=turn.now))
 
 
 def _local_day(moment: datetime) -> date:
@@ -216,13 +299,18 @@ def _local_day(moment: datetime) -> date:
     return to_local(moment).date()
 
 
-async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
+async def _mine_on(turn: Turn, argument: str) -> tuple[Offer | None, date | None]:
+    """"<offer id>.<yyyymmdd>" of a date button: the offer if it is this user's, and the day."""
     offer_part, _, day_part = argument.partition(".")
-    offer = await _mine(turn, offer_part)
     try:
         day = datetime.strptime(day_part, "%Y%m%d").date()
     except ValueError:
         day = None
+    return await _mine(turn, offer_part), day
+
+
+async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
+    offer, day = await _mine_on(turn, argument)
     if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED:
         return [stale_button(turn)]
     upcoming = {_local_day(s) for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
@@ -285,12 +373,37 @@ async def _cancel_now(turn: Turn, message: str) -> list[Reply]:
     return [await _view(turn, offer, intro=intro)]
 
 
+async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
+    offer = await _mine(turn, argument)
+    if offer is None or offer.status is not OfferStatus.PUBLISHED:
+        return [stale_button(turn)]
+    t = turn.t
+    cancelled = cancelled_upcoming(offer, turn.now)
+    if not cancelled:
+        return [await _view(turn, offer)]
+    rows = [(Button(when(t, start), button_data("mb", f"{offer.id}.{day:%Y%m%d}")),)
+            for day, start in cancelled[:CANCEL_CHOICES]]
+    rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
+    return [Reply(t("Which cancelled date takes place after all? Everyone who was told it is cancelled "
+                    "will hear that it takes place."), buttons=tuple(rows), edit=True)]
+
+
+async def restore_one(turn: Turn, argument: str) -> list[Reply]:
+    offer, day = await _mine_on(turn, argument)
+    if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED \
+            or day not in {d for d, _ in cancelled_upcoming(offer, turn.now)}:
+        return [stale_button(turn)]
+    await restore_date(turn.session, offer, day, "", turn.now)
+    return [await _view(turn, offer, intro=turn.t(
+        "✅ The date takes place after all. Everyone who was told it is cancelled will hear it."))]
+
+
 async def offer_again(turn: Turn, argument: str) -> list[Reply]:
     """A new offer with this one's answers; only the dates are asked again."""
     offer = await _mine(turn, argument)
     if offer is None:
         return [stale_button(turn)]
-    draft = Draft.of(offer).model_copy(update={"offer_id": None, "field": "when", "revisit": True,
+    draft = Draft.of(offer).model_copy(update={"offer_id": None, "field": "when",
                                                 "start": None, "rrule": None, "exdates": ()})
     turn.put(draft)
     turn.enter(posting.STEP)
@@ -340,8 +453,10 @@ FEATURE = Feature(
     commands={"meine": list_mine, "mine": list_mine, "angebote_verwalten": list_mine},
     buttons={"mm": list_mine, "mo": show_one, "me": choose_field, "mf": change_field, "mp": toggle_pause,
              "mx": choose_date, "md": cancel_one, "ms": cancel_all, "mn": without_message, "mr": offer_again,
-             "mu": resubmit, "mz": ask_delete, "my": delete},
+             "mu": resubmit, "mz": ask_delete, "my": delete, "mw": choose_restore, "mb": restore_one},
     intents={Intent.MY_OFFERS: list_mine},
     steps=(Step(NOTICE, summary=N_("waiting for your message about a cancellation"), on_text=message_typed,
-                keeps=frozenset({"mn"}), data=Cancelling),),
+                keeps=frozenset({"mn"}), data=Cancelling),
+           Step(DATE, summary=N_("waiting for the date that is cancelled"), on_text=date_typed,
+                keeps=frozenset({"md"}), data=ChoosingDate)),
 )

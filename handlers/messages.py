@@ -15,6 +15,13 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 
 
+# How the sender can share a location where they are (the adapter knows; hints follow it).
+SHARE_BUTTON = "button"  # a keyboard button sends it (Telegram's "📍 Standort senden")
+SHARE_MENU = "menu"  # the client's own menu (Matrix: Element's "+", then "Location")
+SHARE_TYPED = "typed"  # only as typed coordinates, "52.13, 11.62" (the terminal)
+SHARE_NONE = "none"  # not at all here (a group chat, where the bot reads only what is meant for it)
+
+
 @dataclass(frozen=True, slots=True)
 class Incoming:
     platform: str  # "telegram", "matrix", "terminal"
@@ -26,6 +33,7 @@ class Incoming:
     language: str | None = None  # the platform's language hint, e.g. "de", "en-GB"
     group: bool = False  # sent in a group chat (several members), not a private chat
     sender_is_admin: bool = False  # in a group: the sender may change the group's settings
+    location_sharing: str = SHARE_NONE  # how they can send a location: SHARE_BUTTON, _MENU, _TYPED
 
     @property
     def chat(self) -> str:
@@ -71,7 +79,9 @@ class Reply:
     edit: bool = False  # replace the message whose button was pressed, if the platform can
     attachment: Attachment | None = None
     venue: Venue | None = None
-    notice: str | None = None  # short pop-up answer to a button press (plain text)
+    # A short pop-up answer to a button press (plain text), shown only where the platform has
+    # pop-ups (Telegram); the text must say the same in a sentence, as it is all others show.
+    notice: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "text", escape(self.text))  # Markup stays, str is escaped

@@ -20,9 +20,11 @@ from models import Offer, OfferStatus, User
 from models.conversations import reach, user_for_chat
 from models.listing import valid_id
 from models.moderation import (
-    Action, Trust, log, moderators, new_invite, offers_of, recent_log, redeem_invite, waiting_offers,
+    Action, Trust, approvals_of, log, moderators, new_invite, offers_of, recent_log, redeem_invite,
+    waiting_offers,
 )
-from models.organising import set_status
+from models.organising import approve_change, set_status
+from models.proposals import OfferProposal, drop as drop_change, proposal_for
 from models.outbox import Outgoing, enqueue, parked, release_parked
 from models.schedule import BERLIN
 from scheduler.compose import Drop, composer
@@ -37,6 +39,7 @@ from .i18n import N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
 from .notify import tell
+from .offer_diff import diff_lines, field_names
 from .text import clean, shorten
 
 log_ = logging.getLogger(__name__)
@@ -76,9 +79,14 @@ def _is_moderator(turn: Turn) -> bool:
 
 
 async def _pending(turn: Turn, argument: str) -> Offer | None:
+    """The offer, if it (or a change to it) waits for review."""
     offer_id = valid_id(argument)
     offer = await turn.session.get(Offer, offer_id) if offer_id else None
-    return offer if offer is not None and offer.status is OfferStatus.PENDING else None
+    if offer is None:
+        return None
+    if offer.status is OfferStatus.PENDING or await proposal_for(turn.session, offer.id) is not None:
+        return offer
+    return None
 
 
 # --- the queue ----------------------------------------------------------------------------
@@ -95,7 +103,8 @@ async def show_queue(turn: Turn, argument: str = "") -> list[Reply]:
         text.append(t("📮 Messages that could not be delivered: {count}", count=len(stuck)))
     rows = []
     for number, offer in enumerate(waiting[:QUEUE_SHOWN], start=1):
-        rows.append((Button(f"{number}. {shorten(offer.title, 40)} ({offer.place_name})",
+        mark = "✏️ " if offer.status is not OfferStatus.PENDING else ""  # a change to an approved offer
+        rows.append((Button(f"{number}. {mark}{shorten(offer.title, 40)} ({offer.place_name})",
                             button_data("vo", offer.id)),))
     rows.append((Button(t("📜 Decisions so far"), "vl"), Button(t("🔑 Invite a moderator"), "vi")))
     rows.append((Button(t("💡 Edit ideas"), "ix"),))
@@ -114,11 +123,13 @@ async def review(turn: Turn, argument: str) -> list[Reply]:
         return [_decided(turn)]
     t = turn.t
     owner = await turn.session.get(User, offer.owner_id) if offer.owner_id else None
-    text = [bold(t("Offer to review")), "", form.preview_text(turn, form.Draft.of(offer)), ""]
+    proposal = await proposal_for(turn.session, offer.id)
+    if proposal is not None:
+        text = _change_to_review(turn, offer, proposal)
+    else:
+        text = [bold(t("Offer to review")), "", form.preview_text(turn, form.Draft.of(offer)), ""]
     if owner is not None:
-        trust = {Trust.NEW.value: t("new"), Trust.TRUSTED.value: t("trusted"),
-                 Trust.BLOCKED.value: t("blocked")}[owner.trust]
-        text.append(t("👤 Organiser no. {number} ({trust})", number=owner.id, trust=trust))
+        text.append(await _organiser_line(turn, owner))
     else:
         text.append(t("👤 Imported by the operator"))
     rows = [(Button(t("✅ Approve"), button_data("va", offer.id)),),
@@ -132,6 +143,30 @@ async def review(turn: Turn, argument: str) -> list[Reply]:
         rows.append((Button(t("🚫 Block the organiser"), button_data("vb", owner.id)),))
     rows.append((Button(t("🔙 Queue"), "vq"),))
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
+
+
+def _change_to_review(turn: Turn, offer: Offer, proposal: OfferProposal) -> list:
+    """A change to an approved offer: what changes, old → new, above the offer's place."""
+    t = turn.t
+    return [bold(t("Change to review")),
+            t("“{title}” in {place} – residents see it as it was until you decide.",
+              title=offer.title, place=offer.place_name), "",
+            *diff_lines(turn, offer, proposal), ""]
+
+
+async def _organiser_line(turn: Turn, owner: User) -> Markup:
+    """Who wrote it: trusted, blocked, or how many of their offers were approved so far."""
+    t = turn.t
+    if owner.trust == Trust.TRUSTED.value:
+        standing = t("trusted")
+    elif owner.trust == Trust.BLOCKED.value:
+        standing = t("blocked")
+    else:
+        approved = await approvals_of(turn.session, owner.id)
+        standing = t("new, nothing approved yet") if not approved else t.n(
+            "{count} offer or change approved so far, not trusted yet",
+            "{count} offers or changes approved so far, not trusted yet", approved)
+    return t("👤 Organiser no. {number} ({standing})", number=owner.id, standing=standing)
 
 
 def _decided(turn: Turn) -> Reply:
@@ -148,6 +183,13 @@ async def approve(turn: Turn, argument: str) -> list[Reply]:
     offer = await _pending(turn, argument)
     if offer is None:
         return [_decided(turn)]
+    if await approve_change(turn.session, offer, turn.now):
+        log(turn.session, turn.user, Action.APPROVED, offer_id=offer.id, subject_id=offer.owner_id,
+            note="change", now=turn.now)
+        await _tell_owner(turn, offer, "approved", lambda t: [Reply(
+            t("🎉 Your change to “{title}” has been checked; residents see it now.", title=offer.title),
+            buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),))])
+        return await _next_in_queue(turn, turn.t("✅ Change approved: “{title}”.", title=offer.title))
     offer.review_note = ""
     await set_status(turn.session, offer, OfferStatus.PUBLISHED, turn.now)
     log(turn.session, turn.user, Action.APPROVED, offer_id=offer.id, subject_id=offer.owner_id, now=turn.now)
@@ -185,6 +227,8 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
     if offer is None or turn.now - question.asked_at > timedelta(days=1):
         return [_decided(turn)]
     note = clean(text)[:500]
+    if await drop_change(turn.session, offer.id):
+        return await _next_in_queue(turn, await _change_declined(turn, offer, note, question.change))
     offer.review_note = note
     if question.change:
         await set_status(turn.session, offer, OfferStatus.DRAFT, turn.now)
@@ -204,6 +248,22 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
               title=offer.title, note=note))])
         done = turn.t("❌ Rejected: “{title}”.", title=offer.title)
     return await _next_in_queue(turn, done)
+
+
+async def _change_declined(turn: Turn, offer: Offer, note: str, change: bool) -> Markup:
+    """A waiting change is not taken: it is dropped, the approved version stays on show."""
+    action = Action.CHANGE_REQUESTED if change else Action.REJECTED
+    log(turn.session, turn.user, action, offer_id=offer.id, subject_id=offer.owner_id, note=note, now=turn.now)
+    if change:
+        await _tell_owner(turn, offer, "change", lambda t: [Reply(
+            t("✏️ A moderator asks you to change your change to “{title}”:\n„{note}“\n"
+              "Residents still see the offer as it was. Change it again in /meine.", title=offer.title, note=note),
+            buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),))])
+        return turn.t("✏️ The organiser is asked to change the change to “{title}”.", title=offer.title)
+    await _tell_owner(turn, offer, "rejected", lambda t: [Reply(
+        t("Sorry, your change to “{title}” cannot be taken. The offer stays as it was. The moderator "
+          "writes:\n„{note}“", title=offer.title, note=note))])
+    return turn.t("❌ Change not taken: “{title}” stays as it was.", title=offer.title)
 
 
 async def _next_in_queue(turn: Turn, done: Markup) -> list[Reply]:
@@ -243,8 +303,8 @@ async def set_trust(turn: Turn, argument: str) -> list[Reply]:
             offer.review_note = "blocked"
             await set_status(turn.session, offer, OfferStatus.REJECTED, turn.now)
     if trust is Trust.TRUSTED:
-        await tell(turn, organiser, f"trust:{organiser.id}:{int(turn.now.timestamp())}", lambda tr: [Reply(
-            tr("🤝 Good news: your offers are now published straight away, without waiting for a check."))])
+        await tell(turn, organiser, f"trust:{organiser.id}:{int(turn.now.timestamp())}", lambda t: [Reply(
+            t("🤝 Good news: your offers are now published straight away, without waiting for a check."))])
     words = {Action.TRUSTED: t("🤝 The organiser is trusted: their offers are published directly."),
              Action.UNTRUSTED: t("The organiser's offers are checked again before they appear."),
              Action.BLOCKED: t("🚫 The organiser is blocked; their offers are no longer shown."),
@@ -327,8 +387,11 @@ async def retry_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
 # --- telling moderators about new offers --------------------------------------------------
 
 async def notify_new(turn: Turn, offer: Offer) -> None:
-    """Every moderator (but the sender) hears of an offer waiting for review, once."""
-    stamp = int((offer.submitted_at or turn.now).timestamp())
+    """Every moderator (but the sender) hears of an offer or a change waiting for review, once
+    (a change edited again while it waits is not announced again)."""
+    proposal = await proposal_for(turn.session, offer.id)
+    since = proposal.first_at if proposal is not None else offer.submitted_at
+    stamp = int((since or turn.now).timestamp())
     messages = []
     for moderator in await moderators(turn.session, turn.app.rights):
         if moderator.id == turn.user.id:
@@ -343,13 +406,25 @@ async def notify_new(turn: Turn, offer: Offer) -> None:
 async def compose_review(session, row, now):
     offer_id = row.payload.get("offer") if isinstance(row.payload, dict) else None
     offer = await session.get(Offer, offer_id) if isinstance(offer_id, int) else None
-    if offer is None or offer.status is not OfferStatus.PENDING:
+    proposal = await proposal_for(session, offer.id) if offer is not None else None
+    if offer is None or (offer.status is not OfferStatus.PENDING and proposal is None):
         raise Drop("already decided")  # another moderator was quicker
     user = await user_for_chat(session, row.chat)
     t = Translator(user.language if user else "de")
+    button = ((Button(t("🔍 Review it"), button_data("vo", offer.id)),),)
+    if proposal is not None:
+        return [Reply(t("🛡 A change waits for review: “{title}” in {place} – {fields}. Residents see the "
+                        "offer as it was until then.", title=offer.title, place=offer.place_name,
+                        fields=field_names(_Words(t), proposal)), buttons=button)]
     return [Reply(t("🛡 A new offer waits for review: “{title}” in {place}.", title=offer.title,
-                    place=offer.place_name),
-                  buttons=((Button(t("🔍 Review it"), button_data("vo", offer.id)),),))]
+                    place=offer.place_name), buttons=button)]
+
+
+class _Words:
+    """What offer_diff needs of a turn when there is none (a message composed for the outbox)."""
+
+    def __init__(self, t: Translator) -> None:
+        self.t = t
 
 
 FEATURE = Feature(

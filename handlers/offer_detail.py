@@ -3,23 +3,25 @@ resident can do with it: add it to the calendar, see the place, pass it on."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from markupsafe import Markup
 
-from models import Offer
+from models import Cost, Offer
 from models.categories import category
 from models.listing import next_dates, valid_id, visible_offer
 from models.reminders import reminder_for
 from places.geo import great_circle_km
+from publish.calendar import offer_calendar
 
 from . import search
+from .offer_facts import access_lines, cost_words
+from . import companions
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Data, Feature
 from .formatting import bold, distance, italic, lines, when
-from .ics import offer_calendar
 from .messages import Attachment, Button, Reply, Venue
 from .recurrence_text import describe
 from .text import clean, shorten
@@ -49,6 +51,7 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
     if offer is None:
         return _gone(turn, argument)
     t = turn.t
+    turn.put(Shown(offer_id=offer.id, at=turn.now))
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
     text = detail_view(turn, offer, upcoming)
     buttons = []
@@ -61,6 +64,8 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
          Button(t("📍 Show place"), button_data("ov", offer.id))),
         (Button(t("↗️ Share"), button_data("os", offer.id)),),
     ]
+    if upcoming:  # only where a companion could go along
+        buttons[1:1] = await companions.offer_button(turn, offer)
     if search.current(turn) is not None:
         buttons[-1] += (Button(t("🔙 Back"), "b"),)
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]
@@ -118,6 +123,26 @@ async def share(turn: Turn, argument: str) -> list[Reply]:
     return [Reply(hint), Reply(lines(text))]
 
 
+class Shown(Data):
+    """The offer whose details were shown last: "erinnern Sie mich daran" means this one."""
+
+    key = "shown"
+
+    offer_id: int
+    at: datetime
+
+
+SHOWN_FOR = timedelta(hours=12)  # "daran" refers to an offer seen this recently
+
+
+async def just_shown(turn: Turn) -> Offer | None:
+    """The offer whose details the person saw last, if recently and still visible."""
+    shown = turn.get(Shown)
+    if shown is None or not timedelta(0) <= turn.now - shown.at <= SHOWN_FOR:
+        return None
+    return await visible_offer(turn.session, shown.offer_id)
+
+
 def _gone(turn: Turn, argument: str) -> list[Reply]:
     if turn.msg.button is not None and valid_id(argument) is None:
         return [stale_button(turn)]  # not even the shape of one of our buttons
@@ -167,19 +192,9 @@ def _where(turn: Turn, offer: Offer, with_distance: bool = True) -> Markup:
 def _facts(turn: Turn, offer: Offer) -> list:
     t = turn.t
     out: list = []
-    access = [label for flag, label in (
-        (offer.step_free, t("step-free access")),
-        (offer.accessible_toilet, t("accessible toilet")),
-        (offer.hearing_loop, t("hearing loop")),
-        (offer.seating, t("seating available")),
-    ) if flag]
-    if access:
-        out.append(Markup("♿ ") + Markup(" · ").join(access))
-    if offer.step_free is False:
-        out.append(t("⚠️ Not step-free"))
-    costs = {"free": t("free of charge"), "donation": t("donations welcome")}
-    cost = costs.get(offer.cost.value) or shorten(offer.price, 60) or t("costs something")
-    out.append(Markup("💶 {}").format(cost))
+    out += access_lines(t, offer)
+    if offer.cost is not Cost.NOT_STATED:  # nothing said about the cost: nothing shown
+        out.append(Markup("💶 {}").format(cost_words(t, offer)))
     if offer.contact:
         out.append(t("☎️ Contact: {contact}", contact=shorten(offer.contact, 200)))
     if offer.organiser:

@@ -1,21 +1,22 @@
-"""The questions an organiser answers about an offer, and how each answer is read.
+"""The offer as a form (handlers.forms): its fields, the question for each, and how a message is
+read into them.
 
-Shared by posting (`/neu`, handlers.posting) and changing an offer (`/meine`,
-handlers.managing): each field has a question with its buttons and readers for typed text,
-a shared location and its buttons. A reader returns the changes to the draft, or a friendly
-problem; nothing is stored until the whole answer is good.
+Shared by posting (`/neu`, handlers.posting), changing an offer (`/meine`, handlers.managing) and
+ideas (handlers.ideas, which reuse the title and description rules), so the offer's field list
+exists once. A reader returns the changes to the draft, or a friendly problem; nothing is stored
+until the whole answer is good. A whole message is read by handlers.offer_reading.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from markupsafe import Markup
 from pydantic import field_validator
 
 from models import Cost, Offer
+from models.accessibility import TAGS, Wheelchair, YesNo, osm_value
 from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
 from models.schedule import Schedule
@@ -24,11 +25,13 @@ from .buttons import button_data
 from .context import Turn
 from .dialogue import Data
 from .formatting import bold, lines
+from .access import ACCESS, ACCESS_LABELS, COLUMNS, access_rows, read_access, ticked
+from .forms import Field, Form, Found, Problem
 from .i18n import N_
-from .keywords import read_request
 from .messages import Button, Reply
+from .offer_reading import NOT_A_NAME, kind_of, read_offer
 from .text import clean, shorten
-from .when import NotUnderstood, confirm, explain, parse_when, schedule_words
+from .when import NotUnderstood, amend, confirm, explain, schedule_words
 
 LIMITS = {"title": 120, "description": 1500, "venue_name": 120, "address": 200, "contact": 200,
           "price": 60, "organiser": 120}
@@ -37,16 +40,24 @@ MIN_TITLE, MIN_DESCRIPTION = 3, 10
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
 _LINK = re.compile(r"(https?:|www\.|t\.me/|\b[\w-]{2,}\.(de|com|org|net|info|eu|ly|io|me|app|shop)\b)",
                    re.IGNORECASE)
-ACCESS = {"s": "step_free", "t": "accessible_toilet", "h": "hearing_loop", "b": "seating"}
-ACCESS_LABELS = {"s": N_("step-free access"), "t": N_("accessible toilet"), "h": N_("hearing loop"),
-                 "b": N_("seating available")}
-FIELD_NAMES = {  # what the "change" buttons say
-    "category": N_("Kind"), "title": N_("Title"), "description": N_("Description"),
-    "when": N_("Date and time"), "where": N_("Place"), "access": N_("Accessibility"),
-    "cost": N_("Cost"), "organiser": N_("Who invites"), "contact": N_("Contact"),
-}
-ORDER = ("category", "title", "description", "when", "where", "access", "cost", "organiser", "contact")
-SKIPPABLE = frozenset({"access", "cost", "organiser", "contact"})
+FORM = Form((
+    Field("category", N_("Kind")),
+    Field("title", N_("Title"), free_text=True),
+    Field("description", N_("Description"), free_text=True),
+    Field("when", N_("Date and time"), filled=lambda d: d.start is not None),
+    Field("where", N_("Place"), filled=lambda d: d.place_name is not None),
+    Field("access", N_("Accessibility"), optional=True,
+          filled=lambda d: any(getattr(d, column) is not None for column in COLUMNS)),
+    Field("cost", N_("Cost"), optional=True, filled=lambda d: d.cost != Cost.NOT_STATED.value),
+    Field("organiser", N_("Who invites"), optional=True, free_text=True),
+    Field("contact", N_("Contact"), optional=True, free_text=True),
+))
+FIELD_NAMES = {f.name: f.label for f in FORM}  # what the "change" buttons say
+ORDER = tuple(f.name for f in FORM)
+SKIPPABLE = frozenset(f.name for f in FORM if f.optional)
+# Questions that are not fields of their own: the venue after a shared location, the price after
+# "it costs something", all optional details at once, and the preview.
+STEPS = (*ORDER, "where_name", "price", "details", "preview")
 
 
 class Draft(Data):
@@ -54,6 +65,7 @@ class Draft(Data):
     even when the organiser does something else in between."""
 
     key = "draft"
+    version = 2  # 2: a cost not stated, the details asked at once
 
     field: str = "category"  # the question being asked
     offer_id: int | None = None  # changing this stored offer instead of writing a new one
@@ -69,20 +81,41 @@ class Draft(Data):
     place_name: str | None = None
     latitude: float | None = None
     longitude: float | None = None
-    step_free: bool | None = None
-    accessible_toilet: bool | None = None
-    hearing_loop: bool | None = None
-    seating: bool | None = None
-    cost: str = Cost.FREE.value
+    wheelchair: str | None = None  # OSM values, see models.accessibility
+    toilets_wheelchair: str | None = None
+    audio_loop: str | None = None
+    cost: str = Cost.NOT_STATED.value
     price: str = ""
     organiser: str = ""
     contact: str = ""
-    revisit: bool = False  # one answer changed from the preview: back to the preview after it
+    details_done: bool = False  # the optional details were offered (or given unasked)
+    confirming: bool = False  # "throw the draft away?" was asked
 
     @field_validator("field", mode="before")
     @classmethod
     def _field(cls, value: object) -> str:
-        return value if value in (*ORDER, "where_name", "price", "preview") else "category"
+        return value if value in STEPS else "category"
+
+    @field_validator("cost", mode="before")
+    @classmethod
+    def _cost(cls, value: object) -> str:
+        return value if value in {c.value for c in Cost} else Cost.NOT_STATED.value
+
+    @classmethod
+    def upgrade(cls, raw: dict, version: int) -> dict | None:
+        """Version 1 asked access, cost, who invites and contact one by one, and a skipped cost
+        was stored as free: a draft past those questions keeps its answers and goes on."""
+        if version != 1:
+            return None
+        past = raw.get("field") in ("access", "cost", "price", "organiser", "contact", "preview")
+        old_access = ("step_free", "accessible_toilet", "hearing_loop", "seating")
+        kept = {k: v for k, v in raw.items() if k != "revisit" and k not in old_access}
+        yes_no = {True: "yes", False: "no"}  # version 1 kept yes/no flags (before OSM values)
+        for old, new in (("step_free", "wheelchair"), ("accessible_toilet", "toilets_wheelchair"),
+                         ("hearing_loop", "audio_loop")):
+            if raw.get(old) in yes_no and new not in kept:
+                kept[new] = yes_no[raw[old]]
+        return {**kept, "details_done": past}
 
     @field_validator("category", mode="before")
     @classmethod
@@ -97,13 +130,9 @@ class Draft(Data):
                         rrule=self.rrule, exdates=frozenset(self.exdates))
 
     def missing(self) -> str | None:
-        """The first question still without an answer (skippable ones have defaults)."""
-        for name, value in (("category", self.category), ("title", self.title),
-                            ("description", self.description), ("when", self.start),
-                            ("where", self.place_name)):
-            if value is None:
-                return name
-        return None
+        """The first required question still without an answer."""
+        field = FORM.missing(self)
+        return field.name if field else None
 
     def as_offer(self) -> Offer:
         """An Offer with these answers (not added to any session)."""
@@ -111,8 +140,9 @@ class Draft(Data):
             title=self.title or "", description=self.description or "", category=self.category or "other",
             venue_name=self.venue_name, address=self.address, place_name=self.place_name or "",
             latitude=self.latitude or 0.0, longitude=self.longitude or 0.0,
-            step_free=self.step_free, accessible_toilet=self.accessible_toilet,
-            hearing_loop=self.hearing_loop, seating=self.seating, cost=Cost(self.cost), price=self.price,
+            wheelchair=Wheelchair(self.wheelchair) if self.wheelchair else None,
+            toilets_wheelchair=YesNo(self.toilets_wheelchair) if self.toilets_wheelchair else None,
+            audio_loop=YesNo(self.audio_loop) if self.audio_loop else None, cost=Cost(self.cost), price=self.price,
             organiser=self.organiser, contact=self.contact, starts_local=self.start, duration_minutes=self.duration_minutes or 120,
             rrule=self.rrule, exdates=[d.isoformat() for d in sorted(self.exdates)], is_example=False,
         )
@@ -125,18 +155,11 @@ class Draft(Data):
             description=offer.description, start=offer.starts_local, duration_minutes=offer.duration_minutes,
             rrule=offer.rrule, exdates=tuple(date.fromisoformat(d) for d in offer.exdates or ()),
             venue_name=offer.venue_name, address=offer.address, place_name=offer.place_name,
-            latitude=offer.latitude, longitude=offer.longitude, step_free=offer.step_free,
-            accessible_toilet=offer.accessible_toilet, hearing_loop=offer.hearing_loop,
-            seating=offer.seating, cost=offer.cost.value, price=offer.price, organiser=offer.organiser,
-            contact=offer.contact,
+            latitude=offer.latitude, longitude=offer.longitude,
+            **{column: osm_value(column, getattr(offer, column)) for column in TAGS.values()},
+            cost=offer.cost.value, price=offer.price, organiser=offer.organiser,
+            contact=offer.contact, details_done=True,
         )
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why an answer was not taken; shown with the question again."""
-
-    text: Markup
 
 
 Answer = dict | Problem  # changes to the draft, or why not
@@ -169,17 +192,18 @@ def links_problem(turn: Turn) -> Problem:
 # --- reading answers ----------------------------------------------------------------------
 
 def read_category(turn: Turn, typed: str) -> Answer:
-    wish = read_request(typed)
-    if wish.categories and not wish.place:
-        return {"category": wish.categories[0]}
+    kind = kind_of(typed)
+    if kind is not None:
+        return {"category": kind}
     for kind in CATEGORIES:
         if clean(typed).casefold() in (kind.key, str(turn.t(kind.name)).casefold()):
             return {"category": kind.key}
     return Problem(turn.t("Please choose one of the kinds with a button."))
 
 
-def read_when(turn: Turn, typed: str) -> Answer:
-    understood = parse_when(clean(typed), turn.now)
+def read_when(turn: Turn, typed: str, before=None) -> Answer:
+    """A schedule, or a change of part of one (`before`): "donnerstags" keeps the time."""
+    understood = amend(before, clean(typed), turn.now)
     if isinstance(understood, NotUnderstood):
         return Problem(Markup(explain(turn.t, understood)))
     schedule = understood.schedule
@@ -189,37 +213,25 @@ def read_when(turn: Turn, typed: str) -> Answer:
 
 
 def read_where(turn: Turn, typed: str) -> Answer:
-    """"Gemeindehaus, Marktplatz 4, 06484 Quedlinburg": the town (or postcode) is found offline
-    from the end; what comes before it is the venue and the street."""
-    t = turn.t
-    parts = [p.strip() for p in re.split(r"[,\n;]+", clean(typed, multiline=True)) if p.strip()]
-    if not parts or len(parts) > 6:
-        return Problem(t("Please write the place like this: “Parish hall, Marktplatz 4, Quedlinburg”."))
-    for index in range(len(parts) - 1, -1, -1):
-        found = turn.app.places.resolve(parts[index])
-        if found.status == "found" and found.place and found.place.kind != "coordinates":
-            place = found.place
-            before = parts[:index]
-            venue, address = "", ""
-            if len(before) >= 2:
-                venue, address = before[0], ", ".join(before[1:])
-            elif len(before) == 1:  # "Marktplatz 4" is a street, "Pfarrhaus" a venue
-                venue, address = ("", before[0]) if any(ch.isdigit() for ch in before[0]) else (before[0], "")
-            town = _town_name(place)
-            if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
-                return Problem(t("That is a little long – please write just the venue, the street and the town."))
-            if (has_link(venue) or has_link(address)) and not _links_allowed(turn):
-                return links_problem(turn)
-            return {"venue_name": venue, "address": address, "place_name": town,
-                    "latitude": place.lat, "longitude": place.lon, "_geocode": True}
-    return Problem(t("I could not find the town. Please end with the town or the postcode, e.g. "
-                     "“Parish hall, Marktplatz 4, 06484 Quedlinburg” – or share the location."))
+    """"Gemeindehaus, Marktplatz 4, 06484 Quedlinburg", "im Pfarrhaus Blasiistr. 11 in
+    Quedlinburg": venue, street and town in any order (handlers.address; the town offline)."""
+    from .address import find_address
+
+    found = find_address(clean(typed, multiline=True), turn.app.places, town_alone=True)
+    if found is None:
+        return Problem(turn.t("I could not find the town. Please end with the town or the postcode, e.g. "
+                              "“Parish hall, Marktplatz 4, 06484 Quedlinburg” – or share the location."))
+    return where_changes(turn, found)
 
 
-def _town_name(place) -> str:
-    """A postcode place is named "06484 Quedlinburg"; the offer's town is "Quedlinburg"."""
-    name = place.name
-    return name.split(" ", 1)[1] if place.kind == "postcode" and " " in name else name
+def where_changes(turn: Turn, found) -> Answer:
+    venue, address = found.venue, found.street
+    if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
+        return Problem(turn.t("That is a little long – please write just the venue, the street and the town."))
+    if (has_link(venue) or has_link(address)) and not _links_allowed(turn):
+        return links_problem(turn)
+    return {"venue_name": venue, "address": address, "place_name": found.town,
+            "latitude": found.place.lat, "longitude": found.place.lon, "_geocode": True}
 
 
 def read_location(turn: Turn, lat: float, lon: float) -> Answer:
@@ -241,7 +253,7 @@ def read_where_name(turn: Turn, typed: str) -> Answer:
     return {"venue_name": venue, "address": address}
 
 
-_FREE = {"kostenlos", "frei", "umsonst", "gratis", "free", "nichts", "0", "0 €", "eintritt frei"}
+_FREE = {"kostenlos", "frei", "umsonst", "gratis", "free", "nichts", "0", "0 €", "eintritt frei", "kostenfrei"}
 _DONATION = {"spende", "spenden", "auf spende", "spende willkommen", "donation", "donations"}
 
 
@@ -266,10 +278,80 @@ def _links_allowed(turn: Turn) -> bool:
     return turn.app.rights.publishes_directly(turn.user)
 
 
+def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Found:
+    """Everything a message says about the offer, per field (handlers.forms decides what is
+    taken): the question being asked reads its own answer; the other fields read the parts of
+    the message handlers.offer_reading found for them."""
+    text = clean(typed, multiline=asking == "description")
+    parts = read_offer(text, turn.app.places, where_asked=asking in ("where", "where_name"),
+                       access_words=read_access)
+    found = Found()
+    whole_offer = len(parts.found - {"category", "title"}) >= 2  # "Warme Stube jeden Dienstag … kostenlos"
+    if parts.category and (asking == "category" or whole_offer):
+        found.add("category", {"category": parts.category})
+    if parts.title and whole_offer:
+        found.add("title", _text(turn, "title", parts.title, minimum=MIN_TITLE, links=_links_allowed(turn)))
+    if parts.when:
+        when = read_when(turn, parts.when, draft.schedule)
+        if isinstance(when, dict) or asking == "when":
+            found.add("when", when)
+    if parts.address is not None:
+        found.add("where", where_changes(turn, parts.address))
+    if parts.access:
+        found.add("access", dict(parts.access))
+    if parts.cost is not None:
+        kind, price = parts.cost
+        answer = {"cost": kind, "price": ""}
+        if kind == Cost.PRICE.value:
+            answer = _text(turn, "price", price, links=_links_allowed(turn))
+            answer = answer if isinstance(answer, Problem) else {"cost": kind, **answer}
+        found.add("cost", answer)
+    if parts.contact:
+        found.add("contact", _text(turn, "contact", parts.contact, links=_links_allowed(turn)))
+    if parts.organiser and parts.organiser.casefold() not in ("wir", "ich", "we", "i"):
+        found.add("organiser", _text(turn, "organiser", parts.organiser, links=_links_allowed(turn)))
+    if asking in ("details",):  # what is left of a details answer names who invites
+        rest = " ".join(w for w in re.split(r"[\s,;]+", parts.rest) if w and fold_word(w) not in NOT_A_NAME)
+        if rest and "organiser" not in found.answers and len(rest) >= 3:
+            found.add("organiser", _text(turn, "organiser", rest, links=_links_allowed(turn)))
+    own = _own(turn, draft, text, asking, parts, found, whole_offer)
+    if own is not None:
+        found.answers[asking] = own
+    return found
+
+
+def fold_word(word: str) -> str:
+    return word.strip(".:!?()\"'„“”").casefold()
+
+
+def _own(turn: Turn, draft: Draft, text: str, asking: str | None, parts, found: Found,
+         whole_offer: bool) -> Answer | None:
+    """The asked field's answer: the whole message for free text, else its part of the message."""
+    if asking in ("description", "organiser", "contact", "where_name"):
+        if found.answers and asking in ("organiser", "contact") and set(found.answers) - {asking}:
+            return found.answers.get(asking)  # "kostenlos, Tel. 0391 …": the parts, not one name
+        return READERS[asking](turn, text)
+    if asking == "title":
+        if whole_offer and parts.title:
+            return found.answers.get("title")
+        return READERS["title"](turn, text)
+    if asking == "price":
+        return found.answers.get("cost") if "cost" in found.answers else read_cost(turn, text)
+    if asking in ("category", "when", "where", "access", "cost"):
+        if asking in found.answers:
+            return found.answers[asking]
+        if found.answers:
+            return None  # the message was about other fields: the question stays
+        return READERS[asking](turn, text) if asking in READERS else None
+    return None
+
+
 READERS = {
     "category": read_category, "title": read_text("title"), "description": read_text("description"),
     "when": read_when, "where": read_where, "where_name": read_where_name, "cost": read_cost,
     "price": read_cost, "organiser": read_text("organiser"), "contact": read_text("contact"),
+    "access": lambda turn, typed: dict(read_access(typed)[0]) or Problem(
+        turn.t("Please choose with the buttons what applies, then “Next”.")),
 }
 
 
@@ -280,7 +362,11 @@ def question(turn: Turn, draft: Draft, field: str, venues: list | None = None) -
     t = turn.t
     if field == "category":
         rows = [(Button(f"{c.emoji} {t(c.name)}", button_data("nc", c.key)),) for c in CATEGORIES]
-        return t("What kind of meeting is it?"), rows
+        if draft.offer_id is not None:
+            return t("What kind of meeting is it?"), rows
+        return lines([t("What kind of meeting is it?"), t(
+            "You can also write everything in one message, e.g. “Warme Stube every Tuesday and Thursday "
+            "2–5 pm in the parish hall, Marktplatz 4, 06484 Quedlinburg, free of charge”.")]), rows
     if field == "title":
         return t("What is it called? A short title, e.g. “Advent café in the parish hall”."), []
     if field == "description":
@@ -299,14 +385,20 @@ def question(turn: Turn, draft: Draft, field: str, venues: list | None = None) -
     if field == "where_name":
         return t("Thank you! What is the venue called, and its street? e.g. “Parish hall, Marktplatz 4”."), []
     if field == "access":
-        rows = [(Button(("✅ " if getattr(draft, ACCESS[k]) else "◻️ ") + t(ACCESS_LABELS[k]),
-                        button_data("na", k)),) for k in ACCESS]
-        return t("What helps people with limited mobility or hearing? Choose what applies, then “Next”."), rows
+        return t("Accessibility, in Wheelmap's words. Wheelchair “yes”: entrance without steps, all "
+                 "rooms step-free. “limited”: one step of at most 7 cm at the entrance, the main rooms "
+                 "step-free. “no”: more steps. Is there a wheelchair-accessible toilet, a hearing loop? "
+                 "Choose what applies, then “Next”."), access_rows(turn, draft)
     if field == "cost":
-        rows = [(Button(t("Free of charge"), button_data("nk", "free")),
-                 Button(t("Donations welcome"), button_data("nk", "donation"))),
-                (Button(t("It costs something"), button_data("nk", "price")),)]
-        return t("Does it cost anything?"), rows
+        return t("Does it cost anything?"), cost_rows(turn, draft)
+    if field == "details":
+        rows = [*access_rows(turn, draft), *cost_rows(turn, draft)]
+        text = t("A few details help people decide – all of them optional. What helps people with limited "
+                 "mobility or hearing? Wheelchair “yes”: entrance without steps, all rooms step-free; “limited”: "
+                 "one step of at most 7 cm, the main rooms step-free (as Wheelmap asks). Does it cost anything? "
+                 "Who invites, and how can people reach you? "
+                 "Tap what applies or write it, e.g. “Heimatverein Ditfurt, phone 03946 1234”.")
+        return text, rows
     if field == "price":
         return t("What does it cost? e.g. “3 € with coffee and cake”."), []
     if field == "organiser":
@@ -315,6 +407,39 @@ def question(turn: Turn, draft: Draft, field: str, venues: list | None = None) -
         return t("How can people reach you with questions? A phone number or e-mail address, "
                  "or “skip”."), []
     raise ValueError(field)
+
+
+def cost_rows(turn: Turn, draft: Draft) -> list:
+    t = turn.t
+
+    def mark(kind: str) -> str:
+        return "✅ " if draft.cost == kind else ""
+    return [(Button(mark("free") + t("Free of charge"), button_data("nk", "free")),
+             Button(mark("donation") + t("Donations welcome"), button_data("nk", "donation"))),
+            (Button(mark("price") + t("It costs something"), button_data("nk", "price")),)]
+
+
+def current_value(turn: Turn, draft: Draft, field: str) -> str:
+    """What a field says now (shown when it is changed in /meine)."""
+    t = turn.t
+    if field == "category":
+        return category_label(turn, draft.category)
+    if field == "when":
+        return when_words(turn, draft)
+    if field == "where":
+        return ", ".join(draft.as_offer().where_parts())
+    if field == "access":
+        return ", ".join(str(t(ACCESS_LABELS[k])) for k in ACCESS if ticked(draft, k)) or str(t("not stated"))
+    if field == "cost":
+        return cost_words(turn, draft.cost, draft.price)
+    value = getattr(draft, field, "") or ""
+    return shorten(value, 200) if value else str(t("not stated"))
+
+
+def cost_words(turn: Turn, cost: str, price: str) -> str:
+    t = turn.t
+    return str({"free": t("free of charge"), "donation": t("donations welcome"),
+                "not_stated": t("not stated")}.get(cost) or price or t("costs something"))
 
 
 def preview_text(turn: Turn, draft: Draft) -> Markup:

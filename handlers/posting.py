@@ -1,11 +1,14 @@
-"""Organisers post an offer in chat (`/neu`, "Treffen anbieten"): kind → title → description →
-when → where → accessibility, cost, contact (each skippable) → a preview exactly as residents
-will see it → send.
+"""Organisers post an offer in chat (`/neu`, "Treffen anbieten"), filling the offer's form
+(handlers.offer_form, handlers.forms): any message fills every field it can read — all of it in
+one message, or question by question (kind → title → description → when → where) — then the
+optional details at once (access, cost, who invites, contact), then a preview exactly as residents
+will see it, then send. Only what is missing is asked; a correction typed at any question
+changes the earlier answer.
 
 The answers so far are a typed `Draft` note in the dialogue state: a restart, a command in
-between or a day's pause loses nothing ("Zurück" and "Abbrechen" work at every question, and
-/neu offers to go on with the draft). Offers of organisers a moderator trusts are published
-at once; all others wait for a moderator (handlers.moderation).
+between or a day's pause loses nothing ("Zurück" and "Abbrechen" work at every question, typed
+or pressed, and /neu offers to go on with the draft). Offers of organisers a moderator trusts are
+published at once; all others wait for a moderator (handlers.moderation).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from markupsafe import Markup
 from models import OfferStatus
 from models.listing import valid_id
 from models.moderation import Action, log
-from models.organising import add_offer, earlier_venues, owned_offer, submitted_since
+from models.organising import add_offer, earlier_venues, last_contact, owned_offer, submitted_since
 
 from . import offer_form as form
 from .buttons import button_data
@@ -25,19 +28,14 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Step
 from .formatting import lines
+from .forms import corrects, typed_action
 from .i18n import N_
-from places.text import fold
-
 from .keywords import Intent, read_intent
 from .messages import Button, Reply
-from .offer_form import ACCESS, ORDER, SKIPPABLE, Draft, Problem
-from .text import clean
+from .offer_form import ACCESS, FORM, ORDER, SKIPPABLE, Draft, Problem
+from .text import clean, shorten
 
 STEP = "posting"
-_BACK = {fold(w) for w in ("zurueck", "back", "go back")}
-_CANCEL = {fold(w) for w in ("abbrechen", "cancel", "stopp", "stop", "verwerfen", "abbruch")}
-_SKIP = {fold(w) for w in ("ueberspringen", "skip", "weiter", "next", "nichts", "keine", "keins", "nein",
-                           "no", "fertig", "ok", "okay", "passt", "ohne")}
 
 
 # --- starting -----------------------------------------------------------------------------
@@ -60,7 +58,7 @@ async def start_with(turn: Turn, draft: Draft) -> list[Reply]:
     """/neu with answers already given (an idea from the pool): on to the first open question."""
     if turn.app.rights.is_blocked(turn.user):
         return await start(turn)
-    return await _begin(turn, draft.model_copy(update={"field": draft.missing() or "when"}))
+    return await _begin(turn, draft.model_copy(update={"field": _next(draft)}))
 
 
 async def _begin(turn: Turn, draft: Draft) -> list[Reply]:
@@ -77,20 +75,36 @@ async def ask(turn: Turn, draft: Draft, *, intro: Markup | str | None = None, pr
     """The current question, with what went wrong or what was understood before it."""
     t = turn.t
     if draft.field == "preview":
-        return [_preview(turn, draft, edit=edit)]
+        return [await _preview(turn, draft, edit=edit, intro=intro, problem=problem)]
     venues = await earlier_venues(turn.session, turn.user.id) if draft.field == "where" else []
     text, rows = form.question(turn, draft, draft.field, venues)
-    parts = [p for p in (intro, problem.text if problem else None, text) if p]
+    now = None
+    if draft.offer_id is not None and draft.field in ORDER:  # changing a stored offer: what it says now
+        now = t("Now: {value}", value=form.current_value(turn, draft, draft.field))
+    parts = [p for p in (intro, problem.text if problem else None, text, now) if p]
     nav = []
     if draft.field != "category" or draft.offer_id is not None:
         nav.append(Button(t("🔙 Back"), button_data("np", "back")))
     nav.append(Button(t("✖️ Cancel"), button_data("np", "cancel")))
-    if draft.field == "access":
+    if draft.field == "details":
+        last = await _last(turn, draft)
+        if last is not None:
+            rows.append((Button(t("👥 As last time: {who}", who=shorten(last, 60)), button_data("np", "last")),))
+        rows.append((Button(t("Next ▶"), button_data("np", "next")),))
+    elif draft.field == "access":
         rows.append((Button(t("Next ▶"), button_data("np", "next")),))
     elif draft.field in SKIPPABLE or draft.field == "where_name":
         rows.append((Button(t("Skip ▶"), button_data("np", "skip")),))
     rows.append(tuple(nav))
     return [form.reply(lines(parts) if len(parts) > 1 else parts[0], rows, edit=edit)]
+
+
+async def _last(turn: Turn, draft: Draft) -> str | None:
+    """Who invited and the contact of the organiser's last offer, offered while both are empty."""
+    if draft.organiser or draft.contact:
+        return None
+    last = await last_contact(turn.session, turn.user.id)
+    return " · ".join(p for p in last if p) if last else None
 
 
 async def resume_question(turn: Turn) -> list[Reply]:
@@ -107,34 +121,95 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     draft = turn.get(Draft)
     if draft is None:
         return None
-    words = fold(text)
-    if words in _BACK:
+    action = typed_action(text)
+    if draft.confirming:  # "throw the draft away?" was asked
+        if action in ("send", "cancel"):  # "ja", "abbrechen"
+            return await _cancel(turn, draft)
+        draft = draft.model_copy(update={"confirming": False})
+        turn.put(draft)
+        if action == "skip" or action is None and clean(text).casefold() in ("nein", "no", "weiter"):
+            return await ask(turn, draft)
+    if action == "back":
         return await _back(turn, draft)
-    if words in _CANCEL:
-        return await _cancel(turn, draft)
-    intent, _ = read_intent(text)
-    if intent is Intent.HELP:  # also the big keyboard's "❓ Hilfe" on Telegram: no title
+    if action == "cancel":
+        return await _ask_cancel(turn, draft)
+    if action == "help":  # also the big keyboard's "❓ Hilfe" on Telegram: no title
         return await ask(turn, draft, intro=turn.t(
             "You are writing an offer. Please answer the question below – “back” goes one question "
             "back, “cancel” throws the draft away."))
+    intent, _ = read_intent(text)
     if intent is Intent.ASK_PLACE:  # the big keyboard's search button: the draft waits for /neu
         return None
-    if draft.field in ("access", "preview") or (
-            words in _SKIP and (draft.field in SKIPPABLE or draft.field == "where_name")):
-        if draft.field == "preview":
-            return await ask(turn, draft, problem=Problem(turn.t("Please use the buttons below the preview.")))
-        return await _advance(turn, draft)
+    if action == "send" and draft.field == "preview":  # typed "ja", "absenden": as the button
+        if draft.offer_id is None:
+            return await _send(turn, draft)
+        return await ask(turn, draft)
+    if action == "last":
+        return await _same_as_last(turn, draft)
+    if action == "skip" or action == "send" and draft.field == "details":
+        if draft.field in SKIPPABLE or draft.field in ("where_name", "details"):
+            return await _advance(turn, _skipped(draft))
+        if draft.field != "preview":
+            return await ask(turn, draft, problem=Problem(turn.t(
+                "This one is needed for the offer – please answer it (or “back”, “cancel”).")))
     if draft.field == "where":  # typed coordinates are a shared location (how the terminal shares one)
         found = turn.app.places.resolve(clean(text))
         if found.status == "found" and found.place is not None and found.place.kind == "coordinates":
             return await on_location(turn, found.place.lat, found.place.lon)
-    reader = form.READERS.get(draft.field)
-    if reader is None:
-        return await ask(turn, draft, problem=Problem(turn.t("Please use the buttons.")))
-    answer = reader(turn, text)
-    if isinstance(answer, Problem):
-        return await ask(turn, draft, problem=answer)
-    return await _take(turn, draft, answer)
+    return await _read(turn, draft, text)
+
+
+async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
+    """A message read into the form: the asked field and every other field it names."""
+    asking = None if draft.field == "preview" else draft.field
+    found = form.read_message(turn, draft, text, asking)
+    own = {"where_name": "where", "price": "cost", "details": None}.get(asking, asking)
+    filled = FORM.fill(draft, asking if asking in ORDER else None, found, correcting=corrects(text))
+    changes = dict(filled.changes)
+    if asking and asking not in ORDER and isinstance(found.answers.get(asking), dict):
+        changes.update(found.answers[asking])  # the venue after a location, the price
+        filled.taken.append(asking)
+    problem = filled.problem or (found.answers.get(asking) if isinstance(found.answers.get(asking), Problem)
+                                 else None)
+    if not filled.taken:
+        if problem is None:
+            problem = Problem(turn.t("Please use the buttons below the preview, or write what to change.")
+                              if draft.field == "preview" else turn.t("Please use the buttons."))
+        return await ask(turn, draft, problem=problem)
+    said = _said(turn, draft, changes, filled.taken)
+    if draft.field == "details" or len(filled.taken) >= 3 and any(n in SKIPPABLE for n in filled.taken):
+        changes["details_done"] = True  # a whole offer with details in it: they are not asked again
+    answered = own in filled.taken or asking in filled.taken or draft.field in ("preview", "details")
+    return await _take(turn, draft, changes, intro=said, stay=not answered, problem=None if answered else problem)
+
+
+def _said(turn: Turn, draft: Draft, changes: dict, taken: list[str]) -> Markup | None:
+    """What was understood, said back: the schedule in words, the other fields by name."""
+    t = turn.t
+    out = []
+    confirmed = changes.pop("_confirm", None)
+    if confirmed:
+        out.append(t("✅ Understood: {when}", when=confirmed))
+    own = {"price": "cost", "where_name": "where"}.get(draft.field, draft.field)
+    others = [n for n in taken if n not in ("when", draft.field, own, "where_name", "price", "details")]
+    if others and draft.field != "preview":
+        names = [str(t(form.FIELD_NAMES[n])) for n in others if n in form.FIELD_NAMES]
+        out.append(t("✅ Noted: {fields}", fields=", ".join(names)))
+    return lines(out) if out else None
+
+
+def _skipped(draft: Draft) -> Draft:
+    return draft.model_copy(update={"details_done": True}) if draft.field == "details" else draft
+
+
+async def _same_as_last(turn: Turn, draft: Draft) -> list[Reply]:
+    """"wie letztes Mal": who invites and the contact of the last offer (never saved as a name)."""
+    last = await last_contact(turn.session, turn.user.id)
+    if last is None:
+        return await ask(turn, draft, problem=Problem(turn.t(
+            "There is no earlier offer of yours to take this from – please write it.")))
+    organiser, contact = last
+    return await _take(turn, draft, {"organiser": organiser, "contact": contact, "details_done": True})
 
 
 async def on_location(turn: Turn, lat: float, lon: float) -> list[Reply] | None:
@@ -150,7 +225,8 @@ async def on_location(turn: Turn, lat: float, lon: float) -> list[Reply] | None:
     return await _take(turn, draft.model_copy(update=answer), {}, then="where_name")
 
 
-async def _take(turn: Turn, draft: Draft, answer: dict, then: str | None = None) -> list[Reply]:
+async def _take(turn: Turn, draft: Draft, answer: dict, then: str | None = None, *,
+                intro: Markup | None = None, stay: bool = False, problem: Problem | None = None) -> list[Reply]:
     confirmed = answer.pop("_confirm", None)
     geocode = answer.pop("_geocode", False)
     draft = draft.model_copy(update=answer)
@@ -158,13 +234,18 @@ async def _take(turn: Turn, draft: Draft, answer: dict, then: str | None = None)
         point = await turn.app.geocoder.locate(draft.address, draft.place_name or "", near=(draft.latitude, draft.longitude))
         if point is not None:
             draft = draft.model_copy(update={"latitude": point[0], "longitude": point[1]})
-    intro = turn.t("✅ Understood: {when}", when=confirmed) if confirmed else None
+    if confirmed and intro is None:
+        intro = turn.t("✅ Understood: {when}", when=confirmed)
+    if stay:  # the message changed other answers; the question stays
+        turn.put(draft)
+        return await ask(turn, draft, intro=intro, problem=problem)
     return await _advance(turn, draft, then=then, intro=intro)
 
 
 async def _advance(turn: Turn, draft: Draft, *, then: str | None = None,
                    intro: Markup | None = None) -> list[Reply]:
-    if draft.offer_id is not None and then is None:
+    if draft.offer_id is not None and then is None and not (draft.field == "cost" and draft.cost == "price"
+                                                            and not draft.price):
         from . import managing  # changing a stored offer: save this one answer
 
         return await managing.save_change(turn, draft, intro=intro)
@@ -175,15 +256,16 @@ async def _advance(turn: Turn, draft: Draft, *, then: str | None = None,
 
 
 def _next(draft: Draft) -> str:
-    if draft.field == "cost" and draft.cost == "price" and not draft.price:
+    """Only what is missing is asked: the required fields in order, then the optional details
+    once (unless some were given already), then the preview."""
+    if draft.field in ("cost", "details") and draft.cost == "price" and not draft.price:
         return "price"
-    if draft.field in ("preview",):
-        return "preview"
-    if draft.revisit and draft.missing() is None:
-        return "preview"
-    current = {"where_name": "where", "price": "cost"}.get(draft.field, draft.field)
-    position = ORDER.index(current) + 1
-    return ORDER[position] if position < len(ORDER) else "preview"
+    missing = draft.missing()
+    if missing is not None:
+        return missing
+    if not draft.details_done and draft.offer_id is None:
+        return "details"
+    return "preview"
 
 
 async def _back(turn: Turn, draft: Draft) -> list[Reply]:
@@ -193,15 +275,23 @@ async def _back(turn: Turn, draft: Draft) -> list[Reply]:
         turn.drop(Draft)
         turn.leave()
         return await managing.show_one(turn, str(draft.offer_id))
-    current = {"where_name": "where", "price": "cost", "preview": "contact"}.get(draft.field, draft.field)
-    position = ORDER.index(current)
-    if draft.field in ("where_name", "price", "preview"):
-        previous = current
-    else:
-        previous = ORDER[max(0, position - 1)]
-    draft = draft.model_copy(update={"field": previous})
+    back = {"where_name": "where", "price": "details", "details": "where", "preview": "details"}
+    previous = back.get(draft.field)
+    if previous is None:
+        position = ORDER.index(draft.field)
+        previous = ORDER[max(0, position - 1)] if position < ORDER.index("access") else "details"
+    draft = draft.model_copy(update={"field": previous, "details_done": previous != "details" and draft.details_done})
     turn.put(draft)
     return await ask(turn, draft)
+
+
+async def _ask_cancel(turn: Turn, draft: Draft) -> list[Reply]:
+    """"Abbrechen", typed or pressed: asked first once there is a title (on the terminal and
+    Matrix a "2" may be meant as an answer, and a typed word can be a slip)."""
+    if draft.offer_id is None and draft.title:
+        turn.put(draft.model_copy(update={"confirming": True}))
+        return [_confirm_cancel(turn, draft)]
+    return await _cancel(turn, draft)
 
 
 async def _cancel(turn: Turn, draft: Draft) -> list[Reply]:
@@ -219,7 +309,8 @@ def _confirm_cancel(turn: Turn, draft: Draft) -> Reply:
     return Reply(t("Throw away the draft “{title}”? Everything you have written for it is lost.",
                    title=draft.title),
                  buttons=((Button(t("🗑 Yes, throw it away"), button_data("np", "discard")),),
-                          (Button(t("▶ No, go on"), button_data("np", "resume")),)), edit=True)
+                          (Button(t("▶ No, go on"), button_data("np", "resume")),)),
+                 edit=turn.msg.button is not None)
 
 
 # --- buttons ------------------------------------------------------------------------------
@@ -236,25 +327,32 @@ async def navigate(turn: Turn, action: str) -> list[Reply]:
         if action == "fresh":
             return await _begin(turn, Draft())
         turn.enter(STEP)
+        draft = draft.model_copy(update={"confirming": False})
+        turn.put(draft)
         return await ask(turn, draft, edit=True)
     draft = _waiting_draft(turn)
     if draft is None:
         return [stale_button(turn)]
     if action == "back":
         return await _back(turn, draft)
-    if action == "cancel" and draft.offer_id is None and draft.title:
-        # Asked first: on the terminal and Matrix "2" may be meant as an answer ("2 €").
-        return [_confirm_cancel(turn, draft)]
-    if action in ("cancel", "discard"):
+    if action == "cancel":
+        return await _ask_cancel(turn, draft)
+    if action == "discard":
         return await _cancel(turn, draft)
-    if action in ("skip", "next") and (draft.field in SKIPPABLE or draft.field == "where_name"):
-        return await _advance(turn, draft)
+    if action in ("skip", "next") and (draft.field in SKIPPABLE or draft.field in ("where_name", "details")):
+        return await _advance(turn, _skipped(draft))
+    if action == "last" and draft.field in ("details", "preview"):
+        return await _same_as_last(turn, draft)
     if action == "send" and draft.field == "preview" and draft.offer_id is None:
         return await _send(turn, draft)
+    if action == "details" and draft.field == "preview":
+        draft = draft.model_copy(update={"field": "details", "details_done": False})
+        turn.put(draft)
+        return await ask(turn, draft, edit=True)
     if action == "edit" and draft.field == "preview":
         return [_edit_choice(turn)]
     if action == "preview" and draft.field == "preview":
-        return [_preview(turn, draft, edit=True)]
+        return [await _preview(turn, draft, edit=True)]
     return [stale_button(turn)]
 
 
@@ -281,22 +379,26 @@ async def choose_venue(turn: Turn, argument: str) -> list[Reply]:
 
 async def toggle_access(turn: Turn, key: str) -> list[Reply]:
     draft = _waiting_draft(turn)
-    if draft is None or draft.field != "access" or key not in ACCESS:
+    if draft is None or draft.field not in ("access", "details") or key not in ACCESS:
         return [stale_button(turn)]
-    name = ACCESS[key]
-    draft = draft.model_copy(update={name: None if getattr(draft, name) else True})
+    name, value = ACCESS[key]
+    draft = draft.model_copy(update={name: None if getattr(draft, name) == value else value})
     turn.put(draft)
     return await ask(turn, draft, edit=True)
 
 
 async def choose_cost(turn: Turn, kind: str) -> list[Reply]:
     draft = _waiting_draft(turn)
-    if draft is None or draft.field != "cost" or kind not in ("free", "donation", "price"):
+    if draft is None or draft.field not in ("cost", "details") or kind not in ("free", "donation", "price"):
         return [stale_button(turn)]
     if kind == "price":
         draft = draft.model_copy(update={"cost": "price", "field": "price"})
         turn.put(draft)
         return await ask(turn, draft)
+    if draft.field == "details":  # the details stay open: more can be ticked
+        draft = draft.model_copy(update={"cost": kind, "price": ""})
+        turn.put(draft)
+        return await ask(turn, draft, edit=True)
     return await _take(turn, draft, {"cost": kind, "price": ""})
 
 
@@ -305,7 +407,7 @@ async def edit_field(turn: Turn, field: str) -> list[Reply]:
     draft = _waiting_draft(turn)
     if draft is None or draft.field != "preview" or field not in ORDER:
         return [stale_button(turn)]
-    draft = draft.model_copy(update={"field": field, "revisit": True})
+    draft = draft.model_copy(update={"field": field})
     turn.put(draft)
     return await ask(turn, draft)
 
@@ -317,18 +419,29 @@ def _edit_choice(turn: Turn) -> Reply:
     return Reply(t("What would you like to change?"), buttons=tuple(rows), edit=True)
 
 
-def _preview(turn: Turn, draft: Draft, *, edit: bool) -> Reply:
+async def _preview(turn: Turn, draft: Draft, *, edit: bool, intro: Markup | None = None,
+                   problem: Problem | None = None) -> Reply:
     t = turn.t
     missing = draft.missing()
     rows = []
     if draft.offer_id is None and missing is None:
         rows.append((Button(t("✅ Send"), button_data("np", "send")),))
+    open_details = FORM.optional_open(draft)
+    if open_details and draft.offer_id is None:
+        rows.append((Button(t("➕ Add details"), button_data("np", "details")),))
+        last = await _last(turn, draft)
+        if last is not None:
+            rows.append((Button(t("👥 As last time: {who}", who=shorten(last, 60)), button_data("np", "last")),))
     rows.append((Button(t("✏️ Change something"), button_data("np", "edit")),))
     rows.append((Button(t("✖️ Cancel"), button_data("np", "cancel")),))
-    text = form.preview_text(turn, draft)
+    parts = [p for p in (intro, problem.text if problem else None) if p]
+    parts.append(form.preview_text(turn, draft))
     if missing is not None:
-        text = lines([text, "", t("Still missing: {what}", what=t(form.FIELD_NAMES[missing]))])
-    return Reply(text, buttons=tuple(rows), edit=edit)
+        parts += ["", t("Still missing: {what}", what=t(form.FIELD_NAMES[missing]))]
+    elif open_details:
+        parts += ["", t("Not stated yet: {what}. You can add it – or send it like this.",
+                        what=", ".join(str(t(f.label)) for f in open_details))]
+    return Reply(lines(parts), buttons=tuple(rows), edit=edit)
 
 
 # --- sending ------------------------------------------------------------------------------
@@ -338,7 +451,7 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
     if rights.is_blocked(user):
         return await start(turn)
     if draft.missing() is not None:
-        return [_preview(turn, draft, edit=True)]
+        return [await _preview(turn, draft, edit=True)]
     today = await submitted_since(turn.session, user.id, turn.now - timedelta(days=1))
     if today >= turn.app.max_offers_per_day and not rights.is_moderator(user):
         return [Reply(t("You have already posted {count} offers today – that is the limit. "

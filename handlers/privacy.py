@@ -51,10 +51,14 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
         "• your search radius,\n"
         "• your last search, for at most 30 days,\n"
         "• the reminders, weekly post and alerts you switched on, and your answers to reminders,\n"
+        "• if you asked not to go alone or go along with others: the offer, the date, and the first "
+        "names you gave, until the meeting or until one side withdraws,\n"
         "• if you organise meetings: your offers with the organiser and contact you entered,\n"
         "• when you first and last wrote.\n"
         "Your messages themselves are kept only until they are answered (at most a day). "
-        "Nothing else; we never ask for your name. We do not pass anything on.\n\n"
+        "Nothing else; we never ask for your name (only for a first name if you want company). We do not pass anything on.\n"
+        "When a search finds nothing, we count it for the coordinators: one number per "
+        "municipality and month, without you, your chat or the time.\n\n"
         "Unfinished dialogues are deleted after 30 days, everything else after 18 months "
         "without a message. With /loeschen you delete everything at once. Offers you published stay "
         "visible, but without any link to you and without your contact.\n\n"
@@ -113,6 +117,7 @@ USER_FIELDS: dict[str, Describe] = {
 NOT_SHOWN = {"id": "an internal number that links your rows; it says nothing about you"}
 TABLES = {
     "offers": N_("📋 Offers you organise: {count}"),
+    "offer_proposals": N_("✏️ Changes to your offers waiting for a moderator: {count}"),
     "moderation_log": N_("📜 Entries in the moderation log that name you: {count}"),
     "moderator_invites": N_("🔑 Moderator invitations you made or used: {count}"),
     "ideas": N_("💡 Ideas in the pool you changed last: {count}"),
@@ -122,6 +127,16 @@ TABLES = {
     "digests": N_("📬 Weekly post: on (weekday and time you chose, and the chat it goes to)"),
     "alerts": N_("🆕 Alerts about new offers: on (the kinds you chose, the chat they go to, "
                  "and which offers you were last told about)"),
+    "coordinators": N_("📊 You are a coordinator (with the district you see): {count}"),
+    "coordinator_invites": N_("🔑 Coordinator invitations you made or used: {count}"),
+    "login_links": N_("🌐 Login links to the coordinators' pages (valid 15 minutes, once): {count}"),
+    "web_sessions": N_("🌐 Open sessions on the coordinators' pages (at most 8 hours): {count}"),
+    "companions": N_("🤝 You go along with people as a companion (for your municipality): {count}"),
+    "companion_invites": N_("🤝 Companion invitations you made or used: {count}"),
+    "companion_requests": N_("🤝 Requests “I would rather not go alone” you made or accompany, with the "
+                             "first names given while they are open: {count}"),
+    "companion_reports": N_("⚠️ Reports about companions that you made or that name you: {count}"),
+    "companion_blocks": N_("🚫 You may not ask for or give company at the moment: {count}"),
 }
 
 

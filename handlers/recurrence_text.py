@@ -2,7 +2,7 @@
 
 Shared by the offer details and the confirmation of the "When?" answer, so a rule reads the same
 everywhere. The words must never claim something the rule does not mean: any rule part that is
-not described exactly (BYSETPOS, BYMONTHDAY, a leap month, …) gives None, and the caller shows
+not described exactly (BYSETPOS, a BYMONTHDAY counted from the end, a leap month, …) gives None, and the caller shows
 the next dates instead. The rule is read through icalendar's public `vRecur`; dateutil only
 checks that the rule is one a schedule can expand, and expands COUNT.
 """
@@ -24,7 +24,7 @@ from .i18n import N_, Translator
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_COUNT = 1000  # longer COUNT rules are shown as dates
 _NTH_DAY = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
-_KNOWN_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTH", "UNTIL", "COUNT", "WKST"}
+_KNOWN_PARTS = {"FREQ", "INTERVAL", "BYDAY", "BYMONTH", "BYMONTHDAY", "UNTIL", "COUNT", "WKST"}
 _ORDINALS = {
     1: N_("first {day}"),
     2: N_("second {day}"),
@@ -64,13 +64,17 @@ def rule_words(t: Translator, rule: str, start: datetime | None = None) -> RuleW
     parts = _parts(rule, start)
     if parts is None:
         return None
-    freq, interval, days, nths, months, until, count, wkst = parts
+    freq, interval, days, nths, months, until, count, wkst, monthdays = parts
     names = get_day_names("wide", locale=t.language)
     if freq == "DAILY" and days:
         freq = "WEEKLY" if interval == 1 else ""  # every day of those weekdays = weekly on them
     if freq == "MONTHLY" and days and not nths and interval == 1:
         freq = "WEEKLY"  # every Saturday of every month
-    if freq == "DAILY":
+    if monthdays and not (freq == "MONTHLY" and interval == 1 and not days and not nths):
+        return None
+    if monthdays:
+        pattern = t("every month on the {days}", days=_join(t, [_day_of_month(t, d) for d in monthdays]))
+    elif freq == "DAILY":
         pattern = (t("every day") if interval == 1 else t("every other day") if interval == 2
                    else t("every {n} days", n=interval))
     elif freq == "WEEKLY" and not nths:
@@ -127,7 +131,7 @@ def _parts(rule: str, start: datetime | None):
         rrulestr(rule, dtstart=start or datetime(2000, 1, 1), cache=False)  # one we can expand
     except (ValueError, TypeError, KeyError, IndexError):
         return None
-    if any(len(v) != 1 for k, v in recur.items() if k not in ("BYDAY", "BYMONTH")):
+    if any(len(v) != 1 for k, v in recur.items() if k not in ("BYDAY", "BYMONTH", "BYMONTHDAY")):
         return None
     freq = str(recur["FREQ"][0]) if "FREQ" in recur else ""
     interval = int(recur.get("INTERVAL", [1])[0])
@@ -151,11 +155,25 @@ def _parts(rule: str, start: datetime | None):
         if not text.isdigit() or not 1 <= int(text) <= 12:
             return None  # leap months ("5L") and the like
         months.append(int(text))
+    monthdays = []
+    for item in recur.get("BYMONTHDAY", []):
+        text = str(item)
+        if not text.isdigit() or not 1 <= int(text) <= 31:
+            return None  # counted from the end ("-1") is not said in words here
+        monthdays.append(int(text))
     until = recur.get("UNTIL", [None])[0]
     count = recur.get("COUNT", [None])[0]
     wkst = str(recur.get("WKST", ["MO"])[0]).upper()
     nths = sorted(set(nths), key=lambda nd: (nd[0] if nd[0] > 0 else 10 - nd[0], nd[1]))
-    return freq, interval, sorted(set(days)), nths, sorted(set(months)), until, count, wkst
+    return freq, interval, sorted(set(days)), nths, sorted(set(months)), until, count, wkst, sorted(set(monthdays))
+
+
+def _day_of_month(t: Translator, day: int) -> str:
+    """"15." in German, "15th" in English."""
+    if t.language != "en":
+        return f"{day}."
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
 
 
 def _last_day(rule: str, start: datetime | None, until, count) -> date | None:

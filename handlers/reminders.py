@@ -29,7 +29,7 @@ from models.conversations import reach
 from models.listing import next_dates, valid_id, visible_offer
 from models.outbox import Claimed
 from models.reminders import (
-    REMIND, Reminder, answer, answer_of, cancel_reminder, due_times, last_reminded,
+    EVENING, HOURS, REMIND, Reminder, answer, answer_of, cancel_reminder, due_times, last_reminded,
     occurrence_end, plan_reminders, reminder_for, reminders_of, set_reminder,
 )
 from models.schedule import to_local, to_utc
@@ -42,8 +42,8 @@ from .context import Turn
 from .dialogue import Feature
 from .formatting import bold, day as day_name, lines, when
 from .i18n import Translator
-from .keywords import Intent
 from .messages import Button, Reply
+from .understanding import Intent
 from .text import shorten
 
 DATE_CHOICES = 3  # "nur am …" offers the next few dates
@@ -55,27 +55,40 @@ SOON = timedelta(hours=3)  # "starting soon" rather than "today"
 # --- choosing a reminder --------------------------------------------------------------------
 
 async def start(turn: Turn, argument: str) -> list[Reply]:
-    """"🔔 Erinnern": for a recurring offer first which dates, else straight to when."""
+    """"🔔 Erinnern": for a recurring offer first which dates, else straight to when. Only dates
+    with a reminder time still ahead are offered."""
     offer = await _offer(turn, argument)
     if offer is None:
         return [stale_button(turn)]
-    upcoming = await next_dates(turn.session, offer.id, turn.now, DATE_CHOICES)
-    if not upcoming:
+    coming = [start for start, _ in await next_dates(turn.session, offer.id, turn.now, DATE_CHOICES + 2)]
+    upcoming = [start for start in coming if _leads_ahead(turn, [start])][:DATE_CHOICES]
+    if not coming:
         return [Reply(turn.t("There is no coming date of “{title}” to remind you of.", title=offer.title),
                       buttons=((Button(turn.t("🔙 Back"), button_data("o", offer.id)),),), edit=True)]
-    if not offer.rrule:
+    if not offer.rrule or not upcoming:  # says when it is too late, and offers to stop a reminder
         return await choose_lead(turn, f"{offer.id}.{EVERY}")
     t = turn.t
     rows = [(Button(t("🔁 Every time"), button_data("rw", f"{offer.id}.{EVERY}")),)]
     rows += [(Button(t("Only on {day}", day=day_name(t, start)),
-                     button_data("rw", f"{offer.id}.{to_local(start):%Y%m%d}")),) for start, _ in upcoming]
+                     button_data("rw", f"{offer.id}.{to_local(start):%Y%m%d}")),) for start in upcoming]
     rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
     return [Reply(lines([t("🔔 Which dates of “{title}” shall I remind you of?", title=offer.title)]),
                   buttons=tuple(rows), edit=True)]
 
 
-async def choose_lead(turn: Turn, argument: str) -> list[Reply]:
-    """When: the evening before, two hours before, or both."""
+async def remind_typed(turn: Turn, argument: str = "") -> list[Reply]:
+    """"Bitte erinnern Sie mich daran": the reminder choice for the offer just shown."""
+    from .offer_detail import just_shown  # offer_detail shows the reminder button: no cycle at import
+
+    offer = await just_shown(turn)
+    if offer is None:
+        return [Reply(turn.t("Which meeting shall I remind you of? Open it in the list and tap "
+                             "“🔔 Remind me”."))]
+    return [Reply(r.text, buttons=r.buttons) for r in await start(turn, str(offer.id))]
+
+
+async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) -> list[Reply]:
+    """When: the evening before, two hours before, or both; only the times still ahead."""
     offer_part, _, which = argument.partition(".")
     offer = await _offer(turn, offer_part)
     day = await _day(turn, offer, which) if offer else None
@@ -84,17 +97,41 @@ async def choose_lead(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     target = f"{offer.id}.{which}"
     existing = await reminder_for(turn.session, turn.user.id, offer.id)
-    text = [t("🔔 When shall I remind you of “{title}”?", title=offer.title)]
+    ahead = _leads_ahead(turn, await _covered(turn, offer, day))
+    text = [problem, ""] if problem else []
+    text.append(t("🔔 When shall I remind you of “{title}”?", title=offer.title))
     if day is not EVERY:
         text.append(t("Only on {day}.", day=_day_label(t, day)))
-    rows = [(Button(t("🌙 The evening before, at {time}", time=_clock(turn)), button_data("rs", f"{target}.e")),),
-            (Button(t("⏰ 2 hours before"), button_data("rs", f"{target}.h")),),
-            (Button(t("🔔 Both"), button_data("rs", f"{target}.b")),)]
+    rows = []
+    if EVENING in ahead:
+        rows.append((Button(t("🌙 The evening before, at {time}", time=_clock(turn)), button_data("rs", f"{target}.e")),))
+    if HOURS in ahead:
+        rows.append((Button(t("⏰ 2 hours before"), button_data("rs", f"{target}.h")),))
+    if len(ahead) == 2:
+        rows.append((Button(t("🔔 Both"), button_data("rs", f"{target}.b")),))
+    if not ahead:
+        text = [t("It is too late for a reminder of “{title}”: it begins soon.", title=offer.title)]
     if existing is not None:
         text += ["", t("Now: {what}.", what=describe(t, existing, offer, turn.app.reminder_evening))]
         rows.append((Button(t("🔕 No reminder"), button_data("rx", existing.id)),))
     rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
     return [Reply(lines(text), buttons=tuple(rows), edit=True)]
+
+
+async def _covered(turn: Turn, offer: Offer, day: date | str) -> list[datetime]:
+    """The coming starts a reminder for `day` (a date, or EVERY) would be for, the next few."""
+    limit = DATE_CHOICES + 1 if day is EVERY else 400  # a date: as far ahead as `_day` accepts one
+    starts = [start for start, _ in await next_dates(turn.session, offer.id, turn.now, limit) if start > turn.now]
+    if day is not EVERY:
+        starts = [start for start in starts if to_local(start).date() == day]
+    return starts[:DATE_CHOICES]
+
+
+def _leads_ahead(turn: Turn, starts: list[datetime]) -> set[str]:
+    """The reminder times (EVENING, HOURS) that still lie ahead for at least one of the starts:
+    no "the evening before" for a gathering today."""
+    return {lead for start in starts for lead, due in due_times(start, (EVENING, HOURS), turn.app.reminder_evening)
+            if due >= turn.now}
 
 
 async def save(turn: Turn, argument: str) -> list[Reply]:
@@ -106,6 +143,10 @@ async def save(turn: Turn, argument: str) -> list[Reply]:
     if offer is None or day is None:
         return [stale_button(turn)]
     evening, hours = LEADS[parts[2]]
+    chosen = {lead for lead, on in ((EVENING, evening), (HOURS, hours)) if on}
+    if not chosen <= _leads_ahead(turn, await _covered(turn, offer, day)):  # an older message's button
+        return await choose_lead(turn, f"{parts[0]}.{parts[1]}",
+                                 problem=turn.t("That time has already passed – please choose again."))
     chat = turn.msg.chat if not turn.msg.group else await reach(turn.session, turn.user)
     reminder = await set_reminder(turn.session, user_id=turn.user.id, offer_id=offer.id, chat=chat,
                                   day=None if day is EVERY else day, evening_before=evening,
@@ -167,24 +208,47 @@ async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None)
         text.append(Markup("    {}").format(describe(t, item.reminder, item.offer, turn.app.reminder_evening)))
         upcoming = when(t, item.next_start) if item.next_start else t("no coming date")
         text.append(Markup("    ") + t("Next date: {when}", when=upcoming))
-        rows.append((Button(f"{number}. 🔕 {shorten(item.offer.title, 40)}", button_data("rx", item.reminder.id)),))
+        rows.append((Button(f"{number}. 🔕 {shorten(item.offer.title, 40)}", button_data("rq", item.reminder.id)),))
     text += ["", t("Tap a reminder to stop it.") if turn.platform_has_buttons
              else t("Write the number of a reminder to stop it.")]
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
-async def stop(turn: Turn, argument: str) -> list[Reply]:
-    reminder_id = valid_id(argument)
-    reminder = await turn.session.get(Reminder, reminder_id) if reminder_id else None
-    if reminder is None or reminder.user_id != turn.user.id:
+async def ask_stop(turn: Turn, argument: str) -> list[Reply]:
+    """An entry of the list: stop it? Asked first, as a typed number may be a slip."""
+    found = await _own_reminder(turn, argument)
+    if found is None:
         return [stale_button(turn)]
-    offer = await turn.session.get(Offer, reminder.offer_id)
+    reminder, offer = found
+    t = turn.t
+    text = [t("🔕 Stop the reminder of “{title}”?", title=offer.title),
+            t("Now: {what}.", what=describe(t, reminder, offer, turn.app.reminder_evening))]
+    rows = ((Button(t("🔕 Yes, stop it"), button_data("rx", reminder.id)),),
+            (Button(t("No, keep it"), "rl"),))
+    return [Reply(lines(text), buttons=rows, edit=turn.msg.button is not None)]
+
+
+async def stop(turn: Turn, argument: str) -> list[Reply]:
+    found = await _own_reminder(turn, argument)
+    if found is None:
+        return [stale_button(turn)]
+    reminder, offer = found
     await cancel_reminder(turn.session, reminder)
     await turn.session.flush()
     t = turn.t
-    intro = t("🔕 The reminder of “{title}” is stopped.", title=offer.title if offer else "")
+    intro = t("🔕 The reminder of “{title}” is stopped.", title=offer.title)
     replies = await show_list(turn, intro=intro)
     return [Reply(r.text, buttons=r.buttons, edit=True, notice=t("Reminder stopped.")) for r in replies]
+
+
+async def _own_reminder(turn: Turn, argument: str) -> tuple[Reminder, Offer] | None:
+    """The sender's reminder a button names, with its offer; None for anyone else's or a gone one."""
+    reminder_id = valid_id(argument)
+    reminder = await turn.session.get(Reminder, reminder_id) if reminder_id else None
+    if reminder is None or reminder.user_id != turn.user.id:
+        return None
+    offer = await turn.session.get(Offer, reminder.offer_id)  # deleted with its offer (foreign key)
+    return (reminder, offer) if offer is not None else None
 
 
 # --- "Ich komme" / "Diesmal nicht" ----------------------------------------------------------
@@ -325,7 +389,8 @@ def _clock(turn: Turn) -> str:
 FEATURE = Feature(
     name="reminders",
     commands={"erinnerungen": show_list, "reminders": show_list},
-    buttons={"rm": start, "rw": choose_lead, "rs": save, "rl": show_list, "rx": stop, "ry": coming,
+    buttons={"rm": start, "rw": choose_lead, "rs": save, "rl": show_list, "rq": ask_stop, "rx": stop, "ry": coming,
              "rn": not_coming},
-    intents={Intent.REMINDERS: show_list, Intent.COMING: coming_typed, Intent.NOT_COMING: not_coming_typed},
+    intents={Intent.REMINDERS: show_list, Intent.REMIND: remind_typed, Intent.COMING: coming_typed,
+             Intent.NOT_COMING: not_coming_typed},
 )

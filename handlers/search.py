@@ -1,44 +1,63 @@
 """Residents ask what is on nearby: place in, a short list out, filters and paging on buttons.
 
 The current search is a typed note in the dialogue state (`Search`: place, point, time span,
-radius, kinds, page, when it was made), so every button press, "mehr" or /heute continues from
-where the user left off, even after a restart. It is kept at most 30 days. The chosen home
-place is separate (settings) and a search never changes it.
+part of the day, radius, kinds, step-free access, page, when it was made), so every button
+press, "mehr" or /heute continues from where the user left off, even after a restart. It is
+kept at most 30 days. The chosen home place is separate (settings) and a search never changes
+it. A typed message is read by handlers/understanding: a new place starts a fresh search
+(7 days, the home radius, every kind) unless the same message names a day, kind or radius;
+the list's heading names every filter that applies.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from markupsafe import Markup
-from pydantic import Field, field_validator
+from pydantic import BeforeValidator, Field, field_validator
 
 from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
 from models.location import is_position_id, position_id, stored_point
-from models.search import Hit, Query, nearby
-from places import Place
+from models.search import Hit, Query, nearby, step_free
+from models.unmet import note_search
+from places import Place, Resolution
 from places.words import is_common_phrase
 
 from . import windows
 from .buttons import button_data
-from .common import main_keyboard, stale_button
+from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
 from .dialogue import Data, Feature
 from .formatting import bold, clock, distance, is_all_day, lines, when
-from .keywords import Intent, Request
 from .messages import Button, Reply
 from .text import shorten
+from .understanding import Intent, Reading
 
 PAGE = 5
 RADII = (5, 10, 25, 50)
 MAX_CHOICES = 5
+MAX_POSTCODE_PARTS = 8  # the most any postcode of Sachsen-Anhalt has
 KEEP_SEARCH = timedelta(days=30)  # the privacy promise: the last search is kept 30 days at most
+
+
+def _part(value: object) -> str | None:
+    return value if value in windows.PARTS else None
+
+
+def _kinds(value: object) -> tuple[str, ...]:
+    return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
+
+
+# Stored filters are checked on loading: an unknown part of the day or kind is dropped.
+Part = Annotated[str | None, BeforeValidator(_part)]
+Kinds = Annotated[tuple[str, ...], BeforeValidator(_kinds)]
 
 
 class Search(Data):
     key = "search"
-    version = 2
+    version = 3
 
     place: str  # town or postcode name; for a shared position the nearest town ("" if none)
     place_id: str = ""
@@ -46,8 +65,10 @@ class Search(Data):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     window: str = windows.DEFAULT
+    part: Part = None  # "morning", "afternoon", "evening" (windows.PARTS)
     radius: int = 10
-    categories: tuple[str, ...] = ()
+    categories: Kinds = ()
+    step_free: bool = False
     page: int = Field(0, ge=0, le=1000)
     at: datetime
 
@@ -61,14 +82,11 @@ class Search(Data):
     def _radius(cls, value: object) -> int:
         return value if value in RADII else 10
 
-    @field_validator("categories", mode="before")
-    @classmethod
-    def _categories(cls, value: object) -> tuple[str, ...]:
-        return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
-
     @classmethod
     def upgrade(cls, raw: dict, version: int | None) -> dict | None:
-        return None  # version 1 mixed the search with the home place; ask for the place again
+        # version 1 mixed the search with the home place: ask for the place again;
+        # version 2 had no part of the day and no step-free filter.
+        return raw if version == 2 else None
 
 
 class Pending(Data):
@@ -77,17 +95,20 @@ class Pending(Data):
     key = "pending"
 
     window: str | None = None
-    categories: tuple[str, ...] = ()
+    part: Part = None
+    radius: int | None = None
+    categories: Kinds = ()
+    step_free: bool = False
+
+    @field_validator("radius", mode="before")
+    @classmethod
+    def _radius(cls, value: object) -> int | None:
+        return value if value in RADII else None
 
     @field_validator("window", mode="before")
     @classmethod
     def _window(cls, value: object) -> str | None:
         return value if windows.is_window(value) else None
-
-    @field_validator("categories", mode="before")
-    @classmethod
-    def _categories(cls, value: object) -> tuple[str, ...]:
-        return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
 
 
 def current(turn: Turn) -> Search | None:
@@ -113,28 +134,67 @@ def place_label(place: Place) -> str:
 
 # --- what people type ---------------------------------------------------------------------
 
-async def request(turn: Turn, wish: Request) -> list[Reply]:
-    """A free text read as time span, kinds and place (handlers.keywords.read_request)."""
-    if wish.place:
-        return await by_place_name(turn, wish.place, window=wish.window, categories=wish.categories)
-    changes: dict = {}
-    if wish.window:
-        changes["window"] = wish.window
-    if wish.categories:
-        changes["categories"] = wish.categories
-    return await _update(turn, **changes)
+def radius_for(km: int | None) -> int | None:
+    """The list's radius for a typed one: the smallest offered that covers it (at most 50)."""
+    if km is None:
+        return None
+    return next((r for r in RADII if r >= km), RADII[-1])
+
+
+def filters(turn: Turn, reading: Reading) -> dict:
+    """The filters a message names (and only those): window, part, radius, kinds, step_free."""
+    named: dict = {}
+    window = windows.from_reading(reading.when, turn.now)
+    if window:
+        named["window"] = window
+    if reading.part:
+        named["part"] = reading.part
+    if reading.radius:
+        named["radius"] = radius_for(reading.radius)
+    if reading.kinds:
+        named["categories"] = tuple(k for k in reading.kinds if k in BY_KEY)
+    if reading.step_free:
+        named["step_free"] = True
+    return named
+
+
+async def read_message(turn: Turn, argument: str = "") -> list[Reply]:
+    """A typed message the reader took for a search: at the place it names, or with the
+    filters it names at the current search (or the home place)."""
+    reading = turn.reading
+    if reading is None:
+        return [not_understood(turn)]
+    named = filters(turn, reading)
+    if reading.place is not None:
+        return await at_resolution(turn, reading.place, reading.place_text, named)
+    if reading.unknown_place and not named:
+        return [unknown_place(turn, reading.unknown_place)]  # "Was ist los in Xyzzyhausen?"
+    search = current(turn) or home_search(turn)
+    if search is None:
+        return await _update(turn, **named)
+    return await _show(turn, search.model_copy(update=named), page=0)
 
 
 async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
                         categories: tuple[str, ...] = ()) -> list[Reply]:
+    """A place typed after a command (/heute Quedlinburg)."""
+    named = {k: v for k, v in (("window", window), ("categories", categories)) if v}
+    return await at_resolution(turn, turn.app.places.resolve(text, correct=True), text, named)
+
+
+async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -> list[Reply]:
+    """The list at a place the gazetteer found, or the choice between places of that name."""
     t = turn.t
-    found = turn.app.places.resolve(text)
-    if window or categories:  # kept for the answer to a choice below
-        turn.put(Pending(window=window, categories=categories))
+    if named:  # kept for the answer to a choice below
+        turn.put(Pending(**named))
     if found.status == "found" and found.place:
+        note = t("(You meant {place}.)", place=found.place.name) if found.corrected else None
         if found.place.kind == "coordinates":
-            return await at_location(turn, found.place.lat, found.place.lon)
-        return await _search_at(turn, found.place)
+            place = position_place(turn, found.place.lat, found.place.lon)
+            return [outside(turn)] if place is None else await _search_at(turn, place)
+        if found.choices:  # a postcode of several municipalities: which part?
+            return [postcode_choice(turn, found.choices, "pl")]
+        return await _search_at(turn, found.place, note=note)
     options = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and options:
         buttons = tuple((Button(place_label(p), button_data("pl", p.id)),) for p in options[:MAX_CHOICES])
@@ -149,8 +209,20 @@ async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
         return [outside(turn)]
     if len(text.split()) >= 5 or is_common_phrase(text):  # a sentence or plain words, not a place
         return [not_understood(turn)]
-    return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the "
-                    "next larger town, or send your location.", text=shorten(text, 60)))]
+    return [unknown_place(turn, text)]
+
+
+def unknown_place(turn: Turn, text: str) -> Reply:
+    return Reply(with_location_hint(turn, turn.t("Sorry, I don't know the place “{text}”. Please try the "
+                                                 "postcode or the next larger town.", text=shorten(text, 60))))
+
+
+def postcode_choice(turn: Turn, parts: tuple[Place, ...], verb: str) -> Reply:
+    """"06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes."""
+    code = parts[0].name.partition(" ")[0]
+    buttons = tuple((Button(p.name, button_data(verb, p.id)),) for p in parts[:MAX_POSTCODE_PARTS])
+    return Reply(turn.t("The postcode {code} covers several places. Which one do you mean?", code=code),
+                 buttons=buttons)
 
 
 def not_understood(turn: Turn) -> Reply:
@@ -228,14 +300,20 @@ async def set_window(turn: Turn, window: str) -> list[Reply]:
 async def set_radius(turn: Turn, km: str) -> list[Reply]:
     if not km.isdigit() or int(km) not in RADII:
         return [stale_button(turn)]
-    turn.user.radius_km = int(km)
-    return await _update(turn, radius=int(km))
+    return await _update(turn, radius=int(km))  # this list only: the home radius is a setting
 
 
 async def set_category(turn: Turn, key: str) -> list[Reply]:
     if key != "all" and key not in BY_KEY:
         return [stale_button(turn)]
     return await _update(turn, categories=() if key == "all" else (key,))
+
+
+async def clear_filters(turn: Turn, argument: str = "") -> list[Reply]:
+    """"All times and places" under an empty list: no part of the day, no step-free filter."""
+    if current(turn) is None:
+        return [stale_button(turn)]
+    return await _update(turn, part=None, step_free=False)
 
 
 async def page(turn: Turn, number: str) -> list[Reply]:
@@ -271,18 +349,24 @@ async def pick_radius(turn: Turn, argument: str = "") -> list[Reply]:
 
 # --- the list -------------------------------------------------------------------------------
 
-async def _search_at(turn: Turn, place: Place) -> list[Reply]:
-    """A new place: the list there. The time span carries over; kinds only if asked for just
-    now (a kind filter of the earlier list, no longer on screen, would hide offers unseen)."""
+async def _search_at(turn: Turn, place: Place, note: str | None = None) -> list[Reply]:
+    """A new place: a fresh search there (7 days, the home radius, every kind), with only the
+    filters asked for just now or before the place was known (`Pending`): a filter of the
+    earlier list, no longer on screen, would hide offers unseen."""
     pending = turn.get(Pending) or Pending()
     turn.drop(Pending)
-    previous = current(turn)
-    window = pending.window or (previous.window if previous else windows.DEFAULT)
     search = Search(place=place.title, place_id=place.id, position=is_position_id(place.id),
-                    lat=place.lat, lon=place.lon, window=window,
-                    radius=turn.user.radius_km if turn.user.radius_km in RADII else 10,
-                    categories=pending.categories, page=0, at=turn.now)
-    return await _show(turn, search, page=0)
+                    lat=place.lat, lon=place.lon, window=pending.window or windows.DEFAULT, part=pending.part,
+                    radius=pending.radius or (turn.user.radius_km if turn.user.radius_km in RADII else 10),
+                    categories=pending.categories, step_free=pending.step_free, page=0, at=turn.now)
+    return await _show(turn, search, page=0, note=note)
+
+
+def search_for(turn: Turn, place: Place, **named) -> Search:
+    """A fresh search at a place with the filters named (for answers that show a list too)."""
+    return Search(place=place.title, place_id=place.id, position=is_position_id(place.id), lat=place.lat,
+                  lon=place.lon, radius=turn.user.radius_km if turn.user.radius_km in RADII else 10,
+                  page=0, at=turn.now, **named)
 
 
 async def _with_window(turn: Turn, window: str | None, place_text: str) -> list[Reply]:
@@ -323,23 +407,54 @@ async def show_search(turn: Turn, search: Search) -> list[Reply]:
     return await _show(turn, search, page=0)
 
 
-async def _show(turn: Turn, search: Search, page: int) -> list[Reply]:
+async def _show(turn: Turn, search: Search, page: int, note: str | None = None) -> list[Reply]:
     search = search.model_copy(update={"page": page})
     turn.put(search)
-    start, end = windows.bounds(search.window, turn.now)
-    query = Query(lat=search.lat, lon=search.lon, radius_km=search.radius, start=start, end=end,
-                  categories=frozenset(search.categories), once_per_offer=True)
-    hits = await nearby(turn.session, query, limit=PAGE + 1, offset=page * PAGE) if start < end else []
+    hits = await _hits(turn, search, page)
+    if page == 0:
+        await note_search(turn.session, turn.app.places, search.place_id, search.lat, search.lon, bool(hits), turn.now)
     edit = turn.msg.button is not None
     if not hits:
-        return [_empty(turn, search, page, edit)]
-    return [_list(turn, search, hits[:PAGE], page, has_more=len(hits) > PAGE, edit=edit)]
+        reply = _empty(turn, search, page, edit)
+    else:
+        reply = _list(turn, search, hits[:PAGE], page, has_more=len(hits) > PAGE, edit=edit)
+    if note:
+        reply = Reply(lines([note, reply.text]), buttons=reply.buttons, edit=reply.edit)
+    return [reply]
+
+
+async def _hits(turn: Turn, search: Search, page: int) -> list[Hit]:
+    """This page's meetings (and one more, to know whether there are further ones)."""
+    def query(start: datetime, end: datetime) -> Query:
+        found = Query(lat=search.lat, lon=search.lon, radius_km=search.radius, start=start, end=end,
+                      categories=frozenset(search.categories), once_per_offer=True)
+        return step_free(found) if search.step_free else found
+
+    if not search.part:
+        start, end = windows.bounds(search.window, turn.now)
+        return await nearby(turn.session, query(start, end), limit=PAGE + 1, offset=page * PAGE) \
+            if start < end else []
+    # Cut to a part of each day: one search per day's part, so ask for more and page here.
+    wanted = (page + 1) * PAGE + 1
+    spans = windows.part_spans(search.window, search.part or "", turn.now)
+    found: dict[int, Hit] = {}
+    for start, end in spans:
+        for hit in await nearby(turn.session, query(start, end), limit=wanted):
+            found.setdefault(hit.offer_id, hit)
+    hits = sorted(found.values(), key=lambda h: (h.starts_at, h.distance_km, h.offer_id))
+    return hits[page * PAGE:wanted]
 
 
 def _heading(turn: Turn, search: Search) -> Markup:
+    """Names every filter that applies, so nothing is silently kept."""
     t = turn.t
-    parts = [windows.label(t, search.window, turn.now), t("{km} km", km=search.radius)]
+    parts = [windows.label(t, search.window, turn.now)]
+    if search.part:
+        parts.append(windows.part_label(t, search.part))
+    parts.append(t("{km} km", km=search.radius))
     parts += [f"{category(k).emoji} {t(category(k).name)}" for k in search.categories]
+    if search.step_free:
+        parts.append(t("♿ step-free"))
     return lines([bold(t("Meetings near {place}", place=place_heading(turn, search))),
                   Markup(" · ").join(parts)])
 
@@ -395,6 +510,8 @@ def _empty(turn: Turn, search: Search, page: int, edit: bool) -> Reply:
         options.append(Button(t("📅 14 days"), button_data("w", windows.LONGEST)))
     if search.categories:
         options.append(Button(t("All kinds"), button_data("c", "all")))
+    if search.part or search.step_free:
+        options.append(Button(t("All times and places"), "fx"))
     if options:
         rows.append(tuple(options))
     if page == 0:
@@ -425,11 +542,10 @@ def ask_for_place(turn: Turn, categories: tuple[str, ...] = ()) -> list[Reply]:
     t = turn.t
     if categories:
         kinds = ", ".join(f"{category(k).emoji} {t(category(k).name)}" for k in categories)
-        text = t("Where should I look for {kinds}? Write your town or postcode, or send your "
-                 "location.", kinds=kinds)
+        text = t("Where should I look for {kinds}? Write your town or postcode.", kinds=kinds)
     else:
-        text = t("Where should I look? Write your town or postcode, or send your location.")
-    return [Reply(text, keyboard=main_keyboard(turn))]
+        text = t("Where should I look? Write your town or postcode.")
+    return [Reply(with_location_hint(turn, text), keyboard=main_keyboard(turn))]
 
 
 FEATURE = Feature(
@@ -441,7 +557,7 @@ FEATURE = Feature(
     },
     buttons={
         "w": set_window, "c": set_category, "c?": pick_category, "r": set_radius,
-        "r?": pick_radius, "pg": page, "pl": choose_place, "b": back,
+        "r?": pick_radius, "pg": page, "pl": choose_place, "b": back, "fx": clear_filters,
     },
-    intents={Intent.MORE: more, Intent.BACK: back},
+    intents={Intent.MORE: more, Intent.BACK: back, Intent.SEARCH: read_message},
 )

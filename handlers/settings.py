@@ -10,6 +10,8 @@ place; "🏠 Remember as my home place" under a list does, because the person as
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from markupsafe import Markup
 
 from models.location import is_position_id
@@ -18,13 +20,14 @@ from places import Place
 
 from . import alerts, digest, search
 from .buttons import button_data
-from .common import main_keyboard, stale_button
+from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
-from .dialogue import Feature, Step
+from .dialogue import Data, Feature, Step
 from .i18n import LANGUAGES, N_, Translator
-from .keywords import Intent, is_cancel, read_intent, read_request
+from .keywords import is_cancel
 from .messages import Button, Reply
 from .text import shorten
+from .understanding import Intent, read
 
 # Language names are shown in their own language, so everyone finds theirs.
 LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
@@ -54,6 +57,37 @@ async def german(turn: Turn, argument: str = "") -> list[Reply]:
 
 async def english(turn: Turn, argument: str = "") -> list[Reply]:
     return await set_language(turn, "en")
+
+
+class LanguageOffered(Data):
+    """When the switch to another language was last offered (once a day is enough)."""
+
+    key = "language_offered"
+
+    language: str
+    at: datetime
+
+
+OFFER_AGAIN = timedelta(days=1)
+_SWITCHES = (Intent.ENGLISH, Intent.GERMAN, Intent.LANGUAGE)
+
+
+def answer_in(turn: Turn, written: str | None) -> list[Reply]:
+    """A message written in the other language is answered in its language (this turn), and
+    the switch is offered, at most once a day. Returns the offer to append, if any."""
+    reading = turn.reading
+    if written not in LANGUAGES or written == turn.t.language or (
+            reading is not None and reading.intent in _SWITCHES):
+        return []
+    turn.t = Translator(written)
+    offered = turn.get(LanguageOffered)
+    if offered is not None and offered.language == written and timedelta(0) <= turn.now - offered.at < OFFER_AGAIN:
+        return []
+    turn.put(LanguageOffered(language=written, at=turn.now))
+    t = turn.t
+    question = t("Shall I write in English from now on?") if written == "en" else t(
+        "Shall I write in German from now on?")
+    return [Reply(question, buttons=((Button(t("Yes, please"), button_data("lg", written)),),))]
 
 
 def _language_row(turn: Turn) -> tuple[Button, ...]:
@@ -143,9 +177,22 @@ async def ask_home(turn: Turn, argument: str = "") -> list[Reply]:
     return await _ask_home_again(turn)
 
 
+async def home_words(turn: Turn, argument: str = "") -> list[Reply]:
+    """"Heimatort ändern", or "mein Wohnort ist jetzt Wanzleben": the place at once if named."""
+    reading = turn.reading
+    found = reading.place if reading is not None else None
+    if found is not None and found.status == "found" and found.place is not None:
+        if found.place.kind == "coordinates":
+            return await home_location(turn, found.place.lat, found.place.lon)
+        return _set_home(turn, found.place)
+    return await ask_home(turn)
+
+
 async def _ask_home_again(turn: Turn) -> list[Reply]:
-    return [Reply(turn.t("Please write your town or postcode, or send your location. "
-                         "Write “cancel” to leave it as it is."), keyboard=main_keyboard(turn))]
+    t = turn.t
+    text = with_location_hint(turn, t("Please write your town or postcode.")) + " " + t(
+        "Write “cancel” to leave it as it is.")
+    return [Reply(text, keyboard=main_keyboard(turn))]
 
 
 async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
@@ -154,16 +201,21 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
     if is_cancel(text):
         turn.leave()
         return [Reply(t("All right, your home place stays as it is."), keyboard=main_keyboard(turn))]
-    intent, _ = read_intent(text)
-    if intent is not None and intent is not Intent.ASK_PLACE:
-        return None  # "Hilfe", "danke" …: the user wants something else
-    wish = read_request(text)
-    if not wish.place:
-        return None  # "heute", "Spaziergang": a search, not a home place
-    found = turn.app.places.resolve(wish.place)
+    reading = read(text, turn.app.places)
+    if reading.intent not in (Intent.SEARCH, Intent.HOME, None) or (
+            reading.place is None and reading.intent is not None):
+        return None  # "Hilfe", "danke", "heute", "Spaziergang": the user wants something else
+    if reading.place is None:
+        if reading.unknown_place:
+            return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the next "
+                            "larger town, or write “cancel”.", text=shorten(reading.unknown_place, 60)))]
+        return None
+    found = reading.place
     if found.status == "found" and found.place:
         if found.place.kind == "coordinates":
             return await home_location(turn, found.place.lat, found.place.lon)
+        if found.choices:  # a postcode of several municipalities
+            return [search.postcode_choice(turn, found.choices, "hp")]
         return _set_home(turn, found.place)
     choices = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and choices:
@@ -226,7 +278,7 @@ FEATURE = Feature(
     buttons={"st": show, "sr": set_radius, "sh?": ask_home, "hp": choose_home, "sm": search_home,
              "hm": remember_home, "lg": set_language, "pc": set_precise},
     intents={Intent.SETTINGS: show, Intent.LANGUAGE: ask_language, Intent.GERMAN: german,
-             Intent.ENGLISH: english, Intent.HOME: ask_home},
+             Intent.ENGLISH: english, Intent.HOME: home_words},
     steps=(Step(HOME, summary=N_("waiting for your home place"), on_text=home_typed,
                 on_location=home_location, keeps=frozenset({"hp"}), ask=_ask_home_again),),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models.moderation import waiting_offers
 
 from . import offer_detail, search
-from .common import main_keyboard
+from .common import main_keyboard, with_location_hint
 from .context import Turn
 from .dialogue import Feature
 from .keywords import Intent
@@ -15,12 +15,17 @@ from .messages import Button, Reply
 async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     if argument.startswith("offer_"):  # deep link t.me/<bot>?start=offer_<id>
         return await offer_detail.show(turn, argument.removeprefix("offer_"))
+    if argument.startswith("place_") and turn.app.places.get(argument.removeprefix("place_")):
+        # deep link t.me/<bot>?start=place_<id>, e.g. from the QR code of a printed notice
+        return await search.choose_place(turn, argument.removeprefix("place_"))
     t = turn.t
-    text = t(
+    text = with_location_hint(turn, t(
         "Hello and welcome to Nahbar! 👋\n"
         "I show you meetings near you: cafés, warm rooms, walks and more.\n"
-        "Just write your town or postcode – or send your location."
-    )
+        "Just write your town or postcode."
+    ), "\n")
+    text += "\n\n" + t("🙋 Organising something yourself? With /new you offer your meeting to the "
+                       "neighbourhood in a few minutes.")
     current = search.current(turn)
     if current is not None:
         text += "\n\n" + t("Last time you looked near {place}. Write /angebote to see what is on there.",
@@ -36,9 +41,9 @@ async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
 
 async def show_help(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
-    text = t(
+    text = with_location_hint(turn, t(
         "<b>How it works</b>\n"
-        "• Write your town or postcode, e.g. “Wernigerode” or “39104”, or send your location.\n"
+        "• Write your town or postcode, e.g. “Wernigerode” or “39104”."), "\n• ") + "\n" + t(
         "• Add a day or a kind if you like: “Quedlinburg tomorrow”, “walk in Thale”.\n"
         "• Write “today”, “weekend” or “14 days” to change the time span.\n"
         "• Write “more” to see further meetings.\n"

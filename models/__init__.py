@@ -5,7 +5,10 @@ from .offers import Cost, Occurrence, Offer, OfferStatus
 from .outbox import OutboxMessage, OutboxStatus, PausedChat
 from .users import Conversation, User
 
-from . import budget, digests, ideas, inbox, leases, moderation, organising, reminders  # noqa: E402,F401  (their tables join the metadata)
+from . import (  # noqa: E402,F401  (their tables join the metadata)
+    budget, companions, coordination, digests, ideas, inbox, leases, moderation, organising, proposals,
+    reminders, unmet, web_login,
+)
 
 __all__ = ["Base", "Conversation", "Cost", "Occurrence", "Offer", "OfferStatus", "OutboxMessage",
            "OutboxStatus", "PausedChat", "User", "utcnow"]

@@ -13,9 +13,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import occurrences
+from .accessibility import Wheelchair, YesNo
 from .base import utcnow
 from .offers import Cost, Occurrence, Offer, OfferStatus
-from .schedule import to_local
+from .schedule import Schedule, to_local
 
 # place, lat, lon, category, title, weekday-rule or None (one-off), start hour, minutes, cost
 _EXAMPLES = [
@@ -61,8 +62,9 @@ def example_offers(now: datetime) -> list[Offer]:
     today = to_local(now).date()
     offers = []
     for n, (place, lat, lon, kind, title, rule, hour, minutes, cost) in enumerate(_EXAMPLES):
-        if rule:
-            start = datetime.combine(_SERIES_START.date(), time(hour))
+        if rule:  # from the rule's first date on: a calendar file names it as the first date
+            start = Schedule(datetime.combine(_SERIES_START.date(), time(hour)), timedelta(minutes=minutes),
+                             rule).first_start()
         else:  # one-off examples fall in the coming days so there is always something near
             start = datetime.combine(today + timedelta(days=2 + n % 9), time(hour))
         offers.append(Offer(
@@ -76,8 +78,9 @@ def example_offers(now: datetime) -> list[Offer]:
             venue_name="Gemeindehaus" if n % 3 else "Bürgerhaus",
             address=f"Marktplatz {1 + n % 12}, {place}", place_name=place,
             latitude=lat, longitude=lon,
-            step_free=n % 4 != 3, accessible_toilet=n % 2 == 0 or None, hearing_loop=n % 5 == 0 or None,
-            seating=True, cost=cost, price="3 € inkl. Material" if cost is Cost.PRICE else "",
+            wheelchair=(Wheelchair.YES, Wheelchair.LIMITED, Wheelchair.YES, Wheelchair.NO)[n % 4],
+            toilets_wheelchair=YesNo.YES if n % 2 == 0 else None,
+            audio_loop=YesNo.YES if n % 5 == 0 else None, cost=cost, price="3 € inkl. Material" if cost is Cost.PRICE else "",
             contact="Telefon 0391 000000 (Beispiel)", status=OfferStatus.PUBLISHED, is_example=True,
             starts_local=start, duration_minutes=minutes, rrule=rule, exdates=_HOLIDAYS if rule else [],
         ))

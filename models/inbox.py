@@ -8,9 +8,15 @@ inbox; a message in the inbox is answered until it is marked answered (`mark_ans
 every message is answered at least once, and twice only when the process dies between sending
 the answer and marking it.
 
+A platform that pushes messages to several workers (Telegram's webhook) stores each one here
+before it is acknowledged (`take_in`), claimed by the worker that took it in; a worker that dies
+stops renewing its claims and another takes its messages over (`claim_orphans`).
+
 Rows hold only what rebuilds the adapter's neutral message (text or location, group or not,
-the sender a group's admin or not); the
-text and location are cleared once answered: what stays for a day is the event id (so the same
+the sender a group's admin or not), or, for an encrypted message whose room key has not come
+yet, the event as it came (`sealed`, ciphertext only): it waits here until the key arrives and
+is then opened (`unseal`) and answered like any other, also after a restart. The
+text, location, pushed payload and sealed event are cleared once answered: what stays for a day is the event id (so the same
 event is never taken in twice) and when it came. Addresses are in a column named `chat`, so
 erasure (models.erasure) removes a person's rows with everything else about them.
 """
@@ -56,6 +62,8 @@ class InboxMessage(Base):
     payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # An encrypted event we cannot read yet (its room key is missing), as JSON; NULL once read.
+    sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class SyncPosition(Base):
@@ -82,6 +90,7 @@ class Received:
     group: bool = False
     sender_is_admin: bool = False
     payload: dict | None = None  # the platform's own form of it (Telegram: the update)
+    sealed: str | None = None  # the encrypted event (JSON) until its room key comes
 
 
 def _row(item: Received) -> dict:
@@ -89,7 +98,7 @@ def _row(item: Received) -> dict:
     return dict(event_id=item.event_id, chat=item.chat, sender=item.sender, text=item.text,
                 latitude=latitude, longitude=longitude, group=item.group,
                 sender_is_admin=item.sender_is_admin, received_at=item.received_at,
-                answered_at=None, payload=item.payload)
+                answered_at=None, payload=item.payload, sealed=item.sealed)
 
 
 def _received(row: InboxMessage) -> Received:
@@ -97,7 +106,7 @@ def _received(row: InboxMessage) -> Received:
     if row.latitude is not None and row.longitude is not None:
         location = (row.latitude, row.longitude)
     return Received(row.event_id, row.chat, row.sender, row.received_at, row.text, location,
-                    row.group, row.sender_is_admin, row.payload)
+                    row.group, row.sender_is_admin, row.payload, row.sealed)
 
 
 def _insert(session: AsyncSession):
@@ -133,15 +142,31 @@ async def receive(session: AsyncSession, account: str, token: str,
     return new
 
 
-async def unanswered(session: AsyncSession, chat_prefix: str, since: datetime) -> list[Received]:
+async def unanswered(session: AsyncSession, chat_prefix: str, since: datetime, *,
+                     sealed: bool = False) -> list[Received]:
     """Messages not answered yet that came after `since`, in arrival order; `chat_prefix`
-    ("matrix:") picks the platform's own."""
+    ("matrix:") picks the platform's own. Those that can be answered, or with `sealed` those
+    still waiting for their room key."""
+    waiting = InboxMessage.sealed.is_not(None) if sealed else InboxMessage.sealed.is_(None)
     rows = await session.scalars(
         select(InboxMessage)
-        .where(InboxMessage.answered_at.is_(None), InboxMessage.received_at >= since,
+        .where(InboxMessage.answered_at.is_(None), InboxMessage.received_at >= since, waiting,
                InboxMessage.chat.startswith(chat_prefix, autoescape=True))
         .order_by(InboxMessage.id))
     return [_received(row) for row in rows]
+
+
+async def unseal(session: AsyncSession, item: Received) -> bool:
+    """A sealed message could be read: store what it says in its row, which is then answered
+    like any other (also after a restart). False when it was opened or answered meanwhile."""
+    latitude, longitude = item.location if item.location is not None else (None, None)
+    result = await session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.event_id == item.event_id, InboxMessage.answered_at.is_(None),
+               InboxMessage.sealed.is_not(None))
+        .values(sealed=None, text=item.text, latitude=latitude, longitude=longitude, group=item.group,
+                sender_is_admin=item.sender_is_admin))
+    return bool(result.rowcount)
 
 
 async def count_in(session: AsyncSession, chats: Sequence[str]) -> int:
@@ -158,7 +183,7 @@ async def mark_answered(session: AsyncSession, event_id: str, now: datetime | No
         update(InboxMessage)
         .where(InboxMessage.event_id == event_id, InboxMessage.answered_at.is_(None))
         .values(answered_at=now or utcnow(), text=None, latitude=None, longitude=None,
-                payload=None, claimed_by=None, claimed_until=None))
+                payload=None, claimed_by=None, claimed_until=None, sealed=None))
     return bool(result.rowcount)
 
 

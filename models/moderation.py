@@ -12,12 +12,13 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, or_, select
+from sqlalchemy import ForeignKey, String, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime
 from .offers import Offer, OfferStatus
+from .proposals import OfferProposal
 from .users import User
 
 INVITE_VALID = timedelta(hours=48)
@@ -130,9 +131,21 @@ async def redeem_invite(session: AsyncSession, code: str, user: User, now: datet
 
 
 async def waiting_offers(session: AsyncSession) -> list[Offer]:
-    """Offers waiting for review, the longest-waiting first."""
-    return list(await session.scalars(select(Offer).where(Offer.status == OfferStatus.PENDING)
-                                      .order_by(Offer.submitted_at, Offer.id)))
+    """Offers waiting for review, new ones and changes to approved ones (models.proposals),
+    the longest-waiting first."""
+    since = func.coalesce(OfferProposal.first_at, Offer.submitted_at)
+    return list(await session.scalars(
+        select(Offer).outerjoin(OfferProposal, OfferProposal.offer_id == Offer.id)
+        .where(or_(Offer.status == OfferStatus.PENDING, OfferProposal.offer_id.is_not(None)))
+        .order_by(since.is_(None), since, Offer.id)))
+
+
+async def approvals_of(session: AsyncSession, user_id: int) -> int:
+    """How many offers and changes of this organiser a moderator approved or they published
+    while trusted: what the moderator sees instead of "new" once there are some."""
+    return await session.scalar(select(func.count()).select_from(LogEntry).where(
+        LogEntry.subject_id == user_id,
+        LogEntry.action.in_([Action.APPROVED.value, Action.PUBLISHED.value]))) or 0
 
 
 async def offers_of(session: AsyncSession, user_id: int, statuses) -> list[Offer]:

@@ -10,6 +10,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from .accessibility import Wheelchair, YesNo
 from .base import Base, EpochSeconds, UTCDateTime, utcnow
 from .geo import cell_of
 from .schedule import Schedule
@@ -28,6 +29,7 @@ class Cost(str, enum.Enum):
     FREE = "free"
     DONATION = "donation"
     PRICE = "price"
+    NOT_STATED = "not_stated"  # nobody said: never shown as free
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -56,13 +58,13 @@ class Offer(Base):
     latitude: Mapped[float] = mapped_column(Float)
     longitude: Mapped[float] = mapped_column(Float)
 
-    # Accessibility facts: None means "not stated", which is different from "no".
-    step_free: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    accessible_toilet: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    hearing_loop: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    seating: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Accessibility as OpenStreetMap/Wheelmap values (models.accessibility): None means "not
+    # stated", which is different from "no".
+    wheelchair: Mapped[Wheelchair | None] = mapped_column(_enum(Wheelchair), nullable=True)
+    toilets_wheelchair: Mapped[YesNo | None] = mapped_column(_enum(YesNo), nullable=True)
+    audio_loop: Mapped[YesNo | None] = mapped_column(_enum(YesNo), nullable=True)
 
-    cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.FREE)
+    cost: Mapped[Cost] = mapped_column(_enum(Cost), default=Cost.NOT_STATED)
     price: Mapped[str] = mapped_column(String(60), default="")  # e.g. "3 € mit Kuchen"
     contact: Mapped[str] = mapped_column(String(200), default="", info={"personal": True})
 
@@ -84,12 +86,18 @@ class Offer(Base):
     starts_local: Mapped[datetime] = mapped_column()
     duration_minutes: Mapped[int] = mapped_column(Integer, default=120)
     rrule: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO local dates skipped
+    exdates: Mapped[list[str]] = mapped_column(JSON, default=list)  # ISO local dates the rule skips
+    # ISO local dates cancelled on purpose (by the organiser, a moderator or an imported
+    # calendar) after residents could see them. Kept apart from the rule's own exceptions, so a
+    # new time, rule or text never brings one back: while a day is listed here, the offer has
+    # no gathering on that calendar day, whatever its schedule (models.organising).
+    cancelled_days: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     # Occurrences exist in the table up to this moment (UTC); the scheduler extends it.
     materialised_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed: the web's feeds ask for the newest change to answer "not modified" cheaply.
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
 
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="offer", cascade="all, delete-orphan", passive_deletes=True
@@ -105,12 +113,22 @@ class Offer(Base):
 
     @property
     def schedule(self) -> Schedule:
+        """When it takes place: the rule without its exceptions and without the cancelled days."""
+        return self.rule_schedule.without(self.cancelled_dates)
+
+    @property
+    def rule_schedule(self) -> Schedule:
+        """The schedule as the organiser wrote it, cancelled days still in it."""
         return Schedule(
             start=self.starts_local,
             duration=timedelta(minutes=self.duration_minutes),
             rrule=self.rrule or None,
             exdates=frozenset(date.fromisoformat(d) for d in self.exdates or ()),
         )
+
+    @property
+    def cancelled_dates(self) -> frozenset[date]:
+        return frozenset(date.fromisoformat(d) for d in self.cancelled_days or ())
 
 
 class Occurrence(Base):

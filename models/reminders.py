@@ -245,16 +245,19 @@ async def drop_queued(session: AsyncSession, key_prefix: str) -> int:
 # --- notices about changes ------------------------------------------------------------------
 
 _CANCELLATIONS = (ChangeKind.CANCELLED.value, ChangeKind.DATE_CANCELLED.value)
+_ONE_DAY = (ChangeKind.DATE_CANCELLED.value, ChangeKind.DATE_RESTORED.value)
 
 
 async def notify_changes(session: AsyncSession, now: datetime, offer_ids: Sequence[int] | None = None) -> int:
     """Turn changes nobody was told about yet into one notice per reminder (the organiser's
     message included) and mark them notified; returns notices queued.
 
-    A new time or place waits while a moderator looks at the change (the offer is pending)
-    and is not told at all when the offer is no longer public; cancellations are always told.
-    Reminders that can never fire again (the series is cancelled, the one date they were for
-    is cancelled) go afterwards. Call it before deleting an offer: the delete takes the
+    A new time or place is not told when the offer is not public (any more); cancellations are
+    always told. A date cancelled and let take place again before anyone was told is not told
+    at all; one restored after the cancellation was told is told to everyone with a reminder for
+    it and to everyone who was told of the cancellation (their one-date reminder is gone by
+    then). Reminders that can never fire again (the series is cancelled, the one date they were
+    for is cancelled) go afterwards. Call it before deleting an offer: the delete takes the
     changes and reminders with it.
     """
     statement = select(OfferChange).where(OfferChange.notified_at.is_(None)).order_by(OfferChange.id)
@@ -268,22 +271,23 @@ async def notify_changes(session: AsyncSession, now: datetime, offer_ids: Sequen
         offer = await session.get(Offer, offer_id)
         if offer is None:
             continue
-        if offer.status is OfferStatus.PENDING and not any(c.kind in _CANCELLATIONS for c in changes):
-            continue  # told once the moderator has published it again
-        told = [c for c in changes if c.kind in _CANCELLATIONS or offer.status is OfferStatus.PUBLISHED]
-        reminders = list(await session.scalars(select(Reminder).where(Reminder.offer_id == offer_id)
-                                               .where(not_paused(Reminder.chat))))
-        messages = []
-        for reminder in reminders:
-            mine = [c for c in told if c.kind != ChangeKind.DATE_CANCELLED.value
-                    or reminder.day is None or reminder.day == c.day]
+        told = [c for c in _net(changes) if c.kind in _CANCELLATIONS or offer.status is OfferStatus.PUBLISHED]
+        recipients: dict[str, tuple[int, str, list[OfferChange]]] = {}  # chat -> (user, key, changes)
+        for reminder in await session.scalars(select(Reminder).where(Reminder.offer_id == offer_id)
+                                              .where(not_paused(Reminder.chat))):
+            mine = [c for c in told if c.kind not in _ONE_DAY or reminder.day is None or reminder.day == c.day]
             if mine:
-                messages.append(Outgoing(
-                    key=f"{NOTICE}:{mine[0].id}:{reminder.id}", chat=reminder.chat, kind=NOTICE,
-                    payload={"offer": offer_id, "title": offer.title, "user": reminder.user_id,
-                             "changes": [{"kind": c.kind, "day": c.day.isoformat() if c.day else None,
-                                          "message": c.message} for c in mine]},
-                    due_at=now))
+                recipients[reminder.chat] = (reminder.user_id, f"{NOTICE}:{mine[0].id}:{reminder.id}", mine)
+        for restored in (c for c in told if c.kind == ChangeKind.DATE_RESTORED.value):
+            for chat, user_id in await _told_of_cancellation(session, offer_id, restored.day):
+                if chat not in recipients:
+                    recipients[chat] = (user_id, f"{NOTICE}:{restored.id}:{chat}", [restored])
+        messages = [Outgoing(
+            key=key[:200], chat=chat, kind=NOTICE, due_at=now,
+            payload={"offer": offer_id, "title": offer.title, "user": user_id,
+                     "changes": [{"kind": c.kind, "day": c.day.isoformat() if c.day else None,
+                                  "message": c.message} for c in mine]})
+            for chat, (user_id, key, mine) in recipients.items()]
         queued += await enqueue(session, *messages, now=now)
         await session.execute(update(OfferChange).where(OfferChange.id.in_([c.id for c in changes]))
                               .values(notified_at=now))
@@ -293,6 +297,36 @@ async def notify_changes(session: AsyncSession, now: datetime, offer_ids: Sequen
         if days:
             await _drop_reminders(session, and_(Reminder.offer_id == offer_id, Reminder.day.in_(days)))
     return queued
+
+
+def _net(changes: list[OfferChange]) -> list[OfferChange]:
+    """The changes without each date cancelled and restored again before anyone was told."""
+    dropped: set[int] = set()
+    for restored in changes:
+        if restored.kind != ChangeKind.DATE_RESTORED.value:
+            continue
+        earlier = [c for c in changes if c.id < restored.id and c.id not in dropped and c.day == restored.day
+                   and c.kind == ChangeKind.DATE_CANCELLED.value]
+        if earlier:
+            dropped |= {earlier[-1].id, restored.id}
+    return [c for c in changes if c.id not in dropped]
+
+
+async def _told_of_cancellation(session: AsyncSession, offer_id: int, day: date | None) -> list[tuple[str, int]]:
+    """(chat, user id) of everyone a notice told that the offer does not take place on `day`."""
+    cancellations = list(await session.scalars(select(OfferChange.id).where(
+        OfferChange.offer_id == offer_id, OfferChange.kind == ChangeKind.DATE_CANCELLED.value,
+        OfferChange.day == day, OfferChange.notified_at.is_not(None))))
+    out: dict[str, int] = {}
+    for change_id in cancellations:
+        for chat, payload in (await session.execute(
+                select(OutboxMessage.chat, OutboxMessage.payload)
+                .where(OutboxMessage.key.startswith(f"{NOTICE}:{change_id}:", autoescape=True),
+                       OutboxMessage.status != OutboxStatus.DROPPED))).all():
+            user = payload.get("user") if isinstance(payload, dict) else None
+            if isinstance(user, int):
+                out.setdefault(chat, user)
+    return sorted(out.items())
 
 
 async def _drop_reminders(session: AsyncSession, where) -> None:

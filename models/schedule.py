@@ -6,7 +6,7 @@ datetimes and only then turned into UTC. That keeps 15:00 at 15:00 across daylig
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -43,6 +43,20 @@ class Schedule:
         except (ValueError, TypeError) as exc:
             raise ScheduleError(f"invalid recurrence rule: {self.rrule!r}") from exc
 
+    def without(self, days: frozenset[date]) -> Schedule:
+        """The same schedule with these local days skipped as well."""
+        return self if days <= self.exdates else replace(self, exdates=self.exdates | days)
+
+    def first_start(self) -> datetime:
+        """The first date the rule gives from `start` on (naive local): what a calendar file must
+        name as DTSTART. RFC 5545 counts DTSTART as a date even where the rule does not (a
+        Monday start for "every Wednesday"), which calendar apps then show; our dates never
+        include it. A one-off, or a rule without any date, keeps `start`."""
+        if not self.rrule:
+            return self.start
+        first = self._rule().after(self.start, inc=True)
+        return first if first is not None else self.start
+
     def local_starts(self, after: datetime, before: datetime) -> list[datetime]:
         """Naive local start times with `after <= start < before` (both naive local)."""
         if not self.rrule:
@@ -51,6 +65,11 @@ class Schedule:
             starts = self._rule().between(after, before, inc=True)
             starts = [s for s in starts if s < before]
         return [s for s in starts if s.date() not in self.exdates]
+
+    def has_day(self, day: date) -> bool:
+        """Whether a gathering starts on this local day."""
+        midnight = datetime.combine(day, datetime.min.time())
+        return bool(self.local_starts(midnight, midnight + timedelta(days=1)))
 
     def occurrences(self, after: datetime, before: datetime) -> list[tuple[datetime, datetime]]:
         """(start, end) pairs in UTC for occurrences starting in [after, before) (aware UTC)."""

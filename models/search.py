@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
 
-from sqlalchemy import BigInteger, Float, Integer, String, bindparam, select, type_coerce, union_all
+from sqlalchemy import BigInteger, Float, Integer, String, bindparam, exists, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from places.geo import great_circle_km
 
+from .accessibility import STEP_FREE
 from .base import from_epoch
 from .geo import MAX_CELLS, MAX_RADIUS_KM, bounding_box, cells_covering
 from .offers import Occurrence, Offer
@@ -51,6 +52,9 @@ class Query:
     end: datetime  # aware; occurrences must start before this
     categories: frozenset[str] = frozenset()
     once_per_offer: bool = False  # only each offer's next occurrence (lists for people)
+    # Only offers whose venue has one of these OSM wheelchair values (models.accessibility);
+    # empty: every offer. `step_free(query)` sets it.
+    wheelchair: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         # Bounded work per query: a point far north or a huge radius would need thousands of
@@ -86,9 +90,17 @@ def _epoch(column):
     return type_coerce(column, BigInteger)
 
 
+def step_free(query: Query) -> Query:
+    """The same search, only offers whose venue is step-free (OSM/Wheelmap wheelchair=yes):
+    what residents mean by "stufenlos", "barrierefrei", "mit Rollstuhl". "limited" (one step
+    of at most 7 cm) is not step-free, and an offer that says nothing is not shown as such."""
+    return replace(query, wheelchair=STEP_FREE)
+
+
 @lru_cache(maxsize=512)
-def _union(cells: int, categories: int):
-    """One statement per shape (number of cells, number of categories), built once and reused.
+def _union(cells: int, categories: int, wheelchair: int = 0):
+    """One statement per shape (number of cells, of categories, of wheelchair values), built
+    once and reused.
 
     Values travel as bound parameters, so nothing is rebuilt or recompiled per search; times
     are compared and returned as the epoch seconds they are stored as. Each part walks one
@@ -116,6 +128,9 @@ def _union(cells: int, categories: int):
         if categories:
             part = part.where(o.category.in_(
                 [bindparam(f"category{i}", type_=String) for i in range(categories)]))
+        if wheelchair:  # one primary-key look-up per walked row; the walk goes deeper if needed
+            part = part.where(exists().where(f.id == o.offer_id, f.wheelchair.in_(
+                [bindparam(f"wheelchair{i}", type_=String) for i in range(wheelchair)])))
         parts.append(select(part.subquery()))
     every = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
     # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers are
@@ -129,17 +144,22 @@ def _union(cells: int, categories: int):
     )
 
 
+def _shape(q: Query, cells: Sequence[int]) -> tuple[int, int, int]:
+    """What the statement's SQL depends on: how many cells, categories and wheelchair values."""
+    return len(cells), len(q.categories), len(q.wheelchair)
+
+
 @lru_cache(maxsize=1024)
-def _compiled(dialect, cells: int, categories: int) -> tuple[str, tuple[str, ...], dict]:
+def _compiled(dialect, cells: int, categories: int, wheelchair: int) -> tuple[str, tuple[str, ...], dict]:
     """The statement's SQL for this database, the order its parameters go in, and the values
     of those the compiler added itself (SQLite's OFFSET 0)."""
-    compiled = _union(cells, categories).compile(dialect=dialect)
+    compiled = _union(cells, categories, wheelchair).compile(dialect=dialect)
     return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
 
 
 def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = None):
     """The search statement with its values bound (for EXPLAIN and the benchmark)."""
-    return _union(len(cells), len(q.categories)).params(_parameters(q, cells, depth, head))
+    return _union(*_shape(q, cells)).params(_parameters(q, cells, depth, head))
 
 
 def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> dict:
@@ -150,6 +170,8 @@ def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = N
                   min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
     for i, category in enumerate(sorted(q.categories)):
         values[f"category{i}"] = category
+    for i, value in enumerate(sorted(q.wheelchair)):
+        values[f"wheelchair{i}"] = value
     return values
 
 
@@ -160,7 +182,8 @@ async def _fetch(session: AsyncSession, q: Query, cells: Sequence[int], depth: i
     values = _parameters(q, cells, depth, head)
     connection = await session.connection()
     dialect = connection.dialect
-    sql, order, defaults = _compiled(dialect, len(cells), len(q.categories))
+    shape = _shape(q, cells)
+    sql, order, defaults = _compiled(dialect, *shape)
     arguments = [values[name] if name in values else defaults[name] for name in order]
     driver = (await connection.get_raw_connection()).driver_connection
     if dialect.name == "sqlite":
@@ -171,7 +194,7 @@ async def _fetch(session: AsyncSession, q: Query, cells: Sequence[int], depth: i
             await cursor.close()
     if dialect.driver == "asyncpg":
         return await driver.fetch(sql, *arguments)
-    statement = _union(len(cells), len(q.categories))
+    statement = _union(*shape)
     return [tuple(row) for row in (await session.execute(statement, values)).all()]
 
 
@@ -236,3 +259,4 @@ async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int =
         )
         for row, distance in ordered[offset:want]
     ]
+

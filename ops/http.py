@@ -1,6 +1,6 @@
 """/healthz, /readyz and /metrics as aiohttp routes.
 
-    app.add_routes(ops.http.routes(state))   # on a server that exists (the web face's)
+    make_app(context, ops.http.routes(state, healthz=False))   # beside the web face (it has /healthz)
     runner = await ops.http.serve(state, "127.0.0.1", 9464)   # or on a port of their own
 
 /healthz: the process is alive (200). /readyz: the database answers and its schema is the one
@@ -49,8 +49,9 @@ def expected_revision() -> str:
     return head_revision()
 
 
-def routes(state: OpsState) -> list[web.RouteDef]:
-    async def healthz(request: web.Request) -> web.Response:
+def routes(state: OpsState, *, healthz: bool = True) -> list[web.RouteDef]:
+    """/readyz and /metrics, and /healthz unless the server has one already (the web face's)."""
+    async def alive(request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})
 
     async def readyz(request: web.Request) -> web.Response:
@@ -71,7 +72,8 @@ def routes(state: OpsState) -> list[web.RouteDef]:
         return web.Response(body=generate_latest(REGISTRY),
                             headers={"Content-Type": CONTENT_TYPE_LATEST})
 
-    return [web.get("/healthz", healthz), web.get("/readyz", readyz), web.get("/metrics", metrics)]
+    served = [web.get("/readyz", readyz), web.get("/metrics", metrics)]
+    return [web.get("/healthz", alive), *served] if healthz else served
 
 
 async def refresh(state: OpsState) -> None:

@@ -3,7 +3,8 @@
 What is in it (scripts/build_gazetteer.py makes the data file): the towns of Germany
 (GeoNames), the 218 municipalities of Sachsen-Anhalt with their districts, the villages there
 (mostly the former municipalities, now "Ortschaften"), each knowing its municipality, and the
-postcodes of Germany named after their municipality.
+postcodes of Germany named after their municipality; a postcode of Sachsen-Anhalt that spans
+several municipalities also knows its parts in the others ("06712 Kretzschau").
 
 Name resolution rule (see DESIGN.md "Places offline": prefer the home region, offer a choice):
   1. Names are indexed by folded keys of their variants (see places.text). A place matches
@@ -20,6 +21,9 @@ Name resolution rule (see DESIGN.md "Places offline": prefer the home region, of
   5. No exact match -> fuzzy "suggest" (typos), home region and bigger places first; never
      for common words ("danke", "Kirche") and, outside the home region, only for longer
      input starting with the same letter.
+  6. A postcode is "found" as the postcode of its main municipality; one that spans several
+     municipalities lists all its parts as `choices` too (main first), for dialogues that can
+     ask which one is meant (a resident's search) while forms and imports take the main one.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ COMMON_WORD_TOWN = 20_000  # a common word is a place elsewhere only if the town
 CITY = 10_000  # "X, Magdeburg" is at least Magdeburg: a town this large (or a municipality)
 QUALIFIER_KM = 15.0  # "Wallwitz bei Halle": the place lies this close to the qualifier
 POSTCODE_NAME_KM = 15.0  # "06485 Bad Suderode": the village lies this close to the postcode
+CLEAR_MARGIN = 8  # a typo's best candidate is clear when this much closer than the next (ratio)
 STRONG, WEAK = 0, 1
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]+")
@@ -80,10 +85,13 @@ _DISTRICT_PREFIX_RE = re.compile(r"^(?:Landkreis|Kreis)\s+", re.IGNORECASE)
 class Gazetteer:
     def __init__(self, places: list[Place], postcodes: dict[str, Place],
                  place_keys: list[tuple[list[str], list[str]]], home_region: str = "Sachsen-Anhalt",
-                 *, aliases: dict[str, Place] | None = None, areas: dict[str, str] | None = None):
+                 *, aliases: dict[str, Place] | None = None, areas: dict[str, str] | None = None,
+                 postcode_parts: dict[str, tuple[Place, ...]] | None = None):
         """places[i] is matched by place_keys[i] = (name keys, alternate keys). `aliases` maps
         further ids to places ("m15085235" -> the town Quedlinburg); `areas` maps place ids to
-        the official key (AGS) of their municipality."""
+        the official key (AGS) of their municipality; `postcode_parts` maps a postcode to its
+        parts in the municipalities it spans, main first ("06712" -> "06712 Zeitz",
+        "06712 Kretzschau", …)."""
         if home_region not in REGIONS.values():
             raise ValueError(f"unknown region {home_region!r}")
         self.home_region = home_region
@@ -92,6 +100,8 @@ class Gazetteer:
         self._by_id.update(aliases or {})
         self._areas = areas or {}
         self._postcodes = postcodes  # "39104" -> Place
+        self._postcode_parts = postcode_parts or {}
+        self._part_by_id = {p.id: p for parts in self._postcode_parts.values() for p in parts}
         # Settlements (not municipality centroids) for nearest() and coordinate labels.
         self._settlements = [i for i, p in enumerate(places) if p.kind != MUNICIPALITY]
         self._grid = GridIndex([(places[i].lat, places[i].lon) for i in self._settlements])
@@ -104,6 +114,12 @@ class Gazetteer:
                 self._by_key.setdefault(key, {})[i] = STRONG
         # Fuzzy search runs over strong keys only (own names, not exonyms/old names).
         self._fuzzy_keys = sorted(k for k, hits in self._by_key.items() if STRONG in hits.values())
+        # The same keys by length: a key more than 1.5 times longer or shorter than the input
+        # cannot reach the fuzzy cutoff (Indel ratio >= 80), so only near lengths are compared.
+        self._fuzzy_by_length: dict[int, list[str]] = {}
+        for k in self._fuzzy_keys:
+            self._fuzzy_by_length.setdefault(len(k), []).append(k)
+        self._fuzzy_order = {k: i for i, k in enumerate(self._fuzzy_keys)}
 
     # -- loading -----------------------------------------------------------------------
 
@@ -125,6 +141,7 @@ class Gazetteer:
         place_keys: list[tuple[list[str], list[str]]] = []
         areas: dict[str, str] = {}
         postcodes: dict[str, Place] = {}
+        parts: dict[str, list[tuple[str, float, float]]] = {}  # postcode -> (AGS, lat, lon)
 
         def add(place: Place, strong: str, weak: str, ags: str) -> None:
             if place.id in mains:  # the municipality's own names match its main town strongly
@@ -150,12 +167,15 @@ class Gazetteer:
                               TOWN, int(pop), belonging(pid, ags), districts.get(ags[:5], "")),
                         strong, weak, ags)
                 elif kind == "P":
-                    _, code, lat, lon, label, admin1, ags = row
+                    _, code, lat, lon, label, admin1, ags, *more = row
                     postcodes[code] = Place(f"p{code}", f"{code} {label}", float(lat), float(lon),
                                             REGIONS.get(admin1, ""), POSTCODE, 0, "",
                                             districts.get(ags[:5], ""))
                     if ags:
                         areas[f"p{code}"] = ags
+                    for part in (more[0].split() if more else ()):
+                        part_ags, part_lat, part_lon = part.split(",")
+                        parts.setdefault(code, []).append((part_ags, float(part_lat), float(part_lon)))
                 elif kind == "V":
                     # No AGS: the village's point is too rough to tell its municipality.
                     _, vid, name, lat, lon, ags, district, strong, weak = row
@@ -182,7 +202,16 @@ class Gazetteer:
                 _, _, _, name, lat, lon, _, strong, weak = row
                 add(Place(f"m{ags}", name, float(lat), float(lon), home, MUNICIPALITY, 0, "",
                           districts.get(ags[:5], "")), strong, weak, ags)
-        return cls(places, postcodes, place_keys, home_region, aliases=aliases, areas=areas)
+        postcode_parts: dict[str, tuple[Place, ...]] = {}
+        for code, found in parts.items():
+            main = postcodes[code]
+            postcode_parts[code] = (main, *(
+                Place(f"p{code}-{ags}", f"{code} {municipalities[ags][2][3]}", lat, lon, home, POSTCODE, 0, "",
+                      districts.get(ags[:5], "")) for ags, lat, lon in found))
+            for place, (ags, _, _) in zip(postcode_parts[code][1:], found):
+                areas[place.id] = ags
+        return cls(places, postcodes, place_keys, home_region, aliases=aliases, areas=areas,
+                   postcode_parts=postcode_parts)
 
     # -- lookups -----------------------------------------------------------------------
 
@@ -204,11 +233,33 @@ class Gazetteer:
         if place_id[0] in "gmo":
             return self._by_id.get(place_id)
         if place_id[0] == "p":
-            return self._postcodes.get(place_id[1:])
+            return self._postcodes.get(place_id[1:]) or self._part_by_id.get(place_id)
         if place_id[0] == "c":
             latlon = parse.parse_coordinate_id(place_id)
             return self._coordinate_place(*latlon) if latlon else None
         return None
+
+    def municipality_of(self, place_id: str) -> str:
+        """The official key (AGS) of the home region's municipality a place lies in, or ""."""
+        if place_id in self._areas:
+            return self._areas[place_id]
+        place = self._by_id.get(place_id)  # "m15085235" names the town Quedlinburg
+        return self._areas.get(place.id, "") if place is not None else ""
+
+    def municipality_at(self, lat: float, lon: float, max_km: float = 15.0) -> str:
+        """The AGS of the municipality whose nearest town or village lies within max_km of a
+        point, or "" (outside the home region's municipalities)."""
+        hit = self.nearest(lat, lon, max_km)
+        return self._areas.get(hit.id, "") if hit is not None else ""
+
+    def places_in(self) -> dict[str, list[Place]]:
+        """Every town, village and municipality of the home region by its municipality's AGS."""
+        out: dict[str, list[Place]] = {}
+        for place in self._places:
+            ags = self._areas.get(place.id)
+            if ags:
+                out.setdefault(ags, []).append(place)
+        return out
 
     def nearest(self, lat: float, lon: float, max_km: float = NEAREST_MAX_KM) -> Place | None:
         """Nearest town or village within max_km, via a grid index."""
@@ -227,8 +278,34 @@ class Gazetteer:
 
     # -- resolution --------------------------------------------------------------------
 
-    def resolve(self, text: str) -> Resolution:
-        """Resolve a place name, postcode, "postcode name" or "lat, lon" to a Resolution."""
+    def knows(self, key: str) -> bool:
+        """Is this folded key (places.text.fold) the name of a place, exactly?"""
+        return key in self._by_key
+
+    def resolve(self, text: str, *, correct: bool = False) -> Resolution:
+        """Resolve a place name, postcode, "postcode name" or "lat, lon" to a Resolution.
+
+        With `correct`, a typo with one clear candidate ("Quedlinbrug") is FOUND with
+        `corrected` set instead of suggested."""
+        found = self._resolve(text)
+        if correct and found.status == SUGGEST and found.suggestions and self._clear(text, found):
+            return Resolution(FOUND, place=found.suggestions[0], corrected=True)
+        return found
+
+    def _clear(self, text: str, found: Resolution) -> bool:
+        """One suggestion, or the first (home region first) clearly closer to the text than every
+        other one in the home region: "Wittenbreg" is Wittenberg, not Wittenburg far away."""
+        first, *others = found.suggestions
+        if first.region == self.home_region:
+            others = [p for p in others if p.region == self.home_region]
+        if not others:
+            return True
+        key = fold(text)
+        score = lambda place: max(fuzz.ratio(key, k) for k in keys(place.name))  # noqa: E731
+        best = score(first)
+        return all(best - score(p) >= CLEAR_MARGIN for p in others)
+
+    def _resolve(self, text: str) -> Resolution:
         if not isinstance(text, str) or len(text) > MAX_INPUT_CHARS:
             return Resolution(INVALID)
         text = " ".join(_CONTROL_RE.sub(" ", unicodedata.normalize("NFC", text)).split())
@@ -275,7 +352,12 @@ class Gazetteer:
             near = [n for n in near if n[0] <= POSTCODE_NAME_KM]
             if near:
                 return Resolution(FOUND, place=min(near)[2])
-        return Resolution(FOUND, place=postcode)
+            return Resolution(FOUND, place=postcode)  # named: no need to ask which part
+        return Resolution(FOUND, place=postcode, choices=self._postcode_parts.get(code, ()))
+
+    def postcode_parts(self, code: str) -> tuple[Place, ...]:
+        """The postcode in each municipality it spans, its main one first; () for most."""
+        return self._postcode_parts.get(code, ())
 
     def _name_hits(self, text: str) -> dict[int, int]:
         """Exact matches for a name and its shorter variants (no qualifiers, no typos)."""
@@ -428,8 +510,11 @@ class Gazetteer:
             return Resolution(UNKNOWN)
         # Indel similarity: one typo in a long name scores about 90, in a short one about 80.
         cutoff = 85 if len(key) < 6 else 80
-        matches = process.extract(key, self._fuzzy_keys, scorer=fuzz.ratio,
-                                  limit=20, score_cutoff=cutoff)
+        matches = []
+        for length in range(len(key) * 2 // 3, len(key) * 3 // 2 + 2):
+            matches += process.extract(key, self._fuzzy_by_length.get(length, ()), scorer=fuzz.ratio,
+                                       limit=20, score_cutoff=cutoff)
+        matches = sorted(matches, key=lambda m: (-m[1], self._fuzzy_order[m[0]]))[:20]
         if not matches:
             return Resolution(UNKNOWN)
         best_score = matches[0][1]

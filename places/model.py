@@ -69,5 +69,8 @@ class Place:
 class Resolution:
     status: str  # FOUND | CHOICE | SUGGEST | UNKNOWN | INVALID | OUTSIDE
     place: Place | None = None  # when found
-    choices: tuple[Place, ...] = ()  # several places share the name; home region first
+    # Several places share the name (home region first); or, with a found postcode, its parts
+    # in the municipalities it spans (main first), for dialogues that can ask.
+    choices: tuple[Place, ...] = ()
     suggestions: tuple[Place, ...] = ()  # close matches for a typo, best first
+    corrected: bool = False  # FOUND through a typo with one clear candidate (resolve(correct=True))

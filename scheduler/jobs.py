@@ -32,6 +32,8 @@ from ops.metrics import PLANNER_RUNS
 
 from .dispatcher import Dispatcher
 from .planners import Planning, run_digests, run_notices, run_reminders
+from models import web_login
+
 from .retention import Retention, purge_ended_offers
 
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = N
     now = now or utcnow()
     async with sessions() as session, session.begin():
         offers_purged = await purge_ended_offers(session, now, retention.ended_offer)
+        await web_login.forget_expired(session, now)  # coordinators' login links and sessions
         added = await occurrences.extend_horizon(session, now)
         purged = await occurrences.purge_ended(session, now)
         forgotten = await forget_idle(session, now - retention.dialogue)

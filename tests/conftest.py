@@ -24,6 +24,10 @@ pytest_plugins = ["tests.synapse"]
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # Wednesday, 10:00 in Berlin
 
+# `nahbar chat` and `nahbar run` started by tests serve no web face unless a test asks for one
+# (the default address is shared by every checkout on this machine).
+os.environ["NAHBAR_WEB_LISTEN"] = "off"
+
 
 @pytest.fixture(scope="session")
 def postgres_url():

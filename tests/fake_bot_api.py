@@ -23,6 +23,14 @@ Faults on demand, for the delivery paths (one rule per inject call, matched in o
     api.send_delay = 0.05                   # every message send takes this long (crash tests)
     api.add_user(4711)                      # a chat the bot may write to without a message first
 
+Membership and groups:
+
+    api.block(4711) / api.unblock(4711)     # my_chat_member updates; sends to a blocked chat get 403
+    api.add_group(-100123, admins={501})    # a supergroup; getChatMember says who is an admin
+    api.push_group_text(-100123, 502, "/wochenpost")   # a member writes in the group
+    api.push_anonymous_admin(-100123, "/wochenpost")   # an admin writing as the group itself
+    api.press(-100123, "Dienstag", user_id=501)        # a member taps a button in the group
+
 Webhook delivery, as Telegram does it once a webhook is set: every pushed update is POSTed with
 the secret token to the given workers in turn (a reverse proxy), and POSTed again, to the next
 worker, until one answers 200:
@@ -30,6 +38,7 @@ worker, until one answers 200:
     api.deliver_by_webhook(["http://127.0.0.1:8441/hook", "http://127.0.0.1:8442/hook"])
     api.push_text(4711, "/hilfe")           # now POSTed instead of waiting for getUpdates
     api.acknowledged, api.webhook_attempts  # update ids answered 200; POSTs per update id
+
 PTB 22 sends form-urlencoded parameters (multipart/form-data with a file), every non-string
 value JSON-encoded (reply_markup='{"inline_keyboard": ...}'); JSON bodies work as well.
 """
@@ -51,6 +60,8 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 
 DEFAULT_CHAT = 4711
+# Telegram's stand-in sender for an anonymous group admin (the message's sender_chat is the group).
+ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
 _JSON_FIELDS = {"reply_markup", "entities", "caption_entities", "commands", "scope",
                 "allowed_updates", "link_preview_options", "reply_parameters"}
 _INT_FIELDS = {"offset", "limit", "message_id", "reply_to_message_id", "cache_time"}
@@ -214,6 +225,8 @@ class FakeBotApi:
         self.messages: dict[int, dict[int, dict]] = {}  # chat -> message_id -> Message (current)
         self.keyboards: dict[int, dict | None] = {}  # chat -> reply keyboard shown at the bottom
         self.users: dict[int, dict] = {}
+        self.blocked: set[int] = set()  # private chats whose person blocked the bot
+        self.groups: dict[int, dict] = {}  # group chat id -> {"chat": Chat, "admins": {user ids}}
         self.answered: set[str] = set()
         self.pushed_callbacks: list[str] = []
         self._updates: list[dict] = []
@@ -286,6 +299,61 @@ class FakeBotApi:
         user["language_code"] = language_code
         return user
 
+    # -- membership and groups ----------------------------------------------------------------
+
+    def _my_member(self, status: str) -> dict:
+        member = {"status": status, "user": self.me}
+        if status == "kicked":
+            member["until_date"] = 0
+        return member
+
+    def _push_my_chat_member(self, chat: dict, user: dict, old: str, new: str) -> None:
+        self._push({"my_chat_member": {
+            "chat": chat, "from": user, "date": int(time.time()),
+            "old_chat_member": self._my_member(old), "new_chat_member": self._my_member(new)}})
+
+    def block(self, chat_id: int) -> None:
+        """The person blocks the bot: Telegram tells the bot (my_chat_member, "kicked"), and
+        from now on every message to them fails with 403."""
+        user = self._user(chat_id, self.users.get(chat_id, {}).get("language_code", "de"))
+        self.blocked.add(chat_id)
+        self._push_my_chat_member({"id": chat_id, "type": "private", "first_name": user["first_name"]},
+                                  user, "member", "kicked")
+
+    def unblock(self, chat_id: int) -> None:
+        """The person unblocks (or restarts) the bot: my_chat_member, "member" again."""
+        user = self._user(chat_id, self.users.get(chat_id, {}).get("language_code", "de"))
+        self.blocked.discard(chat_id)
+        self._push_my_chat_member({"id": chat_id, "type": "private", "first_name": user["first_name"]},
+                                  user, "kicked", "member")
+
+    def add_group(self, chat_id: int, title: str = "Dorfgruppe", admins: set[int] = frozenset()) -> dict:
+        """A supergroup the bot is in; `admins` are the user ids getChatMember calls admins."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title}
+        self.groups[chat_id] = {"chat": chat, "admins": set(admins)}
+        self.messages.setdefault(chat_id, {})
+        return chat
+
+    def push_group_text(self, chat_id: int, user_id: int, text: str, language_code: str = "de") -> dict:
+        """Member `user_id` writes `text` in the group."""
+        return self._push_group(chat_id, text, from_=self._user(user_id, language_code))
+
+    def push_anonymous_admin(self, chat_id: int, text: str) -> dict:
+        """An admin who posts anonymously writes: Telegram names GroupAnonymousBot as the sender
+        and the group itself as `sender_chat`."""
+        return self._push_group(chat_id, text, from_=ANONYMOUS_ADMIN, sender_chat=self.groups[chat_id]["chat"])
+
+    def _push_group(self, chat_id: int, text: str, **sender) -> dict:
+        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
+                   "chat": self.groups[chat_id]["chat"], "text": text,
+                   **{("from" if k == "from_" else k): v for k, v in sender.items()}}
+        command = re.match(r"/[A-Za-z0-9_]+(@\w+)?", text)
+        if command:
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
+        self.messages[chat_id][message["message_id"]] = message
+        self._push({"message": message})
+        return message
+
     def webhook_message(self, chat_id: int, text: str, language_code: str = "de") -> dict:
         """A message update as Telegram would POST it to a webhook (not queued for getUpdates)."""
         user = self._user(chat_id, language_code)
@@ -326,20 +394,22 @@ class FakeBotApi:
                                   location={"latitude": lat, "longitude": lon})
 
     def push_callback(self, chat_id: int, message_id: int, data: str,
-                      language_code: str = "de") -> str:
-        """The user taps an inline button; only data on the message's current keyboard exists."""
+                      language_code: str = "de", user_id: int | None = None) -> str:
+        """The user taps an inline button; only data on the message's current keyboard exists.
+        In a group, `user_id` says which member taps it."""
         message = self.messages.get(chat_id, {}).get(message_id)
         assert message is not None, f"chat {chat_id} has no message {message_id}"
         offered = [d for _, d in Screen(message).buttons]
         assert data in offered, f"{data!r} is not a button of message {message_id}: {offered}"
-        return self._push_callback(chat_id, message, data, language_code)
+        return self._push_callback(chat_id, message, data, language_code, user_id)
 
-    def _push_callback(self, chat_id: int, message: dict, data: str, language_code: str) -> str:
+    def _push_callback(self, chat_id: int, message: dict, data: str, language_code: str,
+                       user_id: int | None = None) -> str:
         query_id = str(next(self._callback_ids) + 10**15)
         self.pushed_callbacks.append(query_id)
         self._push({"callback_query": {
-            "id": query_id, "from": self._user(chat_id, language_code), "message": message,
-            "chat_instance": f"-{chat_id}42", "data": data}})
+            "id": query_id, "from": self._user(chat_id if user_id is None else user_id, language_code),
+            "message": message, "chat_instance": f"-{chat_id}42", "data": data}})
         return query_id
 
     def push_forged_callback(self, chat_id: int, data: str, message_id: int | None = None,
@@ -353,12 +423,12 @@ class FakeBotApi:
         return next((c for c in self.calls if c.method == "answerCallbackQuery"
                      and str(c.params.get("callback_query_id")) == query_id), None)
 
-    def press(self, chat_id: int, label: str, message_id: int | None = None) -> str:
+    def press(self, chat_id: int, label: str, message_id: int | None = None, user_id: int | None = None) -> str:
         """Tap the first inline button whose label contains `label` (newest message by default)."""
         screen = self.screen(chat_id, message_id)
         data = [d for text, d in screen.buttons if label in text]
         assert data, f"no button {label!r} in message {screen.message['message_id']}: {screen.labels}"
-        return self.push_callback(chat_id, screen.message["message_id"], data[0])
+        return self.push_callback(chat_id, screen.message["message_id"], data[0], user_id=user_id)
 
     def _push(self, update: dict) -> None:
         update = {"update_id": next(self._update_ids), **update}
@@ -411,7 +481,7 @@ class FakeBotApi:
 
     def screen(self, chat_id: int, message_id: int | None = None) -> Screen:
         """The bot message `message_id`, or the newest bot message with an inline keyboard."""
-        mine = {i: m for i, m in self.messages.get(chat_id, {}).items() if m["from"]["is_bot"]}
+        mine = {i: m for i, m in self.messages.get(chat_id, {}).items() if m.get("from") == self.me}
         if message_id is None:
             with_keys = [i for i, m in mine.items() if m.get("reply_markup")] or list(mine)
             assert with_keys, f"the bot has not written to chat {chat_id}"
@@ -522,16 +592,23 @@ class FakeBotApi:
 
     def _chat(self, params: dict) -> int:
         chat_id = _int_or_none(params.get("chat_id"))
+        if chat_id in self.groups:
+            return chat_id
         if chat_id not in self.users:  # a bot can only write to users who wrote to it first
             raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot was blocked by the user")
         return chat_id
+
+    def _chat_object(self, chat_id: int) -> dict:
+        if chat_id in self.groups:
+            return self.groups[chat_id]["chat"]
+        return {"id": chat_id, "type": "private", "first_name": self.users[chat_id]["first_name"]}
 
     def _new_message(self, params: dict, **content) -> dict:
         chat_id = self._chat(params)
         message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private",
-                            "first_name": self.users[chat_id]["first_name"]},
-                   "from": self.me, **content}
+                   "chat": self._chat_object(chat_id), "from": self.me, **content}
         self._apply_markup(chat_id, message, params.get("reply_markup"))
         self.messages[chat_id][message["message_id"]] = message
         return message
@@ -566,7 +643,7 @@ class FakeBotApi:
 
     def _stored(self, params: dict) -> dict:
         message = self.messages.get(self._chat(params), {}).get(params.get("message_id"))
-        if message is None or not message["from"]["is_bot"]:
+        if message is None or message.get("from") != self.me:
             raise ApiError(400, "Bad Request: message to edit not found")
         return message
 
@@ -649,6 +726,21 @@ class FakeBotApi:
         message["edit_date"] = int(time.time())
         self._apply_markup(message["chat"]["id"], message, markup)
         return message
+
+    async def _api_getchatmember(self, params: dict) -> dict:
+        chat_id, user_id = _int_or_none(params.get("chat_id")), _int_or_none(params.get("user_id"))
+        group = self.groups.get(chat_id)
+        if group is None:
+            raise ApiError(400, "Bad Request: chat not found")
+        if user_id not in self.users:
+            raise ApiError(400, "Bad Request: user not found")
+        if user_id in group["admins"]:
+            return {"status": "administrator", "user": self.users[user_id], "can_be_edited": False,
+                    "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
+                    "can_manage_video_chats": True, "can_restrict_members": True,
+                    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
+                    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+        return {"status": "member", "user": self.users[user_id]}
 
     async def _api_answercallbackquery(self, params: dict) -> bool:
         query_id = str(params.get("callback_query_id"))

@@ -8,7 +8,7 @@ import re
 from datetime import datetime
 
 from handlers.core import Nahbar
-from handlers.messages import Button, Incoming, Reply
+from handlers.messages import SHARE_BUTTON, SHARE_MENU, SHARE_TYPED, Button, Incoming, Reply
 from models import Offer, OfferStatus, occurrences
 
 _TAG = re.compile(r"<[^>]+>")
@@ -29,8 +29,9 @@ class ChatDriver:
         self.replies: list[Reply] = []
 
     def _incoming(self, **kw) -> Incoming:
+        sharing = {"telegram": SHARE_BUTTON, "matrix": SHARE_MENU, "terminal": SHARE_TYPED}[self.platform]
         return Incoming(platform=self.platform, user_id=self.user, chat_id=self.user,
-                        language=self.language, **kw)
+                        language=self.language, location_sharing=sharing, **kw)
 
     async def say(self, text: str) -> list[Reply]:
         self.replies = await self.core.handle(self._incoming(text=text))
@@ -84,6 +85,32 @@ async def add_offer(sessions, now: datetime, **fields) -> Offer:
         session.add(offer)
         await occurrences.refresh(session, offer, now)
     return offer
+
+
+async def organiser_chat(sessions, places, now: datetime, *, trusted: bool, user: str = "org",
+                         **core_options) -> tuple[ChatDriver, int]:
+    """An organiser who has written to Nahbar, trusted by the moderators or not: (chat, user id)."""
+    from sqlalchemy import select
+
+    from models import User
+
+    chat = ChatDriver(sessions, places, now, user=user, **core_options)
+    await chat.say("/start")
+    async with sessions() as session, session.begin():
+        me = await session.scalar(select(User).where(User.platform_id == user))
+        me.trust = "trusted" if trusted else "new"
+        return chat, me.id
+
+
+async def resident_reminded(sessions, places, now: datetime, user: str, offer_id: int,
+                            *presses: str) -> ChatDriver:
+    """A resident on Telegram who asked to be reminded of the offer ("Jedes Mal", "Beides" …)."""
+    chat = ChatDriver(sessions, places, now, user=user, platform="telegram")
+    await chat.say(f"/start offer_{offer_id}")
+    await chat.press("🔔 Erinnern")
+    for label in presses:
+        await chat.press(label)
+    return chat
 
 
 class Postman:

@@ -133,3 +133,16 @@ def callback_update(data: str, message_id: int, text: str = "…", user_id: int 
     return {"update_id": next(_update_ids), "callback_query": {
         "id": str(next(_update_ids)), "from": user(user_id, language), "chat_instance": "ci",
         "data": data, "message": message}}
+
+
+def membership_update(old: str, new: str, chat_id: int = 4711, group: bool = False) -> dict:
+    """The bot's own membership changed (`my_chat_member`): in a private chat "kicked" is the
+    person blocking the bot, "member" unblocking it; in a group, the bot removed or added."""
+    chat = ({"id": chat_id, "type": "supergroup", "title": "Dorfgruppe"} if group
+            else {"id": chat_id, "type": "private", "first_name": "Erna"})
+
+    def member(status: str) -> dict:
+        return {"status": status, "user": BOT, **({"until_date": 0} if status == "kicked" else {})}
+    return {"update_id": next(_update_ids), "my_chat_member": {
+        "chat": chat, "from": user(4711), "date": int(time.time()),
+        "old_chat_member": member(old), "new_chat_member": member(new)}}

@@ -23,7 +23,7 @@ async def test_welcome_offers_big_buttons(chat):
 
 async def test_place_name_gives_a_short_list_then_details(chat, sessions, now):
     await add_offer(sessions, now, title="Adventscafé im Pfarrhaus", rrule="FREQ=WEEKLY;BYDAY=TU",
-                    starts_local=datetime(2026, 1, 6, 15), step_free=True, cost="donation")
+                    starts_local=datetime(2026, 1, 6, 15), wheelchair="yes", cost="donation")
     await add_offer(sessions, now, title="Warme Stube", category="warm_room",
                     starts_local=datetime(2026, 11, 26, 11), **ILSENBURG)
 
@@ -38,7 +38,7 @@ async def test_place_name_gives_a_short_list_then_details(chat, sessions, now):
     assert "🔁 jeden Dienstag" in chat.text
     assert "Di., 1. Dez., 15:00–17:00 Uhr" in chat.text
     assert "Di., 8. Dez., 15:00–17:00 Uhr" in chat.text
-    assert "stufenloser Zugang" in chat.text
+    assert "♿ Rollstuhlgerecht: Eingang ohne Stufe" in chat.text
     assert "Spende willkommen" in chat.text
 
     await chat.press("Zurück")
@@ -49,7 +49,7 @@ async def test_filters_change_the_list_in_place(chat, sessions, now):
     await add_offer(sessions, now, title="Heute-Café", starts_local=datetime(2026, 11, 25, 15))
     await add_offer(sessions, now, title="Spaziergang", category="walk",
                     starts_local=datetime(2026, 12, 5, 10))
-    await chat.say("38855")  # Wernigerode's postcode
+    await chat.say("38855 Wernigerode")  # the postcode with its town (38855 alone: a choice, it spans Nordharz too)
     assert "Heute-Café" in chat.text and "Spaziergang" not in chat.text
 
     await chat.press("14 Tage")
@@ -107,11 +107,18 @@ async def test_ambiguous_place_offers_a_choice(chat, sessions, now):
     assert "Dorfnachmittag" in chat.text
 
 
-async def test_typo_gets_a_suggestion(chat):
+async def test_a_typo_with_one_clear_candidate_shows_the_list_at_once(chat):
     await chat.say("Wernigerod")
-    assert "Meinten Sie Wernigerode?" in chat.text
-    await chat.press("Wernigerode")
-    assert "Treffen bei Wernigerode" in chat.text
+    assert "(Sie meinten Wernigerode.)\nTreffen bei Wernigerode" in chat.text
+
+
+async def test_a_typo_with_several_candidates_gets_a_choice(chat):
+    await chat.say("Barleby")
+    assert "Meinten Sie Barby?" in chat.text
+    assert chat.labels() == ["Barby (Landkreis Salzwedel)", "Barleben (Landkreis Börde)"] or \
+        {"Barby", "Barleben"} <= {label.split(" (")[0] for label in chat.labels()}
+    await chat.press("Barleben")
+    assert "Treffen bei Barleben" in chat.text
 
 
 async def test_unknown_place_is_answered_kindly(chat):
@@ -185,9 +192,9 @@ async def test_deep_link_opens_the_offer(chat, sessions, now):
 
 async def test_user_supplied_text_is_escaped(chat, sessions, now):
     await add_offer(sessions, now, title="<b>Hi</b> & <a href=x>", description="<script>")
-    await chat.say("<i>Wernigerode</i>")
-    assert "kenne ich leider nicht" in chat.text or "Meinten" in chat.text
-    assert "<i>Wernigerode</i>" not in chat.html
+    await chat.say("<b>Xyzzyhausen</b>")
+    assert "kenne ich leider nicht" in chat.text
+    assert "<b>Xyzzyhausen</b>" not in chat.html
     await chat.say("Wernigerode")
     assert "&lt;b&gt;Hi&lt;/b&gt; &amp; &lt;a href=x&gt;" in chat.html
     await chat.press("Hi")
@@ -208,8 +215,8 @@ async def test_a_place_and_a_time_in_one_sentence(chat, sessions, now):
     assert "Treffen bei Wernigerode\nheute" in chat.text and "Heute-Café" in chat.text
     await chat.say("Was ist los in Wernigerode in den nächsten 14 Tagen?")
     assert "in den nächsten 14 Tagen" in chat.text and "Spaziergang" in chat.text
-    await chat.say("Was ist los in Quedlinburg?")  # keeps the time span chosen before
-    assert "Treffen bei Quedlinburg\nin den nächsten 14 Tagen" in chat.text
+    await chat.say("Was ist los in Quedlinburg?")  # a new place: a fresh search, said in the heading
+    assert "Treffen bei Quedlinburg\nin den nächsten 7 Tagen" in chat.text
     await chat.say("Was ist los in Xyzzyhausen?")
     assert "Den Ort „Xyzzyhausen“ kenne ich leider nicht" in chat.text
 
@@ -220,5 +227,5 @@ async def test_a_time_asked_before_the_place_is_used_once(chat, sessions, now):
     await chat.say("Wernigerode")
     assert "Treffen bei Wernigerode\nheute" in chat.text
     await chat.press("14 Tage")
-    await chat.say("Quedlinburg")
-    assert "Treffen bei Quedlinburg\nin den nächsten 14 Tagen" in chat.text
+    await chat.say("Quedlinburg")  # a new place starts a fresh search, and says so
+    assert "Treffen bei Quedlinburg\nin den nächsten 7 Tagen" in chat.text

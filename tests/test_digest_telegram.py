@@ -35,10 +35,17 @@ class GroupRequest(RecordingRequest):
         return super()._result(name, params)
 
 
-def group_update(text: str, user_id: int) -> dict:
-    message = {"message_id": next(_ids), "date": int(time.time()), "text": text,
-               "chat": {"id": GROUP, "type": "supergroup", "title": "Dorfgruppe Hasselfelde"},
-               "from": user(user_id)}
+CHAT = {"id": GROUP, "type": "supergroup", "title": "Dorfgruppe Hasselfelde"}
+# Telegram's stand-in sender when an admin writes anonymously, as the group itself.
+ANONYMOUS = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+
+
+def group_update(text: str, user_id: int | None) -> dict:
+    """A message in the group from `user_id`; None: from an admin writing as the group."""
+    message = {"message_id": next(_ids), "date": int(time.time()), "text": text, "chat": CHAT,
+               "from": user(user_id) if user_id is not None else ANONYMOUS}
+    if user_id is None:
+        message["sender_chat"] = CHAT
     if text.startswith("/"):
         message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
     return {"update_id": next(_ids), "message": message}
@@ -51,12 +58,13 @@ async def group(sessions, places, now):
     await application.initialize()
     await application.post_init(application)
 
-    async def say(text: str, user_id: int) -> list[str]:
+    async def say(text: str, user_id: int | None) -> list[str]:
         request.clear()
         await application.process_update(Update.de_json(group_update(text, user_id), application.bot))
         return [c.text for c in request.sent("sendMessage")]
 
     say.request = request
+    say.application = application
     yield say
     await application.shutdown()
 
@@ -77,7 +85,8 @@ async def test_an_admin_switches_the_group_digest_on_a_member_cannot(group, sess
     asked = [c for c in group.request.calls if c.method == "getChatMember"]
     assert [(int(c.params["chat_id"]), int(c.params["user_id"])) for c in asked] == [(GROUP, ADMIN)]
     sent = group.request.last("sendMessage")
-    assert int(sent.params["chat_id"]) == GROUP and "keyboard" not in sent.params.get("reply_markup", "")
+    # Buttons under the message, but no reply keyboard in front of every member.
+    assert int(sent.params["chat_id"]) == GROUP and '"keyboard"' not in sent.params.get("reply_markup", "")
 
 
 async def test_group_chatter_and_other_bots_commands_are_not_answered(group, sessions):
@@ -87,6 +96,23 @@ async def test_group_chatter_and_other_bots_commands_are_not_answered(group, ses
     assert [c.method for c in group.request.calls if c.method == "getChatMember"] == []
     [answer] = await group("/wochenpost", MEMBER)  # anyone may ask how it stands
     assert "Ein Admin schaltet sie mit /wochenpost und dem Ort ein" in answer
+
+
+async def test_an_admin_writing_anonymously_as_the_group_is_answered_as_its_admin(group, sessions):
+    [answer] = await group("/wochenpost Wernigerode", None)
+    assert "Ab jetzt kommt die Wochenpost" in answer
+    [answer] = await group("/wochenpost dienstags 18 Uhr", None)
+    assert "jeden Dienstag um 18:00 Uhr" in answer
+    [digest] = await _digests(sessions)
+    assert (digest.chat, digest.weekday, digest.hour) == (f"telegram:{GROUP}", 1, 18)
+    assert [c for c in group.request.calls if c.method == "getChatMember"] == []  # no one to ask about
+    assert await group("Hallo zusammen", None) == []  # only commands, as for everyone
+    # Another bot, or a channel writing in the group, is not the group's admin.
+    update = group_update("/wochenpost aus", None)
+    update["message"]["sender_chat"] = {"id": -100999, "type": "channel", "title": "Ein Kanal"}
+    group.request.clear()
+    await group.application.process_update(Update.de_json(update, group.application.bot))
+    assert group.request.sent("sendMessage") == [] and len(await _digests(sessions)) == 1
 
 
 def test_commands_addressed_to_the_bot():

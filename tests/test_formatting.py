@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from handlers.buttons import parse_button
@@ -61,3 +62,41 @@ def test_languages_and_button_data():
     assert parse_button("o:42") == ("o", "42")
     assert parse_button("c?") == ("c?", "")
     assert parse_button("o:42;drop table") == ("", "")
+
+
+def test_a_sentence_ending_in_a_date_ends_with_one_full_stop():
+    from handlers.formatting import day
+
+    assert DE("Only on {day}.", day=day(DE, START)) == "Nur am Mi., 2. Dez."
+    assert EN("Only on {day}.", day=day(EN, START)) == "Only on Wed, 2 Dec."
+    assert DE("Only on {day}.", day=bold(day(DE, START))) == "Nur am <b>Mi., 2. Dez.</b>"
+    assert DE("Only on {day}.", day="Hauptstr…") == "Nur am Hauptstr…"  # a shortened value
+    assert DE("Only on {day}.", day="<i>Dez.") == "Nur am &lt;i&gt;Dez."  # still escaped
+    assert DE("Next reminder: {when}.", when=when(DE, START)) == "Nächste Erinnerung: Mi., 2. Dez., 15:00 Uhr."
+
+
+def test_no_message_of_either_catalogue_doubles_a_full_stop():
+    """Every message, with every value ending in an abbreviation's full stop ("Dez.")."""
+    from babel.messages.pofile import read_po
+
+    from handlers.i18n import LOCALES
+
+    placeholder = re.compile(r"\{(\w+)\}")
+    for language, t in (("de", DE), ("en", EN)):
+        with (LOCALES / language / "LC_MESSAGES" / "nahbar.po").open("rb") as f:
+            catalogue = read_po(f, locale=language)
+        checked = 0
+        for message in catalogue:
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            names = set().union(*(placeholder.findall(i) for i in ids))
+            if not message.id or not names:
+                continue
+            values = {name: "9. Dez." for name in names}
+            if isinstance(message.id, tuple):
+                values.pop("count", None)
+                shown = t.n(*ids, 2, **values)
+            else:
+                shown = t(message.id, **values)
+            assert ".." not in shown.replace("...", ""), (language, message.id, shown)
+            checked += 1
+        assert checked > 100

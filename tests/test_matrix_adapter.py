@@ -101,7 +101,7 @@ def test_numbers_run_across_all_replies_of_a_turn():
     assert "<b>1</b> Ja" in first["formatted_body"] and "<b>2</b> Nein" in second["formatted_body"]
 
 
-def test_files_venues_and_notices():
+def test_files_venues_and_no_pop_up_lines():
     ics = Attachment("nahbar-3.ics", b"BEGIN:VCALENDAR", "text/calendar")
     out = render([Reply("📅 Für Ihren Kalender", attachment=ics),
                   Reply("Hier:", venue=Venue(51.8, 10.7, "Pfarrhaus", "Kirchstraße 1")),
@@ -110,7 +110,8 @@ def test_files_venues_and_notices():
     assert out[1]["body"] == "📅 Für Ihren Kalender"
     assert out[2] == {"msgtype": "m.location", "body": "Pfarrhaus, Kirchstraße 1",
                       "geo_uri": "geo:51.800000,10.700000"}
-    assert out[4]["body"] == "Gespeichert & gut\n\nErledigt"
+    # The pop-up Telegram shows for a button press is no line of its own here: the text says it.
+    assert out[4]["body"] == "Erledigt" and "Gespeichert" not in out[4]["formatted_body"]
 
 
 def _settings(**env) -> Settings:
@@ -145,3 +146,34 @@ def test_bad_matrix_settings_are_explained_without_the_password(env, complaint, 
     assert main(["run"]) == 2
     stderr = capsys.readouterr().err
     assert complaint in stderr and "hunter2" not in stderr
+
+
+def test_what_in_a_group_room_is_meant_for_the_bot():
+    from bot.matrix.convert import creators_of, creators_rule, for_the_bot, without_mention
+
+    bot = "@nahbar:example.org"
+
+    def meant(content: dict):
+        return for_the_bot(content, bot_id=bot, bot_name="Nahbar", sent_by_bot=lambda e: e == "$mine")
+
+    reply = {"m.relates_to": {"m.in_reply_to": {"event_id": "$mine"}}}
+    assert meant({"msgtype": "m.text", "body": "!wochenpost Thale"})
+    assert meant({"msgtype": "m.text", "body": "/hilfe"})
+    assert meant({"msgtype": "m.text", "body": "schau mal", "m.mentions": {"user_ids": [bot]}})
+    assert meant({"msgtype": "m.text", "body": "Nahbar: Thale"})  # older clients: the name first
+    assert meant({"msgtype": "m.text", "body": "Thale", "formatted_body": f'<a href="https://matrix.to/#/{bot}">N</a>'})
+    assert meant({"msgtype": "m.text", "body": "3", **reply})
+    assert meant({"msgtype": "m.text", "body": f"> <{bot}> Welche Nummer?\n\n3"})  # a reply fallback
+    assert meant({"msgtype": "m.text", "body": "3", "m.relates_to": {"m.in_reply_to": {"event_id": "$x"}}}) is None
+    for chatter in ("Hallo zusammen", "Nahbarschaft ist schön", "Thale", "@anna:example.org komm mit"):
+        assert meant({"msgtype": "m.text", "body": chatter}) is False, chatter
+    assert meant({"msgtype": "m.text", "body": "hi", "m.mentions": {"user_ids": ["@anna:example.org"]}}) is False
+    assert without_mention({"body": "Nahbar: Thale"}, bot_id=bot, bot_name="Nahbar")["body"] == "Thale"
+    assert without_mention({"body": f"{bot} Thale"}, bot_id=bot, bot_name="Nahbar")["body"] == "Thale"
+    assert without_mention({"body": "Thale"}, bot_id=bot, bot_name="Nahbar")["body"] == "Thale"
+
+    assert creators_rule("12") and creators_rule("org.matrix.hydra.11") and not creators_rule("11")
+    assert not creators_rule("org.matrix.msc3757.11")
+    state = [{"type": "m.room.name", "sender": "@x:e.org", "content": {}},
+             {"type": "m.room.create", "sender": "@anna:e.org", "content": {"additional_creators": ["@ben:e.org", 5]}}]
+    assert creators_of(state) == {"@anna:e.org", "@ben:e.org"}

@@ -96,7 +96,7 @@ async def test_unanswered_messages_come_back_in_arrival_order(sessions):
 
 
 @pytest.mark.parametrize("message", [
-    Incoming(platform="matrix", user_id=ALICE, chat_id="!dm:nahbar.test", text="Thale"),
+    Incoming(platform="matrix", user_id=ALICE, chat_id="!dm:nahbar.test", text="Thale", location_sharing="menu"),
     Incoming(platform="matrix", user_id=ALICE, chat_id="!g:nahbar.test", location=(51.8, 10.7),
              group=True, sender_is_admin=True),
     Incoming(platform="matrix", user_id=ALICE, chat_id="!g:nahbar.test", text="", group=True)])

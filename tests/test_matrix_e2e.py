@@ -250,3 +250,18 @@ async def test_a_refused_access_token_fails_the_platform(synapse, tmp_path):
         assert "MATRIX_ACCESS_TOKEN" in str(failure) and "syt_not" not in str(failure)
     finally:
         await bot.stop()
+
+
+async def test_a_new_resident_writes_whole_sentences(nahbar, resident):
+    """Issue 13, tried as a new user: sentences, not keywords, in German and in English."""
+    await resident.open_dm(nahbar.user_id)
+    await resident.wait_for_reply()  # the welcome
+    listing = await resident.ask("Hallo, ich wohne in Stendal und suche etwas für Senioren",
+                                 lambda m: "Treffen bei" in m.body or "verstanden" in m.body)
+    assert "Treffen bei Stendal" in listing.body and "Vorlesen für Groß und Klein" in listing.body, listing.body
+    offer = await resident.ask("hi, any events near Halle this weekend?",
+                               lambda m: "Shall I write in English" in m.body)
+    assert any("Meetings near Halle (Saale)" in m.body and "at the weekend" in m.body for m in resident.inbox)
+    assert not any("nicht verstanden" in m.body for m in resident.inbox)
+    switched = await resident.choose(offer, "Yes, please")
+    assert "I will speak English with you" in switched.body, switched.body

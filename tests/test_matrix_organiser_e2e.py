@@ -37,13 +37,11 @@ async def test_an_organiser_posts_through_neu_and_a_moderator_approves(synapse, 
         await bot.start()
         access = await organiser.ask("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", _has("Was hilft Menschen"))
         assert sum("Wo findet es statt?" in m.body for m in organiser.inbox) == 1  # none answered twice
-        ticked = await organiser.choose(access, "stufenloser Zugang", _has("Was hilft Menschen"))
-        assert ticked.choices()[access.number_of("stufenloser Zugang")] == "✅ stufenloser Zugang"
-        cost = await organiser.choose(ticked, "Weiter", _has("Kostet es etwas?"))
-        await organiser.choose(cost, "Spende willkommen", _has("Wer lädt ein?"))
-        await organiser.ask("Kirchengemeinde St. Blasii", _has("Wie erreicht man Sie"))
-        preview = await organiser.ask("Telefon 03946 1234", _has("Vorschau"))
-        for line in ("Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ stufenloser Zugang"):
+        ticked = await organiser.choose(access, "Rollstuhl: ja", _has("Was hilft Menschen"))
+        assert ticked.choices()[access.number_of("Rollstuhl: ja")] == "✅ Rollstuhl: ja"
+        await organiser.choose(ticked, "Spende willkommen", _has("Was hilft Menschen"))
+        preview = await organiser.ask("Kirchengemeinde St. Blasii, Telefon 03946 1234", _has("Vorschau"))
+        for line in ("Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos"):
             assert line in preview.body, (line, preview.body)
         await organiser.choose(preview, "Absenden", _has("Die Moderation schaut sich „Adventscafé im Pfarrhaus“"))
 
@@ -53,7 +51,7 @@ async def test_an_organiser_posts_through_neu_and_a_moderator_approves(synapse, 
         notice = await moderator.wait_for_reply(_has("🛡 Ein neues Angebot wartet auf Prüfung"))
         assert notice.room_id == moderator.room_id and "„Adventscafé im Pfarrhaus“ in Quedlinburg" in notice.body
         review = await moderator.choose(notice, "Prüfen", _has("Angebot zur Prüfung"))
-        assert "👤 Veranstalter Nr." in review.body and "(neu)" in review.body
+        assert "👤 Veranstalter Nr." in review.body and "(neu, noch nichts freigegeben)" in review.body
         await moderator.choose(review, "Freigeben", _has("✅ Freigegeben: „Adventscafé im Pfarrhaus“."))
 
         told = await organiser.wait_for_reply(_has("ist geprüft und veröffentlicht"))

@@ -49,10 +49,8 @@ async def _post_weekly_offer(organiser: MatrixResident) -> None:
     await organiser.ask("Kaffee, Kuchen und Gespräche. Alle sind willkommen.", _has("Wann findet es statt?"))
     await organiser.ask("jeden Dienstag 15-17 Uhr", _has("Wo findet es statt?"))
     access = await organiser.ask("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", _has("Was hilft Menschen"))
-    cost = await organiser.choose(access, "Weiter", _has("Kostet es etwas?"))
-    await organiser.choose(cost, "Spende willkommen", _has("Wer lädt ein?"))
-    await organiser.ask("Kirchengemeinde St. Blasii", _has("Wie erreicht man Sie"))
-    preview = await organiser.ask("Telefon 03946 1234", _has("Vorschau"))
+    await organiser.choose(access, "Spende willkommen", _has("Was hilft Menschen"))
+    preview = await organiser.ask("Kirchengemeinde St. Blasii, Telefon 03946 1234", _has("Vorschau"))
     await organiser.choose(preview, "Absenden", _has(f"Ihr Angebot „{TITLE}“ ist veröffentlicht"))
 
 
@@ -64,6 +62,7 @@ async def _ask_for_a_reminder(resident: MatrixResident, place: str, title: str) 
     lead = await resident.choose(which, "Jedes Mal", _has("Wann soll ich Sie"))
     done = await resident.choose(lead, "2 Stunden vorher", _has("✅ Erledigt: Ich erinnere Sie"))
     assert "jedes Mal, 2 Stunden vorher" in done.body, done.body
+    assert done.body.startswith("✅ Erledigt"), done.body  # no pop-up line ("Erinnerung gespeichert.") first
     return done.body
 
 

@@ -113,3 +113,29 @@ async def test_upgrade_and_downgrade_all_the_way_keep_working(database_url, tmp_
         assert diff == []
     finally:
         await engine.dispose()
+
+
+async def test_imported_offers_that_never_said_free_become_not_stated(database_url, tmp_path):
+    from sqlalchemy import text
+
+    engine = await _fresh_engine(database_url, tmp_path)
+    columns = ("INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
+               " place_name, latitude, longitude, cost, price, contact, status, is_example, starts_local,"
+               " duration_minutes, rrule, exdates, created_at, updated_at, review_note, source)")
+    try:
+        await upgrade(engine, "0009")
+        async with engine.begin() as connection:
+            for offer_id, description, source in ((1, 'Kaffee und Kuchen', 'kirche.ics'),
+                                                  (2, 'Eintritt frei, Kaffee', 'kirche.ics'),
+                                                  (3, 'Kaffee und Kuchen', None)):
+                await connection.execute(text(
+                    columns + " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, 'free', '', '',"
+                    " 'published', false, '2026-12-01 15:00:00', 120, NULL, '[]', '2026-01-01 00:00:00',"
+                    " '2026-01-01 00:00:00', '', :s)"), {"id": offer_id, "d": description, "s": source})
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            costs = (await connection.execute(text("SELECT id, cost FROM offers ORDER BY id"))).all()
+        # Only the imported one whose text never said free; what an organiser chose is kept.
+        assert [tuple(c) for c in costs] == [(1, "not_stated"), (2, "free"), (3, "free")]
+    finally:
+        await engine.dispose()

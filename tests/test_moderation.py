@@ -48,7 +48,7 @@ async def test_moderators_hear_of_a_new_offer_and_approve_it(sessions, places, n
     assert "⏳ Warten auf Prüfung: 1" in moderator.text
     await moderator.press("Adventscafé im Pfarrhaus")
     assert "Angebot zur Prüfung" in moderator.text and "Di., 1. Dez., 15:00–17:00 Uhr" in moderator.text
-    assert "👤 Veranstalter Nr." in moderator.text and "(neu)" in moderator.text
+    assert "👤 Veranstalter Nr." in moderator.text and "(neu, noch nichts freigegeben)" in moderator.text
     await moderator.press("Freigeben")
     assert "✅ Freigegeben: „Adventscafé im Pfarrhaus“." in moderator.text
     assert "Nichts wartet. Danke!" in moderator.text
@@ -111,6 +111,8 @@ async def test_trusting_an_organiser_lets_them_publish_directly(sessions, places
     await moderator.send_button(f"vo:{offer.id}")
     await moderator.press("Veranstalter vertrauen")
     assert "Dem Veranstalter wird vertraut" in moderator.text
+    told = [text for texts in (await Postman(sessions, lambda: now).deliver()).values() for text in texts]
+    assert any(text.startswith("🤝 Gute Nachricht: Ihre Angebote erscheinen ab jetzt sofort") for text in told), told
     await write_adventscafe(organiser)
     await organiser.press("Absenden")
     assert "ist veröffentlicht" in organiser.text

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.offer_form import has_link
+from models.accessibility import Wheelchair
 from models import Conversation, Occurrence, Offer, OfferStatus, User
 from models.moderation import LogEntry, Rights
 
@@ -39,16 +40,12 @@ async def write_adventscafe(chat: ChatDriver) -> None:
     assert "✅ Verstanden: jeden Dienstag, 15:00–17:00 Uhr, ab Di., 1. Dez." in chat.text
     assert "Wo findet es statt?" in chat.text
     await chat.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg")
-    assert "Was hilft Menschen" in chat.text
-    await chat.press("stufenloser Zugang")
-    assert "✅ stufenloser Zugang" in chat.labels()
-    await chat.press("Weiter")
-    assert "Kostet es etwas?" in chat.text
+    assert "Was hilft Menschen" in chat.text and "Kostet es etwas?" in chat.text  # the details at once
+    await chat.press("Rollstuhl: ja")
+    assert "✅ Rollstuhl: ja" in chat.labels()
     await chat.press("Spende willkommen")
-    assert "Wer lädt ein?" in chat.text
-    await chat.say("Kirchengemeinde St. Blasii")
-    assert "Wie erreicht man Sie" in chat.text
-    await chat.say("Telefon 03946 1234")
+    assert "✅ Spende willkommen" in chat.labels()
+    await chat.say("Kirchengemeinde St. Blasii, Telefon 03946 1234")
 
 
 async def test_an_organiser_posts_an_offer_and_a_moderator_is_asked(sessions, places, now):
@@ -56,7 +53,7 @@ async def test_an_organiser_posts_an_offer_and_a_moderator_is_asked(sessions, pl
     await write_adventscafe(chat)
     assert "Vorschau – so sehen es die Menschen vor Ort" in chat.text
     for line in ["☕ Adventscafé im Pfarrhaus", "🔁 jeden Dienstag", "Di., 1. Dez., 15:00–17:00 Uhr",
-                 "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ stufenloser Zugang", "💶 Spende willkommen",
+                 "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos", "💶 Spende willkommen",
                  "☎️ Kontakt: Telefon 03946 1234", "👥 Veranstaltet von: Kirchengemeinde St. Blasii"]:
         assert line in chat.text, line
     assert chat.labels() == ["✅ Absenden", "✏️ Etwas ändern", "✖️ Abbrechen"]
@@ -67,7 +64,7 @@ async def test_an_organiser_posts_an_offer_and_a_moderator_is_asked(sessions, pl
     assert offer.status is OfferStatus.PENDING and offer.rrule == "FREQ=WEEKLY;BYDAY=TU"
     assert offer.starts_local == datetime(2026, 12, 1, 15) and offer.duration_minutes == 120
     assert (offer.place_name, offer.venue_name, offer.address) == ("Quedlinburg", "Pfarrhaus", "Kirchstraße 3")
-    assert offer.step_free is True and offer.cost.value == "donation"
+    assert offer.wheelchair is Wheelchair.YES and offer.audio_loop is None and offer.cost.value == "donation"
     async with sessions() as session:
         owner = await session.scalar(select(User).where(User.platform_id == "org"))
         assert offer.owner_id == owner.id
@@ -112,7 +109,13 @@ async def test_back_and_cancel_at_every_step_keep_what_was_typed(sessions, place
     assert "„Runde um den Teich“. Wollen wir damit weitermachen?" in chat.text
     await chat.press("Weitermachen")
     assert "Wann findet es statt?" in chat.text
-    await chat.say("abbrechen")
+    await chat.say("abbrechen")  # typed, it asks first, as the button does
+    assert "„Runde um den Teich“ verwerfen?" in chat.text and await _offers(sessions) == []
+    await chat.say("nein")
+    assert "Wann findet es statt?" in chat.text
+    await chat.press("Abbrechen")
+    assert "„Runde um den Teich“ verwerfen?" in chat.text
+    await chat.say("ja")
     assert "der Entwurf ist verworfen" in chat.text
     await chat.say("/neu")
     assert "Was für ein Treffen ist es?" in chat.text and "weitermachen" not in chat.text
@@ -175,11 +178,10 @@ async def test_odd_answers_get_a_friendly_explanation(sessions, places, now):
     await chat.share_location(51.83524, 10.78521)
     assert "Wie heißt der Treffpunkt" in chat.text
     await chat.say("Bürgerhaus, Markt 1")
-    await chat.press("Weiter")
+    assert "Was hilft Menschen" in chat.text
     await chat.say("3 € mit Kuchen")
-    await chat.say("überspringen")
-    await chat.say("überspringen")
     assert "Vorschau" in chat.text and "3 € mit Kuchen" in chat.text
+    assert "kaffee@example.de" in chat.text  # the contact was read from the description
     assert "Café &lt;b&gt;am Markt&lt;/b&gt;" in chat.html and "\x1b" not in chat.html
     await chat.press("Absenden")
     [offer] = await _offers(sessions)
@@ -210,6 +212,10 @@ async def test_earlier_venues_can_be_picked(sessions, places, now):
     assert "Oder wählen Sie einen Ihrer bisherigen Orte" in chat.text
     await chat.press("Pfarrhaus, Kirchstraße 3, Quedlinburg")
     assert "Was hilft Menschen" in chat.text
+    assert "👥 Wie letztes Mal: Kirchengemeinde St. Blasii · Telefon 03946 1234" in chat.labels()
+    await chat.say("wie letztes Mal")  # typed, as the button: never saved as a name
+    assert "Vorschau" in chat.text and "👥 Veranstaltet von: Kirchengemeinde St. Blasii" in chat.text
+    assert "☎️ Kontakt: Telefon 03946 1234" in chat.text and "wie letztes" not in chat.text
 
 
 async def test_forged_posting_buttons_change_nothing(sessions, places, now):
@@ -260,10 +266,8 @@ async def test_an_idea_starts_an_offer_with_its_words(sessions, places, now):
     assert "Wann findet es statt?" in chat.text
     await chat.say("jeden Montag und Donnerstag 11-16 Uhr")
     await chat.say("Bürgerhaus, Markt 1, Ilsenburg")
-    await chat.press("Weiter")
     await chat.press("Kostenlos")
-    await chat.say("überspringen")
-    await chat.say("überspringen")
+    await chat.press("Weiter")
     assert "🔥 Warme Stube" in chat.text and "Ein geheizter Raum" in chat.text
 
 

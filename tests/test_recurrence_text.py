@@ -70,7 +70,7 @@ def test_common_rules_in_words(rule, german, english):
 @pytest.mark.parametrize("rule", [
     "FREQ=YEARLY",
     "FREQ=MONTHLY",  # the day of the month comes from the start: shown as dates
-    "FREQ=MONTHLY;BYMONTHDAY=15",
+    "FREQ=MONTHLY;BYMONTHDAY=-1",
     "FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=1",
     "FREQ=MONTHLY;INTERVAL=2;BYDAY=1SA",
     "FREQ=MONTHLY;BYDAY=1SA,SU",

@@ -181,6 +181,13 @@ async def test_only_on_one_date(sessions, places, now):
     assert await _reminders(sessions) == []  # the date is over: the reminder is forgotten
 
 
+async def test_only_one_date_says_it_with_one_full_stop(sessions, places, now):
+    offer = await _weekly(sessions, now)
+    chat = ChatDriver(sessions, places, now)
+    await _remind(chat, offer.id, "Nur am Di., 8. Dez.")
+    assert chat.text.endswith("\nNur am Di., 8. Dez.") and ".." not in chat.text
+
+
 async def test_a_one_off_offer_needs_no_date_choice(sessions, places, now):
     offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 28, 14))  # Saturday
     chat = ChatDriver(sessions, places, now)
@@ -207,11 +214,47 @@ async def test_asking_just_before_queues_the_reminder_at_once(sessions, places, 
     assert text.startswith("🔔 Gleich geht es los, um 12:05 Uhr:")
 
 
-async def test_a_reminder_time_already_past_when_asked_is_not_sent(sessions, places, now):
+async def test_a_reminder_time_already_past_when_asked_is_not_offered(sessions, places, now):
     offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 25, 11, 30))  # 1.5 h from now
     chat = ChatDriver(sessions, places, now)
-    await _remind(chat, offer.id, "Beides")
-    assert await _rows(sessions) == {}
+    await chat.say(f"/start offer_{offer.id}")
+    await chat.press("🔔 Erinnern")
+    assert "Für eine Erinnerung an „Adventscafé“ ist es zu spät: Es beginnt bald." in chat.text
+    assert chat.labels() == ["🔙 Zurück"]
+    for data in (f"rs:{offer.id}.a.b", f"rs:{offer.id}.a.h", f"rs:{offer.id}.a.e"):  # an older message's buttons
+        await chat.send_button(data)
+        assert "ist es zu spät: Es beginnt bald." in chat.text and chat.labels() == ["🔙 Zurück"]
+    assert await _reminders(sessions) == [] and await _rows(sessions) == {}
+
+
+async def test_the_evening_before_is_not_offered_for_a_gathering_today(sessions, places, now):
+    today = await add_offer(sessions, now, starts_local=datetime(2026, 11, 25, 15))  # now is 10:00
+    chat = ChatDriver(sessions, places, now)
+    await chat.say(f"/start offer_{today.id}")
+    await chat.press("🔔 Erinnern")
+    assert chat.labels() == ["⏰ 2 Stunden vorher", "🔙 Zurück"]
+    await chat.send_button(f"rs:{today.id}.a.e")  # "Am Vortag" from an older message
+    assert "Diese Zeit ist schon vorbei" in chat.text and await _reminders(sessions) == []
+    await chat.press("2 Stunden vorher")
+    assert "Nächste Erinnerung: Mi., 25. Nov., 13:00 Uhr." in chat.text
+
+    # A weekly offer meeting today: "only today" has only the later time, "every time" both.
+    weekly = await add_offer(sessions, now, title="Spielenachmittag", rrule="FREQ=WEEKLY;BYDAY=WE",
+                             starts_local=datetime(2026, 11, 25, 15))
+    await chat.say(f"/start offer_{weekly.id}")
+    await chat.press("🔔 Erinnern")
+    await chat.press("Nur am Mi., 25. Nov.")
+    assert chat.labels() == ["⏰ 2 Stunden vorher", "🔙 Zurück"]
+    await chat.press("Zurück")
+    await chat.press("🔔 Erinnern")
+    await chat.press("Jedes Mal")
+    assert chat.labels()[:3] == ["🌙 Am Vortag um 18:00 Uhr", "⏰ 2 Stunden vorher", "🔔 Beides"]
+
+    # Within two hours of the start, today's date is not offered at all.
+    soon = ChatDriver(sessions, places, now.replace(hour=13, minute=30), user="later")
+    await soon.say(f"/start offer_{weekly.id}")
+    await soon.press("🔔 Erinnern")
+    assert "Nur am Mi., 25. Nov." not in soon.labels() and "Nur am Mi., 2. Dez." in soon.labels()
 
 
 async def test_after_downtime_late_reminders_go_out_before_the_start_and_none_after(sessions, places, now):
@@ -293,7 +336,15 @@ async def test_my_reminders_list_and_stop(sessions, places, now):
     assert "1. Spaziergang\n    am Vortag um 18:00 Uhr\n    Nächster Termin: Sa., 28. Nov., 14:00 Uhr" in chat.text
     assert "2. Adventscafé\n    jedes Mal, am Vortag um 18:00 Uhr und 2 Stunden vorher" in chat.text
     assert chat.labels() == ["1. 🔕 Spaziergang", "2. 🔕 Adventscafé"]
-    await chat.say("2")  # the terminal: a typed number presses the button
+    await chat.say("2")  # the terminal: a typed number asks first, it may be a slip
+    assert "🔕 Die Erinnerung an „Adventscafé“ beenden?" in chat.text
+    assert "Jetzt: jedes Mal, am Vortag um 18:00 Uhr und 2 Stunden vorher." in chat.text
+    assert chat.labels() == ["🔕 Ja, beenden", "Nein, behalten"]
+    assert len(await _reminders(sessions)) == 2
+    await chat.say("2")  # "Nein, behalten": the list again, nothing stopped
+    assert "2. Adventscafé" in chat.text and len(await _reminders(sessions)) == 2
+    await chat.say("2")
+    await chat.say("1")  # "Ja, beenden"
     assert "🔕 Die Erinnerung an „Adventscafé“ ist beendet." in chat.text
     assert [r.offer_id for r in await _reminders(sessions)] == [walk.id]
     await chat.say(f"/start offer_{walk.id}")
@@ -323,7 +374,7 @@ async def test_forged_and_stale_reminder_buttons_change_nothing(sessions, places
     chat = ChatDriver(sessions, places, now)
     for data in [f"rm:{hidden.id}", "rm:0", "rm:abc", f"rw:{offer.id}", f"rw:{offer.id}.20261202",
                  f"rw:{offer.id}.2026120", f"rs:{offer.id}.a", f"rs:{offer.id}.a.x", f"rs:{hidden.id}.a.b",
-                 f"rs:{offer.id}.20261124.b", f"rx:{theirs.id}", "rx:99999", f"ry:{offer.id}",
+                 f"rs:{offer.id}.20261124.b", f"rx:{theirs.id}", f"rq:{theirs.id}", "rx:99999", "rq:0", f"ry:{offer.id}",
                  f"ry:{offer.id}.123", f"rn:{hidden.id}.1796133600", "ry:" + "9" * 40]:
         await chat.send_button(data)
         assert "nicht mehr" in chat.text, data
@@ -379,8 +430,8 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
     await chat.say(f"/start offer_{offer.id}")
     assert "[1] 🔔 Erinnern" in out.getvalue()
     await chat.say("1")
-    assert "[2] ⏰ 2 Stunden vorher" in out.getvalue()
-    await chat.say("2")
+    assert "[1] ⏰ 2 Stunden vorher   [2] 🔙 Zurück" in out.getvalue()  # no evening before: it is today
+    await chat.say("1")
     assert "Nächste Erinnerung: Mi., 25. Nov., 10:02 Uhr." in out.getvalue()
     dispatcher = Dispatcher(sessions, [TerminalMessenger(chat)], clock=clock)
     clock.advance(minutes=1)
@@ -460,3 +511,31 @@ async def test_reminders_follow_a_person_into_their_new_matrix_dm(sessions, plac
     assert reminder.chat == "matrix:!new:example.org"
     async with sessions() as session:
         assert not await is_paused(session, "matrix:!new:example.org")
+
+
+async def test_the_terminal_and_matrix_show_no_pop_up_lines_the_text_says_it(sessions, places, now):
+    """Telegram shows a short pop-up for a button press; elsewhere the answer's sentence says it."""
+    import io
+
+    from bot.matrix.render import render as matrix_render
+    from bot.terminal import TerminalChat
+    from handlers.core import Nahbar
+
+    offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 28, 14))
+    out = io.StringIO()
+    terminal = TerminalChat(Nahbar(sessions, places, clock=lambda: now), out, user="erika", language="de")
+    await terminal.say(f"/start offer_{offer.id}")
+    await terminal.say("1")  # 🔔 Erinnern
+    await terminal.say("3")  # Beides
+    await terminal.say("/loeschen")
+    matrix = ChatDriver(sessions, places, now, platform="matrix", user="@erika:example.org")
+    await _remind(matrix, offer.id, "Beides")
+    shown = [matrix_render(matrix.replies)[0]["body"]]
+    await matrix.say("/loeschen")
+    await matrix.press("Ja, alles löschen")
+    shown.append(matrix_render(matrix.replies)[0]["body"])
+    for text in (out.getvalue(), *shown):
+        assert "(Erinnerung gespeichert.)" not in text and "Erinnerung gespeichert" not in text
+        assert "Gelöscht." not in text
+    assert "✅ Erledigt: Ich erinnere Sie an „Adventscafé“" in out.getvalue() and "✅ Erledigt" in shown[0]
+    assert shown[1].startswith("Alles ist gelöscht.")

@@ -13,7 +13,7 @@ from models.reminders import Reminder
 from scheduler import run_notices, run_reminders
 
 from .outbox_fakes import Clock
-from .support import ChatDriver, Postman, add_offer
+from .support import ChatDriver, Postman, add_offer, resident_reminded
 from .test_posting import RIGHTS
 
 WEEKLY = dict(rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 12, 1, 15))
@@ -29,13 +29,7 @@ async def _setup(sessions, places, now, *, trusted: bool = True):
     return organiser, offer
 
 
-async def _resident(sessions, places, now, user: str, offer_id: int, *presses: str) -> ChatDriver:
-    chat = ChatDriver(sessions, places, now, user=user, platform="telegram")
-    await chat.say(f"/start offer_{offer_id}")
-    await chat.press("🔔 Erinnern")
-    for label in presses:
-        await chat.press(label)
-    return chat
+_resident = resident_reminded
 
 
 def _residents_only(delivered: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -136,7 +130,7 @@ async def test_a_new_organisers_change_is_told_only_once_a_moderator_published_i
     await _resident(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
     await organiser.send_button(f"mf:{offer.id}.when")
     await organiser.say("jeden Mittwoch 16-18 Uhr")
-    assert "bis dahin ist das Angebot nicht sichtbar" in organiser.text
+    assert "bis dahin sehen alle das Angebot wie bisher" in organiser.text
     assert await run_notices(sessions, now) == 0  # waiting for the moderator
     moderator = ChatDriver(sessions, places, now, user="mod", rights=RIGHTS)
     await moderator.send_button(f"va:{offer.id}")

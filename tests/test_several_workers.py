@@ -88,14 +88,16 @@ async def stop_all(workers: list[Worker]) -> None:
 
 
 async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(api, database, tmp_path):
-    workers = [Worker(tmp_path, api, database, TELEGRAM_MESSAGES_PER_SECOND="30",
-                      NAHBAR_LOG_FORMAT="json") for _ in range(2)]
+    # One serves its probes beside the web face, the other (web face off) on a port of their own.
+    workers = [Worker(tmp_path, api, database, web=n == 0, TELEGRAM_MESSAGES_PER_SECOND="30",
+                      NAHBAR_LOG_FORMAT="json") for n in range(2)]
     try:
         await asyncio.gather(*(w.start() for w in workers))  # the same moment, a fresh database
         ready = await asyncio.gather(*(w.wait_ready() for w in workers))
         assert {r["database"] for r in ready} == {"ok"} and {r["migrations"] for r in ready} == {"current"}
         assert sorted(r["role"] for r in ready) == ["leader", "standby"], ready
         assert all("Traceback" not in w.output for w in workers), [w.output for w in workers]
+        assert await workers[0].page("/") == 200 and await workers[1].page("/") == 404
 
         # Each answers what it receives: the "proxy" alternates between them.
         api.deliver_by_webhook([w.webhook_url for w in workers])

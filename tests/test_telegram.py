@@ -184,3 +184,44 @@ async def test_message_that_cannot_be_edited_is_sent_anew(telegram, sessions, no
     telegram.request.fail_next["editMessageText"] = (400, "Bad Request: message can't be edited")
     await telegram.press("Heute", on=listing)
     assert telegram.request.last().method == "sendMessage"
+
+
+async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_they_unblock(telegram, sessions, now):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from models import OutboxMessage, OutboxStatus
+    from models.outbox import Outgoing, enqueue, is_paused
+
+    from .telegram_fakes import membership_update
+
+    async def process(update: dict) -> None:
+        await telegram.application.process_update(Update.de_json(update, telegram.application.bot))
+
+    async def paused(chat: str) -> bool:
+        async with sessions() as session:
+            return await is_paused(session, chat)
+
+    await telegram.say("/start")
+    telegram.request.clear()
+    async with sessions() as session, session.begin():
+        await enqueue(session, Outgoing(key="remind:1:x:eve", chat="telegram:4711", kind="remind", payload={},
+                                        due_at=now + timedelta(days=1)))
+    await process(membership_update("member", "kicked"))
+    assert await paused("telegram:4711")
+    async with sessions() as session:
+        [row] = await session.scalars(select(OutboxMessage))
+        assert row.status is OutboxStatus.DROPPED
+    async with sessions() as session, session.begin():  # planners queue nothing more for it
+        assert await enqueue(session, Outgoing(key="digest:1:x", chat="telegram:4711", kind="digest",
+                                               payload={}, due_at=now)) == 0
+    await process(membership_update("kicked", "member"))
+    assert not await paused("telegram:4711")
+
+    # A group that removes the bot: its weekly post pauses too; adding the bot again resumes it.
+    await process(membership_update("member", "left", chat_id=-100777, group=True))
+    assert await paused("telegram:-100777")
+    await process(membership_update("left", "member", chat_id=-100777, group=True))
+    assert not await paused("telegram:-100777")
+    assert telegram.request.sent() == []  # nobody is written to about it

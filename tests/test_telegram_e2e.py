@@ -112,6 +112,8 @@ async def test_a_resident_finds_an_offer_and_deletes_their_data(api, tmp_path):
         welcome = await step("/start", api.next_bot_message(CHAT, STEP_TIMEOUT))
         assert welcome.method == "sendMessage"
         assert re.search(r"(?i)willkommen", welcome.text), welcome
+        assert "Mit /neu bieten Sie Ihr Treffen" in welcome.text, welcome
+        assert "Oder tippen Sie unten auf „📍 Standort senden“." in welcome.text, welcome
         keyboard = await step("reply keyboard", api.wait_until(lambda: api.keyboard(CHAT), 5))
         location_button = [b for b in keyboard if b["text"] == "📍 Standort senden"]
         assert location_button and location_button[0].get("request_location"), keyboard
@@ -243,5 +245,36 @@ async def test_webhook_mode_checks_the_secret_token(api, tmp_path):
 
         bot.proc.send_signal(signal.SIGTERM)
         assert await bot.wait(10) == 0, bot.report(api)
+    finally:
+        await bot.kill()
+
+
+async def test_a_new_resident_writes_whole_sentences(api, tmp_path):
+    """Issue 13, tried as a new user: sentences, not keywords, in German and in English."""
+    bot = BotProcess(tmp_path, api)
+    await bot.start()
+    try:
+        await api.wait_polling(START_TIMEOUT)
+        mark = api.mark()
+        api.push_text(CHAT, "Hallo, ich wohne in Stendal und suche etwas für Senioren")
+        listing = await api.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == CHAT, STEP_TIMEOUT,
+                                     since=mark)
+        assert "Treffen bei Stendal" in listing.text and "Vorlesen für Groß und Klein" in listing.text, \
+            f"{listing}\n{bot.report(api)}"
+
+        mark = api.mark()
+        api.push_text(CHAT, "hi, any events near Halle this weekend?")
+        offer = await api.wait_for(lambda c: c.method == "sendMessage" and "Shall I write in English" in c.text,
+                                   STEP_TIMEOUT, since=mark)
+        answers = [c.text for c in api.calls[mark:] if c.method == "sendMessage" and c.chat_id == CHAT]
+        assert any("Meetings near Halle (Saale)\nat the weekend" in text for text in answers), answers
+        assert not any("nicht verstanden" in text for text in answers), answers
+        mark = api.mark()
+        api.press(CHAT, "Yes, please", offer.result["message_id"])
+        switched = await api.wait_for(
+            lambda c: c.method in ("sendMessage", "editMessageText") and c.chat_id == CHAT, STEP_TIMEOUT, since=mark)
+        assert "I will speak English with you" in switched.text, switched
+        with sqlite3.connect(bot.db) as db:
+            assert db.execute("SELECT language FROM users").fetchone()[0] == "en"
     finally:
         await bot.kill()

@@ -61,11 +61,10 @@ async def _first_questions(organiser: Person) -> None:
     await organiser.say("jeden Dienstag 15-17 Uhr", "Wo findet es statt?")
 
 
-async def _last_questions(organiser: Person) -> Call:
-    """From the cost question to the preview, which is returned."""
-    await organiser.press("Spende willkommen", "Wer lädt ein?")
-    await organiser.say("Kirchengemeinde St. Blasii", "Wie erreicht man Sie")
-    preview = await organiser.say("Telefon 03946 1234", "Vorschau")
+async def _last_questions(organiser: Person, details: int | None = None) -> Call:
+    """From the details (cost, who invites, contact) to the preview, which is returned."""
+    await organiser.press("Spende willkommen", "Was hilft Menschen", details)
+    preview = await organiser.say("Kirchengemeinde St. Blasii, Telefon 03946 1234", "Vorschau")
     for line in ("☕ Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "💶 Spende willkommen"):
         assert line in preview.text, (line, preview.text)
     return preview
@@ -129,15 +128,14 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
 
         # The access toggles change the question in place.
         question = access.result["message_id"]
-        ticked = await organiser.press("stufenloser Zugang", "Was hilft Menschen", question)
+        ticked = await organiser.press("Rollstuhl: ja", "Was hilft Menschen", question)
         assert ticked.method == "editMessageText" and ticked.params["message_id"] == question, ticked
-        await organiser.press("Hörschleife", "Was hilft Menschen", question)
+        await organiser.press("Induktionsschleife (Höranlage)", "Was hilft Menschen", question)
         labels = api.screen(ORGANISER, question).labels
-        assert "✅ stufenloser Zugang" in labels and "✅ Hörschleife" in labels, labels
-        assert "◻️ barrierefreies WC" in labels, labels
-        await organiser.press("Weiter", "Kostet es etwas?", question)
-        preview = await _last_questions(organiser)
-        assert "♿ stufenloser Zugang · Hörschleife" in preview.text, preview.text
+        assert "✅ Rollstuhl: ja" in labels and "✅ Induktionsschleife (Höranlage)" in labels, labels
+        assert "◻️ Rollstuhlgerechte Toilette" in labels, labels
+        preview = await _last_questions(organiser, question)
+        assert "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für Hörgeräte" in preview.text, preview.text
         await organiser.press("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
         offer_id, _, status = _offer(bot)
         assert status == "pending"
@@ -167,7 +165,7 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
 
         review = await moderator.press("Prüfen", "Angebot zur Prüfung", notice.result["message_id"])
         assert review.method == "editMessageText", review  # the notice becomes the review
-        assert "👤 Veranstalter Nr." in review.text and "(neu)" in review.text
+        assert "👤 Veranstalter Nr." in review.text and "(neu, noch nichts freigegeben)" in review.text
         approved = await moderator.press("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
         assert approved.method == "editMessageText", approved  # in place of the review, the queue
         assert approved.params["message_id"] == notice.result["message_id"] and "Nichts wartet" in approved.text
@@ -201,7 +199,6 @@ async def test_a_change_asked_for_then_managing_the_offer_through_telegram(api, 
         await resident.say("/start", "willkommen")
         await _first_questions(organiser)
         await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
-        await organiser.press("Weiter", "Kostet es etwas?")
         await _last_questions(organiser)
         await organiser.press("Absenden", "Die Moderation schaut sich")
 
@@ -247,6 +244,29 @@ async def test_a_change_asked_for_then_managing_the_offer_through_telegram(api, 
         await asyncio.sleep(0.5)
         assert not api.unanswered_callbacks(), f"unanswered button presses\n{api.describe()}"
         assert not [c for c in api.calls if c.error], f"failed calls\n{api.describe()}"
+        await _stopped(bot, api)
+    finally:
+        await bot.kill()
+
+
+async def test_a_whole_offer_in_one_message_through_telegram(api, tmp_path):
+    bot = await _running(tmp_path, api)
+    organiser = Person(api, ORGANISER, lambda: bot.report(api))
+    try:
+        await organiser.say("/start", "willkommen")
+        await organiser.say("/neu", "Was für ein Treffen ist es?")  # four messages from here
+        asked = await organiser.say(
+            "Warme Stube jeden Dienstag und Donnerstag 14-17 Uhr im Gemeindehaus, Kirchstraße 3, "
+            "06484 Quedlinburg, kostenlos, rollstuhlgerecht", "Beschreiben Sie es")
+        assert "✅ Verstanden: jeden Dienstag und Donnerstag, 14:00–17:00 Uhr" in asked.text, asked.text
+        preview = await organiser.say("Ein warmer Raum mit Tee und Zeitungen, für alle.", "Vorschau")
+        for line in ("🔥 Warme Stube", "📍 Gemeindehaus, Kirchstraße 3, Quedlinburg", "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos",
+                     "💶 kostenlos"):
+            assert line in preview.text, (line, preview.text)
+        await organiser.say("ja", "Die Moderation schaut sich „Warme Stube“ bald an")
+        with sqlite3.connect(bot.db) as db:
+            assert db.execute("SELECT title, category, rrule, place_name, cost, status FROM offers").fetchall() == [
+                ("Warme Stube", "warm_room", "FREQ=WEEKLY;BYDAY=TU,TH", "Quedlinburg", "free", "pending")]
         await _stopped(bot, api)
     finally:
         await bot.kill()

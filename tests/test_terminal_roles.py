@@ -124,14 +124,12 @@ def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
     started = organiser.wait_for("Wo findet es statt?")  # the question is asked again
     assert "willkommen" not in started
     organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
-    assert "[1] ◻️ stufenloser Zugang" in organiser.output[organiser.mark:]
-    organiser.choose("stufenloser Zugang", "✅ stufenloser Zugang")
-    organiser.choose("Weiter", "Kostet es etwas?")
-    organiser.choose("Spende willkommen", "Wer lädt ein?")
-    organiser.say("Kirchengemeinde St. Blasii", "Wie erreicht man Sie")
-    preview = organiser.say("Telefon 03946 1234", "Vorschau")
+    assert "[1] ◻️ Rollstuhl: ja" in organiser.output[organiser.mark:]
+    organiser.choose("Rollstuhl: ja", "✅ Rollstuhl: ja")
+    organiser.choose("Spende willkommen", "✅ Spende willkommen")
+    preview = organiser.say("Kirchengemeinde St. Blasii, Telefon 03946 1234", "Vorschau")
     for line in ("☕ Adventscafé im Pfarrhaus", "🔁 jeden Dienstag", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
-                 "♿ stufenloser Zugang", "💶 Spende willkommen", "☎️ Kontakt: Telefon 03946 1234"):
+                 "♿ Rollstuhlgerecht: Eingang ohne Stufe", "💶 Spende willkommen", "☎️ Kontakt: Telefon 03946 1234"):
         assert line in preview, line
     organiser.choose("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
     organiser.quit()
@@ -149,7 +147,7 @@ def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
     assert notice.count("wartet auf Prüfung: „") == 1
     moderator.mark = moderator.output.index("🛡 Ein neues Angebot")  # its choices are the newest
     review = moderator.choose("Prüfen", "Angebot zur Prüfung")
-    assert "👤 Veranstalter Nr." in review and "(neu)" in review
+    assert "👤 Veranstalter Nr." in review and "(neu, noch nichts freigegeben)" in review
     moderator.choose("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
     moderator.quit()
 
@@ -194,8 +192,7 @@ async def _at_the_place_question(chat) -> None:
 async def _at_the_price_question(chat) -> None:
     await _at_the_place_question(chat)
     await chat.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg")
-    await chat.say("weiter")
-    await chat.say("3")  # Es kostet etwas
+    await chat.say(str(next(n for n, label in _numbers(chat) if "Es kostet etwas" in label)))
     assert "Was kostet es?" in chat.text
 
 
@@ -207,8 +204,11 @@ async def test_a_number_typed_by_mistake_does_not_throw_the_draft_away(sessions,
     await chat.say(str(next(n for n, label in _numbers(chat) if "Nein" in label)))
     assert "Was kostet es?" in chat.text  # the question again, nothing lost
     await chat.say("2 € mit Kuchen")
-    assert "Wer lädt ein?" in chat.text
-    await chat.say("abbrechen")  # the typed word is meant: thrown away at once
+    assert "Was hilft Menschen" in chat.text and "✅ Es kostet etwas" in chat.labels()  # back to the details
+    assert "Übernommen" not in chat.text
+    await chat.say("abbrechen")  # typed, it asks first, as the button does
+    assert "Entwurf „Adventscafé im Pfarrhaus“ verwerfen?" in chat.text
+    await chat.say("ja")
     assert "der Entwurf ist verworfen" in chat.text
 
 

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from models import Occurrence, Offer, OfferStatus, User
+from models import Cost, Occurrence, Offer, OfferStatus, User
+from models.accessibility import Wheelchair
 from models.db import create_engine, session_factory, upgrade
 from models.ideas import Idea
 from models.transfer import TransferProblem, export, import_
@@ -32,7 +33,8 @@ async def test_export_import_export_gives_the_same_document(sessions, database_u
     await _organiser(sessions, "666", trust="blocked")
     await add_offer(sessions, now, title="Warme Stube", owner_id=owner, rrule="FREQ=WEEKLY;BYDAY=MO,TH",
                     starts_local=datetime(2026, 1, 5, 11), exdates=["2026-12-28"], contact="Tel. 1234",
-                    step_free=True, hearing_loop=None)
+                    wheelchair=Wheelchair.YES, audio_loop=None, cancelled_days=["2027-01-04"],
+                    cost=Cost.NOT_STATED)
     await add_offer(sessions, now, title="Entwurf", status=OfferStatus.PENDING, owner_id=owner)
     await add_offer(sessions, now, title="Aus dem Kalender", source="kalender.ics", external_id="uid-1")
     async with sessions() as session, session.begin():
@@ -57,6 +59,7 @@ async def test_export_import_export_gives_the_same_document(sessions, database_u
             stube = await session.scalar(select(Offer).where(Offer.title == "Warme Stube"))
             owner_there = await session.get(User, stube.owner_id)
             assert owner_there.address == "telegram:4711" and owner_there.trust == "trusted"
+            assert stube.wheelchair == Wheelchair.YES and stube.cancelled_days == ["2027-01-04"]
         assert again == first
 
         async with fresh() as session:  # a second import into the same store is refused

@@ -173,6 +173,8 @@ async def test_settings_words_as_plain_words(chat, sessions):
 
 async def test_a_sentence_that_is_no_place_is_not_called_an_unknown_place(chat):
     await chat.say("Ich suche etwas für meine Mutter, sie ist 84")
+    assert "Wo soll ich suchen?" in chat.text and "kenne ich leider nicht" not in chat.text
+    await chat.say("Ich habe Rücken")
     assert "nicht verstanden" in chat.text and "kenne ich leider nicht" not in chat.text
 
 

@@ -76,6 +76,22 @@ def plan(start, rule=None, hours=2.0, skip=()):
     ("jeden Tag außer Sonntag 10 Uhr",
      plan(datetime(2026, 11, 26, 10), "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR,SA"), True),
     ("ab morgen jeden Tag um 9", plan(datetime(2026, 11, 26, 9), "FREQ=DAILY"), True),
+    # named days, clock times in words, a day of every month (issue 13)
+    ("am 3. Advent 15 Uhr", plan(datetime(2026, 12, 13, 15)), True),
+    ("Heiligabend 15 Uhr", plan(datetime(2026, 12, 24, 15)), True),
+    ("Silvester 18-22 Uhr", plan(datetime(2026, 12, 31, 18), hours=4), False),
+    ("on the 3rd Advent Sunday at 3 pm", plan(datetime(2026, 12, 13, 15)), True),
+    ("jeden Sonntag ab dem 1. Advent 15 Uhr", plan(datetime(2026, 11, 29, 15), "FREQ=WEEKLY;BYDAY=SU"), True),
+    ("jeden dienstag halb drei", plan(datetime(2026, 12, 1, 14, 30), "FREQ=WEEKLY;BYDAY=TU"), True),
+    ("Freitag viertel nach drei", plan(datetime(2026, 11, 27, 15, 15)), True),
+    ("Samstag dreiviertel vier", plan(datetime(2026, 11, 28, 15, 45)), True),
+    ("Samstag viertel vor vier", plan(datetime(2026, 11, 28, 15, 45)), True),
+    ("Samstag viertel vier", plan(datetime(2026, 11, 28, 15, 15)), True),  # as said in the east
+    ("Samstag halb neun morgens", plan(datetime(2026, 11, 28, 8, 30)), True),
+    ("monatlich am 15. 15 Uhr", plan(datetime(2026, 12, 15, 15), "FREQ=MONTHLY;BYMONTHDAY=15"), True),
+    ("jeden 15. im Monat 15-17 Uhr", plan(datetime(2026, 12, 15, 15), "FREQ=MONTHLY;BYMONTHDAY=15"), False),
+    ("am 1. und 15. jeden Monats um 10", plan(datetime(2026, 12, 1, 10), "FREQ=MONTHLY;BYMONTHDAY=1,15"), True),
+    ("every month on the 15th at 3 pm", plan(datetime(2026, 12, 15, 15), "FREQ=MONTHLY;BYMONTHDAY=15"), True),
     ("ab Montag täglich 9 Uhr bis Freitag",
      plan(datetime(2026, 11, 30, 9), "FREQ=DAILY;UNTIL=20261204T235959"), True),
     ("jeden Tag von Montag bis Freitag 9 Uhr",
@@ -161,7 +177,7 @@ def test_what_organisers_type_is_stored(text, expected, assumed):
     ("jeden Dienstag 15 Uhr und 17 Uhr", Problem.SEVERAL, None),
     ("jeden Dienstag 15 Uhr außer in den Ferien", Problem.UNSUPPORTED, None),
     ("Di oder Mi 15 Uhr", Problem.UNSUPPORTED, None),
-    ("halb drei am Dienstag", Problem.UNSUPPORTED, None),
+    ("jeden Dienstag 15 Uhr, Weihnachten und Ostern oder Pfingsten", Problem.UNSUPPORTED, None),
     ("28.3.2027 2:30", Problem.CLOCK_CHANGE, date(2027, 3, 28)),
     ("jeden Sonntag 2:30 Uhr", Problem.CLOCK_CHANGE, date(2027, 3, 28)),
 ])
@@ -201,12 +217,33 @@ def test_the_examples_in_explanations_are_understood():
                 assert fine or example in words, (example, result)
 
 
+def test_an_explanation_gives_an_example_of_the_sort_of_answer():
+    """A one-off date is not answered with a weekly rule as the example, nor a rule with a date."""
+    one_off = explain(DE, parse_when("am 3. Advent", NOW))
+    assert "jeden" not in one_off and "15 Uhr" in one_off, one_off
+    rule = explain(DE, parse_when("jeden Dienstag", NOW))
+    assert "jeden Dienstag" in rule and "12.12." not in rule, rule
+    assert "jeden" not in explain(DE, parse_when("12.12. oder 13.12. 15 Uhr", NOW))
+
+
+def test_a_change_of_part_of_a_schedule_keeps_the_rest():
+    from handlers.when import amend
+
+    old = plan(datetime(2026, 12, 1, 14), "FREQ=WEEKLY;BYDAY=TU", hours=3, skip=[date(2026, 12, 8)])
+    later = amend(old, "ab sofort erst ab 15 uhr", NOW)
+    assert later.schedule == plan(datetime(2026, 12, 1, 15), "FREQ=WEEKLY;BYDAY=TU", skip=[date(2026, 12, 8)])
+    thursdays = amend(old, "ach nein, ich meinte donnerstags", NOW)
+    assert thursdays.schedule == plan(datetime(2026, 11, 26, 14), "FREQ=WEEKLY;BYDAY=TH", hours=3)
+    assert amend(old, "Mittwoch 10-12 Uhr", NOW).schedule == plan(datetime(2026, 12, 2, 10))
+    assert isinstance(amend(old, "Kirchstraße 3", NOW), NotUnderstood)  # a house number is no time
+
+
 def test_rules_the_parser_does_not_make_are_confirmed_by_their_dates():
     from handlers.when import schedule_words
 
-    schedule = plan(datetime(2026, 12, 15, 15), "FREQ=MONTHLY;BYMONTHDAY=15")
+    schedule = plan(datetime(2026, 12, 15, 15), "FREQ=MONTHLY;BYMONTHDAY=-1")
     assert schedule_words(DE, schedule, NOW) == (
-        "regelmäßig, die nächsten Termine: Di., 15. Dez., Fr., 15. Jan. 2027, Mo., 15. Feb. 2027, "
+        "regelmäßig, die nächsten Termine: Do., 31. Dez., So., 31. Jan. 2027, So., 28. Feb. 2027, "
         "15:00–17:00 Uhr")
 
 
@@ -224,6 +261,9 @@ def test_rules_the_parser_does_not_make_are_confirmed_by_their_dates():
     ("im Dezember jeden Sonntag 15-17 Uhr",
      "jeden Sonntag, 15:00–17:00 Uhr, ab So., 6. Dez., bis 31. Dez.",
      "every Sunday, 15:00–17:00, from Sun, 6 Dec, until 31 Dec"),
+    ("monatlich am 15. 15-17 Uhr", "jeden 15. im Monat, 15:00–17:00 Uhr, ab Di., 15. Dez.",
+     "every month on the 15th, 15:00–17:00, from Tue, 15 Dec"),
+    ("am 3. Advent 15-17 Uhr", "einmalig am So., 13. Dez., 15:00–17:00 Uhr", "once on Sun, 13 Dec, 15:00–17:00"),
     ("werktags 9-12 Uhr bis 31.3.",
      "jeden Montag bis Freitag, 09:00–12:00 Uhr, ab Do., 26. Nov., bis 31. März 2027",
      "every Monday to Friday, 09:00–12:00, from Thu, 26 Nov, until 31 Mar 2027"),
@@ -313,6 +353,8 @@ VOCABULARY = (
     "from", "until", "not", "on", "tomorrow", "Dezmber", "Dinstag", "2026-12-24", "xyz", "!",
     "Morgen", "Abend", "evening", "Ende", "Februar", "fünften", "vorletzten", "Montag", "Sonntag",
     "31.12.", "1.1.2027", "28.3.2027", "2:30", "23", "23:30",
+    "Advent", "Heiligabend", "Silvester", "Ostern", "halb", "drei", "viertel", "nach", "vor",
+    "dreiviertel", "15.", "Monats", "the", "15th",
 )
 PHRASES = st.lists(st.sampled_from(VOCABULARY), max_size=14).map(" ".join)
 
@@ -519,3 +561,12 @@ def test_what_organisers_write_is_stored_exactly_and_confirmed_back(case):
     assert result.schedule == expected, text
     assert result.assumed_duration is assumed
     assert_confirmation_reads_back(result, now)
+
+
+def test_the_dates_a_message_names():
+    from handlers.when import days_named
+
+    assert days_named("der am 17.12. faellt aus", NOW) == [date(2026, 12, 17)]
+    assert days_named("am 3. Advent fällt es aus", NOW) == [date(2026, 12, 13)]
+    assert days_named("Donnerstag", NOW) == [date(2026, 11, 26)]
+    assert days_named("Kaffee und Kuchen", NOW) == []

@@ -2,7 +2,8 @@
 database, for the several-processes tests and the load benchmark.
 
     async with fresh_database(postgres_url or None, tmp_path) as url:
-        worker = Worker(tmp_path, api, url)          # its own webhook and ops ports
+        worker = Worker(tmp_path, api, url)          # its own webhook and ops ports (web=True:
+                                                     # ops beside the web face on that port)
         await worker.start(); await worker.wait_ready()
         api.deliver_by_webhook([worker.webhook_url])
         await worker.stop()                          # SIGTERM, or worker.kill() for SIGKILL
@@ -52,7 +53,9 @@ async def fresh_database(server_url: str | None, tmp_path: Path):
 
 
 class Worker:
-    def __init__(self, workdir: Path, api, database_url: str, **env: str) -> None:
+    def __init__(self, workdir: Path, api, database_url: str, *, web: bool = False, **env: str) -> None:
+        """`web`: the web face runs and serves /readyz and /metrics beside its pages; else it
+        is off and they have their own port (NAHBAR_OPS_LISTEN)."""
         self.number = next(_numbers)
         self.workdir = workdir
         self.port, self.ops_port = free_port(), free_port()
@@ -64,10 +67,14 @@ class Worker:
             TELEGRAM_API_BASE_FILE_URL=api.base_file_url, DATABASE_URL=database_url,
             TELEGRAM_WEBHOOK_URL="https://nahbar.example.invalid/telegram",
             TELEGRAM_WEBHOOK_LISTEN="127.0.0.1", TELEGRAM_WEBHOOK_PORT=str(self.port),
-            TELEGRAM_WEBHOOK_PATH="telegram", NAHBAR_OPS_LISTEN=f"127.0.0.1:{self.ops_port}",
+            TELEGRAM_WEBHOOK_PATH="telegram",
             TELEGRAM_MESSAGES_PER_SECOND="1000", NAHBAR_DEMO_DATA="true", NAHBAR_LOG_LEVEL="INFO",
             LANG="de_DE.UTF-8", NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1",
             PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), base.get("PYTHONPATH")])))
+        if web:
+            base.update(NAHBAR_WEB_LISTEN=f"127.0.0.1:{self.ops_port}")
+        else:
+            base.update(NAHBAR_WEB_LISTEN="off", NAHBAR_OPS_LISTEN=f"127.0.0.1:{self.ops_port}")
         base.update(env)
         self.env = base
         self.proc: asyncio.subprocess.Process | None = None
@@ -100,6 +107,12 @@ class Worker:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
             async with http.get(f"{self.ops_url}/metrics") as response:
                 return await response.text()
+
+    async def page(self, path: str) -> int:
+        """The status of GET `path` on the probes' port."""
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
+            async with http.get(f"{self.ops_url}{path}") as response:
+                return response.status
 
     async def wait_ready(self, timeout: float = START_TIMEOUT) -> dict:
         """Until /readyz says ready and the webhook port takes connections."""

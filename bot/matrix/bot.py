@@ -10,23 +10,36 @@ typed "1" is handled after the list it refers to, and marked answered right afte
 were handed over. A start first answers what the last run left unanswered. So every message
 is answered, and twice only when the process died between sending an answer and marking it.
 On a fresh store with no stored position the first sync is history and only read.
+
+An encrypted message whose room key has not arrived (the sender's device shares it late) is
+kept in the inbox as it came, sealed, and the key is asked for. Whenever room keys arrive, and
+at every start, the sealed messages are tried again; one that opens is stored as read and then
+answered like any other, once, also across a restart.
+
+In a group room (more than one person besides the bot) only what is meant for the bot is
+answered: commands, mentions and replies to its messages (`convert.for_the_bot`); a reply to
+a message this process does not know is checked with the homeserver after the sync.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TypeVar
 from weakref import WeakValueDictionary
 
 import aiohttp
 from nio import (
-    AsyncClient, AsyncClientConfig, ErrorResponse, InviteMemberEvent, MatrixInvitedRoom, MatrixRoom,
-    MegolmEvent, RoomMemberEvent, RoomMessage, SyncError, SyncResponse,
+    AsyncClient, AsyncClientConfig, EncryptionError, ErrorResponse, ForwardedRoomKeyEvent,
+    InviteMemberEvent, MatrixInvitedRoom, MatrixRoom, MegolmEvent, RoomGetEventResponse,
+    RoomGetStateResponse, RoomKeyEvent, RoomMemberEvent, RoomMessage, SyncError, SyncResponse,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -54,6 +67,7 @@ TIMELINE_LIMIT = 200
 MAX_BACKLOG = inbox.KEEP  # messages older than this (bot was down long) are not answered
 MAX_TURNS = 32  # messages being answered at once, across all rooms
 DRAIN_TIMEOUT_S = 10  # on stop, answers in progress get this long to finish
+KNOWN_OWN_EVENTS = 5000  # the bot's own newest messages, to tell replies to it in group rooms
 
 
 def sync_filter(timeline_limit: int) -> dict:
@@ -121,6 +135,10 @@ class MatrixBot:
         self._turns = asyncio.Semaphore(MAX_TURNS)
         self._history = False  # inside the first sync of a fresh store: read, do not answer
         self._received: list[Received] = []  # messages of the sync in progress, for the inbox
+        self._unsure: dict[str, tuple[str, str]] = {}  # event -> (room, the event it replies to)
+        self._own_events: OrderedDict[str, None] = OrderedDict()  # what the bot itself sent
+        self._keys_arrived = False  # room keys came in this sync: try the sealed messages again
+        self._creators: dict[str, frozenset[str]] = {}  # room -> its creators (room version 12 on)
         self._greet: dict[str, Incoming] = {}  # rooms being joined: greet once a sync shows it
         self._joining: set[str] = set()  # invites being accepted or declined
         self._leaving: set[str] = set()
@@ -145,6 +163,7 @@ class MatrixBot:
         self.client.add_event_callback(self._on_undecryptable, MegolmEvent)
         self.client.add_event_callback(self._on_invite, InviteMemberEvent)
         self.client.add_event_callback(self._on_membership, RoomMemberEvent)
+        self.client.add_to_device_callback(self._on_room_key, (RoomKeyEvent, ForwardedRoomKeyEvent))
         self._main = asyncio.create_task(self._run(), name="matrix-sync")
 
     async def stop(self) -> None:
@@ -231,17 +250,22 @@ class MatrixBot:
                 log.info("connected to the Matrix homeserver")
             backoff.reset()
             received, self._received = self._received, []
+            received = await self._meant_for_us(received)
             # Only once the messages are stored may the position move past them.
             new = await self._in_store(self._take_in, received, response.next_batch)
             position = response.next_batch
             left_over = []
             if first:
                 left_over = await self._in_store(self._left_over, {r.event_id for r in new})
-            first = False
             self.synced = True
             self.ready.set()
             for item in left_over + new:  # what the last run left unanswered goes first
-                self._spawn(convert.from_inbox(item).chat_id, self._answer(item))
+                if item.sealed is None:
+                    self._spawn(convert.from_inbox(item).chat_id, self._answer(item))
+            if first or self._keys_arrived or any(item.sealed for item in new):
+                self._keys_arrived = False
+                await self._open_sealed()
+            first = False
             self._after_sync(response, known)
             await self._keys()
 
@@ -300,16 +324,89 @@ class MatrixBot:
     # -- events (called inside nio's sync: never wait for an answer here) ------------------
 
     async def _on_message(self, room: MatrixRoom, event: RoomMessage) -> None:
-        if self._history or event.sender == self.client.user_id:
+        if event.sender == self.client.user_id:
+            self._remember_own(event.event_id)
             return
-        if not self._recent(event.server_timestamp) or not self._allowed(event.sender):
+        if self._history or not self._recent(event.server_timestamp) or not self._allowed(event.sender):
             return
-        content = event.source.get("content", {})
-        group = others_in(room, self.client.user_id) > 1
-        message = convert.incoming(content, sender=event.sender, room_id=room.room_id, group=group,
-                                   power_level=room.power_levels.get_user_level(event.sender))
+        message, unsure = self._read(room, event.source.get("content", {}), event.sender)
         if message is not None:
+            if unsure is not None:
+                self._unsure[event.event_id] = (room.room_id, unsure)
             self._receive(event.event_id, message, event.server_timestamp)
+
+    def _read(self, room: MatrixRoom, content: object, sender: str) -> tuple[Incoming | None, str | None]:
+        """The neutral message for a room message's content, or None for what is not answered
+        (in a group room: what is not meant for the bot). The second value names the event a
+        group message replies to when only the homeserver can say whether it was the bot's."""
+        if not isinstance(content, dict):
+            return None, None
+        group = others_in(room, self.client.user_id) > 1
+        unsure = None
+        if group:
+            me, name = self.client.user_id, room.user_name(self.client.user_id)
+            verdict = convert.for_the_bot(content, bot_id=me, bot_name=name, sent_by_bot=self._sent_by_me)
+            if verdict is False:
+                return None, None
+            content = convert.without_mention(content, bot_id=me, bot_name=name)
+            unsure = convert.reply_to(content) if verdict is None else None
+        creators = self._creators.get(room.room_id, frozenset())
+        level = convert.CREATOR_LEVEL if sender in creators else room.power_levels.get_user_level(sender)
+        message = convert.incoming(content, sender=sender, room_id=room.room_id, group=group, power_level=level)
+        return message, unsure
+
+    async def _learn_creators(self, room: MatrixRoom) -> frozenset[str]:
+        """Who created the room: from room version 12 on they outrank everybody without being in
+        the power levels (a room's admin who made it). Asked of the homeserver once per room."""
+        if room.room_id in self._creators or not convert.creators_rule(room.room_version):
+            return self._creators.get(room.room_id, frozenset())
+        try:
+            response = await self.client.room_get_state(room.room_id)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            return frozenset()  # asked again with the next message
+        if not isinstance(response, RoomGetStateResponse):
+            return frozenset()
+        creators = convert.creators_of(response.events)
+        self._creators[room.room_id] = creators
+        return creators
+
+    def _remember_own(self, event_id: str) -> None:
+        self._own_events[event_id] = None
+        while len(self._own_events) > KNOWN_OWN_EVENTS:
+            self._own_events.popitem(last=False)
+
+    def _sent_by_me(self, event_id: str) -> bool:
+        return event_id in self._own_events
+
+    async def _replies_to_me(self, room_id: str, event_id: str) -> bool:
+        """Whether the bot sent `event_id` (a message from before this start), as the homeserver
+        says; when it cannot say, the message is taken as not meant for the bot."""
+        if self._sent_by_me(event_id):
+            return True
+        try:
+            response = await self.client.room_get_event(room_id, event_id)
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            return False
+        mine = isinstance(response, RoomGetEventResponse) and response.event.sender == self.client.user_id
+        if mine:
+            self._remember_own(event_id)
+        return mine
+
+    async def _meant_for_us(self, received: list[Received]) -> list[Received]:
+        """The messages of a sync without the group replies that turn out not to answer the bot,
+        and with the rooms' creators counted as their admins."""
+        unsure, self._unsure = self._unsure, {}
+        keep = []
+        for item in received:
+            target = unsure.get(item.event_id)
+            if target is not None and not await self._replies_to_me(*target):
+                continue
+            room = self.client.rooms.get(item.chat.removeprefix("matrix:"))
+            if item.group and not item.sender_is_admin and room is not None:
+                if item.sender in await self._learn_creators(room):
+                    item = replace(item, sender_is_admin=True)
+            keep.append(item)
+        return keep
 
     def _recent(self, server_timestamp: int) -> bool:
         """Young enough to answer: not from long before this start."""
@@ -323,11 +420,61 @@ class MatrixBot:
     async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
         if self._history or event.sender == self.client.user_id:
             return
-        log.info("could not decrypt a message (no room key yet); asking the sender's devices")
+        if not self._recent(event.server_timestamp) or not self._allowed(event.sender):
+            return
+        # Kept as it came until its key arrives (`_open_sealed`); the key is asked for meanwhile.
+        received_at = datetime.fromtimestamp(event.server_timestamp / 1000, timezone.utc)
+        self._received.append(Received(
+            event_id=event.event_id, chat=f"matrix:{room.room_id}", sender=event.sender,
+            received_at=received_at, sealed=json.dumps({**event.source, "room_id": room.room_id})))
+        log.info("could not decrypt a message (no room key yet); kept until the key comes, and asked for it")
         try:
             await self.client.request_room_key(event)
         except Exception:  # noqa: BLE001 - a key request already on its way raises here
             log.debug("room key request not sent", exc_info=True)
+
+    async def _on_room_key(self, event: RoomKeyEvent | ForwardedRoomKeyEvent) -> None:
+        self._keys_arrived = True  # nio has stored the key; the sealed messages are tried after the sync
+
+    async def _open_sealed(self) -> None:
+        """Try the sealed messages again with the keys there are now; answer those that open."""
+        since = datetime.fromtimestamp(self.clock(), timezone.utc) - MAX_BACKLOG
+        for item in await self._in_store(self._sealed_since, since):
+            opened = await self._open(item)
+            if opened is False:
+                continue  # still no key
+            if opened is None:  # nothing to answer: not meant for the bot, or not a message
+                await self._in_store(inbox.mark_answered, item.event_id)
+            elif await self._in_store(inbox.unseal, opened):
+                self._spawn(convert.from_inbox(opened).chat_id, self._answer(opened))
+
+    async def _sealed_since(self, session, since: datetime) -> list[Received]:
+        return await inbox.unanswered(session, "matrix:", since, sealed=True)
+
+    async def _open(self, item: Received) -> Received | None | bool:
+        """The readable inbox row for a sealed message; False while its key is missing, None when
+        there is nothing to answer."""
+        try:
+            source = json.loads(item.sealed or "")
+            event = MegolmEvent.from_dict(source)
+        except (ValueError, TypeError):
+            return None
+        room = self.client.rooms.get(source.get("room_id", "")) if isinstance(source, dict) else None
+        if not isinstance(event, MegolmEvent) or room is None:
+            return None  # unreadable, or a room the bot has left
+        event.room_id = room.room_id
+        try:
+            decrypted = self.client.decrypt_event(event)
+        except EncryptionError:
+            return False
+        if not isinstance(decrypted, RoomMessage):
+            return None
+        await self._learn_creators(room)
+        message, unsure = self._read(room, decrypted.source.get("content", {}), item.sender)
+        if message is None or (unsure is not None and not await self._replies_to_me(room.room_id, unsure)):
+            return None
+        log.info("a message kept until its room key came can be read now")
+        return convert.to_inbox(item.event_id, message, item.received_at)
 
     async def _on_invite(self, room: MatrixInvitedRoom, event: InviteMemberEvent) -> None:
         client = self.client

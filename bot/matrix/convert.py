@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime
+from urllib.parse import quote
 
-from handlers.messages import Incoming
+from handlers.messages import SHARE_MENU, SHARE_NONE, Incoming
 from models.inbox import Received
 
 # geo:<lat>,<lon>[,<alt>][;u=<uncertainty>...] (RFC 5870), as Matrix clients send it.
@@ -51,6 +53,28 @@ def is_for_us(content: dict) -> bool:
 
 
 ADMIN_LEVEL = 50  # the power level Matrix clients call "moderator"; what may change room settings
+CREATOR_LEVEL = 2**53  # room version 12 on: a room's creators outrank every power level
+
+
+def creators_rule(room_version: str) -> bool:
+    """Whether the room's creators are its highest admins without a power level (room version
+    12 and later, and the "hydra" test versions that introduced it)."""
+    if room_version.startswith("org.matrix.hydra."):
+        return True
+    return room_version.isdigit() and int(room_version) >= 12
+
+
+def creators_of(state: list) -> frozenset[str]:
+    """The creators named by a room's state: who sent `m.room.create`, and its
+    `additional_creators`."""
+    for event in state:
+        if isinstance(event, dict) and event.get("type") == "m.room.create":
+            content = event.get("content") if isinstance(event.get("content"), dict) else {}
+            more = content.get("additional_creators")
+            more = [user for user in more if isinstance(user, str)] if isinstance(more, list) else []
+            sender = event.get("sender")
+            return frozenset([sender, *more] if isinstance(sender, str) else more)
+    return frozenset()
 
 
 def incoming(content: dict, *, sender: str, room_id: str, group: bool,
@@ -60,7 +84,7 @@ def incoming(content: dict, *, sender: str, room_id: str, group: bool,
     if not isinstance(content, dict) or not is_for_us(content):
         return None
     base = dict(platform="matrix", user_id=sender, chat_id=room_id, group=group,
-                sender_is_admin=group and power_level >= ADMIN_LEVEL)
+                sender_is_admin=group and power_level >= ADMIN_LEVEL, location_sharing=sharing(group))
     msgtype = content.get("msgtype")
     if msgtype == "m.location":
         location = parse_geo_uri(content.get("geo_uri"))
@@ -71,6 +95,70 @@ def incoming(content: dict, *, sender: str, room_id: str, group: bool,
     if msgtype in ("m.text", "m.emote") and isinstance(body, str):
         return Incoming(text=_strip_reply_fallback(body)[:MAX_BODY], **base)
     return Incoming(text="", **base)  # images, files, voice: help rather than silence
+
+
+def sharing(group: bool) -> str:
+    """How a location is sent: with the client's own menu in a DM; in a group room the bot reads
+    only what is addressed to it, and a location never is."""
+    return SHARE_NONE if group else SHARE_MENU
+
+
+# -- in a group room only what is meant for the bot ------------------------------------------
+
+def reply_to(content: dict) -> str | None:
+    """The event a message answers (a Matrix reply), if any."""
+    relates = content.get("m.relates_to")
+    target = relates.get("m.in_reply_to") if isinstance(relates, dict) else None
+    event_id = target.get("event_id") if isinstance(target, dict) else None
+    return event_id if isinstance(event_id, str) else None
+
+
+def for_the_bot(content: dict, *, bot_id: str, bot_name: str | None,
+                sent_by_bot: Callable[[str], bool]) -> bool | None:
+    """Whether a message in a group room is meant for the bot: a command ("!" or "/"), a
+    mention (`m.mentions`, the bot's id or a link to it, or its name at the start, as older
+    clients write it) or a reply to one of its messages. None: a reply to a message this
+    process does not know; the caller asks the homeserver whose it is."""
+    body = content.get("body")
+    body = _strip_reply_fallback(body) if isinstance(body, str) else ""
+    if body.lstrip().startswith(("!", "/")):
+        return True
+    mentions = content.get("m.mentions")
+    users = mentions.get("user_ids") if isinstance(mentions, dict) else None
+    if isinstance(users, list) and bot_id in users:
+        return True
+    formatted = content.get("formatted_body")
+    formatted = formatted if isinstance(formatted, str) else ""
+    if bot_id in body or f"matrix.to/#/{bot_id}" in formatted or f"matrix.to/#/{quote(bot_id)}" in formatted:
+        return True
+    if _named(body, bot_name) is not None:
+        return True
+    quoted = content.get("body") if isinstance(content.get("body"), str) else ""
+    if quoted.startswith(f"> <{bot_id}>"):  # the reply fallback names whose message it answers
+        return True
+    target = reply_to(content)
+    if target is None:
+        return False
+    return True if sent_by_bot(target) else None
+
+
+def without_mention(content: dict, *, bot_id: str, bot_name: str | None) -> dict:
+    """The content with a leading mention of the bot taken off the body ("Nahbar: Halle" ->
+    "Halle"), so the core reads the person's words only."""
+    body = content.get("body")
+    if not isinstance(body, str):
+        return content
+    words = _strip_reply_fallback(body)
+    rest = _named(words, bot_id) if words.startswith(bot_id) else _named(words, bot_name)
+    return content if rest is None else {**content, "body": rest}
+
+
+def _named(body: str, name: str | None) -> str | None:
+    """What follows `name` at the start of the body ("Nahbar: Halle" -> "Halle"), or None."""
+    if not name:
+        return None
+    match = re.match(re.escape(name) + r"(?:[:,]\s*|\s+|$)", body, re.IGNORECASE)
+    return body[match.end():] if match else None
 
 
 def _strip_reply_fallback(body: str) -> str:
@@ -90,4 +178,4 @@ def from_inbox(item: Received) -> Incoming:
     platform, _, chat_id = item.chat.partition(":")
     return Incoming(platform=platform, user_id=item.sender, chat_id=chat_id, text=item.text,
                     location=item.location, group=item.group,
-                    sender_is_admin=item.sender_is_admin)
+                    sender_is_admin=item.sender_is_admin, location_sharing=sharing(item.group))

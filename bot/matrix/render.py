@@ -88,9 +88,7 @@ def render_each(replies: Sequence[Reply]) -> list[list[Outgoing]]:
 
 
 def _with_choices(reply: Reply, numbers: dict[int, int]) -> str:
-    parts = []
-    if reply.notice:
-        parts.append(f"<i>{reply.notice}</i>")
+    parts = []  # `notice` is a pop-up on Telegram; Matrix has none, and the text says it
     if reply.text:
         parts.append(reply.text)
     lines = [_choice_line(row, numbers) for grid in (reply.buttons, reply.keyboard) for row in grid]

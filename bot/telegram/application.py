@@ -7,10 +7,10 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, ChatMember, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
-    Application, ApplicationBuilder, CallbackQueryHandler, ContextTypes,
+    Application, ApplicationBuilder, CallbackQueryHandler, ChatMemberHandler, ContextTypes,
     MessageHandler, filters,
 )
 from telegram.request import BaseRequest
@@ -22,6 +22,7 @@ from models import utcnow
 from scheduler.compose import enqueue_replies
 from scheduler.ratelimit import RateLimiter
 
+from ..app import chat_back, chat_left
 from .admins import GroupAdmins
 from .convert import addressed_to, incoming
 from .messenger import SharedRateLimiter, retry_after_seconds
@@ -52,6 +53,7 @@ def build_application(token: str, core: Nahbar, *, base_url: str | None = None,
     application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, on_update))
     application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command))
     application.add_handler(CallbackQueryHandler(on_update))
+    application.add_handler(ChatMemberHandler(on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
     return application
 
@@ -69,7 +71,7 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if query is not None:
             await query.answer()
         return
-    if message.group:
+    if message.group and not message.sender_is_admin:  # an anonymous admin is one already
         admin = await context.bot_data["admins"].is_admin(context.bot, update.effective_chat.id,
                                                            update.effective_user.id)
         message = replace(message, sender_is_admin=admin)
@@ -93,6 +95,26 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.info("update %s: %d replies queued after %s", update.update_id,
                      len(replies) - n if queued else 0, type(exc).__name__)
             return
+
+
+# The bot's own membership in a chat (`my_chat_member`): in a private chat "kicked" means the
+# person blocked the bot, "member" that they unblocked or restarted it; in a group, that the
+# bot was removed or added again.
+GONE = frozenset({ChatMember.BANNED, ChatMember.LEFT})
+BACK = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED})
+
+
+async def on_my_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Pause a chat the moment the bot cannot write there any more, as Matrix does when a DM is
+    left, so nothing more is planned or queued for it; resume it when the bot is back."""
+    changed = update.my_chat_member
+    if changed is None:
+        return
+    chat, status = f"telegram:{changed.chat.id}", changed.new_chat_member.status
+    if status in GONE:
+        await chat_left(context.bot_data["core"], chat, "blocked the bot or removed it from the chat")
+    elif status in BACK and changed.old_chat_member.status in GONE:
+        await chat_back(context.bot_data["core"], chat)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -127,6 +149,7 @@ async def _post_init(application: Application) -> None:
         menu = command_menu(language or default)
         await bot.set_my_commands([BotCommand(c, d) for c, d in menu], language_code=language)
     username = bot.username
+    application.bot_data["core"].links.telegram_bot = username  # QR codes on notices open the bot
     application.bot_data["core"].share_links["telegram"] = (
         lambda offer_id: f"https://t.me/{username}?start=offer_{offer_id}"
     )

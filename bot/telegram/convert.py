@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers.messages import Incoming
+from handlers.messages import SHARE_BUTTON, SHARE_NONE, Incoming
 
 
 def addressed_to(text: str, username: str | None) -> bool:
@@ -20,10 +20,20 @@ def addressed_to(text: str, username: str | None) -> bool:
 def incoming(update: Update) -> Incoming | None:
     """The neutral message for an update, or None for what the bot does not answer."""
     user, chat = update.effective_user, update.effective_chat
-    if user is None or chat is None or user.is_bot:
+    if user is None or chat is None:
         return None
+    group = chat.type != chat.PRIVATE
+    # In a group only commands reach the bot, so a shared location there would never arrive.
     base = dict(platform="telegram", user_id=str(user.id), chat_id=str(chat.id),
-                language=user.language_code, group=chat.type != chat.PRIVATE)
+                language=user.language_code, group=group, location_sharing=SHARE_NONE if group else SHARE_BUTTON)
+    if user.is_bot:
+        # A message "on behalf of" a chat names a stand-in bot as its sender and the chat as
+        # `sender_chat`. Only a group's admins can write as the group itself (anonymously): they
+        # are answered as the group, and as its admin. Other bots are never answered.
+        sender = update.message.sender_chat if update.message is not None else None
+        if sender is None or not group or sender.id != chat.id:
+            return None
+        base.update(user_id=str(sender.id), language=None, sender_is_admin=True)
     if update.callback_query is not None:
         return Incoming(button=update.callback_query.data or "", **base)
     message = update.effective_message

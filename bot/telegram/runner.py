@@ -20,7 +20,8 @@ from .webhook import WebhookIntake, derived_secret
 
 log = logging.getLogger(__name__)
 EXIT_BAD_TOKEN = EXIT_BAD_CREDENTIALS
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+# Messages, button presses, and the bot's own membership (blocked, unblocked, removed).
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 class TelegramPlatform:
@@ -101,4 +102,3 @@ class TelegramPlatform:
 async def run_telegram(settings: Settings) -> int:
     """Kept for callers of the Telegram-only entry point: the runner serves what is configured."""
     return await run_platforms(settings)
-

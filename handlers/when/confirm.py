@@ -105,9 +105,25 @@ _EXPLANATIONS = {
         "Tuesday and Thursday 3–5 pm”. Different times on different days are "
         "separate offers."),
     Problem.UNSUPPORTED: N_(
-        "I cannot follow holidays, “or” and times like “half past” yet. Please "
-        "name the days and the exact time, for example “every Tuesday 2:30 pm, "
+        "I cannot follow school holidays, “or” and yearly dates yet. Please "
+        "name the days and the time, for example “every Tuesday 2:30 pm, "
         "not on 22.12. and 29.12.”."),
+}
+# The same problems for an answer that was clearly one date: the example is one date too.
+_ONE_DATE = {
+    Problem.NO_TIME: N_("At what time? Please add the time, for example “12.12. 2:30 pm” or “on 3rd Advent 3 pm”."),
+    Problem.SEVERAL: N_(
+        "Please give one date with one time, for example “12.12. 3–5 pm”. Different "
+        "times on different days are separate offers."),
+    Problem.UNSUPPORTED: N_(
+        "I cannot follow school holidays, “or” and yearly dates yet. Please name the "
+        "day and the time, for example “24.12. 3 pm” or “Christmas Eve 3 pm”."),
+}
+# … and for a rule: the example is a rule.
+_RULE = {
+    Problem.NO_TIME: N_("At what time? Please add the time, for example “every Tuesday 3–5 pm”."),
+    Problem.NO_DATE: N_("On which days? Please add them, for example “every Tuesday 3 pm” or "
+                        "“every first Saturday of the month 10 am”."),
 }
 _ABOUT_A_DAY = {
     Problem.PAST: N_(
@@ -137,4 +153,5 @@ def explain(t: Translator, problem: NotUnderstood) -> str:
         # "Der 13. Dez. 2026 ist ein Sonntag": the weekday beside the date would give it away
         shown = date_words(t, problem.day, weekday=problem.reason is not Problem.WEEKDAY_MISMATCH)
         return t(_ABOUT_A_DAY[problem.reason], date=shown, weekday=weekday)
-    return t(_EXPLANATIONS.get(problem.reason, _EXPLANATIONS[Problem.UNKNOWN]))
+    fitting = {True: _RULE, False: _ONE_DATE}.get(problem.rule, {})
+    return t(fitting.get(problem.reason) or _EXPLANATIONS.get(problem.reason, _EXPLANATIONS[Problem.UNKNOWN]))

@@ -124,8 +124,7 @@ def _words() -> dict[str, tuple[str, object]]:
     add(UNSUPPORTED, None, "oder", "or", "bzw", "beziehungsweise", "jährlich", "jaehrlich",
         "jahr", "jahre", "jahres", "year", "years", "yearly", "annually", "quartal", "ferien",
         "schulferien", "feiertag", "feiertage", "feiertags", "feiertagen", "holiday",
-        "holidays", "gerade", "ungerade", "even", "odd", "ostern", "weihnachten", "heiligabend",
-        "silvester", "neujahr", "pfingsten", "advent", "adventszeit", "adventssonntag",
+        "holidays", "gerade", "ungerade", "even", "odd", "advent", "adventszeit",
         "adventssonntage", "halb", "viertel", "dreiviertel", "half", "quarter", "stündlich",
         "hourly")
     return words
@@ -174,7 +173,39 @@ def lookup(word: str) -> tuple[str, object] | None:
 _BIWEEKLY = re.compile(r"\b(?:14|vierzehn)\s*-?\s*t(?:ä|ae|a)gig\w*|\b(?:2|zwei)\s*-?\s*w(?:ö|oe|o)ch(?:entl)?i\w*")
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
+# Clock times in words, as people say them: "halb drei" (2:30), "viertel nach drei" (3:15),
+# "viertel vor vier" and "dreiviertel vier" (3:45), and in the east "viertel vier" (3:15).
+_HOUR_WORDS = {"eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6,
+               "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "zwoelf": 12,
+               "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+               "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_HOUR = r"(?P<hour>\d{1,2}|" + "|".join(sorted(_HOUR_WORDS, key=len, reverse=True)) + r")\b"
+_WORD_CLOCK = re.compile(
+    r"\b(?:(?P<halb>halb)|(?P<half_past>half past)|(?P<past>viertel nach|quarter past)"
+    r"|(?P<to>viertel vor|quarter to)|(?P<three>dreiviertel|drei viertel)|(?P<east>viertel))\s+" + _HOUR)
+# Minutes from the named hour: "halb drei" is 2:30, "dreiviertel vier" 3:45, "viertel vier" 3:15.
+_OFFSET = {"halb": -30, "half_past": 30, "past": 15, "to": -15, "three": -15, "east": -45}
+_MORNING = re.compile(r"\b(morgens|vormittags|früh|frueh|morning)\b")
+
+
+def _word_clock(match: re.Match, morning: bool) -> str:
+    """The clock time a phrase means. Hours 1 to 7 are the afternoon unless the answer says
+    morning: "halb drei" is 14:30 for a café, and the confirmation shows what was read."""
+    word = match.group("hour")
+    hour = int(word) if word.isdigit() else _HOUR_WORDS[word]
+    if not 1 <= hour <= 12:
+        return match.group(0)  # "halb 15" is not a way to say a time
+    kind = next(k for k in _OFFSET if match.group(k))
+    h, m = divmod((hour * 60 + _OFFSET[kind]) % (12 * 60), 60)
+    h = h or 12
+    if not morning and 1 <= h <= 7:
+        h += 12
+    return f" {h}:{m:02d} uhr "
+
 
 def normalise(text: str) -> str:
     text = _DASHES.sub("-", text.lower()).replace("'", "").replace("’", "")
+    if _WORD_CLOCK.search(text):
+        morning = bool(_MORNING.search(text))
+        text = _WORD_CLOCK.sub(lambda m: _word_clock(m, morning), text)
     return _BIWEEKLY.sub(" zweiwöchentlich ", text)

@@ -9,14 +9,15 @@ with a reason that `confirm.explain` turns into a friendly sentence.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from dateutil.rrule import rrulestr
 
 from models.schedule import Schedule, to_local, to_utc
 
-from .reading import Clock, DateSpec, Problem, Reading, Unreadable, _meridiem, read
+from . import named_days
+from .reading import Clock, DateSpec, Problem, Reading, Unreadable, _meridiem, read_partly
 
 DEFAULT_DURATION = timedelta(hours=2)
 # A meeting an organiser types lasts at most 12 hours (the store allows 24 for imported
@@ -39,6 +40,9 @@ class Understood:
 class NotUnderstood:
     reason: Problem
     day: date | None = None  # the date the problem is about (mismatch, not a meeting day, …)
+    # Whether the answer was a rule (True), one date (False) or unclear (None): the example in
+    # the explanation is of the same sort.
+    rule: bool | None = field(default=None, compare=False)
 
 
 def parse_when(text: str, now: datetime) -> Understood | NotUnderstood:
@@ -50,10 +54,41 @@ def parse_when(text: str, now: datetime) -> Understood | NotUnderstood:
         raise ValueError("now must be timezone-aware")
     if len(text) > MAX_TEXT:
         return NotUnderstood(Problem.UNKNOWN)
+    reading, problem = read_partly(text)
     try:
-        return _Resolver(read(text), to_local(now)).resolve()
+        if problem is not None:
+            raise problem
+        return _Resolver(reading, to_local(now)).resolve()
     except Unreadable as problem:
-        return NotUnderstood(problem.problem, problem.day)
+        return NotUnderstood(problem.problem, problem.day, rule=_sort(reading))
+
+
+def days_named(text: str, now: datetime) -> list[date]:
+    """The dates a text names ("der am 17.12. fällt aus", "Heiligabend", "nächsten Dienstag"),
+    each the next such date from today; no clock time needed."""
+    if len(text) > MAX_TEXT:
+        return []
+    reading, problem = read_partly(text)
+    resolver = _Resolver(reading, to_local(now))
+    days = []
+    for spec in reading.on:
+        try:
+            days.append(resolver.place(spec, resolver.today))
+        except Unreadable:
+            continue
+    if not days and len(reading.days) == 1 and not reading.every:
+        weekday = next(iter(reading.days))
+        days.append(resolver.today + timedelta(days=(weekday - resolver.today.weekday()) % 7))
+    return days
+
+
+def _sort(r: Reading) -> bool | None:
+    """A rule, one date, or not clear from the words read."""
+    if r.every or r.interval or r.nths or r.monthdays or r.daily or r.weekly or r.monthly or len(r.days) > 1:
+        return True
+    if r.on or r.days:
+        return False
+    return None
 
 
 class _Resolver:
@@ -64,7 +99,12 @@ class _Resolver:
 
     def resolve(self) -> Understood:
         r = self.r
-        has_day = bool(r.on or r.starting or r.within or r.days or r.nths or r.daily
+        if r.monthly or r.interval_unit == "month":  # "monatlich am 15.": a day of every month
+            alone = [s for s in r.on if s.day is not None and s.month is None and s.year is None]
+            if alone and not r.nths and not r.days:
+                r.monthdays += [s.day for s in alone]
+                r.on = [s for s in r.on if s not in alone]
+        has_day = bool(r.on or r.starting or r.within or r.days or r.nths or r.monthdays or r.daily
                        or r.interval_unit == "day" or r.excepted_days)
         has_time = bool(r.starts or r.bare or r.ends)
         if not r.understood or not has_day and not has_time:
@@ -75,7 +115,7 @@ class _Resolver:
         # "Dienstag und Donnerstag 15 Uhr": several weekdays and no date are a weekly rule; the
         # confirmation says "jeden", so a one-off weekend is corrected at once.
         several_days = len(r.days) > 1 and not (r.on or r.starting)
-        recurring = bool(r.every or r.interval or r.nths or r.only_months or r.count
+        recurring = bool(r.every or r.interval or r.nths or r.monthdays or r.only_months or r.count
                          or r.daily or r.weekly or r.excepted_days or several_days)
         if recurring:
             schedule = self.rule(start, duration)
@@ -158,7 +198,8 @@ class _Resolver:
         r = self.r
         first_day, last_day = self.window()
         freq, interval, byday = self.frequency(first_day)
-        base = _rule(freq, 1, sorted(r.only_months), byday)
+        monthdays = sorted(set(r.monthdays))
+        base = _rule(freq, 1, sorted(r.only_months), byday, monthdays)
         if last_day is not None and last_day < first_day:
             raise Unreadable(Problem.END_BEFORE_START, last_day)
         at = _time(clock)
@@ -175,7 +216,7 @@ class _Resolver:
             raise Unreadable(Problem.TOO_FAR)
         # The first meeting is found without INTERVAL: "14-tägig ab Mittwoch" starts with the
         # first matching day, and every other week counts from there.
-        rule = _rule(freq, interval, sorted(r.only_months), byday)
+        rule = _rule(freq, interval, sorted(r.only_months), byday, monthdays)
         expansion = rrulestr(rule, dtstart=first)
         skipped = set()
         for spec in r.excepted:
@@ -206,6 +247,11 @@ class _Resolver:
         """FREQ, INTERVAL and BYDAY from the words."""
         r = self.r
         days = set(r.days)
+        if r.monthdays:
+            if days or r.nths or r.daily or r.interval not in (None, 1) and r.interval_unit != "month" \
+                    or r.interval_unit == "month" and r.interval not in (None, 1):
+                raise Unreadable(Problem.UNSUPPORTED)
+            return "MONTHLY", 1, []
         if r.nths:
             ordinals = {n for n, _ in r.nths}
             if ordinals == {2} and not r.monthly:
@@ -278,6 +324,11 @@ class _Resolver:
 
     def place(self, spec: DateSpec, not_before: date) -> date:
         """The date a spec means, the first one on or after `not_before` when no year is given."""
+        if spec.named is not None:
+            day = named_days.next_day(spec.named, not_before)
+            if spec.check is not None and day.weekday() != spec.check:
+                raise Unreadable(Problem.WEEKDAY_MISMATCH, day)
+            return day
         if spec.day is None and spec.offset is None and spec.weekday is None:
             raise Unreadable(Problem.UNSUPPORTED)  # "nicht im Dezember": use "nur im …"
         if spec.offset is not None:
@@ -318,7 +369,7 @@ class _Resolver:
                 raise Unreadable(Problem.CLOCK_CHANGE, start.date())
 
 
-def _rule(freq: str, interval: int, months: list[int], byday: list[str]) -> str:
+def _rule(freq: str, interval: int, months: list[int], byday: list[str], monthdays: list[int] = ()) -> str:
     """One spelling for every rule, so equal schedules have equal strings."""
     parts = [f"FREQ={freq}"]
     if interval > 1:
@@ -327,6 +378,8 @@ def _rule(freq: str, interval: int, months: list[int], byday: list[str]) -> str:
         parts.append("BYMONTH=" + ",".join(str(m) for m in months))
     if byday:
         parts.append("BYDAY=" + ",".join(byday))
+    if monthdays:
+        parts.append("BYMONTHDAY=" + ",".join(str(d) for d in monthdays))
     return ";".join(parts)
 
 

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
 
+from places.text import fold
+
 from . import lexicon as w
+from . import named_days
 
 
 class Problem(Enum):
@@ -66,6 +69,7 @@ class DateSpec:
     weeks: int = 0  # weeks added to that ("übernächsten")
     not_today: bool = False  # "nächsten Mittwoch" said on a Wednesday means in a week
     check: int | None = None  # a weekday written beside the date ("Sa., 12. Dez."): must agree
+    named: str | None = None  # a named day (handlers.when.named_days): "Heiligabend", "3. Advent"
 
 
 @dataclass
@@ -79,6 +83,7 @@ class Reading:
     day_mentions: int = 0
     excepted_days: set[int] = field(default_factory=set)  # "täglich außer sonntags"
     nths: list[tuple[int, int]] = field(default_factory=list)  # (1, 5): first Saturday
+    monthdays: list[int] = field(default_factory=list)  # "jeden 15. im Monat"
     every: bool = False  # anything that says "again and again"
     daily: bool = False
     weekly: bool = False
@@ -164,9 +169,20 @@ def read(text: str) -> Reading:
     return _Reader(tokens(text)).read()
 
 
+def read_partly(text: str) -> tuple[Reading, Unreadable | None]:
+    """What the words say, and why they cannot be stored if they cannot: also the part read
+    before a problem (it tells a one-off date from a rule, for the example in the answer)."""
+    reader = _Reader(tokens(text))
+    try:
+        return reader.read(), None
+    except Unreadable as problem:
+        return reader.r, problem
+
+
 class _Reader:
     def __init__(self, toks: list[Token]) -> None:
         self.toks = toks
+        self.folded = [fold(t.text) for t in toks]
         self.r = Reading()
         self.role: str | None = None  # "from" / "until" for the next date or time
         self.excepting = False
@@ -188,6 +204,11 @@ class _Reader:
 
     def step(self, i: int) -> int:
         tok, r = self.toks[i], self.r
+        named = self.named_at(i)
+        if named is not None:
+            key, size = named
+            self.add_date(DateSpec(named=key))
+            return i + size
         if tok.kind == w.UNSUPPORTED:
             raise Unreadable(Problem.UNSUPPORTED)
         date = self.date_at(i)
@@ -230,6 +251,17 @@ class _Reader:
         return i + 1
 
     # dates
+    def named_at(self, i: int) -> tuple[str, int] | None:
+        """"Heiligabend", "am 3. Advent": a named day; "1. Mai" stays a date (it may have a year)."""
+        tok = self.toks[i]
+        if tok.kind in (DM, DMY, ISO, PAIR, CLOCK) or tok.kind == NUM and tok.value[1] not in ("st", "nd", "rd", "th"):
+            return None
+        found = named_days.match(self.folded, i)
+        if found is None or self.toks[i].kind == ORD and any(
+                t.kind == w.MONTH for t in self.toks[i:i + found[1]]):
+            return None
+        return found
+
     def date_at(self, i: int) -> tuple[DateSpec, int] | None:
         tok = self.toks[i] if i < len(self.toks) else None
         if tok is None:
@@ -270,6 +302,10 @@ class _Reader:
             if not 1 <= tok.value <= 31 or not self.introduces_day(i - 1):
                 return None  # "2. OG", "3. Stock": not a day
             return DateSpec(day=tok.value), i + 1
+        if (tok.kind == NUM and tok.value[1] in ("st", "nd", "rd", "th") and 1 <= tok.value[0] <= 31
+                and nxt != w.MONTH and (self.is_word(i - 1, {"the"})
+                                        or self.kind(i - 1) in (w.AND, COMMA) and self.last == "date")):
+            return DateSpec(day=tok.value[0]), i + 1  # "every month on the 15th"
         if tok.kind == NUM and nxt == w.MONTH and tok.value[1] in (None, "st", "nd", "rd", "th"):
             return self.year_after(_valid(DateSpec(day=tok.value[0], month=self.toks[i + 1].value)), i + 2)
         if tok.kind == w.MONTH:
@@ -296,7 +332,7 @@ class _Reader:
     def introduces_day(self, i: int) -> bool:
         """"am 24.", "ab 3.", "nicht am 5. und 12.": words before a day of the month alone."""
         return (self.is_word(i, w.BEFORE_DATE_WORDS) or self.kind(i) in (w.FROM, w.UNTIL, w.NOT)
-                or self.excepting and self.kind(i) in (w.AND, COMMA))
+                or (self.excepting or self.last == "date") and self.kind(i) in (w.AND, COMMA))
 
     def ordinals_follow(self, i: int) -> bool:
         """"1. und 3. Mittwoch": an ordinal followed by more ordinals and then a weekday."""
@@ -466,11 +502,22 @@ class _Reader:
         if nxt in (w.WEEK, w.DAY, w.MONTH_WORD) and value >= 1:
             self.set_interval(value, self.toks[i + 1].kind)
             return i + 2
+        if tok.kind == ORD and self.a_day_of_the_month(i):
+            self.r.monthdays.append(value)  # "jeden 15. im Monat", "jeden 1. und 15."
+            self.r.every = self.r.understood = True
+            return i + 1
         if tok.kind == ORD and not 1 <= value <= 5:
             return i + 1
         self.ordinals.append(value)
         self.r.understood = True
         return i + 1
+
+    def a_day_of_the_month(self, i: int) -> bool:
+        """"jeden 15.": an ordinal after "jeden" (or after another such day) and no weekday after it."""
+        if not 1 <= self.toks[i].value <= 31 or self.ordinals_follow(i + 1) or self.ordinals:
+            return False
+        before = self.kind(i - 1)
+        return before == w.EVERY or before in (w.AND, COMMA) and bool(self.r.monthdays)
 
     def number(self, i: int) -> int:
         (value, suffix), nxt = self.toks[i].value, self.kind(i + 1)

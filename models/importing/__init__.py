@@ -19,7 +19,7 @@ from ..base import utcnow
 from .reading import read_file
 from .records import FileProblem, Record
 from .report import Entry, Report
-from .store import apply
+from .store import Progress, apply
 
 SOURCE_MAX = 80
 
@@ -29,23 +29,26 @@ __all__ = ["Entry", "FileProblem", "Record", "Report", "import_file", "import_re
 
 async def import_file(sessions: async_sessionmaker, path: Path, *, gazetteer: Gazetteer,
                       source: str | None = None, organiser: str = "", review: bool = False,
-                      dry_run: bool = False, now: datetime | None = None) -> Report:
+                      dry_run: bool = False, now: datetime | None = None,
+                      progress: Progress | None = None) -> Report:
     """Import one file as the operator; raises FileProblem (nothing changed) for a bad file."""
     kind, records = read_file(path)
     return await import_records(sessions, path, kind, records, gazetteer=gazetteer, source=source,
-                                organiser=organiser, review=review, dry_run=dry_run, now=now)
+                                organiser=organiser, review=review, dry_run=dry_run, now=now,
+                                progress=progress)
 
 
 async def import_records(sessions: async_sessionmaker, path: Path, kind: str, records: list[Record],
                          *, gazetteer: Gazetteer, source: str | None = None, organiser: str = "",
                          review: bool = False, dry_run: bool = False,
-                         now: datetime | None = None) -> Report:
-    """The store half of import_file, for callers that read the file before opening the store."""
+                         now: datetime | None = None, progress: Progress | None = None) -> Report:
+    """The store half of import_file, for callers that read the file before opening the store.
+    `progress` is called with the number of records handled so far."""
     report = Report(path=str(path), kind=kind, source=source_name(path, source), dry_run=dry_run)
     async with sessions() as session:
         try:
             await apply(session, report, records, gazetteer=gazetteer, now=now or utcnow(),
-                        review=review, organiser=" ".join(organiser.split()))
+                        review=review, organiser=" ".join(organiser.split()), progress=progress)
         except BaseException:
             await session.rollback()
             raise

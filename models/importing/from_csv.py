@@ -53,11 +53,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "url": ("url", "link", "website", "webseite", "internet", "homepage"),
     "cost": ("cost", "kosten", "preis", "price", "eintritt", "gebühr"),
     "status": ("status", "zustand"),
-    "step_free": ("step free", "barrierefrei", "stufenlos", "rollstuhlgerecht"),
-    "accessible_toilet": ("accessible toilet", "behindertentoilette", "barrierefreie toilette",
-                          "rollstuhlgerechte toilette"),
-    "hearing_loop": ("hearing loop", "höranlage", "induktionsschleife", "ringschleife"),
-    "seating": ("seating", "sitzplätze", "sitzgelegenheit", "sitzgelegenheiten"),
+    # OpenStreetMap/Wheelmap keys (models.accessibility), and the words spreadsheets use for them.
+    "wheelchair": ("rollstuhl", "rollstuhlgerecht", "barrierefrei", "stufenlos", "step free",
+                   "step_free", "wheelchair access"),
+    "toilets:wheelchair": ("toilets wheelchair", "wheelchair toilet", "accessible toilet",
+                           "accessible_toilet", "behindertentoilette", "barrierefreie toilette",
+                           "rollstuhlgerechte toilette", "rollstuhl wc"),
+    "audio_loop": ("audio loop", "hearing loop", "hearing_loop", "höranlage", "induktionsschleife",
+                   "ringschleife"),
 }
 _HEADERS = {fold(name): column for column, names in COLUMNS.items() for name in (column, *names)}
 _DELIMITERS = (";", ",", "\t")
@@ -215,8 +218,8 @@ def _record(v: dict[str, str], row: int) -> Record:
     record.organiser = line(v.get("organiser"), records.ORGANISER)
     record.contact = contact_line(v.get("contact"), v.get("url"))
     record.cost, record.price = cost_column(v.get("cost", ""))
-    record.access = {k: _yes_no(v.get(k, ""), k) for k in
-                     ("step_free", "accessible_toilet", "hearing_loop", "seating")}
+    record.access = {tag: _osm(v.get(tag, ""), tag, limited=tag == "wheelchair")
+                     for tag in ("wheelchair", "toilets:wheelchair", "audio_loop")}
     record.venue = line(v.get("venue"), records.VENUE)
     record.address = line(v.get("address"), records.ADDRESS)
     record.town = line(" ".join(x for x in (v.get("postcode", ""), v.get("town", "")) if x), 120)
@@ -307,6 +310,21 @@ def _repeat(text: str, day: date) -> str | None:
         return f"FREQ=WEEKLY;BYDAY={_WEEKDAYS[fold(m.group(1))]}"
     raise _Bad(f"repeat: {text!r} is not understood (write wöchentlich, 14-täglich, monatlich, "
                "jeden Dienstag or an RRULE such as FREQ=WEEKLY;BYDAY=TU)")
+
+
+_LIMITED = {fold(w) for w in ("limited", "teilweise", "eingeschränkt", "bedingt", "teils")}
+
+
+def _osm(text: str, column: str, *, limited: bool) -> str | None:
+    """An accessibility cell as its OSM value: ja/yes -> "yes", nein/no -> "no", and for
+    wheelchair also teilweise/limited -> "limited" (Wheelmap: one step of at most 7 cm)."""
+    key = fold(text)
+    if limited and key in _LIMITED:
+        return "limited"
+    if key and key not in _YES and key not in _NO:
+        raise _Bad(f"{column}: {text!r} is neither ja{', teilweise' if limited else ''} nor nein")
+    answer = _yes_no(text, column)
+    return None if answer is None else ("yes" if answer else "no")
 
 
 def _yes_no(text: str, column: str) -> bool | None:

@@ -1,6 +1,9 @@
 """iCalendar files (RFC 5545) as Nextcloud, Google Calendar, Thunderbird and church or town hall
 calendars export them: time zones (VTIMEZONE, TZID, UTC), repeats (RRULE, EXDATE, RDATE),
-changed or cancelled dates of a series (RECURRENCE-ID), all-day events, GEO and LOCATION.
+changed or cancelled dates of a series (RECURRENCE-ID), all-day events, GEO and LOCATION; and
+iTIP cancellations (RFC 5546 `METHOD:CANCEL`): every event in such a calendar is cancelled,
+a whole series or, with a RECURRENCE-ID, one date of it, and nothing else is said about the
+calendar's other events. `STATUS:CANCELLED` on an event means the same.
 
 The `icalendar` library parses the file (line folding, escapes, time zones); this module turns
 each event into a Record the store can keep: one offer per series, one per changed date.
@@ -41,17 +44,46 @@ def read_ical(text: str) -> list[Record]:
     events = [e for c in calendars for e in c.walk("VEVENT")]
     if len(events) > MAX_EVENTS:
         raise FileProblem(f"too many events ({len(events)}; at most {MAX_EVENTS} per file)")
-    problems = [p for e in events for p in _problems(e)]
+    cancelling = {id(e) for c in calendars if str(c.get("METHOD") or "").upper() == "CANCEL"
+                  for e in c.walk("VEVENT")}
+    problems = [p for e in events for p in _problems(e, cancel=id(e) in cancelling)]
     if problems:
         raise FileProblem(problems)
 
     series: dict[str, list[Component]] = {}
+    cancelled: dict[str, list[Component]] = {}
     for event in events:
-        series.setdefault(_uid(event), []).append(event)
+        (cancelled if id(event) in cancelling else series).setdefault(_uid(event), []).append(event)
     out: list[Record] = []
     for uid, group in series.items():
         out += _series(uid, group)
+    for uid, group in cancelled.items():
+        out += _cancellations(uid, group)
     return out
+
+
+def _cancellations(uid: str, group: list[Component]) -> list[Record]:
+    """An iTIP CANCEL message: the series (an event without RECURRENCE-ID) or single dates of it
+    are cancelled; nothing else about them is taken from it (such messages carry little)."""
+    title = line(group[0].get("SUMMARY"), records.TITLE)
+    out: list[Record] = []
+    days: set[date] = set()
+    for event in group:
+        if "RECURRENCE-ID" not in event:
+            out.append(Record(key=_key(uid), ref=f"UID {uid}", title=title, cancelled=True, partial=True))
+            continue
+        rid = event.get("RECURRENCE-ID").dt
+        days.add(local(rid).date())
+        out.append(_instance_cancelled(uid, rid, title))
+    if days and not any(r.key == _key(uid) for r in out):
+        out.append(Record(key=_key(uid), ref=f"UID {uid}", title=title, partial=True, cancelled_days=days))
+    return out
+
+
+def _instance_cancelled(uid: str, rid, title: str) -> Record:
+    """A changed date of a series that had become an offer of its own is cancelled with it."""
+    return Record(key=_key(uid, _stamp(rid)), ref=f"UID {uid}, date {local(rid):%Y-%m-%d %H:%M}", title=title,
+                  cancelled=True, partial=True, quiet=True)
 
 
 def _check_nesting(text: str) -> None:
@@ -71,11 +103,14 @@ def _check_nesting(text: str) -> None:
         raise FileProblem(f"the file ends inside {open_blocks[-1]} (cut off?)")
 
 
-def _problems(event: Component) -> list[str]:
-    """What makes an event unreadable: broken dates or rules, or no start at all."""
+def _problems(event: Component, *, cancel: bool = False) -> list[str]:
+    """What makes an event unreadable: broken dates or rules, or no start at all (which a
+    cancellation may leave out)."""
     where = _where(event)
     found = [f"{where}: {name}: {_first_line(message)}" for name, message in event.errors
              if name in _CHECKED]
+    if cancel:
+        return found
     if "DTSTART" not in event:
         found.append(f"{where}: no start (DTSTART)")
     elif not found:
@@ -102,15 +137,28 @@ def _series(uid: str, group: list[Component]) -> list[Record]:
     if head is not None:
         out.append(head)
         out += _extra_dates(main, uid, head)
+    orphan_days: set[date] = set()  # cancelled dates of a series that is not in the file
     for change in changes:
         rid = change.get("RECURRENCE-ID").dt
-        if head is not None and head.rrule:
-            head.exdates.add(local(rid).date())
+        day = local(rid).date()
         if _cancelled(change) or (head is not None and head.cancelled):
-            continue  # only an exception; an offer made for it earlier counts as removed
+            # The date is cancelled, and so is an offer made for it when it was changed earlier.
+            if head is None:
+                orphan_days.add(day)
+            elif head.rrule and not head.cancelled:
+                head.cancelled_days.add(day)
+            out.append(_instance_cancelled(uid, rid, line(change.get("SUMMARY") or (main or change).get("SUMMARY"),
+                                                          records.TITLE)))
+            continue
+        if head is not None and head.rrule:
+            head.exdates.add(day)  # moved: an offer of its own below
+            head.moved.add(day)
         record = _record(change, _key(uid, _stamp(rid)),
                          f"UID {uid}, date {local(rid):%Y-%m-%d %H:%M}", main=main, single=True)
         out.append(record)
+    if orphan_days:
+        out.append(Record(key=_key(uid), ref=f"UID {uid}", title=line(changes[0].get("SUMMARY"), records.TITLE),
+                          partial=True, quiet=True, cancelled_days=orphan_days))
     return out
 
 
@@ -120,12 +168,14 @@ def _extra_dates(event: Component, uid: str, head: Record) -> list[Record]:
     for start, end in event.rdates:
         if isinstance(end, timedelta):  # a PERIOD given as start and duration
             end = start + end
-        if head.cancelled or local(start).date() in head.exdates:
+        key = _key(uid, "rdate-" + _stamp(start))
+        ref = f"UID {uid}, added date {local(start):%Y-%m-%d %H:%M}"
+        if head.cancelled:
+            out.append(Record(key=key, ref=ref, title=head.title, cancelled=True, partial=True, quiet=True))
             continue
-        record = _record(event, _key(uid, "rdate-" + _stamp(start)),
-                         f"UID {uid}, added date {local(start):%Y-%m-%d %H:%M}", single=True,
-                         when=(start, end))
-        out.append(record)
+        if local(start).date() in head.exdates | head.cancelled_days:
+            continue
+        out.append(_record(event, key, ref, single=True, when=(start, end)))
     return out
 
 

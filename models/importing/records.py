@@ -41,14 +41,16 @@ class Record:
     start: datetime | None = None
     duration: timedelta = timedelta(hours=2)
     rrule: str | None = None
-    exdates: set[date] = field(default_factory=set)
+    exdates: set[date] = field(default_factory=set)  # left out of the repeat (EXDATE, moved dates)
+    moved: set[date] = field(default_factory=set)  # of those, dates changed into offers of their own
+    cancelled_days: set[date] = field(default_factory=set)  # dates of the series the file cancels
     description: str = ""
     category: str = "other"
     organiser: str = ""
     contact: str = ""
-    cost: Cost = Cost.FREE
+    cost: Cost = Cost.NOT_STATED
     price: str = ""
-    access: dict[str, bool | None] = field(default_factory=dict)  # step_free, seating, …
+    access: dict[str, str | None] = field(default_factory=dict)  # OSM tag -> value ("wheelchair": "limited")
     # Where: free text as in an iCalendar LOCATION ("Venue, Street 1, 06484 Town") and/or the
     # parts a spreadsheet has in columns of their own, and coordinates if the file has them.
     location: str = ""
@@ -56,5 +58,9 @@ class Record:
     address: str = ""
     town: str = ""  # "06484 Quedlinburg", "Quedlinburg" or "06484"
     geo: tuple[float, float] | None = None
-    cancelled: bool = False
+    cancelled: bool = False  # the file cancels it (STATUS:CANCELLED, METHOD:CANCEL)
+    # Only cancellations: the record says nothing else about the offer (an iTIP CANCEL message,
+    # or a cancelled date whose series is not in the file), so nothing else of it changes.
+    partial: bool = False
+    quiet: bool = False  # not worth a line in the report when there is no such offer
     skip: str | None = None

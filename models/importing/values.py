@@ -24,19 +24,23 @@ MAX_AHEAD = timedelta(days=5 * 366)
 
 
 def cost_in(text: str) -> tuple[Cost, str]:
-    """What a text says about the cost: a price mentioned, donations, or free (the default)."""
+    """What a text says about the cost: a price mentioned, donations, free, or nothing."""
     price = _PRICE_RE.search(text or "")
     if price:
         return Cost.PRICE, line(price.group(0), records.PRICE)
     if _DONATION_RE.search(text or ""):
         return Cost.DONATION, ""
-    return Cost.FREE, ""
+    if _FREE_RE.search(text or ""):
+        return Cost.FREE, ""
+    return Cost.NOT_STATED, ""
 
 
 def cost_column(value: str) -> tuple[Cost, str]:
-    """A cost column: "kostenlos", "Spende", "3 € mit Kuchen", "0" or empty (free)."""
+    """A cost column: "kostenlos", "Spende", "3 € mit Kuchen", "0", or empty (not stated)."""
     value = " ".join((value or "").split())
-    if not value or value in ("0", "0,00", "0.00", "0 €") or _FREE_RE.fullmatch(value.lower()) \
+    if not value:
+        return Cost.NOT_STATED, ""
+    if value in ("0", "0,00", "0.00", "0 €") or _FREE_RE.fullmatch(value.lower()) \
             or _FREE_RE.search(value) and not _PRICE_RE.search(value):
         return Cost.FREE, ""
     if _DONATION_RE.search(value) and not _PRICE_RE.search(value):

@@ -1,16 +1,16 @@
 """Several processes on one database: leases (who plans), the shared sending budget, pushed
 messages kept until answered (Telegram's webhook), and time-critical messages first
 
-Revision ID: 0010
-Revises: 0009
-Create Date: 2026-12-01
+Revision ID: 0015
+Revises: 0014
+Create Date: 2026-12-08
 """
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0010"
-down_revision = "0009"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
