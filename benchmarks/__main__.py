@@ -3,11 +3,11 @@ for one."""
 
 import argparse
 
-from . import coord, dispatcher, matrix, nearby, reader, updates, web
+from . import coord, dispatcher, load, matrix, nearby, reader, startup, updates, web
 from .cli import add_common_arguments
 
 BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix, "web": web,
-              "reader": reader, "coord": coord}
+              "reader": reader, "coord": coord, "load": load, "startup": startup}
 
 
 def main(argv=None) -> int:

@@ -27,6 +27,8 @@ from places import Gazetteer
 from publish.links import Links
 from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.delivery import Messenger
+from scheduler.jobs import catch_up
+from scheduler.leadership import Leadership
 
 from .settings import Settings
 
@@ -44,8 +46,11 @@ class App:
     engine: AsyncEngine
     sessions: async_sessionmaker
     core: Nahbar
+    # Of all processes on this database, one plans and syncs Matrix (scheduler.leadership).
+    leadership: Leadership
     # Platform name -> its Messenger, for the outbox: filled by `run_platforms` as they start.
     messengers: dict[str, Messenger] = field(default_factory=dict)
+    outbox: Dispatcher | None = None  # the dispatcher of this process's scheduler
 
     async def start_web(self) -> WebServer | None:
         """The web face on NAHBAR_WEB_LISTEN, in this event loop; None when it is off or the
@@ -53,6 +58,7 @@ class App:
         address = self.settings.web_address
         if address is None:
             return None
+        from ops.http import routes
         from web.app import WebContext
         from web.server import AddressTaken, start_web
 
@@ -61,12 +67,19 @@ class App:
                              default_radius_km=self.settings.default_radius_km,
                              coordinators=self.core.coordinators)
         try:
-            server = await start_web(context, *address)
+            server = await start_web(context, *address, operations=routes(self.ops_state(), healthz=False))
         except AddressTaken as exc:
             log.warning("web face: %s is taken, going on without it", exc)
             return None
         log.info("web face on %s", server.url)
         return server
+
+    def ops_state(self):
+        """What /readyz and /metrics look at (ops.http)."""
+        from ops.http import OpsState, expected_revision
+
+        return OpsState(self.engine, self.sessions, expected_revision(),
+                        role=lambda: self.leadership.role, clock=self.now)
 
     def dispatcher(self, *messengers: Messenger) -> Dispatcher:
         """The outbox dispatcher for the platforms this process can send on."""
@@ -76,11 +89,33 @@ class App:
                           max_attempts=s.outbox_max_attempts, clock=self.now)
 
     def scheduler(self, *messengers: Messenger) -> AsyncIOScheduler:
-        """Maintenance and retention, and the dispatcher when there is a messenger (not started)."""
-        dispatcher = self.dispatcher(*messengers) if messengers else None
-        return build_scheduler(self.sessions, dispatcher=dispatcher, retention=self.settings.retention,
+        """Maintenance, retention and the planners (which run while this process leads), and
+        the dispatcher (not started). Messengers may join the dispatcher later (`self.outbox`)."""
+        self.outbox = self.dispatcher(*messengers)
+        return build_scheduler(self.sessions, dispatcher=self.outbox, retention=self.settings.retention,
                                dispatch_every=self.settings.outbox_every_seconds,
-                               planning=self.settings.planning, clock=self.now)
+                               planning=self.settings.planning, clock=self.now,
+                               leader=lambda: self.leadership.is_leader)
+
+    @asynccontextmanager
+    async def leading(self, scheduler: AsyncIOScheduler, on_change=None):
+        """Run the leadership loop while the scheduler runs: on becoming the leader the planners
+        catch up at once (`on_change(is_leader)` is called too); on leaving, hand over."""
+        async def changed(leading: bool) -> None:
+            if leading:
+                catch_up(scheduler)
+            if on_change is not None:
+                await on_change(leading)
+
+        self.leadership.on_change = changed
+        task = asyncio.create_task(self.leadership.run(), name="leadership")
+        try:
+            yield self.leadership
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            self.leadership.on_change = on_change
+            await self.leadership.resign()
 
     def now(self) -> datetime:
         """The core's clock: what the planners and the dispatcher go by too (tests move it)."""
@@ -155,7 +190,9 @@ async def open_app(settings: Settings):
                 added = await demo.seed_if_empty(session)
             if added:
                 log.info("seeded %d example offers", added)
-        await run_maintenance(sessions, retention=settings.retention)
+        leadership = Leadership(sessions)
+        if await leadership.step():  # the first process (or the only one) catches up now
+            await run_maintenance(sessions, retention=settings.retention)
         places = Gazetteer.load(home_region=settings.home_region)
         geocoder = None
         if settings.geocoder == "nominatim":
@@ -171,7 +208,10 @@ async def open_app(settings: Settings):
         core.coordinators = settings.coordinator_list()
         core.links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
                            matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
-        yield App(settings, engine, sessions, core)
+        try:
+            yield App(settings, engine, sessions, core, leadership)
+        finally:
+            await leadership.resign()
     finally:
         await engine.dispose()
 
@@ -194,11 +234,14 @@ def configured_platforms(settings: Settings, app: App) -> list[Platform]:
     if settings.has_telegram:
         from .telegram.runner import TelegramPlatform
 
-        platforms.append(TelegramPlatform(settings, app.core))
+        platforms.append(TelegramPlatform(settings, app.core, worker=app.leadership.holder))
     if settings.has_matrix:
         from .matrix import MatrixBot
 
-        platforms.append(MatrixBot(settings, app.core))
+        matrix = MatrixBot(settings, app.core)
+        # One device, one sync position: only the leader syncs Matrix (and sends there).
+        matrix.leader_only = True
+        platforms.append(matrix)
     return platforms
 
 
@@ -218,29 +261,57 @@ async def run_platforms(settings: Settings) -> int:
 
 
 async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> int:
+    """Start the platforms every process serves (Telegram), and those only the leader may
+    (Matrix: one device, one sync) whenever this process leads; dispatch the outbox in every
+    process, plan in the leader's."""
+    everywhere = [p for p in platforms if not getattr(p, "leader_only", False)]
+    leader_only = [p for p in platforms if getattr(p, "leader_only", False)]
     started: list[Platform] = []
     scheduler = None
+    ops = None
     site = await app.start_web()
     try:
-        for platform in platforms:
+        for platform in everywhere:
             await platform.start()
             started.append(platform)
             if platform.messenger is not None:
                 app.messengers[platform.name] = platform.messenger
         # One scheduler for every platform: maintenance, and the outbox sent on each of them.
         scheduler = app.scheduler(*app.messengers.values())
+
+        async def leading(leader: bool) -> None:
+            for platform in leader_only:
+                running = platform in started
+                if leader and not running:
+                    await platform.start()
+                    started.append(platform)
+                    if platform.messenger is not None:
+                        app.messengers[platform.name] = platform.messenger
+                        app.outbox.use(platform.messenger)
+                elif not leader and running:
+                    app.outbox.forget(platform.name)
+                    app.messengers.pop(platform.name, None)
+                    started.remove(platform)
+                    await platform.stop()
+
+        if app.leadership.is_leader:
+            await leading(True)
+        if site is None:  # the web face is off (or its address taken): their own port, if set
+            ops = await _serve_ops(app)
         scheduler.start()
-        log.info("nahbar is running on %s", " and ".join(p.name for p in platforms))
-        stopping = asyncio.ensure_future(stop.wait())
-        await asyncio.wait([stopping, *(p.failed for p in started)],
-                           return_when=asyncio.FIRST_COMPLETED)
-        stopping.cancel()
-        for platform in started:
-            if platform.failed.done():
-                error = platform.failed.result()
-                raise error if isinstance(error, PlatformFailed) else PlatformFailed(
-                    f"{platform.name} stopped: {error}", exit_code=1)
-        log.info("shutting down")
+        async with app.leading(scheduler, on_change=leading):
+            log.info("nahbar is running on %s (%s)", " and ".join(p.name for p in platforms),
+                     app.leadership.role)
+            stopping = asyncio.ensure_future(stop.wait())
+            await asyncio.wait([stopping, *(p.failed for p in platforms)],
+                               return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            for platform in platforms:
+                if platform.failed.done():
+                    error = platform.failed.result()
+                    raise error if isinstance(error, PlatformFailed) else PlatformFailed(
+                        f"{platform.name} stopped: {error}", exit_code=1)
+            log.info("shutting down")
         return 0
     except PlatformFailed as exc:
         print(f"nahbar: {exc}", file=sys.stderr)
@@ -255,3 +326,20 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
                 await platform.stop()
             except Exception:  # noqa: BLE001 - stop the others all the same
                 log.exception("error while stopping %s", platform.name)
+        if ops is not None:
+            await ops.cleanup()
+
+
+async def _serve_ops(app: App):
+    """/healthz, /readyz and /metrics on NAHBAR_OPS_LISTEN, when set and the web face does not
+    run (when it runs, they are served beside it: `App.start_web`)."""
+    if not app.settings.ops_listen:
+        return None
+    from ops.http import serve
+
+    host, _, port = app.settings.ops_listen.rpartition(":")
+    try:
+        return await serve(app.ops_state(), host, int(port))
+    except OSError as exc:
+        raise PlatformFailed(f"cannot serve health and metrics on {app.settings.ops_listen} "
+                             f"({exc.strerror or exc}); check NAHBAR_OPS_LISTEN", 2) from None

@@ -1,5 +1,5 @@
-"""`nahbar run | chat [--user NAME] | db upgrade | import FILE | demo remove | aushang PLACE |
-bericht [--kreis K] [--monat M] | outbox [retry | dispatch]`
+"""`nahbar run | chat [--user NAME] | db upgrade | import FILE | export --json | demo remove |
+aushang PLACE | bericht [--kreis K] [--monat M] | outbox [retry | dispatch | plan]`
 (also `python -m bot`).
 
 Exit codes: 0 done, 1 a file that cannot be imported (nothing changed), 2 usage or settings,
@@ -40,11 +40,18 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
+    exports = commands.add_parser(
+        "export", help="write offers, organisers and ideas as JSON (for `nahbar import FILE.json`)",
+        description="Offers, the accounts that organise or moderate them (chat addresses: keep "
+                    "the file safe) and the idea pool, as one JSON document (docs/operations.md).")
+    exports.add_argument("--json", action="store_true", required=True, help="as JSON (the one format)")
+    exports.add_argument("--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
     imports = commands.add_parser(
-        "import", help="import offers from an iCalendar (.ics) or CSV file (see docs/import.md)",
+        "import", help="import offers from an iCalendar (.ics) or CSV file (see docs/import.md), "
+                       "or restore a `nahbar export --json` document (.json) into a new store",
         description="Import offers as the operator: published at once (or --review). Importing "
                     "the same source again updates its offers and cancels those no longer in it.")
-    imports.add_argument("file", type=Path, help="the .ics or .csv file")
+    imports.add_argument("file", type=Path, help="the .ics, .csv or .json file")
     imports.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
     imports.add_argument("--organiser", default="", metavar="NAME",
                          help="organiser for events that name none")
@@ -106,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
               "settings, see .env.example), and there is no terminal for the terminal chat. "
               "`nahbar chat` reads from a pipe if that is what you want.", file=sys.stderr)
         return EXIT_NOTHING_TO_RUN
-    _configure_logging(settings.log_level, to_file=terminal)
+    _configure_logging(settings.log_level, to_file=terminal, json_lines=settings.log_format == "json")
     if args.command == "aushang":
         from .operator_tasks import notice_command
 
@@ -117,12 +124,14 @@ def main(argv: list[str] | None = None) -> int:
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
         return asyncio.run(report_command(settings, args))
-    if args.command in ("import", "demo"):
-        from .operator_tasks import import_command, remove_demo_command
+    if args.command in ("import", "export", "demo"):
+        from .operator_tasks import export_command, import_command, remove_demo_command
 
         logging.getLogger("alembic").setLevel(logging.WARNING)  # keep the report readable
         if args.command == "import":
             return asyncio.run(import_command(settings, args))
+        if args.command == "export":
+            return asyncio.run(export_command(settings, args.output))
         return asyncio.run(remove_demo_command(settings))
     if args.command == "db":
         from models.db import upgrade_sync
@@ -153,8 +162,9 @@ def _user_name(value: str) -> str:
     return name
 
 
-def _configure_logging(level: str, to_file: bool) -> None:
-    """Log to stderr; the terminal chat logs to var/nahbar.log so the conversation stays clean."""
+def _configure_logging(level: str, to_file: bool, json_lines: bool = False) -> None:
+    """Log to stderr; the terminal chat logs to var/nahbar.log so the conversation stays clean.
+    `json_lines`: one JSON object per line (ops.logs)."""
     target = {"stream": sys.stderr}
     if to_file:
         Path("var").mkdir(exist_ok=True)
@@ -164,6 +174,12 @@ def _configure_logging(level: str, to_file: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         **target,
     )
+    if json_lines:
+        from ops.logs import json_formatter
+
+        logging.captureWarnings(True)  # library warnings as JSON lines too
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(json_formatter())
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # nio names rooms, senders and devices in its messages, even in warnings.

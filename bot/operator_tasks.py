@@ -1,5 +1,5 @@
-"""Operator commands on the store: `nahbar import FILE`, `nahbar demo remove` and
-`nahbar aushang PLACE` (the printable notice).
+"""Operator commands on the store: `nahbar import FILE`, `nahbar export --json`, `nahbar demo
+remove`, `nahbar aushang PLACE` (the printable notice) and `nahbar bericht`.
 
 Output is for the operator (English, plain); problems go to stderr with the exit codes of
 bot.cli: 1 for a file that cannot be imported, 2 for settings or an unreachable database.
@@ -8,6 +8,7 @@ bot.cli: 1 for a file that cannot be imported, 2 for settings or an unreachable 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from .settings import Settings
 
 
 async def import_command(settings: Settings, args: argparse.Namespace) -> int:
+    if args.file.suffix.lower() == ".json":  # a `nahbar export --json` document
+        return await restore_command(settings, args.file)
     try:
         source = source_name(args.file, args.source)
     except ValueError as exc:
@@ -163,4 +166,53 @@ async def report_command(settings: Settings, args: argparse.Namespace) -> int:
     if not picture.offers_today:  # the report says so too
         print(f"Offers and white spots are those of the 14 days from {picture.offers_day.isoformat()}: the offers "
               f"of {picture.months[-1]} are not kept.")
+    return 0
+
+
+async def export_command(settings: Settings, output: Path | None) -> int:
+    """`nahbar export --json [--output FILE]`: offers, organisers and ideas (models.transfer)."""
+    from models.transfer import export
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session:
+            document = await export(session, utcnow())
+    except (OSError, SQLAlchemyError) as exc:
+        return _database_error("export", exc)
+    finally:
+        await engine.dispose()
+    text = json.dumps(document, ensure_ascii=False, indent=1) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        print(f"exported {len(document['offers'])} offers, {len(document['organisers'])} "
+              f"organisers and {len(document['ideas'])} ideas to {output}", file=sys.stderr)
+    return 0
+
+
+async def restore_command(settings: Settings, path: Path) -> int:
+    """`nahbar import FILE.json`: a `nahbar export --json` document into a new store."""
+    from models.transfer import TransferProblem, import_
+
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"nahbar import: {path}: not readable as JSON ({exc}); nothing was imported", file=sys.stderr)
+        return 1
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with session_factory(engine)() as session, session.begin():
+            counts = await import_(session, document, utcnow())
+    except TransferProblem as exc:
+        print(f"nahbar import: {path}: {exc}; nothing was imported", file=sys.stderr)
+        return 1
+    except (OSError, SQLAlchemyError) as exc:
+        return _database_error("import", exc)
+    finally:
+        await engine.dispose()
+    print(f"imported {counts['offers']} offers, {counts['organisers']} organisers and "
+          f"{counts['ideas']} ideas")
     return 0

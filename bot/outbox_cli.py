@@ -34,11 +34,15 @@ def add_parser(commands) -> None:
     dispatch.add_argument("--every", type=float, help="seconds between passes (NAHBAR_OUTBOX_EVERY_SECONDS)")
     dispatch.add_argument("--lease", type=float, help="claim lease in seconds (NAHBAR_OUTBOX_LEASE_SECONDS)")
     dispatch.add_argument("--batch", type=int, help="rows per claim (NAHBAR_OUTBOX_BATCH)")
+    actions.add_parser("plan", help="the coming week's weekly posts and alerts at the sending "
+                                    "rate: when each goes out, and whether it fits")
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.outbox_command == "dispatch":
         return asyncio.run(_dispatch(args, settings))
+    if args.outbox_command == "plan":
+        return asyncio.run(_plan(settings))
     return asyncio.run(_retry(args, settings) if args.outbox_command == "retry" else _show(args, settings))
 
 
@@ -85,6 +89,46 @@ async def _show(args, settings: Settings) -> int:
     return 0
 
 
+async def _plan(settings: Settings) -> int:
+    """The week ahead for bulk messages: exit 0 when everything fits, 1 when something does
+    not (a warning on stderr says what to change)."""
+    from models.broadcast import week
+
+    rate = settings.telegram_messages_per_second * settings.bulk_share
+    engine, sessions = await _store(settings)
+    try:
+        now = utcnow()
+        async with sessions() as session:
+            slots = await week(session, now, rate, settings.alerts_at)
+    finally:
+        await engine.dispose()
+    print(f"weekly posts and alerts for the next 7 days at {rate:g} messages/s "
+          f"({settings.bulk_share:.0%} of {settings.telegram_messages_per_second:g}/s; the rest "
+          "stays free for answers, reminders and change notices, which always go first)")
+    if not slots:
+        print("nothing planned: nobody subscribes to weekly posts or alerts")
+        return 0
+    print(f"\n{'starts (Berlin)':<17} {'what':<12} {'messages':>9}  {'sending':<23}  {'must be done by':<16}  fits")
+    for slot in slots:
+        what = "weekly posts" if slot.kind == "digest" else "alerts (max)"
+        sending = f"{_short(slot.sending_from)} – {_short(slot.done_by)[-5:]}" \
+            if slot.done_by.date() == slot.sending_from.date() else \
+            f"{_short(slot.sending_from)} – {_short(slot.done_by)}"
+        print(f"{_short(slot.starts):<17} {what:<12} {slot.messages:>9,}  {sending:<23}  "
+              f"{_short(slot.too_late_at):<16}  {'yes' if slot.fits else 'NO'}")
+    late = [s for s in slots if not s.fits]
+    if late:
+        print(f"\nwarning: {len(late)} of {len(slots)} sends cannot finish in time at "
+              f"{rate:g} messages/s; what is too late is dropped. Raise NAHBAR_BULK_SHARE (up to "
+              "1), or ask people to choose other hours for their weekly post.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _short(moment) -> str:
+    return moment.astimezone(BERLIN).strftime("%a %d.%m. %H:%M")
+
+
 async def _retry(args, settings: Settings) -> int:
     engine, sessions = await _store(settings)
     try:
@@ -97,7 +141,8 @@ async def _retry(args, settings: Settings) -> int:
 
 
 async def _dispatch(args, settings: Settings) -> int:
-    from scheduler import Dispatcher, RateLimiter
+    from scheduler import Dispatcher
+    from scheduler.ratelimit import DatabaseRateLimiter
 
     import handlers.core  # noqa: F401  (registers the features' composers)
 
@@ -109,7 +154,10 @@ async def _dispatch(args, settings: Settings) -> int:
 
             from .telegram.messenger import SharedRateLimiter, TelegramMessenger
 
-            limiter = RateLimiter(overall_per_second=settings.telegram_messages_per_second)
+            # The bot's one budget, shared with every webhook worker through the database.
+            limiter = DatabaseRateLimiter(engine, "telegram",
+                                          overall_per_second=settings.telegram_messages_per_second,
+                                          bulk_share=settings.bulk_share)
             bot = ExtBot(settings.telegram_bot_token.get_secret_value(),
                          base_url=settings.telegram_api_base_url,
                          base_file_url=settings.telegram_file_url,

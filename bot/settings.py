@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     default_radius_km: int = Field(10, ge=1, le=100, validation_alias="NAHBAR_DEFAULT_RADIUS_KM")
     default_language: str = Field("de", validation_alias="NAHBAR_DEFAULT_LANGUAGE")
     log_level: str = Field("INFO", validation_alias="NAHBAR_LOG_LEVEL")
+    # "text" (readable lines) or "json" (one JSON object per line, for log collectors).
+    log_format: Literal["text", "json"] = Field("text", validation_alias="NAHBAR_LOG_FORMAT")
+    # host:port for /healthz, /readyz and /metrics (ops/) when the web face is off (they are
+    # served beside it otherwise); empty: not served.
+    ops_listen: str | None = Field(None, validation_alias="NAHBAR_OPS_LISTEN")
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str = Field("https://api.telegram.org/bot",
@@ -46,6 +51,9 @@ class Settings(BaseSettings):
     outbox_max_attempts: int = Field(8, ge=1, le=100, validation_alias="NAHBAR_OUTBOX_MAX_ATTEMPTS")
     telegram_messages_per_second: float = Field(30.0, gt=0, le=1000,
                                                 validation_alias="TELEGRAM_MESSAGES_PER_SECOND")
+    # The share of that rate weekly posts and alerts may use; the rest stays free for answers,
+    # reminders and change notices (which always go first).
+    bulk_share: float = Field(0.8, gt=0, le=1, validation_alias="NAHBAR_BULK_SHARE")
     keep_dialogue_days: int = Field(30, ge=1, le=3650, validation_alias="NAHBAR_KEEP_DIALOGUE_DAYS")
     keep_idle_user_days: int = Field(548, ge=1, le=3650, validation_alias="NAHBAR_KEEP_IDLE_USER_DAYS")
     keep_ended_offer_days: int = Field(90, ge=1, le=3650, validation_alias="NAHBAR_KEEP_ENDED_OFFER_DAYS")
@@ -189,6 +197,21 @@ class Settings(BaseSettings):
                              "e.g. Sachsen-Anhalt or Sachsen")
         return value
 
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_word(cls, value):
+        return str(value or "text").strip().lower()
+
+    @field_validator("ops_listen", mode="before")
+    @classmethod
+    def _listen_address(cls, value):
+        if value is None or not str(value).strip():
+            return None
+        host, _, port = str(value).strip().rpartition(":")
+        if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+            raise ValueError("NAHBAR_OPS_LISTEN must be host:port, e.g. 127.0.0.1:9464")
+        return f"{host}:{port}"
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -297,7 +320,10 @@ class Settings(BaseSettings):
 
     @property
     def planning(self) -> Planning:
-        return Planning(evening=self.reminder_evening, alerts_at=self.alerts_at)
+        # Matrix has no published limit; the same pace keeps a homeserver's rate limits happy.
+        rates = {"telegram": self.telegram_messages_per_second * self.bulk_share,
+                 "matrix": 30 * self.bulk_share}
+        return Planning(evening=self.reminder_evening, alerts_at=self.alerts_at, bulk_rates=rates)
 
     @property
     def retention(self) -> Retention:

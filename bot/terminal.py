@@ -133,8 +133,10 @@ async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextI
         scheduler = app.scheduler(TerminalMessenger(chat))
         scheduler.start()
         try:
-            await _converse(chat, settings, stdin, out, named=user is not None,
-                            web=site.url if site else None)
+            # Several terminals on one file: one of them plans, each shows its own messages.
+            async with app.leading(scheduler):
+                await _converse(chat, settings, stdin, out, named=user is not None,
+                                web=site.url if site else None)
         finally:
             await stop_scheduler(scheduler)
             if site is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time as clocks
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, time
@@ -24,6 +25,7 @@ from publish.links import Links
 
 from models.coordination import CoordinatorList
 from models.moderation import Rights
+from ops.metrics import TURN_SECONDS, UPDATES
 
 from . import (
     alerts, choices, companions, coordination, digest, group_digest, ideas, loneliness, managing, moderation, notice, offer_detail,
@@ -84,11 +86,19 @@ class Nahbar:
         self.coordinators = CoordinatorList()  # NAHBAR_COORDINATORS (bot/app.py)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
+        started = clocks.perf_counter()
         try:
-            return await self._turn(msg, self._dispatch)
-        except IntegrityError:
-            # Two first messages of a new user raced to create the account: the other won.
-            return await self._turn(msg, self._dispatch)
+            try:
+                replies = await self._turn(msg, self._dispatch)
+            except IntegrityError:
+                # Two first messages of a new user raced to create the account: the other won.
+                replies = await self._turn(msg, self._dispatch)
+        except BaseException:
+            UPDATES.labels(msg.platform, "failed").inc()
+            raise
+        TURN_SECONDS.labels(msg.platform).observe(clocks.perf_counter() - started)
+        UPDATES.labels(msg.platform, "answered").inc()
+        return replies
 
     async def resume(self, msg: Incoming) -> list[Reply]:
         """What to say when a person comes back to an open chat (the terminal chat starts):
@@ -127,6 +137,9 @@ class Nahbar:
             if numbered:
                 msg = _typed_choice(msg, convo.data.get("choices"))
             turn = Turn(self, msg, session, user, convo, Translator(user.language), now)
+            spoken = settings.spoken_language(turn)  # the language of their last words, this hour
+            if spoken is not None:
+                turn.t = Translator(spoken)
             replies = await decide(turn)
             if numbered and convo in session:
                 offered = choices.remember(replies)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from geopy.distance import great_circle
 from markupsafe import Markup
 
 from models import Cost, Offer
 from models.categories import category
 from models.listing import next_dates, valid_id, visible_offer
 from models.reminders import reminder_for
+from places.geo import great_circle_km
+from places.text import fold
 from publish.calendar import offer_calendar
 
 from . import search
@@ -36,7 +37,9 @@ def detail_view(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetim
     leaves out the distance from wherever the organiser last searched)."""
     t = turn.t
     kind = category(offer.category)
-    text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120), italic(t(kind.name))]
+    text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
+    if fold(offer.title) != fold(str(t(kind.name))):  # "Warme Stube" titled "Warme Stube": once
+        text.append(italic(t(kind.name)))
     if offer.is_example:
         text.append(t("ℹ️ <i>This is an example offer to show how Nahbar works.</i>"))
     if offer.description:
@@ -184,7 +187,7 @@ def _where(turn: Turn, offer: Offer, with_distance: bool = True) -> Markup:
     line = Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))
     current = search.current(turn) if with_distance else None
     if current is not None:
-        km = great_circle((current.lat, current.lon), (offer.latitude, offer.longitude)).km
+        km = great_circle_km(current.lat, current.lon, offer.latitude, offer.longitude)
         line += Markup(" ({})").format(distance(turn.t, km))
     return line
 

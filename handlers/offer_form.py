@@ -310,7 +310,11 @@ def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Fo
         found.add("contact", _text(turn, "contact", parts.contact, links=_links_allowed(turn)))
     if parts.organiser and parts.organiser.casefold() not in ("wir", "ich", "we", "i"):
         found.add("organiser", _text(turn, "organiser", parts.organiser, links=_links_allowed(turn)))
-    if asking in ("details",):  # what is left of a details answer names who invites
+    # What is left of a details answer names who invites; so does a name beside a contact typed
+    # at the preview while "who invites" is still open ("Pfarrer Müller, Tel. 03946 12345").
+    names_who = asking == "details" or (asking is None and draft.field == "preview" and not draft.organiser
+                                         and "contact" in found.answers)
+    if names_who:
         rest = " ".join(w for w in re.split(r"[\s,;]+", parts.rest) if w and fold_word(w) not in NOT_A_NAME)
         if rest and "organiser" not in found.answers and len(rest) >= 3:
             found.add("organiser", _text(turn, "organiser", rest, links=_links_allowed(turn)))

@@ -423,6 +423,11 @@ async def _show(turn: Turn, search: Search, page: int, note: str | None = None) 
     return [reply]
 
 
+async def has_meetings(turn: Turn, search: Search) -> bool:
+    """Would this search list anything? (Asked before widening it; counts no search.)"""
+    return bool(await _hits(turn, search, 0))
+
+
 async def _hits(turn: Turn, search: Search, page: int) -> list[Hit]:
     """This page's meetings (and one more, to know whether there are further ones)."""
     def query(start: datetime, end: datetime) -> Query:

@@ -72,10 +72,38 @@ OFFER_AGAIN = timedelta(days=1)
 _SWITCHES = (Intent.ENGLISH, Intent.GERMAN, Intent.LANGUAGE)
 
 
+class Speaking(Data):
+    """The language a person last wrote in when it is not their chosen one, so the buttons they
+    press next and a bare place name are answered in it too (for an hour)."""
+
+    key = "speaking"
+
+    language: str
+    at: datetime
+
+
+KEEP_SPEAKING = timedelta(hours=1)
+
+
+def spoken_language(turn: Turn) -> str | None:
+    """The other language this person wrote in within the last hour, if any."""
+    note = turn.get(Speaking)
+    if note is None or note.language not in LANGUAGES or note.language == turn.user.language:
+        return None
+    return note.language if timedelta(0) <= turn.now - note.at <= KEEP_SPEAKING else None
+
+
 def answer_in(turn: Turn, written: str | None) -> list[Reply]:
-    """A message written in the other language is answered in its language (this turn), and
-    the switch is offered, at most once a day. Returns the offer to append, if any."""
+    """A message written in the other language is answered in its language (this turn and, for
+    an hour, what follows without words of either language: buttons, a place name), and the
+    switch is offered, at most once a day. Returns the offer to append, if any."""
     reading = turn.reading
+    if written in LANGUAGES:
+        if written == turn.user.language:
+            turn.drop(Speaking)
+            turn.t = Translator(written)
+        elif reading is None or reading.intent not in _SWITCHES:
+            turn.put(Speaking(language=written, at=turn.now))
     if written not in LANGUAGES or written == turn.t.language or (
             reading is not None and reading.intent in _SWITCHES):
         return []

@@ -6,8 +6,8 @@ from .outbox import OutboxMessage, OutboxStatus, PausedChat
 from .users import Conversation, User
 
 from . import (  # noqa: E402,F401  (their tables join the metadata)
-    companions, coordination, digests, ideas, inbox, moderation, organising, proposals, reminders, unmet,
-    web_login,
+    budget, companions, coordination, digests, ideas, inbox, leases, moderation, organising, proposals,
+    reminders, unmet, web_login,
 )
 
 __all__ = ["Base", "Conversation", "Cost", "Occurrence", "Offer", "OfferStatus", "OutboxMessage",

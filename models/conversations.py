@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .outbox import PausedChat, resume_chat
 from .users import Conversation, User
 
 SEEN_RESOLUTION = timedelta(hours=1)  # "last seen" is kept coarse and written rarely
+
+# Every turn runs this: built once with bound parameters, so SQLAlchemy need not build and key
+# it again each time (that cost more than running it).
+_TURN = (
+    select(User, Conversation, PausedChat.chat)
+    .select_from(User)
+    .outerjoin(Conversation, and_(Conversation.chat == bindparam("chat"), Conversation.user_id == User.id))
+    .outerjoin(PausedChat, PausedChat.chat == bindparam("chat"))
+    .where(User.platform == bindparam("platform"), User.platform_id == bindparam("platform_id"))
+)
 
 
 async def load_turn(session: AsyncSession, *, platform: str, platform_id: str, chat: str,
@@ -20,13 +30,8 @@ async def load_turn(session: AsyncSession, *, platform: str, platform_id: str, c
 
     In a group chat every member has a conversation of their own (keyed by chat and user).
     """
-    found = (await session.execute(
-        select(User, Conversation, PausedChat.chat)
-        .select_from(User)
-        .outerjoin(Conversation, and_(Conversation.chat == chat, Conversation.user_id == User.id))
-        .outerjoin(PausedChat, PausedChat.chat == chat)
-        .where(User.platform == platform, User.platform_id == platform_id)
-    )).first()
+    found = (await session.execute(_TURN, {"chat": chat, "platform": platform,
+                                           "platform_id": platform_id})).first()
     user, convo, paused = found if found else (None, None, None)
     if paused is not None:  # they had blocked the bot and are back: deliveries resume
         await resume_chat(session, chat)

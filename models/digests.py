@@ -10,22 +10,27 @@ handlers.alerts), so a quiet week sends nothing at all.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from geopy.distance import great_circle
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from places.geo import great_circle_km
+
 from .base import Base, UTCDateTime
+from .broadcast import DEFAULT_RATES, spread
 from .moderation import Action, LogEntry
 from .offers import Occurrence, Offer, OfferStatus
-from .outbox import Outgoing, enqueue, not_paused
+from .outbox import BULK, OutboxMessage, Outgoing, enqueue, not_paused
 from .reminders import drop_queued
 from .schedule import to_local, to_utc
 from .users import User
 
+log = logging.getLogger(__name__)
 DIGEST, ALERT = "digest", "alert"  # outbox kinds
 DEFAULT_WEEKDAY, DEFAULT_HOUR = 0, 9  # Monday, 09:00
 DIGEST_HOURS = (7, 9, 12, 15, 18)  # times people may choose
@@ -95,9 +100,11 @@ def digest_slot(day: date, hour: int) -> datetime:
     return to_utc(datetime.combine(day, time(hour)))
 
 
-async def plan_digests(session: AsyncSession, now: datetime) -> int:
+async def plan_digests(session: AsyncSession, now: datetime,
+                       rates: Mapping[str, float] = DEFAULT_RATES) -> int:
     """Queue each digest whose weekly slot is due within the next hour, or was due within
-    the last 12 hours (the bot was down); returns rows added."""
+    the last 12 hours (the bot was down), spread over the hours after the slot at the bulk
+    rate (models.broadcast); returns rows added."""
     today = to_local(now).date()
     days = {(today + timedelta(days=d)).weekday(): today + timedelta(days=d) for d in (-1, 0, 1)}
     digests = await session.scalars(select(Digest).where(Digest.weekday.in_(list(days)), not_paused(Digest.chat)))
@@ -108,8 +115,25 @@ async def plan_digests(session: AsyncSession, now: datetime) -> int:
         if slot > digest.updated_at and now - DIGEST_LATE < slot <= now + DIGEST_AHEAD:
             messages.append(Outgoing(key=f"{DIGEST}:{digest.id}:{day.isoformat()}", chat=digest.chat,
                                      kind=DIGEST, payload={"digest": digest.id}, due_at=slot,
-                                     too_late_at=slot + DIGEST_LATE))
-    return await enqueue(session, *messages, now=now)
+                                     too_late_at=slot + DIGEST_LATE, priority=BULK))
+    return await _enqueue_bulk(session, messages, now, rates, "weekly posts")
+
+
+async def _enqueue_bulk(session: AsyncSession, messages: list[Outgoing], now: datetime,
+                        rates: Mapping[str, float], what: str) -> int:
+    """Line the new ones (not queued yet) up after the bulk already queued, and queue them;
+    warn the operator when some cannot go out in time at this rate."""
+    if not messages:
+        return 0
+    queued = set(await session.scalars(select(OutboxMessage.key).where(
+        OutboxMessage.key.in_([m.key for m in messages]))))
+    lined_up, late = await spread(session, [m for m in messages if m.key not in queued], rates)
+    if late:
+        log.warning("%s: %d of %d cannot be sent before they are too late at %s messages a "
+                    "second; `nahbar outbox plan` shows the week (raise NAHBAR_BULK_SHARE, or "
+                    "spread the hours people choose)", what, late, len(lined_up),
+                    "/".join(f"{r:g}" for r in rates.values()))
+    return await enqueue(session, *lined_up, now=now)
 
 
 # --- alerts ---------------------------------------------------------------------------------
@@ -158,10 +182,11 @@ def matches(alert: Alert, user: User, offer: NewOffer) -> bool:
         return False
     if alert.categories and offer.category not in alert.categories:
         return False
-    return great_circle((user.home_lat, user.home_lon), (offer.latitude, offer.longitude)).km <= user.radius_km
+    return great_circle_km(user.home_lat, user.home_lon, offer.latitude, offer.longitude) <= user.radius_km
 
 
-async def plan_alerts(session: AsyncSession, now: datetime, at: time) -> int:
+async def plan_alerts(session: AsyncSession, now: datetime, at: time,
+                      rates: Mapping[str, float] = DEFAULT_RATES) -> int:
     """Once a day, from `at` (Berlin), bundle the new offers near each subscriber's home place
     in the kinds they chose into one message; returns messages queued."""
     today = to_local(now).date()
@@ -184,7 +209,7 @@ async def plan_alerts(session: AsyncSession, now: datetime, at: time) -> int:
             ids = [o.id for o in found[:MAX_ALERT_OFFERS]]
             messages.append(Outgoing(key=f"{ALERT}:{alert.id}:{today.isoformat()}", chat=alert.chat, kind=ALERT,
                                      payload={"alert": alert.id, "offers": ids, "more": len(found) - len(ids)},
-                                     due_at=now, too_late_at=now + ALERT_LATE))
+                                     due_at=now, too_late_at=now + ALERT_LATE, priority=BULK))
             alert.told = ids
         alert.since, alert.checked_on = now, today
-    return await enqueue(session, *messages, now=now)
+    return await _enqueue_bulk(session, messages, now, rates, "alerts")

@@ -8,11 +8,15 @@ inbox; a message in the inbox is answered until it is marked answered (`mark_ans
 every message is answered at least once, and twice only when the process dies between sending
 the answer and marking it.
 
+A platform that pushes messages to several workers (Telegram's webhook) stores each one here
+before it is acknowledged (`take_in`), claimed by the worker that took it in; a worker that dies
+stops renewing its claims and another takes its messages over (`claim_orphans`).
+
 Rows hold only what rebuilds the adapter's neutral message (text or location, group or not,
 the sender a group's admin or not), or, for an encrypted message whose room key has not come
 yet, the event as it came (`sealed`, ciphertext only): it waits here until the key arrives and
 is then opened (`unseal`) and answered like any other, also after a restart. The
-text, location and sealed event are cleared once answered: what stays for a day is the event id (so the same
+text, location, pushed payload and sealed event are cleared once answered: what stays for a day is the event id (so the same
 event is never taken in twice) and when it came. Addresses are in a column named `chat`, so
 erasure (models.erasure) removes a person's rows with everything else about them.
 """
@@ -23,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, Float, Index, String, Text, delete, func, select, update
+from sqlalchemy import JSON, Boolean, Float, Index, String, Text, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,6 +56,12 @@ class InboxMessage(Base):
     sender_is_admin: Mapped[bool] = mapped_column(Boolean, default=False)  # in a group
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the homeserver got it
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # A platform that pushes messages to several workers (Telegram's webhook) keeps the message
+    # as the platform sent it (names stripped) and which worker answers it until when (a worker
+    # that dies stops renewing, and another takes the message over: `claim_orphans`).
+    payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # An encrypted event we cannot read yet (its room key is missing), as JSON; NULL once read.
     sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
 
@@ -79,6 +89,7 @@ class Received:
     location: tuple[float, float] | None = None
     group: bool = False
     sender_is_admin: bool = False
+    payload: dict | None = None  # the platform's own form of it (Telegram: the update)
     sealed: str | None = None  # the encrypted event (JSON) until its room key comes
 
 
@@ -87,7 +98,7 @@ def _row(item: Received) -> dict:
     return dict(event_id=item.event_id, chat=item.chat, sender=item.sender, text=item.text,
                 latitude=latitude, longitude=longitude, group=item.group,
                 sender_is_admin=item.sender_is_admin, received_at=item.received_at,
-                answered_at=None, sealed=item.sealed)
+                answered_at=None, payload=item.payload, sealed=item.sealed)
 
 
 def _received(row: InboxMessage) -> Received:
@@ -95,7 +106,11 @@ def _received(row: InboxMessage) -> Received:
     if row.latitude is not None and row.longitude is not None:
         location = (row.latitude, row.longitude)
     return Received(row.event_id, row.chat, row.sender, row.received_at, row.text, location,
-                    row.group, row.sender_is_admin, row.sealed)
+                    row.group, row.sender_is_admin, row.payload, row.sealed)
+
+
+def _insert(session: AsyncSession):
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 async def position(session: AsyncSession, account: str) -> str | None:
@@ -108,8 +123,7 @@ async def receive(session: AsyncSession, account: str, token: str,
                   items: Sequence[Received]) -> list[Received]:
     """Store a batch's messages and the position after it, in the caller's transaction;
     returns the messages that were new (an event already stored is not taken in again)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = _insert(session)
     new: list[Received] = []
     if items:
         by_event = {item.event_id: item for item in items}
@@ -168,8 +182,67 @@ async def mark_answered(session: AsyncSession, event_id: str, now: datetime | No
     result = await session.execute(
         update(InboxMessage)
         .where(InboxMessage.event_id == event_id, InboxMessage.answered_at.is_(None))
-        .values(answered_at=now or utcnow(), text=None, latitude=None, longitude=None, sealed=None))
+        .values(answered_at=now or utcnow(), text=None, latitude=None, longitude=None,
+                payload=None, claimed_by=None, claimed_until=None, sealed=None))
     return bool(result.rowcount)
+
+
+# --- pushed messages, answered by whichever worker took them in --------------------------------
+
+async def take_in(session: AsyncSession, item: Received, worker: str, until: datetime,
+                  now: datetime) -> bool:
+    """Store a message the platform pushed and claim it for `worker` until `until`, in the
+    caller's transaction. Returns whether this worker should answer it: it is new, or the
+    platform sent it again and the worker that took it first is gone (its claim ran out). A
+    message answered already, or in the hands of a live worker, is not answered again."""
+    row = {**_row(item), "claimed_by": worker, "claimed_until": until}
+    added = await session.execute(
+        _insert(session)(InboxMessage).values(row)
+        .on_conflict_do_nothing(index_elements=["event_id"]).returning(InboxMessage.id))
+    if added.first() is not None:
+        return True
+    taken = await session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.event_id == item.event_id, InboxMessage.answered_at.is_(None),
+               or_(InboxMessage.claimed_until.is_(None), InboxMessage.claimed_until < now))
+        .values(claimed_by=worker, claimed_until=until)
+        .execution_options(synchronize_session=False))
+    return bool(taken.rowcount)
+
+
+async def renew_claims(session: AsyncSession, worker: str, until: datetime) -> int:
+    """The worker is alive: keep every message it has taken and not answered yet."""
+    result = await session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.claimed_by == worker, InboxMessage.answered_at.is_(None))
+        .values(claimed_until=until).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
+async def claim_orphans(session: AsyncSession, chat_prefix: str, worker: str, until: datetime,
+                        now: datetime, since: datetime, limit: int = 100) -> list[Received]:
+    """Take over messages (of the platform `chat_prefix`) that a worker took in and did not
+    answer before it died: unanswered, their claim run out, not older than `since`; in arrival
+    order. Concurrent workers skip each other's rows (SKIP LOCKED on PostgreSQL)."""
+    chosen = (select(InboxMessage.id)
+              .where(InboxMessage.answered_at.is_(None), InboxMessage.claimed_until < now,
+                     InboxMessage.received_at >= since,
+                     InboxMessage.chat.startswith(chat_prefix, autoescape=True))
+              .order_by(InboxMessage.id).limit(limit).with_for_update(skip_locked=True))
+    rows = (await session.execute(
+        update(InboxMessage).where(InboxMessage.id.in_(chosen.scalar_subquery()))
+        .values(claimed_by=worker, claimed_until=until)
+        .returning(InboxMessage.id, InboxMessage.event_id, InboxMessage.chat, InboxMessage.sender,
+                   InboxMessage.received_at, InboxMessage.payload)
+        .execution_options(synchronize_session=False))).all()
+    return [Received(event_id, chat, sender, received_at, payload=payload)
+            for _, event_id, chat, sender, received_at, payload in sorted(rows)]
+
+
+async def depth(session: AsyncSession) -> int:
+    """Messages in the inbox not answered yet (for the metrics)."""
+    return await session.scalar(select(func.count()).select_from(InboxMessage)
+                                .where(InboxMessage.answered_at.is_(None))) or 0
 
 
 async def purge(session: AsyncSession, before: datetime) -> int:

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (
-    JSON, Enum, Index, Integer, String, and_, delete, exists, func, or_, select, update,
+    JSON, Enum, Index, Integer, SmallInteger, String, and_, delete, exists, func, or_, select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, UTCDateTime, utcnow
 
 REASON_LENGTH = 200
+# What goes first when more is due than the platform lets through: time-critical messages
+# (reminders, change notices, replies) before weekly posts and alerts, which are spread over
+# their window (models.digests) and sent from a share of the budget (scheduler.ratelimit).
+URGENT, BULK = 0, 1
 
 
 class ChatAddress:
@@ -55,9 +60,9 @@ class OutboxStatus(str, enum.Enum):
 class OutboxMessage(ChatAddress, Base):
     __tablename__ = "outbox"
     __table_args__ = (
-        # The dispatcher's claim walks this index: queued rows in due order, and the few
-        # "sending" rows whose lease may have run out.
-        Index("ix_outbox_status_due", "status", "due_at"),
+        # The dispatcher's claim walks this index: queued rows, time-critical ones first, in due
+        # order, and the few "sending" rows whose lease may have run out.
+        Index("ix_outbox_status_priority_due", "status", "priority", "due_at"),
         Index("ix_outbox_chat", "chat"),
     )
 
@@ -68,6 +73,7 @@ class OutboxMessage(ChatAddress, Base):
     chat: Mapped[str] = mapped_column(String(255))  # "telegram:12345", "matrix:!room:server"
     kind: Mapped[str] = mapped_column(String(32))  # which composer turns it into replies
     payload: Mapped[dict | list] = mapped_column(JSON, default=dict)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=URGENT, server_default="0")
     status: Mapped[OutboxStatus] = mapped_column(
         Enum(OutboxStatus, native_enum=False, length=16, validate_strings=True,
              values_callable=lambda e: [m.value for m in e]),
@@ -108,6 +114,7 @@ class Outgoing:
     payload: dict | list
     due_at: datetime
     too_late_at: datetime | None = None
+    priority: int = URGENT
 
 
 async def enqueue(session: AsyncSession, *messages: Outgoing, now: datetime | None = None,
@@ -124,8 +131,8 @@ async def enqueue(session: AsyncSession, *messages: Outgoing, now: datetime | No
         if not messages:
             return 0
     rows = [dict(key=m.key, chat=m.chat, kind=m.kind, payload=m.payload, due_at=m.due_at,
-                 too_late_at=m.too_late_at, status=OutboxStatus.QUEUED, attempts=0,
-                 created_at=now, updated_at=now) for m in messages]
+                 too_late_at=m.too_late_at, priority=m.priority, status=OutboxStatus.QUEUED,
+                 attempts=0, created_at=now, updated_at=now) for m in messages]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     added = 0
@@ -188,11 +195,12 @@ class Claimed(ChatAddress):
     due_at: datetime
     too_late_at: datetime | None
     attempts: int  # including this one
+    priority: int = URGENT
 
 
 _CLAIMED_COLUMNS = (OutboxMessage.id, OutboxMessage.key, OutboxMessage.chat, OutboxMessage.kind,
                     OutboxMessage.payload, OutboxMessage.due_at, OutboxMessage.too_late_at,
-                    OutboxMessage.attempts)
+                    OutboxMessage.attempts, OutboxMessage.priority)
 
 
 def _for_platforms(platforms: Sequence[str] | None, chats: Sequence[str] = ()):
@@ -209,7 +217,8 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
                 platforms: Sequence[str] | None = None, chats: Sequence[str] = ()) -> list[Claimed]:
     """Claim up to `limit` due rows (queued and due, or claimed by a dispatcher whose lease ran
     out) for the given platforms and for the given chat addresses (a terminal chat sends only
-    to the person at it), in due order; they are `sending` until now + lease.
+    to the person at it), time-critical ones first, each kind in due order; they are
+    `sending` until now + lease.
 
     One UPDATE … WHERE id IN (SELECT … FOR UPDATE SKIP LOCKED) … RETURNING: on PostgreSQL
     concurrent dispatchers skip each other's rows instead of waiting or taking them twice;
@@ -222,7 +231,7 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
     )
     chosen = (select(OutboxMessage.id)
               .where(claimable, _for_platforms(platforms, chats))
-              .order_by(OutboxMessage.due_at, OutboxMessage.id)
+              .order_by(OutboxMessage.priority, OutboxMessage.due_at, OutboxMessage.id)
               .limit(limit)
               .with_for_update(skip_locked=True))
     result = await session.execute(
@@ -233,7 +242,7 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
         .returning(*_CLAIMED_COLUMNS)
         .execution_options(synchronize_session=False))
     rows = [Claimed(*row) for row in result.all()]
-    rows.sort(key=lambda r: (r.due_at, r.id))  # RETURNING promises no order
+    rows.sort(key=lambda r: (r.priority, r.due_at, r.id))  # RETURNING promises no order
     return rows
 
 
@@ -371,3 +380,22 @@ async def purge_settled(session: AsyncSession, before: datetime) -> int:
             OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.DROPPED, OutboxStatus.PARKED]),
             OutboxMessage.updated_at < before))
     return result.rowcount or 0
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Queued messages of one priority, due already or not (for the metrics and the plan)."""
+    priority: int
+    due: bool
+    count: int
+    oldest_due_at: datetime | None
+
+
+async def waiting(session: AsyncSession, now: datetime) -> list[Waiting]:
+    """Messages waiting to be sent (queued or being sent), by priority and whether due."""
+    due = OutboxMessage.due_at <= now
+    rows = await session.execute(
+        select(OutboxMessage.priority, due, func.count(), func.min(OutboxMessage.due_at))
+        .where(OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]))
+        .group_by(OutboxMessage.priority, due))
+    return [Waiting(priority, bool(is_due), count, oldest) for priority, is_due, count, oldest in rows]

@@ -2,7 +2,8 @@
 
 Each geo cell around the point is walked in time order through the covering (cell, starts_at, …) index and
 stopped after a few rows (one UNION ALL statement); the cells' rows are merged in time order, cut
-to the circle with a cheap distance and the final few measured exactly with geopy. When a cell
+to the circle with a cheap distance and the final few measured exactly (the great circle, as
+geopy measures it, in plain math: places.geo.great_circle_km). When a cell
 ran out of rows before the answer was certain, the walk is repeated deeper.
 """
 
@@ -15,9 +16,10 @@ from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
 
-from geopy.distance import great_circle
-from sqlalchemy import BigInteger, Integer, bindparam, exists, select, type_coerce, union_all
+from sqlalchemy import BigInteger, Float, Integer, String, bindparam, exists, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from places.geo import great_circle_km
 
 from .accessibility import STEP_FREE
 from .base import from_epoch
@@ -26,7 +28,7 @@ from .offers import Occurrence, Offer
 from .schedule import MAX_DURATION
 
 _EARTH_KM = 6371.0088
-_MARGIN = 0.01  # below 1 % off the radius the cheap distance defers to geopy
+_MARGIN = 0.01  # below 1 % off the radius the cheap distance defers to the exact one
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,11 +76,18 @@ def _cheap_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def _exact_km(q: Query, lat: float, lon: float) -> float:
-    return great_circle((q.lat, q.lon), (lat, lon)).km
+    return great_circle_km(q.lat, q.lon, lat, lon)
 
 
 _table = Occurrence.__table__
 _offers = Offer.__table__
+# Columns of a candidate row, as the statement returns them.
+ID, OFFER_ID, STARTS_AT, ENDS_AT, LATITUDE, LONGITUDE, CELL, TITLE, CATEGORY, PLACE = range(10)
+
+
+def _epoch(column):
+    """The column as the integer it is stored as (no CAST in the SQL: the index still serves)."""
+    return type_coerce(column, BigInteger)
 
 
 def step_free(query: Query) -> Query:
@@ -89,38 +98,39 @@ def step_free(query: Query) -> Query:
 
 
 @lru_cache(maxsize=512)
-def _union(cells: int, categories: bool, wheelchair: bool = False):
-    """One statement per shape (number of cells, category filter), built once and reused.
+def _union(cells: int, categories: int, wheelchair: int = 0):
+    """One statement per shape (number of cells, of categories, of wheelchair values), built
+    once and reused.
 
-    Values travel as bound parameters, so SQLAlchemy neither rebuilds nor recompiles the
-    statement on each search. Each part walks one cell's covering index in time order
-    and stops after `depth` rows; ordering by starts_at alone lets PostgreSQL read the index in
-    order too. Offer columns are joined in, so one round trip brings everything.
+    Values travel as bound parameters, so nothing is rebuilt or recompiled per search; times
+    are compared and returned as the epoch seconds they are stored as. Each part walks one
+    cell's covering index in time order and stops after `depth` rows; ordering by starts_at
+    alone lets PostgreSQL read the index in order too. Offer columns are joined in, so one
+    round trip brings everything.
     """
     o, f = _table.c, _offers.c
     parts = []
     for n in range(cells):
         part = (
-            # Times come back as raw epoch seconds; only the shown rows become datetimes.
-            select(o.id, o.offer_id, type_coerce(o.starts_at, BigInteger).label("starts_at"),
-                   type_coerce(o.ends_at, BigInteger).label("ends_at"), o.latitude, o.longitude,
-                   o.cell)
+            select(o.id, o.offer_id, _epoch(o.starts_at).label("starts_at"),
+                   _epoch(o.ends_at).label("ends_at"), o.latitude, o.longitude, o.cell)
             .where(
-                o.cell == bindparam(f"cell{n}"),
-                o.starts_at >= bindparam("earliest"),
-                o.starts_at < bindparam("end"),
-                o.ends_at > bindparam("start"),
-                o.latitude.between(bindparam("min_lat"), bindparam("max_lat")),
-                o.longitude.between(bindparam("min_lon"), bindparam("max_lon")),
+                o.cell == bindparam(f"cell{n}", type_=Integer),
+                _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
+                _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
+                _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
+                o.latitude.between(bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)),
+                o.longitude.between(bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)),
             )
             .order_by(o.starts_at)
             .limit(bindparam("depth", type_=Integer))
         )
         if categories:
-            part = part.where(o.category.in_(bindparam("categories", expanding=True)))
+            part = part.where(o.category.in_(
+                [bindparam(f"category{i}", type_=String) for i in range(categories)]))
         if wheelchair:  # one primary-key look-up per walked row; the walk goes deeper if needed
             part = part.where(exists().where(f.id == o.offer_id, f.wheelchair.in_(
-                bindparam("wheelchair", expanding=True))))
+                [bindparam(f"wheelchair{i}", type_=String) for i in range(wheelchair)])))
         parts.append(select(part.subquery()))
     every = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
     # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers are
@@ -134,64 +144,99 @@ def _union(cells: int, categories: bool, wheelchair: bool = False):
     )
 
 
+def _shape(q: Query, cells: Sequence[int]) -> tuple[int, int, int]:
+    """What the statement's SQL depends on: how many cells, categories and wheelchair values."""
+    return len(cells), len(q.categories), len(q.wheelchair)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(dialect, cells: int, categories: int, wheelchair: int) -> tuple[str, tuple[str, ...], dict]:
+    """The statement's SQL for this database, the order its parameters go in, and the values
+    of those the compiler added itself (SQLite's OFFSET 0)."""
+    compiled = _union(cells, categories, wheelchair).compile(dialect=dialect)
+    return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
+
+
 def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = None):
     """The search statement with its values bound (for EXPLAIN and the benchmark)."""
-    return _union(len(cells), bool(q.categories), bool(q.wheelchair)).params(_parameters(q, cells, depth, head))
+    return _union(*_shape(q, cells)).params(_parameters(q, cells, depth, head))
 
 
 def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> dict:
     min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
     values = {f"cell{n}": cell for n, cell in enumerate(cells)}
-    values.update(earliest=q.start - MAX_DURATION, start=q.start, end=q.end, depth=depth,
-                  head=head or depth * len(cells),
+    values.update(earliest=int((q.start - MAX_DURATION).timestamp()), start=int(q.start.timestamp()),
+                  end=int(q.end.timestamp()), depth=depth, head=head or depth * len(cells),
                   min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
-    if q.categories:
-        values["categories"] = sorted(q.categories)
-    if q.wheelchair:
-        values["wheelchair"] = sorted(q.wheelchair)
+    for i, category in enumerate(sorted(q.categories)):
+        values[f"category{i}"] = category
+    for i, value in enumerate(sorted(q.wheelchair)):
+        values[f"wheelchair{i}"] = value
     return values
 
 
-async def _candidates(session: AsyncSession, q: Query, want: int) -> list[tuple]:
+async def _fetch(session: AsyncSession, q: Query, cells: Sequence[int], depth: int, head: int) -> list:
+    """Run the statement straight on the driver of the session's connection: the search is
+    the hottest statement of all, and SQLAlchemy's execution layer (compiling the parameters,
+    building result rows) cost more than the query itself. In the session's transaction."""
+    values = _parameters(q, cells, depth, head)
+    connection = await session.connection()
+    dialect = connection.dialect
+    shape = _shape(q, cells)
+    sql, order, defaults = _compiled(dialect, *shape)
+    arguments = [values[name] if name in values else defaults[name] for name in order]
+    driver = (await connection.get_raw_connection()).driver_connection
+    if dialect.name == "sqlite":
+        cursor = await driver.execute(sql, arguments)
+        try:
+            return await cursor.fetchall()
+        finally:
+            await cursor.close()
+    if dialect.driver == "asyncpg":
+        return await driver.fetch(sql, *arguments)
+    statement = _union(*shape)
+    return [tuple(row) for row in (await session.execute(statement, values)).all()]
+
+
+async def _candidates(session: AsyncSession, q: Query, want: int) -> list:
     """Rows inside the circle, in time order, enough to decide the first `want` results."""
     cells = cells_covering(q.lat, q.lon, q.radius_km)
     depth = max(want, 8)
     head = 2 * want + 8
+    lat, lon, radius = q.lat, q.lon, q.radius_km
+    outer, inner = radius * (1 + _MARGIN), radius * (1 - _MARGIN)
     while True:
-        statement = _union(len(cells), bool(q.categories), bool(q.wheelchair))
-        rows = (await session.execute(statement, _parameters(q, cells, depth, head))).all()
+        rows = await _fetch(session, q, cells, depth, head)
         # Nothing at or after the horizon is certain yet: a cell that filled its quota may hold
         # more rows after its last one, and a stream cut at `head` rows may go on.
         walked: dict[int, list] = {}
         for row in rows:
-            seen = walked.get(row.cell)
+            seen = walked.get(row[CELL])
             if seen is None:
-                walked[row.cell] = [1, row.starts_at]
+                walked[row[CELL]] = [1, row[STARTS_AT]]
             else:
                 seen[0] += 1
-                seen[1] = row.starts_at
+                seen[1] = row[STARTS_AT]
         lasts = [last for count, last in walked.values() if count >= depth]
         if len(rows) >= head:
-            lasts.append(rows[-1].starts_at)
+            lasts.append(rows[-1][STARTS_AT])
         horizon = min(lasts, default=None)
         inside = []
         offers_seen: set[int] = set()
         for row in rows:
-            if horizon is not None and row.starts_at >= horizon:
+            if horizon is not None and row[STARTS_AT] >= horizon:
                 break
             if q.once_per_offer:
-                if row.offer_id in offers_seen:
+                if row[OFFER_ID] in offers_seen:
                     continue
-                offers_seen.add(row.offer_id)
-            d = _cheap_km(q.lat, q.lon, row.latitude, row.longitude)
-            if d > q.radius_km * (1 + _MARGIN):
+                offers_seen.add(row[OFFER_ID])
+            d = _cheap_km(lat, lon, row[LATITUDE], row[LONGITUDE])
+            if d > outer:
                 continue
-            if d > q.radius_km * (1 - _MARGIN):
-                d = _exact_km(q, row.latitude, row.longitude)
-                if d > q.radius_km:
-                    continue
+            if d > inner and _exact_km(q, row[LATITUDE], row[LONGITUDE]) > radius:
+                continue
             inside.append(row)
-            if len(inside) > want and inside[-1].starts_at != inside[want - 1].starts_at:
+            if len(inside) > want and inside[-1][STARTS_AT] != inside[want - 1][STARTS_AT]:
                 return inside[:-1]
         if horizon is None or len(inside) >= want:
             return inside  # every row before the horizon was seen, so the first `want` are final
@@ -202,15 +247,15 @@ async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int =
     """Occurrences ordered by start time, then distance; `offset`/`limit` page through them."""
     want = offset + limit
     rows = await _candidates(session, q, want)
-    measured = [(row, _exact_km(q, row.latitude, row.longitude)) for row in rows]
+    measured = [(row, _exact_km(q, row[LATITUDE], row[LONGITUDE])) for row in rows]
     ordered = []
-    for _, group in groupby(measured, key=lambda rd: rd[0].starts_at):
-        ordered.extend(sorted(group, key=lambda rd: (rd[1], rd[0].id)))
+    for _, group in groupby(measured, key=lambda rd: rd[0][STARTS_AT]):
+        ordered.extend(sorted(group, key=lambda rd: (rd[1], rd[0][ID])))
     return [
         Hit(
-            occurrence_id=row.id, offer_id=row.offer_id, starts_at=from_epoch(row.starts_at),
-            ends_at=from_epoch(row.ends_at), distance_km=distance, title=row.title,
-            category=row.category, place_name=row.place_name,
+            occurrence_id=row[ID], offer_id=row[OFFER_ID], starts_at=from_epoch(row[STARTS_AT]),
+            ends_at=from_epoch(row[ENDS_AT]), distance_km=distance, title=row[TITLE],
+            category=row[CATEGORY], place_name=row[PLACE],
         )
         for row, distance in ordered[offset:want]
     ]

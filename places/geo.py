@@ -18,6 +18,23 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
+GREAT_CIRCLE_RADIUS_KM = 6371.009  # geopy's EARTH_RADIUS
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """The great-circle distance exactly as geopy's `great_circle(...).km` computes it (same
+    formula, same radius, same order of operations, so the same float), at a fraction of the
+    cost: no Point objects, no unit conversions, and no import of geopy (which pulls in its
+    geocoders and aiohttp). The tests hold it to geopy."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    sin1, cos1, sin2, cos2 = math.sin(p1), math.cos(p1), math.sin(p2), math.cos(p2)
+    dl = math.radians(lon2) - math.radians(lon1)
+    cos_dl, sin_dl = math.cos(dl), math.sin(dl)
+    return GREAT_CIRCLE_RADIUS_KM * math.atan2(
+        math.sqrt((cos2 * sin_dl) ** 2 + (cos1 * sin2 - sin1 * cos2 * cos_dl) ** 2),
+        sin1 * sin2 + cos1 * cos2 * cos_dl)
+
+
 def _cell(lat: float, lon: float) -> tuple[int, int]:
     return math.floor(lat / CELL_DEG), math.floor(lon / CELL_DEG)
 

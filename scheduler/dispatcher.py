@@ -32,9 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import utcnow
 from models.outbox import (
-    Claimed, SentMarks, claim, extend_claim, mark_dropped, mark_later, mark_parked, pause_chat,
-    release,
+    BULK, Claimed, SentMarks, claim, extend_claim, mark_dropped, mark_later, mark_parked,
+    pause_chat, release,
 )
+from ops.metrics import SENDS
 
 from .compose import COMPOSERS, REPLY, Composers, Drop
 from .delivery import DeliveryError, Messenger, Rejected, RetryAfter, TransientError, Unreachable
@@ -54,9 +55,11 @@ class DispatchStats:
     parked: int = 0
     dropped: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    platform: str = field(default="", repr=False)  # of the row being settled (for the metrics)
 
     def count(self, outcome: str, reason: str | None = None) -> None:
         setattr(self, outcome, getattr(self, outcome) + 1)
+        SENDS.labels(self.platform or "unknown", outcome).inc()
         if reason:
             self.reasons[reason] = self.reasons.get(reason, 0) + 1
 
@@ -68,25 +71,43 @@ class Dispatcher:
                  max_attempts: int = 8, backoff: timedelta = timedelta(seconds=10),
                  max_backoff: timedelta = timedelta(minutes=30)) -> None:
         self.sessions = sessions
-        self.messengers: dict[str, Messenger] = {m.platform: m for m in messengers}
+        self.messengers: dict[str, Messenger] = {}
         self.composers = composers
         self.clock = clock
         self.batch, self.lease, self.max_attempts = batch, lease, max_attempts
         self.backoff, self.max_backoff = backoff, max_backoff
+        self._given_limiters = dict(limiters or {})
         self.limiters: dict[str, RateLimiter | None] = {}
-        for platform, messenger in self.messengers.items():
-            if limiters is not None and platform in limiters:
-                self.limiters[platform] = limiters[platform]
-            else:
-                own = getattr(messenger, "limiter", _DEFAULT)
-                self.limiters[platform] = RateLimiter() if own is _DEFAULT else own
+        self.platforms: list[str] = []
+        self.chats: list[str] = []
+        for messenger in messengers:
+            self.use(messenger)
+        self.stats = DispatchStats()
+        self.name = uuid.uuid4().hex[:8]  # tells dispatchers apart in the log
+
+    def use(self, messenger: Messenger) -> None:
+        """Send this platform's rows too (e.g. Matrix, once this process leads and syncs it)."""
+        platform = messenger.platform
+        self.messengers[platform] = messenger
+        if platform in self._given_limiters:
+            self.limiters[platform] = self._given_limiters[platform]
+        else:
+            own = getattr(messenger, "limiter", _DEFAULT)
+            self.limiters[platform] = RateLimiter() if own is _DEFAULT else own
+        self._route()
+
+    def forget(self, platform: str) -> None:
+        """Leave this platform's rows to other processes from now on."""
+        self.messengers.pop(platform, None)
+        self.limiters.pop(platform, None)
+        self._route()
+
+    def _route(self) -> None:
         # A messenger with `chats` (chat ids) sends only there, e.g. the terminal to the person
         # at it: other chats' rows are left to the process that can deliver them.
         self.platforms = [p for p, m in self.messengers.items() if getattr(m, "chats", None) is None]
         self.chats = [f"{p}:{c}" for p, m in self.messengers.items()
                       if getattr(m, "chats", None) is not None for c in m.chats]
-        self.stats = DispatchStats()
-        self.name = uuid.uuid4().hex[:8]  # tells dispatchers apart in the log
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -150,10 +171,13 @@ class Dispatcher:
     # -- one row -------------------------------------------------------------------------------
 
     async def _settle_one(self, row: Claimed, marks: SentMarks, reading: AsyncSession) -> None:
+        self.stats.platform = row.platform
         now = self.clock()
         if row.too_late_at is not None and now >= row.too_late_at:
             return await self._write(mark_dropped(row.id, now, "too late"), "dropped", "too late")
-        messenger = self.messengers[row.platform]
+        messenger = self.messengers.get(row.platform)
+        if messenger is None:  # this process stopped sending there meanwhile: leave it to others
+            return await self._write(mark_later(row.id, now, now, None, count_attempt=False), "deferred")
         limiter = self.limiters.get(row.platform)
         if limiter is not None and (wait := limiter.chat_wait(row.chat_id)) > 0:
             return await self._write(
@@ -179,9 +203,13 @@ class Dispatcher:
             return await self._write(mark_dropped(row.id, now, "nothing to send"), "dropped",
                                      "nothing to send")
         try:
+            bulk = row.priority == BULK
             if limiter is not None and not getattr(messenger, "limits_itself", False):
                 for _ in replies:
-                    await limiter.acquire(row.chat_id)
+                    await limiter.acquire(row.chat_id, bulk=bulk)
+            elif limiter is not None and bulk and hasattr(limiter, "acquire_bulk"):
+                for _ in replies:  # the platform's hook takes the chat's and the bot's slots
+                    await limiter.acquire_bulk()
             await messenger.deliver(row.chat_id, replies)
         except RetryAfter as exc:
             if limiter is not None:

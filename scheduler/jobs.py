@@ -28,6 +28,7 @@ from models.conversations import forget_idle
 from models.erasure import erase_user
 from models.outbox import purge_settled
 from models.schedule import BERLIN
+from ops.metrics import PLANNER_RUNS
 
 from .dispatcher import Dispatcher
 from .planners import Planning, run_digests, run_notices, run_reminders
@@ -107,6 +108,38 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 15.0) -> 
     scheduler.shutdown(wait=False)
 
 
+def _leading(leader: Callable[[], bool] | None, job_id: str, job):
+    """The job, run only while this process is the leader (scheduler.leadership); counted."""
+    @functools.wraps(job)
+    async def run(*args, **kwargs):
+        if leader is not None and not leader():
+            PLANNER_RUNS.labels(job_id, "skipped").inc()
+            return None
+        try:
+            result = await job(*args, **kwargs)
+        except Exception:
+            PLANNER_RUNS.labels(job_id, "failed").inc()
+            raise
+        PLANNER_RUNS.labels(job_id, "ok").inc()
+        return result
+    return run
+
+
+LEADER_JOBS = ("maintenance", "reminders", "notices", "digests")
+
+
+def catch_up(scheduler: AsyncIOScheduler, maintenance: bool = True) -> None:
+    """Run the leader's jobs now (this process has just become the leader): the planners catch
+    up on what the last leader left, and the maintenance on a night it may have missed."""
+    now = datetime.now(BERLIN)
+    for job_id in LEADER_JOBS:
+        if job_id == "maintenance" and not maintenance:
+            continue
+        job = scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=now)
+
+
 def _at(clock: Callable[[], datetime], job):
     """The job with `now` read from `clock` at each run (the core's clock, which tests move)."""
     @functools.wraps(job)
@@ -119,11 +152,15 @@ def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | No
                     retention: Retention = DEFAULT_RETENTION,
                     dispatch_every: float = DISPATCH_EVERY,
                     planning: Planning = Planning(),
-                    clock: Callable[[], datetime] = utcnow) -> AsyncIOScheduler:
+                    clock: Callable[[], datetime] = utcnow,
+                    leader: Callable[[], bool] | None = None) -> AsyncIOScheduler:
+    """`leader`: whether this process may plan now (scheduler.leadership); None: always. Every
+    process dispatches; only the leader plans and runs the maintenance."""
     scheduler = AsyncIOScheduler(timezone=BERLIN)
     running = scheduler.nahbar_running = _Running()
     scheduler.add_job(
-        running.wrap(_at(clock, run_maintenance)), CronTrigger(hour=3, minute=30, timezone=BERLIN),
+        running.wrap(_leading(leader, "maintenance", _at(clock, run_maintenance))),
+        CronTrigger(hour=3, minute=30, timezone=BERLIN),
         args=[sessions], kwargs={"retention": retention}, id="maintenance", **JOB_DEFAULTS,
     )
     # The planners run once at start (catching up after downtime), then every few minutes.
@@ -132,7 +169,7 @@ def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | No
             ("reminders", run_reminders, planning.reminders_every, {"planning": planning}),
             ("notices", run_notices, planning.notices_every, {}),
             ("digests", run_digests, planning.digests_every, {"planning": planning})):
-        scheduler.add_job(running.wrap(_at(clock, job)),
+        scheduler.add_job(running.wrap(_leading(leader, job_id, _at(clock, job))),
                           IntervalTrigger(seconds=every.total_seconds(), timezone=BERLIN),
                           args=[sessions], kwargs=kwargs, id=job_id, next_run_time=start, **JOB_DEFAULTS)
     if dispatcher is not None:

@@ -9,12 +9,14 @@ dispatcher drops what has become too late). Each planner runs in its own transac
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from models import utcnow
+from models.broadcast import DEFAULT_RATES
 from models.digests import plan_alerts, plan_digests
 from models.reminders import forget_past, notify_changes, plan_reminders
 
@@ -28,6 +30,9 @@ class Planning:
     reminders_every: timedelta = timedelta(minutes=5)
     notices_every: timedelta = timedelta(minutes=1)
     digests_every: timedelta = timedelta(minutes=10)
+    # Bulk messages (weekly posts, alerts) per second and platform: they are lined up at this
+    # pace after their slot (models.broadcast), leaving the rest to time-critical messages.
+    bulk_rates: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
 
 
 async def run_reminders(sessions: async_sessionmaker, now: datetime | None = None,
@@ -57,9 +62,9 @@ async def run_digests(sessions: async_sessionmaker, now: datetime | None = None,
     """Queue the weekly digests due soon and, once a day, the alert bundles."""
     now = now or utcnow()
     async with sessions() as session, session.begin():
-        digests = await plan_digests(session, now)
+        digests = await plan_digests(session, now, planning.bulk_rates)
     async with sessions() as session, session.begin():
-        alerts = await plan_alerts(session, now, planning.alerts_at)
+        alerts = await plan_alerts(session, now, planning.alerts_at, planning.bulk_rates)
     if digests or alerts:
         log.info("digests: %d queued, alerts: %d queued", digests, alerts)
     return {"digests": digests, "alerts": alerts}

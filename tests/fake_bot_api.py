@@ -30,6 +30,15 @@ Membership and groups:
     api.push_group_text(-100123, 502, "/wochenpost")   # a member writes in the group
     api.push_anonymous_admin(-100123, "/wochenpost")   # an admin writing as the group itself
     api.press(-100123, "Dienstag", user_id=501)        # a member taps a button in the group
+
+Webhook delivery, as Telegram does it once a webhook is set: every pushed update is POSTed with
+the secret token to the given workers in turn (a reverse proxy), and POSTed again, to the next
+worker, until one answers 200:
+
+    api.deliver_by_webhook(["http://127.0.0.1:8441/hook", "http://127.0.0.1:8442/hook"])
+    api.push_text(4711, "/hilfe")           # now POSTed instead of waiting for getUpdates
+    api.acknowledged, api.webhook_attempts  # update ids answered 200; POSTs per update id
+
 PTB 22 sends form-urlencoded parameters (multipart/form-data with a file), every non-string
 value JSON-encoded (reply_markup='{"inline_keyboard": ...}'); JSON bodies work as well.
 """
@@ -42,9 +51,11 @@ import itertools
 import json
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import aiohttp
 from aiohttp import web
 from aiohttp.web_request import FileField
 
@@ -145,6 +156,7 @@ class Call:
     result: Any = None
     error: str | None = None
     index: int = 0
+    at: float = 0.0  # time.monotonic() when it arrived
 
     @property
     def chat_id(self) -> int | None:
@@ -230,6 +242,11 @@ class FakeBotApi:
         self.faults: list[_Rule] = []
         self.send_delay = 0.0  # seconds each message send takes
         self._closing = False
+        # Webhook delivery (deliver_by_webhook): what is waiting, and what became of it.
+        self._outgoing: asyncio.Queue[dict] | None = None
+        self._deliverers: list[asyncio.Task] = []
+        self.acknowledged: set[int] = set()  # update ids a worker answered 200
+        self.webhook_attempts: Counter = Counter()  # update id -> POSTs
 
     # -- server lifecycle ---------------------------------------------------------------------
 
@@ -249,6 +266,9 @@ class FakeBotApi:
     async def __aexit__(self, *exc) -> None:
         # Long polls still held open (a bot that was killed) end now, not after their timeout.
         self._closing = True
+        for task in self._deliverers:
+            task.cancel()
+        await asyncio.gather(*self._deliverers, return_exceptions=True)
         await self._notify()
         await self._runner.cleanup()
 
@@ -411,8 +431,47 @@ class FakeBotApi:
         return self.push_callback(chat_id, screen.message["message_id"], data[0], user_id=user_id)
 
     def _push(self, update: dict) -> None:
-        self._updates.append({"update_id": next(self._update_ids), **update})
+        update = {"update_id": next(self._update_ids), **update}
+        if self._outgoing is not None:
+            self._outgoing.put_nowait(update)
+        else:
+            self._updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
+
+    # -- webhook delivery -----------------------------------------------------------------------
+
+    def deliver_by_webhook(self, targets: list[str], secret: str | None = None,
+                           connections: int = 8, timeout: float = 10.0) -> None:
+        """From now on, POST every pushed update to `targets` in turn (several workers behind
+        one proxy) with the secret token (default: the one the bot set), again and again until
+        a worker answers 200, as Telegram does; up to `connections` at once."""
+        secret = secret if secret is not None else (self.webhook or {}).get("secret_token", "")
+        self._outgoing = asyncio.Queue()
+        turn = itertools.count()
+        for _ in range(connections):
+            self._deliverers.append(asyncio.get_running_loop().create_task(
+                self._deliver(targets, secret, turn, timeout)))
+
+    async def _deliver(self, targets: list[str], secret: str, turn, timeout: float) -> None:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http:
+            while True:
+                update = await self._outgoing.get()
+                delay = 0.05
+                while True:
+                    self.webhook_attempts[update["update_id"]] += 1
+                    url = targets[next(turn) % len(targets)]
+                    try:
+                        async with http.post(url, json=update, headers=headers) as response:
+                            ok = response.status == 200
+                    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                        ok = False
+                    if ok:
+                        self.acknowledged.add(update["update_id"])
+                        await self._notify()
+                        break
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 1.0)
 
     async def _notify(self) -> None:
         async with self._changed:
@@ -486,7 +545,7 @@ class FakeBotApi:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"},
                                      status=401)
         params = await self._params(request)
-        call = Call(request.match_info["method"], params)
+        call = Call(request.match_info["method"], params, at=time.monotonic())
         name = call.method.lower()  # method names are case-insensitive in the Bot API
         try:
             fault = self._fault_for(call.method, params)

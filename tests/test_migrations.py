@@ -73,6 +73,48 @@ async def test_occurrence_rebuild_migration_keeps_offers_and_refills(database_ur
         await engine.dispose()
 
 
+def test_the_head_read_from_the_files_is_alembics():
+    """Starts skip loading Alembic when the schema is current: the head they compare with must
+    be the one Alembic would migrate to."""
+    from alembic.script import ScriptDirectory
+
+    from models.db import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def test_upgrade_and_downgrade_all_the_way_keep_working(database_url, tmp_path):
+    """Every migration goes down and up again: on SQLite and on PostgreSQL (what an operator
+    does to step back after a failed update, docs/operations.md)."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from models.db import alembic_config
+
+    engine = await _fresh_engine(database_url, tmp_path)
+    revisions = [s.revision for s in ScriptDirectory.from_config(alembic_config()).walk_revisions()]
+
+    def down(connection, target: str) -> None:
+        command.downgrade(alembic_config(connection), target)
+
+    try:
+        await upgrade(engine)
+        for revision in revisions[1:]:  # newest first: step down one at a time
+            async with engine.begin() as connection:
+                await connection.run_sync(down, revision)
+        async with engine.begin() as connection:
+            await connection.run_sync(down, "base")
+            tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert tables <= {"alembic_version"}
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            diff = await connection.run_sync(
+                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata))
+        assert diff == []
+    finally:
+        await engine.dispose()
+
+
 async def test_imported_offers_that_never_said_free_become_not_stated(database_url, tmp_path):
     from sqlalchemy import text
 

@@ -188,3 +188,16 @@ async def test_a_draft_of_the_old_version_still_loads(sessions, places, now):
     assert "♿ Rollstuhlgerecht" in chat.text  # the old yes/no flag as an OpenStreetMap value
     assert Draft.load({"v": 1, "field": "nonsense", "cost": "gratis"}) is not None  # odd values fall back
     assert Draft.load({"v": 99}) is None  # a newer one than this code knows: dropped, never a crash
+
+
+async def test_a_name_beside_a_contact_at_the_preview_says_who_invites(sessions, places, now):
+    chat = organiser(sessions, places, now)
+    await chat.say("/neu")
+    await chat.say("Warme Stube jeden Dienstag 14-17 Uhr im Gemeindehaus, Kirchstraße 3, 06484 Quedlinburg, "
+                   "kostenlos")
+    await chat.say("Ein warmer Raum mit Tee, Zeitungen und Gesprächen. Alle sind willkommen.")
+    assert "Noch nicht angegeben: Barrierefreiheit, Wer lädt ein, Kontakt" in chat.text
+    await chat.say("Pfarrer Müller, Tel. 03946 12345")
+    assert "👥 Veranstaltet von: Pfarrer Müller" in chat.text and "☎️ Kontakt: Tel. 03946 12345" in chat.text
+    assert "🔥 Warme Stube\n\n" in chat.text  # the kind is not said twice under a title that names it
+    assert "Noch nicht angegeben: Barrierefreiheit." in chat.text

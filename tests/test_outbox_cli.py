@@ -17,9 +17,9 @@ from .outbox_fakes import queue, reply_row
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def nahbar(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+def nahbar(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'ops.sqlite3'}", "TELEGRAM_BOT_TOKEN": "",
-           "PYTHONPATH": str(ROOT)}
+           "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "bot", "outbox", *args], capture_output=True,
                           text=True, cwd=tmp_path, env=env, timeout=60)
 

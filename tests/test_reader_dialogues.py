@@ -29,8 +29,8 @@ QUEDLINBURG = dict(place_name="Quedlinburg", latitude=51.7884, longitude=11.1501
 SANGERHAUSEN = dict(place_name="Sangerhausen", latitude=51.4722, longitude=11.2953)
 
 
-def _warm_answer_with_helplines(text: str) -> None:
-    assert "Schön, dass Sie schreiben" in text
+def _warm_answer_with_helplines(text: str, opening: str = "Schön, dass Sie schreiben") -> None:
+    assert opening in text
     for line in helplines():
         assert line.number in text
 
@@ -84,12 +84,32 @@ async def test_living_alone_in_a_town_gets_comfort_helplines_and_meetings_there(
     assert "Schreiben Sie mir Ihren Ort" not in chat.text
 
 
-@pytest.mark.parametrize("typed", ["seit mein Mann tot ist rede ich mit niemandem",
-                                   "Ich habe keinen mehr zum Reden"])
-async def test_grief_and_loneliness_in_a_sentence_get_the_warm_answer(chat, typed):
+@pytest.mark.parametrize(("typed", "opening"), [
+    ("seit mein Mann tot ist rede ich mit niemandem", "Das tut mir sehr leid"),  # grief, said as grief
+    ("Ich habe keinen mehr zum Reden", "Schön, dass Sie schreiben"),
+    ("mir ist so langweilig, die tage sind lang", "Dann finden wir etwas"),
+])
+async def test_grief_and_loneliness_in_a_sentence_get_the_warm_answer(chat, typed, opening):
     await chat.say(typed)
-    _warm_answer_with_helplines(chat.text)
+    _warm_answer_with_helplines(chat.text, opening)
     assert "kenne ich leider nicht" not in chat.text and "nicht verstanden" not in chat.text
+
+
+async def test_a_lonely_person_sees_the_nearest_meetings_rather_than_an_empty_list(chat, sessions, now):
+    # Nothing in Genthin this week; a café 17 km away in ten days.
+    await add_offer(sessions, now, title="Burger Erzählcafé", place_name="Burg", latitude=52.30,
+                    longitude=11.98, starts_local=datetime(2026, 12, 5, 15))
+    await chat.say("ich bin so einsam in Genthin")
+    _warm_answer_with_helplines(chat.text)
+    assert "Burger Erzählcafé" in chat.text and "in den nächsten 14 Tagen · 25 km" in chat.text
+    assert "keine Treffen gefunden" not in chat.text
+
+
+async def test_a_lonely_person_far_from_any_meeting_is_told_so_kindly(chat):
+    await chat.say("ich bin so einsam in Genthin")
+    _warm_answer_with_helplines(chat.text)
+    assert "Ich kenne leider noch kein Treffen in Ihrer Nähe" in chat.text
+    assert "Das ist in Ihrer Nähe los" not in chat.text
 
 
 @pytest.mark.parametrize("typed", ["Danke schön, das hilft mir sehr", "Vielen Dank für Ihre Hilfe!"])
@@ -231,3 +251,16 @@ async def test_the_language_switch_is_offered_once_a_day(chat, now):
     assert "Shall I write in English" not in chat.text
     await chat.say("Danke, und was ist am Sonntag?")  # German again: German, nothing to offer
     assert "Treffen bei Thale\nSo., 29. Nov." in chat.text and "Shall I" not in chat.text
+
+
+async def test_buttons_and_a_bare_place_after_an_english_sentence_stay_in_english(chat, now):
+    await chat.say("hi, what's on in Thale tomorrow?")
+    assert "Meetings near Thale\ntomorrow" in chat.text
+    await chat.press("14 days")
+    assert "Meetings near Thale\nin the next 14 days" in chat.text  # a button press has no words
+    await chat.say("Quedlinburg")  # a name is no language: still English
+    assert "Meetings near Quedlinburg" in chat.text
+    await chat.say("Danke, und was ist am Sonntag?")
+    assert "Treffen bei Quedlinburg" in chat.text
+    await chat.press("14 Tage")  # German again, also for the buttons
+    assert "Treffen bei Quedlinburg\nin den nächsten 14 Tagen" in chat.text

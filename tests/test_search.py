@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings as hypothesis_settings, strategies as st
 from sqlalchemy import select
 
 from models import Occurrence, OfferStatus
@@ -187,3 +188,14 @@ async def test_pages_match_a_brute_force_answer(sessions, now):
     for page in range(0, len(expected) + 3, 3):
         got += [(h.starts_at, h.occurrence_id) for h in await search(sessions, query, limit=3, offset=page)]
     assert got == [(s, i) for s, _, i in expected]
+
+
+@hypothesis_settings(max_examples=500)
+@given(st.floats(46.0, 56.0), st.floats(5.0, 16.0), st.floats(46.0, 56.0), st.floats(5.0, 16.0))
+def test_the_plain_great_circle_is_geopys_to_the_last_bit(lat1, lon1, lat2, lon2):
+    """The hot path measures without geopy; geopy stays the reference."""
+    from geopy.distance import great_circle
+
+    from places.geo import great_circle_km
+
+    assert great_circle_km(lat1, lon1, lat2, lon2) == great_circle((lat1, lon1), (lat2, lon2)).km

@@ -16,9 +16,9 @@ LINKS = Links(web="https://nahbar.example.org", telegram_bot="nahbar_test_bot",
 
 @asynccontextmanager
 async def web_client(sessions, places, now, *, links: Links = LINKS, per_minute: int = 10_000,
-                     clock=None):
+                     clock=None, operations=()):
     context = WebContext(sessions, places, clock or (lambda: now), links, requests_per_minute=per_minute)
-    server = TestServer(make_app(context), host="127.0.0.1")
+    server = TestServer(make_app(context, operations), host="127.0.0.1")
     client = TestClient(server)
     await client.start_server()
     try:

@@ -3,7 +3,7 @@ place (`ROUTES`), so operations can add theirs (/readyz, /metrics) beside /healt
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -54,12 +54,15 @@ ROUTES = (
 )
 
 
-def make_app(context: WebContext) -> web.Application:
+def make_app(context: WebContext, operations: Sequence[web.RouteDef] = ()) -> web.Application:
+    """The web face; `operations` are the operators' routes served beside it (ops.http: /readyz,
+    /metrics)."""
     app = web.Application(middlewares=middlewares(Limiter(context.requests_per_minute)),
                           client_max_size=MAX_BODY)
     app[CONTEXT] = context
     set_default_radius(context.default_radius_km)
     for method, path, handler, name in ROUTES:
         app.router.add_route(method, path, handler, name=name)
+    app.add_routes(operations)
     app.router.add_static("/static", STATIC, name="static", append_version=False)
     return app

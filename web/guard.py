@@ -17,7 +17,7 @@ from .render import page
 
 log = logging.getLogger(__name__)
 MAX_CLIENTS = 10_000  # buckets kept; the least recently seen client is forgotten first
-UNLIMITED = frozenset({"/healthz"})  # operators' probes
+UNLIMITED = frozenset({"/healthz", "/readyz", "/metrics"})  # operators' probes and Prometheus
 EMBEDDABLE = ("/embed",)  # the only pages other sites may put in a frame
 
 _ERRORS = {  # status -> (heading, explanation) msgids

@@ -52,6 +52,8 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     """Chunks of reply HTML that each stay within Telegram's limit (counted as Telegram counts:
     after parsing), cut preferably at a line break, else at a space, never inside a tag or an
     entity; a tag open at a cut is closed and opened again in the next chunk."""
+    if len(text) <= limit or visible_length(text) <= limit:  # nearly always: one chunk, as is
+        return [text.strip("\n") or text]
     pieces: list[tuple[str, int]] = []  # (raw, visible length); text runs split per character
     for match in _PIECE.finditer(text):
         raw = match.group(0)

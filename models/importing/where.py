@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from geopy.distance import great_circle
 
 from places import Gazetteer, Place
+from places.geo import great_circle_km
 from places.model import CHOICE, FOUND, POSTCODE, TOWN
 from places.text import fold
 
@@ -177,4 +177,4 @@ def _in_germany(gazetteer: Gazetteer, lat: float, lon: float) -> Place | None:
 
 
 def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    return great_circle((lat1, lon1), (lat2, lon2)).km
+    return great_circle_km(lat1, lon1, lat2, lon2)

@@ -1,0 +1,200 @@
+"""Load: `nahbar run` webhook workers on one PostgreSQL, one worker against two in the same run.
+
+    python -m benchmarks --only load                 # 10,000 residents, 3,000 updates per run
+    python -m benchmarks --only load --quick         # 1,000 residents, 400 updates
+
+The Bot API fake (tests/fake_bot_api.py) posts webhook updates to the workers in turn, as a
+reverse proxy would, again until a worker answers 200, as Telegram does; the workers are the
+real processes (tests/workers.py) on a throwaway PostgreSQL with the example offers. Residents
+(--load-residents, seeded) write what residents write: a town's name (a search), "morgen" or
+"Spaziergang" after it, /hilfe, a shared location near a town. Each resident writes once per
+run, so every update is one chat, and its answer is the first message the bot sends there.
+
+Measured per run: throughput (updates answered per second, from the first post to the last
+answer), latency from post to answer (p50, p99), errors (the bot's apology, or failed calls),
+updates lost (never answered) and answered twice. The target: two workers ≥ 1.6× one worker's
+throughput on a machine with two free cores; 0 errors, 0 lost, 0 duplicates. Telegram's own
+30 messages/s limit is lifted for the measurement (TELEGRAM_MESSAGES_PER_SECOND=1000): it
+would measure the limit, not the workers (docs/operations.md has what it means for a bot).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from .cli import add_common_arguments, finish_common, run_standalone
+from .stats import percentile
+
+TOWNS = ("Wernigerode", "Quedlinburg", "Magdeburg", "Halle", "Dessau", "Stendal", "Halberstadt",
+         "Salzwedel", "Naumburg", "Bernburg", "Thale", "Ilsenburg", "Burg", "Zerbst")
+LOCATIONS = ((51.8365, 10.7822), (52.1315, 11.6399), (51.4825, 11.9697), (51.7890, 11.1413))
+ERROR = "etwas schiefgelaufen"
+TARGET_SCALING = 1.6
+
+
+def messages(residents: int, count: int, seed: int) -> list[tuple[int, str | tuple[float, float]]]:
+    """(chat id, text or location) for `count` residents picked from `residents`, seeded."""
+    rng = random.Random(f"load-{seed}")
+    chats = rng.sample(range(700_000, 700_000 + residents), count)
+    out = []
+    for chat in chats:
+        kind = rng.random()
+        if kind < 0.55:
+            out.append((chat, rng.choice(TOWNS)))
+        elif kind < 0.70:
+            out.append((chat, f"Spaziergang in {rng.choice(TOWNS)} morgen"))
+        elif kind < 0.80:
+            out.append((chat, "/hilfe"))
+        else:
+            lat, lon = rng.choice(LOCATIONS)
+            out.append((chat, (lat + rng.uniform(-0.02, 0.02), lon + rng.uniform(-0.02, 0.02))))
+    return out
+
+
+async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dict:
+    from tests.fake_bot_api import FakeBotApi
+    from tests.workers import TOKEN, Worker, fresh_database
+
+    async with FakeBotApi(TOKEN) as api, fresh_database(server_url, tmp) as url:
+        workers = [Worker(tmp, api, url, TELEGRAM_MESSAGES_PER_SECOND="1000", NAHBAR_LOG_LEVEL="WARNING")
+                   for _ in range(workers_n)]
+        try:
+            for worker in workers:  # one after the other: the first migrates and seeds
+                await worker.start()
+                await worker.wait_ready()
+            api.deliver_by_webhook([w.webhook_url for w in workers], connections=16)
+            posted: dict[int, float] = {}
+            started = time.monotonic()
+            for chat, what in work:
+                posted[chat] = time.monotonic()
+                if isinstance(what, tuple):
+                    api.push_location(chat, *what)
+                else:
+                    api.push_text(chat, what)
+            wanted = {chat for chat, _ in work}
+
+            def answered() -> set[int]:
+                return {c.chat_id for c in api.calls if c.method == "sendMessage" and c.chat_id in wanted}
+            try:
+                await api.wait_until(lambda: answered() >= wanted, 600, "every answer")
+            except AssertionError:
+                pass
+            finished = time.monotonic()
+            await asyncio.sleep(1.0)  # late duplicates would come now
+            firsts: dict[int, float] = {}
+            per_chat: Counter = Counter()
+            errors = 0
+            for call in api.calls:
+                if call.method == "sendMessage" and call.chat_id in wanted:
+                    if call.error or ERROR in call.text:
+                        errors += 1
+                    firsts.setdefault(call.chat_id, call.at)
+                    per_chat[call.chat_id] += 1
+            latencies = sorted((firsts[c] - posted[c]) * 1000 for c in firsts)
+            sizes = Counter(per_chat.values())
+            lost = len(wanted - set(firsts))
+            rss = []
+            for worker in workers:
+                metrics = await worker.metrics()
+                rss += [float(line.split()[-1]) / 2**20 for line in metrics.splitlines()
+                        if line.startswith("process_resident_memory_bytes")]
+            handled = 0.0
+            for worker in workers:
+                handled += _counter(await worker.metrics(), "nahbar_updates_total", "answered")
+        finally:
+            await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
+    return {"workers": workers_n, "updates": len(work), "seconds": finished - started,
+            "updates_per_s": len(firsts) / (finished - started), "p50_ms": percentile(latencies, 0.5),
+            "p99_ms": percentile(latencies, 0.99), "errors": errors, "lost": lost,
+            "answered_twice": int(handled) - len(firsts) if handled else 0, "rss_mb": rss,
+            "messages_per_answer": dict(sizes)}
+
+
+def _counter(metrics: str, name: str, outcome: str) -> float:
+    total = 0.0
+    for line in metrics.splitlines():
+        if line.startswith(name + "{") and f'outcome="{outcome}"' in line:
+            total += float(line.split()[-1])
+    return total
+
+
+async def measure(args) -> dict:
+    from tests.postgres import start_postgres
+
+    server = start_postgres()
+    if server is None:
+        return {"skipped": "PostgreSQL is not installed"}
+    work = messages(args.load_residents, args.load_updates, args.seed)
+    runs = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="nahbar-load-") as tmp:
+            for round_ in range(args.load_rounds):
+                for n in (1, 2):
+                    result = await one_run(n, server.url, work, Path(tmp))
+                    runs.append(result)
+                    print(f"  round {round_ + 1}: {n} worker(s): {result['updates_per_s']:,.0f} updates/s, "
+                          f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
+                          f"{result['errors']} errors, {result['lost']} lost, "
+                          f"{result['answered_twice']} answered twice", flush=True)
+    finally:
+        server.stop()
+    one = statistics.median(r["updates_per_s"] for r in runs if r["workers"] == 1)
+    two = statistics.median(r["updates_per_s"] for r in runs if r["workers"] == 2)
+    return {"runs": runs, "one_worker_per_s": one, "two_workers_per_s": two, "scaling": two / one,
+            "errors": sum(r["errors"] for r in runs), "lost": sum(r["lost"] for r in runs),
+            "answered_twice": sum(r["answered_twice"] for r in runs)}
+
+
+def add_arguments(ap: argparse.ArgumentParser) -> None:
+    g = ap.add_argument_group("webhook workers on PostgreSQL (benchmarks/load.py)")
+    g.add_argument("--load-residents", type=int, default=None, help="simulated residents (10,000)")
+    g.add_argument("--load-updates", type=int, default=None, help="updates per run (3,000)")
+    g.add_argument("--load-rounds", type=int, default=None, help="one/two-worker pairs (2)")
+
+
+def finish_args(args) -> None:
+    finish_common(args)
+    args.load_residents = args.load_residents or (1_000 if args.quick else 10_000)
+    args.load_updates = args.load_updates or (400 if args.quick else 3_000)
+    args.load_rounds = args.load_rounds or (1 if args.quick else 2)
+
+
+def run(args) -> int:
+    import os
+
+    args.dir.mkdir(parents=True, exist_ok=True)
+    figures = asyncio.run(measure(args))
+    if "skipped" in figures:
+        print(f"load: skipped ({figures['skipped']})")
+        return 0
+    cores = os.cpu_count()
+    ok = figures["scaling"] >= TARGET_SCALING
+    print(f"\nWebhook workers on one PostgreSQL, {args.load_residents:,} residents, {args.load_updates:,} "
+          f"updates per run, medians of {args.load_rounds} rounds; {cores} cores shared with the "
+          f"database, the Bot API fake and whatever else runs on this machine")
+    print(f"one worker {figures['one_worker_per_s']:,.0f} updates/s, two workers "
+          f"{figures['two_workers_per_s']:,.0f} updates/s: {figures['scaling']:.2f}×")
+    print(f"{'PASS' if ok else 'FAIL'} load: two workers {figures['scaling']:.2f}× one "
+          f"(target ≥ {TARGET_SCALING}× with two free cores); {figures['errors']} errors, "
+          f"{figures['lost']} lost, {figures['answered_twice']} answered twice")
+    (args.dir / "load.json").write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"Figures written to {args.dir / 'load.json'}")
+    bad = figures["errors"] or figures["lost"] or figures["answered_twice"]
+    return 1 if bad else 0
+
+
+def main(argv=None) -> int:
+    return run_standalone(sys.modules[__name__], argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
