@@ -10,11 +10,13 @@ from __future__ import annotations
 import math
 import re
 from collections import OrderedDict
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
 from handlers.i18n import Translator
 from models.situation import Municipality, Situation
+from places.municipalities import Outline
 
 # ColorBrewer "Blues" (colour-blind safe), light to dark, each up to its offers per 10,000
 # residents; grey for "residents unknown".
@@ -39,10 +41,12 @@ def legend(t: Translator) -> list[tuple[str, str]]:
             (UNKNOWN, str(t("residents not known")))]
 
 
-def _box(paths: list[str]) -> tuple[int, int, int, int]:
+@lru_cache(maxsize=64)
+def _box(outlines: tuple[Outline, ...]) -> tuple[int, int, int, int]:
+    """The extent of these outlines (the state's or a district's: the same few every time)."""
     xs, ys = [], []
-    for path in paths:
-        numbers = [int(n) for n in _NUMBER.findall(path)]
+    for outline in outlines:
+        numbers = [int(n) for n in _NUMBER.findall(outline.path)]
         xs += numbers[0::2]
         ys += numbers[1::2]
     return min(xs), min(ys), max(xs), max(ys)
@@ -84,7 +88,7 @@ _DRAWN: OrderedDict[tuple, Markup] = OrderedDict()
 
 
 def _draw(t: Translator, shown: list[Municipality], month: str, link: str | None, title: str) -> Markup:
-    x0, y0, x1, y1 = _box([m.outline.path for m in shown])
+    x0, y0, x1, y1 = _box(tuple(m.outline for m in shown))
     pad = 10
     out = [Markup('<svg xmlns="http://www.w3.org/2000/svg" viewBox="{} {} {} {}" role="img" '
                   'aria-labelledby="map-title" class="map">').format(
@@ -93,16 +97,28 @@ def _draw(t: Translator, shown: list[Municipality], month: str, link: str | None
         Markup('<defs><pattern id="white-spot" patternUnits="userSpaceOnUse" width="8" height="8" '
                'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ffffff"/>'
                '<line x1="0" y1="0" x2="0" y2="8" stroke="{}" stroke-width="3"/></pattern></defs>').format(HATCH)]
-    for m in shown:
+    out += [_shape(t, m, month, link) for m in shown]
+    out.append(Markup("</svg>"))
+    return Markup("").join(out)
+
+
+_SHAPES: dict[tuple, Markup] = {}  # one municipality as drawn with its numbers: a new search redraws one
+
+
+def _shape(t: Translator, m: Municipality, month: str, link: str | None) -> Markup:
+    key = (t.language, link, m.outline.ags, m.offers, m.white_spot, str(m.unmet.get(month, "")), month)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        if len(_SHAPES) > 50_000:
+            _SHAPES.clear()
         fill = "url(#white-spot)" if m.white_spot else colour(m.rate)
         shape = Markup('<path d="{}" fill="{}" stroke="#444444" stroke-width="0.8" data-ags="{}">'
                        '<title>{}</title></path>').format(m.outline.path, fill, m.outline.ags,
                                                           describe(t, m, month))
         if link is not None:
             shape = Markup('<a href="{}">{}</a>').format(link.format(ags=m.outline.ags), shape)
-        out.append(shape)
-    out.append(Markup("</svg>"))
-    return Markup("").join(out)
+        _SHAPES[key] = shape
+    return shape
 
 
 def attribution(picture: Situation) -> str:

@@ -72,10 +72,12 @@ def month_label(t: Translator, month: str) -> str:
     return format_date(date(year, number, 1), "MMMM yyyy", locale=t.language)
 
 
-def tables(t: Translator, picture: Situation) -> dict[str, tuple[list[str], list[list[str]]]]:
-    """Every table shown, by name: (header, rows) with counts as shown ("< 5", "•")."""
+Table = tuple[list[str], list[list[str]]]  # header, rows
+
+
+def _municipalities(t: Translator, picture: Situation) -> Table:
     months = picture.months
-    municipalities = (
+    return (
         [str(t("Municipality")), str(t("Key")), str(t("District")), str(t("Residents (estimate)")),
          str(t("Offers in the next 14 days")), str(t("Offers per 10,000 residents")), str(t("White spot"))]
         + [str(t("Searches without result {month}", month=m)) for m in months],
@@ -84,30 +86,51 @@ def tables(t: Translator, picture: Situation) -> dict[str, tuple[list[str], list
           "" if m.rate is None else f"{m.rate:.1f}".replace(".", ","),
           str(t("yes")) if m.white_spot else str(t("no"))]
          + [str(m.unmet[month]) for month in months] for m in picture.municipalities])
-    district_rows = [[d.name, d.key, str(d.offers), str(d.white_spots)] + [str(d.unmet[m]) for m in months]
-                     + [str(d.stale), str(d.reminders), str(d.coming)] for d in picture.districts]
+
+
+def coming_header(t: Translator, picture: Situation) -> str:
+    return str(t("“I am coming” for dates in {month}", month=month_label(t, picture.counted_month)))
+
+
+def _districts(t: Translator, picture: Situation) -> Table:
+    months = picture.months
+    rows = [[d.name, d.key, str(d.offers), str(d.white_spots)] + [str(d.unmet[m]) for m in months]
+            + [str(d.stale), str(d.reminders), str(d.coming)] for d in picture.districts]
     if picture.scope.whole_state:
-        district_rows.append([str(t("Sachsen-Anhalt in total")), "15", str(picture.offers),
-                              str(len(picture.white_spots))] + [str(picture.total_unmet[m]) for m in months]
-                             + [str(picture.total_stale), str(picture.total_reminders), str(picture.total_coming)])
-    coming = str(t("“I am coming” for dates in {month}", month=month_label(t, picture.counted_month)))
-    districts = (
+        rows.append([str(t("Sachsen-Anhalt in total")), "15", str(picture.offers), str(len(picture.white_spots))]
+                    + [str(picture.total_unmet[m]) for m in months]
+                    + [str(picture.total_stale), str(picture.total_reminders), str(picture.total_coming)])
+    return (
         [str(t("District")), str(t("Key")), str(t("Offers in the next 14 days")), str(t("White spots"))]
         + [str(t("Searches without result {month}", month=m)) for m in months]
-        + [str(t("Stale offers")), str(t("Reminders asked for")), coming],
-        district_rows)
+        + [str(t("Stale offers")), str(t("Reminders asked for")), coming_header(t, picture)],
+        rows)
+
+
+def _stale(t: Translator, picture: Situation) -> Table:
     names = {o.ags: o.name for o in picture.map.outlines}
-    stale = (
+    return (
         [str(t("District")), str(t("Municipality")), str(t("Offer")), str(t("Place")), str(t("Number")),
          str(t("Last changed"))],
         [[picture.map.district_name(s.ags[:5]), names.get(s.ags, s.ags), s.title, s.place_name, str(s.id),
           format_date(s.changed.astimezone(BERLIN).date(), "medium", locale=t.language)] for s in picture.stale])
-    interest = (
+
+
+def _interest(t: Translator, picture: Situation) -> Table:
+    return (
         [str(t("District")), str(t("Offer")), str(t("Place")), str(t("Number")), str(t("Reminders asked for")),
-         coming],
+         coming_header(t, picture)],
         [[picture.map.district_name(i.district), i.title, i.place_name, str(i.offer_id), str(i.reminders),
           str(i.coming)] for d in picture.districts for i in picture.interest.get(d.key, ())])
-    return {"gemeinden": municipalities, "kreise": districts, "veraltet": stale, "interesse": interest}
+
+
+TABLES = {"gemeinden": _municipalities, "kreise": _districts, "veraltet": _stale, "interesse": _interest}
+
+
+def tables(t: Translator, picture: Situation, names=tuple(TABLES)) -> dict[str, Table]:
+    """The tables asked for (every one shown, by the name of its CSV file): (header, rows) with
+    counts as shown ("< 5", "•")."""
+    return {name: TABLES[name](t, picture) for name in names}
 
 
 def csv_file(header: list[str], rows: list[list[str]]) -> bytes:
@@ -155,7 +178,7 @@ def report_pdf(t: Translator, picture: Situation) -> Report:
     spots, and what the counts mean."""
     month = picture.months[-1]
     area = _area_name(picture)
-    municipalities_header, municipalities = tables(t, picture)["gemeinden"]
+    municipalities_header, municipalities = _municipalities(t, picture)
     data = {
         "lang": t.language,
         "title": t("Meeting offers in {area}", area=area).unescape(),  # Typst takes text, not HTML
