@@ -163,6 +163,9 @@ async def report_command(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     print(f"{out}: {picture.offers} offers, {len(picture.white_spots)} white spots of "
           f"{len(picture.municipalities)} municipalities")
+    if not picture.offers_today:  # the report says so too
+        print(f"Offers and white spots are those of the 14 days from {picture.offers_day.isoformat()}: the offers "
+              f"of {picture.months[-1]} are not kept.")
     return 0
 
 

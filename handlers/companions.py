@@ -310,7 +310,8 @@ async def door_line(turn: Turn, offer: Offer) -> list:
     """All the organiser learns (in /meine): how many would like to be welcomed at the door."""
     count = await waiting_count(turn.session, offer.id, turn.now)
     t = turn.t
-    return [t("🚪 {count} would like to be welcomed at the door", count=count)] if count else []
+    return [t.n("🚪 {count} person would like to be welcomed at the door",
+                "🚪 {count} would like to be welcomed at the door", count)] if count else []
 
 
 FEATURE = Feature(

@@ -17,9 +17,11 @@ from models import companions
 from models.coordination import CoordinatorList, Scope, new_invite, redeem_invite, scope_of
 from models.ideas import visible_ideas
 from models.situation import Municipality, Situation, situation
+from places.municipalities import load
 from models.web_login import LINK_VALID, new_link
 from publish import map as drawing
-from publish.report import map_png, month_label, unmet_total
+from publish.report import area_total, map_png, month_label, unmet_total
+from publish.suppression import LESS
 
 from .buttons import button_data
 from .common import stale_button
@@ -44,6 +46,20 @@ def _refused(turn: Turn) -> list[Reply]:
     return [Reply(t("Only coordinators may see this."), notice=t("Only coordinators may see this."))]
 
 
+# --- what the buttons carry (checked here, and again against the sender's right) ------------
+
+def _area(argument: str) -> Scope | None:
+    """"all" (the state) or a district key ("15085"); None for anything else."""
+    if argument == "all":
+        return Scope()
+    return Scope(argument) if len(argument) == 5 and argument.isdigit() and argument.startswith("15") else None
+
+
+def _municipality_key(argument: str) -> str | None:
+    """A municipality's key ("15085235"), or None."""
+    return argument if len(argument) == 8 and argument.isdigit() and argument.startswith("15") else None
+
+
 def _municipality_in(turn: Turn, text: str) -> str | None:
     found = turn.app.places.resolve(text)
     if found.status == "found" and found.place is not None:
@@ -59,8 +75,6 @@ async def situation_view(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     area, focus = scope, None
     if argument:
-        from places.municipalities import load
-
         district = load().district_by_name(argument)
         focus = None if district else _municipality_in(turn, argument)
         if district is None and focus is None:
@@ -74,31 +88,42 @@ async def situation_view(turn: Turn, argument: str = "") -> list[Reply]:
     return [_summary(turn, picture, scope)]
 
 
-def _area_name(picture: Situation) -> str:
-    return "Sachsen-Anhalt" if picture.scope.whole_state else picture.map.district_name(picture.scope.district)
+def _scope_name(scope: Scope) -> str:
+    return "Sachsen-Anhalt" if scope.whole_state else load().district_name(scope.district)
 
 
 def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
     t = turn.t
     month = picture.months[-1]
     white = sorted(picture.white_spots, key=lambda m: -m.outline.residents)
-    stale = picture.total_stale if picture.scope.whole_state else picture.districts[0].stale
-    text: list = [bold(t("📊 The situation in {area}", area=_area_name(picture))), "",
-                  t("📍 {count} offers with a date in the next 14 days", count=picture.offers),
+    reminders, coming = area_total(picture, "reminders"), area_total(picture, "coming")
+    text: list = [bold(t("📊 The situation in {area}", area=_scope_name(picture.scope))), "",
+                  t.n("📍 {count} offer with a date in the next 14 days", "📍 {count} offers with a date in the next 14 days",
+                      picture.offers),
                   t("⚪ White spots (no offer within 10 km): {count} of {total} municipalities",
                     count=len(white), total=len(picture.municipalities))]
     if white:
-        text.append(Markup("   ") + Markup(", ").join(m.outline.name for m in white[:SHOWN])
-                    + (Markup(" …") if len(white) > SHOWN else Markup("")))
+        text.append(_some([m.outline.name for m in white]))
     text.append(t("🔍 Searches without a result in {month}: {count}", month=month_label(t, month),
                   count=str(unmet_total(picture, month))))
-    text.append(t("💤 Stale offers (no date in 60 days, organiser silent): {count}", count=str(stale)))
-    text += ["", t("Counts from 1 to 4 are shown as “< 5”, “•” hides a count that would give one away.")]
+    text.append(t("💤 Stale offers (no date in 60 days, organiser silent): {count}", count=str(len(picture.stale))))
+    if picture.stale:
+        text.append(_some([s.title for s in picture.stale]))
+    text.append(t("🔔 Reminders asked for: {reminders} · 👍 “I am coming” for dates in {month}: {coming}",
+                  reminders=str(reminders), coming=str(coming), month=month_label(t, picture.counted_month)))
+    text += ["", t("Counts from 1 to 4 are shown as “{small}”, “•” hides a count that would give one away.", small=LESS)]
     rows = [(Button(t("💡 Ideas for white spots"), button_data("kd", picture.scope.district or "all")),),
-            (Button(t("🌐 Open the web pages"), "kw"), Button(t("🔑 Invite a coordinator"), "ki"))]
+            (Button(t("🌐 Open the web pages"), "kw"),
+             Button(t("🔑 Invite a coordinator"), button_data("ki", picture.scope.district or "all")))]
     png = map_png(t, picture)
     return Reply(lines(text), buttons=tuple(rows),
                  attachment=Attachment(filename="karte.png", content=png, mime_type="image/png"))
+
+
+def _some(names: list[str]) -> Markup:
+    """The first few names of a list, indented, "…" when there are more."""
+    return (Markup("   ") + Markup(", ").join(shorten(n, 40) for n in names[:SHOWN])
+            + (Markup(" …") if len(names) > SHOWN else Markup("")))
 
 
 def _one(turn: Turn, picture: Situation, ags: str) -> Reply:
@@ -117,9 +142,9 @@ async def ideas_for_white_spots(turn: Turn, argument: str) -> list[Reply]:
     scope = await _scope(turn)
     if scope is None:
         return _refused(turn)
-    if not (argument == "all" or (len(argument) == 5 and argument.isdigit())):
+    area = _area(argument)
+    if area is None:
         return [stale_button(turn)]
-    area = Scope("" if argument == "all" else argument)
     if not area.within(scope):
         return _refused(turn)
     t = turn.t
@@ -189,14 +214,21 @@ async def web_login(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def invite(turn: Turn, argument: str = "") -> list[Reply]:
-    """A code for a new coordinator, for the inviter's own area."""
+    """A code for a new coordinator, for the area shown (within the inviter's own)."""
     scope = await _scope(turn)
     if scope is None:
         return _refused(turn)
-    code = new_invite(turn.session, turn.user, scope.district, turn.now)
+    area = _area(argument) if argument else scope
+    if area is None:
+        return [stale_button(turn)]
+    if not area.within(scope):
+        return _refused(turn)
+    code = new_invite(turn.session, turn.user, area.district, turn.now)
     t = turn.t
-    return [Reply(t("🔑 Give this code to the new coordinator, personally or by phone: <b>{code}</b>\n"
-                    "They write /koordination {code} to Nahbar. The code works once, for 48 hours.", code=code))]
+    name = _scope_name(area)
+    return [Reply(t("🔑 Give this code to the new coordinator for {area}, personally or by phone: <b>{code}</b>\n"
+                    "They write /koordination {code} to Nahbar. The code works once, for 48 hours.",
+                    code=code, area=name))]
 
 
 async def join(turn: Turn, argument: str = "") -> list[Reply]:
@@ -208,7 +240,8 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
     if scope is None:
         log.warning("invalid coordinator code from user %s", turn.user.id)
         return [Reply(t("This code is not valid (any more). Please ask the coordinator for a new one."))]
-    return [Reply(t("📊 Welcome to the coordinators! /lage shows the situation in your area."))]
+    return [Reply(t("📊 Welcome to the coordinators for {area}! /lage shows the situation there.",
+                    area=_scope_name(scope)))]
 
 
 async def invite_companion(turn: Turn, argument: str) -> list[Reply]:
@@ -216,11 +249,12 @@ async def invite_companion(turn: Turn, argument: str) -> list[Reply]:
     scope = await _scope(turn)
     if scope is None:
         return _refused(turn)
-    if not (len(argument) == 8 and argument.isdigit() and argument.startswith("15")):
+    ags = _municipality_key(argument)
+    if ags is None:
         return [stale_button(turn)]
-    if not scope.covers(argument):
+    if not scope.covers(ags):
         return _refused(turn)
-    code = companions.new_invite(turn.session, turn.user, argument, turn.now)
+    code = companions.new_invite(turn.session, turn.user, ags, turn.now)
     t = turn.t
     return [Reply(t("🤝 Give this code to the new companion, personally: <b>{code}</b>\nThey write "
                     "/begleiten {code} to Nahbar. The code works once, for 48 hours.", code=code))]

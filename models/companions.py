@@ -8,7 +8,8 @@ What each side learns, step by step (handlers.companions asks for every consent)
   3. the resident agrees and gives a first name: both get the other's first name and the
      meeting point, the entrance of the venue ten minutes before the start — never a home.
 Either side may withdraw or report at any time; coordinators may block. The organiser sees a
-count only. First names go when a request ends (withdrawn, blocked) and with /loeschen.
+count only. First names go when a request ends (withdrawn, blocked), the whole request a day
+after its date (maintenance), and everything with /loeschen.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func, select
+from sqlalchemy import Boolean, ForeignKey, Index, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -27,6 +28,7 @@ from .users import User
 
 INVITE_VALID = timedelta(hours=48)
 MEET_BEFORE = timedelta(minutes=10)
+KEEP_AFTER = timedelta(days=1)  # a request goes this long after its date began
 
 
 class Status(str, enum.Enum):
@@ -171,6 +173,13 @@ async def waiting_count(session: AsyncSession, offer_id: int, now: datetime) -> 
     return await session.scalar(select(func.count()).select_from(CompanionRequest).where(
         CompanionRequest.offer_id == offer_id, CompanionRequest.starts_at >= now,
         CompanionRequest.status.in_(OPEN))) or 0
+
+
+async def forget_past(session: AsyncSession, now: datetime) -> int:
+    """Requests whose date is over (a day after its start), with their first names: nobody
+    needs them any more (maintenance). Returns how many went."""
+    done = await session.execute(delete(CompanionRequest).where(CompanionRequest.starts_at < now - KEEP_AFTER))
+    return done.rowcount or 0
 
 
 async def reports_in(session: AsyncSession, scope_covers, limit: int = 20) -> list[CompanionReport]:

@@ -7,29 +7,30 @@ use the same drawing.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Callable
+from collections import OrderedDict
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
 from handlers.i18n import Translator
 from models.situation import Municipality, Situation
+from places.municipalities import Outline
 
-# ColorBrewer "Blues" (colour-blind safe), light to dark, and grey for "residents unknown".
-CLASSES = ((0.0, "#f7fbff"), (1.0, "#c6dbef"), (3.0, "#6baed6"), (6.0, "#2171b5"))
+# ColorBrewer "Blues" (colour-blind safe), light to dark, each up to its offers per 10,000
+# residents; grey for "residents unknown".
+CLASSES = ((0.0, "#f7fbff"), (3.0, "#c6dbef"), (6.0, "#6baed6"), (math.inf, "#2171b5"))
 UNKNOWN = "#d9d9d9"
 HATCH = "#b2182b"
 _NUMBER = re.compile(r"-?\d+")
 
 
 def colour(rate: float | None) -> str:
+    """The fill for a rate: no offer, up to 3, up to 6, more (as the legend says)."""
     if rate is None:
         return UNKNOWN
-    chosen = CLASSES[0][1]
-    for lower, fill in CLASSES:
-        if rate > lower or (lower == 0.0 and rate == 0):
-            chosen = fill
-    return chosen
+    return next(fill for upper, fill in CLASSES if rate <= upper)
 
 
 def legend(t: Translator) -> list[tuple[str, str]]:
@@ -40,10 +41,12 @@ def legend(t: Translator) -> list[tuple[str, str]]:
             (UNKNOWN, str(t("residents not known")))]
 
 
-def _box(paths: list[str]) -> tuple[int, int, int, int]:
+@lru_cache(maxsize=64)
+def _box(outlines: tuple[Outline, ...]) -> tuple[int, int, int, int]:
+    """The extent of these outlines (the state's or a district's: the same few every time)."""
     xs, ys = [], []
-    for path in paths:
-        numbers = [int(n) for n in _NUMBER.findall(path)]
+    for outline in outlines:
+        numbers = [int(n) for n in _NUMBER.findall(outline.path)]
         xs += numbers[0::2]
         ys += numbers[1::2]
     return min(xs), min(ys), max(xs), max(ys)
@@ -51,7 +54,7 @@ def _box(paths: list[str]) -> tuple[int, int, int, int]:
 
 def describe(t: Translator, m: Municipality, month: str) -> Markup:
     """The numbers of one municipality in words (the map's titles and the chat)."""
-    parts = [escape(m.outline.name), t("{count} offers in the next 14 days", count=m.offers)]
+    parts = [escape(m.outline.name), t.n("{count} offer in the next 14 days", "{count} offers in the next 14 days", m.offers)]
     if m.rate is not None:
         parts.append(t("{rate} per 10,000 residents", rate=f"{m.rate:.1f}".replace(".", ",")))
     if m.white_spot:
@@ -61,14 +64,31 @@ def describe(t: Translator, m: Municipality, month: str) -> Markup:
     return Markup(" – ").join(parts)
 
 
-def svg(t: Translator, picture: Situation, *, link: Callable[[str], str] | None = None,
-        title: str = "") -> Markup:
-    """The map as an <svg> element; `link(ags)` makes each municipality a link (the web page)."""
+def svg(t: Translator, picture: Situation, *, link: str | None = None, title: str = "") -> Markup:
+    """The map as an <svg> element; `link` ("#g{ags}") makes each municipality a link (the web
+    page). The same numbers in the same words give the same drawing, so it is kept (a handful
+    of them) and made again only when something shown on it changed."""
     month = picture.months[-1]
     shown = [m for m in picture.municipalities if m.outline.path]
     if not shown:
         return Markup("")
-    x0, y0, x1, y1 = _box([m.outline.path for m in shown])
+    key = (t.language, link, title, month, tuple(
+        (m.outline.ags, m.offers, m.white_spot, str(m.unmet.get(month, ""))) for m in shown))
+    made = _DRAWN.get(key)
+    if made is None:
+        made = _DRAWN[key] = _draw(t, shown, month, link, title)
+        while len(_DRAWN) > KEEP:
+            _DRAWN.popitem(last=False)
+    _DRAWN.move_to_end(key)
+    return made
+
+
+KEEP = 16  # drawings kept: areas × languages × link or not, in their newest state
+_DRAWN: OrderedDict[tuple, Markup] = OrderedDict()
+
+
+def _draw(t: Translator, shown: list[Municipality], month: str, link: str | None, title: str) -> Markup:
+    x0, y0, x1, y1 = _box(tuple(m.outline for m in shown))
     pad = 10
     out = [Markup('<svg xmlns="http://www.w3.org/2000/svg" viewBox="{} {} {} {}" role="img" '
                   'aria-labelledby="map-title" class="map">').format(
@@ -77,16 +97,28 @@ def svg(t: Translator, picture: Situation, *, link: Callable[[str], str] | None 
         Markup('<defs><pattern id="white-spot" patternUnits="userSpaceOnUse" width="8" height="8" '
                'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ffffff"/>'
                '<line x1="0" y1="0" x2="0" y2="8" stroke="{}" stroke-width="3"/></pattern></defs>').format(HATCH)]
-    for m in shown:
+    out += [_shape(t, m, month, link) for m in shown]
+    out.append(Markup("</svg>"))
+    return Markup("").join(out)
+
+
+_SHAPES: dict[tuple, Markup] = {}  # one municipality as drawn with its numbers: a new search redraws one
+
+
+def _shape(t: Translator, m: Municipality, month: str, link: str | None) -> Markup:
+    key = (t.language, link, m.outline.ags, m.offers, m.white_spot, str(m.unmet.get(month, "")), month)
+    shape = _SHAPES.get(key)
+    if shape is None:
+        if len(_SHAPES) > 50_000:
+            _SHAPES.clear()
         fill = "url(#white-spot)" if m.white_spot else colour(m.rate)
         shape = Markup('<path d="{}" fill="{}" stroke="#444444" stroke-width="0.8" data-ags="{}">'
                        '<title>{}</title></path>').format(m.outline.path, fill, m.outline.ags,
                                                           describe(t, m, month))
         if link is not None:
-            shape = Markup('<a href="{}">{}</a>').format(link(m.outline.ags), shape)
-        out.append(shape)
-    out.append(Markup("</svg>"))
-    return Markup("").join(out)
+            shape = Markup('<a href="{}">{}</a>').format(link.format(ags=m.outline.ags), shape)
+        _SHAPES[key] = shape
+    return shape
 
 
 def attribution(picture: Situation) -> str:

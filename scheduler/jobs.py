@@ -32,7 +32,7 @@ from ops.metrics import PLANNER_RUNS
 
 from .dispatcher import Dispatcher
 from .planners import Planning, run_digests, run_notices, run_reminders
-from models import web_login
+from models import companions, web_login
 
 from .retention import Retention, purge_ended_offers
 
@@ -47,11 +47,13 @@ async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = N
                           retention: Retention = DEFAULT_RETENTION) -> dict[str, int]:
     """Extend occurrences to the horizon, drop ended ones, and forget what the retention
     periods say: idle dialogue state, ended offers, settled outbox rows, received messages
-    older than a day, and accounts nobody has used for about 18 months."""
+    older than a day, requests for company a day after their date, and accounts nobody has
+    used for about 18 months."""
     now = now or utcnow()
     async with sessions() as session, session.begin():
         offers_purged = await purge_ended_offers(session, now, retention.ended_offer)
         await web_login.forget_expired(session, now)  # coordinators' login links and sessions
+        companions_forgotten = await companions.forget_past(session, now)  # "not alone" after the date
         added = await occurrences.extend_horizon(session, now)
         purged = await occurrences.purge_ended(session, now)
         forgotten = await forget_idle(session, now - retention.dialogue)
@@ -64,7 +66,7 @@ async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = N
     counts = {"occurrences_added": added, "occurrences_purged": purged,
               "dialogues_forgotten": forgotten, "users_forgotten": len(idle),
               "offers_purged": offers_purged, "outbox_purged": outbox_purged,
-              "inbox_purged": inbox_purged}
+              "inbox_purged": inbox_purged, "companion_requests_forgotten": companions_forgotten}
     log.info("maintenance: %s", counts)
     return counts
 

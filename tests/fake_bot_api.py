@@ -763,6 +763,21 @@ class FakeBotApi:
             content["caption"] = self._text(params, "caption", limit=1024)
         return self._new_message(params, **content)
 
+    async def _api_sendphoto(self, params: dict) -> dict:
+        upload = params.get("photo")
+        if not isinstance(upload, Upload):
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if not upload.content.startswith((b"\x89PNG", b"\xff\xd8")):
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        self.uploads.append(upload)
+        n = len(self.uploads)
+        content: dict[str, Any] = {"photo": [  # Telegram keeps a few sizes of every photo
+            {"file_id": f"PHOTO{n}s", "file_unique_id": f"P{n}s", "width": 90, "height": 90},
+            {"file_id": f"PHOTO{n}", "file_unique_id": f"P{n}", "width": 1280, "height": 1280}]}
+        if params.get("caption"):
+            content["caption"] = self._text(params, "caption", limit=1024)
+        return self._new_message(params, **content)
+
     async def _api_sendlocation(self, params: dict) -> dict:
         location = {"latitude": float(params["latitude"]), "longitude": float(params["longitude"])}
         if "title" not in params:

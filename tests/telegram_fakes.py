@@ -76,7 +76,7 @@ class RecordingRequest(BaseRequest):
             return BOT
         if name == "getUpdates":
             return []
-        if name in {"sendMessage", "editMessageText", "sendDocument", "sendVenue", "sendLocation"}:
+        if name in {"sendMessage", "editMessageText", "sendDocument", "sendPhoto", "sendVenue", "sendLocation"}:
             chat_id = int(params.get("chat_id", 1))
             message = {"message_id": int(params.get("message_id", next(self._ids))), "date": int(time.time()),
                        "chat": {"id": chat_id, "type": "private", "first_name": "Erna"}, "from": BOT}
@@ -84,13 +84,15 @@ class RecordingRequest(BaseRequest):
                 message["text"] = params["text"]
             if name == "sendDocument":
                 message["document"] = {"file_id": "f1", "file_unique_id": "u1"}
+            if name == "sendPhoto":
+                message["photo"] = [{"file_id": "p1", "file_unique_id": "u2", "width": 90, "height": 90}]
             return message
         return True
 
     # Reading what the user saw ----------------------------------------------------------------
 
     def sent(self, *methods: str) -> list[Call]:
-        wanted = methods or ("sendMessage", "editMessageText", "sendDocument", "sendVenue")
+        wanted = methods or ("sendMessage", "editMessageText", "sendDocument", "sendPhoto", "sendVenue")
         return [c for c in self.calls if c.method in wanted]
 
     def last(self, *methods: str) -> Call:

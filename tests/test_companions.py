@@ -105,7 +105,7 @@ async def test_the_organiser_sees_a_count_only(sessions, places, now):
         (await session.get(Offer, offer.id)).owner_id = organiser.id
     org = ChatDriver(sessions, places, now, user="org")
     await org.send_button(f"mo:{offer.id}")
-    assert "1 möchten an der Tür begrüßt werden" in org.text
+    assert "🚪 1 Person möchte an der Tür begrüßt werden" in org.text
     assert "Erika" not in org.text and "anna" not in org.text
 
 

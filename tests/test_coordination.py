@@ -54,7 +54,7 @@ async def test_the_state_at_a_glance(sessions, places, now):
     await chat.say("/lage")
     text = chat.text
     assert "Die Lage in Sachsen-Anhalt" in text
-    assert "1 Angebote mit einem Termin in den nächsten 14 Tagen" in text
+    assert "1 Angebot mit einem Termin in den nächsten 14 Tagen" in text
     assert "Suchen ohne Ergebnis im November 2026: 19" in text
     near = {ags for ags, ps in places.places_in().items()
             if any(distance_km(p.lat, p.lon, QUEDLINBURG["latitude"], QUEDLINBURG["longitude"]) <= 10 for p in ps)}

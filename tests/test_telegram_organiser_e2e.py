@@ -76,10 +76,10 @@ async def api():
         yield fake
 
 
-async def _running(tmp_path, api: FakeBotApi) -> BotProcess:
+async def _running(tmp_path, api: FakeBotApi, **settings: str) -> BotProcess:
     bot = BotProcess(tmp_path, api)
     bot.env.update(NAHBAR_MODERATORS=f"telegram:{MODERATOR}", NAHBAR_DEMO_DATA="false",
-                   NAHBAR_OUTBOX_EVERY_SECONDS="0.5")
+                   NAHBAR_OUTBOX_EVERY_SECONDS="0.5", **settings)
     mark = api.mark()
     await bot.start()
     polling = asyncio.ensure_future(api.wait_until(  # this process asked who it is, and polls

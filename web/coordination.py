@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 
 from aiohttp import web
+from babel.dates import format_time
 
 from handlers.i18n import Translator
 from models.coordination import Scope, scope_of
+from models.schedule import BERLIN
 from models.situation import situation
 from models.web_login import SESSION_VALID, end_session, session_user, use_link
 from publish import map as drawing
-from publish.report import csv_file, month_label, report_pdf, tables
+from publish.report import TABLES, coming_header, csv_file, month_label, report_pdf, tables
 
 from .query import language
 from .render import page
@@ -26,7 +28,7 @@ from .render import page
 COOKIE = "nahbar_koordination"
 PATH = "/koordination"
 _MONTH = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
-TABLES = ("gemeinden", "kreise")
+LISTED = 10  # stale offers and offers with interest listed per district on the page (all in the CSV)
 
 
 def _context(request: web.Request):
@@ -94,12 +96,18 @@ async def overview(request: web.Request) -> web.Response:
     lang = language(request)
     t = Translator(lang)
     area = "Sachsen-Anhalt" if picture.scope.whole_state else picture.map.district_name(picture.scope.district)
-    shown = tables(t, picture)
+    shown = tables(t, picture, ("gemeinden", "kreise"))
+    names = {o.ags: o.name for o in picture.map.outlines}
+    stale: dict[str, list] = {}
+    for s in picture.stale:
+        stale.setdefault(s.ags[:5], []).append((s, names.get(s.ags, "")))
     return page("coordination.html", lang, headers=_private(), area=area, picture=picture,
-                map=drawing.svg(t, picture, link=lambda ags: f"#g{ags}", title=area),
+                map=drawing.svg(t, picture, link="#g{ags}", title=area),
                 legend=drawing.legend(t), hatch=drawing.HATCH, months=[month_label(t, m) for m in picture.months],
-                municipalities=shown["gemeinden"], districts=shown["kreise"],
-                white_spots=sorted(picture.white_spots, key=lambda m: -m.outline.residents))
+                municipalities=shown["gemeinden"], districts=shown["kreise"], coming=coming_header(t, picture),
+                white_spots=sorted(picture.white_spots, key=lambda m: -m.outline.residents),
+                stale=stale, listed=LISTED, counted_at=format_time(picture.counted_at.astimezone(BERLIN), "short",
+                                                                   locale=lang))
 
 
 async def export(request: web.Request) -> web.Response:
@@ -107,7 +115,7 @@ async def export(request: web.Request) -> web.Response:
     if name not in TABLES:
         raise web.HTTPNotFound()
     picture = await _picture(request)
-    header, rows = tables(Translator(language(request)), picture)[name]
+    header, rows = tables(Translator(language(request)), picture, (name,))[name]
     return web.Response(body=csv_file(header, rows), content_type="text/csv", charset="utf-8",
                         headers={**_private(), "Content-Disposition": f'attachment; filename="nahbar-{name}.csv"'})
 

@@ -52,15 +52,26 @@ def location(latitude: float, longitude: float, title: str, address: str) -> dic
 
 
 def file_content(attachment: Attachment, url: str, encrypted: dict | None = None) -> dict:
-    """The `m.file` for an uploaded attachment; in an encrypted room the key info replaces `url`."""
+    """The `m.file` for an uploaded attachment, or an `m.image` shown in the chat itself for a
+    picture (a map); in an encrypted room the key info replaces `url`."""
     info = {"mimetype": attachment.mime_type, "size": len(attachment.content)}
-    content = {"msgtype": "m.file", "body": attachment.filename, "filename": attachment.filename,
-               "info": info}
+    size = _png_size(attachment.content) if attachment.mime_type == "image/png" else None
+    if size is not None:
+        info["w"], info["h"] = size  # clients keep room for the picture before it has loaded
+    content = {"msgtype": "m.image" if size is not None else "m.file", "body": attachment.filename,
+               "filename": attachment.filename, "info": info}
     if encrypted is None:
         content["url"] = url
     else:
         content["file"] = {**encrypted, "url": url}
     return content
+
+
+def _png_size(content: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's header (its first chunk, IHDR, says them)."""
+    if len(content) < 24 or not content.startswith(b"\x89PNG\r\n\x1a\n") or content[12:16] != b"IHDR":
+        return None
+    return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
 
 
 def render(replies: Sequence[Reply]) -> list[Outgoing]:

@@ -19,6 +19,7 @@ from handlers.messages import Button, Reply
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
+PHOTOS = ("image/png", "image/jpeg")  # shown in the chat itself (a map); anything else is a file
 
 
 def inline_markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -115,10 +116,10 @@ async def send(bot, chat_id: int | str, reply: Reply, query: CallbackQuery | Non
     inline = inline_markup(reply.buttons)
     markup = inline or keyboard_markup(reply.keyboard)
     if reply.attachment is not None:
-        document = InputFile(BytesIO(reply.attachment.content), filename=reply.attachment.filename)
+        upload = InputFile(BytesIO(reply.attachment.content), filename=reply.attachment.filename)
         caption = reply.text if visible_length(reply.text) <= CAPTION_LIMIT else None
-        await bot.send_document(chat_id, document, caption=caption, parse_mode=ParseMode.HTML,
-                                reply_markup=markup)
+        sender = bot.send_photo if reply.attachment.mime_type in PHOTOS else bot.send_document
+        await sender(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
         if caption is not None:
             return
     if reply.venue is not None:
