@@ -6,20 +6,34 @@ import argparse
 from . import coord, dispatcher, load, matrix, nearby, reader, startup, updates, web
 from .cli import add_common_arguments
 
-BENCHMARKS = {"nearby": nearby, "updates": updates, "dispatcher": dispatcher, "matrix": matrix, "web": web,
-              "reader": reader, "coord": coord, "load": load, "startup": startup}
+BENCHMARKS = {
+    "nearby": nearby,
+    "updates": updates,
+    "dispatcher": dispatcher,
+    "matrix": matrix,
+    "web": web,
+    "reader": reader,
+    "coord": coord,
+    "load": load,
+    "startup": startup,
+}
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Nahbar benchmarks: nearby-search latency (benchmarks/nearby.py) and "
-                    "updates/s through PTB's process_update (benchmarks/updates.py), outbox dispatcher "
-                    "throughput and rate limiting (benchmarks/dispatcher.py), Matrix round trips "
-                    "through a local Synapse (benchmarks/matrix.py), the web face over HTTP (benchmarks/web.py), "
-                    "reading a message (benchmarks/reader.py).")
-    ap.add_argument("--only", choices=sorted(BENCHMARKS), action="append",
-                    help="run just this benchmark (repeatable); default: all")
+        "updates/s through PTB's process_update (benchmarks/updates.py), outbox dispatcher "
+        "throughput and rate limiting (benchmarks/dispatcher.py), Matrix round trips "
+        "through a local Synapse (benchmarks/matrix.py), the web face over HTTP (benchmarks/web.py), "
+        "reading a message (benchmarks/reader.py).",
+    )
+    ap.add_argument(
+        "--only",
+        choices=sorted(BENCHMARKS),
+        action="append",
+        help="run just this benchmark (repeatable); default: all",
+    )
     add_common_arguments(ap)
     for module in BENCHMARKS.values():
         module.add_arguments(ap)

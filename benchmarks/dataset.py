@@ -52,7 +52,10 @@ def schema_head() -> str:
 
 
 def cache_path(directory: Path, offers: int, seed: int) -> Path:
-    return directory / f"nearby-{offers}-seed{seed}-schema{schema_head()}-gen{GENERATOR_VERSION}.sqlite3"
+    return (
+        directory
+        / f"nearby-{offers}-seed{seed}-schema{schema_head()}-gen{GENERATOR_VERSION}.sqlite3"
+    )
 
 
 @dataclass(frozen=True)
@@ -134,22 +137,45 @@ def generate(offers: int, seed: int, towns: Towns, now: datetime = NOW):
             starts_local, rule, exdates = _schedule(rng, now_local)
             duration = rng.choice(_DURATIONS)
             row = {
-                "id": offer_id, "title": f"{category} #{offer_id} in {town.name}"[:120],
-                "description": "", "category": category, "organiser": "", "venue_name": "",
-                "address": "", "place_name": town.name[:80], "latitude": lat, "longitude": lon,
-                "wheelchair": rng.choice(wheelchair), "toilets_wheelchair": rng.choice(maybe),
+                "id": offer_id,
+                "title": f"{category} #{offer_id} in {town.name}"[:120],
+                "description": "",
+                "category": category,
+                "organiser": "",
+                "venue_name": "",
+                "address": "",
+                "place_name": town.name[:80],
+                "latitude": lat,
+                "longitude": lon,
+                "wheelchair": rng.choice(wheelchair),
+                "toilets_wheelchair": rng.choice(maybe),
                 "audio_loop": rng.choice(maybe),
-                "cost": rng.choice(costs), "price": "", "contact": "",
-                "status": OfferStatus.PUBLISHED, "is_example": False, "owner_id": None,
-                "starts_local": starts_local, "duration_minutes": duration, "rrule": rule,
-                "exdates": exdates, "materialised_until": until, "created_at": now,
+                "cost": rng.choice(costs),
+                "price": "",
+                "contact": "",
+                "status": OfferStatus.PUBLISHED,
+                "is_example": False,
+                "owner_id": None,
+                "starts_local": starts_local,
+                "duration_minutes": duration,
+                "rrule": rule,
+                "exdates": exdates,
+                "materialised_until": until,
+                "created_at": now,
                 "updated_at": now,
             }
             offer_rows.append(row)
             # Exactly what models.occurrences.refresh() inserts for a published offer.
-            offer = Offer(id=offer_id, latitude=lat, longitude=lon, category=category,
-                          starts_local=starts_local, duration_minutes=duration, rrule=rule,
-                          exdates=exdates)
+            offer = Offer(
+                id=offer_id,
+                latitude=lat,
+                longitude=lon,
+                category=category,
+                starts_local=starts_local,
+                duration_minutes=duration,
+                rrule=rule,
+                exdates=exdates,
+            )
             occurrence_rows.extend(_rows(offer, now - MAX_DURATION, until))
         yield offer_rows, occurrence_rows
 
@@ -170,7 +196,9 @@ async def _build_sqlite(path: Path, offers: int, seed: int) -> None:
         await engine.dispose()
 
 
-def build_sqlite(directory: Path, offers: int, seed: int, rebuild: bool = False) -> tuple[Path, float | None]:
+def build_sqlite(
+    directory: Path, offers: int, seed: int, rebuild: bool = False
+) -> tuple[Path, float | None]:
     """The cached SQLite file for (offers, seed), built when missing; (path, build seconds)."""
     path = cache_path(directory, offers, seed)
     if path.exists() and not rebuild:
@@ -233,8 +261,9 @@ async def load_postgres(url: str, sqlite_path: Path) -> float:
     finally:
         await engine.dispose()
     u = make_url(url)
-    conn = await asyncpg.connect(host=u.host, port=u.port, user=u.username, password=u.password,
-                                 database=u.database)
+    conn = await asyncpg.connect(
+        host=u.host, port=u.port, user=u.username, password=u.password, database=u.database
+    )
     try:
         for table in (Offer.__table__, Occurrence.__table__):
             columns, records = _records(sqlite_path, table)
@@ -256,4 +285,3 @@ async def counts(engine) -> tuple[int, int]:
         offers = await conn.scalar(select(func.count()).select_from(Offer))
         occurrences = await conn.scalar(select(func.count()).select_from(Occurrence))
     return offers, occurrences
-

@@ -85,8 +85,14 @@ async def _store(url: str):
     sessions = session_factory(engine)
     async with sessions() as session, session.begin():
         await session.execute(OutboxMessage.__table__.delete())
-        offer = Offer(title="Adventscafé", place_name="Wernigerode", latitude=51.8, longitude=10.8,
-                      status=OfferStatus.PUBLISHED, starts_local=datetime(2026, 12, 1, 15))
+        offer = Offer(
+            title="Adventscafé",
+            place_name="Wernigerode",
+            latitude=51.8,
+            longitude=10.8,
+            status=OfferStatus.PUBLISHED,
+            starts_local=datetime(2026, 12, 1, 15),
+        )
         session.add(offer)
         await session.flush()
         offer_id = offer.id
@@ -96,38 +102,57 @@ async def _store(url: str):
 async def _fill(sessions, count: int, kind: str, offer_id: int, tag: str) -> datetime:
     now = utcnow()
     payload = [Reply("🔔 Morgen: Adventscafé im Pfarrhaus, 15:00 Uhr").to_dict()]
-    rows = [Outgoing(key=f"{tag}:{n}", chat=f"telegram:{10_000_000 + n}", kind=kind,
-                     payload=payload if kind == REPLY else {"offer": offer_id},
-                     due_at=now - timedelta(seconds=1), too_late_at=now + timedelta(days=1))
-            for n in range(count)]
+    rows = [
+        Outgoing(
+            key=f"{tag}:{n}",
+            chat=f"telegram:{10_000_000 + n}",
+            kind=kind,
+            payload=payload if kind == REPLY else {"offer": offer_id},
+            due_at=now - timedelta(seconds=1),
+            too_late_at=now + timedelta(days=1),
+        )
+        for n in range(count)
+    ]
     async with sessions() as session, session.begin():
         for start in range(0, count, 5_000):
-            await enqueue(session, *rows[start:start + 5_000], now=now)
+            await enqueue(session, *rows[start : start + 5_000], now=now)
     return now
 
 
 async def _naive(sessions, count: int) -> float:
     """The bare per-row settle loop over rows already claimed, one ORM session per row."""
     async with sessions() as session, session.begin():
-        await session.execute(update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.QUEUED)
-                              .values(status=OutboxStatus.SENDING))
-        ids = (await session.scalars(select(OutboxMessage.id)
-                                     .where(OutboxMessage.status == OutboxStatus.SENDING))).all()
+        await session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.QUEUED)
+            .values(status=OutboxStatus.SENDING)
+        )
+        ids = (
+            await session.scalars(
+                select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.SENDING)
+            )
+        ).all()
     assert len(ids) == count, (len(ids), count)
     started = time.perf_counter()
     now = utcnow()
     for row_id in ids:
         async with sessions() as session, session.begin():
-            await session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id)
-                                  .values(status=OutboxStatus.SENT, sent_at=now, updated_at=now)
-                                  .execution_options(synchronize_session=False))
+            await session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id)
+                .values(status=OutboxStatus.SENT, sent_at=now, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return time.perf_counter() - started
 
 
 async def _sent(sessions) -> int:
     async with sessions() as session:
-        return await session.scalar(select(func.count()).select_from(OutboxMessage)
-                                    .where(OutboxMessage.status == OutboxStatus.SENT))
+        return await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENT)
+        )
 
 
 async def throughput(url: str, count: int, rounds: int) -> dict:
@@ -144,13 +169,16 @@ async def throughput(url: str, count: int, rounds: int) -> dict:
                     seconds = await _naive(sessions, count)
                 else:
                     messenger = NoOpMessenger()
-                    dispatcher = Dispatcher(sessions, [messenger], composers=_composers(),
-                                            limiters={"telegram": None})
+                    dispatcher = Dispatcher(
+                        sessions, [messenger], composers=_composers(), limiters={"telegram": None}
+                    )
                     started = time.perf_counter()
                     await dispatcher.drain()
                     seconds = time.perf_counter() - started
                     if messenger.sent != count or dispatcher.stats.sent != count:
-                        raise SystemExit(f"{name}: sent {messenger.sent} of {count}: {dispatcher.stats}")
+                        raise SystemExit(
+                            f"{name}: sent {messenger.sent} of {count}: {dispatcher.stats}"
+                        )
                 if await _sent(sessions) != count:
                     raise SystemExit(f"{name}: not every row is marked sent")
                 results[name].append(count / seconds)
@@ -164,8 +192,12 @@ async def rate_limited(url: str, count: int) -> dict:
     try:
         await _fill(sessions, count, "bench-remind", offer_id, "limit")
         messenger = NoOpMessenger()
-        dispatcher = Dispatcher(sessions, [messenger], composers=_composers(),
-                                limiters={"telegram": RateLimiter(overall_per_second=TELEGRAM_RATE)})
+        dispatcher = Dispatcher(
+            sessions,
+            [messenger],
+            composers=_composers(),
+            limiters={"telegram": RateLimiter(overall_per_second=TELEGRAM_RATE)},
+        )
         scheduler = build_scheduler(sessions, dispatcher=dispatcher)
         started = time.perf_counter()
         scheduler.start()
@@ -180,18 +212,32 @@ async def rate_limited(url: str, count: int) -> dict:
     finally:
         await engine.dispose()
     allowed = count / TELEGRAM_RATE
-    return {"messages": count, "seconds": seconds, "allowed_seconds": allowed,
-            "ratio": seconds / allowed, "deferred": dispatcher.stats.deferred}
+    return {
+        "messages": count,
+        "seconds": seconds,
+        "allowed_seconds": allowed,
+        "ratio": seconds / allowed,
+        "deferred": dispatcher.stats.deferred,
+    }
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     g = ap.add_argument_group("outbox dispatcher (benchmarks/dispatcher.py)")
-    g.add_argument("--dispatch-messages", type=int, default=None, help="rows per throughput round (5000)")
+    g.add_argument(
+        "--dispatch-messages", type=int, default=None, help="rows per throughput round (5000)"
+    )
     g.add_argument("--dispatch-rounds", type=int, default=3, help="throughput rounds (3)")
-    g.add_argument("--reminders", type=int, default=None, help="reminders through the rate limiter (3000)")
-    g.add_argument("--dispatch-postgres", action="store_true",
-                   help="also measure throughput on a throwaway PostgreSQL server")
-    g.add_argument("--dispatch-json", type=Path, default=None, help="figures as JSON (<dir>/dispatcher.json)")
+    g.add_argument(
+        "--reminders", type=int, default=None, help="reminders through the rate limiter (3000)"
+    )
+    g.add_argument(
+        "--dispatch-postgres",
+        action="store_true",
+        help="also measure throughput on a throwaway PostgreSQL server",
+    )
+    g.add_argument(
+        "--dispatch-json", type=Path, default=None, help="figures as JSON (<dir>/dispatcher.json)"
+    )
 
 
 def finish_args(args) -> None:
@@ -209,6 +255,7 @@ def run(args) -> int:
         server = None
         if args.dispatch_postgres:
             from tests.postgres import start_postgres
+
             # A stopped benchmark must not leave its server running: SIGTERM runs `finally`.
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
             server = start_postgres()
@@ -218,32 +265,45 @@ def run(args) -> int:
                 urls["postgresql"] = server.url
         try:
             for name, url in urls.items():
-                p(f"throughput on {name}: {args.dispatch_messages:,} rows x {args.dispatch_rounds} rounds …")
+                p(
+                    f"throughput on {name}: {args.dispatch_messages:,} rows x {args.dispatch_rounds} rounds …"
+                )
                 out[f"throughput_{name}"] = asyncio.run(
-                    throughput(url, args.dispatch_messages, args.dispatch_rounds))
-            p(f"rate limiter: {args.reminders:,} reminders at {TELEGRAM_RATE}/s "
-              f"(about {args.reminders / TELEGRAM_RATE:.0f} s) …")
+                    throughput(url, args.dispatch_messages, args.dispatch_rounds)
+                )
+            p(
+                f"rate limiter: {args.reminders:,} reminders at {TELEGRAM_RATE}/s "
+                f"(about {args.reminders / TELEGRAM_RATE:.0f} s) …"
+            )
             out["rate_limited"] = asyncio.run(rate_limited(urls["sqlite"], args.reminders))
         finally:
             if server is not None:
                 server.stop()
     ok = True
-    p(f"\n{'store':<11} {'naive settle loop/s':>20} {'dispatch reply/s':>17} {'dispatch remind/s':>18} {'reply/naive':>12}")
+    p(
+        f"\n{'store':<11} {'naive settle loop/s':>20} {'dispatch reply/s':>17} {'dispatch remind/s':>18} {'reply/naive':>12}"
+    )
     for name in urls:
         t = out[f"throughput_{name}"]
-        p(f"{name:<11} {t['naive']['per_s']:>20,.0f} {t['reply']['per_s']:>17,.0f} "
-          f"{t['remind']['per_s']:>18,.0f} {t['reply']['per_s'] / t['naive']['per_s']:>11.1f}x")
+        p(
+            f"{name:<11} {t['naive']['per_s']:>20,.0f} {t['reply']['per_s']:>17,.0f} "
+            f"{t['remind']['per_s']:>18,.0f} {t['reply']['per_s'] / t['naive']['per_s']:>11.1f}x"
+        )
     sqlite_rate = out["throughput_sqlite"]["reply"]["per_s"]
     passed = sqlite_rate >= TARGET_RATE
     ok &= passed
-    p(f"{'PASS' if passed else 'FAIL'} dispatcher throughput on SQLite: {sqlite_rate:,.0f} messages/s "
-      f"(target ≥ {TARGET_RATE:,}; median of {args.dispatch_rounds})")
+    p(
+        f"{'PASS' if passed else 'FAIL'} dispatcher throughput on SQLite: {sqlite_rate:,.0f} messages/s "
+        f"(target ≥ {TARGET_RATE:,}; median of {args.dispatch_rounds})"
+    )
     r = out["rate_limited"]
     passed = abs(r["ratio"] - 1) <= TARGET_LIMIT_ERROR
     ok &= passed or args.quick
     verdict = "INFO" if args.quick else ("PASS" if passed else "FAIL")
-    p(f"{verdict} rate limiter: {r['messages']:,} reminders in {r['seconds']:.1f} s, "
-      f"the limit allows {r['allowed_seconds']:.1f} s ({r['ratio']:.1%}; target within ±5 %)")
+    p(
+        f"{verdict} rate limiter: {r['messages']:,} reminders in {r['seconds']:.1f} s, "
+        f"the limit allows {r['allowed_seconds']:.1f} s ({r['ratio']:.1%}; target within ±5 %)"
+    )
     args.dispatch_json.parent.mkdir(parents=True, exist_ok=True)
     args.dispatch_json.write_text(json.dumps(out, indent=2) + "\n")
     p(f"\nFigures written to {args.dispatch_json}")

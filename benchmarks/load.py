@@ -34,8 +34,22 @@ from pathlib import Path
 from .cli import add_common_arguments, finish_common, run_standalone
 from .stats import percentile
 
-TOWNS = ("Wernigerode", "Quedlinburg", "Magdeburg", "Halle", "Dessau", "Stendal", "Halberstadt",
-         "Salzwedel", "Naumburg", "Bernburg", "Thale", "Ilsenburg", "Burg", "Zerbst")
+TOWNS = (
+    "Wernigerode",
+    "Quedlinburg",
+    "Magdeburg",
+    "Halle",
+    "Dessau",
+    "Stendal",
+    "Halberstadt",
+    "Salzwedel",
+    "Naumburg",
+    "Bernburg",
+    "Thale",
+    "Ilsenburg",
+    "Burg",
+    "Zerbst",
+)
 LOCATIONS = ((51.8365, 10.7822), (52.1315, 11.6399), (51.4825, 11.9697), (51.7890, 11.1413))
 ERROR = "etwas schiefgelaufen"
 TARGET_SCALING = 1.6
@@ -65,8 +79,10 @@ async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dic
     from tests.workers import TOKEN, Worker, fresh_database
 
     async with FakeBotApi(TOKEN) as api, fresh_database(server_url, tmp) as url:
-        workers = [Worker(tmp, api, url, TELEGRAM_MESSAGES_PER_SECOND="1000", NAHBAR_LOG_LEVEL="WARNING")
-                   for _ in range(workers_n)]
+        workers = [
+            Worker(tmp, api, url, TELEGRAM_MESSAGES_PER_SECOND="1000", NAHBAR_LOG_LEVEL="WARNING")
+            for _ in range(workers_n)
+        ]
         try:
             for worker in workers:  # one after the other: the first migrates and seeds
                 await worker.start()
@@ -83,7 +99,12 @@ async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dic
             wanted = {chat for chat, _ in work}
 
             def answered() -> set[int]:
-                return {c.chat_id for c in api.calls if c.method == "sendMessage" and c.chat_id in wanted}
+                return {
+                    c.chat_id
+                    for c in api.calls
+                    if c.method == "sendMessage" and c.chat_id in wanted
+                }
+
             try:
                 await api.wait_until(lambda: answered() >= wanted, 600, "every answer")
             except AssertionError:
@@ -105,18 +126,29 @@ async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dic
             rss = []
             for worker in workers:
                 metrics = await worker.metrics()
-                rss += [float(line.split()[-1]) / 2**20 for line in metrics.splitlines()
-                        if line.startswith("process_resident_memory_bytes")]
+                rss += [
+                    float(line.split()[-1]) / 2**20
+                    for line in metrics.splitlines()
+                    if line.startswith("process_resident_memory_bytes")
+                ]
             handled = 0.0
             for worker in workers:
                 handled += _counter(await worker.metrics(), "nahbar_updates_total", "answered")
         finally:
             await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
-    return {"workers": workers_n, "updates": len(work), "seconds": finished - started,
-            "updates_per_s": len(firsts) / (finished - started), "p50_ms": percentile(latencies, 0.5),
-            "p99_ms": percentile(latencies, 0.99), "errors": errors, "lost": lost,
-            "answered_twice": int(handled) - len(firsts) if handled else 0, "rss_mb": rss,
-            "messages_per_answer": dict(sizes)}
+    return {
+        "workers": workers_n,
+        "updates": len(work),
+        "seconds": finished - started,
+        "updates_per_s": len(firsts) / (finished - started),
+        "p50_ms": percentile(latencies, 0.5),
+        "p99_ms": percentile(latencies, 0.99),
+        "errors": errors,
+        "lost": lost,
+        "answered_twice": int(handled) - len(firsts) if handled else 0,
+        "rss_mb": rss,
+        "messages_per_answer": dict(sizes),
+    }
 
 
 def _counter(metrics: str, name: str, outcome: str) -> float:
@@ -141,17 +173,26 @@ async def measure(args) -> dict:
                 for n in (1, 2):
                     result = await one_run(n, server.url, work, Path(tmp))
                     runs.append(result)
-                    print(f"  round {round_ + 1}: {n} worker(s): {result['updates_per_s']:,.0f} updates/s, "
-                          f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
-                          f"{result['errors']} errors, {result['lost']} lost, "
-                          f"{result['answered_twice']} answered twice", flush=True)
+                    print(
+                        f"  round {round_ + 1}: {n} worker(s): {result['updates_per_s']:,.0f} updates/s, "
+                        f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
+                        f"{result['errors']} errors, {result['lost']} lost, "
+                        f"{result['answered_twice']} answered twice",
+                        flush=True,
+                    )
     finally:
         server.stop()
     one = statistics.median(r["updates_per_s"] for r in runs if r["workers"] == 1)
     two = statistics.median(r["updates_per_s"] for r in runs if r["workers"] == 2)
-    return {"runs": runs, "one_worker_per_s": one, "two_workers_per_s": two, "scaling": two / one,
-            "errors": sum(r["errors"] for r in runs), "lost": sum(r["lost"] for r in runs),
-            "answered_twice": sum(r["answered_twice"] for r in runs)}
+    return {
+        "runs": runs,
+        "one_worker_per_s": one,
+        "two_workers_per_s": two,
+        "scaling": two / one,
+        "errors": sum(r["errors"] for r in runs),
+        "lost": sum(r["lost"] for r in runs),
+        "answered_twice": sum(r["answered_twice"] for r in runs),
+    }
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -178,14 +219,20 @@ def run(args) -> int:
         return 0
     cores = os.cpu_count()
     ok = figures["scaling"] >= TARGET_SCALING
-    print(f"\nWebhook workers on one PostgreSQL, {args.load_residents:,} residents, {args.load_updates:,} "
-          f"updates per run, medians of {args.load_rounds} rounds; {cores} cores shared with the "
-          f"database, the Bot API fake and whatever else runs on this machine")
-    print(f"one worker {figures['one_worker_per_s']:,.0f} updates/s, two workers "
-          f"{figures['two_workers_per_s']:,.0f} updates/s: {figures['scaling']:.2f}×")
-    print(f"{'PASS' if ok else 'FAIL'} load: two workers {figures['scaling']:.2f}× one "
-          f"(target ≥ {TARGET_SCALING}× with two free cores); {figures['errors']} errors, "
-          f"{figures['lost']} lost, {figures['answered_twice']} answered twice")
+    print(
+        f"\nWebhook workers on one PostgreSQL, {args.load_residents:,} residents, {args.load_updates:,} "
+        f"updates per run, medians of {args.load_rounds} rounds; {cores} cores shared with the "
+        f"database, the Bot API fake and whatever else runs on this machine"
+    )
+    print(
+        f"one worker {figures['one_worker_per_s']:,.0f} updates/s, two workers "
+        f"{figures['two_workers_per_s']:,.0f} updates/s: {figures['scaling']:.2f}×"
+    )
+    print(
+        f"{'PASS' if ok else 'FAIL'} load: two workers {figures['scaling']:.2f}× one "
+        f"(target ≥ {TARGET_SCALING}× with two free cores); {figures['errors']} errors, "
+        f"{figures['lost']} lost, {figures['answered_twice']} answered twice"
+    )
     (args.dir / "load.json").write_text(json.dumps(figures, indent=2) + "\n")
     print(f"Figures written to {args.dir / 'load.json'}")
     bad = figures["errors"] or figures["lost"] or figures["answered_twice"]

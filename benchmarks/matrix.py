@@ -63,8 +63,9 @@ async def serve_echo(homeserver: str, user_id: str, password: str) -> None:
 
     async def on_text(room: MatrixRoom, event: RoomMessageText) -> None:
         if event.sender != client.user_id:
-            await client.room_send(room.room_id, "m.room.message",
-                                   {"msgtype": "m.notice", "body": event.body})
+            await client.room_send(
+                room.room_id, "m.room.message", {"msgtype": "m.notice", "body": event.body}
+            )
 
     async def on_invite(room, event: InviteMemberEvent) -> None:
         if event.state_key == client.user_id and event.membership == "invite":
@@ -84,9 +85,14 @@ async def serve_nahbar(homeserver: str, user_id: str, password: str, store: str,
     from models.db import create_engine, session_factory
     from places import Gazetteer
 
-    settings = Settings(_env_file=None, MATRIX_HOMESERVER=homeserver, MATRIX_USER_ID=user_id,
-                        MATRIX_PASSWORD=password, MATRIX_STORE_PATH=store,
-                        DATABASE_URL=f"sqlite+aiosqlite:///{db}")
+    settings = Settings(
+        _env_file=None,
+        MATRIX_HOMESERVER=homeserver,
+        MATRIX_USER_ID=user_id,
+        MATRIX_PASSWORD=password,
+        MATRIX_STORE_PATH=store,
+        DATABASE_URL=f"sqlite+aiosqlite:///{db}",
+    )
     engine = create_engine(settings.database_url)
     core = Nahbar(session_factory(engine), Gazetteer.load(), clock=lambda: NOW)
     bot = MatrixBot(settings, core, max_backoff=1.0)
@@ -113,17 +119,30 @@ class BotProcess:
 
     async def start(self, timeout: float = 90) -> None:
         root = Path(__file__).resolve().parent.parent
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            filter(None, [str(root), os.environ.get("PYTHONPATH")])), "NO_PROXY": "127.0.0.1"}
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
+            "NO_PROXY": "127.0.0.1",
+        }
         self._err = open(self.workdir / f"{self.name}.stderr", "wb")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "benchmarks.matrix", "serve", *self.args, cwd=self.workdir,
-            env=env, stdout=asyncio.subprocess.PIPE, stderr=self._err,
-            stdin=asyncio.subprocess.DEVNULL)
+            sys.executable,
+            "-m",
+            "benchmarks.matrix",
+            "serve",
+            *self.args,
+            cwd=self.workdir,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=self._err,
+            stdin=asyncio.subprocess.DEVNULL,
+        )
         line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
         if line.strip().decode() != READY:
-            raise RuntimeError(f"{self.name} bot did not start:\n"
-                               + (self.workdir / f"{self.name}.stderr").read_text()[-3000:])
+            raise RuntimeError(
+                f"{self.name} bot did not start:\n"
+                + (self.workdir / f"{self.name}.stderr").read_text()[-3000:]
+            )
 
     async def stop(self) -> None:
         if self.proc and self.proc.returncode is None:
@@ -174,7 +193,10 @@ async def converse(resident, messages: list, echo: bool) -> tuple[list[float], l
             problems.append(f"no answer to {text!r}")
             continue
         times.append(time.perf_counter() - started)
-        if ERROR_TEXT in answer.body or "Entschuldigung, bei uns ist etwas schiefgelaufen" in answer.body:
+        if (
+            ERROR_TEXT in answer.body
+            or "Entschuldigung, bei uns ist etwas schiefgelaufen" in answer.body
+        ):
             problems.append(f"error answer to {text!r}")
     return times, problems
 
@@ -189,36 +211,44 @@ async def measure(args, db_path: Path, workdir: Path) -> dict:
         for name in ("echo", "nahbar"):
             account = await server.register(f"bench-{name}")
             extra = [] if name == "echo" else [str(workdir / "store"), str(db_path)]
-            bots[name] = BotProcess(name, [name, server.url, account.user_id, account.password,
-                                           *extra], workdir)
+            bots[name] = BotProcess(
+                name, [name, server.url, account.user_id, account.password, *extra], workdir
+            )
             await bots[name].start()
-            people = [await MatrixResident.create(server, workdir, f"resident-{name}")
-                      for _ in range(args.residents)]
+            people = [
+                await MatrixResident.create(server, workdir, f"resident-{name}")
+                for _ in range(args.residents)
+            ]
             for person in people:
                 await person.open_dm(account.user_id)
                 if name == "nahbar":
                     await person.wait_for_reply()  # the welcome
             residents[name] = people
         messages = texts(args.residents * args.messages, args.seed)
-        per_resident = [messages[i::args.residents] for i in range(args.residents)]
+        per_resident = [messages[i :: args.residents] for i in range(args.residents)]
         for name, people in residents.items():  # warm-up: every resident once, untimed
-            await asyncio.gather(*(converse(p, m[:1], name == "echo")
-                                   for p, m in zip(people, per_resident)))
+            await asyncio.gather(
+                *(converse(p, m[:1], name == "echo") for p, m in zip(people, per_resident))
+            )
         rounds: dict[str, list[dict]] = {"echo": [], "nahbar": []}
         problems: list[str] = []
         for r in range(args.matrix_rounds):
             for name in ("echo", "nahbar"):
                 started = time.perf_counter()
-                results = await asyncio.gather(*(converse(p, m, name == "echo") for p, m in
-                                                 zip(residents[name], per_resident)))
+                results = await asyncio.gather(
+                    *(converse(p, m, name == "echo") for p, m in zip(residents[name], per_resident))
+                )
                 wall = time.perf_counter() - started
                 times = [t for ts, _ in results for t in ts]
                 if name == "nahbar":
                     problems += [p for _, ps in results for p in ps]
                 s = summary(times, wall)
                 rounds[name].append(s)
-                print(f"  round {r + 1}/{args.matrix_rounds} {name:<7}{s['per_s']:>8.1f} round trips/s"
-                      f"  p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms", flush=True)
+                print(
+                    f"  round {r + 1}/{args.matrix_rounds} {name:<7}{s['per_s']:>8.1f} round trips/s"
+                    f"  p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms",
+                    flush=True,
+                )
     finally:
         for people in residents.values():
             for person in people:
@@ -226,17 +256,27 @@ async def measure(args, db_path: Path, workdir: Path) -> dict:
         for bot in bots.values():
             await bot.stop()
         await asyncio.to_thread(server.stop)
-    median = {name: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
-              for name, runs in rounds.items()}
-    return {"rounds": rounds, "median": median, "problems": problems,
-            "ratio": median["nahbar"]["per_s"] / median["echo"]["per_s"]}
+    median = {
+        name: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
+        for name, runs in rounds.items()
+    }
+    return {
+        "rounds": rounds,
+        "median": median,
+        "problems": problems,
+        "ratio": median["nahbar"]["per_s"] / median["echo"]["per_s"],
+    }
 
 
 def summary(seconds: list[float], wall: float) -> dict:
     ms = sorted(s * 1000 for s in seconds)
-    return {"n": len(ms), "per_s": len(ms) / wall if wall else math.nan,
-            "p50_ms": percentile(ms, 0.50), "p95_ms": percentile(ms, 0.95),
-            "max_ms": ms[-1] if ms else math.nan}
+    return {
+        "n": len(ms),
+        "per_s": len(ms) / wall if wall else math.nan,
+        "p50_ms": percentile(ms, 0.50),
+        "p95_ms": percentile(ms, 0.95),
+        "max_ms": ms[-1] if ms else math.nan,
+    }
 
 
 # -- report and command line ---------------------------------------------------------------------
@@ -245,20 +285,28 @@ def summary(seconds: list[float], wall: float) -> dict:
 def report(figures: dict, args) -> bool:
     med, ratio = figures["median"], figures["ratio"]
     print()
-    print(f"Matrix round trips through a local Synapse: {args.residents} residents per bot × "
-          f"{args.messages} messages × {args.matrix_rounds} rounds (interleaved; medians); "
-          f"{args.offers:,} offers on SQLite")
-    header = f"{'bot':<9}{'round trips/s':>15}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'rounds (/s)':>24}"
+    print(
+        f"Matrix round trips through a local Synapse: {args.residents} residents per bot × "
+        f"{args.messages} messages × {args.matrix_rounds} rounds (interleaved; medians); "
+        f"{args.offers:,} offers on SQLite"
+    )
+    header = (
+        f"{'bot':<9}{'round trips/s':>15}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'rounds (/s)':>24}"
+    )
     print(header)
     print("-" * len(header))
     for name in ("echo", "nahbar"):
         m = med[name]
         each = " / ".join(f"{s['per_s']:.1f}" for s in figures["rounds"][name])
-        print(f"{name:<9}{m['per_s']:>15.1f}{m['p50_ms']:>9.0f}{m['p95_ms']:>9.0f}"
-              f"{m['max_ms']:>9.0f}{each:>24}")
+        print(
+            f"{name:<9}{m['per_s']:>15.1f}{m['p50_ms']:>9.0f}{m['p95_ms']:>9.0f}"
+            f"{m['max_ms']:>9.0f}{each:>24}"
+        )
     ok = ratio >= TARGET_RATIO
-    print(f"{'PASS' if ok else 'FAIL'} matrix: nahbar {med['nahbar']['per_s']:.1f} round trips/s is "
-          f"{ratio:.0%} of the echo bot's {med['echo']['per_s']:.1f}/s (target ≥ {TARGET_RATIO:.0%})")
+    print(
+        f"{'PASS' if ok else 'FAIL'} matrix: nahbar {med['nahbar']['per_s']:.1f} round trips/s is "
+        f"{ratio:.0%} of the echo bot's {med['echo']['per_s']:.1f}/s (target ≥ {TARGET_RATIO:.0%})"
+    )
     if figures["problems"]:
         print(f"\nERROR: {len(figures['problems'])} messages went wrong; the first ones:")
         for line in figures["problems"][:10]:
@@ -269,9 +317,15 @@ def report(figures: dict, args) -> bool:
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     g = ap.add_argument_group("Matrix round trips (benchmarks/matrix.py)")
     g.add_argument("--residents", type=int, default=None, help="residents per bot, concurrent (8)")
-    g.add_argument("--messages", type=int, default=None, help="messages per resident and round (40)")
-    g.add_argument("--matrix-rounds", type=int, default=3, help="interleaved echo/nahbar rounds (3)")
-    g.add_argument("--matrix-json", type=Path, default=None, help="figures as JSON (<dir>/matrix.json)")
+    g.add_argument(
+        "--messages", type=int, default=None, help="messages per resident and round (40)"
+    )
+    g.add_argument(
+        "--matrix-rounds", type=int, default=3, help="interleaved echo/nahbar rounds (3)"
+    )
+    g.add_argument(
+        "--matrix-json", type=Path, default=None, help="figures as JSON (<dir>/matrix.json)"
+    )
 
 
 def finish_args(args) -> None:
@@ -284,7 +338,10 @@ def finish_args(args) -> None:
 def run(args) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     cached, build_s = build_sqlite(args.dir, args.offers, args.seed, rebuild=args.rebuild)
-    print(f"SQLite data set: {cached}" + (" (cached)" if build_s is None else f" built in {build_s:.1f} s"))
+    print(
+        f"SQLite data set: {cached}"
+        + (" (cached)" if build_s is None else f" built in {build_s:.1f} s")
+    )
     random.seed(args.seed)
     with tempfile.TemporaryDirectory(prefix="nahbar-bench-matrix-") as tmp:
         workdir = Path(tmp)
@@ -292,11 +349,18 @@ def run(args) -> int:
         shutil.copyfile(cached, db_path)  # the core writes users and dialogue state
         figures = asyncio.run(measure(args, db_path, workdir))
     ok = report(figures, args)
-    out = {"now": NOW.isoformat(), "offers": args.offers, "residents": args.residents,
-           "messages": args.messages, "rounds_n": args.matrix_rounds, "seed": args.seed,
-           "target_ratio": TARGET_RATIO, "pass": ok,
-           "target_offers_note": None if args.offers == TARGET_OFFERS else "informational",
-           **figures}
+    out = {
+        "now": NOW.isoformat(),
+        "offers": args.offers,
+        "residents": args.residents,
+        "messages": args.messages,
+        "rounds_n": args.matrix_rounds,
+        "seed": args.seed,
+        "target_ratio": TARGET_RATIO,
+        "pass": ok,
+        "target_offers_note": None if args.offers == TARGET_OFFERS else "informational",
+        **figures,
+    }
     args.matrix_json.parent.mkdir(parents=True, exist_ok=True)
     args.matrix_json.write_text(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
     print(f"\nFigures written to {args.matrix_json}")

@@ -71,12 +71,16 @@ def make_query(lat: float, lon: float) -> Query:
 # -- measuring ---------------------------------------------------------------------------
 
 
-
 def summary_ms(seconds: list[float]) -> dict:
     ms = sorted(s * 1000 for s in seconds)
-    return {"n": len(ms), "p50": percentile(ms, 0.50), "p90": percentile(ms, 0.90),
-            "p99": percentile(ms, 0.99), "max": ms[-1] if ms else math.nan,
-            "mean": sum(ms) / len(ms) if ms else math.nan}
+    return {
+        "n": len(ms),
+        "p50": percentile(ms, 0.50),
+        "p90": percentile(ms, 0.90),
+        "p99": percentile(ms, 0.99),
+        "max": ms[-1] if ms else math.nan,
+        "mean": sum(ms) / len(ms) if ms else math.nan,
+    }
 
 
 async def fast_search(sessions, q: Query) -> list:
@@ -88,12 +92,18 @@ async def naive_search(sessions, q: Query) -> list[tuple]:
     """Every published occurrence in the window into Python, geopy for each, sort, cut."""
     o = Occurrence
     async with sessions() as session:
-        rows = (await session.execute(
-            select(o.id, o.starts_at, o.latitude, o.longitude)
-            .join(Offer, Offer.id == o.offer_id)
-            .where(Offer.status == OfferStatus.PUBLISHED, o.starts_at >= q.start - MAX_DURATION,
-                   o.starts_at < q.end, o.ends_at > q.start)
-        )).all()
+        rows = (
+            await session.execute(
+                select(o.id, o.starts_at, o.latitude, o.longitude)
+                .join(Offer, Offer.id == o.offer_id)
+                .where(
+                    Offer.status == OfferStatus.PUBLISHED,
+                    o.starts_at >= q.start - MAX_DURATION,
+                    o.starts_at < q.end,
+                    o.ends_at > q.start,
+                )
+            )
+        ).all()
     here = (q.lat, q.lon)
     inside = []
     for occurrence_id, starts_at, lat, lon in rows:
@@ -145,9 +155,11 @@ async def query_plan(engine, backend: str, q: Query) -> str:
                 depth[node] = depth.get(parent, -1) + 1
                 lines.append("  " * depth[node] + detail)
             return "\n".join(lines)
-        rows = (await conn.exec_driver_sql(
-            f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {statement}", parameters
-        )).all()
+        rows = (
+            await conn.exec_driver_sql(
+                f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {statement}", parameters
+            )
+        ).all()
         lines = [r[0] for r in rows]
         # One subtree per cell, all alike: show the first two and say how many there are.
         subtrees = [i for i, line in enumerate(lines) if line.lstrip().startswith("->  Limit")]
@@ -204,8 +216,11 @@ async def run_backend(backend: str, url: str, points, args, build_s: float | Non
             event.remove(engine.sync_engine, "before_cursor_execute", before)
             event.remove(engine.sync_engine, "after_cursor_execute", after)
             total = sum(fast_times)
-            result.sql_share = {"total_s": total, "cursor_execute_s": sql_time[0],
-                                "cursor_execute_share": sql_time[0] / total}
+            result.sql_share = {
+                "total_s": total,
+                "cursor_execute_s": sql_time[0],
+                "cursor_execute_share": sql_time[0] / total,
+            }
             out = io.StringIO()
             stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
             stats.print_stats(35)
@@ -223,12 +238,18 @@ async def run_backend(backend: str, url: str, points, args, build_s: float | Non
             fast_ids = [h.occurrence_id for h in fast]
             slow_ids = [occurrence_id for _, _, occurrence_id in slow]
             if fast_ids != slow_ids:
-                result.mismatches.append({
-                    "query": i, "lat": q.lat, "lon": q.lon,
-                    "fast": [(h.occurrence_id, h.starts_at.isoformat(), round(h.distance_km, 4))
-                             for h in fast],
-                    "naive": [(oid, s.isoformat(), round(d, 4)) for s, d, oid in slow],
-                })
+                result.mismatches.append(
+                    {
+                        "query": i,
+                        "lat": q.lat,
+                        "lon": q.lon,
+                        "fast": [
+                            (h.occurrence_id, h.starts_at.isoformat(), round(h.distance_km, 4))
+                            for h in fast
+                        ],
+                        "naive": [(oid, s.isoformat(), round(d, 4)) for s, d, oid in slow],
+                    }
+                )
     finally:
         await engine.dispose()
     return result
@@ -242,8 +263,11 @@ def verdict(r: BackendResult) -> tuple[bool, str]:
         (r.fast["p50"] <= TARGET_P50_MS, f"p50 {r.fast['p50']:.2f} ms ≤ {TARGET_P50_MS:g} ms"),
         (r.fast["p99"] <= TARGET_P99_MS, f"p99 {r.fast['p99']:.2f} ms ≤ {TARGET_P99_MS:g} ms"),
         (r.speedup >= TARGET_SPEEDUP, f"{r.speedup:,.0f}× ≥ {TARGET_SPEEDUP:g}× naive"),
-        (not r.mismatches, f"fast = naive on {r.naive['n']} queries"
-         + ("" if not r.mismatches else f" ({len(r.mismatches)} differ)")),
+        (
+            not r.mismatches,
+            f"fast = naive on {r.naive['n']} queries"
+            + ("" if not r.mismatches else f" ({len(r.mismatches)} differ)"),
+        ),
     ]
     ok = all(c for c, _ in checks)
     return ok, "; ".join(("✓ " if c else "✗ ") + text for c, text in checks)
@@ -252,19 +276,25 @@ def verdict(r: BackendResult) -> tuple[bool, str]:
 def report(results: list[BackendResult], args, out=sys.stdout) -> None:
     p = lambda *a: print(*a, file=out)  # noqa: E731
     p()
-    p(f"Nearby search: radius {RADIUS_KM:g} km, {NOW:%Y-%m-%d %H:%M} UTC → +{WINDOW.days} days, "
-      f"limit {LIMIT}; {args.queries:,} queries after {args.warmup} warm-up, "
-      f"naive on the first {args.naive}; seed {args.seed}")
+    p(
+        f"Nearby search: radius {RADIUS_KM:g} km, {NOW:%Y-%m-%d %H:%M} UTC → +{WINDOW.days} days, "
+        f"limit {LIMIT}; {args.queries:,} queries after {args.warmup} warm-up, "
+        f"naive on the first {args.naive}; seed {args.seed}"
+    )
     p()
-    header = (f"{'backend':<11}{'offers':>9}{'occurrences':>13}{'p50 ms':>9}{'p90 ms':>9}"
-              f"{'p99 ms':>9}{'max ms':>9}{'naive p50 ms':>14}{'speed-up':>10}{'empty':>7}")
+    header = (
+        f"{'backend':<11}{'offers':>9}{'occurrences':>13}{'p50 ms':>9}{'p90 ms':>9}"
+        f"{'p99 ms':>9}{'max ms':>9}{'naive p50 ms':>14}{'speed-up':>10}{'empty':>7}"
+    )
     p(header)
     p("-" * len(header))
     for r in results:
         f = r.fast
-        p(f"{r.backend:<11}{r.offers:>9,}{r.occurrences:>13,}{f['p50']:>9.2f}{f['p90']:>9.2f}"
-          f"{f['p99']:>9.2f}{f['max']:>9.2f}{r.naive['p50']:>14.1f}{r.speedup:>9,.0f}×"
-          f"{f['empty']:>7}")
+        p(
+            f"{r.backend:<11}{r.offers:>9,}{r.occurrences:>13,}{f['p50']:>9.2f}{f['p90']:>9.2f}"
+            f"{f['p99']:>9.2f}{f['max']:>9.2f}{r.naive['p50']:>14.1f}{r.speedup:>9,.0f}×"
+            f"{f['empty']:>7}"
+        )
     p()
     for r in results:
         ok, detail = verdict(r)
@@ -288,8 +318,12 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     g.add_argument("--warmup", type=int, default=None, help="untimed searches first (50)")
     g.add_argument("--naive", type=int, default=20, help="query points for the naive baseline")
     g.add_argument("--no-postgres", action="store_true", help="SQLite only")
-    g.add_argument("--json", type=Path, default=None,
-                   help="figures as JSON (<dir>/nearby.json; nearby-profile.json with --profile)")
+    g.add_argument(
+        "--json",
+        type=Path,
+        default=None,
+        help="figures as JSON (<dir>/nearby.json; nearby-profile.json with --profile)",
+    )
 
 
 def finish_args(args) -> None:
@@ -315,10 +349,15 @@ def run(args) -> int:
         print(f"SQLite data set: built {sqlite_path} in {build_s:.1f} s")
     points = query_points(Towns.load(), args.queries, args.seed)
 
-    results = [asyncio.run(run_backend("sqlite", f"sqlite+aiosqlite:///{sqlite_path}", points,
-                                       args, build_s))]
-    print("\nSQLite EXPLAIN QUERY PLAN of one search statement "
-          f"(query at {points[0][0]}, {points[0][1]}):")
+    results = [
+        asyncio.run(
+            run_backend("sqlite", f"sqlite+aiosqlite:///{sqlite_path}", points, args, build_s)
+        )
+    ]
+    print(
+        "\nSQLite EXPLAIN QUERY PLAN of one search statement "
+        f"(query at {points[0][0]}, {points[0][1]}):"
+    )
     print(results[0].plan)
 
     if args.no_postgres:
@@ -332,9 +371,12 @@ def run(args) -> int:
         else:
             try:
                 load_s = asyncio.run(load_postgres(server.url, sqlite_path))
-                print(f"\nPostgreSQL: loaded the data set (COPY + VACUUM ANALYZE) in {load_s:.1f} s")
-                results.append(asyncio.run(run_backend("postgresql", server.url, points, args,
-                                                       load_s)))
+                print(
+                    f"\nPostgreSQL: loaded the data set (COPY + VACUUM ANALYZE) in {load_s:.1f} s"
+                )
+                results.append(
+                    asyncio.run(run_backend("postgresql", server.url, points, args, load_s))
+                )
                 print("PostgreSQL EXPLAIN ANALYZE of the same statement:")
                 print(results[-1].plan)
             finally:
@@ -342,10 +384,19 @@ def run(args) -> int:
 
     report(results, args)
     figures = {
-        "now": NOW.isoformat(), "radius_km": RADIUS_KM, "window_days": WINDOW.days,
-        "limit": LIMIT, "queries": args.queries, "warmup": args.warmup, "seed": args.seed,
-        "targets": {"offers": TARGET_OFFERS, "p50_ms": TARGET_P50_MS, "p99_ms": TARGET_P99_MS,
-                    "speedup": TARGET_SPEEDUP},
+        "now": NOW.isoformat(),
+        "radius_km": RADIUS_KM,
+        "window_days": WINDOW.days,
+        "limit": LIMIT,
+        "queries": args.queries,
+        "warmup": args.warmup,
+        "seed": args.seed,
+        "targets": {
+            "offers": TARGET_OFFERS,
+            "p50_ms": TARGET_P50_MS,
+            "p99_ms": TARGET_P99_MS,
+            "speedup": TARGET_SPEEDUP,
+        },
         "backends": {r.backend: {**r.as_json(), "pass": verdict(r)[0]} for r in results},
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -353,9 +404,11 @@ def run(args) -> int:
     print(f"\nFigures written to {args.json}")
     if args.profile:
         for r in results:
-            print(f"Profile of the {r.backend} loop: {args.dir / f'profile-{r.backend}.txt'}; "
-                  f"cursor execute {r.sql_share['cursor_execute_share']:.0%} of "
-                  f"{r.sql_share['total_s']:.2f} s")
+            print(
+                f"Profile of the {r.backend} loop: {args.dir / f'profile-{r.backend}.txt'}; "
+                f"cursor execute {r.sql_share['cursor_execute_share']:.0%} of "
+                f"{r.sql_share['total_s']:.2f} s"
+            )
     return 1 if any(r.mismatches for r in results) else 0
 
 

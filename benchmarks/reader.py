@@ -34,7 +34,12 @@ TARGET_P99_MS = 2.0
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     g = ap.add_argument_group("reader")
-    g.add_argument("--reader-rounds", type=int, default=None, help="rounds over the corpus (20; 3 with --quick)")
+    g.add_argument(
+        "--reader-rounds",
+        type=int,
+        default=None,
+        help="rounds over the corpus (20; 3 with --quick)",
+    )
 
 
 def finish_args(args) -> None:
@@ -59,8 +64,13 @@ def _timed(fn, texts: list[str], rounds: int) -> tuple[list[float], list[float]]
 
 
 def _summary(ms: list[float]) -> dict:
-    return {"n": len(ms), "p50_ms": percentile(ms, 0.5), "p90_ms": percentile(ms, 0.9),
-            "p99_ms": percentile(ms, 0.99), "max_ms": ms[-1]}
+    return {
+        "n": len(ms),
+        "p50_ms": percentile(ms, 0.5),
+        "p90_ms": percentile(ms, 0.9),
+        "p99_ms": percentile(ms, 0.99),
+        "max_ms": ms[-1],
+    }
 
 
 def run(args) -> int:
@@ -73,22 +83,46 @@ def run(args) -> int:
     for text in texts:  # warm-up round
         read(text, gazetteer)
         gazetteer.resolve(text)
-    reader_wall, reader_cpu = map(_summary, _timed(lambda text: read(text, gazetteer), texts, args.reader_rounds))
+    reader_wall, reader_cpu = map(
+        _summary, _timed(lambda text: read(text, gazetteer), texts, args.reader_rounds)
+    )
     base_wall, base_cpu = map(_summary, _timed(gazetteer.resolve, texts, args.reader_rounds))
     ok = reader_cpu["p99_ms"] < TARGET_P99_MS
-    print(f"{len(texts)} messages × {args.reader_rounds} rounds; simplemma + lingua loaded in {loaded_s:.2f} s")
+    print(
+        f"{len(texts)} messages × {args.reader_rounds} rounds; simplemma + lingua loaded in {loaded_s:.2f} s"
+    )
     print(f"{'ms per message':36} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}")
-    for name, s in (("reader (read), CPU", reader_cpu), ("reader (read), wall clock", reader_wall),
-                    ("baseline (Gazetteer.resolve), CPU", base_cpu),
-                    ("baseline (Gazetteer.resolve), wall", base_wall)):
-        print(f"{name:36} {s['p50_ms']:7.3f} {s['p90_ms']:7.3f} {s['p99_ms']:7.3f} {s['max_ms']:7.2f}")
-    print(f"{'PASS' if ok else 'FAIL'}: reader p99 {reader_cpu['p99_ms']:.3f} ms CPU, {reader_wall['p99_ms']:.3f} ms "
-          f"wall (target < {TARGET_P99_MS} ms); p50 {reader_cpu['p50_ms'] / base_cpu['p50_ms']:.2f}× the baseline's")
+    for name, s in (
+        ("reader (read), CPU", reader_cpu),
+        ("reader (read), wall clock", reader_wall),
+        ("baseline (Gazetteer.resolve), CPU", base_cpu),
+        ("baseline (Gazetteer.resolve), wall", base_wall),
+    ):
+        print(
+            f"{name:36} {s['p50_ms']:7.3f} {s['p90_ms']:7.3f} {s['p99_ms']:7.3f} {s['max_ms']:7.2f}"
+        )
+    print(
+        f"{'PASS' if ok else 'FAIL'}: reader p99 {reader_cpu['p99_ms']:.3f} ms CPU, {reader_wall['p99_ms']:.3f} ms "
+        f"wall (target < {TARGET_P99_MS} ms); p50 {reader_cpu['p50_ms'] / base_cpu['p50_ms']:.2f}× the baseline's"
+    )
     args.dir.mkdir(parents=True, exist_ok=True)
-    (args.dir / "reader.json").write_text(json.dumps(
-        {"messages": len(texts), "rounds": args.reader_rounds, "load_s": loaded_s, "reader_cpu": reader_cpu,
-         "reader_wall": reader_wall, "baseline_resolve_cpu": base_cpu, "baseline_resolve_wall": base_wall,
-         "target_p99_ms": TARGET_P99_MS, "pass": ok}, indent=2) + "\n")
+    (args.dir / "reader.json").write_text(
+        json.dumps(
+            {
+                "messages": len(texts),
+                "rounds": args.reader_rounds,
+                "load_s": loaded_s,
+                "reader_cpu": reader_cpu,
+                "reader_wall": reader_wall,
+                "baseline_resolve_cpu": base_cpu,
+                "baseline_resolve_wall": base_wall,
+                "target_p99_ms": TARGET_P99_MS,
+                "pass": ok,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     return 0 if ok else 1
 
 

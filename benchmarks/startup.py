@@ -43,10 +43,21 @@ def _timed(command: list[str], env: dict, cwd: Path, stdin: bytes = b"") -> dict
     errors = tempfile.TemporaryFile()
     devnull = os.open(os.devnull, os.O_WRONLY)
     started = time.perf_counter()
-    pid = os.posix_spawn(command[0], command, env, file_actions=[
-        (os.POSIX_SPAWN_DUP2, read_end, 0), (os.POSIX_SPAWN_DUP2, devnull, 1),
-        (os.POSIX_SPAWN_DUP2, errors.fileno(), 2)], setsid=False) if cwd is None else _spawn_in(
-        cwd, command, env, read_end, devnull, errors.fileno())
+    pid = (
+        os.posix_spawn(
+            command[0],
+            command,
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, read_end, 0),
+                (os.POSIX_SPAWN_DUP2, devnull, 1),
+                (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
+            ],
+            setsid=False,
+        )
+        if cwd is None
+        else _spawn_in(cwd, command, env, read_end, devnull, errors.fileno())
+    )
     os.close(read_end)
     os.close(devnull)
     os.write(write_end, stdin)
@@ -56,41 +67,76 @@ def _timed(command: list[str], env: dict, cwd: Path, stdin: bytes = b"") -> dict
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         errors.seek(0)
-        raise RuntimeError(f"{command} failed ({code}): {errors.read().decode(errors='replace')[-2000:]}")
-    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "rss_mb": usage.ru_maxrss / 1024}
+        raise RuntimeError(
+            f"{command} failed ({code}): {errors.read().decode(errors='replace')[-2000:]}"
+        )
+    return {
+        "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
+        "rss_mb": usage.ru_maxrss / 1024,
+    }
 
 
-def _spawn_in(cwd: Path, command: list[str], env: dict, stdin: int, stdout: int, stderr: int) -> int:
+def _spawn_in(
+    cwd: Path, command: list[str], env: dict, stdin: int, stdout: int, stderr: int
+) -> int:
     here = os.getcwd()
     os.chdir(cwd)  # posix_spawn has no working-directory action before Python 3.13
     try:
-        return os.posix_spawn(command[0], command, env, file_actions=[
-            (os.POSIX_SPAWN_DUP2, stdin, 0), (os.POSIX_SPAWN_DUP2, stdout, 1),
-            (os.POSIX_SPAWN_DUP2, stderr, 2)])
+        return os.posix_spawn(
+            command[0],
+            command,
+            env,
+            file_actions=[
+                (os.POSIX_SPAWN_DUP2, stdin, 0),
+                (os.POSIX_SPAWN_DUP2, stdout, 1),
+                (os.POSIX_SPAWN_DUP2, stderr, 2),
+            ],
+        )
     finally:
         os.chdir(here)
 
 
 def measure(args) -> dict:
     with tempfile.TemporaryDirectory(prefix="nahbar-start-") as tmp:
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "MATRIX_", "NAHBAR_", "DATABASE_"))}
-        env.update(DATABASE_URL=f"sqlite:///{Path(tmp) / 'start.sqlite3'}", LANG="de_DE.UTF-8",
-                   PYTHONPATH=str(ROOT))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "MATRIX_", "NAHBAR_", "DATABASE_"))
+        }
+        env.update(
+            DATABASE_URL=f"sqlite:///{Path(tmp) / 'start.sqlite3'}",
+            LANG="de_DE.UTF-8",
+            PYTHONPATH=str(ROOT),
+        )
         # The process notes its own peak memory (VmHWM) as it exits: the figure the kernel
         # reports to a parent can include memory of the parent's the child started out with.
-        chat = [sys.executable, "-c", _REPORTING.format(out=str(Path(tmp) / "peak")), "chat", "--user", "bench"]
+        chat = [
+            sys.executable,
+            "-c",
+            _REPORTING.format(out=str(Path(tmp) / "peak")),
+            "chat",
+            "--user",
+            "bench",
+        ]
         _timed(chat, env, Path(tmp), b"/ende\n")  # migrate and seed, not counted
         runs = {"nahbar chat": [], "floor": []}
-        floor = [sys.executable, "-c", _REPORTING.format(out=str(Path(tmp) / "peak")).replace(
-            "runpy.run_module('bot', run_name='__main__')", FLOOR)]
+        floor = [
+            sys.executable,
+            "-c",
+            _REPORTING.format(out=str(Path(tmp) / "peak")).replace(
+                "runpy.run_module('bot', run_name='__main__')", FLOOR
+            ),
+        ]
         for _ in range(args.starts):
             for name, command, stdin in (("nahbar chat", chat, b"/ende\n"), ("floor", floor, b"")):
                 (Path(tmp) / "peak").unlink(missing_ok=True)
                 result = _timed(command, env, Path(tmp), stdin)
                 result["rss_mb"] = int((Path(tmp) / "peak").read_text().split()[-1]) / 1024
                 runs[name].append(result)
-    median = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
+    median = {
+        name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()
+    }
     return {"runs": runs, "median": median, "floor_command": FLOOR}
 
 
@@ -109,12 +155,16 @@ def run(args) -> int:
     figures = measure(args)
     chat, floor = figures["median"]["nahbar chat"], figures["median"]["floor"]
     ok = chat["wall_s"] <= TARGET_SECONDS and chat["rss_mb"] <= TARGET_MB
-    print(f"\n`nahbar chat` start to exit, medians of {args.starts}: {chat['wall_s']:.2f} s wall, "
-          f"{chat['cpu_s']:.2f} s CPU, {chat['rss_mb']:.0f} MB peak; the floor ({FLOOR}) "
-          f"{floor['wall_s']:.2f} s wall, {floor['cpu_s']:.2f} s CPU, {floor['rss_mb']:.0f} MB "
-          f"({chat['wall_s'] / floor['wall_s']:.1f}× its wall time)")
-    print(f"{'PASS' if ok else 'FAIL'} startup: {chat['wall_s']:.2f} s ≤ {TARGET_SECONDS:g} s, "
-          f"{chat['rss_mb']:.0f} MB ≤ {TARGET_MB:g} MB")
+    print(
+        f"\n`nahbar chat` start to exit, medians of {args.starts}: {chat['wall_s']:.2f} s wall, "
+        f"{chat['cpu_s']:.2f} s CPU, {chat['rss_mb']:.0f} MB peak; the floor ({FLOOR}) "
+        f"{floor['wall_s']:.2f} s wall, {floor['cpu_s']:.2f} s CPU, {floor['rss_mb']:.0f} MB "
+        f"({chat['wall_s'] / floor['wall_s']:.1f}× its wall time)"
+    )
+    print(
+        f"{'PASS' if ok else 'FAIL'} startup: {chat['wall_s']:.2f} s ≤ {TARGET_SECONDS:g} s, "
+        f"{chat['rss_mb']:.0f} MB ≤ {TARGET_MB:g} MB"
+    )
     (args.dir / "startup.json").write_text(json.dumps(figures, indent=2) + "\n")
     return 0
 

@@ -79,8 +79,9 @@ TOKEN = "123:BENCH"
 HOME = "Sachsen-Anhalt"
 BIG_CITIES = 40  # Germany's largest towns join Sachsen-Anhalt's in the place-name list
 ERROR_TEXT = "Sorry, something went wrong on our side. Please try again in a moment."
-NO_MEETINGS = ("Sorry, I found no meetings here for this time. Try a larger radius or a longer "
-               "time span.")
+NO_MEETINGS = (
+    "Sorry, I found no meetings here for this time. Try a larger radius or a longer time span."
+)
 MIX = (("name", 0.45), ("postcode", 0.15), ("location", 0.30), ("filter", 0.10))
 
 
@@ -117,14 +118,20 @@ def place_lists(gazetteer: Gazetteer) -> tuple[list[str], list[str], list]:
     names = []
     for town in [*home, *big]:
         found = gazetteer.resolve(town.name)
-        if found.status == "found" and found.place and found.place.kind == "town" \
-                and town.name not in names:
+        if (
+            found.status == "found"
+            and found.place
+            and found.place.kind == "town"
+            and town.name not in names
+        ):
             names.append(town.name)
     postcodes = sorted(p.id[1:] for p in gazetteer.postcodes() if p.region == HOME)
     return names, postcodes, home
 
 
-def workload(gazetteer: Gazetteer, n: int, users: int, seed: int) -> tuple[list[Action], list[Action]]:
+def workload(
+    gazetteer: Gazetteer, n: int, users: int, seed: int
+) -> tuple[list[Action], list[Action]]:
     """(warm-up: one search per user, timed: n actions), seeded."""
     rng = random.Random(f"updates-{seed}")
     names, postcodes, home = place_lists(gazetteer)
@@ -142,9 +149,10 @@ def workload(gazetteer: Gazetteer, n: int, users: int, seed: int) -> tuple[list[
 
     warmup = [search(u, rng.choice(("name", "postcode", "location"))) for u in user_ids]
     kinds, probabilities = zip(*MIX)
-    timed = [Action("filter", u) if k == "filter" else search(u, k)
-             for k, u in ((rng.choices(kinds, probabilities)[0], rng.choice(user_ids))
-                          for _ in range(n))]
+    timed = [
+        Action("filter", u) if k == "filter" else search(u, k)
+        for k, u in ((rng.choices(kinds, probabilities)[0], rng.choice(user_ids)) for _ in range(n))
+    ]
     return warmup, timed
 
 
@@ -168,14 +176,21 @@ def db_echo_application(request: RecordingRequest, sessions) -> Application:
     async def db_echo(update: Update, context) -> None:
         user, chat = update.effective_user, update.effective_chat
         async with sessions() as session, session.begin():
-            await load_turn(session, platform="telegram", platform_id=str(user.id),
-                            chat=f"telegram:{chat.id}", group=False, language="de", radius_km=10, now=NOW)
+            await load_turn(
+                session,
+                platform="telegram",
+                platform_id=str(user.id),
+                chat=f"telegram:{chat.id}",
+                group=False,
+                language="de",
+                radius_km=10,
+                now=NOW,
+            )
         await update.message.reply_text(update.message.text)
 
     app = ApplicationBuilder().token(TOKEN).request(request).get_updates_request(request).build()
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, db_echo))
     return app
-
 
 
 @dataclass
@@ -193,7 +208,9 @@ class Bot:
 
 def update_for(bot: Bot, action: Action) -> dict:
     if not bot.check:  # echo: the same number of plain text updates
-        text = action.text or ("14 Tage" if action.kind == "filter" else f"{action.lat}, {action.lon}")
+        text = action.text or (
+            "14 Tage" if action.kind == "filter" else f"{action.lat}, {action.lon}"
+        )
         return text_update(text, action.user_id)
     if action.kind == "location":
         return location_update(action.lat, action.lon, action.user_id)
@@ -216,14 +233,19 @@ def classify(bot: Bot, action: Action, texts: Replies) -> None:
     """Look at what one update sent; remember the user's result list; then forget the calls."""
     calls = bot.request.sent("sendMessage", "editMessageText")
     if not calls:
-        bot.problems.append(f"{action}: no sendMessage/editMessageText "
-                            f"(calls: {[c.method for c in bot.request.calls]})")
+        bot.problems.append(
+            f"{action}: no sendMessage/editMessageText "
+            f"(calls: {[c.method for c in bot.request.calls]})"
+        )
     for call in calls:
         if not bot.check:
             bot.replies["echo"] += 1
             continue
-        data = [b.get("callback_data", "") for row in call.markup.get("inline_keyboard", [])
-                for b in row]
+        data = [
+            b.get("callback_data", "")
+            for row in call.markup.get("inline_keyboard", [])
+            for b in row
+        ]
         if texts.error in call.text:
             kind = "error"
             bot.problems.append(f"{action}: the core failed ({call.method}: {call.text!r})")
@@ -255,13 +277,18 @@ async def run_actions(bot: Bot, actions: list[Action], texts: Replies) -> list[f
 # -- measuring ---------------------------------------------------------------------------------
 
 
-
 def summary(seconds: list[float]) -> dict:
     ms = sorted(s * 1000 for s in seconds)
     total = sum(seconds)
-    return {"n": len(ms), "updates_per_s": len(ms) / total if total else math.nan,
-            "total_s": total, "p50_ms": percentile(ms, 0.50), "p90_ms": percentile(ms, 0.90),
-            "p99_ms": percentile(ms, 0.99), "max_ms": ms[-1] if ms else math.nan}
+    return {
+        "n": len(ms),
+        "updates_per_s": len(ms) / total if total else math.nan,
+        "total_s": total,
+        "p50_ms": percentile(ms, 0.50),
+        "p90_ms": percentile(ms, 0.90),
+        "p99_ms": percentile(ms, 0.99),
+        "max_ms": ms[-1] if ms else math.nan,
+    }
 
 
 class ErrorLog(logging.Handler):
@@ -277,13 +304,19 @@ class ErrorLog(logging.Handler):
 
 LAYERS = (  # first match wins, on the function's file path
     ("SQLAlchemy (ORM, Core, greenlet bridge)", ("/sqlalchemy/", "greenlet")),
-    ("aiosqlite: thread hand-off + waiting for SQLite", ("/aiosqlite/", "sqlite3", "/queue.py",
-                                                          "threading", "/concurrent/")),
-    ("nearby search (models/search.py, geo, geopy)", ("/models/search.py", "/models/geo.py",
-                                                      "/geopy/")),
+    (
+        "aiosqlite: thread hand-off + waiting for SQLite",
+        ("/aiosqlite/", "sqlite3", "/queue.py", "threading", "/concurrent/"),
+    ),
+    (
+        "nearby search (models/search.py, geo, geopy)",
+        ("/models/search.py", "/models/geo.py", "/geopy/"),
+    ),
     ("gazetteer (places/, rapidfuzz)", ("/places/", "/rapidfuzz/")),
-    ("core + rendering (handlers/, bot/telegram/, babel)", ("/handlers/", "/bot/telegram/",
-                                                            "/babel/", "gettext")),
+    (
+        "core + rendering (handlers/, bot/telegram/, babel)",
+        ("/handlers/", "/bot/telegram/", "/babel/", "gettext"),
+    ),
     ("other models/ (schedule, column types)", ("/models/",)),
     ("PTB (telegram/, telegram/ext/)", ("/telegram/",)),
     ("benchmark + offline request + json", ("/benchmarks/", "/tests/", "/json/")),
@@ -324,11 +357,15 @@ def profile_summary(profiler: cProfile.Profile, n: int) -> tuple[dict, str]:
                 continue
         per_layer[layer] += tottime
     total = sum(per_layer.values())
-    layers = {k: {"s": v, "share": v / total, "us_per_update": v / n * 1e6}
-              for k, v in per_layer.most_common()}
+    layers = {
+        k: {"s": v, "share": v / total, "us_per_update": v / n * 1e6}
+        for k, v in per_layer.most_common()
+    }
     out = io.StringIO()
-    out.write(f"cProfile of {n} nahbar updates (main thread only; the aiosqlite thread runs "
-              f"SQLite itself): self time by layer, C functions attributed to their callers\n")
+    out.write(
+        f"cProfile of {n} nahbar updates (main thread only; the aiosqlite thread runs "
+        f"SQLite itself): self time by layer, C functions attributed to their callers\n"
+    )
     for k, v in layers.items():
         out.write(f"  {k:<55}{v['share']:>6.1%}{v['us_per_update']:>9.0f} µs/update\n")
     out.write("\n")
@@ -348,13 +385,25 @@ async def measure(args, db_path: Path) -> dict:
     engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
     nahbar_request = BenchRequest()
     core = Nahbar(session_factory(engine), gazetteer, clock=lambda: NOW)
-    nahbar = Bot("nahbar", build_application(TOKEN, core, request=nahbar_request, rate_limit=False),
-                 nahbar_request, actions, warmup, check=True)
+    nahbar = Bot(
+        "nahbar",
+        build_application(TOKEN, core, request=nahbar_request, rate_limit=False),
+        nahbar_request,
+        actions,
+        warmup,
+        check=True,
+    )
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
     db_echo_request = BenchRequest()
-    db_echo = Bot("db-echo", db_echo_application(db_echo_request, session_factory(engine)),
-                  db_echo_request, actions, warmup, check=False)
+    db_echo = Bot(
+        "db-echo",
+        db_echo_application(db_echo_request, session_factory(engine)),
+        db_echo_request,
+        actions,
+        warmup,
+        check=False,
+    )
     bots = (echo, db_echo, nahbar)
     rounds: dict[str, list[dict]] = {bot.name: [] for bot in bots}
     try:
@@ -373,8 +422,11 @@ async def measure(args, db_path: Path) -> dict:
                 times = await run_actions(bot, bot.actions, texts)
                 s = summary(times)
                 rounds[bot.name].append(s)
-                print(f"  round {r + 1}/{args.rounds} {bot.name:<7}{s['updates_per_s']:>9,.0f} updates/s"
-                      f"  p50 {s['p50_ms']:.2f} ms  p99 {s['p99_ms']:.2f} ms", flush=True)
+                print(
+                    f"  round {r + 1}/{args.rounds} {bot.name:<7}{s['updates_per_s']:>9,.0f} updates/s"
+                    f"  p50 {s['p50_ms']:.2f} ms  p99 {s['p99_ms']:.2f} ms",
+                    flush=True,
+                )
         profile = None
         if args.profile:
             profiler = cProfile.Profile()
@@ -395,16 +447,23 @@ async def measure(args, db_path: Path) -> dict:
         await engine.dispose()
 
     for r in errors.records:
-        nahbar.problems.append(f"logged error: {r.getMessage()} {r.exc_info[1] if r.exc_info else ''}")
-    med = {name: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
-           for name, runs in rounds.items()}
+        nahbar.problems.append(
+            f"logged error: {r.getMessage()} {r.exc_info[1] if r.exc_info else ''}"
+        )
+    med = {
+        name: {k: statistics.median(s[k] for s in runs) for k in runs[0]}
+        for name, runs in rounds.items()
+    }
     ratio = med["nahbar"]["updates_per_s"] / med["echo"]["updates_per_s"]
     return {
-        "rounds": rounds, "median": med, "ratio": ratio,
+        "rounds": rounds,
+        "median": med,
+        "ratio": ratio,
         "db_echo_ratio": med["db-echo"]["updates_per_s"] / med["echo"]["updates_per_s"],
         "replies": {bot.name: dict(bot.replies) for bot in bots},
         "mix": Counter(a.kind for a in actions),
-        "problems": nahbar.problems + echo.problems + db_echo.problems, "profile": profile,
+        "problems": nahbar.problems + echo.problems + db_echo.problems,
+        "profile": profile,
     }
 
 
@@ -415,14 +474,21 @@ def report(figures: dict, args, out=sys.stdout) -> bool:
     p = lambda *a: print(*a, file=out)  # noqa: E731
     med, ratio = figures["median"], figures["ratio"]
     p()
-    p(f"Updates through Application.process_update: {args.updates:,} updates × {args.rounds} rounds "
-      f"(interleaved echo/nahbar; medians), {args.users} users, seed {args.seed}; "
-      f"{args.offers:,} offers on SQLite")
-    p("Both without AIORateLimiter (rate_limit=False): with it both would be capped at about "
-      "30 messages/s, Telegram's limit, not the bot's speed.")
+    p(
+        f"Updates through Application.process_update: {args.updates:,} updates × {args.rounds} rounds "
+        f"(interleaved echo/nahbar; medians), {args.users} users, seed {args.seed}; "
+        f"{args.offers:,} offers on SQLite"
+    )
+    p(
+        "Both without AIORateLimiter (rate_limit=False): with it both would be capped at about "
+        "30 messages/s, Telegram's limit, not the bot's speed."
+    )
     mix = figures["mix"]
-    p("nahbar mix: " + ", ".join(f"{mix[k]} {k}" for k, _ in MIX)
-      + f"; echo: {args.updates:,} text updates")
+    p(
+        "nahbar mix: "
+        + ", ".join(f"{mix[k]} {k}" for k, _ in MIX)
+        + f"; echo: {args.updates:,} text updates"
+    )
     p()
     header = f"{'bot':<9}{'updates/s':>11}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'rounds (updates/s)':>30}"
     p(header)
@@ -430,26 +496,40 @@ def report(figures: dict, args, out=sys.stdout) -> bool:
     for name in ("echo", "db-echo", "nahbar"):
         m = med[name]
         each = " / ".join(f"{s['updates_per_s']:,.0f}" for s in figures["rounds"][name])
-        p(f"{name:<9}{m['updates_per_s']:>11,.0f}{m['p50_ms']:>9.2f}{m['p90_ms']:>9.2f}"
-          f"{m['p99_ms']:>9.2f}{m['max_ms']:>9.2f}{each:>30}")
+        p(
+            f"{name:<9}{m['updates_per_s']:>11,.0f}{m['p50_ms']:>9.2f}{m['p90_ms']:>9.2f}"
+            f"{m['p99_ms']:>9.2f}{m['max_ms']:>9.2f}{each:>30}"
+        )
     p()
     replies = figures["replies"]["nahbar"]
-    p("nahbar replies in the timed rounds: "
-      + ", ".join(f"{v} {k}" for k, v in sorted(replies.items())))
+    p(
+        "nahbar replies in the timed rounds: "
+        + ", ".join(f"{v} {k}" for k, v in sorted(replies.items()))
+    )
     ok = ratio >= TARGET_RATIO
-    scope = "" if args.offers == TARGET_OFFERS else f" (target set at {TARGET_OFFERS:,} offers; informational)"
-    p(f"{'PASS' if ok else 'FAIL'} updates{scope}: nahbar {med['nahbar']['updates_per_s']:,.0f}/s "
-      f"is {ratio:.1%} of echo {med['echo']['updates_per_s']:,.0f}/s (target ≥ {TARGET_RATIO:.0%})")
-    p(f"For scale: db-echo (echo plus loading user and dialogue state, and a commit) runs at "
-      f"{figures['db_echo_ratio']:.1%} of echo; nahbar runs at "
-      f"{med['nahbar']['updates_per_s'] / med['db-echo']['updates_per_s']:.0%} of db-echo.")
+    scope = (
+        ""
+        if args.offers == TARGET_OFFERS
+        else f" (target set at {TARGET_OFFERS:,} offers; informational)"
+    )
+    p(
+        f"{'PASS' if ok else 'FAIL'} updates{scope}: nahbar {med['nahbar']['updates_per_s']:,.0f}/s "
+        f"is {ratio:.1%} of echo {med['echo']['updates_per_s']:,.0f}/s (target ≥ {TARGET_RATIO:.0%})"
+    )
+    p(
+        f"For scale: db-echo (echo plus loading user and dialogue state, and a commit) runs at "
+        f"{figures['db_echo_ratio']:.1%} of echo; nahbar runs at "
+        f"{med['nahbar']['updates_per_s'] / med['db-echo']['updates_per_s']:.0%} of db-echo."
+    )
     if figures["problems"]:
         p(f"\nERROR: {len(figures['problems'])} updates went wrong; the first ones:")
         for line in figures["problems"][:10]:
             p("  " + line)
     if figures["profile"]:
-        p(f"\ncProfile of one extra nahbar pass ({args.updates:,} updates): "
-          f"{figures['profile']['file']}; self time by layer:")
+        p(
+            f"\ncProfile of one extra nahbar pass ({args.updates:,} updates): "
+            f"{figures['profile']['file']}; self time by layer:"
+        )
         for k, v in figures["profile"]["layers"].items():
             p(f"  {k:<55}{v['share']:>6.1%}{v['us_per_update']:>9.0f} µs/update")
     return ok
@@ -461,12 +541,20 @@ def report(figures: dict, args, out=sys.stdout) -> bool:
 def add_arguments(ap: argparse.ArgumentParser) -> None:
     """The updates benchmark's own options (the shared ones are in benchmarks.cli)."""
     g = ap.add_argument_group("updates/s through process_update (benchmarks/updates.py)")
-    g.add_argument("--updates", type=int, default=None, help="timed updates per bot and round (2000)")
+    g.add_argument(
+        "--updates", type=int, default=None, help="timed updates per bot and round (2000)"
+    )
     g.add_argument("--rounds", type=int, default=3, help="interleaved echo/nahbar rounds (3)")
     g.add_argument("--users", type=int, default=200, help="distinct users sending updates (200)")
-    g.add_argument("--updates-warmup", type=int, default=None,
-                   help="untimed updates after every user's first message (200)")
-    g.add_argument("--updates-json", type=Path, default=None, help="figures as JSON (<dir>/updates.json)")
+    g.add_argument(
+        "--updates-warmup",
+        type=int,
+        default=None,
+        help="untimed updates after every user's first message (200)",
+    )
+    g.add_argument(
+        "--updates-json", type=Path, default=None, help="figures as JSON (<dir>/updates.json)"
+    )
 
 
 def finish_args(args) -> None:
@@ -484,7 +572,10 @@ def main(argv=None) -> int:
 def run(args) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     cached, build_s = build_sqlite(args.dir, args.offers, args.seed, rebuild=args.rebuild)
-    print(f"SQLite data set: {cached}" + (" (cached)" if build_s is None else f" built in {build_s:.1f} s"))
+    print(
+        f"SQLite data set: {cached}"
+        + (" (cached)" if build_s is None else f" built in {build_s:.1f} s")
+    )
     with tempfile.TemporaryDirectory(prefix="nahbar-bench-") as tmp:
         db_path = Path(tmp) / "updates.sqlite3"
         shutil.copyfile(cached, db_path)  # the core writes users and dialogue state
@@ -493,9 +584,16 @@ def run(args) -> int:
     ok = report(figures, args)
     figures["mix"] = dict(figures["mix"])
     out = {
-        "now": NOW.isoformat(), "offers": args.offers, "updates": args.updates,
-        "rounds_n": args.rounds, "users": args.users, "warmup": args.updates_warmup,
-        "seed": args.seed, "rate_limit": False, "target_ratio": TARGET_RATIO, "pass": ok,
+        "now": NOW.isoformat(),
+        "offers": args.offers,
+        "updates": args.updates,
+        "rounds_n": args.rounds,
+        "users": args.users,
+        "warmup": args.updates_warmup,
+        "seed": args.seed,
+        "rate_limit": False,
+        "target_ratio": TARGET_RATIO,
+        "pass": ok,
         "nahbar_per_s": figures["median"]["nahbar"]["updates_per_s"],
         "echo_per_s": figures["median"]["echo"]["updates_per_s"],
         "db_echo_per_s": figures["median"]["db-echo"]["updates_per_s"],

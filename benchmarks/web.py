@@ -57,7 +57,9 @@ def main(argv=None) -> int:
     return run_standalone(sys.modules[__name__], argv)
 
 
-async def _timed(client: ClientSession, urls: list[str], headers=None, expect: int = 200) -> list[float]:
+async def _timed(
+    client: ClientSession, urls: list[str], headers=None, expect: int = 200
+) -> list[float]:
     times = []
     for url in urls:
         start = time.perf_counter()
@@ -73,13 +75,19 @@ async def _timed(client: ClientSession, urls: list[str], headers=None, expect: i
 async def _measure(sqlite_path, args) -> dict:
     engine = create_engine(f"sqlite+aiosqlite:///{sqlite_path}")
     places = Gazetteer.load()
-    context = WebContext(session_factory(engine), places, lambda: NOW,
-                         Links(web="https://nahbar.example.org", telegram_bot="nahbar_bot", phone="0391 000"),
-                         requests_per_minute=100_000_000)
+    context = WebContext(
+        session_factory(engine),
+        places,
+        lambda: NOW,
+        Links(web="https://nahbar.example.org", telegram_bot="nahbar_bot", phone="0391 000"),
+        requests_per_minute=100_000_000,
+    )
     app = make_app(context)
 
     async def bare(request):
-        return web.Response(text="<!doctype html><title>x</title><p>x</p>", content_type="text/html")
+        return web.Response(
+            text="<!doctype html><title>x</title><p>x</p>", content_type="text/html"
+        )
 
     async def search_only(request):
         place = places.get(request.match_info["place"])
@@ -106,14 +114,21 @@ async def _measure(sqlite_path, args) -> dict:
             async with client.get(feed) as first:
                 etag = first.headers["ETag"]
                 size = len(await first.read())
-            unchanged = await _timed(client, [feed] * args.pages, headers={"If-None-Match": etag}, expect=304)
+            unchanged = await _timed(
+                client, [feed] * args.pages, headers={"If-None-Match": etag}, expect=304
+            )
             notices = await _timed(client, [f"/aushang/{i}.pdf" for i in ids[: args.notices]])
     finally:
         await server.close()
         await engine.dispose()
-    figures = {"baseline": summary_ms(baseline), "search_only": summary_ms(searches),
-               "place_page": summary_ms(pages),
-               "feed_304": summary_ms(unchanged), "feed_bytes": size, "notice_pdf": summary_ms(notices)}
+    figures = {
+        "baseline": summary_ms(baseline),
+        "search_only": summary_ms(searches),
+        "place_page": summary_ms(pages),
+        "feed_304": summary_ms(unchanged),
+        "feed_bytes": size,
+        "notice_pdf": summary_ms(notices),
+    }
     figures["place_vs_baseline"] = figures["place_page"]["p50"] / figures["baseline"]["p50"]
     figures["place_vs_search"] = figures["place_page"]["p50"] / figures["search_only"]["p50"]
     figures["feed_304_vs_baseline"] = figures["feed_304"]["p50"] / figures["baseline"]["p50"]
@@ -123,17 +138,26 @@ async def _measure(sqlite_path, args) -> dict:
 def run(args) -> int:
     args.dir.mkdir(parents=True, exist_ok=True)
     sqlite_path, build_s = build_sqlite(args.dir, args.offers, args.seed, rebuild=args.rebuild)
-    print(f"SQLite data set: {sqlite_path}" + (" (cached)" if build_s is None else f" built in {build_s:.1f} s"))
+    print(
+        f"SQLite data set: {sqlite_path}"
+        + (" (cached)" if build_s is None else f" built in {build_s:.1f} s")
+    )
     f = asyncio.run(_measure(sqlite_path, args))
-    rows = [("bare aiohttp page (baseline)", f["baseline"]), ("nearby search alone (baseline)", f["search_only"]),
-            ("place page /ort/<town>", f["place_page"]),
-            ("unchanged feed, 304", f["feed_304"]), ("notice PDF /aushang/<town>.pdf", f["notice_pdf"])]
+    rows = [
+        ("bare aiohttp page (baseline)", f["baseline"]),
+        ("nearby search alone (baseline)", f["search_only"]),
+        ("place page /ort/<town>", f["place_page"]),
+        ("unchanged feed, 304", f["feed_304"]),
+        ("notice PDF /aushang/<town>.pdf", f["notice_pdf"]),
+    ]
     print(f"\n{args.offers:,} offers; one client, keep-alive, one request at a time")
     print(f"{'':34} {'n':>5} {'p50 ms':>9} {'p99 ms':>9}")
     for name, s in rows:
         print(f"{name:34} {s['n']:>5} {s['p50']:>9.2f} {s['p99']:>9.2f}")
-    print(f"place page p50 = {f['place_vs_search']:.1f}x the search alone, {f['place_vs_baseline']:.1f}x the bare page; "
-          f"304 = {f['feed_304_vs_baseline']:.2f}x")
+    print(
+        f"place page p50 = {f['place_vs_search']:.1f}x the search alone, {f['place_vs_baseline']:.1f}x the bare page; "
+        f"304 = {f['feed_304_vs_baseline']:.2f}x"
+    )
     checks = [
         ("place page p50 <= 20 ms", f["place_page"]["p50"] <= TARGETS["place_p50"]),
         ("place page p99 <= 50 ms", f["place_page"]["p99"] <= TARGETS["place_p99"]),
@@ -143,8 +167,19 @@ def run(args) -> int:
     for name, ok in checks:
         print(f"{'PASS' if ok else 'FAIL'}: {name}")
     out = args.dir / "web.json"
-    out.write_text(json.dumps({"offers": args.offers, "now": NOW.isoformat(), "targets": TARGETS,
-                               **f, "pass": all(ok for _, ok in checks)}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "offers": args.offers,
+                "now": NOW.isoformat(),
+                "targets": TARGETS,
+                **f,
+                "pass": all(ok for _, ok in checks),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"Figures written to {out}")
     return 0
 

@@ -62,12 +62,19 @@ class App:
         from web.app import WebContext
         from web.server import AddressTaken, start_web
 
-        context = WebContext(self.sessions, self.core.places, self.now, self.core.links,
-                             requests_per_minute=self.settings.web_requests_per_minute,
-                             default_radius_km=self.settings.default_radius_km,
-                             coordinators=self.core.coordinators)
+        context = WebContext(
+            self.sessions,
+            self.core.places,
+            self.now,
+            self.core.links,
+            requests_per_minute=self.settings.web_requests_per_minute,
+            default_radius_km=self.settings.default_radius_km,
+            coordinators=self.core.coordinators,
+        )
         try:
-            server = await start_web(context, *address, operations=routes(self.ops_state(), healthz=False))
+            server = await start_web(
+                context, *address, operations=routes(self.ops_state(), healthz=False)
+            )
         except AddressTaken as exc:
             log.warning("web face: %s is taken, going on without it", exc)
             return None
@@ -78,29 +85,45 @@ class App:
         """What /readyz and /metrics look at (ops.http)."""
         from ops.http import OpsState, expected_revision
 
-        return OpsState(self.engine, self.sessions, expected_revision(),
-                        role=lambda: self.leadership.role, clock=self.now)
+        return OpsState(
+            self.engine,
+            self.sessions,
+            expected_revision(),
+            role=lambda: self.leadership.role,
+            clock=self.now,
+        )
 
     def dispatcher(self, *messengers: Messenger) -> Dispatcher:
         """The outbox dispatcher for the platforms this process can send on."""
         s = self.settings
-        return Dispatcher(self.sessions, messengers, batch=s.outbox_batch,
-                          lease=timedelta(seconds=s.outbox_lease_seconds),
-                          max_attempts=s.outbox_max_attempts, clock=self.now)
+        return Dispatcher(
+            self.sessions,
+            messengers,
+            batch=s.outbox_batch,
+            lease=timedelta(seconds=s.outbox_lease_seconds),
+            max_attempts=s.outbox_max_attempts,
+            clock=self.now,
+        )
 
     def scheduler(self, *messengers: Messenger) -> AsyncIOScheduler:
         """Maintenance, retention and the planners (which run while this process leads), and
         the dispatcher (not started). Messengers may join the dispatcher later (`self.outbox`)."""
         self.outbox = self.dispatcher(*messengers)
-        return build_scheduler(self.sessions, dispatcher=self.outbox, retention=self.settings.retention,
-                               dispatch_every=self.settings.outbox_every_seconds,
-                               planning=self.settings.planning, clock=self.now,
-                               leader=lambda: self.leadership.is_leader)
+        return build_scheduler(
+            self.sessions,
+            dispatcher=self.outbox,
+            retention=self.settings.retention,
+            dispatch_every=self.settings.outbox_every_seconds,
+            planning=self.settings.planning,
+            clock=self.now,
+            leader=lambda: self.leadership.is_leader,
+        )
 
     @asynccontextmanager
     async def leading(self, scheduler: AsyncIOScheduler, on_change=None):
         """Run the leadership loop while the scheduler runs: on becoming the leader the planners
         catch up at once (`on_change(is_leader)` is called too); on leaving, hand over."""
+
         async def changed(leading: bool) -> None:
             if leading:
                 catch_up(scheduler)
@@ -132,7 +155,9 @@ async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> l
         return list(replies)
 
 
-async def chat_left(core: Nahbar, chat: str, reason: str = "everybody else has left the chat") -> None:
+async def chat_left(
+    core: Nahbar, chat: str, reason: str = "everybody else has left the chat"
+) -> None:
     """The chat cannot be reached any more (everybody else has left a Matrix room, a person
     blocked the bot on Telegram): pause it at once, so no planner queues anything for it and
     what is queued is dropped. If that fails, the next delivery there finds it unreachable and
@@ -201,13 +226,23 @@ async def open_app(settings: Settings):
             geocoder = NominatimGeocoder(settings.geocoder_user_agent)
         rights = Rights(frozenset(settings.moderators))
         await _check_moderators(sessions, rights)
-        core = Nahbar(sessions, places, default_language=settings.default_language,
-                      default_radius_km=settings.default_radius_km, rights=rights,
-                      max_offers_per_day=settings.max_offers_per_day, geocoder=geocoder,
-                      reminder_evening=settings.reminder_evening)
+        core = Nahbar(
+            sessions,
+            places,
+            default_language=settings.default_language,
+            default_radius_km=settings.default_radius_km,
+            rights=rights,
+            max_offers_per_day=settings.max_offers_per_day,
+            geocoder=geocoder,
+            reminder_evening=settings.reminder_evening,
+        )
         core.coordinators = settings.coordinator_list()
-        core.links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
-                           matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
+        core.links = Links(
+            web=settings.web_url,
+            telegram_bot=settings.telegram_bot_username,
+            matrix_bot=settings.matrix_user_id or "",
+            phone=settings.phone,
+        )
         try:
             yield App(settings, engine, sessions, core, leadership)
         finally:
@@ -225,8 +260,12 @@ async def _check_moderators(sessions: async_sessionmaker, rights: Rights) -> Non
         known = {user.address for user in await moderators(session, rights)}
     missing = len(rights.addresses - known)
     if missing:
-        log.warning("NAHBAR_MODERATORS: %d of %d have not written to the bot yet; they hear of new "
-                    "offers once they have (until then /pruefen shows them)", missing, len(rights.addresses))
+        log.warning(
+            "NAHBAR_MODERATORS: %d of %d have not written to the bot yet; they hear of new "
+            "offers once they have (until then /pruefen shows them)",
+            missing,
+            len(rights.addresses),
+        )
 
 
 def configured_platforms(settings: Settings, app: App) -> list[Platform]:
@@ -300,17 +339,24 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
             ops = await _serve_ops(app)
         scheduler.start()
         async with app.leading(scheduler, on_change=leading):
-            log.info("nahbar is running on %s (%s)", " and ".join(p.name for p in platforms),
-                     app.leadership.role)
+            log.info(
+                "nahbar is running on %s (%s)",
+                " and ".join(p.name for p in platforms),
+                app.leadership.role,
+            )
             stopping = asyncio.ensure_future(stop.wait())
-            await asyncio.wait([stopping, *(p.failed for p in platforms)],
-                               return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(
+                [stopping, *(p.failed for p in platforms)], return_when=asyncio.FIRST_COMPLETED
+            )
             stopping.cancel()
             for platform in platforms:
                 if platform.failed.done():
                     error = platform.failed.result()
-                    raise error if isinstance(error, PlatformFailed) else PlatformFailed(
-                        f"{platform.name} stopped: {error}", exit_code=1)
+                    raise (
+                        error
+                        if isinstance(error, PlatformFailed)
+                        else PlatformFailed(f"{platform.name} stopped: {error}", exit_code=1)
+                    )
             log.info("shutting down")
         return 0
     except PlatformFailed as exc:
@@ -341,5 +387,8 @@ async def _serve_ops(app: App):
     try:
         return await serve(app.ops_state(), host, int(port))
     except OSError as exc:
-        raise PlatformFailed(f"cannot serve health and metrics on {app.settings.ops_listen} "
-                             f"({exc.strerror or exc}); check NAHBAR_OPS_LISTEN", 2) from None
+        raise PlatformFailed(
+            f"cannot serve health and metrics on {app.settings.ops_listen} "
+            f"({exc.strerror or exc}); check NAHBAR_OPS_LISTEN",
+            2,
+        ) from None

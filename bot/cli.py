@@ -27,59 +27,105 @@ EXIT_NOTHING_TO_RUN = 5
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nahbar", description="Nahbar: meeting offers near you.")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot on every configured platform (Telegram, Matrix), "
-                                    "else the terminal chat")
+    commands.add_parser(
+        "run",
+        help="run the bot on every configured platform (Telegram, Matrix), else the terminal chat",
+    )
     chat = commands.add_parser(
-        "chat", help="chat with the bot in this terminal",
+        "chat",
+        help="chat with the bot in this terminal",
         description="Chat with the bot in this terminal. Several people can take turns on one "
-                    "database: `--user org` posts an offer, `--user mod` (listed in "
-                    "NAHBAR_MODERATORS as terminal:mod) reviews it, `--user anna` finds it.")
-    chat.add_argument("--user", type=_user_name, metavar="NAME",
-                      help="speak as this person (default: your login name); their chat "
-                           "address is terminal:NAME")
+        "database: `--user org` posts an offer, `--user mod` (listed in "
+        "NAHBAR_MODERATORS as terminal:mod) reviews it, `--user anna` finds it.",
+    )
+    chat.add_argument(
+        "--user",
+        type=_user_name,
+        metavar="NAME",
+        help="speak as this person (default: your login name); their chat address is terminal:NAME",
+    )
     db = commands.add_parser("db", help="database tasks")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="migrate the schema to the newest version")
     exports = commands.add_parser(
-        "export", help="write offers, organisers and ideas as JSON (for `nahbar import FILE.json`)",
+        "export",
+        help="write offers, organisers and ideas as JSON (for `nahbar import FILE.json`)",
         description="Offers, the accounts that organise or moderate them (chat addresses: keep "
-                    "the file safe) and the idea pool, as one JSON document (docs/operations.md).")
-    exports.add_argument("--json", action="store_true", required=True, help="as JSON (the one format)")
-    exports.add_argument("--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)")
+        "the file safe) and the idea pool, as one JSON document (docs/operations.md).",
+    )
+    exports.add_argument(
+        "--json", action="store_true", required=True, help="as JSON (the one format)"
+    )
+    exports.add_argument(
+        "--output", type=Path, metavar="FILE", help="write to FILE (default: stdout)"
+    )
     imports = commands.add_parser(
-        "import", help="import offers from an iCalendar (.ics) or CSV file (see docs/import.md), "
-                       "or restore a `nahbar export --json` document (.json) into a new store",
+        "import",
+        help="import offers from an iCalendar (.ics) or CSV file (see docs/import.md), "
+        "or restore a `nahbar export --json` document (.json) into a new store",
         description="Import offers as the operator: published at once (or --review). Importing "
-                    "the same source again updates its offers and cancels those no longer in it.")
+        "the same source again updates its offers and cancels those no longer in it.",
+    )
     imports.add_argument("file", type=Path, help="the .ics, .csv or .json file")
-    imports.add_argument("--dry-run", action="store_true", help="report what would change, change nothing")
-    imports.add_argument("--organiser", default="", metavar="NAME",
-                         help="organiser for events that name none")
-    imports.add_argument("--source", metavar="NAME",
-                         help="stable name of this feed (default: the file name)")
-    imports.add_argument("--review", action="store_true",
-                         help="send new and changed offers to the review queue instead of publishing")
+    imports.add_argument(
+        "--dry-run", action="store_true", help="report what would change, change nothing"
+    )
+    imports.add_argument(
+        "--organiser", default="", metavar="NAME", help="organiser for events that name none"
+    )
+    imports.add_argument(
+        "--source", metavar="NAME", help="stable name of this feed (default: the file name)"
+    )
+    imports.add_argument(
+        "--review",
+        action="store_true",
+        help="send new and changed offers to the review queue instead of publishing",
+    )
     demo = commands.add_parser("demo", help="the example offers")
     demo_commands = demo.add_subparsers(dest="demo_command", required=True)
     demo_commands.add_parser("remove", help="delete all example offers")
     notice = commands.add_parser(
-        "aushang", help="a printable A4 notice (PDF) of the coming meetings near a place",
+        "aushang",
+        help="a printable A4 notice (PDF) of the coming meetings near a place",
         description="Make the notice for a village notice board: the coming offers near the "
-                    "place in large print, a QR code that opens the bot there, tear-off strips.")
+        "place in large print, a QR code that opens the bot there, tear-off strips.",
+    )
     notice.add_argument("place", help="town, village, municipality or postcode")
-    notice.add_argument("--tage", dest="days", type=_days, default=14, metavar="DAYS",
-                        help="how many days ahead (1-62, default 14)")
+    notice.add_argument(
+        "--tage",
+        dest="days",
+        type=_days,
+        default=14,
+        metavar="DAYS",
+        help="how many days ahead (1-62, default 14)",
+    )
     notice.add_argument("--out", type=Path, metavar="FILE", help="where to write the PDF")
-    notice.add_argument("--blatt", dest="newsletter", action="store_true",
-                        help="column text for the municipal newsletter instead of the poster")
+    notice.add_argument(
+        "--blatt",
+        dest="newsletter",
+        action="store_true",
+        help="column text for the municipal newsletter instead of the poster",
+    )
     report = commands.add_parser(
-        "bericht", help="the monthly report for coordinators and mayors (PDF, A4)",
+        "bericht",
+        help="the monthly report for coordinators and mayors (PDF, A4)",
         description="The coordinators' monthly report: the map of offers per 10,000 residents, "
-                    "white spots and searches without a result (small counts hidden).")
-    report.add_argument("--kreis", dest="district", default="", metavar="DISTRICT",
-                        help="a district, e.g. Harz (default: the whole state)")
-    report.add_argument("--monat", dest="month", type=_month, metavar="YYYY-MM",
-                        help="the month (default: the current one)")
+        "white spots and searches without a result (small counts hidden).",
+    )
+    report.add_argument(
+        "--kreis",
+        dest="district",
+        default="",
+        metavar="DISTRICT",
+        help="a district, e.g. Harz (default: the whole state)",
+    )
+    report.add_argument(
+        "--monat",
+        dest="month",
+        type=_month,
+        metavar="YYYY-MM",
+        help="the month (default: the current one)",
+    )
     report.add_argument("--out", type=Path, metavar="FILE", help="where to write the PDF")
     outbox_cli.add_parser(commands)
     return parser
@@ -109,11 +155,16 @@ def main(argv: list[str] | None = None) -> int:
     terminal = args.command == "chat" or (args.command == "run" and not settings.has_messenger)
     if args.command == "run" and terminal and not sys.stdin.isatty():
         # A service manager or a pipe: nobody could type into the terminal chat.
-        print("nahbar: no chat platform is configured (set TELEGRAM_BOT_TOKEN or the MATRIX_ "
-              "settings, see .env.example), and there is no terminal for the terminal chat. "
-              "`nahbar chat` reads from a pipe if that is what you want.", file=sys.stderr)
+        print(
+            "nahbar: no chat platform is configured (set TELEGRAM_BOT_TOKEN or the MATRIX_ "
+            "settings, see .env.example), and there is no terminal for the terminal chat. "
+            "`nahbar chat` reads from a pipe if that is what you want.",
+            file=sys.stderr,
+        )
         return EXIT_NOTHING_TO_RUN
-    _configure_logging(settings.log_level, to_file=terminal, json_lines=settings.log_format == "json")
+    _configure_logging(
+        settings.log_level, to_file=terminal, json_lines=settings.log_format == "json"
+    )
     if args.command == "aushang":
         from .operator_tasks import notice_command
 
@@ -158,7 +209,8 @@ def _user_name(value: str) -> str:
     name = value.strip()
     if not re.fullmatch(r"[\w.@-]{1,64}", name):
         raise argparse.ArgumentTypeError(
-            "a name of 1-64 letters, digits, '.', '_', '@' or '-', e.g. --user mod")
+            "a name of 1-64 letters, digits, '.', '_', '@' or '-', e.g. --user mod"
+        )
     return name
 
 

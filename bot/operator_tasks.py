@@ -35,7 +35,9 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
         print(f"nahbar import: --source: {exc}", file=sys.stderr)
         return 2
     try:
-        kind, records = read_file(args.file)  # the whole file first: a bad one never opens the store
+        kind, records = read_file(
+            args.file
+        )  # the whole file first: a bad one never opens the store
     except FileProblem as exc:
         print(f"nahbar import: {args.file}: nothing was imported:", file=sys.stderr)
         print("\n".join(f"  {problem}" for problem in exc.problems), file=sys.stderr)
@@ -48,14 +50,29 @@ async def import_command(settings: Settings, args: argparse.Namespace) -> int:
     engine = create_engine(settings.database_url)
     # On a terminal a bar shows how far a long import is (on stderr, so the report on stdout
     # stays clean); in a pipe, a log or cron it says nothing (disable=None).
-    bar = tqdm(total=len(records), desc="importing", unit=" events", file=sys.stderr, disable=None,
-               leave=False, mininterval=0.2)
+    bar = tqdm(
+        total=len(records),
+        desc="importing",
+        unit=" events",
+        file=sys.stderr,
+        disable=None,
+        leave=False,
+        mininterval=0.2,
+    )
     try:
         await upgrade(engine)
         report = await import_records(
-            session_factory(engine), args.file, kind, records, gazetteer=gazetteer, source=source,
-            organiser=args.organiser, review=args.review, dry_run=args.dry_run,
-            progress=lambda done: bar.update(done - bar.n))
+            session_factory(engine),
+            args.file,
+            kind,
+            records,
+            gazetteer=gazetteer,
+            source=source,
+            organiser=args.organiser,
+            review=args.review,
+            dry_run=args.dry_run,
+            progress=lambda done: bar.update(done - bar.n),
+        )
     except (OSError, SQLAlchemyError) as exc:
         return _database_error("import", exc)
     finally:
@@ -77,16 +94,21 @@ async def remove_demo_command(settings: Settings) -> int:
         await engine.dispose()
     print(f"removed {removed} example offer{'s' if removed != 1 else ''}")
     if settings.seed_demo_data:
-        print("note: NAHBAR_DEMO_DATA seeds them again into an empty store on the next start; "
-              "set NAHBAR_DEMO_DATA=false to stop that")
+        print(
+            "note: NAHBAR_DEMO_DATA seeds them again into an empty store on the next start; "
+            "set NAHBAR_DEMO_DATA=false to stop that"
+        )
     return 0
 
 
 def _database_error(command: str, exc: BaseException) -> int:
     # The type and first line only: the URL with its password is not repeated.
     first = str(exc).splitlines()[0] if str(exc) else ""
-    print(f"nahbar {command}: database error ({type(exc).__name__}): {first[:200]}\n"
-          "  check DATABASE_URL; nothing was changed", file=sys.stderr)
+    print(
+        f"nahbar {command}: database error ({type(exc).__name__}): {first[:200]}\n"
+        "  check DATABASE_URL; nothing was changed",
+        file=sys.stderr,
+    )
     return 2
 
 
@@ -96,23 +118,40 @@ async def notice_command(settings: Settings, args: argparse.Namespace) -> int:
     found = places.resolve(args.place)
     if found.status != "found" or found.place is None or found.place.kind == "coordinates":
         options = found.choices or found.suggestions
-        hint = (" Did you mean: " + "; ".join(f"{p.label} ({p.id})" for p in options[:5]) + "?"
-                if options else "")
-        print(f"nahbar aushang: which place is {args.place!r}?{hint} "
-              "(a place id such as the one in brackets works too)", file=sys.stderr)
+        hint = (
+            " Did you mean: " + "; ".join(f"{p.label} ({p.id})" for p in options[:5]) + "?"
+            if options
+            else ""
+        )
+        print(
+            f"nahbar aushang: which place is {args.place!r}?{hint} "
+            "(a place id such as the one in brackets works too)",
+            file=sys.stderr,
+        )
         if (place := places.get(args.place)) is None:
             return 2
     else:
         place = found.place
-    links = Links(web=settings.web_url, telegram_bot=settings.telegram_bot_username,
-                  matrix_bot=settings.matrix_user_id or "", phone=settings.phone)
+    links = Links(
+        web=settings.web_url,
+        telegram_bot=settings.telegram_bot_username,
+        matrix_bot=settings.matrix_user_id or "",
+        phone=settings.phone,
+    )
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         async with session_factory(engine)() as session:
-            made = await make_notice(session, place, links=links, now=utcnow(), days=args.days,
-                                     radius_km=settings.default_radius_km,
-                                     language=settings.default_language, newsletter=args.newsletter)
+            made = await make_notice(
+                session,
+                place,
+                links=links,
+                now=utcnow(),
+                days=args.days,
+                radius_km=settings.default_radius_km,
+                language=settings.default_language,
+                newsletter=args.newsletter,
+            )
     except (OSError, SQLAlchemyError) as exc:
         return _database_error("aushang", exc)
     finally:
@@ -123,8 +162,10 @@ async def notice_command(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"nahbar aushang: cannot write {out}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"{out}: {made.offers} offer{'s' if made.offers != 1 else ''} near {place.title} "
-          f"in the next {args.days} days; the QR code opens {made.link}")
+    print(
+        f"{out}: {made.offers} offer{'s' if made.offers != 1 else ''} near {place.title} "
+        f"in the next {args.days} days; the QR code opens {made.link}"
+    )
     return 0
 
 
@@ -141,15 +182,19 @@ async def report_command(settings: Settings, args: argparse.Namespace) -> int:
         district = load().district_by_name(args.district)
         if district is None:
             known = ", ".join(sorted(load().district_name(k) for k in load().districts))
-            print(f"nahbar bericht: no district {args.district!r} in Sachsen-Anhalt (known: {known})",
-                  file=sys.stderr)
+            print(
+                f"nahbar bericht: no district {args.district!r} in Sachsen-Anhalt (known: {known})",
+                file=sys.stderr,
+            )
             return 2
     places = Gazetteer.load(home_region=settings.home_region)
     engine = create_engine(settings.database_url)
     try:
         await upgrade(engine)
         async with session_factory(engine)() as session:
-            picture = await situation(session, places, Scope(district), utcnow(), last_month=args.month)
+            picture = await situation(
+                session, places, Scope(district), utcnow(), last_month=args.month
+            )
     except (OSError, SQLAlchemyError) as exc:
         return _database_error("bericht", exc)
     finally:
@@ -161,11 +206,15 @@ async def report_command(settings: Settings, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"nahbar bericht: cannot write {out}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"{out}: {picture.offers} offers, {len(picture.white_spots)} white spots of "
-          f"{len(picture.municipalities)} municipalities")
+    print(
+        f"{out}: {picture.offers} offers, {len(picture.white_spots)} white spots of "
+        f"{len(picture.municipalities)} municipalities"
+    )
     if not picture.offers_today:  # the report says so too
-        print(f"Offers and white spots are those of the 14 days from {picture.offers_day.isoformat()}: the offers "
-              f"of {picture.months[-1]} are not kept.")
+        print(
+            f"Offers and white spots are those of the 14 days from {picture.offers_day.isoformat()}: the offers "
+            f"of {picture.months[-1]} are not kept."
+        )
     return 0
 
 
@@ -187,8 +236,11 @@ async def export_command(settings: Settings, output: Path | None) -> int:
         sys.stdout.write(text)
     else:
         output.write_text(text, encoding="utf-8")
-        print(f"exported {len(document['offers'])} offers, {len(document['organisers'])} "
-              f"organisers and {len(document['ideas'])} ideas to {output}", file=sys.stderr)
+        print(
+            f"exported {len(document['offers'])} offers, {len(document['organisers'])} "
+            f"organisers and {len(document['ideas'])} ideas to {output}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -199,7 +251,10 @@ async def restore_command(settings: Settings, path: Path) -> int:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        print(f"nahbar import: {path}: not readable as JSON ({exc}); nothing was imported", file=sys.stderr)
+        print(
+            f"nahbar import: {path}: not readable as JSON ({exc}); nothing was imported",
+            file=sys.stderr,
+        )
         return 1
     engine = create_engine(settings.database_url)
     try:
@@ -213,6 +268,8 @@ async def restore_command(settings: Settings, path: Path) -> int:
         return _database_error("import", exc)
     finally:
         await engine.dispose()
-    print(f"imported {counts['offers']} offers, {counts['organisers']} organisers and "
-          f"{counts['ideas']} ideas")
+    print(
+        f"imported {counts['offers']} offers, {counts['organisers']} organisers and "
+        f"{counts['ideas']} ideas"
+    )
     return 0

@@ -35,28 +35,44 @@ class Settings(BaseSettings):
     ops_listen: str | None = Field(None, validation_alias="NAHBAR_OPS_LISTEN")
 
     telegram_bot_token: SecretStr | None = Field(None, validation_alias="TELEGRAM_BOT_TOKEN")
-    telegram_api_base_url: str = Field("https://api.telegram.org/bot",
-                                       validation_alias="TELEGRAM_API_BASE_URL")
-    telegram_api_base_file_url: str | None = Field(None, validation_alias="TELEGRAM_API_BASE_FILE_URL")
+    telegram_api_base_url: str = Field(
+        "https://api.telegram.org/bot", validation_alias="TELEGRAM_API_BASE_URL"
+    )
+    telegram_api_base_file_url: str | None = Field(
+        None, validation_alias="TELEGRAM_API_BASE_FILE_URL"
+    )
     telegram_webhook_url: str | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_URL")
-    telegram_webhook_secret: SecretStr | None = Field(None, validation_alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_webhook_secret: SecretStr | None = Field(
+        None, validation_alias="TELEGRAM_WEBHOOK_SECRET"
+    )
     telegram_webhook_listen: str = Field("127.0.0.1", validation_alias="TELEGRAM_WEBHOOK_LISTEN")
-    telegram_webhook_port: int = Field(8443, ge=1, le=65535, validation_alias="TELEGRAM_WEBHOOK_PORT")
+    telegram_webhook_port: int = Field(
+        8443, ge=1, le=65535, validation_alias="TELEGRAM_WEBHOOK_PORT"
+    )
     telegram_webhook_path: str = Field("telegram", validation_alias="TELEGRAM_WEBHOOK_PATH")
 
     # The outbox dispatcher and the nightly retention job (scheduler/).
-    outbox_every_seconds: float = Field(2.0, ge=0.5, le=60, validation_alias="NAHBAR_OUTBOX_EVERY_SECONDS")
+    outbox_every_seconds: float = Field(
+        2.0, ge=0.5, le=60, validation_alias="NAHBAR_OUTBOX_EVERY_SECONDS"
+    )
     outbox_batch: int = Field(100, ge=1, le=1000, validation_alias="NAHBAR_OUTBOX_BATCH")
-    outbox_lease_seconds: float = Field(60.0, ge=1, le=3600, validation_alias="NAHBAR_OUTBOX_LEASE_SECONDS")
+    outbox_lease_seconds: float = Field(
+        60.0, ge=1, le=3600, validation_alias="NAHBAR_OUTBOX_LEASE_SECONDS"
+    )
     outbox_max_attempts: int = Field(8, ge=1, le=100, validation_alias="NAHBAR_OUTBOX_MAX_ATTEMPTS")
-    telegram_messages_per_second: float = Field(30.0, gt=0, le=1000,
-                                                validation_alias="TELEGRAM_MESSAGES_PER_SECOND")
+    telegram_messages_per_second: float = Field(
+        30.0, gt=0, le=1000, validation_alias="TELEGRAM_MESSAGES_PER_SECOND"
+    )
     # The share of that rate weekly posts and alerts may use; the rest stays free for answers,
     # reminders and change notices (which always go first).
     bulk_share: float = Field(0.8, gt=0, le=1, validation_alias="NAHBAR_BULK_SHARE")
     keep_dialogue_days: int = Field(30, ge=1, le=3650, validation_alias="NAHBAR_KEEP_DIALOGUE_DAYS")
-    keep_idle_user_days: int = Field(548, ge=1, le=3650, validation_alias="NAHBAR_KEEP_IDLE_USER_DAYS")
-    keep_ended_offer_days: int = Field(90, ge=1, le=3650, validation_alias="NAHBAR_KEEP_ENDED_OFFER_DAYS")
+    keep_idle_user_days: int = Field(
+        548, ge=1, le=3650, validation_alias="NAHBAR_KEEP_IDLE_USER_DAYS"
+    )
+    keep_ended_offer_days: int = Field(
+        90, ge=1, le=3650, validation_alias="NAHBAR_KEEP_ENDED_OFFER_DAYS"
+    )
     keep_outbox_days: int = Field(30, ge=1, le=3650, validation_alias="NAHBAR_KEEP_OUTBOX_DAYS")
 
     matrix_homeserver: str | None = Field(None, validation_alias="MATRIX_HOMESERVER")
@@ -67,12 +83,17 @@ class Settings(BaseSettings):
     matrix_store_path: Path = Field(Path("var/matrix"), validation_alias="MATRIX_STORE_PATH")
     # Comma-separated homeserver names; empty: invites from everywhere are accepted.
     matrix_allowed_servers: Annotated[tuple[str, ...], NoDecode] = Field(
-        (), validation_alias="MATRIX_ALLOWED_SERVERS")
+        (), validation_alias="MATRIX_ALLOWED_SERVERS"
+    )
 
     # Organisers and moderators.
-    moderators: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="NAHBAR_MODERATORS")
+    moderators: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias="NAHBAR_MODERATORS"
+    )
     # Coordinators: chat addresses, each optionally "=District" ("telegram:123=Harz").
-    coordinators: Annotated[tuple[str, ...], NoDecode] = Field((), validation_alias="NAHBAR_COORDINATORS")
+    coordinators: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), validation_alias="NAHBAR_COORDINATORS"
+    )
     max_offers_per_day: int = Field(5, ge=1, le=100, validation_alias="NAHBAR_MAX_OFFERS_PER_DAY")
     geocoder: Literal["off", "nominatim"] = Field("off", validation_alias="NAHBAR_GEOCODER")
 
@@ -85,8 +106,9 @@ class Settings(BaseSettings):
     web_listen: str = Field("127.0.0.1:8080", validation_alias="NAHBAR_WEB_LISTEN")
     # Its address as people reach it (links, feeds, the notice's QR code); default: the listen address.
     public_url: str = Field("", validation_alias="NAHBAR_PUBLIC_URL")
-    web_requests_per_minute: int = Field(120, ge=1, le=100_000,
-                                         validation_alias="NAHBAR_WEB_REQUESTS_PER_MINUTE")
+    web_requests_per_minute: int = Field(
+        120, ge=1, le=100_000, validation_alias="NAHBAR_WEB_REQUESTS_PER_MINUTE"
+    )
     # The coordinating office's phone number, printed on notices for people without a smartphone.
     phone: str = Field("", max_length=40, validation_alias="NAHBAR_PHONE")
     # For links on notices made by `nahbar aushang` (the running bot learns its name itself).
@@ -107,8 +129,12 @@ class Settings(BaseSettings):
     @classmethod
     def _public_url(cls, value: str) -> str:
         value = value.strip().rstrip("/")
-        if value and (urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc):
-            raise ValueError("NAHBAR_PUBLIC_URL must be a web address such as https://nahbar.example.org")
+        if value and (
+            urlsplit(value).scheme not in ("http", "https") or not urlsplit(value).netloc
+        ):
+            raise ValueError(
+                "NAHBAR_PUBLIC_URL must be a web address such as https://nahbar.example.org"
+            )
         return value
 
     @field_validator("telegram_bot_username")
@@ -149,14 +175,19 @@ class Settings(BaseSettings):
             for entry in addresses:
                 address, _, district = entry.partition("=")
                 if not re.fullmatch(r"(terminal|telegram|matrix):\S{1,250}", address.strip()) or (
-                        district.strip() and load().district_by_name(district) is None):
-                    raise ValueError("NAHBAR_COORDINATORS: comma-separated chat addresses, each "
-                                     "optionally with its district: telegram:123456=Harz, matrix:@a:example.org")
+                    district.strip() and load().district_by_name(district) is None
+                ):
+                    raise ValueError(
+                        "NAHBAR_COORDINATORS: comma-separated chat addresses, each "
+                        "optionally with its district: telegram:123456=Harz, matrix:@a:example.org"
+                    )
             return addresses
         for address in addresses:
             if not re.fullmatch(r"(terminal|telegram|matrix):\S{1,250}", address):
-                raise ValueError("NAHBAR_MODERATORS: comma-separated chat addresses such as "
-                                 "telegram:123456, matrix:@mod:example.org or terminal:mod")
+                raise ValueError(
+                    "NAHBAR_MODERATORS: comma-separated chat addresses such as "
+                    "telegram:123456, matrix:@mod:example.org or terminal:mod"
+                )
         return addresses
 
     def coordinator_list(self):
@@ -167,14 +198,18 @@ class Settings(BaseSettings):
         addresses = {}
         for entry in self.coordinators:
             address, _, district = entry.partition("=")
-            addresses[address.strip()] = load().district_by_name(district) or "" if district.strip() else ""
+            addresses[address.strip()] = (
+                load().district_by_name(district) or "" if district.strip() else ""
+            )
         return CoordinatorList(addresses)
 
     @model_validator(mode="after")
     def _geocoder_needs_an_agent(self):
         if self.geocoder == "nominatim" and len(self.geocoder_user_agent.strip()) < 8:
-            raise ValueError("NAHBAR_GEOCODER=nominatim needs NAHBAR_GEOCODER_USER_AGENT: your "
-                             "application's name and a contact, as Nominatim's usage policy asks")
+            raise ValueError(
+                "NAHBAR_GEOCODER=nominatim needs NAHBAR_GEOCODER_USER_AGENT: your "
+                "application's name and a contact, as Nominatim's usage policy asks"
+            )
         return self
 
     @field_validator("database_url")
@@ -184,7 +219,7 @@ class Settings(BaseSettings):
         if url.startswith("postgresql://") or url.startswith("postgres://"):
             return "postgresql+asyncpg://" + url.split("://", 1)[1]
         if url.startswith("sqlite:///"):
-            return "sqlite+aiosqlite:///" + url[len("sqlite:///"):]
+            return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
         return url
 
     @field_validator("home_region")
@@ -193,8 +228,10 @@ class Settings(BaseSettings):
         from places import REGIONS
 
         if value not in REGIONS.values():
-            raise ValueError("NAHBAR_HOME_REGION must be a German state as spelled in GeoNames, "
-                             "e.g. Sachsen-Anhalt or Sachsen")
+            raise ValueError(
+                "NAHBAR_HOME_REGION must be a German state as spelled in GeoNames, "
+                "e.g. Sachsen-Anhalt or Sachsen"
+            )
         return value
 
     @field_validator("log_format", mode="before")
@@ -222,9 +259,20 @@ class Settings(BaseSettings):
     @field_validator("demo_data", mode="before")
     @classmethod
     def _tri_state(cls, value):
-        words = {"": "auto", "auto": "auto", "true": "true", "1": "true", "yes": "true", "on": "true",
-                 "ja": "true", "false": "false", "0": "false", "no": "false", "off": "false",
-                 "nein": "false"}
+        words = {
+            "": "auto",
+            "auto": "auto",
+            "true": "true",
+            "1": "true",
+            "yes": "true",
+            "on": "true",
+            "ja": "true",
+            "false": "false",
+            "0": "false",
+            "no": "false",
+            "off": "false",
+            "nein": "false",
+        }
         key = str(value).strip().lower() if not isinstance(value, bool) else str(value).lower()
         if key not in words:
             raise ValueError("NAHBAR_DEMO_DATA must be auto, true or false")
@@ -237,9 +285,17 @@ class Settings(BaseSettings):
             raise ValueError("NAHBAR_DEFAULT_LANGUAGE must be 'de' or 'en'")
         return value
 
-    @field_validator("telegram_bot_token", "telegram_webhook_url", "telegram_webhook_secret",
-                     "telegram_api_base_file_url", "matrix_homeserver", "matrix_user_id",
-                     "matrix_password", "matrix_access_token", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "telegram_webhook_url",
+        "telegram_webhook_secret",
+        "telegram_api_base_file_url",
+        "matrix_homeserver",
+        "matrix_user_id",
+        "matrix_password",
+        "matrix_access_token",
+        mode="before",
+    )
     @classmethod
     def _empty_is_none(cls, value):
         return value or None
@@ -249,14 +305,18 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
         # "<bot id>:<secret>" as @BotFather hands it out; catches pasted quotes, spaces, halves.
         if value is not None and not re.fullmatch(r"\d+:[A-Za-z0-9_-]+", value.get_secret_value()):
-            raise ValueError("TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<letters>)")
+            raise ValueError(
+                "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<letters>)"
+            )
         return value
 
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _secret_token_charset(cls, value: SecretStr | None) -> SecretStr | None:
         # Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in the secret token.
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()):
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET: 1-256 characters A-Z, a-z, 0-9, _ or -")
         return value
 
@@ -292,15 +352,21 @@ class Settings(BaseSettings):
         servers = tuple(dict.fromkeys(str(s).strip().lower() for s in items if str(s).strip()))
         for server in servers:
             if not re.fullmatch(r"[a-z0-9.-]+(:\d+)?", server):
-                raise ValueError("MATRIX_ALLOWED_SERVERS: comma-separated server names, "
-                                 "e.g. example.org,matrix.example.de")
+                raise ValueError(
+                    "MATRIX_ALLOWED_SERVERS: comma-separated server names, "
+                    "e.g. example.org,matrix.example.de"
+                )
         return servers
 
     @model_validator(mode="after")
     def _matrix_complete(self) -> Settings:
         """Matrix needs the homeserver, the bot's user id and one way to log in, or none of it."""
-        given = {"MATRIX_HOMESERVER": self.matrix_homeserver, "MATRIX_USER_ID": self.matrix_user_id,
-                 "MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN": self.matrix_password or self.matrix_access_token}
+        given = {
+            "MATRIX_HOMESERVER": self.matrix_homeserver,
+            "MATRIX_USER_ID": self.matrix_user_id,
+            "MATRIX_PASSWORD or MATRIX_ACCESS_TOKEN": self.matrix_password
+            or self.matrix_access_token,
+        }
         if any(given.values()) and not all(given.values()):
             missing = ", ".join(name for name, value in given.items() if not value)
             raise ValueError(f"Matrix is partly configured; also set {missing}")
@@ -308,8 +374,11 @@ class Settings(BaseSettings):
 
     @property
     def has_matrix(self) -> bool:
-        return bool(self.matrix_homeserver and self.matrix_user_id
-                    and (self.matrix_password or self.matrix_access_token))
+        return bool(
+            self.matrix_homeserver
+            and self.matrix_user_id
+            and (self.matrix_password or self.matrix_access_token)
+        )
 
     @field_validator("reminder_evening", "alerts_at")
     @classmethod
@@ -321,16 +390,20 @@ class Settings(BaseSettings):
     @property
     def planning(self) -> Planning:
         # Matrix has no published limit; the same pace keeps a homeserver's rate limits happy.
-        rates = {"telegram": self.telegram_messages_per_second * self.bulk_share,
-                 "matrix": 30 * self.bulk_share}
+        rates = {
+            "telegram": self.telegram_messages_per_second * self.bulk_share,
+            "matrix": 30 * self.bulk_share,
+        }
         return Planning(evening=self.reminder_evening, alerts_at=self.alerts_at, bulk_rates=rates)
 
     @property
     def retention(self) -> Retention:
-        return Retention(dialogue=timedelta(days=self.keep_dialogue_days),
-                         idle_user=timedelta(days=self.keep_idle_user_days),
-                         ended_offer=timedelta(days=self.keep_ended_offer_days),
-                         outbox=timedelta(days=self.keep_outbox_days))
+        return Retention(
+            dialogue=timedelta(days=self.keep_dialogue_days),
+            idle_user=timedelta(days=self.keep_idle_user_days),
+            ended_offer=timedelta(days=self.keep_ended_offer_days),
+            outbox=timedelta(days=self.keep_outbox_days),
+        )
 
     @property
     def has_telegram(self) -> bool:

@@ -33,7 +33,9 @@ _TAG = re.compile(r"<[^>]+>")
 DOWNLOADS = Path("var/downloads")
 
 
-def render(reply: Reply, bold: bool = False, numbers: list[tuple[int, object]] | None = None) -> str:
+def render(
+    reply: Reply, bold: bool = False, numbers: list[tuple[int, object]] | None = None
+) -> str:
     """Plain text for the terminal, buttons as numbered choices (handlers.choices); `numbers`
     are those of all replies of the turn, so a second reply's choices do not repeat "1"."""
     text = reply.text
@@ -42,7 +44,9 @@ def render(reply: Reply, bold: bool = False, numbers: list[tuple[int, object]] |
     lines = [html.unescape(_TAG.sub("", text))]
     row: list[str] = []
     mine = {id(b) for grid in (reply.buttons, reply.keyboard) for r in grid for b in r}
-    for number, button in [(n, b) for n, b in numbers if id(b) in mine] if numbers is not None else numbered([reply]):
+    for number, button in (
+        [(n, b) for n, b in numbers if id(b) in mine] if numbers is not None else numbered([reply])
+    ):
         row.append(f"[{number}] {label_without_number(button)}")
         if len(row) == 3 or len(" ".join(row)) > 60:
             lines.append("   ".join(row))
@@ -63,8 +67,9 @@ def render(reply: Reply, bold: bool = False, numbers: list[tuple[int, object]] |
 class TerminalChat:
     """One person at this terminal, talking to the core."""
 
-    def __init__(self, core, out: TextIO = sys.stdout, user: str | None = None,
-                 language: str | None = None) -> None:
+    def __init__(
+        self, core, out: TextIO = sys.stdout, user: str | None = None, language: str | None = None
+    ) -> None:
         self.core = core
         self.out = out
         self.user = user or _login_name()
@@ -74,15 +79,25 @@ class TerminalChat:
 
     def incoming(self, line: str) -> Incoming:
         # A typed number is sent as typed: the core knows which button it stands for.
-        return Incoming(platform="terminal", user_id=self.user, chat_id=self.user,
-                        language=self.language, text=line.strip(), location_sharing=SHARE_TYPED)
+        return Incoming(
+            platform="terminal",
+            user_id=self.user,
+            chat_id=self.user,
+            language=self.language,
+            text=line.strip(),
+            location_sharing=SHARE_TYPED,
+        )
 
     async def say(self, line: str) -> None:
         try:
             replies = await self.core.handle(self.incoming(line))
         except Exception:  # noqa: BLE001 - one bad turn must not end the chat
             log.exception("error while answering in the terminal chat")
-            replies = [Reply(self.t("Sorry, something went wrong on our side. Please try again in a moment."))]
+            replies = [
+                Reply(
+                    self.t("Sorry, something went wrong on our side. Please try again in a moment.")
+                )
+            ]
         self.show(replies)
 
     async def resume(self) -> None:
@@ -124,8 +139,9 @@ class TerminalMessenger:
         self.chat.out.flush()
 
 
-async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout,
-                       user: str | None = None) -> int:
+async def run_terminal(
+    settings: Settings, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout, user: str | None = None
+) -> int:
     """The terminal chat as `user` (default: the login name), until /ende or end of input."""
     async with open_app(settings) as app:
         chat = TerminalChat(app.core, out, user=user)
@@ -135,8 +151,14 @@ async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextI
         try:
             # Several terminals on one file: one of them plans, each shows its own messages.
             async with app.leading(scheduler):
-                await _converse(chat, settings, stdin, out, named=user is not None,
-                                web=site.url if site else None)
+                await _converse(
+                    chat,
+                    settings,
+                    stdin,
+                    out,
+                    named=user is not None,
+                    web=site.url if site else None,
+                )
         finally:
             await stop_scheduler(scheduler)
             if site is not None:
@@ -144,15 +166,26 @@ async def run_terminal(settings: Settings, stdin: TextIO = sys.stdin, out: TextI
     return 0
 
 
-async def _converse(chat: TerminalChat, settings: Settings, stdin: TextIO, out: TextIO,
-                    named: bool = False, web: str | None = None) -> None:
+async def _converse(
+    chat: TerminalChat,
+    settings: Settings,
+    stdin: TextIO,
+    out: TextIO,
+    named: bool = False,
+    web: str | None = None,
+) -> None:
     t = Translator(normalise_language(chat.language, settings.default_language))
     out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n")
     if web:
         out.write(t("The web pages are at {address}", address=web) + "\n")
     elif settings.web_address is not None:
-        out.write(t("The web pages are not running: {address} is already in use (another Nahbar?).",
-                    address=settings.web_listen) + "\n")
+        out.write(
+            t(
+                "The web pages are not running: {address} is already in use (another Nahbar?).",
+                address=settings.web_listen,
+            )
+            + "\n"
+        )
     if named:  # several people take turns on one database (nahbar chat --user NAME)
         out.write(t("You are writing as “{name}”.", name=chat.user) + "\n")
     out.write("\n")

@@ -15,33 +15,66 @@ from .i18n import N_
 from .messages import Button
 
 # Button -> (Draft/Offer column, the OSM value it sets; pressed again: not stated).
-ACCESS = {"wy": ("wheelchair", "yes"), "wl": ("wheelchair", "limited"), "wn": ("wheelchair", "no"),
-          "t": ("toilets_wheelchair", "yes"), "h": ("audio_loop", "yes")}
-ACCESS_LABELS = {"wy": N_("Wheelchair: yes"), "wl": N_("Wheelchair: limited"),
-                 "wn": N_("Wheelchair: no"), "t": N_("Wheelchair-accessible toilet"),
-                 "h": N_("Hearing loop (audio loop)")}
+ACCESS = {
+    "wy": ("wheelchair", "yes"),
+    "wl": ("wheelchair", "limited"),
+    "wn": ("wheelchair", "no"),
+    "t": ("toilets_wheelchair", "yes"),
+    "h": ("audio_loop", "yes"),
+}
+ACCESS_LABELS = {
+    "wy": N_("Wheelchair: yes"),
+    "wl": N_("Wheelchair: limited"),
+    "wn": N_("Wheelchair: no"),
+    "t": N_("Wheelchair-accessible toilet"),
+    "h": N_("Hearing loop (audio loop)"),
+}
 COLUMNS = ("wheelchair", "toilets_wheelchair", "audio_loop")
 # What organisers write, per (column, value when said plainly, value when negated). Checked in
 # this order: the toilet first ("barrierefreies WC" is not a step-free entrance), then a single
 # step ("eine Stufe": Wheelmap's "limited"), then step-free words.
 _WORDS: tuple[tuple[str, str, str | None, str], ...] = (
-    ("toilets_wheelchair", "yes", "no",
-     r"barrierefreie[sn]? (?:wc|toilette)|behinderten-?(?:wc|toilette)|rollstuhlgerechte[sn]? (?:wc|toilette)"
-     r"|rollstuhl-?(?:wc|toilette)|accessible toilet|wheelchair toilet"),
-    ("wheelchair", "limited", None,
-     r"(?:eine|1|einer) (?:kleine[n]? |flache[n]? |niedrige[n]? )?stufe|teilweise (?:barrierefrei|rollstuhlgerecht)"
-     r"|eingeschränkt (?:barrierefrei|rollstuhlgerecht)|eingeschraenkt (?:barrierefrei|rollstuhlgerecht)"
-     r"|bedingt (?:barrierefrei|rollstuhlgerecht)|one (?:small )?step|partly (?:step-free|accessible)"),
-    ("wheelchair", "yes", "no",
-     r"rollstuhlgerecht|rollstuhlgeeignet|rollstuhlfreundlich|barrierefrei|stufenlos|ebenerdig|ohne stufen"
-     r"|behindertengerecht|step-free|wheelchair accessible"),
-    ("audio_loop", "yes", "no",
-     r"hörschleife|hoerschleife|induktionsschleife|induktive höranlage|höranlage|hearing loop|audio loop"),
+    (
+        "toilets_wheelchair",
+        "yes",
+        "no",
+        r"barrierefreie[sn]? (?:wc|toilette)|behinderten-?(?:wc|toilette)|rollstuhlgerechte[sn]? (?:wc|toilette)"
+        r"|rollstuhl-?(?:wc|toilette)|accessible toilet|wheelchair toilet",
+    ),
+    (
+        "wheelchair",
+        "limited",
+        None,
+        r"(?:eine|1|einer) (?:kleine[n]? |flache[n]? |niedrige[n]? )?stufe|teilweise (?:barrierefrei|rollstuhlgerecht)"
+        r"|eingeschränkt (?:barrierefrei|rollstuhlgerecht)|eingeschraenkt (?:barrierefrei|rollstuhlgerecht)"
+        r"|bedingt (?:barrierefrei|rollstuhlgerecht)|one (?:small )?step|partly (?:step-free|accessible)",
+    ),
+    (
+        "wheelchair",
+        "yes",
+        "no",
+        r"rollstuhlgerecht|rollstuhlgeeignet|rollstuhlfreundlich|barrierefrei|stufenlos|ebenerdig|ohne stufen"
+        r"|behindertengerecht|step-free|wheelchair accessible",
+    ),
+    (
+        "audio_loop",
+        "yes",
+        "no",
+        r"hörschleife|hoerschleife|induktionsschleife|induktive höranlage|höranlage|hearing loop|audio loop",
+    ),
 )
-_PATTERNS = [(column, plain, negated,
-              re.compile(r"(?P<no>\b(?:nicht|kein|keine|leider nicht|not|no)\s+)?\b(?:" + words + r")\b",
-                         re.IGNORECASE))
-             for column, plain, negated, words in _WORDS]
+_PATTERNS = [
+    (
+        column,
+        plain,
+        negated,
+        re.compile(
+            r"(?P<no>\b(?:nicht|kein|keine|leider nicht|not|no)\s+)?\b(?:" + words + r")\b",
+            re.IGNORECASE,
+        ),
+    )
+    for column, plain, negated, words in _WORDS
+]
 
 
 def read_access(text: str) -> tuple[dict[str, str], list[tuple[int, int]]]:
@@ -68,5 +101,7 @@ def ticked(draft, key: str) -> bool:
 def access_rows(turn, draft) -> list:
     """One toggle per fact, ticked when the draft says so."""
     t = turn.t
-    return [(Button(("✅ " if ticked(draft, k) else "◻️ ") + t(ACCESS_LABELS[k]), button_data("na", k)),)
-            for k in ACCESS]
+    return [
+        (Button(("✅ " if ticked(draft, k) else "◻️ ") + t(ACCESS_LABELS[k]), button_data("na", k)),)
+        for k in ACCESS
+    ]

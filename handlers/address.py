@@ -29,21 +29,79 @@ _POSTCODE = re.compile(r"^\d{5}$")
 _STREET_END = re.compile(
     r"(straße|strasse|str\.?|weg|platz|gasse|allee|ring|damm|ufer|chaussee|steig|pfad|markt|anger|"
     r"promenade|winkel|zeile|graben|wall|tor|brücke|bruecke|siedlung|hof|berg|plan|aue|breite|"
-    r"kamp|höhe|hoehe|stieg|twete|reihe|park)$", re.IGNORECASE)
-_STREET_WORDS = {"straße", "strasse", "str", "str.", "weg", "platz", "gasse", "allee", "ring", "markt",
-                 "damm", "ufer", "chaussee", "anger", "promenade", "plan"}
+    r"kamp|höhe|hoehe|stieg|twete|reihe|park)$",
+    re.IGNORECASE,
+)
+_STREET_WORDS = {
+    "straße",
+    "strasse",
+    "str",
+    "str.",
+    "weg",
+    "platz",
+    "gasse",
+    "allee",
+    "ring",
+    "markt",
+    "damm",
+    "ufer",
+    "chaussee",
+    "anger",
+    "promenade",
+    "plan",
+}
 # "Am Markt 1", "An der Kirche 3", "Straße der Einheit 2", "Lange Straße 5"
-_LOWER_LEADS = {"am", "an", "auf", "zum", "zur", "hinter", "vor", "unter"}  # "Gemeindehaus am Markt 1"
-_STREET_LEADS = {"am", "an", "auf", "zum", "zur", "hinter", "vor", "unter", "über", "ueber", "im", "in",
-                 "beim", "bei", "alte", "alter", "altes", "neue", "neuer", "lange", "langen", "große",
-                 "grosse", "kleine", "obere", "untere", "hohe", "breite", "kurze", "mittlere"}
+_LOWER_LEADS = {
+    "am",
+    "an",
+    "auf",
+    "zum",
+    "zur",
+    "hinter",
+    "vor",
+    "unter",
+}  # "Gemeindehaus am Markt 1"
+_STREET_LEADS = {
+    "am",
+    "an",
+    "auf",
+    "zum",
+    "zur",
+    "hinter",
+    "vor",
+    "unter",
+    "über",
+    "ueber",
+    "im",
+    "in",
+    "beim",
+    "bei",
+    "alte",
+    "alter",
+    "altes",
+    "neue",
+    "neuer",
+    "lange",
+    "langen",
+    "große",
+    "grosse",
+    "kleine",
+    "obere",
+    "untere",
+    "hohe",
+    "breite",
+    "kurze",
+    "mittlere",
+}
 _ARTICLES = {"der", "die", "das", "dem", "den", "des"}
 _AT = {"im", "in", "bei", "beim", "auf", "zum", "zur", "am", "an"}  # before a venue or a town
 _VENUE_END = re.compile(
     r"(haus|häuschen|heim|saal|säle|kirche|kapelle|zentrum|center|halle|treff|treffpunkt|schule|"
     r"bibliothek|bücherei|café|cafe|kita|rathaus|gaststätte|gasthof|gasthaus|klub|club|stube|"
     r"scheune|laden|hütte|huette|pfarrei|gemeinde|büro|buero|raum|räume|garten|museum|station|"
-    r"stift|kloster|mühle|muehle|schloss|burg|bad|werkstatt|quartier|wohnzimmer|keller)$", re.IGNORECASE)
+    r"stift|kloster|mühle|muehle|schloss|burg|bad|werkstatt|quartier|wohnzimmer|keller)$",
+    re.IGNORECASE,
+)
 MAX_VENUE_WORDS = 5
 
 
@@ -75,8 +133,15 @@ class _Word:
 
 
 def _words(text: str) -> list[_Word]:
-    return [_Word(m.group(), m.group().strip(_EDGES) if m.group() not in (",", ";") else m.group(),
-                  m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [
+        _Word(
+            m.group(),
+            m.group().strip(_EDGES) if m.group() not in (",", ";") else m.group(),
+            m.start(),
+            m.end(),
+        )
+        for m in _WORD.finditer(text)
+    ]
 
 
 def find_address(text: str, places: Gazetteer, *, town_alone: bool = False) -> Address | None:
@@ -95,7 +160,7 @@ def find_address(text: str, places: Gazetteer, *, town_alone: bool = False) -> A
     street_text = ""
     if street is not None:
         s_first, s_last = street
-        street_text = _join(words[s_first:s_last + 1])
+        street_text = _join(words[s_first : s_last + 1])
         lo, hi = min(lo, s_first), max(hi, s_last)
     while lo > 0 and words[lo - 1].bare.casefold() in _AT and not words[lo - 1].comma:
         lo -= 1  # "in Quedlinburg", "im Pfarrhaus": the little word belongs to what follows
@@ -106,7 +171,9 @@ def find_address(text: str, places: Gazetteer, *, town_alone: bool = False) -> A
         lo, hi = min(lo, v_first), max(hi, v_last)
     while lo > 0 and words[lo - 1].bare.casefold() in _AT and not words[lo - 1].comma:
         lo -= 1  # "im Gemeindehaus": the little word belongs to the address
-    return Address(venue=venue_text, street=street_text, place=place, start=words[lo].start, end=words[hi].end)
+    return Address(
+        venue=venue_text, street=street_text, place=place, start=words[lo].start, end=words[hi].end
+    )
 
 
 def _join(words: list[_Word]) -> str:
@@ -129,7 +196,7 @@ def _town(words: list[_Word], places: Gazetteer, anywhere: bool) -> tuple[int, i
     for i in range(len(words) - 1, -1, -1):
         if _POSTCODE.match(words[i].bare):
             for size in (3, 2, 1, 0):  # "06484 Quedlinburg", "06502 Thale OT Neinstedt"
-                names = [w for w in words[i + 1:i + 1 + size] if not w.comma]
+                names = [w for w in words[i + 1 : i + 1 + size] if not w.comma]
                 if len(names) != size or not all(n.bare for n in names):
                     continue
                 place = _resolve(" ".join([words[i].bare, *(n.bare for n in names)]), places)
@@ -138,7 +205,7 @@ def _town(words: list[_Word], places: Gazetteer, anywhere: bool) -> tuple[int, i
     best = None
     for i in range(len(words)):
         for size in (4, 3, 2, 1):
-            chunk = words[i:i + size]
+            chunk = words[i : i + size]
             if len(chunk) < size or any(w.comma or not w.bare for w in chunk):
                 continue
             if not chunk[0].bare[:1].isupper() and not anywhere:
@@ -161,7 +228,12 @@ def _stands_as_town(words: list[_Word], first: int, last: int) -> bool:
     after = words[last + 1] if last + 1 < len(words) else None
     if before is not None and before.bare.casefold() in ("in", "bei", "aus") and not before.comma:
         return True
-    if before is not None and _HOUSE_NUMBER.match(before.bare) and first >= 2 and _is_street_word(words[first - 2]):
+    if (
+        before is not None
+        and _HOUSE_NUMBER.match(before.bare)
+        and first >= 2
+        and _is_street_word(words[first - 2])
+    ):
         return True
     alone_before = before is None or before.comma
     alone_after = after is None or after.comma
@@ -177,20 +249,40 @@ def _street(words: list[_Word], town_first: int, town_last: int) -> tuple[int, i
     """A street word and its house number, nearest to the town."""
     found = []
     for i, word in enumerate(words):
-        if i == 0 or town_first <= i <= town_last or not _HOUSE_NUMBER.match(word.text.rstrip(",;")) \
-                or _POSTCODE.match(word.bare):
+        if (
+            i == 0
+            or town_first <= i <= town_last
+            or not _HOUSE_NUMBER.match(word.text.rstrip(",;"))
+            or _POSTCODE.match(word.bare)
+        ):
             continue
         j = i - 1
-        if words[j].comma or not _is_street_word(words[j]) and not (
-                j >= 1 and words[j - 1].bare.casefold() in _ARTICLES | _STREET_LEADS and words[j].bare[:1].isupper()):
+        if (
+            words[j].comma
+            or not _is_street_word(words[j])
+            and not (
+                j >= 1
+                and words[j - 1].bare.casefold() in _ARTICLES | _STREET_LEADS
+                and words[j].bare[:1].isupper()
+            )
+        ):
             continue
         first = j
         # "Am Markt", "An der Kirche", "Lange Straße", "Straße der Einheit"
-        while first > 0 and not words[first - 1].comma and i - first < 4 and (
+        while (
+            first > 0
+            and not words[first - 1].comma
+            and i - first < 4
+            and (
                 words[first - 1].bare.casefold() in _ARTICLES
-                or words[first - 1].bare.casefold() in _STREET_LEADS and words[first - 1].bare[:1].isupper()
-                or words[first - 1].bare in _LOWER_LEADS and words[first].bare[:1].isupper()
-                or words[first].bare.casefold() in _ARTICLES and _is_street_word(words[first - 1])):
+                or words[first - 1].bare.casefold() in _STREET_LEADS
+                and words[first - 1].bare[:1].isupper()
+                or words[first - 1].bare in _LOWER_LEADS
+                and words[first].bare[:1].isupper()
+                or words[first].bare.casefold() in _ARTICLES
+                and _is_street_word(words[first - 1])
+            )
+        ):
             first -= 1
         found.append((abs(i - town_first), first, i))
     if not found:
@@ -211,7 +303,7 @@ def _venue(words: list[_Word], lo: int, hi: int, anywhere: bool) -> tuple[int, i
         part_start = part_end
         while part_start > 0 and not words[part_start - 1].comma:
             part_start -= 1
-        chunk = words[part_start:part_end + 1] if part_end >= 0 else []
+        chunk = words[part_start : part_end + 1] if part_end >= 0 else []
         named = _building(chunk, anywhere and part_start == 0)
         if named is not None:
             first, text = named
@@ -220,7 +312,7 @@ def _venue(words: list[_Word], lo: int, hi: int, anywhere: bool) -> tuple[int, i
         start = k
         while start >= 0 and not words[start].comma and lo - start <= MAX_VENUE_WORDS:
             start -= 1
-        chunk = words[start + 1:lo]
+        chunk = words[start + 1 : lo]
         named = _building(chunk, anywhere and start < 0)
         if named is not None:
             first, text = named
@@ -231,7 +323,7 @@ def _venue(words: list[_Word], lo: int, hi: int, anywhere: bool) -> tuple[int, i
         end = k + 1
         while end < len(words) and not words[end].comma:
             end += 1
-        chunk = words[k + 1:end]
+        chunk = words[k + 1 : end]
         if 1 <= len(chunk) <= MAX_VENUE_WORDS and any(_VENUE_END.search(w.bare) for w in chunk):
             named = _building(chunk, False)
             if named is not None:
@@ -257,7 +349,11 @@ def _building(chunk: list[_Word], whole: bool) -> tuple[int, str] | None:
     if building:
         first = building[0]
         # "Evangelisches Gemeindehaus", "Alte Schule": capitalised words before it belong to it
-        while first > 0 and tail[first - 1].bare[:1].isupper() and tail[first - 1].bare.casefold() not in _AT:
+        while (
+            first > 0
+            and tail[first - 1].bare[:1].isupper()
+            and tail[first - 1].bare.casefold() not in _AT
+        ):
             first -= 1
         if whole:
             first = 0

@@ -36,8 +36,11 @@ async def show(turn: Turn, argument: str = "") -> list[Reply]:
         return [stale_button(turn)]  # alerts are a person's, in their private chat
     if argument == "on":
         if turn.user.home_lat is not None and await alert_of(turn.session, turn.user.id) is None:
-            turn.session.add(Alert(user_id=turn.user.id, chat=turn.msg.chat, categories=[], since=turn.now,
-                                   told=[]))
+            turn.session.add(
+                Alert(
+                    user_id=turn.user.id, chat=turn.msg.chat, categories=[], since=turn.now, told=[]
+                )
+            )
             await turn.session.flush()
             return [await _view(turn, notice=turn.t("Alerts switched on."))]
         return [await _view(turn)]
@@ -63,7 +66,9 @@ async def toggle_kind(turn: Turn, key: str) -> list[Reply]:
         chosen.discard(key)
     else:
         chosen.add(key)
-    alert.categories = [c.key for c in CATEGORIES if c.key in chosen]  # a new list: the JSON change is seen
+    alert.categories = [
+        c.key for c in CATEGORIES if c.key in chosen
+    ]  # a new list: the JSON change is seen
     return [await _view(turn)]
 
 
@@ -87,22 +92,51 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
     back = (Button(t("⚙️ Settings"), "st"),)
     text = [bold(t("🆕 New offers near you"))]
     if user.home_lat is None:
-        text += [t("When new meetings are offered near your home place, I can tell you – at most once a day."),
-                 "", t("For that I need your home place first.")]
-        return Reply(lines(text), buttons=((Button(t("🏠 Choose home place"), "sh?"),), back), edit=edit,
-                     notice=notice)
-    text.append(t("When new meetings are offered within {km} km of {place}, I tell you – at most once a day, "
-                  "all in one message.", km=user.radius_km, place=home_words(t, user)))
+        text += [
+            t(
+                "When new meetings are offered near your home place, I can tell you – at most once a day."
+            ),
+            "",
+            t("For that I need your home place first."),
+        ]
+        return Reply(
+            lines(text),
+            buttons=((Button(t("🏠 Choose home place"), "sh?"),), back),
+            edit=edit,
+            notice=notice,
+        )
+    text.append(
+        t(
+            "When new meetings are offered within {km} km of {place}, I tell you – at most once a day, "
+            "all in one message.",
+            km=user.radius_km,
+            place=home_words(t, user),
+        )
+    )
     alert = await alert_of(turn.session, user.id)
     text.append("")
     if alert is None:
         text.append(t("Now: off."))
-        return Reply(lines(text), buttons=((Button(t("✅ Switch on"), button_data("al", "on")),), back),
-                     edit=edit, notice=notice)
-    text += [t("Now: on, for {kinds}.", kinds=kinds_words(t, alert)), t("Tap the kinds you are interested in.")]
+        return Reply(
+            lines(text),
+            buttons=((Button(t("✅ Switch on"), button_data("al", "on")),), back),
+            edit=edit,
+            notice=notice,
+        )
+    text += [
+        t("Now: on, for {kinds}.", kinds=kinds_words(t, alert)),
+        t("Tap the kinds you are interested in."),
+    ]
     chosen = set(alert.categories or [])
-    rows = [(Button(("✓ " if c.key in chosen else "") + f"{c.emoji} {t(c.name)}", button_data("ak", c.key)),)
-            for c in CATEGORIES]
+    rows = [
+        (
+            Button(
+                ("✓ " if c.key in chosen else "") + f"{c.emoji} {t(c.name)}",
+                button_data("ak", c.key),
+            ),
+        )
+        for c in CATEGORIES
+    ]
     rows.append((Button(("✓ " if not chosen else "") + t("All kinds"), button_data("ak", "all")),))
     rows += [(Button(t("🔕 Switch off"), button_data("al", "off")),), back]
     return Reply(lines(text), buttons=tuple(rows), edit=edit, notice=notice)
@@ -113,18 +147,27 @@ async def compose_alert(session: AsyncSession, row: Claimed, now: datetime) -> l
     """Payload: {"alert": id, "offers": [ids], "more": how many more were new}."""
     payload = row.payload if isinstance(row.payload, dict) else {}
     alert_id, ids = payload.get("alert"), payload.get("offers")
-    if not isinstance(alert_id, int) or not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+    if (
+        not isinstance(alert_id, int)
+        or not isinstance(ids, list)
+        or not all(isinstance(i, int) for i in ids)
+    ):
         raise Drop("malformed alert payload")
     alert = await session.get(Alert, alert_id)
     if alert is None:
         raise Drop("alerts switched off")
     user = await session.get(User, alert.user_id)
     t = Translator(user.language if user else "de")
-    rows = (await session.execute(
-        select(Offer, Occurrence.starts_at)
-        .join(Occurrence, Occurrence.offer_id == Offer.id)
-        .where(Offer.id.in_(ids), Offer.status == OfferStatus.PUBLISHED, Occurrence.starts_at > now)
-        .order_by(Occurrence.starts_at, Offer.id))).all()
+    rows = (
+        await session.execute(
+            select(Offer, Occurrence.starts_at)
+            .join(Occurrence, Occurrence.offer_id == Offer.id)
+            .where(
+                Offer.id.in_(ids), Offer.status == OfferStatus.PUBLISHED, Occurrence.starts_at > now
+            )
+            .order_by(Occurrence.starts_at, Offer.id)
+        )
+    ).all()
     offers: dict[int, tuple[Offer, datetime]] = {}
     for offer, start in rows:
         offers.setdefault(offer.id, (offer, start))
@@ -136,7 +179,13 @@ async def compose_alert(session: AsyncSession, row: Claimed, now: datetime) -> l
         kind = category(offer.category)
         text.append(Markup("{}. {} ").format(number, kind.emoji) + bold(offer.title, 80))
         text.append(Markup("    {} · {}").format(when(t, start), shorten(offer.place_name, 40)))
-        buttons.append((Button(f"{number}. {kind.emoji} {shorten(offer.title, 40)}", button_data("o", offer.id)),))
+        buttons.append(
+            (
+                Button(
+                    f"{number}. {kind.emoji} {shorten(offer.title, 40)}", button_data("o", offer.id)
+                ),
+            )
+        )
     if payload.get("more"):
         text += ["", t("… and more: /angebote")]
     # On every platform; on the terminal and Matrix numbered, so "2" opens the second offer.

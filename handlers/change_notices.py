@@ -42,21 +42,39 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
     changes = payload.get("changes")
     if not isinstance(changes, list) or not changes or not isinstance(payload.get("offer"), int):
         raise Drop("malformed notice payload")
-    user = await session.get(User, payload.get("user")) if isinstance(payload.get("user"), int) else None
+    user = (
+        await session.get(User, payload.get("user"))
+        if isinstance(payload.get("user"), int)
+        else None
+    )
     t = Translator(user.language if user else "de")
     title = bold(str(payload.get("title") or ""), 120)
     kinds = {c.get("kind") for c in changes if isinstance(c, dict)}
     offer = await visible_offer(session, payload["offer"])
     text: list = []
     if ChangeKind.CANCELLED.value in kinds:
-        text.append(t("🛑 {title} no longer takes place. Your reminder for it is deleted.", title=title))
+        text.append(
+            t("🛑 {title} no longer takes place. Your reminder for it is deleted.", title=title)
+        )
     else:
         for change in changes:
             kind = change.get("kind")
             if kind == ChangeKind.DATE_CANCELLED.value and change.get("day"):
-                text.append(t("❌ {title} does not take place on {day}.", title=title, day=_day(t, change["day"])))
+                text.append(
+                    t(
+                        "❌ {title} does not take place on {day}.",
+                        title=title,
+                        day=_day(t, change["day"]),
+                    )
+                )
             elif kind == ChangeKind.DATE_RESTORED.value and change.get("day") and offer is not None:
-                text.append(t("✅ {title} takes place on {day} after all.", title=title, day=_day(t, change["day"])))
+                text.append(
+                    t(
+                        "✅ {title} takes place on {day} after all.",
+                        title=title,
+                        day=_day(t, change["day"]),
+                    )
+                )
         if offer is not None and ChangeKind.TIME.value in kinds:
             rule = describe(t, offer.rrule, offer.starts_local) if offer.rrule else None
             upcoming = await next_dates(session, offer.id, now, 1)
@@ -66,11 +84,20 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
             if upcoming:
                 text.append(t("Next date: {when}", when=when(t, *upcoming[0])))
         if offer is not None and ChangeKind.PLACE.value in kinds:
-            text.append(t("📍 {title} now takes place here: {where}", title=title,
-                          where=shorten(", ".join(offer.where_parts()), 300)))
+            text.append(
+                t(
+                    "📍 {title} now takes place here: {where}",
+                    title=title,
+                    where=shorten(", ".join(offer.where_parts()), 300),
+                )
+            )
     if not text:
         raise Drop("offer withdrawn")  # a new time or place of an offer that is gone
-    messages = [shorten(c.get("message") or "", 500) for c in changes if isinstance(c, dict) and c.get("message")]
+    messages = [
+        shorten(c.get("message") or "", 500)
+        for c in changes
+        if isinstance(c, dict) and c.get("message")
+    ]
     for message in dict.fromkeys(messages):
         text += ["", t("💬 The organisers write: “{words}”", words=message)]
     buttons: tuple = ()

@@ -26,8 +26,14 @@ MAX_NUMBER = 999
 
 def numbered(replies: Sequence[Reply]) -> list[tuple[int, Button]]:
     """(number, button) for every choice in the replies, in display order."""
-    buttons = [b for reply in replies for grid in (reply.buttons, reply.keyboard)
-               for row in grid for b in row if b.kind != "location"]
+    buttons = [
+        b
+        for reply in replies
+        for grid in (reply.buttons, reply.keyboard)
+        for row in grid
+        for b in row
+        if b.kind != "location"
+    ]
     taken: dict[int, Button] = {}
     for button in buttons:
         match = _LIST_NUMBER.match(button.label)
@@ -58,7 +64,9 @@ def remember(replies: Sequence[Reply]) -> dict[str, list[str]] | None:
     choices = numbered(replies)
     if not choices:
         return None
-    return {str(n): ["text", b.label] if b.kind == "text" else ["button", b.data] for n, b in choices}
+    return {
+        str(n): ["text", b.label] if b.kind == "text" else ["button", b.data] for n, b in choices
+    }
 
 
 def typed_choice(text: str | None, stored: object) -> tuple[str, str] | None:
@@ -67,8 +75,12 @@ def typed_choice(text: str | None, stored: object) -> tuple[str, str] | None:
     if not number.isdigit() or len(number) > 3 or not isinstance(stored, dict):
         return None
     meaning = stored.get(str(int(number)))
-    if (isinstance(meaning, list) and len(meaning) == 2 and meaning[0] in ("button", "text")
-            and isinstance(meaning[1], str)):
+    if (
+        isinstance(meaning, list)
+        and len(meaning) == 2
+        and meaning[0] in ("button", "text")
+        and isinstance(meaning[1], str)
+    ):
         return meaning[0], meaning[1]
     return None
 

@@ -22,8 +22,10 @@ def location_hint(turn: Turn) -> Markup | None:
     t = turn.t
     return {
         SHARE_BUTTON: lambda: t("Or tap “📍 Send location” below."),
-        SHARE_MENU: lambda: t("Or share your location: in Element, tap “+” next to the message field, "
-                              "then “Location”."),
+        SHARE_MENU: lambda: t(
+            "Or share your location: in Element, tap “+” next to the message field, "
+            "then “Location”."
+        ),
         SHARE_TYPED: lambda: t("You can also type coordinates, e.g. “52.13, 11.62”."),
     }.get(turn.msg.location_sharing, lambda: None)()
 
@@ -36,5 +38,7 @@ def with_location_hint(turn: Turn, text: Markup, separator: str = " ") -> Markup
 
 def stale_button(turn: Turn) -> Reply:
     t = turn.t
-    return Reply(t("This button is no longer valid. Write your town or postcode to start again."),
-                 notice=t("This button is no longer valid."))
+    return Reply(
+        t("This button is no longer valid. Write your town or postcode to start again."),
+        notice=t("This button is no longer valid."),
+    )

@@ -1,4 +1,4 @@
-""""Ich möchte nicht allein hingehen": a resident asks for company to one date of an offer; a
+""" "Ich möchte nicht allein hingehen": a resident asks for company to one date of an offer; a
 volunteer of the offer's municipality (registered by a coordinator: /begleiten CODE) agrees;
 the resident agrees too; only then both get the other's first name and the meeting point, the
 entrance of the venue ten minutes before the start — never a home, never a phone number.
@@ -21,8 +21,19 @@ from sqlalchemy import select
 
 from models import Offer, User
 from models.companions import (
-    MEET_BEFORE, OPEN, CompanionBlock, CompanionReport, CompanionRequest, Status, close, is_blocked,
-    open_request, redeem_invite, volunteer, volunteers_for, waiting_count,
+    MEET_BEFORE,
+    OPEN,
+    CompanionBlock,
+    CompanionReport,
+    CompanionRequest,
+    Status,
+    close,
+    is_blocked,
+    open_request,
+    redeem_invite,
+    volunteer,
+    volunteers_for,
+    waiting_count,
 )
 from models.coordination import CoordinatorList, scope_of
 from models.listing import next_dates, valid_id, visible_offer
@@ -52,7 +63,7 @@ class NameFor(Data):
 
 
 def _ids(argument: str) -> tuple[int | None, int | None]:
-    """"42" or "42.1764345600": the id and, for a date, its epoch seconds."""
+    """ "42" or "42.1764345600": the id and, for a date, its epoch seconds."""
     first, _, second = argument.partition(".")
     return valid_id(first), (int(second) if second.isdigit() and len(second) <= 11 else None)
 
@@ -68,6 +79,7 @@ def _place_name(turn: Turn, ags: str) -> str:
 
 # --- the resident asks ------------------------------------------------------------------------
 
+
 async def ask(turn: Turn, argument: str) -> list[Reply]:
     offer_id, _ = _ids(argument)
     offer = await visible_offer(turn.session, offer_id) if offer_id else None
@@ -78,15 +90,32 @@ async def ask(turn: Turn, argument: str) -> list[Reply]:
         return [Reply(t("Sorry, company cannot be arranged for you at the moment."))]
     ags = _municipality(turn, offer)
     if not ags or not await volunteers_for(turn.session, ags):
-        return [Reply(t("Sorry, there is no companion for this place yet. The organiser is happy to welcome "
-                        "you at the door – just say you are new."))]
+        return [
+            Reply(
+                t(
+                    "Sorry, there is no companion for this place yet. The organiser is happy to welcome "
+                    "you at the door – just say you are new."
+                )
+            )
+        ]
     dates = await next_dates(turn.session, offer.id, turn.now, DATES)
-    rows = tuple((Button(when(t, start, end), button_data("ud", f"{offer.id}.{int(start.timestamp())}")),)
-                 for start, end in dates)
-    return [Reply(t("🤝 Would you rather not go alone to “{title}”? A companion from {place} can go with you.\n"
-                    "They will only see the place, the offer and the date – no name, no address. Before first "
-                    "names and a meeting point at the venue are shared, you will be asked again.\n"
-                    "Which date?", title=offer.title, place=_place_name(turn, ags)), buttons=rows)]
+    rows = tuple(
+        (Button(when(t, start, end), button_data("ud", f"{offer.id}.{int(start.timestamp())}")),)
+        for start, end in dates
+    )
+    return [
+        Reply(
+            t(
+                "🤝 Would you rather not go alone to “{title}”? A companion from {place} can go with you.\n"
+                "They will only see the place, the offer and the date – no name, no address. Before first "
+                "names and a meeting point at the venue are shared, you will be asked again.\n"
+                "Which date?",
+                title=offer.title,
+                place=_place_name(turn, ags),
+            ),
+            buttons=rows,
+        )
+    ]
 
 
 async def date_chosen(turn: Turn, argument: str) -> list[Reply]:
@@ -94,33 +123,65 @@ async def date_chosen(turn: Turn, argument: str) -> list[Reply]:
     offer = await visible_offer(turn.session, offer_id) if offer_id else None
     if offer is None or epoch is None:
         return [stale_button(turn)]
-    starts = [s for s, _ in await next_dates(turn.session, offer.id, turn.now, DATES)
-              if int(s.timestamp()) == epoch]
+    starts = [
+        s
+        for s, _ in await next_dates(turn.session, offer.id, turn.now, DATES)
+        if int(s.timestamp()) == epoch
+    ]
     if not starts or await is_blocked(turn.session, turn.user.id):
         return [stale_button(turn)]
     t = turn.t
     ags = _municipality(turn, offer)
     request = await open_request(turn.session, turn.user.id, offer.id, starts[0])
     if request is None:
-        request = CompanionRequest(resident_id=turn.user.id, offer_id=offer.id, starts_at=starts[0], ags=ags,
-                                   status=Status.ASKED.value, created_at=turn.now, updated_at=turn.now)
+        request = CompanionRequest(
+            resident_id=turn.user.id,
+            offer_id=offer.id,
+            starts_at=starts[0],
+            ags=ags,
+            status=Status.ASKED.value,
+            created_at=turn.now,
+            updated_at=turn.now,
+        )
         turn.session.add(request)
         await turn.session.flush()
         for helper in await volunteers_for(turn.session, ags):
             if helper.user_id == turn.user.id:
                 continue
             user = await turn.session.get(User, helper.user_id)
-            await tell(turn, user, f"companion:{request.id}:ask:{helper.id}", lambda t: [Reply(
-                t("🤝 Someone in {place} would rather not go alone to “{title}” on {date}. "
-                   "Would you go along?", place=_place_name(turn, ags), title=offer.title,
-                   date=when(t, starts[0])),
-                buttons=((Button(t("🤝 Yes, I will go along"), button_data("uy", request.id)),),))])
-    return [Reply(t("🤝 Thank you. I will ask the companions near you. As soon as one says yes, you will hear "
-                    "from me – nothing is shared before you agree."),
-                  buttons=((Button(t("✖️ Withdraw"), button_data("uw", request.id)),),), edit=True)]
+            await tell(
+                turn,
+                user,
+                f"companion:{request.id}:ask:{helper.id}",
+                lambda t: [
+                    Reply(
+                        t(
+                            "🤝 Someone in {place} would rather not go alone to “{title}” on {date}. "
+                            "Would you go along?",
+                            place=_place_name(turn, ags),
+                            title=offer.title,
+                            date=when(t, starts[0]),
+                        ),
+                        buttons=(
+                            (Button(t("🤝 Yes, I will go along"), button_data("uy", request.id)),),
+                        ),
+                    )
+                ],
+            )
+    return [
+        Reply(
+            t(
+                "🤝 Thank you. I will ask the companions near you. As soon as one says yes, you will hear "
+                "from me – nothing is shared before you agree."
+            ),
+            buttons=((Button(t("✖️ Withdraw"), button_data("uw", request.id)),),),
+            edit=True,
+        )
+    ]
 
 
 # --- the volunteer agrees -----------------------------------------------------------------------
+
 
 async def _request(turn: Turn, argument: str) -> CompanionRequest | None:
     request_id, _ = _ids(argument)
@@ -132,13 +193,24 @@ async def volunteer_agrees(turn: Turn, argument: str) -> list[Reply]:
     request = await _request(turn, argument)
     helper = await volunteer(turn.session, turn.user.id)
     t = turn.t
-    if request is None or helper is None or helper.ags != request.ags or request.resident_id == turn.user.id:
+    if (
+        request is None
+        or helper is None
+        or helper.ags != request.ags
+        or request.resident_id == turn.user.id
+    ):
         return [stale_button(turn)]
     if request.status != Status.ASKED.value:
         return [Reply(t("Thank you! Someone else is already going along this time."))]
     turn.enter(NAME, NameFor(request_id=request.id, side="companion"))
-    return [Reply(t("Thank you! Which first name may I pass on? (Only the first name; the person is asked "
-                    "before anything is shared.)"))]
+    return [
+        Reply(
+            t(
+                "Thank you! Which first name may I pass on? (Only the first name; the person is asked "
+                "before anything is shared.)"
+            )
+        )
+    ]
 
 
 async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
@@ -159,32 +231,77 @@ async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
         helper = await volunteer(turn.session, turn.user.id)
         if helper is None or helper.ags != request.ags or request.status != Status.ASKED.value:
             return [Reply(t("Thank you! Someone else is already going along this time."))]
-        request.status, request.companion_id, request.companion_name = Status.OFFERED.value, turn.user.id, name
+        request.status, request.companion_id, request.companion_name = (
+            Status.OFFERED.value,
+            turn.user.id,
+            name,
+        )
         request.updated_at = turn.now
         resident = await turn.session.get(User, request.resident_id)
+
         def ask_resident(t):
-            return [Reply(t("🤝 Good news: a companion would go with you to “{title}” on {date}. Do you agree "
-                             "that I tell them your first name and that you meet at the entrance of {venue}, "
-                             "ten minutes before the start?", title=offer.title, date=when(t, request.starts_at),
-                             venue=_venue(offer)),
-                          buttons=((Button(t("✅ Yes, I agree"), button_data("uc", request.id)),),
-                                   (Button(t("✖️ No, thank you"), button_data("uw", request.id)),)))]
+            return [
+                Reply(
+                    t(
+                        "🤝 Good news: a companion would go with you to “{title}” on {date}. Do you agree "
+                        "that I tell them your first name and that you meet at the entrance of {venue}, "
+                        "ten minutes before the start?",
+                        title=offer.title,
+                        date=when(t, request.starts_at),
+                        venue=_venue(offer),
+                    ),
+                    buttons=(
+                        (Button(t("✅ Yes, I agree"), button_data("uc", request.id)),),
+                        (Button(t("✖️ No, thank you"), button_data("uw", request.id)),),
+                    ),
+                )
+            ]
 
         await tell(turn, resident, f"companion:{request.id}:offered", ask_resident)
-        return [Reply(t("Thank you, {name}! I am asking the person now; you will hear from me.", name=name),
-                      buttons=_end_buttons(turn, request))]
+        return [
+            Reply(
+                t(
+                    "Thank you, {name}! I am asking the person now; you will hear from me.",
+                    name=name,
+                ),
+                buttons=_end_buttons(turn, request),
+            )
+        ]
     if request.status != Status.OFFERED.value or request.resident_id != turn.user.id:
         return [stale_button(turn)]
     request.status, request.resident_name, request.updated_at = Status.AGREED.value, name, turn.now
     meeting = _meeting(offer, request)
-    helper_user = await turn.session.get(User, request.companion_id) if request.companion_id else None
+    helper_user = (
+        await turn.session.get(User, request.companion_id) if request.companion_id else None
+    )
     if helper_user is not None:
-        await tell(turn, helper_user, f"companion:{request.id}:agreed", lambda t: [Reply(
-            t("🤝 {name} is glad you come along to “{title}”. Meeting point: {meeting}.",
-               name=name, title=offer.title, meeting=meeting(t)), buttons=_end_buttons(turn, request, t))])
-    return [Reply(t("🤝 Wonderful! {name} goes with you to “{title}”. Meeting point: {meeting}.",
-                    name=request.companion_name, title=offer.title, meeting=meeting(t)),
-                  buttons=_end_buttons(turn, request))]
+        await tell(
+            turn,
+            helper_user,
+            f"companion:{request.id}:agreed",
+            lambda t: [
+                Reply(
+                    t(
+                        "🤝 {name} is glad you come along to “{title}”. Meeting point: {meeting}.",
+                        name=name,
+                        title=offer.title,
+                        meeting=meeting(t),
+                    ),
+                    buttons=_end_buttons(turn, request, t),
+                )
+            ],
+        )
+    return [
+        Reply(
+            t(
+                "🤝 Wonderful! {name} goes with you to “{title}”. Meeting point: {meeting}.",
+                name=request.companion_name,
+                title=offer.title,
+                meeting=meeting(t),
+            ),
+            buttons=_end_buttons(turn, request),
+        )
+    ]
 
 
 def _venue(offer: Offer) -> str:
@@ -193,20 +310,32 @@ def _venue(offer: Offer) -> str:
 
 def _meeting(offer: Offer, request: CompanionRequest):
     def words(t) -> Markup:
-        return t("the entrance of {venue}, {time}", venue=_venue(offer),
-                  time=when(t, request.starts_at - MEET_BEFORE))
+        return t(
+            "the entrance of {venue}, {time}",
+            venue=_venue(offer),
+            time=when(t, request.starts_at - MEET_BEFORE),
+        )
+
     return words
 
 
 def _end_buttons(turn: Turn, request: CompanionRequest, tr=None) -> tuple:
     t = tr or turn.t
-    return ((Button(t("✖️ Withdraw"), button_data("uw", request.id)),
-             Button(t("⚠️ Report"), button_data("ur", request.id))),)
+    return (
+        (
+            Button(t("✖️ Withdraw"), button_data("uw", request.id)),
+            Button(t("⚠️ Report"), button_data("ur", request.id)),
+        ),
+    )
 
 
 async def resident_agrees(turn: Turn, argument: str) -> list[Reply]:
     request = await _request(turn, argument)
-    if request is None or request.resident_id != turn.user.id or request.status != Status.OFFERED.value:
+    if (
+        request is None
+        or request.resident_id != turn.user.id
+        or request.status != Status.OFFERED.value
+    ):
         return [stale_button(turn)]
     turn.enter(NAME, NameFor(request_id=request.id, side="resident"))
     t = turn.t
@@ -214,6 +343,7 @@ async def resident_agrees(turn: Turn, argument: str) -> list[Reply]:
 
 
 # --- withdrawing, reporting, blocking -----------------------------------------------------------
+
 
 def _side(turn: Turn, request: CompanionRequest) -> str | None:
     if request.resident_id == turn.user.id:
@@ -233,9 +363,21 @@ async def withdraw(turn: Turn, argument: str) -> list[Reply]:
     close(request, Status.WITHDRAWN, turn.now)
     other = await turn.session.get(User, other_id) if other_id else None
     if other is not None:
-        await tell(turn, other, f"companion:{request.id}:withdrawn", lambda t: [Reply(
-            t("🤝 The company to “{title}” on {date} does not take place – the other side had to cancel. "
-               "First names are deleted.", title=offer.title, date=when(t, request.starts_at)))])
+        await tell(
+            turn,
+            other,
+            f"companion:{request.id}:withdrawn",
+            lambda t: [
+                Reply(
+                    t(
+                        "🤝 The company to “{title}” on {date} does not take place – the other side had to cancel. "
+                        "First names are deleted.",
+                        title=offer.title,
+                        date=when(t, request.starts_at),
+                    )
+                )
+            ],
+        )
     t = turn.t
     return [Reply(t("Withdrawn. The other side is told; first names are deleted."), edit=True)]
 
@@ -246,8 +388,13 @@ async def report(turn: Turn, argument: str) -> list[Reply]:
     if side is None:
         return [stale_button(turn)]
     reported = request.companion_id if side == "resident" else request.resident_id
-    entry = CompanionReport(request_id=request.id, reporter_id=turn.user.id, reported_id=reported,
-                            ags=request.ags, at=turn.now)
+    entry = CompanionReport(
+        request_id=request.id,
+        reporter_id=turn.user.id,
+        reported_id=reported,
+        ags=request.ags,
+        at=turn.now,
+    )
     turn.session.add(entry)
     await withdraw(turn, argument)
     await turn.session.flush()
@@ -255,13 +402,31 @@ async def report(turn: Turn, argument: str) -> list[Reply]:
     for user in await turn.session.scalars(select(User)):  # few coordinators; checked one by one
         scope = await scope_of(turn.session, listed, user)
         if scope is not None and scope.covers(request.ags) and user.id != turn.user.id:
-            await tell(turn, user, f"companion-report:{entry.id}:{user.id}", lambda t: [Reply(
-                t("⚠️ A companion arrangement in {place} was reported. Block the reported person from "
-                   "companions?", place=_place_name(turn, request.ags)),
-                buttons=((Button(t("🚫 Block"), button_data("ub", entry.id)),),))])
+            await tell(
+                turn,
+                user,
+                f"companion-report:{entry.id}:{user.id}",
+                lambda t: [
+                    Reply(
+                        t(
+                            "⚠️ A companion arrangement in {place} was reported. Block the reported person from "
+                            "companions?",
+                            place=_place_name(turn, request.ags),
+                        ),
+                        buttons=((Button(t("🚫 Block"), button_data("ub", entry.id)),),),
+                    )
+                ],
+            )
     t = turn.t
-    return [Reply(t("Thank you for telling us. The arrangement is ended, and the coordinators will look "
-                    "into it."), edit=True)]
+    return [
+        Reply(
+            t(
+                "Thank you for telling us. The arrangement is ended, and the coordinators will look "
+                "into it."
+            ),
+            edit=True,
+        )
+    ]
 
 
 async def block(turn: Turn, argument: str) -> list[Reply]:
@@ -278,27 +443,44 @@ async def block(turn: Turn, argument: str) -> list[Reply]:
         helper = await volunteer(turn.session, entry.reported_id)
         if helper is not None:
             helper.blocked = True
-        for request in await turn.session.scalars(select(CompanionRequest).where(
+        for request in await turn.session.scalars(
+            select(CompanionRequest).where(
                 CompanionRequest.status.in_(OPEN),
-                (CompanionRequest.resident_id == entry.reported_id) | (CompanionRequest.companion_id == entry.reported_id))):
+                (CompanionRequest.resident_id == entry.reported_id)
+                | (CompanionRequest.companion_id == entry.reported_id),
+            )
+        ):
             close(request, Status.BLOCKED, turn.now)
     return [Reply(t("🚫 Blocked: this person can no longer ask for or give company."), edit=True)]
 
 
 # --- volunteers join ----------------------------------------------------------------------------
 
+
 async def join(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
-    ags = await redeem_invite(turn.session, argument.strip(), turn.user, turn.now) if argument else None
+    ags = (
+        await redeem_invite(turn.session, argument.strip(), turn.user, turn.now)
+        if argument
+        else None
+    )
     if ags is None:
-        return [Reply(t("This code is not valid (any more). Please ask the coordinator for a new one."))]
-    return [Reply(t("🤝 Thank you for going along with people in {place}! When someone would rather not go "
-                    "alone, I will ask you – you only see the place, the offer and the date.",
-                    place=_place_name(turn, ags)))]
+        return [
+            Reply(t("This code is not valid (any more). Please ask the coordinator for a new one."))
+        ]
+    return [
+        Reply(
+            t(
+                "🤝 Thank you for going along with people in {place}! When someone would rather not go "
+                "alone, I will ask you – you only see the place, the offer and the date.",
+                place=_place_name(turn, ags),
+            )
+        )
+    ]
 
 
 async def offer_button(turn: Turn, offer: Offer) -> list:
-    """"I would rather not go alone" on an offer's details, where a companion could go along."""
+    """ "I would rather not go alone" on an offer's details, where a companion could go along."""
     ags = _municipality(turn, offer)
     if not ags or not await volunteers_for(turn.session, ags):
         return []
@@ -310,15 +492,37 @@ async def door_line(turn: Turn, offer: Offer) -> list:
     """All the organiser learns (in /meine): how many would like to be welcomed at the door."""
     count = await waiting_count(turn.session, offer.id, turn.now)
     t = turn.t
-    return [t.n("🚪 {count} person would like to be welcomed at the door",
-                "🚪 {count} would like to be welcomed at the door", count)] if count else []
+    return (
+        [
+            t.n(
+                "🚪 {count} person would like to be welcomed at the door",
+                "🚪 {count} would like to be welcomed at the door",
+                count,
+            )
+        ]
+        if count
+        else []
+    )
 
 
 FEATURE = Feature(
     name="companions",
     commands={"begleiten": join, "companion": join},
-    buttons={"ua": ask, "ud": date_chosen, "uy": volunteer_agrees, "uc": resident_agrees, "uw": withdraw,
-             "ur": report, "ub": block},
-    steps=(Step(NAME, summary=N_("waiting for a first name for a companion"), on_text=name_typed,
-                data=NameFor),),
+    buttons={
+        "ua": ask,
+        "ud": date_chosen,
+        "uy": volunteer_agrees,
+        "uc": resident_agrees,
+        "uw": withdraw,
+        "ur": report,
+        "ub": block,
+    },
+    steps=(
+        Step(
+            NAME,
+            summary=N_("waiting for a first name for a companion"),
+            on_text=name_typed,
+            data=NameFor,
+        ),
+    ),
 )

@@ -32,7 +32,9 @@ class Turn:
     convo: Conversation
     t: Translator
     now: datetime
-    reading: Reading | None = None  # the typed message as the reader understood it (handlers.understanding)
+    reading: Reading | None = (
+        None  # the typed message as the reader understood it (handlers.understanding)
+    )
 
     # --- typed notes (handlers.dialogue.Data) ----------------------------------------------
 

@@ -43,21 +43,32 @@ async def _scope(turn: Turn) -> Scope | None:
 def _refused(turn: Turn) -> list[Reply]:
     log.warning("refused a coordinators' view for user %s", turn.user.id)
     t = turn.t
-    return [Reply(t("Only coordinators may see this."), notice=t("Only coordinators may see this."))]
+    return [
+        Reply(t("Only coordinators may see this."), notice=t("Only coordinators may see this."))
+    ]
 
 
 # --- what the buttons carry (checked here, and again against the sender's right) ------------
 
+
 def _area(argument: str) -> Scope | None:
-    """"all" (the state) or a district key ("15085"); None for anything else."""
+    """ "all" (the state) or a district key ("15085"); None for anything else."""
     if argument == "all":
         return Scope()
-    return Scope(argument) if len(argument) == 5 and argument.isdigit() and argument.startswith("15") else None
+    return (
+        Scope(argument)
+        if len(argument) == 5 and argument.isdigit() and argument.startswith("15")
+        else None
+    )
 
 
 def _municipality_key(argument: str) -> str | None:
     """A municipality's key ("15085235"), or None."""
-    return argument if len(argument) == 8 and argument.isdigit() and argument.startswith("15") else None
+    return (
+        argument
+        if len(argument) == 8 and argument.isdigit() and argument.startswith("15")
+        else None
+    )
 
 
 def _municipality_in(turn: Turn, text: str) -> str | None:
@@ -78,7 +89,14 @@ async def situation_view(turn: Turn, argument: str = "") -> list[Reply]:
         district = load().district_by_name(argument)
         focus = None if district else _municipality_in(turn, argument)
         if district is None and focus is None:
-            return [Reply(t("I know no district or place “{text}” in Sachsen-Anhalt.", text=shorten(argument, 60)))]
+            return [
+                Reply(
+                    t(
+                        "I know no district or place “{text}” in Sachsen-Anhalt.",
+                        text=shorten(argument, 60),
+                    )
+                )
+            ]
         area = Scope(district or focus[:5])
         if not area.within(scope):
             return _refused(turn)
@@ -97,33 +115,80 @@ def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
     month = picture.months[-1]
     white = sorted(picture.white_spots, key=lambda m: -m.outline.residents)
     reminders, coming = area_total(picture, "reminders"), area_total(picture, "coming")
-    text: list = [bold(t("📊 The situation in {area}", area=_scope_name(picture.scope))), "",
-                  t.n("📍 {count} offer with a date in the next 14 days", "📍 {count} offers with a date in the next 14 days",
-                      picture.offers),
-                  t("⚪ White spots (no offer within 10 km): {count} of {total} municipalities",
-                    count=len(white), total=len(picture.municipalities))]
+    text: list = [
+        bold(t("📊 The situation in {area}", area=_scope_name(picture.scope))),
+        "",
+        t.n(
+            "📍 {count} offer with a date in the next 14 days",
+            "📍 {count} offers with a date in the next 14 days",
+            picture.offers,
+        ),
+        t(
+            "⚪ White spots (no offer within 10 km): {count} of {total} municipalities",
+            count=len(white),
+            total=len(picture.municipalities),
+        ),
+    ]
     if white:
         text.append(_some([m.outline.name for m in white]))
-    text.append(t("🔍 Searches without a result in {month}: {count}", month=month_label(t, month),
-                  count=str(unmet_total(picture, month))))
-    text.append(t("💤 Stale offers (no date in 60 days, organiser silent): {count}", count=str(len(picture.stale))))
+    text.append(
+        t(
+            "🔍 Searches without a result in {month}: {count}",
+            month=month_label(t, month),
+            count=str(unmet_total(picture, month)),
+        )
+    )
+    text.append(
+        t(
+            "💤 Stale offers (no date in 60 days, organiser silent): {count}",
+            count=str(len(picture.stale)),
+        )
+    )
     if picture.stale:
         text.append(_some([s.title for s in picture.stale]))
-    text.append(t("🔔 Reminders asked for: {reminders} · 👍 “I am coming” for dates in {month}: {coming}",
-                  reminders=str(reminders), coming=str(coming), month=month_label(t, picture.counted_month)))
-    text += ["", t("Counts from 1 to 4 are shown as “{small}”, “•” hides a count that would give one away.", small=LESS)]
-    rows = [(Button(t("💡 Ideas for white spots"), button_data("kd", picture.scope.district or "all")),),
-            (Button(t("🌐 Open the web pages"), "kw"),
-             Button(t("🔑 Invite a coordinator"), button_data("ki", picture.scope.district or "all")))]
+    text.append(
+        t(
+            "🔔 Reminders asked for: {reminders} · 👍 “I am coming” for dates in {month}: {coming}",
+            reminders=str(reminders),
+            coming=str(coming),
+            month=month_label(t, picture.counted_month),
+        )
+    )
+    text += [
+        "",
+        t(
+            "Counts from 1 to 4 are shown as “{small}”, “•” hides a count that would give one away.",
+            small=LESS,
+        ),
+    ]
+    rows = [
+        (
+            Button(
+                t("💡 Ideas for white spots"), button_data("kd", picture.scope.district or "all")
+            ),
+        ),
+        (
+            Button(t("🌐 Open the web pages"), "kw"),
+            Button(
+                t("🔑 Invite a coordinator"), button_data("ki", picture.scope.district or "all")
+            ),
+        ),
+    ]
     png = map_png(t, picture)
-    return Reply(lines(text), buttons=tuple(rows),
-                 attachment=Attachment(filename="karte.png", content=png, mime_type="image/png"))
+    return Reply(
+        lines(text),
+        buttons=tuple(rows),
+        attachment=Attachment(filename="karte.png", content=png, mime_type="image/png"),
+    )
 
 
 def _some(names: list[str]) -> Markup:
     """The first few names of a list, indented, "…" when there are more."""
-    return (Markup("   ") + Markup(", ").join(shorten(n, 40) for n in names[:SHOWN])
-            + (Markup(" …") if len(names) > SHOWN else Markup("")))
+    return (
+        Markup("   ")
+        + Markup(", ").join(shorten(n, 40) for n in names[:SHOWN])
+        + (Markup(" …") if len(names) > SHOWN else Markup(""))
+    )
 
 
 def _one(turn: Turn, picture: Situation, ags: str) -> Reply:
@@ -131,9 +196,19 @@ def _one(turn: Turn, picture: Situation, ags: str) -> Reply:
     m = next((m for m in picture.municipalities if m.outline.ags == ags), None)
     if m is None:
         return Reply(t("I know no district or place “{text}” in Sachsen-Anhalt.", text=ags))
-    text = [bold(t("📊 {place}", place=m.outline.name)), "", drawing.describe(t, m, picture.months[-1])]
-    rows = [(Button(t("🤝 Invite a companion for {place}", place=shorten(m.outline.name, 30)),
-                    button_data("kb", ags)),)]
+    text = [
+        bold(t("📊 {place}", place=m.outline.name)),
+        "",
+        drawing.describe(t, m, picture.months[-1]),
+    ]
+    rows = [
+        (
+            Button(
+                t("🤝 Invite a companion for {place}", place=shorten(m.outline.name, 30)),
+                button_data("kb", ags),
+            ),
+        )
+    ]
     return Reply(lines(text), buttons=tuple(rows))
 
 
@@ -156,17 +231,34 @@ async def ideas_for_white_spots(turn: Turn, argument: str) -> list[Reply]:
         nearest = await _nearest_offer(turn, m)
         text.append(bold(m.outline.name))
         if nearest:
-            text.append(t("Nearest offer: {title} in {place}, {km} km", title=shorten(nearest[1], 50),
-                          place=nearest[2], km=round(nearest[0])))
+            text.append(
+                t(
+                    "Nearest offer: {title} in {place}, {km} km",
+                    title=shorten(nearest[1], 50),
+                    place=nearest[2],
+                    km=round(nearest[0]),
+                )
+            )
         picks = _ideas_for(ideas, m)
         if picks:
-            text.append(t("Formats that suit a place of this size: {ideas}",
-                          ideas=", ".join(f"{i.emoji} {i.title(turn.user.language)}" for i in picks)))
+            text.append(
+                t(
+                    "Formats that suit a place of this size: {ideas}",
+                    ideas=", ".join(f"{i.emoji} {i.title(turn.user.language)}" for i in picks),
+                )
+            )
         text.append("")
     if not white:
         text.append(t("There is no white spot here. 🎉"))
-    rows = tuple((Button(t("▶️ Start it here: {idea}", idea=shorten(i.title(turn.user.language), 30)),
-                         button_data("ib", i.id)),) for i in ideas[:3])
+    rows = tuple(
+        (
+            Button(
+                t("▶️ Start it here: {idea}", idea=shorten(i.title(turn.user.language), 30)),
+                button_data("ib", i.id),
+            ),
+        )
+        for i in ideas[:3]
+    )
     return [Reply(lines(text), buttons=rows)]
 
 
@@ -190,8 +282,18 @@ async def _nearest_offer(turn: Turn, m: Municipality):
     place = turn.app.places.get(f"m{m.outline.ags}")
     if place is None:
         return None
-    hits = await nearby(turn.session, Query(lat=place.lat, lon=place.lon, radius_km=50, start=turn.now,
-                                            end=turn.now + timedelta(days=14), once_per_offer=True), limit=20)
+    hits = await nearby(
+        turn.session,
+        Query(
+            lat=place.lat,
+            lon=place.lon,
+            radius_km=50,
+            start=turn.now,
+            end=turn.now + timedelta(days=14),
+            once_per_offer=True,
+        ),
+        limit=20,
+    )
     if not hits:
         return None
     hit = min(hits, key=lambda h: h.distance_km)
@@ -206,11 +308,25 @@ async def web_login(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     base = turn.app.links.web
     if not base:
-        return [Reply(t("The web pages are not switched on here (NAHBAR_PUBLIC_URL or NAHBAR_WEB_LISTEN)."))]
+        return [
+            Reply(
+                t(
+                    "The web pages are not switched on here (NAHBAR_PUBLIC_URL or NAHBAR_WEB_LISTEN)."
+                )
+            )
+        ]
     token = new_link(turn.session, turn.user, turn.now)
     minutes = int(LINK_VALID.total_seconds() // 60)
-    return [Reply(t("🌐 Your link to the coordinators' pages, for the next {minutes} minutes and once only – "
-                    "please do not pass it on:\n{link}", minutes=minutes, link=f"{base}/koordination/anmelden/{token}"))]
+    return [
+        Reply(
+            t(
+                "🌐 Your link to the coordinators' pages, for the next {minutes} minutes and once only – "
+                "please do not pass it on:\n{link}",
+                minutes=minutes,
+                link=f"{base}/koordination/anmelden/{token}",
+            )
+        )
+    ]
 
 
 async def invite(turn: Turn, argument: str = "") -> list[Reply]:
@@ -226,9 +342,16 @@ async def invite(turn: Turn, argument: str = "") -> list[Reply]:
     code = new_invite(turn.session, turn.user, area.district, turn.now)
     t = turn.t
     name = _scope_name(area)
-    return [Reply(t("🔑 Give this code to the new coordinator for {area}, personally or by phone: <b>{code}</b>\n"
-                    "They write /koordination {code} to Nahbar. The code works once, for 48 hours.",
-                    code=code, area=name))]
+    return [
+        Reply(
+            t(
+                "🔑 Give this code to the new coordinator for {area}, personally or by phone: <b>{code}</b>\n"
+                "They write /koordination {code} to Nahbar. The code works once, for 48 hours.",
+                code=code,
+                area=name,
+            )
+        )
+    ]
 
 
 async def join(turn: Turn, argument: str = "") -> list[Reply]:
@@ -239,9 +362,17 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
     scope = await redeem_invite(turn.session, argument.strip(), turn.user, turn.now)
     if scope is None:
         log.warning("invalid coordinator code from user %s", turn.user.id)
-        return [Reply(t("This code is not valid (any more). Please ask the coordinator for a new one."))]
-    return [Reply(t("📊 Welcome to the coordinators for {area}! /lage shows the situation there.",
-                    area=_scope_name(scope)))]
+        return [
+            Reply(t("This code is not valid (any more). Please ask the coordinator for a new one."))
+        ]
+    return [
+        Reply(
+            t(
+                "📊 Welcome to the coordinators for {area}! /lage shows the situation there.",
+                area=_scope_name(scope),
+            )
+        )
+    ]
 
 
 async def invite_companion(turn: Turn, argument: str) -> list[Reply]:
@@ -256,12 +387,24 @@ async def invite_companion(turn: Turn, argument: str) -> list[Reply]:
         return _refused(turn)
     code = companions.new_invite(turn.session, turn.user, ags, turn.now)
     t = turn.t
-    return [Reply(t("🤝 Give this code to the new companion, personally: <b>{code}</b>\nThey write "
-                    "/begleiten {code} to Nahbar. The code works once, for 48 hours.", code=code))]
+    return [
+        Reply(
+            t(
+                "🤝 Give this code to the new companion, personally: <b>{code}</b>\nThey write "
+                "/begleiten {code} to Nahbar. The code works once, for 48 hours.",
+                code=code,
+            )
+        )
+    ]
 
 
 FEATURE = Feature(
     name="coordination",
-    commands={"lage": situation_view, "situation": situation_view, "koordination": join, "coordination": join},
+    commands={
+        "lage": situation_view,
+        "situation": situation_view,
+        "koordination": join,
+        "coordination": join,
+    },
     buttons={"kd": ideas_for_white_spots, "kw": web_login, "ki": invite, "kb": invite_companion},
 )

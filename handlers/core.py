@@ -28,8 +28,25 @@ from models.moderation import Rights
 from ops.metrics import TURN_SECONDS, UPDATES
 
 from . import (
-    alerts, choices, companions, coordination, digest, group_digest, ideas, loneliness, managing, moderation, notice, offer_detail,
-    posting, privacy, reminders, search, settings, small_talk, start,
+    alerts,
+    choices,
+    companions,
+    coordination,
+    digest,
+    group_digest,
+    ideas,
+    loneliness,
+    managing,
+    moderation,
+    notice,
+    offer_detail,
+    posting,
+    privacy,
+    reminders,
+    search,
+    settings,
+    small_talk,
+    start,
 )
 from .buttons import parse_button
 from .choices import NUMBERED_PLATFORMS
@@ -49,10 +66,24 @@ _NUMBER = re.compile(r"\d{1,3}\.?")  # a typed choice (handlers.choices); postco
 
 # Every feature of the bot, in the order their words are tried.
 FEATURES: tuple[Feature, ...] = (
-    start.FEATURE, search.FEATURE, offer_detail.FEATURE, reminders.FEATURE, settings.FEATURE,
-    digest.FEATURE, group_digest.FEATURE, alerts.FEATURE, privacy.FEATURE, ideas.FEATURE,
-    posting.FEATURE, managing.FEATURE, moderation.FEATURE, notice.FEATURE, loneliness.FEATURE,
-    small_talk.FEATURE, coordination.FEATURE, companions.FEATURE,
+    start.FEATURE,
+    search.FEATURE,
+    offer_detail.FEATURE,
+    reminders.FEATURE,
+    settings.FEATURE,
+    digest.FEATURE,
+    group_digest.FEATURE,
+    alerts.FEATURE,
+    privacy.FEATURE,
+    ideas.FEATURE,
+    posting.FEATURE,
+    managing.FEATURE,
+    moderation.FEATURE,
+    notice.FEATURE,
+    loneliness.FEATURE,
+    small_talk.FEATURE,
+    coordination.FEATURE,
+    companions.FEATURE,
 )
 ROUTES = Router(FEATURES)
 
@@ -60,12 +91,21 @@ ROUTES = Router(FEATURES)
 class Nahbar:
     """The platform-neutral bot: `await handle(incoming)` returns the replies to send."""
 
-    def __init__(self, sessions: async_sessionmaker, places: Gazetteer, *,
-                 default_language: str = "de", default_radius_km: int = 10,
-                 clock: Callable[[], datetime] = utcnow,
-                 share_links: dict[str, Callable[[int], str]] | None = None,
-                 router: Router = ROUTES, rights: Rights | None = None, max_offers_per_day: int = 5,
-                 geocoder=None, reminder_evening: time = time(18)) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        places: Gazetteer,
+        *,
+        default_language: str = "de",
+        default_radius_km: int = 10,
+        clock: Callable[[], datetime] = utcnow,
+        share_links: dict[str, Callable[[int], str]] | None = None,
+        router: Router = ROUTES,
+        rights: Rights | None = None,
+        max_offers_per_day: int = 5,
+        geocoder=None,
+        reminder_evening: time = time(18),
+    ) -> None:
         self.sessions = sessions
         self.places = places
         self.default_language = default_language
@@ -112,27 +152,44 @@ class Nahbar:
         new choices are numbered after the question's, and both stay valid (a reminder arriving
         while someone writes an offer must not turn their "1" into "Ich komme"). Returns the
         replies to send, renumbered where needed."""
-        if chat.partition(":")[0] not in self.numbered_platforms or choices.remember(replies) is None:
+        if (
+            chat.partition(":")[0] not in self.numbered_platforms
+            or choices.remember(replies) is None
+        ):
             return replies
         async with self.sessions() as session, session.begin():
             for convo in await session.scalars(
-                    select(Conversation).where(Conversation.chat == chat, Conversation.is_group.is_(False))):
+                select(Conversation).where(
+                    Conversation.chat == chat, Conversation.is_group.is_(False)
+                )
+            ):
                 stored = convo.data.get("choices")
-                waiting = convo.state not in ("idle", "", None) and isinstance(stored, dict) and stored
+                waiting = (
+                    convo.state not in ("idle", "", None) and isinstance(stored, dict) and stored
+                )
                 if waiting:
                     after = max((int(k) for k in stored if str(k).isdigit()), default=0)
                     replies = choices.renumber(replies, start=after + 1)
                 offered = choices.remember(replies)
-                convo.data = {**convo.data, "choices": {**stored, **offered} if waiting else offered}
+                convo.data = {
+                    **convo.data,
+                    "choices": {**stored, **offered} if waiting else offered,
+                }
         return replies
 
     async def _turn(self, msg: Incoming, decide) -> list[Reply]:
         now = self.clock()
         async with self.sessions() as session, session.begin():
             user, convo = await load_turn(
-                session, platform=msg.platform, platform_id=msg.user_id, chat=msg.chat, group=msg.group,
+                session,
+                platform=msg.platform,
+                platform_id=msg.user_id,
+                chat=msg.chat,
+                group=msg.group,
                 language=normalise_language(msg.language, self.default_language),
-                radius_km=self.default_radius_km, now=now)
+                radius_km=self.default_radius_km,
+                now=now,
+            )
             numbered = msg.platform in self.numbered_platforms
             if numbered:
                 msg = _typed_choice(msg, convo.data.get("choices"))
@@ -185,8 +242,11 @@ class Nahbar:
         return await handler(turn, argument.strip()[:MAX_ARGUMENT])
 
     async def _words(self, turn: Turn, text: str) -> list[Reply]:
-        if (turn.msg.platform in self.numbered_platforms and _NUMBER.fullmatch(text)
-                and turn.raw("choices")):
+        if (
+            turn.msg.platform in self.numbered_platforms
+            and _NUMBER.fullmatch(text)
+            and turn.raw("choices")
+        ):
             return [start.no_such_choice(turn, text.rstrip("."))]  # not a place called "9"
         reading = turn.reading = read(text, self.places)
         if len(text) > MAX_TEXT and reading.intent is not Intent.LONELY:
@@ -194,8 +254,11 @@ class Nahbar:
         switch = settings.answer_in(turn, reading.language)
         handler = self.router.intents.get(reading.intent) if reading.intent else None
         if handler is None:
-            replies = [search.unknown_place(turn, reading.unknown_place) if reading.unknown_place
-                       else search.not_understood(turn)]
+            replies = [
+                search.unknown_place(turn, reading.unknown_place)
+                if reading.unknown_place
+                else search.not_understood(turn)
+            ]
         else:
             replies = await handler(turn, "")
         return replies + switch

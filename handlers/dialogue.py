@@ -106,9 +106,12 @@ class Router:
         self.intents: dict[Intent, Handler] = {}
         self.steps: dict[str, Step] = {}
         for feature in features:
-            for table, entries in ((self.commands, feature.commands), (self.buttons, feature.buttons),
-                                   (self.intents, feature.intents),
-                                   (self.steps, {s.name: s for s in feature.steps})):
+            for table, entries in (
+                (self.commands, feature.commands),
+                (self.buttons, feature.buttons),
+                (self.intents, feature.intents),
+                (self.steps, {s.name: s for s in feature.steps}),
+            ):
                 for name, entry in entries.items():
                     if name in table:
                         raise ValueError(f"{feature.name}: {name!r} is already taken")

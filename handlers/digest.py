@@ -19,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import User
 from models.categories import category
 from models.digests import (
-    DEFAULT_HOUR, DEFAULT_WEEKDAY, DIGEST, DIGEST_HOURS, Digest, digest_for, digest_of_user, save_digest,
+    DEFAULT_HOUR,
+    DEFAULT_WEEKDAY,
+    DIGEST,
+    DIGEST_HOURS,
+    Digest,
+    digest_for,
+    digest_of_user,
+    save_digest,
     stop_digest,
 )
 from models.outbox import Claimed
@@ -45,11 +52,16 @@ def weekday_name(t: Translator, weekday: int) -> str:
 
 
 def schedule_words(t: Translator, digest: Digest) -> Markup:
-    """"every Monday at 09:00"."""
-    return t("every {weekday} at {time}", weekday=weekday_name(t, digest.weekday), time=f"{digest.hour:02d}:00")
+    """ "every Monday at 09:00"."""
+    return t(
+        "every {weekday} at {time}",
+        weekday=weekday_name(t, digest.weekday),
+        time=f"{digest.hour:02d}:00",
+    )
 
 
 # --- a person's digest ----------------------------------------------------------------------
+
 
 async def show(turn: Turn, argument: str = "") -> list[Reply]:
     """The digest's own message: what it is, on or off, weekday and time."""
@@ -78,8 +90,14 @@ async def _switch_on(turn: Turn) -> list[Reply]:
         if existing is not None:
             await stop_digest(turn.session, existing)
             await turn.session.flush()
-        digest = Digest(chat=chat, user_id=turn.user.id, weekday=DEFAULT_WEEKDAY, hour=DEFAULT_HOUR,
-                        radius_km=turn.user.radius_km, language=turn.user.language)
+        digest = Digest(
+            chat=chat,
+            user_id=turn.user.id,
+            weekday=DEFAULT_WEEKDAY,
+            hour=DEFAULT_HOUR,
+            radius_km=turn.user.radius_km,
+            language=turn.user.language,
+        )
         await save_digest(turn.session, digest, turn.now)
     return [await _view(turn, notice=turn.t("Weekly post switched on."))]
 
@@ -105,28 +123,59 @@ async def set_hour(turn: Turn, argument: str) -> list[Reply]:
 async def _view(turn: Turn, notice: str | None = None) -> Reply:
     t, user = turn.t, turn.user
     edit = turn.msg.button is not None
-    text = [bold(t("📬 Weekly post")),
-            t("Once a week a message with the meetings of the coming seven days near you. "
-              "In a week without any, I do not write.")]
+    text = [
+        bold(t("📬 Weekly post")),
+        t(
+            "Once a week a message with the meetings of the coming seven days near you. "
+            "In a week without any, I do not write."
+        ),
+    ]
     back = (Button(t("⚙️ Settings"), "st"),)
     if user.home_lat is None:
         text += ["", t("For the weekly post I need your home place first.")]
-        return Reply(lines(text), buttons=((Button(t("🏠 Choose home place"), "sh?"),), back), edit=edit,
-                     notice=notice)
+        return Reply(
+            lines(text),
+            buttons=((Button(t("🏠 Choose home place"), "sh?"),), back),
+            edit=edit,
+            notice=notice,
+        )
     digest = await digest_of_user(turn.session, user.id)
     text.append("")
     if digest is None:
         text.append(t("Now: off."))
-        return Reply(lines(text), buttons=((Button(t("✅ Switch on"), button_data("dg", "on")),), back),
-                     edit=edit, notice=notice)
-    text.append(t("Now: on – {when}, meetings within {km} km of {place}.", when=schedule_words(t, digest),
-                  km=user.radius_km, place=home_words(t, user)))
+        return Reply(
+            lines(text),
+            buttons=((Button(t("✅ Switch on"), button_data("dg", "on")),), back),
+            edit=edit,
+            notice=notice,
+        )
+    text.append(
+        t(
+            "Now: on – {when}, meetings within {km} km of {place}.",
+            when=schedule_words(t, digest),
+            km=user.radius_km,
+            place=home_words(t, user),
+        )
+    )
     days = get_day_names("abbreviated", locale=t.language)
-    weekdays = tuple(Button(_ticked(n == digest.weekday, days[n]), button_data("dw", n)) for n in range(7))
-    hours = tuple(Button(_ticked(h == digest.hour, f"{h:02d}:00"), button_data("dt", h)) for h in DIGEST_HOURS)
-    return Reply(lines(text), buttons=(weekdays[:4], weekdays[4:], hours,
-                                      (Button(t("🔕 Switch off"), button_data("dg", "off")),), back),
-                 edit=edit, notice=notice)
+    weekdays = tuple(
+        Button(_ticked(n == digest.weekday, days[n]), button_data("dw", n)) for n in range(7)
+    )
+    hours = tuple(
+        Button(_ticked(h == digest.hour, f"{h:02d}:00"), button_data("dt", h)) for h in DIGEST_HOURS
+    )
+    return Reply(
+        lines(text),
+        buttons=(
+            weekdays[:4],
+            weekdays[4:],
+            hours,
+            (Button(t("🔕 Switch off"), button_data("dg", "off")),),
+            back,
+        ),
+        edit=edit,
+        notice=notice,
+    )
 
 
 def _ticked(chosen: bool, label: str) -> str:
@@ -149,11 +198,16 @@ async def state_line(turn: Turn) -> Markup:
 
 # --- the message ----------------------------------------------------------------------------
 
+
 @composer(DIGEST)
 async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:
     """Payload: {"digest": id}. None (nothing sent) in a week without meetings."""
     payload = row.payload if isinstance(row.payload, dict) else {}
-    digest = await session.get(Digest, payload.get("digest")) if isinstance(payload.get("digest"), int) else None
+    digest = (
+        await session.get(Digest, payload.get("digest"))
+        if isinstance(payload.get("digest"), int)
+        else None
+    )
     if digest is None:
         raise Drop("digest stopped")
     if digest.user_id is not None:
@@ -172,8 +226,11 @@ async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> 
         place = digest.place_name or ""
         heading = t("📬 This week around {place}", place=place)
     end = datetime.combine(to_local(now).date() + timedelta(days=DAYS), time(0), tzinfo=BERLIN)
-    hits = await nearby(session, Query(lat=lat, lon=lon, radius_km=radius, start=now, end=end,
-                                       once_per_offer=True), limit=SHOWN + 1)
+    hits = await nearby(
+        session,
+        Query(lat=lat, lon=lon, radius_km=radius, start=now, end=end, once_per_offer=True),
+        limit=SHOWN + 1,
+    )
     if not hits:
         return None  # a quiet week: nothing to say, nothing sent
     shown = hits[:SHOWN]
@@ -184,8 +241,15 @@ async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> 
     if len(hits) > SHOWN:
         text += ["", t("… and more: /woche")]
     if private:  # on the terminal and Matrix numbered: "3" opens the third meeting
-        rows = [(Button(f"{n}. {category(h.category).emoji} {shorten(h.title, 40)}", button_data("o", h.offer_id)),)
-                for n, h in enumerate(shown, start=1)]
+        rows = [
+            (
+                Button(
+                    f"{n}. {category(h.category).emoji} {shorten(h.title, 40)}",
+                    button_data("o", h.offer_id),
+                ),
+            )
+            for n, h in enumerate(shown, start=1)
+        ]
         rows.append((Button(t("⚙️ Change weekly post"), "dg"),))
         buttons = tuple(rows)
     else:
@@ -198,10 +262,16 @@ def _entries(t: Translator, hits: list[Hit]) -> list:
     for number, hit in enumerate(hits, start=1):
         kind = category(hit.category)
         out.append(Markup("{}. {} ").format(number, kind.emoji) + bold(hit.title, 80))
-        moment = when(t, hit.starts_at, hit.ends_at) if is_all_day(hit.starts_at, hit.ends_at) \
+        moment = (
+            when(t, hit.starts_at, hit.ends_at)
+            if is_all_day(hit.starts_at, hit.ends_at)
             else when(t, hit.starts_at)
-        out.append(Markup("    {} · {} · {}").format(moment,
-                                                     shorten(hit.place_name, 40), distance(t, hit.distance_km)))
+        )
+        out.append(
+            Markup("    {} · {} · {}").format(
+                moment, shorten(hit.place_name, 40), distance(t, hit.distance_km)
+            )
+        )
     return out
 
 

@@ -62,8 +62,11 @@ def when(t: Translator, start: datetime, end: datetime | None = None) -> str:
 def is_all_day(start: datetime, end: datetime) -> bool:
     """Local midnight to the next local midnight (23 or 25 hours on daylight-saving days)."""
     first, last = to_local(start), to_local(end)
-    return (first.time() == time(0) and last.time() == time(0)
-            and last.date() == first.date() + timedelta(days=1))
+    return (
+        first.time() == time(0)
+        and last.time() == time(0)
+        and last.date() == first.date() + timedelta(days=1)
+    )
 
 
 def distance(t: Translator, km: float) -> str:

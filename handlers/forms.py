@@ -41,7 +41,9 @@ class Field:
     label: str  # catalogue msgid: what the "change" buttons and "still missing" say
     optional: bool = False  # may be skipped (and is then simply not stated)
     free_text: bool = False  # at its own question the whole message is the answer
-    filled: Callable[[object], bool] | None = None  # whether the note has an answer; default: truthy
+    filled: Callable[[object], bool] | None = (
+        None  # whether the note has an answer; default: truthy
+    )
 
 
 @dataclass
@@ -77,7 +79,9 @@ class Form:
 
     def missing(self, note) -> Field | None:
         """The first required field without an answer."""
-        return next((f for f in self.fields if not f.optional and not self.is_filled(note, f.name)), None)
+        return next(
+            (f for f in self.fields if not f.optional and not self.is_filled(note, f.name)), None
+        )
 
     def optional_open(self, note) -> list[Field]:
         return [f for f in self.fields if f.optional and not self.is_filled(note, f.name)]
@@ -112,30 +116,91 @@ PROPOSALS = frozenset({"category", "title"})
 _ACTIONS = {
     "back": ("zurück", "zurueck", "back", "go back", "zurück bitte"),
     "cancel": ("abbrechen", "abbruch", "cancel", "stopp", "stop", "verwerfen", "wegwerfen"),
-    "skip": ("überspringen", "ueberspringen", "skip", "weiter", "next", "nichts", "keine", "keins", "ohne",
-             "fertig", "passt", "ok", "okay", "nein", "no", "nein danke", "weiter bitte", "nichts weiter",
-             "keine angabe", "keine angaben", "weglassen"),
-    "send": ("ja", "yes", "absenden", "senden", "abschicken", "veröffentlichen", "send", "ja bitte",
-             "ja absenden", "ja, absenden", "jawohl", "passt so", "so absenden", "ok absenden"),
-    "last": ("wie letztes mal", "wie letztes mal bitte", "wie beim letzten mal", "wie immer",
-             "same as last time", "wie zuletzt", "wie vorher", "das gleiche wie letztes mal"),
+    "skip": (
+        "überspringen",
+        "ueberspringen",
+        "skip",
+        "weiter",
+        "next",
+        "nichts",
+        "keine",
+        "keins",
+        "ohne",
+        "fertig",
+        "passt",
+        "ok",
+        "okay",
+        "nein",
+        "no",
+        "nein danke",
+        "weiter bitte",
+        "nichts weiter",
+        "keine angabe",
+        "keine angaben",
+        "weglassen",
+    ),
+    "send": (
+        "ja",
+        "yes",
+        "absenden",
+        "senden",
+        "abschicken",
+        "veröffentlichen",
+        "send",
+        "ja bitte",
+        "ja absenden",
+        "ja, absenden",
+        "jawohl",
+        "passt so",
+        "so absenden",
+        "ok absenden",
+    ),
+    "last": (
+        "wie letztes mal",
+        "wie letztes mal bitte",
+        "wie beim letzten mal",
+        "wie immer",
+        "same as last time",
+        "wie zuletzt",
+        "wie vorher",
+        "das gleiche wie letztes mal",
+    ),
     "help": ("hilfe", "help", "?", "❓ hilfe", "❓ help"),
 }
 _TYPED = {fold(word) or word: action for action, words in _ACTIONS.items() for word in words}
 
 
 def typed_action(text: str) -> str | None:
-    """"zurück", "abbrechen", "überspringen", "ja", "wie letztes Mal" … as the button it stands for."""
+    """ "zurück", "abbrechen", "überspringen", "ja", "wie letztes Mal" … as the button it stands for."""
     key = fold(text) or text.strip()
     return _TYPED.get(key)
 
 
 # "ach nein", "ich meinte", "doch lieber": a message that corrects an earlier answer.
-_CORRECTION = ("nein", "ich meinte", "meinte", "doch", "lieber", "sondern", "korrektur", "falsch",
-               "stattdessen", "statt", "anders", "ändern", "aendern", "actually", "i meant", "sorry", "oh")
+_CORRECTION = (
+    "nein",
+    "ich meinte",
+    "meinte",
+    "doch",
+    "lieber",
+    "sondern",
+    "korrektur",
+    "falsch",
+    "stattdessen",
+    "statt",
+    "anders",
+    "ändern",
+    "aendern",
+    "actually",
+    "i meant",
+    "sorry",
+    "oh",
+)
 
 
 def corrects(text: str) -> bool:
     words = f" {' '.join(fold(w) for w in text.split())} "
-    return any(f" {fold(c) if ' ' not in c else ' '.join(fold(p) for p in c.split())} " in words
-               for c in _CORRECTION)
+    return any(
+        f" {fold(c) if ' ' not in c else ' '.join(fold(p) for p in c.split())} " in words
+        for c in _CORRECTION
+    )

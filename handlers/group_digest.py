@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from babel.dates import get_day_names
 from markupsafe import Markup
 
-from models.digests import DEFAULT_HOUR, DEFAULT_WEEKDAY, DIGEST_HOURS, Digest, digest_for, save_digest, stop_digest
+from models.digests import (
+    DEFAULT_HOUR,
+    DEFAULT_WEEKDAY,
+    DIGEST_HOURS,
+    Digest,
+    digest_for,
+    save_digest,
+    stop_digest,
+)
 from models.users import DEFAULT_RADIUS_KM
 from places import Place
 from places.text import fold
@@ -37,16 +45,51 @@ from .search import RADII
 from .text import shorten
 from .when.lexicon import WEEKDAY, lookup
 
-OFF = {fold(w) for w in ("aus", "off", "stop", "stopp", "ausschalten", "abbestellen", "abschalten", "beenden")}
+OFF = {
+    fold(w)
+    for w in ("aus", "off", "stop", "stopp", "ausschalten", "abbestellen", "abschalten", "beenden")
+}
 TYPED_HOURS = range(6, 22)  # whole hours a group's post may come at when typed
 _RADIUS = re.compile(r"(?<![\w.,])(\d{1,3})\s*(?:km|kilometer[n]?)(?!\w)", re.IGNORECASE)
-_CLOCK = re.compile(r"(?<![\w.,:])(?:um\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h|o'?clock)(?!\w)"
-                    r"|(?<![\w.,:])(?:um\s+|at\s+)?(\d{1,2})[:.](\d{2})(?![\w:.])", re.IGNORECASE)
+_CLOCK = re.compile(
+    r"(?<![\w.,:])(?:um\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h|o'?clock)(?!\w)"
+    r"|(?<![\w.,:])(?:um\s+|at\s+)?(\d{1,2})[:.](\d{2})(?![\w:.])",
+    re.IGNORECASE,
+)
 # Words around the settings that are no part of a place ("jeden Dienstag um 18 Uhr im Umkreis von");
 # folded, so "fuer" stands for "für" too.
-_FILLER = {fold(w) for w in ("jeden", "jede", "immer", "am", "um", "ab", "im", "in", "bei", "fuer",
-                             "umkreis", "radius", "von", "mit", "und", "every", "on", "at", "within",
-                             "around", "near", "and", "wochenpost", "weekly", "post", ",", "-")}
+_FILLER = {
+    fold(w)
+    for w in (
+        "jeden",
+        "jede",
+        "immer",
+        "am",
+        "um",
+        "ab",
+        "im",
+        "in",
+        "bei",
+        "fuer",
+        "umkreis",
+        "radius",
+        "von",
+        "mit",
+        "und",
+        "every",
+        "on",
+        "at",
+        "within",
+        "around",
+        "near",
+        "and",
+        "wochenpost",
+        "weekly",
+        "post",
+        ",",
+        "-",
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -61,7 +104,7 @@ class Wanted:
 
 
 def read_words(words: str) -> Wanted:
-    """"Halle dienstags um 18 Uhr 25 km" -> place "Halle", Tuesday, 18, 25 km."""
+    """ "Halle dienstags um 18 Uhr 25 km" -> place "Halle", Tuesday, 18, 25 km."""
     problem = None
     radius = hour = weekday = None
     found = _RADIUS.search(words)
@@ -69,14 +112,16 @@ def read_words(words: str) -> Wanted:
         radius = int(found.group(1))
         if radius not in RADII:
             problem, radius = "radius", None
-        words = words[:found.start()] + " " + words[found.end():]
+        words = words[: found.start()] + " " + words[found.end() :]
     found = _CLOCK.search(words)
     if found:
-        hours, minutes = (found.group(1), found.group(2)) if found.group(1) else (found.group(3), found.group(4))
+        hours, minutes = (
+            (found.group(1), found.group(2)) if found.group(1) else (found.group(3), found.group(4))
+        )
         hour = int(hours)
         if (minutes or "00") != "00" or hour not in TYPED_HOURS:
             problem, hour = "hour", None
-        words = words[:found.start()] + " " + words[found.end():]
+        words = words[: found.start()] + " " + words[found.end() :]
     rest = []
     for word in words.replace(",", " , ").split():
         meaning = lookup(word.lower().strip(".,()")) if len(word) > 1 else None
@@ -113,14 +158,25 @@ async def command(turn: Turn, argument: str = "") -> list[Reply]:
         if isinstance(place, Reply):
             return [place]
     elif digest is None:
-        return [Reply(t("For which place? Write it after the command, e.g. “/wochenpost Wernigerode”."))]
+        return [
+            Reply(t("For which place? Write it after the command, e.g. “/wochenpost Wernigerode”."))
+        ]
     if digest is None:
-        digest = Digest(chat=turn.msg.chat, user_id=None, weekday=DEFAULT_WEEKDAY, hour=DEFAULT_HOUR,
-                        radius_km=DEFAULT_RADIUS_KM)
+        digest = Digest(
+            chat=turn.msg.chat,
+            user_id=None,
+            weekday=DEFAULT_WEEKDAY,
+            hour=DEFAULT_HOUR,
+            radius_km=DEFAULT_RADIUS_KM,
+        )
     if place is not None:
         digest.place_name = place.title[:80]
         digest.latitude, digest.longitude = place.lat, place.lon
-    for field, value in (("weekday", wanted.weekday), ("hour", wanted.hour), ("radius_km", wanted.radius)):
+    for field, value in (
+        ("weekday", wanted.weekday),
+        ("hour", wanted.hour),
+        ("radius_km", wanted.radius),
+    ):
         if value is not None:
             setattr(digest, field, value)
     digest.language = turn.user.language
@@ -129,6 +185,7 @@ async def command(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 # --- buttons: admins change the post in place -------------------------------------------------
+
 
 async def set_weekday(turn: Turn, argument: str) -> list[Reply]:
     return await _change(turn, "weekday", argument, range(7))
@@ -150,8 +207,13 @@ async def switch_off(turn: Turn, argument: str = "") -> list[Reply]:
         return [_admins_only(turn.t)]
     await stop_digest(turn.session, digest)
     t = turn.t
-    return [Reply(t("📬 The weekly post for this group is switched off."), edit=True,
-                  notice=t("Weekly post switched off."))]
+    return [
+        Reply(
+            t("📬 The weekly post for this group is switched off."),
+            edit=True,
+            notice=t("Weekly post switched off."),
+        )
+    ]
 
 
 async def _change(turn: Turn, field: str, argument: str, allowed) -> list[Reply]:
@@ -168,26 +230,57 @@ async def _change(turn: Turn, field: str, argument: str, allowed) -> list[Reply]
 
 # --- what the group sees --------------------------------------------------------------------
 
+
 def _view(turn: Turn, digest: Digest | None, done: bool = False) -> Reply:
     t = turn.t
     if digest is None:
-        return Reply(t("📬 The weekly post lists the meetings of the coming week near a place, once a week "
-                       "in this group. An admin switches it on with /wochenpost and the place, e.g. "
-                       "“/wochenpost Wernigerode”."))
-    now = (t("📬 Done: from now on the weekly post with the meetings within {km} km of {place} comes to "
-             "this group {when}.", km=digest.radius_km, place=digest.place_name or "", when=_when(t, digest))
-           if done else
-           t("📬 The weekly post for this group is on: {when}, meetings within {km} km of {place}.",
-             when=_when(t, digest), km=digest.radius_km, place=digest.place_name or ""))
-    text = [now, "", t("Admins change it with the buttons or in words, e.g. “/wochenpost Tuesday 18:00”, "
-                       "“/wochenpost 25 km”, “/wochenpost Halle” – and stop it with “/wochenpost aus”.")]
+        return Reply(
+            t(
+                "📬 The weekly post lists the meetings of the coming week near a place, once a week "
+                "in this group. An admin switches it on with /wochenpost and the place, e.g. "
+                "“/wochenpost Wernigerode”."
+            )
+        )
+    now = (
+        t(
+            "📬 Done: from now on the weekly post with the meetings within {km} km of {place} comes to "
+            "this group {when}.",
+            km=digest.radius_km,
+            place=digest.place_name or "",
+            when=_when(t, digest),
+        )
+        if done
+        else t(
+            "📬 The weekly post for this group is on: {when}, meetings within {km} km of {place}.",
+            when=_when(t, digest),
+            km=digest.radius_km,
+            place=digest.place_name or "",
+        )
+    )
+    text = [
+        now,
+        "",
+        t(
+            "Admins change it with the buttons or in words, e.g. “/wochenpost Tuesday 18:00”, "
+            "“/wochenpost 25 km”, “/wochenpost Halle” – and stop it with “/wochenpost aus”."
+        ),
+    ]
     days = get_day_names("abbreviated", locale=t.language)
-    weekdays = tuple(Button(_ticked(n == digest.weekday, days[n]), button_data("gw", n)) for n in range(7))
-    hours = tuple(Button(_ticked(h == digest.hour, f"{h:02d}:00"), button_data("gh", h)) for h in DIGEST_HOURS)
-    radii = tuple(Button(_ticked(km == digest.radius_km, t("{km} km", km=km)), button_data("gr", km)) for km in RADII)
-    return Reply(lines(text), buttons=(weekdays[:4], weekdays[4:], hours, radii,
-                                       (Button(t("🔕 Switch off"), "gx"),)),
-                 edit=turn.msg.button is not None)
+    weekdays = tuple(
+        Button(_ticked(n == digest.weekday, days[n]), button_data("gw", n)) for n in range(7)
+    )
+    hours = tuple(
+        Button(_ticked(h == digest.hour, f"{h:02d}:00"), button_data("gh", h)) for h in DIGEST_HOURS
+    )
+    radii = tuple(
+        Button(_ticked(km == digest.radius_km, t("{km} km", km=km)), button_data("gr", km))
+        for km in RADII
+    )
+    return Reply(
+        lines(text),
+        buttons=(weekdays[:4], weekdays[4:], hours, radii, (Button(t("🔕 Switch off"), "gx"),)),
+        edit=turn.msg.button is not None,
+    )
 
 
 def _ticked(chosen: bool, label: str) -> str:
@@ -195,16 +288,25 @@ def _ticked(chosen: bool, label: str) -> str:
 
 
 def _admins_only(t: Translator) -> Reply:
-    return Reply(t("Sorry, only the admins of this group can change the weekly post."),
-                 notice=t("Only the group's admins can change this."))
+    return Reply(
+        t("Sorry, only the admins of this group can change the weekly post."),
+        notice=t("Only the group's admins can change this."),
+    )
 
 
 def _problem(t: Translator, problem: str) -> Markup:
     if problem == "radius":
-        return t("The weekly post can look {radii} km around the place. Please write one of these, "
-                 "e.g. “/wochenpost 25 km”.", radii=", ".join(str(km) for km in RADII))
-    return t("The weekly post comes on the full hour, between {first}:00 and {last}:00, e.g. "
-             "“/wochenpost 18 Uhr”.", first=TYPED_HOURS[0], last=TYPED_HOURS[-1])
+        return t(
+            "The weekly post can look {radii} km around the place. Please write one of these, "
+            "e.g. “/wochenpost 25 km”.",
+            radii=", ".join(str(km) for km in RADII),
+        )
+    return t(
+        "The weekly post comes on the full hour, between {first}:00 and {last}:00, e.g. "
+        "“/wochenpost 18 Uhr”.",
+        first=TYPED_HOURS[0],
+        last=TYPED_HOURS[-1],
+    )
 
 
 def _when(t: Translator, digest: Digest) -> Markup:
@@ -217,14 +319,33 @@ def _place(turn: Turn, words: str) -> Place | Reply:
     if found.status == "found" and found.place and found.place.kind != "coordinates":
         return found.place
     if found.status == "choice" and found.choices:
-        return Reply(t("There are several places called “{name}”. Please write it more exactly, "
-                       "e.g. “/wochenpost {example}”.", name=found.choices[0].name, example=found.choices[0].label))
+        return Reply(
+            t(
+                "There are several places called “{name}”. Please write it more exactly, "
+                "e.g. “/wochenpost {example}”.",
+                name=found.choices[0].name,
+                example=found.choices[0].label,
+            )
+        )
     if found.status == "suggest" and found.suggestions:
-        return Reply(t("I don't know “{text}”. Did you mean {place}? Then write “/wochenpost {place}”.",
-                       text=shorten(words, 60), place=found.suggestions[0].name))
-    return Reply(t("Sorry, I don't know the place “{text}”. Please write a town or a postcode, "
-                   "e.g. “/wochenpost Wernigerode”.", text=shorten(words, 60)))
+        return Reply(
+            t(
+                "I don't know “{text}”. Did you mean {place}? Then write “/wochenpost {place}”.",
+                text=shorten(words, 60),
+                place=found.suggestions[0].name,
+            )
+        )
+    return Reply(
+        t(
+            "Sorry, I don't know the place “{text}”. Please write a town or a postcode, "
+            "e.g. “/wochenpost Wernigerode”.",
+            text=shorten(words, 60),
+        )
+    )
 
 
-FEATURE = Feature(name="group_digest", commands={"wochenpost": command, "weeklypost": command},
-                  buttons={"gw": set_weekday, "gh": set_hour, "gr": set_radius, "gx": switch_off})
+FEATURE = Feature(
+    name="group_digest",
+    commands={"wochenpost": command, "weeklypost": command},
+    buttons={"gw": set_weekday, "gh": set_hour, "gr": set_radius, "gx": switch_off},
+)

@@ -71,8 +71,14 @@ def fill(template: Markup, values: dict) -> Markup:
     """The template with its values, and one full stop where a sentence ends in a value that
     already ends in one: "Nur am {day}." with "Mi., 9. Dez." is "Nur am Mi., 9. Dez.", not
     "…Dez..". Dates, abbreviations ("Hauptstr.") and shortened text ("…") end that way."""
+
     def stop(match: re.Match) -> str:
         value = values.get(match.group(1))
         shown = value.striptags() if isinstance(value, Markup) else str(value)
-        return match.group(0)[:-1] if value is not None and shown.rstrip().endswith((".", "…")) else match.group(0)
+        return (
+            match.group(0)[:-1]
+            if value is not None and shown.rstrip().endswith((".", "…"))
+            else match.group(0)
+        )
+
     return Markup(_BEFORE_STOP.sub(stop, str(template))).format(**values)

@@ -18,7 +18,16 @@ from markupsafe import Markup
 from pydantic import field_validator
 
 from models.categories import CATEGORIES, category
-from models.ideas import TEXT_LENGTH, Idea, add_idea, all_ideas, move, touch, visible_idea, visible_ideas
+from models.ideas import (
+    TEXT_LENGTH,
+    Idea,
+    add_idea,
+    all_ideas,
+    move,
+    touch,
+    visible_idea,
+    visible_ideas,
+)
 from models.listing import valid_id
 
 from . import offer_form as form, posting, search
@@ -39,27 +48,53 @@ PAGE = 8  # ideas per message for residents
 SHOWN_TEXT = 200  # an idea's text in the list is cut here
 STEP = "ideas.edit"
 # The pictures an idea can have (buttons carry the index); the kinds' own pictures first.
-EMOJIS = ("☕", "🔥", "🚶", "🥧", "🎁", "👵", "🤝", "💬", "✨", "🎄", "🎶", "🌻", "📚", "🎲", "🍲", "🧶")
+EMOJIS = (
+    "☕",
+    "🔥",
+    "🚶",
+    "🥧",
+    "🎁",
+    "👵",
+    "🤝",
+    "💬",
+    "✨",
+    "🎄",
+    "🎶",
+    "🌻",
+    "📚",
+    "🎲",
+    "🍲",
+    "🧶",
+)
 # What a moderator types, and the offer field whose limits apply (the idea becomes that field).
-TEXT_FIELDS = {"title_de": "title", "text_de": "description", "title_en": "title", "text_en": "description"}
+TEXT_FIELDS = {
+    "title_de": "title",
+    "text_de": "description",
+    "title_en": "title",
+    "text_en": "description",
+}
 ENGLISH = frozenset({"title_en", "text_en"})
 # An idea as a form (handlers.forms): the English title and text may be skipped.
-IDEA_FORM = Form((
-    Field("kind", N_("Kind"), filled=lambda d: d.category is not None),
-    Field("emoji", N_("Picture")),
-    Field("title_de", N_("Title"), free_text=True),
-    Field("text_de", N_("Description"), free_text=True),
-    Field("title_en", N_("🇬🇧 Title"), optional=True, free_text=True),
-    Field("text_en", N_("🇬🇧 Text"), optional=True, free_text=True),
-))
+IDEA_FORM = Form(
+    (
+        Field("kind", N_("Kind"), filled=lambda d: d.category is not None),
+        Field("emoji", N_("Picture")),
+        Field("title_de", N_("Title"), free_text=True),
+        Field("text_de", N_("Description"), free_text=True),
+        Field("title_en", N_("🇬🇧 Title"), optional=True, free_text=True),
+        Field("text_en", N_("🇬🇧 Text"), optional=True, free_text=True),
+    )
+)
 ADDING = tuple(f.name for f in IDEA_FORM)  # the questions for a new idea
 QUESTIONS = {
     "kind": N_("What kind of meeting is it?"),
     "emoji": N_("Which picture should stand before it?"),
     "title_de": N_("The title in German, short, e.g. “Warme Stube”:"),
     "text_de": N_("The text in German: a few sentences on what happens and what it takes."),
-    "title_en": N_("The title in English, for people who use Nahbar in English – or “skip”: "
-                   "they then see the German one."),
+    "title_en": N_(
+        "The title in English, for people who use Nahbar in English – or “skip”: "
+        "they then see the German one."
+    ),
     "text_en": N_("The text in English – or “skip”: they then see the German one."),
 }
 
@@ -90,23 +125,40 @@ def _may(turn: Turn) -> bool:
 
 # --- residents ----------------------------------------------------------------------------
 
+
 async def show(turn: Turn, argument: str = "") -> list[Reply]:
     t, language = turn.t, turn.t.language
     ideas = await visible_ideas(turn.session)
     pages = max(1, -(-len(ideas) // PAGE))
     page = min(int(argument), pages) if argument.isdigit() and int(argument) >= 1 else 1
-    shown = ideas[(page - 1) * PAGE:page * PAGE]
+    shown = ideas[(page - 1) * PAGE : page * PAGE]
     text: list = [t("<b>💡 Ideas for your own meetings</b>")]
     if shown:
-        text += [t("Small things help against loneliness. Maybe one of these suits your village:"), ""]
-        text += [Markup("{} ").format(idea.emoji) + bold(idea.title(language))
-                 + Markup(" – {}").format(shorten(idea.text(language), SHOWN_TEXT)) for idea in shown]
+        text += [
+            t("Small things help against loneliness. Maybe one of these suits your village:"),
+            "",
+        ]
+        text += [
+            Markup("{} ").format(idea.emoji)
+            + bold(idea.title(language))
+            + Markup(" – {}").format(shorten(idea.text(language), SHOWN_TEXT))
+            for idea in shown
+        ]
         text += ["", t("Would you like to start one? Tap an idea – I will help you post it.")]
     else:
-        text.append(t("There are no ideas in the pool just now – but you can offer a meeting of your own."))
-    buttons = [(Button(Markup("{} ").format(idea.emoji) + t("Start at my place: {title}",
-                                                            title=shorten(idea.title(language), 40)),
-                       button_data("ib", idea.id)),) for idea in shown]
+        text.append(
+            t("There are no ideas in the pool just now – but you can offer a meeting of your own.")
+        )
+    buttons = [
+        (
+            Button(
+                Markup("{} ").format(idea.emoji)
+                + t("Start at my place: {title}", title=shorten(idea.title(language), 40)),
+                button_data("ib", idea.id),
+            ),
+        )
+        for idea in shown
+    ]
     if page < pages:
         buttons.append((Button(t("More ideas ▶"), button_data("id", page + 1)),))
     buttons.append((Button(t("➕ Offer a meeting"), "nn"),))
@@ -120,30 +172,52 @@ async def show(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def start_here(turn: Turn, argument: str) -> list[Reply]:
-    """"Bei mir starten": /neu with the idea's kind, title and text filled in."""
+    """ "Bei mir starten": /neu with the idea's kind, title and text filled in."""
     idea_id = valid_id(argument)
     idea = await visible_idea(turn.session, idea_id) if idea_id else None
     if idea is None:  # hidden since the list was shown, or never there
         t = turn.t
-        return [Reply(t("This idea is not in the pool any more."), notice=t("This idea is not in the pool any more."),
-                      buttons=((Button(t("💡 Ideas"), "id"),),))]
+        return [
+            Reply(
+                t("This idea is not in the pool any more."),
+                notice=t("This idea is not in the pool any more."),
+                buttons=((Button(t("💡 Ideas"), "id"),),),
+            )
+        ]
     language = turn.t.language
-    draft = Draft(category=idea.category, title=idea.title(language), description=idea.text(language))
+    draft = Draft(
+        category=idea.category, title=idea.title(language), description=idea.text(language)
+    )
     return await posting.start_with(turn, draft)
 
 
 # --- moderators: the pool and one idea ----------------------------------------------------
 
+
 async def manage(turn: Turn, argument: str = "") -> list[Reply]:
     if not _may(turn):
         return await refused(turn, "ideas")
     t = turn.t
-    rows = [(Button(f"{number}. {idea.emoji} {shorten(idea.title_de, 40)}" + (" 🙈" if idea.hidden else ""),
-                    button_data("iv", idea.id)),)
-            for number, idea in enumerate(await all_ideas(turn.session), start=1)]
+    rows = [
+        (
+            Button(
+                f"{number}. {idea.emoji} {shorten(idea.title_de, 40)}"
+                + (" 🙈" if idea.hidden else ""),
+                button_data("iv", idea.id),
+            ),
+        )
+        for number, idea in enumerate(await all_ideas(turn.session), start=1)
+    ]
     rows += [(Button(t("➕ New idea"), "ia"),), (Button(t("🔙 Moderation"), "vq"),)]
-    text = lines([bold(t("💡 Edit ideas")), t("Residents see the ideas in this order in /ideas; "
-                                              "🙈 marks hidden ones. Tap one to change it.")])
+    text = lines(
+        [
+            bold(t("💡 Edit ideas")),
+            t(
+                "Residents see the ideas in this order in /ideas; "
+                "🙈 marks hidden ones. Tap one to change it."
+            ),
+        ]
+    )
     return [Reply(text, buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
@@ -160,14 +234,16 @@ async def _idea(turn: Turn, argument: str) -> Idea | None:
 
 
 async def _target(turn: Turn, argument: str, choices: tuple[str, ...]) -> tuple[Idea, str] | None:
-    """"<id>.<choice>" from a button: the idea and the choice, when both are valid."""
+    """ "<id>.<choice>" from a button: the idea and the choice, when both are valid."""
     number, _, choice = argument.partition(".")
     idea = await _idea(turn, number)
     return (idea, choice) if idea is not None and choice in choices else None
 
 
 def _gone(turn: Turn) -> Reply:
-    return Reply(turn.t("This idea does not exist."), buttons=((Button(turn.t("💡 Edit ideas"), "ix"),),))
+    return Reply(
+        turn.t("This idea does not exist."), buttons=((Button(turn.t("💡 Edit ideas"), "ix"),),)
+    )
 
 
 def _card(turn: Turn, idea: Idea, done: Markup | None = None) -> Reply:
@@ -175,28 +251,46 @@ def _card(turn: Turn, idea: Idea, done: Markup | None = None) -> Reply:
     t = turn.t
     kind = category(idea.category)
     missing = t("(none – the German one is shown)")
-    changed = t("✏️ Last changed on {day}, {time}", day=day(t, idea.changed_at), time=clock(t, idea.changed_at))
+    changed = t(
+        "✏️ Last changed on {day}, {time}",
+        day=day(t, idea.changed_at),
+        time=clock(t, idea.changed_at),
+    )
     if idea.changed_by is not None:
         changed += Markup(" ") + t("by moderator no. {number}", number=idea.changed_by)
-    text = [bold(f"{idea.emoji} {idea.title_de}"), shorten(idea.text_de, TEXT_LENGTH, multiline=True), "",
-            t("Kind: {kind}", kind=f"{kind.emoji} {t(kind.name)}"),
-            t("🇬🇧 English title: {title}", title=idea.title_en or missing),
-            t("🇬🇧 English text: {text}", text=shorten(idea.text_en, SHOWN_TEXT) or missing),
-            t("🙈 Hidden: residents do not see it.") if idea.hidden else t("👁 Residents see it in /ideas."),
-            changed]
+    text = [
+        bold(f"{idea.emoji} {idea.title_de}"),
+        shorten(idea.text_de, TEXT_LENGTH, multiline=True),
+        "",
+        t("Kind: {kind}", kind=f"{kind.emoji} {t(kind.name)}"),
+        t("🇬🇧 English title: {title}", title=idea.title_en or missing),
+        t("🇬🇧 English text: {text}", text=shorten(idea.text_en, SHOWN_TEXT) or missing),
+        t("🙈 Hidden: residents do not see it.")
+        if idea.hidden
+        else t("👁 Residents see it in /ideas."),
+        changed,
+    ]
     if done is not None:
         text = [done, "", *text]
+
     def edit(part: str) -> str:
         return button_data("ie", f"{idea.id}.{part}")
 
-    rows = ((Button(t("✏️ Title"), edit("title_de")), Button(t("✏️ Text"), edit("text_de"))),
-            (Button(t("✏️ Kind and picture"), edit("kind")),),
-            (Button(t("🇬🇧 Title"), edit("title_en")), Button(t("🇬🇧 Text"), edit("text_en"))),
-            (Button(t("⬆️ Up"), button_data("im", f"{idea.id}.up")),
-             Button(t("⬇️ Down"), button_data("im", f"{idea.id}.down"))),
-            (Button(t("👁 Show again"), button_data("ih", f"{idea.id}.show")) if idea.hidden
-             else Button(t("🙈 Hide"), button_data("ih", f"{idea.id}.hide")),),
-            (Button(t("🔙 All ideas"), "ix"),))
+    rows = (
+        (Button(t("✏️ Title"), edit("title_de")), Button(t("✏️ Text"), edit("text_de"))),
+        (Button(t("✏️ Kind and picture"), edit("kind")),),
+        (Button(t("🇬🇧 Title"), edit("title_en")), Button(t("🇬🇧 Text"), edit("text_en"))),
+        (
+            Button(t("⬆️ Up"), button_data("im", f"{idea.id}.up")),
+            Button(t("⬇️ Down"), button_data("im", f"{idea.id}.down")),
+        ),
+        (
+            Button(t("👁 Show again"), button_data("ih", f"{idea.id}.show"))
+            if idea.hidden
+            else Button(t("🙈 Hide"), button_data("ih", f"{idea.id}.hide")),
+        ),
+        (Button(t("🔙 All ideas"), "ix"),),
+    )
     return Reply(lines(text), buttons=rows, edit=turn.msg.button is not None)
 
 
@@ -210,8 +304,11 @@ async def set_hidden(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     idea.hidden = what == "hide"
     touch(idea, turn.user, turn.now)
-    done = (t("🙈 Hidden: residents no longer see “{title}”.", title=idea.title_de) if idea.hidden
-            else t("👁 “{title}” is in /ideas again.", title=idea.title_de))
+    done = (
+        t("🙈 Hidden: residents no longer see “{title}”.", title=idea.title_de)
+        if idea.hidden
+        else t("👁 “{title}” is in /ideas again.", title=idea.title_de)
+    )
     return [_card(turn, idea, done)]
 
 
@@ -228,6 +325,7 @@ async def reorder(turn: Turn, argument: str) -> list[Reply]:
 
 # --- moderators: writing an idea ----------------------------------------------------------
 
+
 async def add(turn: Turn, argument: str = "") -> list[Reply]:
     if not _may(turn):
         return await refused(turn, "add idea")
@@ -235,15 +333,24 @@ async def add(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def change(turn: Turn, argument: str) -> list[Reply]:
-    """"ie:<id>.<part>": type one part of an idea again (the kind also asks for the picture)."""
+    """ "ie:<id>.<part>": type one part of an idea again (the kind also asks for the picture)."""
     if not _may(turn):
         return await refused(turn, "change idea")
     target = await _target(turn, argument, ("kind", *TEXT_FIELDS))
     if target is None:
         return [stale_button(turn)]
     idea, part = target
-    draft = IdeaDraft(field=part, idea_id=idea.id, changing=part, category=idea.category, emoji=idea.emoji,
-                      title_de=idea.title_de, text_de=idea.text_de, title_en=idea.title_en, text_en=idea.text_en)
+    draft = IdeaDraft(
+        field=part,
+        idea_id=idea.id,
+        changing=part,
+        category=idea.category,
+        emoji=idea.emoji,
+        title_de=idea.title_de,
+        text_de=idea.text_de,
+        title_en=idea.title_en,
+        text_en=idea.text_en,
+    )
     return await _ask_next(turn, draft)
 
 
@@ -259,11 +366,17 @@ def _question(turn: Turn, draft: IdeaDraft, problem: Problem | None = None) -> R
     if field == "kind":
         rows = [(Button(f"{c.emoji} {t(c.name)}", button_data("ik", c.key)),) for c in CATEGORIES]
     elif field == "emoji":
-        rows = [tuple(Button(e, button_data("ij", i)) for i, e in enumerate(EMOJIS[at:at + 4], start=at))
-                for at in range(0, len(EMOJIS), 4)]
+        rows = [
+            tuple(
+                Button(e, button_data("ij", i)) for i, e in enumerate(EMOJIS[at : at + 4], start=at)
+            )
+            for at in range(0, len(EMOJIS), 4)
+        ]
     intro = None
     if field == "kind" and draft.changing is None and problem is None:
-        intro = t("💡 A new idea for the pool: a few short questions, “cancel” works at each of them.")
+        intro = t(
+            "💡 A new idea for the pool: a few short questions, “cancel” works at each of them."
+        )
     parts: list = [intro, problem.text if problem else None, t(QUESTIONS[field])]
     now = getattr(draft, field, "") if draft.changing is not None and field in TEXT_FIELDS else ""
     if now:
@@ -274,7 +387,9 @@ def _question(turn: Turn, draft: IdeaDraft, problem: Problem | None = None) -> R
         elif now:
             rows.append((Button(t("🗑 Remove the English"), button_data("in", "clear")),))
     rows.append((Button(t("✖️ Cancel"), button_data("in", "cancel")),))
-    return Reply(lines(p for p in parts if p), buttons=tuple(rows), edit=turn.msg.button is not None)
+    return Reply(
+        lines(p for p in parts if p), buttons=tuple(rows), edit=turn.msg.button is not None
+    )
 
 
 def _waiting(turn: Turn) -> IdeaDraft | None:
@@ -285,7 +400,11 @@ async def choose_kind(turn: Turn, key: str) -> list[Reply]:
     if not _may(turn):
         return await refused(turn, "idea kind")
     draft = _waiting(turn)
-    if draft is None or draft.field != "kind" or isinstance(answer := form.read_category(turn, key), Problem):
+    if (
+        draft is None
+        or draft.field != "kind"
+        or isinstance(answer := form.read_category(turn, key), Problem)
+    ):
         return [stale_button(turn)]
     return await _take(turn, draft, answer)
 
@@ -294,7 +413,12 @@ async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
     if not _may(turn):
         return await refused(turn, "idea picture")
     draft = _waiting(turn)
-    if draft is None or draft.field != "emoji" or not argument.isdigit() or int(argument) >= len(EMOJIS):
+    if (
+        draft is None
+        or draft.field != "emoji"
+        or not argument.isdigit()
+        or int(argument) >= len(EMOJIS)
+    ):
         return [stale_button(turn)]
     return await _take(turn, draft, {"emoji": EMOJIS[int(argument)]})
 
@@ -330,12 +454,18 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     if action in ("cancel", "back") or is_cancel(text):
         return _cancel(turn)
     if skip:
-        answer = Problem(turn.t("The German title and text are needed; only the English ones can be skipped."))
+        answer = Problem(
+            turn.t("The German title and text are needed; only the English ones can be skipped.")
+        )
     elif draft.field == "kind":
         answer = form.read_category(turn, text)
     elif draft.field == "emoji":
         typed = clean(text)
-        answer = {"emoji": typed} if typed in EMOJIS else Problem(turn.t("Please choose a picture with a button."))
+        answer = (
+            {"emoji": typed}
+            if typed in EMOJIS
+            else Problem(turn.t("Please choose a picture with a button."))
+        )
     else:
         answer = _read(turn, draft.field, text)
     if isinstance(answer, Problem):
@@ -351,8 +481,12 @@ def _read(turn: Turn, field: str, typed: str) -> dict | Problem:
         return answer
     value = next(iter(answer.values()))
     if has_link(value):
-        return Problem(turn.t("Please leave web links out of ideas: organisers take these words into their "
-                              "own offer, where links are only possible for organisers a moderator knows."))
+        return Problem(
+            turn.t(
+                "Please leave web links out of ideas: organisers take these words into their "
+                "own offer, where links are only possible for organisers a moderator knows."
+            )
+        )
     return {field: value}
 
 
@@ -369,14 +503,21 @@ async def _take(turn: Turn, draft: IdeaDraft, answer: dict) -> list[Reply]:
     following = ADDING.index(draft.field) + 1
     if following >= len(ADDING):
         return await _save(turn, draft)
-    return await _ask_next(turn, draft.model_copy(update={"field": ADDING[max(following, ADDING.index("title_en"))]}))
+    return await _ask_next(
+        turn, draft.model_copy(update={"field": ADDING[max(following, ADDING.index("title_en"))]})
+    )
 
 
 def _cancel(turn: Turn) -> list[Reply]:
     turn.leave()
     t = turn.t
-    return [Reply(t("All right, nothing was changed."), buttons=((Button(t("💡 Edit ideas"), "ix"),),),
-                  edit=turn.msg.button is not None)]
+    return [
+        Reply(
+            t("All right, nothing was changed."),
+            buttons=((Button(t("💡 Edit ideas"), "ix"),),),
+            edit=turn.msg.button is not None,
+        )
+    ]
 
 
 async def _save(turn: Turn, draft: IdeaDraft) -> list[Reply]:
@@ -385,9 +526,17 @@ async def _save(turn: Turn, draft: IdeaDraft) -> list[Reply]:
     if draft.changing is None:
         if draft.category is None or draft.emoji is None or not draft.title_de or not draft.text_de:
             return [stale_button(turn)]  # a note from an older version of this dialogue
-        idea = await add_idea(turn.session, emoji=draft.emoji, category=draft.category, title_de=draft.title_de,
-                              text_de=draft.text_de, title_en=draft.title_en, text_en=draft.text_en,
-                              by=turn.user, now=turn.now)
+        idea = await add_idea(
+            turn.session,
+            emoji=draft.emoji,
+            category=draft.category,
+            title_de=draft.title_de,
+            text_de=draft.text_de,
+            title_en=draft.title_en,
+            text_en=draft.text_en,
+            by=turn.user,
+            now=turn.now,
+        )
         return [_card(turn, idea, t("✅ The idea is in the pool: residents see it in /ideas."))]
     idea = await turn.session.get(Idea, draft.idea_id) if draft.idea_id else None
     if idea is None:
@@ -410,9 +559,28 @@ async def resume_question(turn: Turn) -> list[Reply]:
 FEATURE = Feature(
     name="ideas",
     commands={"ideen": show, "ideas": show},
-    buttons={"id": show, "ib": start_here, "ix": manage, "iv": view, "ia": add, "ie": change, "ih": set_hidden,
-             "im": reorder, "ik": choose_kind, "ij": choose_emoji, "in": navigate},
+    buttons={
+        "id": show,
+        "ib": start_here,
+        "ix": manage,
+        "iv": view,
+        "ia": add,
+        "ie": change,
+        "ih": set_hidden,
+        "im": reorder,
+        "ik": choose_kind,
+        "ij": choose_emoji,
+        "in": navigate,
+    },
     intents={Intent.IDEAS: show},
-    steps=(Step(STEP, summary=N_("writing an idea for the pool"), on_text=on_text,
-                keeps=frozenset({"ik", "ij", "in"}), ask=resume_question, data=IdeaDraft),),
+    steps=(
+        Step(
+            STEP,
+            summary=N_("writing an idea for the pool"),
+            on_text=on_text,
+            keeps=frozenset({"ik", "ij", "in"}),
+            ask=resume_question,
+            data=IdeaDraft,
+        ),
+    ),
 )

@@ -46,13 +46,29 @@ def read_request(text: str) -> Request:
     return Request(window=when.span, categories=tuple(found), place=" ".join(rest))
 
 
-_CANCEL = {fold(word) for word in ["abbrechen", "abbruch", "stopp", "stop", "cancel", "nein", "no",
-                                   "nee", "zurück", "back", "lieber nicht", "doch nicht", "nein danke"]}
+_CANCEL = {
+    fold(word)
+    for word in [
+        "abbrechen",
+        "abbruch",
+        "stopp",
+        "stop",
+        "cancel",
+        "nein",
+        "no",
+        "nee",
+        "zurück",
+        "back",
+        "lieber nicht",
+        "doch nicht",
+        "nein danke",
+    ]
+}
 _CONFIRM = {fold(word) for word in ["ja", "yes", "jawohl", "ja bitte", "ja loeschen", "ok", "okay"]}
 
 
 def is_cancel(text: str) -> bool:
-    """"abbrechen", "cancel" and friends: the user wants to leave the current dialogue step."""
+    """ "abbrechen", "cancel" and friends: the user wants to leave the current dialogue step."""
     return fold(text) in _CANCEL
 
 

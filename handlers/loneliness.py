@@ -40,11 +40,17 @@ def helplines() -> tuple[Helpline, ...]:
 
 def helpline_text(turn: Turn) -> Markup:
     t = turn.t
-    out: list = [t("If you would like to talk to someone right now – free of charge and anonymous:")]
+    out: list = [
+        t("If you would like to talk to someone right now – free of charge and anonymous:")
+    ]
     for line in helplines():
         about = line.about.get(t.language) or line.about["de"]
         hours = line.hours.get(t.language) or line.hours["de"]
-        out.append(Markup("☎️ ") + bold(line.number) + Markup(" – {} ({}, {})").format(line.name, about, hours))
+        out.append(
+            Markup("☎️ ")
+            + bold(line.number)
+            + Markup(" – {} ({}, {})").format(line.name, about, hours)
+        )
     return lines(out)
 
 
@@ -58,14 +64,22 @@ def _intro(turn: Turn) -> Markup:
     t = turn.t
     feeling = turn.reading.feeling if turn.reading is not None else None
     if feeling == GRIEF:
-        return t("I am very sorry for your loss. 💛 Grief is heavy to carry alone. Many people find it "
-                 "good to be among others now and then – nobody has to talk about it there.")
+        return t(
+            "I am very sorry for your loss. 💛 Grief is heavy to carry alone. Many people find it "
+            "good to be among others now and then – nobody has to talk about it there."
+        )
     if feeling == BORED:
-        return t("Then let us find something to do together! 😊 Meeting others is a good cure for long days.")
+        return t(
+            "Then let us find something to do together! 😊 Meeting others is a good cure for long days."
+        )
     if feeling == SAD:
-        return t("I am glad you wrote. 💛 On sad days it can help a little to be among friendly people.")
-    return t("I am glad you wrote. 💛 Many people feel this way, especially in the dark season – "
-             "and it helps to be among others.")
+        return t(
+            "I am glad you wrote. 💛 On sad days it can help a little to be among friendly people."
+        )
+    return t(
+        "I am glad you wrote. 💛 Many people feel this way, especially in the dark season – "
+        "and it helps to be among others."
+    )
 
 
 async def lonely(turn: Turn, argument: str = "") -> list[Reply]:
@@ -76,17 +90,26 @@ async def lonely(turn: Turn, argument: str = "") -> list[Reply]:
     if reading is not None and reading.place is not None:
         found = reading.place
         if found.status == "found" and found.place is not None:
-            place = (search.position_place(turn, found.place.lat, found.place.lon)
-                     if found.place.kind == "coordinates" else found.place)
+            place = (
+                search.position_place(turn, found.place.lat, found.place.lon)
+                if found.place.kind == "coordinates"
+                else found.place
+            )
             if place is not None:
-                return await _with_meetings(turn, intro, search.search_for(turn, place, **named), named)
+                return await _with_meetings(
+                    turn, intro, search.search_for(turn, place, **named), named
+                )
         else:  # several places of that name, or a typo: the choice, then the list
             choice = await search.at_resolution(turn, found, reading.place_text, named)
             return [Reply(lines([intro, "", helpline_text(turn)])), *choice]
     current = search.current(turn) or search.home_search(turn)
     if current is None:
-        ask = t("Tell me your town or postcode, and I will show you meetings nearby where you are welcome.")
-        return [Reply(lines([intro, "", ask, "", helpline_text(turn)]), keyboard=main_keyboard(turn))]
+        ask = t(
+            "Tell me your town or postcode, and I will show you meetings nearby where you are welcome."
+        )
+        return [
+            Reply(lines([intro, "", ask, "", helpline_text(turn)]), keyboard=main_keyboard(turn))
+        ]
     fresh = {"window": "7", "part": None, "categories": (), "step_free": False}
     return await _with_meetings(turn, intro, current.model_copy(update={**fresh, **named}), named)
 
@@ -101,9 +124,14 @@ async def _with_meetings(turn: Turn, intro: str, where: search.Search, named: di
                 where, found = wider, True
                 break
     nearby = await search.show_search(turn, where)
-    here = (t("Here is what is on near you – you are welcome at every one of them:") if found else
-            t("I do not know of any meeting near you yet. Tap “Ideas” to see how neighbours start one "
-              "– or try again in a few days, new ones are added all the time."))
+    here = (
+        t("Here is what is on near you – you are welcome at every one of them:")
+        if found
+        else t(
+            "I do not know of any meeting near you yet. Tap “Ideas” to see how neighbours start one "
+            "– or try again in a few days, new ones are added all the time."
+        )
+    )
     return [Reply(lines([intro, here])), *nearby, Reply(helpline_text(turn))]
 
 

@@ -17,8 +17,20 @@ from models import Offer, OfferStatus
 from models.listing import next_dates, valid_id
 from models.moderation import Action, log
 from models.organising import (
-    APPROVED, ChangeKind, Outcome, cancel_date, cancel_series, cancelled_upcoming, change_offer, delete_offer,
-    editing_version, owned, owned_offer, record_change, restore_date, set_status,
+    APPROVED,
+    ChangeKind,
+    Outcome,
+    cancel_date,
+    cancel_series,
+    cancelled_upcoming,
+    change_offer,
+    delete_offer,
+    editing_version,
+    owned,
+    owned_offer,
+    record_change,
+    restore_date,
+    set_status,
 )
 from models.proposals import proposal_for, values_of
 from models.reminders import coming_count, count_for_offer, notify_changes
@@ -63,7 +75,7 @@ class Cancelling(Data):
 
 
 class ChoosingDate(Data):
-    """"Which date is cancelled?": the buttons, or the date typed ("der am 17.12. fällt aus")."""
+    """ "Which date is cancelled?": the buttons, or the date typed ("der am 17.12. fällt aus")."""
 
     key = "step"
     offer_id: int
@@ -89,8 +101,12 @@ async def list_mine(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     mine = await owned(turn.session, turn.user.id)
     if not mine:
-        return [Reply(t("You have not posted any offers yet. /neu starts one – it takes a few minutes."),
-                      buttons=((Button(t("➕ Offer a meeting"), "nn"),),))]
+        return [
+            Reply(
+                t("You have not posted any offers yet. /neu starts one – it takes a few minutes."),
+                buttons=((Button(t("➕ Offer a meeting"), "nn"),),),
+            )
+        ]
     text: list = [bold(t("Your offers")), ""]
     rows = []
     for number, item in enumerate(mine[:20], start=1):
@@ -135,19 +151,31 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
         coming = await coming_count(turn.session, offer.id, upcoming[0][0])
         reminded = await count_for_offer(turn.session, offer.id)
         if coming or reminded:
-            text.append(t("🙋 Said they are coming: {coming} · 🔔 Reminders: {reminded}",
-                          coming=coming, reminded=reminded))
+            text.append(
+                t(
+                    "🙋 Said they are coming: {coming} · 🔔 Reminders: {reminded}",
+                    coming=coming,
+                    reminded=reminded,
+                )
+            )
         text += await companions.door_line(turn, offer)
     cancelled = cancelled_upcoming(offer, turn.now)
     if cancelled:
-        text.append(t("❌ Cancelled: {dates}", dates=Markup(", ").join(when(t, start) for _, start in cancelled[:4])))
+        text.append(
+            t(
+                "❌ Cancelled: {dates}",
+                dates=Markup(", ").join(when(t, start) for _, start in cancelled[:4]),
+            )
+        )
     text.append(await _waiting_change(turn, offer))
     rows = [(Button(t("✏️ Change"), button_data("me", offer.id)),)]
     if offer.status is OfferStatus.PUBLISHED:
         rows.append((Button(t("⏸ Pause"), button_data("mp", offer.id)),))
         if upcoming:
             rows.append((Button(t("❌ Cancel one date"), button_data("mx", offer.id)),))
-    if cancelled and offer.status is OfferStatus.PUBLISHED:  # as cancelling: only what residents see
+    if (
+        cancelled and offer.status is OfferStatus.PUBLISHED
+    ):  # as cancelling: only what residents see
         rows.append((Button(t("↩️ Let a cancelled date take place"), button_data("mw", offer.id)),))
     if offer.status is OfferStatus.PAUSED:
         rows.append((Button(t("▶ Continue"), button_data("mp", offer.id)),))
@@ -160,11 +188,15 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
         rows.append((Button(t("🔁 Offer it again with new dates"), button_data("mr", offer.id)),))
     rows.append((Button(t("🗑 Delete"), button_data("mz", offer.id)),))
     rows.append((Button(t("🔙 My offers"), "mm"),))
-    return Reply(lines([p for p in text if p is not None]), buttons=tuple(rows),
-                 edit=turn.msg.button is not None)
+    return Reply(
+        lines([p for p in text if p is not None]),
+        buttons=tuple(rows),
+        edit=turn.msg.button is not None,
+    )
 
 
 # --- changing answers ---------------------------------------------------------------------
+
 
 async def choose_field(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, argument)
@@ -185,8 +217,10 @@ def what_will_happen(turn: Turn, offer: Offer) -> Markup:
         return t("ℹ️ Your change is saved as soon as you answer.")
     if turn.app.rights.publishes_directly(turn.user):
         return t("ℹ️ Your change is visible to residents as soon as you answer.")
-    return t("ℹ️ A moderator checks your change first. Until then residents keep seeing the "
-             "current version – the offer stays visible.")
+    return t(
+        "ℹ️ A moderator checks your change first. Until then residents keep seeing the "
+        "current version – the offer stays visible."
+    )
 
 
 async def change_field(turn: Turn, argument: str) -> list[Reply]:
@@ -208,22 +242,41 @@ async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> 
     if offer is None:
         return [stale_button(turn)]
     direct = turn.app.rights.publishes_directly(turn.user)
-    outcome = await change_offer(turn.session, offer, values_of(draft.as_offer()), by=turn.user.id,
-                                 direct=direct, now=turn.now)
+    outcome = await change_offer(
+        turn.session,
+        offer,
+        values_of(draft.as_offer()),
+        by=turn.user.id,
+        direct=direct,
+        now=turn.now,
+    )
     if outcome is Outcome.WAITING:
-        log(turn.session, turn.user, Action.SUBMITTED, offer_id=offer.id, subject_id=turn.user.id,
-            note="changed", now=turn.now)
+        log(
+            turn.session,
+            turn.user,
+            Action.SUBMITTED,
+            offer_id=offer.id,
+            subject_id=turn.user.id,
+            note="changed",
+            now=turn.now,
+        )
         from . import moderation
 
         await moderation.notify_new(turn, offer)
-    return [await _view(turn, offer, intro=lines([p for p in (intro, _saved(turn, offer, outcome)) if p]))]
+    return [
+        await _view(
+            turn, offer, intro=lines([p for p in (intro, _saved(turn, offer, outcome)) if p])
+        )
+    ]
 
 
 def _saved(turn: Turn, offer: Offer, outcome: Outcome) -> Markup:
     t = turn.t
     if outcome is Outcome.WAITING:
-        return t("✅ Saved. A moderator will look at the change soon; until then residents see the "
-                 "offer as it was.")
+        return t(
+            "✅ Saved. A moderator will look at the change soon; until then residents see the "
+            "offer as it was."
+        )
     if cancelled_upcoming(offer, turn.now) and offer.status in APPROVED:
         return t("✅ Saved. Cancelled dates stay cancelled.")
     return t("✅ Saved.")
@@ -233,20 +286,29 @@ async def _waiting_change(turn: Turn, offer: Offer) -> Markup | None:
     proposal = await proposal_for(turn.session, offer.id)
     if proposal is None:
         return None
-    return turn.t("⏳ Your change ({fields}) waits for a moderator; residents see the offer as it was.",
-                  fields=field_names(turn, proposal))
+    return turn.t(
+        "⏳ Your change ({fields}) waits for a moderator; residents see the offer as it was.",
+        fields=field_names(turn, proposal),
+    )
 
 
 # --- pausing, cancelling, offering again, deleting ----------------------------------------
+
 
 async def toggle_pause(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, argument)
     if offer is None or offer.status not in (OfferStatus.PUBLISHED, OfferStatus.PAUSED):
         return [stale_button(turn)]
     paused = offer.status is OfferStatus.PUBLISHED
-    await set_status(turn.session, offer, OfferStatus.PAUSED if paused else OfferStatus.PUBLISHED, turn.now)
+    await set_status(
+        turn.session, offer, OfferStatus.PAUSED if paused else OfferStatus.PUBLISHED, turn.now
+    )
     t = turn.t
-    intro = t("⏸ Paused: residents do not see it until you continue.") if paused else t("▶ It is visible again.")
+    intro = (
+        t("⏸ Paused: residents do not see it until you continue.")
+        if paused
+        else t("▶ It is visible again.")
+    )
     return [await _view(turn, offer, intro=intro)]
 
 
@@ -258,16 +320,23 @@ async def choose_date(turn: Turn, argument: str) -> list[Reply]:
     upcoming = await next_dates(turn.session, offer.id, turn.now, CANCEL_CHOICES)
     if not upcoming:
         return [await _view(turn, offer)]
-    rows = [(Button(when(t, start), button_data("md", f"{offer.id}.{_local_day(start):%Y%m%d}")),)
-            for start, _ in upcoming]
+    rows = [
+        (Button(when(t, start), button_data("md", f"{offer.id}.{_local_day(start):%Y%m%d}")),)
+        for start, _ in upcoming
+    ]
     rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
     turn.enter(DATE, ChoosingDate(offer_id=offer.id, asked_at=turn.now))
-    return [Reply(t("Which date is cancelled? Tap it – or write it, e.g. “17.12.”."), buttons=tuple(rows),
-                  edit=turn.msg.button is not None)]
+    return [
+        Reply(
+            t("Which date is cancelled? Tap it – or write it, e.g. “17.12.”."),
+            buttons=tuple(rows),
+            edit=turn.msg.button is not None,
+        )
+    ]
 
 
 async def date_typed(turn: Turn, text: str) -> list[Reply] | None:
-    """"der am 17.12. fällt aus": the date read as the organisers' dates are (handlers.when)."""
+    """ "der am 17.12. fällt aus": the date read as the organisers' dates are (handlers.when)."""
     question = turn.step_note(ChoosingDate)
     if question is None:
         return None
@@ -285,10 +354,15 @@ async def date_typed(turn: Turn, text: str) -> list[Reply] | None:
     if len(days) != 1 or days[0] not in upcoming:
         t = turn.t
         reply = (await choose_date(turn, str(offer.id)))[0]
-        problem = t("On {day} there is no meeting of “{title}”. Please choose one of its dates.",
-                    day=date_words(t, days[0], year=days[0].year != _local_day(turn.now).year),
-                    title=offer.title) if len(days) == 1 else \
-            t("Please name one date.")
+        problem = (
+            t(
+                "On {day} there is no meeting of “{title}”. Please choose one of its dates.",
+                day=date_words(t, days[0], year=days[0].year != _local_day(turn.now).year),
+                title=offer.title,
+            )
+            if len(days) == 1
+            else t("Please name one date.")
+        )
         return [Reply(lines([problem, reply.text]), buttons=reply.buttons)]
     return _ask_message(turn, Cancelling(offer_id=offer.id, day=days[0], asked_at=turn.now))
 
@@ -300,7 +374,7 @@ def _local_day(moment: datetime) -> date:
 
 
 async def _mine_on(turn: Turn, argument: str) -> tuple[Offer | None, date | None]:
-    """"<offer id>.<yyyymmdd>" of a date button: the offer if it is this user's, and the day."""
+    """ "<offer id>.<yyyymmdd>" of a date button: the offer if it is this user's, and the day."""
     offer_part, _, day_part = argument.partition(".")
     try:
         day = datetime.strptime(day_part, "%Y%m%d").date()
@@ -321,7 +395,11 @@ async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
 
 async def cancel_all(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, argument)
-    if offer is None or offer.status not in (OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.PENDING):
+    if offer is None or offer.status not in (
+        OfferStatus.PUBLISHED,
+        OfferStatus.PAUSED,
+        OfferStatus.PENDING,
+    ):
         return [stale_button(turn)]
     return _ask_message(turn, Cancelling(offer_id=offer.id, asked_at=turn.now))
 
@@ -329,11 +407,19 @@ async def cancel_all(turn: Turn, argument: str) -> list[Reply]:
 def _ask_message(turn: Turn, question: Cancelling) -> list[Reply]:
     t = turn.t
     turn.enter(NOTICE, question)
-    return [Reply(t("Would you like to tell the residents who planned to come something? "
-                    "Write it now (e.g. “The café moves to Friday.”) – or tap “Without a message”."),
-                  buttons=((Button(t("Without a message"), button_data("mn", question.offer_id)),),
-                           (Button(t("✖️ Do not cancel"), button_data("mo", question.offer_id)),)),
-                  edit=True)]
+    return [
+        Reply(
+            t(
+                "Would you like to tell the residents who planned to come something? "
+                "Write it now (e.g. “The café moves to Friday.”) – or tap “Without a message”."
+            ),
+            buttons=(
+                (Button(t("Without a message"), button_data("mn", question.offer_id)),),
+                (Button(t("✖️ Do not cancel"), button_data("mo", question.offer_id)),),
+            ),
+            edit=True,
+        )
+    ]
 
 
 async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
@@ -343,8 +429,16 @@ async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
         return await show_one(turn, str(question.offer_id)) if question else None
     message = clean(text)
     if len(message) > 500:
-        return [Reply(turn.t("That is {count} characters long; at most {limit} fit here. "
-                             "Please write it a little shorter.", count=len(message), limit=500))]
+        return [
+            Reply(
+                turn.t(
+                    "That is {count} characters long; at most {limit} fit here. "
+                    "Please write it a little shorter.",
+                    count=len(message),
+                    limit=500,
+                )
+            )
+        ]
     if form.has_link(message) and not turn.app.rights.publishes_directly(turn.user):
         return [Reply(form.links_problem(turn).text)]
     return await _cancel_now(turn, message)
@@ -381,21 +475,42 @@ async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
     cancelled = cancelled_upcoming(offer, turn.now)
     if not cancelled:
         return [await _view(turn, offer)]
-    rows = [(Button(when(t, start), button_data("mb", f"{offer.id}.{day:%Y%m%d}")),)
-            for day, start in cancelled[:CANCEL_CHOICES]]
+    rows = [
+        (Button(when(t, start), button_data("mb", f"{offer.id}.{day:%Y%m%d}")),)
+        for day, start in cancelled[:CANCEL_CHOICES]
+    ]
     rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
-    return [Reply(t("Which cancelled date takes place after all? Everyone who was told it is cancelled "
-                    "will hear that it takes place."), buttons=tuple(rows), edit=True)]
+    return [
+        Reply(
+            t(
+                "Which cancelled date takes place after all? Everyone who was told it is cancelled "
+                "will hear that it takes place."
+            ),
+            buttons=tuple(rows),
+            edit=True,
+        )
+    ]
 
 
 async def restore_one(turn: Turn, argument: str) -> list[Reply]:
     offer, day = await _mine_on(turn, argument)
-    if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED \
-            or day not in {d for d, _ in cancelled_upcoming(offer, turn.now)}:
+    if (
+        offer is None
+        or day is None
+        or offer.status is not OfferStatus.PUBLISHED
+        or day not in {d for d, _ in cancelled_upcoming(offer, turn.now)}
+    ):
         return [stale_button(turn)]
     await restore_date(turn.session, offer, day, "", turn.now)
-    return [await _view(turn, offer, intro=turn.t(
-        "✅ The date takes place after all. Everyone who was told it is cancelled will hear it."))]
+    return [
+        await _view(
+            turn,
+            offer,
+            intro=turn.t(
+                "✅ The date takes place after all. Everyone who was told it is cancelled will hear it."
+            ),
+        )
+    ]
 
 
 async def offer_again(turn: Turn, argument: str) -> list[Reply]:
@@ -403,12 +518,16 @@ async def offer_again(turn: Turn, argument: str) -> list[Reply]:
     offer = await _mine(turn, argument)
     if offer is None:
         return [stale_button(turn)]
-    draft = Draft.of(offer).model_copy(update={"offer_id": None, "field": "when",
-                                                "start": None, "rrule": None, "exdates": ()})
+    draft = Draft.of(offer).model_copy(
+        update={"offer_id": None, "field": "when", "start": None, "rrule": None, "exdates": ()}
+    )
     turn.put(draft)
     turn.enter(posting.STEP)
-    return await posting.ask(turn, draft, intro=turn.t("New dates for “{title}” – everything else stays.",
-                                                         title=offer.title))
+    return await posting.ask(
+        turn,
+        draft,
+        intro=turn.t("New dates for “{title}” – everything else stays.", title=offer.title),
+    )
 
 
 async def resubmit(turn: Turn, argument: str) -> list[Reply]:
@@ -416,7 +535,14 @@ async def resubmit(turn: Turn, argument: str) -> list[Reply]:
     if offer is None or offer.status is not OfferStatus.DRAFT:
         return [stale_button(turn)]
     offer.status, offer.submitted_at = OfferStatus.PENDING, turn.now
-    log(turn.session, turn.user, Action.SUBMITTED, offer_id=offer.id, subject_id=turn.user.id, now=turn.now)
+    log(
+        turn.session,
+        turn.user,
+        Action.SUBMITTED,
+        offer_id=offer.id,
+        subject_id=turn.user.id,
+        now=turn.now,
+    )
     from . import moderation
 
     await moderation.notify_new(turn, offer)
@@ -428,9 +554,16 @@ async def ask_delete(turn: Turn, argument: str) -> list[Reply]:
     if offer is None:
         return [stale_button(turn)]
     t = turn.t
-    return [Reply(t("Delete “{title}” for good? Residents will no longer find it.", title=offer.title),
-                  buttons=((Button(t("🗑 Yes, delete"), button_data("my", offer.id)),),
-                           (Button(t("🔙 No"), button_data("mo", offer.id)),)), edit=True)]
+    return [
+        Reply(
+            t("Delete “{title}” for good? Residents will no longer find it.", title=offer.title),
+            buttons=(
+                (Button(t("🗑 Yes, delete"), button_data("my", offer.id)),),
+                (Button(t("🔙 No"), button_data("mo", offer.id)),),
+            ),
+            edit=True,
+        )
+    ]
 
 
 async def delete(turn: Turn, argument: str) -> list[Reply]:
@@ -444,19 +577,50 @@ async def delete(turn: Turn, argument: str) -> list[Reply]:
         # Now: the delete takes the change and the reminders with it.
         await notify_changes(turn.session, turn.now, offer_ids=[offer.id])
     await delete_offer(turn.session, offer)
-    return [Reply(turn.t("🗑 “{title}” is deleted.", title=title), edit=True,
-                  buttons=((Button(turn.t("🔙 My offers"), "mm"),),))]
+    return [
+        Reply(
+            turn.t("🗑 “{title}” is deleted.", title=title),
+            edit=True,
+            buttons=((Button(turn.t("🔙 My offers"), "mm"),),),
+        )
+    ]
 
 
 FEATURE = Feature(
     name="managing",
     commands={"meine": list_mine, "mine": list_mine, "angebote_verwalten": list_mine},
-    buttons={"mm": list_mine, "mo": show_one, "me": choose_field, "mf": change_field, "mp": toggle_pause,
-             "mx": choose_date, "md": cancel_one, "ms": cancel_all, "mn": without_message, "mr": offer_again,
-             "mu": resubmit, "mz": ask_delete, "my": delete, "mw": choose_restore, "mb": restore_one},
+    buttons={
+        "mm": list_mine,
+        "mo": show_one,
+        "me": choose_field,
+        "mf": change_field,
+        "mp": toggle_pause,
+        "mx": choose_date,
+        "md": cancel_one,
+        "ms": cancel_all,
+        "mn": without_message,
+        "mr": offer_again,
+        "mu": resubmit,
+        "mz": ask_delete,
+        "my": delete,
+        "mw": choose_restore,
+        "mb": restore_one,
+    },
     intents={Intent.MY_OFFERS: list_mine},
-    steps=(Step(NOTICE, summary=N_("waiting for your message about a cancellation"), on_text=message_typed,
-                keeps=frozenset({"mn"}), data=Cancelling),
-           Step(DATE, summary=N_("waiting for the date that is cancelled"), on_text=date_typed,
-                keeps=frozenset({"md"}), data=ChoosingDate)),
+    steps=(
+        Step(
+            NOTICE,
+            summary=N_("waiting for your message about a cancellation"),
+            on_text=message_typed,
+            keeps=frozenset({"mn"}),
+            data=Cancelling,
+        ),
+        Step(
+            DATE,
+            summary=N_("waiting for the date that is cancelled"),
+            on_text=date_typed,
+            keeps=frozenset({"md"}),
+            data=ChoosingDate,
+        ),
+    ),
 )

@@ -50,7 +50,9 @@ def plain(value: object) -> str:
 class Button:
     label: str
     data: str = ""  # sent back as Incoming.button
-    kind: str = "action"  # "action" (inline choice), "location" (share location), "text" (sends label)
+    kind: str = (
+        "action"  # "action" (inline choice), "location" (share location), "text" (sends label)
+    )
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", plain(self.label))
@@ -90,8 +92,12 @@ class Reply:
 
     def to_dict(self) -> dict:
         """A JSON-safe form, so a reply can wait in the outbox (see `from_dict`)."""
+
         def rows(grid):
-            return [[{"label": b.label, "data": b.data, "kind": b.kind} for b in row] for row in grid]
+            return [
+                [{"label": b.label, "data": b.data, "kind": b.kind} for b in row] for row in grid
+            ]
+
         out: dict = {"text": str(self.text)}
         if self.buttons:
             out["buttons"] = rows(self.buttons)
@@ -99,12 +105,19 @@ class Reply:
             out["keyboard"] = rows(self.keyboard)
         if self.attachment:
             a = self.attachment
-            out["attachment"] = {"filename": a.filename, "mime_type": a.mime_type,
-                                 "content": base64.b64encode(a.content).decode("ascii")}
+            out["attachment"] = {
+                "filename": a.filename,
+                "mime_type": a.mime_type,
+                "content": base64.b64encode(a.content).decode("ascii"),
+            }
         if self.venue:
             v = self.venue
-            out["venue"] = {"latitude": v.latitude, "longitude": v.longitude,
-                            "title": v.title, "address": v.address}
+            out["venue"] = {
+                "latitude": v.latitude,
+                "longitude": v.longitude,
+                "title": v.title,
+                "address": v.address,
+            }
         if self.notice:
             out["notice"] = str(self.notice)
         return out  # `edit` is dropped: a reply sent later is always a new message
@@ -112,15 +125,30 @@ class Reply:
     @classmethod
     def from_dict(cls, data: dict) -> Reply:
         def rows(grid):
-            return tuple(tuple(Button(str(b["label"]), str(b.get("data", "")), str(b.get("kind", "action")))
-                               for b in row) for row in grid or ())
+            return tuple(
+                tuple(
+                    Button(str(b["label"]), str(b.get("data", "")), str(b.get("kind", "action")))
+                    for b in row
+                )
+                for row in grid or ()
+            )
+
         attachment = venue = None
         if data.get("attachment"):
             a = data["attachment"]
-            attachment = Attachment(str(a["filename"]), base64.b64decode(a["content"]), str(a["mime_type"]))
+            attachment = Attachment(
+                str(a["filename"]), base64.b64decode(a["content"]), str(a["mime_type"])
+            )
         if data.get("venue"):
             v = data["venue"]
-            venue = Venue(float(v["latitude"]), float(v["longitude"]), str(v["title"]), str(v["address"]))
-        return cls(text=Markup(str(data["text"])), buttons=rows(data.get("buttons")),
-                   keyboard=rows(data.get("keyboard")), attachment=attachment, venue=venue,
-                   notice=data.get("notice"))
+            venue = Venue(
+                float(v["latitude"]), float(v["longitude"]), str(v["title"]), str(v["address"])
+            )
+        return cls(
+            text=Markup(str(data["text"])),
+            buttons=rows(data.get("buttons")),
+            keyboard=rows(data.get("keyboard")),
+            attachment=attachment,
+            venue=venue,
+            notice=data.get("notice"),
+        )

@@ -20,7 +20,15 @@ from models import Offer, OfferStatus, User
 from models.conversations import reach, user_for_chat
 from models.listing import valid_id
 from models.moderation import (
-    Action, Trust, approvals_of, log, moderators, new_invite, offers_of, recent_log, redeem_invite,
+    Action,
+    Trust,
+    approvals_of,
+    log,
+    moderators,
+    new_invite,
+    offers_of,
+    recent_log,
+    redeem_invite,
     waiting_offers,
 )
 from models.organising import approve_change, set_status
@@ -47,12 +55,18 @@ REASON = "moderation.reason"
 REVIEW = "review"  # outbox kind: "a new offer waits for you"
 QUEUE_SHOWN = 10
 ACTIONS = {
-    Action.SUBMITTED: N_("sent for review"), Action.PUBLISHED: N_("published directly (trusted)"),
-    Action.APPROVED: N_("approved"), Action.REJECTED: N_("rejected"),
-    Action.CHANGE_REQUESTED: N_("asked for a change"), Action.TRUSTED: N_("trusted the organiser"),
-    Action.UNTRUSTED: N_("no longer trusts the organiser"), Action.BLOCKED: N_("blocked the organiser"),
-    Action.UNBLOCKED: N_("unblocked the organiser"), Action.MODERATOR_INVITED: N_("invited a moderator"),
-    Action.MODERATOR_JOINED: N_("joined as moderator"), Action.REFUSED: N_("was refused an action"),
+    Action.SUBMITTED: N_("sent for review"),
+    Action.PUBLISHED: N_("published directly (trusted)"),
+    Action.APPROVED: N_("approved"),
+    Action.REJECTED: N_("rejected"),
+    Action.CHANGE_REQUESTED: N_("asked for a change"),
+    Action.TRUSTED: N_("trusted the organiser"),
+    Action.UNTRUSTED: N_("no longer trusts the organiser"),
+    Action.BLOCKED: N_("blocked the organiser"),
+    Action.UNBLOCKED: N_("unblocked the organiser"),
+    Action.MODERATOR_INVITED: N_("invited a moderator"),
+    Action.MODERATOR_JOINED: N_("joined as moderator"),
+    Action.REFUSED: N_("was refused an action"),
 }
 
 
@@ -66,6 +80,7 @@ class Reasoning(Data):
 
 
 # --- rights -------------------------------------------------------------------------------
+
 
 async def _refused(turn: Turn, what: str) -> list[Reply]:
     log_.warning("refused %s for user %s: not a moderator", what, turn.user.id)
@@ -84,12 +99,16 @@ async def _pending(turn: Turn, argument: str) -> Offer | None:
     offer = await turn.session.get(Offer, offer_id) if offer_id else None
     if offer is None:
         return None
-    if offer.status is OfferStatus.PENDING or await proposal_for(turn.session, offer.id) is not None:
+    if (
+        offer.status is OfferStatus.PENDING
+        or await proposal_for(turn.session, offer.id) is not None
+    ):
         return offer
     return None
 
 
 # --- the queue ----------------------------------------------------------------------------
+
 
 async def show_queue(turn: Turn, argument: str = "") -> list[Reply]:
     if not _is_moderator(turn):
@@ -97,15 +116,26 @@ async def show_queue(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     waiting = await waiting_offers(turn.session)
     stuck = await parked(turn.session, limit=100)
-    text: list = [bold(t("🛡 Moderation")), "",
-                  t("⏳ Waiting for review: {count}", count=len(waiting))]
+    text: list = [
+        bold(t("🛡 Moderation")),
+        "",
+        t("⏳ Waiting for review: {count}", count=len(waiting)),
+    ]
     if stuck:
         text.append(t("📮 Messages that could not be delivered: {count}", count=len(stuck)))
     rows = []
     for number, offer in enumerate(waiting[:QUEUE_SHOWN], start=1):
-        mark = "✏️ " if offer.status is not OfferStatus.PENDING else ""  # a change to an approved offer
-        rows.append((Button(f"{number}. {mark}{shorten(offer.title, 40)} ({offer.place_name})",
-                            button_data("vo", offer.id)),))
+        mark = (
+            "✏️ " if offer.status is not OfferStatus.PENDING else ""
+        )  # a change to an approved offer
+        rows.append(
+            (
+                Button(
+                    f"{number}. {mark}{shorten(offer.title, 40)} ({offer.place_name})",
+                    button_data("vo", offer.id),
+                ),
+            )
+        )
     rows.append((Button(t("📜 Decisions so far"), "vl"), Button(t("🔑 Invite a moderator"), "vi")))
     rows.append((Button(t("💡 Edit ideas"), "ix"),))
     if stuck:
@@ -132,9 +162,13 @@ async def review(turn: Turn, argument: str) -> list[Reply]:
         text.append(await _organiser_line(turn, owner))
     else:
         text.append(t("👤 Imported by the operator"))
-    rows = [(Button(t("✅ Approve"), button_data("va", offer.id)),),
-            (Button(t("✏️ Ask for a change"), button_data("vc", offer.id)),
-             Button(t("❌ Reject"), button_data("vr", offer.id))),]
+    rows = [
+        (Button(t("✅ Approve"), button_data("va", offer.id)),),
+        (
+            Button(t("✏️ Ask for a change"), button_data("vc", offer.id)),
+            Button(t("❌ Reject"), button_data("vr", offer.id)),
+        ),
+    ]
     if owner is not None:
         if owner.trust == Trust.TRUSTED.value:
             rows.append((Button(t("🤝 Stop trusting the organiser"), button_data("vu", owner.id)),))
@@ -148,10 +182,17 @@ async def review(turn: Turn, argument: str) -> list[Reply]:
 def _change_to_review(turn: Turn, offer: Offer, proposal: OfferProposal) -> list:
     """A change to an approved offer: what changes, old → new, above the offer's place."""
     t = turn.t
-    return [bold(t("Change to review")),
-            t("“{title}” in {place} – residents see it as it was until you decide.",
-              title=offer.title, place=offer.place_name), "",
-            *diff_lines(turn, offer, proposal), ""]
+    return [
+        bold(t("Change to review")),
+        t(
+            "“{title}” in {place} – residents see it as it was until you decide.",
+            title=offer.title,
+            place=offer.place_name,
+        ),
+        "",
+        *diff_lines(turn, offer, proposal),
+        "",
+    ]
 
 
 async def _organiser_line(turn: Turn, owner: User) -> Markup:
@@ -163,19 +204,31 @@ async def _organiser_line(turn: Turn, owner: User) -> Markup:
         standing = t("blocked")
     else:
         approved = await approvals_of(turn.session, owner.id)
-        standing = t("new, nothing approved yet") if not approved else t.n(
-            "{count} offer or change approved so far, not trusted yet",
-            "{count} offers or changes approved so far, not trusted yet", approved)
+        standing = (
+            t("new, nothing approved yet")
+            if not approved
+            else t.n(
+                "{count} offer or change approved so far, not trusted yet",
+                "{count} offers or changes approved so far, not trusted yet",
+                approved,
+            )
+        )
     return t("👤 Organiser no. {number} ({standing})", number=owner.id, standing=standing)
 
 
 def _decided(turn: Turn) -> Reply:
     t = turn.t
-    return Reply(t("This offer is not waiting for review any more – perhaps another moderator "
-                   "decided already."), buttons=((Button(t("🔙 Queue"), "vq"),),))
+    return Reply(
+        t(
+            "This offer is not waiting for review any more – perhaps another moderator "
+            "decided already."
+        ),
+        buttons=((Button(t("🔙 Queue"), "vq"),),),
+    )
 
 
 # --- decisions ----------------------------------------------------------------------------
+
 
 async def approve(turn: Turn, argument: str) -> list[Reply]:
     if not _is_moderator(turn):
@@ -184,18 +237,56 @@ async def approve(turn: Turn, argument: str) -> list[Reply]:
     if offer is None:
         return [_decided(turn)]
     if await approve_change(turn.session, offer, turn.now):
-        log(turn.session, turn.user, Action.APPROVED, offer_id=offer.id, subject_id=offer.owner_id,
-            note="change", now=turn.now)
-        await _tell_owner(turn, offer, "approved", lambda t: [Reply(
-            t("🎉 Your change to “{title}” has been checked; residents see it now.", title=offer.title),
-            buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),))])
-        return await _next_in_queue(turn, turn.t("✅ Change approved: “{title}”.", title=offer.title))
+        log(
+            turn.session,
+            turn.user,
+            Action.APPROVED,
+            offer_id=offer.id,
+            subject_id=offer.owner_id,
+            note="change",
+            now=turn.now,
+        )
+        await _tell_owner(
+            turn,
+            offer,
+            "approved",
+            lambda t: [
+                Reply(
+                    t(
+                        "🎉 Your change to “{title}” has been checked; residents see it now.",
+                        title=offer.title,
+                    ),
+                    buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+                )
+            ],
+        )
+        return await _next_in_queue(
+            turn, turn.t("✅ Change approved: “{title}”.", title=offer.title)
+        )
     offer.review_note = ""
     await set_status(turn.session, offer, OfferStatus.PUBLISHED, turn.now)
-    log(turn.session, turn.user, Action.APPROVED, offer_id=offer.id, subject_id=offer.owner_id, now=turn.now)
-    await _tell_owner(turn, offer, "approved", lambda t: [Reply(
-        t("🎉 Your offer “{title}” has been checked and is published. Residents nearby can find it now.",
-          title=offer.title), buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),))])
+    log(
+        turn.session,
+        turn.user,
+        Action.APPROVED,
+        offer_id=offer.id,
+        subject_id=offer.owner_id,
+        now=turn.now,
+    )
+    await _tell_owner(
+        turn,
+        offer,
+        "approved",
+        lambda t: [
+            Reply(
+                t(
+                    "🎉 Your offer “{title}” has been checked and is published. Residents nearby can find it now.",
+                    title=offer.title,
+                ),
+                buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+            )
+        ],
+    )
     return await _next_in_queue(turn, turn.t("✅ Approved: “{title}”.", title=offer.title))
 
 
@@ -210,9 +301,13 @@ async def ask_reason(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     change = verb == "vc"
     turn.enter(REASON, Reasoning(offer_id=offer.id, change=change, asked_at=turn.now))
-    question = (t("What should the organiser change? Your words are passed on as you write them.")
-                if change else
-                t("Why is it not published? Your words are passed on to the organiser as you write them."))
+    question = (
+        t("What should the organiser change? Your words are passed on as you write them.")
+        if change
+        else t(
+            "Why is it not published? Your words are passed on to the organiser as you write them."
+        )
+    )
     return [Reply(question, buttons=((Button(t("✖️ Cancel"), button_data("vo", offer.id)),),))]
 
 
@@ -228,24 +323,63 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
         return [_decided(turn)]
     note = clean(text)[:500]
     if await drop_change(turn.session, offer.id):
-        return await _next_in_queue(turn, await _change_declined(turn, offer, note, question.change))
+        return await _next_in_queue(
+            turn, await _change_declined(turn, offer, note, question.change)
+        )
     offer.review_note = note
     if question.change:
         await set_status(turn.session, offer, OfferStatus.DRAFT, turn.now)
-        log(turn.session, turn.user, Action.CHANGE_REQUESTED, offer_id=offer.id, subject_id=offer.owner_id,
-            note=note, now=turn.now)
-        await _tell_owner(turn, offer, "change", lambda t: [Reply(
-            t("✏️ A moderator asks you to change “{title}” before it is published:\n„{note}“\n"
-              "Change it in /meine, then send it again.", title=offer.title, note=note),
-            buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),))])
+        log(
+            turn.session,
+            turn.user,
+            Action.CHANGE_REQUESTED,
+            offer_id=offer.id,
+            subject_id=offer.owner_id,
+            note=note,
+            now=turn.now,
+        )
+        await _tell_owner(
+            turn,
+            offer,
+            "change",
+            lambda t: [
+                Reply(
+                    t(
+                        "✏️ A moderator asks you to change “{title}” before it is published:\n„{note}“\n"
+                        "Change it in /meine, then send it again.",
+                        title=offer.title,
+                        note=note,
+                    ),
+                    buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),),
+                )
+            ],
+        )
         done = turn.t("✏️ The organiser is asked to change “{title}”.", title=offer.title)
     else:
         await set_status(turn.session, offer, OfferStatus.REJECTED, turn.now)
-        log(turn.session, turn.user, Action.REJECTED, offer_id=offer.id, subject_id=offer.owner_id,
-            note=note, now=turn.now)
-        await _tell_owner(turn, offer, "rejected", lambda t: [Reply(
-            t("Sorry, your offer “{title}” cannot be published. The moderator writes:\n„{note}“",
-              title=offer.title, note=note))])
+        log(
+            turn.session,
+            turn.user,
+            Action.REJECTED,
+            offer_id=offer.id,
+            subject_id=offer.owner_id,
+            note=note,
+            now=turn.now,
+        )
+        await _tell_owner(
+            turn,
+            offer,
+            "rejected",
+            lambda t: [
+                Reply(
+                    t(
+                        "Sorry, your offer “{title}” cannot be published. The moderator writes:\n„{note}“",
+                        title=offer.title,
+                        note=note,
+                    )
+                )
+            ],
+        )
         done = turn.t("❌ Rejected: “{title}”.", title=offer.title)
     return await _next_in_queue(turn, done)
 
@@ -253,16 +387,50 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
 async def _change_declined(turn: Turn, offer: Offer, note: str, change: bool) -> Markup:
     """A waiting change is not taken: it is dropped, the approved version stays on show."""
     action = Action.CHANGE_REQUESTED if change else Action.REJECTED
-    log(turn.session, turn.user, action, offer_id=offer.id, subject_id=offer.owner_id, note=note, now=turn.now)
+    log(
+        turn.session,
+        turn.user,
+        action,
+        offer_id=offer.id,
+        subject_id=offer.owner_id,
+        note=note,
+        now=turn.now,
+    )
     if change:
-        await _tell_owner(turn, offer, "change", lambda t: [Reply(
-            t("✏️ A moderator asks you to change your change to “{title}”:\n„{note}“\n"
-              "Residents still see the offer as it was. Change it again in /meine.", title=offer.title, note=note),
-            buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),))])
-        return turn.t("✏️ The organiser is asked to change the change to “{title}”.", title=offer.title)
-    await _tell_owner(turn, offer, "rejected", lambda t: [Reply(
-        t("Sorry, your change to “{title}” cannot be taken. The offer stays as it was. The moderator "
-          "writes:\n„{note}“", title=offer.title, note=note))])
+        await _tell_owner(
+            turn,
+            offer,
+            "change",
+            lambda t: [
+                Reply(
+                    t(
+                        "✏️ A moderator asks you to change your change to “{title}”:\n„{note}“\n"
+                        "Residents still see the offer as it was. Change it again in /meine.",
+                        title=offer.title,
+                        note=note,
+                    ),
+                    buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),),
+                )
+            ],
+        )
+        return turn.t(
+            "✏️ The organiser is asked to change the change to “{title}”.", title=offer.title
+        )
+    await _tell_owner(
+        turn,
+        offer,
+        "rejected",
+        lambda t: [
+            Reply(
+                t(
+                    "Sorry, your change to “{title}” cannot be taken. The offer stays as it was. The moderator "
+                    "writes:\n„{note}“",
+                    title=offer.title,
+                    note=note,
+                )
+            )
+        ],
+    )
     return turn.t("❌ Change not taken: “{title}” stays as it was.", title=offer.title)
 
 
@@ -281,10 +449,15 @@ async def _tell_owner(turn: Turn, offer: Offer, what: str, write) -> None:
 
 # --- trust --------------------------------------------------------------------------------
 
+
 async def set_trust(turn: Turn, argument: str) -> list[Reply]:
     verb = (turn.msg.button or "").split(":")[0]
-    change = {"vt": (Trust.TRUSTED, Action.TRUSTED), "vu": (Trust.NEW, Action.UNTRUSTED),
-              "vb": (Trust.BLOCKED, Action.BLOCKED), "vx": (Trust.NEW, Action.UNBLOCKED)}.get(verb)
+    change = {
+        "vt": (Trust.TRUSTED, Action.TRUSTED),
+        "vu": (Trust.NEW, Action.UNTRUSTED),
+        "vb": (Trust.BLOCKED, Action.BLOCKED),
+        "vx": (Trust.NEW, Action.UNBLOCKED),
+    }.get(verb)
     if not _is_moderator(turn):
         return await _refused(turn, f"trust {verb}")
     user_id = valid_id(argument)
@@ -298,21 +471,37 @@ async def set_trust(turn: Turn, argument: str) -> list[Reply]:
     organiser.trust = trust.value
     log(turn.session, turn.user, action, subject_id=organiser.id, now=turn.now)
     if trust is Trust.BLOCKED:
-        for offer in await offers_of(turn.session, organiser.id, (
-                OfferStatus.PENDING, OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.DRAFT)):
+        for offer in await offers_of(
+            turn.session,
+            organiser.id,
+            (OfferStatus.PENDING, OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.DRAFT),
+        ):
             offer.review_note = "blocked"
             await set_status(turn.session, offer, OfferStatus.REJECTED, turn.now)
     if trust is Trust.TRUSTED:
-        await tell(turn, organiser, f"trust:{organiser.id}:{int(turn.now.timestamp())}", lambda t: [Reply(
-            t("🤝 Good news: your offers are now published straight away, without waiting for a check."))])
-    words = {Action.TRUSTED: t("🤝 The organiser is trusted: their offers are published directly."),
-             Action.UNTRUSTED: t("The organiser's offers are checked again before they appear."),
-             Action.BLOCKED: t("🚫 The organiser is blocked; their offers are no longer shown."),
-             Action.UNBLOCKED: t("The organiser may post again; their offers are checked first.")}[action]
+        await tell(
+            turn,
+            organiser,
+            f"trust:{organiser.id}:{int(turn.now.timestamp())}",
+            lambda t: [
+                Reply(
+                    t(
+                        "🤝 Good news: your offers are now published straight away, without waiting for a check."
+                    )
+                )
+            ],
+        )
+    words = {
+        Action.TRUSTED: t("🤝 The organiser is trusted: their offers are published directly."),
+        Action.UNTRUSTED: t("The organiser's offers are checked again before they appear."),
+        Action.BLOCKED: t("🚫 The organiser is blocked; their offers are no longer shown."),
+        Action.UNBLOCKED: t("The organiser may post again; their offers are checked first."),
+    }[action]
     return await _next_in_queue(turn, words)
 
 
 # --- moderators, log, undelivered messages ------------------------------------------------
+
 
 async def invite(turn: Turn, argument: str = "") -> list[Reply]:
     if not _is_moderator(turn):
@@ -320,8 +509,15 @@ async def invite(turn: Turn, argument: str = "") -> list[Reply]:
     code = new_invite(turn.session, turn.user, turn.now)
     log(turn.session, turn.user, Action.MODERATOR_INVITED, now=turn.now)
     t = turn.t
-    return [Reply(t("🔑 Give this code to the new moderator, personally or by phone: <b>{code}</b>\n"
-                    "They write /moderator {code} to Nahbar. The code works once, for 48 hours.", code=code))]
+    return [
+        Reply(
+            t(
+                "🔑 Give this code to the new moderator, personally or by phone: <b>{code}</b>\n"
+                "They write /moderator {code} to Nahbar. The code works once, for 48 hours.",
+                code=code,
+            )
+        )
+    ]
 
 
 async def join(turn: Turn, argument: str = "") -> list[Reply]:
@@ -330,8 +526,17 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
         return [Reply(t("You are a moderator already. /pruefen shows what is waiting."))]
     if not await redeem_invite(turn.session, argument, turn.user, turn.now):
         log_.warning("invalid moderator code from user %s", turn.user.id)
-        log(turn.session, turn.user, Action.REFUSED, subject_id=turn.user.id, note="invite code", now=turn.now)
-        return [Reply(t("This code is not valid (any more). Please ask the moderator for a new one."))]
+        log(
+            turn.session,
+            turn.user,
+            Action.REFUSED,
+            subject_id=turn.user.id,
+            note="invite code",
+            now=turn.now,
+        )
+        return [
+            Reply(t("This code is not valid (any more). Please ask the moderator for a new one."))
+        ]
     log(turn.session, turn.user, Action.MODERATOR_JOINED, subject_id=turn.user.id, now=turn.now)
     return [Reply(t("🛡 Welcome to the moderators! /pruefen shows the offers waiting for review."))]
 
@@ -348,7 +553,11 @@ async def show_log(turn: Turn, argument: str = "") -> list[Reply]:
     text: list = [bold(t("📜 The last decisions")), ""]
     for entry in entries:
         offer = await turn.session.get(Offer, entry.offer_id) if entry.offer_id else None
-        who = t("moderator no. {number}", number=entry.actor_id) if entry.actor_id else t("someone (deleted)")
+        who = (
+            t("moderator no. {number}", number=entry.actor_id)
+            if entry.actor_id
+            else t("someone (deleted)")
+        )
         moment = _moment(t, entry.at)
         action = Action(entry.action)
         line = Markup("{} · {} {}").format(moment, who, t(ACTIONS[action]))
@@ -371,7 +580,11 @@ async def show_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
     for row in rows:
         platform = row.chat.split(":", 1)[0]
         moment = _moment(t, row.updated_at)
-        text.append(Markup("{} · {} · {} – {}").format(moment, platform, row.kind, shorten(row.reason or "", 80)))
+        text.append(
+            Markup("{} · {} · {} – {}").format(
+                moment, platform, row.kind, shorten(row.reason or "", 80)
+            )
+        )
     buttons = [(Button(t("🔁 Try them again"), "vy"),)] if rows else []
     buttons.append((Button(t("🔙 Queue"), "vq"),))
     return [Reply(lines(text), buttons=tuple(buttons), edit=True)]
@@ -381,10 +594,13 @@ async def retry_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
     if not _is_moderator(turn):
         return await _refused(turn, "retry")
     count = await release_parked(turn.session, turn.now)
-    return await _next_in_queue(turn, turn.t("🔁 {count} messages will be tried again.", count=count))
+    return await _next_in_queue(
+        turn, turn.t("🔁 {count} messages will be tried again.", count=count)
+    )
 
 
 # --- telling moderators about new offers --------------------------------------------------
+
 
 async def notify_new(turn: Turn, offer: Offer) -> None:
     """Every moderator (but the sender) hears of an offer or a change waiting for review, once
@@ -396,9 +612,15 @@ async def notify_new(turn: Turn, offer: Offer) -> None:
     for moderator in await moderators(turn.session, turn.app.rights):
         if moderator.id == turn.user.id:
             continue
-        messages.append(Outgoing(key=f"review:{offer.id}:{moderator.id}:{stamp}",
-                                 chat=await reach(turn.session, moderator), kind=REVIEW,
-                                 payload={"offer": offer.id}, due_at=turn.now))
+        messages.append(
+            Outgoing(
+                key=f"review:{offer.id}:{moderator.id}:{stamp}",
+                chat=await reach(turn.session, moderator),
+                kind=REVIEW,
+                payload={"offer": offer.id},
+                due_at=turn.now,
+            )
+        )
     await enqueue(turn.session, *messages, now=turn.now)
 
 
@@ -413,11 +635,28 @@ async def compose_review(session, row, now):
     t = Translator(user.language if user else "de")
     button = ((Button(t("🔍 Review it"), button_data("vo", offer.id)),),)
     if proposal is not None:
-        return [Reply(t("🛡 A change waits for review: “{title}” in {place} – {fields}. Residents see the "
-                        "offer as it was until then.", title=offer.title, place=offer.place_name,
-                        fields=field_names(_Words(t), proposal)), buttons=button)]
-    return [Reply(t("🛡 A new offer waits for review: “{title}” in {place}.", title=offer.title,
-                    place=offer.place_name), buttons=button)]
+        return [
+            Reply(
+                t(
+                    "🛡 A change waits for review: “{title}” in {place} – {fields}. Residents see the "
+                    "offer as it was until then.",
+                    title=offer.title,
+                    place=offer.place_name,
+                    fields=field_names(_Words(t), proposal),
+                ),
+                buttons=button,
+            )
+        ]
+    return [
+        Reply(
+            t(
+                "🛡 A new offer waits for review: “{title}” in {place}.",
+                title=offer.title,
+                place=offer.place_name,
+            ),
+            buttons=button,
+        )
+    ]
 
 
 class _Words:
@@ -430,9 +669,27 @@ class _Words:
 FEATURE = Feature(
     name="moderation",
     commands={"pruefen": show_queue, "review": show_queue, "moderator": join},
-    buttons={"vq": show_queue, "vo": review, "va": approve, "vr": ask_reason, "vc": ask_reason,
-             "vt": set_trust, "vu": set_trust, "vb": set_trust, "vx": set_trust, "vi": invite,
-             "vl": show_log, "vp": show_undelivered, "vy": retry_undelivered},
-    steps=(Step(REASON, summary=N_("waiting for the reason of a decision"), on_text=reason_typed,
-                data=Reasoning),),
+    buttons={
+        "vq": show_queue,
+        "vo": review,
+        "va": approve,
+        "vr": ask_reason,
+        "vc": ask_reason,
+        "vt": set_trust,
+        "vu": set_trust,
+        "vb": set_trust,
+        "vx": set_trust,
+        "vi": invite,
+        "vl": show_log,
+        "vp": show_undelivered,
+        "vy": retry_undelivered,
+    },
+    steps=(
+        Step(
+            REASON,
+            summary=N_("waiting for the reason of a decision"),
+            on_text=reason_typed,
+            data=Reasoning,
+        ),
+    ),
 )

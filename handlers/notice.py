@@ -21,7 +21,11 @@ async def notice(turn: Turn, argument: str = "") -> list[Reply]:
     if not argument:
         current = search.current(turn) or search.home_search(turn)
         if current is None or current.position or not turn.app.places.get(current.place_id):
-            return [Reply(t("For which place? Write it after the command, e.g. “/aushang Quedlinburg”."))]
+            return [
+                Reply(
+                    t("For which place? Write it after the command, e.g. “/aushang Quedlinburg”.")
+                )
+            ]
         return await _send(turn, turn.app.places.get(current.place_id))
     found = turn.app.places.resolve(argument)
     if found.status == "found" and found.place is not None and found.place.kind != "coordinates":
@@ -30,8 +34,15 @@ async def notice(turn: Turn, argument: str = "") -> list[Reply]:
     if options:
         rows = tuple((Button(search.place_label(p), button_data("ah", p.id)),) for p in options[:5])
         return [Reply(t("Which place do you mean?"), buttons=rows)]
-    return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the next "
-                    "larger town, or send your location.", text=shorten(argument, 60)))]
+    return [
+        Reply(
+            t(
+                "Sorry, I don't know the place “{text}”. Please try the postcode or the next "
+                "larger town, or send your location.",
+                text=shorten(argument, 60),
+            )
+        )
+    ]
 
 
 async def chosen(turn: Turn, place_id: str) -> list[Reply]:
@@ -43,13 +54,27 @@ async def chosen(turn: Turn, place_id: str) -> list[Reply]:
 
 async def _send(turn: Turn, place: Place) -> list[Reply]:
     t = turn.t
-    made = await make_notice(turn.session, place, links=turn.app.links, now=turn.now,
-                             radius_km=turn.app.default_radius_km, language=turn.user.language)
-    text = t("🖨 Here is a notice for the notice board near {place}: the meetings of the next two "
-             "weeks in large print, with a QR code and strips to tear off. Print it on A4.",
-             place=place.name)
-    return [Reply(text, attachment=Attachment(filename=made.filename, content=made.pdf,
-                                              mime_type="application/pdf"))]
+    made = await make_notice(
+        turn.session,
+        place,
+        links=turn.app.links,
+        now=turn.now,
+        radius_km=turn.app.default_radius_km,
+        language=turn.user.language,
+    )
+    text = t(
+        "🖨 Here is a notice for the notice board near {place}: the meetings of the next two "
+        "weeks in large print, with a QR code and strips to tear off. Print it on A4.",
+        place=place.name,
+    )
+    return [
+        Reply(
+            text,
+            attachment=Attachment(
+                filename=made.filename, content=made.pdf, mime_type="application/pdf"
+            ),
+        )
+    ]
 
 
 FEATURE = Feature(

@@ -16,11 +16,21 @@ from .i18n import Translator
 from .messages import Reply
 
 
-async def tell(turn: Turn, user: User, key: str, write: Callable[[Translator], list[Reply]]) -> bool:
+async def tell(
+    turn: Turn, user: User, key: str, write: Callable[[Translator], list[Reply]]
+) -> bool:
     """Queue replies written for `user` in their language; `key` makes it once only."""
     replies = write(Translator(user.language))
     chat = await reach(turn.session, user)
-    added = await enqueue(turn.session, Outgoing(key=key[:200], chat=chat, kind=REPLY,
-                                                 payload=[r.to_dict() for r in replies], due_at=turn.now),
-                          now=turn.now)
+    added = await enqueue(
+        turn.session,
+        Outgoing(
+            key=key[:200],
+            chat=chat,
+            kind=REPLY,
+            payload=[r.to_dict() for r in replies],
+            due_at=turn.now,
+        ),
+        now=turn.now,
+    )
     return added == 1

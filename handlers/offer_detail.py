@@ -31,8 +31,13 @@ NEXT_DATES = 3
 DESCRIPTION_LIMIT = 1500  # plain characters; escaping happens afterwards
 
 
-def detail_view(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]], *,
-                distance_from_search: bool = True) -> Markup:
+def detail_view(
+    turn: Turn,
+    offer: Offer,
+    upcoming: list[tuple[datetime, datetime]],
+    *,
+    distance_from_search: bool = True,
+) -> Markup:
     """An offer as residents see it (also the organiser's preview, before it is stored, which
     leaves out the distance from wherever the organiser last searched)."""
     t = turn.t
@@ -44,8 +49,12 @@ def detail_view(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetim
         text.append(t("ℹ️ <i>This is an example offer to show how Nahbar works.</i>"))
     if offer.description:
         text += ["", shorten(offer.description, DESCRIPTION_LIMIT, multiline=True)]
-    text += ["", *_dates(turn, offer, upcoming), _where(turn, offer, distance_from_search),
-             *_facts(turn, offer)]
+    text += [
+        "",
+        *_dates(turn, offer, upcoming),
+        _where(turn, offer, distance_from_search),
+        *_facts(turn, offer),
+    ]
     return lines(text)
 
 
@@ -60,11 +69,19 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
     buttons = []
     if upcoming:
         reminded = await reminder_for(turn.session, turn.user.id, offer.id) is not None
-        buttons.append((Button(t("🔔 Change reminder") if reminded else t("🔔 Remind me"),
-                               button_data("rm", offer.id)),))
+        buttons.append(
+            (
+                Button(
+                    t("🔔 Change reminder") if reminded else t("🔔 Remind me"),
+                    button_data("rm", offer.id),
+                ),
+            )
+        )
     buttons += [
-        (Button(t("📅 Add to my calendar"), button_data("oc", offer.id)),
-         Button(t("📍 Show place"), button_data("ov", offer.id))),
+        (
+            Button(t("📅 Add to my calendar"), button_data("oc", offer.id)),
+            Button(t("📍 Show place"), button_data("ov", offer.id)),
+        ),
         (Button(t("↗️ Share"), button_data("os", offer.id)),),
     ]
     if upcoming:  # only where a companion could go along
@@ -81,13 +98,24 @@ async def calendar(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     content = offer_calendar(offer, turn.now, description=_plain_description(turn, offer))
     if offer.rrule:
-        text = t("📅 Here is “{title}” for your calendar. Open the file to add it – "
-                 "all dates are included.", title=shorten(offer.title, 120))
+        text = t(
+            "📅 Here is “{title}” for your calendar. Open the file to add it – "
+            "all dates are included.",
+            title=shorten(offer.title, 120),
+        )
     else:
-        text = t("📅 Here is “{title}” for your calendar. Open the file to add the date.",
-                 title=shorten(offer.title, 120))
-    return [Reply(text, attachment=Attachment(filename=f"nahbar-{offer.id}.ics", content=content,
-                                              mime_type="text/calendar"))]
+        text = t(
+            "📅 Here is “{title}” for your calendar. Open the file to add the date.",
+            title=shorten(offer.title, 120),
+        )
+    return [
+        Reply(
+            text,
+            attachment=Attachment(
+                filename=f"nahbar-{offer.id}.ics", content=content, mime_type="text/calendar"
+            ),
+        )
+    ]
 
 
 async def venue(turn: Turn, argument: str) -> list[Reply]:
@@ -97,10 +125,20 @@ async def venue(turn: Turn, argument: str) -> list[Reply]:
     parts = offer.where_parts()
     title = clean(offer.venue_name or offer.title)[:120]
     address = clean(", ".join(p for p in parts if p != " ".join(offer.venue_name.split())))[:200]
-    text = lines([turn.t("📍 This is where “{title}” takes place:", title=shorten(offer.title, 120)),
-                  shorten(", ".join(parts), 300)])
-    return [Reply(text, venue=Venue(latitude=offer.latitude, longitude=offer.longitude,
-                                    title=title, address=address))]
+    text = lines(
+        [
+            turn.t("📍 This is where “{title}” takes place:", title=shorten(offer.title, 120)),
+            shorten(", ".join(parts), 300),
+        ]
+    )
+    return [
+        Reply(
+            text,
+            venue=Venue(
+                latitude=offer.latitude, longitude=offer.longitude, title=title, address=address
+            ),
+        )
+    ]
 
 
 async def share(turn: Turn, argument: str) -> list[Reply]:
@@ -161,7 +199,9 @@ def _plain_description(turn: Turn, offer: Offer) -> str:
     t = turn.t
     parts = [clean(offer.description)] if offer.description else []
     if offer.organiser:
-        parts.append(str(t("👥 Organised by: {organiser}", organiser=clean(offer.organiser)).striptags()))
+        parts.append(
+            str(t("👥 Organised by: {organiser}", organiser=clean(offer.organiser)).striptags())
+        )
     if offer.contact:
         parts.append(str(t("☎️ Contact: {contact}", contact=clean(offer.contact)).striptags()))
     return "\n".join(parts)[:2000]

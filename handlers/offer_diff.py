@@ -17,11 +17,25 @@ from .text import shorten
 
 # Which question of the form each column answers (offer_form.ORDER names the questions).
 FIELD_OF = {
-    "category": "category", "title": "title", "description": "description",
-    "starts_local": "when", "duration_minutes": "when", "rrule": "when", "exdates": "when",
-    "venue_name": "where", "address": "where", "place_name": "where", "latitude": "where",
-    "longitude": "where", "wheelchair": "access", "toilets_wheelchair": "access", "audio_loop": "access",
-    "cost": "cost", "price": "cost", "organiser": "organiser", "contact": "contact",
+    "category": "category",
+    "title": "title",
+    "description": "description",
+    "starts_local": "when",
+    "duration_minutes": "when",
+    "rrule": "when",
+    "exdates": "when",
+    "venue_name": "where",
+    "address": "where",
+    "place_name": "where",
+    "latitude": "where",
+    "longitude": "where",
+    "wheelchair": "access",
+    "toilets_wheelchair": "access",
+    "audio_loop": "access",
+    "cost": "cost",
+    "price": "cost",
+    "organiser": "organiser",
+    "contact": "contact",
 }
 assert set(FIELD_OF) == set(EDITABLE)
 SHORT = {"description": 160}
@@ -44,7 +58,10 @@ def diff_lines(turn: Turn, offer: Offer, proposal: OfferProposal) -> list[Markup
     for field in changed_fields(proposal):
         old, new = _words(turn, offer, field), _words(turn, wanted, field)
         if old == new:  # e.g. only the coordinates moved a little
-            old, new = _words(turn, offer, field, precise=True), _words(turn, wanted, field, precise=True)
+            old, new = (
+                _words(turn, offer, field, precise=True),
+                _words(turn, wanted, field, precise=True),
+            )
         out.append(Markup("✏️ {}: {} → {}").format(bold(turn.t(form.FIELD_NAMES[field])), old, new))
     return out
 
@@ -54,14 +71,20 @@ def _words(turn: Turn, offer: Offer, field: str, *, precise: bool = False) -> Ma
     t, comma = turn.t, Markup(", ")
     if field in ("title", "description", "organiser", "contact"):
         value = getattr(offer, field) or ""
-        return Markup("„{}“").format(shorten(value, SHORT.get(field, 120))) if value else t("(empty)")
+        return (
+            Markup("„{}“").format(shorten(value, SHORT.get(field, 120))) if value else t("(empty)")
+        )
     if field == "category":
         return Markup.escape(form.category_label(turn, offer.category))
     if field == "when":
         return Markup.escape(form.when_words(turn, form.Draft.of(offer))) or t("(empty)")
     if field == "where":
         words = Markup.escape(", ".join(offer.where_parts())) or t("(empty)")
-        return Markup("{} ({:.4f}, {:.4f})").format(words, offer.latitude, offer.longitude) if precise else words
+        return (
+            Markup("{} ({:.4f}, {:.4f})").format(words, offer.latitude, offer.longitude)
+            if precise
+            else words
+        )
     if field == "access":
         return comma.join(access_lines(t, offer)) or t("not stated")
     return Markup.escape(cost_words(t, offer))  # field == "cost"

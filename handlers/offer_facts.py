@@ -13,18 +13,26 @@ from .text import shorten
 
 WHEELCHAIR = {
     "yes": N_("♿ Wheelchair accessible: step-free entrance, all rooms without steps"),
-    "limited": N_("♿ Partly wheelchair accessible: one step of at most 7 cm, main rooms step-free"),
+    "limited": N_(
+        "♿ Partly wheelchair accessible: one step of at most 7 cm, main rooms step-free"
+    ),
     "no": N_("⚠️ Not wheelchair accessible (steps)"),
 }
-TOILET = {"yes": N_("🚻 Wheelchair-accessible toilet"), "no": N_("🚻 No wheelchair-accessible toilet")}
+TOILET = {
+    "yes": N_("🚻 Wheelchair-accessible toilet"),
+    "no": N_("🚻 No wheelchair-accessible toilet"),
+}
 AUDIO_LOOP = {"yes": N_("🦻 Hearing loop for hearing aids"), "no": N_("🦻 No hearing loop")}
 
 
 def access_facts(offer: Offer) -> list[tuple[str, str]]:
     """(OSM tag, value) for what the organiser stated, in a fixed order."""
     facts = []
-    for tag, column in (("wheelchair", "wheelchair"), ("toilets:wheelchair", "toilets_wheelchair"),
-                        ("audio_loop", "audio_loop")):
+    for tag, column in (
+        ("wheelchair", "wheelchair"),
+        ("toilets:wheelchair", "toilets_wheelchair"),
+        ("audio_loop", "audio_loop"),
+    ):
         value = osm_value(column, getattr(offer, column))
         if value is not None:
             facts.append((tag, value))
@@ -38,7 +46,7 @@ def access_lines(t: Translator, offer: Offer) -> list[Markup]:
 
 
 def cost_words(t: Translator, offer: Offer) -> str:
-    """"kostenlos", "Spende willkommen", the price as the organiser wrote it, or "kostet etwas";
+    """ "kostenlos", "Spende willkommen", the price as the organiser wrote it, or "kostet etwas";
     "" when the organiser said nothing about the cost (never shown as free)."""
     if offer.cost is Cost.NOT_STATED:
         return ""

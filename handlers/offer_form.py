@@ -33,25 +33,40 @@ from .offer_reading import NOT_A_NAME, kind_of, read_offer
 from .text import clean, shorten
 from .when import NotUnderstood, amend, confirm, explain, schedule_words
 
-LIMITS = {"title": 120, "description": 1500, "venue_name": 120, "address": 200, "contact": 200,
-          "price": 60, "organiser": 120}
+LIMITS = {
+    "title": 120,
+    "description": 1500,
+    "venue_name": 120,
+    "address": 200,
+    "contact": 200,
+    "price": 60,
+    "organiser": 120,
+}
 MIN_TITLE, MIN_DESCRIPTION = 3, 10
 # Web addresses (not e-mail addresses): only trusted organisers may put links into offers.
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
-_LINK = re.compile(r"(https?:|www\.|t\.me/|\b[\w-]{2,}\.(de|com|org|net|info|eu|ly|io|me|app|shop)\b)",
-                   re.IGNORECASE)
-FORM = Form((
-    Field("category", N_("Kind")),
-    Field("title", N_("Title"), free_text=True),
-    Field("description", N_("Description"), free_text=True),
-    Field("when", N_("Date and time"), filled=lambda d: d.start is not None),
-    Field("where", N_("Place"), filled=lambda d: d.place_name is not None),
-    Field("access", N_("Accessibility"), optional=True,
-          filled=lambda d: any(getattr(d, column) is not None for column in COLUMNS)),
-    Field("cost", N_("Cost"), optional=True, filled=lambda d: d.cost != Cost.NOT_STATED.value),
-    Field("organiser", N_("Who invites"), optional=True, free_text=True),
-    Field("contact", N_("Contact"), optional=True, free_text=True),
-))
+_LINK = re.compile(
+    r"(https?:|www\.|t\.me/|\b[\w-]{2,}\.(de|com|org|net|info|eu|ly|io|me|app|shop)\b)",
+    re.IGNORECASE,
+)
+FORM = Form(
+    (
+        Field("category", N_("Kind")),
+        Field("title", N_("Title"), free_text=True),
+        Field("description", N_("Description"), free_text=True),
+        Field("when", N_("Date and time"), filled=lambda d: d.start is not None),
+        Field("where", N_("Place"), filled=lambda d: d.place_name is not None),
+        Field(
+            "access",
+            N_("Accessibility"),
+            optional=True,
+            filled=lambda d: any(getattr(d, column) is not None for column in COLUMNS),
+        ),
+        Field("cost", N_("Cost"), optional=True, filled=lambda d: d.cost != Cost.NOT_STATED.value),
+        Field("organiser", N_("Who invites"), optional=True, free_text=True),
+        Field("contact", N_("Contact"), optional=True, free_text=True),
+    )
+)
 FIELD_NAMES = {f.name: f.label for f in FORM}  # what the "change" buttons say
 ORDER = tuple(f.name for f in FORM)
 SKIPPABLE = frozenset(f.name for f in FORM if f.optional)
@@ -111,8 +126,11 @@ class Draft(Data):
         old_access = ("step_free", "accessible_toilet", "hearing_loop", "seating")
         kept = {k: v for k, v in raw.items() if k != "revisit" and k not in old_access}
         yes_no = {True: "yes", False: "no"}  # version 1 kept yes/no flags (before OSM values)
-        for old, new in (("step_free", "wheelchair"), ("accessible_toilet", "toilets_wheelchair"),
-                         ("hearing_loop", "audio_loop")):
+        for old, new in (
+            ("step_free", "wheelchair"),
+            ("accessible_toilet", "toilets_wheelchair"),
+            ("hearing_loop", "audio_loop"),
+        ):
             if raw.get(old) in yes_no and new not in kept:
                 kept[new] = yes_no[raw[old]]
         return {**kept, "details_done": past}
@@ -126,8 +144,12 @@ class Draft(Data):
     def schedule(self) -> Schedule | None:
         if self.start is None or self.duration_minutes is None:
             return None
-        return Schedule(start=self.start, duration=timedelta(minutes=self.duration_minutes),
-                        rrule=self.rrule, exdates=frozenset(self.exdates))
+        return Schedule(
+            start=self.start,
+            duration=timedelta(minutes=self.duration_minutes),
+            rrule=self.rrule,
+            exdates=frozenset(self.exdates),
+        )
 
     def missing(self) -> str | None:
         """The first required question still without an answer."""
@@ -137,28 +159,52 @@ class Draft(Data):
     def as_offer(self) -> Offer:
         """An Offer with these answers (not added to any session)."""
         return Offer(
-            title=self.title or "", description=self.description or "", category=self.category or "other",
-            venue_name=self.venue_name, address=self.address, place_name=self.place_name or "",
-            latitude=self.latitude or 0.0, longitude=self.longitude or 0.0,
+            title=self.title or "",
+            description=self.description or "",
+            category=self.category or "other",
+            venue_name=self.venue_name,
+            address=self.address,
+            place_name=self.place_name or "",
+            latitude=self.latitude or 0.0,
+            longitude=self.longitude or 0.0,
             wheelchair=Wheelchair(self.wheelchair) if self.wheelchair else None,
             toilets_wheelchair=YesNo(self.toilets_wheelchair) if self.toilets_wheelchair else None,
-            audio_loop=YesNo(self.audio_loop) if self.audio_loop else None, cost=Cost(self.cost), price=self.price,
-            organiser=self.organiser, contact=self.contact, starts_local=self.start, duration_minutes=self.duration_minutes or 120,
-            rrule=self.rrule, exdates=[d.isoformat() for d in sorted(self.exdates)], is_example=False,
+            audio_loop=YesNo(self.audio_loop) if self.audio_loop else None,
+            cost=Cost(self.cost),
+            price=self.price,
+            organiser=self.organiser,
+            contact=self.contact,
+            starts_local=self.start,
+            duration_minutes=self.duration_minutes or 120,
+            rrule=self.rrule,
+            exdates=[d.isoformat() for d in sorted(self.exdates)],
+            is_example=False,
         )
 
     @classmethod
     def of(cls, offer: Offer) -> Draft:
         """The answers of a stored offer, to change one of them."""
         return cls(
-            field="preview", offer_id=offer.id, category=offer.category, title=offer.title,
-            description=offer.description, start=offer.starts_local, duration_minutes=offer.duration_minutes,
-            rrule=offer.rrule, exdates=tuple(date.fromisoformat(d) for d in offer.exdates or ()),
-            venue_name=offer.venue_name, address=offer.address, place_name=offer.place_name,
-            latitude=offer.latitude, longitude=offer.longitude,
+            field="preview",
+            offer_id=offer.id,
+            category=offer.category,
+            title=offer.title,
+            description=offer.description,
+            start=offer.starts_local,
+            duration_minutes=offer.duration_minutes,
+            rrule=offer.rrule,
+            exdates=tuple(date.fromisoformat(d) for d in offer.exdates or ()),
+            venue_name=offer.venue_name,
+            address=offer.address,
+            place_name=offer.place_name,
+            latitude=offer.latitude,
+            longitude=offer.longitude,
             **{column: osm_value(column, getattr(offer, column)) for column in TAGS.values()},
-            cost=offer.cost.value, price=offer.price, organiser=offer.organiser,
-            contact=offer.contact, details_done=True,
+            cost=offer.cost.value,
+            price=offer.price,
+            organiser=offer.organiser,
+            contact=offer.contact,
+            details_done=True,
         )
 
 
@@ -169,27 +215,39 @@ def has_link(text: str) -> bool:
     return bool(_LINK.search(_EMAIL.sub(" ", text)))
 
 
-def _text(turn: Turn, field: str, typed: str, *, minimum: int = 1, multiline: bool = False,
-          links: bool) -> Answer:
+def _text(
+    turn: Turn, field: str, typed: str, *, minimum: int = 1, multiline: bool = False, links: bool
+) -> Answer:
     t = turn.t
     value = clean(typed, multiline=multiline)
     limit = LIMITS[field]
     if len(value) < minimum:
         return Problem(t("That is a little short – please write a few more words."))
     if len(value) > limit:
-        return Problem(t("That is {count} characters long; at most {limit} fit here. "
-                         "Please write it a little shorter.", count=len(value), limit=limit))
+        return Problem(
+            t(
+                "That is {count} characters long; at most {limit} fit here. "
+                "Please write it a little shorter.",
+                count=len(value),
+                limit=limit,
+            )
+        )
     if has_link(value) and not links:
         return links_problem(turn)
     return {field: value}
 
 
 def links_problem(turn: Turn) -> Problem:
-    return Problem(turn.t("Web links are only possible for organisers a moderator knows. "
-                          "Please leave the link out – a phone number or e-mail address is fine."))
+    return Problem(
+        turn.t(
+            "Web links are only possible for organisers a moderator knows. "
+            "Please leave the link out – a phone number or e-mail address is fine."
+        )
+    )
 
 
 # --- reading answers ----------------------------------------------------------------------
+
 
 def read_category(turn: Turn, typed: str) -> Answer:
     kind = kind_of(typed)
@@ -207,31 +265,47 @@ def read_when(turn: Turn, typed: str, before=None) -> Answer:
     if isinstance(understood, NotUnderstood):
         return Problem(Markup(explain(turn.t, understood)))
     schedule = understood.schedule
-    return {"start": schedule.start, "duration_minutes": int(schedule.duration.total_seconds() // 60),
-            "rrule": schedule.rrule, "exdates": tuple(sorted(schedule.exdates)),
-            "_confirm": confirm(turn.t, understood, turn.now)}
+    return {
+        "start": schedule.start,
+        "duration_minutes": int(schedule.duration.total_seconds() // 60),
+        "rrule": schedule.rrule,
+        "exdates": tuple(sorted(schedule.exdates)),
+        "_confirm": confirm(turn.t, understood, turn.now),
+    }
 
 
 def read_where(turn: Turn, typed: str) -> Answer:
-    """"Gemeindehaus, Marktplatz 4, 06484 Quedlinburg", "im Pfarrhaus Blasiistr. 11 in
+    """ "Gemeindehaus, Marktplatz 4, 06484 Quedlinburg", "im Pfarrhaus Blasiistr. 11 in
     Quedlinburg": venue, street and town in any order (handlers.address; the town offline)."""
     from .address import find_address
 
     found = find_address(clean(typed, multiline=True), turn.app.places, town_alone=True)
     if found is None:
-        return Problem(turn.t("I could not find the town. Please end with the town or the postcode, e.g. "
-                              "“Parish hall, Marktplatz 4, 06484 Quedlinburg” – or share the location."))
+        return Problem(
+            turn.t(
+                "I could not find the town. Please end with the town or the postcode, e.g. "
+                "“Parish hall, Marktplatz 4, 06484 Quedlinburg” – or share the location."
+            )
+        )
     return where_changes(turn, found)
 
 
 def where_changes(turn: Turn, found) -> Answer:
     venue, address = found.venue, found.street
     if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
-        return Problem(turn.t("That is a little long – please write just the venue, the street and the town."))
+        return Problem(
+            turn.t("That is a little long – please write just the venue, the street and the town.")
+        )
     if (has_link(venue) or has_link(address)) and not _links_allowed(turn):
         return links_problem(turn)
-    return {"venue_name": venue, "address": address, "place_name": found.town,
-            "latitude": found.place.lat, "longitude": found.place.lon, "_geocode": True}
+    return {
+        "venue_name": venue,
+        "address": address,
+        "place_name": found.town,
+        "latitude": found.place.lat,
+        "longitude": found.place.lon,
+        "_geocode": True,
+    }
 
 
 def read_location(turn: Turn, lat: float, lon: float) -> Answer:
@@ -239,21 +313,39 @@ def read_location(turn: Turn, lat: float, lon: float) -> Answer:
         return Problem(turn.t("Nahbar knows meetings in Germany. Please share a place in Germany."))
     town = turn.app.places.nearest(lat, lon)
     # A venue is a public place: kept to about 10 m so people find the door.
-    return {"latitude": round(lat, 4), "longitude": round(lon, 4), "place_name": town.name if town else "",
-            "venue_name": "", "address": ""}
+    return {
+        "latitude": round(lat, 4),
+        "longitude": round(lon, 4),
+        "place_name": town.name if town else "",
+        "venue_name": "",
+        "address": "",
+    }
 
 
 def read_where_name(turn: Turn, typed: str) -> Answer:
     parts = [p.strip() for p in clean(typed).split(",", 1)]
     venue, address = (parts + [""])[:2]
     if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
-        return Problem(turn.t("That is a little long – please write just the venue and the street."))
+        return Problem(
+            turn.t("That is a little long – please write just the venue and the street.")
+        )
     if (has_link(venue) or has_link(address)) and not _links_allowed(turn):
         return links_problem(turn)
     return {"venue_name": venue, "address": address}
 
 
-_FREE = {"kostenlos", "frei", "umsonst", "gratis", "free", "nichts", "0", "0 €", "eintritt frei", "kostenfrei"}
+_FREE = {
+    "kostenlos",
+    "frei",
+    "umsonst",
+    "gratis",
+    "free",
+    "nichts",
+    "0",
+    "0 €",
+    "eintritt frei",
+    "kostenfrei",
+}
 _DONATION = {"spende", "spenden", "auf spende", "spende willkommen", "donation", "donations"}
 
 
@@ -269,8 +361,15 @@ def read_cost(turn: Turn, typed: str) -> Answer:
 
 def read_text(field: str):
     def read(turn: Turn, typed: str) -> Answer:
-        return _text(turn, field, typed, minimum={"title": MIN_TITLE, "description": MIN_DESCRIPTION}.get(field, 1),
-                     multiline=field == "description", links=_links_allowed(turn))
+        return _text(
+            turn,
+            field,
+            typed,
+            minimum={"title": MIN_TITLE, "description": MIN_DESCRIPTION}.get(field, 1),
+            multiline=field == "description",
+            links=_links_allowed(turn),
+        )
+
     return read
 
 
@@ -283,14 +382,23 @@ def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Fo
     taken): the question being asked reads its own answer; the other fields read the parts of
     the message handlers.offer_reading found for them."""
     text = clean(typed, multiline=asking == "description")
-    parts = read_offer(text, turn.app.places, where_asked=asking in ("where", "where_name"),
-                       access_words=read_access)
+    parts = read_offer(
+        text,
+        turn.app.places,
+        where_asked=asking in ("where", "where_name"),
+        access_words=read_access,
+    )
     found = Found()
-    whole_offer = len(parts.found - {"category", "title"}) >= 2  # "Warme Stube jeden Dienstag … kostenlos"
+    whole_offer = (
+        len(parts.found - {"category", "title"}) >= 2
+    )  # "Warme Stube jeden Dienstag … kostenlos"
     if parts.category and (asking == "category" or whole_offer):
         found.add("category", {"category": parts.category})
     if parts.title and whole_offer:
-        found.add("title", _text(turn, "title", parts.title, minimum=MIN_TITLE, links=_links_allowed(turn)))
+        found.add(
+            "title",
+            _text(turn, "title", parts.title, minimum=MIN_TITLE, links=_links_allowed(turn)),
+        )
     if parts.when:
         when = read_when(turn, parts.when, draft.schedule)
         if isinstance(when, dict) or asking == "when":
@@ -309,13 +417,21 @@ def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Fo
     if parts.contact:
         found.add("contact", _text(turn, "contact", parts.contact, links=_links_allowed(turn)))
     if parts.organiser and parts.organiser.casefold() not in ("wir", "ich", "we", "i"):
-        found.add("organiser", _text(turn, "organiser", parts.organiser, links=_links_allowed(turn)))
+        found.add(
+            "organiser", _text(turn, "organiser", parts.organiser, links=_links_allowed(turn))
+        )
     # What is left of a details answer names who invites; so does a name beside a contact typed
     # at the preview while "who invites" is still open ("Pfarrer Müller, Tel. 03946 12345").
-    names_who = asking == "details" or (asking is None and draft.field == "preview" and not draft.organiser
-                                         and "contact" in found.answers)
+    names_who = asking == "details" or (
+        asking is None
+        and draft.field == "preview"
+        and not draft.organiser
+        and "contact" in found.answers
+    )
     if names_who:
-        rest = " ".join(w for w in re.split(r"[\s,;]+", parts.rest) if w and fold_word(w) not in NOT_A_NAME)
+        rest = " ".join(
+            w for w in re.split(r"[\s,;]+", parts.rest) if w and fold_word(w) not in NOT_A_NAME
+        )
         if rest and "organiser" not in found.answers and len(rest) >= 3:
             found.add("organiser", _text(turn, "organiser", rest, links=_links_allowed(turn)))
     own = _own(turn, draft, text, asking, parts, found, whole_offer)
@@ -328,8 +444,9 @@ def fold_word(word: str) -> str:
     return word.strip(".:!?()\"'„“”").casefold()
 
 
-def _own(turn: Turn, draft: Draft, text: str, asking: str | None, parts, found: Found,
-         whole_offer: bool) -> Answer | None:
+def _own(
+    turn: Turn, draft: Draft, text: str, asking: str | None, parts, found: Found, whole_offer: bool
+) -> Answer | None:
     """The asked field's answer: the whole message for free text, else its part of the message."""
     if asking in ("description", "organiser", "contact", "where_name"):
         if found.answers and asking in ("organiser", "contact") and set(found.answers) - {asking}:
@@ -351,65 +468,103 @@ def _own(turn: Turn, draft: Draft, text: str, asking: str | None, parts, found: 
 
 
 READERS = {
-    "category": read_category, "title": read_text("title"), "description": read_text("description"),
-    "when": read_when, "where": read_where, "where_name": read_where_name, "cost": read_cost,
-    "price": read_cost, "organiser": read_text("organiser"), "contact": read_text("contact"),
-    "access": lambda turn, typed: dict(read_access(typed)[0]) or Problem(
-        turn.t("Please choose with the buttons what applies, then “Next”.")),
+    "category": read_category,
+    "title": read_text("title"),
+    "description": read_text("description"),
+    "when": read_when,
+    "where": read_where,
+    "where_name": read_where_name,
+    "cost": read_cost,
+    "price": read_cost,
+    "organiser": read_text("organiser"),
+    "contact": read_text("contact"),
+    "access": lambda turn, typed: (
+        dict(read_access(typed)[0])
+        or Problem(turn.t("Please choose with the buttons what applies, then “Next”."))
+    ),
 }
 
 
 # --- asking -------------------------------------------------------------------------------
 
-def question(turn: Turn, draft: Draft, field: str, venues: list | None = None) -> tuple[Markup, list]:
+
+def question(
+    turn: Turn, draft: Draft, field: str, venues: list | None = None
+) -> tuple[Markup, list]:
     """The question for `field` and its own buttons (navigation is added by the caller)."""
     t = turn.t
     if field == "category":
         rows = [(Button(f"{c.emoji} {t(c.name)}", button_data("nc", c.key)),) for c in CATEGORIES]
         if draft.offer_id is not None:
             return t("What kind of meeting is it?"), rows
-        return lines([t("What kind of meeting is it?"), t(
-            "You can also write everything in one message, e.g. “Warme Stube every Tuesday and Thursday "
-            "2–5 pm in the parish hall, Marktplatz 4, 06484 Quedlinburg, free of charge”.")]), rows
+        return lines(
+            [
+                t("What kind of meeting is it?"),
+                t(
+                    "You can also write everything in one message, e.g. “Warme Stube every Tuesday and Thursday "
+                    "2–5 pm in the parish hall, Marktplatz 4, 06484 Quedlinburg, free of charge”."
+                ),
+            ]
+        ), rows
     if field == "title":
         return t("What is it called? A short title, e.g. “Advent café in the parish hall”."), []
     if field == "description":
         return t("Describe it in a few sentences: what happens, who is welcome, what to bring?"), []
     if field == "when":
-        return t("When does it take place? Write it as you would say it, e.g. “Tuesday 3 pm”, "
-                 "“12.12. 14:30–16:00” or “every first Saturday of the month 10 am”."), []
+        return t(
+            "When does it take place? Write it as you would say it, e.g. “Tuesday 3 pm”, "
+            "“12.12. 14:30–16:00” or “every first Saturday of the month 10 am”."
+        ), []
     if field == "where":
-        rows = [(Button(f"📍 {shorten(', '.join(p for p in (v.venue_name, v.address, v.place_name) if p), 50)}",
-                        button_data("nv", v.offer_id)),) for v in venues or ()]
-        text = t("Where does it take place? Write the venue, street and town, e.g. "
-                 "“Parish hall, Marktplatz 4, 06484 Quedlinburg” – or share the location.")
+        rows = [
+            (
+                Button(
+                    f"📍 {shorten(', '.join(p for p in (v.venue_name, v.address, v.place_name) if p), 50)}",
+                    button_data("nv", v.offer_id),
+                ),
+            )
+            for v in venues or ()
+        ]
+        text = t(
+            "Where does it take place? Write the venue, street and town, e.g. "
+            "“Parish hall, Marktplatz 4, 06484 Quedlinburg” – or share the location."
+        )
         if rows:
             text += Markup("\n") + t("Or choose one of your earlier places:")
         return text, rows
     if field == "where_name":
-        return t("Thank you! What is the venue called, and its street? e.g. “Parish hall, Marktplatz 4”."), []
+        return t(
+            "Thank you! What is the venue called, and its street? e.g. “Parish hall, Marktplatz 4”."
+        ), []
     if field == "access":
-        return t("Accessibility, in Wheelmap's words. Wheelchair “yes”: entrance without steps, all "
-                 "rooms step-free. “limited”: one step of at most 7 cm at the entrance, the main rooms "
-                 "step-free. “no”: more steps. Is there a wheelchair-accessible toilet, a hearing loop? "
-                 "Choose what applies, then “Next”."), access_rows(turn, draft)
+        return t(
+            "Accessibility, in Wheelmap's words. Wheelchair “yes”: entrance without steps, all "
+            "rooms step-free. “limited”: one step of at most 7 cm at the entrance, the main rooms "
+            "step-free. “no”: more steps. Is there a wheelchair-accessible toilet, a hearing loop? "
+            "Choose what applies, then “Next”."
+        ), access_rows(turn, draft)
     if field == "cost":
         return t("Does it cost anything?"), cost_rows(turn, draft)
     if field == "details":
         rows = [*access_rows(turn, draft), *cost_rows(turn, draft)]
-        text = t("A few details help people decide – all of them optional. What helps people with limited "
-                 "mobility or hearing? Wheelchair “yes”: entrance without steps, all rooms step-free; “limited”: "
-                 "one step of at most 7 cm, the main rooms step-free (as Wheelmap asks). Does it cost anything? "
-                 "Who invites, and how can people reach you? "
-                 "Tap what applies or write it, e.g. “Heimatverein Ditfurt, phone 03946 1234”.")
+        text = t(
+            "A few details help people decide – all of them optional. What helps people with limited "
+            "mobility or hearing? Wheelchair “yes”: entrance without steps, all rooms step-free; “limited”: "
+            "one step of at most 7 cm, the main rooms step-free (as Wheelmap asks). Does it cost anything? "
+            "Who invites, and how can people reach you? "
+            "Tap what applies or write it, e.g. “Heimatverein Ditfurt, phone 03946 1234”."
+        )
         return text, rows
     if field == "price":
         return t("What does it cost? e.g. “3 € with coffee and cake”."), []
     if field == "organiser":
-        return t("Who invites? e.g. “Heimatverein Ditfurt” or “Parish of St. Mary” – or “skip”."), []
+        return t(
+            "Who invites? e.g. “Heimatverein Ditfurt” or “Parish of St. Mary” – or “skip”."
+        ), []
     if field == "contact":
-        return t("How can people reach you with questions? A phone number or e-mail address, "
-                 "or “skip”."), []
+        return t(
+            "How can people reach you with questions? A phone number or e-mail address, or “skip”."
+        ), []
     raise ValueError(field)
 
 
@@ -418,9 +573,14 @@ def cost_rows(turn: Turn, draft: Draft) -> list:
 
     def mark(kind: str) -> str:
         return "✅ " if draft.cost == kind else ""
-    return [(Button(mark("free") + t("Free of charge"), button_data("nk", "free")),
-             Button(mark("donation") + t("Donations welcome"), button_data("nk", "donation"))),
-            (Button(mark("price") + t("It costs something"), button_data("nk", "price")),)]
+
+    return [
+        (
+            Button(mark("free") + t("Free of charge"), button_data("nk", "free")),
+            Button(mark("donation") + t("Donations welcome"), button_data("nk", "donation")),
+        ),
+        (Button(mark("price") + t("It costs something"), button_data("nk", "price")),),
+    ]
 
 
 def current_value(turn: Turn, draft: Draft, field: str) -> str:
@@ -433,7 +593,9 @@ def current_value(turn: Turn, draft: Draft, field: str) -> str:
     if field == "where":
         return ", ".join(draft.as_offer().where_parts())
     if field == "access":
-        return ", ".join(str(t(ACCESS_LABELS[k])) for k in ACCESS if ticked(draft, k)) or str(t("not stated"))
+        return ", ".join(str(t(ACCESS_LABELS[k])) for k in ACCESS if ticked(draft, k)) or str(
+            t("not stated")
+        )
     if field == "cost":
         return cost_words(turn, draft.cost, draft.price)
     value = getattr(draft, field, "") or ""
@@ -442,8 +604,15 @@ def current_value(turn: Turn, draft: Draft, field: str) -> str:
 
 def cost_words(turn: Turn, cost: str, price: str) -> str:
     t = turn.t
-    return str({"free": t("free of charge"), "donation": t("donations welcome"),
-                "not_stated": t("not stated")}.get(cost) or price or t("costs something"))
+    return str(
+        {
+            "free": t("free of charge"),
+            "donation": t("donations welcome"),
+            "not_stated": t("not stated"),
+        }.get(cost)
+        or price
+        or t("costs something")
+    )
 
 
 def preview_text(turn: Turn, draft: Draft) -> Markup:
@@ -454,8 +623,13 @@ def preview_text(turn: Turn, draft: Draft) -> Markup:
     upcoming = []
     if schedule is not None:
         upcoming = schedule.occurrences(turn.now, turn.now + timedelta(days=400))[:3]
-    return lines([bold(turn.t("Preview – this is how residents will see it:")), "",
-                  detail_view(turn, draft.as_offer(), upcoming, distance_from_search=False)])
+    return lines(
+        [
+            bold(turn.t("Preview – this is how residents will see it:")),
+            "",
+            detail_view(turn, draft.as_offer(), upcoming, distance_from_search=False),
+        ]
+    )
 
 
 def when_words(turn: Turn, draft: Draft) -> str:

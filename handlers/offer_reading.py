@@ -23,33 +23,99 @@ from .when import lexicon, named_days
 from .when.amend import says_when
 
 # German telephone numbers start with 0 or +: "03946 1234", "0391/12345", "+49 3946 1234".
-_PHONE = re.compile(r"(?:(?:tel(?:efon)?|fon|handy|mobil|phone|☎️?)\.?:?\s*)?(?<![\d.:-])(?:\+|0)\d[\d /-]{5,}\d(?![\d.:-])",
-                    re.IGNORECASE)
+_PHONE = re.compile(
+    r"(?:(?:tel(?:efon)?|fon|handy|mobil|phone|☎️?)\.?:?\s*)?(?<![\d.:-])(?:\+|0)\d[\d /-]{5,}\d(?![\d.:-])",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"(?:e-?mail:?\s*)?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", re.IGNORECASE)
 _CONTACT_LABEL = re.compile(r"\b(?:kontakt|anmeldung|fragen an|contact)\s*:?\s*", re.IGNORECASE)
 _ORGANISER = re.compile(
     r"(?:\b(?:veranstalter(?:in)?|träger|traeger|organisiert von|eingeladen von|es lädt ein|es laedt ein|"
     r"organised by|organized by|hosted by)\s*:?\s*(?P<a>[^,;\n]{3,120}))"
-    r"|(?:(?:^|[,;]\s*)(?P<b>[^,;\n]{3,120}?)\s+(?:lädt|laedt|laden)\s+(?:herzlich\s+)?ein\b)", re.IGNORECASE)
-_FREE = re.compile(r"\b(kostenlos|kostenfrei|gebührenfrei|gratis|umsonst|eintritt frei|ohne kosten|"
-                   r"free of charge|free)\b", re.IGNORECASE)
-_DONATION = re.compile(r"\b(auf spendenbasis|gegen (eine )?spende|spenden? (sind |ist )?willkommen|"
-                       r"um (eine )?spende wird gebeten|spende|spenden|donations?( welcome)?)\b", re.IGNORECASE)
-_PRICE = re.compile(r"(?:(?:unkostenbeitrag|beitrag|preis|kosten|eintritt|kostet)\s*:?\s*)?"
-                    r"(?:\d+(?:[.,]\d{1,2})?\s*(?:€|euro\b|eur\b)|€\s*\d+(?:[.,]\d{1,2})?)[^,;\n]{0,40}",
-                    re.IGNORECASE)
-_LEADS = re.compile(r"^\s*(?:(?:wir|ich)\s+(?:möchten|moechten|möchte|moechte|will|wollen)?\s*(?:gerne\s+)?"
-                    r"(?:laden\s+(?:herzlich\s+)?ein\s+(?:zu[mr]?\s+)?|lade\s+(?:herzlich\s+)?ein\s+(?:zu[mr]?\s+)?"
-                    r"|anbieten:?\s*|bieten\s+an:?\s*)|neues angebot:?\s*|angebot:?\s*)", re.IGNORECASE)
+    r"|(?:(?:^|[,;]\s*)(?P<b>[^,;\n]{3,120}?)\s+(?:lädt|laedt|laden)\s+(?:herzlich\s+)?ein\b)",
+    re.IGNORECASE,
+)
+_FREE = re.compile(
+    r"\b(kostenlos|kostenfrei|gebührenfrei|gratis|umsonst|eintritt frei|ohne kosten|"
+    r"free of charge|free)\b",
+    re.IGNORECASE,
+)
+_DONATION = re.compile(
+    r"\b(auf spendenbasis|gegen (eine )?spende|spenden? (sind |ist )?willkommen|"
+    r"um (eine )?spende wird gebeten|spende|spenden|donations?( welcome)?)\b",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(
+    r"(?:(?:unkostenbeitrag|beitrag|preis|kosten|eintritt|kostet)\s*:?\s*)?"
+    r"(?:\d+(?:[.,]\d{1,2})?\s*(?:€|euro\b|eur\b)|€\s*\d+(?:[.,]\d{1,2})?)[^,;\n]{0,40}",
+    re.IGNORECASE,
+)
+_LEADS = re.compile(
+    r"^\s*(?:(?:wir|ich)\s+(?:möchten|moechten|möchte|moechte|will|wollen)?\s*(?:gerne\s+)?"
+    r"(?:laden\s+(?:herzlich\s+)?ein\s+(?:zu[mr]?\s+)?|lade\s+(?:herzlich\s+)?ein\s+(?:zu[mr]?\s+)?"
+    r"|anbieten:?\s*|bieten\s+an:?\s*)|neues angebot:?\s*|angebot:?\s*)",
+    re.IGNORECASE,
+)
 # Where a title stops: a word that belongs to a date ("jeden", "Dienstag", "am 3. Advent").
-_WHEN_KINDS = {lexicon.WEEKDAY, lexicon.EVERY, lexicon.MONTH, lexicon.RELATIVE, lexicon.NEXT, lexicon.DAILY,
-               lexicon.WEEKLY, lexicon.MONTHLY, lexicon.BIWEEKLY, lexicon.WORKDAYS, lexicon.WEEKEND}
-_TRAILING = {"am", "um", "im", "in", "ab", "von", "vom", "jeden", "jede", "immer", "ist", "und", "mit", "bei",
-             "zum", "zur", "für", "fuer", "-", "–", ":", ","}
+_WHEN_KINDS = {
+    lexicon.WEEKDAY,
+    lexicon.EVERY,
+    lexicon.MONTH,
+    lexicon.RELATIVE,
+    lexicon.NEXT,
+    lexicon.DAILY,
+    lexicon.WEEKLY,
+    lexicon.MONTHLY,
+    lexicon.BIWEEKLY,
+    lexicon.WORKDAYS,
+    lexicon.WEEKEND,
+}
+_TRAILING = {
+    "am",
+    "um",
+    "im",
+    "in",
+    "ab",
+    "von",
+    "vom",
+    "jeden",
+    "jede",
+    "immer",
+    "ist",
+    "und",
+    "mit",
+    "bei",
+    "zum",
+    "zur",
+    "für",
+    "fuer",
+    "-",
+    "–",
+    ":",
+    ",",
+}
 MIN_TITLE, MAX_TITLE = 3, 120
 # Words left over from a details answer that name nobody ("und", "bitte").
-NOT_A_NAME = {"und", "and", "ach", "nein", "ja", "bitte", "danke", "ich", "meinte", "der", "die", "das",
-              "mit", "auch", "noch", "sowie", "außerdem", "ausserdem"}
+NOT_A_NAME = {
+    "und",
+    "and",
+    "ach",
+    "nein",
+    "ja",
+    "bitte",
+    "danke",
+    "ich",
+    "meinte",
+    "der",
+    "die",
+    "das",
+    "mit",
+    "auch",
+    "noch",
+    "sowie",
+    "außerdem",
+    "ausserdem",
+}
 
 
 def kind_of(text: str) -> str | None:
@@ -84,15 +150,26 @@ class OfferParts:
     @property
     def found(self) -> set[str]:
         """The form fields this message fills."""
-        names = {name for name, value in (("category", self.category), ("title", self.title),
-                                          ("when", self.when), ("where", self.address), ("cost", self.cost),
-                                          ("access", self.access), ("contact", self.contact),
-                                          ("organiser", self.organiser)) if value}
+        names = {
+            name
+            for name, value in (
+                ("category", self.category),
+                ("title", self.title),
+                ("when", self.when),
+                ("where", self.address),
+                ("cost", self.cost),
+                ("access", self.access),
+                ("contact", self.contact),
+                ("organiser", self.organiser),
+            )
+            if value
+        }
         return names
 
 
-def read_offer(text: str, places: Gazetteer, *, where_asked: bool = False,
-               access_words=None) -> OfferParts:
+def read_offer(
+    text: str, places: Gazetteer, *, where_asked: bool = False, access_words=None
+) -> OfferParts:
     """Every part of an offer `text` names. `where_asked`: the message answers "Where?", so a
     town alone counts as the place. `access_words(text)` finds accessibility facts:
     (changes, spans) — handlers.offer_form keeps those words with the access toggles."""
@@ -176,8 +253,12 @@ def _title(text: str, taken: list[tuple[int, int]]) -> str | None:
             break
         bare = word.strip(",.;:!?()\"'„“”")
         meaning = lexicon.lookup(bare.lower()) if bare else None
-        if any(ch.isdigit() for ch in bare) or meaning and meaning[0] in _WHEN_KINDS \
-                or named_days.match(folded, i) is not None:
+        if (
+            any(ch.isdigit() for ch in bare)
+            or meaning
+            and meaning[0] in _WHEN_KINDS
+            or named_days.match(folded, i) is not None
+        ):
             break
         kept.append(word)
         if word.endswith((",", ";", ".", ":")):
@@ -188,4 +269,3 @@ def _title(text: str, taken: list[tuple[int, int]]) -> str | None:
     if not MIN_TITLE <= len(title) <= MAX_TITLE:
         return None
     return title[0].upper() + title[1:]
-

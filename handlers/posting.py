@@ -40,17 +40,30 @@ STEP = "posting"
 
 # --- starting -----------------------------------------------------------------------------
 
+
 async def start(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     if turn.app.rights.is_blocked(turn.user):
-        return [Reply(t("Sorry, you cannot post offers at the moment. If you think this is a mistake, "
-                        "please contact the coordination office."))]
+        return [
+            Reply(
+                t(
+                    "Sorry, you cannot post offers at the moment. If you think this is a mistake, "
+                    "please contact the coordination office."
+                )
+            )
+        ]
     draft = turn.get(Draft)
     if draft is not None and draft.offer_id is None and draft.category is not None:
         title = draft.title or form.category_label(turn, draft.category)
-        return [Reply(t("You started an offer earlier: “{title}”. Shall we go on with it?", title=title),
-                      buttons=((Button(t("▶ Go on"), button_data("np", "resume")),),
-                               (Button(t("🆕 Start afresh"), button_data("np", "fresh")),)))]
+        return [
+            Reply(
+                t("You started an offer earlier: “{title}”. Shall we go on with it?", title=title),
+                buttons=(
+                    (Button(t("▶ Go on"), button_data("np", "resume")),),
+                    (Button(t("🆕 Start afresh"), button_data("np", "fresh")),),
+                ),
+            )
+        ]
     return await _begin(turn, Draft())
 
 
@@ -65,13 +78,25 @@ async def _begin(turn: Turn, draft: Draft) -> list[Reply]:
     t = turn.t
     turn.put(draft)
     turn.enter(STEP)
-    intro = t("Wonderful that you want to invite people! I will ask a few short questions; "
-              "“back” and “cancel” work at every step.") if draft.category is None else None
+    intro = (
+        t(
+            "Wonderful that you want to invite people! I will ask a few short questions; "
+            "“back” and “cancel” work at every step."
+        )
+        if draft.category is None
+        else None
+    )
     return await ask(turn, draft, intro=intro)
 
 
-async def ask(turn: Turn, draft: Draft, *, intro: Markup | str | None = None, problem: Problem | None = None,
-              edit: bool = False) -> list[Reply]:
+async def ask(
+    turn: Turn,
+    draft: Draft,
+    *,
+    intro: Markup | str | None = None,
+    problem: Problem | None = None,
+    edit: bool = False,
+) -> list[Reply]:
     """The current question, with what went wrong or what was understood before it."""
     t = turn.t
     if draft.field == "preview":
@@ -79,7 +104,9 @@ async def ask(turn: Turn, draft: Draft, *, intro: Markup | str | None = None, pr
     venues = await earlier_venues(turn.session, turn.user.id) if draft.field == "where" else []
     text, rows = form.question(turn, draft, draft.field, venues)
     now = None
-    if draft.offer_id is not None and draft.field in ORDER:  # changing a stored offer: what it says now
+    if (
+        draft.offer_id is not None and draft.field in ORDER
+    ):  # changing a stored offer: what it says now
         now = t("Now: {value}", value=form.current_value(turn, draft, draft.field))
     parts = [p for p in (intro, problem.text if problem else None, text, now) if p]
     nav = []
@@ -89,7 +116,14 @@ async def ask(turn: Turn, draft: Draft, *, intro: Markup | str | None = None, pr
     if draft.field == "details":
         last = await _last(turn, draft)
         if last is not None:
-            rows.append((Button(t("👥 As last time: {who}", who=shorten(last, 60)), button_data("np", "last")),))
+            rows.append(
+                (
+                    Button(
+                        t("👥 As last time: {who}", who=shorten(last, 60)),
+                        button_data("np", "last"),
+                    ),
+                )
+            )
         rows.append((Button(t("Next ▶"), button_data("np", "next")),))
     elif draft.field == "access":
         rows.append((Button(t("Next ▶"), button_data("np", "next")),))
@@ -117,6 +151,7 @@ async def resume_question(turn: Turn) -> list[Reply]:
 
 # --- answers ------------------------------------------------------------------------------
 
+
 async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     draft = turn.get(Draft)
     if draft is None:
@@ -127,16 +162,25 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return await _cancel(turn, draft)
         draft = draft.model_copy(update={"confirming": False})
         turn.put(draft)
-        if action == "skip" or action is None and clean(text).casefold() in ("nein", "no", "weiter"):
+        if (
+            action == "skip"
+            or action is None
+            and clean(text).casefold() in ("nein", "no", "weiter")
+        ):
             return await ask(turn, draft)
     if action == "back":
         return await _back(turn, draft)
     if action == "cancel":
         return await _ask_cancel(turn, draft)
     if action == "help":  # also the big keyboard's "❓ Hilfe" on Telegram: no title
-        return await ask(turn, draft, intro=turn.t(
-            "You are writing an offer. Please answer the question below – “back” goes one question "
-            "back, “cancel” throws the draft away."))
+        return await ask(
+            turn,
+            draft,
+            intro=turn.t(
+                "You are writing an offer. Please answer the question below – “back” goes one question "
+                "back, “cancel” throws the draft away."
+            ),
+        )
     intent, _ = read_intent(text)
     if intent is Intent.ASK_PLACE:  # the big keyboard's search button: the draft waits for /neu
         return None
@@ -150,11 +194,24 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         if draft.field in SKIPPABLE or draft.field in ("where_name", "details"):
             return await _advance(turn, _skipped(draft))
         if draft.field != "preview":
-            return await ask(turn, draft, problem=Problem(turn.t(
-                "This one is needed for the offer – please answer it (or “back”, “cancel”).")))
-    if draft.field == "where":  # typed coordinates are a shared location (how the terminal shares one)
+            return await ask(
+                turn,
+                draft,
+                problem=Problem(
+                    turn.t(
+                        "This one is needed for the offer – please answer it (or “back”, “cancel”)."
+                    )
+                ),
+            )
+    if (
+        draft.field == "where"
+    ):  # typed coordinates are a shared location (how the terminal shares one)
         found = turn.app.places.resolve(clean(text))
-        if found.status == "found" and found.place is not None and found.place.kind == "coordinates":
+        if (
+            found.status == "found"
+            and found.place is not None
+            and found.place.kind == "coordinates"
+        ):
             return await on_location(turn, found.place.lat, found.place.lon)
     return await _read(turn, draft, text)
 
@@ -169,18 +226,30 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     if asking and asking not in ORDER and isinstance(found.answers.get(asking), dict):
         changes.update(found.answers[asking])  # the venue after a location, the price
         filled.taken.append(asking)
-    problem = filled.problem or (found.answers.get(asking) if isinstance(found.answers.get(asking), Problem)
-                                 else None)
+    problem = filled.problem or (
+        found.answers.get(asking) if isinstance(found.answers.get(asking), Problem) else None
+    )
     if not filled.taken:
         if problem is None:
-            problem = Problem(turn.t("Please use the buttons below the preview, or write what to change.")
-                              if draft.field == "preview" else turn.t("Please use the buttons."))
+            problem = Problem(
+                turn.t("Please use the buttons below the preview, or write what to change.")
+                if draft.field == "preview"
+                else turn.t("Please use the buttons.")
+            )
         return await ask(turn, draft, problem=problem)
     said = _said(turn, draft, changes, filled.taken)
-    if draft.field == "details" or len(filled.taken) >= 3 and any(n in SKIPPABLE for n in filled.taken):
+    if (
+        draft.field == "details"
+        or len(filled.taken) >= 3
+        and any(n in SKIPPABLE for n in filled.taken)
+    ):
         changes["details_done"] = True  # a whole offer with details in it: they are not asked again
-    answered = own in filled.taken or asking in filled.taken or draft.field in ("preview", "details")
-    return await _take(turn, draft, changes, intro=said, stay=not answered, problem=None if answered else problem)
+    answered = (
+        own in filled.taken or asking in filled.taken or draft.field in ("preview", "details")
+    )
+    return await _take(
+        turn, draft, changes, intro=said, stay=not answered, problem=None if answered else problem
+    )
 
 
 def _said(turn: Turn, draft: Draft, changes: dict, taken: list[str]) -> Markup | None:
@@ -191,7 +260,9 @@ def _said(turn: Turn, draft: Draft, changes: dict, taken: list[str]) -> Markup |
     if confirmed:
         out.append(t("✅ Understood: {when}", when=confirmed))
     own = {"price": "cost", "where_name": "where"}.get(draft.field, draft.field)
-    others = [n for n in taken if n not in ("when", draft.field, own, "where_name", "price", "details")]
+    others = [
+        n for n in taken if n not in ("when", draft.field, own, "where_name", "price", "details")
+    ]
     if others and draft.field != "preview":
         names = [str(t(form.FIELD_NAMES[n])) for n in others if n in form.FIELD_NAMES]
         out.append(t("✅ Noted: {fields}", fields=", ".join(names)))
@@ -203,13 +274,20 @@ def _skipped(draft: Draft) -> Draft:
 
 
 async def _same_as_last(turn: Turn, draft: Draft) -> list[Reply]:
-    """"wie letztes Mal": who invites and the contact of the last offer (never saved as a name)."""
+    """ "wie letztes Mal": who invites and the contact of the last offer (never saved as a name)."""
     last = await last_contact(turn.session, turn.user.id)
     if last is None:
-        return await ask(turn, draft, problem=Problem(turn.t(
-            "There is no earlier offer of yours to take this from – please write it.")))
+        return await ask(
+            turn,
+            draft,
+            problem=Problem(
+                turn.t("There is no earlier offer of yours to take this from – please write it.")
+            ),
+        )
     organiser, contact = last
-    return await _take(turn, draft, {"organiser": organiser, "contact": contact, "details_done": True})
+    return await _take(
+        turn, draft, {"organiser": organiser, "contact": contact, "details_done": True}
+    )
 
 
 async def on_location(turn: Turn, lat: float, lon: float) -> list[Reply] | None:
@@ -217,21 +295,39 @@ async def on_location(turn: Turn, lat: float, lon: float) -> list[Reply] | None:
     if draft is None:
         return None
     if draft.field != "where":
-        return await ask(turn, draft, problem=Problem(turn.t("A location fits the question about the place; "
-                                                              "let us finish this question first.")))
+        return await ask(
+            turn,
+            draft,
+            problem=Problem(
+                turn.t(
+                    "A location fits the question about the place; "
+                    "let us finish this question first."
+                )
+            ),
+        )
     answer = form.read_location(turn, lat, lon)
     if isinstance(answer, Problem):
         return await ask(turn, draft, problem=answer)
     return await _take(turn, draft.model_copy(update=answer), {}, then="where_name")
 
 
-async def _take(turn: Turn, draft: Draft, answer: dict, then: str | None = None, *,
-                intro: Markup | None = None, stay: bool = False, problem: Problem | None = None) -> list[Reply]:
+async def _take(
+    turn: Turn,
+    draft: Draft,
+    answer: dict,
+    then: str | None = None,
+    *,
+    intro: Markup | None = None,
+    stay: bool = False,
+    problem: Problem | None = None,
+) -> list[Reply]:
     confirmed = answer.pop("_confirm", None)
     geocode = answer.pop("_geocode", False)
     draft = draft.model_copy(update=answer)
     if geocode and turn.app.geocoder is not None:
-        point = await turn.app.geocoder.locate(draft.address, draft.place_name or "", near=(draft.latitude, draft.longitude))
+        point = await turn.app.geocoder.locate(
+            draft.address, draft.place_name or "", near=(draft.latitude, draft.longitude)
+        )
         if point is not None:
             draft = draft.model_copy(update={"latitude": point[0], "longitude": point[1]})
     if confirmed and intro is None:
@@ -242,17 +338,23 @@ async def _take(turn: Turn, draft: Draft, answer: dict, then: str | None = None,
     return await _advance(turn, draft, then=then, intro=intro)
 
 
-async def _advance(turn: Turn, draft: Draft, *, then: str | None = None,
-                   intro: Markup | None = None) -> list[Reply]:
-    if draft.offer_id is not None and then is None and not (draft.field == "cost" and draft.cost == "price"
-                                                            and not draft.price):
+async def _advance(
+    turn: Turn, draft: Draft, *, then: str | None = None, intro: Markup | None = None
+) -> list[Reply]:
+    if (
+        draft.offer_id is not None
+        and then is None
+        and not (draft.field == "cost" and draft.cost == "price" and not draft.price)
+    ):
         from . import managing  # changing a stored offer: save this one answer
 
         return await managing.save_change(turn, draft, intro=intro)
     following = then or _next(draft)
     draft = draft.model_copy(update={"field": following})
     turn.put(draft)
-    return await ask(turn, draft, intro=intro, edit=turn.msg.button is not None and draft.field == "preview")
+    return await ask(
+        turn, draft, intro=intro, edit=turn.msg.button is not None and draft.field == "preview"
+    )
 
 
 def _next(draft: Draft) -> str:
@@ -280,13 +382,15 @@ async def _back(turn: Turn, draft: Draft) -> list[Reply]:
     if previous is None:
         position = ORDER.index(draft.field)
         previous = ORDER[max(0, position - 1)] if position < ORDER.index("access") else "details"
-    draft = draft.model_copy(update={"field": previous, "details_done": previous != "details" and draft.details_done})
+    draft = draft.model_copy(
+        update={"field": previous, "details_done": previous != "details" and draft.details_done}
+    )
     turn.put(draft)
     return await ask(turn, draft)
 
 
 async def _ask_cancel(turn: Turn, draft: Draft) -> list[Reply]:
-    """"Abbrechen", typed or pressed: asked first once there is a title (on the terminal and
+    """ "Abbrechen", typed or pressed: asked first once there is a title (on the terminal and
     Matrix a "2" may be meant as an answer, and a typed word can be a slip)."""
     if draft.offer_id is None and draft.title:
         turn.put(draft.model_copy(update={"confirming": True}))
@@ -300,20 +404,31 @@ async def _cancel(turn: Turn, draft: Draft) -> list[Reply]:
     t = turn.t
     if draft.offer_id is not None:
         return [Reply(t("All right, nothing was changed."), edit=turn.msg.button is not None)]
-    return [Reply(t("All right, the draft is thrown away. /neu starts a new offer whenever you like."),
-                  edit=turn.msg.button is not None)]
+    return [
+        Reply(
+            t("All right, the draft is thrown away. /neu starts a new offer whenever you like."),
+            edit=turn.msg.button is not None,
+        )
+    ]
 
 
 def _confirm_cancel(turn: Turn, draft: Draft) -> Reply:
     t = turn.t
-    return Reply(t("Throw away the draft “{title}”? Everything you have written for it is lost.",
-                   title=draft.title),
-                 buttons=((Button(t("🗑 Yes, throw it away"), button_data("np", "discard")),),
-                          (Button(t("▶ No, go on"), button_data("np", "resume")),)),
-                 edit=turn.msg.button is not None)
+    return Reply(
+        t(
+            "Throw away the draft “{title}”? Everything you have written for it is lost.",
+            title=draft.title,
+        ),
+        buttons=(
+            (Button(t("🗑 Yes, throw it away"), button_data("np", "discard")),),
+            (Button(t("▶ No, go on"), button_data("np", "resume")),),
+        ),
+        edit=turn.msg.button is not None,
+    )
 
 
 # --- buttons ------------------------------------------------------------------------------
+
 
 def _waiting_draft(turn: Turn) -> Draft | None:
     return turn.get(Draft) if turn.step == STEP else None
@@ -339,7 +454,9 @@ async def navigate(turn: Turn, action: str) -> list[Reply]:
         return await _ask_cancel(turn, draft)
     if action == "discard":
         return await _cancel(turn, draft)
-    if action in ("skip", "next") and (draft.field in SKIPPABLE or draft.field in ("where_name", "details")):
+    if action in ("skip", "next") and (
+        draft.field in SKIPPABLE or draft.field in ("where_name", "details")
+    ):
         return await _advance(turn, _skipped(draft))
     if action == "last" and draft.field in ("details", "preview"):
         return await _same_as_last(turn, draft)
@@ -372,9 +489,17 @@ async def choose_venue(turn: Turn, argument: str) -> list[Reply]:
     offer = await owned_offer(turn.session, turn.user.id, offer_id) if offer_id else None
     if draft is None or draft.field != "where" or offer is None:  # only one's own earlier places
         return [stale_button(turn)]
-    return await _take(turn, draft, {"venue_name": offer.venue_name, "address": offer.address,
-                                     "place_name": offer.place_name, "latitude": offer.latitude,
-                                     "longitude": offer.longitude})
+    return await _take(
+        turn,
+        draft,
+        {
+            "venue_name": offer.venue_name,
+            "address": offer.address,
+            "place_name": offer.place_name,
+            "latitude": offer.latitude,
+            "longitude": offer.longitude,
+        },
+    )
 
 
 async def toggle_access(turn: Turn, key: str) -> list[Reply]:
@@ -389,7 +514,11 @@ async def toggle_access(turn: Turn, key: str) -> list[Reply]:
 
 async def choose_cost(turn: Turn, kind: str) -> list[Reply]:
     draft = _waiting_draft(turn)
-    if draft is None or draft.field not in ("cost", "details") or kind not in ("free", "donation", "price"):
+    if (
+        draft is None
+        or draft.field not in ("cost", "details")
+        or kind not in ("free", "donation", "price")
+    ):
         return [stale_button(turn)]
     if kind == "price":
         draft = draft.model_copy(update={"cost": "price", "field": "price"})
@@ -419,8 +548,14 @@ def _edit_choice(turn: Turn) -> Reply:
     return Reply(t("What would you like to change?"), buttons=tuple(rows), edit=True)
 
 
-async def _preview(turn: Turn, draft: Draft, *, edit: bool, intro: Markup | None = None,
-                   problem: Problem | None = None) -> Reply:
+async def _preview(
+    turn: Turn,
+    draft: Draft,
+    *,
+    edit: bool,
+    intro: Markup | None = None,
+    problem: Problem | None = None,
+) -> Reply:
     t = turn.t
     missing = draft.missing()
     rows = []
@@ -431,7 +566,14 @@ async def _preview(turn: Turn, draft: Draft, *, edit: bool, intro: Markup | None
         rows.append((Button(t("➕ Add details"), button_data("np", "details")),))
         last = await _last(turn, draft)
         if last is not None:
-            rows.append((Button(t("👥 As last time: {who}", who=shorten(last, 60)), button_data("np", "last")),))
+            rows.append(
+                (
+                    Button(
+                        t("👥 As last time: {who}", who=shorten(last, 60)),
+                        button_data("np", "last"),
+                    ),
+                )
+            )
     rows.append((Button(t("✏️ Change something"), button_data("np", "edit")),))
     rows.append((Button(t("✖️ Cancel"), button_data("np", "cancel")),))
     parts = [p for p in (intro, problem.text if problem else None) if p]
@@ -439,12 +581,18 @@ async def _preview(turn: Turn, draft: Draft, *, edit: bool, intro: Markup | None
     if missing is not None:
         parts += ["", t("Still missing: {what}", what=t(form.FIELD_NAMES[missing]))]
     elif open_details:
-        parts += ["", t("Not stated yet: {what}. You can add it – or send it like this.",
-                        what=", ".join(str(t(f.label)) for f in open_details))]
+        parts += [
+            "",
+            t(
+                "Not stated yet: {what}. You can add it – or send it like this.",
+                what=", ".join(str(t(f.label)) for f in open_details),
+            ),
+        ]
     return Reply(lines(parts), buttons=tuple(rows), edit=edit)
 
 
 # --- sending ------------------------------------------------------------------------------
+
 
 async def _send(turn: Turn, draft: Draft) -> list[Reply]:
     t, user, rights = turn.t, turn.user, turn.app.rights
@@ -454,8 +602,15 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
         return [await _preview(turn, draft, edit=True)]
     today = await submitted_since(turn.session, user.id, turn.now - timedelta(days=1))
     if today >= turn.app.max_offers_per_day and not rights.is_moderator(user):
-        return [Reply(t("You have already posted {count} offers today – that is the limit. "
-                        "Your draft is kept; please send it tomorrow.", count=today))]
+        return [
+            Reply(
+                t(
+                    "You have already posted {count} offers today – that is the limit. "
+                    "Your draft is kept; please send it tomorrow.",
+                    count=today,
+                )
+            )
+        ]
     direct = rights.publishes_directly(user)
     offer = draft.as_offer()
     offer.owner_id = user.id
@@ -463,28 +618,64 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
     offer.submitted_at = turn.now
     offer.created_at = turn.now
     await add_offer(turn.session, offer, turn.now)
-    log(turn.session, user, Action.PUBLISHED if direct else Action.SUBMITTED, offer_id=offer.id,
-        subject_id=user.id, now=turn.now)
+    log(
+        turn.session,
+        user,
+        Action.PUBLISHED if direct else Action.SUBMITTED,
+        offer_id=offer.id,
+        subject_id=user.id,
+        now=turn.now,
+    )
     turn.drop(Draft)
     turn.leave()
     if direct:
-        return [Reply(t("🎉 Your offer “{title}” is published. Residents nearby can find it now. "
-                        "/meine shows your offers.", title=offer.title), edit=True,
-                      buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),))]
+        return [
+            Reply(
+                t(
+                    "🎉 Your offer “{title}” is published. Residents nearby can find it now. "
+                    "/meine shows your offers.",
+                    title=offer.title,
+                ),
+                edit=True,
+                buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+            )
+        ]
     from . import moderation
 
     await moderation.notify_new(turn, offer)
-    return [Reply(t("🙏 Thank you! A moderator will look at “{title}” soon – usually within a day. "
-                    "I will tell you when it is published. /meine shows your offers.", title=offer.title),
-                  edit=True)]
+    return [
+        Reply(
+            t(
+                "🙏 Thank you! A moderator will look at “{title}” soon – usually within a day. "
+                "I will tell you when it is published. /meine shows your offers.",
+                title=offer.title,
+            ),
+            edit=True,
+        )
+    ]
 
 
 FEATURE = Feature(
     name="posting",
     commands={"neu": start, "new": start, "anbieten": start},
-    buttons={"np": navigate, "nc": choose_category, "nv": choose_venue, "na": toggle_access,
-             "nk": choose_cost, "ne": edit_field, "nn": start},
+    buttons={
+        "np": navigate,
+        "nc": choose_category,
+        "nv": choose_venue,
+        "na": toggle_access,
+        "nk": choose_cost,
+        "ne": edit_field,
+        "nn": start,
+    },
     intents={Intent.POST: start},
-    steps=(Step(STEP, summary=N_("writing an offer"), on_text=on_text, on_location=on_location,
-                keeps=frozenset({"np", "nc", "nv", "na", "nk", "ne"}), ask=resume_question),),
+    steps=(
+        Step(
+            STEP,
+            summary=N_("writing an offer"),
+            on_text=on_text,
+            on_location=on_location,
+            keeps=frozenset({"np", "nc", "nv", "na", "nk", "ne"}),
+            ask=resume_question,
+        ),
+    ),
 )

@@ -74,6 +74,7 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
 
 # --- what is stored about me ----------------------------------------------------------------
 
+
 def _service(t: Translator, user: User) -> str:
     name = SERVICES.get(user.platform, user.platform)
     return t(name) if user.platform == "terminal" else name
@@ -88,8 +89,11 @@ def _home(t: Translator, user: User) -> Markup:
         return t("🏠 Home place: not set yet")
     if not is_position_id(user.home_place_id):
         return t("🏠 Home place: {place}", place=user.home_place_name or "")
-    place = t("Your location near {town}", town=user.home_place_name) if user.home_place_name \
+    place = (
+        t("Your location near {town}", town=user.home_place_name)
+        if user.home_place_name
         else t("Your location")
+    )
     if user.consent_precise_location:
         return t("🏠 Home place: {place} (kept to about 10 m)", place=place)
     return t("🏠 Home place: {place} (kept only to about 1 km)", place=place)
@@ -100,23 +104,32 @@ def _home(t: Translator, user: User) -> Markup:
 Describe = Callable[[Translator, User], Markup | None]
 USER_FIELDS: dict[str, Describe] = {
     "platform": lambda t, u: t("💬 You write to us via {service}.", service=_service(t, u)),
-    "platform_id": lambda t, u: t("🔢 Your number there: {number} (so that our answers reach you)",
-                                  number=u.platform_id),
-    "language": lambda t, u: t("🌐 Language: {language}",
-                               language={"de": "Deutsch", "en": "English"}.get(u.language, u.language)),
+    "platform_id": lambda t, u: t(
+        "🔢 Your number there: {number} (so that our answers reach you)", number=u.platform_id
+    ),
+    "language": lambda t, u: t(
+        "🌐 Language: {language}",
+        language={"de": "Deutsch", "en": "English"}.get(u.language, u.language),
+    ),
     "home_place_id": _home,
     "home_place_name": lambda t, u: None,  # part of the home place line
     "home_lat": lambda t, u: None,
     "home_lon": lambda t, u: None,
     "radius_km": lambda t, u: t("📏 Search radius: {km} km", km=u.radius_km),
-    "consent_precise_location": lambda t, u: t("📍 Precise location: allowed") if u.consent_precise_location
-    else t("📍 Precise location: not allowed"),
+    "consent_precise_location": lambda t, u: (
+        t("📍 Precise location: allowed")
+        if u.consent_precise_location
+        else t("📍 Precise location: not allowed")
+    ),
     "is_moderator": lambda t, u: t("🛡 You are a moderator.") if u.is_moderator else None,
-    "trust": lambda t, u: {"trusted": t("🤝 As an organiser, your offers are published without a check."),
-                           "blocked": t("🚫 You cannot post offers at the moment.")}.get(u.trust),
+    "trust": lambda t, u: {
+        "trusted": t("🤝 As an organiser, your offers are published without a check."),
+        "blocked": t("🚫 You cannot post offers at the moment."),
+    }.get(u.trust),
     "created_at": lambda t, u: t("🗓 First message: {date}", date=_date(t, u.created_at)),
-    "last_seen_at": lambda t, u: t("🕐 Last message: {date} (we keep only the hour)",
-                                   date=_date(t, u.last_seen_at)),
+    "last_seen_at": lambda t, u: t(
+        "🕐 Last message: {date} (we keep only the hour)", date=_date(t, u.last_seen_at)
+    ),
 }
 NOT_SHOWN = {"id": "an internal number that links your rows; it says nothing about you"}
 TABLES = {
@@ -125,20 +138,30 @@ TABLES = {
     "moderation_log": N_("📜 Entries in the moderation log that name you: {count}"),
     "moderator_invites": N_("🔑 Moderator invitations you made or used: {count}"),
     "ideas": N_("💡 Ideas in the pool you changed last: {count}"),
-    "reminders": N_("🔔 Reminders you asked for (with the chat they go to): {count} – /erinnerungen shows them"),
-    "attendance": N_("🙋 Your answers “I am coming” / “Not this time” to reminders: {count} "
-                     "(organisers see only how many are coming, never who)"),
+    "reminders": N_(
+        "🔔 Reminders you asked for (with the chat they go to): {count} – /erinnerungen shows them"
+    ),
+    "attendance": N_(
+        "🙋 Your answers “I am coming” / “Not this time” to reminders: {count} "
+        "(organisers see only how many are coming, never who)"
+    ),
     "digests": N_("📬 Weekly post: on (weekday and time you chose, and the chat it goes to)"),
-    "alerts": N_("🆕 Alerts about new offers: on (the kinds you chose, the chat they go to, "
-                 "and which offers you were last told about)"),
+    "alerts": N_(
+        "🆕 Alerts about new offers: on (the kinds you chose, the chat they go to, "
+        "and which offers you were last told about)"
+    ),
     "coordinators": N_("📊 You are a coordinator (with the district you see): {count}"),
     "coordinator_invites": N_("🔑 Coordinator invitations you made or used: {count}"),
-    "login_links": N_("🌐 Login links to the coordinators' pages (valid 15 minutes, once): {count}"),
+    "login_links": N_(
+        "🌐 Login links to the coordinators' pages (valid 15 minutes, once): {count}"
+    ),
     "web_sessions": N_("🌐 Open sessions on the coordinators' pages (at most 8 hours): {count}"),
     "companions": N_("🤝 You go along with people as a companion (for your municipality): {count}"),
     "companion_invites": N_("🤝 Companion invitations you made or used: {count}"),
-    "companion_requests": N_("🤝 Requests “I would rather not go alone” you made or accompany, with the "
-                             "first names given while they are open: {count}"),
+    "companion_requests": N_(
+        "🤝 Requests “I would rather not go alone” you made or accompany, with the "
+        "first names given while they are open: {count}"
+    ),
     "companion_reports": N_("⚠️ Reports about companions that you made or that name you: {count}"),
     "companion_blocks": N_("🚫 You may not ask for or give company at the moment: {count}"),
 }
@@ -154,35 +177,62 @@ async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
     mine = await owned(turn.session, user.id)
     if mine:
         text += ["", t("📋 Your offers (organiser and contact are erased with your data):")]
-        text += [Markup("• {} – {}").format(shorten(item.offer.title, 60), t(STATUS[item.offer.status]))
-                 for item in mine[:20]]
+        text += [
+            Markup("• {} – {}").format(shorten(item.offer.title, 60), t(STATUS[item.offer.status]))
+            for item in mine[:20]
+        ]
     users: Table = User.__table__
-    for table, count in await rows_referring_to(turn.session, users, user.id, skip={Conversation.__tablename__}):
+    for table, count in await rows_referring_to(
+        turn.session, users, user.id, skip={Conversation.__tablename__}
+    ):
         label = TABLES.get(table)
-        text += ["", t(label, count=count) if label else t("{table}: {count}", table=table, count=count)]
+        text += [
+            "",
+            t(label, count=count) if label else t("{table}: {count}", table=table, count=count),
+        ]
     chats = _this_chat(turn) | await private_chats(turn.session, user.id)
     received = await inbox.count_in(turn.session, sorted(chats))
     if received:  # the Matrix inbox (models.inbox); this very message is one of them
-        text += ["", t("📨 Your messages of the last 24 hours: {count} – with their text until we "
-                       "have answered, after that only when they came", count=received)]
+        text += [
+            "",
+            t(
+                "📨 Your messages of the last 24 hours: {count} – with their text until we "
+                "have answered, after that only when they came",
+                count=received,
+            ),
+        ]
     text += ["", t("Nothing else. /loeschen deletes all of it.")]
     return [Reply(lines(text))]
 
 
 def _conversation(turn: Turn, convo: Conversation) -> list:
     t = turn.t
-    out: list = [t("💬 In the group chat {chat}:", chat=convo.chat) if convo.is_group
-                 else t("💬 Our conversation:")]
+    out: list = [
+        t("💬 In the group chat {chat}:", chat=convo.chat)
+        if convo.is_group
+        else t("💬 Our conversation:")
+    ]
     data = convo.data or {}
     found = search.Search.load(data.get(search.Search.key))
     if found is not None:
         place = search.place_heading(turn, found)
-        out.append(t("• Last search: near {place}, {window}, {km} km – deleted by {date} at the latest",
-                     place=place, window=windows.label(t, found.window, turn.now), km=found.radius,
-                     date=_date(t, found.at + search.KEEP_SEARCH)))
+        out.append(
+            t(
+                "• Last search: near {place}, {window}, {km} km – deleted by {date} at the latest",
+                place=place,
+                window=windows.label(t, found.window, turn.now),
+                km=found.radius,
+                date=_date(t, found.at + search.KEEP_SEARCH),
+            )
+        )
     step = turn.app.router.steps.get(convo.state)
     if step is not None:
-        out.append(t("• Open question: {question}", question=t(step.summary) if step.summary else step.name))
+        out.append(
+            t(
+                "• Open question: {question}",
+                question=t(step.summary) if step.summary else step.name,
+            )
+        )
     others = set(data) - {search.Search.key, STEP_KEY}
     if others:
         out.append(t("• Notes for the ongoing conversation, such as the choices shown last."))
@@ -193,15 +243,19 @@ def _conversation(turn: Turn, convo: Conversation) -> list:
 
 # --- deleting everything --------------------------------------------------------------------
 
+
 async def ask_delete(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     turn.enter(DELETE, DeleteQuestion(asked_at=turn.now))
-    text = t("Do you really want to delete everything Nahbar has stored about you? "
-             "This cannot be undone.")
+    text = t(
+        "Do you really want to delete everything Nahbar has stored about you? "
+        "This cannot be undone."
+    )
     owned = await owned_count(turn.session, turn.user.id)
     if owned:
-        text += Markup("\n") + t("Offers you published ({count}) stay visible, but without any link to you.",
-                                  count=owned)
+        text += Markup("\n") + t(
+            "Offers you published ({count}) stay visible, but without any link to you.", count=owned
+        )
     return [Reply(text, buttons=_delete_buttons(turn))]
 
 
@@ -218,8 +272,13 @@ async def confirm_delete(turn: Turn, answer: str) -> list[Reply]:
         turn.leave()
         return [Reply(t("Good, nothing was deleted."), edit=turn.msg.button is not None)]
     await erase(turn)
-    return [Reply(t("Everything is deleted. Goodbye! If you write again, I start afresh."),
-                  edit=True, notice=t("Deleted."))]
+    return [
+        Reply(
+            t("Everything is deleted. Goodbye! If you write again, I start afresh."),
+            edit=True,
+            notice=t("Deleted."),
+        )
+    ]
 
 
 async def delete_typed(turn: Turn, text: str) -> list[Reply] | None:
@@ -228,8 +287,12 @@ async def delete_typed(turn: Turn, text: str) -> list[Reply] | None:
         return await confirm_delete(turn, "n")
     if is_yes(text):
         t = turn.t
-        return [Reply(t("To be sure, please tap “Yes, delete everything” – or “No”."),
-                      buttons=_delete_buttons(turn))]
+        return [
+            Reply(
+                t("To be sure, please tap “Yes, delete everything” – or “No”."),
+                buttons=_delete_buttons(turn),
+            )
+        ]
     return None
 
 
@@ -248,7 +311,9 @@ def _this_chat(turn: Turn) -> set[str]:
 
 async def erase(turn: Turn) -> None:
     """Delete the sender's user row and every row that refers to it or to their private chats."""
-    await turn.session.flush()  # the turn's own changes first, so nothing is written back afterwards
+    await (
+        turn.session.flush()
+    )  # the turn's own changes first, so nothing is written back afterwards
     await erase_user(turn.session, turn.user.id, _this_chat(turn))
     for instance in (turn.convo, turn.user):
         if instance in turn.session:
@@ -257,10 +322,23 @@ async def erase(turn: Turn) -> None:
 
 FEATURE = Feature(
     name="privacy",
-    commands={"datenschutz": explain, "privacy": explain, "meinedaten": show_mine, "mydata": show_mine,
-              "loeschen": ask_delete, "delete": ask_delete},
+    commands={
+        "datenschutz": explain,
+        "privacy": explain,
+        "meinedaten": show_mine,
+        "mydata": show_mine,
+        "loeschen": ask_delete,
+        "delete": ask_delete,
+    },
     buttons={"dl": confirm_delete},
     intents={Intent.PRIVACY: explain, Intent.MY_DATA: show_mine, Intent.DELETE: ask_delete},
-    steps=(Step(DELETE, summary=N_("waiting for your answer about deleting"), on_text=delete_typed,
-                keeps=frozenset({"dl"}), data=DeleteQuestion),),
+    steps=(
+        Step(
+            DELETE,
+            summary=N_("waiting for your answer about deleting"),
+            on_text=delete_typed,
+            keeps=frozenset({"dl"}),
+            data=DeleteQuestion,
+        ),
+    ),
 )

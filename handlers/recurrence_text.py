@@ -73,10 +73,17 @@ def rule_words(t: Translator, rule: str, start: datetime | None = None) -> RuleW
     if monthdays and not (freq == "MONTHLY" and interval == 1 and not days and not nths):
         return None
     if monthdays:
-        pattern = t("every month on the {days}", days=_join(t, [_day_of_month(t, d) for d in monthdays]))
+        pattern = t(
+            "every month on the {days}", days=_join(t, [_day_of_month(t, d) for d in monthdays])
+        )
     elif freq == "DAILY":
-        pattern = (t("every day") if interval == 1 else t("every other day") if interval == 2
-                   else t("every {n} days", n=interval))
+        pattern = (
+            t("every day")
+            if interval == 1
+            else t("every other day")
+            if interval == 2
+            else t("every {n} days", n=interval)
+        )
     elif freq == "WEEKLY" and not nths:
         if not days:
             if start is None:
@@ -85,9 +92,13 @@ def rule_words(t: Translator, rule: str, start: datetime | None = None) -> RuleW
         if interval > 1 and len(days) > 1 and wkst != "MO":
             return None  # which days share a week depends on WKST; ours start on Monday
         listed = weekday_list(t, days)
-        pattern = (t("every {days}", days=listed) if interval == 1
-                   else t("every other week on {days}", days=listed) if interval == 2
-                   else t("every {n} weeks on {days}", n=interval, days=listed))
+        pattern = (
+            t("every {days}", days=listed)
+            if interval == 1
+            else t("every other week on {days}", days=listed)
+            if interval == 2
+            else t("every {n} weeks on {days}", n=interval, days=listed)
+        )
     elif freq == "MONTHLY" and nths and not days and interval == 1:
         listed = _join(t, [t(_ORDINALS[n], day=names[d]) for n, d in nths])
         pattern = t("every {days} of the month", days=listed)
@@ -104,7 +115,7 @@ def rule_words(t: Translator, rule: str, start: datetime | None = None) -> RuleW
 
 
 def weekday_list(t: Translator, days: list[int]) -> str:
-    """"Montag", "Montag und Donnerstag", "Montag bis Freitag" (three or more in a row)."""
+    """ "Montag", "Montag und Donnerstag", "Montag bis Freitag" (three or more in a row)."""
     names = get_day_names("wide", locale=t.language)
     days = sorted(set(days))
     if len(days) >= 3 and days == list(range(days[0], days[-1] + 1)):
@@ -113,7 +124,7 @@ def weekday_list(t: Translator, days: list[int]) -> str:
 
 
 def date_words(t: Translator, day: date, *, weekday: bool = True, year: bool = True) -> str:
-    """"Di., 5. Jan. 2027", "5. Jan." …: the way dates are written in messages."""
+    """ "Di., 5. Jan. 2027", "5. Jan." …: the way dates are written in messages."""
     if weekday:
         # Translators: Babel/CLDR date patterns, e.g. "EEE, d. MMM y" gives "Di., 5. Jan. 2027"
         pattern = t("EEE, d MMM y") if year else t("EEE, d MMM")
@@ -165,11 +176,21 @@ def _parts(rule: str, start: datetime | None):
     count = recur.get("COUNT", [None])[0]
     wkst = str(recur.get("WKST", ["MO"])[0]).upper()
     nths = sorted(set(nths), key=lambda nd: (nd[0] if nd[0] > 0 else 10 - nd[0], nd[1]))
-    return freq, interval, sorted(set(days)), nths, sorted(set(months)), until, count, wkst, sorted(set(monthdays))
+    return (
+        freq,
+        interval,
+        sorted(set(days)),
+        nths,
+        sorted(set(months)),
+        until,
+        count,
+        wkst,
+        sorted(set(monthdays)),
+    )
 
 
 def _day_of_month(t: Translator, day: int) -> str:
-    """"15." in German, "15th" in English."""
+    """ "15." in German, "15th" in English."""
     if t.language != "en":
         return f"{day}."
     suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")

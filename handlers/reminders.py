@@ -29,8 +29,20 @@ from models.conversations import reach
 from models.listing import next_dates, valid_id, visible_offer
 from models.outbox import Claimed
 from models.reminders import (
-    EVENING, HOURS, REMIND, Reminder, answer, answer_of, cancel_reminder, due_times, last_reminded,
-    occurrence_end, plan_reminders, reminder_for, reminders_of, set_reminder,
+    EVENING,
+    HOURS,
+    REMIND,
+    Reminder,
+    answer,
+    answer_of,
+    cancel_reminder,
+    due_times,
+    last_reminded,
+    occurrence_end,
+    plan_reminders,
+    reminder_for,
+    reminders_of,
+    set_reminder,
 )
 from models.schedule import to_local, to_utc
 from scheduler.compose import Drop, composer
@@ -54,36 +66,64 @@ SOON = timedelta(hours=3)  # "starting soon" rather than "today"
 
 # --- choosing a reminder --------------------------------------------------------------------
 
+
 async def start(turn: Turn, argument: str) -> list[Reply]:
-    """"🔔 Erinnern": for a recurring offer first which dates, else straight to when. Only dates
+    """ "🔔 Erinnern": for a recurring offer first which dates, else straight to when. Only dates
     with a reminder time still ahead are offered."""
     offer = await _offer(turn, argument)
     if offer is None:
         return [stale_button(turn)]
-    coming = [start for start, _ in await next_dates(turn.session, offer.id, turn.now, DATE_CHOICES + 2)]
+    coming = [
+        start for start, _ in await next_dates(turn.session, offer.id, turn.now, DATE_CHOICES + 2)
+    ]
     upcoming = [start for start in coming if _leads_ahead(turn, [start])][:DATE_CHOICES]
     if not coming:
-        return [Reply(turn.t("There is no coming date of “{title}” to remind you of.", title=offer.title),
-                      buttons=((Button(turn.t("🔙 Back"), button_data("o", offer.id)),),), edit=True)]
+        return [
+            Reply(
+                turn.t("There is no coming date of “{title}” to remind you of.", title=offer.title),
+                buttons=((Button(turn.t("🔙 Back"), button_data("o", offer.id)),),),
+                edit=True,
+            )
+        ]
     if not offer.rrule or not upcoming:  # says when it is too late, and offers to stop a reminder
         return await choose_lead(turn, f"{offer.id}.{EVERY}")
     t = turn.t
     rows = [(Button(t("🔁 Every time"), button_data("rw", f"{offer.id}.{EVERY}")),)]
-    rows += [(Button(t("Only on {day}", day=day_name(t, start)),
-                     button_data("rw", f"{offer.id}.{to_local(start):%Y%m%d}")),) for start in upcoming]
+    rows += [
+        (
+            Button(
+                t("Only on {day}", day=day_name(t, start)),
+                button_data("rw", f"{offer.id}.{to_local(start):%Y%m%d}"),
+            ),
+        )
+        for start in upcoming
+    ]
     rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
-    return [Reply(lines([t("🔔 Which dates of “{title}” shall I remind you of?", title=offer.title)]),
-                  buttons=tuple(rows), edit=True)]
+    return [
+        Reply(
+            lines([t("🔔 Which dates of “{title}” shall I remind you of?", title=offer.title)]),
+            buttons=tuple(rows),
+            edit=True,
+        )
+    ]
 
 
 async def remind_typed(turn: Turn, argument: str = "") -> list[Reply]:
-    """"Bitte erinnern Sie mich daran": the reminder choice for the offer just shown."""
-    from .offer_detail import just_shown  # offer_detail shows the reminder button: no cycle at import
+    """ "Bitte erinnern Sie mich daran": the reminder choice for the offer just shown."""
+    from .offer_detail import (
+        just_shown,
+    )  # offer_detail shows the reminder button: no cycle at import
 
     offer = await just_shown(turn)
     if offer is None:
-        return [Reply(turn.t("Which meeting shall I remind you of? Open it in the list and tap "
-                             "“🔔 Remind me”."))]
+        return [
+            Reply(
+                turn.t(
+                    "Which meeting shall I remind you of? Open it in the list and tap "
+                    "“🔔 Remind me”."
+                )
+            )
+        ]
     return [Reply(r.text, buttons=r.buttons) for r in await start(turn, str(offer.id))]
 
 
@@ -104,7 +144,14 @@ async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) 
         text.append(t("Only on {day}.", day=_day_label(t, day)))
     rows = []
     if EVENING in ahead:
-        rows.append((Button(t("🌙 The evening before, at {time}", time=_clock(turn)), button_data("rs", f"{target}.e")),))
+        rows.append(
+            (
+                Button(
+                    t("🌙 The evening before, at {time}", time=_clock(turn)),
+                    button_data("rs", f"{target}.e"),
+                ),
+            )
+        )
     if HOURS in ahead:
         rows.append((Button(t("⏰ 2 hours before"), button_data("rs", f"{target}.h")),))
     if len(ahead) == 2:
@@ -112,7 +159,10 @@ async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) 
     if not ahead:
         text = [t("It is too late for a reminder of “{title}”: it begins soon.", title=offer.title)]
     if existing is not None:
-        text += ["", t("Now: {what}.", what=describe(t, existing, offer, turn.app.reminder_evening))]
+        text += [
+            "",
+            t("Now: {what}.", what=describe(t, existing, offer, turn.app.reminder_evening)),
+        ]
         rows.append((Button(t("🔕 No reminder"), button_data("rx", existing.id)),))
     rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
     return [Reply(lines(text), buttons=tuple(rows), edit=True)]
@@ -121,7 +171,11 @@ async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) 
 async def _covered(turn: Turn, offer: Offer, day: date | str) -> list[datetime]:
     """The coming starts a reminder for `day` (a date, or EVERY) would be for, the next few."""
     limit = DATE_CHOICES + 1 if day is EVERY else 400  # a date: as far ahead as `_day` accepts one
-    starts = [start for start, _ in await next_dates(turn.session, offer.id, turn.now, limit) if start > turn.now]
+    starts = [
+        start
+        for start, _ in await next_dates(turn.session, offer.id, turn.now, limit)
+        if start > turn.now
+    ]
     if day is not EVERY:
         starts = [start for start in starts if to_local(start).date() == day]
     return starts[:DATE_CHOICES]
@@ -130,8 +184,12 @@ async def _covered(turn: Turn, offer: Offer, day: date | str) -> list[datetime]:
 def _leads_ahead(turn: Turn, starts: list[datetime]) -> set[str]:
     """The reminder times (EVENING, HOURS) that still lie ahead for at least one of the starts:
     no "the evening before" for a gathering today."""
-    return {lead for start in starts for lead, due in due_times(start, (EVENING, HOURS), turn.app.reminder_evening)
-            if due >= turn.now}
+    return {
+        lead
+        for start in starts
+        for lead, due in due_times(start, (EVENING, HOURS), turn.app.reminder_evening)
+        if due >= turn.now
+    }
 
 
 async def save(turn: Turn, argument: str) -> list[Reply]:
@@ -144,22 +202,42 @@ async def save(turn: Turn, argument: str) -> list[Reply]:
         return [stale_button(turn)]
     evening, hours = LEADS[parts[2]]
     chosen = {lead for lead, on in ((EVENING, evening), (HOURS, hours)) if on}
-    if not chosen <= _leads_ahead(turn, await _covered(turn, offer, day)):  # an older message's button
-        return await choose_lead(turn, f"{parts[0]}.{parts[1]}",
-                                 problem=turn.t("That time has already passed – please choose again."))
+    if not chosen <= _leads_ahead(
+        turn, await _covered(turn, offer, day)
+    ):  # an older message's button
+        return await choose_lead(
+            turn,
+            f"{parts[0]}.{parts[1]}",
+            problem=turn.t("That time has already passed – please choose again."),
+        )
     chat = turn.msg.chat if not turn.msg.group else await reach(turn.session, turn.user)
-    reminder = await set_reminder(turn.session, user_id=turn.user.id, offer_id=offer.id, chat=chat,
-                                  day=None if day is EVERY else day, evening_before=evening,
-                                  hours_before=hours, now=turn.now)
+    reminder = await set_reminder(
+        turn.session,
+        user_id=turn.user.id,
+        offer_id=offer.id,
+        chat=chat,
+        day=None if day is EVERY else day,
+        evening_before=evening,
+        hours_before=hours,
+        now=turn.now,
+    )
     # Queued now, so a reminder due within minutes (a gathering soon) is not left to the planner.
     await plan_reminders(turn.session, turn.now, turn.app.reminder_evening, only=[reminder.id])
     t = turn.t
-    text = [t("✅ Done: I will remind you of “{title}” – {what}.", title=offer.title,
-              what=describe(t, reminder, offer, turn.app.reminder_evening))]
+    text = [
+        t(
+            "✅ Done: I will remind you of “{title}” – {what}.",
+            title=offer.title,
+            what=describe(t, reminder, offer, turn.app.reminder_evening),
+        )
+    ]
     coming = await _next_reminder_time(turn, offer, reminder)
     if coming is not None:
         text.append(t("Next reminder: {when}.", when=when(t, coming)))
-    rows = ((Button(t("🔔 My reminders"), "rl"),), (Button(t("🔙 Back to the offer"), button_data("o", offer.id)),))
+    rows = (
+        (Button(t("🔔 My reminders"), "rl"),),
+        (Button(t("🔙 Back to the offer"), button_data("o", offer.id)),),
+    )
     return [Reply(lines(text), buttons=rows, edit=True, notice=t("Reminder saved."))]
 
 
@@ -167,30 +245,40 @@ async def _next_reminder_time(turn: Turn, offer: Offer, reminder: Reminder) -> d
     for start, _ in await next_dates(turn.session, offer.id, turn.now, 60):
         if reminder.day is not None and to_local(start).date() != reminder.day:
             continue
-        times = [due for _, due in due_times(start, reminder.leads, turn.app.reminder_evening)
-                 if due >= turn.now]
+        times = [
+            due
+            for _, due in due_times(start, reminder.leads, turn.app.reminder_evening)
+            if due >= turn.now
+        ]
         if times:
             return min(times)
     return None
 
 
 def describe(t: Translator, reminder: Reminder, offer: Offer, evening: time) -> Markup:
-    """"every time, the evening before at 18:00 and 2 hours before"; for a one-off offer only
+    """ "every time, the evening before at 18:00 and 2 hours before"; for a one-off offer only
     the when."""
     leads = []
     if reminder.evening_before:
         leads.append(t("the evening before at {time}", time=f"{evening:%H:%M}"))
     if reminder.hours_before:
         leads.append(t("2 hours before"))
-    both = t("{first} and {second}", first=leads[0], second=leads[1]) if len(leads) == 2 else leads[0]
+    both = (
+        t("{first} and {second}", first=leads[0], second=leads[1]) if len(leads) == 2 else leads[0]
+    )
     if reminder.day is not None:
-        return t("{which}, {leads}", which=t("only on {day}", day=_day_label(t, reminder.day)), leads=both)
+        return t(
+            "{which}, {leads}",
+            which=t("only on {day}", day=_day_label(t, reminder.day)),
+            leads=both,
+        )
     if offer.rrule:
         return t("{which}, {leads}", which=t("every time"), leads=both)
     return both
 
 
 # --- the list -------------------------------------------------------------------------------
+
 
 async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None) -> list[Reply]:
     t = turn.t
@@ -205,12 +293,27 @@ async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None)
     rows = []
     for number, item in enumerate(mine[:20], start=1):
         text.append(Markup("{}. ").format(number) + bold(item.offer.title, 80))
-        text.append(Markup("    {}").format(describe(t, item.reminder, item.offer, turn.app.reminder_evening)))
+        text.append(
+            Markup("    {}").format(
+                describe(t, item.reminder, item.offer, turn.app.reminder_evening)
+            )
+        )
         upcoming = when(t, item.next_start) if item.next_start else t("no coming date")
         text.append(Markup("    ") + t("Next date: {when}", when=upcoming))
-        rows.append((Button(f"{number}. 🔕 {shorten(item.offer.title, 40)}", button_data("rq", item.reminder.id)),))
-    text += ["", t("Tap a reminder to stop it.") if turn.platform_has_buttons
-             else t("Write the number of a reminder to stop it.")]
+        rows.append(
+            (
+                Button(
+                    f"{number}. 🔕 {shorten(item.offer.title, 40)}",
+                    button_data("rq", item.reminder.id),
+                ),
+            )
+        )
+    text += [
+        "",
+        t("Tap a reminder to stop it.")
+        if turn.platform_has_buttons
+        else t("Write the number of a reminder to stop it."),
+    ]
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
@@ -221,10 +324,14 @@ async def ask_stop(turn: Turn, argument: str) -> list[Reply]:
         return [stale_button(turn)]
     reminder, offer = found
     t = turn.t
-    text = [t("🔕 Stop the reminder of “{title}”?", title=offer.title),
-            t("Now: {what}.", what=describe(t, reminder, offer, turn.app.reminder_evening))]
-    rows = ((Button(t("🔕 Yes, stop it"), button_data("rx", reminder.id)),),
-            (Button(t("No, keep it"), "rl"),))
+    text = [
+        t("🔕 Stop the reminder of “{title}”?", title=offer.title),
+        t("Now: {what}.", what=describe(t, reminder, offer, turn.app.reminder_evening)),
+    ]
+    rows = (
+        (Button(t("🔕 Yes, stop it"), button_data("rx", reminder.id)),),
+        (Button(t("No, keep it"), "rl"),),
+    )
     return [Reply(lines(text), buttons=rows, edit=turn.msg.button is not None)]
 
 
@@ -238,7 +345,9 @@ async def stop(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     intro = t("🔕 The reminder of “{title}” is stopped.", title=offer.title)
     replies = await show_list(turn, intro=intro)
-    return [Reply(r.text, buttons=r.buttons, edit=True, notice=t("Reminder stopped.")) for r in replies]
+    return [
+        Reply(r.text, buttons=r.buttons, edit=True, notice=t("Reminder stopped.")) for r in replies
+    ]
 
 
 async def _own_reminder(turn: Turn, argument: str) -> tuple[Reminder, Offer] | None:
@@ -252,6 +361,7 @@ async def _own_reminder(turn: Turn, argument: str) -> tuple[Reminder, Offer] | N
 
 
 # --- "Ich komme" / "Diesmal nicht" ----------------------------------------------------------
+
 
 async def coming(turn: Turn, argument: str) -> list[Reply]:
     return await _answer(turn, argument, True)
@@ -272,8 +382,14 @@ async def not_coming_typed(turn: Turn, argument: str = "") -> list[Reply]:
 async def _typed(turn: Turn, yes: bool) -> list[Reply]:
     found = await last_reminded(turn.session, turn.msg.chat, turn.now)
     if found is None:
-        return [Reply(turn.t("Thank you! Which meeting do you mean? Open it and tap “🔔 Remind me” – "
-                             "then you can answer under the reminder."))]
+        return [
+            Reply(
+                turn.t(
+                    "Thank you! Which meeting do you mean? Open it and tap “🔔 Remind me” – "
+                    "then you can answer under the reminder."
+                )
+            )
+        ]
     offer_id, start = found
     return await _answer(turn, f"{offer_id}.{int(start.timestamp())}", yes)
 
@@ -287,19 +403,38 @@ async def _answer(turn: Turn, argument: str, yes: bool) -> list[Reply]:
     end = await occurrence_end(turn.session, offer.id, start)
     t = turn.t
     if end is None:
-        return [Reply(t("This date of “{title}” no longer takes place.", title=offer.title),
-                      notice=t("This date no longer takes place."))]
+        return [
+            Reply(
+                t("This date of “{title}” no longer takes place.", title=offer.title),
+                notice=t("This date no longer takes place."),
+            )
+        ]
     if start <= turn.now:
-        return [Reply(t("“{title}” has already begun – have a good time if you are there!", title=offer.title))]
-    await answer(turn.session, user_id=turn.user.id, offer_id=offer.id, start=start, coming=yes, now=turn.now)
+        return [
+            Reply(
+                t(
+                    "“{title}” has already begun – have a good time if you are there!",
+                    title=offer.title,
+                )
+            )
+        ]
+    await answer(
+        turn.session, user_id=turn.user.id, offer_id=offer.id, start=start, coming=yes, now=turn.now
+    )
     header = t("👍 Lovely – see you there!") if yes else t("All right – perhaps next time.")
     buttons = turn.msg.button is not None
-    return [Reply(reminder_text(t, offer, start, end, header, question=False),
-                  buttons=answer_buttons(t, offer, start, yes) if buttons else (), edit=buttons,
-                  notice=t("Thank you for letting us know."))]
+    return [
+        Reply(
+            reminder_text(t, offer, start, end, header, question=False),
+            buttons=answer_buttons(t, offer, start, yes) if buttons else (),
+            edit=buttons,
+            notice=t("Thank you for letting us know."),
+        )
+    ]
 
 
 # --- the reminder message -------------------------------------------------------------------
+
 
 def header_for(t: Translator, start: datetime, now: datetime) -> Markup:
     """How near the gathering is, said when the message is sent (late ones say it right)."""
@@ -313,12 +448,16 @@ def header_for(t: Translator, start: datetime, now: datetime) -> Markup:
     return t("🔔 Reminder:")
 
 
-def reminder_text(t: Translator, offer: Offer, start: datetime, end: datetime, header: Markup, *,
-                  question: bool) -> Markup:
+def reminder_text(
+    t: Translator, offer: Offer, start: datetime, end: datetime, header: Markup, *, question: bool
+) -> Markup:
     kind = category(offer.category)
-    text = [header, Markup("{} ").format(kind.emoji) + bold(offer.title, 120),
-            t("🗓 {when}", when=when(t, start, end)),
-            Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))]
+    text = [
+        header,
+        Markup("{} ").format(kind.emoji) + bold(offer.title, 120),
+        t("🗓 {when}", when=when(t, start, end)),
+        Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300)),
+    ]
     if question:
         text += ["", t("Are you coming?")]
     return lines(text)
@@ -328,12 +467,16 @@ def answer_buttons(t: Translator, offer: Offer, start: datetime, answered: bool 
     argument = f"{offer.id}.{int(start.timestamp())}"
     yes = ("✓ " if answered is True else "") + t("👍 I am coming")
     no = ("✓ " if answered is False else "") + t("Not this time")
-    return ((Button(yes, button_data("ry", argument)), Button(no, button_data("rn", argument))),
-            (Button(t("ℹ️ Details"), button_data("o", offer.id)),))
+    return (
+        (Button(yes, button_data("ry", argument)), Button(no, button_data("rn", argument))),
+        (Button(t("ℹ️ Details"), button_data("o", offer.id)),),
+    )
 
 
 @composer(REMIND)
-async def compose_reminder(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:
+async def compose_reminder(
+    session: AsyncSession, row: Claimed, now: datetime
+) -> list[Reply] | None:
     """Payload: {"reminder", "offer", "start" (ISO, UTC), "lead"}."""
     payload = row.payload if isinstance(row.payload, dict) else {}
     try:
@@ -355,11 +498,16 @@ async def compose_reminder(session: AsyncSession, row: Claimed, now: datetime) -
         raise Drop("not coming")
     user = await session.get(User, reminder.user_id)
     t = Translator(user.language if user else "de")
-    return [Reply(reminder_text(t, offer, start, end, header_for(t, start, now), question=True),
-                  buttons=answer_buttons(t, offer, start, answered))]
+    return [
+        Reply(
+            reminder_text(t, offer, start, end, header_for(t, start, now), question=True),
+            buttons=answer_buttons(t, offer, start, answered),
+        )
+    ]
 
 
 # --- shared checks --------------------------------------------------------------------------
+
 
 async def _offer(turn: Turn, argument: str) -> Offer | None:
     offer_id = valid_id(argument)
@@ -374,7 +522,9 @@ async def _day(turn: Turn, offer: Offer, which: str) -> date | str | None:
         day = datetime.strptime(which, "%Y%m%d").date()
     except ValueError:
         return None
-    upcoming = {to_local(s).date() for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
+    upcoming = {
+        to_local(s).date() for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)
+    }
     return day if day in upcoming else None
 
 
@@ -389,8 +539,20 @@ def _clock(turn: Turn) -> str:
 FEATURE = Feature(
     name="reminders",
     commands={"erinnerungen": show_list, "reminders": show_list},
-    buttons={"rm": start, "rw": choose_lead, "rs": save, "rl": show_list, "rq": ask_stop, "rx": stop, "ry": coming,
-             "rn": not_coming},
-    intents={Intent.REMINDERS: show_list, Intent.REMIND: remind_typed, Intent.COMING: coming_typed,
-             Intent.NOT_COMING: not_coming_typed},
+    buttons={
+        "rm": start,
+        "rw": choose_lead,
+        "rs": save,
+        "rl": show_list,
+        "rq": ask_stop,
+        "rx": stop,
+        "ry": coming,
+        "rn": not_coming,
+    },
+    intents={
+        Intent.REMINDERS: show_list,
+        Intent.REMIND: remind_typed,
+        Intent.COMING: coming_typed,
+        Intent.NOT_COMING: not_coming_typed,
+    },
 )

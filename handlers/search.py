@@ -123,7 +123,11 @@ def current(turn: Turn) -> Search | None:
 def place_heading(turn: Turn, search: Search) -> str:
     t = turn.t
     if search.position:
-        return t("your location near {town}", town=search.place) if search.place else t("your location")
+        return (
+            t("your location near {town}", town=search.place)
+            if search.place
+            else t("your location")
+        )
     return search.place
 
 
@@ -133,6 +137,7 @@ def place_label(place: Place) -> str:
 
 
 # --- what people type ---------------------------------------------------------------------
+
 
 def radius_for(km: int | None) -> int | None:
     """The list's radius for a typed one: the smallest offered that covers it (at most 50)."""
@@ -175,8 +180,9 @@ async def read_message(turn: Turn, argument: str = "") -> list[Reply]:
     return await _show(turn, search.model_copy(update=named), page=0)
 
 
-async def by_place_name(turn: Turn, text: str, *, window: str | None = None,
-                        categories: tuple[str, ...] = ()) -> list[Reply]:
+async def by_place_name(
+    turn: Turn, text: str, *, window: str | None = None, categories: tuple[str, ...] = ()
+) -> list[Reply]:
     """A place typed after a command (/heute Quedlinburg)."""
     named = {k: v for k, v in (("window", window), ("categories", categories)) if v}
     return await at_resolution(turn, turn.app.places.resolve(text, correct=True), text, named)
@@ -197,13 +203,20 @@ async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -
         return await _search_at(turn, found.place, note=note)
     options = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and options:
-        buttons = tuple((Button(place_label(p), button_data("pl", p.id)),) for p in options[:MAX_CHOICES])
+        buttons = tuple(
+            (Button(place_label(p), button_data("pl", p.id)),) for p in options[:MAX_CHOICES]
+        )
         if found.status == "choice":
-            text = t("There are several places called “{name}”. Which one do you mean?",
-                     name=options[0].name)
+            text = t(
+                "There are several places called “{name}”. Which one do you mean?",
+                name=options[0].name,
+            )
         else:
-            text = t("I don't know “{text}”. Did you mean {place}?", text=shorten(text, 60),
-                     place=options[0].name)
+            text = t(
+                "I don't know “{text}”. Did you mean {place}?",
+                text=shorten(text, 60),
+                place=options[0].name,
+            )
         return [Reply(text, buttons=buttons)]
     if found.status == "outside":
         return [outside(turn)]
@@ -213,28 +226,46 @@ async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -
 
 
 def unknown_place(turn: Turn, text: str) -> Reply:
-    return Reply(with_location_hint(turn, turn.t("Sorry, I don't know the place “{text}”. Please try the "
-                                                 "postcode or the next larger town.", text=shorten(text, 60))))
+    return Reply(
+        with_location_hint(
+            turn,
+            turn.t(
+                "Sorry, I don't know the place “{text}”. Please try the "
+                "postcode or the next larger town.",
+                text=shorten(text, 60),
+            ),
+        )
+    )
 
 
 def postcode_choice(turn: Turn, parts: tuple[Place, ...], verb: str) -> Reply:
-    """"06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes."""
+    """ "06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes."""
     code = parts[0].name.partition(" ")[0]
     buttons = tuple((Button(p.name, button_data(verb, p.id)),) for p in parts[:MAX_POSTCODE_PARTS])
-    return Reply(turn.t("The postcode {code} covers several places. Which one do you mean?", code=code),
-                 buttons=buttons)
+    return Reply(
+        turn.t("The postcode {code} covers several places. Which one do you mean?", code=code),
+        buttons=buttons,
+    )
 
 
 def not_understood(turn: Turn) -> Reply:
     t = turn.t
-    return Reply(t("Sorry, I did not understand that. Write the name of your town or your "
-                   "postcode, and I will show you what is on nearby. /hilfe explains more."),
-                 keyboard=main_keyboard(turn))
+    return Reply(
+        t(
+            "Sorry, I did not understand that. Write the name of your town or your "
+            "postcode, and I will show you what is on nearby. /hilfe explains more."
+        ),
+        keyboard=main_keyboard(turn),
+    )
 
 
 def outside(turn: Turn) -> Reply:
-    return Reply(turn.t("Nahbar knows meetings in Germany. Please write a town or postcode in "
-                        "Germany, or send your location from there."))
+    return Reply(
+        turn.t(
+            "Nahbar knows meetings in Germany. Please write a town or postcode in "
+            "Germany, or send your location from there."
+        )
+    )
 
 
 async def choose_place(turn: Turn, place_id: str) -> list[Reply]:
@@ -253,8 +284,14 @@ def position_place(turn: Turn, lat: float, lon: float) -> Place | None:
         return None
     lat, lon = stored_point(lat, lon, turn.user.consent_precise_location)
     town = turn.app.places.nearest(lat, lon)
-    return Place(id=position_id(lat, lon), name=town.name if town else "", lat=lat, lon=lon,
-                 region=town.region if town else "", kind="coordinates")
+    return Place(
+        id=position_id(lat, lon),
+        name=town.name if town else "",
+        lat=lat,
+        lon=lon,
+        region=town.region if town else "",
+        kind="coordinates",
+    )
 
 
 async def at_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
@@ -265,6 +302,7 @@ async def at_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
 
 
 # --- commands -------------------------------------------------------------------------------
+
 
 async def again(turn: Turn, argument: str = "") -> list[Reply]:
     return await _with_window(turn, None, argument)
@@ -291,6 +329,7 @@ async def more(turn: Turn, argument: str = "") -> list[Reply]:
 
 # --- buttons under the list -----------------------------------------------------------------
 
+
 async def set_window(turn: Turn, window: str) -> list[Reply]:
     if not windows.is_window(window):
         return [stale_button(turn)]
@@ -310,7 +349,7 @@ async def set_category(turn: Turn, key: str) -> list[Reply]:
 
 
 async def clear_filters(turn: Turn, argument: str = "") -> list[Reply]:
-    """"All times and places" under an empty list: no part of the day, no step-free filter."""
+    """ "All times and places" under an empty list: no part of the day, no step-free filter."""
     if current(turn) is None:
         return [stale_button(turn)]
     return await _update(turn, part=None, step_free=False)
@@ -349,24 +388,43 @@ async def pick_radius(turn: Turn, argument: str = "") -> list[Reply]:
 
 # --- the list -------------------------------------------------------------------------------
 
+
 async def _search_at(turn: Turn, place: Place, note: str | None = None) -> list[Reply]:
     """A new place: a fresh search there (7 days, the home radius, every kind), with only the
     filters asked for just now or before the place was known (`Pending`): a filter of the
     earlier list, no longer on screen, would hide offers unseen."""
     pending = turn.get(Pending) or Pending()
     turn.drop(Pending)
-    search = Search(place=place.title, place_id=place.id, position=is_position_id(place.id),
-                    lat=place.lat, lon=place.lon, window=pending.window or windows.DEFAULT, part=pending.part,
-                    radius=pending.radius or (turn.user.radius_km if turn.user.radius_km in RADII else 10),
-                    categories=pending.categories, step_free=pending.step_free, page=0, at=turn.now)
+    search = Search(
+        place=place.title,
+        place_id=place.id,
+        position=is_position_id(place.id),
+        lat=place.lat,
+        lon=place.lon,
+        window=pending.window or windows.DEFAULT,
+        part=pending.part,
+        radius=pending.radius or (turn.user.radius_km if turn.user.radius_km in RADII else 10),
+        categories=pending.categories,
+        step_free=pending.step_free,
+        page=0,
+        at=turn.now,
+    )
     return await _show(turn, search, page=0, note=note)
 
 
 def search_for(turn: Turn, place: Place, **named) -> Search:
     """A fresh search at a place with the filters named (for answers that show a list too)."""
-    return Search(place=place.title, place_id=place.id, position=is_position_id(place.id), lat=place.lat,
-                  lon=place.lon, radius=turn.user.radius_km if turn.user.radius_km in RADII else 10,
-                  page=0, at=turn.now, **named)
+    return Search(
+        place=place.title,
+        place_id=place.id,
+        position=is_position_id(place.id),
+        lat=place.lat,
+        lon=place.lon,
+        radius=turn.user.radius_km if turn.user.radius_km in RADII else 10,
+        page=0,
+        at=turn.now,
+        **named,
+    )
 
 
 async def _with_window(turn: Turn, window: str | None, place_text: str) -> list[Reply]:
@@ -374,7 +432,9 @@ async def _with_window(turn: Turn, window: str | None, place_text: str) -> list[
         return await by_place_name(turn, place_text, window=window)
     search = current(turn)
     if search is not None:
-        return await _show(turn, search.model_copy(update={"window": window or search.window}), page=0)
+        return await _show(
+            turn, search.model_copy(update={"window": window or search.window}), page=0
+        )
     home = home_search(turn, window)
     if home is not None:
         return await _show(turn, home, page=0)
@@ -388,9 +448,17 @@ def home_search(turn: Turn, window: str | None = None) -> Search | None:
     user = turn.user
     if user.home_lat is None or user.home_lon is None:
         return None
-    return Search(place=user.home_place_name or "", place_id=user.home_place_id or "",
-                  position=is_position_id(user.home_place_id), lat=user.home_lat, lon=user.home_lon,
-                  window=window or windows.DEFAULT, radius=user.radius_km, page=0, at=turn.now)
+    return Search(
+        place=user.home_place_name or "",
+        place_id=user.home_place_id or "",
+        position=is_position_id(user.home_place_id),
+        lat=user.home_lat,
+        lon=user.home_lon,
+        window=window or windows.DEFAULT,
+        radius=user.radius_km,
+        page=0,
+        at=turn.now,
+    )
 
 
 async def _update(turn: Turn, **changes) -> list[Reply]:
@@ -412,7 +480,15 @@ async def _show(turn: Turn, search: Search, page: int, note: str | None = None) 
     turn.put(search)
     hits = await _hits(turn, search, page)
     if page == 0:
-        await note_search(turn.session, turn.app.places, search.place_id, search.lat, search.lon, bool(hits), turn.now)
+        await note_search(
+            turn.session,
+            turn.app.places,
+            search.place_id,
+            search.lat,
+            search.lon,
+            bool(hits),
+            turn.now,
+        )
     edit = turn.msg.button is not None
     if not hits:
         reply = _empty(turn, search, page, edit)
@@ -430,15 +506,26 @@ async def has_meetings(turn: Turn, search: Search) -> bool:
 
 async def _hits(turn: Turn, search: Search, page: int) -> list[Hit]:
     """This page's meetings (and one more, to know whether there are further ones)."""
+
     def query(start: datetime, end: datetime) -> Query:
-        found = Query(lat=search.lat, lon=search.lon, radius_km=search.radius, start=start, end=end,
-                      categories=frozenset(search.categories), once_per_offer=True)
+        found = Query(
+            lat=search.lat,
+            lon=search.lon,
+            radius_km=search.radius,
+            start=start,
+            end=end,
+            categories=frozenset(search.categories),
+            once_per_offer=True,
+        )
         return step_free(found) if search.step_free else found
 
     if not search.part:
         start, end = windows.bounds(search.window, turn.now)
-        return await nearby(turn.session, query(start, end), limit=PAGE + 1, offset=page * PAGE) \
-            if start < end else []
+        return (
+            await nearby(turn.session, query(start, end), limit=PAGE + 1, offset=page * PAGE)
+            if start < end
+            else []
+        )
     # Cut to a part of each day: one search per day's part, so ask for more and page here.
     wanted = (page + 1) * PAGE + 1
     spans = windows.part_spans(search.window, search.part or "", turn.now)
@@ -447,7 +534,7 @@ async def _hits(turn: Turn, search: Search, page: int) -> list[Hit]:
         for hit in await nearby(turn.session, query(start, end), limit=wanted):
             found.setdefault(hit.offer_id, hit)
     hits = sorted(found.values(), key=lambda h: (h.starts_at, h.distance_km, h.offer_id))
-    return hits[page * PAGE:wanted]
+    return hits[page * PAGE : wanted]
 
 
 def _heading(turn: Turn, search: Search) -> Markup:
@@ -460,12 +547,17 @@ def _heading(turn: Turn, search: Search) -> Markup:
     parts += [f"{category(k).emoji} {t(category(k).name)}" for k in search.categories]
     if search.step_free:
         parts.append(t("♿ step-free"))
-    return lines([bold(t("Meetings near {place}", place=place_heading(turn, search))),
-                  Markup(" · ").join(parts)])
+    return lines(
+        [
+            bold(t("Meetings near {place}", place=place_heading(turn, search))),
+            Markup(" · ").join(parts),
+        ]
+    )
 
 
-def _list(turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: bool,
-          edit: bool) -> Reply:
+def _list(
+    turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: bool, edit: bool
+) -> Reply:
     t = turn.t
     text = [_heading(turn, search), ""]
     rows: list[tuple[Button, ...]] = []
@@ -478,13 +570,25 @@ def _list(turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: b
         else:
             moment = when(t, hit.starts_at)
         text.append(Markup("{}. {} ").format(number, kind.emoji) + bold(hit.title, 80))
-        text.append(Markup("    {} · {} · {}").format(moment, shorten(hit.place_name, 40),
-                                                     distance(t, hit.distance_km)))
-        rows.append((Button(f"{number}. {kind.emoji} {shorten(hit.title, 40)}",
-                            button_data("o", hit.offer_id)),))
+        text.append(
+            Markup("    {} · {} · {}").format(
+                moment, shorten(hit.place_name, 40), distance(t, hit.distance_km)
+            )
+        )
+        rows.append(
+            (
+                Button(
+                    f"{number}. {kind.emoji} {shorten(hit.title, 40)}",
+                    button_data("o", hit.offer_id),
+                ),
+            )
+        )
     text.append("")
-    hint = t("Tap a meeting for details.") if turn.platform_has_buttons else t(
-        "Write the number of a meeting for details.")
+    hint = (
+        t("Tap a meeting for details.")
+        if turn.platform_has_buttons
+        else t("Write the number of a meeting for details.")
+    )
     text.append(hint + (" " + t("Write “more” for further meetings.") if has_more else ""))
     rows += _filter_rows(turn, search)
     paging = []
@@ -503,9 +607,15 @@ def _empty(turn: Turn, search: Search, page: int, edit: bool) -> Reply:
     if page > 0:
         text = t("There are no further meetings.")
     else:
-        text = lines([_heading(turn, search), "", t(
-            "Sorry, I found no meetings here for this time. Try a larger radius or a longer time span."
-        )])
+        text = lines(
+            [
+                _heading(turn, search),
+                "",
+                t(
+                    "Sorry, I found no meetings here for this time. Try a larger radius or a longer time span."
+                ),
+            ]
+        )
     rows: list[tuple[Button, ...]] = []
     wider = [km for km in RADII if km > search.radius]
     options = []
@@ -537,7 +647,9 @@ def _remember_home(turn: Turn) -> list[tuple[Button, ...]]:
 def _filter_rows(turn: Turn, search: Search) -> list[tuple[Button, ...]]:
     t = turn.t
     spans = tuple(
-        Button(("✓ " if w == search.window else "") + windows.button_label(t, w), button_data("w", w))
+        Button(
+            ("✓ " if w == search.window else "") + windows.button_label(t, w), button_data("w", w)
+        )
         for w in windows.BUTTONS
     )
     return [spans, (Button(t("🗂 Kind"), "c?"), Button(t("📏 {km} km", km=search.radius), "r?"))]
@@ -556,13 +668,27 @@ def ask_for_place(turn: Turn, categories: tuple[str, ...] = ()) -> list[Reply]:
 FEATURE = Feature(
     name="search",
     commands={
-        "angebote": again, "offers": again, "heute": today, "today": today,
-        "morgen": tomorrow, "tomorrow": tomorrow, "woche": week, "week": week,
-        "mehr": more, "more": more,
+        "angebote": again,
+        "offers": again,
+        "heute": today,
+        "today": today,
+        "morgen": tomorrow,
+        "tomorrow": tomorrow,
+        "woche": week,
+        "week": week,
+        "mehr": more,
+        "more": more,
     },
     buttons={
-        "w": set_window, "c": set_category, "c?": pick_category, "r": set_radius,
-        "r?": pick_radius, "pg": page, "pl": choose_place, "b": back, "fx": clear_filters,
+        "w": set_window,
+        "c": set_category,
+        "c?": pick_category,
+        "r": set_radius,
+        "r?": pick_radius,
+        "pg": page,
+        "pl": choose_place,
+        "b": back,
+        "fx": clear_filters,
     },
     intents={Intent.MORE: more, Intent.BACK: back, Intent.SEARCH: read_message},
 )

@@ -37,6 +37,7 @@ MAX_CHOICES = 5
 
 # --- language -------------------------------------------------------------------------------
 
+
 async def ask_language(turn: Turn, argument: str = "") -> list[Reply]:
     return [Reply(turn.t("Which language would you like?"), buttons=(_language_row(turn),))]
 
@@ -47,8 +48,13 @@ async def set_language(turn: Turn, code: str) -> list[Reply]:
     turn.user.language = code
     turn.t = Translator(code)  # answer in the new language straight away
     t = turn.t
-    return [Reply(t("All right, I will speak English with you from now on."),
-                  keyboard=main_keyboard(turn), notice=LANGUAGE_NAMES[code])]
+    return [
+        Reply(
+            t("All right, I will speak English with you from now on."),
+            keyboard=main_keyboard(turn),
+            notice=LANGUAGE_NAMES[code],
+        )
+    ]
 
 
 async def german(turn: Turn, argument: str = "") -> list[Reply]:
@@ -104,17 +110,27 @@ def answer_in(turn: Turn, written: str | None) -> list[Reply]:
             turn.t = Translator(written)
         elif reading is None or reading.intent not in _SWITCHES:
             turn.put(Speaking(language=written, at=turn.now))
-    if written not in LANGUAGES or written == turn.t.language or (
-            reading is not None and reading.intent in _SWITCHES):
+    if (
+        written not in LANGUAGES
+        or written == turn.t.language
+        or (reading is not None and reading.intent in _SWITCHES)
+    ):
         return []
     turn.t = Translator(written)
     offered = turn.get(LanguageOffered)
-    if offered is not None and offered.language == written and timedelta(0) <= turn.now - offered.at < OFFER_AGAIN:
+    if (
+        offered is not None
+        and offered.language == written
+        and timedelta(0) <= turn.now - offered.at < OFFER_AGAIN
+    ):
         return []
     turn.put(LanguageOffered(language=written, at=turn.now))
     t = turn.t
-    question = t("Shall I write in English from now on?") if written == "en" else t(
-        "Shall I write in German from now on?")
+    question = (
+        t("Shall I write in English from now on?")
+        if written == "en"
+        else t("Shall I write in German from now on?")
+    )
     return [Reply(question, buttons=((Button(t("Yes, please"), button_data("lg", written)),),))]
 
 
@@ -127,6 +143,7 @@ def _language_row(turn: Turn) -> tuple[Button, ...]:
 
 
 # --- the settings message -------------------------------------------------------------------
+
 
 async def show(turn: Turn, argument: str = "") -> list[Reply]:
     return [await _settings(turn, edit=turn.msg.button is not None)]
@@ -155,30 +172,40 @@ def home_label(turn: Turn) -> str | Markup:
 
 async def _settings(turn: Turn, *, edit: bool) -> Reply:
     t, user = turn.t, turn.user
-    text = Markup("\n").join([
-        t("<b>Your settings</b>"),
-        t("📏 Radius: {km} km", km=user.radius_km),
-        t("🏠 Home place: {place}", place=home_label(turn)),
-        t("🌐 Language: {language}", language=LANGUAGE_NAMES.get(user.language, user.language)),
-        t("📍 Precise location: on – shared locations are kept to about 10 m.")
-        if user.consent_precise_location else
-        t("📍 Precise location: off – shared locations are kept to about 1 km."),
-        await digest.state_line(turn),
-        await alerts.state_line(turn),
-        "",
-        t("Tap a button to change something.") if turn.platform_has_buttons else
-        t("Write the number of what you would like to change."),
-    ])
+    text = Markup("\n").join(
+        [
+            t("<b>Your settings</b>"),
+            t("📏 Radius: {km} km", km=user.radius_km),
+            t("🏠 Home place: {place}", place=home_label(turn)),
+            t("🌐 Language: {language}", language=LANGUAGE_NAMES.get(user.language, user.language)),
+            t("📍 Precise location: on – shared locations are kept to about 10 m.")
+            if user.consent_precise_location
+            else t("📍 Precise location: off – shared locations are kept to about 1 km."),
+            await digest.state_line(turn),
+            await alerts.state_line(turn),
+            "",
+            t("Tap a button to change something.")
+            if turn.platform_has_buttons
+            else t("Write the number of what you would like to change."),
+        ]
+    )
     radii = tuple(
         Button(("✓ " if km == user.radius_km else "") + t("{km} km", km=km), button_data("sr", km))
         for km in search.RADII
     )
-    precise = (Button(t("📍 Keep my location only roughly"), button_data("pc", 0))
-               if user.consent_precise_location else
-               Button(t("📍 Allow a precise location"), button_data("pc", 1)))
-    rows = (radii, (Button(t("🏠 Change home place"), "sh?"),), (precise,), _language_row(turn),
-            (Button(t("📬 Weekly post"), "dg"), Button(t("🆕 New offers"), "al")),
-            (Button(t("🔔 My reminders"), "rl"),))
+    precise = (
+        Button(t("📍 Keep my location only roughly"), button_data("pc", 0))
+        if user.consent_precise_location
+        else Button(t("📍 Allow a precise location"), button_data("pc", 1))
+    )
+    rows = (
+        radii,
+        (Button(t("🏠 Change home place"), "sh?"),),
+        (precise,),
+        _language_row(turn),
+        (Button(t("📬 Weekly post"), "dg"), Button(t("🆕 New offers"), "al")),
+        (Button(t("🔔 My reminders"), "rl"),),
+    )
     return Reply(text, buttons=rows, edit=edit)
 
 
@@ -194,11 +221,16 @@ async def set_precise(turn: Turn, flag: str) -> list[Reply]:
         if place is None:
             turn.drop(search.Search)
         else:
-            turn.put(current.model_copy(update={"lat": place.lat, "lon": place.lon, "place_id": place.id}))
+            turn.put(
+                current.model_copy(
+                    update={"lat": place.lat, "lon": place.lon, "place_id": place.id}
+                )
+            )
     return [await _settings(turn, edit=True)]
 
 
 # --- home place dialogue --------------------------------------------------------------------
+
 
 async def ask_home(turn: Turn, argument: str = "") -> list[Reply]:
     turn.enter(HOME)
@@ -206,7 +238,7 @@ async def ask_home(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def home_words(turn: Turn, argument: str = "") -> list[Reply]:
-    """"Heimatort ändern", or "mein Wohnort ist jetzt Wanzleben": the place at once if named."""
+    """ "Heimatort ändern", or "mein Wohnort ist jetzt Wanzleben": the place at once if named."""
     reading = turn.reading
     found = reading.place if reading is not None else None
     if found is not None and found.status == "found" and found.place is not None:
@@ -218,8 +250,11 @@ async def home_words(turn: Turn, argument: str = "") -> list[Reply]:
 
 async def _ask_home_again(turn: Turn) -> list[Reply]:
     t = turn.t
-    text = with_location_hint(turn, t("Please write your town or postcode.")) + " " + t(
-        "Write “cancel” to leave it as it is.")
+    text = (
+        with_location_hint(turn, t("Please write your town or postcode."))
+        + " "
+        + t("Write “cancel” to leave it as it is.")
+    )
     return [Reply(text, keyboard=main_keyboard(turn))]
 
 
@@ -228,15 +263,25 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
     t = turn.t
     if is_cancel(text):
         turn.leave()
-        return [Reply(t("All right, your home place stays as it is."), keyboard=main_keyboard(turn))]
+        return [
+            Reply(t("All right, your home place stays as it is."), keyboard=main_keyboard(turn))
+        ]
     reading = read(text, turn.app.places)
     if reading.intent not in (Intent.SEARCH, Intent.HOME, None) or (
-            reading.place is None and reading.intent is not None):
+        reading.place is None and reading.intent is not None
+    ):
         return None  # "Hilfe", "danke", "heute", "Spaziergang": the user wants something else
     if reading.place is None:
         if reading.unknown_place:
-            return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the next "
-                            "larger town, or write “cancel”.", text=shorten(reading.unknown_place, 60)))]
+            return [
+                Reply(
+                    t(
+                        "Sorry, I don't know the place “{text}”. Please try the postcode or the next "
+                        "larger town, or write “cancel”.",
+                        text=shorten(reading.unknown_place, 60),
+                    )
+                )
+            ]
         return None
     found = reading.place
     if found.status == "found" and found.place:
@@ -247,12 +292,21 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
         return _set_home(turn, found.place)
     choices = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and choices:
-        rows = tuple((Button(search.place_label(p), button_data("hp", p.id)),) for p in choices[:MAX_CHOICES])
+        rows = tuple(
+            (Button(search.place_label(p), button_data("hp", p.id)),) for p in choices[:MAX_CHOICES]
+        )
         return [Reply(t("Which place do you mean?"), buttons=rows)]
     if found.status == "outside":
         return [search.outside(turn)]
-    return [Reply(t("Sorry, I don't know the place “{text}”. Please try the postcode or the next "
-                    "larger town, or write “cancel”.", text=shorten(text, 60)))]
+    return [
+        Reply(
+            t(
+                "Sorry, I don't know the place “{text}”. Please try the postcode or the next "
+                "larger town, or write “cancel”.",
+                text=shorten(text, 60),
+            )
+        )
+    ]
 
 
 async def home_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
@@ -272,12 +326,18 @@ async def choose_home(turn: Turn, place_id: str) -> list[Reply]:
 
 
 async def remember_home(turn: Turn, argument: str = "") -> list[Reply]:
-    """"🏠 Remember as my home place" under a list: the place searched becomes the home."""
+    """ "🏠 Remember as my home place" under a list: the place searched becomes the home."""
     current = search.current(turn)
     if current is None:
         return [stale_button(turn)]
-    place = Place(id=current.place_id, name=current.place, lat=current.lat, lon=current.lon,
-                  region="", kind="coordinates" if current.position else "town")
+    place = Place(
+        id=current.place_id,
+        name=current.place,
+        lat=current.lat,
+        lon=current.lon,
+        region="",
+        kind="coordinates" if current.position else "town",
+    )
     return _set_home(turn, place, edit=False)
 
 
@@ -292,21 +352,57 @@ async def search_home(turn: Turn, argument: str = "") -> list[Reply]:
 
 def _set_home(turn: Turn, place: Place, *, edit: bool | None = None) -> list[Reply]:
     t = turn.t
-    set_home(turn.user, place_id=place.id, name=place.name, lat=place.lat, lon=place.lon,
-             position=place.kind == "coordinates")
+    set_home(
+        turn.user,
+        place_id=place.id,
+        name=place.name,
+        lat=place.lat,
+        lon=place.lon,
+        position=place.kind == "coordinates",
+    )
     turn.leave()
-    return [Reply(t("Done: your home place is now {place}.", place=home_label(turn)),
-                  buttons=((Button(t("🔎 Meetings there"), "sm"),), (Button(t("⚙️ Settings"), "st"),)),
-                  edit=turn.msg.button is not None if edit is None else edit)]
+    return [
+        Reply(
+            t("Done: your home place is now {place}.", place=home_label(turn)),
+            buttons=((Button(t("🔎 Meetings there"), "sm"),), (Button(t("⚙️ Settings"), "st"),)),
+            edit=turn.msg.button is not None if edit is None else edit,
+        )
+    ]
 
 
 FEATURE = Feature(
     name="settings",
-    commands={"einstellungen": show, "settings": show, "sprache": ask_language, "language": ask_language},
-    buttons={"st": show, "sr": set_radius, "sh?": ask_home, "hp": choose_home, "sm": search_home,
-             "hm": remember_home, "lg": set_language, "pc": set_precise},
-    intents={Intent.SETTINGS: show, Intent.LANGUAGE: ask_language, Intent.GERMAN: german,
-             Intent.ENGLISH: english, Intent.HOME: home_words},
-    steps=(Step(HOME, summary=N_("waiting for your home place"), on_text=home_typed,
-                on_location=home_location, keeps=frozenset({"hp"}), ask=_ask_home_again),),
+    commands={
+        "einstellungen": show,
+        "settings": show,
+        "sprache": ask_language,
+        "language": ask_language,
+    },
+    buttons={
+        "st": show,
+        "sr": set_radius,
+        "sh?": ask_home,
+        "hp": choose_home,
+        "sm": search_home,
+        "hm": remember_home,
+        "lg": set_language,
+        "pc": set_precise,
+    },
+    intents={
+        Intent.SETTINGS: show,
+        Intent.LANGUAGE: ask_language,
+        Intent.GERMAN: german,
+        Intent.ENGLISH: english,
+        Intent.HOME: home_words,
+    },
+    steps=(
+        Step(
+            HOME,
+            summary=N_("waiting for your home place"),
+            on_text=home_typed,
+            on_location=home_location,
+            keeps=frozenset({"hp"}),
+            ask=_ask_home_again,
+        ),
+    ),
 )

@@ -15,13 +15,22 @@ async def thanks(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def acknowledged(turn: Turn, argument: str = "") -> list[Reply]:
-    return [Reply(turn.t("Fine! If you are looking for something, just write your town or postcode."))]
+    return [
+        Reply(turn.t("Fine! If you are looking for something, just write your town or postcode."))
+    ]
 
 
 async def yes_or_no(turn: Turn, argument: str = "") -> list[Reply]:
-    """"ja"/"nein" with no open question: say so kindly instead of guessing."""
-    return [Reply(turn.t("I have no open question for you just now. Write your town or postcode, "
-                         "or tap one of the buttons."), keyboard=main_keyboard(turn))]
+    """ "ja"/"nein" with no open question: say so kindly instead of guessing."""
+    return [
+        Reply(
+            turn.t(
+                "I have no open question for you just now. Write your town or postcode, "
+                "or tap one of the buttons."
+            ),
+            keyboard=main_keyboard(turn),
+        )
+    ]
 
 
 async def goodbye(turn: Turn, argument: str = "") -> list[Reply]:
@@ -30,6 +39,11 @@ async def goodbye(turn: Turn, argument: str = "") -> list[Reply]:
 
 FEATURE = Feature(
     name="small_talk",
-    intents={Intent.THANKS: thanks, Intent.ACK: acknowledged, Intent.YES: yes_or_no,
-             Intent.NO: yes_or_no, Intent.BYE: goodbye},
+    intents={
+        Intent.THANKS: thanks,
+        Intent.ACK: acknowledged,
+        Intent.YES: yes_or_no,
+        Intent.NO: yes_or_no,
+        Intent.BYE: goodbye,
+    },
 )

@@ -19,37 +19,55 @@ async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
         # deep link t.me/<bot>?start=place_<id>, e.g. from the QR code of a printed notice
         return await search.choose_place(turn, argument.removeprefix("place_"))
     t = turn.t
-    text = with_location_hint(turn, t(
-        "Hello and welcome to Nahbar! 👋\n"
-        "I show you meetings near you: cafés, warm rooms, walks and more.\n"
-        "Just write your town or postcode."
-    ), "\n")
-    text += "\n\n" + t("🙋 Organising something yourself? With /new you offer your meeting to the "
-                       "neighbourhood in a few minutes.")
+    text = with_location_hint(
+        turn,
+        t(
+            "Hello and welcome to Nahbar! 👋\n"
+            "I show you meetings near you: cafés, warm rooms, walks and more.\n"
+            "Just write your town or postcode."
+        ),
+        "\n",
+    )
+    text += "\n\n" + t(
+        "🙋 Organising something yourself? With /new you offer your meeting to the "
+        "neighbourhood in a few minutes."
+    )
     current = search.current(turn)
     if current is not None:
-        text += "\n\n" + t("Last time you looked near {place}. Write /angebote to see what is on there.",
-                           place=search.place_heading(turn, current))
+        text += "\n\n" + t(
+            "Last time you looked near {place}. Write /angebote to see what is on there.",
+            place=search.place_heading(turn, current),
+        )
     elif turn.user.home_place_id is not None:
         text += "\n\n" + t("Write /angebote to see what is on near your home place.")
-    if turn.app.rights.is_moderator(turn.user):  # a moderator hears of offers sent before they wrote
+    if turn.app.rights.is_moderator(
+        turn.user
+    ):  # a moderator hears of offers sent before they wrote
         waiting = len(await waiting_offers(turn.session))
         if waiting:
-            text += "\n\n" + t("🛡 Waiting for review: {count} – /pruefen shows them.", count=waiting)
+            text += "\n\n" + t(
+                "🛡 Waiting for review: {count} – /pruefen shows them.", count=waiting
+            )
     return [Reply(text, keyboard=main_keyboard(turn))]
 
 
 async def show_help(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
-    text = with_location_hint(turn, t(
-        "<b>How it works</b>\n"
-        "• Write your town or postcode, e.g. “Wernigerode” or “39104”."), "\n• ") + "\n" + t(
-        "• Add a day or a kind if you like: “Quedlinburg tomorrow”, “walk in Thale”.\n"
-        "• Write “today”, “weekend” or “14 days” to change the time span.\n"
-        "• Write “more” to see further meetings.\n"
-        "Commands: /offers /today /week /help\n"
-        "Also: /settings (radius, home place) · /language · /ideas · /privacy\n"
-        "<b>Organising something yourself?</b> /new posts a meeting in a few minutes, /mine shows yours."
+    text = (
+        with_location_hint(
+            turn,
+            t("<b>How it works</b>\n• Write your town or postcode, e.g. “Wernigerode” or “39104”."),
+            "\n• ",
+        )
+        + "\n"
+        + t(
+            "• Add a day or a kind if you like: “Quedlinburg tomorrow”, “walk in Thale”.\n"
+            "• Write “today”, “weekend” or “14 days” to change the time span.\n"
+            "• Write “more” to see further meetings.\n"
+            "Commands: /offers /today /week /help\n"
+            "Also: /settings (radius, home place) · /language · /ideas · /privacy\n"
+            "<b>Organising something yourself?</b> /new posts a meeting in a few minutes, /mine shows yours."
+        )
     )
     buttons = ((Button(t("➕ Offer a meeting"), "nn"), Button(t("💡 Ideas"), "id")),)
     # The big keyboard was set by the welcome and stays; one message carries one kind of buttons.
@@ -66,8 +84,13 @@ def unknown_command(turn: Turn) -> Reply:
 
 def no_such_choice(turn: Turn, number: str) -> Reply:
     """A typed number that none of the choices shown has (terminal, Matrix)."""
-    return Reply(turn.t("There is no number {number} here. Please type one of the numbers shown – "
-                        "or write your town or postcode.", number=number))
+    return Reply(
+        turn.t(
+            "There is no number {number} here. Please type one of the numbers shown – "
+            "or write your town or postcode.",
+            number=number,
+        )
+    )
 
 
 def too_long(turn: Turn) -> Reply:
@@ -78,6 +101,10 @@ FEATURE = Feature(
     name="start",
     commands={"start": welcome, "hilfe": show_help, "help": show_help},
     buttons={"h": show_help},
-    intents={Intent.HELP: show_help, Intent.GREETING: welcome, Intent.MENU: welcome,
-             Intent.ASK_PLACE: ask_place},
+    intents={
+        Intent.HELP: show_help,
+        Intent.GREETING: welcome,
+        Intent.MENU: welcome,
+        Intent.ASK_PLACE: ask_place,
+    },
 )

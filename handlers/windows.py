@@ -22,7 +22,17 @@ from .when import named_days
 DEFAULT = "7"
 AHEAD = "30"  # "das nächste Adventscafé": whenever it is, within a month
 BUTTONS = ("today", "7", "14")  # the time-span buttons under a list
-_FIXED = ("today", "tomorrow", "after_tomorrow", "weekend", "this_week", "next_week", "7", "14", AHEAD)
+_FIXED = (
+    "today",
+    "tomorrow",
+    "after_tomorrow",
+    "weekend",
+    "this_week",
+    "next_week",
+    "7",
+    "14",
+    AHEAD,
+)
 ALL = _FIXED + tuple(f"wd{n}" for n in range(7))
 LONGEST = "14"  # an empty list offers this
 _DATE = re.compile(r"^d:(\d{4})-(\d{2})-(\d{2})$")
@@ -133,9 +143,14 @@ def part_spans(window: str, part: str, now: datetime) -> list[tuple[datetime, da
 def label(t: Translator, window: str, now: datetime) -> str:
     """How a list heading names the span: "heute", "diese Woche (bis Sonntag)", "Sa., 28. Nov."."""
     names = {
-        "today": t("today"), "tomorrow": t("tomorrow"), "weekend": t("at the weekend"),
-        "this_week": t("this week (until Sunday)"), "next_week": t("next week"),
-        "7": t("in the next 7 days"), "14": t("in the next 14 days"), AHEAD: t("in the next 30 days"),
+        "today": t("today"),
+        "tomorrow": t("tomorrow"),
+        "weekend": t("at the weekend"),
+        "this_week": t("this week (until Sunday)"),
+        "next_week": t("next week"),
+        "7": t("in the next 7 days"),
+        "14": t("in the next 14 days"),
+        AHEAD: t("in the next 30 days"),
     }
     if window in names:
         return names[window]
@@ -144,7 +159,9 @@ def label(t: Translator, window: str, now: datetime) -> str:
 
 
 def part_label(t: Translator, part: str) -> str:
-    return {"morning": t("mornings"), "afternoon": t("afternoons"), "evening": t("evenings")}.get(part, "")
+    return {"morning": t("mornings"), "afternoon": t("afternoons"), "evening": t("evenings")}.get(
+        part, ""
+    )
 
 
 def button_label(t: Translator, window: str) -> str:

@@ -6,9 +6,31 @@ from .outbox import OutboxMessage, OutboxStatus, PausedChat
 from .users import Conversation, User
 
 from . import (  # noqa: E402,F401  (their tables join the metadata)
-    budget, companions, coordination, digests, ideas, inbox, leases, moderation, organising, proposals,
-    reminders, unmet, web_login,
+    budget,
+    companions,
+    coordination,
+    digests,
+    ideas,
+    inbox,
+    leases,
+    moderation,
+    organising,
+    proposals,
+    reminders,
+    unmet,
+    web_login,
 )
 
-__all__ = ["Base", "Conversation", "Cost", "Occurrence", "Offer", "OfferStatus", "OutboxMessage",
-           "OutboxStatus", "PausedChat", "User", "utcnow"]
+__all__ = [
+    "Base",
+    "Conversation",
+    "Cost",
+    "Occurrence",
+    "Offer",
+    "OfferStatus",
+    "OutboxMessage",
+    "OutboxStatus",
+    "PausedChat",
+    "User",
+    "utcnow",
+]

@@ -25,8 +25,11 @@ class YesNo(str, enum.Enum):
 
 
 # OSM tag -> the Offer column that holds it.
-TAGS = {"wheelchair": "wheelchair", "toilets:wheelchair": "toilets_wheelchair",
-        "audio_loop": "audio_loop"}
+TAGS = {
+    "wheelchair": "wheelchair",
+    "toilets:wheelchair": "toilets_wheelchair",
+    "audio_loop": "audio_loop",
+}
 # What "step-free" means in a filter: Wheelmap's "yes". "limited" has a step.
 STEP_FREE = frozenset({Wheelchair.YES.value})
 

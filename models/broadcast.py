@@ -30,13 +30,17 @@ DEFAULT_RATES = {"telegram": 24.0, "matrix": 24.0}
 async def last_bulk_due(session: AsyncSession, platform: str) -> datetime | None:
     """When the last bulk message queued for this platform is due."""
     return await session.scalar(
-        select(func.max(OutboxMessage.due_at))
-        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.priority == BULK,
-               OutboxMessage.chat.like(f"{platform}:%")))
+        select(func.max(OutboxMessage.due_at)).where(
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.priority == BULK,
+            OutboxMessage.chat.like(f"{platform}:%"),
+        )
+    )
 
 
-async def spread(session: AsyncSession, messages: Sequence[Outgoing],
-                 rates: Mapping[str, float] = DEFAULT_RATES) -> tuple[list[Outgoing], int]:
+async def spread(
+    session: AsyncSession, messages: Sequence[Outgoing], rates: Mapping[str, float] = DEFAULT_RATES
+) -> tuple[list[Outgoing], int]:
     """The messages, each due at its turn: per platform one after the other at its rate, none
     before its own due time, after the bulk already queued. Returns them and how many would
     come due only after they are too late (they are dropped when their turn comes)."""
@@ -65,6 +69,7 @@ async def spread(session: AsyncSession, messages: Sequence[Outgoing],
 @dataclass(frozen=True)
 class PlannedSlot:
     """One moment bulk messages start (a weekly-post hour, the daily alerts), as projected."""
+
     kind: str  # "digest" or "alert"
     starts: datetime  # UTC
     messages: int
@@ -77,36 +82,58 @@ class PlannedSlot:
         return self.done_by <= self.too_late_at
 
 
-async def week(session: AsyncSession, now: datetime, rate: float, alerts_at,
-               late_after: timedelta = timedelta(hours=12),
-               ahead: timedelta = timedelta(hours=1)) -> list[PlannedSlot]:
+async def week(
+    session: AsyncSession,
+    now: datetime,
+    rate: float,
+    alerts_at,
+    late_after: timedelta = timedelta(hours=12),
+    ahead: timedelta = timedelta(hours=1),
+) -> list[PlannedSlot]:
     """The next seven days of weekly posts (each subscription at its weekday and hour) and
     daily alerts (every subscriber, at most: only those with news get one), in order, as they
     would go out one after the other at `rate` messages a second, after the bulk queued now
     (which holds the slots of the next `ahead` already)."""
     from .digests import Alert, Digest  # the subscriptions (models.digests imports us)
 
-    digests = (await session.execute(
-        select(Digest.weekday, Digest.hour, func.count())
-        .where(~Digest.chat.in_(select(PausedChat.chat)))
-        .group_by(Digest.weekday, Digest.hour))).all()
-    alerts = await session.scalar(select(func.count()).select_from(Alert)
-                                  .where(~Alert.chat.in_(select(PausedChat.chat)))) or 0
+    digests = (
+        await session.execute(
+            select(Digest.weekday, Digest.hour, func.count())
+            .where(~Digest.chat.in_(select(PausedChat.chat)))
+            .group_by(Digest.weekday, Digest.hour)
+        )
+    ).all()
+    alerts = (
+        await session.scalar(
+            select(func.count()).select_from(Alert).where(~Alert.chat.in_(select(PausedChat.chat)))
+        )
+        or 0
+    )
     today = to_local(now).date()
     slots: list[tuple[datetime, str, int]] = []
     for offset in range(8):
         day: date = today + timedelta(days=offset)
         for weekday, hour, count in digests:
             if weekday == day.weekday():
-                slots.append((to_utc(datetime.combine(day, datetime.min.time().replace(hour=hour))),
-                              "digest", count))
+                slots.append(
+                    (
+                        to_utc(datetime.combine(day, datetime.min.time().replace(hour=hour))),
+                        "digest",
+                        count,
+                    )
+                )
         if alerts:
             slots.append((to_utc(datetime.combine(day, alerts_at)), "alert", alerts))
     horizon = now + timedelta(days=7)
     slots = sorted(s for s in slots if now + ahead < s[0] <= horizon)
-    queued = await session.scalar(
-        select(func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.priority == BULK)) or 0
+    queued = (
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.priority == BULK)
+        )
+        or 0
+    )
     free_from = now + timedelta(seconds=queued / rate)
     planned = []
     for starts, kind, count in slots:

@@ -37,16 +37,23 @@ def _insert(connection: AsyncConnection):
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
 
 
-async def take_slot(connection: AsyncConnection, key: str, now: float, interval: float,
-                    burst: int = 1) -> tuple[float, float]:
+async def take_slot(
+    connection: AsyncConnection, key: str, now: float, interval: float, burst: int = 1
+) -> tuple[float, float]:
     """Take the next slot of `key` (one message every `interval` seconds, `burst` at once after
     a pause); returns when that message may go (epoch seconds, `now` or later) and when the
     next slot after it comes."""
     statement = (
-        _insert(connection)(SendSlot).values(chat=key, next_at=now + interval)
-        .on_conflict_do_update(index_elements=["chat"], set_={
-            "next_at": case((SendSlot.next_at > now, SendSlot.next_at), else_=now) + interval})
-        .returning(SendSlot.next_at))
+        _insert(connection)(SendSlot)
+        .values(chat=key, next_at=now + interval)
+        .on_conflict_do_update(
+            index_elements=["chat"],
+            set_={
+                "next_at": case((SendSlot.next_at > now, SendSlot.next_at), else_=now) + interval
+            },
+        )
+        .returning(SendSlot.next_at)
+    )
     following = (await connection.execute(statement)).scalar_one()
     tolerance = (burst - 1) * interval
     return max(now, following - interval - tolerance), max(now, following - tolerance)
@@ -55,9 +62,13 @@ async def take_slot(connection: AsyncConnection, key: str, now: float, interval:
 async def hold_until(connection: AsyncConnection, key: str, until: float) -> None:
     """Nothing under `key` goes before `until` (the platform said "retry after")."""
     await connection.execute(
-        _insert(connection)(SendSlot).values(chat=key, next_at=until)
-        .on_conflict_do_update(index_elements=["chat"], set_={
-            "next_at": case((SendSlot.next_at > until, SendSlot.next_at), else_=until)}))
+        _insert(connection)(SendSlot)
+        .values(chat=key, next_at=until)
+        .on_conflict_do_update(
+            index_elements=["chat"],
+            set_={"next_at": case((SendSlot.next_at > until, SendSlot.next_at), else_=until)},
+        )
+    )
 
 
 async def free_at(connection: AsyncConnection, key: str) -> float | None:

@@ -1,4 +1,4 @@
-""""Nicht allein hingehen": residents who would rather not go to a meeting alone, and the
+""" "Nicht allein hingehen": residents who would rather not go to a meeting alone, and the
 volunteers (Begleiterinnen und Begleiter) coordinators registered for their municipality.
 
 What each side learns, step by step (handlers.companions asks for every consent):
@@ -50,7 +50,9 @@ class Companion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     ags: Mapped[str] = mapped_column(String(8), index=True)
-    registered_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    registered_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     since: Mapped[datetime] = mapped_column(UTCDateTime)
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -63,9 +65,13 @@ class CompanionInvite(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     ags: Mapped[str] = mapped_column(String(8))
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    used_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class CompanionRequest(Base):
@@ -80,8 +86,9 @@ class CompanionRequest(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ags: Mapped[str] = mapped_column(String(8), index=True)  # the offer's municipality
     status: Mapped[str] = mapped_column(String(16), default=Status.ASKED.value)
-    companion_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
-                                                     nullable=True, index=True)
+    companion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
     # First names, only as long as the request is open; erased with either person.
     resident_name: Mapped[str] = mapped_column(String(40), default="", info={"personal": True})
     companion_name: Mapped[str] = mapped_column(String(40), default="", info={"personal": True})
@@ -95,10 +102,15 @@ class CompanionReport(Base):
     __tablename__ = "companion_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int | None] = mapped_column(ForeignKey("companion_requests.id", ondelete="SET NULL"),
-                                                   nullable=True)
-    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
-    reported_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companion_requests.id", ondelete="SET NULL"), nullable=True
+    )
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
+    reported_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     ags: Mapped[str] = mapped_column(String(8), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -109,7 +121,9 @@ class CompanionBlock(Base):
 
     __tablename__ = "companion_blocks"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -119,7 +133,11 @@ def _hash(code: str) -> str:
 
 def new_invite(session: AsyncSession, by: User, ags: str, now: datetime) -> str:
     code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
-    session.add(CompanionInvite(code_hash=_hash(code), ags=ags, created_by=by.id, expires_at=now + INVITE_VALID))
+    session.add(
+        CompanionInvite(
+            code_hash=_hash(code), ags=ags, created_by=by.id, expires_at=now + INVITE_VALID
+        )
+    )
     return code
 
 
@@ -127,13 +145,17 @@ async def redeem_invite(session: AsyncSession, code: str, user: User, now: datet
     """Register `user` as a volunteer for the code's municipality; its AGS, or None."""
     if not 4 <= len(code) <= 40 or await is_blocked(session, user.id):
         return None
-    invite = await session.scalar(select(CompanionInvite).where(CompanionInvite.code_hash == _hash(code)))
+    invite = await session.scalar(
+        select(CompanionInvite).where(CompanionInvite.code_hash == _hash(code))
+    )
     if invite is None or invite.used_by is not None or invite.expires_at < now:
         return None
     invite.used_by = user.id
     row = await session.scalar(select(Companion).where(Companion.user_id == user.id))
     if row is None:
-        session.add(Companion(user_id=user.id, ags=invite.ags, registered_by=invite.created_by, since=now))
+        session.add(
+            Companion(user_id=user.id, ags=invite.ags, registered_by=invite.created_by, since=now)
+        )
     else:
         row.ags = invite.ags
     return invite.ags
@@ -149,15 +171,26 @@ async def volunteer(session: AsyncSession, user_id: int) -> Companion | None:
 
 
 async def volunteers_for(session: AsyncSession, ags: str) -> list[Companion]:
-    return list(await session.scalars(select(Companion).where(Companion.ags == ags, Companion.blocked.is_(False))
-                                      .order_by(Companion.id)))
+    return list(
+        await session.scalars(
+            select(Companion)
+            .where(Companion.ags == ags, Companion.blocked.is_(False))
+            .order_by(Companion.id)
+        )
+    )
 
 
-async def open_request(session: AsyncSession, resident_id: int, offer_id: int,
-                       starts_at: datetime) -> CompanionRequest | None:
-    return await session.scalar(select(CompanionRequest).where(
-        CompanionRequest.resident_id == resident_id, CompanionRequest.offer_id == offer_id,
-        CompanionRequest.starts_at == starts_at, CompanionRequest.status.in_(OPEN)))
+async def open_request(
+    session: AsyncSession, resident_id: int, offer_id: int, starts_at: datetime
+) -> CompanionRequest | None:
+    return await session.scalar(
+        select(CompanionRequest).where(
+            CompanionRequest.resident_id == resident_id,
+            CompanionRequest.offer_id == offer_id,
+            CompanionRequest.starts_at == starts_at,
+            CompanionRequest.status.in_(OPEN),
+        )
+    )
 
 
 def close(request: CompanionRequest, status: Status, now: datetime) -> None:
@@ -170,19 +203,34 @@ def close(request: CompanionRequest, status: Status, now: datetime) -> None:
 async def waiting_count(session: AsyncSession, offer_id: int, now: datetime) -> int:
     """How many want to be welcomed at the door of this offer's coming dates (all the
     organiser learns)."""
-    return await session.scalar(select(func.count()).select_from(CompanionRequest).where(
-        CompanionRequest.offer_id == offer_id, CompanionRequest.starts_at >= now,
-        CompanionRequest.status.in_(OPEN))) or 0
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(CompanionRequest)
+            .where(
+                CompanionRequest.offer_id == offer_id,
+                CompanionRequest.starts_at >= now,
+                CompanionRequest.status.in_(OPEN),
+            )
+        )
+        or 0
+    )
 
 
 async def forget_past(session: AsyncSession, now: datetime) -> int:
     """Requests whose date is over (a day after its start), with their first names: nobody
     needs them any more (maintenance). Returns how many went."""
-    done = await session.execute(delete(CompanionRequest).where(CompanionRequest.starts_at < now - KEEP_AFTER))
+    done = await session.execute(
+        delete(CompanionRequest).where(CompanionRequest.starts_at < now - KEEP_AFTER)
+    )
     return done.rowcount or 0
 
 
 async def reports_in(session: AsyncSession, scope_covers, limit: int = 20) -> list[CompanionReport]:
-    rows = await session.scalars(select(CompanionReport).where(CompanionReport.handled.is_(False))
-                                 .order_by(CompanionReport.at.desc()).limit(200))
+    rows = await session.scalars(
+        select(CompanionReport)
+        .where(CompanionReport.handled.is_(False))
+        .order_by(CompanionReport.at.desc())
+        .limit(200)
+    )
     return [r for r in rows if scope_covers(r.ags)][:limit]

@@ -17,34 +17,54 @@ SEEN_RESOLUTION = timedelta(hours=1)  # "last seen" is kept coarse and written r
 _TURN = (
     select(User, Conversation, PausedChat.chat)
     .select_from(User)
-    .outerjoin(Conversation, and_(Conversation.chat == bindparam("chat"), Conversation.user_id == User.id))
+    .outerjoin(
+        Conversation, and_(Conversation.chat == bindparam("chat"), Conversation.user_id == User.id)
+    )
     .outerjoin(PausedChat, PausedChat.chat == bindparam("chat"))
     .where(User.platform == bindparam("platform"), User.platform_id == bindparam("platform_id"))
 )
 
 
-async def load_turn(session: AsyncSession, *, platform: str, platform_id: str, chat: str,
-                    group: bool, language: str, radius_km: int,
-                    now: datetime) -> tuple[User, Conversation]:
+async def load_turn(
+    session: AsyncSession,
+    *,
+    platform: str,
+    platform_id: str,
+    chat: str,
+    group: bool,
+    language: str,
+    radius_km: int,
+    now: datetime,
+) -> tuple[User, Conversation]:
     """The sender and their dialogue state in this chat, in one query; created on first contact.
 
     In a group chat every member has a conversation of their own (keyed by chat and user).
     """
-    found = (await session.execute(_TURN, {"chat": chat, "platform": platform,
-                                           "platform_id": platform_id})).first()
+    found = (
+        await session.execute(
+            _TURN, {"chat": chat, "platform": platform, "platform_id": platform_id}
+        )
+    ).first()
     user, convo, paused = found if found else (None, None, None)
     if paused is not None:  # they had blocked the bot and are back: deliveries resume
         await resume_chat(session, chat)
     if user is None:
-        user = User(platform=platform, platform_id=platform_id, language=language,
-                    radius_km=radius_km, created_at=now, last_seen_at=now)
+        user = User(
+            platform=platform,
+            platform_id=platform_id,
+            language=language,
+            radius_km=radius_km,
+            created_at=now,
+            last_seen_at=now,
+        )
         session.add(user)
         await session.flush()
     elif now - user.last_seen_at >= SEEN_RESOLUTION:
         user.last_seen_at = now
     if convo is None:
-        convo = Conversation(chat=chat, user_id=user.id, is_group=group, state="idle", data={},
-                             updated_at=now)
+        convo = Conversation(
+            chat=chat, user_id=user.id, is_group=group, state="idle", data={}, updated_at=now
+        )
         session.add(convo)
         if not group and found:  # someone we know, in a new private chat (a new Matrix DM)
             from .subscriptions import follow_to
@@ -62,26 +82,38 @@ async def forget_idle(session: AsyncSession, before: datetime) -> int:
 
 async def private_chats(session: AsyncSession, user_id: int) -> set[str]:
     """The chat addresses of the user's private chats (a group chat is not theirs alone)."""
-    return set(await session.scalars(
-        select(Conversation.chat).where(Conversation.user_id == user_id, Conversation.is_group.is_(False))
-    ))
+    return set(
+        await session.scalars(
+            select(Conversation.chat).where(
+                Conversation.user_id == user_id, Conversation.is_group.is_(False)
+            )
+        )
+    )
 
 
 async def reach(session: AsyncSession, user: User) -> str:
     """Where to write to this user unasked: their newest private chat with the bot (a Matrix
     DM room differs from the user id), else their own address (Telegram, terminal)."""
     chat = await session.scalar(
-        select(Conversation.chat).where(Conversation.user_id == user.id, Conversation.is_group.is_(False))
-        .order_by(Conversation.updated_at.desc()).limit(1))
+        select(Conversation.chat)
+        .where(Conversation.user_id == user.id, Conversation.is_group.is_(False))
+        .order_by(Conversation.updated_at.desc())
+        .limit(1)
+    )
     return chat or user.address
 
 
 async def user_for_chat(session: AsyncSession, chat: str) -> User | None:
     """The person a private chat belongs to (for the language of a message sent there)."""
     user = await session.scalar(
-        select(User).join(Conversation, Conversation.user_id == User.id)
-        .where(Conversation.chat == chat, Conversation.is_group.is_(False)).limit(1))
+        select(User)
+        .join(Conversation, Conversation.user_id == User.id)
+        .where(Conversation.chat == chat, Conversation.is_group.is_(False))
+        .limit(1)
+    )
     if user is not None:
         return user
     platform, _, platform_id = chat.partition(":")
-    return await session.scalar(select(User).where(User.platform == platform, User.platform_id == platform_id))
+    return await session.scalar(
+        select(User).where(User.platform == platform, User.platform_id == platform_id)
+    )

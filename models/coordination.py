@@ -29,7 +29,9 @@ class Coordinator(Base):
 
     __tablename__ = "coordinators"
 
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     district: Mapped[str] = mapped_column(String(5), default=WHOLE_STATE)  # "15085" or "" (state)
     since: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -42,9 +44,13 @@ class CoordinatorInvite(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     district: Mapped[str] = mapped_column(String(5), default=WHOLE_STATE)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    used_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,9 @@ class CoordinatorList:
     addresses: dict[str, str] = field(default_factory=dict)
 
 
-async def scope_of(session: AsyncSession, listed: CoordinatorList, user: User | None) -> Scope | None:
+async def scope_of(
+    session: AsyncSession, listed: CoordinatorList, user: User | None
+) -> Scope | None:
     """What this person may see as a coordinator now; None if they are none."""
     if user is None:
         return None
@@ -89,16 +97,26 @@ def _hash(code: str) -> str:
 
 def new_invite(session: AsyncSession, by: User, district: str, now: datetime) -> str:
     code = "-".join(secrets.token_hex(2).upper() for _ in range(3))
-    session.add(CoordinatorInvite(code_hash=_hash(code), district=district, created_by=by.id,
-                                  expires_at=now + INVITE_VALID))
+    session.add(
+        CoordinatorInvite(
+            code_hash=_hash(code),
+            district=district,
+            created_by=by.id,
+            expires_at=now + INVITE_VALID,
+        )
+    )
     return code
 
 
-async def redeem_invite(session: AsyncSession, code: str, user: User, now: datetime) -> Scope | None:
+async def redeem_invite(
+    session: AsyncSession, code: str, user: User, now: datetime
+) -> Scope | None:
     """Make `user` a coordinator if the code is valid, unused and not expired."""
     if not 4 <= len(code) <= 40:
         return None
-    invite = await session.scalar(select(CoordinatorInvite).where(CoordinatorInvite.code_hash == _hash(code)))
+    invite = await session.scalar(
+        select(CoordinatorInvite).where(CoordinatorInvite.code_hash == _hash(code))
+    )
     if invite is None or invite.used_by is not None or invite.expires_at < now:
         return None
     invite.used_by = user.id

@@ -29,8 +29,9 @@ def create_engine(url: str, *, inline: bool = True, **kwargs) -> AsyncEngine:
 
             kwargs.setdefault("async_creator", connector(database))
         engine = create_async_engine(url, **kwargs)
-        event.listen(engine.sync_engine, "connect",
-                     _sqlite_pragmas_inline if inline else _sqlite_pragmas)
+        event.listen(
+            engine.sync_engine, "connect", _sqlite_pragmas_inline if inline else _sqlite_pragmas
+        )
         return engine
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
@@ -105,7 +106,11 @@ async def is_current(engine: AsyncEngine) -> bool:
     """Whether the schema is at the newest migration already (a start with nothing to do)."""
     try:
         async with engine.connect() as connection:
-            found = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+            found = (
+                (await connection.execute(text("SELECT version_num FROM alembic_version")))
+                .scalars()
+                .all()
+            )
     except Exception:  # noqa: BLE001 - no table yet, or no database: Alembic will tell
         return False
     return found == [head_revision()]

@@ -45,10 +45,13 @@ class Digest(Base):
     __tablename__ = "digests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    chat: Mapped[str] = mapped_column(String(255), unique=True)  # where it goes: a private or a group chat
+    chat: Mapped[str] = mapped_column(
+        String(255), unique=True
+    )  # where it goes: a private or a group chat
     # The person whose digest it is; NULL for a group chat's digest (the group's, not its admin's).
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=True,
-                                                index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     weekday: Mapped[int] = mapped_column(Integer, default=DEFAULT_WEEKDAY)  # 0 = Monday
     hour: Mapped[int] = mapped_column(Integer, default=DEFAULT_HOUR)  # Berlin wall clock
     # A group's place (a person's digest uses their home place when it is sent).
@@ -67,19 +70,28 @@ class Alert(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True)
     chat: Mapped[str] = mapped_column(String(255))
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)  # empty: every kind
-    since: Mapped[datetime] = mapped_column(UTCDateTime)  # offers first published after this are new
-    told: Mapped[list[int]] = mapped_column(JSON, default=list)  # the last bundle (the windows overlap)
-    checked_on: Mapped[date | None] = mapped_column(Date, nullable=True)  # Berlin date of the last check
+    since: Mapped[datetime] = mapped_column(
+        UTCDateTime
+    )  # offers first published after this are new
+    told: Mapped[list[int]] = mapped_column(
+        JSON, default=list
+    )  # the last bundle (the windows overlap)
+    checked_on: Mapped[date | None] = mapped_column(
+        Date, nullable=True
+    )  # Berlin date of the last check
 
 
 # --- digests --------------------------------------------------------------------------------
+
 
 async def digest_for(session: AsyncSession, chat: str) -> Digest | None:
     return await session.scalar(select(Digest).where(Digest.chat == chat))
 
 
 async def digest_of_user(session: AsyncSession, user_id: int) -> Digest | None:
-    return await session.scalar(select(Digest).where(Digest.user_id == user_id).order_by(Digest.id).limit(1))
+    return await session.scalar(
+        select(Digest).where(Digest.user_id == user_id).order_by(Digest.id).limit(1)
+    )
 
 
 async def save_digest(session: AsyncSession, digest: Digest, now: datetime) -> None:
@@ -100,43 +112,68 @@ def digest_slot(day: date, hour: int) -> datetime:
     return to_utc(datetime.combine(day, time(hour)))
 
 
-async def plan_digests(session: AsyncSession, now: datetime,
-                       rates: Mapping[str, float] = DEFAULT_RATES) -> int:
+async def plan_digests(
+    session: AsyncSession, now: datetime, rates: Mapping[str, float] = DEFAULT_RATES
+) -> int:
     """Queue each digest whose weekly slot is due within the next hour, or was due within
     the last 12 hours (the bot was down), spread over the hours after the slot at the bulk
     rate (models.broadcast); returns rows added."""
     today = to_local(now).date()
     days = {(today + timedelta(days=d)).weekday(): today + timedelta(days=d) for d in (-1, 0, 1)}
-    digests = await session.scalars(select(Digest).where(Digest.weekday.in_(list(days)), not_paused(Digest.chat)))
+    digests = await session.scalars(
+        select(Digest).where(Digest.weekday.in_(list(days)), not_paused(Digest.chat))
+    )
     messages = []
     for digest in digests:
         day = days[digest.weekday]
         slot = digest_slot(day, digest.hour)
         if slot > digest.updated_at and now - DIGEST_LATE < slot <= now + DIGEST_AHEAD:
-            messages.append(Outgoing(key=f"{DIGEST}:{digest.id}:{day.isoformat()}", chat=digest.chat,
-                                     kind=DIGEST, payload={"digest": digest.id}, due_at=slot,
-                                     too_late_at=slot + DIGEST_LATE, priority=BULK))
+            messages.append(
+                Outgoing(
+                    key=f"{DIGEST}:{digest.id}:{day.isoformat()}",
+                    chat=digest.chat,
+                    kind=DIGEST,
+                    payload={"digest": digest.id},
+                    due_at=slot,
+                    too_late_at=slot + DIGEST_LATE,
+                    priority=BULK,
+                )
+            )
     return await _enqueue_bulk(session, messages, now, rates, "weekly posts")
 
 
-async def _enqueue_bulk(session: AsyncSession, messages: list[Outgoing], now: datetime,
-                        rates: Mapping[str, float], what: str) -> int:
+async def _enqueue_bulk(
+    session: AsyncSession,
+    messages: list[Outgoing],
+    now: datetime,
+    rates: Mapping[str, float],
+    what: str,
+) -> int:
     """Line the new ones (not queued yet) up after the bulk already queued, and queue them;
     warn the operator when some cannot go out in time at this rate."""
     if not messages:
         return 0
-    queued = set(await session.scalars(select(OutboxMessage.key).where(
-        OutboxMessage.key.in_([m.key for m in messages]))))
+    queued = set(
+        await session.scalars(
+            select(OutboxMessage.key).where(OutboxMessage.key.in_([m.key for m in messages]))
+        )
+    )
     lined_up, late = await spread(session, [m for m in messages if m.key not in queued], rates)
     if late:
-        log.warning("%s: %d of %d cannot be sent before they are too late at %s messages a "
-                    "second; `nahbar outbox plan` shows the week (raise NAHBAR_BULK_SHARE, or "
-                    "spread the hours people choose)", what, late, len(lined_up),
-                    "/".join(f"{r:g}" for r in rates.values()))
+        log.warning(
+            "%s: %d of %d cannot be sent before they are too late at %s messages a "
+            "second; `nahbar outbox plan` shows the week (raise NAHBAR_BULK_SHARE, or "
+            "spread the hours people choose)",
+            what,
+            late,
+            len(lined_up),
+            "/".join(f"{r:g}" for r in rates.values()),
+        )
     return await enqueue(session, *lined_up, now=now)
 
 
 # --- alerts ---------------------------------------------------------------------------------
+
 
 async def alert_of(session: AsyncSession, user_id: int) -> Alert | None:
     return await session.scalar(select(Alert).where(Alert.user_id == user_id))
@@ -155,23 +192,39 @@ class NewOffer:
 def _first_published():
     """When residents could first see the offer: its first approval or direct publication, or
     its creation for offers that never went through moderation (imported ones)."""
-    first_log = (select(func.min(LogEntry.at))
-                 .where(LogEntry.offer_id == Offer.id,
-                        LogEntry.action.in_([Action.APPROVED.value, Action.PUBLISHED.value]))
-                 .scalar_subquery())
+    first_log = (
+        select(func.min(LogEntry.at))
+        .where(
+            LogEntry.offer_id == Offer.id,
+            LogEntry.action.in_([Action.APPROVED.value, Action.PUBLISHED.value]),
+        )
+        .scalar_subquery()
+    )
     return func.coalesce(first_log, Offer.created_at)
 
 
 async def new_offers(session: AsyncSession, since: datetime, now: datetime) -> list[NewOffer]:
     """Published offers with a coming date, first published after `since`."""
     first = _first_published().label("first")
-    recently = or_(Offer.created_at > since, exists().where(
-        LogEntry.offer_id == Offer.id, LogEntry.at > since,
-        LogEntry.action.in_([Action.APPROVED.value, Action.PUBLISHED.value])))
-    rows = (await session.execute(
-        select(Offer.id, Offer.latitude, Offer.longitude, Offer.category, Offer.owner_id, first)
-        .where(Offer.status == OfferStatus.PUBLISHED, recently,
-               exists().where(Occurrence.offer_id == Offer.id, Occurrence.starts_at > now)))).all()
+    recently = or_(
+        Offer.created_at > since,
+        exists().where(
+            LogEntry.offer_id == Offer.id,
+            LogEntry.at > since,
+            LogEntry.action.in_([Action.APPROVED.value, Action.PUBLISHED.value]),
+        ),
+    )
+    rows = (
+        await session.execute(
+            select(
+                Offer.id, Offer.latitude, Offer.longitude, Offer.category, Offer.owner_id, first
+            ).where(
+                Offer.status == OfferStatus.PUBLISHED,
+                recently,
+                exists().where(Occurrence.offer_id == Offer.id, Occurrence.starts_at > now),
+            )
+        )
+    ).all()
     return [NewOffer(*row) for row in rows if row.first > since]
 
 
@@ -182,19 +235,29 @@ def matches(alert: Alert, user: User, offer: NewOffer) -> bool:
         return False
     if alert.categories and offer.category not in alert.categories:
         return False
-    return great_circle_km(user.home_lat, user.home_lon, offer.latitude, offer.longitude) <= user.radius_km
+    return (
+        great_circle_km(user.home_lat, user.home_lon, offer.latitude, offer.longitude)
+        <= user.radius_km
+    )
 
 
-async def plan_alerts(session: AsyncSession, now: datetime, at: time,
-                      rates: Mapping[str, float] = DEFAULT_RATES) -> int:
+async def plan_alerts(
+    session: AsyncSession, now: datetime, at: time, rates: Mapping[str, float] = DEFAULT_RATES
+) -> int:
     """Once a day, from `at` (Berlin), bundle the new offers near each subscriber's home place
     in the kinds they chose into one message; returns messages queued."""
     today = to_local(now).date()
     if now < to_utc(datetime.combine(today, at)):
         return 0
-    due = (await session.execute(
-        select(Alert, User).join(User, User.id == Alert.user_id)
-        .where(or_(Alert.checked_on.is_(None), Alert.checked_on < today), not_paused(Alert.chat)))).all()
+    due = (
+        await session.execute(
+            select(Alert, User)
+            .join(User, User.id == Alert.user_id)
+            .where(
+                or_(Alert.checked_on.is_(None), Alert.checked_on < today), not_paused(Alert.chat)
+            )
+        )
+    ).all()
     if not due:
         return 0
     since = min(alert.since for alert, _ in due) - ALERT_OVERLAP
@@ -207,9 +270,17 @@ async def plan_alerts(session: AsyncSession, now: datetime, at: time,
         if found:
             found.sort(key=lambda o: (o.first_published, o.id))
             ids = [o.id for o in found[:MAX_ALERT_OFFERS]]
-            messages.append(Outgoing(key=f"{ALERT}:{alert.id}:{today.isoformat()}", chat=alert.chat, kind=ALERT,
-                                     payload={"alert": alert.id, "offers": ids, "more": len(found) - len(ids)},
-                                     due_at=now, too_late_at=now + ALERT_LATE, priority=BULK))
+            messages.append(
+                Outgoing(
+                    key=f"{ALERT}:{alert.id}:{today.isoformat()}",
+                    chat=alert.chat,
+                    kind=ALERT,
+                    payload={"alert": alert.id, "offers": ids, "more": len(found) - len(ids)},
+                    due_at=now,
+                    too_late_at=now + ALERT_LATE,
+                    priority=BULK,
+                )
+            )
             alert.told = ids
         alert.since, alert.checked_on = now, today
     return await _enqueue_bulk(session, messages, now, rates, "alerts")

@@ -20,6 +20,8 @@ SERVICE_AREA = (46.8, 55.5, 5.2, 15.7)  # min lat, max lat, min lon, max lon
 def in_service_area(lat: float, lon: float) -> bool:
     min_lat, max_lat, min_lon, max_lon = SERVICE_AREA
     return min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
+
+
 _LON_CELLS = 3600  # cells around the globe at 0.1°
 _KM_PER_DEG_LAT = 111.195  # mean Earth radius 6371.0088 km
 
@@ -40,6 +42,10 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
 
 def cells_covering(lat: float, lon: float, radius_km: float) -> list[int]:
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius_km)
-    rows = range(math.floor((min_lat + 90.0) / CELL_DEG), math.floor((max_lat + 90.0) / CELL_DEG) + 1)
-    cols = range(math.floor((min_lon + 180.0) / CELL_DEG), math.floor((max_lon + 180.0) / CELL_DEG) + 1)
+    rows = range(
+        math.floor((min_lat + 90.0) / CELL_DEG), math.floor((max_lat + 90.0) / CELL_DEG) + 1
+    )
+    cols = range(
+        math.floor((min_lon + 180.0) / CELL_DEG), math.floor((max_lon + 180.0) / CELL_DEG) + 1
+    )
     return sorted({r * _LON_CELLS + c % _LON_CELLS for r in rows for c in cols})

@@ -32,7 +32,9 @@ class Idea(Base):
     text_en: Mapped[str] = mapped_column(String(TEXT_LENGTH), default="", server_default="")
     position: Mapped[int] = mapped_column(Integer)
     hidden: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    changed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    changed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     def title(self, language: str) -> str:
@@ -63,12 +65,30 @@ def touch(idea: Idea, by: User, now: datetime) -> None:
     idea.changed_by, idea.changed_at = by.id, now
 
 
-async def add_idea(session: AsyncSession, *, emoji: str, category: str, title_de: str, text_de: str,
-                   title_en: str = "", text_en: str = "", by: User, now: datetime) -> Idea:
+async def add_idea(
+    session: AsyncSession,
+    *,
+    emoji: str,
+    category: str,
+    title_de: str,
+    text_de: str,
+    title_en: str = "",
+    text_en: str = "",
+    by: User,
+    now: datetime,
+) -> Idea:
     """A new idea at the end of the pool."""
     last = await session.scalar(select(func.max(Idea.position)))
-    idea = Idea(emoji=emoji, category=category, title_de=title_de, text_de=text_de, title_en=title_en,
-                text_en=text_en, position=(last or 0) + 1, hidden=False)
+    idea = Idea(
+        emoji=emoji,
+        category=category,
+        title_de=title_de,
+        text_de=text_de,
+        title_en=title_en,
+        text_en=text_en,
+        position=(last or 0) + 1,
+        hidden=False,
+    )
     touch(idea, by, now)
     session.add(idea)
     await session.flush()

@@ -42,8 +42,7 @@ KEEP = timedelta(days=1)
 class InboxMessage(Base):
     __tablename__ = "inbox"
     # The answer loop reads unanswered rows (answered_at IS NULL), the purge old ones.
-    __table_args__ = (Index("ix_inbox_answered_at", "answered_at"),
-                      Index("ix_inbox_chat", "chat"))
+    __table_args__ = (Index("ix_inbox_answered_at", "answered_at"), Index("ix_inbox_chat", "chat"))
 
     id: Mapped[int] = mapped_column(primary_key=True)  # arrival order
     event_id: Mapped[str] = mapped_column(String(255), unique=True)  # the platform's id for it
@@ -95,18 +94,38 @@ class Received:
 
 def _row(item: Received) -> dict:
     latitude, longitude = item.location if item.location is not None else (None, None)
-    return dict(event_id=item.event_id, chat=item.chat, sender=item.sender, text=item.text,
-                latitude=latitude, longitude=longitude, group=item.group,
-                sender_is_admin=item.sender_is_admin, received_at=item.received_at,
-                answered_at=None, payload=item.payload, sealed=item.sealed)
+    return dict(
+        event_id=item.event_id,
+        chat=item.chat,
+        sender=item.sender,
+        text=item.text,
+        latitude=latitude,
+        longitude=longitude,
+        group=item.group,
+        sender_is_admin=item.sender_is_admin,
+        received_at=item.received_at,
+        answered_at=None,
+        payload=item.payload,
+        sealed=item.sealed,
+    )
 
 
 def _received(row: InboxMessage) -> Received:
     location = None
     if row.latitude is not None and row.longitude is not None:
         location = (row.latitude, row.longitude)
-    return Received(row.event_id, row.chat, row.sender, row.received_at, row.text, location,
-                    row.group, row.sender_is_admin, row.payload, row.sealed)
+    return Received(
+        row.event_id,
+        row.chat,
+        row.sender,
+        row.received_at,
+        row.text,
+        location,
+        row.group,
+        row.sender_is_admin,
+        row.payload,
+        row.sealed,
+    )
 
 
 def _insert(session: AsyncSession):
@@ -119,8 +138,9 @@ async def position(session: AsyncSession, account: str) -> str | None:
     return row.token if row is not None else None
 
 
-async def receive(session: AsyncSession, account: str, token: str,
-                  items: Sequence[Received]) -> list[Received]:
+async def receive(
+    session: AsyncSession, account: str, token: str, items: Sequence[Received]
+) -> list[Received]:
     """Store a batch's messages and the position after it, in the caller's transaction;
     returns the messages that were new (an event already stored is not taken in again)."""
     insert = _insert(session)
@@ -130,29 +150,40 @@ async def receive(session: AsyncSession, account: str, token: str,
         added: set[str] = set()
         rows = [_row(item) for item in by_event.values()]
         for start in range(0, len(rows), 500):  # below the drivers' bound-parameter limits
-            statement = (insert(InboxMessage).values(rows[start:start + 500])
-                         .on_conflict_do_nothing(index_elements=["event_id"])
-                         .returning(InboxMessage.event_id))
+            statement = (
+                insert(InboxMessage)
+                .values(rows[start : start + 500])
+                .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(InboxMessage.event_id)
+            )
             added |= set((await session.scalars(statement)).all())
         new = [item for event_id, item in by_event.items() if event_id in added]
     now = utcnow()
     await session.execute(
-        insert(SyncPosition).values(account=account, token=token, updated_at=now)
-        .on_conflict_do_update(index_elements=["account"], set_=dict(token=token, updated_at=now)))
+        insert(SyncPosition)
+        .values(account=account, token=token, updated_at=now)
+        .on_conflict_do_update(index_elements=["account"], set_=dict(token=token, updated_at=now))
+    )
     return new
 
 
-async def unanswered(session: AsyncSession, chat_prefix: str, since: datetime, *,
-                     sealed: bool = False) -> list[Received]:
+async def unanswered(
+    session: AsyncSession, chat_prefix: str, since: datetime, *, sealed: bool = False
+) -> list[Received]:
     """Messages not answered yet that came after `since`, in arrival order; `chat_prefix`
     ("matrix:") picks the platform's own. Those that can be answered, or with `sealed` those
     still waiting for their room key."""
     waiting = InboxMessage.sealed.is_not(None) if sealed else InboxMessage.sealed.is_(None)
     rows = await session.scalars(
         select(InboxMessage)
-        .where(InboxMessage.answered_at.is_(None), InboxMessage.received_at >= since, waiting,
-               InboxMessage.chat.startswith(chat_prefix, autoescape=True))
-        .order_by(InboxMessage.id))
+        .where(
+            InboxMessage.answered_at.is_(None),
+            InboxMessage.received_at >= since,
+            waiting,
+            InboxMessage.chat.startswith(chat_prefix, autoescape=True),
+        )
+        .order_by(InboxMessage.id)
+    )
     return [_received(row) for row in rows]
 
 
@@ -162,10 +193,20 @@ async def unseal(session: AsyncSession, item: Received) -> bool:
     latitude, longitude = item.location if item.location is not None else (None, None)
     result = await session.execute(
         update(InboxMessage)
-        .where(InboxMessage.event_id == item.event_id, InboxMessage.answered_at.is_(None),
-               InboxMessage.sealed.is_not(None))
-        .values(sealed=None, text=item.text, latitude=latitude, longitude=longitude, group=item.group,
-                sender_is_admin=item.sender_is_admin))
+        .where(
+            InboxMessage.event_id == item.event_id,
+            InboxMessage.answered_at.is_(None),
+            InboxMessage.sealed.is_not(None),
+        )
+        .values(
+            sealed=None,
+            text=item.text,
+            latitude=latitude,
+            longitude=longitude,
+            group=item.group,
+            sender_is_admin=item.sender_is_admin,
+        )
+    )
     return bool(result.rowcount)
 
 
@@ -173,8 +214,12 @@ async def count_in(session: AsyncSession, chats: Sequence[str]) -> int:
     """How many messages from these chats the inbox holds (for /meinedaten)."""
     if not chats:
         return 0
-    return await session.scalar(select(func.count()).select_from(InboxMessage)
-                                .where(InboxMessage.chat.in_(list(chats)))) or 0
+    return (
+        await session.scalar(
+            select(func.count()).select_from(InboxMessage).where(InboxMessage.chat.in_(list(chats)))
+        )
+        or 0
+    )
 
 
 async def mark_answered(session: AsyncSession, event_id: str, now: datetime | None = None) -> bool:
@@ -182,31 +227,49 @@ async def mark_answered(session: AsyncSession, event_id: str, now: datetime | No
     result = await session.execute(
         update(InboxMessage)
         .where(InboxMessage.event_id == event_id, InboxMessage.answered_at.is_(None))
-        .values(answered_at=now or utcnow(), text=None, latitude=None, longitude=None,
-                payload=None, claimed_by=None, claimed_until=None, sealed=None))
+        .values(
+            answered_at=now or utcnow(),
+            text=None,
+            latitude=None,
+            longitude=None,
+            payload=None,
+            claimed_by=None,
+            claimed_until=None,
+            sealed=None,
+        )
+    )
     return bool(result.rowcount)
 
 
 # --- pushed messages, answered by whichever worker took them in --------------------------------
 
-async def take_in(session: AsyncSession, item: Received, worker: str, until: datetime,
-                  now: datetime) -> bool:
+
+async def take_in(
+    session: AsyncSession, item: Received, worker: str, until: datetime, now: datetime
+) -> bool:
     """Store a message the platform pushed and claim it for `worker` until `until`, in the
     caller's transaction. Returns whether this worker should answer it: it is new, or the
     platform sent it again and the worker that took it first is gone (its claim ran out). A
     message answered already, or in the hands of a live worker, is not answered again."""
     row = {**_row(item), "claimed_by": worker, "claimed_until": until}
     added = await session.execute(
-        _insert(session)(InboxMessage).values(row)
-        .on_conflict_do_nothing(index_elements=["event_id"]).returning(InboxMessage.id))
+        _insert(session)(InboxMessage)
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(InboxMessage.id)
+    )
     if added.first() is not None:
         return True
     taken = await session.execute(
         update(InboxMessage)
-        .where(InboxMessage.event_id == item.event_id, InboxMessage.answered_at.is_(None),
-               or_(InboxMessage.claimed_until.is_(None), InboxMessage.claimed_until < now))
+        .where(
+            InboxMessage.event_id == item.event_id,
+            InboxMessage.answered_at.is_(None),
+            or_(InboxMessage.claimed_until.is_(None), InboxMessage.claimed_until < now),
+        )
         .values(claimed_by=worker, claimed_until=until)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     return bool(taken.rowcount)
 
 
@@ -215,34 +278,66 @@ async def renew_claims(session: AsyncSession, worker: str, until: datetime) -> i
     result = await session.execute(
         update(InboxMessage)
         .where(InboxMessage.claimed_by == worker, InboxMessage.answered_at.is_(None))
-        .values(claimed_until=until).execution_options(synchronize_session=False))
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0
 
 
-async def claim_orphans(session: AsyncSession, chat_prefix: str, worker: str, until: datetime,
-                        now: datetime, since: datetime, limit: int = 100) -> list[Received]:
+async def claim_orphans(
+    session: AsyncSession,
+    chat_prefix: str,
+    worker: str,
+    until: datetime,
+    now: datetime,
+    since: datetime,
+    limit: int = 100,
+) -> list[Received]:
     """Take over messages (of the platform `chat_prefix`) that a worker took in and did not
     answer before it died: unanswered, their claim run out, not older than `since`; in arrival
     order. Concurrent workers skip each other's rows (SKIP LOCKED on PostgreSQL)."""
-    chosen = (select(InboxMessage.id)
-              .where(InboxMessage.answered_at.is_(None), InboxMessage.claimed_until < now,
-                     InboxMessage.received_at >= since,
-                     InboxMessage.chat.startswith(chat_prefix, autoescape=True))
-              .order_by(InboxMessage.id).limit(limit).with_for_update(skip_locked=True))
-    rows = (await session.execute(
-        update(InboxMessage).where(InboxMessage.id.in_(chosen.scalar_subquery()))
-        .values(claimed_by=worker, claimed_until=until)
-        .returning(InboxMessage.id, InboxMessage.event_id, InboxMessage.chat, InboxMessage.sender,
-                   InboxMessage.received_at, InboxMessage.payload)
-        .execution_options(synchronize_session=False))).all()
-    return [Received(event_id, chat, sender, received_at, payload=payload)
-            for _, event_id, chat, sender, received_at, payload in sorted(rows)]
+    chosen = (
+        select(InboxMessage.id)
+        .where(
+            InboxMessage.answered_at.is_(None),
+            InboxMessage.claimed_until < now,
+            InboxMessage.received_at >= since,
+            InboxMessage.chat.startswith(chat_prefix, autoescape=True),
+        )
+        .order_by(InboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = (
+        await session.execute(
+            update(InboxMessage)
+            .where(InboxMessage.id.in_(chosen.scalar_subquery()))
+            .values(claimed_by=worker, claimed_until=until)
+            .returning(
+                InboxMessage.id,
+                InboxMessage.event_id,
+                InboxMessage.chat,
+                InboxMessage.sender,
+                InboxMessage.received_at,
+                InboxMessage.payload,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    return [
+        Received(event_id, chat, sender, received_at, payload=payload)
+        for _, event_id, chat, sender, received_at, payload in sorted(rows)
+    ]
 
 
 async def depth(session: AsyncSession) -> int:
     """Messages in the inbox not answered yet (for the metrics)."""
-    return await session.scalar(select(func.count()).select_from(InboxMessage)
-                                .where(InboxMessage.answered_at.is_(None))) or 0
+    return (
+        await session.scalar(
+            select(func.count()).select_from(InboxMessage).where(InboxMessage.answered_at.is_(None))
+        )
+        or 0
+    )
 
 
 async def purge(session: AsyncSession, before: datetime) -> int:

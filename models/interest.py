@@ -60,8 +60,9 @@ def month_span(now: datetime) -> tuple[datetime, datetime]:
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> Counted
 
 
-async def interest(session: AsyncSession, places: Gazetteer, covered: Coverage, districts: list[str],
-                   now: datetime) -> Counted:
+async def interest(
+    session: AsyncSession, places: Gazetteer, covered: Coverage, districts: list[str], now: datetime
+) -> Counted:
     """The counts, from memory while they are younger than COUNT_EVERY and the offers the same."""
     first, following = month_span(now)
     key = (covered.key, first)
@@ -80,8 +81,12 @@ def _counted(counts):
     would otherwise walk every offer)."""
     offer = (Offer.id, Offer.title, Offer.place_name, Offer.latitude, Offer.longitude)
     counts = counts.subquery()
-    return (select(*offer, counts.c.n).select_from(counts).join(Offer, Offer.id == counts.c.offer_id)
-            .where(Offer.status == OfferStatus.PUBLISHED, in_box(Offer.latitude, Offer.longitude)))
+    return (
+        select(*offer, counts.c.n)
+        .select_from(counts)
+        .join(Offer, Offer.id == counts.c.offer_id)
+        .where(Offer.status == OfferStatus.PUBLISHED, in_box(Offer.latitude, Offer.longitude))
+    )
 
 
 async def _per_offer(session: AsyncSession, statement, locate, found: dict) -> dict[int, int]:
@@ -117,24 +122,59 @@ def _order(i: Interest) -> tuple:
     return (-shown, i.title.casefold(), i.offer_id)
 
 
-async def _count(session: AsyncSession, places: Gazetteer, key: tuple, districts: list[str], now: datetime,
-                 first: datetime, following: datetime) -> Counted:
+async def _count(
+    session: AsyncSession,
+    places: Gazetteer,
+    key: tuple,
+    districts: list[str],
+    now: datetime,
+    first: datetime,
+    following: datetime,
+) -> Counted:
     locate = locator(places)
     found: dict[int, tuple[str, str, str]] = {}
-    reminders = await _per_offer(session, _counted(
-        select(Reminder.offer_id, func.count().label("n")).group_by(Reminder.offer_id)), locate, found)
-    coming = await _per_offer(session, _counted(
-        select(Attendance.offer_id, func.count().label("n"))
-        .where(Attendance.coming.is_(True), Attendance.starts_at >= first, Attendance.starts_at < following)
-        .group_by(Attendance.offer_id)), locate, found)
+    reminders = await _per_offer(
+        session,
+        _counted(select(Reminder.offer_id, func.count().label("n")).group_by(Reminder.offer_id)),
+        locate,
+        found,
+    )
+    coming = await _per_offer(
+        session,
+        _counted(
+            select(Attendance.offer_id, func.count().label("n"))
+            .where(
+                Attendance.coming.is_(True),
+                Attendance.starts_at >= first,
+                Attendance.starts_at < following,
+            )
+            .group_by(Attendance.offer_id)
+        ),
+        locate,
+        found,
+    )
     district_of = {offer_id: f[2] for offer_id, f in found.items()}
-    reminders_shown, coming_shown = _tree(reminders, district_of, districts), _tree(coming, district_of, districts)
+    reminders_shown, coming_shown = (
+        _tree(reminders, district_of, districts),
+        _tree(coming, district_of, districts),
+    )
     offers: dict[str, list[Interest]] = {}
     for offer_id, (title, place_name, district) in found.items():
         if district in reminders_shown:
-            offers.setdefault(district, []).append(Interest(
-                offer_id, title, place_name, district, reminders_shown.get(f"o{offer_id}", Shown(0)),
-                coming_shown.get(f"o{offer_id}", Shown(0))))
-    return Counted(key, now, {k: reminders_shown[k] for k in (STATE, *districts)},
-                   {k: coming_shown[k] for k in (STATE, *districts)},
-                   {d: tuple(sorted(items, key=_order)) for d, items in offers.items()})
+            offers.setdefault(district, []).append(
+                Interest(
+                    offer_id,
+                    title,
+                    place_name,
+                    district,
+                    reminders_shown.get(f"o{offer_id}", Shown(0)),
+                    coming_shown.get(f"o{offer_id}", Shown(0)),
+                )
+            )
+    return Counted(
+        key,
+        now,
+        {k: reminders_shown[k] for k in (STATE, *districts)},
+        {k: coming_shown[k] for k in (STATE, *districts)},
+        {d: tuple(sorted(items, key=_order)) for d, items in offers.items()},
+    )

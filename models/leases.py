@@ -39,20 +39,24 @@ def _insert(session: AsyncSession):
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
-async def take_or_renew(session: AsyncSession, name: str, holder: str, now: float,
-                        expires_at: float) -> bool:
+async def take_or_renew(
+    session: AsyncSession, name: str, holder: str, now: float, expires_at: float
+) -> bool:
     """Hold the lease until `expires_at` if it is free, run out, or ours already; returns
     whether `holder` holds it now. Runs in the caller's transaction (commit right after)."""
     taken = await session.execute(
-        update(Lease).where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
-        .values(holder=holder, expires_at=expires_at,
-                since=_keep_since(holder, now))
-        .execution_options(synchronize_session=False))
+        update(Lease)
+        .where(Lease.name == name, (Lease.holder == holder) | (Lease.expires_at < now))
+        .values(holder=holder, expires_at=expires_at, since=_keep_since(holder, now))
+        .execution_options(synchronize_session=False)
+    )
     if taken.rowcount:
         return True
     added = await session.execute(
-        _insert(session)(Lease).values(name=name, holder=holder, expires_at=expires_at, since=now)
-        .on_conflict_do_nothing(index_elements=["name"]))
+        _insert(session)(Lease)
+        .values(name=name, holder=holder, expires_at=expires_at, since=now)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
     return bool(added.rowcount)
 
 

@@ -28,8 +28,9 @@ async def visible_offer(session: AsyncSession, offer_id: int) -> Offer | None:
     return offer
 
 
-async def next_dates(session: AsyncSession, offer_id: int, now: datetime,
-                     limit: int) -> list[tuple[datetime, datetime]]:
+async def next_dates(
+    session: AsyncSession, offer_id: int, now: datetime, limit: int
+) -> list[tuple[datetime, datetime]]:
     """(start, end) of the offer's coming (or still running) dates, soonest first."""
     rows = await session.execute(
         select(Occurrence.starts_at, Occurrence.ends_at)
@@ -41,4 +42,9 @@ async def next_dates(session: AsyncSession, offer_id: int, now: datetime,
 
 
 async def owned_count(session: AsyncSession, user_id: int) -> int:
-    return await session.scalar(select(func.count()).select_from(Offer).where(Offer.owner_id == user_id)) or 0
+    return (
+        await session.scalar(
+            select(func.count()).select_from(Offer).where(Offer.owner_id == user_id)
+        )
+        or 0
+    )

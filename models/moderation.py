@@ -52,10 +52,16 @@ class LogEntry(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     action: Mapped[str] = mapped_column(String(32))
-    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="SET NULL"), nullable=True)
-    subject_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    offer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("offers.id", ondelete="SET NULL"), nullable=True
+    )
+    subject_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     note: Mapped[str] = mapped_column(String(500), default="")
 
 
@@ -66,9 +72,13 @@ class Invite(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    used_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+    used_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class Rights:
@@ -88,15 +98,34 @@ class Rights:
         return user.trust == Trust.BLOCKED.value
 
 
-def log(session: AsyncSession, actor: User | None, action: Action, *, offer_id: int | None = None,
-        subject_id: int | None = None, note: str = "", now: datetime) -> None:
-    session.add(LogEntry(at=now, actor_id=actor.id if actor else None, action=action.value,
-                         offer_id=offer_id, subject_id=subject_id, note=note[:500]))
+def log(
+    session: AsyncSession,
+    actor: User | None,
+    action: Action,
+    *,
+    offer_id: int | None = None,
+    subject_id: int | None = None,
+    note: str = "",
+    now: datetime,
+) -> None:
+    session.add(
+        LogEntry(
+            at=now,
+            actor_id=actor.id if actor else None,
+            action=action.value,
+            offer_id=offer_id,
+            subject_id=subject_id,
+            note=note[:500],
+        )
+    )
 
 
 async def recent_log(session: AsyncSession, limit: int = 20) -> list[LogEntry]:
-    return list(await session.scalars(select(LogEntry).order_by(LogEntry.at.desc(), LogEntry.id.desc())
-                                      .limit(limit)))
+    return list(
+        await session.scalars(
+            select(LogEntry).order_by(LogEntry.at.desc(), LogEntry.id.desc()).limit(limit)
+        )
+    )
 
 
 async def moderators(session: AsyncSession, rights: Rights) -> list[User]:
@@ -134,20 +163,35 @@ async def waiting_offers(session: AsyncSession) -> list[Offer]:
     """Offers waiting for review, new ones and changes to approved ones (models.proposals),
     the longest-waiting first."""
     since = func.coalesce(OfferProposal.first_at, Offer.submitted_at)
-    return list(await session.scalars(
-        select(Offer).outerjoin(OfferProposal, OfferProposal.offer_id == Offer.id)
-        .where(or_(Offer.status == OfferStatus.PENDING, OfferProposal.offer_id.is_not(None)))
-        .order_by(since.is_(None), since, Offer.id)))
+    return list(
+        await session.scalars(
+            select(Offer)
+            .outerjoin(OfferProposal, OfferProposal.offer_id == Offer.id)
+            .where(or_(Offer.status == OfferStatus.PENDING, OfferProposal.offer_id.is_not(None)))
+            .order_by(since.is_(None), since, Offer.id)
+        )
+    )
 
 
 async def approvals_of(session: AsyncSession, user_id: int) -> int:
     """How many offers and changes of this organiser a moderator approved or they published
     while trusted: what the moderator sees instead of "new" once there are some."""
-    return await session.scalar(select(func.count()).select_from(LogEntry).where(
-        LogEntry.subject_id == user_id,
-        LogEntry.action.in_([Action.APPROVED.value, Action.PUBLISHED.value]))) or 0
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(LogEntry)
+            .where(
+                LogEntry.subject_id == user_id,
+                LogEntry.action.in_([Action.APPROVED.value, Action.PUBLISHED.value]),
+            )
+        )
+        or 0
+    )
 
 
 async def offers_of(session: AsyncSession, user_id: int, statuses) -> list[Offer]:
-    return list(await session.scalars(select(Offer).where(Offer.owner_id == user_id,
-                                                          Offer.status.in_(list(statuses)))))
+    return list(
+        await session.scalars(
+            select(Offer).where(Offer.owner_id == user_id, Offer.status.in_(list(statuses)))
+        )
+    )

@@ -23,10 +23,18 @@ _CHUNK = 500  # offer ids per DELETE: well below every driver's parameter limit
 def _rows(offer: Offer, start: datetime, end: datetime, now: datetime | None = None) -> list[dict]:
     template = Occurrence.of(offer, start, start)  # computes the cell once
     return [
-        {"offer_id": offer.id, "starts_at": s, "ends_at": e, "cell": template.cell,
-         "latitude": offer.latitude, "longitude": offer.longitude, "category": offer.category}
+        {
+            "offer_id": offer.id,
+            "starts_at": s,
+            "ends_at": e,
+            "cell": template.cell,
+            "latitude": offer.latitude,
+            "longitude": offer.longitude,
+            "category": offer.category,
+        }
         # Looking back MAX_DURATION finds gatherings still running; those already over are left out.
-        for s, e in offer.schedule.occurrences(start, end) if now is None or e > now
+        for s, e in offer.schedule.occurrences(start, end)
+        if now is None or e > now
     ]
 
 
@@ -35,13 +43,17 @@ async def refresh(session: AsyncSession, offer: Offer, now: datetime | None = No
     return await refresh_many(session, [offer], now)
 
 
-async def refresh_many(session: AsyncSession, offers: list[Offer], now: datetime | None = None) -> int:
+async def refresh_many(
+    session: AsyncSession, offers: list[Offer], now: datetime | None = None
+) -> int:
     """refresh() for many offers in a few statements (an import changes thousands at once)."""
     now = now or utcnow()
     await session.flush()  # the offers need their ids
     ids = [offer.id for offer in offers]
     for n in range(0, len(ids), _CHUNK):
-        await session.execute(delete(Occurrence).where(Occurrence.offer_id.in_(ids[n:n + _CHUNK])))
+        await session.execute(
+            delete(Occurrence).where(Occurrence.offer_id.in_(ids[n : n + _CHUNK]))
+        )
     until = now + HORIZON
     rows: list[dict] = []
     for offer in offers:

@@ -66,11 +66,14 @@ def window(now: datetime) -> tuple[date, datetime, datetime]:
 
 async def store_version(session: AsyncSession) -> tuple:
     """Changes whenever an offer, or one of its dates, is added, changed or deleted."""
-    one = await session.execute(select(
-        select(func.max(Offer.updated_at)).scalar_subquery(),
-        select(func.max(OfferChange.id)).scalar_subquery(),
-        select(func.count()).select_from(Offer).scalar_subquery(),
-        select(func.max(Offer.id)).scalar_subquery()))
+    one = await session.execute(
+        select(
+            select(func.max(Offer.updated_at)).scalar_subquery(),
+            select(func.max(OfferChange.id)).scalar_subquery(),
+            select(func.count()).select_from(Offer).scalar_subquery(),
+            select(func.max(Offer.id)).scalar_subquery(),
+        )
+    )
     newest, change, count, highest = one.one()
     return (newest.isoformat() if newest else "", change or 0, count or 0, highest or 0)
 
@@ -113,15 +116,25 @@ def in_box(lat, lon):
     return and_(lat.between(min_lat, max_lat), lon.between(min_lon, max_lon))
 
 
-async def _work_out(session: AsyncSession, places: Gazetteer, key: tuple, day: date, start: datetime,
-                    end: datetime) -> Coverage:
+async def _work_out(
+    session: AsyncSession, places: Gazetteer, key: tuple, day: date, start: datetime, end: datetime
+) -> Coverage:
     locate = locator(places)
     connection = await session.connection()  # plain rows: thousands of them, no ORM objects
     o = Occurrence
     # cell IN (...) with a time range reads each cell's slice of the covering walk index only.
-    points = (await connection.execute(
-        select(o.offer_id, o.latitude, o.longitude).distinct()
-        .where(o.cell.in_(_CELLS), o.starts_at >= start, o.starts_at < end, in_box(o.latitude, o.longitude)))).all()
+    points = (
+        await connection.execute(
+            select(o.offer_id, o.latitude, o.longitude)
+            .distinct()
+            .where(
+                o.cell.in_(_CELLS),
+                o.starts_at >= start,
+                o.starts_at < end,
+                in_box(o.latitude, o.longitude),
+            )
+        )
+    ).all()
     offers: dict[str, set[int]] = {}
     for offer_id, lat, lon in points:
         ags = locate(lat, lon)
@@ -129,16 +142,35 @@ async def _work_out(session: AsyncSession, places: Gazetteer, key: tuple, day: d
             offers.setdefault(ags, set()).add(offer_id)
     near = _Points(points)
     settlements = locate.settlements
-    white = frozenset(o.ags for o in load().outlines  # a municipality without a place is white too
-                      if not any(near.any_within(p.lat, p.lon, WHITE_SPOT_KM) for p in settlements.get(o.ags, ())))
+    white = frozenset(
+        o.ags
+        for o in load().outlines  # a municipality without a place is white too
+        if not any(near.any_within(p.lat, p.lon, WHITE_SPOT_KM) for p in settlements.get(o.ags, ()))
+    )
 
-    no_date = ~exists().where(Occurrence.offer_id == Offer.id, Occurrence.starts_at >= start,
-                              Occurrence.starts_at < start + STALE_AFTER)
-    rows = (await connection.execute(
-        select(Offer.id, Offer.title, Offer.place_name, Offer.latitude, Offer.longitude, Offer.owner_id,
-               Offer.updated_at)
-        .where(Offer.status == OfferStatus.PUBLISHED, in_box(Offer.latitude, Offer.longitude),
-               Offer.created_at < start - STALE_AFTER, no_date))).all()
+    no_date = ~exists().where(
+        Occurrence.offer_id == Offer.id,
+        Occurrence.starts_at >= start,
+        Occurrence.starts_at < start + STALE_AFTER,
+    )
+    rows = (
+        await connection.execute(
+            select(
+                Offer.id,
+                Offer.title,
+                Offer.place_name,
+                Offer.latitude,
+                Offer.longitude,
+                Offer.owner_id,
+                Offer.updated_at,
+            ).where(
+                Offer.status == OfferStatus.PUBLISHED,
+                in_box(Offer.latitude, Offer.longitude),
+                Offer.created_at < start - STALE_AFTER,
+                no_date,
+            )
+        )
+    ).all()
     stale = []
     for offer_id, title, place_name, lat, lon, owner_id, changed in rows:
         ags = locate(lat, lon)
@@ -154,7 +186,9 @@ class _Points:
     def __init__(self, points) -> None:
         self.cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
         for _, lat, lon in points:
-            self.cells.setdefault((math.floor(lat * 10), math.floor(lon * 10)), []).append((lat, lon))
+            self.cells.setdefault((math.floor(lat * 10), math.floor(lon * 10)), []).append(
+                (lat, lon)
+            )
 
     def any_within(self, lat: float, lon: float, km: float) -> bool:
         rows = math.ceil(km / 11.1) + 1

@@ -6,7 +6,16 @@ import enum
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
-    JSON, Boolean, Enum, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON,
+    Boolean,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -34,8 +43,13 @@ class Cost(str, enum.Enum):
 
 def _enum(cls: type[enum.Enum]) -> Enum:
     # Plain VARCHAR + CHECK on both databases: adding a value later is a simple migration.
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e],
-                validate_strings=True)
+    return Enum(
+        cls,
+        native_enum=False,
+        length=16,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 class Offer(Base):
@@ -77,7 +91,9 @@ class Offer(Base):
     )
     # Where an imported offer came from (a feed's stable name, e.g. the file name) and its key
     # there (iCalendar UID, UID + RECURRENCE-ID, or a CSV id); NULL for offers posted in chat.
-    review_note: Mapped[str] = mapped_column(String(500), default="", server_default="")  # to the organiser
+    review_note: Mapped[str] = mapped_column(
+        String(500), default="", server_default=""
+    )  # to the organiser
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     source: Mapped[str | None] = mapped_column(String(80), nullable=True)
     external_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -97,7 +113,9 @@ class Offer(Base):
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Indexed: the web's feeds ask for the newest change to answer "not modified" cheaply.
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     occurrences: Mapped[list[Occurrence]] = relationship(
         back_populates="offer", cascade="all, delete-orphan", passive_deletes=True
@@ -142,8 +160,16 @@ class Occurrence(Base):
     __table_args__ = (
         # Covers every column the search filters on, so walking a cell in time order never
         # touches the table for rows outside the bounding box.
-        Index("ix_occurrences_walk", "cell", "starts_at", "ends_at", "latitude", "longitude",
-              "category", "offer_id"),
+        Index(
+            "ix_occurrences_walk",
+            "cell",
+            "starts_at",
+            "ends_at",
+            "latitude",
+            "longitude",
+            "category",
+            "offer_id",
+        ),
         Index("ix_occurrences_offer_start", "offer_id", "starts_at"),
     )
 
@@ -161,7 +187,11 @@ class Occurrence(Base):
     @classmethod
     def of(cls, offer: Offer, starts_at: datetime, ends_at: datetime) -> Occurrence:
         return cls(
-            offer_id=offer.id, starts_at=starts_at, ends_at=ends_at,
+            offer_id=offer.id,
+            starts_at=starts_at,
+            ends_at=ends_at,
             cell=cell_of(offer.latitude, offer.longitude),
-            latitude=offer.latitude, longitude=offer.longitude, category=offer.category,
+            latitude=offer.latitude,
+            longitude=offer.longitude,
+            category=offer.category,
         )

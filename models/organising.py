@@ -83,20 +83,36 @@ class Owned:
     next_start: datetime | None
 
 
-def record_change(session: AsyncSession, offer: Offer, kind: ChangeKind, now: datetime, *,
-                  day: date | None = None, message: str = "") -> None:
-    session.add(OfferChange(offer_id=offer.id, at=now, kind=kind.value, day=day, message=message[:500]))
+def record_change(
+    session: AsyncSession,
+    offer: Offer,
+    kind: ChangeKind,
+    now: datetime,
+    *,
+    day: date | None = None,
+    message: str = "",
+) -> None:
+    session.add(
+        OfferChange(offer_id=offer.id, at=now, kind=kind.value, day=day, message=message[:500])
+    )
 
 
 async def owned(session: AsyncSession, user_id: int) -> list[Owned]:
     """The user's offers, newest first, each with its next date (None when none is coming)."""
-    offers = list(await session.scalars(select(Offer).where(Offer.owner_id == user_id)
-                                        .order_by(Offer.created_at.desc(), Offer.id.desc())))
+    offers = list(
+        await session.scalars(
+            select(Offer)
+            .where(Offer.owner_id == user_id)
+            .order_by(Offer.created_at.desc(), Offer.id.desc())
+        )
+    )
     if not offers:
         return []
-    rows = await session.execute(select(Occurrence.offer_id, func.min(Occurrence.starts_at))
-                                 .where(Occurrence.offer_id.in_([o.id for o in offers]))
-                                 .group_by(Occurrence.offer_id))
+    rows = await session.execute(
+        select(Occurrence.offer_id, func.min(Occurrence.starts_at))
+        .where(Occurrence.offer_id.in_([o.id for o in offers]))
+        .group_by(Occurrence.offer_id)
+    )
     nexts = {offer_id: start for offer_id, start in rows.all()}
     return [Owned(o, nexts.get(o.id)) for o in offers]
 
@@ -109,26 +125,46 @@ async def owned_offer(session: AsyncSession, user_id: int, offer_id: int) -> Off
 
 async def earlier_venues(session: AsyncSession, user_id: int, limit: int = 4) -> list[Venue]:
     rows = await session.execute(
-        select(Offer.venue_name, Offer.address, Offer.place_name, Offer.latitude, Offer.longitude,
-               func.max(Offer.id).label("newest"))
+        select(
+            Offer.venue_name,
+            Offer.address,
+            Offer.place_name,
+            Offer.latitude,
+            Offer.longitude,
+            func.max(Offer.id).label("newest"),
+        )
         .where(Offer.owner_id == user_id)
-        .group_by(Offer.venue_name, Offer.address, Offer.place_name, Offer.latitude, Offer.longitude)
-        .order_by(func.max(Offer.id).desc()).limit(limit))
+        .group_by(
+            Offer.venue_name, Offer.address, Offer.place_name, Offer.latitude, Offer.longitude
+        )
+        .order_by(func.max(Offer.id).desc())
+        .limit(limit)
+    )
     return [Venue(newest, v, a, p, lat, lon) for v, a, p, lat, lon, newest in rows.all()]
 
 
 async def last_contact(session: AsyncSession, user_id: int) -> tuple[str, str] | None:
     """(who invites, contact) of the user's newest offer that names either, to offer them again."""
-    row = (await session.execute(
-        select(Offer.organiser, Offer.contact)
-        .where(Offer.owner_id == user_id, (Offer.organiser != "") | (Offer.contact != ""))
-        .order_by(Offer.created_at.desc(), Offer.id.desc()).limit(1))).first()
+    row = (
+        await session.execute(
+            select(Offer.organiser, Offer.contact)
+            .where(Offer.owner_id == user_id, (Offer.organiser != "") | (Offer.contact != ""))
+            .order_by(Offer.created_at.desc(), Offer.id.desc())
+            .limit(1)
+        )
+    ).first()
     return (row[0], row[1]) if row else None
 
 
 async def submitted_since(session: AsyncSession, user_id: int, since: datetime) -> int:
-    return await session.scalar(select(func.count()).select_from(Offer).where(
-        Offer.owner_id == user_id, Offer.created_at >= since)) or 0
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(Offer)
+            .where(Offer.owner_id == user_id, Offer.created_at >= since)
+        )
+        or 0
+    )
 
 
 async def add_offer(session: AsyncSession, offer: Offer, now: datetime) -> Offer:
@@ -138,17 +174,31 @@ async def add_offer(session: AsyncSession, offer: Offer, now: datetime) -> Offer
     return offer
 
 
-async def set_status(session: AsyncSession, offer: Offer, status: OfferStatus, now: datetime) -> None:
+async def set_status(
+    session: AsyncSession, offer: Offer, status: OfferStatus, now: datetime
+) -> None:
     offer.status = status
-    if status not in APPROVED:  # rejected, cancelled, blocked: a waiting change has nothing to change
+    if (
+        status not in APPROVED
+    ):  # rejected, cancelled, blocked: a waiting change has nothing to change
         await proposals.drop(session, offer.id)
     await occurrences.refresh(session, offer, now)
 
 
 # --- changing the answers -----------------------------------------------------------------
 
-async def change_offer(session: AsyncSession, offer: Offer, wanted: dict[str, Any], *, by: int | None,
-                       direct: bool, now: datetime, refresh: bool = True, waiting: bool | None = None) -> Outcome:
+
+async def change_offer(
+    session: AsyncSession,
+    offer: Offer,
+    wanted: dict[str, Any],
+    *,
+    by: int | None,
+    direct: bool,
+    now: datetime,
+    refresh: bool = True,
+    waiting: bool | None = None,
+) -> Outcome:
     """Bring the offer to the `wanted` version of its answers (models.proposals.EDITABLE).
 
     `direct`: the author's changes go on show at once (a trusted organiser, a moderator, an
@@ -169,8 +219,14 @@ async def change_offer(session: AsyncSession, offer: Offer, wanted: dict[str, An
     return Outcome.SAVED if changed else Outcome.UNCHANGED
 
 
-async def apply_values(session: AsyncSession, offer: Offer, wanted: dict[str, Any], now: datetime, *,
-                       refresh: bool = True) -> bool:
+async def apply_values(
+    session: AsyncSession,
+    offer: Offer,
+    wanted: dict[str, Any],
+    now: datetime,
+    *,
+    refresh: bool = True,
+) -> bool:
     """Put the wanted answers on show; a new time or place of a published offer is recorded for
     the people with reminders. The cancelled days stay as they are. True when anything changed.
     `refresh=False`: the caller rebuilds the occurrences (an import does so for all at once)."""
@@ -219,8 +275,16 @@ async def editing_version(session: AsyncSession, offer: Offer) -> Offer:
 
 # --- cancelled dates ----------------------------------------------------------------------
 
-async def cancel_date(session: AsyncSession, offer: Offer, day: date, message: str, now: datetime, *,
-                      refresh: bool = True) -> None:
+
+async def cancel_date(
+    session: AsyncSession,
+    offer: Offer,
+    day: date,
+    message: str,
+    now: datetime,
+    *,
+    refresh: bool = True,
+) -> None:
     """Cancel the offer's gathering(s) on this Berlin calendar day, for good (see the module)."""
     offer.cancelled_days = sorted({*(offer.cancelled_days or []), day.isoformat()})
     if refresh:
@@ -228,7 +292,9 @@ async def cancel_date(session: AsyncSession, offer: Offer, day: date, message: s
     record_change(session, offer, ChangeKind.DATE_CANCELLED, now, day=day, message=message)
 
 
-async def restore_date(session: AsyncSession, offer: Offer, day: date, message: str, now: datetime) -> bool:
+async def restore_date(
+    session: AsyncSession, offer: Offer, day: date, message: str, now: datetime
+) -> bool:
     """The organiser lets a cancelled date take place after all; residents are told. False when
     the day is not cancelled."""
     iso = day.isoformat()
@@ -258,11 +324,17 @@ def cancelled_upcoming(offer: Offer, now: datetime) -> list[tuple[date, datetime
 async def told_cancelled(session: AsyncSession, offer_ids: list[int]) -> dict[int, datetime]:
     """offer id -> when residents were told it is cancelled altogether, for those that were."""
     out: dict[int, datetime] = {}
-    for n in range(0, len(offer_ids), 500):  # an import source may have many: stay below parameter limits
+    for n in range(
+        0, len(offer_ids), 500
+    ):  # an import source may have many: stay below parameter limits
         rows = await session.execute(
             select(OfferChange.offer_id, func.max(OfferChange.at))
-            .where(OfferChange.offer_id.in_(offer_ids[n:n + 500]), OfferChange.kind == ChangeKind.CANCELLED.value)
-            .group_by(OfferChange.offer_id))
+            .where(
+                OfferChange.offer_id.in_(offer_ids[n : n + 500]),
+                OfferChange.kind == ChangeKind.CANCELLED.value,
+            )
+            .group_by(OfferChange.offer_id)
+        )
         out.update(rows.all())
     return out
 
@@ -276,7 +348,10 @@ def shown_days(offer: Offer, now: datetime) -> set[date]:
     """The local days of the coming gatherings residents can see now (none unless published)."""
     if offer.status is not OfferStatus.PUBLISHED:
         return set()
-    return {to_local(start).date() for start, _ in offer.schedule.occurrences(now, now + occurrences.HORIZON)}
+    return {
+        to_local(start).date()
+        for start, _ in offer.schedule.occurrences(now, now + occurrences.HORIZON)
+    }
 
 
 async def delete_offer(session: AsyncSession, offer: Offer) -> None:

@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import (
-    JSON, Enum, Index, Integer, SmallInteger, String, and_, delete, exists, func, or_, select,
+    JSON,
+    Enum,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    and_,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -75,8 +86,13 @@ class OutboxMessage(ChatAddress, Base):
     payload: Mapped[dict | list] = mapped_column(JSON, default=dict)
     priority: Mapped[int] = mapped_column(SmallInteger, default=URGENT, server_default="0")
     status: Mapped[OutboxStatus] = mapped_column(
-        Enum(OutboxStatus, native_enum=False, length=16, validate_strings=True,
-             values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            OutboxStatus,
+            native_enum=False,
+            length=16,
+            validate_strings=True,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=OutboxStatus.QUEUED,
     )
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -105,9 +121,11 @@ class PausedChat(Base):
 
 # --- enqueueing -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Outgoing:
     """One message to enqueue; see OutboxMessage for the fields."""
+
     key: str
     chat: str
     kind: str
@@ -117,8 +135,12 @@ class Outgoing:
     priority: int = URGENT
 
 
-async def enqueue(session: AsyncSession, *messages: Outgoing, now: datetime | None = None,
-                  even_if_paused: bool = False) -> int:
+async def enqueue(
+    session: AsyncSession,
+    *messages: Outgoing,
+    now: datetime | None = None,
+    even_if_paused: bool = False,
+) -> int:
     """Add messages unless their key exists already or their chat is paused; returns how many
     rows were added. One paused-chat query and one INSERT for the lot, so a planner can hand
     over thousands at once. Runs in the caller's transaction."""
@@ -130,20 +152,38 @@ async def enqueue(session: AsyncSession, *messages: Outgoing, now: datetime | No
         messages = tuple(m for m in messages if m.chat not in paused)
         if not messages:
             return 0
-    rows = [dict(key=m.key, chat=m.chat, kind=m.kind, payload=m.payload, due_at=m.due_at,
-                 too_late_at=m.too_late_at, priority=m.priority, status=OutboxStatus.QUEUED,
-                 attempts=0, created_at=now, updated_at=now) for m in messages]
+    rows = [
+        dict(
+            key=m.key,
+            chat=m.chat,
+            kind=m.kind,
+            payload=m.payload,
+            due_at=m.due_at,
+            too_late_at=m.too_late_at,
+            priority=m.priority,
+            status=OutboxStatus.QUEUED,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+        for m in messages
+    ]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     added = 0
     for start in range(0, len(rows), 500):  # stay below the drivers' bound-parameter limits
-        statement = (insert(OutboxMessage).values(rows[start:start + 500])
-                     .on_conflict_do_nothing(index_elements=["key"]).returning(OutboxMessage.id))
+        statement = (
+            insert(OutboxMessage)
+            .values(rows[start : start + 500])
+            .on_conflict_do_nothing(index_elements=["key"])
+            .returning(OutboxMessage.id)
+        )
         added += len((await session.execute(statement)).all())
     return added
 
 
 # --- paused chats ---------------------------------------------------------------------------
+
 
 def not_paused(chat_column):
     """A WHERE clause for planners: rows whose chat is not paused, e.g.
@@ -157,8 +197,11 @@ async def paused_among(session: AsyncSession, chats: Iterable[str]) -> set[str]:
         return set()
     found: set[str] = set()
     for start in range(0, len(chats), 500):
-        found |= set(await session.scalars(
-            select(PausedChat.chat).where(PausedChat.chat.in_(chats[start:start + 500]))))
+        found |= set(
+            await session.scalars(
+                select(PausedChat.chat).where(PausedChat.chat.in_(chats[start : start + 500]))
+            )
+        )
     return found
 
 
@@ -173,7 +216,8 @@ async def pause_chat(session: AsyncSession, chat: str, reason: str, now: datetim
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.chat == chat, OutboxMessage.status == OutboxStatus.QUEUED)
-        .values(status=OutboxStatus.DROPPED, reason="recipient unreachable", updated_at=now))
+        .values(status=OutboxStatus.DROPPED, reason="recipient unreachable", updated_at=now)
+    )
     return result.rowcount or 0
 
 
@@ -184,9 +228,11 @@ async def resume_chat(session: AsyncSession, chat: str) -> None:
 
 # --- claiming and settling (the dispatcher's side) ------------------------------------------
 
+
 @dataclass(frozen=True, slots=True)
 class Claimed(ChatAddress):
     """A claimed row, detached from any session."""
+
     id: int
     key: str
     chat: str
@@ -198,9 +244,17 @@ class Claimed(ChatAddress):
     priority: int = URGENT
 
 
-_CLAIMED_COLUMNS = (OutboxMessage.id, OutboxMessage.key, OutboxMessage.chat, OutboxMessage.kind,
-                    OutboxMessage.payload, OutboxMessage.due_at, OutboxMessage.too_late_at,
-                    OutboxMessage.attempts, OutboxMessage.priority)
+_CLAIMED_COLUMNS = (
+    OutboxMessage.id,
+    OutboxMessage.key,
+    OutboxMessage.chat,
+    OutboxMessage.kind,
+    OutboxMessage.payload,
+    OutboxMessage.due_at,
+    OutboxMessage.too_late_at,
+    OutboxMessage.attempts,
+    OutboxMessage.priority,
+)
 
 
 def _for_platforms(platforms: Sequence[str] | None, chats: Sequence[str] = ()):
@@ -213,8 +267,15 @@ def _for_platforms(platforms: Sequence[str] | None, chats: Sequence[str] = ()):
     return or_(*wanted) if wanted else False
 
 
-async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit: int,
-                platforms: Sequence[str] | None = None, chats: Sequence[str] = ()) -> list[Claimed]:
+async def claim(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+    platforms: Sequence[str] | None = None,
+    chats: Sequence[str] = (),
+) -> list[Claimed]:
     """Claim up to `limit` due rows (queued and due, or claimed by a dispatcher whose lease ran
     out) for the given platforms and for the given chat addresses (a terminal chat sends only
     to the person at it), time-critical ones first, each kind in due order; they are
@@ -229,18 +290,25 @@ async def claim(session: AsyncSession, *, now: datetime, lease: timedelta, limit
         and_(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.due_at <= now),
         and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until < now),
     )
-    chosen = (select(OutboxMessage.id)
-              .where(claimable, _for_platforms(platforms, chats))
-              .order_by(OutboxMessage.priority, OutboxMessage.due_at, OutboxMessage.id)
-              .limit(limit)
-              .with_for_update(skip_locked=True))
+    chosen = (
+        select(OutboxMessage.id)
+        .where(claimable, _for_platforms(platforms, chats))
+        .order_by(OutboxMessage.priority, OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(chosen.scalar_subquery()))
-        .values(status=OutboxStatus.SENDING, claimed_until=now + lease,
-                attempts=OutboxMessage.attempts + 1, updated_at=now)
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_until=now + lease,
+            attempts=OutboxMessage.attempts + 1,
+            updated_at=now,
+        )
         .returning(*_CLAIMED_COLUMNS)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     rows = [Claimed(*row) for row in result.all()]
     rows.sort(key=lambda r: (r.priority, r.due_at, r.id))  # RETURNING promises no order
     return rows
@@ -252,7 +320,9 @@ async def extend_claim(session: AsyncSession, ids: Sequence[int], until: datetim
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.SENDING)
-            .values(claimed_until=until).execution_options(synchronize_session=False))
+            .values(claimed_until=until)
+            .execution_options(synchronize_session=False)
+        )
 
 
 async def release(session: AsyncSession, ids: Sequence[int]) -> None:
@@ -262,15 +332,20 @@ async def release(session: AsyncSession, ids: Sequence[int]) -> None:
         await session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id.in_(list(ids)), OutboxMessage.status == OutboxStatus.SENDING)
-            .values(status=OutboxStatus.QUEUED, claimed_until=None, attempts=OutboxMessage.attempts - 1)
-            .execution_options(synchronize_session=False))
+            .values(
+                status=OutboxStatus.QUEUED, claimed_until=None, attempts=OutboxMessage.attempts - 1
+            )
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _settle(row_id: int, **values):
-    return (update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.SENDING)
-            .values(claimed_until=None, **values)
-            .execution_options(synchronize_session=False))
+    return (
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.SENDING)
+        .values(claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def mark_sent(row_id: int, now: datetime):
@@ -287,8 +362,10 @@ class SentMarks:
     limits it (benchmarks/dispatcher.py). Any other database takes the Core statement.
     """
 
-    _SQL = ("UPDATE outbox SET status = 'sent', sent_at = {0}, updated_at = {0}, claimed_until = NULL,"
-            " reason = NULL WHERE id = {1} AND status = 'sending'")
+    _SQL = (
+        "UPDATE outbox SET status = 'sent', sent_at = {0}, updated_at = {0}, claimed_until = NULL,"
+        " reason = NULL WHERE id = {1} AND status = 'sending'"
+    )
 
     def __init__(self, engine) -> None:
         self.engine = engine
@@ -306,8 +383,9 @@ class SentMarks:
     async def sent(self, row_id: int, now: datetime) -> None:
         naive = now.astimezone(timezone.utc).replace(tzinfo=None)
         if self.dialect == "sqlite":  # the text form SQLAlchemy's DateTime stores on SQLite
-            await self._driver.execute(self._SQL.format("?1", "?2"),
-                                       (naive.isoformat(" ", "microseconds"), row_id))
+            await self._driver.execute(
+                self._SQL.format("?1", "?2"), (naive.isoformat(" ", "microseconds"), row_id)
+            )
         elif self.dialect == "postgresql":
             await self._driver.execute(self._SQL.format("$1", "$2"), naive, row_id)
         else:
@@ -315,20 +393,32 @@ class SentMarks:
 
 
 def mark_dropped(row_id: int, now: datetime, reason: str):
-    return _settle(row_id, status=OutboxStatus.DROPPED, updated_at=now,
-                   reason=reason[:REASON_LENGTH])
+    return _settle(
+        row_id, status=OutboxStatus.DROPPED, updated_at=now, reason=reason[:REASON_LENGTH]
+    )
 
 
 def mark_parked(row_id: int, now: datetime, reason: str):
-    return _settle(row_id, status=OutboxStatus.PARKED, updated_at=now,
-                   reason=reason[:REASON_LENGTH])
+    return _settle(
+        row_id, status=OutboxStatus.PARKED, updated_at=now, reason=reason[:REASON_LENGTH]
+    )
 
 
-def mark_later(row_id: int, now: datetime, due_at: datetime, reason: str | None,
-               count_attempt: bool = True, payload: dict | list | None = None):
+def mark_later(
+    row_id: int,
+    now: datetime,
+    due_at: datetime,
+    reason: str | None,
+    count_attempt: bool = True,
+    payload: dict | list | None = None,
+):
     """Back to the queue until `due_at`; a wait the platform asked for is no failed attempt."""
-    values: dict = dict(status=OutboxStatus.QUEUED, due_at=due_at, updated_at=now,
-                        reason=reason[:REASON_LENGTH] if reason else None)
+    values: dict = dict(
+        status=OutboxStatus.QUEUED,
+        due_at=due_at,
+        updated_at=now,
+        reason=reason[:REASON_LENGTH] if reason else None,
+    )
     if not count_attempt:
         values["attempts"] = OutboxMessage.attempts - 1
     if payload is not None:
@@ -338,11 +428,17 @@ def mark_later(row_id: int, now: datetime, due_at: datetime, reason: str | None,
 
 # --- operators and moderators ---------------------------------------------------------------
 
+
 async def parked(session: AsyncSession, limit: int = 50) -> list[OutboxMessage]:
     """Parked messages, newest first: what moderators (/pruefen) and `nahbar outbox` show."""
-    return list(await session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PARKED)
-        .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc()).limit(limit)))
+    return list(
+        await session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.PARKED)
+            .order_by(OutboxMessage.updated_at.desc(), OutboxMessage.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 async def counts(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
@@ -350,25 +446,36 @@ async def counts(session: AsyncSession, now: datetime | None = None) -> dict[str
     now = now or utcnow()
     result = {s.value: 0 for s in OutboxStatus}
     for status, count in await session.execute(
-            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)):
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ):
         result[OutboxStatus(status).value] = count
-    result["due"] = await session.scalar(
-        select(func.count()).select_from(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.due_at <= now)) or 0
+    result["due"] = (
+        await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.QUEUED, OutboxMessage.due_at <= now)
+        )
+        or 0
+    )
     return result
 
 
-async def release_parked(session: AsyncSession, now: datetime, ids: Sequence[int] | None = None) -> int:
+async def release_parked(
+    session: AsyncSession, now: datetime, ids: Sequence[int] | None = None
+) -> int:
     """Put parked messages (all, or those with the given ids) back in the queue, due now, with
     a fresh count of attempts; returns how many."""
     where = [OutboxMessage.status == OutboxStatus.PARKED]
     if ids is not None:
         where.append(OutboxMessage.id.in_(list(ids)))
     result = await session.execute(
-        update(OutboxMessage).where(*where)
-        .values(status=OutboxStatus.QUEUED, due_at=now, attempts=0, updated_at=now,
-                claimed_until=None)
-        .execution_options(synchronize_session=False))
+        update(OutboxMessage)
+        .where(*where)
+        .values(
+            status=OutboxStatus.QUEUED, due_at=now, attempts=0, updated_at=now, claimed_until=None
+        )
+        .execution_options(synchronize_session=False)
+    )
     return result.rowcount or 0
 
 
@@ -377,14 +484,19 @@ async def purge_settled(session: AsyncSession, before: datetime) -> int:
     them, so keep them longer than any planner looks ahead)."""
     result = await session.execute(
         delete(OutboxMessage).where(
-            OutboxMessage.status.in_([OutboxStatus.SENT, OutboxStatus.DROPPED, OutboxStatus.PARKED]),
-            OutboxMessage.updated_at < before))
+            OutboxMessage.status.in_(
+                [OutboxStatus.SENT, OutboxStatus.DROPPED, OutboxStatus.PARKED]
+            ),
+            OutboxMessage.updated_at < before,
+        )
+    )
     return result.rowcount or 0
 
 
 @dataclass(frozen=True, slots=True)
 class Waiting:
     """Queued messages of one priority, due already or not (for the metrics and the plan)."""
+
     priority: int
     due: bool
     count: int
@@ -397,5 +509,8 @@ async def waiting(session: AsyncSession, now: datetime) -> list[Waiting]:
     rows = await session.execute(
         select(OutboxMessage.priority, due, func.count(), func.min(OutboxMessage.due_at))
         .where(OutboxMessage.status.in_([OutboxStatus.QUEUED, OutboxStatus.SENDING]))
-        .group_by(OutboxMessage.priority, due))
-    return [Waiting(priority, bool(is_due), count, oldest) for priority, is_due, count, oldest in rows]
+        .group_by(OutboxMessage.priority, due)
+    )
+    return [
+        Waiting(priority, bool(is_due), count, oldest) for priority, is_due, count, oldest in rows
+    ]

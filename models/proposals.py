@@ -21,9 +21,27 @@ from .offers import Cost, Offer
 
 # The answers an organiser gives about an offer: what a change may touch, in the order the
 # moderators see them. Status, owner, source and the cancelled days are not answers.
-EDITABLE = ("category", "title", "description", "starts_local", "duration_minutes", "rrule", "exdates",
-            "venue_name", "address", "place_name", "latitude", "longitude", "wheelchair",
-            "toilets_wheelchair", "audio_loop", "cost", "price", "organiser", "contact")
+EDITABLE = (
+    "category",
+    "title",
+    "description",
+    "starts_local",
+    "duration_minutes",
+    "rrule",
+    "exdates",
+    "venue_name",
+    "address",
+    "place_name",
+    "latitude",
+    "longitude",
+    "wheelchair",
+    "toilets_wheelchair",
+    "audio_loop",
+    "cost",
+    "price",
+    "organiser",
+    "contact",
+)
 # Columns holding an enum: stored by value, read back as the enum (None: not stated).
 ENUMS = {"cost": Cost, "wheelchair": Wheelchair, "toilets_wheelchair": YesNo, "audio_loop": YesNo}
 
@@ -33,12 +51,17 @@ class OfferProposal(Base):
 
     __tablename__ = "offer_proposals"
 
-    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True)
+    offer_id: Mapped[int] = mapped_column(
+        ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True
+    )
     # Erasing the author takes their unreviewed words with them (the offer stays as approved).
-    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                                    nullable=True, index=True)
+    proposed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)  # column -> wanted value (JSON form)
-    first_at: Mapped[datetime] = mapped_column(UTCDateTime)  # waiting since (the moderators' notice)
+    first_at: Mapped[datetime] = mapped_column(
+        UTCDateTime
+    )  # waiting since (the moderators' notice)
     at: Mapped[datetime] = mapped_column(UTCDateTime)  # last changed
 
 
@@ -77,7 +100,9 @@ def _load(column: str, value: Any) -> Any:
 def wanted_values(proposal: OfferProposal) -> dict[str, Any]:
     """The stored changes as column values; anything unreadable is left out, never a crash."""
     out = {}
-    for column, value in (proposal.changes or {}).items() if isinstance(proposal.changes, dict) else ():
+    for column, value in (
+        (proposal.changes or {}).items() if isinstance(proposal.changes, dict) else ()
+    ):
         if column in EDITABLE:
             try:
                 out[column] = _load(column, value)
@@ -90,8 +115,9 @@ async def proposal_for(session: AsyncSession, offer_id: int) -> OfferProposal | 
     return await session.get(OfferProposal, offer_id)
 
 
-async def store(session: AsyncSession, offer: Offer, changes: dict[str, Any], *, by: int | None,
-                now: datetime) -> OfferProposal:
+async def store(
+    session: AsyncSession, offer: Offer, changes: dict[str, Any], *, by: int | None, now: datetime
+) -> OfferProposal:
     """Keep `changes` (column -> wanted value) as the offer's waiting change, replacing the
     earlier wanted version (the waiting time counts from the first)."""
     proposal = await proposal_for(session, offer.id)
@@ -116,8 +142,13 @@ async def drop(session: AsyncSession, offer_id: int) -> bool:
 
 async def waiting_among(session: AsyncSession, source: str) -> set[int]:
     """Ids of the offers of an import source with a change waiting (one query for an import)."""
-    return set(await session.scalars(select(OfferProposal.offer_id).join(Offer, Offer.id == OfferProposal.offer_id)
-                                     .where(Offer.source == source)))
+    return set(
+        await session.scalars(
+            select(OfferProposal.offer_id)
+            .join(Offer, Offer.id == OfferProposal.offer_id)
+            .where(Offer.source == source)
+        )
+    )
 
 
 def as_proposed(offer: Offer, proposal: OfferProposal | None) -> Offer:

@@ -37,8 +37,15 @@ class Area:
     step_free: bool = False
 
     def query(self) -> Query:
-        q = Query(lat=self.lat, lon=self.lon, radius_km=self.radius_km, start=self.start, end=self.end,
-                  categories=self.categories, once_per_offer=True)
+        q = Query(
+            lat=self.lat,
+            lon=self.lon,
+            radius_km=self.radius_km,
+            start=self.start,
+            end=self.end,
+            categories=self.categories,
+            once_per_offer=True,
+        )
         return step_free(q) if self.step_free else q
 
 
@@ -53,8 +60,9 @@ class Listed:
     cancelled_days: list[date] = field(default_factory=list)  # single dates called off
 
 
-async def coming(session: AsyncSession, area: Area, limit: int = 50,
-                 dates_per_offer: int = 3) -> list[Listed]:
+async def coming(
+    session: AsyncSession, area: Area, limit: int = 50, dates_per_offer: int = 3
+) -> list[Listed]:
     """Published offers with a date in the span, soonest first, each with up to
     `dates_per_offer` of its dates in the span."""
     hits: list[Hit] = await nearby(session, area.query(), limit=limit)
@@ -63,21 +71,31 @@ async def coming(session: AsyncSession, area: Area, limit: int = 50,
     ids = [h.offer_id for h in hits]
     offers = {o.id: o for o in await session.scalars(select(Offer).where(Offer.id.in_(ids)))}
     # One date each is the hit itself: no second statement.
-    dates = await _dates(session, ids, area.start, area.end, dates_per_offer) if dates_per_offer > 1 else {}
+    dates = (
+        await _dates(session, ids, area.start, area.end, dates_per_offer)
+        if dates_per_offer > 1
+        else {}
+    )
     out = []
     for hit in hits:
         offer = offers.get(hit.offer_id)
         if offer is not None and offer.status is OfferStatus.PUBLISHED:
-            out.append(Listed(offer, hit.distance_km, dates.get(offer.id) or [(hit.starts_at, hit.ends_at)]))
+            out.append(
+                Listed(
+                    offer, hit.distance_km, dates.get(offer.id) or [(hit.starts_at, hit.ends_at)]
+                )
+            )
     return out
 
 
-async def _dates(session: AsyncSession, ids: list[int], start: datetime, end: datetime,
-                 per_offer: int) -> dict[int, list[tuple[datetime, datetime]]]:
+async def _dates(
+    session: AsyncSession, ids: list[int], start: datetime, end: datetime, per_offer: int
+) -> dict[int, list[tuple[datetime, datetime]]]:
     rows = await session.execute(
         select(Occurrence.offer_id, Occurrence.starts_at, Occurrence.ends_at)
         .where(Occurrence.offer_id.in_(ids), Occurrence.ends_at > start, Occurrence.starts_at < end)
-        .order_by(Occurrence.offer_id, Occurrence.starts_at))
+        .order_by(Occurrence.offer_id, Occurrence.starts_at)
+    )
     out: dict[int, list] = defaultdict(list)
     for offer_id, s, e in rows.all():
         if len(out[offer_id]) < per_offer:
@@ -85,7 +103,9 @@ async def _dates(session: AsyncSession, ids: list[int], start: datetime, end: da
     return out
 
 
-async def for_feed(session: AsyncSession, area: Area, now: datetime, limit: int = 200) -> list[Listed]:
+async def for_feed(
+    session: AsyncSession, area: Area, now: datetime, limit: int = 200
+) -> list[Listed]:
     """A calendar feed's offers: the coming ones, and those cancelled in the last 30 days (so a
     subscribed calendar shows them as cancelled), each with its SEQUENCE and called-off dates."""
     listed = await coming(session, area, limit=limit, dates_per_offer=1)
@@ -96,12 +116,17 @@ async def for_feed(session: AsyncSession, area: Area, now: datetime, limit: int 
 
 async def _recently_cancelled(session: AsyncSession, area: Area, now: datetime) -> list[Listed]:
     min_lat, max_lat, min_lon, max_lon = bounding_box(area.lat, area.lon, area.radius_km)
-    statement = (
-        select(Offer)
-        .where(Offer.status == OfferStatus.CANCELLED,
-               Offer.id.in_(select(OfferChange.offer_id).where(
-                   OfferChange.kind == ChangeKind.CANCELLED.value, OfferChange.at >= now - KEEP_CANCELLED)),
-               Offer.latitude.between(min_lat, max_lat), Offer.longitude.between(min_lon, max_lon)))
+    statement = select(Offer).where(
+        Offer.status == OfferStatus.CANCELLED,
+        Offer.id.in_(
+            select(OfferChange.offer_id).where(
+                OfferChange.kind == ChangeKind.CANCELLED.value,
+                OfferChange.at >= now - KEEP_CANCELLED,
+            )
+        ),
+        Offer.latitude.between(min_lat, max_lat),
+        Offer.longitude.between(min_lon, max_lon),
+    )
     if area.categories:
         statement = statement.where(Offer.category.in_(sorted(area.categories)))
     out = []
@@ -113,7 +138,10 @@ async def _recently_cancelled(session: AsyncSession, area: Area, now: datetime) 
 
 
 def _is_step_free(offer: Offer) -> bool:
-    return offer.wheelchair is not None and getattr(offer.wheelchair, "value", offer.wheelchair) == "yes"
+    return (
+        offer.wheelchair is not None
+        and getattr(offer.wheelchair, "value", offer.wheelchair) == "yes"
+    )
 
 
 async def _with_changes(session: AsyncSession, listed: list[Listed]) -> None:
@@ -121,7 +149,9 @@ async def _with_changes(session: AsyncSession, listed: list[Listed]) -> None:
         return
     rows = await session.execute(
         select(OfferChange.offer_id, OfferChange.kind, OfferChange.day)
-        .where(OfferChange.offer_id.in_([item.offer.id for item in listed])).order_by(OfferChange.id))
+        .where(OfferChange.offer_id.in_([item.offer.id for item in listed]))
+        .order_by(OfferChange.id)
+    )
     by_offer = {item.offer.id: item for item in listed}
     for offer_id, kind, day in rows.all():
         item = by_offer[offer_id]

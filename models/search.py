@@ -16,7 +16,17 @@ from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
 
-from sqlalchemy import BigInteger, Float, Integer, String, bindparam, exists, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Integer,
+    String,
+    bindparam,
+    exists,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from places.geo import great_circle_km
@@ -59,8 +69,12 @@ class Query:
     def __post_init__(self) -> None:
         # Bounded work per query: a point far north or a huge radius would need thousands of
         # cells (one part of the statement each); callers check the service area first.
-        if not (math.isfinite(self.lat) and math.isfinite(self.lon) and -90 <= self.lat <= 90
-                and -180 <= self.lon <= 180):
+        if not (
+            math.isfinite(self.lat)
+            and math.isfinite(self.lon)
+            and -90 <= self.lat <= 90
+            and -180 <= self.lon <= 180
+        ):
             raise ValueError("search point out of range")
         if not 0 < self.radius_km <= MAX_RADIUS_KM:
             raise ValueError("search radius out of range")
@@ -112,31 +126,53 @@ def _union(cells: int, categories: int, wheelchair: int = 0):
     parts = []
     for n in range(cells):
         part = (
-            select(o.id, o.offer_id, _epoch(o.starts_at).label("starts_at"),
-                   _epoch(o.ends_at).label("ends_at"), o.latitude, o.longitude, o.cell)
+            select(
+                o.id,
+                o.offer_id,
+                _epoch(o.starts_at).label("starts_at"),
+                _epoch(o.ends_at).label("ends_at"),
+                o.latitude,
+                o.longitude,
+                o.cell,
+            )
             .where(
                 o.cell == bindparam(f"cell{n}", type_=Integer),
                 _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
                 _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
                 _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
-                o.latitude.between(bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)),
-                o.longitude.between(bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)),
+                o.latitude.between(
+                    bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)
+                ),
+                o.longitude.between(
+                    bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)
+                ),
             )
             .order_by(o.starts_at)
             .limit(bindparam("depth", type_=Integer))
         )
         if categories:
-            part = part.where(o.category.in_(
-                [bindparam(f"category{i}", type_=String) for i in range(categories)]))
+            part = part.where(
+                o.category.in_([bindparam(f"category{i}", type_=String) for i in range(categories)])
+            )
         if wheelchair:  # one primary-key look-up per walked row; the walk goes deeper if needed
-            part = part.where(exists().where(f.id == o.offer_id, f.wheelchair.in_(
-                [bindparam(f"wheelchair{i}", type_=String) for i in range(wheelchair)])))
+            part = part.where(
+                exists().where(
+                    f.id == o.offer_id,
+                    f.wheelchair.in_(
+                        [bindparam(f"wheelchair{i}", type_=String) for i in range(wheelchair)]
+                    ),
+                )
+            )
         parts.append(select(part.subquery()))
     every = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
     # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers are
     # joined in: only the soonest rows can make the answer.
-    walked = select(every).order_by(every.c.starts_at, every.c.id).limit(
-        bindparam("head", type_=Integer)).subquery("walked")
+    walked = (
+        select(every)
+        .order_by(every.c.starts_at, every.c.id)
+        .limit(bindparam("head", type_=Integer))
+        .subquery("walked")
+    )
     return (
         select(walked, f.title, f.category, f.place_name)
         .join(_offers, _offers.c.id == walked.c.offer_id)
@@ -150,7 +186,9 @@ def _shape(q: Query, cells: Sequence[int]) -> tuple[int, int, int]:
 
 
 @lru_cache(maxsize=1024)
-def _compiled(dialect, cells: int, categories: int, wheelchair: int) -> tuple[str, tuple[str, ...], dict]:
+def _compiled(
+    dialect, cells: int, categories: int, wheelchair: int
+) -> tuple[str, tuple[str, ...], dict]:
     """The statement's SQL for this database, the order its parameters go in, and the values
     of those the compiler added itself (SQLite's OFFSET 0)."""
     compiled = _union(cells, categories, wheelchair).compile(dialect=dialect)
@@ -165,9 +203,17 @@ def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = No
 def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> dict:
     min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
     values = {f"cell{n}": cell for n, cell in enumerate(cells)}
-    values.update(earliest=int((q.start - MAX_DURATION).timestamp()), start=int(q.start.timestamp()),
-                  end=int(q.end.timestamp()), depth=depth, head=head or depth * len(cells),
-                  min_lat=min_lat, max_lat=max_lat, min_lon=min_lon, max_lon=max_lon)
+    values.update(
+        earliest=int((q.start - MAX_DURATION).timestamp()),
+        start=int(q.start.timestamp()),
+        end=int(q.end.timestamp()),
+        depth=depth,
+        head=head or depth * len(cells),
+        min_lat=min_lat,
+        max_lat=max_lat,
+        min_lon=min_lon,
+        max_lon=max_lon,
+    )
     for i, category in enumerate(sorted(q.categories)):
         values[f"category{i}"] = category
     for i, value in enumerate(sorted(q.wheelchair)):
@@ -175,7 +221,9 @@ def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = N
     return values
 
 
-async def _fetch(session: AsyncSession, q: Query, cells: Sequence[int], depth: int, head: int) -> list:
+async def _fetch(
+    session: AsyncSession, q: Query, cells: Sequence[int], depth: int, head: int
+) -> list:
     """Run the statement straight on the driver of the session's connection: the search is
     the hottest statement of all, and SQLAlchemy's execution layer (compiling the parameters,
     building result rows) cost more than the query itself. In the session's transaction."""
@@ -253,10 +301,14 @@ async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int =
         ordered.extend(sorted(group, key=lambda rd: (rd[1], rd[0][ID])))
     return [
         Hit(
-            occurrence_id=row[ID], offer_id=row[OFFER_ID], starts_at=from_epoch(row[STARTS_AT]),
-            ends_at=from_epoch(row[ENDS_AT]), distance_km=distance, title=row[TITLE],
-            category=row[CATEGORY], place_name=row[PLACE],
+            occurrence_id=row[ID],
+            offer_id=row[OFFER_ID],
+            starts_at=from_epoch(row[STARTS_AT]),
+            ends_at=from_epoch(row[ENDS_AT]),
+            distance_km=distance,
+            title=row[TITLE],
+            category=row[CATEGORY],
+            place_name=row[PLACE],
         )
         for row, distance in ordered[offset:want]
     ]
-

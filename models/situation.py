@@ -70,7 +70,9 @@ class Situation:
     offers_day: date  # offers, white spots and stale offers: the 14 days from this day
     counted_at: datetime  # reminders and "Ich komme" as counted then (models.interest)
     stale: list[StaleOffer] = field(default_factory=list)  # in scope, by municipality
-    interest: dict[str, tuple[Interest, ...]] = field(default_factory=dict)  # district -> offers, most first
+    interest: dict[str, tuple[Interest, ...]] = field(
+        default_factory=dict
+    )  # district -> offers, most first
     # The state's totals: only for a coordinator of the whole state.
     total_unmet: dict[str, Shown] = field(default_factory=dict)
     total_stale: int | None = None
@@ -121,18 +123,31 @@ def _tree(values_by_ags: dict[str, int], outlines: tuple[Outline, ...]) -> tuple
     return values, groups
 
 
-async def _silent(session: AsyncSession, stale: tuple[StaleOffer, ...], now: datetime) -> list[StaleOffer]:
+async def _silent(
+    session: AsyncSession, stale: tuple[StaleOffer, ...], now: datetime
+) -> list[StaleOffer]:
     """The stale offers whose organiser has not written for 60 days (or has none: imported)."""
     owners = sorted({s.owner_id for s in stale if s.owner_id is not None})
     active: set[int] = set()
     for n in range(0, len(owners), 500):
-        active |= set(await session.scalars(select(User.id).where(
-            User.id.in_(owners[n:n + 500]), User.last_seen_at >= now - STALE_AFTER)))
+        active |= set(
+            await session.scalars(
+                select(User.id).where(
+                    User.id.in_(owners[n : n + 500]), User.last_seen_at >= now - STALE_AFTER
+                )
+            )
+        )
     return [s for s in stale if s.owner_id not in active]
 
 
-async def situation(session: AsyncSession, places: Gazetteer, scope: Scope, now: datetime,
-                    months: int = 3, last_month: str | None = None) -> Situation:
+async def situation(
+    session: AsyncSession,
+    places: Gazetteer,
+    scope: Scope,
+    now: datetime,
+    months: int = 3,
+    last_month: str | None = None,
+) -> Situation:
     """The picture for `scope`; unmet searches for `months` months up to the current one (or
     `last_month`); offers, white spots and stale offers as of `now`."""
     data = load()
@@ -157,21 +172,37 @@ async def situation(session: AsyncSession, places: Gazetteer, scope: Scope, now:
     for o in data.outlines:
         if not scope.covers(o.ags):
             continue
-        m = Municipality(o, offers=covered.offers.get(o.ags, 0), white_spot=o.ags in covered.white_spots,
-                         unmet={month: shown_unmet[month][o.ags] for month in month_keys})
+        m = Municipality(
+            o,
+            offers=covered.offers.get(o.ags, 0),
+            white_spot=o.ags in covered.white_spots,
+            unmet={month: shown_unmet[month][o.ags] for month in month_keys},
+        )
         municipalities.append(m)
         d = districts.get(o.district)
         if d is None:
             d = districts[o.district] = District(
-                o.district, data.district_name(o.district),
+                o.district,
+                data.district_name(o.district),
                 unmet={month: shown_unmet[month][o.district] for month in month_keys},
-                stale=stale_per.get(o.district, 0), reminders=counted.reminders[o.district],
-                coming=counted.coming[o.district])
+                stale=stale_per.get(o.district, 0),
+                reminders=counted.reminders[o.district],
+                coming=counted.coming[o.district],
+            )
         d.offers += m.offers
         d.white_spots += m.white_spot
-    picture = Situation(scope, now, month_keys, data, municipalities,
-                        sorted(districts.values(), key=lambda d: d.name), covered.day, counted.at, stale,
-                        {d: counted.offers.get(d, ()) for d in districts})
+    picture = Situation(
+        scope,
+        now,
+        month_keys,
+        data,
+        municipalities,
+        sorted(districts.values(), key=lambda d: d.name),
+        covered.day,
+        counted.at,
+        stale,
+        {d: counted.offers.get(d, ()) for d in districts},
+    )
     if scope.whole_state:
         picture.total_unmet = {month: shown_unmet[month][STATE] for month in month_keys}
         picture.total_stale = len(stale)

@@ -157,8 +157,10 @@ class InlineConnection:
 
 def connector(database: str, **options) -> Callable:
     """SQLAlchemy's `async_creator` for a SQLite file (or ":memory:")."""
+
     async def connect() -> InlineConnection:
         conn = sqlite3.connect(database, check_same_thread=False, **options)
         conn.execute("PRAGMA busy_timeout = 0")  # waiting happens off the loop (_run)
         return InlineConnection(conn)
+
     return connect

@@ -23,7 +23,9 @@ async def follow_to(session: AsyncSession, user_id: int, chat: str) -> int:
     """Move the user's subscriptions from their paused private chats to `chat`; returns how
     many rows moved."""
     mine = await private_chats(session, user_id)
-    paused = set(await session.scalars(select(PausedChat.chat).where(PausedChat.chat.in_(sorted(mine)))))
+    paused = set(
+        await session.scalars(select(PausedChat.chat).where(PausedChat.chat.in_(sorted(mine))))
+    )
     paused.discard(chat)
     if not paused:
         return 0
@@ -34,8 +36,10 @@ async def follow_to(session: AsyncSession, user_id: int, chat: str) -> int:
         if table.c.chat.unique:  # one row per chat: only if the new chat has none yet
             if await session.scalar(select(table.c.chat).where(table.c.chat == chat)) is not None:
                 continue
-        result = await session.execute(update(table).where(table.c.user_id == user_id,
-                                                           table.c.chat.in_(sorted(paused)))
-                                       .values(chat=chat))
+        result = await session.execute(
+            update(table)
+            .where(table.c.user_id == user_id, table.c.chat.in_(sorted(paused)))
+            .values(chat=chat)
+        )
         moved += result.rowcount or 0
     return moved

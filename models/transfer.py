@@ -70,20 +70,38 @@ def _columns(model, skip: set[str]):
 
 async def export(session: AsyncSession, now: datetime) -> dict:
     organiser_ids = select(Offer.owner_id).where(Offer.owner_id.is_not(None))
-    accounts = list(await session.scalars(
-        select(User).where(or_(User.id.in_(organiser_ids), User.trust != "new", User.is_moderator))
-        .order_by(User.platform, User.platform_id)))
+    accounts = list(
+        await session.scalars(
+            select(User)
+            .where(or_(User.id.in_(organiser_ids), User.trust != "new", User.is_moderator))
+            .order_by(User.platform, User.platform_id)
+        )
+    )
     address = {user.id: user.address for user in accounts}
     offers = list(await session.scalars(select(Offer).order_by(Offer.id)))
     ideas = list(await session.scalars(select(Idea).order_by(Idea.position, Idea.id)))
     return {
-        "format": FORMAT, "version": VERSION, "exported_at": now.isoformat(),
-        "organisers": [{"account": user.address,
-                        **{f: _plain(getattr(user, f)) for f in _ORGANISER_FIELDS}} for user in accounts],
-        "offers": [{**{c.key: _plain(getattr(o, c.key)) for c in _columns(Offer, _OFFER_SKIP)},
-                    "organiser_account": address.get(o.owner_id)} for o in offers],
-        "ideas": [{**{c.key: _plain(getattr(i, c.key)) for c in _columns(Idea, _IDEA_SKIP)},
-                   "changed_by_account": address.get(i.changed_by)} for i in ideas],
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": now.isoformat(),
+        "organisers": [
+            {"account": user.address, **{f: _plain(getattr(user, f)) for f in _ORGANISER_FIELDS}}
+            for user in accounts
+        ],
+        "offers": [
+            {
+                **{c.key: _plain(getattr(o, c.key)) for c in _columns(Offer, _OFFER_SKIP)},
+                "organiser_account": address.get(o.owner_id),
+            }
+            for o in offers
+        ],
+        "ideas": [
+            {
+                **{c.key: _plain(getattr(i, c.key)) for c in _columns(Idea, _IDEA_SKIP)},
+                "changed_by_account": address.get(i.changed_by),
+            }
+            for i in ideas
+        ],
     }
 
 
@@ -91,9 +109,13 @@ def _check(document: Any) -> None:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise TransferProblem("not a Nahbar export (made by `nahbar export --json`)")
     if document.get("version") != VERSION:
-        raise TransferProblem(f"export version {document.get('version')!r}; this Nahbar reads {VERSION}")
+        raise TransferProblem(
+            f"export version {document.get('version')!r}; this Nahbar reads {VERSION}"
+        )
     for part in ("organisers", "offers", "ideas"):
-        if not isinstance(document.get(part), list) or not all(isinstance(i, dict) for i in document[part]):
+        if not isinstance(document.get(part), list) or not all(
+            isinstance(i, dict) for i in document[part]
+        ):
             raise TransferProblem(f"'{part}' must be a list of objects")
 
 
@@ -115,17 +137,24 @@ async def import_(session: AsyncSession, document: Any, now: datetime) -> dict[s
     """Restore the document into this store, in the caller's transaction; returns counts.
     Raises TransferProblem (and changes nothing) for a document it cannot take."""
     _check(document)
-    own = await session.scalar(select(func.count()).select_from(Offer).where(Offer.is_example.is_(False)))
+    own = await session.scalar(
+        select(func.count()).select_from(Offer).where(Offer.is_example.is_(False))
+    )
     if own:
-        raise TransferProblem(f"this store already holds {own} offers; import into a new store "
-                              "(to add a calendar to a running one, use an .ics or .csv file)")
+        raise TransferProblem(
+            f"this store already holds {own} offers; import into a new store "
+            "(to add a calendar to a running one, use an .ics or .csv file)"
+        )
     accounts: dict[str, User] = {}
     for n, item in enumerate(document["organisers"], start=1):
         platform, _, platform_id = str(item.get("account", "")).partition(":")
         if not platform or not platform_id:
-            raise TransferProblem(f"organiser {n}: 'account' must be a chat address like telegram:12345")
-        user = await session.scalar(select(User).where(User.platform == platform,
-                                                       User.platform_id == platform_id))
+            raise TransferProblem(
+                f"organiser {n}: 'account' must be a chat address like telegram:12345"
+            )
+        user = await session.scalar(
+            select(User).where(User.platform == platform, User.platform_id == platform_id)
+        )
         if user is None:
             user = User(platform=platform, platform_id=platform_id)
             session.add(user)
@@ -146,22 +175,34 @@ async def import_(session: AsyncSession, document: Any, now: datetime) -> dict[s
     await session.execute(delete(Offer).where(Offer.is_example.is_(True)))
     offers = []
     for n, item in enumerate(document["offers"], start=1):
-        offer = Offer(**_fields(Offer, _OFFER_SKIP, item, f"offer {n}"),
-                      owner_id=owner(item, "organiser_account", f"offer {n}"))
+        offer = Offer(
+            **_fields(Offer, _OFFER_SKIP, item, f"offer {n}"),
+            owner_id=owner(item, "organiser_account", f"offer {n}"),
+        )
         session.add(offer)
         offers.append(offer)
     await session.execute(delete(Idea))
     for n, item in enumerate(document["ideas"], start=1):
-        session.add(Idea(**_fields(Idea, _IDEA_SKIP, item, f"idea {n}"),
-                         changed_by=owner(item, "changed_by_account", f"idea {n}")))
+        session.add(
+            Idea(
+                **_fields(Idea, _IDEA_SKIP, item, f"idea {n}"),
+                changed_by=owner(item, "changed_by_account", f"idea {n}"),
+            )
+        )
     await session.flush()
     await occurrences.refresh_many(session, offers, now)
     await session.flush()
     # Building the occurrences touched the offers: they keep the time of their last real change.
-    changed = [{"offer": o.id, "changed": _typed(Offer.__table__.c.updated_at, item["updated_at"])}
-               for o, item in zip(offers, document["offers"]) if item.get("updated_at")]
+    changed = [
+        {"offer": o.id, "changed": _typed(Offer.__table__.c.updated_at, item["updated_at"])}
+        for o, item in zip(offers, document["offers"])
+        if item.get("updated_at")
+    ]
     if changed:
         await session.execute(
-            update(Offer.__table__).where(Offer.__table__.c.id == bindparam("offer"))
-            .values(updated_at=bindparam("changed")), changed)
+            update(Offer.__table__)
+            .where(Offer.__table__.c.id == bindparam("offer"))
+            .values(updated_at=bindparam("changed")),
+            changed,
+        )
     return {"organisers": len(accounts), "offers": len(offers), "ideas": len(document["ideas"])}

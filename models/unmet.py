@@ -38,23 +38,29 @@ async def count_unmet(session: AsyncSession, ags: str, now: datetime, times: int
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     table = UnmetSearch.__table__
     statement = insert(table).values(ags=ags, month=month_of(now), count=times)
-    statement = statement.on_conflict_do_update(index_elements=[table.c.ags, table.c.month],
-                                                set_={"count": table.c.count + statement.excluded.count})
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.ags, table.c.month],
+        set_={"count": table.c.count + statement.excluded.count},
+    )
     await session.execute(statement)
 
 
 async def unmet_by_month(session: AsyncSession, months: list[str]) -> dict[str, dict[str, int]]:
     """{month: {AGS: count}} for these months."""
     out: dict[str, dict[str, int]] = {m: {} for m in months}
-    rows = await session.execute(select(UnmetSearch.month, UnmetSearch.ags, UnmetSearch.count)
-                                 .where(UnmetSearch.month.in_(months)))
+    rows = await session.execute(
+        select(UnmetSearch.month, UnmetSearch.ags, UnmetSearch.count).where(
+            UnmetSearch.month.in_(months)
+        )
+    )
     for month, ags, count in rows.all():
         out[month][ags] = count
     return out
 
 
-async def note_search(session: AsyncSession, places, place_id: str, lat: float, lon: float,
-                      found: bool, now: datetime) -> None:
+async def note_search(
+    session: AsyncSession, places, place_id: str, lat: float, lon: float, found: bool, now: datetime
+) -> None:
     """Count a first page that found nothing in the municipality of the place (or, for a shared
     position, of its nearest town or village); anything outside the home region is not counted."""
     if found:

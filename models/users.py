@@ -48,15 +48,18 @@ class Conversation(Base):
     __tablename__ = "conversations"
 
     chat: Mapped[str] = mapped_column(String(255), primary_key=True)  # "telegram:12345"
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True,
-                                         index=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
     is_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[str] = mapped_column(String(32), default="idle")
     data: Mapped[dict] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-def set_home(user: User, *, place_id: str, name: str, lat: float, lon: float, position: bool) -> None:
+def set_home(
+    user: User, *, place_id: str, name: str, lat: float, lon: float, position: bool
+) -> None:
     """Store the chosen home place. A `position` (shared or typed coordinates) is kept as
     precisely as the user allowed; its id comes from the stored value (models.location)."""
     if position:
@@ -70,5 +73,11 @@ def set_precise_consent(user: User, allowed: bool) -> None:
     """Consent to keep positions precisely; withdrawing it coarsens the stored home at once."""
     user.consent_precise_location = allowed
     if not allowed and is_position_id(user.home_place_id) and user.home_lat is not None:
-        set_home(user, place_id="", name=user.home_place_name or "", lat=user.home_lat,
-                 lon=user.home_lon, position=True)
+        set_home(
+            user,
+            place_id="",
+            name=user.home_place_name or "",
+            lat=user.home_lat,
+            lon=user.home_lon,
+            position=True,
+        )

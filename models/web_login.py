@@ -64,7 +64,9 @@ async def use_link(session: AsyncSession, token: str, now: datetime) -> tuple[st
     if user is None:
         return None
     session_id = secrets.token_urlsafe(32)
-    session.add(WebSession(id_hash=_hash(session_id), user_id=user.id, expires_at=now + SESSION_VALID))
+    session.add(
+        WebSession(id_hash=_hash(session_id), user_id=user.id, expires_at=now + SESSION_VALID)
+    )
     return session_id, user
 
 

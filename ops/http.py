@@ -35,6 +35,7 @@ CHECK_TIMEOUT = 3.0  # seconds a probe may wait for the database
 class OpsState:
     """What the probes look at: the store, the schema version this code expects, and this
     process's role (a callable: leadership changes while the server runs)."""
+
     engine: AsyncEngine
     sessions: async_sessionmaker
     expected_revision: str
@@ -51,6 +52,7 @@ def expected_revision() -> str:
 
 def routes(state: OpsState, *, healthz: bool = True) -> list[web.RouteDef]:
     """/readyz and /metrics, and /healthz unless the server has one already (the web face's)."""
+
     async def alive(request: web.Request) -> web.Response:
         return web.json_response({"status": "alive"})
 
@@ -58,8 +60,9 @@ def routes(state: OpsState, *, healthz: bool = True) -> list[web.RouteDef]:
         body = {"database": "unreachable", "migrations": "unknown", "role": state.role()}
         try:
             async with asyncio.timeout(CHECK_TIMEOUT), state.engine.connect() as connection:
-                revision = (await connection.execute(
-                    text("SELECT version_num FROM alembic_version"))).scalar()
+                revision = (
+                    await connection.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar()
             body["database"] = "ok"
             body["migrations"] = "current" if revision == state.expected_revision else "behind"
         except Exception as exc:  # noqa: BLE001 - not ready, say why (no URL, no password)
@@ -69,8 +72,9 @@ def routes(state: OpsState, *, healthz: bool = True) -> list[web.RouteDef]:
 
     async def metrics(request: web.Request) -> web.Response:
         await refresh(state)
-        return web.Response(body=generate_latest(REGISTRY),
-                            headers={"Content-Type": CONTENT_TYPE_LATEST})
+        return web.Response(
+            body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
 
     served = [web.get("/readyz", readyz), web.get("/metrics", metrics)]
     return [web.get("/healthz", alive), *served] if healthz else served
@@ -114,4 +118,3 @@ async def serve(state: OpsState, host: str, port: int) -> web.AppRunner:
     await web.TCPSite(runner, host, port).start()
     log.info("health and metrics on http://%s:%s/ (healthz, readyz, metrics)", host, port)
     return runner
-

@@ -12,8 +12,26 @@ Sachsen-Anhalt (GeoNames data, CC BY 4.0, https://www.geonames.org/; municipalit
 
 from .gazetteer import Gazetteer
 from .model import (
-    CHOICE, FOUND, INVALID, OUTSIDE, REGIONS, SUGGEST, UNKNOWN, Place, Resolution,
+    CHOICE,
+    FOUND,
+    INVALID,
+    OUTSIDE,
+    REGIONS,
+    SUGGEST,
+    UNKNOWN,
+    Place,
+    Resolution,
 )
 
-__all__ = ["CHOICE", "FOUND", "Gazetteer", "INVALID", "OUTSIDE", "Place", "REGIONS", "Resolution",
-           "SUGGEST", "UNKNOWN"]
+__all__ = [
+    "CHOICE",
+    "FOUND",
+    "Gazetteer",
+    "INVALID",
+    "OUTSIDE",
+    "Place",
+    "REGIONS",
+    "Resolution",
+    "SUGGEST",
+    "UNKNOWN",
+]

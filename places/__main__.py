@@ -31,18 +31,25 @@ def main(argv: list[str]) -> int:
     heap_mb = tracemalloc.get_traced_memory()[0] / 2**20
     tracemalloc.stop()
     del copy
-    print(f"{len(gaz)} places; cold load {load_ms:.0f} ms (incl. imports); "
-          f"memory {heap_mb:.1f} MB Python heap (tracemalloc), RSS +{rss_delta:.1f} MB")
+    print(
+        f"{len(gaz)} places; cold load {load_ms:.0f} ms (incl. imports); "
+        f"memory {heap_mb:.1f} MB Python heap (tracemalloc), RSS +{rss_delta:.1f} MB"
+    )
     for text in argv:
         t1 = time.perf_counter()
         res = gaz.resolve(text)
         ms = (time.perf_counter() - t1) * 1000
         print(f"\n{text!r} -> {res.status} ({ms:.2f} ms)")
-        for label, places in (("place", (res.place,) if res.place else ()),
-                              ("choice", res.choices), ("suggest", res.suggestions)):
+        for label, places in (
+            ("place", (res.place,) if res.place else ()),
+            ("choice", res.choices),
+            ("suggest", res.suggestions),
+        ):
             for p in places:
-                print(f"  {label}: {p.id}  {p.title}  [{p.district or p.region}]  {p.lat}, {p.lon}"
-                      f"  {p.kind}, pop {p.population}")
+                print(
+                    f"  {label}: {p.id}  {p.title}  [{p.district or p.region}]  {p.lat}, {p.lon}"
+                    f"  {p.kind}, pop {p.population}"
+                )
     return 0
 
 

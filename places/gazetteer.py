@@ -40,8 +40,20 @@ from rapidfuzz import fuzz, process
 from . import parse
 from .geo import GridIndex, distance_km
 from .model import (
-    CHOICE, COORDINATES, FOUND, INVALID, MUNICIPALITY, OUTSIDE, POSTCODE, REGIONS, SUGGEST,
-    TOWN, UNKNOWN, VILLAGE, Place, Resolution,
+    CHOICE,
+    COORDINATES,
+    FOUND,
+    INVALID,
+    MUNICIPALITY,
+    OUTSIDE,
+    POSTCODE,
+    REGIONS,
+    SUGGEST,
+    TOWN,
+    UNKNOWN,
+    VILLAGE,
+    Place,
+    Resolution,
 )
 from .text import FOLD_VERSION, display_name, fold, keys, variants
 from .words import closest_common_word_score, is_common_phrase, is_common_word
@@ -74,7 +86,9 @@ _QUALIFIED_RES = (
     # "Wallwitz (Petersberg)", "Seyda (Stadt Jessen (Elster))"
     re.compile(r"^(?P<name>[^()]+?)\s*\((?P<qual>[^()]+(?:\([^()]*\))?)\)$"),
     re.compile(r"^(?P<name>[^,]+?)\s*,\s*(?P<qual>[^,]+)$"),
-    re.compile(r"^(?P<name>.+?)\s+(?:bei|b\.|nahe|nähe|in|an der|am)\s+(?P<qual>.+)$", re.IGNORECASE),
+    re.compile(
+        r"^(?P<name>.+?)\s+(?:bei|b\.|nahe|nähe|in|an der|am)\s+(?P<qual>.+)$", re.IGNORECASE
+    ),
     re.compile(r"^(?P<name>[^/]+?)\s*/\s*(?P<qual>[^/]+)$"),
     re.compile(r"^(?P<qual>[^\s-]+)\s*-\s*(?P<name>[^-]+)$"),  # "Magdeburg-Buckau"
 )
@@ -83,10 +97,17 @@ _DISTRICT_PREFIX_RE = re.compile(r"^(?:Landkreis|Kreis)\s+", re.IGNORECASE)
 
 
 class Gazetteer:
-    def __init__(self, places: list[Place], postcodes: dict[str, Place],
-                 place_keys: list[tuple[list[str], list[str]]], home_region: str = "Sachsen-Anhalt",
-                 *, aliases: dict[str, Place] | None = None, areas: dict[str, str] | None = None,
-                 postcode_parts: dict[str, tuple[Place, ...]] | None = None):
+    def __init__(
+        self,
+        places: list[Place],
+        postcodes: dict[str, Place],
+        place_keys: list[tuple[list[str], list[str]]],
+        home_region: str = "Sachsen-Anhalt",
+        *,
+        aliases: dict[str, Place] | None = None,
+        areas: dict[str, str] | None = None,
+        postcode_parts: dict[str, tuple[Place, ...]] | None = None,
+    ):
         """places[i] is matched by place_keys[i] = (name keys, alternate keys). `aliases` maps
         further ids to places ("m15085235" -> the town Quedlinburg); `areas` maps place ids to
         the official key (AGS) of their municipality; `postcode_parts` maps a postcode to its
@@ -163,24 +184,61 @@ class Gazetteer:
                 if kind == "T":
                     _, gid, name, lat, lon, admin1, pop, strong, weak, ags = row
                     pid = f"g{gid}"
-                    add(Place(pid, display_name(name), float(lat), float(lon), REGIONS.get(admin1, ""),
-                              TOWN, int(pop), belonging(pid, ags), districts.get(ags[:5], "")),
-                        strong, weak, ags)
+                    add(
+                        Place(
+                            pid,
+                            display_name(name),
+                            float(lat),
+                            float(lon),
+                            REGIONS.get(admin1, ""),
+                            TOWN,
+                            int(pop),
+                            belonging(pid, ags),
+                            districts.get(ags[:5], ""),
+                        ),
+                        strong,
+                        weak,
+                        ags,
+                    )
                 elif kind == "P":
                     _, code, lat, lon, label, admin1, ags, *more = row
-                    postcodes[code] = Place(f"p{code}", f"{code} {label}", float(lat), float(lon),
-                                            REGIONS.get(admin1, ""), POSTCODE, 0, "",
-                                            districts.get(ags[:5], ""))
+                    postcodes[code] = Place(
+                        f"p{code}",
+                        f"{code} {label}",
+                        float(lat),
+                        float(lon),
+                        REGIONS.get(admin1, ""),
+                        POSTCODE,
+                        0,
+                        "",
+                        districts.get(ags[:5], ""),
+                    )
                     if ags:
                         areas[f"p{code}"] = ags
-                    for part in (more[0].split() if more else ()):
+                    for part in more[0].split() if more else ():
                         part_ags, part_lat, part_lon = part.split(",")
-                        parts.setdefault(code, []).append((part_ags, float(part_lat), float(part_lon)))
+                        parts.setdefault(code, []).append(
+                            (part_ags, float(part_lat), float(part_lon))
+                        )
                 elif kind == "V":
                     # No AGS: the village's point is too rough to tell its municipality.
                     _, vid, name, lat, lon, ags, district, strong, weak = row
-                    add(Place(vid, name, float(lat), float(lon), home, VILLAGE, 0,
-                              belonging(vid, ags), districts.get(district, "")), strong, weak, ags)
+                    add(
+                        Place(
+                            vid,
+                            name,
+                            float(lat),
+                            float(lon),
+                            home,
+                            VILLAGE,
+                            0,
+                            belonging(vid, ags),
+                            districts.get(district, ""),
+                        ),
+                        strong,
+                        weak,
+                        ags,
+                    )
                 elif kind == "M":
                     municipalities[row[1]] = (f"{row[2]} {row[3]}", row[6], row)
                     if row[6]:
@@ -190,8 +248,10 @@ class Gazetteer:
                 elif line.startswith("# fold-version:"):
                     fold_version = int(line.partition(":")[2])
         if fold_version != FOLD_VERSION:
-            raise ValueError(f"{path} was built with fold-version {fold_version}, this code "
-                             f"uses {FOLD_VERSION}: run scripts/build_gazetteer.py")
+            raise ValueError(
+                f"{path} was built with fold-version {fold_version}, this code "
+                f"uses {FOLD_VERSION}: run scripts/build_gazetteer.py"
+            )
 
         aliases: dict[str, Place] = {}
         by_id = {p.id: p for p in places}
@@ -200,18 +260,53 @@ class Gazetteer:
                 aliases[f"m{ags}"] = by_id[main]
             else:  # no town of its name: the municipality stands for itself ("Huy")
                 _, _, _, name, lat, lon, _, strong, weak = row
-                add(Place(f"m{ags}", name, float(lat), float(lon), home, MUNICIPALITY, 0, "",
-                          districts.get(ags[:5], "")), strong, weak, ags)
+                add(
+                    Place(
+                        f"m{ags}",
+                        name,
+                        float(lat),
+                        float(lon),
+                        home,
+                        MUNICIPALITY,
+                        0,
+                        "",
+                        districts.get(ags[:5], ""),
+                    ),
+                    strong,
+                    weak,
+                    ags,
+                )
         postcode_parts: dict[str, tuple[Place, ...]] = {}
         for code, found in parts.items():
             main = postcodes[code]
-            postcode_parts[code] = (main, *(
-                Place(f"p{code}-{ags}", f"{code} {municipalities[ags][2][3]}", lat, lon, home, POSTCODE, 0, "",
-                      districts.get(ags[:5], "")) for ags, lat, lon in found))
+            postcode_parts[code] = (
+                main,
+                *(
+                    Place(
+                        f"p{code}-{ags}",
+                        f"{code} {municipalities[ags][2][3]}",
+                        lat,
+                        lon,
+                        home,
+                        POSTCODE,
+                        0,
+                        "",
+                        districts.get(ags[:5], ""),
+                    )
+                    for ags, lat, lon in found
+                ),
+            )
             for place, (ags, _, _) in zip(postcode_parts[code][1:], found):
                 areas[place.id] = ags
-        return cls(places, postcodes, place_keys, home_region, aliases=aliases, areas=areas,
-                   postcode_parts=postcode_parts)
+        return cls(
+            places,
+            postcodes,
+            place_keys,
+            home_region,
+            aliases=aliases,
+            areas=areas,
+            postcode_parts=postcode_parts,
+        )
 
     # -- lookups -----------------------------------------------------------------------
 
@@ -263,8 +358,11 @@ class Gazetteer:
 
     def nearest(self, lat: float, lon: float, max_km: float = NEAREST_MAX_KM) -> Place | None:
         """Nearest town or village within max_km, via a grid index."""
-        if not (isinstance(lat, (int, float)) and isinstance(lon, (int, float))
-                and parse.in_range(lat, lon)):
+        if not (
+            isinstance(lat, (int, float))
+            and isinstance(lon, (int, float))
+            and parse.in_range(lat, lon)
+        ):
             return None
         hit = self._grid.nearest(lat, lon, max_km)
         return self._places[self._settlements[hit[1]]] if hit else None
@@ -347,8 +445,11 @@ class Gazetteer:
             # "06484 Quedlinburg" is the postcode (its point is the better one in a town).
             label_keys = set(keys(postcode.name.partition(" ")[2]))
             named = [self._places[i] for i in self._name_hits(rest)]
-            near = [(distance_km(p.lat, p.lon, postcode.lat, postcode.lon), p.id, p) for p in named
-                    if not label_keys & set(keys(p.name))]
+            near = [
+                (distance_km(p.lat, p.lon, postcode.lat, postcode.lon), p.id, p)
+                for p in named
+                if not label_keys & set(keys(p.name))
+            ]
             near = [n for n in near if n[0] <= POSTCODE_NAME_KM]
             if near:
                 return Resolution(FOUND, place=min(near)[2])
@@ -391,7 +492,7 @@ class Gazetteer:
         return Resolution(UNKNOWN) if common else self._suggest(fold(text))
 
     def _resolve_qualified(self, text: str) -> Resolution | None:
-        """"Buckau, Magdeburg", "Magdeburg OT Buckau", "Wallwitz (Petersberg)", "Halle-Neustadt"."""
+        """ "Buckau, Magdeburg", "Magdeburg OT Buckau", "Wallwitz (Petersberg)", "Halle-Neustadt"."""
         for pattern in _QUALIFIED_RES:
             m = pattern.match(text)
             if m is None:
@@ -422,14 +523,17 @@ class Gazetteer:
     def _city(self, hits: dict[int, int]) -> Resolution | None:
         """The city these hits name, if they name one clearly."""
         res = self._pick(hits) if hits else None
-        return res if res is not None and res.place is not None and self._is_city(res.place) else None
+        return (
+            res if res is not None and res.place is not None and self._is_city(res.place) else None
+        )
 
     def _is_city(self, place: Place) -> bool:
         """A town that has parts people name: a municipality or a town of CITY people."""
         return self._is_municipality(place) or place.population >= CITY
 
-    def _fitting(self, hits: dict[int, int], qualifier: str,
-                 qualifier_hits: dict[int, int]) -> dict[int, int]:
+    def _fitting(
+        self, hits: dict[int, int], qualifier: str, qualifier_hits: dict[int, int]
+    ) -> dict[int, int]:
         """The hits the qualifier fits: those whose municipality, district or state it names,
         else those close to a place it names ("Wallwitz bei Halle")."""
         qkeys = {fold(qualifier), fold(_DISTRICT_PREFIX_RE.sub("", qualifier))}
@@ -440,10 +544,14 @@ class Gazetteer:
 
     @staticmethod
     def _names_area(place: Place, qkeys: set[str]) -> bool:
-        """"Petersberg", "Gemeinde Petersberg", "Saalekreis", "Landkreis Harz", "Harz",
+        """ "Petersberg", "Gemeinde Petersberg", "Saalekreis", "Landkreis Harz", "Harz",
         "Sachsen-Anhalt" name the areas of Wallwitz or Huy."""
-        areas = (place.municipality, place.district, _DISTRICT_PREFIX_RE.sub("", place.district),
-                 place.region)
+        areas = (
+            place.municipality,
+            place.district,
+            _DISTRICT_PREFIX_RE.sub("", place.district),
+            place.region,
+        )
         return any(area and qkeys & set(keys(area)) for area in areas)
 
     def _near(self, place: Place, qualifier_hits: dict[int, int]) -> bool:
@@ -453,8 +561,9 @@ class Gazetteer:
             q = self._places[i]
             if q.id == place.id:
                 continue
-            if (ags and self._areas.get(q.id) == ags) or \
-                    distance_km(q.lat, q.lon, place.lat, place.lon) <= QUALIFIER_KM:
+            if (ags and self._areas.get(q.id) == ags) or distance_km(
+                q.lat, q.lon, place.lat, place.lon
+            ) <= QUALIFIER_KM:
                 return True
         return False
 
@@ -467,11 +576,15 @@ class Gazetteer:
         elif any(places[i].region == home for i in strong):
             candidates = strong
         else:  # keep weak matches in the home region too
-            candidates = strong + [i for i, s in hits.items()
-                                   if s == WEAK and places[i].region == home]
+            candidates = strong + [
+                i for i, s in hits.items() if s == WEAK and places[i].region == home
+            ]
         if common:  # "Nähe" is Nahe in Schleswig-Holstein: not what anyone means here
-            candidates = [i for i in candidates
-                          if places[i].region == home or places[i].population >= COMMON_WORD_TOWN]
+            candidates = [
+                i
+                for i in candidates
+                if places[i].region == home or places[i].population >= COMMON_WORD_TOWN
+            ]
         if not candidates:
             return Resolution(UNKNOWN)
         if len(candidates) == 1:
@@ -479,9 +592,15 @@ class Gazetteer:
         meant = self._clearly_meant(candidates, hits)
         if meant is not None:
             return Resolution(FOUND, place=places[meant])
-        candidates.sort(key=lambda i: (places[i].region != home, hits[i],
-                                       not self._is_municipality(places[i]),
-                                       -places[i].population, places[i].id))
+        candidates.sort(
+            key=lambda i: (
+                places[i].region != home,
+                hits[i],
+                not self._is_municipality(places[i]),
+                -places[i].population,
+                places[i].id,
+            )
+        )
         return Resolution(CHOICE, choices=tuple(places[i] for i in candidates[:MAX_CHOICES]))
 
     def _is_municipality(self, place: Place) -> bool:
@@ -499,7 +618,9 @@ class Gazetteer:
         best = max(in_home, key=lambda i: (places[i].population, places[i].id))
         others = [places[i] for i in candidates if i != best]
         p = places[best]
-        larger = all(p.population >= CLEARLY_LARGER * max(o.population, MIN_POPULATION) for o in others)
+        larger = all(
+            p.population >= CLEARLY_LARGER * max(o.population, MIN_POPULATION) for o in others
+        )
         if len(in_home) == 1 and self._is_municipality(p):
             # ... unless a namesake elsewhere is a big city of its own
             return best if all(o.population < BIG_CITY for o in others) else None
@@ -512,8 +633,13 @@ class Gazetteer:
         cutoff = 85 if len(key) < 6 else 80
         matches = []
         for length in range(len(key) * 2 // 3, len(key) * 3 // 2 + 2):
-            matches += process.extract(key, self._fuzzy_by_length.get(length, ()), scorer=fuzz.ratio,
-                                       limit=20, score_cutoff=cutoff)
+            matches += process.extract(
+                key,
+                self._fuzzy_by_length.get(length, ()),
+                scorer=fuzz.ratio,
+                limit=20,
+                score_cutoff=cutoff,
+            )
         matches = sorted(matches, key=lambda m: (-m[1], self._fuzzy_order[m[0]]))[:20]
         if not matches:
             return Resolution(UNKNOWN)
@@ -535,12 +661,15 @@ class Gazetteer:
         if not ranked:
             return Resolution(UNKNOWN)
         order = sorted(ranked, key=lambda i: (-ranked[i], self._places[i].id))
-        return Resolution(SUGGEST, suggestions=tuple(self._places[i] for i in order[:MAX_SUGGESTIONS]))
+        return Resolution(
+            SUGGEST, suggestions=tuple(self._places[i] for i in order[:MAX_SUGGESTIONS])
+        )
 
     def _importance(self, place: Place) -> float:
         """Ranking bonus (0..6) for typo suggestions: home region, then population."""
         return (3.0 if place.region == self.home_region else 0.0) + min(
-            3.0, math.log10(place.population + 1) / 2)
+            3.0, math.log10(place.population + 1) / 2
+        )
 
     def _coordinate_place(self, lat: float, lon: float) -> Place:
         """Place for a coordinate pair; the same for resolve() and get() of its id."""
@@ -551,8 +680,9 @@ class Gazetteer:
         town = self._places[self._settlements[hit[1]]] if hit else None
         if hit and hit[0] <= LABEL_MAX_KM:
             name += f" (bei {town.name})"
-        return Place(parse.coordinate_id(lat, lon), name, lat, lon,
-                     town.region if town else "", COORDINATES)
+        return Place(
+            parse.coordinate_id(lat, lon), name, lat, lon, town.region if town else "", COORDINATES
+        )
 
 
 @lru_cache(maxsize=8)

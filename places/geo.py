@@ -32,7 +32,8 @@ def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float
     cos_dl, sin_dl = math.cos(dl), math.sin(dl)
     return GREAT_CIRCLE_RADIUS_KM * math.atan2(
         math.sqrt((cos2 * sin_dl) ** 2 + (cos1 * sin2 - sin1 * cos2 * cos_dl) ** 2),
-        sin1 * sin2 + cos1 * cos2 * cos_dl)
+        sin1 * sin2 + cos1 * cos2 * cos_dl,
+    )
 
 
 def _cell(lat: float, lon: float) -> tuple[int, int]:

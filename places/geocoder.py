@@ -17,8 +17,9 @@ MAX_FROM_TOWN_KM = 25.0  # a hit further from the town typed is somewhere else o
 
 
 class NominatimGeocoder:
-    def __init__(self, user_agent: str, *, timeout: float = 5.0, min_interval: float = 1.0,
-                 client=None) -> None:
+    def __init__(
+        self, user_agent: str, *, timeout: float = 5.0, min_interval: float = 1.0, client=None
+    ) -> None:
         if client is None:
             from geopy.geocoders import Nominatim
 
@@ -28,7 +29,9 @@ class NominatimGeocoder:
         self._lock = asyncio.Lock()
         self._last = 0.0
 
-    async def locate(self, address: str, town: str, near: tuple[float, float]) -> tuple[float, float] | None:
+    async def locate(
+        self, address: str, town: str, near: tuple[float, float]
+    ) -> tuple[float, float] | None:
         """The position of `address` in `town`, if found near the town's centre; None otherwise
         (also when the service is unreachable: the town's centre is good enough)."""
         if not address.strip():

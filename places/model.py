@@ -31,7 +31,13 @@ POSTCODE, COORDINATES = "postcode", "coordinates"
 
 # Resolution statuses. OUTSIDE: coordinates that are not in or near Germany.
 FOUND, CHOICE, SUGGEST, UNKNOWN, INVALID, OUTSIDE = (
-    "found", "choice", "suggest", "unknown", "invalid", "outside")
+    "found",
+    "choice",
+    "suggest",
+    "unknown",
+    "invalid",
+    "outside",
+)
 
 
 @dataclass(frozen=True, slots=True)

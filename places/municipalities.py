@@ -33,7 +33,7 @@ class MapData:
     outlines: tuple[Outline, ...]
 
     def district_name(self, key: str) -> str:
-        """"Landkreis Harz"; a district-free city by its own name ("Magdeburg")."""
+        """ "Landkreis Harz"; a district-free city by its own name ("Magdeburg")."""
         name = self.districts.get(key, "")
         if name:
             return name
@@ -53,6 +53,19 @@ class MapData:
 @lru_cache(maxsize=1)
 def load() -> MapData:
     raw = json.loads(PATH.read_text(encoding="utf-8"))
-    outlines = tuple(Outline(m["ags"], m["name"], m["designation"], m["district"], m["residents"],
-                             m["x"], m["y"], m["path"]) for m in raw["municipalities"])
-    return MapData(raw["width"], raw["height"], raw["attribution"], dict(raw["districts"]), outlines)
+    outlines = tuple(
+        Outline(
+            m["ags"],
+            m["name"],
+            m["designation"],
+            m["district"],
+            m["residents"],
+            m["x"],
+            m["y"],
+            m["path"],
+        )
+        for m in raw["municipalities"]
+    )
+    return MapData(
+        raw["width"], raw["height"], raw["attribution"], dict(raw["districts"]), outlines
+    )

@@ -18,9 +18,23 @@ FOLD_VERSION = 1
 
 # Leading (or, in GeoNames, sometimes trailing) words that are titles or marketing rather than part of the name people type.
 STRIP_PREFIXES = (
-    "Lutherstadt", "Hansestadt", "Luftkurort", "Kurort", "Stadt", "Ostseebad", "Seebad",
-    "Nordseebad", "Ostseeheilbad", "Heilbad", "Welterbestadt", "Kreisstadt",
-    "Universitätsstadt", "Hochschulstadt", "Erholungsort", "Gemeinde", "Flecken",
+    "Lutherstadt",
+    "Hansestadt",
+    "Luftkurort",
+    "Kurort",
+    "Stadt",
+    "Ostseebad",
+    "Seebad",
+    "Nordseebad",
+    "Ostseeheilbad",
+    "Heilbad",
+    "Welterbestadt",
+    "Kreisstadt",
+    "Universitätsstadt",
+    "Hochschulstadt",
+    "Erholungsort",
+    "Gemeinde",
+    "Flecken",
 )
 # Prefixes dropped from the *display* name too (not part of the official name).
 DISPLAY_DROP_PREFIXES = ("Luftkurort ", "Erholungsort ")
@@ -95,8 +109,8 @@ def display_name(name: str) -> str:
     "Eisleben Lutherstadt" -> "Lutherstadt Eisleben"."""
     for prefix in DISPLAY_DROP_PREFIXES:
         if name.startswith(prefix) and len(name) > len(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     m = _TITLE_SUFFIX_RE.search(name)
     if m:
-        return f"{m.group(1)} {name[:m.start()]}"
+        return f"{m.group(1)} {name[: m.start()]}"
     return name

@@ -33,9 +33,15 @@ def offer_calendar(offer: Offer, now: datetime, *, description: str = "") -> byt
     return cal.to_ical()
 
 
-def feed_calendar(listed: Iterable[Listed], now: datetime, *, name: str,
-                  describe: Callable[[Offer], str] = lambda offer: "",
-                  url: Callable[[Offer], str] | None = None, alarm_text: str = "") -> bytes:
+def feed_calendar(
+    listed: Iterable[Listed],
+    now: datetime,
+    *,
+    name: str,
+    describe: Callable[[Offer], str] = lambda offer: "",
+    url: Callable[[Offer], str] | None = None,
+    alarm_text: str = "",
+) -> bytes:
     """A subscribable calendar of several offers, with changes and cancellations marked."""
     cal = _calendar()
     cal.add("x-wr-calname", clean(name)[:200])
@@ -48,9 +54,15 @@ def feed_calendar(listed: Iterable[Listed], now: datetime, *, name: str,
         offers.append(offer)
         cancelled = offer.status is OfferStatus.CANCELLED
         called_off = set(item.cancelled_days)
-        event = _event(offer, now, description=describe(offer), sequence=item.sequence,
-                       cancelled=cancelled, skip_exdates=called_off,
-                       url=url(offer) if url else "")
+        event = _event(
+            offer,
+            now,
+            description=describe(offer),
+            sequence=item.sequence,
+            cancelled=cancelled,
+            skip_exdates=called_off,
+            url=url(offer) if url else "",
+        )
         if not cancelled and alarm_text:
             event.add_component(_alarm(alarm_text))
         cal.add_component(event)
@@ -75,8 +87,16 @@ def _calendar() -> Calendar:
     return cal
 
 
-def _event(offer: Offer, now: datetime, *, description: str = "", sequence: int | None = None,
-           cancelled: bool = False, skip_exdates: set[date] = frozenset(), url: str = "") -> Event:
+def _event(
+    offer: Offer,
+    now: datetime,
+    *,
+    description: str = "",
+    sequence: int | None = None,
+    cancelled: bool = False,
+    skip_exdates: set[date] = frozenset(),
+    url: str = "",
+) -> Event:
     schedule = offer.schedule
     event = Event()
     event.add("uid", uid(offer))  # stable: importing again updates the entry
@@ -143,8 +163,10 @@ def _add_timezone(cal: Calendar, offers: list[Offer], now: datetime) -> None:
     # Transitions from the first date for ten years keep the file small; calendars know
     # Europe/Berlin themselves, the VTIMEZONE is for the few that do not.
     first = min([o.starts_local.date() for o in offers] + [now.date()])
-    cal.add_missing_timezones(first_date=date(first.year, 1, 1),
-                              last_date=date(max(first.year, now.year) + TIMEZONE_YEARS, 1, 1))
+    cal.add_missing_timezones(
+        first_date=date(first.year, 1, 1),
+        last_date=date(max(first.year, now.year) + TIMEZONE_YEARS, 1, 1),
+    )
 
 
 def _at(day: date, clock: time) -> datetime:

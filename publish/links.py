@@ -31,7 +31,9 @@ class Links:
         return f"https://t.me/{self.telegram_bot}?start=place_{place_id}"
 
     def telegram_offer(self, offer_id: int) -> str:
-        return f"https://t.me/{self.telegram_bot}?start=offer_{offer_id}" if self.telegram_bot else ""
+        return (
+            f"https://t.me/{self.telegram_bot}?start=offer_{offer_id}" if self.telegram_bot else ""
+        )
 
     def matrix(self) -> str:
         return f"https://matrix.to/#/{self.matrix_bot}" if self.matrix_bot else ""

@@ -35,10 +35,13 @@ def colour(rate: float | None) -> str:
 
 def legend(t: Translator) -> list[tuple[str, str]]:
     """(colour, words) for the legend beside the map."""
-    return [(CLASSES[0][1], str(t("no offer"))), (CLASSES[1][1], str(t("up to 3 per 10,000 residents"))),
-            (CLASSES[2][1], str(t("3 to 6 per 10,000 residents"))),
-            (CLASSES[3][1], str(t("more than 6 per 10,000 residents"))),
-            (UNKNOWN, str(t("residents not known")))]
+    return [
+        (CLASSES[0][1], str(t("no offer"))),
+        (CLASSES[1][1], str(t("up to 3 per 10,000 residents"))),
+        (CLASSES[2][1], str(t("3 to 6 per 10,000 residents"))),
+        (CLASSES[3][1], str(t("more than 6 per 10,000 residents"))),
+        (UNKNOWN, str(t("residents not known"))),
+    ]
 
 
 @lru_cache(maxsize=64)
@@ -54,7 +57,10 @@ def _box(outlines: tuple[Outline, ...]) -> tuple[int, int, int, int]:
 
 def describe(t: Translator, m: Municipality, month: str) -> Markup:
     """The numbers of one municipality in words (the map's titles and the chat)."""
-    parts = [escape(m.outline.name), t.n("{count} offer in the next 14 days", "{count} offers in the next 14 days", m.offers)]
+    parts = [
+        escape(m.outline.name),
+        t.n("{count} offer in the next 14 days", "{count} offers in the next 14 days", m.offers),
+    ]
     if m.rate is not None:
         parts.append(t("{rate} per 10,000 residents", rate=f"{m.rate:.1f}".replace(".", ",")))
     if m.white_spot:
@@ -72,8 +78,13 @@ def svg(t: Translator, picture: Situation, *, link: str | None = None, title: st
     shown = [m for m in picture.municipalities if m.outline.path]
     if not shown:
         return Markup("")
-    key = (t.language, link, title, month, tuple(
-        (m.outline.ags, m.offers, m.white_spot, str(m.unmet.get(month, ""))) for m in shown))
+    key = (
+        t.language,
+        link,
+        title,
+        month,
+        tuple((m.outline.ags, m.offers, m.white_spot, str(m.unmet.get(month, ""))) for m in shown),
+    )
     made = _DRAWN.get(key)
     if made is None:
         made = _DRAWN[key] = _draw(t, shown, month, link, title)
@@ -87,34 +98,54 @@ KEEP = 16  # drawings kept: areas × languages × link or not, in their newest s
 _DRAWN: OrderedDict[tuple, Markup] = OrderedDict()
 
 
-def _draw(t: Translator, shown: list[Municipality], month: str, link: str | None, title: str) -> Markup:
+def _draw(
+    t: Translator, shown: list[Municipality], month: str, link: str | None, title: str
+) -> Markup:
     x0, y0, x1, y1 = _box(tuple(m.outline for m in shown))
     pad = 10
-    out = [Markup('<svg xmlns="http://www.w3.org/2000/svg" viewBox="{} {} {} {}" role="img" '
-                  'aria-labelledby="map-title" class="map">').format(
-        x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad),
-        Markup('<title id="map-title">{}</title>').format(title or t("Offers per 10,000 residents")),
-        Markup('<defs><pattern id="white-spot" patternUnits="userSpaceOnUse" width="8" height="8" '
-               'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ffffff"/>'
-               '<line x1="0" y1="0" x2="0" y2="8" stroke="{}" stroke-width="3"/></pattern></defs>').format(HATCH)]
+    out = [
+        Markup(
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="{} {} {} {}" role="img" '
+            'aria-labelledby="map-title" class="map">'
+        ).format(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad),
+        Markup('<title id="map-title">{}</title>').format(
+            title or t("Offers per 10,000 residents")
+        ),
+        Markup(
+            '<defs><pattern id="white-spot" patternUnits="userSpaceOnUse" width="8" height="8" '
+            'patternTransform="rotate(45)"><rect width="8" height="8" fill="#ffffff"/>'
+            '<line x1="0" y1="0" x2="0" y2="8" stroke="{}" stroke-width="3"/></pattern></defs>'
+        ).format(HATCH),
+    ]
     out += [_shape(t, m, month, link) for m in shown]
     out.append(Markup("</svg>"))
     return Markup("").join(out)
 
 
-_SHAPES: dict[tuple, Markup] = {}  # one municipality as drawn with its numbers: a new search redraws one
+_SHAPES: dict[
+    tuple, Markup
+] = {}  # one municipality as drawn with its numbers: a new search redraws one
 
 
 def _shape(t: Translator, m: Municipality, month: str, link: str | None) -> Markup:
-    key = (t.language, link, m.outline.ags, m.offers, m.white_spot, str(m.unmet.get(month, "")), month)
+    key = (
+        t.language,
+        link,
+        m.outline.ags,
+        m.offers,
+        m.white_spot,
+        str(m.unmet.get(month, "")),
+        month,
+    )
     shape = _SHAPES.get(key)
     if shape is None:
         if len(_SHAPES) > 50_000:
             _SHAPES.clear()
         fill = "url(#white-spot)" if m.white_spot else colour(m.rate)
-        shape = Markup('<path d="{}" fill="{}" stroke="#444444" stroke-width="0.8" data-ags="{}">'
-                       '<title>{}</title></path>').format(m.outline.path, fill, m.outline.ags,
-                                                          describe(t, m, month))
+        shape = Markup(
+            '<path d="{}" fill="{}" stroke="#444444" stroke-width="0.8" data-ags="{}">'
+            "<title>{}</title></path>"
+        ).format(m.outline.path, fill, m.outline.ags, describe(t, m, month))
         if link is not None:
             shape = Markup('<a href="{}">{}</a>').format(link.format(ags=m.outline.ags), shape)
         _SHAPES[key] = shape

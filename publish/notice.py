@@ -55,27 +55,50 @@ def _fonts() -> list[str]:
     return [str(Path(font.__file__).with_name("files"))]
 
 
-async def make_notice(session: AsyncSession, place: Place, *, links: Links, now: datetime,
-                      days: int = NOTICE_DAYS, radius_km: float = 10, language: str = "de",
-                      newsletter: bool = False) -> Notice:
+async def make_notice(
+    session: AsyncSession,
+    place: Place,
+    *,
+    links: Links,
+    now: datetime,
+    days: int = NOTICE_DAYS,
+    radius_km: float = 10,
+    language: str = "de",
+    newsletter: bool = False,
+) -> Notice:
     t = Translator(language)
     end = now + timedelta(days=days)
     limit = NEWSLETTER_OFFERS if newsletter else POSTER_OFFERS
-    listed = await coming(session, Area(place.lat, place.lon, radius_km, now, end), limit=limit + 1,
-                          dates_per_offer=3)
+    listed = await coming(
+        session, Area(place.lat, place.lon, radius_km, now, end), limit=limit + 1, dates_per_offer=3
+    )
     link = links.opens_bot_at(place.id)
     data = {
         "lang": language,
         "title": str(t("Meetings near {place}", place=place.name)),
-        "span": str(t("From {first} to {last} – everyone is welcome.", first=day(t, now),
-                      last=day(t, end - timedelta(seconds=1)))),
+        "span": str(
+            t(
+                "From {first} to {last} – everyone is welcome.",
+                first=day(t, now),
+                last=day(t, end - timedelta(seconds=1)),
+            )
+        ),
         "offers": [_offer(t, item) for item in listed[:limit]],
         "more": str(t("More meetings: {address}", address=links.place_page(place.id) or link))
-        if len(listed) > limit else "",
-        "none": str(t("No meetings are planned here in this time yet. Would you like to start one? "
-                      "Nahbar helps.")),
-        "scan": str(t("Scan with your phone: Nahbar shows you every meeting near {place}.",
-                      place=place.name)),
+        if len(listed) > limit
+        else "",
+        "none": str(
+            t(
+                "No meetings are planned here in this time yet. Would you like to start one? "
+                "Nahbar helps."
+            )
+        ),
+        "scan": str(
+            t(
+                "Scan with your phone: Nahbar shows you every meeting near {place}.",
+                place=place.name,
+            )
+        ),
         "web": links.place_page(place.id),
         "web_label": str(t("On the internet:")),
         "phone": links.phone,
@@ -86,10 +109,19 @@ async def make_notice(session: AsyncSession, place: Place, *, links: Links, now:
         "has_qr": bool(link),
     }
     svg = io.BytesIO()
-    segno.make(link or "https://", error="m").save(svg, kind="svg", scale=10, border=4, xmldecl=False)
-    pdf = typst.compile(str(TEMPLATE), format="pdf", font_paths=_fonts(), ignore_system_fonts=True,
-                        sys_inputs={"data": json.dumps(data, ensure_ascii=False),
-                                    "qr": svg.getvalue().decode("ascii")})
+    segno.make(link or "https://", error="m").save(
+        svg, kind="svg", scale=10, border=4, xmldecl=False
+    )
+    pdf = typst.compile(
+        str(TEMPLATE),
+        format="pdf",
+        font_paths=_fonts(),
+        ignore_system_fonts=True,
+        sys_inputs={
+            "data": json.dumps(data, ensure_ascii=False),
+            "qr": svg.getvalue().decode("ascii"),
+        },
+    )
     slug = re.sub(r"[^a-z0-9]+", "-", place.name.casefold()).strip("-")[:40] or "ort"
     kind = "mitteilungsblatt" if newsletter else "aushang"
     return Notice(pdf=pdf, filename=f"nahbar-{kind}-{slug}.pdf", offers=len(listed), link=link)

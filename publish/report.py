@@ -33,8 +33,14 @@ PICTURE = Path(__file__).with_name("picture.typ")
 
 def _typst(template: Path, data: dict, svg: str, fmt: str, ppi: int = 144) -> bytes:
     inputs = {"data": json.dumps(data, ensure_ascii=False), "map": svg}
-    return typst.compile(str(template), format=fmt, font_paths=_fonts(), ignore_system_fonts=True,
-                         sys_inputs=inputs, **({"ppi": ppi} if fmt == "png" else {}))
+    return typst.compile(
+        str(template),
+        format=fmt,
+        font_paths=_fonts(),
+        ignore_system_fonts=True,
+        sys_inputs=inputs,
+        **({"ppi": ppi} if fmt == "png" else {}),
+    )
 
 
 def _standalone(t: Translator, picture: Situation) -> str:
@@ -48,9 +54,12 @@ def map_png(t: Translator, picture: Situation) -> bytes:
     key = (t.language, picture.map.attribution, drawn)
     png = _PICTURES.get(key)
     if png is None:
-        data = {"legend": [{"colour": c, "label": label} for c, label in drawing.legend(t)],
-                "hatch": drawing.HATCH, "white": str(t("white spot: no offer within 10 km")),
-                "attribution": picture.map.attribution}
+        data = {
+            "legend": [{"colour": c, "label": label} for c, label in drawing.legend(t)],
+            "hatch": drawing.HATCH,
+            "white": str(t("white spot: no offer within 10 km")),
+            "attribution": picture.map.attribution,
+        }
         png = _PICTURES[key] = _typst(PICTURE, data, drawn, "png")
         while len(_PICTURES) > drawing.KEEP:
             _PICTURES.popitem(last=False)
@@ -78,14 +87,30 @@ Table = tuple[list[str], list[list[str]]]  # header, rows
 def _municipalities(t: Translator, picture: Situation) -> Table:
     months = picture.months
     return (
-        [str(t("Municipality")), str(t("Key")), str(t("District")), str(t("Residents (estimate)")),
-         str(t("Offers in the next 14 days")), str(t("Offers per 10,000 residents")), str(t("White spot"))]
+        [
+            str(t("Municipality")),
+            str(t("Key")),
+            str(t("District")),
+            str(t("Residents (estimate)")),
+            str(t("Offers in the next 14 days")),
+            str(t("Offers per 10,000 residents")),
+            str(t("White spot")),
+        ]
         + [str(t("Searches without result {month}", month=m)) for m in months],
-        [[m.outline.name, m.outline.ags, picture.map.district_name(m.outline.district),
-          str(m.outline.residents or ""), str(m.offers),
-          "" if m.rate is None else f"{m.rate:.1f}".replace(".", ","),
-          str(t("yes")) if m.white_spot else str(t("no"))]
-         + [str(m.unmet[month]) for month in months] for m in picture.municipalities])
+        [
+            [
+                m.outline.name,
+                m.outline.ags,
+                picture.map.district_name(m.outline.district),
+                str(m.outline.residents or ""),
+                str(m.offers),
+                "" if m.rate is None else f"{m.rate:.1f}".replace(".", ","),
+                str(t("yes")) if m.white_spot else str(t("no")),
+            ]
+            + [str(m.unmet[month]) for month in months]
+            for m in picture.municipalities
+        ],
+    )
 
 
 def coming_header(t: Translator, picture: Situation) -> str:
@@ -94,37 +119,92 @@ def coming_header(t: Translator, picture: Situation) -> str:
 
 def _districts(t: Translator, picture: Situation) -> Table:
     months = picture.months
-    rows = [[d.name, d.key, str(d.offers), str(d.white_spots)] + [str(d.unmet[m]) for m in months]
-            + [str(d.stale), str(d.reminders), str(d.coming)] for d in picture.districts]
+    rows = [
+        [d.name, d.key, str(d.offers), str(d.white_spots)]
+        + [str(d.unmet[m]) for m in months]
+        + [str(d.stale), str(d.reminders), str(d.coming)]
+        for d in picture.districts
+    ]
     if picture.scope.whole_state:
-        rows.append([str(t("Sachsen-Anhalt in total")), "15", str(picture.offers), str(len(picture.white_spots))]
-                    + [str(picture.total_unmet[m]) for m in months]
-                    + [str(picture.total_stale), str(picture.total_reminders), str(picture.total_coming)])
+        rows.append(
+            [
+                str(t("Sachsen-Anhalt in total")),
+                "15",
+                str(picture.offers),
+                str(len(picture.white_spots)),
+            ]
+            + [str(picture.total_unmet[m]) for m in months]
+            + [str(picture.total_stale), str(picture.total_reminders), str(picture.total_coming)]
+        )
     return (
-        [str(t("District")), str(t("Key")), str(t("Offers in the next 14 days")), str(t("White spots"))]
+        [
+            str(t("District")),
+            str(t("Key")),
+            str(t("Offers in the next 14 days")),
+            str(t("White spots")),
+        ]
         + [str(t("Searches without result {month}", month=m)) for m in months]
         + [str(t("Stale offers")), str(t("Reminders asked for")), coming_header(t, picture)],
-        rows)
+        rows,
+    )
 
 
 def _stale(t: Translator, picture: Situation) -> Table:
     names = {o.ags: o.name for o in picture.map.outlines}
     return (
-        [str(t("District")), str(t("Municipality")), str(t("Offer")), str(t("Place")), str(t("Number")),
-         str(t("Last changed"))],
-        [[picture.map.district_name(s.ags[:5]), names.get(s.ags, s.ags), s.title, s.place_name, str(s.id),
-          format_date(s.changed.astimezone(BERLIN).date(), "medium", locale=t.language)] for s in picture.stale])
+        [
+            str(t("District")),
+            str(t("Municipality")),
+            str(t("Offer")),
+            str(t("Place")),
+            str(t("Number")),
+            str(t("Last changed")),
+        ],
+        [
+            [
+                picture.map.district_name(s.ags[:5]),
+                names.get(s.ags, s.ags),
+                s.title,
+                s.place_name,
+                str(s.id),
+                format_date(s.changed.astimezone(BERLIN).date(), "medium", locale=t.language),
+            ]
+            for s in picture.stale
+        ],
+    )
 
 
 def _interest(t: Translator, picture: Situation) -> Table:
     return (
-        [str(t("District")), str(t("Offer")), str(t("Place")), str(t("Number")), str(t("Reminders asked for")),
-         coming_header(t, picture)],
-        [[picture.map.district_name(i.district), i.title, i.place_name, str(i.offer_id), str(i.reminders),
-          str(i.coming)] for d in picture.districts for i in picture.interest.get(d.key, ())])
+        [
+            str(t("District")),
+            str(t("Offer")),
+            str(t("Place")),
+            str(t("Number")),
+            str(t("Reminders asked for")),
+            coming_header(t, picture),
+        ],
+        [
+            [
+                picture.map.district_name(i.district),
+                i.title,
+                i.place_name,
+                str(i.offer_id),
+                str(i.reminders),
+                str(i.coming),
+            ]
+            for d in picture.districts
+            for i in picture.interest.get(d.key, ())
+        ],
+    )
 
 
-TABLES = {"gemeinden": _municipalities, "kreise": _districts, "veraltet": _stale, "interesse": _interest}
+TABLES = {
+    "gemeinden": _municipalities,
+    "kreise": _districts,
+    "veraltet": _stale,
+    "interesse": _interest,
+}
 
 
 def tables(t: Translator, picture: Situation, names=tuple(TABLES)) -> dict[str, Table]:
@@ -149,8 +229,12 @@ def offers_as_of(t: Translator, picture: Situation):
     day = format_date(picture.offers_day, "long", locale=t.language)
     if picture.offers_today:
         return t("Offers and white spots: the 14 days from {day}.", day=day)
-    return t("Offers and white spots: the 14 days from {day}, not {month} – the offers of past months are "
-             "not kept.", day=day, month=month_label(t, picture.months[-1]))
+    return t(
+        "Offers and white spots: the 14 days from {day}, not {month} – the offers of past months are "
+        "not kept.",
+        day=day,
+        month=month_label(t, picture.months[-1]),
+    )
 
 
 def area_total(picture: Situation, name: str):
@@ -183,29 +267,55 @@ def report_pdf(t: Translator, picture: Situation) -> Report:
         "lang": t.language,
         "title": t("Meeting offers in {area}", area=area).unescape(),  # Typst takes text, not HTML
         "month": t("Monthly report for {month}", month=month_label(t, month)).unescape(),
-        "summary": [line.unescape() for line in (  # Typst takes text, not HTML
-            t.n("{count} offer with a date in the next 14 days", "{count} offers with a date in the next 14 days",
-                picture.offers),
-            t("{count} of {total} municipalities are white spots (no offer within 10 km)",
-              count=len(picture.white_spots), total=len(picture.municipalities)),
-            t("Searches without a result in {month}: {count}", month=month_label(t, month),
-              count=str(unmet_total(picture, month))),
-            t.n("{count} stale offer (no date in 60 days, organiser silent)",
-                "{count} stale offers (no date in 60 days, organiser silent)", len(picture.stale)),
-            t("Reminders asked for: {reminders}; “I am coming” for dates in {month}: {coming}",
-              reminders=str(area_total(picture, "reminders")), coming=str(area_total(picture, "coming")),
-              month=month_label(t, picture.counted_month)),
-        )],
+        "summary": [
+            line.unescape()
+            for line in (  # Typst takes text, not HTML
+                t.n(
+                    "{count} offer with a date in the next 14 days",
+                    "{count} offers with a date in the next 14 days",
+                    picture.offers,
+                ),
+                t(
+                    "{count} of {total} municipalities are white spots (no offer within 10 km)",
+                    count=len(picture.white_spots),
+                    total=len(picture.municipalities),
+                ),
+                t(
+                    "Searches without a result in {month}: {count}",
+                    month=month_label(t, month),
+                    count=str(unmet_total(picture, month)),
+                ),
+                t.n(
+                    "{count} stale offer (no date in 60 days, organiser silent)",
+                    "{count} stale offers (no date in 60 days, organiser silent)",
+                    len(picture.stale),
+                ),
+                t(
+                    "Reminders asked for: {reminders}; “I am coming” for dates in {month}: {coming}",
+                    reminders=str(area_total(picture, "reminders")),
+                    coming=str(area_total(picture, "coming")),
+                    month=month_label(t, picture.counted_month),
+                ),
+            )
+        ],
         "asof": offers_as_of(t, picture).unescape(),
         "legend": [{"colour": c, "label": label} for c, label in drawing.legend(t)],
         "hatch": drawing.HATCH,
         "white": str(t("white spot: no offer within 10 km")),
-        "header": [municipalities_header[0], municipalities_header[4], municipalities_header[5],
-                   municipalities_header[6], str(t("Searches without result"))],
+        "header": [
+            municipalities_header[0],
+            municipalities_header[4],
+            municipalities_header[5],
+            municipalities_header[6],
+            str(t("Searches without result")),
+        ],
         "rows": [[r[0], r[4], r[5], r[6], r[-1]] for r in municipalities],
-        "note": t("Counts from 1 to 4 are shown as “{small}”; “•” hides a count that would give a small "
-                  "one away. Nobody can be recognised in these numbers: searches are counted per "
-                  "municipality and month only, without any person, chat or time.", small=LESS).unescape(),
+        "note": t(
+            "Counts from 1 to 4 are shown as “{small}”; “•” hides a count that would give a small "
+            "one away. Nobody can be recognised in these numbers: searches are counted per "
+            "municipality and month only, without any person, chat or time.",
+            small=LESS,
+        ).unescape(),
         "attribution": picture.map.attribution,
     }
     pdf = _typst(TEMPLATE, data, _standalone(t, picture), "pdf")

@@ -48,11 +48,17 @@ def is_small(value: int) -> bool:
 BIG = 10**9  # no upper bound known
 
 
-def _bounds(values: Mapping[str, int], small: set[str], hidden: set[str],
-            groups: Sequence[tuple[str, Sequence[str]]]) -> dict[str, tuple[int, int]]:
+def _bounds(
+    values: Mapping[str, int],
+    small: set[str],
+    hidden: set[str],
+    groups: Sequence[tuple[str, Sequence[str]]],
+) -> dict[str, tuple[int, int]]:
     """What a reader can know of each count from what is shown."""
-    bounds = {k: ((1, SMALL - 1) if k in small else (SMALL, BIG) if k in hidden else (v, v))
-              for k, v in values.items()}
+    bounds = {
+        k: ((1, SMALL - 1) if k in small else (SMALL, BIG) if k in hidden else (v, v))
+        for k, v in values.items()
+    }
     for _ in range(100):  # a tree settles in a few rounds
         changed = False
         for total, parts in groups:
@@ -73,7 +79,9 @@ def _bounds(values: Mapping[str, int], small: set[str], hidden: set[str],
     return bounds
 
 
-def suppress(values: Mapping[str, int], groups: Sequence[tuple[str, Sequence[str]]]) -> dict[str, Shown]:
+def suppress(
+    values: Mapping[str, int], groups: Sequence[tuple[str, Sequence[str]]]
+) -> dict[str, Shown]:
     """Which counts to show: `values` by node, `groups` as (total node, its part nodes)."""
     small = {k for k, v in values.items() if is_small(v)}
     hidden = set(small)
@@ -97,4 +105,7 @@ def suppress(values: Mapping[str, int], groups: Sequence[tuple[str, Sequence[str
         if up not in parent_of:
             break  # everything around is hidden already
         hidden.add(parent_of[up])
-    return {k: Shown(v, LESS if k in small else HIDDEN if k in hidden else "") for k, v in values.items()}
+    return {
+        k: Shown(v, LESS if k in small else HIDDEN if k in hidden else "")
+        for k, v in values.items()
+    }

@@ -11,6 +11,20 @@ from .planners import Planning, run_digests, run_notices, run_reminders
 from .ratelimit import RateLimiter
 from .retention import Retention
 
-__all__ = ["COMPOSERS", "Dispatcher", "Drop", "JOB_DEFAULTS", "Planning", "RateLimiter", "Retention",
-           "build_scheduler", "composer", "enqueue_replies", "run_digests", "run_maintenance", "run_notices",
-           "run_reminders", "stop_scheduler"]
+__all__ = [
+    "COMPOSERS",
+    "Dispatcher",
+    "Drop",
+    "JOB_DEFAULTS",
+    "Planning",
+    "RateLimiter",
+    "Retention",
+    "build_scheduler",
+    "composer",
+    "enqueue_replies",
+    "run_digests",
+    "run_maintenance",
+    "run_notices",
+    "run_reminders",
+    "stop_scheduler",
+]

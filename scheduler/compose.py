@@ -67,15 +67,29 @@ composer = COMPOSERS.composer
 register = COMPOSERS.register
 
 
-async def enqueue_replies(sessions: async_sessionmaker, chat: str, replies: Sequence[Reply], key: str,
-                          due_at: datetime | None = None) -> bool:
+async def enqueue_replies(
+    sessions: async_sessionmaker,
+    chat: str,
+    replies: Sequence[Reply],
+    key: str,
+    due_at: datetime | None = None,
+) -> bool:
     """Queue replies that could not be sent during their turn (network error, flood wait), so
     the dispatcher delivers them through the same path as everything else. `key` makes it
     idempotent, e.g. "reply:telegram:<update id>". Its own transaction: the turn has committed."""
     now = utcnow()
     async with sessions() as session, session.begin():
         # even_if_paused: the person has just written, so the chat is not paused any more.
-        added = await enqueue(session, Outgoing(key=key[:200], chat=chat, kind=REPLY,
-                                                payload=[r.to_dict() for r in replies],
-                                                due_at=due_at or now), now=now, even_if_paused=True)
+        added = await enqueue(
+            session,
+            Outgoing(
+                key=key[:200],
+                chat=chat,
+                kind=REPLY,
+                payload=[r.to_dict() for r in replies],
+                due_at=due_at or now,
+            ),
+            now=now,
+            even_if_paused=True,
+        )
     return added == 1

@@ -32,8 +32,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import utcnow
 from models.outbox import (
-    BULK, Claimed, SentMarks, claim, extend_claim, mark_dropped, mark_later, mark_parked,
-    pause_chat, release,
+    BULK,
+    Claimed,
+    SentMarks,
+    claim,
+    extend_claim,
+    mark_dropped,
+    mark_later,
+    mark_parked,
+    pause_chat,
+    release,
 )
 from ops.metrics import SENDS
 
@@ -65,11 +73,20 @@ class DispatchStats:
 
 
 class Dispatcher:
-    def __init__(self, sessions: async_sessionmaker, messengers: Iterable[Messenger], *,
-                 composers: Composers = COMPOSERS, limiters: Mapping[str, RateLimiter | None] | None = None,
-                 clock: Clock = utcnow, batch: int = 100, lease: timedelta = timedelta(seconds=60),
-                 max_attempts: int = 8, backoff: timedelta = timedelta(seconds=10),
-                 max_backoff: timedelta = timedelta(minutes=30)) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        messengers: Iterable[Messenger],
+        *,
+        composers: Composers = COMPOSERS,
+        limiters: Mapping[str, RateLimiter | None] | None = None,
+        clock: Clock = utcnow,
+        batch: int = 100,
+        lease: timedelta = timedelta(seconds=60),
+        max_attempts: int = 8,
+        backoff: timedelta = timedelta(seconds=10),
+        max_backoff: timedelta = timedelta(minutes=30),
+    ) -> None:
         self.sessions = sessions
         self.messengers: dict[str, Messenger] = {}
         self.composers = composers
@@ -105,9 +122,15 @@ class Dispatcher:
     def _route(self) -> None:
         # A messenger with `chats` (chat ids) sends only there, e.g. the terminal to the person
         # at it: other chats' rows are left to the process that can deliver them.
-        self.platforms = [p for p, m in self.messengers.items() if getattr(m, "chats", None) is None]
-        self.chats = [f"{p}:{c}" for p, m in self.messengers.items()
-                      if getattr(m, "chats", None) is not None for c in m.chats]
+        self.platforms = [
+            p for p, m in self.messengers.items() if getattr(m, "chats", None) is None
+        ]
+        self.chats = [
+            f"{p}:{c}"
+            for p, m in self.messengers.items()
+            if getattr(m, "chats", None) is not None
+            for c in m.chats
+        ]
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -118,8 +141,14 @@ class Dispatcher:
         if not self.messengers:
             return 0
         async with self.sessions() as session, session.begin():
-            rows = await claim(session, now=self.clock(), lease=self.lease, limit=self.batch,
-                               platforms=self.platforms, chats=self.chats)
+            rows = await claim(
+                session,
+                now=self.clock(),
+                lease=self.lease,
+                limit=self.batch,
+                platforms=self.platforms,
+                chats=self.chats,
+            )
         if not rows:
             return 0
         renew_at = time.monotonic() + self.lease.total_seconds() / 2
@@ -133,12 +162,14 @@ class Dispatcher:
                         break
                     if time.monotonic() > renew_at:  # rate limits made the batch slow: keep it ours
                         async with self.sessions() as session, session.begin():
-                            await extend_claim(session, [r.id for r in rows[done:]], self.clock() + self.lease)
+                            await extend_claim(
+                                session, [r.id for r in rows[done:]], self.clock() + self.lease
+                            )
                         renew_at = time.monotonic() + self.lease.total_seconds() / 2
                     await self._settle_one(row, marks, reading)
                     done += 1
         except asyncio.CancelledError:
-            await asyncio.shield(self._release(rows[done + 1:]))
+            await asyncio.shield(self._release(rows[done + 1 :]))
             raise
         await self._release(rows[done:])
         return len(rows)
@@ -177,16 +208,22 @@ class Dispatcher:
             return await self._write(mark_dropped(row.id, now, "too late"), "dropped", "too late")
         messenger = self.messengers.get(row.platform)
         if messenger is None:  # this process stopped sending there meanwhile: leave it to others
-            return await self._write(mark_later(row.id, now, now, None, count_attempt=False), "deferred")
+            return await self._write(
+                mark_later(row.id, now, now, None, count_attempt=False), "deferred"
+            )
         limiter = self.limiters.get(row.platform)
         if limiter is not None and (wait := limiter.chat_wait(row.chat_id)) > 0:
             return await self._write(
                 mark_later(row.id, now, now + timedelta(seconds=wait), None, count_attempt=False),
-                "deferred")
+                "deferred",
+            )
         compose = self.composers.get(row.kind)
         if compose is None:
-            return await self._write(mark_parked(row.id, now, f"no composer for kind {row.kind!r}"),
-                                     "parked", "no composer")
+            return await self._write(
+                mark_parked(row.id, now, f"no composer for kind {row.kind!r}"),
+                "parked",
+                "no composer",
+            )
         try:
             try:
                 replies = await compose(reading, row, now)
@@ -200,8 +237,9 @@ class Dispatcher:
             log.warning("outbox %s: composer for %r failed", row.id, row.kind, exc_info=True)
             return await self._failed(row, now, exc)
         if not replies:
-            return await self._write(mark_dropped(row.id, now, "nothing to send"), "dropped",
-                                     "nothing to send")
+            return await self._write(
+                mark_dropped(row.id, now, "nothing to send"), "dropped", "nothing to send"
+            )
         try:
             bulk = row.priority == BULK
             if limiter is not None and not getattr(messenger, "limits_itself", False):
@@ -215,16 +253,27 @@ class Dispatcher:
             if limiter is not None:
                 limiter.hold(exc.seconds)
             now = self.clock()
-            await self._write(mark_later(row.id, now, now + timedelta(seconds=exc.seconds),
-                                         _reason(exc), count_attempt=False,
-                                         payload=self._unsent(row, exc)), "retried", "retry after")
+            await self._write(
+                mark_later(
+                    row.id,
+                    now,
+                    now + timedelta(seconds=exc.seconds),
+                    _reason(exc),
+                    count_attempt=False,
+                    payload=self._unsent(row, exc),
+                ),
+                "retried",
+                "retry after",
+            )
         except Unreachable as exc:
             now = self.clock()
             async with self.sessions() as session, session.begin():
                 await session.execute(mark_dropped(row.id, now, "recipient unreachable"))
                 others = await pause_chat(session, row.chat, _reason(exc), now)
             self.stats.count("dropped", "recipient unreachable")
-            log.info("outbox %s: recipient unreachable, chat paused, %d more dropped", row.id, others)
+            log.info(
+                "outbox %s: recipient unreachable, chat paused, %d more dropped", row.id, others
+            )
         except Rejected as exc:
             await self._write(mark_parked(row.id, self.clock(), _reason(exc)), "parked", "rejected")
             log.warning("outbox %s parked: %s", row.id, _reason(exc))
@@ -242,8 +291,11 @@ class Dispatcher:
         delay = min(self.backoff * 2 ** (row.attempts - 1), self.max_backoff)
         if not isinstance(exc, (TransientError, DeliveryError)):
             log.info("outbox %s: attempt %d failed (%s)", row.id, row.attempts, reason)
-        await self._write(mark_later(row.id, now, now + delay, reason, payload=self._unsent(row, exc)),
-                          "retried", "error")
+        await self._write(
+            mark_later(row.id, now, now + delay, reason, payload=self._unsent(row, exc)),
+            "retried",
+            "error",
+        )
 
     @staticmethod
     def _unsent(row: Claimed, exc: BaseException) -> list | None:

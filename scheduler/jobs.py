@@ -43,8 +43,11 @@ DISPATCH_EVERY = 2.0  # seconds between dispatcher passes
 JOB_DEFAULTS = dict(replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)
 
 
-async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = None,
-                          retention: Retention = DEFAULT_RETENTION) -> dict[str, int]:
+async def run_maintenance(
+    sessions: async_sessionmaker,
+    now: datetime | None = None,
+    retention: Retention = DEFAULT_RETENTION,
+) -> dict[str, int]:
     """Extend occurrences to the horizon, drop ended ones, and forget what the retention
     periods say: idle dialogue state, ended offers, settled outbox rows, received messages
     older than a day, requests for company a day after their date, and accounts nobody has
@@ -53,20 +56,31 @@ async def run_maintenance(sessions: async_sessionmaker, now: datetime | None = N
     async with sessions() as session, session.begin():
         offers_purged = await purge_ended_offers(session, now, retention.ended_offer)
         await web_login.forget_expired(session, now)  # coordinators' login links and sessions
-        companions_forgotten = await companions.forget_past(session, now)  # "not alone" after the date
+        companions_forgotten = await companions.forget_past(
+            session, now
+        )  # "not alone" after the date
         added = await occurrences.extend_horizon(session, now)
         purged = await occurrences.purge_ended(session, now)
         forgotten = await forget_idle(session, now - retention.dialogue)
         outbox_purged = await purge_settled(session, now - retention.outbox)
         inbox_purged = await inbox.purge(session, now - inbox.KEEP)
-        idle = (await session.scalars(
-            select(User.id).where(User.last_seen_at < now - retention.idle_user))).all()
+        idle = (
+            await session.scalars(
+                select(User.id).where(User.last_seen_at < now - retention.idle_user)
+            )
+        ).all()
         for user_id in idle:  # as if they had written /loeschen: settings and home place go
             await erase_user(session, user_id)
-    counts = {"occurrences_added": added, "occurrences_purged": purged,
-              "dialogues_forgotten": forgotten, "users_forgotten": len(idle),
-              "offers_purged": offers_purged, "outbox_purged": outbox_purged,
-              "inbox_purged": inbox_purged, "companion_requests_forgotten": companions_forgotten}
+    counts = {
+        "occurrences_added": added,
+        "occurrences_purged": purged,
+        "dialogues_forgotten": forgotten,
+        "users_forgotten": len(idle),
+        "offers_purged": offers_purged,
+        "outbox_purged": outbox_purged,
+        "inbox_purged": inbox_purged,
+        "companion_requests_forgotten": companions_forgotten,
+    }
     log.info("maintenance: %s", counts)
     return counts
 
@@ -94,6 +108,7 @@ class _Running:
                 return await job(*args, **kwargs)
             finally:
                 self.tasks.discard(task)
+
         return run
 
 
@@ -110,6 +125,7 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 15.0) -> 
 
 def _leading(leader: Callable[[], bool] | None, job_id: str, job):
     """The job, run only while this process is the leader (scheduler.leadership); counted."""
+
     @functools.wraps(job)
     async def run(*args, **kwargs):
         if leader is not None and not leader():
@@ -122,6 +138,7 @@ def _leading(leader: Callable[[], bool] | None, job_id: str, job):
             raise
         PLANNER_RUNS.labels(job_id, "ok").inc()
         return result
+
     return run
 
 
@@ -142,18 +159,24 @@ def catch_up(scheduler: AsyncIOScheduler, maintenance: bool = True) -> None:
 
 def _at(clock: Callable[[], datetime], job):
     """The job with `now` read from `clock` at each run (the core's clock, which tests move)."""
+
     @functools.wraps(job)
     async def run(*args, **kwargs):
         return await job(*args, now=clock(), **kwargs)
+
     return run
 
 
-def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | None = None,
-                    retention: Retention = DEFAULT_RETENTION,
-                    dispatch_every: float = DISPATCH_EVERY,
-                    planning: Planning = Planning(),
-                    clock: Callable[[], datetime] = utcnow,
-                    leader: Callable[[], bool] | None = None) -> AsyncIOScheduler:
+def build_scheduler(
+    sessions: async_sessionmaker,
+    *,
+    dispatcher: Dispatcher | None = None,
+    retention: Retention = DEFAULT_RETENTION,
+    dispatch_every: float = DISPATCH_EVERY,
+    planning: Planning = Planning(),
+    clock: Callable[[], datetime] = utcnow,
+    leader: Callable[[], bool] | None = None,
+) -> AsyncIOScheduler:
     """`leader`: whether this process may plan now (scheduler.leadership); None: always. Every
     process dispatches; only the leader plans and runs the maintenance."""
     scheduler = AsyncIOScheduler(timezone=BERLIN)
@@ -161,21 +184,33 @@ def build_scheduler(sessions: async_sessionmaker, *, dispatcher: Dispatcher | No
     scheduler.add_job(
         running.wrap(_leading(leader, "maintenance", _at(clock, run_maintenance))),
         CronTrigger(hour=3, minute=30, timezone=BERLIN),
-        args=[sessions], kwargs={"retention": retention}, id="maintenance", **JOB_DEFAULTS,
+        args=[sessions],
+        kwargs={"retention": retention},
+        id="maintenance",
+        **JOB_DEFAULTS,
     )
     # The planners run once at start (catching up after downtime), then every few minutes.
     start = datetime.now(BERLIN)
     for job_id, job, every, kwargs in (
-            ("reminders", run_reminders, planning.reminders_every, {"planning": planning}),
-            ("notices", run_notices, planning.notices_every, {}),
-            ("digests", run_digests, planning.digests_every, {"planning": planning})):
-        scheduler.add_job(running.wrap(_leading(leader, job_id, _at(clock, job))),
-                          IntervalTrigger(seconds=every.total_seconds(), timezone=BERLIN),
-                          args=[sessions], kwargs=kwargs, id=job_id, next_run_time=start, **JOB_DEFAULTS)
+        ("reminders", run_reminders, planning.reminders_every, {"planning": planning}),
+        ("notices", run_notices, planning.notices_every, {}),
+        ("digests", run_digests, planning.digests_every, {"planning": planning}),
+    ):
+        scheduler.add_job(
+            running.wrap(_leading(leader, job_id, _at(clock, job))),
+            IntervalTrigger(seconds=every.total_seconds(), timezone=BERLIN),
+            args=[sessions],
+            kwargs=kwargs,
+            id=job_id,
+            next_run_time=start,
+            **JOB_DEFAULTS,
+        )
     if dispatcher is not None:
         scheduler.add_job(
-            running.wrap(dispatch), IntervalTrigger(seconds=dispatch_every, timezone=BERLIN),
-            args=[dispatcher, max(0.5, dispatch_every - 0.5)], id="dispatcher",
+            running.wrap(dispatch),
+            IntervalTrigger(seconds=dispatch_every, timezone=BERLIN),
+            args=[dispatcher, max(0.5, dispatch_every - 0.5)],
+            id="dispatcher",
             next_run_time=datetime.now(BERLIN),  # what became due while we were down goes first
             **{**JOB_DEFAULTS, "misfire_grace_time": max(1, int(dispatch_every))},
         )

@@ -42,11 +42,17 @@ def process_name() -> str:
 
 
 class Leadership:
-    def __init__(self, sessions: async_sessionmaker, *, name: str = leases.LEADER,
-                 holder: str | None = None, lease: float = LEASE_SECONDS,
-                 renew_every: float = RENEW_EVERY,
-                 on_change: Callable[[bool], Awaitable[None] | None] | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker,
+        *,
+        name: str = leases.LEADER,
+        holder: str | None = None,
+        lease: float = LEASE_SECONDS,
+        renew_every: float = RENEW_EVERY,
+        on_change: Callable[[bool], Awaitable[None] | None] | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.sessions = sessions
         self.name = name
         self.holder = holder or process_name()
@@ -72,7 +78,9 @@ class Leadership:
         now, started = self.clock(), time.monotonic()
         try:
             async with self.sessions() as session, session.begin():
-                held = await leases.take_or_renew(session, self.name, self.holder, now, now + self.lease)
+                held = await leases.take_or_renew(
+                    session, self.name, self.holder, now, now + self.lease
+                )
         except Exception as exc:  # noqa: BLE001 - the database restarting: keep what we have
             log.warning("could not renew the %s lease (%s)", self.name, type(exc).__name__)
             held = None

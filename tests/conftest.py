@@ -57,7 +57,12 @@ async def engine(database_url):
     await upgrade(engine)
     async with engine.connect() as connection:
         _SEEDED[database_url] = {
-            table: [dict(row) for row in (await connection.execute(select(table).order_by(*table.primary_key))).mappings()]
+            table: [
+                dict(row)
+                for row in (
+                    await connection.execute(select(table).order_by(*table.primary_key))
+                ).mappings()
+            ]
             for table in Base.metadata.sorted_tables
         }
     yield engine
@@ -73,8 +78,13 @@ async def sessions(engine, database_url):
         for table, rows in _SEEDED[database_url].items():
             if rows:  # new ids, so PostgreSQL's sequences stay ahead of them
                 key = table.autoincrement_column
-                await connection.execute(insert(table), [{k: v for k, v in row.items() if key is None or k != key.name}
-                                                         for row in rows])
+                await connection.execute(
+                    insert(table),
+                    [
+                        {k: v for k, v in row.items() if key is None or k != key.name}
+                        for row in rows
+                    ],
+                )
     return session_factory(engine)
 
 

@@ -61,19 +61,64 @@ from aiohttp.web_request import FileField
 
 DEFAULT_CHAT = 4711
 # Telegram's stand-in sender for an anonymous group admin (the message's sender_chat is the group).
-ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
-_JSON_FIELDS = {"reply_markup", "entities", "caption_entities", "commands", "scope",
-                "allowed_updates", "link_preview_options", "reply_parameters"}
+ANONYMOUS_ADMIN = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
+_JSON_FIELDS = {
+    "reply_markup",
+    "entities",
+    "caption_entities",
+    "commands",
+    "scope",
+    "allowed_updates",
+    "link_preview_options",
+    "reply_parameters",
+}
 _INT_FIELDS = {"offset", "limit", "message_id", "reply_to_message_id", "cache_time"}
 _BOOL_FIELDS = {"drop_pending_updates", "disable_notification", "show_alert", "protect_content"}
 # Methods whose answer is a message shown in a chat; next_bot_message() waits for these.
-MESSAGE_METHODS = {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument",
-                   "sendVenue", "sendLocation", "sendPhoto", "editMessageCaption"}
-_HARMLESS = {"close", "logout", "sendchataction", "deletemycommands", "setmydescription",
-             "setmyshortdescription", "setmyname", "setchatmenubutton"}  # answered True
+MESSAGE_METHODS = {
+    "sendMessage",
+    "editMessageText",
+    "editMessageReplyMarkup",
+    "sendDocument",
+    "sendVenue",
+    "sendLocation",
+    "sendPhoto",
+    "editMessageCaption",
+}
+_HARMLESS = {
+    "close",
+    "logout",
+    "sendchataction",
+    "deletemycommands",
+    "setmydescription",
+    "setmyshortdescription",
+    "setmyname",
+    "setchatmenubutton",
+}  # answered True
 # Tags Telegram's HTML parse mode accepts (https://core.telegram.org/bots/api#html-style).
-_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a",
-         "tg-emoji", "code", "pre", "blockquote"}
+_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "span",
+    "tg-spoiler",
+    "a",
+    "tg-emoji",
+    "code",
+    "pre",
+    "blockquote",
+}
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)([^<>]*)>")
 
 
@@ -86,6 +131,7 @@ class ApiError(Exception):
 @dataclass
 class Fault:
     """What goes wrong with a matching request (see FakeBotApi.inject)."""
+
     kind: str
     seconds: float = 0
     status: int = 0
@@ -113,11 +159,18 @@ class Fault:
     async def apply(self, request: web.Request) -> None:
         """Raise the API error this fault stands for (or drop the connection)."""
         if self.kind == "retry_after":
-            raise ApiError(429, f"Too Many Requests: retry after {int(self.seconds)}",
-                           {"retry_after": int(self.seconds)})
+            raise ApiError(
+                429,
+                f"Too Many Requests: retry after {int(self.seconds)}",
+                {"retry_after": int(self.seconds)},
+            )
         if self.kind == "server_error":
-            raise ApiError(self.status, {500: "Internal Server Error", 502: "Bad Gateway",
-                                         503: "Service Unavailable"}.get(self.status, "Server Error"))
+            raise ApiError(
+                self.status,
+                {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}.get(
+                    self.status, "Server Error"
+                ),
+            )
         if self.kind == "forbidden":
             raise ApiError(403, "Forbidden: bot was blocked by the user")
         if self.kind == "timeout":
@@ -137,8 +190,11 @@ class _Rule:
     times: int
 
     def matches(self, method: str, params: dict) -> bool:
-        return (self.times > 0 and (self.method is None or self.method.lower() == method.lower())
-                and (self.chat_id is None or _int_or_none(params.get("chat_id")) == self.chat_id))
+        return (
+            self.times > 0
+            and (self.method is None or self.method.lower() == method.lower())
+            and (self.chat_id is None or _int_or_none(params.get("chat_id")) == self.chat_id)
+        )
 
 
 @dataclass
@@ -151,6 +207,7 @@ class Upload:
 @dataclass
 class Call:
     """One request the bot made: method name, decoded parameters, and what we answered."""
+
     method: str
     params: dict[str, Any]
     result: Any = None
@@ -170,8 +227,10 @@ class Call:
         return plain_text(str(self.params.get("text", "")))
 
     def __repr__(self) -> str:
-        shown = {k: (f"<{len(v.content)} bytes {v.filename}>" if isinstance(v, Upload) else v)
-                 for k, v in self.params.items()}
+        shown = {
+            k: (f"<{len(v.content)} bytes {v.filename}>" if isinstance(v, Upload) else v)
+            for k, v in self.params.items()
+        }
         return f"#{self.index} {self.method}({shown})" + (f" -> {self.error}" if self.error else "")
 
 
@@ -196,14 +255,17 @@ def check_html(source: str) -> None:
     stack: list[str] = []
     for closing, tag, _ in _TAG.findall(source):
         if tag.lower() not in _TAGS:
-            raise ApiError(400, f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"')
+            raise ApiError(
+                400, f'Bad Request: can\'t parse entities: unsupported start tag "{tag}"'
+            )
         if not closing:
             stack.append(tag.lower())
         elif not stack or stack.pop() != tag.lower():
             raise ApiError(400, f'Bad Request: can\'t parse entities: unexpected end tag "{tag}"')
     if stack or "<" in _TAG.sub("", source):
-        raise ApiError(400, "Bad Request: can't parse entities: can't find end tag or unsupported "
-                            "start tag")
+        raise ApiError(
+            400, "Bad Request: can't parse entities: can't find end tag or unsupported start tag"
+        )
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -214,8 +276,13 @@ def _int_or_none(value: Any) -> int | None:
 
 
 class FakeBotApi:
-    def __init__(self, token: str = "123456:TEST-token", *, username: str = "nahbar_test_bot",
-                 first_name: str = "Nahbar") -> None:
+    def __init__(
+        self,
+        token: str = "123456:TEST-token",
+        *,
+        username: str = "nahbar_test_bot",
+        first_name: str = "Nahbar",
+    ) -> None:
         self.token = token
         bot_id = _int_or_none(token.split(":")[0]) or 123456  # a bot's id is its token's prefix
         self.me = {"id": bot_id, "is_bot": True, "first_name": first_name, "username": username}
@@ -274,8 +341,13 @@ class FakeBotApi:
 
     # -- what goes wrong ------------------------------------------------------------------------
 
-    def inject(self, fault: Fault, method: str | None = "sendMessage", chat_id: int | None = None,
-               times: int = 1) -> None:
+    def inject(
+        self,
+        fault: Fault,
+        method: str | None = "sendMessage",
+        chat_id: int | None = None,
+        times: int = 1,
+    ) -> None:
         """The next `times` requests matching method (None: any) and chat fail with `fault`."""
         self.faults.append(_Rule(fault, method, chat_id, times))
 
@@ -294,8 +366,9 @@ class FakeBotApi:
         self.messages.setdefault(chat_id, {})
 
     def _user(self, chat_id: int, language_code: str) -> dict:
-        user = self.users.setdefault(chat_id, {"id": chat_id, "is_bot": False, "first_name": "Erika",
-                                                "last_name": "Muster"})
+        user = self.users.setdefault(
+            chat_id, {"id": chat_id, "is_bot": False, "first_name": "Erika", "last_name": "Muster"}
+        )
         user["language_code"] = language_code
         return user
 
@@ -308,45 +381,71 @@ class FakeBotApi:
         return member
 
     def _push_my_chat_member(self, chat: dict, user: dict, old: str, new: str) -> None:
-        self._push({"my_chat_member": {
-            "chat": chat, "from": user, "date": int(time.time()),
-            "old_chat_member": self._my_member(old), "new_chat_member": self._my_member(new)}})
+        self._push(
+            {
+                "my_chat_member": {
+                    "chat": chat,
+                    "from": user,
+                    "date": int(time.time()),
+                    "old_chat_member": self._my_member(old),
+                    "new_chat_member": self._my_member(new),
+                }
+            }
+        )
 
     def block(self, chat_id: int) -> None:
         """The person blocks the bot: Telegram tells the bot (my_chat_member, "kicked"), and
         from now on every message to them fails with 403."""
         user = self._user(chat_id, self.users.get(chat_id, {}).get("language_code", "de"))
         self.blocked.add(chat_id)
-        self._push_my_chat_member({"id": chat_id, "type": "private", "first_name": user["first_name"]},
-                                  user, "member", "kicked")
+        self._push_my_chat_member(
+            {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+            user,
+            "member",
+            "kicked",
+        )
 
     def unblock(self, chat_id: int) -> None:
         """The person unblocks (or restarts) the bot: my_chat_member, "member" again."""
         user = self._user(chat_id, self.users.get(chat_id, {}).get("language_code", "de"))
         self.blocked.discard(chat_id)
-        self._push_my_chat_member({"id": chat_id, "type": "private", "first_name": user["first_name"]},
-                                  user, "kicked", "member")
+        self._push_my_chat_member(
+            {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+            user,
+            "kicked",
+            "member",
+        )
 
-    def add_group(self, chat_id: int, title: str = "Dorfgruppe", admins: set[int] = frozenset()) -> dict:
+    def add_group(
+        self, chat_id: int, title: str = "Dorfgruppe", admins: set[int] = frozenset()
+    ) -> dict:
         """A supergroup the bot is in; `admins` are the user ids getChatMember calls admins."""
         chat = {"id": chat_id, "type": "supergroup", "title": title}
         self.groups[chat_id] = {"chat": chat, "admins": set(admins)}
         self.messages.setdefault(chat_id, {})
         return chat
 
-    def push_group_text(self, chat_id: int, user_id: int, text: str, language_code: str = "de") -> dict:
+    def push_group_text(
+        self, chat_id: int, user_id: int, text: str, language_code: str = "de"
+    ) -> dict:
         """Member `user_id` writes `text` in the group."""
         return self._push_group(chat_id, text, from_=self._user(user_id, language_code))
 
     def push_anonymous_admin(self, chat_id: int, text: str) -> dict:
         """An admin who posts anonymously writes: Telegram names GroupAnonymousBot as the sender
         and the group itself as `sender_chat`."""
-        return self._push_group(chat_id, text, from_=ANONYMOUS_ADMIN, sender_chat=self.groups[chat_id]["chat"])
+        return self._push_group(
+            chat_id, text, from_=ANONYMOUS_ADMIN, sender_chat=self.groups[chat_id]["chat"]
+        )
 
     def _push_group(self, chat_id: int, text: str, **sender) -> dict:
-        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
-                   "chat": self.groups[chat_id]["chat"], "text": text,
-                   **{("from" if k == "from_" else k): v for k, v in sender.items()}}
+        message = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self.groups[chat_id]["chat"],
+            "text": text,
+            **{("from" if k == "from_" else k): v for k, v in sender.items()},
+        }
         command = re.match(r"/[A-Za-z0-9_]+(@\w+)?", text)
         if command:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
@@ -357,19 +456,30 @@ class FakeBotApi:
     def webhook_message(self, chat_id: int, text: str, language_code: str = "de") -> dict:
         """A message update as Telegram would POST it to a webhook (not queued for getUpdates)."""
         user = self._user(chat_id, language_code)
-        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
-                   "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
-                   "from": user, "text": text}
+        message = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": user["first_name"]},
+            "from": user,
+            "text": text,
+        }
         if text.startswith("/"):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
         self.messages.setdefault(chat_id, {})[message["message_id"]] = message
         return {"update_id": next(self._update_ids), "message": message}
 
     def _push_message(self, chat_id: int, language_code: str, **content) -> dict:
         user = self._user(chat_id, language_code)
         chat = {"id": chat_id, "type": "private", "first_name": user["first_name"]}
-        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
-                   "chat": chat, "from": user, **content}
+        message = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": chat,
+            "from": user,
+            **content,
+        }
         self.messages.setdefault(chat_id, {})[message["message_id"]] = message
         self._push({"message": message})
         return message
@@ -388,13 +498,22 @@ class FakeBotApi:
         assert text.startswith("/"), text
         return self.push_text(chat_id, text, language_code)
 
-    def push_location(self, chat_id: int, lat: float, lon: float, language_code: str = "de") -> dict:
+    def push_location(
+        self, chat_id: int, lat: float, lon: float, language_code: str = "de"
+    ) -> dict:
         """The user shares a location (e.g. with a request_location keyboard button)."""
-        return self._push_message(chat_id, language_code,
-                                  location={"latitude": lat, "longitude": lon})
+        return self._push_message(
+            chat_id, language_code, location={"latitude": lat, "longitude": lon}
+        )
 
-    def push_callback(self, chat_id: int, message_id: int, data: str,
-                      language_code: str = "de", user_id: int | None = None) -> str:
+    def push_callback(
+        self,
+        chat_id: int,
+        message_id: int,
+        data: str,
+        language_code: str = "de",
+        user_id: int | None = None,
+    ) -> str:
         """The user taps an inline button; only data on the message's current keyboard exists.
         In a group, `user_id` says which member taps it."""
         message = self.messages.get(chat_id, {}).get(message_id)
@@ -403,31 +522,54 @@ class FakeBotApi:
         assert data in offered, f"{data!r} is not a button of message {message_id}: {offered}"
         return self._push_callback(chat_id, message, data, language_code, user_id)
 
-    def _push_callback(self, chat_id: int, message: dict, data: str, language_code: str,
-                       user_id: int | None = None) -> str:
+    def _push_callback(
+        self, chat_id: int, message: dict, data: str, language_code: str, user_id: int | None = None
+    ) -> str:
         query_id = str(next(self._callback_ids) + 10**15)
         self.pushed_callbacks.append(query_id)
-        self._push({"callback_query": {
-            "id": query_id, "from": self._user(chat_id if user_id is None else user_id, language_code),
-            "message": message, "chat_instance": f"-{chat_id}42", "data": data}})
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": self._user(chat_id if user_id is None else user_id, language_code),
+                    "message": message,
+                    "chat_instance": f"-{chat_id}42",
+                    "data": data,
+                }
+            }
+        )
         return query_id
 
-    def push_forged_callback(self, chat_id: int, data: str, message_id: int | None = None,
-                             language_code: str = "de") -> str:
+    def push_forged_callback(
+        self, chat_id: int, data: str, message_id: int | None = None, language_code: str = "de"
+    ) -> str:
         """A modified client taps a button that was never offered to this user: `data` of the
         caller's choosing, on a bot message in their own chat (the newest by default)."""
-        return self._push_callback(chat_id, self.screen(chat_id, message_id).message, data, language_code)
+        return self._push_callback(
+            chat_id, self.screen(chat_id, message_id).message, data, language_code
+        )
 
     def answer_of(self, query_id: str) -> Call | None:
         """The bot's answerCallbackQuery for a pushed callback (its pop-up text), if any yet."""
-        return next((c for c in self.calls if c.method == "answerCallbackQuery"
-                     and str(c.params.get("callback_query_id")) == query_id), None)
+        return next(
+            (
+                c
+                for c in self.calls
+                if c.method == "answerCallbackQuery"
+                and str(c.params.get("callback_query_id")) == query_id
+            ),
+            None,
+        )
 
-    def press(self, chat_id: int, label: str, message_id: int | None = None, user_id: int | None = None) -> str:
+    def press(
+        self, chat_id: int, label: str, message_id: int | None = None, user_id: int | None = None
+    ) -> str:
         """Tap the first inline button whose label contains `label` (newest message by default)."""
         screen = self.screen(chat_id, message_id)
         data = [d for text, d in screen.buttons if label in text]
-        assert data, f"no button {label!r} in message {screen.message['message_id']}: {screen.labels}"
+        assert data, (
+            f"no button {label!r} in message {screen.message['message_id']}: {screen.labels}"
+        )
         return self.push_callback(chat_id, screen.message["message_id"], data[0], user_id=user_id)
 
     def _push(self, update: dict) -> None:
@@ -440,8 +582,13 @@ class FakeBotApi:
 
     # -- webhook delivery -----------------------------------------------------------------------
 
-    def deliver_by_webhook(self, targets: list[str], secret: str | None = None,
-                           connections: int = 8, timeout: float = 10.0) -> None:
+    def deliver_by_webhook(
+        self,
+        targets: list[str],
+        secret: str | None = None,
+        connections: int = 8,
+        timeout: float = 10.0,
+    ) -> None:
         """From now on, POST every pushed update to `targets` in turn (several workers behind
         one proxy) with the secret token (default: the one the bot set), again and again until
         a worker answers 200, as Telegram does; up to `connections` at once."""
@@ -449,8 +596,11 @@ class FakeBotApi:
         self._outgoing = asyncio.Queue()
         turn = itertools.count()
         for _ in range(connections):
-            self._deliverers.append(asyncio.get_running_loop().create_task(
-                self._deliver(targets, secret, turn, timeout)))
+            self._deliverers.append(
+                asyncio.get_running_loop().create_task(
+                    self._deliver(targets, secret, turn, timeout)
+                )
+            )
 
     async def _deliver(self, targets: list[str], secret: str, turn, timeout: float) -> None:
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
@@ -491,8 +641,11 @@ class FakeBotApi:
     def keyboard(self, chat_id: int) -> list[dict]:
         """Buttons of the reply keyboard the user currently sees, e.g. {"text", "request_location"}."""
         markup = self.keyboards.get(chat_id) or {}
-        return [b if isinstance(b, dict) else {"text": b}
-                for row in markup.get("keyboard", []) for b in row]
+        return [
+            b if isinstance(b, dict) else {"text": b}
+            for row in markup.get("keyboard", [])
+            for b in row
+        ]
 
     def unanswered_callbacks(self) -> list[str]:
         return [q for q in self.pushed_callbacks if q not in self.answered]
@@ -500,23 +653,33 @@ class FakeBotApi:
     def mark(self) -> int:
         return len(self.calls)
 
-    async def wait_until(self, condition: Callable[[], Any], timeout: float = 10,
-                         what: str = "condition", since: int = 0) -> Any:
+    async def wait_until(
+        self,
+        condition: Callable[[], Any],
+        timeout: float = 10,
+        what: str = "condition",
+        since: int = 0,
+    ) -> Any:
         """Wait until `condition()` returns something truthy, and return that."""
         try:
             async with asyncio.timeout(timeout), self._changed:
                 await self._changed.wait_for(condition)
                 return condition()
         except TimeoutError:
-            raise AssertionError(f"no {what} within {timeout} s; calls since #{since}:\n"
-                                 + self.describe(since)) from None
+            raise AssertionError(
+                f"no {what} within {timeout} s; calls since #{since}:\n" + self.describe(since)
+            ) from None
 
-    async def wait_for(self, predicate: Callable[[Call], bool], timeout: float = 10,
-                       since: int = 0) -> Call:
+    async def wait_for(
+        self, predicate: Callable[[Call], bool], timeout: float = 10, since: int = 0
+    ) -> Call:
         """The first call from index `since` on that satisfies `predicate`, waiting if needed."""
         return await self.wait_until(
             lambda: next((c for c in self.calls[since:] if predicate(c)), None),
-            timeout, "matching call", since)
+            timeout,
+            "matching call",
+            since,
+        )
 
     async def wait_polling(self, timeout: float = 30) -> None:
         """Wait until the bot holds a getUpdates request open (it is ready for updates)."""
@@ -525,15 +688,19 @@ class FakeBotApi:
     async def next_bot_message(self, chat_id: int = DEFAULT_CHAT, timeout: float = 10) -> Call:
         """The next successful send/edit call to `chat_id` not returned before (failed calls are
         skipped: the user never saw them; describe() lists them)."""
+
         def wanted(call: Call) -> bool:
             return call.method in MESSAGE_METHODS and call.chat_id == chat_id and not call.error
+
         call = await self.wait_for(wanted, timeout, since=self._cursor.get(chat_id, 0))
         self._cursor[chat_id] = call.index + 1
         return call
 
     def describe(self, since: int = 0) -> str:
         """The calls from `since` on, without the polling, one per line (for failure messages)."""
-        return "\n".join(repr(c) for c in self.calls[since:] if c.method != "getUpdates") or "(none)"
+        return (
+            "\n".join(repr(c) for c in self.calls[since:] if c.method != "getUpdates") or "(none)"
+        )
 
     # -- the HTTP side --------------------------------------------------------------------------
 
@@ -542,8 +709,9 @@ class FakeBotApi:
 
     async def _handle(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != self.token:
-            return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"},
-                                     status=401)
+            return web.json_response(
+                {"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401
+            )
         params = await self._params(request)
         call = Call(request.match_info["method"], params, at=time.monotonic())
         name = call.method.lower()  # method names are case-insensitive in the Bot API
@@ -607,8 +775,13 @@ class FakeBotApi:
 
     def _new_message(self, params: dict, **content) -> dict:
         chat_id = self._chat(params)
-        message = {"message_id": self._next_message_id(chat_id), "date": int(time.time()),
-                   "chat": self._chat_object(chat_id), "from": self.me, **content}
+        message = {
+            "message_id": self._next_message_id(chat_id),
+            "date": int(time.time()),
+            "chat": self._chat_object(chat_id),
+            "from": self.me,
+            **content,
+        }
         self._apply_markup(chat_id, message, params.get("reply_markup"))
         self.messages[chat_id][message["message_id"]] = message
         return message
@@ -650,9 +823,14 @@ class FakeBotApi:
     # -- Bot API methods (https://core.telegram.org/bots/api) ---------------------------------
 
     async def _api_getme(self, params: dict) -> dict:
-        return {**self.me, "can_join_groups": True, "can_read_all_group_messages": False,
-                "supports_inline_queries": False, "can_connect_to_business": False,
-                "has_main_web_app": False}
+        return {
+            **self.me,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
 
     async def _api_getupdates(self, params: dict) -> list[dict]:
         """Long polling: updates below `offset` are confirmed and forgotten; with nothing to
@@ -664,8 +842,11 @@ class FakeBotApi:
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
 
         def deliverable() -> list[dict]:  # types the bot did not ask for are never delivered
-            self._updates = [u for u in self._updates if self._allowed is None
-                             or (set(u) - {"update_id"}) & self._allowed]
+            self._updates = [
+                u
+                for u in self._updates
+                if self._allowed is None or (set(u) - {"update_id"}) & self._allowed
+            ]
             return self._updates[:limit]
 
         self.polling += 1
@@ -710,9 +891,12 @@ class FakeBotApi:
         text, markup = self._text(params), params.get("reply_markup")
         new_markup = {"inline_keyboard": markup["inline_keyboard"]} if markup else None
         if text == message.get("text") and new_markup == message.get("reply_markup"):
-            raise ApiError(400, "Bad Request: message is not modified: specified new message "
-                                "content and reply markup are exactly the same as a current "
-                                "content and reply markup of the message")
+            raise ApiError(
+                400,
+                "Bad Request: message is not modified: specified new message "
+                "content and reply markup are exactly the same as a current "
+                "content and reply markup of the message",
+            )
         message["text"], message["edit_date"] = text, int(time.time())
         # An edit without reply_markup removes the inline keyboard, as on Telegram.
         self._apply_markup(message["chat"]["id"], message, markup)
@@ -735,18 +919,31 @@ class FakeBotApi:
         if user_id not in self.users:
             raise ApiError(400, "Bad Request: user not found")
         if user_id in group["admins"]:
-            return {"status": "administrator", "user": self.users[user_id], "can_be_edited": False,
-                    "is_anonymous": False, "can_manage_chat": True, "can_delete_messages": True,
-                    "can_manage_video_chats": True, "can_restrict_members": True,
-                    "can_promote_members": False, "can_change_info": True, "can_invite_users": True,
-                    "can_post_stories": False, "can_edit_stories": False, "can_delete_stories": False}
+            return {
+                "status": "administrator",
+                "user": self.users[user_id],
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": True,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
         return {"status": "member", "user": self.users[user_id]}
 
     async def _api_answercallbackquery(self, params: dict) -> bool:
         query_id = str(params.get("callback_query_id"))
         if query_id not in self.pushed_callbacks:
-            raise ApiError(400, "Bad Request: query is too old and response timeout expired "
-                                "or query ID is invalid")
+            raise ApiError(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
         self.answered.add(query_id)
         return True
 
@@ -755,10 +952,15 @@ class FakeBotApi:
         if not isinstance(upload, Upload):
             raise ApiError(400, "Bad Request: there is no document in the request")
         self.uploads.append(upload)
-        content: dict[str, Any] = {"document": {
-            "file_id": f"DOC{len(self.uploads)}", "file_unique_id": f"U{len(self.uploads)}",
-            "file_name": upload.filename, "mime_type": upload.mime_type,
-            "file_size": len(upload.content)}}
+        content: dict[str, Any] = {
+            "document": {
+                "file_id": f"DOC{len(self.uploads)}",
+                "file_unique_id": f"U{len(self.uploads)}",
+                "file_name": upload.filename,
+                "mime_type": upload.mime_type,
+                "file_size": len(upload.content),
+            }
+        }
         if params.get("caption"):
             content["caption"] = self._text(params, "caption", limit=1024)
         return self._new_message(params, **content)
@@ -771,9 +973,12 @@ class FakeBotApi:
             raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
         self.uploads.append(upload)
         n = len(self.uploads)
-        content: dict[str, Any] = {"photo": [  # Telegram keeps a few sizes of every photo
-            {"file_id": f"PHOTO{n}s", "file_unique_id": f"P{n}s", "width": 90, "height": 90},
-            {"file_id": f"PHOTO{n}", "file_unique_id": f"P{n}", "width": 1280, "height": 1280}]}
+        content: dict[str, Any] = {
+            "photo": [  # Telegram keeps a few sizes of every photo
+                {"file_id": f"PHOTO{n}s", "file_unique_id": f"P{n}s", "width": 90, "height": 90},
+                {"file_id": f"PHOTO{n}", "file_unique_id": f"P{n}", "width": 1280, "height": 1280},
+            ]
+        }
         if params.get("caption"):
             content["caption"] = self._text(params, "caption", limit=1024)
         return self._new_message(params, **content)

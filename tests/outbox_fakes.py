@@ -30,6 +30,7 @@ class Clock:
 class FakeMessenger:
     """Records (chat_id, text) per reply delivered; `failures` are raised in order, one per
     deliver call (an exception, or a callable taking the replies)."""
+
     platform: str = "telegram"
     limiter: object = None  # no rate limits unless a test gives one
     delivered: list[tuple[str, str]] = field(default_factory=list)
@@ -51,8 +52,14 @@ class FakeMessenger:
 
 
 def reply_row(key: str, chat: str, *texts: str, due_at: datetime, too_late_at=None) -> Outgoing:
-    return Outgoing(key=key, chat=chat, kind=REPLY, payload=[Reply(Markup(t)).to_dict() for t in texts],
-                    due_at=due_at, too_late_at=too_late_at)
+    return Outgoing(
+        key=key,
+        chat=chat,
+        kind=REPLY,
+        payload=[Reply(Markup(t)).to_dict() for t in texts],
+        due_at=due_at,
+        too_late_at=too_late_at,
+    )
 
 
 async def queue(sessions, *messages: Outgoing, now: datetime) -> int:

@@ -16,7 +16,18 @@ from places import Gazetteer
 
 DATA = Path(__file__).with_name("data") / "understanding"
 PARTS = ("development", "heldout")
-SLOTS = ("intent", "place", "when", "part", "kinds", "audience", "access", "radius", "feeling", "lang")
+SLOTS = (
+    "intent",
+    "place",
+    "when",
+    "part",
+    "kinds",
+    "audience",
+    "access",
+    "radius",
+    "feeling",
+    "lang",
+)
 TARGET = 0.95
 
 
@@ -27,7 +38,10 @@ def load(part: str) -> list[dict]:
 
 def predicted(reading: Reading) -> dict:
     """A reading in the corpus' terms (tests/data/understanding/README.md)."""
-    out: dict = {"intent": reading.intent.value if reading.intent else "none", "lang": reading.language or "de"}
+    out: dict = {
+        "intent": reading.intent.value if reading.intent else "none",
+        "lang": reading.language or "de",
+    }
     found = reading.place
     if found is not None:
         if found.status == "found" and found.place:
@@ -39,8 +53,12 @@ def predicted(reading: Reading) -> dict:
     if reading.when:
         when = reading.when
         out["when"] = when[:2] + when[-5:] if when.startswith("d:") else when
-    for slot, value in (("part", reading.part), ("audience", reading.audience), ("feeling", reading.feeling),
-                        ("radius", reading.radius)):
+    for slot, value in (
+        ("part", reading.part),
+        ("audience", reading.audience),
+        ("feeling", reading.feeling),
+        ("radius", reading.radius),
+    ):
         if value:
             out[slot] = value
     if reading.kinds:
@@ -75,10 +93,18 @@ class Score:
         return gold == got
 
     def precision(self, name: str) -> float:
-        return self.tp[name] / (self.tp[name] + self.fp[name]) if self.tp[name] + self.fp[name] else 1.0
+        return (
+            self.tp[name] / (self.tp[name] + self.fp[name])
+            if self.tp[name] + self.fp[name]
+            else 1.0
+        )
 
     def recall(self, name: str) -> float:
-        return self.tp[name] / (self.tp[name] + self.fn[name]) if self.tp[name] + self.fn[name] else 1.0
+        return (
+            self.tp[name] / (self.tp[name] + self.fn[name])
+            if self.tp[name] + self.fn[name]
+            else 1.0
+        )
 
     def support(self, name: str) -> int:
         return self.tp[name] + self.fn[name]
@@ -92,7 +118,9 @@ def score(rows: list[dict], gazetteer: Gazetteer) -> Score:
         for slot in SLOTS:
             gold_values, got_values = _values(row, slot), _values(got, slot)
             if not result.add(slot, gold_values, got_values):
-                wrong.append(f"{slot}: {sorted(map(str, gold_values))} != {sorted(map(str, got_values))}")
+                wrong.append(
+                    f"{slot}: {sorted(map(str, gold_values))} != {sorted(map(str, got_values))}"
+                )
         gold_intent, got_intent = row["intent"], got["intent"]
         result.add(f"intent:{gold_intent}", {1}, {1} if got_intent == gold_intent else set())
         if got_intent != gold_intent:
@@ -103,7 +131,9 @@ def score(rows: list[dict], gazetteer: Gazetteer) -> Score:
 
 
 def table(scores: dict[str, Score]) -> str:
-    names = list(SLOTS) + sorted({n for s in scores.values() for n in s.tp | s.fn if n.startswith("intent:")})
+    names = list(SLOTS) + sorted(
+        {n for s in scores.values() for n in s.tp | s.fn if n.startswith("intent:")}
+    )
     head = "| slot | " + " | ".join(f"{part} P | R | n" for part in scores) + " |"
     lines = [head, "|---|" + "---|---|---|" * len(scores)]
     for name in names:

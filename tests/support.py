@@ -21,17 +21,33 @@ def plain(text: str) -> str:
 class ChatDriver:
     """`await chat.say("Wernigerode")`, `await chat.press("Heute")`, then look at `chat.text`."""
 
-    def __init__(self, sessions, places, now: datetime, user: str = "4711", language: str = "de",
-                 platform: str = "terminal", **core_options) -> None:
+    def __init__(
+        self,
+        sessions,
+        places,
+        now: datetime,
+        user: str = "4711",
+        language: str = "de",
+        platform: str = "terminal",
+        **core_options,
+    ) -> None:
         self.now = now
         self.core = Nahbar(sessions, places, clock=lambda: self.now, **core_options)
         self.user, self.language, self.platform = user, language, platform
         self.replies: list[Reply] = []
 
     def _incoming(self, **kw) -> Incoming:
-        sharing = {"telegram": SHARE_BUTTON, "matrix": SHARE_MENU, "terminal": SHARE_TYPED}[self.platform]
-        return Incoming(platform=self.platform, user_id=self.user, chat_id=self.user,
-                        language=self.language, location_sharing=sharing, **kw)
+        sharing = {"telegram": SHARE_BUTTON, "matrix": SHARE_MENU, "terminal": SHARE_TYPED}[
+            self.platform
+        ]
+        return Incoming(
+            platform=self.platform,
+            user_id=self.user,
+            chat_id=self.user,
+            language=self.language,
+            location_sharing=sharing,
+            **kw,
+        )
 
     async def say(self, text: str) -> list[Reply]:
         self.replies = await self.core.handle(self._incoming(text=text))
@@ -73,11 +89,20 @@ class ChatDriver:
 async def add_offer(sessions, now: datetime, **fields) -> Offer:
     """A published offer (unless said otherwise) with its occurrences materialised."""
     values = dict(
-        title="Adventscafé", description="Kaffee und Kuchen", category="cafe",
-        organiser="Heimatverein", venue_name="Pfarrhaus", address="Kirchstraße 1",
-        place_name="Wernigerode", latitude=51.8365, longitude=10.7822,  # the town centre
-        status=OfferStatus.PUBLISHED, starts_local=datetime(2026, 11, 26, 15, 0),
-        duration_minutes=120, rrule=None, exdates=[],
+        title="Adventscafé",
+        description="Kaffee und Kuchen",
+        category="cafe",
+        organiser="Heimatverein",
+        venue_name="Pfarrhaus",
+        address="Kirchstraße 1",
+        place_name="Wernigerode",
+        latitude=51.8365,
+        longitude=10.7822,  # the town centre
+        status=OfferStatus.PUBLISHED,
+        starts_local=datetime(2026, 11, 26, 15, 0),
+        duration_minutes=120,
+        rrule=None,
+        exdates=[],
     )
     values.update(fields)
     async with sessions() as session, session.begin():
@@ -87,8 +112,9 @@ async def add_offer(sessions, now: datetime, **fields) -> Offer:
     return offer
 
 
-async def organiser_chat(sessions, places, now: datetime, *, trusted: bool, user: str = "org",
-                         **core_options) -> tuple[ChatDriver, int]:
+async def organiser_chat(
+    sessions, places, now: datetime, *, trusted: bool, user: str = "org", **core_options
+) -> tuple[ChatDriver, int]:
     """An organiser who has written to Nahbar, trusted by the moderators or not: (chat, user id)."""
     from sqlalchemy import select
 
@@ -102,8 +128,9 @@ async def organiser_chat(sessions, places, now: datetime, *, trusted: bool, user
         return chat, me.id
 
 
-async def resident_reminded(sessions, places, now: datetime, user: str, offer_id: int,
-                            *presses: str) -> ChatDriver:
+async def resident_reminded(
+    sessions, places, now: datetime, user: str, offer_id: int, *presses: str
+) -> ChatDriver:
     """A resident on Telegram who asked to be reminded of the offer ("Jedes Mal", "Beides" …)."""
     chat = ChatDriver(sessions, places, now, user=user, platform="telegram")
     await chat.say(f"/start offer_{offer_id}")
@@ -131,6 +158,6 @@ class Postman:
         await self.dispatcher.drain()
         out: dict[str, list[str]] = {}
         for platform, messenger in self.messengers.items():
-            for chat_id, text in messenger.delivered[before[platform]:]:
+            for chat_id, text in messenger.delivered[before[platform] :]:
                 out.setdefault(f"{platform}:{chat_id}", []).append(plain(text))
         return out

@@ -82,11 +82,16 @@ class ThrowawaySynapse:
             "server_name": self.server_name,
             "public_baseurl": self.url + "/",
             "pid_file": str(self.root / "homeserver.pid"),
-            "listeners": [{
-                "port": self.port, "bind_addresses": ["127.0.0.1"], "type": "http",
-                "tls": False, "x_forwarded": False,
-                "resources": [{"names": ["client"], "compress": False}],
-            }],
+            "listeners": [
+                {
+                    "port": self.port,
+                    "bind_addresses": ["127.0.0.1"],
+                    "type": "http",
+                    "tls": False,
+                    "x_forwarded": False,
+                    "resources": [{"names": ["client"], "compress": False}],
+                }
+            ],
             "database": {"name": "sqlite3", "args": {"database": str(self.root / "homeserver.db")}},
             "log_config": str(self.root / "log.yaml"),
             "media_store_path": str(self.root / "media"),
@@ -122,8 +127,13 @@ class ThrowawaySynapse:
         log_config = {
             "version": 1,
             "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-            "handlers": {"file": {"class": "logging.FileHandler", "formatter": "plain",
-                                  "filename": str(self.root / "homeserver.log")}},
+            "handlers": {
+                "file": {
+                    "class": "logging.FileHandler",
+                    "formatter": "plain",
+                    "filename": str(self.root / "homeserver.log"),
+                }
+            },
             "root": {"level": "WARNING", "handlers": ["file"]},
             "disable_existing_loggers": False,
         }
@@ -135,7 +145,10 @@ class ThrowawaySynapse:
         self._log = open(self.root / "stdout.txt", "ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config_path)],
-            cwd=self.root, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=self.root,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             env={**os.environ, "SYNAPSE_ASYNC_IO_REACTOR": "0"},
         )
         deadline = time.monotonic() + START_TIMEOUT
@@ -182,8 +195,9 @@ class ThrowawaySynapse:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def request(self, method: str, path: str, body: dict | None = None,
-                token: str | None = None) -> tuple[int, dict]:
+    def request(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> tuple[int, dict]:
         """One client-server API call (blocking; call through `asyncio.to_thread` in tests)."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.url + path, data=data, method=method)
@@ -196,32 +210,50 @@ class ThrowawaySynapse:
         except urllib.error.HTTPError as error:
             return error.code, json.loads(error.read() or b"{}")
 
-    async def call(self, method: str, path: str, body: dict | None = None,
-                   token: str | None = None) -> dict:
+    async def call(
+        self, method: str, path: str, body: dict | None = None, token: str | None = None
+    ) -> dict:
         status, answer = await asyncio.to_thread(self.request, method, path, body, token)
         if status != 200:
             raise AssertionError(f"{method} {path}: {status} {answer}")
         return answer
 
-    def register_sync(self, localpart: str, password: str | None = None,
-                      admin: bool = False) -> Account:
+    def register_sync(
+        self, localpart: str, password: str | None = None, admin: bool = False
+    ) -> Account:
         """A new account through the shared-secret admin registration."""
         password = password or secrets.token_urlsafe(12)
         status, answer = self.request("GET", "/_synapse/admin/v1/register")
         assert status == 200, answer
         nonce = answer["nonce"]
         mac = hmac.new(self.shared_secret.encode(), digestmod=hashlib.sha1)
-        mac.update(b"\x00".join([nonce.encode(), localpart.encode(), password.encode(),
-                                 b"admin" if admin else b"notadmin"]))
-        status, answer = self.request("POST", "/_synapse/admin/v1/register", {
-            "nonce": nonce, "username": localpart, "password": password, "admin": admin,
-            "mac": mac.hexdigest(),
-        })
+        mac.update(
+            b"\x00".join(
+                [
+                    nonce.encode(),
+                    localpart.encode(),
+                    password.encode(),
+                    b"admin" if admin else b"notadmin",
+                ]
+            )
+        )
+        status, answer = self.request(
+            "POST",
+            "/_synapse/admin/v1/register",
+            {
+                "nonce": nonce,
+                "username": localpart,
+                "password": password,
+                "admin": admin,
+                "mac": mac.hexdigest(),
+            },
+        )
         assert status == 200, answer
         return Account(answer["user_id"], password, answer["access_token"], answer["device_id"])
 
-    async def register(self, prefix: str = "user", password: str | None = None,
-                       admin: bool = False) -> Account:
+    async def register(
+        self, prefix: str = "user", password: str | None = None, admin: bool = False
+    ) -> Account:
         """A new account named `prefix` plus a few random letters (tests share the server)."""
         localpart = f"{prefix}-{secrets.token_hex(3)}"
         return await asyncio.to_thread(self.register_sync, localpart, password, admin)
@@ -234,9 +266,12 @@ class ThrowawaySynapse:
     async def override_ratelimit(self, user_id: str, per_second: int, burst_count: int) -> None:
         """Per-user message rate limit (0, 0 lifts it); used to provoke M_LIMIT_EXCEEDED."""
         admin = await self.admin()
-        await self.call("POST", f"/_synapse/admin/v1/users/{user_id}/override_ratelimit",
-                        {"messages_per_second": per_second, "burst_count": burst_count},
-                        token=admin.access_token)
+        await self.call(
+            "POST",
+            f"/_synapse/admin/v1/users/{user_id}/override_ratelimit",
+            {"messages_per_second": per_second, "burst_count": burst_count},
+            token=admin.access_token,
+        )
 
 
 def start_synapse(server_name: str = SERVER_NAME) -> ThrowawaySynapse:
@@ -286,6 +321,7 @@ class Received:
         """Number -> label of the numbered choices in this message ("<b>6</b> ☕ Café")."""
         import html as _html
         import re as _re
+
         found = _re.findall(r"<b>(\d{1,3})</b> ([^<·]+?)(?= · |<br>|$)", self.html)
         return {int(number): _html.unescape(label).strip() for number, label in found}
 
@@ -299,11 +335,11 @@ class Received:
 class MatrixResident:
     """A person with a real Matrix client (matrix-nio, own device and keys) talking to the bot.
 
-        alice = await MatrixResident.create(synapse, tmp_path)
-        await alice.open_dm(bot_user_id, encrypted=True)
-        await alice.say("Wernigerode")
-        listing = await alice.wait_for_reply(lambda m: "Treffen" in m.body)
-        await alice.say(str(listing.number_of("Adventscafé")))
+    alice = await MatrixResident.create(synapse, tmp_path)
+    await alice.open_dm(bot_user_id, encrypted=True)
+    await alice.say("Wernigerode")
+    listing = await alice.wait_for_reply(lambda m: "Treffen" in m.body)
+    await alice.say(str(listing.number_of("Adventscafé")))
     """
 
     def __init__(self, server: ThrowawaySynapse, account: Account, store: Path) -> None:
@@ -311,10 +347,13 @@ class MatrixResident:
 
         self.server, self.account = server, account
         store.mkdir(parents=True, exist_ok=True)
-        self.client = AsyncClient(server.url, account.user_id, device_id=account.device_id,
-                                  store_path=str(store),
-                                  config=AsyncClientConfig(encryption_enabled=True,
-                                                           max_limit_exceeded=0, max_timeouts=2))
+        self.client = AsyncClient(
+            server.url,
+            account.user_id,
+            device_id=account.device_id,
+            store_path=str(store),
+            config=AsyncClientConfig(encryption_enabled=True, max_limit_exceeded=0, max_timeouts=2),
+        )
         self.client.restore_login(account.user_id, account.device_id, account.access_token)
         self.room_id: str | None = None
         self.inbox: list[Received] = []
@@ -324,8 +363,9 @@ class MatrixResident:
         self._syncing: asyncio.Task | None = None
 
     @classmethod
-    async def create(cls, server: ThrowawaySynapse, workdir: Path,
-                     name: str = "resident") -> MatrixResident:
+    async def create(
+        cls, server: ThrowawaySynapse, workdir: Path, name: str = "resident"
+    ) -> MatrixResident:
         account = await server.register(name)
         resident = cls(server, account, workdir / f"resident-{account.localpart}")
         await resident.start()
@@ -368,8 +408,11 @@ class MatrixResident:
     async def _on_event(self, room, event) -> None:
         if event.sender == self.user_id:
             return
-        self.inbox.append(Received(event.event_id, event.sender, room.room_id,
-                                   dict(event.source.get("content", {}))))
+        self.inbox.append(
+            Received(
+                event.event_id, event.sender, room.room_id, dict(event.source.get("content", {}))
+            )
+        )
 
     async def _on_member(self, room, event) -> None:
         self.memberships.append((room.room_id, event.state_key, event.membership))
@@ -397,8 +440,9 @@ class MatrixResident:
                 return result
             remaining = deadline - asyncio.get_running_loop().time()
             if remaining <= 0:
-                raise AssertionError(f"timed out waiting for {what}; received so far:\n"
-                                     + self.describe())
+                raise AssertionError(
+                    f"timed out waiting for {what}; received so far:\n" + self.describe()
+                )
             async with self._changed:
                 try:
                     await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
@@ -411,23 +455,31 @@ class MatrixResident:
 
         initial_state = []
         if encrypted:
-            initial_state.append({"type": "m.room.encryption", "state_key": "",
-                                  "content": {"algorithm": "m.megolm.v1.aes-sha2"}})
-        response = await self.client.room_create(is_direct=True, invite=[bot_user_id],
-                                                 initial_state=initial_state)
+            initial_state.append(
+                {
+                    "type": "m.room.encryption",
+                    "state_key": "",
+                    "content": {"algorithm": "m.megolm.v1.aes-sha2"},
+                }
+            )
+        response = await self.client.room_create(
+            is_direct=True, invite=[bot_user_id], initial_state=initial_state
+        )
         assert isinstance(response, RoomCreateResponse), response
         self.room_id = response.room_id
 
-        await self.wait_until(lambda: self.membership(bot_user_id) == "join",
-                              what="the bot to join the direct chat")
+        await self.wait_until(
+            lambda: self.membership(bot_user_id) == "join", what="the bot to join the direct chat"
+        )
         return self.room_id
 
     async def _send(self, content: dict) -> str:
         from nio import RoomSendResponse
 
         self.cursor = len(self.inbox)  # what comes next is the answer to this
-        response = await self.client.room_send(self.room_id, "m.room.message", content,
-                                               ignore_unverified_devices=True)
+        response = await self.client.room_send(
+            self.room_id, "m.room.message", content, ignore_unverified_devices=True
+        )
         assert isinstance(response, RoomSendResponse), response
         return response.event_id
 
@@ -435,17 +487,24 @@ class MatrixResident:
         return await self._send({"msgtype": "m.text", "body": text})
 
     async def send_location(self, latitude: float, longitude: float) -> str:
-        return await self._send({"msgtype": "m.location", "body": "Mein Standort",
-                                 "geo_uri": f"geo:{latitude},{longitude}"})
+        return await self._send(
+            {
+                "msgtype": "m.location",
+                "body": "Mein Standort",
+                "geo_uri": f"geo:{latitude},{longitude}",
+            }
+        )
 
     async def wait_for_reply(self, match=None, timeout: float = STEP_TIMEOUT) -> Received:
         """The next message from someone else (after what was read so far) that `match`es."""
+
         def find():
             for index in range(self.cursor, len(self.inbox)):
                 if match is None or match(self.inbox[index]):
                     self.cursor = index + 1
                     return self.inbox[index]
             return None
+
         return await self.wait_until(find, timeout, what="a reply")
 
     async def ask(self, text: str, match=None) -> Received:
@@ -470,7 +529,8 @@ class MatrixResident:
 
     def _download(self, server_name: str, media_id: str) -> tuple[int, bytes]:
         request = urllib.request.Request(
-            f"{self.server.url}/_matrix/client/v1/media/download/{server_name}/{media_id}")
+            f"{self.server.url}/_matrix/client/v1/media/download/{server_name}/{media_id}"
+        )
         request.add_header("Authorization", f"Bearer {self.account.access_token}")
         try:
             with _NO_PROXY.open(request, timeout=30) as response:
@@ -500,16 +560,26 @@ class NahbarOnMatrix:
     does (NAHBAR_OUTBOX_EVERY_SECONDS sets how often it looks).
     """
 
-    def __init__(self, server: ThrowawaySynapse, account: Account, workdir: Path,
-                 clock=None, outbox: bool = False, **settings: str) -> None:
+    def __init__(
+        self,
+        server: ThrowawaySynapse,
+        account: Account,
+        workdir: Path,
+        clock=None,
+        outbox: bool = False,
+        **settings: str,
+    ) -> None:
         self.server, self.account, self.workdir, self.clock = server, account, workdir, clock
         self.outbox = outbox
         self.scheduler = None
         self.env = {
-            "MATRIX_HOMESERVER": server.url, "MATRIX_USER_ID": account.user_id,
-            "MATRIX_PASSWORD": account.password, "MATRIX_STORE_PATH": str(workdir / "store"),
+            "MATRIX_HOMESERVER": server.url,
+            "MATRIX_USER_ID": account.user_id,
+            "MATRIX_PASSWORD": account.password,
+            "MATRIX_STORE_PATH": str(workdir / "store"),
             "DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'nahbar.sqlite3'}",
-            "NAHBAR_DEMO_DATA": "true", **settings,
+            "NAHBAR_DEMO_DATA": "true",
+            **settings,
         }
         self.bot = None
         self.app = None
@@ -545,8 +615,9 @@ class NahbarOnMatrix:
 
     async def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         ready = asyncio.ensure_future(self.bot.ready.wait())
-        done, _ = await asyncio.wait([ready, self.bot.failed], timeout=timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            [ready, self.bot.failed], timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         ready.cancel()
         if self.bot.failed.done():
             raise AssertionError(f"the bot failed: {self.bot.failed.result()}")

@@ -31,20 +31,32 @@ async def _subscriber(sessions, places, now, **options) -> ChatDriver:
 
 
 async def _new(sessions, now, at: datetime, title: str, **fields) -> Offer:
-    return await add_offer(sessions, now, title=title, created_at=at,
-                           **{"starts_local": datetime(2026, 12, 3, 15), **fields})
+    return await add_offer(
+        sessions,
+        now,
+        title=title,
+        created_at=at,
+        **{"starts_local": datetime(2026, 12, 3, 15), **fields},
+    )
 
 
 async def _alerts(sessions) -> list[OutboxMessage]:
     async with sessions() as session:
-        return list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "alert")
-                                          .order_by(OutboxMessage.id)))
+        return list(
+            await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.kind == "alert")
+                .order_by(OutboxMessage.id)
+            )
+        )
 
 
 async def test_switch_on_and_choose_kinds(sessions, places, now):
     chat = await _subscriber(sessions, places, now)
-    assert ("Wenn im Umkreis von 10 km um Wernigerode neue Treffen angeboten werden, gebe ich Ihnen "
-            "Bescheid – höchstens einmal am Tag, alles in einer Nachricht.") in chat.text
+    assert (
+        "Wenn im Umkreis von 10 km um Wernigerode neue Treffen angeboten werden, gebe ich Ihnen "
+        "Bescheid – höchstens einmal am Tag, alles in einer Nachricht."
+    ) in chat.text
     assert "Jetzt: an, für alle Arten." in chat.text
     assert "✓ Alle Arten" in chat.labels()
     await chat.press("Spaziergang & Bewegung")
@@ -72,21 +84,41 @@ async def test_new_offers_nearby_come_bundled_once_a_day(sessions, places, now):
     async with sessions() as session:
         me = await session.scalar(select(User))
     await _new(sessions, now, now + timedelta(hours=3), "Neues Adventscafé")
-    await _new(sessions, now, now + timedelta(hours=4), "Neuer Spaziergang", category="walk",
-               starts_local=datetime(2026, 11, 28, 10))
+    await _new(
+        sessions,
+        now,
+        now + timedelta(hours=4),
+        "Neuer Spaziergang",
+        category="walk",
+        starts_local=datetime(2026, 11, 28, 10),
+    )
     await _new(sessions, now, now + timedelta(hours=5), "In Magdeburg", **MAGDEBURG)
     await _new(sessions, now, now + timedelta(hours=5), "Mein eigenes", owner_id=me.id)
-    await _new(sessions, now, now + timedelta(hours=5), "Noch in Prüfung", status=OfferStatus.PENDING)
-    await _new(sessions, now, now + timedelta(hours=5), "Schon vorbei", starts_local=datetime(2026, 11, 25, 8))
+    await _new(
+        sessions, now, now + timedelta(hours=5), "Noch in Prüfung", status=OfferStatus.PENDING
+    )
+    await _new(
+        sessions,
+        now,
+        now + timedelta(hours=5),
+        "Schon vorbei",
+        starts_local=datetime(2026, 11, 25, 8),
+    )
 
-    assert (await run_digests(sessions, WED_17 - timedelta(minutes=1)))["alerts"] == 0  # not before 17:00
+    assert (await run_digests(sessions, WED_17 - timedelta(minutes=1)))[
+        "alerts"
+    ] == 0  # not before 17:00
     assert (await run_digests(sessions, WED_17))["alerts"] == 1
-    assert (await run_digests(sessions, WED_17 + timedelta(minutes=10)))["alerts"] == 0  # once a day
+    assert (await run_digests(sessions, WED_17 + timedelta(minutes=10)))[
+        "alerts"
+    ] == 0  # once a day
     clock = Clock(WED_17)
     [text] = (await Postman(sessions, clock).deliver())["telegram:4711"]
-    assert text == ("🆕 Neu in Ihrer Nähe:\n\n"
-                    "1. 🚶 Neuer Spaziergang\n    Sa., 28. Nov., 10:00 Uhr · Wernigerode\n"
-                    "2. ☕ Neues Adventscafé\n    Do., 3. Dez., 15:00 Uhr · Wernigerode")
+    assert text == (
+        "🆕 Neu in Ihrer Nähe:\n\n"
+        "1. 🚶 Neuer Spaziergang\n    Sa., 28. Nov., 10:00 Uhr · Wernigerode\n"
+        "2. ☕ Neues Adventscafé\n    Do., 3. Dez., 15:00 Uhr · Wernigerode"
+    )
 
     # Thursday: only what is new since.
     await _new(sessions, now, WED_17 + timedelta(hours=18), "Donnerstagscafé")
@@ -97,7 +129,10 @@ async def test_new_offers_nearby_come_bundled_once_a_day(sessions, places, now):
     assert "Donnerstagscafé" in text and "Neues Adventscafé" not in text
     # Friday: nothing new, nothing sent.
     assert (await run_digests(sessions, thursday + timedelta(days=1)))["alerts"] == 0
-    assert [r.key.rsplit(":", 1)[1] for r in await _alerts(sessions)] == ["2026-11-25", "2026-11-26"]
+    assert [r.key.rsplit(":", 1)[1] for r in await _alerts(sessions)] == [
+        "2026-11-25",
+        "2026-11-26",
+    ]
 
 
 async def test_only_the_chosen_kinds(sessions, places, now):
@@ -116,10 +151,17 @@ async def test_an_offer_is_new_when_a_moderator_first_published_it(sessions, pla
     waited = await _new(sessions, now, now - timedelta(days=2), "Lange geprüft")  # submitted before
     again = await _new(sessions, now, now - timedelta(days=2), "Nach Änderung wieder freigegeben")
     async with sessions() as session, session.begin():
-        session.add_all([
-            LogEntry(at=now + timedelta(hours=1), action="approved", offer_id=waited.id, note=""),
-            LogEntry(at=now - timedelta(days=1), action="approved", offer_id=again.id, note=""),
-            LogEntry(at=now + timedelta(hours=1), action="approved", offer_id=again.id, note="")])
+        session.add_all(
+            [
+                LogEntry(
+                    at=now + timedelta(hours=1), action="approved", offer_id=waited.id, note=""
+                ),
+                LogEntry(at=now - timedelta(days=1), action="approved", offer_id=again.id, note=""),
+                LogEntry(
+                    at=now + timedelta(hours=1), action="approved", offer_id=again.id, note=""
+                ),
+            ]
+        )
     await run_digests(sessions, WED_17)
     [text] = (await Postman(sessions, Clock(WED_17)).deliver())["terminal:4711"]
     assert "Lange geprüft" in text and "wieder freigegeben" not in text

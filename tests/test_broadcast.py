@@ -24,19 +24,37 @@ SLOT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # the 09:00 weekly post
 async def _subscribers(sessions, count: int, hour: int = 9, platform: str = "telegram") -> None:
     async with sessions() as session, session.begin():
         for n in range(count):
-            user = User(platform=platform, platform_id=str(10_000 + n), created_at=MONDAY_8,
-                        last_seen_at=MONDAY_8, home_place_name="Wernigerode", home_lat=51.83,
-                        home_lon=10.78)
+            user = User(
+                platform=platform,
+                platform_id=str(10_000 + n),
+                created_at=MONDAY_8,
+                last_seen_at=MONDAY_8,
+                home_place_name="Wernigerode",
+                home_lat=51.83,
+                home_lon=10.78,
+            )
             session.add(user)
             await session.flush()
-            session.add(Digest(chat=f"{platform}:{10_000 + n}", user_id=user.id, weekday=0, hour=hour,
-                               updated_at=MONDAY_8 - timedelta(days=7)))
+            session.add(
+                Digest(
+                    chat=f"{platform}:{10_000 + n}",
+                    user_id=user.id,
+                    weekday=0,
+                    hour=hour,
+                    updated_at=MONDAY_8 - timedelta(days=7),
+                )
+            )
 
 
 async def _due_times(sessions) -> list[datetime]:
     async with sessions() as session:
-        return list(await session.scalars(select(OutboxMessage.due_at).where(OutboxMessage.kind == "digest")
-                                          .order_by(OutboxMessage.due_at)))
+        return list(
+            await session.scalars(
+                select(OutboxMessage.due_at)
+                .where(OutboxMessage.kind == "digest")
+                .order_by(OutboxMessage.due_at)
+            )
+        )
 
 
 async def test_weekly_posts_are_lined_up_at_the_bulk_rate_after_their_slot(sessions):
@@ -52,25 +70,49 @@ async def test_weekly_posts_are_lined_up_at_the_bulk_rate_after_their_slot(sessi
     # More subscribers later (or another slot): they queue up behind what is waiting.
     await _subscribers_more(sessions)
     async with sessions() as session, session.begin():
-        assert await plan_digests(session, MONDAY_8 + timedelta(minutes=10), {"telegram": 10.0}) == 1
+        assert (
+            await plan_digests(session, MONDAY_8 + timedelta(minutes=10), {"telegram": 10.0}) == 1
+        )
     assert (await _due_times(sessions))[-1] == SLOT + timedelta(seconds=5.0)
 
 
 async def _subscribers_more(sessions) -> None:
     async with sessions() as session, session.begin():
-        user = User(platform="telegram", platform_id="99999", created_at=MONDAY_8, last_seen_at=MONDAY_8)
+        user = User(
+            platform="telegram", platform_id="99999", created_at=MONDAY_8, last_seen_at=MONDAY_8
+        )
         session.add(user)
         await session.flush()
-        session.add(Digest(chat="telegram:99999", user_id=user.id, weekday=0, hour=9,
-                           updated_at=MONDAY_8 - timedelta(days=7)))
+        session.add(
+            Digest(
+                chat="telegram:99999",
+                user_id=user.id,
+                weekday=0,
+                hour=9,
+                updated_at=MONDAY_8 - timedelta(days=7),
+            )
+        )
 
 
 async def test_time_critical_messages_go_before_bulk_ones(sessions):
     now = utcnow()
     async with sessions() as session, session.begin():
-        await enqueue(session, *(Outgoing(f"post:{n}", f"telegram:{n}", "digest", {}, now - timedelta(hours=1),
-                                          priority=BULK) for n in range(5)),
-                      Outgoing("remind:1", "telegram:77", "remind", {}, now, priority=URGENT), now=now)
+        await enqueue(
+            session,
+            *(
+                Outgoing(
+                    f"post:{n}",
+                    f"telegram:{n}",
+                    "digest",
+                    {},
+                    now - timedelta(hours=1),
+                    priority=BULK,
+                )
+                for n in range(5)
+            ),
+            Outgoing("remind:1", "telegram:77", "remind", {}, now, priority=URGENT),
+            now=now,
+        )
     async with sessions() as session, session.begin():
         first = await claim(session, now=now, lease=timedelta(seconds=60), limit=2)
     assert [r.key for r in first] == ["remind:1", "post:0"]
@@ -83,7 +125,9 @@ async def test_a_week_that_cannot_fit_is_warned_about(sessions, caplog):
         await plan_digests(session, MONDAY_8, {"telegram": 0.0005})  # one every 2000 s
     assert "weekly posts: 8 of 30 cannot be sent before they are too late" in caplog.text
     async with sessions() as session:
-        slots = await week(session, MONDAY_8 - timedelta(days=6), 0.0005, alerts_at=datetime.min.time())
+        slots = await week(
+            session, MONDAY_8 - timedelta(days=6), 0.0005, alerts_at=datetime.min.time()
+        )
     monday = [s for s in slots if s.kind == "digest"]
     assert monday and not monday[0].fits and monday[0].messages == 30
 

@@ -19,17 +19,23 @@ from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer, organiser_chat, resident_reminded
 from .test_posting import RIGHTS
 
-THURSDAYS = dict(rrule="FREQ=WEEKLY;BYDAY=TH", starts_local=datetime(2026, 11, 26, 15), title="Warme Stube")
+THURSDAYS = dict(
+    rrule="FREQ=WEEKLY;BYDAY=TH", starts_local=datetime(2026, 11, 26, 15), title="Warme Stube"
+)
 DEC_17 = date(2026, 12, 17)
 
 
-async def organiser(sessions, places, now, *, user: str = "org", trusted: bool = True) -> tuple[ChatDriver, int]:
+async def organiser(
+    sessions, places, now, *, user: str = "org", trusted: bool = True
+) -> tuple[ChatDriver, int]:
     return await organiser_chat(sessions, places, now, trusted=trusted, user=user, rights=RIGHTS)
 
 
 async def days_listed(sessions, offer_id: int) -> set[date]:
     async with sessions() as session:
-        starts = await session.scalars(select(Occurrence.starts_at).where(Occurrence.offer_id == offer_id))
+        starts = await session.scalars(
+            select(Occurrence.starts_at).where(Occurrence.offer_id == offer_id)
+        )
         return {to_local(s).date() for s in starts}
 
 
@@ -46,7 +52,10 @@ def calendar_days(content: bytes, until: date) -> set[date]:
     for entry in exdates if isinstance(exdates, list) else [exdates] if exdates else []:
         skipped |= {d.dt.date() for d in entry.dts}
     rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start, ignoretz=True)
-    return {s.date() for s in rule.between(start, datetime.combine(until, datetime.min.time()), inc=True)} - skipped
+    return {
+        s.date()
+        for s in rule.between(start, datetime.combine(until, datetime.min.time()), inc=True)
+    } - skipped
 
 
 async def cancel(chat: ChatDriver, offer_id: int, label: str, message: str | None = None) -> None:
@@ -59,7 +68,9 @@ async def cancel(chat: ChatDriver, offer_id: int, label: str, message: str | Non
         await chat.say(message)
 
 
-async def test_a_cancelled_date_stays_cancelled_when_the_time_and_rule_change(sessions, places, now):
+async def test_a_cancelled_date_stays_cancelled_when_the_time_and_rule_change(
+    sessions, places, now
+):
     chat, me = await organiser(sessions, places, now)
     offer = await add_offer(sessions, now, owner_id=me, **THURSDAYS)
     await cancel(chat, offer.id, "Do., 17. Dez.", "Der Saal ist belegt.")
@@ -76,7 +87,9 @@ async def test_a_cancelled_date_stays_cancelled_when_the_time_and_rule_change(se
     assert DEC_17 not in listed and {date(2026, 12, 15), date(2026, 12, 10)} <= listed
 
     # Residents on the day: not in today's search; two days before, Tuesday is.
-    resident = ChatDriver(sessions, places, datetime(2026, 12, 17, 8, tzinfo=now.tzinfo), user="resident")
+    resident = ChatDriver(
+        sessions, places, datetime(2026, 12, 17, 8, tzinfo=now.tzinfo), user="resident"
+    )
     await resident.say("Wernigerode heute")
     assert "Warme Stube" not in resident.text
     resident.now = datetime(2026, 12, 15, 8, tzinfo=now.tzinfo)
@@ -92,14 +105,19 @@ async def test_a_cancelled_date_stays_cancelled_when_the_time_and_rule_change(se
     assert DEC_17 not in days and {date(2026, 12, 15), date(2026, 12, 24)} <= days
 
     # Nor does a new title, description or place bring it back.
-    for field, answer in (("title", "Warme Stube im Pfarrhaus"), ("description", "Tee, Suppe und Gespräche."),
-                          ("where", "Gemeindehaus, Markt 2, Wernigerode")):
+    for field, answer in (
+        ("title", "Warme Stube im Pfarrhaus"),
+        ("description", "Tee, Suppe und Gespräche."),
+        ("where", "Gemeindehaus, Markt 2, Wernigerode"),
+    ):
         await chat.send_button(f"mf:{offer.id}.{field}")
         await chat.say(answer)
         assert DEC_17 not in await days_listed(sessions, offer.id), field
 
 
-async def test_a_cancelled_one_off_date_is_marked_cancelled_in_its_calendar_file(sessions, places, now):
+async def test_a_cancelled_one_off_date_is_marked_cancelled_in_its_calendar_file(
+    sessions, places, now
+):
     from publish.calendar import offer_calendar
 
     chat, me = await organiser(sessions, places, now)
@@ -117,16 +135,22 @@ async def test_a_cancelled_one_off_date_is_marked_cancelled_in_its_calendar_file
     assert await days_listed(sessions, offer.id) == set()
 
 
-async def test_the_organiser_lets_a_cancelled_date_take_place_and_everyone_told_hears_it(sessions, places, now):
+async def test_the_organiser_lets_a_cancelled_date_take_place_and_everyone_told_hears_it(
+    sessions, places, now
+):
     chat, me = await organiser(sessions, places, now)
     offer = await add_offer(sessions, now, owner_id=me, **THURSDAYS)
     await resident_reminded(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
-    await resident_reminded(sessions, places, now, "102", offer.id, "Nur am Do., 10. Dez.", "Am Vortag")
+    await resident_reminded(
+        sessions, places, now, "102", offer.id, "Nur am Do., 10. Dez.", "Am Vortag"
+    )
     await cancel(chat, offer.id, "Do., 10. Dez.")
     await run_notices(sessions, now)
     postman = Postman(sessions, Clock(now))
     told = {c: t for c, t in (await postman.deliver()).items() if c.startswith("telegram:")}
-    assert told == {c: ["❌ Warme Stube fällt am Do., 10. Dez. aus."] for c in ("telegram:101", "telegram:102")}
+    assert told == {
+        c: ["❌ Warme Stube fällt am Do., 10. Dez. aus."] for c in ("telegram:101", "telegram:102")
+    }
 
     await chat.send_button(f"mo:{offer.id}")
     await chat.press("Termin wieder stattfinden lassen")
@@ -138,10 +162,15 @@ async def test_the_organiser_lets_a_cancelled_date_take_place_and_everyone_told_
     postman = Postman(sessions, Clock(now + timedelta(minutes=1)))
     told = {c: t for c, t in (await postman.deliver()).items() if c.startswith("telegram:")}
     # 102's reminder for that date went with the cancellation; the notice still reaches them.
-    assert told == {c: ["✅ Warme Stube findet am Do., 10. Dez. doch statt."] for c in ("telegram:101", "telegram:102")}
+    assert told == {
+        c: ["✅ Warme Stube findet am Do., 10. Dez. doch statt."]
+        for c in ("telegram:101", "telegram:102")
+    }
 
 
-async def test_a_date_cancelled_and_restored_before_anyone_was_told_is_not_told(sessions, places, now):
+async def test_a_date_cancelled_and_restored_before_anyone_was_told_is_not_told(
+    sessions, places, now
+):
     chat, me = await organiser(sessions, places, now)
     offer = await add_offer(sessions, now, owner_id=me, **THURSDAYS)
     await resident_reminded(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
@@ -176,19 +205,27 @@ async def test_the_migration_moves_cancelled_dates_out_of_the_rule(database_url,
     try:
         await upgrade(engine, "0012")
         async with engine.begin() as connection:
-            await connection.execute(text(
-                "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-                " place_name, latitude, longitude, cost, price, contact, status, is_example, starts_local,"
-                " duration_minutes, rrule, exdates, created_at, updated_at, review_note)"
-                " VALUES (1, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8, 10.7, 'free', '', '',"
-                " 'published', false, '2026-11-26 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TH',"
-                " '[\"2026-12-17\", \"2026-12-24\"]', '2026-11-20 10:00:00', '2026-11-20 10:00:00', '')"))
-            await connection.execute(text(
-                "INSERT INTO offer_changes (id, offer_id, at, kind, day, message)"
-                " VALUES (1, 1, '2026-11-21 10:00:00', 'date_cancelled', '2026-12-17', '')"))
+            await connection.execute(
+                text(
+                    "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
+                    " place_name, latitude, longitude, cost, price, contact, status, is_example, starts_local,"
+                    " duration_minutes, rrule, exdates, created_at, updated_at, review_note)"
+                    " VALUES (1, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8, 10.7, 'free', '', '',"
+                    " 'published', false, '2026-11-26 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TH',"
+                    " '[\"2026-12-17\", \"2026-12-24\"]', '2026-11-20 10:00:00', '2026-11-20 10:00:00', '')"
+                )
+            )
+            await connection.execute(
+                text(
+                    "INSERT INTO offer_changes (id, offer_id, at, kind, day, message)"
+                    " VALUES (1, 1, '2026-11-21 10:00:00', 'date_cancelled', '2026-12-17', '')"
+                )
+            )
         await upgrade(engine)
         async with engine.connect() as connection:
-            row = (await connection.execute(text("SELECT exdates, cancelled_days FROM offers"))).one()
+            row = (
+                await connection.execute(text("SELECT exdates, cancelled_days FROM offers"))
+            ).one()
         import json
 
         exdates, cancelled = (json.loads(v) if isinstance(v, str) else v for v in row)
@@ -197,7 +234,9 @@ async def test_the_migration_moves_cancelled_dates_out_of_the_rule(database_url,
         await engine.dispose()
 
 
-async def test_published_offers_without_cancellations_are_unchanged_by_the_new_column(sessions, now):
+async def test_published_offers_without_cancellations_are_unchanged_by_the_new_column(
+    sessions, now
+):
     offer = await add_offer(sessions, now, **THURSDAYS)
     async with sessions() as session:
         stored = await session.get(Offer, offer.id)

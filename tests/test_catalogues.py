@@ -19,9 +19,27 @@ PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def _extracted(tmp_path: Path) -> set[str]:
     pot = tmp_path / "nahbar.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "N_",
-         "-k", "t", "-k", "n:1,2", "--no-location", "-o", str(pot), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "N_",
+            "-k",
+            "t",
+            "-k",
+            "n:1,2",
+            "--no-location",
+            "-o",
+            str(pot),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open("rb") as f:
         return {m.id for m in read_po(f) if m.id}
@@ -36,9 +54,12 @@ def test_german_catalogue_translates_every_string_in_the_code(tmp_path):
     in_code = _extracted(tmp_path)
     german = _catalogue("de")
     assert len(in_code) > 50
-    missing = sorted(str(m) for m in in_code
-                     if m not in german or not all(german[m].string if isinstance(german[m].string, tuple)
-                                                   else (german[m].string,)))
+    missing = sorted(
+        str(m)
+        for m in in_code
+        if m not in german
+        or not all(german[m].string if isinstance(german[m].string, tuple) else (german[m].string,))
+    )
     assert not missing, f"untranslated: {missing}"
     for message in german:
         if message.id:
@@ -62,12 +83,19 @@ def _shown_strings(path: Path):
     """String constants in a module, docstrings left out."""
     tree = ast.parse(path.read_text())
     docstrings = {
-        id(node.body[0].value) for node in ast.walk(tree)
+        id(node.body[0].value)
+        for node in ast.walk(tree)
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-        and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
     }
     for node in ast.walk(tree):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        ):
             yield node.lineno, node.value
 
 
@@ -75,14 +103,22 @@ def test_handlers_and_adapters_have_no_hard_coded_german():
     # Umlauts or typical German words outside the catalogues mean a string slipped past them.
     # The keyword, date-word and named-day lists hold words people type, which are input, not output.
     german = re.compile(r"[äöüßÄÖÜ]|\b(Sie|Ihr|Ihre|bitte|leider|nicht)\b")
-    input_words = {ROOT / "handlers" / "keywords.py", ROOT / "handlers" / "when" / "lexicon.py",
-                   ROOT / "handlers" / "when" / "named_days.py", ROOT / "handlers" / "forms.py",
-                   ROOT / "handlers" / "offer_reading.py", ROOT / "handlers" / "address.py",
-                   ROOT / "handlers" / "access.py", *(ROOT / "handlers" / "understanding").glob("*.py")}
+    input_words = {
+        ROOT / "handlers" / "keywords.py",
+        ROOT / "handlers" / "when" / "lexicon.py",
+        ROOT / "handlers" / "when" / "named_days.py",
+        ROOT / "handlers" / "forms.py",
+        ROOT / "handlers" / "offer_reading.py",
+        ROOT / "handlers" / "address.py",
+        ROOT / "handlers" / "access.py",
+        *(ROOT / "handlers" / "understanding").glob("*.py"),
+    }
     offenders = [
         f"{path.relative_to(ROOT)}:{line}: {value!r}"
         for folder in ("handlers", "bot", "publish", "web")
-        for path in (ROOT / folder).rglob("*.py") if path not in input_words
-        for line, value in _shown_strings(path) if german.search(value)
+        for path in (ROOT / folder).rglob("*.py")
+        if path not in input_words
+        for line, value in _shown_strings(path)
+        if german.search(value)
     ]
     assert not offenders, "\n".join(offenders)

@@ -1,4 +1,4 @@
-""""Nicht allein hingehen" as people would use it: a coordinator registers a volunteer for a
+""" "Nicht allein hingehen" as people would use it: a coordinator registers a volunteer for a
 municipality, a resident asks for company, the volunteer sees only place, offer and date,
 both agree before first names and the meeting point at the venue are shared (through the
 outbox); withdrawing, reporting and blocking; the organiser sees a count only; erasure."""
@@ -14,8 +14,13 @@ from models.coordination import CoordinatorList
 
 from .support import ChatDriver, Postman, add_offer
 
-QUEDLINBURG = {"place_name": "Quedlinburg", "latitude": 51.7894, "longitude": 11.1413,
-               "venue_name": "Pfarrhaus St. Blasii", "address": "Markt 1"}
+QUEDLINBURG = {
+    "place_name": "Quedlinburg",
+    "latitude": 51.7894,
+    "longitude": 11.1413,
+    "venue_name": "Pfarrhaus St. Blasii",
+    "address": "Markt 1",
+}
 
 
 async def _setup(sessions, places, now):
@@ -34,7 +39,9 @@ async def _setup(sessions, places, now):
     return offer, coordinator, helper, resident, postman
 
 
-async def test_both_agree_before_first_names_and_the_meeting_point_are_shared(sessions, places, now):
+async def test_both_agree_before_first_names_and_the_meeting_point_are_shared(
+    sessions, places, now
+):
     offer, _, helper, resident, postman = await _setup(sessions, places, now)
     await resident.send_button(f"o:{offer.id}")
     await resident.press("Ich möchte nicht allein hingehen")
@@ -56,7 +63,10 @@ async def test_both_agree_before_first_names_and_the_meeting_point_are_shared(se
         assert request.status == "offered" and request.resident_name == ""
     await resident.send_button(f"uc:{request.id}")
     await resident.say("Anna")
-    assert "Erika geht mit Ihnen" in resident.text and "Eingang von Pfarrhaus St. Blasii" in resident.text
+    assert (
+        "Erika geht mit Ihnen" in resident.text
+        and "Eingang von Pfarrhaus St. Blasii" in resident.text
+    )
     mail = await postman.deliver()
     assert "Anna freut sich" in mail["terminal:erika"][0]
     await helper.send_button(f"uw:{request.id}")
@@ -64,14 +74,21 @@ async def test_both_agree_before_first_names_and_the_meeting_point_are_shared(se
     assert "findet nicht statt" in mail["terminal:anna"][0]
     async with sessions() as session:
         request = await session.scalar(select(CompanionRequest))
-        assert request.status == "withdrawn" and request.resident_name == request.companion_name == ""
+        assert (
+            request.status == "withdrawn" and request.resident_name == request.companion_name == ""
+        )
 
 
 async def _sent_button(sessions, chat: str, label: str) -> str:
     """The data of a button in the newest message the outbox sent to `chat`."""
     async with sessions() as session:
-        rows = (await session.scalars(select(OutboxMessage).where(OutboxMessage.chat == chat)
-                                      .order_by(OutboxMessage.id.desc()))).all()
+        rows = (
+            await session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.chat == chat)
+                .order_by(OutboxMessage.id.desc())
+            )
+        ).all()
     for row in rows:
         for reply in row.payload:
             for line in Reply.from_dict(reply).buttons:
@@ -99,6 +116,7 @@ async def test_the_organiser_sees_a_count_only(sessions, places, now):
     offer, *_ = await _asked(sessions, places, now)
     async with sessions() as session, session.begin():
         from models import Offer, User
+
         organiser = User(platform="terminal", platform_id="org")
         session.add(organiser)
         await session.flush()
@@ -114,7 +132,10 @@ async def test_a_no_from_the_resident_shares_nothing(sessions, places, now):
     await resident.send_button(await _sent_button(sessions, "terminal:anna", "Nein, danke"))
     assert "Zurückgezogen" in resident.text
     mail = await postman.deliver()
-    assert "findet nicht statt" in mail["terminal:erika"][0] and "anna" not in mail["terminal:erika"][0]
+    assert (
+        "findet nicht statt" in mail["terminal:erika"][0]
+        and "anna" not in mail["terminal:erika"][0]
+    )
     async with sessions() as session:
         request = await session.get(CompanionRequest, request.id)
         assert request.status == "withdrawn" and request.companion_name == ""
@@ -125,7 +146,14 @@ async def test_a_no_from_the_resident_shares_nothing(sessions, places, now):
 async def test_a_stranger_cannot_press_the_buttons(sessions, places, now):
     _, _, _, _, _, request = await _asked(sessions, places, now)
     stranger = ChatDriver(sessions, places, now, user="mallory")
-    for button in (f"uc:{request.id}", f"uw:{request.id}", f"ur:{request.id}", f"uy:{request.id}", "ub:1", "ud:1.99"):
+    for button in (
+        f"uc:{request.id}",
+        f"uw:{request.id}",
+        f"ur:{request.id}",
+        f"uy:{request.id}",
+        "ub:1",
+        "ud:1.99",
+    ):
         await stranger.send_button(button)
         assert "Erika" not in stranger.text
     async with sessions() as session:
@@ -142,7 +170,9 @@ async def test_a_report_ends_it_and_the_coordinator_can_block(sessions, places, 
     assert "Gesperrt" in coordinator.text
     other = ChatDriver(sessions, places, now, user="ben")
     await other.send_button(f"o:{offer.id}")
-    assert not any("nicht allein" in label for label in other.labels())  # Erika is blocked: nobody left
+    assert not any(
+        "nicht allein" in label for label in other.labels()
+    )  # Erika is blocked: nobody left
     await other.send_button(f"ua:{offer.id}")
     assert "noch keine Begleitung" in other.text
     await helper.say("/meinedaten")
@@ -159,7 +189,11 @@ async def test_erasure_takes_the_requests_and_the_first_names(sessions, places, 
     await helper.press("Ja, alles löschen")
     async with sessions() as session:
         request = await session.get(CompanionRequest, request.id)
-        assert request.companion_id is None and request.companion_name == "" and request.resident_name == ""
+        assert (
+            request.companion_id is None
+            and request.companion_name == ""
+            and request.resident_name == ""
+        )
     await resident.say("/loeschen")
     await resident.press("Ja, alles löschen")
     async with sessions() as session:

@@ -31,7 +31,9 @@ async def test_a_search_without_result_is_counted_without_anyone(sessions, place
     assert "Leider" in resident.text or "keine" in resident.text.lower()
     await resident.say("Quedlinburg")
     async with sessions() as session:
-        rows = (await session.execute(select(UnmetSearch.ags, UnmetSearch.month, UnmetSearch.count))).all()
+        rows = (
+            await session.execute(select(UnmetSearch.ags, UnmetSearch.month, UnmetSearch.count))
+        ).all()
     assert sorted(rows) == [("15085185", "2026-11", 1), ("15085235", "2026-11", 1)]
     assert {c.name for c in UnmetSearch.__table__.columns} == {"ags", "month", "count"}
 
@@ -56,8 +58,14 @@ async def test_the_state_at_a_glance(sessions, places, now):
     assert "Die Lage in Sachsen-Anhalt" in text
     assert "1 Angebot mit einem Termin in den nächsten 14 Tagen" in text
     assert "Suchen ohne Ergebnis im November 2026: 19" in text
-    near = {ags for ags, ps in places.places_in().items()
-            if any(distance_km(p.lat, p.lon, QUEDLINBURG["latitude"], QUEDLINBURG["longitude"]) <= 10 for p in ps)}
+    near = {
+        ags
+        for ags, ps in places.places_in().items()
+        if any(
+            distance_km(p.lat, p.lon, QUEDLINBURG["latitude"], QUEDLINBURG["longitude"]) <= 10
+            for p in ps
+        )
+    }
     assert {"15085235", "15085185"} <= near or "15085235" in near  # Quedlinburg itself is covered
     assert f"{218 - len(near)} von 218 Gemeinden" in text
     attachment = chat.replies[0].attachment

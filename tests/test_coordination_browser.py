@@ -30,8 +30,9 @@ async def test_the_map_in_a_browser(sessions, places, now, tmp_path):
         await count_unmet(session, "15085185", now, times=3)
         await count_unmet(session, "15085055", now, times=9)
     links = Links()
-    server = await start_web(WebContext(sessions, places, lambda: now, links, coordinators=COORDINATORS),
-                             "127.0.0.1", 0)
+    server = await start_web(
+        WebContext(sessions, places, lambda: now, links, coordinators=COORDINATORS), "127.0.0.1", 0
+    )
     links.web = server.url
     chat = ChatDriver(sessions, places, now, user="harz")
     chat.core.coordinators, chat.core.links = COORDINATORS, links
@@ -41,7 +42,9 @@ async def test_the_map_in_a_browser(sessions, places, now, tmp_path):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                page = await browser.new_page(viewport={"width": 1200, "height": 900}, locale="de-DE")
+                page = await browser.new_page(
+                    viewport={"width": 1200, "height": 900}, locale="de-DE"
+                )
                 response = await page.goto(server.url + "/koordination")
                 assert response.status == 403
                 await page.goto(link)
@@ -52,7 +55,11 @@ async def test_the_map_in_a_browser(sessions, places, now, tmp_path):
                 assert await shapes.count() == 20  # the Harz district's municipalities, none other
                 huy = page.locator('svg.map path[data-ags="15085185"] title')
                 title = await huy.text_content()
-                assert title.startswith("Huy") and "< 5" in title and "3" not in title.split("Monat:")[1]
+                assert (
+                    title.startswith("Huy")
+                    and "< 5" in title
+                    and "3" not in title.split("Monat:")[1]
+                )
                 box = await page.locator("svg.map").bounding_box()
                 assert box["width"] > 300 and box["height"] > 300
                 await page.locator('svg.map a[href="#g15085185"]').focus()

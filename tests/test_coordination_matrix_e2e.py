@@ -30,7 +30,7 @@ def _has(text: str):
 def _before(person: MatrixResident, text: str) -> str:
     """Everything the person received before the first message containing `text`."""
     bodies = [m.body for m in person.inbox]
-    return "\n".join(bodies[:next(i for i, body in enumerate(bodies) if text in body)])
+    return "\n".join(bodies[: next(i for i, body in enumerate(bodies) if text in body)])
 
 
 async def test_lage_and_going_together_with_numbered_choices(synapse, resident, tmp_path):
@@ -41,9 +41,15 @@ async def test_lage_and_going_together_with_numbered_choices(synapse, resident, 
     kreis = await MatrixResident.create(synapse, tmp_path, "kreis")
     erika = await MatrixResident.create(synapse, tmp_path, "erika")
     anna = resident
-    bot = NahbarOnMatrix(synapse, await synapse.register("nahbar"), tmp_path / "bot", outbox=True,
-                         NAHBAR_COORDINATORS=f"matrix:{kreis.user_id}=Harz", NAHBAR_DEMO_DATA="false",
-                         NAHBAR_OUTBOX_EVERY_SECONDS="0.5")
+    bot = NahbarOnMatrix(
+        synapse,
+        await synapse.register("nahbar"),
+        tmp_path / "bot",
+        outbox=True,
+        NAHBAR_COORDINATORS=f"matrix:{kreis.user_id}=Harz",
+        NAHBAR_DEMO_DATA="false",
+        NAHBAR_OUTBOX_EVERY_SECONDS="0.5",
+    )
     await bot.start()
     try:
         await kreis.open_dm(bot.user_id)
@@ -62,21 +68,28 @@ async def test_lage_and_going_together_with_numbered_choices(synapse, resident, 
             "💤 Verwaiste Angebote (60 Tage kein Termin, Veranstalter meldet sich nicht): 0\n"
             f"🔔 Erinnerungen bestellt: 0 · 👍 „Ich komme“ für Termine im {month}: 0\n\n"
             "Zahlen von 1 bis 4 stehen als „< 5“ da, „•“ verdeckt eine Zahl, die sonst eine kleine verraten würde.\n\n"
-            "1 💡 Ideen für weiße Flecken\n2 🌐 Webseiten öffnen · 3 🔑 Koordination einladen")
+            "1 💡 Ideen für weiße Flecken\n2 🌐 Webseiten öffnen · 3 🔑 Koordination einladen"
+        )
         assert "„&lt; 5“" in summary.html
         one = await kreis.ask("!lage Quedlinburg", _has("Quedlinburg"))
-        assert one.body == ("📊 Quedlinburg\n\nQuedlinburg – 1 Angebot in den nächsten 14 Tagen – 0,3 je 10.000 "
-                            "Einwohner – Suchen ohne Ergebnis diesen Monat: 0\n\n1 🤝 Begleitung für Quedlinburg einladen")
+        assert one.body == (
+            "📊 Quedlinburg\n\nQuedlinburg – 1 Angebot in den nächsten 14 Tagen – 0,3 je 10.000 "
+            "Einwohner – Suchen ohne Ergebnis diesen Monat: 0\n\n1 🤝 Begleitung für Quedlinburg einladen"
+        )
         invited = await kreis.choose(one, "Begleitung für Quedlinburg", _has("/begleiten"))
         code = re.search(r"/begleiten (\S+) an Nahbar", invited.body).group(1)
-        assert invited.body == (f"🤝 Geben Sie diesen Code der neuen Begleiterin oder dem neuen Begleiter persönlich: "
-                                f"{code}\nSie schreiben /begleiten {code} an Nahbar. Der Code gilt einmal, 48 Stunden lang.")
+        assert invited.body == (
+            f"🤝 Geben Sie diesen Code der neuen Begleiterin oder dem neuen Begleiter persönlich: "
+            f"{code}\nSie schreiben /begleiten {code} an Nahbar. Der Code gilt einmal, 48 Stunden lang."
+        )
 
         await erika.open_dm(bot.user_id)
         await erika.wait_for_reply(_has("willkommen"))
         joined = await erika.ask(f"!begleiten {code}", _has("begleiten"))
-        assert joined.body == ("🤝 Danke, dass Sie in Quedlinburg Menschen begleiten! Wenn jemand nicht allein "
-                               "hingehen möchte, frage ich Sie – Sie sehen nur den Ort, das Angebot und den Termin.")
+        assert joined.body == (
+            "🤝 Danke, dass Sie in Quedlinburg Menschen begleiten! Wenn jemand nicht allein "
+            "hingehen möchte, frage ich Sie – Sie sehen nur den Ort, das Angebot und den Termin."
+        )
 
         await anna.open_dm(bot.user_id, encrypted=True)
         await anna.wait_for_reply(_has("willkommen"))
@@ -88,60 +101,90 @@ async def test_lage_and_going_together_with_numbered_choices(synapse, resident, 
             "🤝 Sie möchten nicht allein zu „Adventscafé im Pfarrhaus“ gehen? Eine Begleitung aus Quedlinburg kann "
             "mitkommen.\nSie sieht nur den Ort, das Angebot und den Termin – keinen Namen, keine Adresse. Bevor "
             "Vornamen und ein Treffpunkt am Veranstaltungsort weitergegeben werden, frage ich Sie noch einmal.\n"
-            "Welcher Termin?\n\n")
+            "Welcher Termin?\n\n"
+        )
         assert list(asked.choices().values()) == spans
         waiting = await anna.choose(asked, spans[0], _has("Ich frage"))
-        assert waiting.body == ("🤝 Danke. Ich frage die Begleiterinnen und Begleiter in Ihrer Nähe. Sobald jemand "
-                                "zusagt, melde ich mich – vorher wird nichts weitergegeben.\n\n"
-                                f"{waiting.number_of('Zurückziehen')} ✖️ Zurückziehen")
+        assert waiting.body == (
+            "🤝 Danke. Ich frage die Begleiterinnen und Begleiter in Ihrer Nähe. Sobald jemand "
+            "zusagt, melde ich mich – vorher wird nichts weitergegeben.\n\n"
+            f"{waiting.number_of('Zurückziehen')} ✖️ Zurückziehen"
+        )
 
         question = await erika.wait_for_reply(_has("Würden Sie mitkommen?"))
-        assert question.body == (f"🤝 Jemand in Quedlinburg möchte nicht allein zu „Adventscafé im Pfarrhaus“ am "
-                                 f"{first} gehen. Würden Sie mitkommen?\n\n"
-                                 f"{question.number_of('Ja, ich begleite')} 🤝 Ja, ich begleite")
+        assert question.body == (
+            f"🤝 Jemand in Quedlinburg möchte nicht allein zu „Adventscafé im Pfarrhaus“ am "
+            f"{first} gehen. Würden Sie mitkommen?\n\n"
+            f"{question.number_of('Ja, ich begleite')} 🤝 Ja, ich begleite"
+        )
         name = await erika.choose(question, "Ja, ich begleite", _has("Vornamen"))
-        assert name.body == ("Danke! Welchen Vornamen darf ich weitergeben? (Nur den Vornamen; die Person wird "
-                             "gefragt, bevor etwas weitergegeben wird.)")
+        assert name.body == (
+            "Danke! Welchen Vornamen darf ich weitergeben? (Nur den Vornamen; die Person wird "
+            "gefragt, bevor etwas weitergegeben wird.)"
+        )
         thanked = await erika.ask("Erika", _has("Danke, Erika"))
-        assert thanked.body.startswith("Danke, Erika! Ich frage jetzt die Person; Sie hören von mir.\n\n")
+        assert thanked.body.startswith(
+            "Danke, Erika! Ich frage jetzt die Person; Sie hören von mir.\n\n"
+        )
         assert list(thanked.choices().values()) == ["✖️ Zurückziehen", "⚠️ Melden"]
 
         offered = await anna.wait_for_reply(_has("Gute Nachricht"))
         assert offered.body.startswith(
             f"🤝 Gute Nachricht: Jemand würde Sie zu „Adventscafé im Pfarrhaus“ am {first} begleiten. Sind Sie "
             "einverstanden, dass ich Ihren Vornamen weitergebe und Sie sich am Eingang von Pfarrhaus, Kirchstraße 3, "
-            "Quedlinburg treffen, zehn Minuten vor Beginn?\n\n")
+            "Quedlinburg treffen, zehn Minuten vor Beginn?\n\n"
+        )
         assert list(offered.choices().values()) == ["✅ Ja, einverstanden", "✖️ Nein, danke"]
         asked_name = await anna.choose(offered, "einverstanden", _has("Vornamen"))
-        assert asked_name.body == "Welchen Vornamen darf ich Ihrer Begleitung sagen? (Nur den Vornamen.)"
+        assert (
+            asked_name.body
+            == "Welchen Vornamen darf ich Ihrer Begleitung sagen? (Nur den Vornamen.)"
+        )
         agreed = await anna.ask("Anna", _has("Wunderbar"))
-        assert agreed.body.startswith(f"🤝 Wunderbar! Erika geht mit Ihnen zu „Adventscafé im Pfarrhaus“. Treffpunkt: "
-                                      f"Eingang von Pfarrhaus, Kirchstraße 3, Quedlinburg, {meeting}.\n\n")
+        assert agreed.body.startswith(
+            f"🤝 Wunderbar! Erika geht mit Ihnen zu „Adventscafé im Pfarrhaus“. Treffpunkt: "
+            f"Eingang von Pfarrhaus, Kirchstraße 3, Quedlinburg, {meeting}.\n\n"
+        )
         told = await erika.wait_for_reply(_has("freut sich"))
-        assert told.body.startswith(f"🤝 Anna freut sich, dass Sie zu „Adventscafé im Pfarrhaus“ mitkommen. Treffpunkt: "
-                                    f"Eingang von Pfarrhaus, Kirchstraße 3, Quedlinburg, {meeting}.\n\n")
+        assert told.body.startswith(
+            f"🤝 Anna freut sich, dass Sie zu „Adventscafé im Pfarrhaus“ mitkommen. Treffpunkt: "
+            f"Eingang von Pfarrhaus, Kirchstraße 3, Quedlinburg, {meeting}.\n\n"
+        )
         assert "Anna" not in _before(erika, "freut sich")  # no name before the resident agreed
         assert "Erika" not in _before(anna, "Wunderbar")
 
         # The resident reports: the company ends, the companion is told, the coordinator blocks.
         reported = await anna.choose(agreed, "Melden", _has("Danke, dass Sie es uns sagen"))
-        assert reported.body == "Danke, dass Sie es uns sagen. Die Begleitung ist beendet, die Koordination kümmert sich darum."
+        assert (
+            reported.body
+            == "Danke, dass Sie es uns sagen. Die Begleitung ist beendet, die Koordination kümmert sich darum."
+        )
         off = await erika.wait_for_reply(_has("findet nicht statt"))
-        assert off.body == (f"🤝 Die Begleitung zu „Adventscafé im Pfarrhaus“ am {first} findet nicht statt – die "
-                            "andere Seite musste absagen. Die Vornamen sind gelöscht.")
+        assert off.body == (
+            f"🤝 Die Begleitung zu „Adventscafé im Pfarrhaus“ am {first} findet nicht statt – die "
+            "andere Seite musste absagen. Die Vornamen sind gelöscht."
+        )
         alert = await kreis.wait_for_reply(_has("gemeldet"))
-        assert alert.body.startswith("⚠️ Eine Begleitung in Quedlinburg wurde gemeldet. Die gemeldete Person für "
-                                     "Begleitungen sperren?\n\n")
+        assert alert.body.startswith(
+            "⚠️ Eine Begleitung in Quedlinburg wurde gemeldet. Die gemeldete Person für "
+            "Begleitungen sperren?\n\n"
+        )
         assert "Anna" not in alert.body and "Erika" not in alert.body
         blocked = await kreis.choose(alert, "Sperren", _has("Gesperrt"))
-        assert blocked.body == "🚫 Gesperrt: Diese Person kann keine Begleitung mehr anfragen oder geben."
+        assert (
+            blocked.body
+            == "🚫 Gesperrt: Diese Person kann keine Begleitung mehr anfragen oder geben."
+        )
         listing = await anna.ask("Quedlinburg", _has("Treffen bei Quedlinburg"))
         again = await anna.choose(listing, CAFE, _has("Veranstaltet von"))
-        assert not any("nicht allein" in label for label in again.choices().values())  # no companion left
+        assert not any(
+            "nicht allein" in label for label in again.choices().values()
+        )  # no companion left
 
         with sqlite3.connect(tmp_path / "bot" / "nahbar.sqlite3") as db:
-            assert db.execute("SELECT status, resident_name, companion_name FROM companion_requests").fetchall() == [
-                ("withdrawn", "", "")]
+            assert db.execute(
+                "SELECT status, resident_name, companion_name FROM companion_requests"
+            ).fetchall() == [("withdrawn", "", "")]
             assert db.execute("SELECT blocked FROM companions").fetchall() == [(1,)]
     finally:
         await bot.stop()

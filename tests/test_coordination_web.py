@@ -26,7 +26,9 @@ COORDINATORS = CoordinatorList({"terminal:land": "", "terminal:harz": HARZ})
 
 @asynccontextmanager
 async def client(sessions, places, clock):
-    context = WebContext(sessions, places, clock, LINKS, requests_per_minute=10_000, coordinators=COORDINATORS)
+    context = WebContext(
+        sessions, places, clock, LINKS, requests_per_minute=10_000, coordinators=COORDINATORS
+    )
     c = TestClient(TestServer(make_app(context), host="127.0.0.1"))
     await c.start_server()
     try:
@@ -41,7 +43,9 @@ async def _link(sessions, places, now, user: str) -> str:
     chat.core.links = LINKS
     await chat.send_button("kw")
     assert "gültig 15 Minuten und nur einmal" in chat.text
-    return re.search(r"https://nahbar\.example\.org(/koordination/anmelden/\S+)", chat.text).group(1)
+    return re.search(r"https://nahbar\.example\.org(/koordination/anmelden/\S+)", chat.text).group(
+        1
+    )
 
 
 async def _login(c, path: str) -> dict:
@@ -62,12 +66,20 @@ async def _counts(sessions, now):
 async def test_without_a_login_everything_is_forbidden(sessions, places, now):
     await _counts(sessions, now)
     async with client(sessions, places, lambda: now) as c:
-        for path in ("/koordination", "/koordination/gemeinden.csv", "/koordination/kreise.csv",
-                     "/koordination/bericht.pdf"):
+        for path in (
+            "/koordination",
+            "/koordination/gemeinden.csv",
+            "/koordination/kreise.csv",
+            "/koordination/bericht.pdf",
+        ):
             response = await c.get(path)
             body = await response.text()
             assert response.status == 403, path
-            assert "Huy" not in body and "Quedlinburg" not in body and "Diese Seiten sind für die Koordination" in body
+            assert (
+                "Huy" not in body
+                and "Quedlinburg" not in body
+                and "Diese Seiten sind für die Koordination" in body
+            )
         response = await c.post("/koordination/anmelden/forged-token")
         assert response.status == 403
         forged = await c.get("/koordination", cookies={"nahbar_koordination": "guessed"})
@@ -84,13 +96,19 @@ async def test_the_link_works_once_and_opens_a_strict_session(sessions, places, 
         response = await c.post(path, allow_redirects=False)
         assert response.status == 303 and response.headers["Location"] == "/koordination"
         cookie = response.headers["Set-Cookie"]
-        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/koordination" in cookie
+        assert (
+            "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/koordination" in cookie
+        )
         assert "Secure" in cookie  # the public address is https
         session = {"Cookie": f"nahbar_koordination={response.cookies['nahbar_koordination'].value}"}
         page = await c.get("/koordination", headers=session)
         html = await page.text()
         assert page.status == 200 and page.headers["Cache-Control"] == "no-store"
-        assert "Die Lage in Sachsen-Anhalt" in html and "<svg" in html and 'data-ags="15085235"' in html
+        assert (
+            "Die Lage in Sachsen-Anhalt" in html
+            and "<svg" in html
+            and 'data-ags="15085235"' in html
+        )
         async with client(sessions, places, lambda: now) as other:
             again = await other.post(path, allow_redirects=False)
             assert again.status == 403  # used once
@@ -115,7 +133,9 @@ async def test_a_link_of_someone_no_longer_coordinating_opens_nothing(sessions, 
         await c.close()
 
 
-async def test_a_district_sees_nothing_of_another_and_no_small_count_anywhere(sessions, places, now, tmp_path):
+async def test_a_district_sees_nothing_of_another_and_no_small_count_anywhere(
+    sessions, places, now, tmp_path
+):
     await add_offer(sessions, now, **QUEDLINBURG)
     await add_offer(sessions, now, title="Stendaler Stube", **STENDAL)
     await _counts(sessions, now)
@@ -123,13 +143,23 @@ async def test_a_district_sees_nothing_of_another_and_no_small_count_anywhere(se
     async with client(sessions, places, lambda: now) as c:
         session = await _login(c, path)
         html = await (await c.get("/koordination", headers=session)).text()
-        csvs = [(await (await c.get(f"/koordination/{n}.csv", headers=session)).read()).decode("utf-8-sig")
-                for n in ("gemeinden", "kreise")]
+        csvs = [
+            (await (await c.get(f"/koordination/{n}.csv", headers=session)).read()).decode(
+                "utf-8-sig"
+            )
+            for n in ("gemeinden", "kreise")
+        ]
         pdf = await (await c.get("/koordination/bericht.pdf?monat=2026-11", headers=session)).read()
-        assert (await c.get("/koordination/bericht.pdf?monat=2026-13", headers=session)).status == 400
+        assert (
+            await c.get("/koordination/bericht.pdf?monat=2026-13", headers=session)
+        ).status == 400
     (tmp_path / "r.pdf").write_bytes(pdf)
-    report = subprocess.run(["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"], capture_output=True,
-                            text=True, check=True).stdout
+    report = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "r.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for shown in (html, *csvs, report):
         assert "Landkreis Harz" in shown
         assert "Stendal" not in shown and "15090" not in shown and "Arneburg" not in shown
@@ -137,7 +167,9 @@ async def test_a_district_sees_nothing_of_another_and_no_small_count_anywhere(se
     huy = next(line for line in csvs[0].splitlines() if line.startswith("Huy;"))
     assert huy.endswith(";< 5") and ";3" not in huy
     quedlinburg = next(line for line in csvs[0].splitlines() if line.startswith("Quedlinburg;"))
-    assert quedlinburg.endswith(";•")  # with the district's 14 shown, its 11 would give Huy's 3 away
+    assert quedlinburg.endswith(
+        ";•"
+    )  # with the district's 14 shown, its 11 would give Huy's 3 away
     district = next(line for line in csvs[1].splitlines() if line.startswith("Landkreis Harz;"))
     assert ";14;" in district
     for shown in (html, *csvs, report):

@@ -19,16 +19,19 @@ def settings(**env) -> Settings:
     return Settings(_env_file=None, **{"TELEGRAM_BOT_TOKEN": "", **env})
 
 
-@pytest.mark.parametrize("value, telegram, seeds", [
-    (None, False, True),  # auto: the terminal chat gets examples
-    (None, True, False),  # auto: residents on a messenger never see them
-    ("auto", True, False),
-    ("true", True, True),  # switched on explicitly
-    ("yes", True, True),
-    ("false", False, False),
-    ("0", False, False),
-    ("", True, False),
-])
+@pytest.mark.parametrize(
+    "value, telegram, seeds",
+    [
+        (None, False, True),  # auto: the terminal chat gets examples
+        (None, True, False),  # auto: residents on a messenger never see them
+        ("auto", True, False),
+        ("true", True, True),  # switched on explicitly
+        ("yes", True, True),
+        ("false", False, False),
+        ("0", False, False),
+        ("", True, False),
+    ],
+)
 def test_examples_are_seeded_only_without_a_messenger_unless_switched_on(value, telegram, seeds):
     env = {} if value is None else {"NAHBAR_DEMO_DATA": value}
     if telegram:
@@ -48,7 +51,9 @@ async def test_remove_deletes_only_the_examples_and_their_dates(sessions, now):
         assert await seed_if_empty(session, now) == 32
     real = await add_offer(sessions, now, title="Echtes Adventscafé")
     async with sessions() as session:
-        titles = (await session.scalars(select(Offer.title).where(Offer.is_example.is_(True)))).all()
+        titles = (
+            await session.scalars(select(Offer.title).where(Offer.is_example.is_(True)))
+        ).all()
     assert titles and all(t.endswith("(Beispiel)") for t in titles)  # marked as such
 
     async with sessions() as session, session.begin():

@@ -17,21 +17,41 @@ async def test_welcome_offers_big_buttons(chat):
     await chat.say("/start")
     assert "willkommen bei Nahbar" in chat.text
     keyboard = [b for row in chat.replies[0].keyboard for b in row]
-    assert [b.label for b in keyboard] == ["📍 Standort senden", "🔎 Ort oder PLZ eingeben", "❓ Hilfe"]
+    assert [b.label for b in keyboard] == [
+        "📍 Standort senden",
+        "🔎 Ort oder PLZ eingeben",
+        "❓ Hilfe",
+    ]
     assert keyboard[0].kind == "location"
 
 
 async def test_place_name_gives_a_short_list_then_details(chat, sessions, now):
-    await add_offer(sessions, now, title="Adventscafé im Pfarrhaus", rrule="FREQ=WEEKLY;BYDAY=TU",
-                    starts_local=datetime(2026, 1, 6, 15), wheelchair="yes", cost="donation")
-    await add_offer(sessions, now, title="Warme Stube", category="warm_room",
-                    starts_local=datetime(2026, 11, 26, 11), **ILSENBURG)
+    await add_offer(
+        sessions,
+        now,
+        title="Adventscafé im Pfarrhaus",
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        starts_local=datetime(2026, 1, 6, 15),
+        wheelchair="yes",
+        cost="donation",
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="Warme Stube",
+        category="warm_room",
+        starts_local=datetime(2026, 11, 26, 11),
+        **ILSENBURG,
+    )
 
     await chat.say("wernigerode")
     assert "Treffen bei Wernigerode" in chat.text
     assert "in den nächsten 7 Tagen · 10 km" in chat.text
     assert "1. 🔥 Warme Stube\n    Do., 26. Nov., 11:00 Uhr · Ilsenburg · 7,8 km" in chat.text
-    assert "2. ☕ Adventscafé im Pfarrhaus\n    Di., 1. Dez., 15:00 Uhr · Wernigerode · 100 m" in chat.text
+    assert (
+        "2. ☕ Adventscafé im Pfarrhaus\n    Di., 1. Dez., 15:00 Uhr · Wernigerode · 100 m"
+        in chat.text
+    )
 
     await chat.press("Adventscafé")
     assert chat.replies[0].edit
@@ -47,9 +67,12 @@ async def test_place_name_gives_a_short_list_then_details(chat, sessions, now):
 
 async def test_filters_change_the_list_in_place(chat, sessions, now):
     await add_offer(sessions, now, title="Heute-Café", starts_local=datetime(2026, 11, 25, 15))
-    await add_offer(sessions, now, title="Spaziergang", category="walk",
-                    starts_local=datetime(2026, 12, 5, 10))
-    await chat.say("38855 Wernigerode")  # the postcode with its town (38855 alone: a choice, it spans Nordharz too)
+    await add_offer(
+        sessions, now, title="Spaziergang", category="walk", starts_local=datetime(2026, 12, 5, 10)
+    )
+    await chat.say(
+        "38855 Wernigerode"
+    )  # the postcode with its town (38855 alone: a choice, it spans Nordharz too)
     assert "Heute-Café" in chat.text and "Spaziergang" not in chat.text
 
     await chat.press("14 Tage")
@@ -77,7 +100,9 @@ async def test_empty_result_offers_a_wider_radius(chat, sessions, now):
 
 async def test_more_pages_on_request(chat, sessions, now):
     for n in range(7):
-        await add_offer(sessions, now, title=f"Treffen {n}", starts_local=datetime(2026, 11, 26, 8 + n))
+        await add_offer(
+            sessions, now, title=f"Treffen {n}", starts_local=datetime(2026, 11, 26, 8 + n)
+        )
     await chat.say("Wernigerode")
     assert "5. " in chat.text and "Treffen 5" not in chat.text
     await chat.say("mehr")
@@ -88,7 +113,9 @@ async def test_more_pages_on_request(chat, sessions, now):
 async def test_typed_numbers_on_page_two_open_the_entry_with_that_number(chat, sessions, now):
     # The terminal and Matrix have no buttons: "7" must mean entry 7, not the 7th button.
     for n in range(7):
-        await add_offer(sessions, now, title=f"Treffen {n}", starts_local=datetime(2026, 11, 26, 8 + n))
+        await add_offer(
+            sessions, now, title=f"Treffen {n}", starts_local=datetime(2026, 11, 26, 8 + n)
+        )
     await chat.say("Wernigerode")
     await chat.say("mehr")
     await chat.say("7")
@@ -98,8 +125,14 @@ async def test_typed_numbers_on_page_two_open_the_entry_with_that_number(chat, s
 
 
 async def test_ambiguous_place_offers_a_choice(chat, sessions, now):
-    await add_offer(sessions, now, title="Dorfnachmittag", place_name="Gernrode",
-                    latitude=51.7257, longitude=11.1388)
+    await add_offer(
+        sessions,
+        now,
+        title="Dorfnachmittag",
+        place_name="Gernrode",
+        latitude=51.7257,
+        longitude=11.1388,
+    )
     await chat.say("Gernrode")  # in Quedlinburg, and a village in Thuringia
     assert "mehrere Orte" in chat.text
     assert chat.labels()[0] == "Gernrode (Stadt Quedlinburg)"
@@ -115,8 +148,10 @@ async def test_a_typo_with_one_clear_candidate_shows_the_list_at_once(chat):
 async def test_a_typo_with_several_candidates_gets_a_choice(chat):
     await chat.say("Barleby")
     assert "Meinten Sie Barby?" in chat.text
-    assert chat.labels() == ["Barby (Landkreis Salzwedel)", "Barleben (Landkreis Börde)"] or \
-        {"Barby", "Barleben"} <= {label.split(" (")[0] for label in chat.labels()}
+    assert chat.labels() == ["Barby (Landkreis Salzwedel)", "Barleben (Landkreis Börde)"] or {
+        "Barby",
+        "Barleben",
+    } <= {label.split(" (")[0] for label in chat.labels()}
     await chat.press("Barleben")
     assert "Treffen bei Barleben" in chat.text
 
@@ -169,10 +204,24 @@ async def test_english_speakers_get_english(sessions, places, now):
 
 async def test_forged_and_stale_buttons_change_nothing(chat, sessions, now):
     await add_offer(sessions, now, title="Entwurf", status="draft")
-    for data in ["o:999999", "o:abc", "w:forever", "r:7", "c:nope", "pg:-1", "zz", "", "x" * 500,
-                 "pg:99999999", "pl:g0", "o:" + "9" * 40]:
+    for data in [
+        "o:999999",
+        "o:abc",
+        "w:forever",
+        "r:7",
+        "c:nope",
+        "pg:-1",
+        "zz",
+        "",
+        "x" * 500,
+        "pg:99999999",
+        "pl:g0",
+        "o:" + "9" * 40,
+    ]:
         await chat.send_button(data)
-        assert chat.replies and ("nicht mehr" in chat.text or "gibt es leider nicht" in chat.text), data
+        assert chat.replies and (
+            "nicht mehr" in chat.text or "gibt es leider nicht" in chat.text
+        ), data
     async with sessions() as session:
         assert (await session.scalar(select(Conversation))).data == {}
 
@@ -202,8 +251,20 @@ async def test_user_supplied_text_is_escaped(chat, sessions, now):
 
 
 async def test_garbage_input_never_crashes(chat):
-    for text in ["", "   ", "\x00\x01", "🙂" * 50, "a" * 10_000, "/", "!", "/start@nahbar_bot",
-                 "/unbekannt", "91.0, 10.0", "1e308, 1e308", "' OR 1=1 --"]:
+    for text in [
+        "",
+        "   ",
+        "\x00\x01",
+        "🙂" * 50,
+        "a" * 10_000,
+        "/",
+        "!",
+        "/start@nahbar_bot",
+        "/unbekannt",
+        "91.0, 10.0",
+        "1e308, 1e308",
+        "' OR 1=1 --",
+    ]:
         replies = await chat.say(text)
         assert replies and replies[0].text.strip(), text
 
@@ -215,7 +276,9 @@ async def test_a_place_and_a_time_in_one_sentence(chat, sessions, now):
     assert "Treffen bei Wernigerode\nheute" in chat.text and "Heute-Café" in chat.text
     await chat.say("Was ist los in Wernigerode in den nächsten 14 Tagen?")
     assert "in den nächsten 14 Tagen" in chat.text and "Spaziergang" in chat.text
-    await chat.say("Was ist los in Quedlinburg?")  # a new place: a fresh search, said in the heading
+    await chat.say(
+        "Was ist los in Quedlinburg?"
+    )  # a new place: a fresh search, said in the heading
     assert "Treffen bei Quedlinburg\nin den nächsten 7 Tagen" in chat.text
     await chat.say("Was ist los in Xyzzyhausen?")
     assert "Den Ort „Xyzzyhausen“ kenne ich leider nicht" in chat.text

@@ -35,19 +35,43 @@ async def _switch_on(chat: ChatDriver) -> None:
 
 async def _rows(sessions, kind: str = "digest") -> list[OutboxMessage]:
     async with sessions() as session:
-        return list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == kind)
-                                          .order_by(OutboxMessage.id)))
+        return list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == kind).order_by(OutboxMessage.id)
+            )
+        )
 
 
 async def _offers_of_the_week(sessions, now):
-    await add_offer(sessions, now, title="Adventscafé", rrule="FREQ=WEEKLY;BYDAY=TU",
-                    starts_local=datetime(2026, 12, 1, 15))
-    await add_offer(sessions, now, title="Spaziergang am Schloss", category="walk",
-                    starts_local=datetime(2026, 12, 5, 10), latitude=51.8329, longitude=10.7900)
+    await add_offer(
+        sessions,
+        now,
+        title="Adventscafé",
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        starts_local=datetime(2026, 12, 1, 15),
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="Spaziergang am Schloss",
+        category="walk",
+        starts_local=datetime(2026, 12, 5, 10),
+        latitude=51.8329,
+        longitude=10.7900,
+    )
     await add_offer(sessions, now, title="Schon vorbei", starts_local=datetime(2026, 11, 28, 15))
-    await add_offer(sessions, now, title="Erst nächste Woche", starts_local=datetime(2026, 12, 9, 15))
-    await add_offer(sessions, now, title="In Magdeburg", place_name="Magdeburg", latitude=52.1205,
-                    longitude=11.6276, starts_local=datetime(2026, 12, 2, 15))
+    await add_offer(
+        sessions, now, title="Erst nächste Woche", starts_local=datetime(2026, 12, 9, 15)
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="In Magdeburg",
+        place_name="Magdeburg",
+        latitude=52.1205,
+        longitude=11.6276,
+        starts_local=datetime(2026, 12, 2, 15),
+    )
 
 
 async def test_switch_on_and_choose_weekday_and_time(sessions, places, now):
@@ -57,7 +81,10 @@ async def test_switch_on_and_choose_weekday_and_time(sessions, places, now):
     await chat.press("📬 Wochenpost")
     assert "Einmal in der Woche eine Nachricht" in chat.text and "Jetzt: aus." in chat.text
     await chat.press("Einschalten")
-    assert "Jetzt: an – jeden Montag um 09:00 Uhr, Treffen im Umkreis von 10 km um Wernigerode." in chat.text
+    assert (
+        "Jetzt: an – jeden Montag um 09:00 Uhr, Treffen im Umkreis von 10 km um Wernigerode."
+        in chat.text
+    )
     assert chat.labels()[:7] == ["✓ Mo.", "Di.", "Mi.", "Do.", "Fr.", "Sa.", "So."]
     await chat.press("Do.")
     await chat.press("18:00")
@@ -118,16 +145,28 @@ async def test_the_digest_has_its_buttons_on_telegram_and_in_the_terminal(sessio
     labels = {}
     async with sessions() as session:
         for row in await _rows(sessions):
-            [reply] = await compose_digest(session, Claimed(row.id, row.key, row.chat, row.kind, row.payload,
-                                                            row.due_at, row.too_late_at, 1), MONDAY_9)
+            [reply] = await compose_digest(
+                session,
+                Claimed(
+                    row.id, row.key, row.chat, row.kind, row.payload, row.due_at, row.too_late_at, 1
+                ),
+                MONDAY_9,
+            )
             labels[row.chat.split(":")[0]] = [b.label for line in reply.buttons for b in line]
     both = ["1. ☕ Adventscafé", "2. 🚶 Spaziergang am Schloss", "⚙️ Wochenpost ändern"]
     assert labels == {"telegram": both, "terminal": both}  # the terminal numbers them 1, 2, 3
 
 
 async def test_a_quiet_week_sends_nothing(sessions, places, now):
-    await add_offer(sessions, now, title="In Magdeburg", place_name="Magdeburg", latitude=52.1205,
-                    longitude=11.6276, starts_local=datetime(2026, 12, 2, 15))
+    await add_offer(
+        sessions,
+        now,
+        title="In Magdeburg",
+        place_name="Magdeburg",
+        latitude=52.1205,
+        longitude=11.6276,
+        starts_local=datetime(2026, 12, 2, 15),
+    )
     chat = await _with_home(sessions, places, now)
     await _switch_on(chat)
     await run_digests(sessions, MONDAY_9)
@@ -166,7 +205,9 @@ async def test_after_long_downtime_an_old_digest_is_not_sent(sessions, places, n
     await run_digests(sessions, MONDAY_9 + timedelta(hours=13))  # back Monday 22:00 Berlin
     assert await _rows(sessions) == []
     await run_digests(sessions, MONDAY_9 + timedelta(hours=3))  # back Monday noon: still today's
-    assert (await Postman(sessions, Clock(MONDAY_9 + timedelta(hours=3))).deliver())["terminal:4711"]
+    assert (await Postman(sessions, Clock(MONDAY_9 + timedelta(hours=3))).deliver())[
+        "terminal:4711"
+    ]
 
 
 async def test_the_digest_follows_the_home_place_as_it_is_when_sent(sessions, places, now):
@@ -183,9 +224,19 @@ async def test_the_digest_follows_the_home_place_as_it_is_when_sent(sessions, pl
 
 # --- group chats ----------------------------------------------------------------------------
 
+
 async def _in_group(chat: ChatDriver, text: str, *, user: str, admin: bool) -> str:
-    replies = await chat.core.handle(Incoming(platform="telegram", user_id=user, chat_id=GROUP, text=text,
-                                              language="de", group=True, sender_is_admin=admin))
+    replies = await chat.core.handle(
+        Incoming(
+            platform="telegram",
+            user_id=user,
+            chat_id=GROUP,
+            text=text,
+            language="de",
+            group=True,
+            sender_is_admin=admin,
+        )
+    )
     chat.replies = replies
     return chat.text
 
@@ -200,18 +251,26 @@ async def test_a_groups_admin_switches_the_group_digest_on_and_off(sessions, pla
     async with sessions() as session:
         assert (await session.scalars(select(Digest))).all() == []
     text = await _in_group(chat, "/wochenpost Wernigerode", user="502", admin=True)
-    assert ("Ab jetzt kommt die Wochenpost mit den Treffen im Umkreis von 10 km um Wernigerode "
-            "jeden Montag um 09:00 Uhr in diese Gruppe.") in text
+    assert (
+        "Ab jetzt kommt die Wochenpost mit den Treffen im Umkreis von 10 km um Wernigerode "
+        "jeden Montag um 09:00 Uhr in diese Gruppe."
+    ) in text
     assert not any(r.keyboard for r in chat.replies)  # no big buttons pushed into a group
     async with sessions() as session:
         [digest] = (await session.scalars(select(Digest))).all()
-    assert (digest.chat, digest.user_id, digest.place_name) == (f"telegram:{GROUP}", None, "Wernigerode")
+    assert (digest.chat, digest.user_id, digest.place_name) == (
+        f"telegram:{GROUP}",
+        None,
+        "Wernigerode",
+    )
     text = await _in_group(chat, "/wochenpost", user="501", admin=False)
     assert "Die Wochenpost für diese Gruppe ist an: jeden Montag um 09:00 Uhr" in text
 
     await run_digests(sessions, MONDAY_9)
     [text] = (await Postman(sessions, Clock(MONDAY_9)).deliver())[f"telegram:{GROUP}"]
-    assert text.startswith("📬 Diese Woche rund um Wernigerode\nWernigerode · 10 km\n\n1. ☕ Adventscafé")
+    assert text.startswith(
+        "📬 Diese Woche rund um Wernigerode\nWernigerode · 10 km\n\n1. ☕ Adventscafé"
+    )
     assert text.endswith("Details und Erinnerungen: schreiben Sie Nahbar in einem privaten Chat.")
 
     text = await _in_group(chat, "/wochenpost aus", user="501", admin=False)
@@ -225,7 +284,10 @@ async def test_a_groups_admin_switches_the_group_digest_on_and_off(sessions, pla
 async def test_group_places_that_need_more_words(sessions, places, now):
     chat = ChatDriver(sessions, places, now, platform="telegram")
     text = await _in_group(chat, "/wochenpost Wallwitz", user="502", admin=True)
-    assert "Es gibt mehrere Orte namens „Wallwitz“" in text and "/wochenpost Wallwitz (Gemeinde Petersberg)" in text
+    assert (
+        "Es gibt mehrere Orte namens „Wallwitz“" in text
+        and "/wochenpost Wallwitz (Gemeinde Petersberg)" in text
+    )
     text = await _in_group(chat, "/wochenpost Xyzzyburg", user="502", admin=True)
     assert "kenne ich leider nicht" in text
     text = await _in_group(chat, "/wochenpost 06484", user="502", admin=True)
@@ -248,8 +310,13 @@ def test_matrix_room_moderators_count_as_the_groups_admins():
     from bot.matrix.convert import incoming
 
     def sent_by(level: int, group: bool = True):
-        return incoming({"msgtype": "m.text", "body": "!wochenpost Thale"}, sender="@erna:example.org",
-                        room_id="!dorf:example.org", group=group, power_level=level)
+        return incoming(
+            {"msgtype": "m.text", "body": "!wochenpost Thale"},
+            sender="@erna:example.org",
+            room_id="!dorf:example.org",
+            group=group,
+            power_level=level,
+        )
 
     assert sent_by(100).sender_is_admin and sent_by(50).sender_is_admin
     assert not sent_by(49).sender_is_admin and not sent_by(0).sender_is_admin

@@ -37,13 +37,23 @@ class GroupRequest(RecordingRequest):
 
 CHAT = {"id": GROUP, "type": "supergroup", "title": "Dorfgruppe Hasselfelde"}
 # Telegram's stand-in sender when an admin writes anonymously, as the group itself.
-ANONYMOUS = {"id": 1087968824, "is_bot": True, "first_name": "Group", "username": "GroupAnonymousBot"}
+ANONYMOUS = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 
 
 def group_update(text: str, user_id: int | None) -> dict:
     """A message in the group from `user_id`; None: from an admin writing as the group."""
-    message = {"message_id": next(_ids), "date": int(time.time()), "text": text, "chat": CHAT,
-               "from": user(user_id) if user_id is not None else ANONYMOUS}
+    message = {
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "text": text,
+        "chat": CHAT,
+        "from": user(user_id) if user_id is not None else ANONYMOUS,
+    }
     if user_id is None:
         message["sender_chat"] = CHAT
     if text.startswith("/"):
@@ -54,13 +64,17 @@ def group_update(text: str, user_id: int | None) -> dict:
 @pytest.fixture
 async def group(sessions, places, now):
     request = GroupRequest()
-    application = build_application("123:TEST", Nahbar(sessions, places, clock=lambda: now), request=request)
+    application = build_application(
+        "123:TEST", Nahbar(sessions, places, clock=lambda: now), request=request
+    )
     await application.initialize()
     await application.post_init(application)
 
     async def say(text: str, user_id: int | None) -> list[str]:
         request.clear()
-        await application.process_update(Update.de_json(group_update(text, user_id), application.bot))
+        await application.process_update(
+            Update.de_json(group_update(text, user_id), application.bot)
+        )
         return [c.text for c in request.sent("sendMessage")]
 
     say.request = request
@@ -86,7 +100,9 @@ async def test_an_admin_switches_the_group_digest_on_a_member_cannot(group, sess
     assert [(int(c.params["chat_id"]), int(c.params["user_id"])) for c in asked] == [(GROUP, ADMIN)]
     sent = group.request.last("sendMessage")
     # Buttons under the message, but no reply keyboard in front of every member.
-    assert int(sent.params["chat_id"]) == GROUP and '"keyboard"' not in sent.params.get("reply_markup", "")
+    assert int(sent.params["chat_id"]) == GROUP and '"keyboard"' not in sent.params.get(
+        "reply_markup", ""
+    )
 
 
 async def test_group_chatter_and_other_bots_commands_are_not_answered(group, sessions):
@@ -105,7 +121,9 @@ async def test_an_admin_writing_anonymously_as_the_group_is_answered_as_its_admi
     assert "jeden Dienstag um 18:00 Uhr" in answer
     [digest] = await _digests(sessions)
     assert (digest.chat, digest.weekday, digest.hour) == (f"telegram:{GROUP}", 1, 18)
-    assert [c for c in group.request.calls if c.method == "getChatMember"] == []  # no one to ask about
+    assert [
+        c for c in group.request.calls if c.method == "getChatMember"
+    ] == []  # no one to ask about
     assert await group("Hallo zusammen", None) == []  # only commands, as for everyone
     # Another bot, or a channel writing in the group, is not the group's admin.
     update = group_update("/wochenpost aus", None)

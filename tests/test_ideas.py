@@ -19,8 +19,15 @@ from .support import ChatDriver
 from .test_migrations import _fresh_engine
 from .test_posting import RIGHTS
 
-SEVEN = ["Adventscafé", "Warme Stube", "Gemeinsamer Spaziergang", "Backen für Nachbarn",
-         "Generationen-Nachmittag", "Geschenkaktion", "Erzählcafé"]
+SEVEN = [
+    "Adventscafé",
+    "Warme Stube",
+    "Gemeinsamer Spaziergang",
+    "Backen für Nachbarn",
+    "Generationen-Nachmittag",
+    "Geschenkaktion",
+    "Erzählcafé",
+]
 
 
 def person(sessions, places, now, user: str, **options) -> ChatDriver:
@@ -34,7 +41,9 @@ async def _ideas(sessions) -> list[Idea]:
 
 async def _rows(sessions) -> list[dict]:
     """Everything stored about the ideas, to compare before and after."""
-    return [{c.name: getattr(i, c.name) for c in Idea.__table__.columns} for i in await _ideas(sessions)]
+    return [
+        {c.name: getattr(i, c.name) for c in Idea.__table__.columns} for i in await _ideas(sessions)
+    ]
 
 
 def _order(chat: ChatDriver) -> list[str]:
@@ -50,6 +59,7 @@ async def _open(moderator: ChatDriver, title: str) -> None:
 
 # --- residents ------------------------------------------------------------------------------
 
+
 async def test_the_seven_ideas_come_from_the_database_in_both_languages(sessions, places, now):
     ideas = await _ideas(sessions)
     assert [i.title_de for i in ideas] == SEVEN and all(i.title_en and i.text_en for i in ideas)
@@ -59,7 +69,10 @@ async def test_the_seven_ideas_come_from_the_database_in_both_languages(sessions
     chat = ChatDriver(sessions, places, now)
     await chat.say("/ideen")
     assert _order(chat) == SEVEN
-    assert "🔥 Warme Stube – Ein geheizter Raum, in den an kalten Nachmittagen alle kommen können." in chat.text
+    assert (
+        "🔥 Warme Stube – Ein geheizter Raum, in den an kalten Nachmittagen alle kommen können."
+        in chat.text
+    )
     assert "Ideen bearbeiten" not in chat.text + " ".join(chat.labels())  # residents cannot edit
     english = ChatDriver(sessions, places, now, user="en", language="en")
     await english.say("/ideas")
@@ -75,6 +88,7 @@ async def test_starting_an_idea_opens_the_offer_dialogue_with_its_words(sessions
     async with sessions() as session:
         user = await session.scalar(select(User).where(User.platform_id == "org"))
         from models.users import Conversation
+
         convo = await session.scalar(select(Conversation).where(Conversation.user_id == user.id))
     draft = convo.data["draft"]
     assert (draft["category"], draft["title"]) == ("talk", "Story café")
@@ -104,8 +118,15 @@ async def test_a_long_pool_is_shown_page_by_page(sessions, places, now):
         session.add(me)
         await session.flush()
         for number in range(1, 5):
-            await add_idea(session, emoji="🌻", category="other", title_de=f"Idee {number}",
-                           text_de="Ein Text, lang genug.", by=me, now=now)
+            await add_idea(
+                session,
+                emoji="🌻",
+                category="other",
+                title_de=f"Idee {number}",
+                text_de="Ein Text, lang genug.",
+                by=me,
+                now=now,
+            )
     chat = ChatDriver(sessions, places, now)
     await chat.say("/ideen")
     assert _order(chat) == SEVEN + ["Idee 1"]
@@ -117,6 +138,7 @@ async def test_a_long_pool_is_shown_page_by_page(sessions, places, now):
 
 
 # --- moderators -----------------------------------------------------------------------------
+
 
 async def test_a_moderator_adds_an_idea_with_friendly_checks(sessions, places, now):
     moderator = person(sessions, places, now, "mod")
@@ -144,18 +166,28 @@ async def test_a_moderator_adds_an_idea_with_friendly_checks(sessions, places, n
     assert "Bitte lassen Sie Internet-Links in Ideen weg" in moderator.text
     await moderator.say("Gartenrunde <b>mit</b> & ohne Stock")
     assert "Der Text auf Deutsch" in moderator.text
-    await moderator.say("Einmal im Monat durch die Gärten im Dorf gehen, Kontakt: garten@verein.de.")
+    await moderator.say(
+        "Einmal im Monat durch die Gärten im Dorf gehen, Kontakt: garten@verein.de."
+    )
     assert "Der Titel auf Englisch" in moderator.text
     await moderator.say("Garden round")
     assert "Der Text auf Englisch" in moderator.text
     await moderator.press("Überspringen")
     assert "✅ Die Idee ist im Ideenpool" in moderator.text
-    assert "&lt;b&gt;mit&lt;/b&gt; &amp; ohne Stock" in moderator.html  # stored as typed, shown escaped
+    assert (
+        "&lt;b&gt;mit&lt;/b&gt; &amp; ohne Stock" in moderator.html
+    )  # stored as typed, shown escaped
     assert "🇬🇧 Englischer Text: (keiner – der deutsche wird gezeigt)" in moderator.text
 
     idea = (await _ideas(sessions))[-1]
-    assert (idea.emoji, idea.category, idea.title_de, idea.title_en, idea.text_en, idea.position) == (
-        "🌻", "walk", "Gartenrunde <b>mit</b> & ohne Stock", "Garden round", "", 8)
+    assert (
+        idea.emoji,
+        idea.category,
+        idea.title_de,
+        idea.title_en,
+        idea.text_en,
+        idea.position,
+    ) == ("🌻", "walk", "Gartenrunde <b>mit</b> & ohne Stock", "Garden round", "", 8)
     assert idea.changed_by is not None and idea.changed_at == now
 
     resident = ChatDriver(sessions, places, now)
@@ -164,7 +196,9 @@ async def test_a_moderator_adds_an_idea_with_friendly_checks(sessions, places, n
     assert "<b>mit</b>" not in resident.html
     english = ChatDriver(sessions, places, now, user="en", language="en")
     await english.say("/ideas")
-    assert "🌻 Garden round – Einmal im Monat durch die Gärten" in english.text  # German text as fallback
+    assert (
+        "🌻 Garden round – Einmal im Monat durch die Gärten" in english.text
+    )  # German text as fallback
     await english.press("Garden round")
     assert "When does it take place?" in english.text
 
@@ -195,7 +229,12 @@ async def test_a_restart_in_the_middle_asks_the_same_question_again(sessions, pl
     await restarted.say("überspringen")
     assert "✅ Die Idee ist im Ideenpool" in restarted.text
     idea = (await _ideas(sessions))[-1]
-    assert (idea.title_de, idea.category, idea.emoji, idea.title_en) == ("Offene Stube", "warm_room", "🔥", "")
+    assert (idea.title_de, idea.category, idea.emoji, idea.title_en) == (
+        "Offene Stube",
+        "warm_room",
+        "🔥",
+        "",
+    )
 
 
 async def test_a_moderator_changes_one_part_at_a_time(sessions, places, now):
@@ -222,7 +261,12 @@ async def test_a_moderator_changes_one_part_at_a_time(sessions, places, now):
 
     idea = (await _ideas(sessions))[-1]
     assert (idea.title_de, idea.emoji, idea.category, idea.title_en, idea.text_en) == (
-        "Erzählcafé mit alten Fotos", "🎲", "talk", "Story café", "")
+        "Erzählcafé mit alten Fotos",
+        "🎲",
+        "talk",
+        "Story café",
+        "",
+    )
     assert idea.text_de.startswith("Bei Kaffee erzählen alle")
     english = ChatDriver(sessions, places, now, user="en", language="en")
     await english.say("/ideas")
@@ -236,10 +280,18 @@ async def test_hide_show_and_move(sessions, places, now):
     await moderator.press("Nach oben")
     assert "Jetzt an Stelle 3." in moderator.text
     await moderator.press("Verbergen")
-    assert "🙈 Verborgen: „Backen für Nachbarn“ erscheint nicht mehr unter /ideen." in moderator.text
+    assert (
+        "🙈 Verborgen: „Backen für Nachbarn“ erscheint nicht mehr unter /ideen." in moderator.text
+    )
     await resident.say("/ideen")
-    assert _order(resident) == ["Adventscafé", "Warme Stube", "Gemeinsamer Spaziergang",
-                                "Generationen-Nachmittag", "Geschenkaktion", "Erzählcafé"]
+    assert _order(resident) == [
+        "Adventscafé",
+        "Warme Stube",
+        "Gemeinsamer Spaziergang",
+        "Generationen-Nachmittag",
+        "Geschenkaktion",
+        "Erzählcafé",
+    ]
     await moderator.press("Wieder zeigen")
     await resident.say("/ideen")
     assert _order(resident)[2] == "Backen für Nachbarn"
@@ -268,26 +320,49 @@ async def test_who_changed_an_idea_is_kept_until_they_delete_their_data(sessions
     assert idea.changed_by is None and idea.hidden  # the idea stays, without the link to the person
 
 
-FORGED = ["ix", "iv:{idea}", "ia", "ie:{idea}.title_de", "ie:{idea}.kind", "ih:{idea}.hide", "ih:{idea}.show",
-          "im:{idea}.up", "im:{idea}.down", "ik:cafe", "ij:0", "in:cancel", "in:skip", "in:clear"]
+FORGED = [
+    "ix",
+    "iv:{idea}",
+    "ia",
+    "ie:{idea}.title_de",
+    "ie:{idea}.kind",
+    "ih:{idea}.hide",
+    "ih:{idea}.show",
+    "im:{idea}.up",
+    "im:{idea}.down",
+    "ik:cafe",
+    "ij:0",
+    "in:cancel",
+    "in:skip",
+    "in:clear",
+]
 
 
 @pytest.mark.parametrize("data", FORGED)
-async def test_every_idea_button_forged_by_someone_else_is_refused_and_logged(sessions, places, now, data):
+async def test_every_idea_button_forged_by_someone_else_is_refused_and_logged(
+    sessions, places, now, data
+):
     idea = (await _ideas(sessions))[2]
     before = await _rows(sessions)
     forged = data.format(idea=idea.id)
-    for intruder in (person(sessions, places, now, "org"), ChatDriver(sessions, places, now, user="resident")):
+    for intruder in (
+        person(sessions, places, now, "org"),
+        ChatDriver(sessions, places, now, user="resident"),
+    ):
         await intruder.send_button(forged)
         assert "Das dürfen nur Moderatorinnen und Moderatoren." in intruder.text, forged
         await intruder.say("Unsinn mit Titel")  # typed afterwards, it changes nothing either
     assert await _rows(sessions) == before
     async with sessions() as session:
-        refused = (await session.scalars(select(LogEntry).where(LogEntry.action == "refused"))).all()
+        refused = (
+            await session.scalars(select(LogEntry).where(LogEntry.action == "refused"))
+        ).all()
     assert len(refused) == 2
 
 
-async def test_a_moderator_whose_right_was_taken_away_mid_dialogue_changes_nothing(sessions, places, now):
+async def test_a_moderator_whose_right_was_taken_away_mid_dialogue_changes_nothing(
+    sessions, places, now
+):
     moderator = person(sessions, places, now, "mod")
     await _open(moderator, "Adventscafé")
     await moderator.press("✏️ Titel")
@@ -303,8 +378,16 @@ async def test_a_moderator_whose_right_was_taken_away_mid_dialogue_changes_nothi
 async def test_stale_dialogue_buttons_of_a_moderator_are_answered_safely(sessions, places, now):
     moderator = person(sessions, places, now, "mod")
     idea = (await _ideas(sessions))[0].id
-    for data in ("ik:cafe", "ij:0", "in:skip", "ie:999999.title_de", f"ih:{idea}.sideways", f"im:{idea}.left",
-                 f"ie:{idea}.position", "ih:999999.hide"):
+    for data in (
+        "ik:cafe",
+        "ij:0",
+        "in:skip",
+        "ie:999999.title_de",
+        f"ih:{idea}.sideways",
+        f"im:{idea}.left",
+        f"ie:{idea}.position",
+        "ih:999999.hide",
+    ):
         await moderator.send_button(data)
         assert "Dieser Knopf gilt leider nicht mehr." in moderator.text, data
     await moderator.send_button(f"ie:{idea}.kind")
@@ -320,13 +403,17 @@ async def test_stale_dialogue_buttons_of_a_moderator_are_answered_safely(session
 
 # --- the migration ----------------------------------------------------------------------------
 
+
 async def test_the_migration_seeds_the_pool_and_goes_back(database_url, tmp_path):
     engine = await _fresh_engine(database_url, tmp_path)
     try:
         await upgrade(engine)
         async with engine.connect() as connection:
-            rows = (await connection.execute(select(Idea.title_de, Idea.title_en, Idea.position)
-                                             .order_by(Idea.position))).all()
+            rows = (
+                await connection.execute(
+                    select(Idea.title_de, Idea.title_en, Idea.position).order_by(Idea.position)
+                )
+            ).all()
         assert [r.title_de for r in rows] == SEVEN and rows[-1].title_en == "Story café"
         async with engine.begin() as connection:
             await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0006"))

@@ -14,13 +14,18 @@ from .support import add_offer
 
 
 async def test_horizon_moves_forward_and_ended_occurrences_go(sessions, now):
-    await add_offer(sessions, now, rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 1, 6, 15))
+    await add_offer(
+        sessions, now, rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 1, 6, 15)
+    )
     later = now + timedelta(days=30)
     counts = await run_maintenance(sessions, later)
     assert counts["occurrences_added"] >= 4 and counts["occurrences_purged"] >= 4
     async with sessions() as session:
-        first, last = (await session.execute(
-            select(func.min(Occurrence.starts_at), func.max(Occurrence.starts_at)))).one()
+        first, last = (
+            await session.execute(
+                select(func.min(Occurrence.starts_at), func.max(Occurrence.starts_at))
+            )
+        ).one()
         assert first > later - timedelta(days=2)
         assert last > later + HORIZON - timedelta(days=8)
         # Running it again adds nothing: no duplicates.
@@ -32,22 +37,37 @@ async def test_idle_dialogue_state_is_forgotten(sessions, now):
         user = User(platform="terminal", platform_id="1")
         session.add(user)
         await session.flush()
-        session.add(Conversation(chat="terminal:1", user_id=user.id, data={"search": {}},
-                                 updated_at=now - timedelta(days=31)))
+        session.add(
+            Conversation(
+                chat="terminal:1",
+                user_id=user.id,
+                data={"search": {}},
+                updated_at=now - timedelta(days=31),
+            )
+        )
     assert (await run_maintenance(sessions, now))["dialogues_forgotten"] == 1
 
 
 async def test_scheduler_has_the_daily_job(sessions):
     scheduler = build_scheduler(sessions)
-    assert {job.id for job in scheduler.get_jobs()} == {"maintenance", "reminders", "notices", "digests"}
+    assert {job.id for job in scheduler.get_jobs()} == {
+        "maintenance",
+        "reminders",
+        "notices",
+        "digests",
+    }
 
 
 async def test_long_idle_accounts_are_forgotten_with_everything_about_them(sessions, now):
     from models import Offer
 
     async with sessions() as session, session.begin():
-        idle = User(platform="telegram", platform_id="1", last_seen_at=now - timedelta(days=600),
-                    home_place_name="Wernigerode")
+        idle = User(
+            platform="telegram",
+            platform_id="1",
+            last_seen_at=now - timedelta(days=600),
+            home_place_name="Wernigerode",
+        )
         active = User(platform="telegram", platform_id="2", last_seen_at=now - timedelta(days=30))
         session.add_all([idle, active])
         await session.flush()

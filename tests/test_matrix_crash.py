@@ -42,12 +42,20 @@ class MatrixProcess:
 
     def __init__(self, workdir: Path, env: dict[str, str]) -> None:
         self.workdir = workdir
-        self.env = {k: v for k, v in os.environ.items()
-                    if not k.startswith(("TELEGRAM_", "MATRIX_", "NAHBAR_", "DATABASE_"))
-                    and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
-        self.env.update(DATABASE_URL=f"sqlite:///{workdir / 'nahbar.sqlite3'}",
-                        NAHBAR_DEMO_DATA="true", NO_PROXY="127.0.0.1,localhost",
-                        PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", **env)
+        self.env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "MATRIX_", "NAHBAR_", "DATABASE_"))
+            and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        }
+        self.env.update(
+            DATABASE_URL=f"sqlite:///{workdir / 'nahbar.sqlite3'}",
+            NAHBAR_DEMO_DATA="true",
+            NO_PROXY="127.0.0.1,localhost",
+            PYTHONPATH=str(REPO),
+            PYTHONUNBUFFERED="1",
+            **env,
+        )
         self.proc: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -56,8 +64,16 @@ class MatrixProcess:
         with open(self.workdir / "stderr.txt", "ab") as err:
             err.write(f"--- start {self.starts} ---\n".encode())
             self.proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
-                stdin=asyncio.subprocess.DEVNULL, stdout=err, stderr=err)
+                sys.executable,
+                "-m",
+                "bot",
+                "run",
+                cwd=self.workdir,
+                env=self.env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=err,
+                stderr=err,
+            )
 
     async def kill(self) -> None:
         if self.proc is not None and self.proc.returncode is None:
@@ -87,14 +103,21 @@ def answers(resident: MatrixResident) -> Counter:
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
 async def test_sigkill_at_random_moments_loses_no_message_and_repeats_at_most_one_per_crash(
-        synapse, tmp_path, encrypted):
+    synapse, tmp_path, encrypted
+):
     seed = random.randrange(1 << 30)
     rng = random.Random(seed)
     account = await synapse.register("nahbar")
     resident = await MatrixResident.create(synapse, tmp_path)
-    bot = MatrixProcess(tmp_path, {
-        "MATRIX_HOMESERVER": synapse.url, "MATRIX_USER_ID": account.user_id,
-        "MATRIX_PASSWORD": account.password, "MATRIX_STORE_PATH": str(tmp_path / "store")})
+    bot = MatrixProcess(
+        tmp_path,
+        {
+            "MATRIX_HOMESERVER": synapse.url,
+            "MATRIX_USER_ID": account.user_id,
+            "MATRIX_PASSWORD": account.password,
+            "MATRIX_STORE_PATH": str(tmp_path / "store"),
+        },
+    )
     towns = iter(TOWNS)
     sent: list[str] = []
 
@@ -105,8 +128,10 @@ async def test_sigkill_at_random_moments_loses_no_message_and_repeats_at_most_on
 
     def context() -> str:
         got = answers(resident)
-        return (f"seed {seed}; sent {sent}; answered {dict(got)}\n--- bot log (tail) ---\n"
-                f"{bot.log()[-6000:]}\n--- received ---\n{resident.describe()[-4000:]}")
+        return (
+            f"seed {seed}; sent {sent}; answered {dict(got)}\n--- bot log (tail) ---\n"
+            f"{bot.log()[-6000:]}\n--- received ---\n{resident.describe()[-4000:]}"
+        )
 
     try:
         await bot.start()
@@ -122,8 +147,11 @@ async def test_sigkill_at_random_moments_loses_no_message_and_repeats_at_most_on
                 await asyncio.sleep(rng.uniform(0, 0.3))
             if crash % 3 == 0:
                 # … killed right after the first answer, in the middle of the rest …
-                await resident.wait_until(lambda: len(resident.inbox) > mark, START_TIMEOUT,
-                                          what=f"an answer before crash {crash + 1}")
+                await resident.wait_until(
+                    lambda: len(resident.inbox) > mark,
+                    START_TIMEOUT,
+                    what=f"an answer before crash {crash + 1}",
+                )
             else:
                 await asyncio.sleep(rng.uniform(0, 1.5))  # … or at any moment
             await bot.kill()
@@ -135,6 +163,7 @@ async def test_sigkill_at_random_moments_loses_no_message_and_repeats_at_most_on
         def all_answered():
             got = answers(resident)
             return all(got[town] for town in sent)
+
         try:
             await resident.wait_until(all_answered, 120, what="every town's answer")
         except AssertionError as exc:
@@ -146,8 +175,10 @@ async def test_sigkill_at_random_moments_loses_no_message_and_repeats_at_most_on
         assert extra <= CRASHES, f"{extra} answers repeated after {CRASHES} crashes\n{context()}"
         assert set(got) == set(sent), context()
         recovered = bot.log().count("left unanswered")
-        print(f"seed {seed}: {len(sent)} messages, {CRASHES} crashes, {extra} answers repeated, "
-              f"{recovered} starts answered what the crashed run had left")
+        print(
+            f"seed {seed}: {len(sent)} messages, {CRASHES} crashes, {extra} answers repeated, "
+            f"{recovered} starts answered what the crashed run had left"
+        )
         assert await bot.terminate() == 0, context()
         with sqlite3.connect(tmp_path / "nahbar.sqlite3") as db:
             left = db.execute("SELECT count(*) FROM inbox WHERE answered_at IS NULL").fetchone()[0]

@@ -54,11 +54,13 @@ def hold_batches(bot, with_messages: asyncio.Event):
             with_messages.set()
             await asyncio.Event().wait()  # never: the "crash" (bot.stop) cancels it
         return await take_in(session, received, token)
+
     bot._take_in = held
 
 
-async def test_a_crash_after_nio_saved_its_token_but_before_the_inbox_loses_nothing(nahbar,
-                                                                                   resident):
+async def test_a_crash_after_nio_saved_its_token_but_before_the_inbox_loses_nothing(
+    nahbar, resident
+):
     await welcomed(nahbar, resident)
     reached = asyncio.Event()
     hold_batches(nahbar.bot, reached)
@@ -78,8 +80,9 @@ async def test_a_crash_after_nio_saved_its_token_but_before_the_inbox_loses_noth
     assert count(resident, "willkommen") == 1, resident.describe()
 
 
-async def test_a_message_stored_but_not_answered_is_answered_after_the_restart(nahbar, resident,
-                                                                              monkeypatch):
+async def test_a_message_stored_but_not_answered_is_answered_after_the_restart(
+    nahbar, resident, monkeypatch
+):
     import bot.matrix.bot as matrix_bot
 
     await welcomed(nahbar, resident)
@@ -98,8 +101,9 @@ async def test_a_message_stored_but_not_answered_is_answered_after_the_restart(n
     await asyncio.wait_for(entered.wait(), 20)
     await nahbar.stop()
     async with database(nahbar) as sessions, sessions() as session:
-        [row] = await session.scalars(select(InboxMessage)
-                                      .where(InboxMessage.text == "Halberstadt"))
+        [row] = await session.scalars(
+            select(InboxMessage).where(InboxMessage.text == "Halberstadt")
+        )
         assert row.answered_at is None
 
     await nahbar.start()
@@ -116,9 +120,17 @@ async def test_left_over_messages_older_than_a_day_are_not_answered(nahbar, resi
     await nahbar.stop()
     chat = f"matrix:{resident.room_id}"
     async with database(nahbar) as sessions, sessions() as session, session.begin():
-        await inbox.receive(session, "matrix:someone-else", "s", [
-            Received("$stale", chat, resident.user_id, utcnow() - timedelta(hours=25), "Thale"),
-            Received("$recent", chat, resident.user_id, utcnow() - timedelta(hours=23), "Zeitz")])
+        await inbox.receive(
+            session,
+            "matrix:someone-else",
+            "s",
+            [
+                Received("$stale", chat, resident.user_id, utcnow() - timedelta(hours=25), "Thale"),
+                Received(
+                    "$recent", chat, resident.user_id, utcnow() - timedelta(hours=23), "Zeitz"
+                ),
+            ],
+        )
 
     await nahbar.start()
     await resident.wait_for_reply(lambda m: "Treffen bei Zeitz" in m.body)
@@ -126,8 +138,9 @@ async def test_left_over_messages_older_than_a_day_are_not_answered(nahbar, resi
     assert count(resident, "Treffen bei Thale") == 0, resident.describe()
 
 
-async def test_the_greeting_survives_a_crash_between_joining_and_storing(synapse, resident,
-                                                                        tmp_path):
+async def test_the_greeting_survives_a_crash_between_joining_and_storing(
+    synapse, resident, tmp_path
+):
     bot = NahbarOnMatrix(synapse, await synapse.register("nahbar"), tmp_path / "bot")
     await bot.start()
     try:
@@ -156,6 +169,7 @@ async def test_a_database_hiccup_holds_the_sync_and_loses_nothing(nahbar, reside
             failures.append(token)
             raise OperationalError("INSERT", {}, Exception("database is locked"))
         return await receive(session, account, token, received)
+
     monkeypatch.setattr(matrix_bot.inbox, "receive", flaky)
     await resident.ask("Thale", lambda m: "Treffen bei Thale" in m.body)
     assert len(failures) == 2
@@ -163,8 +177,9 @@ async def test_a_database_hiccup_holds_the_sync_and_loses_nothing(nahbar, reside
     assert count(resident, "Treffen bei Thale") == 1, resident.describe()
 
 
-async def test_an_answer_the_homeserver_did_not_take_goes_out_through_the_outbox(nahbar, resident,
-                                                                                monkeypatch):
+async def test_an_answer_the_homeserver_did_not_take_goes_out_through_the_outbox(
+    nahbar, resident, monkeypatch
+):
     import bot.matrix.send as matrix_send
     from models.outbox import OutboxMessage
     from scheduler.delivery import TransientError
@@ -177,13 +192,16 @@ async def test_an_answer_the_homeserver_did_not_take_goes_out_through_the_outbox
             failed.append(item)
             raise TransientError("the homeserver is down")
         return await send_outgoing(client, room, item)
+
     monkeypatch.setattr(matrix_send, "send_outgoing", down_once)
     event_id = await resident.say("Thale")
 
     async def answered():
         async with nahbar.app.sessions() as session:
-            return await session.scalar(select(InboxMessage.answered_at)
-                                        .where(InboxMessage.event_id == event_id))
+            return await session.scalar(
+                select(InboxMessage.answered_at).where(InboxMessage.event_id == event_id)
+            )
+
     for _ in range(200):  # handed over: to the outbox, since the homeserver did not take it
         if await answered():
             break

@@ -21,13 +21,22 @@ async def test_a_reminder_arrives_as_notice_file_and_location(nahbar, resident):
     await resident.wait_for_reply()  # the welcome
     resident.cursor = len(resident.inbox)
 
-    await messenger.deliver(room_id, [
-        Reply(Markup("⏰ <b>Morgen</b>: Adventscafé &amp; Kuchen"),
-              buttons=((Button("Erinnerung abbestellen", "x:1"),),)),
-        Reply("📅", attachment=Attachment("nahbar-1.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
-                                          "text/calendar")),
-        Reply("", venue=Venue(51.8352, 10.7853, "Pfarrhaus", "Kirchstraße 1, Wernigerode")),
-    ])
+    await messenger.deliver(
+        room_id,
+        [
+            Reply(
+                Markup("⏰ <b>Morgen</b>: Adventscafé &amp; Kuchen"),
+                buttons=((Button("Erinnerung abbestellen", "x:1"),),),
+            ),
+            Reply(
+                "📅",
+                attachment=Attachment(
+                    "nahbar-1.ics", b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n", "text/calendar"
+                ),
+            ),
+            Reply("", venue=Venue(51.8352, 10.7853, "Pfarrhaus", "Kirchstraße 1, Wernigerode")),
+        ],
+    )
     reminder = await resident.wait_for_reply()
     assert reminder.body.startswith("⏰ Morgen: Adventscafé & Kuchen"), reminder.body
     assert "<b>Morgen</b>" in reminder.html

@@ -66,8 +66,9 @@ def _count(resident: MatrixResident, text: str) -> int:
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
-async def test_after_a_restart_nothing_is_answered_twice_and_nothing_is_lost(nahbar, resident,
-                                                                            encrypted):
+async def test_after_a_restart_nothing_is_answered_twice_and_nothing_is_lost(
+    nahbar, resident, encrypted
+):
     await resident.open_dm(nahbar.user_id, encrypted=encrypted)
     await resident.wait_for_reply()
     await resident.ask("Wernigerode", lambda m: "Treffen bei" in m.body)
@@ -108,9 +109,14 @@ async def test_notices_edits_and_unknown_commands(nahbar, resident):
     await resident._send({"msgtype": "m.notice", "body": "Wernigerode"})
     original = await resident.say("Halberstadt")
     await resident.wait_for_reply(lambda m: "Halberstadt" in m.body)
-    await resident._send({"msgtype": "m.text", "body": "* Quedlinburg",
-                          "m.new_content": {"msgtype": "m.text", "body": "Quedlinburg"},
-                          "m.relates_to": {"rel_type": "m.replace", "event_id": original}})
+    await resident._send(
+        {
+            "msgtype": "m.text",
+            "body": "* Quedlinburg",
+            "m.new_content": {"msgtype": "m.text", "body": "Quedlinburg"},
+            "m.relates_to": {"rel_type": "m.replace", "event_id": original},
+        }
+    )
     # Commands start with "!" (or "/"); an unknown one gets a friendly hint.
     unknown = await resident.ask("!gibtsnicht")
     assert "/hilfe" in unknown.body or "!hilfe" in unknown.body, unknown.body
@@ -129,11 +135,13 @@ async def test_a_resident_who_leaves_is_unreachable(nahbar, resident):
         await nahbar.bot.messenger.deliver(room_id, [Reply("⏰ Erinnerung: Adventscafé")])
 
 
-@pytest.mark.parametrize("allowed, joins", [("elsewhere.example", False),
-                                            ("elsewhere.example, NAHBAR.test", True)])
+@pytest.mark.parametrize(
+    "allowed, joins", [("elsewhere.example", False), ("elsewhere.example, NAHBAR.test", True)]
+)
 async def test_invites_only_from_allowed_servers(synapse, resident, tmp_path, allowed, joins):
-    bot = NahbarOnMatrix(synapse, await synapse.register("nahbar"), tmp_path / "bot",
-                         MATRIX_ALLOWED_SERVERS=allowed)
+    bot = NahbarOnMatrix(
+        synapse, await synapse.register("nahbar"), tmp_path / "bot", MATRIX_ALLOWED_SERVERS=allowed
+    )
     await bot.start()
     try:
         response = await resident.client.room_create(is_direct=True, invite=[bot.user_id])
@@ -141,7 +149,8 @@ async def test_invites_only_from_allowed_servers(synapse, resident, tmp_path, al
 
         await resident.wait_until(
             lambda: resident.membership(bot.user_id, room_id) in ("join", "leave"),
-            what="the bot to answer the invite")
+            what="the bot to answer the invite",
+        )
         assert resident.membership(bot.user_id, room_id) == ("join" if joins else "leave")
     finally:
         await bot.stop()
@@ -168,8 +177,9 @@ async def test_a_burst_written_while_the_bot_was_down_is_answered_whole(nahbar, 
     assert _count(resident, "So geht") == 25
 
 
-async def test_a_slow_answer_in_one_room_does_not_hold_up_the_others(nahbar, resident, synapse,
-                                                                    tmp_path):
+async def test_a_slow_answer_in_one_room_does_not_hold_up_the_others(
+    nahbar, resident, synapse, tmp_path
+):
     neighbour = await MatrixResident.create(synapse, tmp_path, "neighbour")
     try:
         await resident.open_dm(nahbar.user_id)
@@ -196,11 +206,17 @@ async def test_a_slow_answer_in_one_room_does_not_hold_up_the_others(nahbar, res
         await neighbour.stop()
 
 
-async def test_an_access_token_login_keeps_its_device_and_reads_encrypted_rooms(synapse, resident,
-                                                                               tmp_path):
+async def test_an_access_token_login_keeps_its_device_and_reads_encrypted_rooms(
+    synapse, resident, tmp_path
+):
     account = await synapse.register("nahbar")
-    bot = NahbarOnMatrix(synapse, account, tmp_path / "bot", MATRIX_PASSWORD="",
-                         MATRIX_ACCESS_TOKEN=account.access_token)
+    bot = NahbarOnMatrix(
+        synapse,
+        account,
+        tmp_path / "bot",
+        MATRIX_PASSWORD="",
+        MATRIX_ACCESS_TOKEN=account.access_token,
+    )
     await bot.start()
     try:
         assert bot.bot.client.device_id == account.device_id
@@ -219,10 +235,14 @@ async def test_a_revoked_session_logs_in_again_as_the_same_device(nahbar, reside
     device, token = nahbar.bot.client.device_id, nahbar.bot.client.access_token
 
     async def published_keys():
-        answer = await synapse.call("POST", "/_matrix/client/v3/keys/query",
-                                    {"device_keys": {nahbar.user_id: [device]}},
-                                    token=resident.account.access_token)
+        answer = await synapse.call(
+            "POST",
+            "/_matrix/client/v3/keys/query",
+            {"device_keys": {nahbar.user_id: [device]}},
+            token=resident.account.access_token,
+        )
         return answer["device_keys"].get(nahbar.user_id, {}).get(device, {}).get("keys")
+
     keys = await published_keys()
     assert keys
 
@@ -241,8 +261,13 @@ async def test_a_refused_access_token_fails_the_platform(synapse, tmp_path):
     from bot.app import PlatformFailed
 
     account = await synapse.register("nahbar")
-    bot = NahbarOnMatrix(synapse, account, tmp_path / "bot", MATRIX_PASSWORD="",
-                         MATRIX_ACCESS_TOKEN="syt_not_a_real_token")
+    bot = NahbarOnMatrix(
+        synapse,
+        account,
+        tmp_path / "bot",
+        MATRIX_PASSWORD="",
+        MATRIX_ACCESS_TOKEN="syt_not_a_real_token",
+    )
     await bot.start(wait=False)
     try:
         failure = await asyncio.wait_for(bot.bot.failed, 20)
@@ -256,12 +281,20 @@ async def test_a_new_resident_writes_whole_sentences(nahbar, resident):
     """Issue 13, tried as a new user: sentences, not keywords, in German and in English."""
     await resident.open_dm(nahbar.user_id)
     await resident.wait_for_reply()  # the welcome
-    listing = await resident.ask("Hallo, ich wohne in Stendal und suche etwas für Senioren",
-                                 lambda m: "Treffen bei" in m.body or "verstanden" in m.body)
-    assert "Treffen bei Stendal" in listing.body and "Vorlesen für Groß und Klein" in listing.body, listing.body
-    offer = await resident.ask("hi, any events near Halle this weekend?",
-                               lambda m: "Shall I write in English" in m.body)
-    assert any("Meetings near Halle (Saale)" in m.body and "at the weekend" in m.body for m in resident.inbox)
+    listing = await resident.ask(
+        "Hallo, ich wohne in Stendal und suche etwas für Senioren",
+        lambda m: "Treffen bei" in m.body or "verstanden" in m.body,
+    )
+    assert (
+        "Treffen bei Stendal" in listing.body and "Vorlesen für Groß und Klein" in listing.body
+    ), listing.body
+    offer = await resident.ask(
+        "hi, any events near Halle this weekend?", lambda m: "Shall I write in English" in m.body
+    )
+    assert any(
+        "Meetings near Halle (Saale)" in m.body and "at the weekend" in m.body
+        for m in resident.inbox
+    )
     assert not any("nicht verstanden" in m.body for m in resident.inbox)
     switched = await resident.choose(offer, "Yes, please")
     assert "I will speak English with you" in switched.body, switched.body

@@ -27,7 +27,9 @@ from .synapse import MatrixResident, NahbarOnMatrix
 from .test_matrix_e2e import _eventually
 
 UTC = timezone.utc
-FRIDAY = datetime(2027, 1, 8, 9, tzinfo=UTC)  # 10:00 in Berlin: the organiser posts, the resident asks
+FRIDAY = datetime(
+    2027, 1, 8, 9, tzinfo=UTC
+)  # 10:00 in Berlin: the organiser posts, the resident asks
 START = datetime(2027, 1, 12, 14, tzinfo=UTC)  # the next Tuesday, 15:00 in Berlin
 TITLE = "Adventscafé im Pfarrhaus"
 
@@ -38,7 +40,9 @@ def _has(text: str):
 
 async def _reminder_rows(bot: NahbarOnMatrix) -> list[OutboxMessage]:
     async with bot.app.sessions() as session:
-        return list(await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REMIND)))
+        return list(
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == REMIND))
+        )
 
 
 async def _post_weekly_offer(organiser: MatrixResident) -> None:
@@ -46,11 +50,17 @@ async def _post_weekly_offer(organiser: MatrixResident) -> None:
     kinds = await organiser.ask("!neu", _has("Was für ein Treffen ist es?"))
     await organiser.choose(kinds, "Begegnungscafé", _has("Wie heißt es?"))
     await organiser.ask(TITLE, _has("Beschreiben Sie es"))
-    await organiser.ask("Kaffee, Kuchen und Gespräche. Alle sind willkommen.", _has("Wann findet es statt?"))
+    await organiser.ask(
+        "Kaffee, Kuchen und Gespräche. Alle sind willkommen.", _has("Wann findet es statt?")
+    )
     await organiser.ask("jeden Dienstag 15-17 Uhr", _has("Wo findet es statt?"))
-    access = await organiser.ask("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", _has("Was hilft Menschen"))
+    access = await organiser.ask(
+        "Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", _has("Was hilft Menschen")
+    )
     await organiser.choose(access, "Spende willkommen", _has("Was hilft Menschen"))
-    preview = await organiser.ask("Kirchengemeinde St. Blasii, Telefon 03946 1234", _has("Vorschau"))
+    preview = await organiser.ask(
+        "Kirchengemeinde St. Blasii, Telefon 03946 1234", _has("Vorschau")
+    )
     await organiser.choose(preview, "Absenden", _has(f"Ihr Angebot „{TITLE}“ ist veröffentlicht"))
 
 
@@ -62,19 +72,30 @@ async def _ask_for_a_reminder(resident: MatrixResident, place: str, title: str) 
     lead = await resident.choose(which, "Jedes Mal", _has("Wann soll ich Sie"))
     done = await resident.choose(lead, "2 Stunden vorher", _has("✅ Erledigt: Ich erinnere Sie"))
     assert "jedes Mal, 2 Stunden vorher" in done.body, done.body
-    assert done.body.startswith("✅ Erledigt"), done.body  # no pop-up line ("Erinnerung gespeichert.") first
+    assert done.body.startswith("✅ Erledigt"), (
+        done.body
+    )  # no pop-up line ("Erinnerung gespeichert.") first
     return done.body
 
 
-@pytest.mark.parametrize("encrypted, answer", [(False, "number"), (True, "words")],
-                         ids=["plain", "encrypted"])
+@pytest.mark.parametrize(
+    "encrypted, answer", [(False, "number"), (True, "words")], ids=["plain", "encrypted"]
+)
 async def test_a_resident_is_reminded_in_the_dm_and_the_organiser_sees_who_is_coming(
-        synapse, resident, tmp_path, encrypted, answer):
+    synapse, resident, tmp_path, encrypted, answer
+):
     organiser = await MatrixResident.create(synapse, tmp_path, "organiser")
     clock = Clock(FRIDAY)
-    bot = NahbarOnMatrix(synapse, await synapse.register("nahbar"), tmp_path / "bot", clock=clock,
-                         outbox=True, NAHBAR_MODERATORS=f"matrix:{organiser.user_id}",
-                         NAHBAR_DEMO_DATA="false", NAHBAR_OUTBOX_EVERY_SECONDS="0.5")
+    bot = NahbarOnMatrix(
+        synapse,
+        await synapse.register("nahbar"),
+        tmp_path / "bot",
+        clock=clock,
+        outbox=True,
+        NAHBAR_MODERATORS=f"matrix:{organiser.user_id}",
+        NAHBAR_DEMO_DATA="false",
+        NAHBAR_OUTBOX_EVERY_SECONDS="0.5",
+    )
     await bot.start()
     try:
         await organiser.open_dm(bot.user_id)
@@ -92,8 +113,13 @@ async def test_a_resident_is_reminded_in_the_dm_and_the_organiser_sees_who_is_co
         bot.scheduler.modify_job("reminders", next_run_time=datetime.now(BERLIN))
         reminder = await resident.wait_for_reply(_has("🔔 Gleich geht es los"))
         assert reminder.msgtype == "m.notice" and reminder.room_id == resident.room_id
-        for line in ("🔔 Gleich geht es los, um 15:00 Uhr:", f"☕ {TITLE}", "🗓 Di., 12. Jan., 15:00–17:00 Uhr",
-                     "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "Kommen Sie?"):
+        for line in (
+            "🔔 Gleich geht es los, um 15:00 Uhr:",
+            f"☕ {TITLE}",
+            "🗓 Di., 12. Jan., 15:00–17:00 Uhr",
+            "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
+            "Kommen Sie?",
+        ):
             assert line in reminder.body, (line, reminder.body)
         assert reminder.choices() == {1: "👍 Ich komme", 2: "Diesmal nicht", 3: "ℹ️ Details"}
 
@@ -113,7 +139,9 @@ async def test_a_resident_is_reminded_in_the_dm_and_the_organiser_sees_who_is_co
         async with bot.app.sessions() as session:
             [coming] = (await session.scalars(select(Attendance))).all()
         assert (coming.starts_at, coming.coming) == (START, True)
-        assert sum("🔔 Gleich geht es los" in m.body for m in resident.inbox) == 1, resident.describe()
+        assert sum("🔔 Gleich geht es los" in m.body for m in resident.inbox) == 1, (
+            resident.describe()
+        )
     finally:
         await bot.stop()
         await organiser.stop()
@@ -122,12 +150,17 @@ async def test_a_resident_is_reminded_in_the_dm_and_the_organiser_sees_who_is_co
 async def _next_start(bot: NahbarOnMatrix, title: str, after: datetime) -> datetime:
     async with bot.app.sessions() as session:
         return await session.scalar(
-            select(Occurrence.starts_at).join(Offer, Offer.id == Occurrence.offer_id)
+            select(Occurrence.starts_at)
+            .join(Offer, Offer.id == Occurrence.offer_id)
             .where(Offer.title.startswith(title), Occurrence.starts_at > after)
-            .order_by(Occurrence.starts_at).limit(1))
+            .order_by(Occurrence.starts_at)
+            .limit(1)
+        )
 
 
-async def test_a_resident_who_leaves_the_dm_pauses_their_reminders_at_once(synapse, resident, tmp_path):
+async def test_a_resident_who_leaves_the_dm_pauses_their_reminders_at_once(
+    synapse, resident, tmp_path
+):
     clock = Clock(datetime.now(UTC))
     bot = NahbarOnMatrix(synapse, await synapse.register("nahbar"), tmp_path / "bot", clock=clock)
     await bot.start()  # demo offers, seeded as of today
@@ -147,12 +180,14 @@ async def test_a_resident_who_leaves_the_dm_pauses_their_reminders_at_once(synap
             paused = await session.get(PausedChat, f"matrix:{room_id}")
         assert paused is not None and paused.paused_at == clock.now
         [dropped] = await _reminder_rows(bot)
-        assert (dropped.id, dropped.status, dropped.reason) == (queued.id, OutboxStatus.DROPPED,
-                                                                 "recipient unreachable")
+        assert (dropped.id, dropped.status, dropped.reason) == (
+            queued.id,
+            OutboxStatus.DROPPED,
+            "recipient unreachable",
+        )
         # Meanwhile the planner queues nothing for that chat: not the café of the week after.
         clock.now = start + timedelta(days=6)
         assert await run_reminders(bot.app.sessions, clock.now) == 0
         assert [r.id for r in await _reminder_rows(bot)] == [queued.id]
     finally:
         await bot.stop()
-

@@ -22,9 +22,12 @@ async def api():
 
 
 def matrix_env(synapse, account, workdir, password: str | None = None) -> dict[str, str]:
-    return {"MATRIX_HOMESERVER": synapse.url, "MATRIX_USER_ID": account.user_id,
-            "MATRIX_PASSWORD": password or account.password,
-            "MATRIX_STORE_PATH": str(workdir / "matrix-store")}
+    return {
+        "MATRIX_HOMESERVER": synapse.url,
+        "MATRIX_USER_ID": account.user_id,
+        "MATRIX_PASSWORD": password or account.password,
+        "MATRIX_STORE_PATH": str(workdir / "matrix-store"),
+    }
 
 
 async def test_telegram_and_matrix_in_one_process(api, synapse, tmp_path):
@@ -83,9 +86,14 @@ async def test_sigterm_while_the_homeserver_is_unreachable(api, tmp_path):
     bot = BotProcess(tmp_path, api)
     for name in [k for k in bot.env if k.startswith("TELEGRAM_")]:
         del bot.env[name]
-    bot.env.update({"MATRIX_HOMESERVER": f"http://127.0.0.1:{free_port()}",
-                    "MATRIX_USER_ID": "@nahbar:nahbar.test", "MATRIX_PASSWORD": "secret",
-                    "MATRIX_STORE_PATH": str(tmp_path / "store")})
+    bot.env.update(
+        {
+            "MATRIX_HOMESERVER": f"http://127.0.0.1:{free_port()}",
+            "MATRIX_USER_ID": "@nahbar:nahbar.test",
+            "MATRIX_PASSWORD": "secret",
+            "MATRIX_STORE_PATH": str(tmp_path / "store"),
+        }
+    )
     await bot.start()
     try:
         for _ in range(START_TIMEOUT * 10):  # started: it says it is retrying

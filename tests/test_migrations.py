@@ -31,7 +31,9 @@ async def test_upgrade_from_empty_matches_the_models(database_url, tmp_path):
         async with engine.connect() as connection:
             tables = await connection.run_sync(lambda c: set(inspect(c).get_table_names()))
             diff = await connection.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata)
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+                )
             )
         assert {"offers", "occurrences", "users", "conversations", "alembic_version"} <= tables
         assert diff == [], f"models and migrations differ: {diff}"
@@ -53,14 +55,16 @@ async def test_occurrence_rebuild_migration_keeps_offers_and_refills(database_ur
     try:
         await upgrade(engine, "0001")
         async with engine.begin() as connection:
-            await connection.execute(text(
-                "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-                " place_name, latitude, longitude, cost, price, contact, status, is_example,"
-                " starts_local, duration_minutes, rrule, exdates, materialised_until, created_at, updated_at)"
-                " VALUES (1, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8365, 10.7822, 'free', '', '',"
-                " 'published', false, '2026-01-06 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TU', '[]',"
-                " '2027-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
-            ))
+            await connection.execute(
+                text(
+                    "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
+                    " place_name, latitude, longitude, cost, price, contact, status, is_example,"
+                    " starts_local, duration_minutes, rrule, exdates, materialised_until, created_at, updated_at)"
+                    " VALUES (1, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8365, 10.7822, 'free', '', '',"
+                    " 'published', false, '2026-01-06 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TU', '[]',"
+                    " '2027-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
         await upgrade(engine)
         sessions = session_factory(engine)
         now = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
@@ -109,7 +113,10 @@ async def test_upgrade_and_downgrade_all_the_way_keep_working(database_url, tmp_
         await upgrade(engine)
         async with engine.connect() as connection:
             diff = await connection.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata))
+                lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata
+                )
+            )
         assert diff == []
     finally:
         await engine.dispose()
@@ -119,22 +126,33 @@ async def test_imported_offers_that_never_said_free_become_not_stated(database_u
     from sqlalchemy import text
 
     engine = await _fresh_engine(database_url, tmp_path)
-    columns = ("INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-               " place_name, latitude, longitude, cost, price, contact, status, is_example, starts_local,"
-               " duration_minutes, rrule, exdates, created_at, updated_at, review_note, source)")
+    columns = (
+        "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
+        " place_name, latitude, longitude, cost, price, contact, status, is_example, starts_local,"
+        " duration_minutes, rrule, exdates, created_at, updated_at, review_note, source)"
+    )
     try:
         await upgrade(engine, "0009")
         async with engine.begin() as connection:
-            for offer_id, description, source in ((1, 'Kaffee und Kuchen', 'kirche.ics'),
-                                                  (2, 'Eintritt frei, Kaffee', 'kirche.ics'),
-                                                  (3, 'Kaffee und Kuchen', None)):
-                await connection.execute(text(
-                    columns + " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, 'free', '', '',"
-                    " 'published', false, '2026-12-01 15:00:00', 120, NULL, '[]', '2026-01-01 00:00:00',"
-                    " '2026-01-01 00:00:00', '', :s)"), {"id": offer_id, "d": description, "s": source})
+            for offer_id, description, source in (
+                (1, "Kaffee und Kuchen", "kirche.ics"),
+                (2, "Eintritt frei, Kaffee", "kirche.ics"),
+                (3, "Kaffee und Kuchen", None),
+            ):
+                await connection.execute(
+                    text(
+                        columns
+                        + " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, 'free', '', '',"
+                        " 'published', false, '2026-12-01 15:00:00', 120, NULL, '[]', '2026-01-01 00:00:00',"
+                        " '2026-01-01 00:00:00', '', :s)"
+                    ),
+                    {"id": offer_id, "d": description, "s": source},
+                )
         await upgrade(engine)
         async with engine.connect() as connection:
-            costs = (await connection.execute(text("SELECT id, cost FROM offers ORDER BY id"))).all()
+            costs = (
+                await connection.execute(text("SELECT id, cost FROM offers ORDER BY id"))
+            ).all()
         # Only the imported one whose text never said free; what an organiser chose is kept.
         assert [tuple(c) for c in costs] == [(1, "not_stated"), (2, "free"), (3, "free")]
     finally:

@@ -41,22 +41,35 @@ async def test_moderators_hear_of_a_new_offer_and_approve_it(sessions, places, n
     moderator, organiser, offer = await _submitted(sessions, places, now)
     postman = Postman(sessions, lambda: now)
     delivered = await postman.deliver()
-    assert delivered == {"terminal:mod": ["🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“ "
-                                          "in Quedlinburg."]}
+    assert delivered == {
+        "terminal:mod": [
+            "🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“ in Quedlinburg."
+        ]
+    }
 
     await moderator.say("/pruefen")
     assert "⏳ Warten auf Prüfung: 1" in moderator.text
     await moderator.press("Adventscafé im Pfarrhaus")
-    assert "Angebot zur Prüfung" in moderator.text and "Di., 1. Dez., 15:00–17:00 Uhr" in moderator.text
-    assert "👤 Veranstalter Nr." in moderator.text and "(neu, noch nichts freigegeben)" in moderator.text
+    assert (
+        "Angebot zur Prüfung" in moderator.text
+        and "Di., 1. Dez., 15:00–17:00 Uhr" in moderator.text
+    )
+    assert (
+        "👤 Veranstalter Nr." in moderator.text
+        and "(neu, noch nichts freigegeben)" in moderator.text
+    )
     await moderator.press("Freigeben")
     assert "✅ Freigegeben: „Adventscafé im Pfarrhaus“." in moderator.text
     assert "Nichts wartet. Danke!" in moderator.text
     assert await _status(sessions, offer.id) is OfferStatus.PUBLISHED
 
     delivered = await postman.deliver()
-    assert delivered == {"terminal:org": ["🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und "
-                                          "veröffentlicht. Menschen in der Nähe finden es jetzt."]}
+    assert delivered == {
+        "terminal:org": [
+            "🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und "
+            "veröffentlicht. Menschen in der Nähe finden es jetzt."
+        ]
+    }
     resident = person(sessions, places, now, "resident")
     await resident.say("Quedlinburg")
     assert "Adventscafé im Pfarrhaus" in resident.text
@@ -84,7 +97,10 @@ async def test_reject_with_a_reason(sessions, places, now):
     assert "❌ Abgelehnt" in moderator.text
     assert await _status(sessions, offer.id) is OfferStatus.REJECTED
     delivered = await Postman(sessions, lambda: now).deliver()
-    assert "Die Moderation schreibt:\n„Das ist eine Werbeveranstaltung.“" in delivered["terminal:org"][-1]
+    assert (
+        "Die Moderation schreibt:\n„Das ist eine Werbeveranstaltung.“"
+        in delivered["terminal:org"][-1]
+    )
 
 
 async def test_ask_for_a_change_then_the_organiser_sends_it_again(sessions, places, now):
@@ -96,7 +112,10 @@ async def test_ask_for_a_change_then_the_organiser_sends_it_again(sessions, plac
     await organiser.say("/meine")
     assert "📝 bitte ändern" in organiser.text
     await organiser.press("Adventscafé")
-    assert "💬 Hinweis der Moderation: Bitte nennen Sie eine Telefonnummer mit Vorwahl." in organiser.text
+    assert (
+        "💬 Hinweis der Moderation: Bitte nennen Sie eine Telefonnummer mit Vorwahl."
+        in organiser.text
+    )
     await organiser.press("Ändern")
     await organiser.press("Kontakt")
     await organiser.say("Telefon 03946 91234")
@@ -111,8 +130,15 @@ async def test_trusting_an_organiser_lets_them_publish_directly(sessions, places
     await moderator.send_button(f"vo:{offer.id}")
     await moderator.press("Veranstalter vertrauen")
     assert "Dem Veranstalter wird vertraut" in moderator.text
-    told = [text for texts in (await Postman(sessions, lambda: now).deliver()).values() for text in texts]
-    assert any(text.startswith("🤝 Gute Nachricht: Ihre Angebote erscheinen ab jetzt sofort") for text in told), told
+    told = [
+        text
+        for texts in (await Postman(sessions, lambda: now).deliver()).values()
+        for text in texts
+    ]
+    assert any(
+        text.startswith("🤝 Gute Nachricht: Ihre Angebote erscheinen ab jetzt sofort")
+        for text in told
+    ), told
     await write_adventscafe(organiser)
     await organiser.press("Absenden")
     assert "ist veröffentlicht" in organiser.text
@@ -169,9 +195,27 @@ async def test_the_audit_log_shows_the_decisions(sessions, places, now):
     assert "zur Prüfung gesendet" in moderator.text
 
 
-@pytest.mark.parametrize("data", ["vq", "vo:{offer}", "va:{offer}", "vr:{offer}", "vc:{offer}", "vt:{owner}",
-                                  "vu:{owner}", "vb:{owner}", "vx:{owner}", "vi", "vl", "vp", "vy"])
-async def test_every_moderator_button_forged_by_someone_else_is_refused_and_logged(sessions, places, now, data):
+@pytest.mark.parametrize(
+    "data",
+    [
+        "vq",
+        "vo:{offer}",
+        "va:{offer}",
+        "vr:{offer}",
+        "vc:{offer}",
+        "vt:{owner}",
+        "vu:{owner}",
+        "vb:{owner}",
+        "vx:{owner}",
+        "vi",
+        "vl",
+        "vp",
+        "vy",
+    ],
+)
+async def test_every_moderator_button_forged_by_someone_else_is_refused_and_logged(
+    sessions, places, now, data
+):
     moderator, organiser, offer = await _submitted(sessions, places, now)
     forged = data.format(offer=offer.id, owner=offer.owner_id)
     for intruder in (organiser, person(sessions, places, now, "resident")):
@@ -181,7 +225,9 @@ async def test_every_moderator_button_forged_by_someone_else_is_refused_and_logg
     async with sessions() as session:
         stored = await session.get(Offer, offer.id)
         owner = await session.get(User, offer.owner_id)
-        refused = (await session.scalars(select(LogEntry).where(LogEntry.action == "refused"))).all()
+        refused = (
+            await session.scalars(select(LogEntry).where(LogEntry.action == "refused"))
+        ).all()
         moderators = (await session.scalars(select(User).where(User.is_moderator.is_(True)))).all()
     assert stored.status is OfferStatus.PENDING and owner.trust == "new" and moderators == []
     assert len(refused) == 2

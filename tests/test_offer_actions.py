@@ -29,7 +29,13 @@ async def test_details_offer_calendar_place_share_and_back(chat, sessions, now):
     await add_offer(sessions, now, title="Adventscafé im Pfarrhaus")
     await chat.say("Wernigerode")
     await chat.press("Adventscafé")
-    assert chat.labels() == ["🔔 Erinnern", "📅 In meinen Kalender", "📍 Ort anzeigen", "↗️ Teilen", "🔙 Zurück"]
+    assert chat.labels() == [
+        "🔔 Erinnern",
+        "📅 In meinen Kalender",
+        "📍 Ort anzeigen",
+        "↗️ Teilen",
+        "🔙 Zurück",
+    ]
     _well_formed(chat)
 
 
@@ -41,9 +47,15 @@ async def test_no_back_button_without_a_list(chat, sessions, now):
 
 async def test_calendar_file_of_a_weekly_offer(chat, sessions, now):
     offer = await add_offer(
-        sessions, now, title="Adventscafé; mit Kuchen, Kaffee", description="Kaffee und Kuchen\nfür alle",
-        rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 1, 6, 15), duration_minutes=120,
-        exdates=["2026-12-22", "2026-12-29"], contact="Frau Müller, 03943 1234",
+        sessions,
+        now,
+        title="Adventscafé; mit Kuchen, Kaffee",
+        description="Kaffee und Kuchen\nfür alle",
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        starts_local=datetime(2026, 1, 6, 15),
+        duration_minutes=120,
+        exdates=["2026-12-22", "2026-12-29"],
+        contact="Frau Müller, 03943 1234",
     )
     await chat.say("Wernigerode")
     await chat.press("Adventscafé")
@@ -59,27 +71,37 @@ async def test_calendar_file_of_a_weekly_offer(chat, sessions, now):
     [event] = calendar.walk("VEVENT")
     assert str(event["uid"]) == f"offer-{offer.id}@nahbar"
     assert str(event["summary"]) == "Adventscafé; mit Kuchen, Kaffee"  # escaped and read back
-    assert "Kaffee und Kuchen" in str(event["description"]) and "Frau Müller" in str(event["description"])
+    assert "Kaffee und Kuchen" in str(event["description"]) and "Frau Müller" in str(
+        event["description"]
+    )
     assert str(event["location"]) == "Pfarrhaus, Kirchstraße 1, Wernigerode"
 
     start, end = event.decoded("dtstart"), event.decoded("dtend")
     assert event["dtstart"].params["TZID"] == "Europe/Berlin"
-    assert (start.replace(tzinfo=None), str(start.tzinfo)) == (datetime(2026, 1, 6, 15), "Europe/Berlin")
+    assert (start.replace(tzinfo=None), str(start.tzinfo)) == (
+        datetime(2026, 1, 6, 15),
+        "Europe/Berlin",
+    )
     assert end - start == timedelta(hours=2) and end.hour == 17
     assert event["rrule"]["FREQ"] == ["WEEKLY"] and event["rrule"]["BYDAY"] == ["TU"]
     exdates = [d.dt for d in event["exdate"].dts]
     assert [(d.date(), d.hour, str(d.tzinfo)) for d in exdates] == [
-        (date(2026, 12, 22), 15, "Europe/Berlin"), (date(2026, 12, 29), 15, "Europe/Berlin")]
+        (date(2026, 12, 22), 15, "Europe/Berlin"),
+        (date(2026, 12, 29), 15, "Europe/Berlin"),
+    ]
 
     # A calendar expanding the file gets exactly the dates Nahbar shows.
     rule = rrulestr(event["rrule"].to_ical().decode(), dtstart=start)
     horizon = now + timedelta(days=40)
     from_file = [s for s in rule.between(now, horizon) if s not in exdates]
     async with sessions() as session:
-        stored = (await session.scalars(
-            select(Occurrence.starts_at).where(Occurrence.offer_id == offer.id,
-                                               Occurrence.starts_at < horizon)
-            .order_by(Occurrence.starts_at))).all()
+        stored = (
+            await session.scalars(
+                select(Occurrence.starts_at)
+                .where(Occurrence.offer_id == offer.id, Occurrence.starts_at < horizon)
+                .order_by(Occurrence.starts_at)
+            )
+        ).all()
     assert from_file == [s.astimezone(BERLIN) for s in stored]
     assert date(2026, 12, 22) not in {s.date() for s in from_file}
     assert all(s.hour == 15 for s in from_file)
@@ -89,8 +111,15 @@ async def test_calendar_file_of_a_weekly_offer(chat, sessions, now):
 
 
 async def test_calendar_file_of_a_one_off_offer(chat, sessions, now):
-    offer = await add_offer(sessions, now, title="Weihnachtsbasteln", starts_local=datetime(2026, 12, 12, 14, 30),
-                            duration_minutes=90, venue_name="", address="")
+    offer = await add_offer(
+        sessions,
+        now,
+        title="Weihnachtsbasteln",
+        starts_local=datetime(2026, 12, 12, 14, 30),
+        duration_minutes=90,
+        venue_name="",
+        address="",
+    )
     await chat.say(f"/start offer_{offer.id}")
     await chat.press("Kalender")
     [event] = Calendar.from_ical(chat.replies[0].attachment.content).walk("VEVENT")
@@ -98,7 +127,9 @@ async def test_calendar_file_of_a_one_off_offer(chat, sessions, now):
     assert event.decoded("dtstart") == datetime(2026, 12, 12, 14, 30, tzinfo=BERLIN)
     assert event.decoded("dtend") == datetime(2026, 12, 12, 16, 0, tzinfo=BERLIN)
     assert str(event["location"]) == "Wernigerode"
-    assert "Termin einzutragen" in chat.text and "Wiederholungen" not in chat.text  # one date, not "all"
+    assert (
+        "Termin einzutragen" in chat.text and "Wiederholungen" not in chat.text
+    )  # one date, not "all"
     again = chat.replies[0].attachment.content
     await chat.send_button(f"oc:{offer.id}")
     later = Calendar.from_ical(chat.replies[0].attachment.content).walk("VEVENT")[0]
@@ -107,10 +138,21 @@ async def test_calendar_file_of_a_one_off_offer(chat, sessions, now):
 
 
 async def test_the_town_is_named_once_where_the_address_names_it(chat, sessions, now):
-    offer = await add_offer(sessions, now, title="Café", venue_name="Bürgerhaus", address="Marktplatz 4, Quedlinburg",
-                            place_name="Quedlinburg", latitude=51.7890, longitude=11.1413)
+    offer = await add_offer(
+        sessions,
+        now,
+        title="Café",
+        venue_name="Bürgerhaus",
+        address="Marktplatz 4, Quedlinburg",
+        place_name="Quedlinburg",
+        latitude=51.7890,
+        longitude=11.1413,
+    )
     await chat.say(f"/start offer_{offer.id}")
-    assert "📍 Bürgerhaus, Marktplatz 4, Quedlinburg" in chat.text and "Quedlinburg, Quedlinburg" not in chat.text
+    assert (
+        "📍 Bürgerhaus, Marktplatz 4, Quedlinburg" in chat.text
+        and "Quedlinburg, Quedlinburg" not in chat.text
+    )
     await chat.press("Ort anzeigen")
     assert chat.replies[0].venue.address == "Marktplatz 4, Quedlinburg"
     assert "Quedlinburg, Quedlinburg" not in chat.text
@@ -120,8 +162,15 @@ async def test_the_town_is_named_once_where_the_address_names_it(chat, sessions,
 
 
 async def test_show_place_sends_a_venue(chat, sessions, now):
-    offer = await add_offer(sessions, now, title="<Warme> Stube", venue_name="Gemeindehaus & Co",
-                            address="Markt 2", latitude=51.8361, longitude=10.7855)
+    offer = await add_offer(
+        sessions,
+        now,
+        title="<Warme> Stube",
+        venue_name="Gemeindehaus & Co",
+        address="Markt 2",
+        latitude=51.8361,
+        longitude=10.7855,
+    )
     await chat.say(f"/start offer_{offer.id}")
     await chat.press("Ort anzeigen")
     [reply] = chat.replies
@@ -133,12 +182,17 @@ async def test_show_place_sends_a_venue(chat, sessions, now):
 
 
 async def test_share_without_a_link_shows_the_command(chat, sessions, now):
-    offer = await add_offer(sessions, now, title="Adventscafé", starts_local=datetime(2026, 11, 26, 15))
+    offer = await add_offer(
+        sessions, now, title="Adventscafé", starts_local=datetime(2026, 11, 26, 15)
+    )
     await chat.say(f"/start offer_{offer.id}")
     await chat.press("Teilen")
     hint, message = chat.replies
     assert "weiter" in hint.text
-    assert "Adventscafé" in message.text and "Do., 26. Nov., 15:00–17:00 Uhr in Wernigerode" in message.text
+    assert (
+        "Adventscafé" in message.text
+        and "Do., 26. Nov., 15:00–17:00 Uhr in Wernigerode" in message.text
+    )
     assert f"/start offer_{offer.id}" in message.text
 
     friend = ChatDriver(sessions, chat.core.places, now, user="999")  # the friend writes it
@@ -148,7 +202,9 @@ async def test_share_without_a_link_shows_the_command(chat, sessions, now):
 
 async def test_share_with_the_platforms_deep_link(chat, sessions, now):
     offer = await add_offer(sessions, now, title="Spaziergang", category="walk")
-    chat.core.share_links["terminal"] = lambda offer_id: f"https://t.me/nahbar_bot?start=offer_{offer_id}"
+    chat.core.share_links["terminal"] = lambda offer_id: (
+        f"https://t.me/nahbar_bot?start=offer_{offer_id}"
+    )
     await chat.send_button(f"os:{offer.id}")
     assert f"https://t.me/nahbar_bot?start=offer_{offer.id}" in chat.text
     assert "/start offer_" not in chat.text

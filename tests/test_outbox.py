@@ -12,7 +12,14 @@ from sqlalchemy import select
 from handlers.messages import Reply
 from models import OutboxMessage, OutboxStatus, PausedChat
 from models.outbox import (
-    Outgoing, claim, counts, enqueue, is_paused, not_paused, parked, release_parked,
+    Outgoing,
+    claim,
+    counts,
+    enqueue,
+    is_paused,
+    not_paused,
+    parked,
+    release_parked,
 )
 from scheduler import Dispatcher, Drop, RateLimiter, build_scheduler
 from scheduler.compose import Composers, compose_reply
@@ -37,8 +44,15 @@ def dispatcher(sessions, clock, *messengers, **options) -> Dispatcher:
 
 async def test_due_messages_go_out_once_and_future_ones_wait(sessions, clock):
     now = clock.now
-    assert await queue(sessions, reply_row("a", "telegram:1", "Hallo", "Zweite Nachricht", due_at=now),
-                       reply_row("b", "telegram:2", "Später", due_at=now + timedelta(hours=1)), now=now) == 2
+    assert (
+        await queue(
+            sessions,
+            reply_row("a", "telegram:1", "Hallo", "Zweite Nachricht", due_at=now),
+            reply_row("b", "telegram:2", "Später", due_at=now + timedelta(hours=1)),
+            now=now,
+        )
+        == 2
+    )
     # The same key again adds nothing: planners may run as often as they like.
     assert await queue(sessions, reply_row("a", "telegram:1", "Doppelt", due_at=now), now=now) == 0
     messenger = FakeMessenger()
@@ -57,11 +71,24 @@ async def test_due_messages_go_out_once_and_future_ones_wait(sessions, clock):
 
 async def test_after_downtime_reminders_for_events_already_begun_are_dropped(sessions, clock):
     start = clock.now + timedelta(hours=2)  # the gathering
-    await queue(sessions,
-                reply_row("early", "telegram:1", "Morgen: Adventscafé", due_at=clock.now - timedelta(days=1),
-                          too_late_at=start),
-                reply_row("late", "telegram:2", "Gleich: Spaziergang", due_at=clock.now - timedelta(hours=4),
-                          too_late_at=clock.now - timedelta(hours=3)), now=clock.now)
+    await queue(
+        sessions,
+        reply_row(
+            "early",
+            "telegram:1",
+            "Morgen: Adventscafé",
+            due_at=clock.now - timedelta(days=1),
+            too_late_at=start,
+        ),
+        reply_row(
+            "late",
+            "telegram:2",
+            "Gleich: Spaziergang",
+            due_at=clock.now - timedelta(hours=4),
+            too_late_at=clock.now - timedelta(hours=3),
+        ),
+        now=clock.now,
+    )
     messenger = FakeMessenger()
     await dispatcher(sessions, clock, messenger).drain()
     assert messenger.delivered == [("1", "Morgen: Adventscafé")]  # late, but before the start
@@ -110,9 +137,13 @@ async def test_a_blocked_bot_pauses_the_chat_without_retrying(sessions, clock, c
     chat.platform = "telegram"  # the ChatDriver's user is telegram:4711
     await chat.say("/start")
     now = clock.now
-    await queue(sessions, reply_row("a", "telegram:4711", "Erinnerung", due_at=now),
-                reply_row("b", "telegram:4711", "Noch eine", due_at=now + timedelta(days=1)),
-                reply_row("c", "telegram:5", "Andere Person", due_at=now), now=now)
+    await queue(
+        sessions,
+        reply_row("a", "telegram:4711", "Erinnerung", due_at=now),
+        reply_row("b", "telegram:4711", "Noch eine", due_at=now + timedelta(days=1)),
+        reply_row("c", "telegram:5", "Andere Person", due_at=now),
+        now=now,
+    )
     messenger = FakeMessenger(failures=[Unreachable("Forbidden: bot was blocked by the user")])
     await dispatcher(sessions, clock, messenger).drain()
     assert messenger.calls == 2 and messenger.texts() == ["Andere Person"]
@@ -121,8 +152,12 @@ async def test_a_blocked_bot_pauses_the_chat_without_retrying(sessions, clock, c
     async with sessions() as session, session.begin():
         assert await is_paused(session, "telegram:4711")
         # Planners skip paused chats, and enqueue refuses them.
-        assert await enqueue(session, Outgoing("d", "telegram:4711", "reply", [], now), now=now) == 0
-        chats = set(await session.scalars(select(OutboxMessage.chat).where(not_paused(OutboxMessage.chat))))
+        assert (
+            await enqueue(session, Outgoing("d", "telegram:4711", "reply", [], now), now=now) == 0
+        )
+        chats = set(
+            await session.scalars(select(OutboxMessage.chat).where(not_paused(OutboxMessage.chat)))
+        )
         assert chats == {"telegram:5"}
     await chat.say("Hallo")  # they unblocked the bot and write again
     async with sessions() as session:
@@ -130,7 +165,9 @@ async def test_a_blocked_bot_pauses_the_chat_without_retrying(sessions, clock, c
 
 
 async def test_rejected_content_is_parked_at_once(sessions, clock):
-    await queue(sessions, reply_row("a", "telegram:1", "<b>kaputt", due_at=clock.now), now=clock.now)
+    await queue(
+        sessions, reply_row("a", "telegram:1", "<b>kaputt", due_at=clock.now), now=clock.now
+    )
     messenger = FakeMessenger(failures=[Rejected("Bad Request: can't parse entities")])
     await dispatcher(sessions, clock, messenger).drain()
     row = (await rows(sessions))["a"]
@@ -155,9 +192,19 @@ async def test_composers_decide_at_send_time(sessions, clock):
         return None
 
     now = clock.now
-    await queue(sessions, *(Outgoing(key, "telegram:1", kind, payload, now) for key, kind, payload in [
-        ("r1", "remind", {"offer": "1"}), ("r2", "remind", {"offer": "2"}), ("e", "empty", {}),
-        ("x", "unknown", {})]), now=now)
+    await queue(
+        sessions,
+        *(
+            Outgoing(key, "telegram:1", kind, payload, now)
+            for key, kind, payload in [
+                ("r1", "remind", {"offer": "1"}),
+                ("r2", "remind", {"offer": "2"}),
+                ("e", "empty", {}),
+                ("x", "unknown", {}),
+            ]
+        ),
+        now=now,
+    )
     offers["1"] = "Adventscafé, 16:00 (verschoben)"  # changed after the row was queued
     messenger = FakeMessenger()
     await dispatcher(sessions, clock, messenger, composers=registry).drain()
@@ -165,7 +212,10 @@ async def test_composers_decide_at_send_time(sessions, clock):
     found = await rows(sessions)
     assert (found["r2"].status, found["r2"].reason) == (OutboxStatus.DROPPED, "offer cancelled")
     assert (found["e"].status, found["e"].reason) == (OutboxStatus.DROPPED, "nothing to send")
-    assert (found["x"].status, found["x"].reason) == (OutboxStatus.PARKED, "no composer for kind 'unknown'")
+    assert (found["x"].status, found["x"].reason) == (
+        OutboxStatus.PARKED,
+        "no composer for kind 'unknown'",
+    )
 
 
 async def test_a_crashed_claim_becomes_claimable_when_its_lease_runs_out(sessions, clock):
@@ -174,7 +224,15 @@ async def test_a_crashed_claim_becomes_claimable_when_its_lease_runs_out(session
         first = await claim(session, now=clock.now, lease=timedelta(seconds=30), limit=10)
     assert [r.key for r in first] == ["a"]  # ... and then that dispatcher died
     async with sessions() as session, session.begin():
-        assert await claim(session, now=clock.now + timedelta(seconds=29), lease=timedelta(seconds=30), limit=10) == []
+        assert (
+            await claim(
+                session,
+                now=clock.now + timedelta(seconds=29),
+                lease=timedelta(seconds=30),
+                limit=10,
+            )
+            == []
+        )
     clock.advance(seconds=31)
     messenger = FakeMessenger()
     await dispatcher(sessions, clock, messenger).drain()
@@ -183,13 +241,18 @@ async def test_a_crashed_claim_becomes_claimable_when_its_lease_runs_out(session
 
 
 async def test_concurrent_claims_never_share_a_row(sessions, clock):
-    await queue(sessions, *(reply_row(f"m{i}", f"telegram:{i}", "x", due_at=clock.now) for i in range(50)),
-                now=clock.now)
+    await queue(
+        sessions,
+        *(reply_row(f"m{i}", f"telegram:{i}", "x", due_at=clock.now) for i in range(50)),
+        now=clock.now,
+    )
     claimed = []
 
     async def claim_some(limit):
         async with sessions() as session, session.begin():
-            claimed.extend(await claim(session, now=clock.now, lease=timedelta(minutes=1), limit=limit))
+            claimed.extend(
+                await claim(session, now=clock.now, lease=timedelta(minutes=1), limit=limit)
+            )
 
     async with sessions() as one:
         if one.get_bind().dialect.name == "sqlite":  # one writer at a time: they take turns
@@ -203,8 +266,12 @@ async def test_concurrent_claims_never_share_a_row(sessions, clock):
 
 
 async def test_messages_for_a_platform_without_messenger_stay_queued(sessions, clock):
-    await queue(sessions, reply_row("t", "telegram:1", "T", due_at=clock.now),
-                reply_row("m", "matrix:!room:example.org", "M", due_at=clock.now), now=clock.now)
+    await queue(
+        sessions,
+        reply_row("t", "telegram:1", "T", due_at=clock.now),
+        reply_row("m", "matrix:!room:example.org", "M", due_at=clock.now),
+        now=clock.now,
+    )
     messenger = FakeMessenger()
     await dispatcher(sessions, clock, messenger).drain()
     found = await rows(sessions)
@@ -216,7 +283,11 @@ async def test_messages_for_a_platform_without_messenger_stay_queued(sessions, c
 
 
 async def test_queued_replies_resume_after_the_ones_already_delivered(sessions, clock):
-    await queue(sessions, reply_row("r", "telegram:1", "eins", "zwei", "drei", due_at=clock.now), now=clock.now)
+    await queue(
+        sessions,
+        reply_row("r", "telegram:1", "eins", "zwei", "drei", due_at=clock.now),
+        now=clock.now,
+    )
 
     def after_one(messenger, chat_id, replies):
         messenger.delivered.append((chat_id, replies[0].text))
@@ -234,8 +305,12 @@ async def test_queued_replies_resume_after_the_ones_already_delivered(sessions, 
 
 async def test_a_busy_chat_lets_other_chats_go_first(sessions, clock):
     now = clock.now
-    await queue(sessions, *(reply_row(f"a{i}", "telegram:1", f"A{i}", due_at=now) for i in range(5)),
-                reply_row("b", "telegram:2", "B", due_at=now), now=now)
+    await queue(
+        sessions,
+        *(reply_row(f"a{i}", "telegram:1", f"A{i}", due_at=now) for i in range(5)),
+        reply_row("b", "telegram:2", "B", due_at=now),
+        now=now,
+    )
     limiter = RateLimiter(overall_per_second=1000, chat_per_second=1, chat_burst=2)
     messenger = FakeMessenger()
     d = dispatcher(sessions, clock, messenger, limiters={"telegram": limiter})
@@ -243,14 +318,20 @@ async def test_a_busy_chat_lets_other_chats_go_first(sessions, clock):
     assert messenger.texts() == ["A0", "A1", "B"]  # chat 1's burst, then chat 2 without waiting
     found = await rows(sessions)
     waiting = [found[f"a{i}"] for i in range(2, 5)]
-    assert all(r.status is OutboxStatus.QUEUED and r.attempts == 0 and r.due_at > now for r in waiting)
+    assert all(
+        r.status is OutboxStatus.QUEUED and r.attempts == 0 and r.due_at > now for r in waiting
+    )
 
 
 async def test_erasure_removes_queued_messages_and_the_pause(sessions, clock, chat):
     await chat.say("/start")
     now = clock.now
-    await queue(sessions, reply_row("mine", "terminal:4711", "Erinnerung", due_at=now + timedelta(days=1)),
-                reply_row("other", "terminal:9", "Andere", due_at=now), now=now)
+    await queue(
+        sessions,
+        reply_row("mine", "terminal:4711", "Erinnerung", due_at=now + timedelta(days=1)),
+        reply_row("other", "terminal:9", "Andere", due_at=now),
+        now=now,
+    )
     async with sessions() as session, session.begin():
         session.add(PausedChat(chat="terminal:4711", paused_at=now, reason="test"))
     await chat.say("/loeschen")

@@ -18,10 +18,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def nahbar(tmp_path: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'ops.sqlite3'}", "TELEGRAM_BOT_TOKEN": "",
-           "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bot", "outbox", *args], capture_output=True,
-                          text=True, cwd=tmp_path, env=env, timeout=60)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'ops.sqlite3'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        "PYTHONPATH": str(ROOT),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "outbox", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
 
 
 async def test_operators_see_parked_messages_and_release_them(tmp_path):
@@ -29,8 +40,12 @@ async def test_operators_see_parked_messages_and_release_them(tmp_path):
     await upgrade(engine)
     sessions = session_factory(engine)
     now = utcnow()
-    await queue(sessions, reply_row("p", "telegram:4711", "Geheim", due_at=now),
-                reply_row("q", "telegram:4712", "Später", due_at=now + timedelta(hours=1)), now=now)
+    await queue(
+        sessions,
+        reply_row("p", "telegram:4711", "Geheim", due_at=now),
+        reply_row("q", "telegram:4712", "Später", due_at=now + timedelta(hours=1)),
+        now=now,
+    )
     async with sessions() as session, session.begin():
         row = await session.get(OutboxMessage, 1)
         row.status, row.reason, row.attempts = OutboxStatus.PARKED, "TransientError: Bad Gateway", 8

@@ -39,8 +39,9 @@ async def api():
 async def bot(api):
     # Short timeouts so a "timeout" fault costs a second, not PTB's default five.
     request = HTTPXRequest(read_timeout=1.0, connect_timeout=1.0, write_timeout=1.0)
-    bot = ExtBot(TOKEN, base_url=api.base_url, request=request,
-                 rate_limiter=SharedRateLimiter(RateLimiter()))
+    bot = ExtBot(
+        TOKEN, base_url=api.base_url, request=request, rate_limiter=SharedRateLimiter(RateLimiter())
+    )
     await bot.initialize()
     yield bot
     await bot.shutdown()
@@ -57,7 +58,11 @@ async def outbox(sessions) -> dict[str, OutboxMessage]:
 
 
 def sent_texts(api: FakeBotApi, chat_id: int = CHAT) -> list[str]:
-    return [c.text for c in api.calls if c.method == "sendMessage" and c.chat_id == chat_id and not c.error]
+    return [
+        c.text
+        for c in api.calls
+        if c.method == "sendMessage" and c.chat_id == chat_id and not c.error
+    ]
 
 
 async def test_the_messenger_shares_the_bots_rate_limiter(bot):
@@ -65,14 +70,20 @@ async def test_the_messenger_shares_the_bots_rate_limiter(bot):
     assert messenger.limits_itself and messenger.limiter is bot.rate_limiter.limiter
 
 
-@pytest.mark.parametrize("fault, reason", [
-    (Fault.server_error(502), "TransientError: Bad Gateway"),
-    (Fault.disconnect(), "TransientError"),
-    (Fault.timeout(2), "TransientError: Timed out"),
-])
+@pytest.mark.parametrize(
+    "fault, reason",
+    [
+        (Fault.server_error(502), "TransientError: Bad Gateway"),
+        (Fault.disconnect(), "TransientError"),
+        (Fault.timeout(2), "TransientError: Timed out"),
+    ],
+)
 async def test_network_trouble_is_retried_with_back_off(sessions, clock, api, bot, fault, reason):
-    await queue(sessions, reply_row("a", f"telegram:{CHAT}", "<b>Morgen</b>: Adventscafé", due_at=clock.now),
-                now=clock.now)
+    await queue(
+        sessions,
+        reply_row("a", f"telegram:{CHAT}", "<b>Morgen</b>: Adventscafé", due_at=clock.now),
+        now=clock.now,
+    )
     api.inject(fault, chat_id=CHAT)
     d = Dispatcher(sessions, [TelegramMessenger(bot)], clock=clock, backoff=timedelta(seconds=30))
     await d.drain()
@@ -87,12 +98,18 @@ async def test_network_trouble_is_retried_with_back_off(sessions, clock, api, bo
 
 
 async def test_a_flood_wait_is_honoured(sessions, clock, api, bot):
-    await queue(sessions, reply_row("a", f"telegram:{CHAT}", "Hallo", due_at=clock.now), now=clock.now)
+    await queue(
+        sessions, reply_row("a", f"telegram:{CHAT}", "Hallo", due_at=clock.now), now=clock.now
+    )
     api.inject(Fault.retry_after(1), chat_id=CHAT)
     d = Dispatcher(sessions, [TelegramMessenger(bot)], clock=clock)
     await d.drain()
     row = (await outbox(sessions))["a"]
-    assert (row.status, row.attempts, row.due_at) == (OutboxStatus.QUEUED, 0, clock.now + timedelta(seconds=1))
+    assert (row.status, row.attempts, row.due_at) == (
+        OutboxStatus.QUEUED,
+        0,
+        clock.now + timedelta(seconds=1),
+    )
     assert bot.rate_limiter.limiter.chat_wait(str(CHAT + 1)) > 0  # the whole bot waits
     await asyncio.sleep(1.05)  # the hold is real time: Telegram counts in real seconds
     clock.advance(seconds=1)
@@ -101,15 +118,21 @@ async def test_a_flood_wait_is_honoured(sessions, clock, api, bot):
 
 
 async def test_a_blocked_bot_pauses_the_chat_and_drops_its_messages(sessions, clock, api, bot):
-    await queue(sessions, reply_row("a", f"telegram:{CHAT}", "Eins", due_at=clock.now),
-                reply_row("b", f"telegram:{CHAT}", "Zwei", due_at=clock.now + timedelta(hours=1)),
-                reply_row("c", f"telegram:{CHAT + 1}", "Andere", due_at=clock.now), now=clock.now)
+    await queue(
+        sessions,
+        reply_row("a", f"telegram:{CHAT}", "Eins", due_at=clock.now),
+        reply_row("b", f"telegram:{CHAT}", "Zwei", due_at=clock.now + timedelta(hours=1)),
+        reply_row("c", f"telegram:{CHAT + 1}", "Andere", due_at=clock.now),
+        now=clock.now,
+    )
     api.inject(Fault.forbidden(), chat_id=CHAT)
     d = Dispatcher(sessions, [TelegramMessenger(bot)], clock=clock)
     await d.drain()
     clock.advance(hours=2)
     await d.drain()
-    assert len([c for c in api.calls if c.method == "sendMessage" and c.chat_id == CHAT]) == 1  # no retry
+    assert (
+        len([c for c in api.calls if c.method == "sendMessage" and c.chat_id == CHAT]) == 1
+    )  # no retry
     assert sent_texts(api, CHAT + 1) == ["Andere"]
     found = await outbox(sessions)
     assert found["a"].status is found["b"].status is OutboxStatus.DROPPED
@@ -118,13 +141,19 @@ async def test_a_blocked_bot_pauses_the_chat_and_drops_its_messages(sessions, cl
 
 
 async def test_content_telegram_refuses_is_parked(sessions, clock, api, bot):
-    await queue(sessions, reply_row("a", f"telegram:{CHAT}", "Kaffee <3 Kuchen", due_at=clock.now), now=clock.now)
+    await queue(
+        sessions,
+        reply_row("a", f"telegram:{CHAT}", "Kaffee <3 Kuchen", due_at=clock.now),
+        now=clock.now,
+    )
     await Dispatcher(sessions, [TelegramMessenger(bot)], clock=clock).drain()
     row = (await outbox(sessions))["a"]
     assert row.status is OutboxStatus.PARKED and "can't parse entities" in row.reason.lower()
 
 
-async def test_a_reply_that_fails_after_its_turn_is_sent_by_the_outbox(sessions, places, clock, api):
+async def test_a_reply_that_fails_after_its_turn_is_sent_by_the_outbox(
+    sessions, places, clock, api
+):
     core = Nahbar(sessions, places, clock=clock)
     application = build_application(TOKEN, core, base_url=api.base_url, rate_limit=True)
     await application.initialize()

@@ -25,9 +25,13 @@ async def test_due_messages_appear_in_the_chat_and_others_wait(sessions, places,
     out = io.StringIO()
     chat = TerminalChat(Nahbar(sessions, places), out, user="erika", language="de")
     clock = Clock(now)
-    await queue(sessions, reply_row("mine", "terminal:erika", "🔔 <b>Morgen</b>: Adventscafé", due_at=now),
-                reply_row("later", "terminal:erika", "Übermorgen", due_at=now + timedelta(days=1)),
-                reply_row("theirs", "terminal:paul", "Für Paul", due_at=now), now=now)
+    await queue(
+        sessions,
+        reply_row("mine", "terminal:erika", "🔔 <b>Morgen</b>: Adventscafé", due_at=now),
+        reply_row("later", "terminal:erika", "Übermorgen", due_at=now + timedelta(days=1)),
+        reply_row("theirs", "terminal:paul", "Für Paul", due_at=now),
+        now=now,
+    )
     await Dispatcher(sessions, [TerminalMessenger(chat)], clock=clock).drain()
     assert "🔔 Morgen: Adventscafé" in out.getvalue()
     assert "Übermorgen" not in out.getvalue() and "Für Paul" not in out.getvalue()
@@ -62,9 +66,13 @@ async def test_the_terminal_chat_runs_the_dispatcher(tmp_path, monkeypatch):
             await asyncio.sleep(0.1)
         engine = create_engine(url)
         try:
-            await queue(session_factory(engine),
-                        reply_row("r", f"terminal:{_login_name()}", "🔔 Erinnerung: Spaziergang",
-                                  due_at=utcnow()), now=utcnow())
+            await queue(
+                session_factory(engine),
+                reply_row(
+                    "r", f"terminal:{_login_name()}", "🔔 Erinnerung: Spaziergang", due_at=utcnow()
+                ),
+                now=utcnow(),
+            )
         finally:
             await engine.dispose()
         for _ in range(300):

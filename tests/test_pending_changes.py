@@ -17,11 +17,18 @@ from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer, organiser_chat, resident_reminded
 from .test_posting import RIGHTS, write_adventscafe
 
-WARME_STUBE = dict(title="Warme Stube", category="warm_room", rrule="FREQ=WEEKLY;BYDAY=TH",
-                   starts_local=datetime(2026, 11, 26, 15), contact="Telefon 03943 1111")
+WARME_STUBE = dict(
+    title="Warme Stube",
+    category="warm_room",
+    rrule="FREQ=WEEKLY;BYDAY=TH",
+    starts_local=datetime(2026, 11, 26, 15),
+    contact="Telefon 03943 1111",
+)
 
 
-async def organiser(sessions, places, now, *, trusted: bool, user: str = "org") -> tuple[ChatDriver, int]:
+async def organiser(
+    sessions, places, now, *, trusted: bool, user: str = "org"
+) -> tuple[ChatDriver, int]:
     return await organiser_chat(sessions, places, now, trusted=trusted, user=user, rights=RIGHTS)
 
 
@@ -30,12 +37,16 @@ async def stored(sessions, offer_id: int) -> Offer:
         return await session.get(Offer, offer_id)
 
 
-async def test_correcting_the_contact_keeps_the_offer_on_show_until_a_moderator_approves(sessions, places, now):
+async def test_correcting_the_contact_keeps_the_offer_on_show_until_a_moderator_approves(
+    sessions, places, now
+):
     chat, me = await organiser(sessions, places, now, trusted=False)
     offer = await add_offer(sessions, now, owner_id=me, **WARME_STUBE)
     moderator = ChatDriver(sessions, places, now, user="mod", rights=RIGHTS)
     await moderator.say("/start")
-    resident = await resident_reminded(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
+    resident = await resident_reminded(
+        sessions, places, now, "101", offer.id, "Jedes Mal", "Beides"
+    )
 
     await chat.send_button(f"mo:{offer.id}")
     await chat.press("Ändern")
@@ -57,14 +68,17 @@ async def test_correcting_the_contact_keeps_the_offer_on_show_until_a_moderator_
     assert [r.attachment for r in resident.replies if r.attachment]
     await run_reminders(sessions, now)
     async with sessions() as session:
-        planned = (await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "remind"))).all()
+        planned = (
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "remind"))
+        ).all()
     assert len(planned) == 2  # the evening before and two hours before Thursday's
 
     # The moderator hears that a change waits, and sees what it changes.
     notices = await Postman(sessions, Clock(now)).deliver()
     assert notices["terminal:mod"] == [
         "🛡 Eine Änderung wartet auf Prüfung: „Warme Stube“ in Wernigerode – Kontakt. "
-        "Bis dahin sehen alle das Angebot wie bisher."]
+        "Bis dahin sehen alle das Angebot wie bisher."
+    ]
     await moderator.say("/pruefen")
     assert "⏳ Warten auf Prüfung: 1" in moderator.text
     await moderator.press("✏️ Warme Stube")
@@ -79,7 +93,9 @@ async def test_correcting_the_contact_keeps_the_offer_on_show_until_a_moderator_
     after = await stored(sessions, offer.id)
     assert after.contact == "Telefon 03943 2222" and after.status is OfferStatus.PUBLISHED
     told = await Postman(sessions, Clock(now)).deliver()
-    assert told["terminal:org"] == ["🎉 Ihre Änderung an „Warme Stube“ wurde geprüft; alle sehen sie jetzt."]
+    assert told["terminal:org"] == [
+        "🎉 Ihre Änderung an „Warme Stube“ wurde geprüft; alle sehen sie jetzt."
+    ]
     async with sessions() as session:
         assert (await session.scalars(select(OfferProposal))).all() == []
 
@@ -98,9 +114,11 @@ async def test_a_rejected_change_leaves_the_offer_as_it_was(sessions, places, no
     after = await stored(sessions, offer.id)
     assert (after.title, after.status) == ("Warme Stube", OfferStatus.PUBLISHED)
     told = await Postman(sessions, Clock(now)).deliver()
-    assert told["terminal:org"] == ["Leider kann Ihre Änderung an „Warme Stube“ nicht übernommen werden. Das "
-                                    "Angebot bleibt, wie es war. Die Moderation schreibt:\n„Verkauf passt nicht "
-                                    "zu Nahbar.“"]
+    assert told["terminal:org"] == [
+        "Leider kann Ihre Änderung an „Warme Stube“ nicht übernommen werden. Das "
+        "Angebot bleibt, wie es war. Die Moderation schreibt:\n„Verkauf passt nicht "
+        "zu Nahbar.“"
+    ]
     await chat.send_button(f"mo:{offer.id}")
     assert "wartet auf die Moderation" not in chat.text
     await moderator.send_button(f"va:{offer.id}")  # nothing waits any more
@@ -122,14 +140,20 @@ async def test_changes_while_one_waits_build_on_it(sessions, places, now):
     assert set(proposal.changes) == {"title", "starts_local", "duration_minutes", "contact"}
     moderator = ChatDriver(sessions, places, now, user="mod", rights=RIGHTS)
     await moderator.send_button(f"vo:{offer.id}")
-    assert ("✏️ Tag und Uhrzeit: jeden Donnerstag, 15:00–17:00 Uhr, ab Do., 26. Nov. → "
-            "jeden Donnerstag, 14:00–17:00 Uhr, ab Do., 26. Nov.") in moderator.text
+    assert (
+        "✏️ Tag und Uhrzeit: jeden Donnerstag, 15:00–17:00 Uhr, ab Do., 26. Nov. → "
+        "jeden Donnerstag, 14:00–17:00 Uhr, ab Do., 26. Nov."
+    ) in moderator.text
     # Until approved, reminders and search keep 15:00.
     assert (await stored(sessions, offer.id)).starts_local == datetime(2026, 11, 26, 15)
     await moderator.press("Freigeben")
     after = await stored(sessions, offer.id)
     assert (after.title, after.starts_local, after.duration_minutes, after.contact) == (
-        "Warme Stube im Pfarrhaus", datetime(2026, 11, 26, 14), 180, "Telefon 03943 2222")
+        "Warme Stube im Pfarrhaus",
+        datetime(2026, 11, 26, 14),
+        180,
+        "Telefon 03943 2222",
+    )
 
 
 async def test_a_trusted_organisers_change_is_visible_at_once(sessions, places, now):
@@ -141,7 +165,10 @@ async def test_a_trusted_organisers_change_is_visible_at_once(sessions, places, 
     assert "✅ Gespeichert." in chat.text and "wartet" not in chat.text
     assert (await stored(sessions, offer.id)).contact == "Telefon 03943 2222"
     async with sessions() as session:
-        assert await session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "review")) is None
+        assert (
+            await session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "review"))
+            is None
+        )
 
 
 async def test_an_offer_not_yet_approved_is_changed_directly(sessions, places, now):
@@ -168,7 +195,10 @@ async def test_after_an_approval_the_organiser_is_no_longer_shown_as_new(session
     await chat.send_button(f"mf:{first.id}.title")
     await chat.say("Adventscafé im Pfarrhaus mit Chor")
     await moderator.send_button(f"vo:{first.id}")
-    assert "(bisher 1 Angebot oder Änderung freigegeben, noch nicht als vertrauenswürdig markiert)" in moderator.text
+    assert (
+        "(bisher 1 Angebot oder Änderung freigegeben, noch nicht als vertrauenswürdig markiert)"
+        in moderator.text
+    )
     assert "(neu" not in moderator.text
     await moderator.press("Veranstalter vertrauen")
     await moderator.send_button(f"vo:{first.id}")

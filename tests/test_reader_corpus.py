@@ -24,6 +24,9 @@ def test_the_corpus_is_large_and_well_formed(corpus):
 
 def test_every_slot_is_read_with_95_percent_precision_and_recall(corpus, places):
     result = score(corpus, places)
-    low = [slot for slot in SLOTS if result.precision(slot) < TARGET or result.recall(slot) < TARGET]
+    low = [
+        slot for slot in SLOTS if result.precision(slot) < TARGET or result.recall(slot) < TARGET
+    ]
     assert not low, f"below {TARGET:.0%}: {low}\n{table({'all': result})}\n" + "\n".join(
-        f"{text!r}: {wrong}" for text, wrong in result.misses)
+        f"{text!r}: {wrong}" for text, wrong in result.misses
+    )

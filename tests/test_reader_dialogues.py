@@ -42,8 +42,12 @@ async def test_a_greeting_with_a_place_and_an_audience_shows_the_place(chat, ses
 
 
 async def test_where_can_i_go_names_place_and_weekend(chat, sessions, now):
-    await add_offer(sessions, now, title="Samstagsrunde", starts_local=datetime(2026, 11, 28, 15), **DESSAU)
-    await add_offer(sessions, now, title="Donnerstagsrunde", starts_local=datetime(2026, 11, 26, 15), **DESSAU)
+    await add_offer(
+        sessions, now, title="Samstagsrunde", starts_local=datetime(2026, 11, 28, 15), **DESSAU
+    )
+    await add_offer(
+        sessions, now, title="Donnerstagsrunde", starts_local=datetime(2026, 11, 26, 15), **DESSAU
+    )
     await chat.say("Wo kann ich in Dessau am Wochenende hingehen?")
     assert "Treffen bei Dessau-Roßlau\nam Wochenende" in chat.text
     assert "Samstagsrunde" in chat.text and "Donnerstagsrunde" not in chat.text
@@ -58,10 +62,27 @@ async def test_near_a_town_with_a_compound_kind(chat, sessions, now):
 
 
 async def test_coffee_and_cake_on_sunday_at_the_current_place(chat, sessions, now):
-    await add_offer(sessions, now, title="Sonntagskaffee", category="cafe", starts_local=datetime(2026, 11, 29, 15))
-    await add_offer(sessions, now, title="Samstagskaffee", category="cafe", starts_local=datetime(2026, 11, 28, 15))
-    await add_offer(sessions, now, title="Sonntagsspaziergang", category="walk",
-                    starts_local=datetime(2026, 11, 29, 10))
+    await add_offer(
+        sessions,
+        now,
+        title="Sonntagskaffee",
+        category="cafe",
+        starts_local=datetime(2026, 11, 29, 15),
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="Samstagskaffee",
+        category="cafe",
+        starts_local=datetime(2026, 11, 28, 15),
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="Sonntagsspaziergang",
+        category="walk",
+        starts_local=datetime(2026, 11, 29, 10),
+    )
     await chat.say("Wernigerode")
     await chat.say("gibt es was mit kaffee und kuchen am sonntag?")
     assert "Treffen bei Wernigerode\nSo., 29. Nov. · 10 km · ☕" in chat.text
@@ -76,7 +97,9 @@ async def test_a_village_in_a_sentence_with_this_week(chat, sessions, now):
     assert "Dorfcafé" in chat.text
 
 
-async def test_living_alone_in_a_town_gets_comfort_helplines_and_meetings_there(chat, sessions, now):
+async def test_living_alone_in_a_town_gets_comfort_helplines_and_meetings_there(
+    chat, sessions, now
+):
     await add_offer(sessions, now, title="Genthiner Kaffeerunde", **GENTHIN)
     await chat.say("Ich bin 81 und lebe allein in Genthin, was gibt es da")
     _warm_answer_with_helplines(chat.text)
@@ -84,21 +107,36 @@ async def test_living_alone_in_a_town_gets_comfort_helplines_and_meetings_there(
     assert "Schreiben Sie mir Ihren Ort" not in chat.text
 
 
-@pytest.mark.parametrize(("typed", "opening"), [
-    ("seit mein Mann tot ist rede ich mit niemandem", "Das tut mir sehr leid"),  # grief, said as grief
-    ("Ich habe keinen mehr zum Reden", "Schön, dass Sie schreiben"),
-    ("mir ist so langweilig, die tage sind lang", "Dann finden wir etwas"),
-])
+@pytest.mark.parametrize(
+    ("typed", "opening"),
+    [
+        (
+            "seit mein Mann tot ist rede ich mit niemandem",
+            "Das tut mir sehr leid",
+        ),  # grief, said as grief
+        ("Ich habe keinen mehr zum Reden", "Schön, dass Sie schreiben"),
+        ("mir ist so langweilig, die tage sind lang", "Dann finden wir etwas"),
+    ],
+)
 async def test_grief_and_loneliness_in_a_sentence_get_the_warm_answer(chat, typed, opening):
     await chat.say(typed)
     _warm_answer_with_helplines(chat.text, opening)
     assert "kenne ich leider nicht" not in chat.text and "nicht verstanden" not in chat.text
 
 
-async def test_a_lonely_person_sees_the_nearest_meetings_rather_than_an_empty_list(chat, sessions, now):
+async def test_a_lonely_person_sees_the_nearest_meetings_rather_than_an_empty_list(
+    chat, sessions, now
+):
     # Nothing in Genthin this week; a café 17 km away in ten days.
-    await add_offer(sessions, now, title="Burger Erzählcafé", place_name="Burg", latitude=52.30,
-                    longitude=11.98, starts_local=datetime(2026, 12, 5, 15))
+    await add_offer(
+        sessions,
+        now,
+        title="Burger Erzählcafé",
+        place_name="Burg",
+        latitude=52.30,
+        longitude=11.98,
+        starts_local=datetime(2026, 12, 5, 15),
+    )
     await chat.say("ich bin so einsam in Genthin")
     _warm_answer_with_helplines(chat.text)
     assert "Burger Erzählcafé" in chat.text and "in den nächsten 14 Tagen · 25 km" in chat.text
@@ -112,7 +150,9 @@ async def test_a_lonely_person_far_from_any_meeting_is_told_so_kindly(chat):
     assert "Das ist in Ihrer Nähe los" not in chat.text
 
 
-@pytest.mark.parametrize("typed", ["Danke schön, das hilft mir sehr", "Vielen Dank für Ihre Hilfe!"])
+@pytest.mark.parametrize(
+    "typed", ["Danke schön, das hilft mir sehr", "Vielen Dank für Ihre Hilfe!"]
+)
 async def test_thanks_in_a_sentence_get_a_friendly_reply(chat, typed):
     await chat.say(typed)
     assert "Gern geschehen" in chat.text
@@ -143,21 +183,30 @@ async def test_please_delete_all_my_data_asks_the_deletion_question(chat):
     assert chat.labels() == ["Ja, alles löschen", "Nein"]
 
 
-@pytest.mark.parametrize("typed, heading, title", [
-    ("am 24.12.", "Do., 24. Dez.", "Heiligabendcafé"),
-    ("Heiligabend", "Do., 24. Dez.", "Heiligabendcafé"),
-    ("Silvester", "Do., 31. Dez.", "Silvesterrunde"),
-    ("am 3. Advent", "So., 13. Dez.", "Adventssingen"),
-])
+@pytest.mark.parametrize(
+    "typed, heading, title",
+    [
+        ("am 24.12.", "Do., 24. Dez.", "Heiligabendcafé"),
+        ("Heiligabend", "Do., 24. Dez.", "Heiligabendcafé"),
+        ("Silvester", "Do., 31. Dez.", "Silvesterrunde"),
+        ("am 3. Advent", "So., 13. Dez.", "Adventssingen"),
+    ],
+)
 async def test_dates_and_named_days_are_that_day(chat, sessions, now, typed, heading, title):
-    for day, name in ((datetime(2026, 12, 24, 15), "Heiligabendcafé"), (datetime(2026, 12, 31, 15), "Silvesterrunde"),
-                      (datetime(2026, 12, 13, 15), "Adventssingen")):
+    for day, name in (
+        (datetime(2026, 12, 24, 15), "Heiligabendcafé"),
+        (datetime(2026, 12, 31, 15), "Silvesterrunde"),
+        (datetime(2026, 12, 13, 15), "Adventssingen"),
+    ):
         await add_offer(sessions, now, title=name, starts_local=day)
     await chat.say("Wernigerode")
     await chat.say(typed)
     assert f"Treffen bei Wernigerode\n{heading}" in chat.text
     assert title in chat.text
-    assert sum(name in chat.text for name in ("Heiligabendcafé", "Silvesterrunde", "Adventssingen")) == 1
+    assert (
+        sum(name in chat.text for name in ("Heiligabendcafé", "Silvesterrunde", "Adventssingen"))
+        == 1
+    )
 
 
 async def test_a_date_is_kept_as_a_date_when_the_list_is_opened_again(chat, sessions, now):
@@ -168,19 +217,33 @@ async def test_a_date_is_kept_as_a_date_when_the_list_is_opened_again(chat, sess
     assert "Treffen bei Wernigerode\nDo., 24. Dez." in chat.text and "Heiligabendcafé" in chat.text
 
 
-@pytest.mark.parametrize("typed, place, offer", [("Quedlinbrug", "Quedlinburg", QUEDLINBURG),
-                                                 ("Sangerhausn", "Sangerhausen", SANGERHAUSEN)])
-async def test_a_typo_with_one_candidate_shows_the_offers_at_once(chat, sessions, now, typed, place, offer):
+@pytest.mark.parametrize(
+    "typed, place, offer",
+    [("Quedlinbrug", "Quedlinburg", QUEDLINBURG), ("Sangerhausn", "Sangerhausen", SANGERHAUSEN)],
+)
+async def test_a_typo_with_one_candidate_shows_the_offers_at_once(
+    chat, sessions, now, typed, place, offer
+):
     await add_offer(sessions, now, title="Stadtcafé", **offer)
     await chat.say(typed)
     assert f"(Sie meinten {place}.)\nTreffen bei {place}" in chat.text and "Stadtcafé" in chat.text
 
 
-async def test_an_english_sentence_gets_an_english_answer_and_the_language_offered(chat, sessions, now):
-    await add_offer(sessions, now, title="Saturday walk", category="walk", starts_local=datetime(2026, 11, 28, 10),
-                    **HALLE)
+async def test_an_english_sentence_gets_an_english_answer_and_the_language_offered(
+    chat, sessions, now
+):
+    await add_offer(
+        sessions,
+        now,
+        title="Saturday walk",
+        category="walk",
+        starts_local=datetime(2026, 11, 28, 10),
+        **HALLE,
+    )
     await chat.say("hi, any events near Halle this weekend?")
-    assert "Meetings near Halle (Saale)\nat the weekend" in chat.text and "Saturday walk" in chat.text
+    assert (
+        "Meetings near Halle (Saale)\nat the weekend" in chat.text and "Saturday walk" in chat.text
+    )
     assert "nicht verstanden" not in chat.text
     assert "Shall I write in English from now on?" in chat.text
     await chat.press("Yes, please")
@@ -196,7 +259,9 @@ async def test_an_english_sentence_we_do_not_understand_is_answered_in_english(c
 
 
 async def test_a_new_place_starts_a_fresh_search_and_says_which_filters_apply(chat, sessions, now):
-    await add_offer(sessions, now, title="Dienstagscafé", starts_local=datetime(2026, 12, 1, 15), **QUEDLINBURG)
+    await add_offer(
+        sessions, now, title="Dienstagscafé", starts_local=datetime(2026, 12, 1, 15), **QUEDLINBURG
+    )
     await add_offer(sessions, now, title="Sonntagscafé", starts_local=datetime(2026, 11, 29, 15))
     await chat.say("Wernigerode am Sonntag")
     await chat.press("📏")
@@ -210,16 +275,36 @@ async def test_a_new_place_starts_a_fresh_search_and_says_which_filters_apply(ch
 
 
 async def test_the_next_advent_cafe_looks_ahead(chat, sessions, now):
-    await add_offer(sessions, now, title="Adventscafé", category="cafe", starts_local=datetime(2026, 12, 12, 15))
+    await add_offer(
+        sessions, now, title="Adventscafé", category="cafe", starts_local=datetime(2026, 12, 12, 15)
+    )
     await chat.say("Wernigerode")
     await chat.say("das nächste Adventscafé")
     assert "in den nächsten 30 Tagen" in chat.text and "Adventscafé" in chat.text
 
 
 async def test_part_of_the_day_and_step_free_are_filters_named_in_the_heading(chat, sessions, now):
-    await add_offer(sessions, now, title="Morgenrunde", starts_local=datetime(2026, 11, 26, 9), wheelchair=Wheelchair.YES)
-    await add_offer(sessions, now, title="Nachmittagscafé", starts_local=datetime(2026, 11, 26, 15), wheelchair=Wheelchair.YES)
-    await add_offer(sessions, now, title="Treppencafé", starts_local=datetime(2026, 11, 26, 16), wheelchair=Wheelchair.NO)
+    await add_offer(
+        sessions,
+        now,
+        title="Morgenrunde",
+        starts_local=datetime(2026, 11, 26, 9),
+        wheelchair=Wheelchair.YES,
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="Nachmittagscafé",
+        starts_local=datetime(2026, 11, 26, 15),
+        wheelchair=Wheelchair.YES,
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="Treppencafé",
+        starts_local=datetime(2026, 11, 26, 16),
+        wheelchair=Wheelchair.NO,
+    )
     await chat.say("morgen nachmittag in Wernigerode, bitte barrierefrei")
     assert "Treffen bei Wernigerode\nmorgen · nachmittags · 10 km · ♿ stufenlos" in chat.text
     assert "Nachmittagscafé" in chat.text
@@ -227,8 +312,12 @@ async def test_part_of_the_day_and_step_free_are_filters_named_in_the_heading(ch
 
 
 async def test_ordinary_words_are_no_places(chat):
-    for typed in ["ich will mal schauen was es gibt", "Ich bin neu hier und kenne die Gegend nicht",
-                  "thanks very much", "hier ist alles so leer"]:  # Much (NRW), Leer (Ostfriesland)
+    for typed in [
+        "ich will mal schauen was es gibt",
+        "Ich bin neu hier und kenne die Gegend nicht",
+        "thanks very much",
+        "hier ist alles so leer",
+    ]:  # Much (NRW), Leer (Ostfriesland)
         await chat.say(typed)
         assert "Treffen bei" not in chat.text and "kenne ich leider nicht" not in chat.text, typed
 

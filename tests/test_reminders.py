@@ -17,7 +17,9 @@ from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer
 
 UTC = timezone.utc
-WEEKLY = dict(rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 12, 1, 15))  # Tuesdays 15:00
+WEEKLY = dict(
+    rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 12, 1, 15)
+)  # Tuesdays 15:00
 
 
 async def _weekly(sessions, now, **fields):
@@ -26,7 +28,10 @@ async def _weekly(sessions, now, **fields):
 
 async def _rows(sessions) -> dict[str, OutboxMessage]:
     async with sessions() as session:
-        return {r.key: r for r in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.due_at))}
+        return {
+            r.key: r
+            for r in await session.scalars(select(OutboxMessage).order_by(OutboxMessage.due_at))
+        }
 
 
 async def _reminders(sessions) -> list[Reminder]:
@@ -36,7 +41,9 @@ async def _reminders(sessions) -> list[Reminder]:
 
 def _well_formed(chat: ChatDriver) -> None:
     for button in chat.buttons():
-        assert len(button.data.encode()) <= 64 and parse_button(button.data)[0] in ROUTES.buttons, button
+        assert len(button.data.encode()) <= 64 and parse_button(button.data)[0] in ROUTES.buttons, (
+            button
+        )
 
 
 async def _remind(chat: ChatDriver, offer_id: int, *presses: str) -> None:
@@ -54,18 +61,29 @@ async def test_every_time_the_evening_before_and_two_hours_before(sessions, plac
     assert chat.labels()[0] == "🔔 Erinnern"
     await chat.press("🔔 Erinnern")
     assert "An welche Termine von „Adventscafé“ soll ich Sie erinnern?" in chat.text
-    assert chat.labels() == ["🔁 Jedes Mal", "Nur am Di., 1. Dez.", "Nur am Di., 8. Dez.", "Nur am Di., 15. Dez.",
-                             "🔙 Zurück"]
+    assert chat.labels() == [
+        "🔁 Jedes Mal",
+        "Nur am Di., 1. Dez.",
+        "Nur am Di., 8. Dez.",
+        "Nur am Di., 15. Dez.",
+        "🔙 Zurück",
+    ]
     await chat.press("Jedes Mal")
     assert "Wann soll ich Sie an „Adventscafé“ erinnern?" in chat.text
     assert chat.labels()[:3] == ["🌙 Am Vortag um 18:00 Uhr", "⏰ 2 Stunden vorher", "🔔 Beides"]
     await chat.press("Beides")
-    assert ("✅ Erledigt: Ich erinnere Sie an „Adventscafé“ – jedes Mal, am Vortag um 18:00 Uhr "
-            "und 2 Stunden vorher.") in chat.text
+    assert (
+        "✅ Erledigt: Ich erinnere Sie an „Adventscafé“ – jedes Mal, am Vortag um 18:00 Uhr "
+        "und 2 Stunden vorher."
+    ) in chat.text
     assert "Nächste Erinnerung: Mo., 30. Nov., 18:00 Uhr." in chat.text
     [reminder] = await _reminders(sessions)
     assert (reminder.chat, reminder.day, reminder.evening_before, reminder.hours_before) == (
-        "telegram:4711", None, True, True)
+        "telegram:4711",
+        None,
+        True,
+        True,
+    )
     assert await _rows(sessions) == {}  # the first date is six days away: nothing queued yet
 
     # The planner, run on Monday morning, queues Tuesday's two reminders, and only once.
@@ -76,7 +94,8 @@ async def test_every_time_the_evening_before_and_two_hours_before(sessions, plac
     start = datetime(2026, 12, 1, 14, tzinfo=UTC)  # 15:00 in Berlin
     assert [(r.due_at, r.too_late_at) for r in rows] == [
         (datetime(2026, 11, 30, 17, tzinfo=UTC), start),  # Monday 18:00 in Berlin
-        (datetime(2026, 12, 1, 12, tzinfo=UTC), start)]
+        (datetime(2026, 12, 1, 12, tzinfo=UTC), start),
+    ]
     assert rows[0].key == f"remind:{reminder.id}:2026-12-01T14:00Z:eve"
 
     clock = Clock(datetime(2026, 11, 30, 16, 59, tzinfo=UTC))
@@ -84,14 +103,18 @@ async def test_every_time_the_evening_before_and_two_hours_before(sessions, plac
     assert await postman.deliver() == {}  # not due yet
     clock.now = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)
     [text] = (await postman.deliver())["telegram:4711"]
-    assert text == ("🔔 Morgen:\n☕ Adventscafé\n🗓 Di., 1. Dez., 15:00–17:00 Uhr\n"
-                    "📍 Pfarrhaus, Kirchstraße 1, Wernigerode\n\nKommen Sie?")
+    assert text == (
+        "🔔 Morgen:\n☕ Adventscafé\n🗓 Di., 1. Dez., 15:00–17:00 Uhr\n"
+        "📍 Pfarrhaus, Kirchstraße 1, Wernigerode\n\nKommen Sie?"
+    )
     clock.now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     [text] = (await postman.deliver())["telegram:4711"]
     assert text.startswith("🔔 Gleich geht es los, um 15:00 Uhr:\n☕ Adventscafé")
 
 
-async def test_the_reminder_has_answer_buttons_and_the_organiser_sees_a_number(sessions, places, now):
+async def test_the_reminder_has_answer_buttons_and_the_organiser_sees_a_number(
+    sessions, places, now
+):
     organiser = ChatDriver(sessions, places, now, user="org")
     await organiser.say("/start")
     async with sessions() as session:
@@ -112,8 +135,13 @@ async def test_the_reminder_has_answer_buttons_and_the_organiser_sees_a_number(s
     from models.outbox import Claimed
 
     async with sessions() as session:
-        [reply] = await compose_reminder(session, Claimed(row.id, row.key, row.chat, row.kind, row.payload,
-                                                          row.due_at, row.too_late_at, 1), clock.now)
+        [reply] = await compose_reminder(
+            session,
+            Claimed(
+                row.id, row.key, row.chat, row.kind, row.payload, row.due_at, row.too_late_at, 1
+            ),
+            clock.now,
+        )
     labels = [b.label for line in reply.buttons for b in line]
     assert labels == ["👍 Ich komme", "Diesmal nicht", "ℹ️ Details"]
     chat.now = clock.now
@@ -177,7 +205,9 @@ async def test_only_on_one_date(sessions, places, now):
     while moment < datetime(2026, 12, 16, tzinfo=UTC):
         await run_reminders(sessions, moment)
         moment += timedelta(hours=6)
-    assert [r.payload["start"] for r in (await _rows(sessions)).values()] == ["2026-12-08T14:00:00+00:00"]
+    assert [r.payload["start"] for r in (await _rows(sessions)).values()] == [
+        "2026-12-08T14:00:00+00:00"
+    ]
     assert await _reminders(sessions) == []  # the date is over: the reminder is forgotten
 
 
@@ -215,13 +245,19 @@ async def test_asking_just_before_queues_the_reminder_at_once(sessions, places, 
 
 
 async def test_a_reminder_time_already_past_when_asked_is_not_offered(sessions, places, now):
-    offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 25, 11, 30))  # 1.5 h from now
+    offer = await add_offer(
+        sessions, now, starts_local=datetime(2026, 11, 25, 11, 30)
+    )  # 1.5 h from now
     chat = ChatDriver(sessions, places, now)
     await chat.say(f"/start offer_{offer.id}")
     await chat.press("🔔 Erinnern")
     assert "Für eine Erinnerung an „Adventscafé“ ist es zu spät: Es beginnt bald." in chat.text
     assert chat.labels() == ["🔙 Zurück"]
-    for data in (f"rs:{offer.id}.a.b", f"rs:{offer.id}.a.h", f"rs:{offer.id}.a.e"):  # an older message's buttons
+    for data in (
+        f"rs:{offer.id}.a.b",
+        f"rs:{offer.id}.a.h",
+        f"rs:{offer.id}.a.e",
+    ):  # an older message's buttons
         await chat.send_button(data)
         assert "ist es zu spät: Es beginnt bald." in chat.text and chat.labels() == ["🔙 Zurück"]
     assert await _reminders(sessions) == [] and await _rows(sessions) == {}
@@ -239,8 +275,13 @@ async def test_the_evening_before_is_not_offered_for_a_gathering_today(sessions,
     assert "Nächste Erinnerung: Mi., 25. Nov., 13:00 Uhr." in chat.text
 
     # A weekly offer meeting today: "only today" has only the later time, "every time" both.
-    weekly = await add_offer(sessions, now, title="Spielenachmittag", rrule="FREQ=WEEKLY;BYDAY=WE",
-                             starts_local=datetime(2026, 11, 25, 15))
+    weekly = await add_offer(
+        sessions,
+        now,
+        title="Spielenachmittag",
+        rrule="FREQ=WEEKLY;BYDAY=WE",
+        starts_local=datetime(2026, 11, 25, 15),
+    )
     await chat.say(f"/start offer_{weekly.id}")
     await chat.press("🔔 Erinnern")
     await chat.press("Nur am Mi., 25. Nov.")
@@ -257,10 +298,13 @@ async def test_the_evening_before_is_not_offered_for_a_gathering_today(sessions,
     assert "Nur am Mi., 25. Nov." not in soon.labels() and "Nur am Mi., 2. Dez." in soon.labels()
 
 
-async def test_after_downtime_late_reminders_go_out_before_the_start_and_none_after(sessions, places, now):
+async def test_after_downtime_late_reminders_go_out_before_the_start_and_none_after(
+    sessions, places, now
+):
     early = await _weekly(sessions, now, title="Adventscafé")
-    late = await add_offer(sessions, now, title="Spaziergang", starts_local=datetime(2026, 11, 30, 10),
-                           category="walk")
+    late = await add_offer(
+        sessions, now, title="Spaziergang", starts_local=datetime(2026, 11, 30, 10), category="walk"
+    )
     chat = ChatDriver(sessions, places, now)
     await _remind(chat, early.id, "Jedes Mal", "Am Vortag")
     await _remind(chat, late.id, "Beides")
@@ -289,24 +333,42 @@ def test_reminder_times_keep_the_wall_clock_across_daylight_saving_changes():
     spring = datetime(2026, 3, 29, 13, tzinfo=UTC)
     assert dict(due_times(spring, ["eve", "2h"], evening)) == {
         "eve": datetime(2026, 3, 28, 17, tzinfo=UTC),  # Saturday 18:00 CET
-        "2h": datetime(2026, 3, 29, 11, tzinfo=UTC)}  # Sunday 13:00 CEST
+        "2h": datetime(2026, 3, 29, 11, tzinfo=UTC),
+    }  # Sunday 13:00 CEST
     # Sunday 25 October 2026 (clocks go back at 03:00), 15:00 CET = 14:00 UTC
     autumn = datetime(2026, 10, 25, 14, tzinfo=UTC)
     assert dict(due_times(autumn, ["eve", "2h"], evening)) == {
         "eve": datetime(2026, 10, 24, 16, tzinfo=UTC),  # Saturday 18:00 CEST
-        "2h": datetime(2026, 10, 25, 12, tzinfo=UTC)}  # Sunday 13:00 CET
-    assert dict(due_times(autumn, ["eve"], time(19, 30)))["eve"] == datetime(2026, 10, 24, 17, 30, tzinfo=UTC)
+        "2h": datetime(2026, 10, 25, 12, tzinfo=UTC),
+    }  # Sunday 13:00 CET
+    assert dict(due_times(autumn, ["eve"], time(19, 30)))["eve"] == datetime(
+        2026, 10, 24, 17, 30, tzinfo=UTC
+    )
 
 
 async def test_weekly_reminders_across_both_daylight_saving_weekends(sessions, places):
     for week_start, sunday, expected in [
-        (datetime(2026, 3, 22, 15), datetime(2026, 3, 27, 12, tzinfo=UTC),
-         {"eve": datetime(2026, 3, 28, 17, tzinfo=UTC), "2h": datetime(2026, 3, 29, 11, tzinfo=UTC)}),
-        (datetime(2026, 10, 18, 15), datetime(2026, 10, 23, 12, tzinfo=UTC),
-         {"eve": datetime(2026, 10, 24, 16, tzinfo=UTC), "2h": datetime(2026, 10, 25, 12, tzinfo=UTC)}),
+        (
+            datetime(2026, 3, 22, 15),
+            datetime(2026, 3, 27, 12, tzinfo=UTC),
+            {
+                "eve": datetime(2026, 3, 28, 17, tzinfo=UTC),
+                "2h": datetime(2026, 3, 29, 11, tzinfo=UTC),
+            },
+        ),
+        (
+            datetime(2026, 10, 18, 15),
+            datetime(2026, 10, 23, 12, tzinfo=UTC),
+            {
+                "eve": datetime(2026, 10, 24, 16, tzinfo=UTC),
+                "2h": datetime(2026, 10, 25, 12, tzinfo=UTC),
+            },
+        ),
     ]:
         now = sunday - timedelta(days=6)
-        offer = await add_offer(sessions, now, rrule="FREQ=WEEKLY;BYDAY=SU", starts_local=week_start)
+        offer = await add_offer(
+            sessions, now, rrule="FREQ=WEEKLY;BYDAY=SU", starts_local=week_start
+        )
         chat = ChatDriver(sessions, places, now, user=f"u{week_start.month}")
         await _remind(chat, offer.id, "Jedes Mal", "Beides")
         async with sessions() as session, session.begin():
@@ -325,15 +387,19 @@ async def test_weekly_reminders_across_both_daylight_saving_weekends(sessions, p
 
 async def test_my_reminders_list_and_stop(sessions, places, now):
     cafe = await _weekly(sessions, now)
-    walk = await add_offer(sessions, now, title="Spaziergang", category="walk",
-                           starts_local=datetime(2026, 11, 28, 14))
+    walk = await add_offer(
+        sessions, now, title="Spaziergang", category="walk", starts_local=datetime(2026, 11, 28, 14)
+    )
     chat = ChatDriver(sessions, places, now)
     await chat.say("/erinnerungen")
     assert "Sie haben keine Erinnerungen" in chat.text
     await _remind(chat, cafe.id, "Jedes Mal", "Beides")
     await _remind(chat, walk.id, "Am Vortag")
     await chat.say("/erinnerungen")
-    assert "1. Spaziergang\n    am Vortag um 18:00 Uhr\n    Nächster Termin: Sa., 28. Nov., 14:00 Uhr" in chat.text
+    assert (
+        "1. Spaziergang\n    am Vortag um 18:00 Uhr\n    Nächster Termin: Sa., 28. Nov., 14:00 Uhr"
+        in chat.text
+    )
     assert "2. Adventscafé\n    jedes Mal, am Vortag um 18:00 Uhr und 2 Stunden vorher" in chat.text
     assert chat.labels() == ["1. 🔕 Spaziergang", "2. 🔕 Adventscafé"]
     await chat.say("2")  # the terminal: a typed number asks first, it may be a slip
@@ -372,10 +438,26 @@ async def test_forged_and_stale_reminder_buttons_change_nothing(sessions, places
     await _remind(other, offer.id, "Jedes Mal", "Beides")
     [theirs] = await _reminders(sessions)
     chat = ChatDriver(sessions, places, now)
-    for data in [f"rm:{hidden.id}", "rm:0", "rm:abc", f"rw:{offer.id}", f"rw:{offer.id}.20261202",
-                 f"rw:{offer.id}.2026120", f"rs:{offer.id}.a", f"rs:{offer.id}.a.x", f"rs:{hidden.id}.a.b",
-                 f"rs:{offer.id}.20261124.b", f"rx:{theirs.id}", f"rq:{theirs.id}", "rx:99999", "rq:0", f"ry:{offer.id}",
-                 f"ry:{offer.id}.123", f"rn:{hidden.id}.1796133600", "ry:" + "9" * 40]:
+    for data in [
+        f"rm:{hidden.id}",
+        "rm:0",
+        "rm:abc",
+        f"rw:{offer.id}",
+        f"rw:{offer.id}.20261202",
+        f"rw:{offer.id}.2026120",
+        f"rs:{offer.id}.a",
+        f"rs:{offer.id}.a.x",
+        f"rs:{hidden.id}.a.b",
+        f"rs:{offer.id}.20261124.b",
+        f"rx:{theirs.id}",
+        f"rq:{theirs.id}",
+        "rx:99999",
+        "rq:0",
+        f"ry:{offer.id}",
+        f"ry:{offer.id}.123",
+        f"rn:{hidden.id}.1796133600",
+        "ry:" + "9" * 40,
+    ]:
         await chat.send_button(data)
         assert "nicht mehr" in chat.text, data
     assert [r.id for r in await _reminders(sessions)] == [theirs.id]
@@ -390,8 +472,10 @@ async def test_reminders_in_english(sessions, places, now):
     await chat.press("🔔 Remind me")
     await chat.press("Every time")
     await chat.press("Both")
-    assert "I will remind you of “Adventscafé” – every time, the evening before at 18:00 and 2 hours before." \
+    assert (
+        "I will remind you of “Adventscafé” – every time, the evening before at 18:00 and 2 hours before."
         in chat.text
+    )
     clock = Clock(datetime(2026, 11, 30, 17, tzinfo=UTC))
     await run_reminders(sessions, clock.now)
     [text] = (await Postman(sessions, clock).deliver())["terminal:4711"]
@@ -423,14 +507,20 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
     from scheduler import Dispatcher
 
     clock = Clock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
-    offer = await add_offer(sessions, clock.now, title="Kaffee im Gemeindehaus",
-                            starts_local=datetime(2026, 11, 25, 12, 2))  # 2 h 2 min from now
+    offer = await add_offer(
+        sessions,
+        clock.now,
+        title="Kaffee im Gemeindehaus",
+        starts_local=datetime(2026, 11, 25, 12, 2),
+    )  # 2 h 2 min from now
     out = io.StringIO()
     chat = TerminalChat(Nahbar(sessions, places, clock=clock), out, user="erika", language="de")
     await chat.say(f"/start offer_{offer.id}")
     assert "[1] 🔔 Erinnern" in out.getvalue()
     await chat.say("1")
-    assert "[1] ⏰ 2 Stunden vorher   [2] 🔙 Zurück" in out.getvalue()  # no evening before: it is today
+    assert (
+        "[1] ⏰ 2 Stunden vorher   [2] 🔙 Zurück" in out.getvalue()
+    )  # no evening before: it is today
     await chat.say("1")
     assert "Nächste Erinnerung: Mi., 25. Nov., 10:02 Uhr." in out.getvalue()
     dispatcher = Dispatcher(sessions, [TerminalMessenger(chat)], clock=clock)
@@ -456,7 +546,9 @@ def test_the_reminder_says_how_near_the_gathering_is_when_it_is_sent():
 
     t = Translator("de")
     start = datetime(2026, 11, 26, 23, 30, tzinfo=UTC)  # Friday 00:30 in Berlin
-    assert header_for(t, start, start - timedelta(hours=2)) == "🔔 Gleich geht es los, um 00:30 Uhr:"
+    assert (
+        header_for(t, start, start - timedelta(hours=2)) == "🔔 Gleich geht es los, um 00:30 Uhr:"
+    )
     assert header_for(t, start, start - timedelta(hours=6)) == "🔔 Morgen:"
     assert header_for(t, start, start - timedelta(hours=30)) == "🔔 Erinnerung:"
     noon = datetime(2026, 11, 27, 11, tzinfo=UTC)
@@ -469,8 +561,11 @@ async def test_my_reminders_are_not_listed_in_a_group(sessions, places, now):
     offer = await _weekly(sessions, now)
     chat = ChatDriver(sessions, places, now, platform="telegram")
     await _remind(chat, offer.id, "Jedes Mal", "Beides")
-    [reply] = await chat.core.handle(Incoming(platform="telegram", user_id="4711", chat_id="-100",
-                                              text="/erinnerungen", group=True))
+    [reply] = await chat.core.handle(
+        Incoming(
+            platform="telegram", user_id="4711", chat_id="-100", text="/erinnerungen", group=True
+        )
+    )
     assert "Adventscafé" not in reply.text and "privaten Chat" in reply.text
 
 
@@ -480,10 +575,15 @@ async def test_reminders_and_answers_go_with_an_offer_retention_deletes(sessions
     offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 28, 14))
     chat = ChatDriver(sessions, places, now)
     await _remind(chat, offer.id, "Beides")
-    await chat.send_button(f"ry:{offer.id}.{int(datetime(2026, 11, 28, 13, tzinfo=UTC).timestamp())}")
+    await chat.send_button(
+        f"ry:{offer.id}.{int(datetime(2026, 11, 28, 13, tzinfo=UTC).timestamp())}"
+    )
     assert "bis dann" in chat.text
     async with sessions() as session, session.begin():
-        assert await purge_ended_offers(session, datetime(2027, 6, 1, tzinfo=UTC), timedelta(days=90)) == 1
+        assert (
+            await purge_ended_offers(session, datetime(2027, 6, 1, tzinfo=UTC), timedelta(days=90))
+            == 1
+        )
     async with sessions() as session:
         assert (await session.scalars(select(Reminder))).all() == []
         assert (await session.scalars(select(Attendance))).all() == []
@@ -496,8 +596,9 @@ async def test_reminders_follow_a_person_into_their_new_matrix_dm(sessions, plac
 
     anna = ChatDriver(sessions, places, now, user="@anna:example.org", platform="matrix")
     room = {"id": "!old:example.org"}
-    anna._incoming = lambda **kw: Incoming(platform="matrix", user_id="@anna:example.org",
-                                           chat_id=room["id"], language="de", **kw)
+    anna._incoming = lambda **kw: Incoming(
+        platform="matrix", user_id="@anna:example.org", chat_id=room["id"], language="de", **kw
+    )
     offer = await _weekly(sessions, now)
     await _remind(anna, offer.id, "Jedes Mal", "2 Stunden vorher")
     [reminder] = await _reminders(sessions)
@@ -523,7 +624,9 @@ async def test_the_terminal_and_matrix_show_no_pop_up_lines_the_text_says_it(ses
 
     offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 28, 14))
     out = io.StringIO()
-    terminal = TerminalChat(Nahbar(sessions, places, clock=lambda: now), out, user="erika", language="de")
+    terminal = TerminalChat(
+        Nahbar(sessions, places, clock=lambda: now), out, user="erika", language="de"
+    )
     await terminal.say(f"/start offer_{offer.id}")
     await terminal.say("1")  # 🔔 Erinnern
     await terminal.say("3")  # Beides
@@ -537,5 +640,8 @@ async def test_the_terminal_and_matrix_show_no_pop_up_lines_the_text_says_it(ses
     for text in (out.getvalue(), *shown):
         assert "(Erinnerung gespeichert.)" not in text and "Erinnerung gespeichert" not in text
         assert "Gelöscht." not in text
-    assert "✅ Erledigt: Ich erinnere Sie an „Adventscafé“" in out.getvalue() and "✅ Erledigt" in shown[0]
+    assert (
+        "✅ Erledigt: Ich erinnere Sie an „Adventscafé“" in out.getvalue()
+        and "✅ Erledigt" in shown[0]
+    )
     assert shown[1].startswith("Alles ist gelöscht.")

@@ -48,8 +48,10 @@ async def test_a_cancelled_date_is_told_once_with_the_organisers_words(sessions,
     assert await run_notices(sessions, now) == 2  # 101 (every time) and 102 (that date); not 103
     assert await run_notices(sessions, now + timedelta(minutes=1)) == 0  # once
     delivered = _residents_only(await Postman(sessions, Clock(now)).deliver())
-    expected = ("❌ Adventscafé fällt am Di., 8. Dez. aus.\n\n"
-                "💬 Die Veranstalter schreiben: „Am 8. Dezember ist der Saal belegt, wir sehen uns am 15.!“")
+    expected = (
+        "❌ Adventscafé fällt am Di., 8. Dez. aus.\n\n"
+        "💬 Die Veranstalter schreiben: „Am 8. Dezember ist der Saal belegt, wir sehen uns am 15.!“"
+    )
     assert delivered == {"telegram:101": [expected], "telegram:102": [expected]}
     async with sessions() as session:
         [change] = (await session.scalars(select(OfferChange))).all()
@@ -60,12 +62,18 @@ async def test_a_cancelled_date_is_told_once_with_the_organisers_words(sessions,
     await run_reminders(sessions, datetime(2026, 12, 7, 8, tzinfo=now.tzinfo))
     await run_reminders(sessions, datetime(2026, 12, 14, 8, tzinfo=now.tzinfo))
     async with sessions() as session:
-        starts = {r.payload["start"][:10] for r in await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "remind"))}
+        starts = {
+            r.payload["start"][:10]
+            for r in await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "remind")
+            )
+        }
     assert starts == {"2026-12-15"}
 
 
-async def test_the_whole_offer_cancelled_tells_everyone_and_ends_their_reminders(sessions, places, now):
+async def test_the_whole_offer_cancelled_tells_everyone_and_ends_their_reminders(
+    sessions, places, now
+):
     organiser, offer = await _setup(sessions, places, now)
     await _resident(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
     await _resident(sessions, places, now, "102", offer.id, "Nur am Di., 8. Dez.", "Am Vortag")
@@ -87,7 +95,10 @@ async def test_a_deleted_offer_is_told_although_its_rows_are_gone(sessions, plac
     await organiser.press("Ja, löschen")
     delivered = _residents_only(await Postman(sessions, Clock(now)).deliver())
     assert delivered == {
-        "telegram:101": ["🛑 Adventscafé findet nicht mehr statt. Ihre Erinnerung daran ist gelöscht."]}
+        "telegram:101": [
+            "🛑 Adventscafé findet nicht mehr statt. Ihre Erinnerung daran ist gelöscht."
+        ]
+    }
 
 
 async def test_a_new_time_is_told_with_the_new_dates(sessions, places, now):
@@ -99,19 +110,30 @@ async def test_a_new_time_is_told_with_the_new_dates(sessions, places, now):
     await organiser.say("Adventscafé mit Musik")  # a title is no reason to write to anyone
     assert await run_notices(sessions, now) == 1
     delivered = _residents_only(await Postman(sessions, Clock(now)).deliver())
-    assert delivered == {"telegram:101": [
-        "🕒 Adventscafé mit Musik hat eine neue Zeit.\n🔁 jeden Mittwoch\n"
-        "Nächster Termin: Mi., 25. Nov., 16:00–18:00 Uhr"]}
+    assert delivered == {
+        "telegram:101": [
+            "🕒 Adventscafé mit Musik hat eine neue Zeit.\n🔁 jeden Mittwoch\n"
+            "Nächster Termin: Mi., 25. Nov., 16:00–18:00 Uhr"
+        ]
+    }
     # The reminders follow the new time; rows queued for the old one are dropped when due.
     await run_reminders(sessions, datetime(2026, 12, 1, 12, tzinfo=now.tzinfo))
     async with sessions() as session:
-        starts = sorted({r.payload["start"] for r in await session.scalars(
-            select(OutboxMessage).where(OutboxMessage.kind == "remind"))})
+        starts = sorted(
+            {
+                r.payload["start"]
+                for r in await session.scalars(
+                    select(OutboxMessage).where(OutboxMessage.kind == "remind")
+                )
+            }
+        )
     assert starts == ["2026-12-02T15:00:00+00:00"]
     assert resident.address == "telegram:101"
 
 
-async def test_a_new_place_is_told_and_combined_with_a_new_time_in_one_message(sessions, places, now):
+async def test_a_new_place_is_told_and_combined_with_a_new_time_in_one_message(
+    sessions, places, now
+):
     organiser, offer = await _setup(sessions, places, now)
     await _resident(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
     async with sessions() as session, session.begin():  # one save changed both (as the form can)
@@ -125,7 +147,9 @@ async def test_a_new_place_is_told_and_combined_with_a_new_time_in_one_message(s
     assert "📍 Adventscafé findet jetzt hier statt: Gemeindehaus, Markt 2, Wernigerode" in text
 
 
-async def test_a_new_organisers_change_is_told_only_once_a_moderator_published_it(sessions, places, now):
+async def test_a_new_organisers_change_is_told_only_once_a_moderator_published_it(
+    sessions, places, now
+):
     organiser, offer = await _setup(sessions, places, now, trusted=False)
     await _resident(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
     await organiser.send_button(f"mf:{offer.id}.when")
@@ -167,5 +191,8 @@ async def test_notices_in_english(sessions, places, now):
     await organiser.say("Saal belegt")
     await run_notices(sessions, now)
     delivered = _residents_only(await Postman(sessions, Clock(now)).deliver())
-    assert delivered == {"telegram:101": [
-        "❌ Adventscafé does not take place on Tue, 8 Dec.\n\n💬 The organisers write: “Saal belegt”"]}
+    assert delivered == {
+        "telegram:101": [
+            "❌ Adventscafé does not take place on Tue, 8 Dec.\n\n💬 The organisers write: “Saal belegt”"
+        ]
+    }

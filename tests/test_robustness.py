@@ -19,7 +19,9 @@ NASTY = "<b>x</b>&amp;<script>alert(1)</script>\x1b[2J\u202e"
 
 
 @pytest.mark.parametrize("typed", ["90, 180", "-85, 11", "89.99, 0", "0.5, 0.5", "-33.9, 151.2"])
-async def test_coordinates_far_from_germany_get_a_friendly_answer_and_no_search(chat, typed, monkeypatch):
+async def test_coordinates_far_from_germany_get_a_friendly_answer_and_no_search(
+    chat, typed, monkeypatch
+):
     await chat.say("/einstellungen")
     await chat.press("50 km")  # the largest radius: the most cells to search
 
@@ -41,10 +43,21 @@ async def test_a_shared_location_abroad_is_not_searched(chat, sessions):
 
 def test_a_search_query_refuses_an_area_that_would_need_too_many_cells():
     with pytest.raises(ValueError):
-        Query(lat=89.99, lon=0, radius_km=50, start=datetime.now().astimezone(), end=datetime.now().astimezone())
+        Query(
+            lat=89.99,
+            lon=0,
+            radius_km=50,
+            start=datetime.now().astimezone(),
+            end=datetime.now().astimezone(),
+        )
     with pytest.raises(ValueError):
-        Query(lat=51.8, lon=10.8, radius_km=5000, start=datetime.now().astimezone(),
-              end=datetime.now().astimezone())
+        Query(
+            lat=51.8,
+            lon=10.8,
+            radius_km=5000,
+            start=datetime.now().astimezone(),
+            end=datetime.now().astimezone(),
+        )
 
 
 @pytest.mark.parametrize("typed", ["39 104", "1 2", "14 30", "3,5", "1,2"])
@@ -58,7 +71,9 @@ async def test_two_plain_numbers_are_not_a_location(chat, sessions, typed):
         assert not search.get("position"), typed
 
 
-@pytest.mark.parametrize("argument", ["2147483648", "9999999999", "99999999999999999999", "0", "-1"])
+@pytest.mark.parametrize(
+    "argument", ["2147483648", "9999999999", "99999999999999999999", "0", "-1"]
+)
 async def test_ids_out_of_range_are_refused_before_the_database_sees_them(chat, argument):
     # PostgreSQL used to answer "value out of int32 range" with an error.
     await chat.say(f"/start offer_{argument}")
@@ -75,8 +90,17 @@ async def test_control_and_bidi_characters_are_never_echoed(chat):
 
 
 async def test_markup_in_every_field_is_shown_as_text(chat, sessions, now):
-    fields = dict(title=NASTY, description=NASTY, organiser=NASTY, venue_name=NASTY, address=NASTY,
-                  place_name=NASTY, contact=NASTY, price=NASTY, cost="price")
+    fields = dict(
+        title=NASTY,
+        description=NASTY,
+        organiser=NASTY,
+        venue_name=NASTY,
+        address=NASTY,
+        place_name=NASTY,
+        contact=NASTY,
+        price=NASTY,
+        cost="price",
+    )
     offer = await add_offer(sessions, now, **fields)
     await chat.say("Wernigerode")
     seen = [chat.html]
@@ -96,12 +120,22 @@ async def test_markup_in_every_field_is_shown_as_text(chat, sessions, now):
     assert "<b>x</b>&amp;<script>alert(1)</script>" in plain(seen[1])  # shown literally
 
 
-@pytest.mark.parametrize("stored", [
-    {"search": {"place": "Wernigerode", "lat": 51.8, "lon": 10.7, "window": "week"}},  # version 1
-    {"search": {"v": 2, "place": 5, "lat": "north", "at": "yesterday"}},
-    {"search": "garbage", "pending": [1, 2], "step": {"v": 1, "asked_at": "never"}, "choices": {"1": 5}},
-    {"search": {"v": 99, "place": "Wernigerode"}},
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        {
+            "search": {"place": "Wernigerode", "lat": 51.8, "lon": 10.7, "window": "week"}
+        },  # version 1
+        {"search": {"v": 2, "place": 5, "lat": "north", "at": "yesterday"}},
+        {
+            "search": "garbage",
+            "pending": [1, 2],
+            "step": {"v": 1, "asked_at": "never"},
+            "choices": {"1": 5},
+        },
+        {"search": {"v": 99, "place": "Wernigerode"}},
+    ],
+)
 async def test_dialogue_notes_from_another_version_never_crash(chat, sessions, stored):
     await chat.say("/start")
     async with sessions() as session, session.begin():
@@ -125,8 +159,9 @@ async def test_no_after_the_deletion_is_not_answered_as_if_nothing_happened(chat
 
 def _member(sessions, places, now, user: str) -> ChatDriver:
     member = ChatDriver(sessions, places, now, user=user, platform="telegram")
-    member._incoming = lambda **kw: Incoming(platform="telegram", user_id=user, chat_id="-100777",
-                                             language="de", group=True, **kw)
+    member._incoming = lambda **kw: Incoming(
+        platform="telegram", user_id=user, chat_id="-100777", language="de", group=True, **kw
+    )
     return member
 
 
@@ -140,7 +175,11 @@ async def test_members_of_a_group_chat_keep_their_own_dialogue(sessions, places,
     await anna.say("Wernigerode")
     assert "Ihr Heimatort ist jetzt Wernigerode" in anna.text
     async with sessions() as session:
-        rows = (await session.scalars(select(Conversation).where(Conversation.chat == "telegram:-100777"))).all()
+        rows = (
+            await session.scalars(
+                select(Conversation).where(Conversation.chat == "telegram:-100777")
+            )
+        ).all()
         assert len(rows) == 2 and all(r.is_group for r in rows)
 
     await bernd.say("/loeschen")

@@ -19,9 +19,18 @@ def test_single_date():
 
 
 def test_first_saturday_of_the_month_with_an_exception():
-    s = Schedule(start=datetime(2026, 1, 3, 14), duration=timedelta(hours=3), rrule="FREQ=MONTHLY;BYDAY=1SA",
-                 exdates=frozenset({date(2027, 1, 2)}))
-    starts = [a for a, _ in s.occurrences(datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 3, 1, tzinfo=UTC))]
+    s = Schedule(
+        start=datetime(2026, 1, 3, 14),
+        duration=timedelta(hours=3),
+        rrule="FREQ=MONTHLY;BYDAY=1SA",
+        exdates=frozenset({date(2027, 1, 2)}),
+    )
+    starts = [
+        a
+        for a, _ in s.occurrences(
+            datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 3, 1, tzinfo=UTC)
+        )
+    ]
     assert [a.date() for a in starts] == [date(2026, 11, 7), date(2026, 12, 5), date(2027, 2, 6)]
 
 
@@ -33,15 +42,20 @@ def test_autumn_dst_change_keeps_wall_clock():
 
 
 def test_times_in_the_spring_gap_move_forward():
-    assert to_utc(datetime(2027, 3, 28, 2, 30)) == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)  # 03:30 CEST
+    assert to_utc(datetime(2027, 3, 28, 2, 30)) == datetime(
+        2027, 3, 28, 1, 30, tzinfo=UTC
+    )  # 03:30 CEST
 
 
-@pytest.mark.parametrize("kwargs", [
-    dict(rrule="FREQ=SOMETIMES"),
-    dict(rrule="not a rule"),
-    dict(duration=timedelta(0)),
-    dict(duration=timedelta(hours=25)),
-])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(rrule="FREQ=SOMETIMES"),
+        dict(rrule="not a rule"),
+        dict(duration=timedelta(0)),
+        dict(duration=timedelta(hours=25)),
+    ],
+)
 def test_bad_schedules_are_rejected(kwargs):
     values = dict(start=datetime(2026, 12, 2, 15), duration=timedelta(hours=2)) | kwargs
     with pytest.raises(ScheduleError):

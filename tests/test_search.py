@@ -19,8 +19,14 @@ KM_LAT = 1 / 111.195  # degrees of latitude per kilometre (geopy's great-circle 
 
 
 def week(now, **kw):
-    return Query(lat=LAT, lon=LON, radius_km=kw.pop("radius_km", 10), start=now,
-                 end=now + timedelta(days=7), **kw)
+    return Query(
+        lat=LAT,
+        lon=LON,
+        radius_km=kw.pop("radius_km", 10),
+        start=now,
+        end=now + timedelta(days=7),
+        **kw,
+    )
 
 
 async def search(sessions, query, **kw):
@@ -32,20 +38,43 @@ async def test_radius_edge_is_inclusive_and_exact(sessions, now):
     await add_offer(sessions, now, title="inside", latitude=LAT + 9.95 * KM_LAT, longitude=LON)
     await add_offer(sessions, now, title="outside", latitude=LAT + 10.05 * KM_LAT, longitude=LON)
     # In a corner of the bounding box but 13 km away: the box alone would let it in.
-    await add_offer(sessions, now, title="corner", latitude=LAT + 9 * KM_LAT,
-                    longitude=LON + 9.5 * KM_LAT / 0.6187)
+    await add_offer(
+        sessions,
+        now,
+        title="corner",
+        latitude=LAT + 9 * KM_LAT,
+        longitude=LON + 9.5 * KM_LAT / 0.6187,
+    )
     hits = await search(sessions, week(now))
     assert [h.title for h in hits] == ["inside"]
     assert hits[0].distance_km == pytest.approx(9.95, abs=0.01)
 
 
 async def test_orders_by_time_then_distance(sessions, now):
-    await add_offer(sessions, now, title="later, near", latitude=LAT, longitude=LON,
-                    starts_local=datetime(2026, 11, 27, 15))
-    await add_offer(sessions, now, title="sooner, far", latitude=LAT + 5 * KM_LAT, longitude=LON,
-                    starts_local=datetime(2026, 11, 26, 15))
-    await add_offer(sessions, now, title="sooner, near", latitude=LAT + 1 * KM_LAT, longitude=LON,
-                    starts_local=datetime(2026, 11, 26, 15))
+    await add_offer(
+        sessions,
+        now,
+        title="later, near",
+        latitude=LAT,
+        longitude=LON,
+        starts_local=datetime(2026, 11, 27, 15),
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="sooner, far",
+        latitude=LAT + 5 * KM_LAT,
+        longitude=LON,
+        starts_local=datetime(2026, 11, 26, 15),
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="sooner, near",
+        latitude=LAT + 1 * KM_LAT,
+        longitude=LON,
+        starts_local=datetime(2026, 11, 26, 15),
+    )
     hits = await search(sessions, week(now))
     assert [h.title for h in hits] == ["sooner, near", "sooner, far", "later, near"]
 
@@ -55,22 +84,42 @@ async def test_time_windows(sessions, now):
     await add_offer(sessions, now, title="today", starts_local=today_local.replace(hour=15))
     await add_offer(sessions, now, title="in six days", starts_local=datetime(2026, 12, 1, 15))
     await add_offer(sessions, now, title="in ten days", starts_local=datetime(2026, 12, 5, 15))
-    await add_offer(sessions, now, title="this morning, over", starts_local=today_local.replace(hour=7),
-                    duration_minutes=60)
-    await add_offer(sessions, now, title="running now", starts_local=today_local.replace(hour=9),
-                    duration_minutes=180)
+    await add_offer(
+        sessions,
+        now,
+        title="this morning, over",
+        starts_local=today_local.replace(hour=7),
+        duration_minutes=60,
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="running now",
+        starts_local=today_local.replace(hour=9),
+        duration_minutes=180,
+    )
 
     def window(days):
         return Query(lat=LAT, lon=LON, radius_km=10, start=now, end=now + timedelta(days=days))
 
     assert [h.title for h in await search(sessions, window(0.5))] == ["running now", "today"]
-    assert [h.title for h in await search(sessions, window(7))] == ["running now", "today", "in six days"]
+    assert [h.title for h in await search(sessions, window(7))] == [
+        "running now",
+        "today",
+        "in six days",
+    ]
     assert len(await search(sessions, window(14))) == 4
 
 
 async def test_weekly_offer_appears_at_its_real_next_dates(sessions, now):
-    await add_offer(sessions, now, title="Dienstagscafé", rrule="FREQ=WEEKLY;BYDAY=TU",
-                    starts_local=datetime(2026, 1, 6, 15), exdates=["2026-12-08"])
+    await add_offer(
+        sessions,
+        now,
+        title="Dienstagscafé",
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        starts_local=datetime(2026, 1, 6, 15),
+        exdates=["2026-12-08"],
+    )
     query = Query(lat=LAT, lon=LON, radius_km=10, start=now, end=now + timedelta(days=21))
     starts = [to_local(h.starts_at) for h in await search(sessions, query)]
     # 1 Dec, (8 Dec is an exception), 15 Dec: always 15:00 Berlin time.
@@ -79,11 +128,20 @@ async def test_weekly_offer_appears_at_its_real_next_dates(sessions, now):
 
 async def test_recurrence_keeps_local_time_across_dst_weekend(sessions):
     now = datetime(2027, 3, 26, 12, 0, tzinfo=timezone.utc)  # Friday before the clocks change
-    await add_offer(sessions, now, title="Sonntagsspaziergang", rrule="FREQ=WEEKLY;BYDAY=SA,SU",
-                    starts_local=datetime(2027, 1, 2, 10), category="walk")
+    await add_offer(
+        sessions,
+        now,
+        title="Sonntagsspaziergang",
+        rrule="FREQ=WEEKLY;BYDAY=SA,SU",
+        starts_local=datetime(2027, 1, 2, 10),
+        category="walk",
+    )
     query = Query(lat=LAT, lon=LON, radius_km=10, start=now, end=now + timedelta(days=3))
     hits = await search(sessions, query)
-    assert [to_local(h.starts_at) for h in hits] == [datetime(2027, 3, 27, 10), datetime(2027, 3, 28, 10)]
+    assert [to_local(h.starts_at) for h in hits] == [
+        datetime(2027, 3, 27, 10),
+        datetime(2027, 3, 28, 10),
+    ]
     # Saturday is still winter time (UTC+1), Sunday already summer time (UTC+2).
     assert [h.starts_at.hour for h in hits] == [9, 8]
 
@@ -107,10 +165,20 @@ async def test_paging_walks_deeper_than_one_cell_quota(sessions, now):
     # 30 daily offers in the same cell: the per-cell walk must deepen to page past them,
     # and a nearer offer in another cell must still interleave by time.
     for day in range(30):
-        await add_offer(sessions, now, title=f"day {day:02}", rrule=None,
-                        starts_local=datetime(2026, 11, 26, 8) + timedelta(hours=day * 5))
-    await add_offer(sessions, now, title="other cell", latitude=LAT + 6 * KM_LAT,
-                    starts_local=datetime(2026, 11, 28, 9))
+        await add_offer(
+            sessions,
+            now,
+            title=f"day {day:02}",
+            rrule=None,
+            starts_local=datetime(2026, 11, 26, 8) + timedelta(hours=day * 5),
+        )
+    await add_offer(
+        sessions,
+        now,
+        title="other cell",
+        latitude=LAT + 6 * KM_LAT,
+        starts_local=datetime(2026, 11, 28, 9),
+    )
     query = Query(lat=LAT, lon=LON, radius_km=10, start=now, end=now + timedelta(days=14))
     first = await search(sessions, query, limit=10)
     second = await search(sessions, query, limit=10, offset=10)
@@ -130,14 +198,19 @@ async def test_search_plan_uses_the_cell_time_index(sessions, engine, now):
     async with engine.connect() as connection:
         compiled = stmt.compile(connection.sync_engine, compile_kwargs={"literal_binds": True})
         if connection.dialect.name == "sqlite":
-            plan = " ".join(str(r[-1]) for r in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+            plan = " ".join(
+                str(r[-1])
+                for r in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+            )
             assert "ix_occurrences_walk" in plan
             assert "SCAN occurrences" not in plan
         else:
             # Statistics left by earlier tests (autovacuum's ANALYZE) must not decide: these tables are empty.
             await connection.exec_driver_sql("ANALYZE occurrences")
             await connection.exec_driver_sql("ANALYZE offers")
-            await connection.exec_driver_sql("SET enable_seqscan = off")  # empty tables: force the planner's hand
+            await connection.exec_driver_sql(
+                "SET enable_seqscan = off"
+            )  # empty tables: force the planner's hand
             plan = " ".join(r[0] for r in await connection.exec_driver_sql(f"EXPLAIN {compiled}"))
             assert "ix_occurrences_walk" in plan
 
@@ -145,7 +218,9 @@ async def test_search_plan_uses_the_cell_time_index(sessions, engine, now):
 async def test_occurrences_follow_status_changes(sessions, now):
     from models import Offer, occurrences
 
-    offer = await add_offer(sessions, now, rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 1, 6, 15))
+    offer = await add_offer(
+        sessions, now, rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 1, 6, 15)
+    )
     async with sessions() as session, session.begin():
         stored = await session.get(Offer, offer.id)
         stored.status = OfferStatus.CANCELLED
@@ -155,14 +230,21 @@ async def test_occurrences_follow_status_changes(sessions, now):
 
 
 async def test_lists_can_show_each_offer_once_at_its_next_date(sessions, now):
-    await add_offer(sessions, now, title="Warme Stube", rrule="FREQ=WEEKLY;BYDAY=MO,TH",
-                    starts_local=datetime(2026, 1, 5, 11))
+    await add_offer(
+        sessions,
+        now,
+        title="Warme Stube",
+        rrule="FREQ=WEEKLY;BYDAY=MO,TH",
+        starts_local=datetime(2026, 1, 5, 11),
+    )
     await add_offer(sessions, now, title="Café", starts_local=datetime(2026, 11, 27, 15))
     every = await search(sessions, week(now))
     assert [h.title for h in every] == ["Warme Stube", "Café", "Warme Stube"]
     once = await search(sessions, week(now, once_per_offer=True))
     assert [(h.title, to_local(h.starts_at)) for h in once] == [
-        ("Warme Stube", datetime(2026, 11, 26, 11)), ("Café", datetime(2026, 11, 27, 15))]
+        ("Warme Stube", datetime(2026, 11, 26, 11)),
+        ("Café", datetime(2026, 11, 27, 15)),
+    ]
 
 
 async def test_pages_match_a_brute_force_answer(sessions, now):
@@ -173,20 +255,32 @@ async def test_pages_match_a_brute_force_answer(sessions, now):
 
     rng = random.Random(7)
     for n in range(60):
-        await add_offer(sessions, now, title=f"o{n}", latitude=LAT + rng.uniform(-0.15, 0.15),
-                        longitude=LON + rng.uniform(-0.25, 0.25),
-                        starts_local=datetime(2026, 11, 25, 11) + timedelta(hours=rng.randrange(0, 160, 4)))
+        await add_offer(
+            sessions,
+            now,
+            title=f"o{n}",
+            latitude=LAT + rng.uniform(-0.15, 0.15),
+            longitude=LON + rng.uniform(-0.25, 0.25),
+            starts_local=datetime(2026, 11, 25, 11) + timedelta(hours=rng.randrange(0, 160, 4)),
+        )
     query = Query(lat=LAT, lon=LON, radius_km=12, start=now, end=now + timedelta(days=7))
     async with sessions() as session:
         rows = (await session.execute(select(Occurrence))).scalars().all()
     expected = sorted(
-        ((o.starts_at, great_circle((LAT, LON), (o.latitude, o.longitude)).km, o.id) for o in rows
-         if great_circle((LAT, LON), (o.latitude, o.longitude)).km <= 12 and o.starts_at < query.end),
+        (
+            (o.starts_at, great_circle((LAT, LON), (o.latitude, o.longitude)).km, o.id)
+            for o in rows
+            if great_circle((LAT, LON), (o.latitude, o.longitude)).km <= 12
+            and o.starts_at < query.end
+        ),
     )
     assert len(expected) > 15
     got = []
     for page in range(0, len(expected) + 3, 3):
-        got += [(h.starts_at, h.occurrence_id) for h in await search(sessions, query, limit=3, offset=page)]
+        got += [
+            (h.starts_at, h.occurrence_id)
+            for h in await search(sessions, query, limit=3, offset=page)
+        ]
     assert got == [(s, i) for s, _, i in expected]
 
 

@@ -43,6 +43,7 @@ def _assert_buttons_are_well_formed(chat: ChatDriver) -> None:
 
 # --- language -------------------------------------------------------------------------------
 
+
 async def test_switching_language_answers_in_the_new_language(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user=ME)
     await chat.say("/sprache")
@@ -72,6 +73,7 @@ async def test_forged_language_changes_nothing(sessions, places, now):
 
 # --- settings -------------------------------------------------------------------------------
 
+
 async def test_settings_show_and_change_the_radius(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user=ME)
     await chat.say("/einstellungen")
@@ -93,8 +95,14 @@ async def test_settings_show_and_change_the_radius(sessions, places, now):
 
 
 async def test_new_radius_applies_to_the_running_search(sessions, places, now):
-    await add_offer(sessions, now, title="Warme Stube Ilsenburg", place_name="Ilsenburg",
-                    latitude=51.8666, longitude=10.6791)
+    await add_offer(
+        sessions,
+        now,
+        title="Warme Stube Ilsenburg",
+        place_name="Ilsenburg",
+        latitude=51.8666,
+        longitude=10.6791,
+    )
     chat = ChatDriver(sessions, places, now, user=ME)
     await chat.say("/settings")
     await chat.press("5 km")
@@ -107,8 +115,14 @@ async def test_new_radius_applies_to_the_running_search(sessions, places, now):
 
 
 async def test_home_place_is_asked_for_and_survives_a_restart(sessions, places, now):
-    await add_offer(sessions, now, title="Erzählcafé Quedlinburg", place_name="Quedlinburg",
-                    latitude=51.7904, longitude=11.1418)
+    await add_offer(
+        sessions,
+        now,
+        title="Erzählcafé Quedlinburg",
+        place_name="Quedlinburg",
+        latitude=51.7904,
+        longitude=11.1418,
+    )
     chat = ChatDriver(sessions, places, now, user=ME)
     await chat.say("Wernigerode")
     await chat.say("/einstellungen")
@@ -131,7 +145,9 @@ async def test_home_place_is_asked_for_and_survives_a_restart(sessions, places, 
     assert (await _convo(sessions)).state == "idle"
 
     await restarted.press("Treffen dort")
-    assert "Treffen bei Quedlinburg" in restarted.text and "Erzählcafé Quedlinburg" in restarted.text
+    assert (
+        "Treffen bei Quedlinburg" in restarted.text and "Erzählcafé Quedlinburg" in restarted.text
+    )
 
     await restarted.say("Wernigerode")  # after the dialogue, a place is a search again
     assert "Treffen bei Wernigerode" in restarted.text
@@ -208,13 +224,24 @@ async def test_forged_home_place_button_changes_nothing(sessions, places, now):
 
 # --- privacy --------------------------------------------------------------------------------
 
+
 async def test_privacy_says_plainly_what_is_stored(chat):
     await chat.say("/datenschutz")
     text = chat.text
-    for phrase in ["Ihre Nummer beim Chat-Dienst", "Ihre Sprache", "etwa 1 km", "Suchumkreis",
-                   "letzte Suche, höchstens 30 Tage", "nach Ihrem Namen fragen wir nie",
-                   "bis sie beantwortet sind (höchstens einen Tag)", "ohne Ihren Kontakt",
-                   "nach 30 Tagen", "/loeschen", "ohne Verbindung zu Ihnen", "/meinedaten"]:
+    for phrase in [
+        "Ihre Nummer beim Chat-Dienst",
+        "Ihre Sprache",
+        "etwa 1 km",
+        "Suchumkreis",
+        "letzte Suche, höchstens 30 Tage",
+        "nach Ihrem Namen fragen wir nie",
+        "bis sie beantwortet sind (höchstens einen Tag)",
+        "ohne Ihren Kontakt",
+        "nach 30 Tagen",
+        "/loeschen",
+        "ohne Verbindung zu Ihnen",
+        "/meinedaten",
+    ]:
         assert phrase in text, phrase
     await chat.say("/privacy")
     assert "Ihre Daten bei Nahbar" in chat.text
@@ -233,9 +260,19 @@ async def test_my_data_shows_what_the_database_holds_in_plain_words(sessions, pl
     assert "📏 Suchumkreis: 10 km" in text
     assert "📍 Genauer Standort: nicht erlaubt" in text
     assert "🗓 Erste Nachricht: 25. Nov. 2026" in text
-    assert "• Letzte Suche: bei Wernigerode, in den nächsten 7 Tagen, 10 km – wird spätestens am " \
-           "25. Dez. 2026 gelöscht" in text
-    for internal in ["Interne Nummer", "Kennung", "g2", "Sprache: de", "terminal:", "home_", "None"]:
+    assert (
+        "• Letzte Suche: bei Wernigerode, in den nächsten 7 Tagen, 10 km – wird spätestens am "
+        "25. Dez. 2026 gelöscht" in text
+    )
+    for internal in [
+        "Interne Nummer",
+        "Kennung",
+        "g2",
+        "Sprache: de",
+        "terminal:",
+        "home_",
+        "None",
+    ]:
         assert internal not in text, internal
 
 
@@ -262,11 +299,15 @@ async def test_my_data_tells_a_precise_home_place_from_a_rough_one(sessions, pla
     await chat.share_location(51.83527, 10.78531)
     await chat.press("Als Heimatort merken")
     await chat.say("/meinedaten")
-    assert "🏠 Heimatort: Ihr Standort bei Wernigerode (nur auf etwa 1 km genau gespeichert)" in chat.text
+    assert (
+        "🏠 Heimatort: Ihr Standort bei Wernigerode (nur auf etwa 1 km genau gespeichert)"
+        in chat.text
+    )
     assert "51.8" not in chat.text
 
 
 # --- deleting -------------------------------------------------------------------------------
+
 
 async def _everything(sessions) -> dict[str, list[dict]]:
     async with sessions() as session:
@@ -309,8 +350,13 @@ async def test_delete_removes_everything_about_the_user_and_nothing_else(session
 
     # Every row that was not about me is still there, unchanged.
     for table in Base.metadata.sorted_tables:
-        about_me = [c.name for c in table.columns
-                    if any(fk.column.table is users for fk in c.foreign_keys) or table is users and c.primary_key]
+        about_me = [
+            c.name
+            for c in table.columns
+            if any(fk.column.table is users for fk in c.foreign_keys)
+            or table is users
+            and c.primary_key
+        ]
         for row in before[table.name]:
             if ME in repr(row) or any(row[name] == my_id for name in about_me):
                 continue
@@ -389,6 +435,7 @@ async def test_deleting_in_english(sessions, places, now):
 
 # --- help, menus, ideas ---------------------------------------------------------------------
 
+
 async def test_help_mentions_the_new_commands(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user=ME)
     await chat.say("/hilfe")
@@ -402,18 +449,48 @@ async def test_help_mentions_the_new_commands(sessions, places, now):
 
 def test_command_menus_list_working_commands_in_both_languages():
     german, english = command_menu("de"), command_menu("en")
-    assert [c for c, _ in german] == ["start", "angebote", "heute", "woche", "erinnerungen", "wochenpost",
-                                      "einstellungen", "sprache",
-                                      "hilfe", "datenschutz", "meinedaten", "loeschen", "ideen", "neu", "meine"]
-    assert [c for c, _ in english] == ["start", "offers", "today", "week", "reminders", "weeklypost",
-                                       "settings", "language",
-                                       "help", "privacy", "mydata", "delete", "ideas", "new", "mine"]
+    assert [c for c, _ in german] == [
+        "start",
+        "angebote",
+        "heute",
+        "woche",
+        "erinnerungen",
+        "wochenpost",
+        "einstellungen",
+        "sprache",
+        "hilfe",
+        "datenschutz",
+        "meinedaten",
+        "loeschen",
+        "ideen",
+        "neu",
+        "meine",
+    ]
+    assert [c for c, _ in english] == [
+        "start",
+        "offers",
+        "today",
+        "week",
+        "reminders",
+        "weeklypost",
+        "settings",
+        "language",
+        "help",
+        "privacy",
+        "mydata",
+        "delete",
+        "ideas",
+        "new",
+        "mine",
+    ]
     assert dict(german)["loeschen"] == "Alles über Sie löschen"
     assert dict(english)["delete"] == "Delete everything about you"
     for menu in (german, english):
         for command, description in menu:
             assert command in COMMANDS
-            assert command.isascii() and command.islower() and len(command) <= 32  # Telegram's rules
+            assert (
+                command.isascii() and command.islower() and len(command) <= 32
+            )  # Telegram's rules
             assert 3 <= len(description) <= 256
     assert command_menu("fr") == german
     assert set(MENUS) == {"de", "en"}
@@ -425,10 +502,20 @@ async def test_ideas_from_an_empty_list_and_back(sessions, places, now):
     assert "keine Treffen" in chat.text
     await chat.press("Ideen für eigene Treffen")
     assert chat.replies[0].edit
-    for idea in ["Adventscafé", "Warme Stube", "Gemeinsamer Spaziergang", "Backen für Nachbarn",
-                 "Generationen-Nachmittag", "Geschenkaktion", "Erzählcafé"]:
+    for idea in [
+        "Adventscafé",
+        "Warme Stube",
+        "Gemeinsamer Spaziergang",
+        "Backen für Nachbarn",
+        "Generationen-Nachmittag",
+        "Geschenkaktion",
+        "Erzählcafé",
+    ]:
         assert idea in chat.text, idea
-    assert "Möchten Sie eins starten?" in chat.text and "☕ Bei mir starten: Adventscafé" in chat.labels()
+    assert (
+        "Möchten Sie eins starten?" in chat.text
+        and "☕ Bei mir starten: Adventscafé" in chat.labels()
+    )
     await chat.press("Zurück")
     assert "Treffen bei Wernigerode" in chat.text
 
@@ -462,7 +549,11 @@ async def test_precise_location_needs_consent_and_withdrawing_it_coarsens_the_da
     await chat.press("Als Heimatort merken")
     async with sessions() as session:
         user = await session.scalar(select(User))
-        assert (user.home_lat, user.home_lon, user.home_place_id) == (51.7912, 11.1412, "c51.7912,11.1412")
+        assert (user.home_lat, user.home_lon, user.home_place_id) == (
+            51.7912,
+            11.1412,
+            "c51.7912,11.1412",
+        )
     await chat.say("/einstellungen")
     await chat.press("nur ungefähr")
     assert "Genauer Standort: aus" in chat.text

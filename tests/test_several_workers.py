@@ -45,8 +45,9 @@ async def database(database_url, tmp_path):
 
 def answers(api: FakeBotApi) -> Counter:
     """Chat -> how many /hilfe answers it got."""
-    return Counter(c.chat_id for c in api.calls
-                   if c.method == "sendMessage" and not c.error and HELP in c.text)
+    return Counter(
+        c.chat_id for c in api.calls if c.method == "sendMessage" and not c.error and HELP in c.text
+    )
 
 
 async def leader_row(url: str) -> Lease | None:
@@ -60,7 +61,11 @@ async def leader_row(url: str) -> Lease | None:
 
 def counter(metrics: str, name: str, **labels: str) -> float:
     wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
-    pattern = rf"^{re.escape(name)}\{{{re.escape(wanted)}\}} (\S+)$" if labels else rf"^{re.escape(name)} (\S+)$"
+    pattern = (
+        rf"^{re.escape(name)}\{{{re.escape(wanted)}\}} (\S+)$"
+        if labels
+        else rf"^{re.escape(name)} (\S+)$"
+    )
     found = re.search(pattern, metrics, re.M)
     return float(found.group(1)) if found else 0.0
 
@@ -75,8 +80,14 @@ async def queue_messages(url: str, api: FakeBotApi, count: int) -> set[str]:
         rows = []
         for n in range(count):
             api.add_user(FIRST_CHAT + 10_000 + n)
-            rows.append(reply_row(f"budget:{n}", f"telegram:{FIRST_CHAT + 10_000 + n}",
-                                  f"Nachricht {n}", due_at=now))
+            rows.append(
+                reply_row(
+                    f"budget:{n}",
+                    f"telegram:{FIRST_CHAT + 10_000 + n}",
+                    f"Nachricht {n}",
+                    due_at=now,
+                )
+            )
         await queue(session_factory(engine), *rows, now=now)
     finally:
         await engine.dispose()
@@ -87,14 +98,27 @@ async def stop_all(workers: list[Worker]) -> None:
     await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
 
 
-async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(api, database, tmp_path):
+async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(
+    api, database, tmp_path
+):
     # One serves its probes beside the web face, the other (web face off) on a port of their own.
-    workers = [Worker(tmp_path, api, database, web=n == 0, TELEGRAM_MESSAGES_PER_SECOND="30",
-                      NAHBAR_LOG_FORMAT="json") for n in range(2)]
+    workers = [
+        Worker(
+            tmp_path,
+            api,
+            database,
+            web=n == 0,
+            TELEGRAM_MESSAGES_PER_SECOND="30",
+            NAHBAR_LOG_FORMAT="json",
+        )
+        for n in range(2)
+    ]
     try:
         await asyncio.gather(*(w.start() for w in workers))  # the same moment, a fresh database
         ready = await asyncio.gather(*(w.wait_ready() for w in workers))
-        assert {r["database"] for r in ready} == {"ok"} and {r["migrations"] for r in ready} == {"current"}
+        assert {r["database"] for r in ready} == {"ok"} and {r["migrations"] for r in ready} == {
+            "current"
+        }
         assert sorted(r["role"] for r in ready) == ["leader", "standby"], ready
         assert all("Traceback" not in w.output for w in workers), [w.output for w in workers]
         assert await workers[0].page("/") == 200 and await workers[1].page("/") == 404
@@ -105,29 +129,45 @@ async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(api,
         for chat in chats:
             api.push_text(chat, "/hilfe")
         await api.wait_until(lambda: set(answers(api)) >= set(chats), 30, "every answer")
-        handled = [counter(await w.metrics(), "nahbar_updates_total", platform="telegram",
-                           outcome="answered") for w in workers]
+        handled = [
+            counter(
+                await w.metrics(), "nahbar_updates_total", platform="telegram", outcome="answered"
+            )
+            for w in workers
+        ]
         assert sum(handled) == 20 and min(handled) > 0, handled
 
         # Only the leader plans; the standby skips its planner runs.
         leader = next(w for w, r in zip(workers, ready) if r["role"] == "leader")
         standby = next(w for w in workers if w is not leader)
-        assert counter(await leader.metrics(), "nahbar_planner_runs_total", job="reminders", outcome="ok") >= 1
+        assert (
+            counter(
+                await leader.metrics(), "nahbar_planner_runs_total", job="reminders", outcome="ok"
+            )
+            >= 1
+        )
         standby_metrics = await standby.metrics()
-        assert counter(standby_metrics, "nahbar_planner_runs_total", job="reminders", outcome="ok") == 0
+        assert (
+            counter(standby_metrics, "nahbar_planner_runs_total", job="reminders", outcome="ok")
+            == 0
+        )
         assert counter(standby_metrics, "nahbar_leader") == 0
 
         # Both dispatch the outbox, and together keep to the bot's 30 messages a second.
         texts = await queue_messages(database, api, 150)
         mark = api.mark()
         await api.wait_until(lambda: texts <= {c.text for c in api.calls[mark:]}, 60, "the outbox")
-        moments = sorted(c.at for c in api.calls[mark:] if c.method == "sendMessage" and not c.error)
+        moments = sorted(
+            c.at for c in api.calls[mark:] if c.method == "sendMessage" and not c.error
+        )
         # 150 messages at 30 a second take at least 149/30 s, whichever worker sends them; a
         # second's window may hold a few more when a busy machine wakes two senders late.
         assert moments[-1] - moments[0] >= 149 / 30 * 0.98, moments[-1] - moments[0]
         assert most_in_any_window(moments, 1.0) <= 36, most_in_any_window(moments, 1.0)
-        sent = [counter(await w.metrics(), "nahbar_sends_total", platform="telegram", outcome="sent")
-                for w in workers]
+        sent = [
+            counter(await w.metrics(), "nahbar_sends_total", platform="telegram", outcome="sent")
+            for w in workers
+        ]
         assert sum(sent) == 150 and min(sent) > 0, sent
 
         # The leader dies without a word: the standby takes over within 30 s, and plans.
@@ -144,10 +184,17 @@ async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(api,
         ready = await standby.readyz()
         assert ready["role"] == "leader"
         for _ in range(100):
-            if counter(await standby.metrics(), "nahbar_planner_runs_total", job="reminders", outcome="ok"):
+            if counter(
+                await standby.metrics(), "nahbar_planner_runs_total", job="reminders", outcome="ok"
+            ):
                 break
             await asyncio.sleep(0.1)
-        assert counter(await standby.metrics(), "nahbar_planner_runs_total", job="reminders", outcome="ok") >= 1
+        assert (
+            counter(
+                await standby.metrics(), "nahbar_planner_runs_total", job="reminders", outcome="ok"
+            )
+            >= 1
+        )
         assert await standby.stop() == 0, standby.output
     finally:
         await stop_all(workers)
@@ -160,7 +207,8 @@ async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(api,
 
 
 async def test_a_worker_killed_under_load_loses_no_update_and_repeats_at_most_one_per_kill(
-        api, postgres_url, tmp_path):
+    api, postgres_url, tmp_path
+):
     """On PostgreSQL, the production store (the same code serves SQLite, tested above)."""
     async with fresh_database(postgres_url, tmp_path) as database:
         await _kill_under_load(api, database, tmp_path)
@@ -187,9 +235,14 @@ async def _kill_under_load(api, database, tmp_path) -> None:
             await victim.kill()
             kills += 1
             replacement = Worker(tmp_path, api, database)
-            replacement.port, replacement.ops_port = victim.port, victim.ops_port  # same place behind the proxy
-            replacement.env.update(TELEGRAM_WEBHOOK_PORT=str(victim.port),
-                                   NAHBAR_OPS_LISTEN=f"127.0.0.1:{victim.ops_port}")
+            replacement.port, replacement.ops_port = (
+                victim.port,
+                victim.ops_port,
+            )  # same place behind the proxy
+            replacement.env.update(
+                TELEGRAM_WEBHOOK_PORT=str(victim.port),
+                NAHBAR_OPS_LISTEN=f"127.0.0.1:{victim.ops_port}",
+            )
             await replacement.start()
             workers[round_ % 2] = replacement
             await replacement.wait_ready()

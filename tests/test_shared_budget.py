@@ -27,6 +27,7 @@ def slots(monkeypatch):
         at, following = await real(connection, key, now, interval, burst)
         taken.setdefault(key, []).append(at)
         return at, following
+
     monkeypatch.setattr(budget, "take_slot", recording)
     return taken
 
@@ -45,6 +46,7 @@ async def send_all(limiters, chats, sent: list[float], bulk: bool = False) -> No
     async def one(limiter, chat):
         await limiter.acquire(chat, bulk=bulk)
         sent.append(time.time())
+
     await asyncio.gather(*(one(limiters[n % len(limiters)], chat) for n, chat in enumerate(chats)))
 
 
@@ -76,8 +78,9 @@ async def test_a_chat_gets_a_short_burst_then_one_per_second(engine, slots):
 
 async def test_a_group_keeps_to_its_minute_rate(engine, slots):
     # 20 a minute, scaled up to 300 a minute (5 a second) so the test takes a second or two.
-    pair = [DatabaseRateLimiter(engine, overall_per_second=100, group_per_minute=300)
-            for _ in range(2)]
+    pair = [
+        DatabaseRateLimiter(engine, overall_per_second=100, group_per_minute=300) for _ in range(2)
+    ]
     sent: list[float] = []
     await send_all(pair, ["-100123"] * 8, sent)
     assert most_in_any_window(sorted(slots["telegram:-100123"]), 1.0 - 1e-3) <= 5

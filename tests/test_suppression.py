@@ -13,7 +13,9 @@ VALUES = (0, 0, 1, 2, 3, 4, 5, 6, 7, 9)
 
 
 def _tree(rng: random.Random):
-    districts = {f"d{i}": [f"d{i}m{j}" for j in range(rng.randint(1, 3))] for i in range(rng.randint(1, 3))}
+    districts = {
+        f"d{i}": [f"d{i}m{j}" for j in range(rng.randint(1, 3))] for i in range(rng.randint(1, 3))
+    }
     values = {m: rng.choice(VALUES) for ms in districts.values() for m in ms}
     for d, ms in districts.items():
         values[d] = sum(values[m] for m in ms)

@@ -27,7 +27,9 @@ from .telegram_fakes import RecordingRequest, callback_update, location_update, 
 class TelegramChat:
     """A resident in a private chat with the bot; `request` holds every Bot API call."""
 
-    def __init__(self, application, request: RecordingRequest, user_id: int = 4711, language: str = "de"):
+    def __init__(
+        self, application, request: RecordingRequest, user_id: int = 4711, language: str = "de"
+    ):
         self.application, self.request = application, request
         self.user_id, self.language = user_id, language
 
@@ -45,7 +47,9 @@ class TelegramChat:
         message = on or self.request.last("sendMessage", "editMessageText")
         data = message.button(label)["callback_data"]
         message_id = int(message.params.get("message_id", 100))
-        await self._process(callback_update(data, message_id, message.text, self.user_id, self.language))
+        await self._process(
+            callback_update(data, message_id, message.text, self.user_id, self.language)
+        )
 
     async def press_data(self, data: str, message_id: int = 100) -> None:
         await self._process(callback_update(data, message_id, "…", self.user_id, self.language))
@@ -67,7 +71,9 @@ async def test_commands_are_registered_per_language(sessions, places, now):
     application = build_application("123:TEST", Nahbar(sessions, places), request=request)
     await application.initialize()
     await application.post_init(application)
-    menus = {c.params.get("language_code"): c.params["commands"] for c in request.sent("setMyCommands")}
+    menus = {
+        c.params.get("language_code"): c.params["commands"] for c in request.sent("setMyCommands")
+    }
     assert set(menus) == {None, "de", "en"}
     assert '"angebote"' in menus["de"] and '"offers"' in menus["en"]
     assert menus[None] == menus["de"]
@@ -85,8 +91,13 @@ async def test_start_shows_welcome_and_location_keyboard(telegram):
 
 
 async def test_location_list_details_and_filter_edit_in_place(telegram, sessions, now):
-    await add_offer(sessions, now, title="Adventscafé", rrule="FREQ=WEEKLY;BYDAY=TU",
-                    starts_local=datetime(2026, 1, 6, 15))
+    await add_offer(
+        sessions,
+        now,
+        title="Adventscafé",
+        rrule="FREQ=WEEKLY;BYDAY=TU",
+        starts_local=datetime(2026, 1, 6, 15),
+    )
     await telegram.share_location(51.8365, 10.7822)
     listing = telegram.request.last()
     assert listing.method == "sendMessage"
@@ -139,7 +150,13 @@ async def test_a_long_description_is_cut_on_the_plain_text(telegram, sessions, n
 
 async def test_long_replies_are_split_where_telegram_allows(telegram):
     # Entities and tags right at the limit: no chunk may cut "&quot;" or a tag in two.
-    body = "<b>Überschrift</b>\n" + "&quot;Wort&amp;Wort&quot; " * 900 + "\n<i>" + "kursiv " * 700 + "</i>"
+    body = (
+        "<b>Überschrift</b>\n"
+        + "&quot;Wort&amp;Wort&quot; " * 900
+        + "\n<i>"
+        + "kursiv " * 700
+        + "</i>"
+    )
     await send(telegram.application.bot, 4711, Reply(Markup(body)))
     texts = [c.text for c in telegram.request.sent("sendMessage")]
     assert len(texts) >= 3
@@ -148,13 +165,20 @@ async def test_long_replies_are_split_where_telegram_allows(telegram):
         assert not re.search(r"&[a-z]*$|^[a-z]*;", text)  # no entity cut at an edge
         assert text.count("<i>") == text.count("</i>") and text.count("<b>") == text.count("</b>")
     shown = "".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in texts)
-    assert shown.replace("\n", "").replace(" ", "") == \
-        html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\n", "").replace(" ", "")
+    assert shown.replace("\n", "").replace(" ", "") == html.unescape(
+        re.sub(r"<[^>]+>", "", body)
+    ).replace("\n", "").replace(" ", "")
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.sampled_from(["a", " ", "\n", "&amp;", "&quot;", "<b>x</b>", "<i>", "</i>", "ü"]),
-                min_size=0, max_size=400), st.integers(min_value=8, max_value=60))
+@given(
+    st.lists(
+        st.sampled_from(["a", " ", "\n", "&amp;", "&quot;", "<b>x</b>", "<i>", "</i>", "ü"]),
+        min_size=0,
+        max_size=400,
+    ),
+    st.integers(min_value=8, max_value=60),
+)
 def test_split_text_keeps_everything_and_every_chunk_is_whole(pieces, limit):
     text = "".join(pieces)
     chunks = split_text(text, limit)
@@ -186,7 +210,9 @@ async def test_message_that_cannot_be_edited_is_sent_anew(telegram, sessions, no
     assert telegram.request.last().method == "sendMessage"
 
 
-async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_they_unblock(telegram, sessions, now):
+async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_they_unblock(
+    telegram, sessions, now
+):
     from datetime import timedelta
 
     from sqlalchemy import select
@@ -206,16 +232,31 @@ async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_
     await telegram.say("/start")
     telegram.request.clear()
     async with sessions() as session, session.begin():
-        await enqueue(session, Outgoing(key="remind:1:x:eve", chat="telegram:4711", kind="remind", payload={},
-                                        due_at=now + timedelta(days=1)))
+        await enqueue(
+            session,
+            Outgoing(
+                key="remind:1:x:eve",
+                chat="telegram:4711",
+                kind="remind",
+                payload={},
+                due_at=now + timedelta(days=1),
+            ),
+        )
     await process(membership_update("member", "kicked"))
     assert await paused("telegram:4711")
     async with sessions() as session:
         [row] = await session.scalars(select(OutboxMessage))
         assert row.status is OutboxStatus.DROPPED
     async with sessions() as session, session.begin():  # planners queue nothing more for it
-        assert await enqueue(session, Outgoing(key="digest:1:x", chat="telegram:4711", kind="digest",
-                                               payload={}, due_at=now)) == 0
+        assert (
+            await enqueue(
+                session,
+                Outgoing(
+                    key="digest:1:x", chat="telegram:4711", kind="digest", payload={}, due_at=now
+                ),
+            )
+            == 0
+        )
     await process(membership_update("kicked", "member"))
     assert not await paused("telegram:4711")
 

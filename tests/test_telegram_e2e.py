@@ -31,9 +31,12 @@ class BotProcess:
     def __init__(self, workdir: Path, api: FakeBotApi, token: str = TOKEN) -> None:
         self.workdir = workdir
         self.db = workdir / "nahbar.sqlite3"
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "NAHBAR_", "DATABASE_"))
-               and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "NAHBAR_", "DATABASE_"))
+            and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        }
         env.update(
             TELEGRAM_BOT_TOKEN=token,
             TELEGRAM_API_BASE_URL=api.base_url,
@@ -52,8 +55,16 @@ class BotProcess:
         self._out = open(self.workdir / "stdout.txt", "wb")
         self._err = open(self.workdir / "stderr.txt", "wb")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=self._out, stderr=self._err)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=self.workdir,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._err,
+        )
 
     async def wait(self, timeout: float) -> int | None:
         """The exit code, or None if the process is still running after `timeout` seconds."""
@@ -76,8 +87,10 @@ class BotProcess:
 
     def report(self, api: FakeBotApi | None = None) -> str:
         """Everything needed to understand a failure: exit code, output, the calls it made."""
-        parts = [f"exit code: {self.proc.returncode if self.proc else 'not started'}",
-                 f"--- stderr (tail) ---\n{self.stderr[-4000:]}"]
+        parts = [
+            f"exit code: {self.proc.returncode if self.proc else 'not started'}",
+            f"--- stderr (tail) ---\n{self.stderr[-4000:]}",
+        ]
         if api:
             parts.append(f"--- Bot API calls ---\n{api.describe()}")
         return "\n".join(parts)
@@ -93,6 +106,7 @@ async def test_a_resident_finds_an_offer_and_deletes_their_data(api, tmp_path):
     bot = BotProcess(tmp_path, api)
     await bot.start()
     try:
+
         async def step(description: str, coro):
             try:
                 return await coro
@@ -120,9 +134,14 @@ async def test_a_resident_finds_an_offer_and_deletes_their_data(api, tmp_path):
 
         # Share a location near Wernigerode: a short list with one button per offer.
         api.push_location(CHAT, *WERNIGERODE)
-        listing = await step("location", api.wait_for(
-            lambda c: c.method == "sendMessage" and "Treffen bei" in c.text, STEP_TIMEOUT,
-            since=welcome.index + 1))
+        listing = await step(
+            "location",
+            api.wait_for(
+                lambda c: c.method == "sendMessage" and "Treffen bei" in c.text,
+                STEP_TIMEOUT,
+                since=welcome.index + 1,
+            ),
+        )
         list_id = listing.result["message_id"]
         screen = api.screen(CHAT, list_id)
         assert screen.buttons, f"the list has no inline buttons: {listing}"
@@ -132,9 +151,14 @@ async def test_a_resident_finds_an_offer_and_deletes_their_data(api, tmp_path):
         # The first offer: the list message is edited in place into the details.
         mark = api.mark()
         api.press(CHAT, offers[0], list_id)
-        detail = await step("offer button", api.wait_for(
-            lambda c: c.method in ("editMessageText", "sendMessage") and c.chat_id == CHAT,
-            STEP_TIMEOUT, since=mark))
+        detail = await step(
+            "offer button",
+            api.wait_for(
+                lambda c: c.method in ("editMessageText", "sendMessage") and c.chat_id == CHAT,
+                STEP_TIMEOUT,
+                since=mark,
+            ),
+        )
         assert detail.method == "editMessageText", f"expected an edit, got {detail}"
         assert detail.params["message_id"] == list_id
         assert "Treffen bei" not in detail.text, detail
@@ -142,8 +166,10 @@ async def test_a_resident_finds_an_offer_and_deletes_their_data(api, tmp_path):
         # Into the calendar: an .ics file.
         mark = api.mark()
         api.press(CHAT, "📅 In meinen Kalender", list_id)
-        document = await step("calendar button", api.wait_for(
-            lambda c: c.method == "sendDocument", STEP_TIMEOUT, since=mark))
+        document = await step(
+            "calendar button",
+            api.wait_for(lambda c: c.method == "sendDocument", STEP_TIMEOUT, since=mark),
+        )
         upload = document.params["document"]
         assert upload.filename.endswith(".ics"), upload.filename
         assert b"BEGIN:VEVENT" in upload.content, upload.content[:300]
@@ -151,28 +177,47 @@ async def test_a_resident_finds_an_offer_and_deletes_their_data(api, tmp_path):
         # Back to the list, then a wider window: the same message changes, no new one.
         mark = api.mark()
         api.press(CHAT, "🔙 Zurück", list_id)
-        back = await step("back button", api.wait_for(
-            lambda c: c.method == "editMessageText" and "Treffen bei" in c.text, STEP_TIMEOUT,
-            since=mark))
+        back = await step(
+            "back button",
+            api.wait_for(
+                lambda c: c.method == "editMessageText" and "Treffen bei" in c.text,
+                STEP_TIMEOUT,
+                since=mark,
+            ),
+        )
         assert back.params["message_id"] == list_id
         mark = api.mark()
         api.press(CHAT, "14 Tage", list_id)
-        wider = await step("14 Tage", api.wait_for(
-            lambda c: c.method in ("editMessageText", "sendMessage") and c.chat_id == CHAT,
-            STEP_TIMEOUT, since=mark))
+        wider = await step(
+            "14 Tage",
+            api.wait_for(
+                lambda c: c.method in ("editMessageText", "sendMessage") and c.chat_id == CHAT,
+                STEP_TIMEOUT,
+                since=mark,
+            ),
+        )
         assert wider.method == "editMessageText", f"a filter must edit in place, got {wider}"
         assert wider.params["message_id"] == list_id and "14 Tagen" in wider.text, wider
 
         # /loeschen, confirmed: goodbye, and nothing about the user is left in the store.
         mark = api.mark()
         api.push_command(CHAT, "/loeschen")
-        question = await step("/loeschen", api.wait_for(
-            lambda c: c.method == "sendMessage" and c.chat_id == CHAT, STEP_TIMEOUT, since=mark))
+        question = await step(
+            "/loeschen",
+            api.wait_for(
+                lambda c: c.method == "sendMessage" and c.chat_id == CHAT, STEP_TIMEOUT, since=mark
+            ),
+        )
         mark = api.mark()
         api.press(CHAT, "Ja, alles löschen", question.result["message_id"])
-        goodbye = await step("delete confirmation", api.wait_for(
-            lambda c: c.method in ("sendMessage", "editMessageText") and c.chat_id == CHAT,
-            STEP_TIMEOUT, since=mark))
+        goodbye = await step(
+            "delete confirmation",
+            api.wait_for(
+                lambda c: c.method in ("sendMessage", "editMessageText") and c.chat_id == CHAT,
+                STEP_TIMEOUT,
+                since=mark,
+            ),
+        )
         assert re.search(r"(?i)gelöscht|wiedersehen", goodbye.text), goodbye
         await asyncio.sleep(0.5)  # let the answerCallbackQuery arrive
         assert not api.unanswered_callbacks(), f"unanswered button presses\n{api.describe()}"
@@ -212,9 +257,13 @@ async def test_webhook_mode_checks_the_secret_token(api, tmp_path):
 
     port = free_port()
     bot = BotProcess(tmp_path, api)
-    bot.env.update(TELEGRAM_WEBHOOK_URL="https://nahbar.example.invalid/hook",
-                   TELEGRAM_WEBHOOK_LISTEN="127.0.0.1", TELEGRAM_WEBHOOK_PORT=str(port),
-                   TELEGRAM_WEBHOOK_PATH="hook", TELEGRAM_WEBHOOK_SECRET="s3cret-token")
+    bot.env.update(
+        TELEGRAM_WEBHOOK_URL="https://nahbar.example.invalid/hook",
+        TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+        TELEGRAM_WEBHOOK_PORT=str(port),
+        TELEGRAM_WEBHOOK_PATH="hook",
+        TELEGRAM_WEBHOOK_SECRET="s3cret-token",
+    )
     await bot.start()
     try:
         await api.wait_until(lambda: api.webhook, START_TIMEOUT)
@@ -227,21 +276,25 @@ async def test_webhook_mode_checks_the_secret_token(api, tmp_path):
         async with aiohttp.ClientSession() as http:
             for attempt in range(100):  # the webhook server starts right after setWebhook
                 try:
-                    async with http.post(url, json=update, headers={
-                            "X-Telegram-Bot-Api-Secret-Token": "wrong"}) as forged:
+                    async with http.post(
+                        url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+                    ) as forged:
                         assert forged.status == 403
                     break
                 except aiohttp.ClientConnectionError:
                     await asyncio.sleep(0.1)
-            async with http.post(url, json=update, headers={
-                    "X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}) as real:
+            async with http.post(
+                url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            ) as real:
                 assert real.status == 200
         try:
             answer = await api.next_bot_message(CHAT, STEP_TIMEOUT)
         except AssertionError as exc:
             raise AssertionError(f"{exc}\n{bot.report()}") from None
         assert "So geht es" in answer.text
-        assert len([c for c in api.calls if c.method == "sendMessage"]) == 1  # the forged one did nothing
+        assert (
+            len([c for c in api.calls if c.method == "sendMessage"]) == 1
+        )  # the forged one did nothing
 
         bot.proc.send_signal(signal.SIGTERM)
         assert await bot.wait(10) == 0, bot.report(api)
@@ -257,22 +310,34 @@ async def test_a_new_resident_writes_whole_sentences(api, tmp_path):
         await api.wait_polling(START_TIMEOUT)
         mark = api.mark()
         api.push_text(CHAT, "Hallo, ich wohne in Stendal und suche etwas für Senioren")
-        listing = await api.wait_for(lambda c: c.method == "sendMessage" and c.chat_id == CHAT, STEP_TIMEOUT,
-                                     since=mark)
-        assert "Treffen bei Stendal" in listing.text and "Vorlesen für Groß und Klein" in listing.text, \
-            f"{listing}\n{bot.report(api)}"
+        listing = await api.wait_for(
+            lambda c: c.method == "sendMessage" and c.chat_id == CHAT, STEP_TIMEOUT, since=mark
+        )
+        assert (
+            "Treffen bei Stendal" in listing.text and "Vorlesen für Groß und Klein" in listing.text
+        ), f"{listing}\n{bot.report(api)}"
 
         mark = api.mark()
         api.push_text(CHAT, "hi, any events near Halle this weekend?")
-        offer = await api.wait_for(lambda c: c.method == "sendMessage" and "Shall I write in English" in c.text,
-                                   STEP_TIMEOUT, since=mark)
-        answers = [c.text for c in api.calls[mark:] if c.method == "sendMessage" and c.chat_id == CHAT]
-        assert any("Meetings near Halle (Saale)\nat the weekend" in text for text in answers), answers
+        offer = await api.wait_for(
+            lambda c: c.method == "sendMessage" and "Shall I write in English" in c.text,
+            STEP_TIMEOUT,
+            since=mark,
+        )
+        answers = [
+            c.text for c in api.calls[mark:] if c.method == "sendMessage" and c.chat_id == CHAT
+        ]
+        assert any("Meetings near Halle (Saale)\nat the weekend" in text for text in answers), (
+            answers
+        )
         assert not any("nicht verstanden" in text for text in answers), answers
         mark = api.mark()
         api.press(CHAT, "Yes, please", offer.result["message_id"])
         switched = await api.wait_for(
-            lambda c: c.method in ("sendMessage", "editMessageText") and c.chat_id == CHAT, STEP_TIMEOUT, since=mark)
+            lambda c: c.method in ("sendMessage", "editMessageText") and c.chat_id == CHAT,
+            STEP_TIMEOUT,
+            since=mark,
+        )
         assert "I will speak English with you" in switched.text, switched
         with sqlite3.connect(bot.db) as db:
             assert db.execute("SELECT language FROM users").fetchone()[0] == "en"

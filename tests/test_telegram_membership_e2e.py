@@ -56,16 +56,28 @@ async def test_blocking_the_bot_pauses_the_chat_at_once_and_unblocking_resumes_i
         engine = create_engine(f"sqlite+aiosqlite:///{bot.db}")
         try:
             async with session_factory(engine)() as session, session.begin():
-                await enqueue(session, Outgoing(key="remind:1:test:eve", chat=f"telegram:{CHAT}", kind="remind",
-                                                payload={}, due_at=utcnow() + timedelta(days=1)))
+                await enqueue(
+                    session,
+                    Outgoing(
+                        key="remind:1:test:eve",
+                        chat=f"telegram:{CHAT}",
+                        kind="remind",
+                        payload={},
+                        due_at=utcnow() + timedelta(days=1),
+                    ),
+                )
         finally:
             await engine.dispose()
 
         mark = api.mark()
         api.block(CHAT)
         await until(bot, "SELECT chat FROM paused_chats", [(f"telegram:{CHAT}",)])
-        await until(bot, "SELECT status, reason FROM outbox", [("dropped", "recipient unreachable")])
-        assert not [c for c in api.calls[mark:] if c.chat_id == CHAT], api.describe(mark)  # nothing tried
+        await until(
+            bot, "SELECT status, reason FROM outbox", [("dropped", "recipient unreachable")]
+        )
+        assert not [c for c in api.calls[mark:] if c.chat_id == CHAT], api.describe(
+            mark
+        )  # nothing tried
 
         api.unblock(CHAT)
         await until(bot, "SELECT chat FROM paused_chats", [])
@@ -90,7 +102,10 @@ async def test_a_village_group_sets_up_its_weekly_post(api, tmp_path):
         await running(bot, api)
         api.push_anonymous_admin(GROUP, "/wochenpost Wernigerode")
         answer = await api.next_bot_message(GROUP, STEP_TIMEOUT)
-        assert "Ab jetzt kommt die Wochenpost" in answer.text and "jeden Montag um 09:00 Uhr" in answer.text, answer
+        assert (
+            "Ab jetzt kommt die Wochenpost" in answer.text
+            and "jeden Montag um 09:00 Uhr" in answer.text
+        ), answer
         await until(bot, digest, [("Wernigerode", 0, 9, 10)])
 
         mark = api.mark()
@@ -98,7 +113,9 @@ async def test_a_village_group_sets_up_its_weekly_post(api, tmp_path):
         changed = await api.next_bot_message(GROUP, STEP_TIMEOUT)
         assert changed.method == "editMessageText" and "jeden Dienstag" in changed.text, changed
         await until(bot, digest, [("Wernigerode", 1, 9, 10)])
-        assert [int(c.params["user_id"]) for c in api.calls[mark:] if c.method == "getChatMember"] == [ADMIN]
+        assert [
+            int(c.params["user_id"]) for c in api.calls[mark:] if c.method == "getChatMember"
+        ] == [ADMIN]
 
         api.push_group_text(GROUP, ADMIN, "/wochenpost@nahbar_test_bot 18 Uhr 25 km")
         answer = await api.next_bot_message(GROUP, STEP_TIMEOUT)
@@ -114,7 +131,12 @@ async def test_a_village_group_sets_up_its_weekly_post(api, tmp_path):
 
         api.push_group_text(GROUP, MEMBER, "Wer kommt morgen mit zum Kaffee?")  # chatter: no answer
         await asyncio.sleep(1)
-        assert not [c for c in api.calls if c.method == "sendMessage" and c.chat_id == GROUP
-                    and "Kaffee" in c.params.get("text", "")]
+        assert not [
+            c
+            for c in api.calls
+            if c.method == "sendMessage"
+            and c.chat_id == GROUP
+            and "Kaffee" in c.params.get("text", "")
+        ]
     finally:
         await bot.kill()

@@ -32,10 +32,19 @@ class Person:
         """The first message sent or edited in this chat from call `since` on containing `expect`."""
         try:
             return await self.api.wait_for(
-                lambda c: c.method in methods and c.chat_id == self.chat and not c.error
-                and expect in c.text, STEP_TIMEOUT, since=since)
+                lambda c: (
+                    c.method in methods
+                    and c.chat_id == self.chat
+                    and not c.error
+                    and expect in c.text
+                ),
+                STEP_TIMEOUT,
+                since=since,
+            )
         except AssertionError as exc:
-            raise AssertionError(f"chat {self.chat} waited for {expect!r}: {exc}\n{self.report()}") from None
+            raise AssertionError(
+                f"chat {self.chat} waited for {expect!r}: {exc}\n{self.report()}"
+            ) from None
 
     async def say(self, text: str, expect: str) -> Call:
         mark = self.api.mark()
@@ -49,15 +58,23 @@ class Person:
 
     def count(self, text: str) -> int:
         """How many messages the bot sent (not edited) to this chat containing `text`."""
-        return sum(1 for c in self.api.calls if c.method == "sendMessage" and c.chat_id == self.chat
-                   and not c.error and text in c.text)
+        return sum(
+            1
+            for c in self.api.calls
+            if c.method == "sendMessage"
+            and c.chat_id == self.chat
+            and not c.error
+            and text in c.text
+        )
 
 
 async def _first_questions(organiser: Person) -> None:
     await organiser.say("/neu", "Was für ein Treffen ist es?")
     await organiser.press("Begegnungscafé", "Wie heißt es?")
     await organiser.say("Adventscafé im Pfarrhaus", "Beschreiben Sie es")
-    await organiser.say("Kaffee, Kuchen und Gespräche. Alle sind willkommen.", "Wann findet es statt?")
+    await organiser.say(
+        "Kaffee, Kuchen und Gespräche. Alle sind willkommen.", "Wann findet es statt?"
+    )
     await organiser.say("jeden Dienstag 15-17 Uhr", "Wo findet es statt?")
 
 
@@ -65,7 +82,11 @@ async def _last_questions(organiser: Person, details: int | None = None) -> Call
     """From the details (cost, who invites, contact) to the preview, which is returned."""
     await organiser.press("Spende willkommen", "Was hilft Menschen", details)
     preview = await organiser.say("Kirchengemeinde St. Blasii, Telefon 03946 1234", "Vorschau")
-    for line in ("☕ Adventscafé im Pfarrhaus", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg", "💶 Spende willkommen"):
+    for line in (
+        "☕ Adventscafé im Pfarrhaus",
+        "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
+        "💶 Spende willkommen",
+    ):
         assert line in preview.text, (line, preview.text)
     return preview
 
@@ -78,13 +99,21 @@ async def api():
 
 async def _running(tmp_path, api: FakeBotApi, **settings: str) -> BotProcess:
     bot = BotProcess(tmp_path, api)
-    bot.env.update(NAHBAR_MODERATORS=f"telegram:{MODERATOR}", NAHBAR_DEMO_DATA="false",
-                   NAHBAR_OUTBOX_EVERY_SECONDS="0.5", **settings)
+    bot.env.update(
+        NAHBAR_MODERATORS=f"telegram:{MODERATOR}",
+        NAHBAR_DEMO_DATA="false",
+        NAHBAR_OUTBOX_EVERY_SECONDS="0.5",
+        **settings,
+    )
     mark = api.mark()
     await bot.start()
-    polling = asyncio.ensure_future(api.wait_until(  # this process asked who it is, and polls
-        lambda: api.polling and any(c.method == "getMe" for c in api.calls[mark:]),
-        START_TIMEOUT, "getUpdates request"))
+    polling = asyncio.ensure_future(
+        api.wait_until(  # this process asked who it is, and polls
+            lambda: api.polling and any(c.method == "getMe" for c in api.calls[mark:]),
+            START_TIMEOUT,
+            "getUpdates request",
+        )
+    )
     exited = asyncio.ensure_future(bot.proc.wait())
     await asyncio.wait([polling, exited], return_when=asyncio.FIRST_COMPLETED)
     exited.cancel()
@@ -122,27 +151,40 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         await _stopped(bot, api)  # SIGTERM in the middle of /neu
         bot = await _running(tmp_path, api)
         assert "NAHBAR_MODERATORS" not in bot.stderr  # the moderator has written now
-        access = await organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
+        access = await organiser.say(
+            "Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen"
+        )
         assert organiser.count("Wo findet es statt?") == 1  # nothing was answered twice
         assert "✅ Verstanden" not in access.text
 
         # The access toggles change the question in place.
         question = access.result["message_id"]
         ticked = await organiser.press("Rollstuhl: ja", "Was hilft Menschen", question)
-        assert ticked.method == "editMessageText" and ticked.params["message_id"] == question, ticked
+        assert ticked.method == "editMessageText" and ticked.params["message_id"] == question, (
+            ticked
+        )
         await organiser.press("Induktionsschleife (Höranlage)", "Was hilft Menschen", question)
         labels = api.screen(ORGANISER, question).labels
-        assert "✅ Rollstuhl: ja" in labels and "✅ Induktionsschleife (Höranlage)" in labels, labels
+        assert "✅ Rollstuhl: ja" in labels and "✅ Induktionsschleife (Höranlage)" in labels, (
+            labels
+        )
         assert "◻️ Rollstuhlgerechte Toilette" in labels, labels
         preview = await _last_questions(organiser, question)
-        assert "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für Hörgeräte" in preview.text, preview.text
-        await organiser.press("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
+        assert (
+            "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für Hörgeräte"
+            in preview.text
+        ), preview.text
+        await organiser.press(
+            "Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an"
+        )
         offer_id, _, status = _offer(bot)
         assert status == "pending"
 
         # The outbox dispatcher tells the moderator.
         before_review = api.mark()
-        notice = await moderator.shown("🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“", 0)
+        notice = await moderator.shown(
+            "🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“", 0
+        )
         assert notice.method == "sendMessage"
         assert api.screen(MODERATOR, notice.result["message_id"]).labels == ["🔍 Prüfen"]
 
@@ -156,23 +198,35 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
                 query = api.push_forged_callback(forger.chat, data)
                 await forger.shown("Das dürfen nur Moderatorinnen und Moderatoren.", mark)
                 await api.wait_until(lambda: api.answer_of(query), STEP_TIMEOUT, "the pop-up")
-                assert api.answer_of(query).params.get("text") == "Das dürfen nur Moderatorinnen und Moderatoren."
+                assert (
+                    api.answer_of(query).params.get("text")
+                    == "Das dürfen nur Moderatorinnen und Moderatoren."
+                )
         assert _offer(bot)[2] == "pending"
         with sqlite3.connect(bot.db) as db:
-            refused = db.execute("SELECT count(*) FROM moderation_log WHERE action = 'refused'").fetchone()
+            refused = db.execute(
+                "SELECT count(*) FROM moderation_log WHERE action = 'refused'"
+            ).fetchone()
             trust = db.execute("SELECT trust FROM users WHERE id = ?", (owner,)).fetchone()
         assert refused == (4,) and trust == ("new",)
 
         review = await moderator.press("Prüfen", "Angebot zur Prüfung", notice.result["message_id"])
         assert review.method == "editMessageText", review  # the notice becomes the review
-        assert "👤 Veranstalter Nr." in review.text and "(neu, noch nichts freigegeben)" in review.text
+        assert (
+            "👤 Veranstalter Nr." in review.text and "(neu, noch nichts freigegeben)" in review.text
+        )
         approved = await moderator.press("Freigeben", "✅ Freigegeben: „Adventscafé im Pfarrhaus“.")
         assert approved.method == "editMessageText", approved  # in place of the review, the queue
-        assert approved.params["message_id"] == notice.result["message_id"] and "Nichts wartet" in approved.text
+        assert (
+            approved.params["message_id"] == notice.result["message_id"]
+            and "Nichts wartet" in approved.text
+        )
         assert _offer(bot)[2] == "published"
 
-        told = await organiser.shown("🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und veröffentlicht.",
-                                     before_review)
+        told = await organiser.shown(
+            "🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und veröffentlicht.",
+            before_review,
+        )
         assert api.screen(ORGANISER, told.result["message_id"]).labels == ["👀 Ansehen"]
         await organiser.press("Ansehen", "Kirchengemeinde St. Blasii", told.result["message_id"])
 
@@ -206,12 +260,19 @@ async def test_a_change_asked_for_then_managing_the_offer_through_telegram(api, 
         await moderator.press("Prüfen", "Angebot zur Prüfung", first.result["message_id"])
         await moderator.press("Um Änderung bitten", "Was soll der Veranstalter ändern?")
         mark = api.mark()
-        await moderator.say("Bitte die Telefonnummer mit Vorwahl.", "✏️ Der Veranstalter wird gebeten")
+        await moderator.say(
+            "Bitte die Telefonnummer mit Vorwahl.", "✏️ Der Veranstalter wird gebeten"
+        )
 
-        asked = await organiser.shown("✏️ Die Moderation bittet Sie, „Adventscafé im Pfarrhaus“", mark)
+        asked = await organiser.shown(
+            "✏️ Die Moderation bittet Sie, „Adventscafé im Pfarrhaus“", mark
+        )
         assert "„Bitte die Telefonnummer mit Vorwahl.“" in asked.text
-        view = await organiser.press("Meine Angebote", "💬 Hinweis der Moderation: Bitte die Telefonnummer "
-                                     "mit Vorwahl.", asked.result["message_id"])
+        view = await organiser.press(
+            "Meine Angebote",
+            "💬 Hinweis der Moderation: Bitte die Telefonnummer mit Vorwahl.",
+            asked.result["message_id"],
+        )
         assert view.method == "editMessageText", view
         await organiser.press("Ändern", "Was möchten Sie an „Adventscafé im Pfarrhaus“ ändern?")
         await organiser.press("Kontakt", "Wie erreicht man Sie")
@@ -228,11 +289,16 @@ async def test_a_change_asked_for_then_managing_the_offer_through_telegram(api, 
 
         # Managing: pause (residents do not see it), continue, cancel one date with a message.
         listing = await organiser.say("/meine", "✅ veröffentlicht")
-        await organiser.press("Adventscafé im Pfarrhaus", "Adventscafé im Pfarrhaus", listing.result["message_id"])
+        await organiser.press(
+            "Adventscafé im Pfarrhaus", "Adventscafé im Pfarrhaus", listing.result["message_id"]
+        )
         await organiser.press("Pausieren", "⏸ Pausiert")
         assert "Adventscafé" not in (await resident.say("Quedlinburg", "Quedlinburg")).text
         await organiser.press("Fortsetzen", "▶")
-        assert "Adventscafé im Pfarrhaus" in (await resident.say("Quedlinburg", "Treffen bei Quedlinburg")).text
+        assert (
+            "Adventscafé im Pfarrhaus"
+            in (await resident.say("Quedlinburg", "Treffen bei Quedlinburg")).text
+        )
         await organiser.press("Einen Termin absagen", "Welcher Termin fällt aus?")
         dates = [label for label in api.screen(ORGANISER).labels if "Uhr" in label]
         await organiser.press(dates[0], "etwas mitteilen")
@@ -257,16 +323,36 @@ async def test_a_whole_offer_in_one_message_through_telegram(api, tmp_path):
         await organiser.say("/neu", "Was für ein Treffen ist es?")  # four messages from here
         asked = await organiser.say(
             "Warme Stube jeden Dienstag und Donnerstag 14-17 Uhr im Gemeindehaus, Kirchstraße 3, "
-            "06484 Quedlinburg, kostenlos, rollstuhlgerecht", "Beschreiben Sie es")
-        assert "✅ Verstanden: jeden Dienstag und Donnerstag, 14:00–17:00 Uhr" in asked.text, asked.text
-        preview = await organiser.say("Ein warmer Raum mit Tee und Zeitungen, für alle.", "Vorschau")
-        for line in ("🔥 Warme Stube", "📍 Gemeindehaus, Kirchstraße 3, Quedlinburg", "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos",
-                     "💶 kostenlos"):
+            "06484 Quedlinburg, kostenlos, rollstuhlgerecht",
+            "Beschreiben Sie es",
+        )
+        assert "✅ Verstanden: jeden Dienstag und Donnerstag, 14:00–17:00 Uhr" in asked.text, (
+            asked.text
+        )
+        preview = await organiser.say(
+            "Ein warmer Raum mit Tee und Zeitungen, für alle.", "Vorschau"
+        )
+        for line in (
+            "🔥 Warme Stube",
+            "📍 Gemeindehaus, Kirchstraße 3, Quedlinburg",
+            "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos",
+            "💶 kostenlos",
+        ):
             assert line in preview.text, (line, preview.text)
         await organiser.say("ja", "Die Moderation schaut sich „Warme Stube“ bald an")
         with sqlite3.connect(bot.db) as db:
-            assert db.execute("SELECT title, category, rrule, place_name, cost, status FROM offers").fetchall() == [
-                ("Warme Stube", "warm_room", "FREQ=WEEKLY;BYDAY=TU,TH", "Quedlinburg", "free", "pending")]
+            assert db.execute(
+                "SELECT title, category, rrule, place_name, cost, status FROM offers"
+            ).fetchall() == [
+                (
+                    "Warme Stube",
+                    "warm_room",
+                    "FREQ=WEEKLY;BYDAY=TU,TH",
+                    "Quedlinburg",
+                    "free",
+                    "pending",
+                )
+            ]
         await _stopped(bot, api)
     finally:
         await bot.kill()
@@ -277,9 +363,13 @@ async def test_the_big_keyboard_is_no_answer_in_the_middle_of_neu(sessions, plac
     from .support import ChatDriver
     from .test_posting import RIGHTS
 
-    chat = ChatDriver(sessions, places, now, user=str(ORGANISER), rights=RIGHTS, platform="telegram")
+    chat = ChatDriver(
+        sessions, places, now, user=str(ORGANISER), rights=RIGHTS, platform="telegram"
+    )
     await chat.say("/start")
-    keyboard = {b.label for r in chat.replies for row in r.keyboard for b in row if b.kind == "text"}
+    keyboard = {
+        b.label for r in chat.replies for row in r.keyboard for b in row if b.kind == "text"
+    }
     assert keyboard == {"🔎 Ort oder PLZ eingeben", "❓ Hilfe"}
     await chat.say("/neu")
     await chat.press("Begegnungscafé")

@@ -10,14 +10,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_chat(tmp_path: Path, typed: list[str], *args: str, **env: str) -> subprocess.CompletedProcess:
+def run_chat(
+    tmp_path: Path, typed: list[str], *args: str, **env: str
+) -> subprocess.CompletedProcess:
     environment = {
-        **os.environ, "LANG": "de_DE.UTF-8", "NAHBAR_LOG_LEVEL": "INFO",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'nahbar.sqlite3'}", "TELEGRAM_BOT_TOKEN": "", **env,
+        **os.environ,
+        "LANG": "de_DE.UTF-8",
+        "NAHBAR_LOG_LEVEL": "INFO",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'nahbar.sqlite3'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        **env,
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot", *(args or ("chat",))], input="\n".join(typed) + "\n",
-        capture_output=True, text=True, cwd=tmp_path, env=environment, timeout=120,
+        [sys.executable, "-m", "bot", *(args or ("chat",))],
+        input="\n".join(typed) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment,
+        timeout=120,
     )
 
 
@@ -49,8 +60,11 @@ def _in_a_terminal(tmp_path: Path, typed: list[str], *args: str, **env: str) -> 
     import time
 
     environment = {
-        **os.environ, "LANG": "de_DE.UTF-8", "DATABASE_URL": f"sqlite:///{tmp_path / 'nahbar.sqlite3'}",
-        "TELEGRAM_BOT_TOKEN": "", **env,
+        **os.environ,
+        "LANG": "de_DE.UTF-8",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'nahbar.sqlite3'}",
+        "TELEGRAM_BOT_TOKEN": "",
+        **env,
     }
     pid, fd = pty.fork()
     if pid == 0:  # the child: nahbar on the terminal
@@ -115,7 +129,9 @@ def test_an_error_in_one_turn_does_not_end_the_chat(tmp_path):
 
     with sqlite3.connect(tmp_path / "nahbar.sqlite3") as db:
         db.execute("DELETE FROM users")
-        db.execute("CREATE TRIGGER broken BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'broken'); END")
+        db.execute(
+            "CREATE TRIGGER broken BEFORE INSERT ON users BEGIN SELECT RAISE(ABORT, 'broken'); END"
+        )
     broken = run_chat(tmp_path, ["Wernigerode", "hilfe", "/ende"])
     assert broken.returncode == 0, broken.stderr
     assert broken.stdout.count("Entschuldigung, da ist bei uns etwas schiefgelaufen") >= 2

@@ -14,8 +14,9 @@ from .test_terminal_roles import Terminal
 
 def lease_holder(database) -> str | None:
     with sqlite3.connect(database) as db:
-        row = db.execute("SELECT holder FROM leases WHERE name = 'leader' AND expires_at > ?",
-                         (time.time(),)).fetchone()
+        row = db.execute(
+            "SELECT holder FROM leases WHERE name = 'leader' AND expires_at > ?", (time.time(),)
+        ).fetchone()
     return row[0] if row else None
 
 
@@ -39,11 +40,15 @@ def test_terminals_on_one_file_share_the_planning_and_keep_their_own_messages(tm
             now = utcnow()
             engine = create_engine(f"sqlite+aiosqlite:///{database}")
             try:
-                await queue(session_factory(engine),
-                            reply_row("for-anna", "terminal:anna", "Post für Anna", due_at=now),
-                            reply_row("for-ben", "terminal:ben", "Post für Ben", due_at=now), now=now)
+                await queue(
+                    session_factory(engine),
+                    reply_row("for-anna", "terminal:anna", "Post für Anna", due_at=now),
+                    reply_row("for-ben", "terminal:ben", "Post für Ben", due_at=now),
+                    now=now,
+                )
             finally:
                 await engine.dispose()
+
         asyncio.run(two_messages())
         anna.wait_for("Post für Anna")
         ben.wait_for("Post für Ben")

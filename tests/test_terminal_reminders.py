@@ -50,7 +50,9 @@ async def _a_cafe_tomorrow(database) -> datetime:
         await upgrade(engine)
         now = utcnow()
         starts_local = datetime.combine(to_local(now).date() + timedelta(days=1), time(15))
-        await add_offer(session_factory(engine), now, title="Kaffee im Gemeindehaus", starts_local=starts_local)
+        await add_offer(
+            session_factory(engine), now, title="Kaffee im Gemeindehaus", starts_local=starts_local
+        )
         return to_utc(starts_local)
     finally:
         await engine.dispose()
@@ -82,7 +84,7 @@ def test_typing_the_number_under_a_reminder_says_i_am_coming(tmp_path, monkeypat
     resident.proc.send_signal(signal.SIGUSR1)
     resident.wait_for("[3] ℹ️ Details")
     resident.mark = resident.output.index("🔔 Gleich geht es los", resident.mark)
-    reminder = resident.output[resident.mark:]
+    reminder = resident.output[resident.mark :]
     assert "🔔 Gleich geht es los, um 15:00 Uhr:\n☕ Kaffee im Gemeindehaus\n" in reminder
     assert "Kommen Sie?\n[1] 👍 Ich komme   [2] Diesmal nicht   [3] ℹ️ Details" in reminder
     assert _answers(database) == []
@@ -91,12 +93,15 @@ def test_typing_the_number_under_a_reminder_says_i_am_coming(tmp_path, monkeypat
     assert "[1] ✓ 👍 Ich komme" in answered
     [(day, coming)] = _answers(database)
     assert (day[:16], coming) == (start.strftime("%Y-%m-%d %H:%M"), 1)
-    resident.say("Diesmal nicht", "Alles klar – vielleicht beim nächsten Mal.")  # the words work too
+    resident.say(
+        "Diesmal nicht", "Alles klar – vielleicht beim nächsten Mal."
+    )  # the words work too
     assert [coming for _, coming in _answers(database)] == [0]
     resident.quit()
 
 
 # --- in this process: the weekly post and the alerts (tests/test_digest.py, test_alerts.py) -----
+
 
 async def _shown_at_the_terminal(sessions, chat: ChatDriver, at: datetime) -> str:
     """What the dispatcher shows at this person's terminal when the clock says `at`."""
@@ -113,7 +118,10 @@ async def test_the_number_under_a_weekly_post_opens_that_meeting(sessions, place
     await _switch_on(chat)
     await run_digests(sessions, MONDAY_9)
     shown = await _shown_at_the_terminal(sessions, chat, MONDAY_9)
-    assert "[1] ☕ Adventscafé   [2] 🚶 Spaziergang am Schloss" in shown and "⚙️ Wochenpost ändern" in shown
+    assert (
+        "[1] ☕ Adventscafé   [2] 🚶 Spaziergang am Schloss" in shown
+        and "⚙️ Wochenpost ändern" in shown
+    )
     await chat.say("2")
     assert chat.text.startswith("🚶 Spaziergang am Schloss")
     await chat.say("/woche")  # the commands work as before
@@ -125,6 +133,8 @@ async def test_the_number_under_an_alert_opens_that_offer(sessions, places, now)
     await _new(sessions, now, now + timedelta(hours=1), "Spaziergang", category="walk")
     await run_digests(sessions, WED_17)
     shown = await _shown_at_the_terminal(sessions, chat, WED_17)
-    assert "🆕 Neu in Ihrer Nähe:" in shown and "[1] 🚶 Spaziergang   [2] ⚙️ Meldungen ändern" in shown
+    assert (
+        "🆕 Neu in Ihrer Nähe:" in shown and "[1] 🚶 Spaziergang   [2] ⚙️ Meldungen ändern" in shown
+    )
     await chat.say("1")
     assert chat.text.startswith("🚶 Spaziergang")

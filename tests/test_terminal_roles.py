@@ -36,31 +36,47 @@ class Terminal:
     """`python -m bot chat --user NAME` on a pipe: type a line, wait for the answer."""
 
     def __init__(self, workdir: Path, user: str | None, **env: str) -> None:
-        environment = {k: v for k, v in os.environ.items()
-                       if not k.startswith(("TELEGRAM_", "MATRIX_", "NAHBAR_", "DATABASE_"))}
+        environment = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "MATRIX_", "NAHBAR_", "DATABASE_"))
+        }
         environment.update(
-            LANG="de_DE.UTF-8", PYTHONUNBUFFERED="1", DATABASE_URL=f"sqlite:///{workdir / 'nahbar.sqlite3'}",
-            NAHBAR_MODERATORS="terminal:mod", NAHBAR_DEMO_DATA="false", NAHBAR_OUTBOX_EVERY_SECONDS="0.5",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])), **env)
+            LANG="de_DE.UTF-8",
+            PYTHONUNBUFFERED="1",
+            DATABASE_URL=f"sqlite:///{workdir / 'nahbar.sqlite3'}",
+            NAHBAR_MODERATORS="terminal:mod",
+            NAHBAR_DEMO_DATA="false",
+            NAHBAR_OUTBOX_EVERY_SECONDS="0.5",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+            **env,
+        )
         self.user = user
         self.stderr = open(workdir / f"stderr-{user}.txt", "wb")
         args = ["--user", user] if user else []
-        self.proc = subprocess.Popen([sys.executable, "-m", "bot", "chat", *args], cwd=workdir,
-                                     env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self.stderr)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "chat", *args],
+            cwd=workdir,
+            env=environment,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+        )
         self.output = ""
         self.mark = 0  # where the answer to the last line typed begins
 
     def wait_for(self, text: str, timeout: float = STEP_TIMEOUT) -> str:
         """Read until `text` appears after the mark; returns the output since the mark."""
         deadline = time.monotonic() + timeout
-        while text not in self.output[self.mark:]:
+        while text not in self.output[self.mark :]:
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.proc.poll() is not None and not self._read(0):
-                raise AssertionError(f"{self.user}: no {text!r} within {timeout} s; since the last "
-                                     f"line typed:\n{self.output[self.mark:]}\n{self.log()}")
+                raise AssertionError(
+                    f"{self.user}: no {text!r} within {timeout} s; since the last "
+                    f"line typed:\n{self.output[self.mark :]}\n{self.log()}"
+                )
             self._read(min(remaining, 0.5))
-        return self.output[self.mark:]
+        return self.output[self.mark :]
 
     def _read(self, timeout: float) -> bool:
         ready, _, _ = readable([self.proc.stdout], [], [], timeout)
@@ -79,7 +95,7 @@ class Terminal:
 
     def choices(self) -> dict[str, int]:
         """Label -> number of the choices shown since the last line typed (newest wins)."""
-        return {label.strip(): int(n) for n, label in _CHOICE.findall(self.output[self.mark:])}
+        return {label.strip(): int(n) for n, label in _CHOICE.findall(self.output[self.mark :])}
 
     def choose(self, label: str, expect: str) -> str:
         """Type the number of the choice whose label contains `label`, as a person would."""
@@ -124,12 +140,18 @@ def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
     started = organiser.wait_for("Wo findet es statt?")  # the question is asked again
     assert "willkommen" not in started
     organiser.say("Pfarrhaus, Kirchstraße 3, 06484 Quedlinburg", "Was hilft Menschen")
-    assert "[1] ◻️ Rollstuhl: ja" in organiser.output[organiser.mark:]
+    assert "[1] ◻️ Rollstuhl: ja" in organiser.output[organiser.mark :]
     organiser.choose("Rollstuhl: ja", "✅ Rollstuhl: ja")
     organiser.choose("Spende willkommen", "✅ Spende willkommen")
     preview = organiser.say("Kirchengemeinde St. Blasii, Telefon 03946 1234", "Vorschau")
-    for line in ("☕ Adventscafé im Pfarrhaus", "🔁 jeden Dienstag", "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
-                 "♿ Rollstuhlgerecht: Eingang ohne Stufe", "💶 Spende willkommen", "☎️ Kontakt: Telefon 03946 1234"):
+    for line in (
+        "☕ Adventscafé im Pfarrhaus",
+        "🔁 jeden Dienstag",
+        "📍 Pfarrhaus, Kirchstraße 3, Quedlinburg",
+        "♿ Rollstuhlgerecht: Eingang ohne Stufe",
+        "💶 Spende willkommen",
+        "☎️ Kontakt: Telefon 03946 1234",
+    ):
         assert line in preview, line
     organiser.choose("Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an")
     organiser.quit()
@@ -141,7 +163,9 @@ def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
 
     moderator = Terminal(tmp_path, "mod")
     moderator.mark = 0
-    notice = moderator.wait_for("🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“")
+    notice = moderator.wait_for(
+        "🛡 Ein neues Angebot wartet auf Prüfung: „Adventscafé im Pfarrhaus“"
+    )
     welcome = moderator.wait_for("willkommen")
     assert "🛡 Warten auf Prüfung: 1 – /pruefen zeigt sie." in welcome  # also without the notice
     assert notice.count("wartet auf Prüfung: „") == 1
@@ -163,22 +187,30 @@ def test_organiser_moderator_and_resident_take_turns_on_one_database(tmp_path):
 
     with sqlite3.connect(tmp_path / "nahbar.sqlite3") as db:
         assert db.execute("SELECT title, status FROM offers").fetchall() == [
-            ("Adventscafé im Pfarrhaus", "published")]
+            ("Adventscafé im Pfarrhaus", "published")
+        ]
         users = {name for (name,) in db.execute("SELECT platform_id FROM users")}
         assert users == {"mod", "org", "anwohnerin"}
         assert db.execute("SELECT count(*) FROM outbox WHERE status != 'sent'").fetchone() == (0,)
 
 
 def test_a_user_name_that_cannot_be_an_address_is_refused(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "bot", "chat", "--user", "zwei Wörter"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60, input="",
-                          env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--user", "zwei Wörter"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        input="",
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
+    )
     assert done.returncode == 2
     assert "--user" in done.stderr and "e.g. --user mod" in done.stderr
     assert not (tmp_path / "x.sqlite3").exists()
 
 
 # --- numbered choices in the neutral core (the terminal and Matrix answer with numbers) -------
+
 
 async def _at_the_place_question(chat) -> None:
     await chat.say("/neu")
@@ -204,7 +236,9 @@ async def test_a_number_typed_by_mistake_does_not_throw_the_draft_away(sessions,
     await chat.say(str(next(n for n, label in _numbers(chat) if "Nein" in label)))
     assert "Was kostet es?" in chat.text  # the question again, nothing lost
     await chat.say("2 € mit Kuchen")
-    assert "Was hilft Menschen" in chat.text and "✅ Es kostet etwas" in chat.labels()  # back to the details
+    assert (
+        "Was hilft Menschen" in chat.text and "✅ Es kostet etwas" in chat.labels()
+    )  # back to the details
     assert "Übernommen" not in chat.text
     await chat.say("abbrechen")  # typed, it asks first, as the button does
     assert "Entwurf „Adventscafé im Pfarrhaus“ verwerfen?" in chat.text
@@ -241,26 +275,41 @@ async def test_a_terminal_leaves_other_peoples_messages_untouched(sessions, plac
     out = io.StringIO()
     org = TerminalChat(Nahbar(sessions, places), out, user="org", language="de")
     telegram = FakeMessenger(platform="telegram")
-    await queue(sessions, reply_row("org", "terminal:org", "🎉 Veröffentlicht", due_at=now),
-                reply_row("mod", "terminal:mod", "🛡 Ein neues Angebot", due_at=now),
-                reply_row("tg", "telegram:5", "Für Telegram", due_at=now), now=now)
+    await queue(
+        sessions,
+        reply_row("org", "terminal:org", "🎉 Veröffentlicht", due_at=now),
+        reply_row("mod", "terminal:mod", "🛡 Ein neues Angebot", due_at=now),
+        reply_row("tg", "telegram:5", "Für Telegram", due_at=now),
+        now=now,
+    )
     async with sessions() as session:
-        before = (await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "mod"))).updated_at
+        before = (
+            await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "mod"))
+        ).updated_at
     await Dispatcher(sessions, [TerminalMessenger(org), telegram], clock=lambda: now).drain()
     assert "🎉 Veröffentlicht" in out.getvalue() and "Ein neues Angebot" not in out.getvalue()
     assert telegram.texts() == ["Für Telegram"]
     async with sessions() as session:
         mod = await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "mod"))
-    assert (mod.status.value, mod.due_at, mod.attempts, mod.updated_at) == ("queued", now, 0, before)
+    assert (mod.status.value, mod.due_at, mod.attempts, mod.updated_at) == (
+        "queued",
+        now,
+        0,
+        before,
+    )
 
 
-async def test_the_numbers_of_a_message_from_the_outbox_are_the_ones_typed_next(sessions, places, now):
+async def test_the_numbers_of_a_message_from_the_outbox_are_the_ones_typed_next(
+    sessions, places, now
+):
     from handlers.messages import Button, Reply
 
     moderator = ChatDriver(sessions, places, now, user="mod", rights=RIGHTS, platform="terminal")
     await moderator.say("/start")
     assert _numbers(moderator)[0] == (1, "🔎 Ort oder PLZ eingeben")
-    notice = Reply("🛡 Ein neues Angebot wartet auf Prüfung", buttons=((Button("🔍 Prüfen", "vq"),),))
+    notice = Reply(
+        "🛡 Ein neues Angebot wartet auf Prüfung", buttons=((Button("🔍 Prüfen", "vq"),),)
+    )
     await moderator.core.shown("terminal:mod", [notice])
     await moderator.say("1")
     assert "⏳ Warten auf Prüfung: 0" in moderator.text
@@ -269,7 +318,9 @@ async def test_the_numbers_of_a_message_from_the_outbox_are_the_ones_typed_next(
     assert "Die letzten Entscheidungen" in moderator.text  # the queue's first choice
 
 
-async def test_a_message_arriving_during_a_question_does_not_take_its_numbers(sessions, places, now):
+async def test_a_message_arriving_during_a_question_does_not_take_its_numbers(
+    sessions, places, now
+):
     """An organiser picks the kind of their offer by number when a reminder arrives: "2" still
     picks the kind, and the reminder's choices get numbers of their own."""
     from handlers.messages import Button, Reply

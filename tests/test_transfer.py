@@ -31,14 +31,28 @@ async def _organiser(sessions, platform_id: str, trust: str = "trusted") -> int:
 async def test_export_import_export_gives_the_same_document(sessions, database_url, now, tmp_path):
     owner = await _organiser(sessions, "4711")
     await _organiser(sessions, "666", trust="blocked")
-    await add_offer(sessions, now, title="Warme Stube", owner_id=owner, rrule="FREQ=WEEKLY;BYDAY=MO,TH",
-                    starts_local=datetime(2026, 1, 5, 11), exdates=["2026-12-28"], contact="Tel. 1234",
-                    wheelchair=Wheelchair.YES, audio_loop=None, cancelled_days=["2027-01-04"],
-                    cost=Cost.NOT_STATED)
+    await add_offer(
+        sessions,
+        now,
+        title="Warme Stube",
+        owner_id=owner,
+        rrule="FREQ=WEEKLY;BYDAY=MO,TH",
+        starts_local=datetime(2026, 1, 5, 11),
+        exdates=["2026-12-28"],
+        contact="Tel. 1234",
+        wheelchair=Wheelchair.YES,
+        audio_loop=None,
+        cancelled_days=["2027-01-04"],
+        cost=Cost.NOT_STATED,
+    )
     await add_offer(sessions, now, title="Entwurf", status=OfferStatus.PENDING, owner_id=owner)
-    await add_offer(sessions, now, title="Aus dem Kalender", source="kalender.ics", external_id="uid-1")
+    await add_offer(
+        sessions, now, title="Aus dem Kalender", source="kalender.ics", external_id="uid-1"
+    )
     async with sessions() as session, session.begin():
-        await session.execute(update(Idea).where(Idea.position == 1).values(title_en="A café", changed_by=owner))
+        await session.execute(
+            update(Idea).where(Idea.position == 1).values(title_en="A café", changed_by=owner)
+        )
     async with sessions() as session:
         first = await export(session, now)
         before = await session.scalar(select(func.count()).select_from(Occurrence))
@@ -52,7 +66,10 @@ async def test_export_import_export_gives_the_same_document(sessions, database_u
         fresh = session_factory(target)
         async with fresh() as session, session.begin():
             assert await import_(session, json.loads(json.dumps(first)), now) == {
-                "organisers": 2, "offers": 3, "ideas": len(first["ideas"])}
+                "organisers": 2,
+                "offers": 3,
+                "ideas": len(first["ideas"]),
+            }
         async with fresh() as session:
             again = await export(session, now)
             assert await session.scalar(select(func.count()).select_from(Occurrence)) == before
@@ -74,12 +91,30 @@ async def test_export_import_export_gives_the_same_document(sessions, database_u
 
 
 async def test_broken_documents_are_refused_and_change_nothing(sessions, now):
-    for document, problem in (({"format": "other"}, "not a Nahbar export"),
-                              ({"format": "nahbar-export", "version": 99}, "version 99"),
-                              ({"format": "nahbar-export", "version": 1, "organisers": [], "ideas": [],
-                                "offers": [{"title": "ohne alles"}]}, "offer 1: 'latitude' is missing"),
-                              ({"format": "nahbar-export", "version": 1, "organisers": [], "ideas": [],
-                                "offers": "nein"}, "'offers' must be a list")):
+    for document, problem in (
+        ({"format": "other"}, "not a Nahbar export"),
+        ({"format": "nahbar-export", "version": 99}, "version 99"),
+        (
+            {
+                "format": "nahbar-export",
+                "version": 1,
+                "organisers": [],
+                "ideas": [],
+                "offers": [{"title": "ohne alles"}],
+            },
+            "offer 1: 'latitude' is missing",
+        ),
+        (
+            {
+                "format": "nahbar-export",
+                "version": 1,
+                "organisers": [],
+                "ideas": [],
+                "offers": "nein",
+            },
+            "'offers' must be a list",
+        ),
+    ):
         try:
             async with sessions() as session, session.begin():
                 await import_(session, document, now)
@@ -93,8 +128,13 @@ async def test_broken_documents_are_refused_and_change_nothing(sessions, now):
 def test_the_commands_round_trip_and_keep_ics_csv_import(tmp_path):
     env = {"PYTHONPATH": str(ROOT), "NAHBAR_DEMO_DATA": "true", "TELEGRAM_BOT_TOKEN": ""}
     run = lambda db, *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "bot", *args], capture_output=True, text=True, cwd=tmp_path, timeout=120,
-        env={**__import__("os").environ, **env, "DATABASE_URL": f"sqlite:///{tmp_path / db}"})
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**__import__("os").environ, **env, "DATABASE_URL": f"sqlite:///{tmp_path / db}"},
+    )
     imported = run("a.sqlite3", "import", str(ROOT / "tests/data/google.ics"))  # the other import
     assert imported.returncode == 0, imported.stderr
     exported = run("a.sqlite3", "export", "--json", "--output", str(tmp_path / "backup.json"))

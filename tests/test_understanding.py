@@ -19,9 +19,25 @@ QUEDLINBURG = dict(place_name="Quedlinburg", latitude=51.7904, longitude=11.1418
 # NOW in conftest: Wednesday 25 November 2026, 10:00 in Berlin.
 
 
-@pytest.mark.parametrize("typed", ["danke", "Danke schön!", "ja", "nein", "ok", "zurück", "Menü",
-                                   "tschüss", "Guten Morgen", "Hallo", "Vielen Dank", "alles klar",
-                                   "Auf Wiedersehen", "moin"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "danke",
+        "Danke schön!",
+        "ja",
+        "nein",
+        "ok",
+        "zurück",
+        "Menü",
+        "tschüss",
+        "Guten Morgen",
+        "Hallo",
+        "Vielen Dank",
+        "alles klar",
+        "Auf Wiedersehen",
+        "moin",
+    ],
+)
 async def test_small_talk_is_not_taken_for_a_place(chat, typed):
     await chat.say(typed)
     assert "kenne ich leider nicht" not in chat.text
@@ -57,11 +73,15 @@ async def test_a_typed_yes_to_delete_points_to_the_button(chat, sessions):
     assert "Alles ist gelöscht" in chat.text
 
 
-@pytest.mark.parametrize(("typed", "opening"), [
-    ("ich bin einsam", "Schön, dass Sie schreiben"), ("allein", "Schön, dass Sie schreiben"),
-    ("mir ist langweilig", "Dann finden wir etwas für Sie"),
-    ("Ich fühle mich so allein, seit mein Mann gestorben ist.", "Das tut mir sehr leid"),
-])
+@pytest.mark.parametrize(
+    ("typed", "opening"),
+    [
+        ("ich bin einsam", "Schön, dass Sie schreiben"),
+        ("allein", "Schön, dass Sie schreiben"),
+        ("mir ist langweilig", "Dann finden wir etwas für Sie"),
+        ("Ich fühle mich so allein, seit mein Mann gestorben ist.", "Das tut mir sehr leid"),
+    ],
+)
 async def test_loneliness_gets_a_warm_answer_and_someone_to_talk_to(chat, typed, opening):
     await chat.say(typed)
     assert opening in chat.text
@@ -80,8 +100,14 @@ async def test_loneliness_shows_meetings_near_a_known_place(chat, sessions, now)
 
 
 async def _three_days(sessions, now) -> None:
-    for day, title in [(25, "Mittwochscafé"), (26, "Donnerstagsrunde"), (28, "Samstagsspaziergang"),
-                       (29, "Sonntagskaffee"), (30, "Montagsstube"), (12 + 31, "Späterer Treff")]:
+    for day, title in [
+        (25, "Mittwochscafé"),
+        (26, "Donnerstagsrunde"),
+        (28, "Samstagsspaziergang"),
+        (29, "Sonntagskaffee"),
+        (30, "Montagsstube"),
+        (12 + 31, "Späterer Treff"),
+    ]:
         month, date = (11, day) if day <= 30 else (12, day - 30)
         await add_offer(sessions, now, title=title, starts_local=datetime(2026, month, date, 15))
 
@@ -118,9 +144,13 @@ async def test_this_week_means_until_sunday(chat, sessions, now):
 
 
 async def test_a_time_span_and_a_place_together(chat, sessions, now):
-    await add_offer(sessions, now, title="Bodetal-Runde", starts_local=datetime(2026, 12, 5, 10), **THALE)
+    await add_offer(
+        sessions, now, title="Bodetal-Runde", starts_local=datetime(2026, 12, 5, 10), **THALE
+    )
     await chat.say("nächste 14 Tage in Thale")
-    assert "Treffen bei Thale\nin den nächsten 14 Tagen" in chat.text and "Bodetal-Runde" in chat.text
+    assert (
+        "Treffen bei Thale\nin den nächsten 14 Tagen" in chat.text and "Bodetal-Runde" in chat.text
+    )
     await chat.say("/heute Quedlinburg")
     assert "Treffen bei Quedlinburg\nheute" in chat.text
 
@@ -182,7 +212,9 @@ async def test_a_sentence_that_is_no_place_is_not_called_an_unknown_place(chat):
 
 
 async def test_english_words_work_for_english_speakers(sessions, places, now):
-    await add_offer(sessions, now, title="Walk", category="walk", starts_local=datetime(2026, 11, 26, 10))
+    await add_offer(
+        sessions, now, title="Walk", category="walk", starts_local=datetime(2026, 11, 26, 10)
+    )
     chat = ChatDriver(sessions, places, now, language="en")
     await chat.say("walks in Wernigerode tomorrow")
     assert "Meetings near Wernigerode\ntomorrow" in chat.text and "Walk" in chat.text

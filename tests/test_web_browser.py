@@ -28,9 +28,15 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists() and os.environ.get("NAHBAR_TEST_BROWSER") != "require",
-    reason="Debian's chromium is not installed (.ci/run installs it)")
+    reason="Debian's chromium is not installed (.ci/run installs it)",
+)
 WERNIGERODE = {"place_name": "Wernigerode", "latitude": 51.8365, "longitude": 10.7822}
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @asynccontextmanager
@@ -43,7 +49,9 @@ async def browser_at(sessions, places, now):
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             try:
-                page = await browser.new_page(viewport={"width": 1000, "height": 900}, locale="de-DE")
+                page = await browser.new_page(
+                    viewport={"width": 1000, "height": 900}, locale="de-DE"
+                )
                 yield server.url, page
             finally:
                 await browser.close()
@@ -52,13 +60,34 @@ async def browser_at(sessions, places, now):
 
 
 async def _offers(sessions, now):
-    await add_offer(sessions, now, title="Adventscafé im Pfarrhaus", rrule="FREQ=WEEKLY;BYDAY=TH",
-                    starts_local=datetime(2026, 11, 26, 15), wheelchair="yes", toilets_wheelchair="yes",
-                    contact="Telefon 03943 1234", **WERNIGERODE)
-    await add_offer(sessions, now, title="Warme Stube im Rathaus", category="warm_room",
-                    starts_local=datetime(2026, 11, 27, 11), wheelchair="limited", **WERNIGERODE)
-    await add_offer(sessions, now, title="Spaziergang durch den Lustgarten", category="walk",
-                    starts_local=datetime(2026, 11, 28, 10), **WERNIGERODE)
+    await add_offer(
+        sessions,
+        now,
+        title="Adventscafé im Pfarrhaus",
+        rrule="FREQ=WEEKLY;BYDAY=TH",
+        starts_local=datetime(2026, 11, 26, 15),
+        wheelchair="yes",
+        toilets_wheelchair="yes",
+        contact="Telefon 03943 1234",
+        **WERNIGERODE,
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="Warme Stube im Rathaus",
+        category="warm_room",
+        starts_local=datetime(2026, 11, 27, 11),
+        wheelchair="limited",
+        **WERNIGERODE,
+    )
+    await add_offer(
+        sessions,
+        now,
+        title="Spaziergang durch den Lustgarten",
+        category="walk",
+        starts_local=datetime(2026, 11, 28, 10),
+        **WERNIGERODE,
+    )
 
 
 async def _shot(page, name: str) -> None:
@@ -80,8 +109,14 @@ async def test_search_from_the_form_then_a_place_then_an_offer(sessions, places,
         await page.wait_for_url("**/ort/g*")
         assert await page.locator("h1").inner_text() == "Treffen bei Wernigerode"
         titles = await page.locator("ol.offers h2").all_inner_texts()
-        assert titles == ["Adventscafé im Pfarrhaus", "Warme Stube im Rathaus", "Spaziergang durch den Lustgarten"]
-        subscribe = await page.get_by_role("link", name="Im Kalender abonnieren").get_attribute("href")
+        assert titles == [
+            "Adventscafé im Pfarrhaus",
+            "Warme Stube im Rathaus",
+            "Spaziergang durch den Lustgarten",
+        ]
+        subscribe = await page.get_by_role("link", name="Im Kalender abonnieren").get_attribute(
+            "href"
+        )
         assert subscribe.startswith("/ort/g") and subscribe.endswith(".ics")
         await _shot(page, "place")
         await page.get_by_role("link", name="Adventscafé im Pfarrhaus").click()
@@ -89,9 +124,13 @@ async def test_search_from_the_form_then_a_place_then_an_offer(sessions, places,
         assert await page.locator("h1").inner_text() == "Adventscafé im Pfarrhaus"
         body = await page.locator("main").inner_text()
         assert "Rollstuhlgerecht: Eingang ohne Stufe" in body and "Telefon 03943 1234" in body
-        assert await page.get_by_role("link", name="In Telegram öffnen").get_attribute("href") \
+        assert (
+            await page.get_by_role("link", name="In Telegram öffnen").get_attribute("href")
             == f"https://t.me/nahbar_test_bot?start=offer_{page.url.rsplit('/', 1)[1]}"
-        assert (await page.get_by_role("link", name="📅 In meinen Kalender").get_attribute("href")).endswith(".ics")
+        )
+        assert (
+            await page.get_by_role("link", name="📅 In meinen Kalender").get_attribute("href")
+        ).endswith(".ics")
         await _shot(page, "offer")
 
         # Only step-free venues.
@@ -123,7 +162,10 @@ async def test_keyboard_alone_reaches_every_control(sessions, places, now):
         # Tab to the first offer and open it with Enter.
         for _ in range(30):
             await page.keyboard.press("Tab")
-            if await page.evaluate("document.activeElement.textContent") == "Adventscafé im Pfarrhaus":
+            if (
+                await page.evaluate("document.activeElement.textContent")
+                == "Adventscafé im Pfarrhaus"
+            ):
                 break
         else:
             pytest.fail("the first offer cannot be reached with Tab")
@@ -138,12 +180,20 @@ async def test_axe_finds_no_accessibility_violations(sessions, places, now):
     await _offers(sessions, now)
     axe = Axe()
     async with browser_at(sessions, places, now) as (url, page):
-        for path in ("/", "/?ort=Gernrode", "/ort/Wernigerode", "/ort/Wernigerode?lang=en",
-                     "/einbetten?ort=Wernigerode", "/gibtsnicht"):
+        for path in (
+            "/",
+            "/?ort=Gernrode",
+            "/ort/Wernigerode",
+            "/ort/Wernigerode?lang=en",
+            "/einbetten?ort=Wernigerode",
+            "/gibtsnicht",
+        ):
             await page.goto(url + path)
             results = await axe.run(page)
-            violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-                          for v in results.response["violations"]]
+            violations = [
+                (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+                for v in results.response["violations"]
+            ]
             assert violations == [], (path, violations)
             checked = {rule["id"] for rule in results.response["passes"]}
             assert {"html-has-lang", "label", "color-contrast", "heading-order"} & checked, path
@@ -159,14 +209,20 @@ async def test_print_layout_fits_a4(sessions, places, now, tmp_path):
     async with browser_at(sessions, places, now) as (url, page):
         await page.goto(url + "/ort/Wernigerode")
         await page.emulate_media(media="print")
-        await page.set_viewport_size({"width": 718, "height": 1000})  # A4 less 15 mm margins at 96 dpi
+        await page.set_viewport_size(
+            {"width": 718, "height": 1000}
+        )  # A4 less 15 mm margins at 96 dpi
         assert await page.evaluate("document.documentElement.scrollWidth") <= 718
         assert not await page.locator("form.search").is_visible()  # no controls on paper
         pdf = tmp_path / "print.pdf"
         await page.pdf(path=str(pdf), prefer_css_page_size=True)
-        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        info = subprocess.run(
+            ["pdfinfo", str(pdf)], capture_output=True, text=True, check=True
+        ).stdout
         assert "pts (A4)" in info, info  # poppler names the paper size
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+        ).stdout
         assert "Adventscafé im Pfarrhaus" in text and "Spaziergang durch den Lustgarten" in text
 
 
@@ -177,10 +233,14 @@ async def test_the_embed_shows_inside_a_foreign_page_and_nothing_else_does(sessi
         foreign = web.Application()
 
         async def town_hall(request):
-            return web.Response(content_type="text/html", text=(
-                '<!doctype html><html lang="de"><title>Gemeinde</title><h1>Unsere Gemeinde</h1>'
-                f'<iframe id="ok" title="Treffen" src="{url}/embed?ort=Wernigerode"></iframe>'
-                f'<iframe id="no" title="Seite" src="{url}/ort/Wernigerode"></iframe>'))
+            return web.Response(
+                content_type="text/html",
+                text=(
+                    '<!doctype html><html lang="de"><title>Gemeinde</title><h1>Unsere Gemeinde</h1>'
+                    f'<iframe id="ok" title="Treffen" src="{url}/embed?ort=Wernigerode"></iframe>'
+                    f'<iframe id="no" title="Seite" src="{url}/ort/Wernigerode"></iframe>'
+                ),
+            )
 
         foreign.router.add_get("/", town_hall)
         runner = web.AppRunner(foreign)

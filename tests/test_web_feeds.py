@@ -25,10 +25,22 @@ def _events(body: bytes) -> list:
 
 async def test_calendar_feed_marks_changes_and_cancellations(sessions, places, now, monkeypatch):
     monkeypatch.setattr("web.feeds.CHECK_EVERY", 0.0)  # ask the store on every request
-    weekly = await add_offer(sessions, now, title="Adventscafé", rrule="FREQ=WEEKLY;BYDAY=TH",
-                             starts_local=datetime(2026, 11, 26, 15), **WERNIGERODE)
-    walk = await add_offer(sessions, now, title="Spaziergang", category="walk",
-                           starts_local=datetime(2026, 11, 28, 10), **WERNIGERODE)
+    weekly = await add_offer(
+        sessions,
+        now,
+        title="Adventscafé",
+        rrule="FREQ=WEEKLY;BYDAY=TH",
+        starts_local=datetime(2026, 11, 26, 15),
+        **WERNIGERODE,
+    )
+    walk = await add_offer(
+        sessions,
+        now,
+        title="Spaziergang",
+        category="walk",
+        starts_local=datetime(2026, 11, 28, 10),
+        **WERNIGERODE,
+    )
     async with web_client(sessions, places, now) as client:
         first = await client.get("/ort/Wernigerode.ics")
         assert first.status == 200 and first.content_type == "text/calendar"
@@ -37,15 +49,21 @@ async def test_calendar_feed_marks_changes_and_cancellations(sessions, places, n
         cafe = events[f"offer-{weekly.id}@nahbar"]
         assert str(cafe["SUMMARY"]) == "Adventscafé" and int(cafe["SEQUENCE"]) == 0
         assert str(cafe["STATUS"]) == "CONFIRMED" and cafe["RRULE"]["FREQ"] == ["WEEKLY"]
-        assert cafe.decoded("DTSTART") == datetime(2026, 11, 26, 15, tzinfo=cafe.decoded("DTSTART").tzinfo)
+        assert cafe.decoded("DTSTART") == datetime(
+            2026, 11, 26, 15, tzinfo=cafe.decoded("DTSTART").tzinfo
+        )
         [alarm] = cafe.walk("VALARM")
         assert alarm.decoded("TRIGGER") == -timedelta(days=1) and str(alarm["ACTION"]) == "DISPLAY"
         assert str(cafe["URL"]) == f"https://nahbar.example.org/angebot/{weekly.id}"
 
         # Polling costs nothing while nothing changed.
         etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
-        assert (await client.get("/ort/Wernigerode.ics", headers={"If-None-Match": etag})).status == 304
-        assert (await client.get("/ort/Wernigerode.ics", headers={"If-Modified-Since": modified})).status == 304
+        assert (
+            await client.get("/ort/Wernigerode.ics", headers={"If-None-Match": etag})
+        ).status == 304
+        assert (
+            await client.get("/ort/Wernigerode.ics", headers={"If-Modified-Since": modified})
+        ).status == 304
 
         # The organiser calls off one Thursday, moves the series to 16:00, and cancels the walk.
         async with sessions() as session, session.begin():
@@ -99,5 +117,7 @@ async def test_rss_feed_lists_the_offers_with_stable_guids(sessions, places, now
         assert item.findtext("guid") == f"offer-{offer.id}@nahbar"
         assert item.findtext("link") == f"https://nahbar.example.org/angebot/{offer.id}"
         assert "Do., 26. Nov., 15:00–17:00 Uhr" in item.findtext("description")
-        again = await client.get("/feed.rss?ort=Wernigerode", headers={"If-None-Match": response.headers["ETag"]})
+        again = await client.get(
+            "/feed.rss?ort=Wernigerode", headers={"If-None-Match": response.headers["ETag"]}
+        )
         assert again.status == 304

@@ -22,9 +22,18 @@ def _jsonld(html: str) -> list:
 
 
 async def test_the_form_finds_a_place_and_its_page_lists_the_coming_meetings(sessions, places, now):
-    await add_offer(sessions, now, title="Adventscafé im Pfarrhaus", rrule="FREQ=WEEKLY;BYDAY=TH",
-                    starts_local=datetime(2026, 11, 26, 15), wheelchair=Wheelchair.YES, **WERNIGERODE)
-    await add_offer(sessions, now, title="Noch nicht freigegeben", status=OfferStatus.PENDING, **WERNIGERODE)
+    await add_offer(
+        sessions,
+        now,
+        title="Adventscafé im Pfarrhaus",
+        rrule="FREQ=WEEKLY;BYDAY=TH",
+        starts_local=datetime(2026, 11, 26, 15),
+        wheelchair=Wheelchair.YES,
+        **WERNIGERODE,
+    )
+    await add_offer(
+        sessions, now, title="Noch nicht freigegeben", status=OfferStatus.PENDING, **WERNIGERODE
+    )
     async with web_client(sessions, places, now) as client:
         form = await client.get("/")
         html = await form.text()
@@ -43,14 +52,19 @@ async def test_the_form_finds_a_place_and_its_page_lists_the_coming_meetings(ses
         [event, *_] = _jsonld(html)
         assert event["@type"] == "Event" and event["name"] == "Adventscafé im Pfarrhaus"
         assert event["startDate"].startswith("2026-11-26T14:00")
-        assert {"@type": "LocationFeatureSpecification", "name": "wheelchair", "value": "yes"} in \
-            event["location"]["amenityFeature"]
+        assert {
+            "@type": "LocationFeatureSpecification",
+            "name": "wheelchair",
+            "value": "yes",
+        } in event["location"]["amenityFeature"]
 
         english = await (await client.get(found.headers["Location"] + "&lang=en")).text()
         assert '<html lang="en">' in english and "Meetings near Wernigerode" in english
 
 
-async def test_namesakes_are_offered_as_a_choice_and_unknown_places_get_a_clear_page(sessions, places, now):
+async def test_namesakes_are_offered_as_a_choice_and_unknown_places_get_a_clear_page(
+    sessions, places, now
+):
     async with web_client(sessions, places, now) as client:
         choice = await client.get("/?ort=Gernrode", allow_redirects=False)
         html = await choice.text()
@@ -60,10 +74,21 @@ async def test_namesakes_are_offered_as_a_choice_and_unknown_places_get_a_clear_
         assert unknown.status == 404 and "Xyzzyplatz" in await unknown.text()
 
 
-async def test_an_offer_page_shows_dates_access_contact_and_links_into_the_chats(sessions, places, now):
-    offer = await add_offer(sessions, now, title="Warme Stube", category="warm_room",
-                            contact="Telefon 03943 1234", wheelchair=Wheelchair.LIMITED, **WERNIGERODE)
-    hidden = await add_offer(sessions, now, title="Pausiert", status=OfferStatus.PAUSED, **WERNIGERODE)
+async def test_an_offer_page_shows_dates_access_contact_and_links_into_the_chats(
+    sessions, places, now
+):
+    offer = await add_offer(
+        sessions,
+        now,
+        title="Warme Stube",
+        category="warm_room",
+        contact="Telefon 03943 1234",
+        wheelchair=Wheelchair.LIMITED,
+        **WERNIGERODE,
+    )
+    hidden = await add_offer(
+        sessions, now, title="Pausiert", status=OfferStatus.PAUSED, **WERNIGERODE
+    )
     async with web_client(sessions, places, now) as client:
         page = await client.get(f"/angebot/{offer.id}")
         html = await page.text()
@@ -89,12 +114,18 @@ async def test_step_free_filter_shows_only_venues_said_to_be_step_free(sessions,
 
 
 async def test_markup_in_offer_fields_is_shown_as_text(sessions, places, now):
-    evil = '<script>alert(1)</script></script><img src=x onerror=alert(2)>'
-    offer = await add_offer(sessions, now, title=evil[:120], description=evil, organiser=evil[:120],
-                            **WERNIGERODE)
+    evil = "<script>alert(1)</script></script><img src=x onerror=alert(2)>"
+    offer = await add_offer(
+        sessions, now, title=evil[:120], description=evil, organiser=evil[:120], **WERNIGERODE
+    )
     async with web_client(sessions, places, now) as client:
-        for path in ("/ort/Wernigerode", f"/angebot/{offer.id}", "/embed?ort=Wernigerode",
-                     "/einbetten?ort=Wernigerode", "/ort/Wernigerode.rss"):
+        for path in (
+            "/ort/Wernigerode",
+            f"/angebot/{offer.id}",
+            "/embed?ort=Wernigerode",
+            "/einbetten?ort=Wernigerode",
+            "/ort/Wernigerode.rss",
+        ):
             body = await (await client.get(path)).text()
             assert "<script>alert" not in body and "<img src=x" not in body, path
             assert "&lt;script&gt;alert(1)" in body or "\\u003cscript\\u003e" in body, path
@@ -105,17 +136,24 @@ async def test_markup_in_offer_fields_is_shown_as_text(sessions, places, now):
 async def test_hostile_requests_get_clear_pages_and_no_stack_trace(sessions, places, now):
     async with web_client(sessions, places, now) as client:
         cases = {
-            "/?ort=" + "x" * 5000: 400, "/ort/" + "y" * 300: 404, "/angebot/99999999999": 404,
-            "/angebot/-1": 404, "/angebot/1%00": 404, "/ort/%2e%2e%2fetc": 404,
-            "/feed.ics": 400, "/feed.rss?ort=Nirgendwo123": 404, "/aushang/Wernigerode": 404,
+            "/?ort=" + "x" * 5000: 400,
+            "/ort/" + "y" * 300: 404,
+            "/angebot/99999999999": 404,
+            "/angebot/-1": 404,
+            "/angebot/1%00": 404,
+            "/ort/%2e%2e%2fetc": 404,
+            "/feed.ics": 400,
+            "/feed.rss?ort=Nirgendwo123": 404,
+            "/aushang/Wernigerode": 404,
             "/ort/Wernigerode?umkreis=999999&tage=-5&art=%3Cb%3E&barrierefrei=" + "1" * 50: 200,
-            "/static/../../etc/passwd": 404, "/gibtsnicht": 404,
+            "/static/../../etc/passwd": 404,
+            "/gibtsnicht": 404,
         }
         for path, status in cases.items():
             response = await client.get(path, allow_redirects=False)
             body = await response.text()
             assert response.status == status, (path, response.status)
-            assert "Traceback" not in body and "File \"" not in body, path
+            assert "Traceback" not in body and 'File "' not in body, path
             if status >= 400:
                 assert "<h1>" in body and 'lang="de"' in body, path
         posted = await client.post("/", data={"ort": "x"})
@@ -127,7 +165,10 @@ async def test_requests_per_client_are_limited(sessions, places, now):
         statuses = [(await client.get("/")).status for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         limited = await client.get("/")
-        assert "Bitte etwas langsamer" in await limited.text() and int(limited.headers["Retry-After"]) >= 1
+        assert (
+            "Bitte etwas langsamer" in await limited.text()
+            and int(limited.headers["Retry-After"]) >= 1
+        )
         assert (await client.get("/healthz")).status == 200  # operators' probes are not limited
 
 
@@ -143,7 +184,10 @@ async def test_only_the_embed_may_be_framed_by_other_sites(sessions, places, now
         assert "Spaziergang" in await embed.text()
         fragment = await client.get("/embed/fragment?ort=Wernigerode")
         html = await fragment.text()
-        assert html.startswith('<section class="nahbar"') and "https://nahbar.example.org/angebot/" in html
+        assert (
+            html.startswith('<section class="nahbar"')
+            and "https://nahbar.example.org/angebot/" in html
+        )
         help_page = await (await client.get("/einbetten?ort=Wernigerode")).text()
         assert "&lt;iframe src=&#34;https://nahbar.example.org/embed?ort=g" in help_page
 

@@ -29,14 +29,18 @@ async def _chat_until(out: io.StringIO, word: str) -> None:
     raise AssertionError(out.getvalue())
 
 
-async def test_the_terminal_chat_serves_the_web_face_and_a_second_one_goes_on_without(tmp_path, monkeypatch):
+async def test_the_terminal_chat_serves_the_web_face_and_a_second_one_goes_on_without(
+    tmp_path, monkeypatch
+):
     port = _free_port()
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'chat.sqlite3'}")
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
     monkeypatch.setenv("LANG", "de_DE.UTF-8")
     monkeypatch.setenv("NAHBAR_WEB_LISTEN", f"127.0.0.1:{port}")
     first_out, first_in = io.StringIO(), TypedLines()
-    first = asyncio.create_task(run_terminal(Settings(_env_file=None), first_in, first_out, user="anna"))
+    first = asyncio.create_task(
+        run_terminal(Settings(_env_file=None), first_in, first_out, user="anna")
+    )
     second = None
     try:
         await _chat_until(first_out, "willkommen")
@@ -47,7 +51,9 @@ async def test_the_terminal_chat_serves_the_web_face_and_a_second_one_goes_on_wi
                 assert "(Beispiel)" in await page.text()  # the same store as the chat
 
         second_out, second_in = io.StringIO(), TypedLines()
-        second = asyncio.create_task(run_terminal(Settings(_env_file=None), second_in, second_out, user="paul"))
+        second = asyncio.create_task(
+            run_terminal(Settings(_env_file=None), second_in, second_out, user="paul")
+        )
         await _chat_until(second_out, "willkommen")
         said = second_out.getvalue()
         assert said.count(f"127.0.0.1:{port} ist schon belegt") == 1, said

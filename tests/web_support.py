@@ -10,14 +10,28 @@ from aiohttp.test_utils import TestClient, TestServer
 from publish.links import Links
 from web.app import WebContext, make_app
 
-LINKS = Links(web="https://nahbar.example.org", telegram_bot="nahbar_test_bot",
-              matrix_bot="@nahbar:example.org", phone="03946 000 111")
+LINKS = Links(
+    web="https://nahbar.example.org",
+    telegram_bot="nahbar_test_bot",
+    matrix_bot="@nahbar:example.org",
+    phone="03946 000 111",
+)
 
 
 @asynccontextmanager
-async def web_client(sessions, places, now, *, links: Links = LINKS, per_minute: int = 10_000,
-                     clock=None, operations=()):
-    context = WebContext(sessions, places, clock or (lambda: now), links, requests_per_minute=per_minute)
+async def web_client(
+    sessions,
+    places,
+    now,
+    *,
+    links: Links = LINKS,
+    per_minute: int = 10_000,
+    clock=None,
+    operations=(),
+):
+    context = WebContext(
+        sessions, places, clock or (lambda: now), links, requests_per_minute=per_minute
+    )
     server = TestServer(make_app(context, operations), host="127.0.0.1")
     client = TestClient(server)
     await client.start_server()

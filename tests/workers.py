@@ -53,24 +53,37 @@ async def fresh_database(server_url: str | None, tmp_path: Path):
 
 
 class Worker:
-    def __init__(self, workdir: Path, api, database_url: str, *, web: bool = False, **env: str) -> None:
+    def __init__(
+        self, workdir: Path, api, database_url: str, *, web: bool = False, **env: str
+    ) -> None:
         """`web`: the web face runs and serves /readyz and /metrics beside its pages; else it
         is off and they have their own port (NAHBAR_OPS_LISTEN)."""
         self.number = next(_numbers)
         self.workdir = workdir
         self.port, self.ops_port = free_port(), free_port()
-        base = {k: v for k, v in os.environ.items()
-                if not k.startswith(("TELEGRAM_", "NAHBAR_", "DATABASE_", "MATRIX_"))
-                and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")}
+        base = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "NAHBAR_", "DATABASE_", "MATRIX_"))
+            and k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        }
         base.update(
-            TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_BASE_URL=api.base_url,
-            TELEGRAM_API_BASE_FILE_URL=api.base_file_url, DATABASE_URL=database_url,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            TELEGRAM_API_BASE_URL=api.base_url,
+            TELEGRAM_API_BASE_FILE_URL=api.base_file_url,
+            DATABASE_URL=database_url,
             TELEGRAM_WEBHOOK_URL="https://nahbar.example.invalid/telegram",
-            TELEGRAM_WEBHOOK_LISTEN="127.0.0.1", TELEGRAM_WEBHOOK_PORT=str(self.port),
+            TELEGRAM_WEBHOOK_LISTEN="127.0.0.1",
+            TELEGRAM_WEBHOOK_PORT=str(self.port),
             TELEGRAM_WEBHOOK_PATH="telegram",
-            TELEGRAM_MESSAGES_PER_SECOND="1000", NAHBAR_DEMO_DATA="true", NAHBAR_LOG_LEVEL="INFO",
-            LANG="de_DE.UTF-8", NO_PROXY="127.0.0.1,localhost", PYTHONUNBUFFERED="1",
-            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), base.get("PYTHONPATH")])))
+            TELEGRAM_MESSAGES_PER_SECOND="1000",
+            NAHBAR_DEMO_DATA="true",
+            NAHBAR_LOG_LEVEL="INFO",
+            LANG="de_DE.UTF-8",
+            NO_PROXY="127.0.0.1,localhost",
+            PYTHONUNBUFFERED="1",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(REPO), base.get("PYTHONPATH")])),
+        )
         if web:
             base.update(NAHBAR_WEB_LISTEN=f"127.0.0.1:{self.ops_port}")
         else:
@@ -92,8 +105,16 @@ class Worker:
     async def start(self) -> None:
         self._out = open(self.log, "ab")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", "run", cwd=self.workdir, env=self.env,
-            stdin=asyncio.subprocess.DEVNULL, stdout=self._out, stderr=self._out)
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=self.workdir,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=self._out,
+            stderr=self._out,
+        )
 
     async def readyz(self) -> dict | None:
         try:

@@ -57,8 +57,9 @@ ROUTES = (
 def make_app(context: WebContext, operations: Sequence[web.RouteDef] = ()) -> web.Application:
     """The web face; `operations` are the operators' routes served beside it (ops.http: /readyz,
     /metrics)."""
-    app = web.Application(middlewares=middlewares(Limiter(context.requests_per_minute)),
-                          client_max_size=MAX_BODY)
+    app = web.Application(
+        middlewares=middlewares(Limiter(context.requests_per_minute)), client_max_size=MAX_BODY
+    )
     app[CONTEXT] = context
     set_default_radius(context.default_radius_km)
     for method, path, handler, name in ROUTES:

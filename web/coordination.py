@@ -28,7 +28,9 @@ from .render import page
 COOKIE = "nahbar_koordination"
 PATH = "/koordination"
 _MONTH = re.compile(r"20\d\d-(0[1-9]|1[0-2])")
-LISTED = 10  # stale offers and offers with interest listed per district on the page (all in the CSV)
+LISTED = (
+    10  # stale offers and offers with interest listed per district on the page (all in the CSV)
+)
 
 
 def _context(request: web.Request):
@@ -63,9 +65,15 @@ async def login(request: web.Request) -> web.Response:
     if used is None or scope is None:
         raise _forbidden()
     response = web.HTTPSeeOther(PATH)
-    response.set_cookie(COOKIE, used[0], max_age=int(SESSION_VALID.total_seconds()), path=PATH,
-                        httponly=True, samesite="Strict",
-                        secure=request.secure or context.links.web.startswith("https://"))
+    response.set_cookie(
+        COOKIE,
+        used[0],
+        max_age=int(SESSION_VALID.total_seconds()),
+        path=PATH,
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure or context.links.web.startswith("https://"),
+    )
     raise response
 
 
@@ -88,26 +96,43 @@ async def _picture(request: web.Request, last_month: str | None = None):
         raise _forbidden()
     context = _context(request)
     async with context.sessions() as session:
-        return await situation(session, context.places, scope, context.clock(), last_month=last_month)
+        return await situation(
+            session, context.places, scope, context.clock(), last_month=last_month
+        )
 
 
 async def overview(request: web.Request) -> web.Response:
     picture = await _picture(request)
     lang = language(request)
     t = Translator(lang)
-    area = "Sachsen-Anhalt" if picture.scope.whole_state else picture.map.district_name(picture.scope.district)
+    area = (
+        "Sachsen-Anhalt"
+        if picture.scope.whole_state
+        else picture.map.district_name(picture.scope.district)
+    )
     shown = tables(t, picture, ("gemeinden", "kreise"))
     names = {o.ags: o.name for o in picture.map.outlines}
     stale: dict[str, list] = {}
     for s in picture.stale:
         stale.setdefault(s.ags[:5], []).append((s, names.get(s.ags, "")))
-    return page("coordination.html", lang, headers=_private(), area=area, picture=picture,
-                map=drawing.svg(t, picture, link="#g{ags}", title=area),
-                legend=drawing.legend(t), hatch=drawing.HATCH, months=[month_label(t, m) for m in picture.months],
-                municipalities=shown["gemeinden"], districts=shown["kreise"], coming=coming_header(t, picture),
-                white_spots=sorted(picture.white_spots, key=lambda m: -m.outline.residents),
-                stale=stale, listed=LISTED, counted_at=format_time(picture.counted_at.astimezone(BERLIN), "short",
-                                                                   locale=lang))
+    return page(
+        "coordination.html",
+        lang,
+        headers=_private(),
+        area=area,
+        picture=picture,
+        map=drawing.svg(t, picture, link="#g{ags}", title=area),
+        legend=drawing.legend(t),
+        hatch=drawing.HATCH,
+        months=[month_label(t, m) for m in picture.months],
+        municipalities=shown["gemeinden"],
+        districts=shown["kreise"],
+        coming=coming_header(t, picture),
+        white_spots=sorted(picture.white_spots, key=lambda m: -m.outline.residents),
+        stale=stale,
+        listed=LISTED,
+        counted_at=format_time(picture.counted_at.astimezone(BERLIN), "short", locale=lang),
+    )
 
 
 async def export(request: web.Request) -> web.Response:
@@ -116,8 +141,12 @@ async def export(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     picture = await _picture(request)
     header, rows = tables(Translator(language(request)), picture, (name,))[name]
-    return web.Response(body=csv_file(header, rows), content_type="text/csv", charset="utf-8",
-                        headers={**_private(), "Content-Disposition": f'attachment; filename="nahbar-{name}.csv"'})
+    return web.Response(
+        body=csv_file(header, rows),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={**_private(), "Content-Disposition": f'attachment; filename="nahbar-{name}.csv"'},
+    )
 
 
 async def report(request: web.Request) -> web.Response:
@@ -126,8 +155,11 @@ async def report(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest()
     picture = await _picture(request, month or None)
     made = report_pdf(Translator(language(request)), picture)
-    return web.Response(body=made.pdf, content_type="application/pdf",
-                        headers={**_private(), "Content-Disposition": f'inline; filename="{made.filename}"'})
+    return web.Response(
+        body=made.pdf,
+        content_type="application/pdf",
+        headers={**_private(), "Content-Disposition": f'inline; filename="{made.filename}"'},
+    )
 
 
 ROUTES = (

@@ -73,7 +73,10 @@ class FeedCache:
 def not_modified(request: web.Request, made: Made) -> bool:
     tags = request.headers.get("If-None-Match")
     if tags is not None:
-        return made.etag in {t.strip().removeprefix("W/") for t in tags.split(",")} or tags.strip() == "*"
+        return (
+            made.etag in {t.strip().removeprefix("W/") for t in tags.split(",")}
+            or tags.strip() == "*"
+        )
     since = request.headers.get("If-Modified-Since")
     if since:
         try:
@@ -84,14 +87,19 @@ def not_modified(request: web.Request, made: Made) -> bool:
 
 
 def answer(request: web.Request, made: Made, content_type: str) -> web.StreamResponse:
-    headers = {"ETag": made.etag, "Last-Modified": format_datetime(made.last_modified, usegmt=True),
-               "Cache-Control": f"public, max-age={MAX_AGE}"}
+    headers = {
+        "ETag": made.etag,
+        "Last-Modified": format_datetime(made.last_modified, usegmt=True),
+        "Cache-Control": f"public, max-age={MAX_AGE}",
+    }
     if not_modified(request, made):
         return web.Response(status=304, headers=headers)
     return web.Response(body=made.body, content_type=content_type, charset="utf-8", headers=headers)
 
 
-async def feed(request: web.Request, context, place, filters: Filters, kind: str) -> web.StreamResponse:
+async def feed(
+    request: web.Request, context, place, filters: Filters, kind: str
+) -> web.StreamResponse:
     """The calendar ("ics") or RSS ("rss") feed of a place with these filters."""
     now = context.clock()
     cache: FeedCache = context.feeds
@@ -116,15 +124,23 @@ def _calendar(context, place, filters: Filters, listed, now: datetime) -> bytes:
 
     def describe(offer) -> str:
         view = offer_view(t, offer, [])
-        parts = [view["description"], *(str(line.striptags()) for line in view["access"]),
-                 f"💶 {view['cost']}"]
+        parts = [
+            view["description"],
+            *(str(line.striptags()) for line in view["access"]),
+            f"💶 {view['cost']}",
+        ]
         if view["contact"]:
             parts.append(str(t("☎️ Contact: {contact}", contact=view["contact"]).striptags()))
         return "\n".join(p for p in parts if p)[:2000]
 
-    return feed_calendar(listed, now, name=_name(t, place), describe=describe,
-                         url=(lambda offer: links.offer_page(offer.id)) if links.web else None,
-                         alarm_text=str(t("Tomorrow: a meeting near you")))
+    return feed_calendar(
+        listed,
+        now,
+        name=_name(t, place),
+        describe=describe,
+        url=(lambda offer: links.offer_page(offer.id)) if links.web else None,
+        alarm_text=str(t("Tomorrow: a meeting near you")),
+    )
 
 
 def _rss(context, place, filters: Filters, listed, now: datetime) -> bytes:
@@ -134,14 +150,25 @@ def _rss(context, place, filters: Filters, listed, now: datetime) -> bytes:
     for item in listed:
         view = offer_view(t, item.offer, item.dates)
         first = item.dates[0] if item.dates else None
-        items.append({
-            **view, "guid": f"offer-{item.offer.id}@nahbar", "link": links.offer_page(item.offer.id),
-            "when": when(t, *first) if first else "",
-            "published": format_datetime((item.offer.updated_at or now).astimezone(timezone.utc), usegmt=True),
-        })
+        items.append(
+            {
+                **view,
+                "guid": f"offer-{item.offer.id}@nahbar",
+                "link": links.offer_page(item.offer.id),
+                "when": when(t, *first) if first else "",
+                "published": format_datetime(
+                    (item.offer.updated_at or now).astimezone(timezone.utc), usegmt=True
+                ),
+            }
+        )
     body = ENV.get_template("feed.rss.xml").render(
-        t=t, lang=filters.language, title=_name(t, place), link=links.place_page(place.id),
-        built=format_datetime(now.astimezone(timezone.utc), usegmt=True), items=items)
+        t=t,
+        lang=filters.language,
+        title=_name(t, place),
+        link=links.place_page(place.id),
+        built=format_datetime(now.astimezone(timezone.utc), usegmt=True),
+        items=items,
+    )
     return body.encode("utf-8")
 
 
@@ -156,4 +183,6 @@ async def by_parameters(request: web.Request) -> web.StreamResponse:
     found = find_place(context.places, f.place)
     if found.place is None:
         raise web.HTTPNotFound()
-    return await feed(request, context, found.place, f, "ics" if request.path.endswith(".ics") else "rss")
+    return await feed(
+        request, context, found.place, f, "ics" if request.path.endswith(".ics") else "rss"
+    )

@@ -22,12 +22,23 @@ EMBEDDABLE = ("/embed",)  # the only pages other sites may put in a frame
 
 _ERRORS = {  # status -> (heading, explanation) msgids
     400: (N_("This request cannot be answered"), N_("Something in the address is not right.")),
-    403: (N_("Not for you"), N_("These pages are for coordinators. Ask Nahbar in your chat for a new login link: "
-                               "/lage, then “Open the web pages”.")),
-    404: (N_("Not found"), N_("This page does not exist (any more). Perhaps the offer has ended or was cancelled.")),
+    403: (
+        N_("Not for you"),
+        N_(
+            "These pages are for coordinators. Ask Nahbar in your chat for a new login link: "
+            "/lage, then “Open the web pages”."
+        ),
+    ),
+    404: (
+        N_("Not found"),
+        N_("This page does not exist (any more). Perhaps the offer has ended or was cancelled."),
+    ),
     405: (N_("Not possible"), N_("This page can only be read.")),
     413: (N_("Too large"), N_("This request is too large.")),
-    429: (N_("Please slow down"), N_("Too many requests from your connection. Please wait a minute and try again.")),
+    429: (
+        N_("Please slow down"),
+        N_("Too many requests from your connection. Please wait a minute and try again."),
+    ),
     500: (N_("Something went wrong on our side"), N_("Please try again in a moment.")),
 }
 
@@ -57,8 +68,13 @@ class Limiter:
 
 def error_page(request: web.Request, status: int, why: str = "") -> web.Response:
     heading, explanation = _ERRORS.get(status, _ERRORS[500 if status >= 500 else 400])
-    return page("error.html", language(request), status=status, heading=heading,
-                explanation=why or explanation)
+    return page(
+        "error.html",
+        language(request),
+        status=status,
+        heading=heading,
+        explanation=why or explanation,
+    )
 
 
 def middlewares(limiter: Limiter) -> list:
@@ -99,10 +115,12 @@ def middlewares(limiter: Limiter) -> list:
         h = response.headers
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("Referrer-Policy", "no-referrer")
-        h.setdefault("Content-Security-Policy",
-                     "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-                     "form-action 'self'; base-uri 'none'; "
-                     + ("frame-ancestors *" if framed else "frame-ancestors 'none'"))
+        h.setdefault(
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+            "form-action 'self'; base-uri 'none'; "
+            + ("frame-ancestors *" if framed else "frame-ancestors 'none'"),
+        )
         if not framed:
             h.setdefault("X-Frame-Options", "DENY")
         if isinstance(response, web.HTTPException):

@@ -45,8 +45,16 @@ async def index(request: web.Request) -> web.StreamResponse:
 def _not_found(f: Filters, found) -> web.Response:
     """The chat's answers for a place it cannot take as it is: namesakes to choose from, close
     matches for a typo, or a plain "unknown place"."""
-    return page("index.html", f.language, status=200 if found.choices else 404, asked=f.place,
-                choices=found.choices, typo=found.typo, outside=found.outside, **_form(f))
+    return page(
+        "index.html",
+        f.language,
+        status=200 if found.choices else 404,
+        asked=f.place,
+        choices=found.choices,
+        typo=found.typo,
+        outside=found.outside,
+        **_form(f),
+    )
 
 
 async def place(request: web.Request) -> web.StreamResponse:
@@ -71,14 +79,26 @@ async def _place_page(request, context, where, f: Filters) -> web.Response:
     async with context.sessions() as session:
         listed = await coming(session, f.area(where, now), limit=LISTED, dates_per_offer=PAGE_DATES)
     items = [offer_view(t, item.offer, item.dates, item.distance_km) for item in listed]
-    data = [ld for item in listed for ld in event_ld(item.offer, item.dates[:1],
-                                                      context.links.offer_page(item.offer.id))]
+    data = [
+        ld
+        for item in listed
+        for ld in event_ld(item.offer, item.dates[:1], context.links.offer_page(item.offer.id))
+    ]
     feed_params = {k: v for k, v in f.params().items() if k != "tage"}
-    return page("place.html", f.language, place=where, items=items, jsonld=data,
-                feed_ics=link(place_path(where.id, ".ics"), feed_params),
-                feed_rss=link(place_path(where.id, ".rss"), feed_params),
-                notice=link(f"/aushang/{where.id}.pdf", {"lang": f.language} if f.language != "de" else None),
-                web=context.links.web, **_form(f))
+    return page(
+        "place.html",
+        f.language,
+        place=where,
+        items=items,
+        jsonld=data,
+        feed_ics=link(place_path(where.id, ".ics"), feed_params),
+        feed_rss=link(place_path(where.id, ".rss"), feed_params),
+        notice=link(
+            f"/aushang/{where.id}.pdf", {"lang": f.language} if f.language != "de" else None
+        ),
+        web=context.links.web,
+        **_form(f),
+    )
 
 
 async def offer(request: web.Request) -> web.StreamResponse:
@@ -100,16 +120,30 @@ async def offer(request: web.Request) -> web.StreamResponse:
     t = translator(f.language)
     links = context.links
     if as_calendar:
-        body = feed_calendar([item], now, name=found.title,
-                             describe=lambda o: offer_view(t, o, [])["description"],
-                             url=(lambda o: links.offer_page(o.id)) if links.web else None,
-                             alarm_text=str(t("Tomorrow: a meeting near you")))
-        return web.Response(body=body, content_type="text/calendar", charset="utf-8", headers={
-            "Content-Disposition": f'attachment; filename="nahbar-{offer_id}.ics"'})
-    return page("offer.html", f.language, offer=offer_view(t, found, dates, rule=True),
-                jsonld=event_ld(found, dates[:1], links.offer_page(offer_id)),
-                telegram=links.telegram_offer(offer_id), matrix=links.matrix(),
-                calendar=f"/angebot/{offer_id}.ics", filters=f)
+        body = feed_calendar(
+            [item],
+            now,
+            name=found.title,
+            describe=lambda o: offer_view(t, o, [])["description"],
+            url=(lambda o: links.offer_page(o.id)) if links.web else None,
+            alarm_text=str(t("Tomorrow: a meeting near you")),
+        )
+        return web.Response(
+            body=body,
+            content_type="text/calendar",
+            charset="utf-8",
+            headers={"Content-Disposition": f'attachment; filename="nahbar-{offer_id}.ics"'},
+        )
+    return page(
+        "offer.html",
+        f.language,
+        offer=offer_view(t, found, dates, rule=True),
+        jsonld=event_ld(found, dates[:1], links.offer_page(offer_id)),
+        telegram=links.telegram_offer(offer_id),
+        matrix=links.matrix(),
+        calendar=f"/angebot/{offer_id}.ics",
+        filters=f,
+    )
 
 
 async def embed_help(request: web.Request) -> web.StreamResponse:
@@ -120,14 +154,25 @@ async def embed_help(request: web.Request) -> web.StreamResponse:
     if found is not None and found.place is not None:
         params = {"ort": found.place.id, **f.params()}
         base = context.links.web
-        snippet = str(Markup('<iframe src="{}" title="{}" width="100%" height="600" style="border:0" '
-                             'loading="lazy"></iframe>').format(base + link("/embed", params),
-                                                                 found.place.title))
+        snippet = str(
+            Markup(
+                '<iframe src="{}" title="{}" width="100%" height="600" style="border:0" '
+                'loading="lazy"></iframe>'
+            ).format(base + link("/embed", params), found.place.title)
+        )
         fragment = await _fragment(context, found.place, f, absolute=True)
-    return page("embed_help.html", f.language, found=found, snippet=snippet, fragment=fragment,
-                fragment_url=link("/embed/fragment", {"ort": found.place.id, **f.params()})
-                if found is not None and found.place is not None else "", web=context.links.web,
-                **_form(f))
+    return page(
+        "embed_help.html",
+        f.language,
+        found=found,
+        snippet=snippet,
+        fragment=fragment,
+        fragment_url=link("/embed/fragment", {"ort": found.place.id, **f.params()})
+        if found is not None and found.place is not None
+        else "",
+        web=context.links.web,
+        **_form(f),
+    )
 
 
 async def _fragment(context, where, f: Filters, *, absolute: bool) -> str:
@@ -137,8 +182,13 @@ async def _fragment(context, where, f: Filters, *, absolute: bool) -> str:
         listed = await coming(session, f.area(where, now), limit=EMBEDDED, dates_per_offer=1)
     items = [offer_view(t, item.offer, item.dates[:1], item.distance_km) for item in listed]
     return ENV.get_template("fragment.html").render(
-        t=t, lang=f.language, place=where, items=items, base=context.links.web if absolute else "",
-        more=link(place_path(where.id), f.params()))
+        t=t,
+        lang=f.language,
+        place=where,
+        items=items,
+        base=context.links.web if absolute else "",
+        more=link(place_path(where.id), f.params()),
+    )
 
 
 async def embed(request: web.Request) -> web.StreamResponse:
@@ -158,8 +208,12 @@ async def embed_fragment(request: web.Request) -> web.StreamResponse:
     if found.place is None:
         raise web.HTTPNotFound()
     body = await _fragment(context, found.place, f, absolute=True)
-    return web.Response(text=body, content_type="text/html", charset="utf-8",
-                        headers={"Access-Control-Allow-Origin": "*"})
+    return web.Response(
+        text=body,
+        content_type="text/html",
+        charset="utf-8",
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:

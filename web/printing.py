@@ -25,8 +25,18 @@ async def notice(request: web.Request) -> web.StreamResponse:
     days = DAYS.get(request.query.get("tage", ""), NOTICE_DAYS)
     newsletter = request.query.get("form", "") == "blatt"
     async with context.sessions() as session:
-        made = await make_notice(session, found.place, links=context.links, now=context.clock(),
-                                 days=days, radius_km=context.default_radius_km,
-                                 language=language(request), newsletter=newsletter)
-    return web.Response(body=made.pdf, content_type="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="{made.filename}"'})
+        made = await make_notice(
+            session,
+            found.place,
+            links=context.links,
+            now=context.clock(),
+            days=days,
+            radius_km=context.default_radius_km,
+            language=language(request),
+            newsletter=newsletter,
+        )
+    return web.Response(
+        body=made.pdf,
+        content_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{made.filename}"'},
+    )

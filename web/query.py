@@ -46,17 +46,33 @@ class Filters:
             start, end = now, now + timedelta(days=FEED_DAYS)
         else:
             start, end = windows.bounds(DAYS[self.days], now)
-        return Area(lat=place.lat, lon=place.lon, radius_km=self.radius, start=start, end=end,
-                    categories=frozenset({self.kind}) if self.kind else frozenset(),
-                    step_free=self.step_free)
+        return Area(
+            lat=place.lat,
+            lon=place.lon,
+            radius_km=self.radius,
+            start=start,
+            end=end,
+            categories=frozenset({self.kind}) if self.kind else frozenset(),
+            step_free=self.step_free,
+        )
 
     def params(self, **overrides) -> dict[str, str]:
         """The filters as query parameters, defaults left out (for links that keep them)."""
-        values = {"tage": self.days, "umkreis": str(self.radius), "art": self.kind,
-                  "barrierefrei": "1" if self.step_free else "", "lang": self.language}
+        values = {
+            "tage": self.days,
+            "umkreis": str(self.radius),
+            "art": self.kind,
+            "barrierefrei": "1" if self.step_free else "",
+            "lang": self.language,
+        }
         values.update({k: str(v) for k, v in overrides.items()})
-        defaults = {"tage": "7", "umkreis": str(_DEFAULT_RADIUS[0]), "art": "", "barrierefrei": "",
-                    "lang": "de"}
+        defaults = {
+            "tage": "7",
+            "umkreis": str(_DEFAULT_RADIUS[0]),
+            "art": "",
+            "barrierefrei": "",
+            "lang": "de",
+        }
         return {k: v for k, v in values.items() if v and v != defaults.get(k)}
 
 
@@ -73,7 +89,9 @@ def filters(request: web.Request) -> Filters:
     q = request.query
     place = clean(q.get("ort", ""))
     if len(place) > MAX_PLACE:
-        raise BadRequest(N_("The place name is too long. Please write a town, village or postcode."))
+        raise BadRequest(
+            N_("The place name is too long. Please write a town, village or postcode.")
+        )
     days = q.get("tage", "7").strip()
     radius = q.get("umkreis", "").strip()
     kind = q.get("art", "").strip()

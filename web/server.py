@@ -28,8 +28,9 @@ class AddressTaken(Exception):
     """Another process already listens there (another `nahbar chat`, most likely)."""
 
 
-async def start_web(context: WebContext, host: str, port: int,
-                    operations: Sequence[web.RouteDef] = ()) -> WebServer:
+async def start_web(
+    context: WebContext, host: str, port: int, operations: Sequence[web.RouteDef] = ()
+) -> WebServer:
     runner = web.AppRunner(make_app(context, operations), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

@@ -37,9 +37,22 @@ from weakref import WeakValueDictionary
 
 import aiohttp
 from nio import (
-    AsyncClient, AsyncClientConfig, EncryptionError, ErrorResponse, ForwardedRoomKeyEvent,
-    InviteMemberEvent, MatrixInvitedRoom, MatrixRoom, MegolmEvent, RoomGetEventResponse,
-    RoomGetStateResponse, RoomKeyEvent, RoomMemberEvent, RoomMessage, SyncError, SyncResponse,
+    AsyncClient,
+    AsyncClientConfig,
+    EncryptionError,
+    ErrorResponse,
+    ForwardedRoomKeyEvent,
+    InviteMemberEvent,
+    MatrixInvitedRoom,
+    MatrixRoom,
+    MegolmEvent,
+    RoomGetEventResponse,
+    RoomGetStateResponse,
+    RoomKeyEvent,
+    RoomMemberEvent,
+    RoomMessage,
+    SyncError,
+    SyncResponse,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -102,7 +115,7 @@ class Backoff:
         self.first, self.cap, self.attempt = first, cap, 0
 
     def next_delay(self) -> float:
-        delay = min(self.cap, self.first * 2 ** self.attempt)
+        delay = min(self.cap, self.first * 2**self.attempt)
         self.attempt += 1
         return delay * random.uniform(0.8, 1.2)
 
@@ -115,8 +128,14 @@ class MatrixBot:
 
     name = "matrix"
 
-    def __init__(self, settings: Settings, core: Nahbar, *, max_backoff: float = 30.0,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        core: Nahbar,
+        *,
+        max_backoff: float = 30.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.settings = settings
         self.core = core
         self.sessions = core.sessions  # the inbox and the sync position live in the core's store
@@ -148,7 +167,8 @@ class MatrixBot:
     async def start(self) -> None:
         """Start connecting in the background; an unreachable homeserver is retried."""
         self.client = AsyncClient(
-            self.settings.matrix_homeserver, self.settings.matrix_user_id,
+            self.settings.matrix_homeserver,
+            self.settings.matrix_user_id,
             store_path=str(self.settings.matrix_store_path),
             config=AsyncClientConfig(
                 encryption_enabled=True,
@@ -156,7 +176,9 @@ class MatrixBot:
                 # from before the inbox): the database's position is the one that counts.
                 store_sync_tokens=True,
                 max_limit_exceeded=0,  # we decide how to wait (send.py)
-                max_timeouts=1, request_timeout=30, backoff_factor=0.5,
+                max_timeouts=1,
+                request_timeout=30,
+                backoff_factor=0.5,
             ),
         )
         self.client.add_event_callback(self._on_message, RoomMessage)
@@ -201,9 +223,13 @@ class MatrixBot:
                 return True
             except BadCredentials as exc:
                 if not self.failed.done():
-                    self.failed.set_result(PlatformFailed(
-                        f"Matrix: {exc}. Check MATRIX_USER_ID and MATRIX_PASSWORD or "
-                        "MATRIX_ACCESS_TOKEN.", EXIT_BAD_CREDENTIALS))
+                    self.failed.set_result(
+                        PlatformFailed(
+                            f"Matrix: {exc}. Check MATRIX_USER_ID and MATRIX_PASSWORD or "
+                            "MATRIX_ACCESS_TOKEN.",
+                            EXIT_BAD_CREDENTIALS,
+                        )
+                    )
                 return False
             except HomeserverUnavailable as exc:
                 delay = backoff.next_delay()
@@ -215,8 +241,9 @@ class MatrixBot:
         backoff = Backoff(cap=self._max_backoff)
         first = True
         # The database's position; nio's own token only for a store from before the inbox.
-        position = (await self._in_store(inbox.position, self.account)
-                    or client.loaded_sync_token or None)
+        position = (
+            await self._in_store(inbox.position, self.account) or client.loaded_sync_token or None
+        )
         fresh = position is None
         if fresh:
             log.info("new Matrix store: messages sent before this start are not answered")
@@ -227,23 +254,30 @@ class MatrixBot:
             try:
                 response = await client.sync(
                     since=position,
-                    timeout=0 if first else SYNC_TIMEOUT_MS, full_state=first or None,
+                    timeout=0 if first else SYNC_TIMEOUT_MS,
+                    full_state=first or None,
                     # On a fresh store the timeline is history: fetch only a little of it.
-                    sync_filter=sync_filter(1 if self._history else TIMELINE_LIMIT))
+                    sync_filter=sync_filter(1 if self._history else TIMELINE_LIMIT),
+                )
             except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
                 response = exc
             finally:
                 self._history = False
             if not isinstance(response, SyncResponse):
-                if isinstance(response, SyncError) and response.status_code in ("M_UNKNOWN_TOKEN",
-                                                                                 "M_MISSING_TOKEN"):
+                if isinstance(response, SyncError) and response.status_code in (
+                    "M_UNKNOWN_TOKEN",
+                    "M_MISSING_TOKEN",
+                ):
                     log.warning("the homeserver ended the Matrix session; logging in again")
                     if not await self._log_in():
                         return
                     continue
                 delay = backoff.next_delay()
-                log.warning("Matrix sync failed (%s); retrying in %.0f s",
-                            getattr(response, "status_code", None) or type(response).__name__, delay)
+                log.warning(
+                    "Matrix sync failed (%s); retrying in %.0f s",
+                    getattr(response, "status_code", None) or type(response).__name__,
+                    delay,
+                )
                 await asyncio.sleep(delay)
                 continue
             if first:
@@ -271,9 +305,11 @@ class MatrixBot:
 
     async def _in_store(self, work: Callable[..., Awaitable[T]], *args) -> T:
         """`work(session, *args)` in one transaction, retried until the database answers."""
+
         async def attempt() -> T:
             async with self.sessions() as session, session.begin():
                 return await work(session, *args)
+
         return await self._persistently(attempt)
 
     async def _persistently(self, attempt: Callable[[], Awaitable[T]]) -> T:
@@ -285,8 +321,11 @@ class MatrixBot:
                 return await attempt()
             except (SQLAlchemyError, OSError) as exc:
                 delay = backoff.next_delay()
-                log.warning("the database is not available for Matrix messages (%s); retrying "
-                            "in %.0f s", type(exc).__name__, delay)
+                log.warning(
+                    "the database is not available for Matrix messages (%s); retrying in %.0f s",
+                    type(exc).__name__,
+                    delay,
+                )
                 await asyncio.sleep(delay)
 
     async def _take_in(self, session, received: list[Received], token: str) -> list[Received]:
@@ -303,14 +342,22 @@ class MatrixBot:
     def _after_sync(self, response: SyncResponse, known: set[str]) -> None:
         # A room just joined always comes "limited" (its history is not sent); only a room we
         # were already in can have lost messages to the timeline limit.
-        skipped = sum(1 for room_id, info in response.rooms.join.items()
-                      if info.timeline.limited and room_id in known)
+        skipped = sum(
+            1
+            for room_id, info in response.rooms.join.items()
+            if info.timeline.limited and room_id in known
+        )
         if skipped:
-            log.warning("%d rooms had more than %d new events at once; older ones were skipped",
-                        skipped, TIMELINE_LIMIT)
+            log.warning(
+                "%d rooms had more than %d new events at once; older ones were skipped",
+                skipped,
+                TIMELINE_LIMIT,
+            )
         for room in list(self.client.rooms.values()):
-            if (others_in(room, self.client.user_id) == 0
-                    and room.room_id not in self._joining | self._leaving):
+            if (
+                others_in(room, self.client.user_id) == 0
+                and room.room_id not in self._joining | self._leaving
+            ):
                 self._leaving.add(room.room_id)
                 self._spawn(room.room_id, self._leave(room.room_id, pause=True))
 
@@ -318,8 +365,10 @@ class MatrixBot:
         try:
             await exchange_keys(self.client)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
-            log.warning("Matrix key exchange failed (%s); trying again after the next sync",
-                        type(exc).__name__)
+            log.warning(
+                "Matrix key exchange failed (%s); trying again after the next sync",
+                type(exc).__name__,
+            )
 
     # -- events (called inside nio's sync: never wait for an answer here) ------------------
 
@@ -327,7 +376,11 @@ class MatrixBot:
         if event.sender == self.client.user_id:
             self._remember_own(event.event_id)
             return
-        if self._history or not self._recent(event.server_timestamp) or not self._allowed(event.sender):
+        if (
+            self._history
+            or not self._recent(event.server_timestamp)
+            or not self._allowed(event.sender)
+        ):
             return
         message, unsure = self._read(room, event.source.get("content", {}), event.sender)
         if message is not None:
@@ -335,7 +388,9 @@ class MatrixBot:
                 self._unsure[event.event_id] = (room.room_id, unsure)
             self._receive(event.event_id, message, event.server_timestamp)
 
-    def _read(self, room: MatrixRoom, content: object, sender: str) -> tuple[Incoming | None, str | None]:
+    def _read(
+        self, room: MatrixRoom, content: object, sender: str
+    ) -> tuple[Incoming | None, str | None]:
         """The neutral message for a room message's content, or None for what is not answered
         (in a group room: what is not meant for the bot). The second value names the event a
         group message replies to when only the homeserver can say whether it was the bot's."""
@@ -345,14 +400,22 @@ class MatrixBot:
         unsure = None
         if group:
             me, name = self.client.user_id, room.user_name(self.client.user_id)
-            verdict = convert.for_the_bot(content, bot_id=me, bot_name=name, sent_by_bot=self._sent_by_me)
+            verdict = convert.for_the_bot(
+                content, bot_id=me, bot_name=name, sent_by_bot=self._sent_by_me
+            )
             if verdict is False:
                 return None, None
             content = convert.without_mention(content, bot_id=me, bot_name=name)
             unsure = convert.reply_to(content) if verdict is None else None
         creators = self._creators.get(room.room_id, frozenset())
-        level = convert.CREATOR_LEVEL if sender in creators else room.power_levels.get_user_level(sender)
-        message = convert.incoming(content, sender=sender, room_id=room.room_id, group=group, power_level=level)
+        level = (
+            convert.CREATOR_LEVEL
+            if sender in creators
+            else room.power_levels.get_user_level(sender)
+        )
+        message = convert.incoming(
+            content, sender=sender, room_id=room.room_id, group=group, power_level=level
+        )
         return message, unsure
 
     async def _learn_creators(self, room: MatrixRoom) -> frozenset[str]:
@@ -387,7 +450,10 @@ class MatrixBot:
             response = await self.client.room_get_event(room_id, event_id)
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
             return False
-        mine = isinstance(response, RoomGetEventResponse) and response.event.sender == self.client.user_id
+        mine = (
+            isinstance(response, RoomGetEventResponse)
+            and response.event.sender == self.client.user_id
+        )
         if mine:
             self._remember_own(event_id)
         return mine
@@ -424,17 +490,27 @@ class MatrixBot:
             return
         # Kept as it came until its key arrives (`_open_sealed`); the key is asked for meanwhile.
         received_at = datetime.fromtimestamp(event.server_timestamp / 1000, timezone.utc)
-        self._received.append(Received(
-            event_id=event.event_id, chat=f"matrix:{room.room_id}", sender=event.sender,
-            received_at=received_at, sealed=json.dumps({**event.source, "room_id": room.room_id})))
-        log.info("could not decrypt a message (no room key yet); kept until the key comes, and asked for it")
+        self._received.append(
+            Received(
+                event_id=event.event_id,
+                chat=f"matrix:{room.room_id}",
+                sender=event.sender,
+                received_at=received_at,
+                sealed=json.dumps({**event.source, "room_id": room.room_id}),
+            )
+        )
+        log.info(
+            "could not decrypt a message (no room key yet); kept until the key comes, and asked for it"
+        )
         try:
             await self.client.request_room_key(event)
         except Exception:  # noqa: BLE001 - a key request already on its way raises here
             log.debug("room key request not sent", exc_info=True)
 
     async def _on_room_key(self, event: RoomKeyEvent | ForwardedRoomKeyEvent) -> None:
-        self._keys_arrived = True  # nio has stored the key; the sealed messages are tried after the sync
+        self._keys_arrived = (
+            True  # nio has stored the key; the sealed messages are tried after the sync
+        )
 
     async def _open_sealed(self) -> None:
         """Try the sealed messages again with the keys there are now; answer those that open."""
@@ -459,7 +535,9 @@ class MatrixBot:
             event = MegolmEvent.from_dict(source)
         except (ValueError, TypeError):
             return None
-        room = self.client.rooms.get(source.get("room_id", "")) if isinstance(source, dict) else None
+        room = (
+            self.client.rooms.get(source.get("room_id", "")) if isinstance(source, dict) else None
+        )
         if not isinstance(event, MegolmEvent) or room is None:
             return None  # unreadable, or a room the bot has left
         event.room_id = room.room_id
@@ -471,7 +549,9 @@ class MatrixBot:
             return None
         await self._learn_creators(room)
         message, unsure = self._read(room, decrypted.source.get("content", {}), item.sender)
-        if message is None or (unsure is not None and not await self._replies_to_me(room.room_id, unsure)):
+        if message is None or (
+            unsure is not None and not await self._replies_to_me(room.room_id, unsure)
+        ):
             return None
         log.info("a message kept until its room key came can be read now")
         return convert.to_inbox(item.event_id, message, item.received_at)
@@ -488,8 +568,13 @@ class MatrixBot:
             self._spawn(room.room_id, self._leave(room.room_id))
             return
         direct = bool(event.content.get("is_direct"))
-        greeting = Incoming(platform="matrix", user_id=event.sender, chat_id=room.room_id,
-                            text="/start", group=not direct)
+        greeting = Incoming(
+            platform="matrix",
+            user_id=event.sender,
+            chat_id=room.room_id,
+            text="/start",
+            group=not direct,
+        )
         self._spawn(room.room_id, self._join(room.room_id, greeting))
 
     async def _on_membership(self, room: MatrixRoom, event: RoomMemberEvent) -> None:
@@ -513,8 +598,13 @@ class MatrixBot:
         if not isinstance(inviter, str) or not self._allowed(inviter):
             return None
         direct = bool((event.prev_content or {}).get("is_direct"))
-        return Incoming(platform="matrix", user_id=inviter, chat_id=room.room_id,
-                        text="/start", group=not direct)
+        return Incoming(
+            platform="matrix",
+            user_id=inviter,
+            chat_id=room.room_id,
+            text="/start",
+            group=not direct,
+        )
 
     # -- work in tasks ---------------------------------------------------------------------
 
@@ -542,8 +632,9 @@ class MatrixBot:
         except Exception:  # noqa: BLE001 - tell the person, keep serving everyone else
             log.exception("error while answering a Matrix message")
             t = Translator(self.core.default_language)
-            replies = [Reply(t("Sorry, something went wrong on our side. "
-                               "Please try again in a moment."))]
+            replies = [
+                Reply(t("Sorry, something went wrong on our side. Please try again in a moment."))
+            ]
         try:
             await self.messenger.deliver_live(message.chat_id, replies)
         except Unreachable:
@@ -551,12 +642,21 @@ class MatrixBot:
         except (TransientError, RetryAfter) as exc:
             # The turn has committed: what did not go out waits in the outbox.
             wait = exc.seconds if isinstance(exc, RetryAfter) else 0
-            rest = replies[exc.delivered:]
-            queued = await self._persistently(lambda: enqueue_replies(
-                self.sessions, message.chat, rest, key=f"reply:matrix:{item.event_id}",
-                due_at=utcnow() + timedelta(seconds=wait)))
-            log.info("a Matrix answer could not be sent (%s); %d replies queued",
-                     type(exc).__name__, len(rest) if queued else 0)
+            rest = replies[exc.delivered :]
+            queued = await self._persistently(
+                lambda: enqueue_replies(
+                    self.sessions,
+                    message.chat,
+                    rest,
+                    key=f"reply:matrix:{item.event_id}",
+                    due_at=utcnow() + timedelta(seconds=wait),
+                )
+            )
+            log.info(
+                "a Matrix answer could not be sent (%s); %d replies queued",
+                type(exc).__name__,
+                len(rest) if queued else 0,
+            )
         except DeliveryError as exc:
             log.warning("could not answer a Matrix message: %s", exc)
         await self._in_store(inbox.mark_answered, item.event_id)
@@ -573,8 +673,10 @@ class MatrixBot:
                     response = None
                 if response is not None and not isinstance(response, ErrorResponse):
                     return
-                if isinstance(response, ErrorResponse) and response.status_code in ("M_FORBIDDEN",
-                                                                                   "M_NOT_FOUND"):
+                if isinstance(response, ErrorResponse) and response.status_code in (
+                    "M_FORBIDDEN",
+                    "M_NOT_FOUND",
+                ):
                     log.info("could not join a room: the invite was withdrawn")
                     break
                 await asyncio.sleep(backoff.next_delay())

@@ -18,8 +18,9 @@ from handlers.messages import SHARE_MENU, SHARE_NONE, Incoming
 from models.inbox import Received
 
 # geo:<lat>,<lon>[,<alt>][;u=<uncertainty>...] (RFC 5870), as Matrix clients send it.
-_GEO_URI = re.compile(r"geo:(-?\d{1,3}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:,[-\d.]+)?(?:;.*)?",
-                      re.IGNORECASE)
+_GEO_URI = re.compile(
+    r"geo:(-?\d{1,3}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:,[-\d.]+)?(?:;.*)?", re.IGNORECASE
+)
 # Plain-text reply fallback: "> <@alice:example.org> earlier text" lines, then a blank line.
 _REPLY_FALLBACK = re.compile(r"\A(?:>[^\n]*\n)+\n", re.MULTILINE)
 MAX_BODY = 4000  # longer bodies are cut before they reach the core (it refuses long text anyway)
@@ -71,20 +72,29 @@ def creators_of(state: list) -> frozenset[str]:
         if isinstance(event, dict) and event.get("type") == "m.room.create":
             content = event.get("content") if isinstance(event.get("content"), dict) else {}
             more = content.get("additional_creators")
-            more = [user for user in more if isinstance(user, str)] if isinstance(more, list) else []
+            more = (
+                [user for user in more if isinstance(user, str)] if isinstance(more, list) else []
+            )
             sender = event.get("sender")
             return frozenset([sender, *more] if isinstance(sender, str) else more)
     return frozenset()
 
 
-def incoming(content: dict, *, sender: str, room_id: str, group: bool,
-             power_level: int = 0) -> Incoming | None:
+def incoming(
+    content: dict, *, sender: str, room_id: str, group: bool, power_level: int = 0
+) -> Incoming | None:
     """The neutral message for an `m.room.message` content, or None for what we ignore.
     `power_level` is the sender's in the room: from 50 on they count as the group's admin."""
     if not isinstance(content, dict) or not is_for_us(content):
         return None
-    base = dict(platform="matrix", user_id=sender, chat_id=room_id, group=group,
-                sender_is_admin=group and power_level >= ADMIN_LEVEL, location_sharing=sharing(group))
+    base = dict(
+        platform="matrix",
+        user_id=sender,
+        chat_id=room_id,
+        group=group,
+        sender_is_admin=group and power_level >= ADMIN_LEVEL,
+        location_sharing=sharing(group),
+    )
     msgtype = content.get("msgtype")
     if msgtype == "m.location":
         location = parse_geo_uri(content.get("geo_uri"))
@@ -105,6 +115,7 @@ def sharing(group: bool) -> str:
 
 # -- in a group room only what is meant for the bot ------------------------------------------
 
+
 def reply_to(content: dict) -> str | None:
     """The event a message answers (a Matrix reply), if any."""
     relates = content.get("m.relates_to")
@@ -113,8 +124,9 @@ def reply_to(content: dict) -> str | None:
     return event_id if isinstance(event_id, str) else None
 
 
-def for_the_bot(content: dict, *, bot_id: str, bot_name: str | None,
-                sent_by_bot: Callable[[str], bool]) -> bool | None:
+def for_the_bot(
+    content: dict, *, bot_id: str, bot_name: str | None, sent_by_bot: Callable[[str], bool]
+) -> bool | None:
     """Whether a message in a group room is meant for the bot: a command ("!" or "/"), a
     mention (`m.mentions`, the bot's id or a link to it, or its name at the start, as older
     clients write it) or a reply to one of its messages. None: a reply to a message this
@@ -129,7 +141,11 @@ def for_the_bot(content: dict, *, bot_id: str, bot_name: str | None,
         return True
     formatted = content.get("formatted_body")
     formatted = formatted if isinstance(formatted, str) else ""
-    if bot_id in body or f"matrix.to/#/{bot_id}" in formatted or f"matrix.to/#/{quote(bot_id)}" in formatted:
+    if (
+        bot_id in body
+        or f"matrix.to/#/{bot_id}" in formatted
+        or f"matrix.to/#/{quote(bot_id)}" in formatted
+    ):
         return True
     if _named(body, bot_name) is not None:
         return True
@@ -158,7 +174,7 @@ def _named(body: str, name: str | None) -> str | None:
     if not name:
         return None
     match = re.match(re.escape(name) + r"(?:[:,]\s*|\s+|$)", body, re.IGNORECASE)
-    return body[match.end():] if match else None
+    return body[match.end() :] if match else None
 
 
 def _strip_reply_fallback(body: str) -> str:
@@ -168,14 +184,28 @@ def _strip_reply_fallback(body: str) -> str:
 
 def to_inbox(event_id: str, message: Incoming, received_at: datetime) -> Received:
     """The inbox row for a message taken from a sync."""
-    return Received(event_id=event_id, chat=message.chat, sender=message.user_id,
-                    received_at=received_at, text=message.text, location=message.location,
-                    group=message.group, sender_is_admin=message.sender_is_admin)
+    return Received(
+        event_id=event_id,
+        chat=message.chat,
+        sender=message.user_id,
+        received_at=received_at,
+        text=message.text,
+        location=message.location,
+        group=message.group,
+        sender_is_admin=message.sender_is_admin,
+    )
 
 
 def from_inbox(item: Received) -> Incoming:
     """The neutral message again, from its inbox row."""
     platform, _, chat_id = item.chat.partition(":")
-    return Incoming(platform=platform, user_id=item.sender, chat_id=chat_id, text=item.text,
-                    location=item.location, group=item.group,
-                    sender_is_admin=item.sender_is_admin, location_sharing=sharing(item.group))
+    return Incoming(
+        platform=platform,
+        user_id=item.sender,
+        chat_id=chat_id,
+        text=item.text,
+        location=item.location,
+        group=item.group,
+        sender_is_admin=item.sender_is_admin,
+        location_sharing=sharing(item.group),
+    )

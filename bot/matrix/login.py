@@ -23,8 +23,14 @@ from ..settings import Settings
 log = logging.getLogger(__name__)
 SESSION_FILE = "session.json"
 # Answers that mean "these credentials are wrong", not "try again later".
-_REFUSED = {"M_FORBIDDEN", "M_UNKNOWN_TOKEN", "M_MISSING_TOKEN", "M_USER_DEACTIVATED",
-            "M_INVALID_USERNAME", "M_INVALID_PARAM"}
+_REFUSED = {
+    "M_FORBIDDEN",
+    "M_UNKNOWN_TOKEN",
+    "M_MISSING_TOKEN",
+    "M_USER_DEACTIVATED",
+    "M_INVALID_USERNAME",
+    "M_INVALID_PARAM",
+}
 
 
 class BadCredentials(Exception):
@@ -79,21 +85,31 @@ async def _with_token(client: AsyncClient, settings: Settings) -> None:
     who = await client.whoami()
     _check(who, "MATRIX_ACCESS_TOKEN")
     if who.user_id != settings.matrix_user_id:
-        raise BadCredentials(f"MATRIX_ACCESS_TOKEN belongs to another account than MATRIX_USER_ID "
-                             f"({settings.matrix_user_id})")
+        raise BadCredentials(
+            f"MATRIX_ACCESS_TOKEN belongs to another account than MATRIX_USER_ID "
+            f"({settings.matrix_user_id})"
+        )
     if not who.device_id:
         raise BadCredentials("the homeserver did not name the device of MATRIX_ACCESS_TOKEN")
     store = prepare_store(settings.matrix_store_path)
-    _write_session(store, {"homeserver": settings.matrix_homeserver, "user_id": who.user_id,
-                           "device_id": who.device_id})
+    _write_session(
+        store,
+        {
+            "homeserver": settings.matrix_homeserver,
+            "user_id": who.user_id,
+            "device_id": who.device_id,
+        },
+    )
     client.restore_login(who.user_id, who.device_id, token)
 
 
 async def _with_password(client: AsyncClient, settings: Settings) -> None:
     store = prepare_store(settings.matrix_store_path)
     saved = _read_session(store)
-    same_account = (saved.get("user_id") == settings.matrix_user_id
-                    and saved.get("homeserver") == settings.matrix_homeserver)
+    same_account = (
+        saved.get("user_id") == settings.matrix_user_id
+        and saved.get("homeserver") == settings.matrix_homeserver
+    )
     if same_account and saved.get("access_token") and saved.get("device_id"):
         client.access_token = saved["access_token"]
         who = await client.whoami()
@@ -105,12 +121,20 @@ async def _with_password(client: AsyncClient, settings: Settings) -> None:
         log.info("the stored Matrix session has ended; logging in again as the same device")
     client.access_token = ""
     client.device_id = saved.get("device_id") if same_account else None
-    response = await client.login(settings.matrix_password.get_secret_value(),
-                                  device_name=settings.matrix_device_name)
+    response = await client.login(
+        settings.matrix_password.get_secret_value(), device_name=settings.matrix_device_name
+    )
     _check(response, "MATRIX_USER_ID / MATRIX_PASSWORD")
     assert isinstance(response, LoginResponse)
-    _write_session(store, {"homeserver": settings.matrix_homeserver, "user_id": response.user_id,
-                           "device_id": response.device_id, "access_token": response.access_token})
+    _write_session(
+        store,
+        {
+            "homeserver": settings.matrix_homeserver,
+            "user_id": response.user_id,
+            "device_id": response.device_id,
+            "access_token": response.access_token,
+        },
+    )
     if client.device_id == saved.get("device_id"):
         await _republish_if_forgotten(client)
 
@@ -120,10 +144,14 @@ async def _republish_if_forgotten(client: AsyncClient) -> None:
     same device brings the device back, but without its keys. Publish them again, or nobody
     can send the bot encrypted messages any more."""
     transport = await client.send(
-        "POST", "/_matrix/client/v3/keys/query",
+        "POST",
+        "/_matrix/client/v3/keys/query",
         json.dumps({"device_keys": {client.user_id: [client.device_id]}}),
-        headers={"Authorization": f"Bearer {client.access_token}",
-                 "Content-Type": "application/json"})
+        headers={
+            "Authorization": f"Bearer {client.access_token}",
+            "Content-Type": "application/json",
+        },
+    )
     if transport.status != 200:
         return  # unknown: leave it; the next start checks again
     known = (await transport.json()).get("device_keys", {}).get(client.user_id, {})

@@ -32,23 +32,32 @@ Outgoing = dict | Upload  # an event content to send as is, or a file to upload 
 
 def plain(markup: str) -> str:
     """The plain `body` for HTML: tags dropped, links spelled out, entities decoded."""
+
     def link(match: re.Match) -> str:
         url, label = html.unescape(match.group(1)), _TAG.sub("", match.group(2))
         label = html.unescape(label)
         return label if url in (label, "") else f"{label} ({url})"
+
     return html.unescape(_TAG.sub("", _LINK.sub(link, markup)))
 
 
 def notice(markup: str) -> dict:
     """An `m.notice` with the HTML as `formatted_body` and its plain twin as `body`."""
-    return {"msgtype": "m.notice", "body": plain(markup),
-            "format": "org.matrix.custom.html", "formatted_body": markup.replace("\n", "<br>")}
+    return {
+        "msgtype": "m.notice",
+        "body": plain(markup),
+        "format": "org.matrix.custom.html",
+        "formatted_body": markup.replace("\n", "<br>"),
+    }
 
 
 def location(latitude: float, longitude: float, title: str, address: str) -> dict:
     description = ", ".join(part for part in (title, address) if part) or "📍"
-    return {"msgtype": "m.location", "body": description,
-            "geo_uri": f"geo:{latitude:.6f},{longitude:.6f}"}
+    return {
+        "msgtype": "m.location",
+        "body": description,
+        "geo_uri": f"geo:{latitude:.6f},{longitude:.6f}",
+    }
 
 
 def file_content(attachment: Attachment, url: str, encrypted: dict | None = None) -> dict:
@@ -58,8 +67,12 @@ def file_content(attachment: Attachment, url: str, encrypted: dict | None = None
     size = _png_size(attachment.content) if attachment.mime_type == "image/png" else None
     if size is not None:
         info["w"], info["h"] = size  # clients keep room for the picture before it has loaded
-    content = {"msgtype": "m.image" if size is not None else "m.file", "body": attachment.filename,
-               "filename": attachment.filename, "info": info}
+    content = {
+        "msgtype": "m.image" if size is not None else "m.file",
+        "body": attachment.filename,
+        "filename": attachment.filename,
+        "info": info,
+    }
     if encrypted is None:
         content["url"] = url
     else:
@@ -69,7 +82,11 @@ def file_content(attachment: Attachment, url: str, encrypted: dict | None = None
 
 def _png_size(content: bytes) -> tuple[int, int] | None:
     """Width and height from a PNG's header (its first chunk, IHDR, says them)."""
-    if len(content) < 24 or not content.startswith(b"\x89PNG\r\n\x1a\n") or content[12:16] != b"IHDR":
+    if (
+        len(content) < 24
+        or not content.startswith(b"\x89PNG\r\n\x1a\n")
+        or content[12:16] != b"IHDR"
+    ):
         return None
     return int.from_bytes(content[16:20], "big"), int.from_bytes(content[20:24], "big")
 
@@ -112,6 +129,9 @@ def _with_choices(reply: Reply, numbers: dict[int, int]) -> str:
 def _choice_line(row: Sequence[Button], numbers: dict[int, int]) -> str:
     """One row of buttons on one line: "<b>6</b> ☕ Adventscafé". Labels are plain text, so they
     are escaped here; location buttons are left out (clients have their own "share location")."""
-    cells = [f"<b>{numbers[id(b)]}</b> {html.escape(label_without_number(b), quote=False)}"
-             for b in row if id(b) in numbers]
+    cells = [
+        f"<b>{numbers[id(b)]}</b> {html.escape(label_without_number(b), quote=False)}"
+        for b in row
+        if id(b) in numbers
+    ]
     return " · ".join(cells)

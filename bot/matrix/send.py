@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 
 import aiohttp
 from nio import (
-    AsyncClient, ErrorResponse, LocalProtocolError, MatrixRoom, RoomSendResponse, SendRetryError,
+    AsyncClient,
+    ErrorResponse,
+    LocalProtocolError,
+    MatrixRoom,
+    RoomSendResponse,
+    SendRetryError,
     UploadResponse,
 )
 
@@ -65,8 +70,9 @@ async def send_outgoing(client: AsyncClient, room: MatrixRoom, item: Outgoing) -
     try:
         if isinstance(item, Upload):
             item = await _upload(client, room, item)
-        response = await client.room_send(room.room_id, "m.room.message", item,
-                                          ignore_unverified_devices=True)
+        response = await client.room_send(
+            room.room_id, "m.room.message", item, ignore_unverified_devices=True
+        )
     except LocalProtocolError:  # nio: "No such room" once it has left or forgotten it
         raise Unreachable("the bot is not in this room (any more)") from None
     except (SendRetryError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
@@ -80,9 +86,13 @@ async def send_outgoing(client: AsyncClient, room: MatrixRoom, item: Outgoing) -
 async def _upload(client: AsyncClient, room: MatrixRoom, item: Upload) -> dict:
     a = item.attachment
     encrypt = bool(room.encrypted)
-    response, keys = await client.upload(lambda *_: io.BytesIO(a.content), content_type=a.mime_type,
-                                         filename=a.filename, encrypt=encrypt,
-                                         filesize=len(a.content))
+    response, keys = await client.upload(
+        lambda *_: io.BytesIO(a.content),
+        content_type=a.mime_type,
+        filename=a.filename,
+        encrypt=encrypt,
+        filesize=len(a.content),
+    )
     raise_for(response)
     if not isinstance(response, UploadResponse):
         raise TransientError(f"upload failed: {type(response).__name__}")
@@ -124,8 +134,12 @@ class MatrixMessenger:
         await _send_replies(client, room, replies, _send_waiting)
 
 
-async def _send_replies(client: AsyncClient, room: MatrixRoom, replies: Sequence[Reply],
-                        send: Callable[[AsyncClient, MatrixRoom, Outgoing], Awaitable]) -> None:
+async def _send_replies(
+    client: AsyncClient,
+    room: MatrixRoom,
+    replies: Sequence[Reply],
+    send: Callable[[AsyncClient, MatrixRoom, Outgoing], Awaitable],
+) -> None:
     """Send one turn's replies in order; a failure tells how many replies had gone out, so
     what is retried from the outbox does not repeat them."""
     delivered = 0

@@ -21,7 +21,9 @@ MAX_ENTRIES = 10_000
 
 
 class GroupAdmins:
-    def __init__(self, keep: float = KEEP_SECONDS, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, keep: float = KEEP_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.keep, self.clock = keep, clock
         self._known: dict[tuple[int, int], tuple[bool, float]] = {}
 
@@ -33,7 +35,9 @@ class GroupAdmins:
         try:
             member = await bot.get_chat_member(chat_id, user_id)
         except TelegramError as exc:  # cannot tell: not an admin, and ask again next time
-            log.info("getChatMember failed (%s); treating the sender as no admin", type(exc).__name__)
+            log.info(
+                "getChatMember failed (%s); treating the sender as no admin", type(exc).__name__
+            )
             return False
         admin = member.status in ADMIN_STATUSES
         if len(self._known) >= MAX_ENTRIES:

@@ -10,8 +10,13 @@ from datetime import timedelta
 from telegram import BotCommand, ChatMember, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 from telegram.ext import (
-    Application, ApplicationBuilder, CallbackQueryHandler, ChatMemberHandler, ContextTypes,
-    MessageHandler, filters,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
 )
 from telegram.request import BaseRequest
 
@@ -31,10 +36,17 @@ from .render import send
 log = logging.getLogger(__name__)
 
 
-def build_application(token: str, core: Nahbar, *, base_url: str | None = None,
-                      base_file_url: str | None = None, request: BaseRequest | None = None,
-                      rate_limit: bool = True, limiter: RateLimiter | None = None,
-                      default_language: str = "de") -> Application:
+def build_application(
+    token: str,
+    core: Nahbar,
+    *,
+    base_url: str | None = None,
+    base_file_url: str | None = None,
+    request: BaseRequest | None = None,
+    rate_limit: bool = True,
+    limiter: RateLimiter | None = None,
+    default_language: str = "de",
+) -> Application:
     """`limiter` is shared with the outbox's TelegramMessenger (one budget for all sends)."""
     builder = ApplicationBuilder().token(token)
     if base_url:
@@ -50,8 +62,12 @@ def build_application(token: str, core: Nahbar, *, base_url: str | None = None,
     # In private chats anything but service messages reaches the core (a sticker or a voice
     # message gets the help text rather than silence); in groups only commands meant for us
     # (e.g. an admin's /wochenpost), never the members' conversation.
-    application.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, on_update))
-    application.add_handler(MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command))
+    application.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, on_update)
+    )
+    application.add_handler(
+        MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command)
+    )
     application.add_handler(CallbackQueryHandler(on_update))
     application.add_handler(ChatMemberHandler(on_my_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
@@ -72,8 +88,9 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await query.answer()
         return
     if message.group and not message.sender_is_admin:  # an anonymous admin is one already
-        admin = await context.bot_data["admins"].is_admin(context.bot, update.effective_chat.id,
-                                                           update.effective_user.id)
+        admin = await context.bot_data["admins"].is_admin(
+            context.bot, update.effective_chat.id, update.effective_user.id
+        )
         message = replace(message, sender_is_admin=admin)
     replies = await context.bot_data["core"].handle(message)
     if message.group:  # a reply keyboard in a group would sit in front of every member
@@ -90,10 +107,18 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             # The turn has committed: queue what did not go out, the outbox sends it later.
             wait = retry_after_seconds(exc) if isinstance(exc, RetryAfter) else 0
             queued = await enqueue_replies(
-                context.bot_data["core"].sessions, message.chat, replies[n:],
-                key=f"reply:telegram:{update.update_id}", due_at=utcnow() + timedelta(seconds=wait))
-            log.info("update %s: %d replies queued after %s", update.update_id,
-                     len(replies) - n if queued else 0, type(exc).__name__)
+                context.bot_data["core"].sessions,
+                message.chat,
+                replies[n:],
+                key=f"reply:telegram:{update.update_id}",
+                due_at=utcnow() + timedelta(seconds=wait),
+            )
+            log.info(
+                "update %s: %d replies queued after %s",
+                update.update_id,
+                len(replies) - n if queued else 0,
+                type(exc).__name__,
+            )
             return
 
 
@@ -101,7 +126,9 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # person blocked the bot, "member" that they unblocked or restarted it; in a group, that the
 # bot was removed or added again.
 GONE = frozenset({ChatMember.BANNED, ChatMember.LEFT})
-BACK = frozenset({ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED})
+BACK = frozenset(
+    {ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER, ChatMember.RESTRICTED}
+)
 
 
 async def on_my_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -112,7 +139,9 @@ async def on_my_membership(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     chat, status = f"telegram:{changed.chat.id}", changed.new_chat_member.status
     if status in GONE:
-        await chat_left(context.bot_data["core"], chat, "blocked the bot or removed it from the chat")
+        await chat_left(
+            context.bot_data["core"], chat, "blocked the bot or removed it from the chat"
+        )
     elif status in BACK and changed.old_chat_member.status in GONE:
         await chat_back(context.bot_data["core"], chat)
 
@@ -125,11 +154,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = getattr(update, "effective_chat", None)
     user = getattr(update, "effective_user", None)
     # No chat id or message text in the log: the update id is enough to find it in a trace.
-    log.error("error while handling update %s", getattr(update, "update_id", "?"), exc_info=context.error)
+    log.error(
+        "error while handling update %s", getattr(update, "update_id", "?"), exc_info=context.error
+    )
     if chat is None:
         return
-    language = normalise_language(getattr(user, "language_code", None),
-                                  context.bot_data.get("default_language", "de"))
+    language = normalise_language(
+        getattr(user, "language_code", None), context.bot_data.get("default_language", "de")
+    )
     t = Translator(language)
     try:
         if isinstance(update, Update) and update.callback_query is not None:
@@ -150,6 +182,6 @@ async def _post_init(application: Application) -> None:
         await bot.set_my_commands([BotCommand(c, d) for c, d in menu], language_code=language)
     username = bot.username
     application.bot_data["core"].links.telegram_bot = username  # QR codes on notices open the bot
-    application.bot_data["core"].share_links["telegram"] = (
-        lambda offer_id: f"https://t.me/{username}?start=offer_{offer_id}"
+    application.bot_data["core"].share_links["telegram"] = lambda offer_id: (
+        f"https://t.me/{username}?start=offer_{offer_id}"
     )

@@ -45,8 +45,15 @@ class SharedRateLimiter(BaseRateLimiter[None]):
     async def shutdown(self) -> None:
         pass
 
-    async def process_request(self, callback, args: Any, kwargs: dict[str, Any], endpoint: str,
-                              data: dict[str, Any], rate_limit_args: None):
+    async def process_request(
+        self,
+        callback,
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ):
         chat_id = data.get("chat_id")
         if chat_id is not None:  # getUpdates, answerCallbackQuery… are not messages
             await self.limiter.acquire(str(chat_id))

@@ -8,8 +8,13 @@ import re
 from io import BytesIO
 
 from telegram import (
-    CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, KeyboardButton,
-    Message, ReplyKeyboardMarkup,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
 )
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
@@ -26,7 +31,10 @@ def inline_markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup 
     if not rows:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label[:64], callback_data=b.data[:64]) for b in row] for row in rows]
+        [
+            [InlineKeyboardButton(b.label[:64], callback_data=b.data[:64]) for b in row]
+            for row in rows
+        ]
     )
 
 
@@ -34,8 +42,12 @@ def keyboard_markup(rows: tuple[tuple[Button, ...], ...]) -> ReplyKeyboardMarkup
     if not rows:
         return None
     return ReplyKeyboardMarkup(
-        [[KeyboardButton(b.label, request_location=b.kind == "location") for b in row] for row in rows],
-        resize_keyboard=True, is_persistent=True,
+        [
+            [KeyboardButton(b.label, request_location=b.kind == "location") for b in row]
+            for row in rows
+        ],
+        resize_keyboard=True,
+        is_persistent=True,
     )
 
 
@@ -119,21 +131,32 @@ async def send(bot, chat_id: int | str, reply: Reply, query: CallbackQuery | Non
         upload = InputFile(BytesIO(reply.attachment.content), filename=reply.attachment.filename)
         caption = reply.text if visible_length(reply.text) <= CAPTION_LIMIT else None
         sender = bot.send_photo if reply.attachment.mime_type in PHOTOS else bot.send_document
-        await sender(chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup)
+        await sender(
+            chat_id, upload, caption=caption, parse_mode=ParseMode.HTML, reply_markup=markup
+        )
         if caption is not None:
             return
     if reply.venue is not None:
         v = reply.venue
-        await bot.send_venue(chat_id, latitude=v.latitude, longitude=v.longitude,
-                             title=v.title[:256] or "📍", address=v.address[:256] or " ")
+        await bot.send_venue(
+            chat_id,
+            latitude=v.latitude,
+            longitude=v.longitude,
+            title=v.title[:256] or "📍",
+            address=v.address[:256] or " ",
+        )
     if reply.edit and query is not None and await _edit(query.message, reply.text, inline):
         return
     chunks = split_text(reply.text)
     for n, chunk in enumerate(chunks):
         last = n == len(chunks) - 1
-        await bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML,
-                               reply_markup=markup if last else None,
-                               disable_web_page_preview=True)
+        await bot.send_message(
+            chat_id,
+            chunk,
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if last else None,
+            disable_web_page_preview=True,
+        )
     if inline and reply.keyboard:  # one markup per message: the big keyboard comes separately
         await bot.send_message(chat_id, "⌨️", reply_markup=keyboard_markup(reply.keyboard))
 
@@ -142,8 +165,9 @@ async def _edit(message: Message | None, text: str, inline: InlineKeyboardMarkup
     if message is None or message.text is None or visible_length(text) > TEXT_LIMIT:
         return False
     try:
-        await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=inline,
-                                disable_web_page_preview=True)
+        await message.edit_text(
+            text, parse_mode=ParseMode.HTML, reply_markup=inline, disable_web_page_preview=True
+        )
     except BadRequest as exc:
         if "not modified" in str(exc).lower():
             return True  # the user pressed the filter that is already on

@@ -35,13 +35,19 @@ class TelegramPlatform:
         self.failed: asyncio.Future = asyncio.get_running_loop().create_future()
         # One budget for turn replies and outbox messages (bot.telegram.messenger), shared
         # through the database with every other process of this bot.
-        limiter = DatabaseRateLimiter(core.sessions.kw["bind"], "telegram",
-                                      overall_per_second=settings.telegram_messages_per_second,
-                                      bulk_share=settings.bulk_share)
+        limiter = DatabaseRateLimiter(
+            core.sessions.kw["bind"],
+            "telegram",
+            overall_per_second=settings.telegram_messages_per_second,
+            bulk_share=settings.bulk_share,
+        )
         self.application = build_application(
-            settings.telegram_bot_token.get_secret_value(), core,
-            base_url=settings.telegram_api_base_url, base_file_url=settings.telegram_file_url,
-            limiter=limiter, default_language=settings.default_language,
+            settings.telegram_bot_token.get_secret_value(),
+            core,
+            base_url=settings.telegram_api_base_url,
+            base_file_url=settings.telegram_file_url,
+            limiter=limiter,
+            default_language=settings.default_language,
         )
         self.messenger = TelegramMessenger(self.application.bot)
         self.intake: WebhookIntake | None = None
@@ -52,12 +58,16 @@ class TelegramPlatform:
         try:
             await application.initialize()  # getMe: the token is checked here
         except InvalidToken:
-            raise PlatformFailed("Telegram rejected the bot token (TELEGRAM_BOT_TOKEN). "
-                                 "Check it with @BotFather.", EXIT_BAD_TOKEN) from None
+            raise PlatformFailed(
+                "Telegram rejected the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.",
+                EXIT_BAD_TOKEN,
+            ) from None
         except NetworkError as exc:
-            raise PlatformFailed(f"cannot reach the Telegram Bot API at "
-                                 f"{self.settings.telegram_api_base_url}: {exc}",
-                                 EXIT_UNREACHABLE) from None
+            raise PlatformFailed(
+                f"cannot reach the Telegram Bot API at "
+                f"{self.settings.telegram_api_base_url}: {exc}",
+                EXIT_UNREACHABLE,
+            ) from None
         self._initialized = True
         if application.post_init:
             await application.post_init(application)
@@ -65,27 +75,43 @@ class TelegramPlatform:
         if self.settings.telegram_webhook_url:
             await self._start_webhook()
         else:
-            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES,
-                                                    drop_pending_updates=False)
+            await application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
+            )
         log.info("Telegram bot @%s is receiving", application.bot.username)
 
     async def _start_webhook(self) -> None:
         """Listen first, then tell Telegram where to post (every worker tells it the same)."""
         s = self.settings
-        secret = (s.telegram_webhook_secret.get_secret_value() if s.telegram_webhook_secret
-                  else derived_secret(s.telegram_bot_token.get_secret_value()))
-        self.intake = WebhookIntake(self.application, self.core.sessions, secret=secret,
-                                    listen=s.telegram_webhook_listen, port=s.telegram_webhook_port,
-                                    path=s.telegram_webhook_path, worker=self.worker)
+        secret = (
+            s.telegram_webhook_secret.get_secret_value()
+            if s.telegram_webhook_secret
+            else derived_secret(s.telegram_bot_token.get_secret_value())
+        )
+        self.intake = WebhookIntake(
+            self.application,
+            self.core.sessions,
+            secret=secret,
+            listen=s.telegram_webhook_listen,
+            port=s.telegram_webhook_port,
+            path=s.telegram_webhook_path,
+            worker=self.worker,
+        )
         try:
             await self.intake.start()
         except OSError as exc:
-            raise PlatformFailed(f"cannot listen for Telegram's webhook on "
-                                 f"{s.telegram_webhook_listen}:{s.telegram_webhook_port} ({exc.strerror or exc}); "
-                                 "check TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_PORT", 2) from None
-        await self.application.bot.set_webhook(s.telegram_webhook_url, secret_token=secret,
-                                               allowed_updates=ALLOWED_UPDATES,
-                                               drop_pending_updates=False)
+            raise PlatformFailed(
+                f"cannot listen for Telegram's webhook on "
+                f"{s.telegram_webhook_listen}:{s.telegram_webhook_port} ({exc.strerror or exc}); "
+                "check TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_PORT",
+                2,
+            ) from None
+        await self.application.bot.set_webhook(
+            s.telegram_webhook_url,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
 
     async def stop(self) -> None:
         application = self.application

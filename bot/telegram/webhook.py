@@ -89,16 +89,30 @@ def received(update: dict, now: datetime) -> Received | None:
         return None
     addresses = _addresses(update)
     chat, sender = addresses if addresses else ("telegram:", "")
-    return Received(event_id=f"telegram:{update_id}", chat=chat[:255], sender=sender[:255],
-                    received_at=now, payload=scrub(update))
+    return Received(
+        event_id=f"telegram:{update_id}",
+        chat=chat[:255],
+        sender=sender[:255],
+        received_at=now,
+        payload=scrub(update),
+    )
 
 
 class WebhookIntake:
     """The webhook's HTTP server and this worker's answer loop (see the module docstring)."""
 
-    def __init__(self, application: Application, sessions: async_sessionmaker, *, secret: str,
-                 listen: str, port: int, path: str, worker: str,
-                 clock=lambda: datetime.now(timezone.utc)) -> None:
+    def __init__(
+        self,
+        application: Application,
+        sessions: async_sessionmaker,
+        *,
+        secret: str,
+        listen: str,
+        port: int,
+        path: str,
+        worker: str,
+        clock=lambda: datetime.now(timezone.utc),
+    ) -> None:
         self.application = application
         self.sessions = sessions
         self.secret = secret.encode()
@@ -120,9 +134,11 @@ class WebhookIntake:
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.listen, self.port).start()
-        self._tasks = [asyncio.create_task(self._answer_loop(), name="telegram-answers"),
-                       asyncio.create_task(self._every(RENEW_EVERY, self._renew), name="telegram-claims"),
-                       asyncio.create_task(self._every(ORPHANS_EVERY, self._orphans), name="telegram-orphans")]
+        self._tasks = [
+            asyncio.create_task(self._answer_loop(), name="telegram-answers"),
+            asyncio.create_task(self._every(RENEW_EVERY, self._renew), name="telegram-claims"),
+            asyncio.create_task(self._every(ORPHANS_EVERY, self._orphans), name="telegram-orphans"),
+        ]
         log.info("Telegram webhook listening on %s:%s%s", self.listen, self.port, self.path)
 
     async def stop(self) -> None:
@@ -160,8 +176,10 @@ class WebhookIntake:
             async with self.sessions() as session, session.begin():
                 mine = await inbox.take_in(session, item, self.worker, now + CLAIM, now)
         except Exception as exc:  # noqa: BLE001 - Telegram delivers it again later
-            log.warning("could not store an update (%s); asking Telegram to send it again",
-                        type(exc).__name__)
+            log.warning(
+                "could not store an update (%s); asking Telegram to send it again",
+                type(exc).__name__,
+            )
             return web.Response(status=503)
         if mine:
             self._enqueue(item)
@@ -226,10 +244,10 @@ class WebhookIntake:
     async def _orphans(self) -> None:
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            found = await inbox.claim_orphans(session, "telegram:", self.worker, now + CLAIM, now,
-                                              since=now - inbox.KEEP)
+            found = await inbox.claim_orphans(
+                session, "telegram:", self.worker, now + CLAIM, now, since=now - inbox.KEEP
+            )
         if found:
             log.info("answering %d Telegram updates another worker left unanswered", len(found))
         for item in found:
             self._enqueue(item)
-

@@ -19,19 +19,59 @@ ORDER = (GRIEF, LONELY, SAD, BORED)
 
 # Words and stems (a stem ends with "*").
 _WORDS: dict[str, tuple[str, ...]] = {
-    LONELY: ("einsam*", "vereinsam*", "allein*", "isoliert*", "mutterseelenallein", "lonely", "alone",
-             "loneliness", "isolated", "abgeschnitten", "verlassen", "vergessen", "ungeliebt"),
-    GRIEF: ("trauer*", "trauriger*", "witwe*", "verwitwet", "hinterblieben*", "widow*", "grief",
-            "grieving", "bereaved", "mourning"),
-    SAD: ("traurig*", "deprimiert", "depressiv*", "niedergeschlagen", "bedrückt", "unglücklich",
-          "hoffnungslos", "verzweifelt", "schwermütig", "sad", "unhappy", "depressed", "down", "miserable",
-          "heartbroken", "betrübt"),
+    LONELY: (
+        "einsam*",
+        "vereinsam*",
+        "allein*",
+        "isoliert*",
+        "mutterseelenallein",
+        "lonely",
+        "alone",
+        "loneliness",
+        "isolated",
+        "abgeschnitten",
+        "verlassen",
+        "vergessen",
+        "ungeliebt",
+    ),
+    GRIEF: (
+        "trauer*",
+        "trauriger*",
+        "witwe*",
+        "verwitwet",
+        "hinterblieben*",
+        "widow*",
+        "grief",
+        "grieving",
+        "bereaved",
+        "mourning",
+    ),
+    SAD: (
+        "traurig*",
+        "deprimiert",
+        "depressiv*",
+        "niedergeschlagen",
+        "bedrückt",
+        "unglücklich",
+        "hoffnungslos",
+        "verzweifelt",
+        "schwermütig",
+        "sad",
+        "unhappy",
+        "depressed",
+        "down",
+        "miserable",
+        "heartbroken",
+        "betrübt",
+    ),
     BORED: ("langweil*", "langeweile", "öde", "fad", "bored", "boring", "boredom"),
 }
 # Patterns over the folded message (places.text.fold word by word, joined by spaces).
-_PEOPLE = (r"(?:mann|frau|mutter|mutti|vater|vati|schwester|bruder|sohn|tochter|partner|partnerin|"
-           r"lebensgefahrte|lebensgefahrtin|freund|freundin|hund|katze|husband|wife|mother|father|sister|"
-           r"brother|son|daughter|partner|friend|dog|cat|mama|papa|eltern|parents|gatte|gattin)")
+_PEOPLE = (
+    r"(?:mann|frau|mutter|mutti|vater|vati|schwester|bruder|sohn|tochter|partner|partnerin|"
+    r"lebensgefahrte|lebensgefahrtin|freund|freundin|hund|katze|husband|wife|mother|father|sister|"
+    r"brother|son|daughter|partner|friend|dog|cat|mama|papa|eltern|parents|gatte|gattin)"
+)
 _PATTERNS: dict[str, tuple[str, ...]] = {
     GRIEF: (
         rf"\b{_PEOPLE}\b(?: \w+){{0,4}} (?:tot|gestorben|verstorben|verloren|heimgegangen|died|"
@@ -75,16 +115,64 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"\bnothing to do\b",
     ),
 }
-_COMPILED = {feeling: tuple(re.compile(p) for p in patterns) for feeling, patterns in _PATTERNS.items()}
-_EXACT = {k: feeling for feeling, words in _WORDS.items() for w in words if not w.endswith("*")
-          for k in keys([w])}
-_STEMS = tuple((k, feeling) for feeling, words in _WORDS.items() for w in words if w.endswith("*")
-               for k in keys([w[:-1]]))
-_NEGATIONS = keys(["nicht", "nie", "niemals", "kein", "keine", "keinesfalls", "not", "never", "no",
-                   "isn't", "aren't", "don't", "nicht mehr", "gar nicht", "bisschen", "bin nicht"])
+_COMPILED = {
+    feeling: tuple(re.compile(p) for p in patterns) for feeling, patterns in _PATTERNS.items()
+}
+_EXACT = {
+    k: feeling
+    for feeling, words in _WORDS.items()
+    for w in words
+    if not w.endswith("*")
+    for k in keys([w])
+}
+_STEMS = tuple(
+    (k, feeling)
+    for feeling, words in _WORDS.items()
+    for w in words
+    if w.endswith("*")
+    for k in keys([w[:-1]])
+)
+_NEGATIONS = keys(
+    [
+        "nicht",
+        "nie",
+        "niemals",
+        "kein",
+        "keine",
+        "keinesfalls",
+        "not",
+        "never",
+        "no",
+        "isn't",
+        "aren't",
+        "don't",
+        "nicht mehr",
+        "gar nicht",
+        "bisschen",
+        "bin nicht",
+    ]
+)
 # "allein die Anfahrt", "allein schon wegen", "allein deshalb": "only", not "alone".
-_ONLY_AFTER = keys(["die", "der", "das", "den", "dem", "schon", "wegen", "deshalb", "deswegen", "dafür",
-                    "dadurch", "daran", "mit", "für", "in", "im"])
+_ONLY_AFTER = keys(
+    [
+        "die",
+        "der",
+        "das",
+        "den",
+        "dem",
+        "schon",
+        "wegen",
+        "deshalb",
+        "deswegen",
+        "dafür",
+        "dadurch",
+        "daran",
+        "mit",
+        "für",
+        "in",
+        "im",
+    ]
+)
 _ALONE = keys(["allein", "alleine"])
 _CLAUSE = re.compile(r"[,.;:!?]")
 
@@ -93,17 +181,17 @@ def _negated(words: list[Word], i: int, text: str) -> bool:
     """A negation in the three words before, within the same clause; or after the word when it
     opens its clause ("langweilig ist mir nicht")."""
     for j in range(i - 1, max(-1, i - 4), -1):
-        if _CLAUSE.search(text[words[j].end:words[j + 1].start]):
+        if _CLAUSE.search(text[words[j].end : words[j + 1].start]):
             break
         if words[j].key in _NEGATIONS or words[j].raw.lower().endswith("n't"):
             return True
     else:
         if i > 3:
             return False
-    opens = i == 0 or bool(_CLAUSE.search(text[words[i - 1].end:words[i].start]))
+    opens = i == 0 or bool(_CLAUSE.search(text[words[i - 1].end : words[i].start]))
     if opens:
         for j in range(i + 1, min(len(words), i + 4)):
-            if _CLAUSE.search(text[words[j - 1].end:words[j].start]):
+            if _CLAUSE.search(text[words[j - 1].end : words[j].start]):
                 break
             if words[j].key in ("nicht", "nie", "not"):
                 return True
@@ -111,13 +199,15 @@ def _negated(words: list[Word], i: int, text: str) -> bool:
 
 
 def _only(words: list[Word], i: int, text: str) -> bool:
-    """"allein" meaning "only": at the start of a clause, followed by an article or "schon"."""
+    """ "allein" meaning "only": at the start of a clause, followed by an article or "schon"."""
     after = words[i + 1].key if i + 1 < len(words) else ""
-    at_start = i == 0 or bool(_CLAUSE.search(text[words[i - 1].end:words[i].start]))
+    at_start = i == 0 or bool(_CLAUSE.search(text[words[i - 1].end : words[i].start]))
     return after in _ONLY_AFTER and (at_start or after in ("schon", "wegen", "deshalb", "deswegen"))
 
 
-def read(words: list[Word], text: str, kinds_at: set[int] = frozenset()) -> tuple[str | None, set[int]]:
+def read(
+    words: list[Word], text: str, kinds_at: set[int] = frozenset()
+) -> tuple[str | None, set[int]]:
     """(the feeling, positions of the words that carried it). Words read as a kind of meeting
     ("Trauercafé", "Trauergruppe") are a wish, not a feeling."""
     found: dict[str, set[int]] = {}

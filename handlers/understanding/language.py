@@ -17,7 +17,8 @@ from .words import Word
 GERMAN, ENGLISH = "de", "en"
 SURE = 0.8  # the detector's confidence needed without a clue from the words
 
-_ENGLISH = frozenset("""
+_ENGLISH = frozenset(
+    """
 the a an is are i i'm you your my me we our what what's whats where when how any anything something
 some events event near around this next week weekend tomorrow today tonight please thanks thank thx hi
 hello there on of to for with and do does can could would like want looking live lives feel feeling so very
@@ -29,8 +30,10 @@ settings privacy about keep store meetings meeting knitting groups group cooking
 neighbourly neighborly conversation christmas eve year's eve day friday saturday sunday monday tuesday
 wednesday thursday activities circle circles warm rooms room step free venues ideas idea thank
 offers reminders show anything nothing everything please could should which who why
-""".split())
-_GERMAN = frozenset("""
+""".split()
+)
+_GERMAN = frozenset(
+    """
 ich du sie wir ihr ist sind bin bist und oder der die das den dem des ein eine einen einem einer was wo
 wann wie gibt gibts es heute morgen übermorgen bitte danke hallo mit für auf nicht kein keine mir mich
 am im zum zur noch auch schon mal doch gern gerne etwas nichts wohne suche los läuft diese dieser nächste
@@ -42,10 +45,46 @@ sehr viel wieder immer nie jetzt gleich oft daten löschen erinnern hilfe einste
 englisch nu watt wat ne nee jo bissel gugge wer welche welcher erzählcafé wärmestube spaziergang
 nö eene frage is'n isses gibt's geht's wär wäre äh ähm hm tja halt nix nich ooch och ick icke
 ham hamse haste kannste weeß weiß wees un' dank dankeschön schön tschüs tschüß servus grüß gott
-""".split())
-_BOTH = frozenset(["in", "am", "so", "hallo", "ok", "okay", "super", "bingo", "café", "cafe", "hi", "hey", "na",
-              "will", "was", "die", "also", "an", "war", "bin", "kind", "fast", "still", "hat", "rat",
-              "gut", "gift", "rock", "arm", "hand", "wand", "art", "see", "tag"])
+""".split()
+)
+_BOTH = frozenset(
+    [
+        "in",
+        "am",
+        "so",
+        "hallo",
+        "ok",
+        "okay",
+        "super",
+        "bingo",
+        "café",
+        "cafe",
+        "hi",
+        "hey",
+        "na",
+        "will",
+        "was",
+        "die",
+        "also",
+        "an",
+        "war",
+        "bin",
+        "kind",
+        "fast",
+        "still",
+        "hat",
+        "rat",
+        "gut",
+        "gift",
+        "rock",
+        "arm",
+        "hand",
+        "wand",
+        "art",
+        "see",
+        "tag",
+    ]
+)
 _ENGLISH = _ENGLISH - _BOTH
 _GERMAN = _GERMAN - _BOTH
 
@@ -66,7 +105,7 @@ def warm_up() -> None:
 
 
 def detect(words: list[Word], text: str) -> str | None:
-    """"de", "en", or None when the message gives no clue (a place name, a number)."""
+    """ "de", "en", or None when the message gives no clue (a place name, a number)."""
     lowered = [w.raw.lower().replace("’", "'") for w in words]
     english = sum(w in _ENGLISH for w in lowered)
     german = sum(w in _GERMAN for w in lowered)

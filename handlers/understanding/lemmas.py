@@ -31,7 +31,8 @@ def lemma(word: str) -> str:
 def is_word(word: str) -> bool:
     """Does the German dictionary know this word (as typed, or in lower case)?"""
     try:
-        return (simplemma.is_known(word, lang="de", low_memory=True)
-                or simplemma.is_known(word.lower(), lang="de", low_memory=True))
+        return simplemma.is_known(word, lang="de", low_memory=True) or simplemma.is_known(
+            word.lower(), lang="de", low_memory=True
+        )
     except (ValueError, TypeError):
         return False

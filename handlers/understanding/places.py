@@ -25,12 +25,42 @@ from .language import is_english_word
 from .lemmas import is_word as is_german_word
 from .words import Word, keys, split
 
-LEADS = keys(["in", "bei", "aus", "nach", "um", "von", "nahe", "nähe", "near", "around", "at", "im",
-              "raum", "gegend", "umgebung", "richtung", "from", "of", "zu", "nähe", "naehe", "umkreis",
-              "bis", "close", "nearby", "ab"])
-_ARTICLE_LEADS = keys(["im", "am", "zu", "ab", "bis"])  # "im Wald", "zu Hause": a common word is no place
+LEADS = keys(
+    [
+        "in",
+        "bei",
+        "aus",
+        "nach",
+        "um",
+        "von",
+        "nahe",
+        "nähe",
+        "near",
+        "around",
+        "at",
+        "im",
+        "raum",
+        "gegend",
+        "umgebung",
+        "richtung",
+        "from",
+        "of",
+        "zu",
+        "nähe",
+        "naehe",
+        "umkreis",
+        "bis",
+        "close",
+        "nearby",
+        "ab",
+    ]
+)
+_ARTICLE_LEADS = keys(
+    ["im", "am", "zu", "ab", "bis"]
+)  # "im Wald", "zu Hause": a common word is no place
 # Words of sentences that are never a place on their own (besides places/words.py).
-_NOT_PLACES = keys("""
+_NOT_PLACES = keys(
+    """
 ich du er wir ihr sie es man ein eine einen einem einer der die das den dem des kein keine mein meine meinen meinem meiner unser unsere wohne wohnen wohnt lebe leben
 lebt suche suchen sucht gibt gibts geht gehts läuft laeuft los bin bist sind ist war waren wäre komme
 kommen kommt fahre fahren hab habe hat haben hätte hätten würde würden möchte möchten will wollen
@@ -44,7 +74,8 @@ hallo hallöchen moin tach servus
 i me my we you it is are am was be live living looking look for any anything something some events
 event things what whats where when how the a an to do can could would please within there here near
 new visiting visit nice hi hello hey this that with at on in and or happening going activities
-""".split())
+""".split()
+)
 _POSTCODE = re.compile(r"^\d{5}$")
 _COORDINATES = re.compile(r"-?\d{1,2}[.,]\d+\s*[,;]?\s+-?\d{1,3}[.,]\d+|geo:\S+")
 _QUALIFIERS = keys(["ot", "ortsteil", "ortschaft", "bei"])
@@ -81,7 +112,9 @@ class _Lookups:
         return found
 
 
-def read(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -> tuple[Where | None, str]:
+def read(
+    words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer
+) -> tuple[Where | None, str]:
     """(the place, or None; a short rest that looked like a place we do not know, or "")."""
     gazetteer = _Lookups(gazetteer)  # type: ignore[assignment]
     if parse.parse_rough_coordinates(text) is not None:  # "90, 180": not in Germany, or no place
@@ -109,17 +142,17 @@ def read(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -
             return whole, ""
     if candidates:
         best = max(candidates, key=lambda c: (c.score, -c.first))
-        span = text[words[best.first].start:words[best.first + best.size - 1].end]
+        span = text[words[best.first].start : words[best.first + best.size - 1].end]
         found = gazetteer.resolve(span, correct=True)
         if found.status in (FOUND, CHOICE):
-            used[best.first:best.first + best.size] = [True] * best.size
+            used[best.first : best.first + best.size] = [True] * best.size
             return Where(found, span), ""
     typo = _typo(words, used, rest, gazetteer)
     if typo is not None:
         return typo, ""
     unknown = ""
     if rest and len(rest) <= 3 and _looks_like_a_name(words, rest[0]):
-        unknown = text[words[rest[0]].start:words[rest[-1]].end]  # "Xyzzyhausen an der Quatsch"
+        unknown = text[words[rest[0]].start : words[rest[-1]].end]  # "Xyzzyhausen an der Quatsch"
     return None, unknown
 
 
@@ -130,7 +163,9 @@ class _Candidate:
     score: int
 
 
-def _candidates(words: list[Word], used: list[bool], gazetteer: Gazetteer, *, alone: bool) -> list[_Candidate]:
+def _candidates(
+    words: list[Word], used: list[bool], gazetteer: Gazetteer, *, alone: bool
+) -> list[_Candidate]:
     """Runs of words that are a place's name. `alone`: the message has no other content word,
     so a name that is also a word ("Angern", "Burgstall") is the place."""
     out = []
@@ -138,8 +173,8 @@ def _candidates(words: list[Word], used: list[bool], gazetteer: Gazetteer, *, al
         if used[i] or word.is_number:
             continue
         for size in range(min(4, len(words) - i), 0, -1):
-            span = words[i:i + size]
-            if any(used[i:i + size]) or any(w.is_number for w in span):
+            span = words[i : i + size]
+            if any(used[i : i + size]) or any(w.is_number for w in span):
                 continue
             key = "".join(w.key for w in span)
             if not gazetteer.knows(key) and not (size == 1 and _qualified(word, gazetteer)):
@@ -147,8 +182,9 @@ def _candidates(words: list[Word], used: list[bool], gazetteer: Gazetteer, *, al
             lead = i > 0 and words[i - 1].key in LEADS
             # alone: first or capitalised ("Angern", "Wünsch barrierefrei"), not "ich will mal schauen"
             named = alone and (i == 0 or word.capital)
-            if size == 1 and not _single_word_place(word, lead or named, words[i - 1].key if i else "",
-                                                    gazetteer):
+            if size == 1 and not _single_word_place(
+                word, lead or named, words[i - 1].key if i else "", gazetteer
+            ):
                 continue
             if size > 1 and all(_is_filler(w) for w in span):
                 continue
@@ -158,14 +194,16 @@ def _candidates(words: list[Word], used: list[bool], gazetteer: Gazetteer, *, al
 
 
 def _qualified(word: Word, gazetteer: Gazetteer) -> bool:
-    """"Magdeburg-Buckau", "Halle-Neustadt": a hyphenated word whose first part is a place."""
+    """ "Magdeburg-Buckau", "Halle-Neustadt": a hyphenated word whose first part is a place."""
     first, dash, _ = word.raw.partition("-")
     return bool(dash) and gazetteer.knows("".join(w.key for w in split(first)))
 
 
 def _single_word_place(word: Word, lead: bool, before: str, gazetteer: Gazetteer) -> bool:
     if word.key in COMMON_WORDS or word.key in _NOT_PLACES:
-        return lead and word.capital and before not in _ARTICLE_LEADS and word.key not in _NOT_PLACES
+        return (
+            lead and word.capital and before not in _ARTICLE_LEADS and word.key not in _NOT_PLACES
+        )
     if lead:
         return True
     # Without a preposition, a word is a place in the home region, or a big city: "so much" is
@@ -184,18 +222,27 @@ def _single_word_place(word: Word, lead: bool, before: str, gazetteer: Gazetteer
 
 
 def _is_filler(word: Word) -> bool:
-    return len(word.key) < 2 or word.key in _NOT_PLACES or word.key in COMMON_WORDS or word.key in LEADS
+    return (
+        len(word.key) < 2
+        or word.key in _NOT_PLACES
+        or word.key in COMMON_WORDS
+        or word.key in LEADS
+    )
 
 
-def _resolve_rest(words: list[Word], rest: list[int], text: str, gazetteer: Gazetteer) -> Where | None:
+def _resolve_rest(
+    words: list[Word], rest: list[int], text: str, gazetteer: Gazetteer
+) -> Where | None:
     """The rest of a short message as one name: "Buckau, Magdeburg", "Magdeburg OT Ottersleben"."""
     first, last = rest[0], rest[-1]
     between = [i for i in range(first, last + 1) if i not in rest]
     if any(words[i].key not in _QUALIFIERS and words[i].key not in LEADS for i in between):
         return None
     if not any(gazetteer.knows(words[i].key) or not is_word(words[i].raw) for i in rest):
-        return None  # plain words ("in letzter Zeit"): no name, no typo of one; skip the fuzzy search
-    span = text[words[first].start:words[last].end]
+        return (
+            None  # plain words ("in letzter Zeit"): no name, no typo of one; skip the fuzzy search
+        )
+    span = text[words[first].start : words[last].end]
     found = gazetteer.resolve(span, correct=True)
     if found.status not in (FOUND, CHOICE):
         return None
@@ -204,25 +251,38 @@ def _resolve_rest(words: list[Word], rest: list[int], text: str, gazetteer: Gaze
     if len(rest) == 1 and not found.corrected:
         word = words[first]
         lead = first > 0 and words[first - 1].key in LEADS
-        if not _single_word_place(word, lead or first == 0 or word.capital, words[first - 1].key if first else "",
-                                  gazetteer):
+        if not _single_word_place(
+            word,
+            lead or first == 0 or word.capital,
+            words[first - 1].key if first else "",
+            gazetteer,
+        ):
             return None  # "ich will mal schauen": a word, though a village is called Schauen
     return Where(found, span)
 
 
-def _typo(words: list[Word], used: list[bool], rest: list[int], gazetteer: Gazetteer) -> Where | None:
+def _typo(
+    words: list[Word], used: list[bool], rest: list[int], gazetteer: Gazetteer
+) -> Where | None:
     """A misspelt place: a word after a preposition, or the only word left, that no dictionary knows."""
     tried = 0
     for i in rest:
         word = words[i]
         lead = i > 0 and words[i - 1].key in LEADS
-        if not (lead or len(rest) <= 2) or len(word.key) < 4 or not word.raw.isalpha() and "-" not in word.raw:
+        if (
+            not (lead or len(rest) <= 2)
+            or len(word.key) < 4
+            or not word.raw.isalpha()
+            and "-" not in word.raw
+        ):
             continue
         if is_word(word.raw):
             continue
         tried += 1
         found = gazetteer.resolve(word.raw, correct=True)
-        if found.status in (FOUND, CHOICE, SUGGEST) and (found.place or found.choices or found.suggestions):
+        if found.status in (FOUND, CHOICE, SUGGEST) and (
+            found.place or found.choices or found.suggestions
+        ):
             used[i] = True
             return Where(found, word.raw)
         if tried >= 2:
@@ -233,7 +293,12 @@ def _typo(words: list[Word], used: list[bool], rest: list[int], gazetteer: Gazet
 def _looks_like_a_name(words: list[Word], i: int) -> bool:
     word = words[i]
     lead = i > 0 and words[i - 1].key in LEADS
-    return word.raw.isalpha() and len(word.key) >= 4 and (lead or word.capital) and not is_word(word.raw)
+    return (
+        word.raw.isalpha()
+        and len(word.key) >= 4
+        and (lead or word.capital)
+        and not is_word(word.raw)
+    )
 
 
 def _postcode(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -> Where | None:
@@ -241,15 +306,19 @@ def _postcode(words: list[Word], used: list[bool], text: str, gazetteer: Gazette
         if used[i] or not _POSTCODE.match(word.raw):
             continue
         for size in (3, 2, 1):
-            names = words[i + 1:i + 1 + size]
-            if len(names) < size or any(used[i + 1:i + 1 + size]) or any(w.is_number for w in names):
+            names = words[i + 1 : i + 1 + size]
+            if (
+                len(names) < size
+                or any(used[i + 1 : i + 1 + size])
+                or any(w.is_number for w in names)
+            ):
                 continue
             if not gazetteer.knows("".join(w.key for w in names)):
                 continue
-            span = text[word.start:names[-1].end]
+            span = text[word.start : names[-1].end]
             found = gazetteer.resolve(span)
             if found.status == FOUND:
-                used[i:i + 1 + size] = [True] * (1 + size)
+                used[i : i + 1 + size] = [True] * (1 + size)
                 return Where(found, span)
         found = gazetteer.resolve(word.raw)
         if found.status == FOUND:

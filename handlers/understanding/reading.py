@@ -23,9 +23,21 @@ from .requests import Intent
 from .words import split
 
 # Requests that win over a feeling and a search in the same message.
-_STRONG = (Intent.DELETE, Intent.MY_DATA, Intent.PRIVACY, Intent.REMINDERS, Intent.REMIND, Intent.ENGLISH,
-           Intent.GERMAN, Intent.LANGUAGE, Intent.SETTINGS, Intent.HOME, Intent.MY_OFFERS, Intent.IDEAS,
-           Intent.POST)
+_STRONG = (
+    Intent.DELETE,
+    Intent.MY_DATA,
+    Intent.PRIVACY,
+    Intent.REMINDERS,
+    Intent.REMIND,
+    Intent.ENGLISH,
+    Intent.GERMAN,
+    Intent.LANGUAGE,
+    Intent.SETTINGS,
+    Intent.HOME,
+    Intent.MY_OFFERS,
+    Intent.IDEAS,
+    Intent.POST,
+)
 # Small talk, weakest last; a search in the same message wins over them.
 _WEAK = (Intent.HELP, Intent.THANKS, Intent.BYE, Intent.GREETING)
 MAX_CHARS = 500  # longer messages are read from their first 500 characters
@@ -51,8 +63,15 @@ class Reading:
     @property
     def searches(self) -> bool:
         """Does the message name anything to search by?"""
-        return bool(self.place or self.when or self.part or self.kinds or self.audience or self.step_free
-                    or self.radius)
+        return bool(
+            self.place
+            or self.when
+            or self.part
+            or self.kinds
+            or self.audience
+            or self.step_free
+            or self.radius
+        )
 
     @property
     def filters(self) -> bool:
@@ -89,15 +108,28 @@ def read(text: str, gazetteer: Gazetteer) -> Reading:
         found_kinds.append("talk")  # "etwas zum Reden"
         kinds_at["talk"] = set(talk_verbs)
     span = when.span
-    if span is None and found_kinds and days.looks_ahead(words, used, set().union(*kinds_at.values())):
+    if (
+        span is None
+        and found_kinds
+        and days.looks_ahead(words, used, set().union(*kinds_at.values()))
+    ):
         span = "ahead"
     where, unknown = places.read(words, used, text, gazetteer)
     lang = language.detect(words, text)
     reading = Reading(
-        text=text, place=where.found if where else None, place_text=where.text if where else "",
-        unknown_place=unknown, when=span, part=when.part, kinds=tuple(found_kinds),
-        audience=wish.audience, step_free=wish.step_free, radius=wish.radius, feeling=feeling,
-        language=lang)
+        text=text,
+        place=where.found if where else None,
+        place_text=where.text if where else "",
+        unknown_place=unknown,
+        when=span,
+        part=when.part,
+        kinds=tuple(found_kinds),
+        audience=wish.audience,
+        step_free=wish.step_free,
+        radius=wish.radius,
+        feeling=feeling,
+        language=lang,
+    )
     if reading.searches or requests.wants_company(words):
         asked.append(Intent.SEARCH)
     return _with_intent(reading, asked)

@@ -11,19 +11,67 @@ from .words import Phrases, Word, keys
 
 SENIORS, FAMILIES, CHILDREN, YOUTH = "seniors", "families", "children", "youth"
 
-_AUDIENCE = Phrases({
-    **{w: SENIORS for w in ("senioren", "seniorinnen", "seniorin", "senior", "rentner", "rentnerin",
-                            "rentnerinnen", "ruheständler", "ältere", "älteren", "ältere leute",
-                            "ältere menschen", "alte leute", "alte menschen", "seniors", "senior citizens",
-                            "elderly", "older people", "pensioners", "pensioner", "retired", "rentner",
-                            "60plus", "60+", "ü60", "ü70", "generation 60 plus")},
-    **{w: FAMILIES for w in ("familie", "familien", "family", "families", "eltern", "parents")},
-    **{w: CHILDREN for w in ("kinder", "kindern", "kids", "children", "child", "kleinkinder", "kind")},
-    **{w: YOUTH for w in ("jugendliche", "jugendlichen", "jugend", "teenager", "teens", "youth",
-                          "junge leute", "young people")},
-})
-_AUDIENCE_PREFIXES = (("senioren", SENIORS), ("familien", FAMILIES), ("kinder", CHILDREN),
-                      ("jugend", YOUTH), ("rentner", SENIORS))
+_AUDIENCE = Phrases(
+    {
+        **{
+            w: SENIORS
+            for w in (
+                "senioren",
+                "seniorinnen",
+                "seniorin",
+                "senior",
+                "rentner",
+                "rentnerin",
+                "rentnerinnen",
+                "ruheständler",
+                "ältere",
+                "älteren",
+                "ältere leute",
+                "ältere menschen",
+                "alte leute",
+                "alte menschen",
+                "seniors",
+                "senior citizens",
+                "elderly",
+                "older people",
+                "pensioners",
+                "pensioner",
+                "retired",
+                "rentner",
+                "60plus",
+                "60+",
+                "ü60",
+                "ü70",
+                "generation 60 plus",
+            )
+        },
+        **{w: FAMILIES for w in ("familie", "familien", "family", "families", "eltern", "parents")},
+        **{
+            w: CHILDREN
+            for w in ("kinder", "kindern", "kids", "children", "child", "kleinkinder", "kind")
+        },
+        **{
+            w: YOUTH
+            for w in (
+                "jugendliche",
+                "jugendlichen",
+                "jugend",
+                "teenager",
+                "teens",
+                "youth",
+                "junge leute",
+                "young people",
+            )
+        },
+    }
+)
+_AUDIENCE_PREFIXES = (
+    ("senioren", SENIORS),
+    ("familien", FAMILIES),
+    ("kinder", CHILDREN),
+    ("jugend", YOUTH),
+    ("rentner", SENIORS),
+)
 # "meine Kinder", "die Kinder wohnen weit weg": someone's own children, no audience; but
 # "für die Kinder", "mit den Enkeln" are.
 _OWNERS = keys(["meine", "meinen", "unsere", "unseren", "deine", "ihre", "my", "our", "her", "his"])
@@ -36,16 +84,56 @@ def _owned(words: list[Word], i: int) -> bool:
     if before in _OWNERS:
         return True
     return before in _ARTICLES and (i < 2 or words[i - 2].key not in _FOR)
-_AGE_LEADS = keys(["bin", "ist", "sind", "werde", "wurde", "im", "am", "mit", "i'm", "im", "am", "is"])
+
+
+_AGE_LEADS = keys(
+    ["bin", "ist", "sind", "werde", "wurde", "im", "am", "mit", "i'm", "im", "am", "is"]
+)
 _AGE_TAILS = keys(["jahre", "jahren", "jahr", "years", "year", "jährig"])
 
-_ACCESS = Phrases({w: True for w in (
-    "barrierefrei", "barrierefreie", "barrierefreies", "barrierefreien", "barrierearm", "stufenlos",
-    "stufenlose", "stufenlosen", "ohne stufen", "ohne treppen", "rollstuhl", "rollstuhlgerecht",
-    "rollstuhlfahrer", "rollstuhlfahrerin", "im rollstuhl", "mit rollstuhl", "rollator", "mit rollator",
-    "behindertengerecht", "gehbehindert", "wheelchair", "wheelchair accessible", "step free", "step-free",
-    "stepfree", "accessible", "no steps", "without steps")})
-_ACCESS_PREFIXES = ("barrierefrei", "rollstuhl", "stufenlos", "rollator", "behindertengerecht", "wheelchair")
+_ACCESS = Phrases(
+    {
+        w: True
+        for w in (
+            "barrierefrei",
+            "barrierefreie",
+            "barrierefreies",
+            "barrierefreien",
+            "barrierearm",
+            "stufenlos",
+            "stufenlose",
+            "stufenlosen",
+            "ohne stufen",
+            "ohne treppen",
+            "rollstuhl",
+            "rollstuhlgerecht",
+            "rollstuhlfahrer",
+            "rollstuhlfahrerin",
+            "im rollstuhl",
+            "mit rollstuhl",
+            "rollator",
+            "mit rollator",
+            "behindertengerecht",
+            "gehbehindert",
+            "wheelchair",
+            "wheelchair accessible",
+            "step free",
+            "step-free",
+            "stepfree",
+            "accessible",
+            "no steps",
+            "without steps",
+        )
+    }
+)
+_ACCESS_PREFIXES = (
+    "barrierefrei",
+    "rollstuhl",
+    "stufenlos",
+    "rollator",
+    "behindertengerecht",
+    "wheelchair",
+)
 
 _KM = keys(["km", "kilometer", "kilometern", "kilometres", "kilometers", "kms", "meilen", "miles"])
 _RADIUS_LEADS = keys(["umkreis", "radius", "within", "umgebung"])
@@ -95,7 +183,7 @@ def _radius(words: list[Word], used: list[bool]) -> int | None:
         if used[i] or not _NUMBER.match(word.raw):
             continue
         after = words[i + 1].key if i + 1 < len(words) else ""
-        before = {w.key for w in words[max(0, i - 3):i]}
+        before = {w.key for w in words[max(0, i - 3) : i]}
         if after in _KM or before & _RADIUS_LEADS:
             km = int(word.raw)
             if not 1 <= km <= 200:

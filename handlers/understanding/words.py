@@ -18,7 +18,9 @@ V = TypeVar("V")
 
 # A date ("24.12.", "24.12.2026"), a number ("25", "3.", "15:30", "51.83"), a word with inner
 # hyphens or apostrophes ("Magdeburg-Buckau", "what's"), or one mark of punctuation.
-_TOKEN = re.compile(r"\d{1,2}\.\d{1,2}\.(?:\d{2,4})?|\d+(?:[.,:]\d+)?\.?|[^\W\d_]+(?:['’-][^\W_]+)*|[^\w\s]")
+_TOKEN = re.compile(
+    r"\d{1,2}\.\d{1,2}\.(?:\d{2,4})?|\d+(?:[.,:]\d+)?\.?|[^\W\d_]+(?:['’-][^\W_]+)*|[^\w\s]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +70,9 @@ class Phrases(Generic[V]):
     def at(self, words: list[Word], i: int, used: list[bool] | None = None) -> tuple[V, int] | None:
         """(value, number of words) of the longest phrase starting at words[i], or None."""
         for size in range(min(self.longest, len(words) - i), 0, -1):
-            if used is not None and any(used[i:i + size]):
+            if used is not None and any(used[i : i + size]):
                 continue
-            value = self._table.get(tuple(w.key for w in words[i:i + size]))
+            value = self._table.get(tuple(w.key for w in words[i : i + size]))
             if value is not None:
                 return value, size
         return None
@@ -87,7 +89,7 @@ class Phrases(Generic[V]):
                 continue
             value, size = hit
             found.append((value, i, size))
-            used[i:i + size] = [True] * size
+            used[i : i + size] = [True] * size
             i += size
         return found
 

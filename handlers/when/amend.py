@@ -73,8 +73,10 @@ def _days(schedule: Schedule, now: datetime) -> str | None:
 
 
 def _old_end(old: Schedule, text: str, now: datetime) -> str:
-    """"erst ab 15 Uhr" keeps the old end when it still comes after the new start."""
-    probe = parse_when(f"{date_words(_WORDS, to_local(now).date() + timedelta(days=2))} {text}", now)
+    """ "erst ab 15 Uhr" keeps the old end when it still comes after the new start."""
+    probe = parse_when(
+        f"{date_words(_WORDS, to_local(now).date() + timedelta(days=2))} {text}", now
+    )
     if not isinstance(probe, Understood) or not probe.assumed_duration:
         return ""
     end = old.start + old.duration
@@ -87,16 +89,31 @@ def _old_end(old: Schedule, text: str, now: datetime) -> str:
 def _keep_cancelled(changed: Understood, old: Schedule) -> Understood:
     """Dates that were cancelled stay cancelled when they are still meeting days."""
     schedule = changed.schedule
-    kept = {d for d in old.exdates if schedule.local_starts(datetime.combine(d, datetime.min.time()),
-                                                              datetime.combine(d, datetime.max.time()))
-            or _is_meeting_day(schedule, d)}
+    kept = {
+        d
+        for d in old.exdates
+        if schedule.local_starts(
+            datetime.combine(d, datetime.min.time()), datetime.combine(d, datetime.max.time())
+        )
+        or _is_meeting_day(schedule, d)
+    }
     if not kept:
         return changed
-    return Understood(Schedule(start=schedule.start, duration=schedule.duration, rrule=schedule.rrule,
-                               exdates=frozenset(schedule.exdates | kept)), changed.assumed_duration)
+    return Understood(
+        Schedule(
+            start=schedule.start,
+            duration=schedule.duration,
+            rrule=schedule.rrule,
+            exdates=frozenset(schedule.exdates | kept),
+        ),
+        changed.assumed_duration,
+    )
 
 
 def _is_meeting_day(schedule: Schedule, day) -> bool:
     plain = Schedule(start=schedule.start, duration=schedule.duration, rrule=schedule.rrule)
-    return bool(plain.local_starts(datetime.combine(day, datetime.min.time()),
-                                   datetime.combine(day, datetime.max.time())))
+    return bool(
+        plain.local_starts(
+            datetime.combine(day, datetime.min.time()), datetime.combine(day, datetime.max.time())
+        )
+    )

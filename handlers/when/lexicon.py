@@ -46,8 +46,13 @@ UNSUPPORTED = "unsupported"  # words that change the meaning but we cannot follo
 _DAYS_DE = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
 _DAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_ABBREVIATIONS = (
-    ("mo", "mon"), ("di", "tue", "tues"), ("mi", "wed"), ("do", "thu", "thur", "thurs"),
-    ("fr", "fri"), ("sa", "sat"), ("so", "sun"),
+    ("mo", "mon"),
+    ("di", "tue", "tues"),
+    ("mi", "wed"),
+    ("do", "thu", "thur", "thurs"),
+    ("fr", "fri"),
+    ("sa", "sat"),
+    ("so", "sun"),
 )
 _MONTHS = (
     ("januar", "jan", "jänner", "jaenner", "january"),
@@ -82,8 +87,21 @@ def _words() -> dict[str, tuple[str, object]]:
     add(RELATIVE, 0, "heute", "today")
     add(RELATIVE, 1, "morgen", "tomorrow")
     add(RELATIVE, 2, "übermorgen", "uebermorgen")
-    add(NEXT, 0, "nächsten", "nächster", "nächste", "naechsten", "naechster", "naechste",
-        "kommenden", "kommender", "kommende", "next", "coming")
+    add(
+        NEXT,
+        0,
+        "nächsten",
+        "nächster",
+        "nächste",
+        "naechsten",
+        "naechster",
+        "naechste",
+        "kommenden",
+        "kommender",
+        "kommende",
+        "next",
+        "coming",
+    )
     add(NEXT, 1, "übernächsten", "übernächster", "übernächste", "uebernaechsten")
     add(EVERY, None, "jeden", "jede", "jeder", "jedem", "jedes", "alle", "every", "each", "immer")
     add(ORDINAL, 1, "erste", "ersten", "erster", "erstes", "first")
@@ -93,8 +111,13 @@ def _words() -> dict[str, tuple[str, object]]:
     add(ORDINAL, 5, "fünfte", "fünften", "fünfter", "fuenften", "fifth")
     add(ORDINAL, -1, "letzte", "letzten", "letzter", "letztes", "last")
     add(ORDINAL, -2, "vorletzte", "vorletzten", "vorletzter", "penultimate")
-    for value, names in ((2, ("zwei", "two")), (3, ("drei", "three")), (4, ("vier", "four")),
-                         (5, ("fünf", "fuenf", "five")), (6, ("sechs", "six"))):
+    for value, names in (
+        (2, ("zwei", "two")),
+        (3, ("drei", "three")),
+        (4, ("vier", "four")),
+        (5, ("fünf", "fuenf", "five")),
+        (6, ("sechs", "six")),
+    ):
         add(NUMBER, value, *names)
     add(FROM, None, "ab", "vom", "von", "from", "starting", "beginning", "beginnend", "seit")
     add(UNTIL, None, "bis", "until", "till", "to", "through", "ende", "endet", "end")
@@ -121,12 +144,46 @@ def _words() -> dict[str, tuple[str, object]]:
     add(MINUTES, None, "minute", "minuten", "min", "minutes", "mins")
     # Words that change the meaning in ways a schedule cannot hold (yet): better to ask than
     # to store something else.
-    add(UNSUPPORTED, None, "oder", "or", "bzw", "beziehungsweise", "jährlich", "jaehrlich",
-        "jahr", "jahre", "jahres", "year", "years", "yearly", "annually", "quartal", "ferien",
-        "schulferien", "feiertag", "feiertage", "feiertags", "feiertagen", "holiday",
-        "holidays", "gerade", "ungerade", "even", "odd", "advent", "adventszeit",
-        "adventssonntage", "halb", "viertel", "dreiviertel", "half", "quarter", "stündlich",
-        "hourly")
+    add(
+        UNSUPPORTED,
+        None,
+        "oder",
+        "or",
+        "bzw",
+        "beziehungsweise",
+        "jährlich",
+        "jaehrlich",
+        "jahr",
+        "jahre",
+        "jahres",
+        "year",
+        "years",
+        "yearly",
+        "annually",
+        "quartal",
+        "ferien",
+        "schulferien",
+        "feiertag",
+        "feiertage",
+        "feiertags",
+        "feiertagen",
+        "holiday",
+        "holidays",
+        "gerade",
+        "ungerade",
+        "even",
+        "odd",
+        "advent",
+        "adventszeit",
+        "adventssonntage",
+        "halb",
+        "viertel",
+        "dreiviertel",
+        "half",
+        "quarter",
+        "stündlich",
+        "hourly",
+    )
     return words
 
 
@@ -143,10 +200,26 @@ DAYTIME_WORDS = {"abend", "nachmittag", "vormittag", "mittag"}  # "jeden Abend":
 # shows up in the confirmation.
 _FUZZY = {
     name: WORDS[name]
-    for name in (*_DAYS_DE, *_DAYS_EN, *(d + "s" for d in _DAYS_DE), *(d + "s" for d in _DAYS_EN),
-                 "sonnabend", *(names[0] for names in _MONTHS), "january", "february", "march",
-                 "june", "july", "october", "december", "übermorgen", "täglich", "wöchentlich",
-                 "monatlich", "werktags")
+    for name in (
+        *_DAYS_DE,
+        *_DAYS_EN,
+        *(d + "s" for d in _DAYS_DE),
+        *(d + "s" for d in _DAYS_EN),
+        "sonnabend",
+        *(names[0] for names in _MONTHS),
+        "january",
+        "february",
+        "march",
+        "june",
+        "july",
+        "october",
+        "december",
+        "übermorgen",
+        "täglich",
+        "wöchentlich",
+        "monatlich",
+        "werktags",
+    )
 }
 
 
@@ -170,19 +243,47 @@ def lookup(word: str) -> tuple[str, object] | None:
 
 
 # "14-tägig", "14tägig", "vierzehntägig", "2-wöchentlich": one word for "every other week".
-_BIWEEKLY = re.compile(r"\b(?:14|vierzehn)\s*-?\s*t(?:ä|ae|a)gig\w*|\b(?:2|zwei)\s*-?\s*w(?:ö|oe|o)ch(?:entl)?i\w*")
+_BIWEEKLY = re.compile(
+    r"\b(?:14|vierzehn)\s*-?\s*t(?:ä|ae|a)gig\w*|\b(?:2|zwei)\s*-?\s*w(?:ö|oe|o)ch(?:entl)?i\w*"
+)
 _DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 
 # Clock times in words, as people say them: "halb drei" (2:30), "viertel nach drei" (3:15),
 # "viertel vor vier" and "dreiviertel vier" (3:45), and in the east "viertel vier" (3:15).
-_HOUR_WORDS = {"eins": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "fuenf": 5, "sechs": 6,
-               "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "elf": 11, "zwölf": 12, "zwoelf": 12,
-               "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-               "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
+_HOUR_WORDS = {
+    "eins": 1,
+    "zwei": 2,
+    "drei": 3,
+    "vier": 4,
+    "fünf": 5,
+    "fuenf": 5,
+    "sechs": 6,
+    "sieben": 7,
+    "acht": 8,
+    "neun": 9,
+    "zehn": 10,
+    "elf": 11,
+    "zwölf": 12,
+    "zwoelf": 12,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+}
 _HOUR = r"(?P<hour>\d{1,2}|" + "|".join(sorted(_HOUR_WORDS, key=len, reverse=True)) + r")\b"
 _WORD_CLOCK = re.compile(
     r"\b(?:(?P<halb>halb)|(?P<half_past>half past)|(?P<past>viertel nach|quarter past)"
-    r"|(?P<to>viertel vor|quarter to)|(?P<three>dreiviertel|drei viertel)|(?P<east>viertel))\s+" + _HOUR)
+    r"|(?P<to>viertel vor|quarter to)|(?P<three>dreiviertel|drei viertel)|(?P<east>viertel))\s+"
+    + _HOUR
+)
 # Minutes from the named hour: "halb drei" is 2:30, "dreiviertel vier" 3:45, "viertel vier" 3:15.
 _OFFSET = {"halb": -30, "half_past": 30, "past": 15, "to": -15, "three": -15, "east": -45}
 _MORNING = re.compile(r"\b(morgens|vormittags|früh|frueh|morning)\b")

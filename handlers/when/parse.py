@@ -84,7 +84,16 @@ def days_named(text: str, now: datetime) -> list[date]:
 
 def _sort(r: Reading) -> bool | None:
     """A rule, one date, or not clear from the words read."""
-    if r.every or r.interval or r.nths or r.monthdays or r.daily or r.weekly or r.monthly or len(r.days) > 1:
+    if (
+        r.every
+        or r.interval
+        or r.nths
+        or r.monthdays
+        or r.daily
+        or r.weekly
+        or r.monthly
+        or len(r.days) > 1
+    ):
         return True
     if r.on or r.days:
         return False
@@ -104,8 +113,17 @@ class _Resolver:
             if alone and not r.nths and not r.days:
                 r.monthdays += [s.day for s in alone]
                 r.on = [s for s in r.on if s not in alone]
-        has_day = bool(r.on or r.starting or r.within or r.days or r.nths or r.monthdays or r.daily
-                       or r.interval_unit == "day" or r.excepted_days)
+        has_day = bool(
+            r.on
+            or r.starting
+            or r.within
+            or r.days
+            or r.nths
+            or r.monthdays
+            or r.daily
+            or r.interval_unit == "day"
+            or r.excepted_days
+        )
         has_time = bool(r.starts or r.bare or r.ends)
         if not r.understood or not has_day and not has_time:
             raise Unreadable(Problem.UNKNOWN)
@@ -115,8 +133,18 @@ class _Resolver:
         # "Dienstag und Donnerstag 15 Uhr": several weekdays and no date are a weekly rule; the
         # confirmation says "jeden", so a one-off weekend is corrected at once.
         several_days = len(r.days) > 1 and not (r.on or r.starting)
-        recurring = bool(r.every or r.interval or r.nths or r.monthdays or r.only_months or r.count
-                         or r.daily or r.weekly or r.excepted_days or several_days)
+        recurring = bool(
+            r.every
+            or r.interval
+            or r.nths
+            or r.monthdays
+            or r.only_months
+            or r.count
+            or r.daily
+            or r.weekly
+            or r.excepted_days
+            or several_days
+        )
         if recurring:
             schedule = self.rule(start, duration)
         else:
@@ -207,9 +235,12 @@ class _Resolver:
         horizon = self.today + MAX_AHEAD
         # Bounded by UNTIL: a rule that never meets ("nur im Februar, jeden fünften Montag")
         # must not send dateutil searching to the year 9999.
-        probe = rrulestr(f"{base};UNTIL={min(last_day or horizon, horizon):%Y%m%d}T235959",
-                         dtstart=lower)
-        first = probe.after(self.now, inc=False) if lower <= self.now else probe.after(lower, inc=True)
+        probe = rrulestr(
+            f"{base};UNTIL={min(last_day or horizon, horizon):%Y%m%d}T235959", dtstart=lower
+        )
+        first = (
+            probe.after(self.now, inc=False) if lower <= self.now else probe.after(lower, inc=True)
+        )
         if first is None:
             if last_day is not None and last_day <= horizon:
                 raise Unreadable(Problem.NO_DATES)
@@ -221,8 +252,13 @@ class _Resolver:
         skipped = set()
         for spec in r.excepted:
             day = self.place(spec, first.date())
-            if last_day is not None and day > last_day or not expansion.between(
-                    datetime.combine(day, time(0)), datetime.combine(day, _END_OF_DAY), inc=True):
+            if (
+                last_day is not None
+                and day > last_day
+                or not expansion.between(
+                    datetime.combine(day, time(0)), datetime.combine(day, _END_OF_DAY), inc=True
+                )
+            ):
                 raise Unreadable(Problem.NOT_AN_OCCURRENCE, day)
             skipped.add(day)
         if r.count is not None:
@@ -239,8 +275,11 @@ class _Resolver:
             if all(s.date() in skipped for s in rrulestr(rule, dtstart=first)):
                 raise Unreadable(Problem.NO_DATES)
         if at.hour == 2:
-            self.check_clock_change(rrulestr(rule, dtstart=first).between(
-                first, datetime.combine(horizon, time(0)), inc=True))
+            self.check_clock_change(
+                rrulestr(rule, dtstart=first).between(
+                    first, datetime.combine(horizon, time(0)), inc=True
+                )
+            )
         return Schedule(start=first, duration=duration, rrule=rule, exdates=frozenset(skipped))
 
     def frequency(self, first_day: date) -> tuple[str, int, list[str]]:
@@ -248,8 +287,15 @@ class _Resolver:
         r = self.r
         days = set(r.days)
         if r.monthdays:
-            if days or r.nths or r.daily or r.interval not in (None, 1) and r.interval_unit != "month" \
-                    or r.interval_unit == "month" and r.interval not in (None, 1):
+            if (
+                days
+                or r.nths
+                or r.daily
+                or r.interval not in (None, 1)
+                and r.interval_unit != "month"
+                or r.interval_unit == "month"
+                and r.interval not in (None, 1)
+            ):
                 raise Unreadable(Problem.UNSUPPORTED)
             return "MONTHLY", 1, []
         if r.nths:
@@ -260,7 +306,11 @@ class _Resolver:
                 return self.weekly(days, 2, first_day)
             if days or r.interval not in (None, 1) or r.daily:
                 raise Unreadable(Problem.UNSUPPORTED)
-            return "MONTHLY", 1, [f"{n}{_WEEKDAYS[d]}" for n, d in sorted(set(r.nths), key=_nth_order)]
+            return (
+                "MONTHLY",
+                1,
+                [f"{n}{_WEEKDAYS[d]}" for n, d in sorted(set(r.nths), key=_nth_order)],
+            )
         if r.interval_unit == "month" or r.monthly:
             raise Unreadable(Problem.UNSUPPORTED)  # "monatlich" needs "am ersten Samstag"
         if r.daily or r.interval_unit == "day":
@@ -289,8 +339,13 @@ class _Resolver:
         whole_months = [s for s in r.on if s.month is not None and s.day is None]
         within = r.within + whole_months
         starting = r.starting + [s for s in r.on if s not in whole_months]
-        if len(starting) > 1 or len(r.until) > 1 or len(within) > 1 \
-                or within and (starting or r.until):
+        if (
+            len(starting) > 1
+            or len(r.until) > 1
+            or len(within) > 1
+            or within
+            and (starting or r.until)
+        ):
             raise Unreadable(Problem.SEVERAL)
         first, last = self.today, None
         if within:
@@ -369,7 +424,9 @@ class _Resolver:
                 raise Unreadable(Problem.CLOCK_CHANGE, start.date())
 
 
-def _rule(freq: str, interval: int, months: list[int], byday: list[str], monthdays: list[int] = ()) -> str:
+def _rule(
+    freq: str, interval: int, months: list[int], byday: list[str], monthdays: list[int] = ()
+) -> str:
     """One spelling for every rule, so equal schedules have equal strings."""
     parts = [f"FREQ={freq}"]
     if interval > 1:

@@ -103,10 +103,20 @@ class Reading:
 # --- tokens -------------------------------------------------------------------------------
 
 NUM, CLOCK, DMY, DM, PAIR, ORD, ISO, DASH, COMMA = (
-    "num", "clock", "dmy", "dm", "pair", "ord", "iso", "dash", "comma")
+    "num",
+    "clock",
+    "dmy",
+    "dm",
+    "pair",
+    "ord",
+    "iso",
+    "dash",
+    "comma",
+)
 FILLER = "filler"
 
-_TOKEN = re.compile(r"""
+_TOKEN = re.compile(
+    r"""
     (?P<iso>\d{4}-\d{1,2}-\d{1,2})(?!\d)
   | (?P<dmy>\d{1,2}\.\d{1,2}\.(?:\d{4}|\d{2}))(?![\d:])
   | (?P<dm>\d{1,2}\.\d{1,2}\.)
@@ -117,7 +127,9 @@ _TOKEN = re.compile(r"""
   | (?P<word>[^\W\d_]+)
   | (?P<dash>-)
   | (?P<comma>[,;&+/])
-""", re.VERBOSE)
+""",
+    re.VERBOSE,
+)
 
 
 @dataclass(frozen=True)
@@ -194,7 +206,9 @@ class _Reader:
         return self.toks[i].kind if 0 <= i < len(self.toks) else None
 
     def is_word(self, i: int, words: set[str]) -> bool:
-        return 0 <= i < len(self.toks) and self.toks[i].kind == FILLER and self.toks[i].text in words
+        return (
+            0 <= i < len(self.toks) and self.toks[i].kind == FILLER and self.toks[i].text in words
+        )
 
     def read(self) -> Reading:
         i = 0
@@ -238,27 +252,46 @@ class _Reader:
         if tok.kind == w.EVERY:
             return self.every(i)
         handler = {
-            w.FROM: self.keyword_role, w.UNTIL: self.keyword_role, w.NOT: self.keyword_not,
-            w.ONLY: self.only, w.IN: self.in_, DASH: self.dash,
+            w.FROM: self.keyword_role,
+            w.UNTIL: self.keyword_role,
+            w.NOT: self.keyword_not,
+            w.ONLY: self.only,
+            w.IN: self.in_,
+            DASH: self.dash,
         }.get(tok.kind)
         if handler is not None:
             return handler(i)
-        marker = {w.DAILY: "daily", w.WEEKLY: "weekly", w.MONTHLY: "monthly",
-                  w.BIWEEKLY: "biweekly", w.WORKDAYS: "workdays", w.WEEKEND: "weekend",
-                  w.MONTH_WORD: "monthword", w.PERIOD: "period", w.MERIDIEM: "period"}.get(tok.kind)
+        marker = {
+            w.DAILY: "daily",
+            w.WEEKLY: "weekly",
+            w.MONTHLY: "monthly",
+            w.BIWEEKLY: "biweekly",
+            w.WORKDAYS: "workdays",
+            w.WEEKEND: "weekend",
+            w.MONTH_WORD: "monthword",
+            w.PERIOD: "period",
+            w.MERIDIEM: "period",
+        }.get(tok.kind)
         if marker is not None:
             self.mark(marker, tok)
         return i + 1
 
     # dates
     def named_at(self, i: int) -> tuple[str, int] | None:
-        """"Heiligabend", "am 3. Advent": a named day; "1. Mai" stays a date (it may have a year)."""
+        """ "Heiligabend", "am 3. Advent": a named day; "1. Mai" stays a date (it may have a year)."""
         tok = self.toks[i]
-        if tok.kind in (DM, DMY, ISO, PAIR, CLOCK) or tok.kind == NUM and tok.value[1] not in ("st", "nd", "rd", "th"):
+        if (
+            tok.kind in (DM, DMY, ISO, PAIR, CLOCK)
+            or tok.kind == NUM
+            and tok.value[1] not in ("st", "nd", "rd", "th")
+        ):
             return None
         found = named_days.match(self.folded, i)
-        if found is None or self.toks[i].kind == ORD and any(
-                t.kind == w.MONTH for t in self.toks[i:i + found[1]]):
+        if (
+            found is None
+            or self.toks[i].kind == ORD
+            and any(t.kind == w.MONTH for t in self.toks[i : i + found[1]])
+        ):
             return None
         return found
 
@@ -296,28 +329,47 @@ class _Reader:
             return self.year_after(_valid(DateSpec(day=a, month=int(b))), i + 1)
         if tok.kind == ORD:
             if nxt == w.MONTH:
-                return self.year_after(_valid(DateSpec(day=tok.value, month=self.toks[i + 1].value)), i + 2)
-            if nxt in (w.WEEKDAY, w.WEEK, w.DAY, w.MONTH_WORD, w.UHR) or self.ordinals_follow(i + 1):
+                return self.year_after(
+                    _valid(DateSpec(day=tok.value, month=self.toks[i + 1].value)), i + 2
+                )
+            if nxt in (w.WEEKDAY, w.WEEK, w.DAY, w.MONTH_WORD, w.UHR) or self.ordinals_follow(
+                i + 1
+            ):
                 return None
             if not 1 <= tok.value <= 31 or not self.introduces_day(i - 1):
                 return None  # "2. OG", "3. Stock": not a day
             return DateSpec(day=tok.value), i + 1
-        if (tok.kind == NUM and tok.value[1] in ("st", "nd", "rd", "th") and 1 <= tok.value[0] <= 31
-                and nxt != w.MONTH and (self.is_word(i - 1, {"the"})
-                                        or self.kind(i - 1) in (w.AND, COMMA) and self.last == "date")):
+        if (
+            tok.kind == NUM
+            and tok.value[1] in ("st", "nd", "rd", "th")
+            and 1 <= tok.value[0] <= 31
+            and nxt != w.MONTH
+            and (
+                self.is_word(i - 1, {"the"})
+                or self.kind(i - 1) in (w.AND, COMMA)
+                and self.last == "date"
+            )
+        ):
             return DateSpec(day=tok.value[0]), i + 1  # "every month on the 15th"
         if tok.kind == NUM and nxt == w.MONTH and tok.value[1] in (None, "st", "nd", "rd", "th"):
-            return self.year_after(_valid(DateSpec(day=tok.value[0], month=self.toks[i + 1].value)), i + 2)
+            return self.year_after(
+                _valid(DateSpec(day=tok.value[0], month=self.toks[i + 1].value)), i + 2
+            )
         if tok.kind == w.MONTH:
             month = tok.value
             if nxt == NUM:
                 number, suffix = self.toks[i + 1].value
                 if suffix is None and 1900 <= number <= 2199:
                     return DateSpec(month=month, year=number), i + 2
-                if (suffix in (None, "st", "nd", "rd", "th") and 1 <= number <= 31
-                        and self.kind(i + 2) not in (w.UHR, w.MERIDIEM, w.PERIOD, DASH, w.UNTIL,
-                                                     w.HOURS, w.MINUTES, w.TIMES)):
-                    return self.year_after(_valid(DateSpec(day=number, month=month)), i + 2, comma=True)
+                if (
+                    suffix in (None, "st", "nd", "rd", "th")
+                    and 1 <= number <= 31
+                    and self.kind(i + 2)
+                    not in (w.UHR, w.MERIDIEM, w.PERIOD, DASH, w.UNTIL, w.HOURS, w.MINUTES, w.TIMES)
+                ):
+                    return self.year_after(
+                        _valid(DateSpec(day=number, month=month)), i + 2, comma=True
+                    )
             return DateSpec(month=month), i + 1
         if tok.kind == w.RELATIVE:
             return DateSpec(offset=tok.value), i + 1
@@ -330,12 +382,16 @@ class _Reader:
         return None
 
     def introduces_day(self, i: int) -> bool:
-        """"am 24.", "ab 3.", "nicht am 5. und 12.": words before a day of the month alone."""
-        return (self.is_word(i, w.BEFORE_DATE_WORDS) or self.kind(i) in (w.FROM, w.UNTIL, w.NOT)
-                or (self.excepting or self.last == "date") and self.kind(i) in (w.AND, COMMA))
+        """ "am 24.", "ab 3.", "nicht am 5. und 12.": words before a day of the month alone."""
+        return (
+            self.is_word(i, w.BEFORE_DATE_WORDS)
+            or self.kind(i) in (w.FROM, w.UNTIL, w.NOT)
+            or (self.excepting or self.last == "date")
+            and self.kind(i) in (w.AND, COMMA)
+        )
 
     def ordinals_follow(self, i: int) -> bool:
-        """"1. und 3. Mittwoch": an ordinal followed by more ordinals and then a weekday."""
+        """ "1. und 3. Mittwoch": an ordinal followed by more ordinals and then a weekday."""
         while self.kind(i) in (w.AND, COMMA, ORD, w.ORDINAL):
             i += 1
         return self.kind(i) == w.WEEKDAY
@@ -396,7 +452,11 @@ class _Reader:
                     return None
                 if self.kind(i + 1) == DASH and self.kind(i + 2) == w.TIMES:
                     return None
-                explicit = nxt in (w.UHR, w.MERIDIEM) or self.is_word(i + 1, w.MERIDIEM_AM) and self.ends_phrase(i + 2)
+                explicit = (
+                    nxt in (w.UHR, w.MERIDIEM)
+                    or self.is_word(i + 1, w.MERIDIEM_AM)
+                    and self.ends_phrase(i + 2)
+                )
         else:
             return None
         j, uhr = i + 1, False
@@ -416,8 +476,19 @@ class _Reader:
 
     def ends_phrase(self, i: int) -> bool:
         """After "10 am": nothing that "am" could introduce ("10 am 12.12." is German)."""
-        return self.kind(i) not in (ISO, DMY, DM, PAIR, ORD, NUM, w.WEEKDAY, w.ORDINAL, w.NEXT,
-                                    w.RELATIVE, w.MONTH)
+        return self.kind(i) not in (
+            ISO,
+            DMY,
+            DM,
+            PAIR,
+            ORD,
+            NUM,
+            w.WEEKDAY,
+            w.ORDINAL,
+            w.NEXT,
+            w.RELATIVE,
+            w.MONTH,
+        )
 
     def time_at(self, i: int):
         first = self.clock_at(i)
@@ -458,8 +529,11 @@ class _Reader:
         if self.not_a_day(i):
             return i + 1
         days, j = [day], i + 1
-        if self.kind(j) in (DASH, w.UNTIL) and self.kind(j + 1) == w.WEEKDAY \
-                and self.date_at(j + 1) is None:  # "Montag bis So., 1.2." ends on a date
+        if (
+            self.kind(j) in (DASH, w.UNTIL)
+            and self.kind(j + 1) == w.WEEKDAY
+            and self.date_at(j + 1) is None
+        ):  # "Montag bis So., 1.2." ends on a date
             last, plural2 = self.toks[j + 1].value
             days = [(day + k) % 7 for k in range((last - day) % 7 + 1)]
             plural, j = plural or plural2, j + 2
@@ -484,13 +558,21 @@ class _Reader:
         return j
 
     def not_a_day(self, i: int) -> bool:
-        """"so gegen 15 Uhr", "so um 15 Uhr am Dienstag": the German word, not Sunday."""
+        """ "so gegen 15 Uhr", "so um 15 Uhr am Dienstag": the German word, not Sunday."""
         text = self.toks[i].text
         if text not in ("so", "do") or self.kind(i + 1) != FILLER:
             return False
         if not self.is_word(i + 1, w.AT_WORDS | w.BEFORE_DATE_WORDS):
             return True  # "so gegen", "so ungefähr"
-        if text == "do" or self.kind(i - 1) in (w.EVERY, w.AND, COMMA, DASH, w.UNTIL, w.NOT, w.WEEKDAY):
+        if text == "do" or self.kind(i - 1) in (
+            w.EVERY,
+            w.AND,
+            COMMA,
+            DASH,
+            w.UNTIL,
+            w.NOT,
+            w.WEEKDAY,
+        ):
             return False  # "Do um 15 Uhr", "Sa und So um 14 Uhr"
         day_words = (w.WEEKDAY, w.RELATIVE, w.MONTH, DM, DMY, ISO, w.WORKDAYS, w.WEEKEND)
         return any(t.kind in day_words for k, t in enumerate(self.toks) if k != i)
@@ -513,7 +595,7 @@ class _Reader:
         return i + 1
 
     def a_day_of_the_month(self, i: int) -> bool:
-        """"jeden 15.": an ordinal after "jeden" (or after another such day) and no weekday after it."""
+        """ "jeden 15.": an ordinal after "jeden" (or after another such day) and no weekday after it."""
         if not 1 <= self.toks[i].value <= 31 or self.ordinals_follow(i + 1) or self.ordinals:
             return False
         before = self.kind(i - 1)
@@ -658,13 +740,15 @@ def _leap(year: int) -> bool:
 
 
 def _meridiem(start: Clock, end: Clock | None, first: str | None, second: str | None):
-    """"3 pm", "3-5 pm" (both afternoon), "10-2 pm" (only the end)."""
+    """ "3 pm", "3-5 pm" (both afternoon), "10-2 pm" (only the end)."""
+
     def shift(clock: Clock, meridiem: str | None) -> Clock:
         if meridiem == "pm" and clock.hour < 12:
             return Clock(clock.hour + 12, clock.minute)
         if meridiem == "am" and clock.hour == 12:
             return Clock(0, clock.minute)
         return clock
+
     if end is None:
         return shift(start, first), None
     if first is None and second == "pm" and start.minutes <= end.minutes:

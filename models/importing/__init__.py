@@ -23,32 +23,76 @@ from .store import Progress, apply
 
 SOURCE_MAX = 80
 
-__all__ = ["Entry", "FileProblem", "Record", "Report", "import_file", "import_records", "read_file",
-           "source_name"]
+__all__ = [
+    "Entry",
+    "FileProblem",
+    "Record",
+    "Report",
+    "import_file",
+    "import_records",
+    "read_file",
+    "source_name",
+]
 
 
-async def import_file(sessions: async_sessionmaker, path: Path, *, gazetteer: Gazetteer,
-                      source: str | None = None, organiser: str = "", review: bool = False,
-                      dry_run: bool = False, now: datetime | None = None,
-                      progress: Progress | None = None) -> Report:
+async def import_file(
+    sessions: async_sessionmaker,
+    path: Path,
+    *,
+    gazetteer: Gazetteer,
+    source: str | None = None,
+    organiser: str = "",
+    review: bool = False,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """Import one file as the operator; raises FileProblem (nothing changed) for a bad file."""
     kind, records = read_file(path)
-    return await import_records(sessions, path, kind, records, gazetteer=gazetteer, source=source,
-                                organiser=organiser, review=review, dry_run=dry_run, now=now,
-                                progress=progress)
+    return await import_records(
+        sessions,
+        path,
+        kind,
+        records,
+        gazetteer=gazetteer,
+        source=source,
+        organiser=organiser,
+        review=review,
+        dry_run=dry_run,
+        now=now,
+        progress=progress,
+    )
 
 
-async def import_records(sessions: async_sessionmaker, path: Path, kind: str, records: list[Record],
-                         *, gazetteer: Gazetteer, source: str | None = None, organiser: str = "",
-                         review: bool = False, dry_run: bool = False,
-                         now: datetime | None = None, progress: Progress | None = None) -> Report:
+async def import_records(
+    sessions: async_sessionmaker,
+    path: Path,
+    kind: str,
+    records: list[Record],
+    *,
+    gazetteer: Gazetteer,
+    source: str | None = None,
+    organiser: str = "",
+    review: bool = False,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """The store half of import_file, for callers that read the file before opening the store.
     `progress` is called with the number of records handled so far."""
     report = Report(path=str(path), kind=kind, source=source_name(path, source), dry_run=dry_run)
     async with sessions() as session:
         try:
-            await apply(session, report, records, gazetteer=gazetteer, now=now or utcnow(),
-                        review=review, organiser=" ".join(organiser.split()), progress=progress)
+            await apply(
+                session,
+                report,
+                records,
+                gazetteer=gazetteer,
+                now=now or utcnow(),
+                review=review,
+                organiser=" ".join(organiser.split()),
+                progress=progress,
+            )
         except BaseException:
             await session.rollback()
             raise

@@ -54,13 +54,33 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "cost": ("cost", "kosten", "preis", "price", "eintritt", "gebühr"),
     "status": ("status", "zustand"),
     # OpenStreetMap/Wheelmap keys (models.accessibility), and the words spreadsheets use for them.
-    "wheelchair": ("rollstuhl", "rollstuhlgerecht", "barrierefrei", "stufenlos", "step free",
-                   "step_free", "wheelchair access"),
-    "toilets:wheelchair": ("toilets wheelchair", "wheelchair toilet", "accessible toilet",
-                           "accessible_toilet", "behindertentoilette", "barrierefreie toilette",
-                           "rollstuhlgerechte toilette", "rollstuhl wc"),
-    "audio_loop": ("audio loop", "hearing loop", "hearing_loop", "höranlage", "induktionsschleife",
-                   "ringschleife"),
+    "wheelchair": (
+        "rollstuhl",
+        "rollstuhlgerecht",
+        "barrierefrei",
+        "stufenlos",
+        "step free",
+        "step_free",
+        "wheelchair access",
+    ),
+    "toilets:wheelchair": (
+        "toilets wheelchair",
+        "wheelchair toilet",
+        "accessible toilet",
+        "accessible_toilet",
+        "behindertentoilette",
+        "barrierefreie toilette",
+        "rollstuhlgerechte toilette",
+        "rollstuhl wc",
+    ),
+    "audio_loop": (
+        "audio loop",
+        "hearing loop",
+        "hearing_loop",
+        "höranlage",
+        "induktionsschleife",
+        "ringschleife",
+    ),
 }
 _HEADERS = {fold(name): column for column, names in COLUMNS.items() for name in (column, *names)}
 _DELIMITERS = (";", ",", "\t")
@@ -68,26 +88,68 @@ _JOINED = {"contact"}  # "Telefon" and "E-Mail" side by side: both are kept
 
 _YES = {fold(w) for w in ("ja", "yes", "true", "wahr", "1", "x", "j", "y")}
 _NO = {fold(w) for w in ("nein", "no", "false", "falsch", "0", "n")}
-_CANCELLED = {fold(w) for w in ("abgesagt", "cancelled", "canceled", "entfällt", "fällt aus",
-                                "storniert", "ausgefallen")}
-_ACTIVE = {fold(w) for w in ("", "aktiv", "active", "ok", "published", "veröffentlicht", "findet statt",
-                             "confirmed", "bestätigt")}
-_WEEKDAYS = {fold(name): code for code, names in {
-    "MO": ("montag", "monday", "montags"), "TU": ("dienstag", "tuesday", "dienstags"),
-    "WE": ("mittwoch", "wednesday", "mittwochs"), "TH": ("donnerstag", "thursday", "donnerstags"),
-    "FR": ("freitag", "friday", "freitags"), "SA": ("samstag", "sonnabend", "saturday", "samstags"),
-    "SU": ("sonntag", "sunday", "sonntags"),
-}.items() for name in names}
-_REPEAT_WORDS = {fold(w): rule for rule, words in {
-    "": ("", "einmalig", "once", "nein", "no", "keine", "none", "-"),
-    "FREQ=DAILY": ("täglich", "daily", "jeden tag", "every day"),
-    "FREQ=WEEKLY": ("wöchentlich", "weekly", "jede woche", "every week"),
-    "FREQ=WEEKLY;INTERVAL=2": ("14-täglich", "vierzehntägig", "vierzehntäglich", "zweiwöchentlich",
-                               "alle 2 wochen", "alle zwei wochen", "every 2 weeks",
-                               "every other week", "biweekly", "fortnightly"),
-    "monthly": ("monatlich", "monthly", "jeden monat", "every month"),
-    "FREQ=YEARLY": ("jährlich", "yearly", "annually", "jedes jahr", "every year"),
-}.items() for w in words}
+_CANCELLED = {
+    fold(w)
+    for w in (
+        "abgesagt",
+        "cancelled",
+        "canceled",
+        "entfällt",
+        "fällt aus",
+        "storniert",
+        "ausgefallen",
+    )
+}
+_ACTIVE = {
+    fold(w)
+    for w in (
+        "",
+        "aktiv",
+        "active",
+        "ok",
+        "published",
+        "veröffentlicht",
+        "findet statt",
+        "confirmed",
+        "bestätigt",
+    )
+}
+_WEEKDAYS = {
+    fold(name): code
+    for code, names in {
+        "MO": ("montag", "monday", "montags"),
+        "TU": ("dienstag", "tuesday", "dienstags"),
+        "WE": ("mittwoch", "wednesday", "mittwochs"),
+        "TH": ("donnerstag", "thursday", "donnerstags"),
+        "FR": ("freitag", "friday", "freitags"),
+        "SA": ("samstag", "sonnabend", "saturday", "samstags"),
+        "SU": ("sonntag", "sunday", "sonntags"),
+    }.items()
+    for name in names
+}
+_REPEAT_WORDS = {
+    fold(w): rule
+    for rule, words in {
+        "": ("", "einmalig", "once", "nein", "no", "keine", "none", "-"),
+        "FREQ=DAILY": ("täglich", "daily", "jeden tag", "every day"),
+        "FREQ=WEEKLY": ("wöchentlich", "weekly", "jede woche", "every week"),
+        "FREQ=WEEKLY;INTERVAL=2": (
+            "14-täglich",
+            "vierzehntägig",
+            "vierzehntäglich",
+            "zweiwöchentlich",
+            "alle 2 wochen",
+            "alle zwei wochen",
+            "every 2 weeks",
+            "every other week",
+            "biweekly",
+            "fortnightly",
+        ),
+        "monthly": ("monatlich", "monthly", "jeden monat", "every month"),
+        "FREQ=YEARLY": ("jährlich", "yearly", "annually", "jedes jahr", "every year"),
+    }.items()
+    for w in words
+}
 _EVERY_RE = re.compile(r"^(?:jeden|jede|every)\s+(\w+)$", re.IGNORECASE)
 _DATE_DE_RE = re.compile(r"^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4}|\d{2})$")
 _DATE_ISO_RE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -116,7 +178,7 @@ def read_csv(text: str) -> list[Record]:
                 continue
             if len(out) >= MAX_ROWS:
                 raise FileProblem(f"too many rows (at most {MAX_ROWS} per file)")
-            extra = cells[len(header):]
+            extra = cells[len(header) :]
             if any(c.strip() for c in extra):
                 problems.append(f"row {row}: more cells than the header has columns")
                 continue
@@ -161,11 +223,15 @@ def _header(text: str) -> tuple[str, list[str | None]]:
     doubled = {c for c in seen if seen.count(c) > 1 and c not in _JOINED}
     missing = [c for c in ("title", "date") if c not in seen]
     if missing or doubled:
-        why = (f"missing column(s) {', '.join(missing)}" if missing
-               else f"column(s) given twice: {', '.join(sorted(doubled))}")
+        why = (
+            f"missing column(s) {', '.join(missing)}"
+            if missing
+            else f"column(s) given twice: {', '.join(sorted(doubled))}"
+        )
         raise FileProblem(
             f"not a CSV file Nahbar can import: {why}. The first line must name the columns, "
-            "at least title (Titel) and date (Datum); see docs/import.md")
+            "at least title (Titel) and date (Datum); see docs/import.md"
+        )
     return delimiter, columns
 
 
@@ -218,8 +284,10 @@ def _record(v: dict[str, str], row: int) -> Record:
     record.organiser = line(v.get("organiser"), records.ORGANISER)
     record.contact = contact_line(v.get("contact"), v.get("url"))
     record.cost, record.price = cost_column(v.get("cost", ""))
-    record.access = {tag: _osm(v.get(tag, ""), tag, limited=tag == "wheelchair")
-                     for tag in ("wheelchair", "toilets:wheelchair", "audio_loop")}
+    record.access = {
+        tag: _osm(v.get(tag, ""), tag, limited=tag == "wheelchair")
+        for tag in ("wheelchair", "toilets:wheelchair", "audio_loop")
+    }
     record.venue = line(v.get("venue"), records.VENUE)
     record.address = line(v.get("address"), records.ADDRESS)
     record.town = line(" ".join(x for x in (v.get("postcode", ""), v.get("town", "")) if x), 120)
@@ -241,8 +309,14 @@ def _key(v: dict[str, str], day: date) -> str:
     reads as a new event (and the old one as removed)."""
     given = " ".join(v.get("id", "").split())
     if given:
-        return given if len(given) <= records.KEY else "sha256:" + hashlib.sha256(given.encode()).hexdigest()
-    parts = [fold(v.get(k, "")) for k in ("title", "start", "postcode", "town", "location", "address")]
+        return (
+            given
+            if len(given) <= records.KEY
+            else "sha256:" + hashlib.sha256(given.encode()).hexdigest()
+        )
+    parts = [
+        fold(v.get(k, "")) for k in ("title", "start", "postcode", "town", "location", "address")
+    ]
     raw = "|".join([day.isoformat(), *parts])
     return "row-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
 
@@ -296,7 +370,9 @@ def _repeat(text: str, day: date) -> str | None:
     """An RRULE ("FREQ=WEEKLY;BYDAY=TU") or plain words ("wöchentlich", "jeden Dienstag")."""
     value = " ".join(text.split())
     if value.upper().startswith(("FREQ=", "RRULE:")):
-        return value.split(":", 1)[-1].upper() if value.upper().startswith("RRULE:") else value.upper()
+        return (
+            value.split(":", 1)[-1].upper() if value.upper().startswith("RRULE:") else value.upper()
+        )
     key = fold(value)
     if key in _REPEAT_WORDS:
         rule = _REPEAT_WORDS[key]
@@ -308,8 +384,10 @@ def _repeat(text: str, day: date) -> str | None:
     m = _EVERY_RE.match(value)
     if m and fold(m.group(1)) in _WEEKDAYS:
         return f"FREQ=WEEKLY;BYDAY={_WEEKDAYS[fold(m.group(1))]}"
-    raise _Bad(f"repeat: {text!r} is not understood (write wöchentlich, 14-täglich, monatlich, "
-               "jeden Dienstag or an RRULE such as FREQ=WEEKLY;BYDAY=TU)")
+    raise _Bad(
+        f"repeat: {text!r} is not understood (write wöchentlich, 14-täglich, monatlich, "
+        "jeden Dienstag or an RRULE such as FREQ=WEEKLY;BYDAY=TU)"
+    )
 
 
 _LIMITED = {fold(w) for w in ("limited", "teilweise", "eingeschränkt", "bedingt", "teils")}

@@ -27,8 +27,18 @@ MAX_EVENTS = 20_000
 DEFAULT_DURATION = timedelta(hours=2)  # an event that gives no end
 _CHECKED = ("DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RDATE", "RECURRENCE-ID", "GEO")
 # Properties a changed date of a series leaves out when they are as in the series.
-_INHERITED = ("SUMMARY", "DESCRIPTION", "X-ALT-DESC", "LOCATION", "GEO", "CATEGORIES", "ORGANIZER",
-              "CONTACT", "URL", "CLASS")
+_INHERITED = (
+    "SUMMARY",
+    "DESCRIPTION",
+    "X-ALT-DESC",
+    "LOCATION",
+    "GEO",
+    "CATEGORIES",
+    "ORGANIZER",
+    "CONTACT",
+    "URL",
+    "CLASS",
+)
 
 
 def read_ical(text: str) -> list[Record]:
@@ -44,8 +54,12 @@ def read_ical(text: str) -> list[Record]:
     events = [e for c in calendars for e in c.walk("VEVENT")]
     if len(events) > MAX_EVENTS:
         raise FileProblem(f"too many events ({len(events)}; at most {MAX_EVENTS} per file)")
-    cancelling = {id(e) for c in calendars if str(c.get("METHOD") or "").upper() == "CANCEL"
-                  for e in c.walk("VEVENT")}
+    cancelling = {
+        id(e)
+        for c in calendars
+        if str(c.get("METHOD") or "").upper() == "CANCEL"
+        for e in c.walk("VEVENT")
+    }
     problems = [p for e in events for p in _problems(e, cancel=id(e) in cancelling)]
     if problems:
         raise FileProblem(problems)
@@ -70,20 +84,30 @@ def _cancellations(uid: str, group: list[Component]) -> list[Record]:
     days: set[date] = set()
     for event in group:
         if "RECURRENCE-ID" not in event:
-            out.append(Record(key=_key(uid), ref=f"UID {uid}", title=title, cancelled=True, partial=True))
+            out.append(
+                Record(key=_key(uid), ref=f"UID {uid}", title=title, cancelled=True, partial=True)
+            )
             continue
         rid = event.get("RECURRENCE-ID").dt
         days.add(local(rid).date())
         out.append(_instance_cancelled(uid, rid, title))
     if days and not any(r.key == _key(uid) for r in out):
-        out.append(Record(key=_key(uid), ref=f"UID {uid}", title=title, partial=True, cancelled_days=days))
+        out.append(
+            Record(key=_key(uid), ref=f"UID {uid}", title=title, partial=True, cancelled_days=days)
+        )
     return out
 
 
 def _instance_cancelled(uid: str, rid, title: str) -> Record:
     """A changed date of a series that had become an offer of its own is cancelled with it."""
-    return Record(key=_key(uid, _stamp(rid)), ref=f"UID {uid}, date {local(rid):%Y-%m-%d %H:%M}", title=title,
-                  cancelled=True, partial=True, quiet=True)
+    return Record(
+        key=_key(uid, _stamp(rid)),
+        ref=f"UID {uid}, date {local(rid):%Y-%m-%d %H:%M}",
+        title=title,
+        cancelled=True,
+        partial=True,
+        quiet=True,
+    )
 
 
 def _check_nesting(text: str) -> None:
@@ -96,8 +120,10 @@ def _check_nesting(text: str) -> None:
             open_blocks.append(value)
         elif name == "END":
             if not open_blocks or open_blocks[-1] != value:
-                raise FileProblem(f"damaged calendar: line {number} ends {value} "
-                                  f"where {open_blocks[-1] if open_blocks else 'nothing'} is open")
+                raise FileProblem(
+                    f"damaged calendar: line {number} ends {value} "
+                    f"where {open_blocks[-1] if open_blocks else 'nothing'} is open"
+                )
             open_blocks.pop()
     if open_blocks:
         raise FileProblem(f"the file ends inside {open_blocks[-1]} (cut off?)")
@@ -107,8 +133,11 @@ def _problems(event: Component, *, cancel: bool = False) -> list[str]:
     """What makes an event unreadable: broken dates or rules, or no start at all (which a
     cancellation may leave out)."""
     where = _where(event)
-    found = [f"{where}: {name}: {_first_line(message)}" for name, message in event.errors
-             if name in _CHECKED]
+    found = [
+        f"{where}: {name}: {_first_line(message)}"
+        for name, message in event.errors
+        if name in _CHECKED
+    ]
     if cancel:
         return found
     if "DTSTART" not in event:
@@ -147,18 +176,36 @@ def _series(uid: str, group: list[Component]) -> list[Record]:
                 orphan_days.add(day)
             elif head.rrule and not head.cancelled:
                 head.cancelled_days.add(day)
-            out.append(_instance_cancelled(uid, rid, line(change.get("SUMMARY") or (main or change).get("SUMMARY"),
-                                                          records.TITLE)))
+            out.append(
+                _instance_cancelled(
+                    uid,
+                    rid,
+                    line(change.get("SUMMARY") or (main or change).get("SUMMARY"), records.TITLE),
+                )
+            )
             continue
         if head is not None and head.rrule:
             head.exdates.add(day)  # moved: an offer of its own below
             head.moved.add(day)
-        record = _record(change, _key(uid, _stamp(rid)),
-                         f"UID {uid}, date {local(rid):%Y-%m-%d %H:%M}", main=main, single=True)
+        record = _record(
+            change,
+            _key(uid, _stamp(rid)),
+            f"UID {uid}, date {local(rid):%Y-%m-%d %H:%M}",
+            main=main,
+            single=True,
+        )
         out.append(record)
     if orphan_days:
-        out.append(Record(key=_key(uid), ref=f"UID {uid}", title=line(changes[0].get("SUMMARY"), records.TITLE),
-                          partial=True, quiet=True, cancelled_days=orphan_days))
+        out.append(
+            Record(
+                key=_key(uid),
+                ref=f"UID {uid}",
+                title=line(changes[0].get("SUMMARY"), records.TITLE),
+                partial=True,
+                quiet=True,
+                cancelled_days=orphan_days,
+            )
+        )
     return out
 
 
@@ -171,7 +218,9 @@ def _extra_dates(event: Component, uid: str, head: Record) -> list[Record]:
         key = _key(uid, "rdate-" + _stamp(start))
         ref = f"UID {uid}, added date {local(start):%Y-%m-%d %H:%M}"
         if head.cancelled:
-            out.append(Record(key=key, ref=ref, title=head.title, cancelled=True, partial=True, quiet=True))
+            out.append(
+                Record(key=key, ref=ref, title=head.title, cancelled=True, partial=True, quiet=True)
+            )
             continue
         if local(start).date() in head.exdates | head.cancelled_days:
             continue
@@ -179,8 +228,15 @@ def _extra_dates(event: Component, uid: str, head: Record) -> list[Record]:
     return out
 
 
-def _record(event: Component, key: str, ref: str, *, main: Component | None = None,
-            single: bool = False, when: tuple | None = None) -> Record:
+def _record(
+    event: Component,
+    key: str,
+    ref: str,
+    *,
+    main: Component | None = None,
+    single: bool = False,
+    when: tuple | None = None,
+) -> Record:
     def get(name: str):
         if name in event or main is None:
             return event.get(name)
@@ -216,8 +272,11 @@ def _schedule(event: Component, record: Record, single: bool, when: tuple | None
         record.skip = record.skip or "several repeat rules (RRULE) in one event"
         return
     if all_day:
-        days = (end_value - start_value).days if isinstance(end_value, date) and not isinstance(
-            end_value, datetime) else 1
+        days = (
+            (end_value - start_value).days
+            if isinstance(end_value, date) and not isinstance(end_value, datetime)
+            else 1
+        )
         days = max(days, 1)
         record.duration = timedelta(hours=24)
         if days > 1:
@@ -229,7 +288,9 @@ def _schedule(event: Component, record: Record, single: bool, when: tuple | None
                 return
             record.rrule = f"FREQ=DAILY;COUNT={days}"  # one gathering a day, midnight to midnight
     else:
-        duration = local(end_value) - record.start if isinstance(end_value, datetime) else timedelta(0)
+        duration = (
+            local(end_value) - record.start if isinstance(end_value, datetime) else timedelta(0)
+        )
         record.duration = duration if duration > timedelta(0) else DEFAULT_DURATION
         if record.duration > MAX_DURATION:
             record.skip = record.skip or f"lasts longer than 24 hours ({_hours(record.duration)})"
@@ -246,8 +307,12 @@ def _schedule(event: Component, record: Record, single: bool, when: tuple | None
 def _duplicate(event: Component) -> Record:
     title = line(event.get("SUMMARY"), records.TITLE)
     # No key: a duplicate must not touch the offer of the event it duplicates.
-    return Record(key="", ref=f"UID {_uid(event)}", title=title,
-                  skip="the same UID appears again in the file (the newer one is used)")
+    return Record(
+        key="",
+        ref=f"UID {_uid(event)}",
+        title=title,
+        skip="the same UID appears again in the file (the newer one is used)",
+    )
 
 
 def _sequence(event: Component) -> int:

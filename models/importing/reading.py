@@ -50,7 +50,7 @@ def decode(data: bytes) -> str:
     if b"\x00" in data:
         raise FileProblem("this is a binary file, not text")
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     for encoding in ("utf-8", "cp1252"):
         try:
             return data.decode(encoding)

@@ -42,7 +42,9 @@ class Record:
     duration: timedelta = timedelta(hours=2)
     rrule: str | None = None
     exdates: set[date] = field(default_factory=set)  # left out of the repeat (EXDATE, moved dates)
-    moved: set[date] = field(default_factory=set)  # of those, dates changed into offers of their own
+    moved: set[date] = field(
+        default_factory=set
+    )  # of those, dates changed into offers of their own
     cancelled_days: set[date] = field(default_factory=set)  # dates of the series the file cancels
     description: str = ""
     category: str = "other"
@@ -50,7 +52,9 @@ class Record:
     contact: str = ""
     cost: Cost = Cost.NOT_STATED
     price: str = ""
-    access: dict[str, str | None] = field(default_factory=dict)  # OSM tag -> value ("wheelchair": "limited")
+    access: dict[str, str | None] = field(
+        default_factory=dict
+    )  # OSM tag -> value ("wheelchair": "limited")
     # Where: free text as in an iCalendar LOCATION ("Venue, Street 1, 06484 Town") and/or the
     # parts a spreadsheet has in columns of their own, and coordinates if the file has them.
     location: str = ""

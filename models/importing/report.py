@@ -32,15 +32,21 @@ class Report:
     kept: list[Entry] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
-        return {name: len(getattr(self, name))
-                for name in ("imported", "updated", "unchanged", "cancelled", "skipped", "kept")}
+        return {
+            name: len(getattr(self, name))
+            for name in ("imported", "updated", "unchanged", "cancelled", "skipped", "kept")
+        }
 
     def render(self, *, details: bool = True) -> str:
         head = f"{self.path} ({self.kind}, source {self.source!r})"
         if self.dry_run:
             head += " – dry run, nothing was changed"
         lines = [head, "  " + ", ".join(f"{name} {n}" for name, n in self.counts().items())]
-        sections = ("imported", "updated", "cancelled", "skipped", "kept") if details else ("skipped", "kept")
+        sections = (
+            ("imported", "updated", "cancelled", "skipped", "kept")
+            if details
+            else ("skipped", "kept")
+        )
         for name in sections:
             entries = getattr(self, name)
             if entries:

@@ -23,7 +23,14 @@ from .. import occurrences
 from ..accessibility import TAGS, Wheelchair, YesNo
 from ..offers import Offer, OfferStatus
 from ..organising import (
-    APPROVED, ChangeKind, Outcome, cancel_date, cancelled_upcoming, change_offer, record_change, shown_days,
+    APPROVED,
+    ChangeKind,
+    Outcome,
+    cancel_date,
+    cancelled_upcoming,
+    change_offer,
+    record_change,
+    shown_days,
     told_cancelled,
 )
 from ..proposals import differences, waiting_among
@@ -39,13 +46,25 @@ OVER = "already over"
 Progress = Callable[[int], None]  # told after each record: how many were handled
 
 
-async def apply(session: AsyncSession, report: Report, records: list[Record], *,
-                gazetteer: Gazetteer, now: datetime, review: bool, organiser: str,
-                progress: Progress | None = None) -> Report:
+async def apply(
+    session: AsyncSession,
+    report: Report,
+    records: list[Record],
+    *,
+    gazetteer: Gazetteer,
+    now: datetime,
+    review: bool,
+    organiser: str,
+    progress: Progress | None = None,
+) -> Report:
     target = OfferStatus.PENDING if review else OfferStatus.PUBLISHED
-    existing = {o.external_id: o for o in await session.scalars(
-        select(Offer).where(Offer.source == report.source))}
-    told = await told_cancelled(session, [o.id for o in existing.values() if o.status is OfferStatus.CANCELLED])
+    existing = {
+        o.external_id: o
+        for o in await session.scalars(select(Offer).where(Offer.source == report.source))
+    }
+    told = await told_cancelled(
+        session, [o.id for o in existing.values() if o.status is OfferStatus.CANCELLED]
+    )
     waiting = await waiting_among(session, report.source)
     handled: set[str] = set()
     touched: list[Offer] = []  # their occurrences are rebuilt together at the end
@@ -69,7 +88,9 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
         if record.partial:  # only dates cancelled (an iTIP CANCEL of single dates)
             if offer is None:
                 if not record.quiet:
-                    report.skipped.append(_with(entry, "cancels dates of an event that was never imported"))
+                    report.skipped.append(
+                        _with(entry, "cancels dates of an event that was never imported")
+                    )
             elif await _cancel_days(session, report, entry, offer, record.cancelled_days, now):
                 touched.append(offer)
             continue
@@ -90,8 +111,14 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
             continue
         values = _values(record, where, organiser or "")
         if offer is None:
-            offer = Offer(source=report.source, external_id=record.key, owner_id=None,
-                          is_example=False, status=target, **values)
+            offer = Offer(
+                source=report.source,
+                external_id=record.key,
+                owner_id=None,
+                is_example=False,
+                status=target,
+                **values,
+            )
             session.add(offer)
             touched.append(offer)
             report.imported.append(_with(entry, where.place_name))
@@ -101,14 +128,35 @@ async def apply(session: AsyncSession, report: Report, records: list[Record], *,
         excluded = (record.cancelled_days | record.exdates) - record.moved - offer.schedule.exdates
         newly = excluded & shown_days(offer, now) if excluded else set()
         cancelled = await _cancel_days(session, report, entry, offer, newly, now)
-        if await _update(session, report, entry, offer, values, target=target, review=review, now=now,
-                         waiting=offer.id in waiting) or cancelled:
+        if (
+            await _update(
+                session,
+                report,
+                entry,
+                offer,
+                values,
+                target=target,
+                review=review,
+                now=now,
+                waiting=offer.id in waiting,
+            )
+            or cancelled
+        ):
             touched.append(offer)
-        stays = [day for day, _ in cancelled_upcoming(offer, now)
-                 if day not in record.cancelled_days | record.exdates]
+        stays = [
+            day
+            for day, _ in cancelled_upcoming(offer, now)
+            if day not in record.cancelled_days | record.exdates
+        ]
         if stays:
-            report.kept.append(_with(entry, "stays cancelled on " + ", ".join(d.isoformat() for d in stays)
-                                     + ": residents were told"))
+            report.kept.append(
+                _with(
+                    entry,
+                    "stays cancelled on "
+                    + ", ".join(d.isoformat() for d in stays)
+                    + ": residents were told",
+                )
+            )
 
     if any(not record.partial for record in records):  # an iTIP CANCEL says nothing of the rest
         for key, offer in existing.items():
@@ -132,8 +180,16 @@ def _kept(offer: Offer | None, told: dict[int, datetime]) -> str | None:
     return None
 
 
-def _cancel_told(session: AsyncSession, report: Report, entry: Entry, record: Record, offer: Offer | None,
-                 existing: dict[str | None, Offer], touched: list[Offer], now: datetime) -> None:
+def _cancel_told(
+    session: AsyncSession,
+    report: Report,
+    entry: Entry,
+    record: Record,
+    offer: Offer | None,
+    existing: dict[str | None, Offer],
+    touched: list[Offer],
+    now: datetime,
+) -> None:
     """The file cancels the offer (and the changed dates of its series): residents are told."""
     family = [offer] if offer is not None else []  # a series: its changed dates go with it
     family += [o for key, o in existing.items() if key and key.startswith(f"{record.key}#")]
@@ -149,26 +205,47 @@ def _cancel_told(session: AsyncSession, report: Report, entry: Entry, record: Re
         report.skipped.append(_with(entry, "cancelled in the file"))
 
 
-async def _cancel_days(session: AsyncSession, report: Report, entry: Entry, offer: Offer, days: set,
-                       now: datetime) -> bool:
+async def _cancel_days(
+    session: AsyncSession, report: Report, entry: Entry, offer: Offer, days: set, now: datetime
+) -> bool:
     """Cancel these dates of the offer (those its rule has); True when any was."""
     days = sorted(d for d in days - offer.cancelled_dates if offer.rule_schedule.has_day(d))
     for day in days:
         await cancel_date(session, offer, day, "", now, refresh=False)
     if days:
-        report.cancelled.append(_with(entry, "cancelled on " + ", ".join(d.isoformat() for d in days)))
+        report.cancelled.append(
+            _with(entry, "cancelled on " + ", ".join(d.isoformat() for d in days))
+        )
     return bool(days)
 
 
-async def _update(session: AsyncSession, report: Report, entry: Entry, offer: Offer, values: dict, *,
-                  target: OfferStatus, review: bool, now: datetime, waiting: bool) -> bool:
+async def _update(
+    session: AsyncSession,
+    report: Report,
+    entry: Entry,
+    offer: Offer,
+    values: dict,
+    *,
+    target: OfferStatus,
+    review: bool,
+    now: datetime,
+    waiting: bool,
+) -> bool:
     """The file's version of an offer it had before. An approved one stays on show while a
     change waits for review (--review); one a moderator asked to change goes back for review.
     True when what residents see may have changed (its dates are rebuilt)."""
     changed = differences(offer, values)
     if offer.status in APPROVED:
-        outcome = await change_offer(session, offer, values, by=None, direct=not review, now=now, refresh=False,
-                                     waiting=waiting)
+        outcome = await change_offer(
+            session,
+            offer,
+            values,
+            by=None,
+            direct=not review,
+            now=now,
+            refresh=False,
+            waiting=waiting,
+        )
         if outcome is Outcome.WAITING:
             report.updated.append(_with(entry, "waiting for review: " + ", ".join(sorted(changed))))
         elif outcome is Outcome.SAVED:
@@ -178,12 +255,18 @@ async def _update(session: AsyncSession, report: Report, entry: Entry, offer: Of
         return outcome is Outcome.SAVED
     if offer.status is OfferStatus.DRAFT:  # a moderator asked for a change
         status = OfferStatus.PENDING if changed else OfferStatus.DRAFT
-    elif changed or offer.status is OfferStatus.CANCELLED or (offer.status is OfferStatus.PENDING and not review):
+    elif (
+        changed
+        or offer.status is OfferStatus.CANCELLED
+        or (offer.status is OfferStatus.PENDING and not review)
+    ):
         status = target
     else:
         status = offer.status
     if not changed and status is offer.status:
-        note = "a moderator asked for a change; waiting for it" if status is OfferStatus.DRAFT else ""
+        note = (
+            "a moderator asked for a change; waiting for it" if status is OfferStatus.DRAFT else ""
+        )
         (report.kept.append(_with(entry, note)) if note else report.unchanged.append(entry))
         return False
     for column, (_, new) in changed.items():
@@ -195,16 +278,28 @@ async def _update(session: AsyncSession, report: Report, entry: Entry, offer: Of
 
 def _values(record: Record, where: Where, organiser: str) -> dict:
     return dict(
-        title=record.title, description=record.description, category=record.category,
-        organiser=record.organiser or line(organiser, ORGANISER), venue_name=where.venue_name,
-        address=where.address, place_name=where.place_name, latitude=where.latitude,
-        longitude=where.longitude, cost=record.cost, price=record.price, contact=record.contact,
-        starts_local=record.start, duration_minutes=int(record.duration.total_seconds() // 60),
+        title=record.title,
+        description=record.description,
+        category=record.category,
+        organiser=record.organiser or line(organiser, ORGANISER),
+        venue_name=where.venue_name,
+        address=where.address,
+        place_name=where.place_name,
+        latitude=where.latitude,
+        longitude=where.longitude,
+        cost=record.cost,
+        price=record.price,
+        contact=record.contact,
+        starts_local=record.start,
+        duration_minutes=int(record.duration.total_seconds() // 60),
         # Dates cancelled in the file are exceptions of the rule, unless residents saw them
         # (then they are cancelled days: apply()).
-        rrule=record.rrule, exdates=sorted(d.isoformat() for d in record.exdates | record.cancelled_days),
-        **{column: _access(record.access.get(tag), Wheelchair if tag == "wheelchair" else YesNo)
-           for tag, column in TAGS.items()},
+        rrule=record.rrule,
+        exdates=sorted(d.isoformat() for d in record.exdates | record.cancelled_days),
+        **{
+            column: _access(record.access.get(tag), Wheelchair if tag == "wheelchair" else YesNo)
+            for tag, column in TAGS.items()
+        },
     )
 
 

@@ -8,8 +8,25 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 _TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]")
-_BLOCKS = {"br", "p", "div", "li", "ul", "ol", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote"}
+_CONTROL_RE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]"
+)
+_BLOCKS = {
+    "br",
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+}
 _HIDDEN = {"script", "style", "head", "title"}
 MAX_URL = 200
 
@@ -51,7 +68,9 @@ def strip_markup(text: str) -> str:
 
 def paragraph(value: object, limit: int) -> str:
     """Multi-line text without markup, blank runs squeezed, cut to `limit` characters."""
-    text = _CONTROL_RE.sub(" ", strip_markup(str(value or "")).replace("\r\n", "\n").replace("\r", "\n"))
+    text = _CONTROL_RE.sub(
+        " ", strip_markup(str(value or "")).replace("\r\n", "\n").replace("\r", "\n")
+    )
     lines = [" ".join(line.split()) for line in text.split("\n")]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
     return cut(text, limit)

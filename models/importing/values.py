@@ -13,10 +13,13 @@ from ..schedule import MAX_DURATION, Schedule, ScheduleError, to_local
 from . import records
 from .text import line
 
-_FREE_RE = re.compile(r"\b(kostenlos|kostenfrei|eintritt frei|gratis|umsonst|free of charge|free)\b",
-                      re.IGNORECASE)
+_FREE_RE = re.compile(
+    r"\b(kostenlos|kostenfrei|eintritt frei|gratis|umsonst|free of charge|free)\b", re.IGNORECASE
+)
 _DONATION_RE = re.compile(r"\b(spende|spenden|spendenbasis|donation|donations)\b", re.IGNORECASE)
-_PRICE_RE = re.compile(r"\d+(?:[.,]\d{1,2})?\s*(?:€|(?:euro|eur)\b)|€\s*\d+(?:[.,]\d{1,2})?", re.IGNORECASE)
+_PRICE_RE = re.compile(
+    r"\d+(?:[.,]\d{1,2})?\s*(?:€|(?:euro|eur)\b)|€\s*\d+(?:[.,]\d{1,2})?", re.IGNORECASE
+)
 _TOO_OFTEN = {"SECONDLY", "MINUTELY", "HOURLY"}
 MAX_DAYS = 366  # an all-day event over more days than this is not a meeting
 EARLIEST_YEAR = 1900  # repeats are expanded from their first date: bound the work
@@ -40,8 +43,12 @@ def cost_column(value: str) -> tuple[Cost, str]:
     value = " ".join((value or "").split())
     if not value:
         return Cost.NOT_STATED, ""
-    if value in ("0", "0,00", "0.00", "0 €") or _FREE_RE.fullmatch(value.lower()) \
-            or _FREE_RE.search(value) and not _PRICE_RE.search(value):
+    if (
+        value in ("0", "0,00", "0.00", "0 €")
+        or _FREE_RE.fullmatch(value.lower())
+        or _FREE_RE.search(value)
+        and not _PRICE_RE.search(value)
+    ):
         return Cost.FREE, ""
     if _DONATION_RE.search(value) and not _PRICE_RE.search(value):
         return Cost.DONATION, ""
@@ -51,7 +58,9 @@ def cost_column(value: str) -> tuple[Cost, str]:
 def local(value: date | datetime) -> datetime:
     """Berlin wall clock (naive) for a date, an aware time, or a floating time (taken as Berlin's)."""
     if isinstance(value, datetime):
-        return to_local(value).replace(microsecond=0) if value.tzinfo else value.replace(microsecond=0)
+        return (
+            to_local(value).replace(microsecond=0) if value.tzinfo else value.replace(microsecond=0)
+        )
     return datetime.combine(value, time(0))
 
 
@@ -71,8 +80,11 @@ def stored_rule(parts: dict, start: datetime, duration: timedelta) -> tuple[str 
     until = parts.get("UNTIL")
     if until:
         value = until[0]
-        parts["UNTIL"] = [local(value) if isinstance(value, datetime)
-                          else datetime.combine(value, time(23, 59, 59))]
+        parts["UNTIL"] = [
+            local(value)
+            if isinstance(value, datetime)
+            else datetime.combine(value, time(23, 59, 59))
+        ]
     try:
         text = vRecur(parts).to_ical().decode()
     except (ValueError, TypeError):
@@ -86,8 +98,17 @@ def stored_rule(parts: dict, start: datetime, duration: timedelta) -> tuple[str 
     return text, None
 
 
-_KNOWN_PARTS = {"FREQ", "INTERVAL", "COUNT", "UNTIL", "BYDAY", "BYMONTHDAY", "BYMONTH",
-                "BYSETPOS", "WKST"}
+_KNOWN_PARTS = {
+    "FREQ",
+    "INTERVAL",
+    "COUNT",
+    "UNTIL",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+}
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -112,7 +133,9 @@ def _never_matches(parts: dict) -> str | None:
         nth = str(day)[:-2]
         if nth not in ("", "+") and not (limit and 0 < abs(int(nth)) <= limit):
             return f"repeat rule gives no date ({day})"
-    if positions and (freq not in ("MONTHLY", "YEARLY") or any(not 0 < abs(p) <= 7 for p in positions)):
+    if positions and (
+        freq not in ("MONTHLY", "YEARLY") or any(not 0 < abs(p) <= 7 for p in positions)
+    ):
         return "repeat rule too unusual (BYSETPOS)"
     return None
 

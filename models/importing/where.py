@@ -27,9 +27,14 @@ _GERMANY_BOX = (47.2, 55.1, 5.8, 15.1)  # min lat, max lat, min lon, max lon
 _POSTCODE_RE = re.compile(r"^(?:D\s*-\s*)?(\d{5})(?:\s+(\S.*))?$", re.IGNORECASE)
 # "Thale OT Warnstedt", "Thale - Ortsteil Warnstedt": the village is inside the town.
 _DISTRICT_RE = re.compile(r"\s*[-/]?\s+(?:OT|Ortsteil|Ortschaft|Stadtteil)\.?\s+", re.IGNORECASE)
-_STREET_RE = re.compile(r"(?:str\.?|straße|strasse|weg|platz|gasse|ring|allee|markt|damm|ufer|"
-                        r"chaussee|promenade|hof|berg|anger)$", re.IGNORECASE)
-_COUNTRIES = {fold(c) for c in ("Deutschland", "Germany", "DE", "D", "BRD", "Bundesrepublik Deutschland")}
+_STREET_RE = re.compile(
+    r"(?:str\.?|straße|strasse|weg|platz|gasse|ring|allee|markt|damm|ufer|"
+    r"chaussee|promenade|hof|berg|anger)$",
+    re.IGNORECASE,
+)
+_COUNTRIES = {
+    fold(c) for c in ("Deutschland", "Germany", "DE", "D", "BRD", "Bundesrepublik Deutschland")
+}
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,9 @@ def locate(gazetteer: Gazetteer, record: Record) -> Where | str:
         return Where(lat, lon, line(name, records.PLACE), venue, address)
 
     if town is None:
-        said = ", ".join(p for p in (record.venue, record.address, record.town, record.location) if p)
+        said = ", ".join(
+            p for p in (record.venue, record.address, record.town, record.location) if p
+        )
         return f"place not found: {line(said, 80)!r}" if said else "no place given"
     if _in_germany(gazetteer, town.lat, town.lon) is None:  # e.g. a postcode centroid at sea
         return f"{town.name} is not in Germany"
@@ -99,7 +106,9 @@ def _town_in(gazetteer: Gazetteer, parts: list[str]) -> _Town | None:
         if not any(ch.isdigit() for ch in parts[i]):
             town = _named_town(gazetteer, parts[i], i)
             if town:
-                return _Town(town.lat, town.lon, town.name, i, bare=fold(parts[i]) == fold(town.name))
+                return _Town(
+                    town.lat, town.lon, town.name, i, bare=fold(parts[i]) == fold(town.name)
+                )
     for i in order:
         words = parts[i].split()
         if any(ch.isdigit() for ch in parts[i]) or len(words) < 2:
@@ -114,7 +123,7 @@ def _town_in(gazetteer: Gazetteer, parts: list[str]) -> _Town | None:
 
 
 def _named_town(gazetteer: Gazetteer, text: str, part: int, whole: bool = True) -> _Town | None:
-    """"06484 Quedlinburg", "Quedlinburg", "06484", "Thale OT Warnstedt" -> a town.
+    """ "06484 Quedlinburg", "Quedlinburg", "06484", "Thale OT Warnstedt" -> a town.
 
     With a postcode, a town of that name close to the postcode's centre gives the finer point;
     else the postcode's centre stands for it (and picks between towns of the same name).
@@ -146,8 +155,11 @@ def _town_named(gazetteer: Gazetteer, name: str, near: Place | None) -> Place | 
         return None
     if resolution.status == CHOICE:
         if near is not None:
-            close = [p for p in resolution.choices
-                     if _km(p.lat, p.lon, near.lat, near.lon) <= SAME_PLACE_KM]
+            close = [
+                p
+                for p in resolution.choices
+                if _km(p.lat, p.lon, near.lat, near.lon) <= SAME_PLACE_KM
+            ]
             return close[0] if close else None
         home = [p for p in resolution.choices if p.region == gazetteer.home_region]
         return home[0] if len(home) == 1 else None  # the home region's one, or ask the file

@@ -28,8 +28,12 @@ def _occurrences(time_type) -> None:
         sa.Column("latitude", sa.Float(), nullable=False),
         sa.Column("longitude", sa.Float(), nullable=False),
         sa.Column("category", sa.String(length=32), nullable=False),
-        sa.ForeignKeyConstraint(["offer_id"], ["offers.id"], name=op.f("fk_occurrences_offer_id_offers"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["offer_id"],
+            ["offers.id"],
+            name=op.f("fk_occurrences_offer_id_offers"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_occurrences")),
     )
     op.create_index("ix_occurrences_offer_start", "occurrences", ["offer_id", "starts_at"])
@@ -38,8 +42,11 @@ def _occurrences(time_type) -> None:
 def upgrade() -> None:
     op.drop_table("occurrences")
     _occurrences(sa.BigInteger)
-    op.create_index("ix_occurrences_walk", "occurrences",
-                    ["cell", "starts_at", "ends_at", "latitude", "longitude", "category", "offer_id"])
+    op.create_index(
+        "ix_occurrences_walk",
+        "occurrences",
+        ["cell", "starts_at", "ends_at", "latitude", "longitude", "category", "offer_id"],
+    )
     op.execute("UPDATE offers SET materialised_until = NULL")
 
 

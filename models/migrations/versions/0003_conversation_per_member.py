@@ -20,7 +20,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("conversations", recreate="always") as batch:
-        batch.add_column(sa.Column("is_group", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(
+            sa.Column("is_group", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
         batch.drop_constraint("pk_conversations", type_="primary")
         batch.create_primary_key("pk_conversations", ["chat", "user_id"])
 

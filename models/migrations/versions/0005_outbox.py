@@ -13,8 +13,16 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-STATUS = sa.Enum("queued", "sending", "sent", "parked", "dropped", name="outboxstatus",
-                 native_enum=False, length=16)
+STATUS = sa.Enum(
+    "queued",
+    "sending",
+    "sent",
+    "parked",
+    "dropped",
+    name="outboxstatus",
+    native_enum=False,
+    length=16,
+)
 
 
 def upgrade() -> None:

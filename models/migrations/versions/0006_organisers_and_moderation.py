@@ -17,9 +17,13 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("trust", sa.String(length=16), nullable=False, server_default="new"))
+        batch.add_column(
+            sa.Column("trust", sa.String(length=16), nullable=False, server_default="new")
+        )
     with op.batch_alter_table("offers") as batch:
-        batch.add_column(sa.Column("review_note", sa.String(length=500), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("review_note", sa.String(length=500), nullable=False, server_default="")
+        )
         batch.add_column(sa.Column("submitted_at", sa.DateTime(), nullable=True))
     op.create_table(
         "moderation_log",
@@ -30,12 +34,24 @@ def upgrade() -> None:
         sa.Column("offer_id", sa.Integer(), nullable=True),
         sa.Column("subject_id", sa.Integer(), nullable=True),
         sa.Column("note", sa.String(length=500), nullable=False),
-        sa.ForeignKeyConstraint(["actor_id"], ["users.id"], name=op.f("fk_moderation_log_actor_id_users"),
-                                ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["offer_id"], ["offers.id"], name=op.f("fk_moderation_log_offer_id_offers"),
-                                ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["subject_id"], ["users.id"], name=op.f("fk_moderation_log_subject_id_users"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["actor_id"],
+            ["users.id"],
+            name=op.f("fk_moderation_log_actor_id_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["offer_id"],
+            ["offers.id"],
+            name=op.f("fk_moderation_log_offer_id_offers"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["subject_id"],
+            ["users.id"],
+            name=op.f("fk_moderation_log_subject_id_users"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_moderation_log")),
     )
     op.create_index("ix_moderation_log_at", "moderation_log", ["at"])
@@ -46,10 +62,18 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("expires_at", sa.DateTime(), nullable=False),
         sa.Column("used_by", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(["created_by"], ["users.id"], name=op.f("fk_moderator_invites_created_by_users"),
-                                ondelete="SET NULL"),
-        sa.ForeignKeyConstraint(["used_by"], ["users.id"], name=op.f("fk_moderator_invites_used_by_users"),
-                                ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["users.id"],
+            name=op.f("fk_moderator_invites_created_by_users"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["used_by"],
+            ["users.id"],
+            name=op.f("fk_moderator_invites_used_by_users"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_moderator_invites")),
         sa.UniqueConstraint("code_hash", name=op.f("uq_moderator_invites_code_hash")),
     )
@@ -62,8 +86,12 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=True),
         sa.Column("message", sa.String(length=500), nullable=False),
         sa.Column("notified_at", sa.DateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["offer_id"], ["offers.id"], name=op.f("fk_offer_changes_offer_id_offers"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["offer_id"],
+            ["offers.id"],
+            name=op.f("fk_offer_changes_offer_id_offers"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_offer_changes")),
     )
     op.create_index("ix_offer_changes_offer_id", "offer_changes", ["offer_id"])

@@ -25,10 +25,15 @@ def upgrade() -> None:
         sa.Column("evening_before", sa.Boolean(), nullable=False),
         sa.Column("hours_before", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_reminders_user_id_users"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["offer_id"], ["offers.id"], name=op.f("fk_reminders_offer_id_offers"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_reminders_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["offer_id"],
+            ["offers.id"],
+            name=op.f("fk_reminders_offer_id_offers"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reminders")),
         sa.UniqueConstraint("user_id", "offer_id", name="uq_reminders_user_id_offer_id"),
     )
@@ -40,10 +45,15 @@ def upgrade() -> None:
         sa.Column("starts_at", sa.DateTime(), nullable=False),
         sa.Column("coming", sa.Boolean(), nullable=False),
         sa.Column("answered_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_attendance_user_id_users"),
-                                ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["offer_id"], ["offers.id"], name=op.f("fk_attendance_offer_id_offers"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_attendance_user_id_users"), ondelete="CASCADE"
+        ),
+        sa.ForeignKeyConstraint(
+            ["offer_id"],
+            ["offers.id"],
+            name=op.f("fk_attendance_offer_id_offers"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("user_id", "offer_id", "starts_at", name=op.f("pk_attendance")),
     )
     op.create_index("ix_attendance_offer_start", "attendance", ["offer_id", "starts_at"])
@@ -60,8 +70,9 @@ def upgrade() -> None:
         sa.Column("radius_km", sa.Integer(), nullable=False),
         sa.Column("language", sa.String(length=8), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_digests_user_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_digests_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_digests")),
         sa.UniqueConstraint("chat", name=op.f("uq_digests_chat")),
     )
@@ -75,8 +86,9 @@ def upgrade() -> None:
         sa.Column("since", sa.DateTime(), nullable=False),
         sa.Column("told", sa.JSON(), nullable=False),
         sa.Column("checked_on", sa.Date(), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_alerts_user_id_users"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_alerts_user_id_users"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_alerts")),
         sa.UniqueConstraint("user_id", name=op.f("uq_alerts_user_id")),
     )

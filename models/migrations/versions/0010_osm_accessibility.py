@@ -21,8 +21,11 @@ depends_on = None
 
 WHEELCHAIR = sa.Enum("yes", "limited", "no", name="wheelchair", native_enum=False, length=16)
 YESNO = sa.Enum("yes", "no", name="yesno", native_enum=False, length=16)
-_PAIRS = (("step_free", "wheelchair"), ("accessible_toilet", "toilets_wheelchair"),
-          ("hearing_loop", "audio_loop"))
+_PAIRS = (
+    ("step_free", "wheelchair"),
+    ("accessible_toilet", "toilets_wheelchair"),
+    ("hearing_loop", "audio_loop"),
+)
 
 
 def upgrade() -> None:
@@ -33,8 +36,15 @@ def upgrade() -> None:
     offers = sa.table("offers", *(sa.column(c) for pair in _PAIRS for c in pair))
     for old, new in _PAIRS:
         column = offers.c[old]
-        op.execute(offers.update().values({new: sa.case((column == sa.true(), "yes"),
-                                                         (column == sa.false(), "no"), else_=None)}))
+        op.execute(
+            offers.update().values(
+                {
+                    new: sa.case(
+                        (column == sa.true(), "yes"), (column == sa.false(), "no"), else_=None
+                    )
+                }
+            )
+        )
     with op.batch_alter_table("offers") as batch:
         for old, _ in _PAIRS:
             batch.drop_column(old)
@@ -52,9 +62,17 @@ def downgrade() -> None:
     offers = sa.table("offers", *(sa.column(c) for pair in _PAIRS for c in pair))
     for old, new in _PAIRS:
         column = offers.c[new]
-        op.execute(offers.update().values({old: sa.case((column == "yes", sa.true()),
-                                                         (column.in_(("no", "limited")), sa.false()),
-                                                         else_=None)}))
+        op.execute(
+            offers.update().values(
+                {
+                    old: sa.case(
+                        (column == "yes", sa.true()),
+                        (column.in_(("no", "limited")), sa.false()),
+                        else_=None,
+                    )
+                }
+            )
+        )
     with op.batch_alter_table("offers") as batch:
         for _, new in _PAIRS:
             batch.drop_column(new)

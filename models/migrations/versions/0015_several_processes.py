@@ -35,7 +35,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("claimed_by", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("claimed_until", sa.DateTime(), nullable=True))
     with op.batch_alter_table("outbox") as batch:
-        batch.add_column(sa.Column("priority", sa.SmallInteger(), server_default="0", nullable=False))
+        batch.add_column(
+            sa.Column("priority", sa.SmallInteger(), server_default="0", nullable=False)
+        )
         batch.drop_index("ix_outbox_status_due")
         batch.create_index("ix_outbox_status_priority_due", ["status", "priority", "due_at"])
 
