@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from babel.dates import format_datetime
 from babel.numbers import format_decimal
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from models.schedule import BERLIN, to_local
 
@@ -24,7 +24,7 @@ _ITALIC = Markup("<i>{}</i>")
 
 def lines(parts: Iterable[object]) -> Markup:
     """Lines joined into reply HTML; plain strings among them are escaped."""
-    return Markup("\n").join(parts)
+    return Markup("\n").join(escape(part) for part in parts)
 
 
 def bold(value: object, limit: int = MAX_FIELD) -> Markup:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gettext
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
@@ -59,20 +60,20 @@ class Translator:
         self.language = language
         self._t = translation(language)
 
-    def __call__(self, message: str, **values) -> Markup:
+    def __call__(self, message: str, **values: object) -> Markup:
         text = Markup(self._t.gettext(message))
         return fill(text, values) if values else text
 
-    def n(self, singular: str, plural: str, count: int, **values) -> Markup:
+    def n(self, singular: str, plural: str, count: int, **values: object) -> Markup:
         return fill(Markup(self._t.ngettext(singular, plural, count)), {"count": count, **values})
 
 
-def fill(template: Markup, values: dict) -> Markup:
+def fill(template: Markup, values: Mapping[str, object]) -> Markup:
     """The template with its values, and one full stop where a sentence ends in a value that
     already ends in one: "Nur am {day}." with "Mi., 9. Dez." is "Nur am Mi., 9. Dez.", not
     "…Dez..". Dates, abbreviations ("Hauptstr.") and shortened text ("…") end that way."""
 
-    def stop(match: re.Match) -> str:
+    def stop(match: re.Match[str]) -> str:
         value = values.get(match.group(1))
         shown = value.striptags() if isinstance(value, Markup) else str(value)
         return (

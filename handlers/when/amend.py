@@ -8,7 +8,7 @@ a change is checked exactly like a whole answer.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from models.schedule import Schedule, to_local
 
@@ -110,7 +110,7 @@ def _keep_cancelled(changed: Understood, old: Schedule) -> Understood:
     )
 
 
-def _is_meeting_day(schedule: Schedule, day) -> bool:
+def _is_meeting_day(schedule: Schedule, day: date) -> bool:
     plain = Schedule(start=schedule.start, duration=schedule.duration, rrule=schedule.rrule)
     return bool(
         plain.local_starts(

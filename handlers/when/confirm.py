@@ -7,7 +7,7 @@ organiser confirms is what is stored.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from babel.dates import get_day_names
 
@@ -36,7 +36,7 @@ def schedule_words(t: Translator, schedule: Schedule, now: datetime) -> str:
     this_year = to_local(now).year
     start = schedule.start
 
-    def day(d, weekday=True):
+    def day(d: date, weekday: bool = True) -> str:
         return date_words(t, d, weekday=weekday, year=d.year != this_year)
 
     hours = _hours(t, schedule)
@@ -180,7 +180,7 @@ def explain(t: Translator, problem: NotUnderstood) -> str:
         # "Der 13. Dez. 2026 ist ein Sonntag": the weekday beside the date would give it away
         shown = date_words(t, problem.day, weekday=problem.reason is not Problem.WEEKDAY_MISMATCH)
         return t(_ABOUT_A_DAY[problem.reason], date=shown, weekday=weekday)
-    fitting = {True: _RULE, False: _ONE_DATE}.get(problem.rule, {})
+    fitting = {} if problem.rule is None else _RULE if problem.rule else _ONE_DATE
     return t(
         fitting.get(problem.reason)
         or _EXPLANATIONS.get(problem.reason, _EXPLANATIONS[Problem.UNKNOWN])

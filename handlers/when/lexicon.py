@@ -43,6 +43,10 @@ MINUTES = "minutes"
 MIDNIGHT = "midnight"  # "bis Mitternacht": 24:00
 UNSUPPORTED = "unsupported"  # words that change the meaning but we cannot follow
 
+# What a word means besides its kind: a number, (weekday, plural), "am"/"pm", or nothing.
+Value = int | tuple[int, bool] | str | None
+Meaning = tuple[str, Value]
+
 _DAYS_DE = ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
 _DAYS_EN = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_ABBREVIATIONS = (
@@ -70,10 +74,10 @@ _MONTHS = (
 )
 
 
-def _words() -> dict[str, tuple[str, object]]:
-    words: dict[str, tuple[str, object]] = {}
+def _words() -> dict[str, Meaning]:
+    words: dict[str, Meaning] = {}
 
-    def add(kind: str, value: object, *names: str) -> None:
+    def add(kind: str, value: Value, *names: str) -> None:
         for name in names:
             words[name] = (kind, value)
 
@@ -224,13 +228,13 @@ _FUZZY = {
 
 
 @lru_cache(maxsize=2048)
-def lookup(word: str) -> tuple[str, object] | None:
+def lookup(word: str) -> Meaning | None:
     """(kind, value) for a known word or an unambiguous typo of a day or month name."""
     known = WORDS.get(word)
     if known is not None or len(word) < 5:
         return known
     allowed = 1 if len(word) < 8 else 2
-    by_distance: dict[int, set[tuple[str, object]]] = {}
+    by_distance: dict[int, set[Meaning]] = {}
     for name, meaning in _FUZZY.items():
         if abs(len(name) - len(word)) <= allowed:
             distance = DamerauLevenshtein.distance(word, name, score_cutoff=allowed)
@@ -289,7 +293,7 @@ _OFFSET = {"halb": -30, "half_past": 30, "past": 15, "to": -15, "three": -15, "e
 _MORNING = re.compile(r"\b(morgens|vormittags|früh|frueh|morning)\b")
 
 
-def _word_clock(match: re.Match, morning: bool) -> str:
+def _word_clock(match: re.Match[str], morning: bool) -> str:
     """The clock time a phrase means. Hours 1 to 7 are the afternoon unless the answer says
     morning: "halb drei" is 14:30 for a café, and the confirmation shows what was read."""
     word = match.group("hour")

@@ -9,15 +9,25 @@ with a reason that `confirm.explain` turns into a friendly sentence.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrulebase, rrulestr
 
 from models.schedule import Schedule, to_local, to_utc
 
 from . import named_days
-from .reading import Clock, DateSpec, Problem, Reading, Unreadable, _meridiem, read_partly
+from .reading import (
+    Clock,
+    DateSpec,
+    Problem,
+    Reading,
+    Unreadable,
+    _meridiem,
+    _shift,
+    read_partly,
+)
 
 DEFAULT_DURATION = timedelta(hours=2)
 # A meeting an organiser types lasts at most 12 hours (the store allows 24 for imported
@@ -111,7 +121,7 @@ class _Resolver:
         if r.monthly or r.interval_unit == "month":  # "monatlich am 15.": a day of every month
             alone = [s for s in r.on if s.day is not None and s.month is None and s.year is None]
             if alone and not r.nths and not r.days:
-                r.monthdays += [s.day for s in alone]
+                r.monthdays += [s.day for s in alone if s.day is not None]
                 r.on = [s for s in r.on if s not in alone]
         has_day = bool(
             r.on
@@ -161,8 +171,10 @@ class _Resolver:
         if not starts:
             raise Unreadable(Problem.NO_TIME)
         start, end = starts.pop(), (ends.pop() if ends else None)
-        if r.period == "pm":
-            start, end = _meridiem(start, end, None if end else "pm", "pm" if end else None)
+        if r.period == "pm" and end is None:
+            start = _shift(start, "pm")
+        elif r.period == "pm" and end is not None:
+            start, end = _meridiem(start, end, None, "pm")
         if start.hour == 24:
             raise Unreadable(Problem.INVALID_TIME)
         minutes_left = 24 * 60 - start.minutes
@@ -372,10 +384,13 @@ class _Resolver:
         return first, last
 
     def month_start(self, spec: DateSpec, not_before: date) -> date:
+        month = spec.month
+        if month is None:  # a named day after "im": not a whole month
+            raise Unreadable(Problem.UNSUPPORTED)
         if spec.year is not None:
-            return date(spec.year, spec.month, 1)
-        year = not_before.year + (spec.month < not_before.month)
-        return date(year, spec.month, 1)
+            return date(spec.year, month, 1)
+        year = not_before.year + (month < not_before.month)
+        return date(year, month, 1)
 
     def place(self, spec: DateSpec, not_before: date) -> date:
         """The date a spec means, the first one on or after `not_before` when no year is given."""
@@ -384,8 +399,6 @@ class _Resolver:
             if spec.check is not None and day.weekday() != spec.check:
                 raise Unreadable(Problem.WEEKDAY_MISMATCH, day)
             return day
-        if spec.day is None and spec.offset is None and spec.weekday is None:
-            raise Unreadable(Problem.UNSUPPORTED)  # "nicht im Dezember": use "nur im …"
         if spec.offset is not None:
             day = self.today + timedelta(days=spec.offset)
         elif spec.weekday is not None:
@@ -393,17 +406,19 @@ class _Resolver:
             if spec.not_today and day == self.today:
                 day += timedelta(days=7)
             day += timedelta(weeks=spec.weeks)
+        elif spec.day is None:
+            raise Unreadable(Problem.UNSUPPORTED)  # "nicht im Dezember": use "nur im …"
+        elif spec.month is None:
+            day = _next_day_of_month(spec.day, not_before)
         elif spec.year is not None:
             day = date(spec.year, spec.month, spec.day)
-        elif spec.month is not None:
-            day = _next_of_month(spec.day, spec.month, not_before)
         else:
-            day = _next_day_of_month(spec.day, not_before)
+            day = _next_of_month(spec.day, spec.month, not_before)
         if spec.check is not None and day.weekday() != spec.check:
             raise Unreadable(Problem.WEEKDAY_MISMATCH, day)
         return day
 
-    def count_end(self, expansion, count: int, skipped: set[date]) -> date:
+    def count_end(self, expansion: rrulebase, count: int, skipped: set[date]) -> date:
         held = 0
         first = expansion[0]
         for start in expansion.between(first, first + 2 * MAX_AHEAD, inc=True):
@@ -418,14 +433,18 @@ class _Resolver:
         if start.date() > self.today + MAX_AHEAD:
             raise Unreadable(Problem.TOO_FAR, start.date())
 
-    def check_clock_change(self, starts) -> None:
+    def check_clock_change(self, starts: Iterable[datetime]) -> None:
         for start in starts:
             if to_local(to_utc(start)) != start:
                 raise Unreadable(Problem.CLOCK_CHANGE, start.date())
 
 
 def _rule(
-    freq: str, interval: int, months: list[int], byday: list[str], monthdays: list[int] = ()
+    freq: str,
+    interval: int,
+    months: Sequence[int],
+    byday: Sequence[str],
+    monthdays: Sequence[int] = (),
 ) -> str:
     """One spelling for every rule, so equal schedules have equal strings."""
     parts = [f"FREQ={freq}"]

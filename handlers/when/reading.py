@@ -9,7 +9,7 @@ the calendar and checks it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import Enum
 
@@ -134,39 +134,62 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True)
 class Token:
+    """A piece of the answer; which of the fields after `text` it fills depends on its kind."""
+
     kind: str
-    value: object = None
     text: str = ""
+    # NUM, ORD, MONTH, RELATIVE, NEXT, ORDINAL, NUMBER: the number; PAIR: the one before the
+    # separator ("15.30": 15); WEEKDAY: the day, 0 = Monday
+    number: int = 0
+    parts: tuple[int, ...] = ()  # ISO (y, m, d), DMY (d, m, y), DM (d, m), CLOCK (h, m)
+    digits: str = ""  # PAIR: the digits after the separator as written ("15.30": "30")
+    suffix: str | None = None  # NUM: "uhr", "st", "mal" … written right after it
+    meridiem: str | None = None  # MERIDIEM, PERIOD: "am" / "pm"
+    plural: bool = False  # WEEKDAY: "dienstags" means every Tuesday
+
+
+def _word(kind: str, value: w.Value, raw: str) -> Token:
+    """The token of a word the lexicon knows."""
+    if isinstance(value, tuple):
+        day, plural = value
+        return Token(kind, raw, number=day, plural=plural)
+    if isinstance(value, str):
+        return Token(kind, raw, meridiem=value)
+    if isinstance(value, int):
+        return Token(kind, raw, number=value)
+    return Token(kind, raw)
 
 
 def tokens(text: str) -> list[Token]:
     found: list[Token] = []
     for match in _TOKEN.finditer(w.normalise(text)):
-        kind = match.lastgroup if match.lastgroup != "suffix" else "num"
+        kind = match.lastgroup
+        if kind is None or kind == "suffix":
+            kind = "num"
         raw = match.group(kind)
         if kind == "iso":
-            found.append(Token(ISO, tuple(int(p) for p in raw.split("-")), raw))
+            found.append(Token(ISO, raw, parts=tuple(int(p) for p in raw.split("-"))))
         elif kind == "dmy":
             d, m, y = (int(p) for p in raw.split("."))
-            found.append(Token(DMY, (d, m, y + 2000 if y < 100 else y), raw))
+            found.append(Token(DMY, raw, parts=(d, m, y + 2000 if y < 100 else y)))
         elif kind == "dm":
             d, m = (int(p) for p in raw.rstrip(".").split("."))
-            found.append(Token(DM, (d, m), raw))
+            found.append(Token(DM, raw, parts=(d, m)))
         elif kind == "clock":
-            h, m = raw.split(":")
-            found.append(Token(CLOCK, (int(h), int(m)), raw))
+            hour, minute = raw.split(":")
+            found.append(Token(CLOCK, raw, parts=(int(hour), int(minute))))
         elif kind == "pair":
             a, b = re.split(r"[.,]", raw)
-            found.append(Token(PAIR, (int(a), b), raw))
+            found.append(Token(PAIR, raw, number=int(a), digits=b))
         elif kind == "ord":
-            found.append(Token(ORD, int(raw[:-1]), raw))
+            found.append(Token(ORD, raw, number=int(raw[:-1])))
         elif kind == "num":
-            found.append(Token(NUM, (int(raw), match.group("suffix")), match.group(0)))
+            found.append(Token(NUM, match.group(0), number=int(raw), suffix=match.group("suffix")))
         elif kind == "word":
             meaning = w.lookup(raw)
-            found.append(Token(*meaning, raw) if meaning else Token(FILLER, None, raw))
+            found.append(_word(*meaning, raw) if meaning else Token(FILLER, raw))
         else:
-            found.append(Token(DASH if kind == "dash" else COMMA, None, raw))
+            found.append(Token(DASH if kind == "dash" else COMMA, raw))
     return found
 
 
@@ -240,11 +263,10 @@ class _Reader:
         if tok.kind == NUM:
             return self.number(i)
         if tok.kind == PAIR and self.kind(i + 1) in (w.HOURS, w.MINUTES):
-            a, b = tok.value
-            self.set_duration(float(f"{a}.{b}"), self.toks[i + 1].kind)
+            self.set_duration(float(f"{tok.number}.{tok.digits}"), self.toks[i + 1].kind)
             return i + 2
         if tok.kind == w.NUMBER and self.kind(i + 1) in (w.HOURS, w.MINUTES):
-            self.set_duration(tok.value, self.toks[i + 1].kind)
+            self.set_duration(tok.number, self.toks[i + 1].kind)
             return i + 2
         if tok.kind == w.HOURS and self.is_word(i - 1, w.ONE_WORDS):
             self.set_duration(1, w.HOURS)
@@ -283,7 +305,7 @@ class _Reader:
         if (
             tok.kind in (DM, DMY, ISO, PAIR, CLOCK)
             or tok.kind == NUM
-            and tok.value[1] not in ("st", "nd", "rd", "th")
+            and tok.suffix not in ("st", "nd", "rd", "th")
         ):
             return None
         found = named_days.match(self.folded, i)
@@ -299,14 +321,14 @@ class _Reader:
         tok = self.toks[i] if i < len(self.toks) else None
         if tok is None:
             return None
-        if tok.kind == w.WEEKDAY and not tok.value[1]:
+        if tok.kind == w.WEEKDAY and not tok.plural:
             k = i + 1
             while self.kind(k) == COMMA or self.is_word(k, w.BEFORE_DATE_WORDS):
                 k += 1
             found = self.plain_date_at(k, weekday_allowed=False)
             if found is not None and (found[0].day is not None or found[0].offset is not None):
                 spec, j = found
-                return _with(spec, check=tok.value[0]), j
+                return replace(spec, check=tok.number), j
             return None
         return self.plain_date_at(i, weekday_allowed=True)
 
@@ -315,34 +337,34 @@ class _Reader:
             return None
         tok, nxt = self.toks[i], self.kind(i + 1)
         if tok.kind in (ISO, DMY):
-            y, m, d = tok.value if tok.kind == ISO else tok.value[::-1]
+            y, m, d = tok.parts if tok.kind == ISO else tok.parts[::-1]
             return _valid(DateSpec(day=d, month=m, year=y)), i + 1
         if tok.kind == DM:
-            d, m = tok.value
+            d, m = tok.parts
             if m > 12 and d <= 24 and m < 60:
                 return None  # "um 15.30." at the end of a sentence is a time
             return self.year_after(_valid(DateSpec(day=d, month=m)), i + 1)
         if tok.kind == PAIR:
-            a, b = tok.value
+            a, b = tok.number, tok.digits
             if len(b) == 2 and int(b) > 12 or nxt in (w.UHR, w.HOURS, w.MINUTES, w.MERIDIEM):
                 return None
             return self.year_after(_valid(DateSpec(day=a, month=int(b))), i + 1)
         if tok.kind == ORD:
             if nxt == w.MONTH:
                 return self.year_after(
-                    _valid(DateSpec(day=tok.value, month=self.toks[i + 1].value)), i + 2
+                    _valid(DateSpec(day=tok.number, month=self.toks[i + 1].number)), i + 2
                 )
             if nxt in (w.WEEKDAY, w.WEEK, w.DAY, w.MONTH_WORD, w.UHR) or self.ordinals_follow(
                 i + 1
             ):
                 return None
-            if not 1 <= tok.value <= 31 or not self.introduces_day(i - 1):
+            if not 1 <= tok.number <= 31 or not self.introduces_day(i - 1):
                 return None  # "2. OG", "3. Stock": not a day
-            return DateSpec(day=tok.value), i + 1
+            return DateSpec(day=tok.number), i + 1
         if (
             tok.kind == NUM
-            and tok.value[1] in ("st", "nd", "rd", "th")
-            and 1 <= tok.value[0] <= 31
+            and tok.suffix in ("st", "nd", "rd", "th")
+            and 1 <= tok.number <= 31
             and nxt != w.MONTH
             and (
                 self.is_word(i - 1, {"the"})
@@ -350,15 +372,15 @@ class _Reader:
                 and self.last == "date"
             )
         ):
-            return DateSpec(day=tok.value[0]), i + 1  # "every month on the 15th"
-        if tok.kind == NUM and nxt == w.MONTH and tok.value[1] in (None, "st", "nd", "rd", "th"):
+            return DateSpec(day=tok.number), i + 1  # "every month on the 15th"
+        if tok.kind == NUM and nxt == w.MONTH and tok.suffix in (None, "st", "nd", "rd", "th"):
             return self.year_after(
-                _valid(DateSpec(day=tok.value[0], month=self.toks[i + 1].value)), i + 2
+                _valid(DateSpec(day=tok.number, month=self.toks[i + 1].number)), i + 2
             )
         if tok.kind == w.MONTH:
-            month = tok.value
+            month = tok.number
             if nxt == NUM:
-                number, suffix = self.toks[i + 1].value
+                number, suffix = self.toks[i + 1].number, self.toks[i + 1].suffix
                 if suffix is None and 1900 <= number <= 2199:
                     return DateSpec(month=month, year=number), i + 2
                 if (
@@ -372,13 +394,13 @@ class _Reader:
                     )
             return DateSpec(month=month), i + 1
         if tok.kind == w.RELATIVE:
-            return DateSpec(offset=tok.value), i + 1
+            return DateSpec(offset=tok.number), i + 1
         if tok.kind == w.NEXT and weekday_allowed:
-            weeks, k = tok.value, i + 1
+            weeks, k = tok.number, i + 1
             if self.kind(k) == w.NEXT:
-                weeks, k = weeks + 1 + self.toks[k].value, k + 1
-            if self.kind(k) == w.WEEKDAY and not self.toks[k].value[1]:
-                return DateSpec(weekday=self.toks[k].value[0], weeks=weeks, not_today=True), k + 1
+                weeks, k = weeks + 1 + self.toks[k].number, k + 1
+            if self.kind(k) == w.WEEKDAY and not self.toks[k].plural:
+                return DateSpec(weekday=self.toks[k].number, weeks=weeks, not_today=True), k + 1
         return None
 
     def introduces_day(self, i: int) -> bool:
@@ -399,9 +421,9 @@ class _Reader:
     def year_after(self, spec: DateSpec, j: int, comma: bool = False) -> tuple[DateSpec, int]:
         k = j + 1 if comma and self.kind(j) == COMMA else j
         if self.kind(k) == NUM:
-            number, suffix = self.toks[k].value
+            number, suffix = self.toks[k].number, self.toks[k].suffix
             if suffix is None and 1900 <= number <= 2199 and spec.year is None:
-                return _valid(_with(spec, year=number)), k + 1
+                return _valid(replace(spec, year=number)), k + 1
         return spec, j
 
     def add_date(self, spec: DateSpec) -> None:
@@ -428,20 +450,21 @@ class _Reader:
         if i >= len(self.toks):
             return None
         tok, nxt = self.toks[i], self.kind(i + 1)
-        explicit, meridiem = True, None
+        explicit: bool = True
+        meridiem: str | None = None
         if tok.kind == CLOCK:
-            h, m = tok.value
+            h, m = tok.parts
         elif tok.kind == w.MIDNIGHT:
             h, m = 24, 0
         elif tok.kind == PAIR:
-            a, b = tok.value
+            a, b = tok.number, tok.digits
             if not (len(b) == 2 and int(b) > 12 or nxt == w.UHR):
                 return None
             h, m = a, int(b) if len(b) == 2 else int(b) * 10
-        elif tok.kind == DM and tok.value[1] > 12 and tok.value[0] <= 24:
-            h, m = tok.value
+        elif tok.kind == DM and tok.parts[1] > 12 and tok.parts[0] <= 24:
+            h, m = tok.parts
         elif tok.kind == NUM:
-            h, suffix = tok.value
+            h, suffix = tok.number, tok.suffix
             m = 0
             if suffix in ("am", "pm"):
                 meridiem = suffix
@@ -464,7 +487,7 @@ class _Reader:
             if self.kind(j) == w.UHR:
                 explicit = uhr = True
             elif self.kind(j) == w.MERIDIEM:
-                meridiem = self.toks[j].value
+                meridiem = self.toks[j].meridiem
             elif self.is_word(j, w.MERIDIEM_AM) and h <= 12 and not uhr and self.ends_phrase(j + 1):
                 meridiem = "am"
             else:
@@ -490,7 +513,7 @@ class _Reader:
             w.MONTH,
         )
 
-    def time_at(self, i: int):
+    def time_at(self, i: int) -> tuple[Clock, Clock | None, bool, int] | None:
         first = self.clock_at(i)
         if first is None:
             return None
@@ -501,7 +524,7 @@ class _Reader:
                 end, _, end_meridiem, k = second
                 start, end = _meridiem(start, end, meridiem, end_meridiem)
                 return start, end, True, k
-        start, _ = _meridiem(start, None, meridiem, None)
+        start = _shift(start, meridiem)
         explicit = explicit or self.is_word(i - 1, w.AT_WORDS) or self.role is not None
         return start, None, explicit, j
 
@@ -525,7 +548,7 @@ class _Reader:
     # weekdays, ordinals, numbers
     def weekday(self, i: int) -> int:
         r, tok = self.r, self.toks[i]
-        day, plural = tok.value
+        day, plural = tok.number, tok.plural
         if self.not_a_day(i):
             return i + 1
         days, j = [day], i + 1
@@ -534,7 +557,7 @@ class _Reader:
             and self.kind(j + 1) == w.WEEKDAY
             and self.date_at(j + 1) is None
         ):  # "Montag bis So., 1.2." ends on a date
-            last, plural2 = self.toks[j + 1].value
+            last, plural2 = self.toks[j + 1].number, self.toks[j + 1].plural
             days = [(day + k) % 7 for k in range((last - day) % 7 + 1)]
             plural, j = plural or plural2, j + 2
             self.r.every = self.r.every or len(days) > 1
@@ -579,7 +602,7 @@ class _Reader:
 
     def ordinal(self, i: int) -> int:
         tok = self.toks[i]
-        value = tok.value
+        value = tok.number
         nxt = self.kind(i + 1)
         if nxt in (w.WEEK, w.DAY, w.MONTH_WORD) and value >= 1:
             self.set_interval(value, self.toks[i + 1].kind)
@@ -596,13 +619,14 @@ class _Reader:
 
     def a_day_of_the_month(self, i: int) -> bool:
         """ "jeden 15.": an ordinal after "jeden" (or after another such day) and no weekday after it."""
-        if not 1 <= self.toks[i].value <= 31 or self.ordinals_follow(i + 1) or self.ordinals:
+        if not 1 <= self.toks[i].number <= 31 or self.ordinals_follow(i + 1) or self.ordinals:
             return False
         before = self.kind(i - 1)
         return before == w.EVERY or before in (w.AND, COMMA) and bool(self.r.monthdays)
 
     def number(self, i: int) -> int:
-        (value, suffix), nxt = self.toks[i].value, self.kind(i + 1)
+        tok, nxt = self.toks[i], self.kind(i + 1)
+        value, suffix = tok.number, tok.suffix
         if suffix in ("x", "mal") or nxt == w.TIMES or nxt == DASH and self.kind(i + 2) == w.TIMES:
             self.r.count = value
             self.r.understood = True
@@ -638,8 +662,7 @@ class _Reader:
         j = i + 1
         nxt = self.kind(j)
         if nxt in (NUM, w.NUMBER) and self.kind(j + 1) in (w.WEEK, w.DAY, w.MONTH_WORD):
-            value = self.toks[j].value[0] if nxt == NUM else self.toks[j].value
-            self.set_interval(value, self.toks[j + 1].kind)
+            self.set_interval(self.toks[j].number, self.toks[j + 1].kind)
             return j + 2
         if nxt in (w.WEEK, w.DAY, w.MONTH_WORD):
             self.set_interval(1, self.toks[j].kind)
@@ -672,7 +695,7 @@ class _Reader:
         if self.kind(k) == w.MONTH:
             while self.kind(k) in (w.MONTH, w.AND, COMMA):
                 if self.kind(k) == w.MONTH:
-                    self.r.only_months.add(self.toks[k].value)
+                    self.r.only_months.add(self.toks[k].number)
                 k += 1
             self.r.every = self.r.understood = True
             return k
@@ -694,9 +717,9 @@ class _Reader:
         r = self.r
         r.understood = True
         if marker == "period":
-            if r.period not in (None, tok.value):
+            if r.period not in (None, tok.meridiem):
                 raise Unreadable(Problem.SEVERAL)
-            r.period = tok.value
+            r.period = tok.meridiem
             return
         self.excepting = False
         if marker == "daily":
@@ -719,14 +742,11 @@ class _Reader:
             r.every = True
 
 
-def _with(spec: DateSpec, **changes) -> DateSpec:
-    return DateSpec(**{**spec.__dict__, **changes})
-
-
 def _valid(spec: DateSpec) -> DateSpec:
     """Rejects 30.2., 32.1. and month 13 at once; 29.2. waits for its year."""
     limit = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
-    if not (1 <= (spec.month or 0) <= 12 and 1 <= (spec.day or 0) <= limit[spec.month - 1]):
+    month, day = spec.month or 0, spec.day or 0
+    if not (1 <= month <= 12 and 1 <= day <= limit[month - 1]):
         raise Unreadable(Problem.INVALID_DATE)
     if spec.year is not None and not 1900 <= spec.year <= 2199:
         raise Unreadable(Problem.INVALID_DATE)
@@ -739,18 +759,19 @@ def _leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def _meridiem(start: Clock, end: Clock | None, first: str | None, second: str | None):
-    """ "3 pm", "3-5 pm" (both afternoon), "10-2 pm" (only the end)."""
+def _shift(clock: Clock, meridiem: str | None) -> Clock:
+    """ "3 pm": 15:00, "12 am": 0:00."""
+    if meridiem == "pm" and clock.hour < 12:
+        return Clock(clock.hour + 12, clock.minute)
+    if meridiem == "am" and clock.hour == 12:
+        return Clock(0, clock.minute)
+    return clock
 
-    def shift(clock: Clock, meridiem: str | None) -> Clock:
-        if meridiem == "pm" and clock.hour < 12:
-            return Clock(clock.hour + 12, clock.minute)
-        if meridiem == "am" and clock.hour == 12:
-            return Clock(0, clock.minute)
-        return clock
 
-    if end is None:
-        return shift(start, first), None
+def _meridiem(
+    start: Clock, end: Clock, first: str | None, second: str | None
+) -> tuple[Clock, Clock]:
+    """ "3-5 pm" (both afternoon), "10-2 pm" (only the end)."""
     if first is None and second == "pm" and start.minutes <= end.minutes:
         first = "pm"
-    return shift(start, first), shift(end, second)
+    return _shift(start, first), _shift(end, second)
