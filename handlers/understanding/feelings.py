@@ -11,6 +11,7 @@ and boredom: the warm answer fits each, and grief may also be shown a grief caf√
 from __future__ import annotations
 
 import re
+from collections.abc import Set as AbstractSet
 
 from .words import Word, keys
 
@@ -206,7 +207,7 @@ def _only(words: list[Word], i: int, text: str) -> bool:
 
 
 def read(
-    words: list[Word], text: str, kinds_at: set[int] = frozenset()
+    words: list[Word], text: str, kinds_at: AbstractSet[int] = frozenset()
 ) -> tuple[str | None, set[int]]:
     """(the feeling, positions of the words that carried it). Words read as a kind of meeting
     ("Trauercaf√©", "Trauergruppe") are a wish, not a feeling."""

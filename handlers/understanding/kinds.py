@@ -388,7 +388,7 @@ def read(words: list[Word], used: list[bool]) -> tuple[list[str], dict[str, set[
     for i, word in enumerate(words):
         if used[i] or word.is_number or len(word.key) < 4:
             continue
-        kind = of_word(word.key, word.raw)
-        if kind is not None:
-            add(kind, i, 1)
+        single = of_word(word.key, word.raw)
+        if single is not None:
+            add(single, i, 1)
     return found, at, verbs

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from lingua import Language, LanguageDetectorBuilder
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 from .words import Word
 
@@ -95,7 +95,7 @@ def is_english_word(word: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _detector():
+def _detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(Language.GERMAN, Language.ENGLISH).build()
 
 

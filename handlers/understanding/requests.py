@@ -12,6 +12,7 @@ strings.
 from __future__ import annotations
 
 import enum
+from itertools import pairwise
 
 from .words import Phrases, Word, keys
 
@@ -657,7 +658,7 @@ def in_sentence(words: list[Word], used: list[bool] | None = None) -> list[tuple
     """Every request whose rule matches, in the rules' order, with the positions it used."""
     out: list[tuple[Intent, set[int]]] = []
     joined = [w.key for w in words]
-    pairs = [a + b for a, b in zip(joined, joined[1:])]
+    pairs = [a + b for a, b in pairwise(joined)]
     for intent, groups in _COMPILED:
         if any(i == intent for i, _ in out):
             continue

@@ -149,7 +149,7 @@ class Wishes:
 
 def read(words: list[Word], used: list[bool]) -> Wishes:
     audience: list[str] = []
-    for value, i, size in _AUDIENCE.find(words, used):
+    for value, i, _size in _AUDIENCE.find(words, used):
         if value in (CHILDREN, FAMILIES) and _owned(words, i):
             continue  # "meine Kinder", "die Kinder wohnen weit weg"
         audience.append(value)
@@ -166,10 +166,8 @@ def read(words: list[Word], used: list[bool]) -> Wishes:
             if before in _AGE_LEADS or after in _AGE_TAILS:
                 audience.append(SENIORS)  # "ich bin 81", "76 Jahre alt"
                 used[i] = True
-    if FAMILIES in audience:
-        chosen = FAMILIES  # "eine Familie mit zwei Kindern"
-    else:
-        chosen = audience[0] if audience else None
+    # "eine Familie mit zwei Kindern": families first
+    chosen = FAMILIES if FAMILIES in audience else audience[0] if audience else None
     step_free = bool(_ACCESS.find(words, used))
     if not step_free:
         for i, word in enumerate(words):

@@ -81,7 +81,7 @@ def _words() -> dict[str, Meaning]:
         for name in names:
             words[name] = (kind, value)
 
-    for day, (de, en) in enumerate(zip(_DAYS_DE, _DAYS_EN)):
+    for day, (de, en) in enumerate(zip(_DAYS_DE, _DAYS_EN, strict=True)):
         add(WEEKDAY, (day, False), de, en, *_DAY_ABBREVIATIONS[day])
         add(WEEKDAY, (day, True), de + "s", de + "en", de + "e", en + "s")
     add(WEEKDAY, (5, False), "sonnabend")

@@ -155,10 +155,7 @@ class _Resolver:
             or r.excepted_days
             or several_days
         )
-        if recurring:
-            schedule = self.rule(start, duration)
-        else:
-            schedule = self.single(start, duration)
+        schedule = self.rule(start, duration) if recurring else self.single(start, duration)
         return Understood(schedule, assumed)
 
     # the clock
@@ -208,10 +205,8 @@ class _Resolver:
             if len(r.days) > 1 or r.day_mentions > 1:
                 raise Unreadable(Problem.SEVERAL)
             weekday = next(iter(r.days))
-            if specs:  # "Samstag, 15 Uhr, 12.12.": the weekday belongs to the date
-                specs = [_check(s, weekday) for s in specs]
-            else:
-                specs = [DateSpec(weekday=weekday)]
+            # "Samstag, 15 Uhr, 12.12.": the weekday belongs to the date
+            specs = [_check(s, weekday) for s in specs] if specs else [DateSpec(weekday=weekday)]
         if r.within and not specs:
             raise Unreadable(Problem.NO_DATE)
         if len(specs) > 1 or r.until or r.within:

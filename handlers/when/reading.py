@@ -240,7 +240,7 @@ class _Reader:
         return self.r
 
     def step(self, i: int) -> int:
-        tok, r = self.toks[i], self.r
+        tok = self.toks[i]
         named = self.named_at(i)
         if named is not None:
             key, size = named
