@@ -9,10 +9,15 @@ The word lists are what people type (input, not output); the labels go through t
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from .buttons import button_data
 from .i18n import N_
 from .messages import Button
+
+if TYPE_CHECKING:
+    from .context import Turn
+    from .offer_form import Draft
 
 # Button -> (Draft/Offer column, the OSM value it sets; pressed again: not stated).
 ACCESS = {
@@ -93,12 +98,13 @@ def read_access(text: str) -> tuple[dict[str, str], list[tuple[int, int]]]:
     return changes, spans
 
 
-def ticked(draft, key: str) -> bool:
+def ticked(draft: Draft, key: str) -> bool:
     column, value = ACCESS[key]
-    return getattr(draft, column) == value
+    stored: str | None = getattr(draft, column)
+    return stored == value
 
 
-def access_rows(turn, draft) -> list:
+def access_rows(turn: Turn, draft: Draft) -> list[tuple[Button, ...]]:
     """One toggle per fact, ticked when the draft says so."""
     t = turn.t
     return [

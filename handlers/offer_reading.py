@@ -11,6 +11,7 @@ takes is left over, never guessed into a field.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from models.categories import CATEGORIES
@@ -142,7 +143,7 @@ class OfferParts:
     when: str | None = None  # the words left for the schedule, when they say anything about a date
     address: Address | None = None
     cost: tuple[str, str] | None = None  # (models.Cost value, price words)
-    access: dict[str, bool] = field(default_factory=dict)
+    access: dict[str, str] = field(default_factory=dict)  # column -> OSM value
     contact: str | None = None
     organiser: str | None = None
     rest: str = ""  # what no part took
@@ -168,7 +169,11 @@ class OfferParts:
 
 
 def read_offer(
-    text: str, places: Gazetteer, *, where_asked: bool = False, access_words=None
+    text: str,
+    places: Gazetteer,
+    *,
+    where_asked: bool = False,
+    access_words: Callable[[str], tuple[dict[str, str], list[tuple[int, int]]]] | None = None,
 ) -> OfferParts:
     """Every part of an offer `text` names. `where_asked`: the message answers "Where?", so a
     town alone counts as the place. `access_words(text)` finds accessibility facts:
@@ -193,22 +198,22 @@ def read_offer(
         for match in _CONTACT_LABEL.finditer(text):
             if free(*match.span()):
                 take(*match.span())
-    match = _ORGANISER.search(text)
-    if match is not None:
-        group = "a" if match.group("a") else "b"
-        if free(*match.span(group)):
-            parts.organiser = match.group(group).strip(" .:")
-            take(*match.span())
+    organiser = _ORGANISER.search(text)
+    if organiser is not None:
+        group = "a" if organiser.group("a") else "b"
+        if free(*organiser.span(group)):
+            parts.organiser = organiser.group(group).strip(" .:")
+            take(*organiser.span())
     masked = _mask(text, taken)
     address = find_address(masked, places, town_alone=where_asked)
     if address is not None:
         parts.address = address
         take(address.start, address.end)
     for pattern, value in ((_PRICE, "price"), (_DONATION, "donation"), (_FREE, "free")):
-        match = pattern.search(_mask(text, taken))
-        if match is not None:
-            parts.cost = (value, match.group(0).strip(" ,.;") if value == "price" else "")
-            take(*match.span())
+        cost = pattern.search(_mask(text, taken))
+        if cost is not None:
+            parts.cost = (value, cost.group(0).strip(" ,.;") if value == "price" else "")
+            take(*cost.span())
             break
     if access_words is not None:
         changes, spans = access_words(_mask(text, taken))

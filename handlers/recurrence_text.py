@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 from babel.dates import format_date, get_day_names, get_month_names
 from dateutil.rrule import rrulestr
@@ -133,8 +134,20 @@ def date_words(t: Translator, day: date, *, weekday: bool = True, year: bool = T
     return format_date(day, pattern, locale=t.language)
 
 
-def _parts(rule: str, start: datetime | None):
-    """(freq, interval, days, nths, months, until, count, wkst) or None for anything unusual."""
+class _Parts(NamedTuple):
+    freq: str
+    interval: int
+    days: list[int]
+    nths: list[tuple[int, int]]  # (1, 5): the first Saturday
+    months: list[int]
+    until: date | None  # a date, or a datetime (naive or aware)
+    occurrences: int | None  # COUNT
+    wkst: str
+    monthdays: list[int]
+
+
+def _parts(rule: str, start: datetime | None) -> _Parts | None:
+    """The parts of a rule words can say, or None for anything unusual."""
     try:
         recur = vRecur.from_ical(rule)
         if not recur or set(recur) - _KNOWN_PARTS or "COUNT" in recur and "UNTIL" in recur:
@@ -176,7 +189,7 @@ def _parts(rule: str, start: datetime | None):
     count = recur.get("COUNT", [None])[0]
     wkst = str(recur.get("WKST", ["MO"])[0]).upper()
     nths = sorted(set(nths), key=lambda nd: (nd[0] if nd[0] > 0 else 10 - nd[0], nd[1]))
-    return (
+    return _Parts(
         freq,
         interval,
         sorted(set(days)),
@@ -197,7 +210,9 @@ def _day_of_month(t: Translator, day: int) -> str:
     return f"{day}{suffix}"
 
 
-def _last_day(rule: str, start: datetime | None, until, count) -> date | None:
+def _last_day(
+    rule: str, start: datetime | None, until: date | None, count: int | None
+) -> date | None:
     """The last day a meeting can fall on, as dateutil expands the rule (UNTIL is inclusive)."""
     if count is not None:
         if start is None or not 1 <= int(count) <= MAX_COUNT:
@@ -207,12 +222,14 @@ def _last_day(rule: str, start: datetime | None, until, count) -> date | None:
     if until is None:
         return None
     if not isinstance(until, datetime):
-        until = datetime.combine(until, time(0))  # dateutil reads a date as its midnight
+        end = datetime.combine(until, time(0))  # dateutil reads a date as its midnight
     elif until.tzinfo is not None:
-        until = to_local(until)
+        end = to_local(until)
+    else:
+        end = until
     if start is not None:
-        return until.date() if until.time() >= start.time() else until.date() - timedelta(days=1)
-    return until.date() if until.time() >= time(23, 59, 59) else None
+        return end.date() if end.time() >= start.time() else end.date() - timedelta(days=1)
+    return end.date() if end.time() >= time(23, 59, 59) else None
 
 
 def _join(t: Translator, words: list[str]) -> str:
