@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from places import Gazetteer, parse
 from places.model import CHOICE, FOUND, OUTSIDE, SUGGEST, Resolution
@@ -95,6 +96,16 @@ class Where:
     text: str  # what was read as the place
 
 
+class _Names(Protocol):
+    """What reading a place asks of the gazetteer."""
+
+    home_region: str
+
+    def knows(self, key: str) -> bool: ...
+
+    def resolve(self, text: str, *, correct: bool = False) -> Resolution: ...
+
+
 class _Lookups:
     """The gazetteer, each name resolved at most once per message (a typo's fuzzy search is
     the costliest step of reading)."""
@@ -116,38 +127,38 @@ def read(
     words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer
 ) -> tuple[Where | None, str]:
     """(the place, or None; a short rest that looked like a place we do not know, or "")."""
-    gazetteer = _Lookups(gazetteer)  # type: ignore[assignment]
+    lookups = _Lookups(gazetteer)
     if parse.parse_rough_coordinates(text) is not None:  # "90, 180": not in Germany, or no place
-        found = gazetteer.resolve(text)
+        found = lookups.resolve(text)
         return (Where(found, text), "") if found.status in (FOUND, OUTSIDE) else (None, "")
     m = _COORDINATES.search(text)
     if m is not None:
-        found = gazetteer.resolve(m.group(), correct=True)
+        found = lookups.resolve(m.group(), correct=True)
         if found.status in (FOUND, OUTSIDE):
             _use(words, used, m.start(), m.end())
             return Where(found, m.group()), ""
     if parse.parse_postcode(text.strip()) is not None:  # "39 104", "39104 Magdeburg", "D-39104"
-        found = gazetteer.resolve(text)
+        found = lookups.resolve(text)
         if found.status in (FOUND, CHOICE):
             used[:] = [True] * len(used)
             return Where(found, text), ""
-    postcode = _postcode(words, used, text, gazetteer)
+    postcode = _postcode(words, used, text, lookups)
     if postcode is not None:
         return postcode, ""
     rest = [i for i, w in enumerate(words) if not used[i] and not w.is_number and not _is_filler(w)]
-    candidates = _candidates(words, used, gazetteer, alone=len(rest) == 1)
+    candidates = _candidates(words, used, lookups, alone=len(rest) == 1)
     if 1 < len(rest) <= MAX_REST or (len(rest) == 1 and not candidates):
-        whole = _resolve_rest(words, rest, text, gazetteer)
+        whole = _resolve_rest(words, rest, text, lookups)
         if whole is not None:
             return whole, ""
     if candidates:
         best = max(candidates, key=lambda c: (c.score, -c.first))
         span = text[words[best.first].start : words[best.first + best.size - 1].end]
-        found = gazetteer.resolve(span, correct=True)
+        found = lookups.resolve(span, correct=True)
         if found.status in (FOUND, CHOICE):
             used[best.first : best.first + best.size] = [True] * best.size
             return Where(found, span), ""
-    typo = _typo(words, used, rest, gazetteer)
+    typo = _typo(words, used, rest, lookups)
     if typo is not None:
         return typo, ""
     unknown = ""
@@ -164,7 +175,7 @@ class _Candidate:
 
 
 def _candidates(
-    words: list[Word], used: list[bool], gazetteer: Gazetteer, *, alone: bool
+    words: list[Word], used: list[bool], gazetteer: _Names, *, alone: bool
 ) -> list[_Candidate]:
     """Runs of words that are a place's name. `alone`: the message has no other content word,
     so a name that is also a word ("Angern", "Burgstall") is the place."""
@@ -193,13 +204,13 @@ def _candidates(
     return out
 
 
-def _qualified(word: Word, gazetteer: Gazetteer) -> bool:
+def _qualified(word: Word, gazetteer: _Names) -> bool:
     """ "Magdeburg-Buckau", "Halle-Neustadt": a hyphenated word whose first part is a place."""
     first, dash, _ = word.raw.partition("-")
     return bool(dash) and gazetteer.knows("".join(w.key for w in split(first)))
 
 
-def _single_word_place(word: Word, lead: bool, before: str, gazetteer: Gazetteer) -> bool:
+def _single_word_place(word: Word, lead: bool, before: str, gazetteer: _Names) -> bool:
     if word.key in COMMON_WORDS or word.key in _NOT_PLACES:
         return (
             lead and word.capital and before not in _ARTICLE_LEADS and word.key not in _NOT_PLACES
@@ -230,9 +241,7 @@ def _is_filler(word: Word) -> bool:
     )
 
 
-def _resolve_rest(
-    words: list[Word], rest: list[int], text: str, gazetteer: Gazetteer
-) -> Where | None:
+def _resolve_rest(words: list[Word], rest: list[int], text: str, gazetteer: _Names) -> Where | None:
     """The rest of a short message as one name: "Buckau, Magdeburg", "Magdeburg OT Ottersleben"."""
     first, last = rest[0], rest[-1]
     between = [i for i in range(first, last + 1) if i not in rest]
@@ -261,9 +270,7 @@ def _resolve_rest(
     return Where(found, span)
 
 
-def _typo(
-    words: list[Word], used: list[bool], rest: list[int], gazetteer: Gazetteer
-) -> Where | None:
+def _typo(words: list[Word], used: list[bool], rest: list[int], gazetteer: _Names) -> Where | None:
     """A misspelt place: a word after a preposition, or the only word left, that no dictionary knows."""
     tried = 0
     for i in rest:
@@ -301,7 +308,7 @@ def _looks_like_a_name(words: list[Word], i: int) -> bool:
     )
 
 
-def _postcode(words: list[Word], used: list[bool], text: str, gazetteer: Gazetteer) -> Where | None:
+def _postcode(words: list[Word], used: list[bool], text: str, gazetteer: _Names) -> Where | None:
     for i, word in enumerate(words):
         if used[i] or not _POSTCODE.match(word.raw):
             continue
