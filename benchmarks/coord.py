@@ -47,7 +47,7 @@ from places.municipalities import load
 from publish.links import Links
 from web.app import WebContext, make_app
 
-from .cli import add_common_arguments, finish_common, run_standalone
+from .cli import finish_common, run_standalone
 from .dataset import NOW, build_sqlite
 from .nearby import summary_ms
 

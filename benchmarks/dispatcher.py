@@ -48,7 +48,7 @@ from models.outbox import Outgoing, enqueue
 from scheduler import Dispatcher, RateLimiter, build_scheduler
 from scheduler.compose import COMPOSERS, REPLY, Composers
 
-from .cli import add_common_arguments, finish_common, run_standalone
+from .cli import finish_common, run_standalone
 
 TARGET_RATE = 2_000
 TARGET_LIMIT_ERROR = 0.05

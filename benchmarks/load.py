@@ -31,7 +31,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from .cli import add_common_arguments, finish_common, run_standalone
+from .cli import finish_common, run_standalone
 from .stats import percentile
 
 TOWNS = (

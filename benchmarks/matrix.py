@@ -41,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
+from .cli import TARGET_OFFERS, finish_common, run_standalone
 from .dataset import NOW, build_sqlite
 from .stats import percentile
 

@@ -41,7 +41,7 @@ from models.geo import cells_covering
 from models.schedule import MAX_DURATION
 from models.search import Query, _statement, nearby
 
-from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
+from .cli import TARGET_OFFERS, finish_common, run_standalone
 from .dataset import NOW, Towns, build_sqlite, counts, jitter, load_postgres
 from .stats import percentile
 

@@ -64,13 +64,12 @@ from telegram.ext import Application, ApplicationBuilder, MessageHandler, filter
 from bot.telegram import build_application
 from handlers.core import Nahbar
 from handlers.i18n import Translator
-from handlers.messages import Incoming
 from models.conversations import load_turn
 from models.db import create_engine, session_factory
 from places import Gazetteer
 from tests.telegram_fakes import RecordingRequest, callback_update, location_update, text_update
 
-from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
+from .cli import TARGET_OFFERS, finish_common, run_standalone
 from .dataset import NOW, build_sqlite, jitter
 from .stats import percentile
 

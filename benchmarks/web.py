@@ -28,13 +28,13 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
 from models.db import create_engine, session_factory
+from models.search import nearby
 from places import Gazetteer
 from publish.links import Links
-from models.search import nearby
 from web.app import WebContext, make_app
 from web.query import Filters
 
-from .cli import add_common_arguments, finish_common, run_standalone
+from .cli import finish_common, run_standalone
 from .dataset import NOW, Towns, build_sqlite
 from .nearby import summary_ms
 

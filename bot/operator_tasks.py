@@ -16,9 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from models import demo
+from models.base import utcnow
 from models.db import create_engine, session_factory, upgrade
 from models.importing import FileProblem, import_records, read_file, source_name
-from models.base import utcnow
 from places import Gazetteer
 from publish.links import Links
 from publish.notice import make_notice

@@ -190,10 +190,9 @@ async def _retry(args, settings: Settings) -> int:
 
 
 async def _dispatch(args, settings: Settings) -> int:
+    import handlers.core  # noqa: F401  (registers the features' composers)
     from scheduler import Dispatcher
     from scheduler.ratelimit import DatabaseRateLimiter
-
-    import handlers.core  # noqa: F401  (registers the features' composers)
 
     engine, sessions = await _store(settings)
     messengers, closers = [], []

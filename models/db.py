@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-
 import re
+from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url

@@ -103,7 +103,7 @@ async def _per_offer(session: AsyncSession, statement, locate, found: dict) -> d
 def _tree(counts: dict[int, int], district_of: dict[int, str], keys: list[str]) -> dict[str, Shown]:
     """Counts per offer ("o<id>") under their districts under the state, hidden where small.
     Offers with no count are left out: a reader knows they are 0."""
-    values = {STATE: 0, **{k: 0 for k in keys}}
+    values = {STATE: 0, **dict.fromkeys(keys, 0)}
     parts: dict[str, list[str]] = {k: [] for k in keys}
     for offer_id, count in counts.items():
         d = district_of[offer_id]

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from places import Gazetteer
 from places.municipalities import load
 
-from .geo import CELL_DEG, _LON_CELLS, cell_of
+from .geo import _LON_CELLS, CELL_DEG, cell_of
 from .offers import Occurrence, Offer, OfferStatus
 from .organising import OfferChange
 from .schedule import BERLIN, to_utc

@@ -15,7 +15,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -381,7 +381,7 @@ class SentMarks:
         await self._connection.close()
 
     async def sent(self, row_id: int, now: datetime) -> None:
-        naive = now.astimezone(timezone.utc).replace(tzinfo=None)
+        naive = now.astimezone(UTC).replace(tzinfo=None)
         if self.dialect == "sqlite":  # the text form SQLAlchemy's DateTime stores on SQLite
             await self._driver.execute(
                 self._SQL.format("?1", "?2"), (naive.isoformat(" ", "microseconds"), row_id)

@@ -7,7 +7,7 @@ datetimes and only then turned into UTC. That keeps 15:00 at 15:00 across daylig
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -89,7 +89,7 @@ def to_utc(local: datetime) -> datetime:
     zoneinfo resolves the edge cases the way people expect: a time in the spring-forward gap
     (02:30) lands an hour later, and an ambiguous autumn time takes the first (summer) reading.
     """
-    return local.replace(tzinfo=BERLIN).astimezone(timezone.utc)
+    return local.replace(tzinfo=BERLIN).astimezone(UTC)
 
 
 def to_local(moment: datetime) -> datetime:

@@ -24,8 +24,8 @@ from places.municipalities import MapData, Outline, load
 from publish.suppression import Shown, suppress
 
 from .coordination import Scope
-from .offer_coverage import STALE_AFTER, StaleOffer, coverage
 from .interest import Interest, interest
+from .offer_coverage import STALE_AFTER, StaleOffer, coverage
 from .schedule import BERLIN
 from .unmet import unmet_by_month
 from .users import User

@@ -42,7 +42,7 @@ class _RunNow:
 
 
 class InlineCursor:
-    __slots__ = ("_owner", "_cursor")
+    __slots__ = ("_cursor", "_owner")
 
     def __init__(self, owner: InlineConnection) -> None:
         self._owner = owner

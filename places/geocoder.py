@@ -43,7 +43,7 @@ class NominatimGeocoder:
                 await asyncio.sleep(wait)
             try:
                 found = await asyncio.to_thread(self._client.geocode, query, country_codes="de")
-            except Exception:  # noqa: BLE001 - the geocoder is a nicety, never a failure
+            except Exception:  # the geocoder is a nicety, never a failure
                 log.warning("geocoder unavailable", exc_info=True)
                 found = None
             finally:

@@ -195,7 +195,7 @@ class Dispatcher:
             started = time.monotonic()
             try:
                 await self.drain(budget)
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: try again soon
+            except Exception:  # e.g. the database restarting: try again soon
                 log.exception("dispatcher %s: pass failed", self.name)
             await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
 
@@ -233,7 +233,7 @@ class Dispatcher:
         except Drop as exc:
             reason = str(exc) or "dropped by composer"
             return await self._write(mark_dropped(row.id, now, reason), "dropped", reason)
-        except Exception as exc:  # noqa: BLE001 - a composer bug must not stop the others
+        except Exception as exc:  # a composer bug must not stop the others
             log.warning("outbox %s: composer for %r failed", row.id, row.kind, exc_info=True)
             return await self._failed(row, now, exc)
         if not replies:

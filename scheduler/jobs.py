@@ -23,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from models import User, inbox, occurrences, utcnow
+from models import User, companions, inbox, occurrences, utcnow, web_login
 from models.conversations import forget_idle
 from models.erasure import erase_user
 from models.outbox import purge_settled
@@ -32,8 +32,6 @@ from ops.metrics import PLANNER_RUNS
 
 from .dispatcher import Dispatcher
 from .planners import Planning, run_digests, run_notices, run_reminders
-from models import companions, web_login
-
 from .retention import Retention, purge_ended_offers
 
 log = logging.getLogger(__name__)

@@ -103,7 +103,7 @@ class Leadership:
                 result = self.on_change(leading)
                 if asyncio.iscoroutine(result):
                     await result
-            except Exception:  # noqa: BLE001 - a failing reaction must not stop the renewals
+            except Exception:  # a failing reaction must not stop the renewals
                 log.exception("reacting to a change of leadership failed")
 
     async def run(self) -> None:

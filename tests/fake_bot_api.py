@@ -52,8 +52,9 @@ import json
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -614,7 +615,7 @@ class FakeBotApi:
                     try:
                         async with http.post(url, json=update, headers=headers) as response:
                             ok = response.status == 200
-                    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                    except (TimeoutError, aiohttp.ClientError, OSError):
                         ok = False
                     if ok:
                         self.acknowledged.add(update["update_id"])

@@ -35,7 +35,6 @@ from pathlib import Path
 
 import pytest
 
-
 from .postgres import free_port
 
 SERVER_NAME = "nahbar.test"
@@ -391,7 +390,7 @@ class MatrixResident:
         while True:
             try:
                 response = await self.client.sync(timeout=1000)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            except (TimeoutError, aiohttp.ClientError, OSError):
                 response = None  # the homeserver is down (a test stopped it): keep trying
             if not hasattr(response, "next_batch"):
                 await asyncio.sleep(0.2)

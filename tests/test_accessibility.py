@@ -8,13 +8,12 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+from alembic import command
 from geopy.distance import great_circle
 from sqlalchemy import select, text
 
 from models import Occurrence, Offer
 from models.accessibility import Wheelchair, YesNo
-from alembic import command
-
 from models.db import alembic_config, upgrade
 from models.importing import FileProblem, read_file
 from models.search import Query, nearby, step_free

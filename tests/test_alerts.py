@@ -3,7 +3,7 @@ a day that bundles them, and only offers that are really new."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -15,7 +15,6 @@ from scheduler import run_digests
 from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer
 
-UTC = timezone.utc
 WED_17 = datetime(2026, 11, 25, 16, tzinfo=UTC)  # 17:00 in Berlin, when the day's bundle goes out
 MAGDEBURG = dict(place_name="Magdeburg", latitude=52.1205, longitude=11.6276)
 

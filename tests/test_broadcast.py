@@ -5,7 +5,7 @@ fit, and `nahbar outbox plan`."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +16,6 @@ from models.outbox import BULK, URGENT, Outgoing, claim, enqueue
 
 from .test_outbox_cli import nahbar
 
-UTC = timezone.utc
 MONDAY_8 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin
 SLOT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # the 09:00 weekly post
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-from bot.matrix.convert import from_inbox, incoming as matrix_incoming, to_inbox
+from bot.matrix.convert import from_inbox, to_inbox
+from bot.matrix.convert import incoming as matrix_incoming
 from bot.terminal import TerminalChat
 from handlers.core import Nahbar
 from handlers.messages import Incoming

@@ -3,7 +3,7 @@ buttons or in words after /wochenpost; members may look but change nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +16,6 @@ from scheduler import run_digests
 from .outbox_fakes import Clock
 from .support import Postman, add_offer, plain
 
-UTC = timezone.utc
 GROUP = "-1001234"
 
 

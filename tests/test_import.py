@@ -4,20 +4,19 @@ re-import changes, and that refused files and dry runs change nothing."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from models import Occurrence, Offer, OfferStatus
-from models.importing import FileProblem, import_file
 from models.accessibility import Wheelchair
+from models.importing import FileProblem, import_file
 
 from .support import add_offer
 
 DATA = Path(__file__).parent / "data"
-UTC = timezone.utc
 CAFE_UID = "3f6c1a2e-5b7d-4c1e-9a8f-0d2b4e6f8a10"
 
 

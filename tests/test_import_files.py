@@ -40,10 +40,7 @@ def calendar(*events: str) -> str:
 
 def event(uid: str, *lines: str) -> str:
     return (
-        "BEGIN:VEVENT\n"
-        + f"UID:{uid}\nDTSTAMP:20261120T100000Z\n"
-        + "\n".join(lines)
-        + "\nEND:VEVENT\n"
+        f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261120T100000Z\n" + "\n".join(lines) + "\nEND:VEVENT\n"
     )
 
 

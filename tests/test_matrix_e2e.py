@@ -51,7 +51,7 @@ async def test_a_resident_finds_an_offer_by_place_and_location(nahbar, resident,
     assert calendar_file.content["filename"].endswith(".ics")
     assert ("file" in calendar_file.content) == encrypted  # encrypted rooms get encrypted files
     ics = await resident.download(calendar_file)
-    assert b"BEGIN:VEVENT" in ics and "Adventscaf".encode() in ics
+    assert b"BEGIN:VEVENT" in ics and b"Adventscaf" in ics
 
     place = await resident.choose(detail, "Ort", lambda m: m.msgtype == "m.location")
     assert place.content["geo_uri"].startswith("geo:51.8")

@@ -11,7 +11,7 @@ leaves the DM pauses it at once: nothing more is planned or sent there.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -26,7 +26,6 @@ from .outbox_fakes import Clock
 from .synapse import MatrixResident, NahbarOnMatrix
 from .test_matrix_e2e import _eventually
 
-UTC = timezone.utc
 FRIDAY = datetime(
     2027, 1, 8, 9, tzinfo=UTC
 )  # 10:00 in Berlin: the organiser posts, the resident asks

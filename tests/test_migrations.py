@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -43,7 +45,7 @@ async def test_upgrade_from_empty_matches_the_models(database_url, tmp_path):
 
 async def test_occurrence_rebuild_migration_keeps_offers_and_refills(database_url, tmp_path):
     """0001 -> 0002 rebuilds the derived occurrences table; maintenance refills it."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from sqlalchemy import func, select, text
 
@@ -67,11 +69,11 @@ async def test_occurrence_rebuild_migration_keeps_offers_and_refills(database_ur
             )
         await upgrade(engine)
         sessions = session_factory(engine)
-        now = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+        now = datetime(2026, 11, 25, 9, tzinfo=UTC)
         assert (await run_maintenance(sessions, now))["occurrences_added"] >= 8
         async with sessions() as session:
             first = await session.scalar(select(func.min(Occurrence.starts_at)))
-        assert first == datetime(2026, 12, 1, 14, tzinfo=timezone.utc)  # Tuesday 15:00 in Berlin
+        assert first == datetime(2026, 12, 1, 14, tzinfo=UTC)  # Tuesday 15:00 in Berlin
         assert first - now < timedelta(days=7)
     finally:
         await engine.dispose()

@@ -4,15 +4,15 @@ say them, and how many messages it takes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from handlers.offer_form import Draft
-from models import Conversation, Offer, OfferStatus
+from models import Conversation, OfferStatus
 
-from .support import ChatDriver, add_offer
+from .support import ChatDriver
 from .test_posting import RIGHTS, _offers, organiser, write_adventscafe
 
 WARME_STUBE = (

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select
 
 from handlers.loneliness import helplines
-from models.accessibility import Wheelchair
 from models import User
+from models.accessibility import Wheelchair
 
 from .support import ChatDriver, add_offer
 

@@ -6,7 +6,7 @@ out of the words, and a weekly rule without BYDAY was described as today's weekd
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -199,7 +199,7 @@ def test_the_days_described_are_the_days_the_rule_expands_to(rule, start, t):
         return
     first = upcoming[0]
     answer = f"{words}, {first:%H:%M} Uhr, ab {first:%d.%m.%Y}"
-    understood = parse_when(answer, to_utc(first - timedelta(minutes=1)).astimezone(timezone.utc))
+    understood = parse_when(answer, to_utc(first - timedelta(minutes=1)).astimezone(UTC))
     assert isinstance(understood, Understood), (answer, understood)
     year = (first, first + timedelta(days=366))
     assert understood.schedule.local_starts(*year) == stored.local_starts(*year), answer

@@ -3,7 +3,7 @@ clock the test moves), "Ich komme" / "Diesmal nicht", /erinnerungen, and forged 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +16,6 @@ from scheduler import run_reminders
 from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer
 
-UTC = timezone.utc
 WEEKLY = dict(
     rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 12, 1, 15)
 )  # Tuesdays 15:00

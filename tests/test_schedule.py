@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from models.schedule import Schedule, ScheduleError, to_utc
-
-UTC = timezone.utc
 
 
 def test_single_date():

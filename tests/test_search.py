@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from models import Occurrence, OfferStatus
@@ -127,7 +129,7 @@ async def test_weekly_offer_appears_at_its_real_next_dates(sessions, now):
 
 
 async def test_recurrence_keeps_local_time_across_dst_weekend(sessions):
-    now = datetime(2027, 3, 26, 12, 0, tzinfo=timezone.utc)  # Friday before the clocks change
+    now = datetime(2027, 3, 26, 12, 0, tzinfo=UTC)  # Friday before the clocks change
     await add_offer(
         sessions,
         now,

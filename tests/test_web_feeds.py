@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar
 
 from models import Offer
-from models.organising import ChangeKind, cancel_date, cancel_series, record_change
 from models.occurrences import refresh
+from models.organising import ChangeKind, cancel_date, cancel_series, record_change
 
 from .support import add_offer
 from .web_support import web_client

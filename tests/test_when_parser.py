@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,6 @@ from handlers.i18n import Translator
 from handlers.when import NotUnderstood, Problem, Understood, confirm, explain, parse_when
 from models.schedule import Schedule, to_utc
 
-UTC = timezone.utc
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)  # Wed 10:00 in Berlin
 DE, EN = Translator("de"), Translator("en")
 

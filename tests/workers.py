@@ -121,7 +121,7 @@ class Worker:
             async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
                 async with http.get(f"{self.ops_url}/readyz") as response:
                     return await response.json() if response.status == 200 else None
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             return None
 
     async def metrics(self) -> str:

@@ -12,7 +12,7 @@ each event into a Record the store can keep: one offer per series, one per chang
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from icalendar import Calendar, Component
 
@@ -340,7 +340,7 @@ def _stamp(value: date | datetime) -> str:
     """A date of a series as a stable text: UTC for aware times, as written otherwise."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         return value.strftime("%Y%m%dT%H%M%S")
     return value.strftime("%Y%m%d")
 

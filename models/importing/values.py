@@ -46,8 +46,7 @@ def cost_column(value: str) -> tuple[Cost, str]:
     if (
         value in ("0", "0,00", "0.00", "0 €")
         or _FREE_RE.fullmatch(value.lower())
-        or _FREE_RE.search(value)
-        and not _PRICE_RE.search(value)
+        or (_FREE_RE.search(value) and not _PRICE_RE.search(value))
     ):
         return Cost.FREE, ""
     if _DONATION_RE.search(value) and not _PRICE_RE.search(value):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-
 from places import Gazetteer, Place
 from places.geo import great_circle_km
 from places.model import CHOICE, FOUND, POSTCODE, TOWN

@@ -6,10 +6,10 @@ Revises: 0006
 Create Date: 2026-11-27
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007"
 down_revision = "0006"
@@ -111,7 +111,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ideas")),
     )
-    now = datetime.now(timezone.utc).replace(tzinfo=None)  # stored as naive UTC (models.base)
+    now = datetime.now(UTC).replace(tzinfo=None)  # stored as naive UTC (models.base)
     # No ids given: PostgreSQL's sequence then knows them, and the next idea gets the next one.
     op.bulk_insert(
         ideas,
