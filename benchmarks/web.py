@@ -155,8 +155,8 @@ def run(args) -> int:
     for name, s in rows:
         print(f"{name:34} {s['n']:>5} {s['p50']:>9.2f} {s['p99']:>9.2f}")
     print(
-        f"place page p50 = {f['place_vs_search']:.1f}x the search alone, {f['place_vs_baseline']:.1f}x the bare page; "
-        f"304 = {f['feed_304_vs_baseline']:.2f}x"
+        f"place page p50 = {f['place_vs_search']:.1f}x the search alone, "
+        f"{f['place_vs_baseline']:.1f}x the bare page; 304 = {f['feed_304_vs_baseline']:.2f}x"
     )
     checks = [
         ("place page p50 <= 20 ms", f["place_page"]["p50"] <= TARGETS["place_p50"]),

@@ -31,7 +31,7 @@ MEET_BEFORE = timedelta(minutes=10)
 KEEP_AFTER = timedelta(days=1)  # a request goes this long after its date began
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     ASKED = "asked"  # waiting for a volunteer
     OFFERED = "offered"  # a volunteer agreed; waiting for the resident's consent
     AGREED = "agreed"  # both agreed: first names and meeting point shared

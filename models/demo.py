@@ -391,7 +391,7 @@ def example_offers(now: datetime) -> list[Offer]:
         offers.append(
             Offer(
                 title=f"{title} (Beispiel)",
-                # The detail view says "example" itself (is_example), so the text does not repeat it.
+                # The detail view says "example" itself (is_example): the text does not repeat it.
                 description=(
                     "Kommen Sie vorbei, trinken Sie einen Kaffee mit uns und lernen Sie Ihre "
                     "Nachbarinnen und Nachbarn kennen. Niemand muss etwas mitbringen."

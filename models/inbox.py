@@ -15,10 +15,11 @@ stops renewing its claims and another takes its messages over (`claim_orphans`).
 Rows hold only what rebuilds the adapter's neutral message (text or location, group or not,
 the sender a group's admin or not), or, for an encrypted message whose room key has not come
 yet, the event as it came (`sealed`, ciphertext only): it waits here until the key arrives and
-is then opened (`unseal`) and answered like any other, also after a restart. The
-text, location, pushed payload and sealed event are cleared once answered: what stays for a day is the event id (so the same
-event is never taken in twice) and when it came. Addresses are in a column named `chat`, so
-erasure (models.erasure) removes a person's rows with everything else about them.
+is then opened (`unseal`) and answered like any other, also after a restart. The text,
+location, pushed payload and sealed event are cleared once answered: what stays for a day is
+the event id (so the same event is never taken in twice) and when it came. Addresses are in a
+column named `chat`, so erasure (models.erasure) removes a person's rows with everything else
+about them.
 """
 
 from __future__ import annotations
@@ -94,20 +95,20 @@ class Received:
 
 def _row(item: Received) -> dict:
     latitude, longitude = item.location if item.location is not None else (None, None)
-    return dict(
-        event_id=item.event_id,
-        chat=item.chat,
-        sender=item.sender,
-        text=item.text,
-        latitude=latitude,
-        longitude=longitude,
-        group=item.group,
-        sender_is_admin=item.sender_is_admin,
-        received_at=item.received_at,
-        answered_at=None,
-        payload=item.payload,
-        sealed=item.sealed,
-    )
+    return {
+        "event_id": item.event_id,
+        "chat": item.chat,
+        "sender": item.sender,
+        "text": item.text,
+        "latitude": latitude,
+        "longitude": longitude,
+        "group": item.group,
+        "sender_is_admin": item.sender_is_admin,
+        "received_at": item.received_at,
+        "answered_at": None,
+        "payload": item.payload,
+        "sealed": item.sealed,
+    }
 
 
 def _received(row: InboxMessage) -> Received:
@@ -162,7 +163,7 @@ async def receive(
     await session.execute(
         insert(SyncPosition)
         .values(account=account, token=token, updated_at=now)
-        .on_conflict_do_update(index_elements=["account"], set_=dict(token=token, updated_at=now))
+        .on_conflict_do_update(index_elements=["account"], set_={"token": token, "updated_at": now})
     )
     return new
 

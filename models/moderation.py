@@ -24,13 +24,13 @@ from .users import User
 INVITE_VALID = timedelta(hours=48)
 
 
-class Trust(str, enum.Enum):
+class Trust(enum.StrEnum):
     NEW = "new"
     TRUSTED = "trusted"
     BLOCKED = "blocked"
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     SUBMITTED = "submitted"
     PUBLISHED = "published"  # a trusted organiser published directly
     APPROVED = "approved"

@@ -60,7 +60,7 @@ class ChatAddress:
         return self.chat.partition(":")[2]
 
 
-class OutboxStatus(str, enum.Enum):
+class OutboxStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for due_at
     SENDING = "sending"  # claimed by a dispatcher until claimed_until
     SENT = "sent"
@@ -153,19 +153,19 @@ async def enqueue(
         if not messages:
             return 0
     rows = [
-        dict(
-            key=m.key,
-            chat=m.chat,
-            kind=m.kind,
-            payload=m.payload,
-            due_at=m.due_at,
-            too_late_at=m.too_late_at,
-            priority=m.priority,
-            status=OutboxStatus.QUEUED,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
-        )
+        {
+            "key": m.key,
+            "chat": m.chat,
+            "kind": m.kind,
+            "payload": m.payload,
+            "due_at": m.due_at,
+            "too_late_at": m.too_late_at,
+            "priority": m.priority,
+            "status": OutboxStatus.QUEUED,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
         for m in messages
     ]
     dialect = session.get_bind().dialect.name
@@ -413,12 +413,12 @@ def mark_later(
     payload: dict | list | None = None,
 ):
     """Back to the queue until `due_at`; a wait the platform asked for is no failed attempt."""
-    values: dict = dict(
-        status=OutboxStatus.QUEUED,
-        due_at=due_at,
-        updated_at=now,
-        reason=reason[:REASON_LENGTH] if reason else None,
-    )
+    values: dict = {
+        "status": OutboxStatus.QUEUED,
+        "due_at": due_at,
+        "updated_at": now,
+        "reason": reason[:REASON_LENGTH] if reason else None,
+    }
     if not count_attempt:
         values["attempts"] = OutboxMessage.attempts - 1
     if payload is not None:

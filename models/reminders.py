@@ -209,7 +209,8 @@ async def count_for_offer(session: AsyncSession, offer_id: int) -> int:
 
 
 async def occurrence_end(session: AsyncSession, offer_id: int, start: datetime) -> datetime | None:
-    """The end of the offer's gathering starting at `start`, or None when there is none (any more)."""
+    """The end of the offer's gathering starting at `start`, or None when there is none (any
+    more)."""
     return await session.scalar(
         select(Occurrence.ends_at).where(
             Occurrence.offer_id == offer_id, Occurrence.starts_at == start

@@ -1,10 +1,11 @@
 """Nearby search: the soonest published occurrences within a radius, then by distance.
 
-Each geo cell around the point is walked in time order through the covering (cell, starts_at, …) index and
-stopped after a few rows (one UNION ALL statement); the cells' rows are merged in time order, cut
-to the circle with a cheap distance and the final few measured exactly (the great circle, as
-geopy measures it, in plain math: places.geo.great_circle_km). When a cell
-ran out of rows before the answer was certain, the walk is repeated deeper.
+Each geo cell around the point is walked in time order through the covering
+(cell, starts_at, …) index and stopped after a few rows (one UNION ALL statement); the cells'
+rows are merged in time order, cut to the circle with a cheap distance and the final few
+measured exactly (the great circle, as geopy measures it, in plain math:
+places.geo.great_circle_km). When a cell ran out of rows before the answer was certain, the walk
+is repeated deeper.
 """
 
 from __future__ import annotations

@@ -195,7 +195,7 @@ async def import_(session: AsyncSession, document: Any, now: datetime) -> dict[s
     # Building the occurrences touched the offers: they keep the time of their last real change.
     changed = [
         {"offer": o.id, "changed": _typed(Offer.__table__.c.updated_at, item["updated_at"])}
-        for o, item in zip(offers, document["offers"])
+        for o, item in zip(offers, document["offers"], strict=True)
         if item.get("updated_at")
     ]
     if changed:

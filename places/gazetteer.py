@@ -296,7 +296,7 @@ class Gazetteer:
                     for ags, lat, lon in found
                 ),
             )
-            for place, (ags, _, _) in zip(postcode_parts[code][1:], found):
+            for place, (ags, _, _) in zip(postcode_parts[code][1:], found, strict=True):
                 areas[place.id] = ags
         return cls(
             places,
@@ -492,7 +492,8 @@ class Gazetteer:
         return Resolution(UNKNOWN) if common else self._suggest(fold(text))
 
     def _resolve_qualified(self, text: str) -> Resolution | None:
-        """ "Buckau, Magdeburg", "Magdeburg OT Buckau", "Wallwitz (Petersberg)", "Halle-Neustadt"."""
+        """ "Buckau, Magdeburg", "Magdeburg OT Buckau", "Wallwitz (Petersberg)",
+        "Halle-Neustadt"."""
         for pattern in _QUALIFIED_RES:
             m = pattern.match(text)
             if m is None:

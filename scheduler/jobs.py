@@ -38,7 +38,12 @@ log = logging.getLogger(__name__)
 DEFAULT_RETENTION = Retention()
 DISPATCH_EVERY = 2.0  # seconds between dispatcher passes
 # One run at a time, missed runs folded into one: what every periodic job here wants.
-JOB_DEFAULTS = dict(replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)
+JOB_DEFAULTS = {
+    "replace_existing": True,
+    "coalesce": True,
+    "max_instances": 1,
+    "misfire_grace_time": 3600,
+}
 
 
 async def run_maintenance(

@@ -73,7 +73,8 @@ class RateLimiter:
     async def acquire(self, chat_id: str, bulk: bool = False) -> None:
         """Wait until one message to `chat_id` may be sent (`bulk`: the in-process limiter
         gives bulk messages no share of their own)."""
-        while (held := self._hold_until - time.monotonic()) > 0:
+        # Not a busy wait: it sleeps out the hold, which a new RetryAfter may have extended.
+        while (held := self._hold_until - time.monotonic()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(held)
         await self._bucket(chat_id).acquire()  # the chat first: no overall slot wasted waiting
         await self._overall.acquire()

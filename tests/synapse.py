@@ -17,6 +17,7 @@ Fixtures (available to every test module through `pytest_plugins` in conftest.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -141,7 +142,7 @@ class ThrowawaySynapse:
     # -- process -------------------------------------------------------------------------
 
     def start(self) -> ThrowawaySynapse:
-        self._log = open(self.root / "stdout.txt", "ab")
+        self._log = open(self.root / "stdout.txt", "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config_path)],
             cwd=self.root,
@@ -443,10 +444,8 @@ class MatrixResident:
                     f"timed out waiting for {what}; received so far:\n" + self.describe()
                 )
             async with self._changed:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
-                except TimeoutError:
-                    pass
 
     async def open_dm(self, bot_user_id: str, encrypted: bool = False) -> str:
         """Create a direct chat, invite the bot, and wait until it has joined."""

@@ -35,13 +35,14 @@ async def test_the_migration_turns_yes_no_columns_into_osm_values(database_url, 
             ):
                 await connection.execute(
                     text(
-                        "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-                        " place_name, latitude, longitude, step_free, accessible_toilet, hearing_loop, seating,"
-                        " cost, price, contact, status, is_example, starts_local, duration_minutes, exdates,"
-                        " created_at, updated_at, review_note)"
-                        " VALUES (:id, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8, 10.7, :s, :t, :h, true,"
-                        " 'free', '', '', 'published', false, '2026-12-01 15:00:00', 120, '[]',"
-                        " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '')"
+                        "INSERT INTO offers (id, title, description, category, organiser, "
+                        "venue_name, address, place_name, latitude, longitude, step_free, "
+                        "accessible_toilet, hearing_loop, seating, cost, price, contact, status, "
+                        "is_example, starts_local, duration_minutes, exdates, created_at, "
+                        "updated_at, review_note) VALUES (:id, 'Café', '', 'cafe', '', '', '', "
+                        "'Wernigerode', 51.8, 10.7, :s, :t, :h, true, 'free', '', '', 'published', "
+                        "false, '2026-12-01 15:00:00', 120, '[]', '2026-01-01 00:00:00', "
+                        "'2026-01-01 00:00:00', '')"
                     ),
                     {"id": n, "s": step, "t": toilet, "h": loop},
                 )

@@ -79,8 +79,8 @@ async def test_admins_change_day_time_place_and_radius_in_words(sessions, places
     assert await _digest(sessions) is None
     text = await group.say("/wochenpost Wernigerode")
     assert (
-        "Ab jetzt kommt die Wochenpost mit den Treffen im Umkreis von 10 km um Wernigerode jeden Montag "
-        "um 09:00 Uhr in diese Gruppe."
+        "Ab jetzt kommt die Wochenpost mit den Treffen im Umkreis von 10 km um Wernigerode jeden "
+        "Montag um 09:00 Uhr in diese Gruppe."
     ) in text
     assert "„/wochenpost Dienstag 18 Uhr“" in text  # how to change it
     text = await group.say("/wochenpost dienstags um 18 Uhr im Umkreis von 25 km")

@@ -378,7 +378,7 @@ async def test_a_broken_csv_changes_nothing(sessions, places, now, tmp_path):
     (tmp_path / "angebote.csv").write_text(
         text.replace("05.12.2026", "35.12.2026"), encoding="utf-8"
     )
-    with pytest.raises(FileProblem, match="row 6: date: '35.12.2026'"):
+    with pytest.raises(FileProblem, match=r"row 6: date: '35\.12\.2026'"):
         await run(sessions, places, now, tmp_path / "angebote.csv")
     assert await snapshot(sessions) == before
 

@@ -136,7 +136,7 @@ async def test_a_resident_who_leaves_is_unreachable(nahbar, resident):
 
 
 @pytest.mark.parametrize(
-    "allowed, joins", [("elsewhere.example", False), ("elsewhere.example, NAHBAR.test", True)]
+    ("allowed", "joins"), [("elsewhere.example", False), ("elsewhere.example, NAHBAR.test", True)]
 )
 async def test_invites_only_from_allowed_servers(synapse, resident, tmp_path, allowed, joins):
     bot = NahbarOnMatrix(
@@ -172,7 +172,7 @@ async def test_a_burst_written_while_the_bot_was_down_is_answered_whole(nahbar, 
         await resident.say(f"!hilfe {n}")
     resident.cursor = 1  # everything after the welcome
     await nahbar.start()
-    for n in range(25):
+    for _ in range(25):
         await resident.wait_for_reply(lambda m: "So geht" in m.body)
     assert _count(resident, "So geht") == 25
 

@@ -78,7 +78,7 @@ async def _ask_for_a_reminder(resident: MatrixResident, place: str, title: str) 
 
 
 @pytest.mark.parametrize(
-    "encrypted, answer", [(False, "number"), (True, "words")], ids=["plain", "encrypted"]
+    ("encrypted", "answer"), [(False, "number"), (True, "words")], ids=["plain", "encrypted"]
 )
 async def test_a_resident_is_reminded_in_the_dm_and_the_organiser_sees_who_is_coming(
     synapse, resident, tmp_path, encrypted, answer

@@ -59,12 +59,13 @@ async def test_occurrence_rebuild_migration_keeps_offers_and_refills(database_ur
         async with engine.begin() as connection:
             await connection.execute(
                 text(
-                    "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-                    " place_name, latitude, longitude, cost, price, contact, status, is_example,"
-                    " starts_local, duration_minutes, rrule, exdates, materialised_until, created_at, updated_at)"
-                    " VALUES (1, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8365, 10.7822, 'free', '', '',"
-                    " 'published', false, '2026-01-06 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TU', '[]',"
-                    " '2027-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    "INSERT INTO offers (id, title, description, category, organiser, venue_name, "
+                    "address, place_name, latitude, longitude, cost, price, contact, status, "
+                    "is_example, starts_local, duration_minutes, rrule, exdates, "
+                    "materialised_until, created_at, updated_at) VALUES (1, 'Café', '', 'cafe', "
+                    "'', '', '', 'Wernigerode', 51.8365, 10.7822, 'free', '', '', 'published', "
+                    "false, '2026-01-06 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TU', '[]', '2027-01-01 "
+                    "00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
                 )
             )
         await upgrade(engine)
@@ -144,9 +145,9 @@ async def test_imported_offers_that_never_said_free_become_not_stated(database_u
                 await connection.execute(
                     text(
                         columns
-                        + " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, 'free', '', '',"
-                        " 'published', false, '2026-12-01 15:00:00', 120, NULL, '[]', '2026-01-01 00:00:00',"
-                        " '2026-01-01 00:00:00', '', :s)"
+                        + " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, "
+                        "'free', '', '', 'published', false, '2026-12-01 15:00:00', 120, NULL, "
+                        "'[]', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '', :s)"
                     ),
                     {"id": offer_id, "d": description, "s": source},
                 )

@@ -145,7 +145,8 @@ async def test_typed_words_work_where_buttons_would(sessions, places, now):
     await chat.press("Barrierefreiheit")
     await chat.say("rollstuhlgerecht, mit Hörschleife")
     assert (
-        "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für Hörgeräte"
+        "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für "
+        "Hörgeräte"
         in chat.text
         and "Vorschau" in chat.text
     )

@@ -71,7 +71,7 @@ async def test_the_messenger_shares_the_bots_rate_limiter(bot):
 
 
 @pytest.mark.parametrize(
-    "fault, reason",
+    ("fault", "reason"),
     [
         (Fault.server_error(502), "TransientError: Bad Gateway"),
         (Fault.disconnect(), "TransientError"),

@@ -64,7 +64,7 @@ def test_weekly_without_byday_is_the_weekday_of_the_start_not_of_today():
 
 
 @pytest.mark.parametrize(
-    "rule, german, english",
+    ("rule", "german", "english"),
     [
         ("FREQ=WEEKLY;BYDAY=TU", "jeden Dienstag", "every Tuesday"),
         ("FREQ=WEEKLY;BYDAY=MO,TH", "jeden Montag und Donnerstag", "every Monday and Thursday"),

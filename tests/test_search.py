@@ -207,7 +207,8 @@ async def test_search_plan_uses_the_cell_time_index(sessions, engine, now):
             assert "ix_occurrences_walk" in plan
             assert "SCAN occurrences" not in plan
         else:
-            # Statistics left by earlier tests (autovacuum's ANALYZE) must not decide: these tables are empty.
+            # Statistics left by earlier tests (autovacuum's ANALYZE) must not decide: these tables
+            # are empty.
             await connection.exec_driver_sql("ANALYZE occurrences")
             await connection.exec_driver_sql("ANALYZE offers")
             await connection.exec_driver_sql(

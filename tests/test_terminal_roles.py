@@ -52,7 +52,7 @@ class Terminal:
             **env,
         )
         self.user = user
-        self.stderr = open(workdir / f"stderr-{user}.txt", "wb")
+        self.stderr = open(workdir / f"stderr-{user}.txt", "wb")  # noqa: SIM115 - closed on exit
         args = ["--user", user] if user else []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "chat", *args],

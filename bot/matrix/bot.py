@@ -124,7 +124,8 @@ class Backoff:
 
 
 class MatrixBot:
-    """The Matrix platform for the runner: `await start()`, `await stop()`, `failed`, `messenger`."""
+    """The Matrix platform for the runner: `await start()`, `await stop()`, `failed`,
+    `messenger`."""
 
     name = "matrix"
 
@@ -195,7 +196,7 @@ class MatrixBot:
             self._main.cancel()
             await asyncio.gather(self._main, return_exceptions=True)
         if self._tasks:
-            done, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_TIMEOUT_S)
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_TIMEOUT_S)
             for task in pending:
                 task.cancel()
             if pending:
@@ -468,9 +469,13 @@ class MatrixBot:
             if target is not None and not await self._replies_to_me(*target):
                 continue
             room = self.client.rooms.get(item.chat.removeprefix("matrix:"))
-            if item.group and not item.sender_is_admin and room is not None:
-                if item.sender in await self._learn_creators(room):
-                    item = replace(item, sender_is_admin=True)
+            if (
+                item.group
+                and not item.sender_is_admin
+                and room is not None
+                and item.sender in await self._learn_creators(room)
+            ):
+                item = replace(item, sender_is_admin=True)
             keep.append(item)
         return keep
 
@@ -500,7 +505,8 @@ class MatrixBot:
             )
         )
         log.info(
-            "could not decrypt a message (no room key yet); kept until the key comes, and asked for it"
+            "could not decrypt a message (no room key yet); kept until the key comes, and asked "
+            "for it"
         )
         try:
             await self.client.request_room_key(event)

@@ -327,7 +327,8 @@ def _uid(event: Component) -> str:
     if uid:
         return uid
     # No UID (not allowed, but seen): the title and start make the best stable key we have.
-    raw = f"{event.get('SUMMARY') or ''}|{event.get('DTSTART').to_ical().decode() if 'DTSTART' in event else ''}"
+    start = event.get("DTSTART").to_ical().decode() if "DTSTART" in event else ""
+    raw = f"{event.get('SUMMARY') or ''}|{start}"
     return "nouid-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 

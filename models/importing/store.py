@@ -176,7 +176,10 @@ def _kept(offer: Offer | None, told: dict[int, datetime]) -> str | None:
     if offer.status is OfferStatus.REJECTED:
         return "rejected by a moderator; left as it is"
     if offer.status is OfferStatus.CANCELLED and offer.id in told:
-        return f"cancelled on {to_local(told[offer.id]):%Y-%m-%d} and residents were told; left cancelled"
+        return (
+            f"cancelled on {to_local(told[offer.id]):%Y-%m-%d} and residents were told; "
+            "left cancelled"
+        )
     return None
 
 

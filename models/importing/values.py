@@ -55,7 +55,8 @@ def cost_column(value: str) -> tuple[Cost, str]:
 
 
 def local(value: date | datetime) -> datetime:
-    """Berlin wall clock (naive) for a date, an aware time, or a floating time (taken as Berlin's)."""
+    """Berlin wall clock (naive) for a date, an aware time, or a floating time (taken as
+    Berlin's)."""
     if isinstance(value, datetime):
         return (
             to_local(value).replace(microsecond=0) if value.tzinfo else value.replace(microsecond=0)

@@ -1,4 +1,5 @@
-"""Where an imported event takes place, found offline: its coordinates, else the town in its address.
+"""Where an imported event takes place, found offline: its coordinates, else the town in its
+address.
 
 An iCalendar LOCATION is usually "Venue, Street 1, 06484 Town"; spreadsheets have columns for
 the parts. The gazetteer (places) knows German towns and postcodes; street addresses would need
