@@ -16,6 +16,9 @@ named `chat`, erasure (models.erasure) removes it with everything else about a p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import Float, String, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,7 +36,7 @@ class SendSlot(Base):
     next_at: Mapped[float] = mapped_column(Float)  # epoch seconds
 
 
-def _insert(connection: AsyncConnection):
+def _insert(connection: AsyncConnection) -> Callable[..., Any]:
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import occurrences
 from .accessibility import Wheelchair, YesNo
-from .base import utcnow
+from .base import rowcount, utcnow
 from .offers import Cost, Occurrence, Offer, OfferStatus
 from .schedule import Schedule, to_local
 
@@ -441,4 +441,4 @@ async def remove_examples(session: AsyncSession) -> int:
     # Explicitly, not through the foreign key's cascade: SQLite enforces it only when asked.
     await session.execute(delete(Occurrence).where(Occurrence.offer_id.in_(examples)))
     result = await session.execute(delete(Offer).where(Offer.is_example.is_(True)))
-    return result.rowcount or 0
+    return rowcount(result)

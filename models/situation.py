@@ -110,7 +110,9 @@ def months_before(now: datetime, count: int, last: str | None = None) -> list[st
     return out[::-1]
 
 
-def _tree(values_by_ags: dict[str, int], outlines: tuple[Outline, ...]) -> tuple[dict, list]:
+def _tree(
+    values_by_ags: dict[str, int], outlines: tuple[Outline, ...]
+) -> tuple[dict[str, int], list[tuple[str, list[str]]]]:
     values: dict[str, int] = {STATE: 0}
     districts: dict[str, list[str]] = {}
     for o in outlines:

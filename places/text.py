@@ -72,7 +72,7 @@ def fold(text: str) -> str:
     return t
 
 
-def _drop_e(m: re.Match) -> str:
+def _drop_e(m: re.Match[str]) -> str:
     return m.group(1)
 
 
