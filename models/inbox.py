@@ -24,16 +24,17 @@ about them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, Index, String, Text, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime, rowcount, utcnow
 
 # Rows are kept this long after the message came (the nightly maintenance purges older ones):
 # as long as a message may still be answered, so the same event is never taken in twice.
@@ -59,7 +60,7 @@ class InboxMessage(Base):
     # A platform that pushes messages to several workers (Telegram's webhook) keeps the message
     # as the platform sent it (names stripped) and which worker answers it until when (a worker
     # that dies stops renewing, and another takes the message over: `claim_orphans`).
-    payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # An encrypted event we cannot read yet (its room key is missing), as JSON; NULL once read.
@@ -89,11 +90,11 @@ class Received:
     location: tuple[float, float] | None = None
     group: bool = False
     sender_is_admin: bool = False
-    payload: dict | None = None  # the platform's own form of it (Telegram: the update)
+    payload: dict[str, Any] | None = None  # the platform's own form of it (Telegram: the update)
     sealed: str | None = None  # the encrypted event (JSON) until its room key comes
 
 
-def _row(item: Received) -> dict:
+def _row(item: Received) -> dict[str, Any]:
     latitude, longitude = item.location if item.location is not None else (None, None)
     return {
         "event_id": item.event_id,
@@ -129,7 +130,7 @@ def _received(row: InboxMessage) -> Received:
     )
 
 
-def _insert(session: AsyncSession):
+def _insert(session: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
@@ -208,7 +209,7 @@ async def unseal(session: AsyncSession, item: Received) -> bool:
             sender_is_admin=item.sender_is_admin,
         )
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def count_in(session: AsyncSession, chats: Sequence[str]) -> int:
@@ -239,7 +240,7 @@ async def mark_answered(session: AsyncSession, event_id: str, now: datetime | No
             sealed=None,
         )
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 # --- pushed messages, answered by whichever worker took them in --------------------------------
@@ -271,7 +272,7 @@ async def take_in(
         .values(claimed_by=worker, claimed_until=until)
         .execution_options(synchronize_session=False)
     )
-    return bool(taken.rowcount)
+    return bool(rowcount(taken))
 
 
 async def renew_claims(session: AsyncSession, worker: str, until: datetime) -> int:
@@ -282,7 +283,7 @@ async def renew_claims(session: AsyncSession, worker: str, until: datetime) -> i
         .values(claimed_until=until)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 async def claim_orphans(
@@ -345,4 +346,4 @@ async def purge(session: AsyncSession, before: datetime) -> int:
     """Forget messages that came before `before`: answered ones, and unanswered ones too old
     to be answered any more. Returns how many rows went."""
     result = await session.execute(delete(InboxMessage).where(InboxMessage.received_at < before))
-    return result.rowcount or 0
+    return rowcount(result)
