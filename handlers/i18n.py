@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import gettext
 import re
-from functools import lru_cache
+from functools import cache
 from io import BytesIO
 from pathlib import Path
 
@@ -34,7 +34,7 @@ def normalise_language(hint: str | None, default: str = "de") -> str:
     return code if code in LANGUAGES else default
 
 
-@lru_cache(maxsize=None)
+@cache
 def translation(language: str) -> gettext.NullTranslations:
     path = LOCALES / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.exists():

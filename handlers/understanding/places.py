@@ -272,8 +272,7 @@ def _typo(
         if (
             not (lead or len(rest) <= 2)
             or len(word.key) < 4
-            or not word.raw.isalpha()
-            and "-" not in word.raw
+            or (not word.raw.isalpha() and "-" not in word.raw)
         ):
             continue
         if is_word(word.raw):
