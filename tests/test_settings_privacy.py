@@ -9,11 +9,11 @@ from sqlalchemy import select
 from handlers.buttons import parse_button
 from handlers.commands import MENUS, command_menu
 from handlers.core import ROUTES
-
-BUTTONS, COMMANDS = ROUTES.buttons, ROUTES.commands
 from models import Base, Conversation, User
 
 from .support import ChatDriver, add_offer
+
+BUTTONS, COMMANDS = ROUTES.buttons, ROUTES.commands
 
 ME, NEIGHBOUR = "770001", "880002"
 
