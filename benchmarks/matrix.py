@@ -1,8 +1,8 @@
 """Matrix round trips: resident -> bot -> resident through a real Synapse on 127.0.0.1, the
 Nahbar bot against a bare matrix-nio echo bot in the same run.
 
-    python -m benchmarks --only matrix            # 100,000 offers, 8 residents × 40 messages, 3 rounds
-    python -m benchmarks --only matrix --quick    # 5,000 offers, 4 residents × 10 messages
+    python -m benchmarks --only matrix         # 100,000 offers, 8 residents × 40 messages, 3 rounds
+    python -m benchmarks --only matrix --quick # 5,000 offers, 4 residents × 10 messages
     python -m benchmarks.matrix --residents 16 --messages 50 --rounds 5
 
 One throwaway Synapse (tests/synapse.py: SQLite, rate limits lifted) serves both bots. Each bot
@@ -41,7 +41,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
+from .cli import TARGET_OFFERS, finish_common, run_standalone
 from .dataset import NOW, build_sqlite
 from .stats import percentile
 
@@ -124,7 +124,7 @@ class BotProcess:
             "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")])),
             "NO_PROXY": "127.0.0.1",
         }
-        self._err = open(self.workdir / f"{self.name}.stderr", "wb")
+        self._err = open(self.workdir / f"{self.name}.stderr", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -188,7 +188,9 @@ async def converse(resident, messages: list, echo: bool) -> tuple[list[float], l
                 await resident.send_location(*text)
                 answer = await resident.wait_for_reply()
             else:
-                answer = await resident.ask(text if isinstance(text, str) else "%.5f, %.5f" % text)
+                answer = await resident.ask(
+                    text if isinstance(text, str) else "{:.5f}, {:.5f}".format(*text)
+                )
         except AssertionError:
             problems.append(f"no answer to {text!r}")
             continue
@@ -228,7 +230,10 @@ async def measure(args, db_path: Path, workdir: Path) -> dict:
         per_resident = [messages[i :: args.residents] for i in range(args.residents)]
         for name, people in residents.items():  # warm-up: every resident once, untimed
             await asyncio.gather(
-                *(converse(p, m[:1], name == "echo") for p, m in zip(people, per_resident))
+                *(
+                    converse(p, m[:1], name == "echo")
+                    for p, m in zip(people, per_resident, strict=True)
+                )
             )
         rounds: dict[str, list[dict]] = {"echo": [], "nahbar": []}
         problems: list[str] = []
@@ -236,7 +241,10 @@ async def measure(args, db_path: Path, workdir: Path) -> dict:
             for name in ("echo", "nahbar"):
                 started = time.perf_counter()
                 results = await asyncio.gather(
-                    *(converse(p, m, name == "echo") for p, m in zip(residents[name], per_resident))
+                    *(
+                        converse(p, m, name == "echo")
+                        for p, m in zip(residents[name], per_resident, strict=True)
+                    )
                 )
                 wall = time.perf_counter() - started
                 times = [t for ts, _ in results for t in ts]
@@ -245,8 +253,8 @@ async def measure(args, db_path: Path, workdir: Path) -> dict:
                 s = summary(times, wall)
                 rounds[name].append(s)
                 print(
-                    f"  round {r + 1}/{args.matrix_rounds} {name:<7}{s['per_s']:>8.1f} round trips/s"
-                    f"  p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms",
+                    f"  round {r + 1}/{args.matrix_rounds} {name:<7}{s['per_s']:>8.1f} round "
+                    f"trips/s  p50 {s['p50_ms']:.0f} ms  p95 {s['p95_ms']:.0f} ms",
                     flush=True,
                 )
     finally:

@@ -41,7 +41,7 @@ from models.geo import cells_covering
 from models.schedule import MAX_DURATION
 from models.search import Query, _statement, nearby
 
-from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
+from .cli import TARGET_OFFERS, finish_common, run_standalone
 from .dataset import NOW, Towns, build_sqlite, counts, jitter, load_postgres
 from .stats import percentile
 
@@ -164,8 +164,8 @@ async def query_plan(engine, backend: str, q: Query) -> str:
         # One subtree per cell, all alike: show the first two and say how many there are.
         subtrees = [i for i, line in enumerate(lines) if line.lstrip().startswith("->  Limit")]
         if len(subtrees) > 2:
-            lines = lines[: subtrees[2]] + [f"  ... same for the other {len(subtrees) - 2} cells"]
-        return "\n".join([f"({len(cells)} cells, depth {max(LIMIT, 8)})"] + lines)
+            lines = [*lines[: subtrees[2]], f"  ... same for the other {len(subtrees) - 2} cells"]
+        return "\n".join([f"({len(cells)} cells, depth {max(LIMIT, 8)})", *lines])
 
 
 @dataclass
@@ -182,7 +182,7 @@ class BackendResult:
     sql_share: dict = field(default_factory=dict)
 
     def as_json(self) -> dict:
-        return {k: v for k, v in self.__dict__.items()}
+        return dict(self.__dict__)
 
 
 async def run_backend(backend: str, url: str, points, args, build_s: float | None) -> BackendResult:
@@ -234,7 +234,9 @@ async def run_backend(backend: str, url: str, points, args, build_s: float | Non
         naive_times, naive_hits = await timed(lambda q: naive_search(sessions, q), naive_queries)
         result.naive = summary_ms(naive_times)
         result.speedup = result.naive["p50"] / result.fast["p50"]
-        for i, (q, fast, slow) in enumerate(zip(naive_queries, fast_hits, naive_hits)):
+        for i, (q, fast, slow) in enumerate(
+            zip(naive_queries, fast_hits, naive_hits, strict=False)
+        ):
             fast_ids = [h.occurrence_id for h in fast]
             slow_ids = [occurrence_id for _, _, occurrence_id in slow]
             if fast_ids != slow_ids:

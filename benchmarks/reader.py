@@ -89,7 +89,8 @@ def run(args) -> int:
     base_wall, base_cpu = map(_summary, _timed(gazetteer.resolve, texts, args.reader_rounds))
     ok = reader_cpu["p99_ms"] < TARGET_P99_MS
     print(
-        f"{len(texts)} messages × {args.reader_rounds} rounds; simplemma + lingua loaded in {loaded_s:.2f} s"
+        f"{len(texts)} messages × {args.reader_rounds} rounds; simplemma + lingua loaded in "
+        f"{loaded_s:.2f} s"
     )
     print(f"{'ms per message':36} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7}")
     for name, s in (
@@ -102,8 +103,9 @@ def run(args) -> int:
             f"{name:36} {s['p50_ms']:7.3f} {s['p90_ms']:7.3f} {s['p99_ms']:7.3f} {s['max_ms']:7.2f}"
         )
     print(
-        f"{'PASS' if ok else 'FAIL'}: reader p99 {reader_cpu['p99_ms']:.3f} ms CPU, {reader_wall['p99_ms']:.3f} ms "
-        f"wall (target < {TARGET_P99_MS} ms); p50 {reader_cpu['p50_ms'] / base_cpu['p50_ms']:.2f}× the baseline's"
+        f"{'PASS' if ok else 'FAIL'}: reader p99 {reader_cpu['p99_ms']:.3f} ms CPU, "
+        f"{reader_wall['p99_ms']:.3f} ms wall (target < {TARGET_P99_MS} ms); p50 "
+        f"{reader_cpu['p50_ms'] / base_cpu['p50_ms']:.2f}× the baseline's"
     )
     args.dir.mkdir(parents=True, exist_ok=True)
     (args.dir / "reader.json").write_text(

@@ -40,41 +40,41 @@ def _timed(command: list[str], env: dict, cwd: Path, stdin: bytes = b"") -> dict
     """Run once; wall, CPU and the child's own peak memory. posix_spawn, not fork: a forked
     child would start out with this (larger) process's memory counted as its peak."""
     read_end, write_end = os.pipe()
-    errors = tempfile.TemporaryFile()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    started = time.perf_counter()
-    pid = (
-        os.posix_spawn(
-            command[0],
-            command,
-            env,
-            file_actions=[
-                (os.POSIX_SPAWN_DUP2, read_end, 0),
-                (os.POSIX_SPAWN_DUP2, devnull, 1),
-                (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
-            ],
-            setsid=False,
+    with tempfile.TemporaryFile() as errors:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        started = time.perf_counter()
+        pid = (
+            os.posix_spawn(
+                command[0],
+                command,
+                env,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, read_end, 0),
+                    (os.POSIX_SPAWN_DUP2, devnull, 1),
+                    (os.POSIX_SPAWN_DUP2, errors.fileno(), 2),
+                ],
+                setsid=False,
+            )
+            if cwd is None
+            else _spawn_in(cwd, command, env, read_end, devnull, errors.fileno())
         )
-        if cwd is None
-        else _spawn_in(cwd, command, env, read_end, devnull, errors.fileno())
-    )
-    os.close(read_end)
-    os.close(devnull)
-    os.write(write_end, stdin)
-    os.close(write_end)
-    _, status, usage = os.wait4(pid, 0)
-    wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        errors.seek(0)
-        raise RuntimeError(
-            f"{command} failed ({code}): {errors.read().decode(errors='replace')[-2000:]}"
-        )
-    return {
-        "wall_s": wall,
-        "cpu_s": usage.ru_utime + usage.ru_stime,
-        "rss_mb": usage.ru_maxrss / 1024,
-    }
+        os.close(read_end)
+        os.close(devnull)
+        os.write(write_end, stdin)
+        os.close(write_end)
+        _, status, usage = os.wait4(pid, 0)
+        wall = time.perf_counter() - started
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            errors.seek(0)
+            raise RuntimeError(
+                f"{command} failed ({code}): {errors.read().decode(errors='replace')[-2000:]}"
+            )
+        return {
+            "wall_s": wall,
+            "cpu_s": usage.ru_utime + usage.ru_stime,
+            "rss_mb": usage.ru_maxrss / 1024,
+        }
 
 
 def _spawn_in(

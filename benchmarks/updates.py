@@ -64,13 +64,12 @@ from telegram.ext import Application, ApplicationBuilder, MessageHandler, filter
 from bot.telegram import build_application
 from handlers.core import Nahbar
 from handlers.i18n import Translator
-from handlers.messages import Incoming
 from models.conversations import load_turn
 from models.db import create_engine, session_factory
 from places import Gazetteer
 from tests.telegram_fakes import RecordingRequest, callback_update, location_update, text_update
 
-from .cli import TARGET_OFFERS, add_common_arguments, finish_common, run_standalone
+from .cli import TARGET_OFFERS, finish_common, run_standalone
 from .dataset import NOW, build_sqlite, jitter
 from .stats import percentile
 
@@ -148,7 +147,7 @@ def workload(
         return Action("location", user_id, lat=lat, lon=lon)
 
     warmup = [search(u, rng.choice(("name", "postcode", "location"))) for u in user_ids]
-    kinds, probabilities = zip(*MIX)
+    kinds, probabilities = zip(*MIX, strict=True)
     timed = [
         Action("filter", u) if k == "filter" else search(u, k)
         for k, u in ((rng.choices(kinds, probabilities)[0], rng.choice(user_ids)) for _ in range(n))
@@ -342,7 +341,6 @@ def profile_summary(profiler: cProfile.Profile, n: int) -> tuple[dict, str]:
     """Self time per layer (tottime of each function, attributed by file), plus the top lists."""
     stats = pstats.Stats(profiler)
     per_layer: Counter = Counter()
-    builtin_callers: Counter = Counter()
     for (filename, _, name), (_, _, tottime, _, callers) in stats.stats.items():
         layer = layer_of(filename, name)
         if layer == "builtins (C functions)":
@@ -423,8 +421,8 @@ async def measure(args, db_path: Path) -> dict:
                 s = summary(times)
                 rounds[bot.name].append(s)
                 print(
-                    f"  round {r + 1}/{args.rounds} {bot.name:<7}{s['updates_per_s']:>9,.0f} updates/s"
-                    f"  p50 {s['p50_ms']:.2f} ms  p99 {s['p99_ms']:.2f} ms",
+                    f"  round {r + 1}/{args.rounds} {bot.name:<7}{s['updates_per_s']:>9,.0f} "
+                    f"updates/s  p50 {s['p50_ms']:.2f} ms  p99 {s['p99_ms']:.2f} ms",
                     flush=True,
                 )
         profile = None
@@ -475,8 +473,8 @@ def report(figures: dict, args, out=sys.stdout) -> bool:
     med, ratio = figures["median"], figures["ratio"]
     p()
     p(
-        f"Updates through Application.process_update: {args.updates:,} updates × {args.rounds} rounds "
-        f"(interleaved echo/nahbar; medians), {args.users} users, seed {args.seed}; "
+        f"Updates through Application.process_update: {args.updates:,} updates × {args.rounds} "
+        f"rounds (interleaved echo/nahbar; medians), {args.users} users, seed {args.seed}; "
         f"{args.offers:,} offers on SQLite"
     )
     p(
@@ -490,7 +488,10 @@ def report(figures: dict, args, out=sys.stdout) -> bool:
         + f"; echo: {args.updates:,} text updates"
     )
     p()
-    header = f"{'bot':<9}{'updates/s':>11}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}{'rounds (updates/s)':>30}"
+    header = (
+        f"{'bot':<9}{'updates/s':>11}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+        f"{'rounds (updates/s)':>30}"
+    )
     p(header)
     p("-" * len(header))
     for name in ("echo", "db-echo", "nahbar"):
@@ -513,11 +514,12 @@ def report(figures: dict, args, out=sys.stdout) -> bool:
         else f" (target set at {TARGET_OFFERS:,} offers; informational)"
     )
     p(
-        f"{'PASS' if ok else 'FAIL'} updates{scope}: nahbar {med['nahbar']['updates_per_s']:,.0f}/s "
-        f"is {ratio:.1%} of echo {med['echo']['updates_per_s']:,.0f}/s (target ≥ {TARGET_RATIO:.0%})"
+        f"{'PASS' if ok else 'FAIL'} updates{scope}: nahbar "
+        f"{med['nahbar']['updates_per_s']:,.0f}/s is {ratio:.1%} of echo "
+        f"{med['echo']['updates_per_s']:,.0f}/s (target ≥ {TARGET_RATIO:.0%})"
     )
     p(
-        f"For scale: db-echo (echo plus loading user and dialogue state, and a commit) runs at "
+        "For scale: db-echo (echo plus loading user and dialogue state, and a commit) runs at "
         f"{figures['db_echo_ratio']:.1%} of echo; nahbar runs at "
         f"{med['nahbar']['updates_per_s'] / med['db-echo']['updates_per_s']:.0%} of db-echo."
     )

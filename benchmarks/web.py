@@ -28,13 +28,13 @@ from aiohttp import ClientSession, web
 from aiohttp.test_utils import TestServer
 
 from models.db import create_engine, session_factory
+from models.search import nearby
 from places import Gazetteer
 from publish.links import Links
-from models.search import nearby
 from web.app import WebContext, make_app
 from web.query import Filters
 
-from .cli import add_common_arguments, finish_common, run_standalone
+from .cli import finish_common, run_standalone
 from .dataset import NOW, Towns, build_sqlite
 from .nearby import summary_ms
 
@@ -155,8 +155,8 @@ def run(args) -> int:
     for name, s in rows:
         print(f"{name:34} {s['n']:>5} {s['p50']:>9.2f} {s['p99']:>9.2f}")
     print(
-        f"place page p50 = {f['place_vs_search']:.1f}x the search alone, {f['place_vs_baseline']:.1f}x the bare page; "
-        f"304 = {f['feed_304_vs_baseline']:.2f}x"
+        f"place page p50 = {f['place_vs_search']:.1f}x the search alone, "
+        f"{f['place_vs_baseline']:.1f}x the bare page; 304 = {f['feed_304_vs_baseline']:.2f}x"
     )
     checks = [
         ("place page p50 <= 20 ms", f["place_page"]["p50"] <= TARGETS["place_p50"]),

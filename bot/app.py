@@ -7,14 +7,13 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from handlers.core import Nahbar
@@ -150,7 +149,7 @@ async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> l
     (see Nahbar.shown); returns the replies to show. A failure here must not stop the message."""
     try:
         return await core.shown(chat, list(replies))
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.warning("could not remember the choices of an outbox message", exc_info=True)
         return list(replies)
 
@@ -370,7 +369,7 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
         for platform in reversed(started):
             try:
                 await platform.stop()
-            except Exception:  # noqa: BLE001 - stop the others all the same
+            except Exception:  # stop the others all the same
                 log.exception("error while stopping %s", platform.name)
         if ops is not None:
             await ops.cleanup()

@@ -8,6 +8,7 @@ bot.cli: 1 for a file that cannot be imported, 2 for settings or an unreachable 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -16,9 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from tqdm import tqdm
 
 from models import demo
+from models.base import utcnow
 from models.db import create_engine, session_factory, upgrade
 from models.importing import FileProblem, import_records, read_file, source_name
-from models.base import utcnow
 from places import Gazetteer
 from publish.links import Links
 from publish.notice import make_notice
@@ -170,7 +171,8 @@ async def notice_command(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def report_command(settings: Settings, args: argparse.Namespace) -> int:
-    """`nahbar bericht [--kreis Harz] [--monat 2026-12] [--out FILE]`: the monthly report as a PDF."""
+    """`nahbar bericht [--kreis Harz] [--monat 2026-12] [--out FILE]`: the monthly report as a
+    PDF."""
     from handlers.i18n import Translator
     from models.coordination import Scope
     from models.situation import situation
@@ -212,8 +214,8 @@ async def report_command(settings: Settings, args: argparse.Namespace) -> int:
     )
     if not picture.offers_today:  # the report says so too
         print(
-            f"Offers and white spots are those of the 14 days from {picture.offers_day.isoformat()}: the offers "
-            f"of {picture.months[-1]} are not kept."
+            "Offers and white spots are those of the 14 days from "
+            f"{picture.offers_day.isoformat()}: the offers of {picture.months[-1]} are not kept."
         )
     return 0
 
@@ -235,7 +237,7 @@ async def export_command(settings: Settings, output: Path | None) -> int:
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
         print(
             f"exported {len(document['offers'])} offers, {len(document['organisers'])} "
             f"organisers and {len(document['ideas'])} ideas to {output}",
@@ -249,7 +251,7 @@ async def restore_command(settings: Settings, path: Path) -> int:
     from models.transfer import TransferProblem, import_
 
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
     except (OSError, ValueError) as exc:
         print(
             f"nahbar import: {path}: not readable as JSON ({exc}); nothing was imported",

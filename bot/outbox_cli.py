@@ -149,7 +149,8 @@ async def _plan(settings: Settings) -> int:
         print("nothing planned: nobody subscribes to weekly posts or alerts")
         return 0
     print(
-        f"\n{'starts (Berlin)':<17} {'what':<12} {'messages':>9}  {'sending':<23}  {'must be done by':<16}  fits"
+        f"\n{'starts (Berlin)':<17} {'what':<12} {'messages':>9}  {'sending':<23}  "
+        f"{'must be done by':<16}  fits"
     )
     for slot in slots:
         what = "weekly posts" if slot.kind == "digest" else "alerts (max)"
@@ -190,10 +191,9 @@ async def _retry(args, settings: Settings) -> int:
 
 
 async def _dispatch(args, settings: Settings) -> int:
+    import handlers.core  # noqa: F401  (registers the features' composers)
     from scheduler import Dispatcher
     from scheduler.ratelimit import DatabaseRateLimiter
-
-    import handlers.core  # noqa: F401  (registers the features' composers)
 
     engine, sessions = await _store(settings)
     messengers, closers = [], []

@@ -104,7 +104,8 @@ class Settings(BaseSettings):
 
     # The web face (web/): "host:port" to listen on, or "off".
     web_listen: str = Field("127.0.0.1:8080", validation_alias="NAHBAR_WEB_LISTEN")
-    # Its address as people reach it (links, feeds, the notice's QR code); default: the listen address.
+    # Its address as people reach it (links, feeds, the notice's QR code); default: the listen
+    # address.
     public_url: str = Field("", validation_alias="NAHBAR_PUBLIC_URL")
     web_requests_per_minute: int = Field(
         120, ge=1, le=100_000, validation_alias="NAHBAR_WEB_REQUESTS_PER_MINUTE"
@@ -216,7 +217,7 @@ class Settings(BaseSettings):
     @classmethod
     def _async_driver(cls, url: str) -> str:
         # People paste plain URLs; the store needs the async drivers.
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
+        if url.startswith(("postgresql://", "postgres://")):
             return "postgresql+asyncpg://" + url.split("://", 1)[1]
         if url.startswith("sqlite:///"):
             return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]

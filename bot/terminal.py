@@ -91,7 +91,7 @@ class TerminalChat:
     async def say(self, line: str) -> None:
         try:
             replies = await self.core.handle(self.incoming(line))
-        except Exception:  # noqa: BLE001 - one bad turn must not end the chat
+        except Exception:  # one bad turn must not end the chat
             log.exception("error while answering in the terminal chat")
             replies = [
                 Reply(
@@ -104,7 +104,7 @@ class TerminalChat:
         """On start: the question that was waiting (a restart continues), else the welcome."""
         try:
             self.show(await self.core.resume(self.incoming("")))
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("error while resuming the terminal chat")
 
     def show(self, replies) -> None:

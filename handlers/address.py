@@ -242,7 +242,9 @@ def _stands_as_town(words: list[_Word], first: int, last: int) -> bool:
 
 def _is_street_word(word: _Word) -> bool:
     bare = word.text.strip(_EDGES.replace(".", "")).rstrip(",;")
-    return bool(_STREET_END.search(bare)) and bare[:1].isupper() or bare.casefold() in _STREET_WORDS
+    return (
+        bool(_STREET_END.search(bare)) and bare[:1].isupper()
+    ) or bare.casefold() in _STREET_WORDS
 
 
 def _street(words: list[_Word], town_first: int, town_last: int) -> tuple[int, int] | None:
@@ -257,9 +259,8 @@ def _street(words: list[_Word], town_first: int, town_last: int) -> tuple[int, i
         ):
             continue
         j = i - 1
-        if (
-            words[j].comma
-            or not _is_street_word(words[j])
+        if words[j].comma or (
+            not _is_street_word(words[j])
             and not (
                 j >= 1
                 and words[j - 1].bare.casefold() in _ARTICLES | _STREET_LEADS
@@ -275,12 +276,12 @@ def _street(words: list[_Word], town_first: int, town_last: int) -> tuple[int, i
             and i - first < 4
             and (
                 words[first - 1].bare.casefold() in _ARTICLES
-                or words[first - 1].bare.casefold() in _STREET_LEADS
-                and words[first - 1].bare[:1].isupper()
-                or words[first - 1].bare in _LOWER_LEADS
-                and words[first].bare[:1].isupper()
-                or words[first].bare.casefold() in _ARTICLES
-                and _is_street_word(words[first - 1])
+                or (
+                    words[first - 1].bare.casefold() in _STREET_LEADS
+                    and words[first - 1].bare[:1].isupper()
+                )
+                or (words[first - 1].bare in _LOWER_LEADS and words[first].bare[:1].isupper())
+                or (words[first].bare.casefold() in _ARTICLES and _is_street_word(words[first - 1]))
             )
         ):
             first -= 1

@@ -24,7 +24,8 @@ from models.schedule import to_utc
 from scheduler.compose import Drop, composer
 
 from .buttons import button_data
-from .formatting import bold, day as day_name, lines, when
+from .formatting import bold, lines, when
+from .formatting import day as day_name
 from .i18n import Translator
 from .messages import Button, Reply
 from .recurrence_text import describe

@@ -17,8 +17,8 @@ from models import companions
 from models.coordination import CoordinatorList, Scope, new_invite, redeem_invite, scope_of
 from models.ideas import visible_ideas
 from models.situation import Municipality, Situation, situation
-from places.municipalities import load
 from models.web_login import LINK_VALID, new_link
+from places.municipalities import load
 from publish import map as drawing
 from publish.report import area_total, map_png, month_label, unmet_total
 from publish.suppression import LESS

@@ -20,12 +20,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from models import Conversation, utcnow
 from models.conversations import load_turn
-from places import Gazetteer
-from publish.links import Links
-
 from models.coordination import CoordinatorList
 from models.moderation import Rights
 from ops.metrics import TURN_SECONDS, UPDATES
+from places import Gazetteer
+from publish.links import Links
 
 from . import (
     alerts,

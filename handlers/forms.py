@@ -99,7 +99,7 @@ class Form:
             if name not in self.by_name:
                 continue
             free = spec is not None and spec.free_text
-            if (free and not correcting or name in PROPOSALS) and self.is_filled(note, name):
+            if ((free and not correcting) or name in PROPOSALS) and self.is_filled(note, name):
                 continue  # a free-text answer (and a proposed title) fills only what is empty
             changes.update(answer)
             taken.append(name)

@@ -30,7 +30,8 @@ from models.ideas import (
 )
 from models.listing import valid_id
 
-from . import offer_form as form, posting, search
+from . import offer_form as form
+from . import posting, search
 from .buttons import button_data
 from .common import stale_button
 from .context import STEP_KEY, Turn

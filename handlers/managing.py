@@ -35,9 +35,8 @@ from models.organising import (
 from models.proposals import proposal_for, values_of
 from models.reminders import coming_count, count_for_offer, notify_changes
 
+from . import companions, posting
 from . import offer_form as form
-from . import posting
-from . import companions
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-
 # How the sender can share a location where they are (the adapter knows; hints follow it).
 SHARE_BUTTON = "button"  # a keyboard button sends it (Telegram's "📍 Standort senden")
 SHARE_MENU = "menu"  # the client's own menu (Matrix: Element's "+", then "Location")

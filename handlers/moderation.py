@@ -32,8 +32,9 @@ from models.moderation import (
     waiting_offers,
 )
 from models.organising import approve_change, set_status
-from models.proposals import OfferProposal, drop as drop_change, proposal_for
 from models.outbox import Outgoing, enqueue, parked, release_parked
+from models.proposals import OfferProposal, proposal_for
+from models.proposals import drop as drop_change
 from models.schedule import BERLIN
 from scheduler.compose import Drop, composer
 

@@ -15,15 +15,14 @@ from places.geo import great_circle_km
 from places.text import fold
 from publish.calendar import offer_calendar
 
-from . import search
-from .offer_facts import access_lines, cost_words
-from . import companions
+from . import companions, search
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
 from .dialogue import Data, Feature
 from .formatting import bold, distance, italic, lines, when
 from .messages import Attachment, Button, Reply, Venue
+from .offer_facts import access_lines, cost_words
 from .recurrence_text import describe
 from .text import clean, shorten
 

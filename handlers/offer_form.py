@@ -21,11 +21,11 @@ from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
 from models.schedule import Schedule
 
+from .access import ACCESS, ACCESS_LABELS, COLUMNS, access_rows, read_access, ticked
 from .buttons import button_data
 from .context import Turn
 from .dialogue import Data
 from .formatting import bold, lines
-from .access import ACCESS, ACCESS_LABELS, COLUMNS, access_rows, read_access, ticked
 from .forms import Field, Form, Found, Problem
 from .i18n import N_
 from .messages import Button, Reply

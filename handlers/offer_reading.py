@@ -260,8 +260,7 @@ def _title(text: str, taken: list[tuple[int, int]]) -> str | None:
         meaning = lexicon.lookup(bare.lower()) if bare else None
         if (
             any(ch.isdigit() for ch in bare)
-            or meaning
-            and meaning[0] in _WHEN_KINDS
+            or (meaning and meaning[0] in _WHEN_KINDS)
             or named_days.match(folded, i) is not None
         ):
             break

@@ -162,10 +162,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return await _cancel(turn, draft)
         draft = draft.model_copy(update={"confirming": False})
         turn.put(draft)
-        if (
-            action == "skip"
-            or action is None
-            and clean(text).casefold() in ("nein", "no", "weiter")
+        if action == "skip" or (
+            action is None and clean(text).casefold() in ("nein", "no", "weiter")
         ):
             return await ask(turn, draft)
     if action == "back":
@@ -190,7 +188,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await ask(turn, draft)
     if action == "last":
         return await _same_as_last(turn, draft)
-    if action == "skip" or action == "send" and draft.field == "details":
+    if action == "skip" or (action == "send" and draft.field == "details"):
         if draft.field in SKIPPABLE or draft.field in ("where_name", "details"):
             return await _advance(turn, _skipped(draft))
         if draft.field != "preview":
@@ -238,10 +236,8 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
             )
         return await ask(turn, draft, problem=problem)
     said = _said(turn, draft, changes, filled.taken)
-    if (
-        draft.field == "details"
-        or len(filled.taken) >= 3
-        and any(n in SKIPPABLE for n in filled.taken)
+    if draft.field == "details" or (
+        len(filled.taken) >= 3 and any(n in SKIPPABLE for n in filled.taken)
     ):
         changes["details_done"] = True  # a whole offer with details in it: they are not asked again
     answered = (

@@ -150,7 +150,7 @@ def _parts(rule: str, start: datetime | None) -> _Parts | None:
     """The parts of a rule words can say, or None for anything unusual."""
     try:
         recur = vRecur.from_ical(rule)
-        if not recur or set(recur) - _KNOWN_PARTS or "COUNT" in recur and "UNTIL" in recur:
+        if not recur or set(recur) - _KNOWN_PARTS or ("COUNT" in recur and "UNTIL" in recur):
             return None
         rrulestr(rule, dtstart=start or datetime(2000, 1, 1), cache=False)  # one we can expand
     except (ValueError, TypeError, KeyError, IndexError):
@@ -171,7 +171,7 @@ def _parts(rule: str, start: datetime | None) -> _Parts | None:
             nths.append((int(match.group(1)), day))
         else:
             return None
-    if days and nths or nths and freq != "MONTHLY" or interval < 1:
+    if (days and nths) or (nths and freq != "MONTHLY") or interval < 1:
         return None
     months = []
     for item in recur.get("BYMONTH", []):

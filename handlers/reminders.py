@@ -52,11 +52,12 @@ from .buttons import button_data
 from .common import stale_button
 from .context import Turn
 from .dialogue import Feature
-from .formatting import bold, day as day_name, lines, when
+from .formatting import bold, lines, when
+from .formatting import day as day_name
 from .i18n import Translator
 from .messages import Button, Reply
-from .understanding import Intent
 from .text import shorten
+from .understanding import Intent
 
 DATE_CHOICES = 3  # "nur am …" offers the next few dates
 EVERY = "a"  # button argument for "every time"

@@ -1,11 +1,6 @@
 """The store: typed ORM tables, sessions, migrations and queries."""
 
-from .base import Base, utcnow
-from .offers import Cost, Occurrence, Offer, OfferStatus
-from .outbox import OutboxMessage, OutboxStatus, PausedChat
-from .users import Conversation, User
-
-from . import (  # noqa: E402,F401  (their tables join the metadata)
+from . import (  # noqa: F401  (their tables join the metadata)
     budget,
     companions,
     coordination,
@@ -20,6 +15,10 @@ from . import (  # noqa: E402,F401  (their tables join the metadata)
     unmet,
     web_login,
 )
+from .base import Base, utcnow
+from .offers import Cost, Occurrence, Offer, OfferStatus
+from .outbox import OutboxMessage, OutboxStatus, PausedChat
+from .users import Conversation, User
 
 __all__ = [
     "Base",

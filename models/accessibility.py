@@ -13,13 +13,13 @@ from __future__ import annotations
 import enum
 
 
-class Wheelchair(str, enum.Enum):
+class Wheelchair(enum.StrEnum):
     YES = "yes"
     LIMITED = "limited"
     NO = "no"
 
 
-class YesNo(str, enum.Enum):
+class YesNo(enum.StrEnum):
     YES = "yes"
     NO = "no"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -86,7 +86,7 @@ async def week(
     session: AsyncSession,
     now: datetime,
     rate: float,
-    alerts_at,
+    alerts_at: time,
     late_after: timedelta = timedelta(hours=12),
     ahead: timedelta = timedelta(hours=1),
 ) -> list[PlannedSlot]:

@@ -16,12 +16,15 @@ named `chat`, erasure (models.erasure) removes it with everything else about a p
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import Float, String, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .base import Base, rowcount
 
 IDLE_AFTER = 60.0  # seconds after which an unused row is forgotten
 
@@ -33,7 +36,7 @@ class SendSlot(Base):
     next_at: Mapped[float] = mapped_column(Float)  # epoch seconds
 
 
-def _insert(connection: AsyncConnection):
+def _insert(connection: AsyncConnection) -> Callable[..., Any]:
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
 
 
@@ -79,4 +82,4 @@ async def free_at(connection: AsyncConnection, key: str) -> float | None:
 async def purge(connection: AsyncConnection, now: float) -> int:
     """Forget rows unused for a minute (a chat's row is back to a full burst by then)."""
     result = await connection.execute(delete(SendSlot).where(SendSlot.next_at < now - IDLE_AFTER))
-    return result.rowcount or 0
+    return rowcount(result)

@@ -17,13 +17,14 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime
+from .base import Base, UTCDateTime, rowcount
 from .users import User
 
 INVITE_VALID = timedelta(hours=48)
@@ -31,7 +32,7 @@ MEET_BEFORE = timedelta(minutes=10)
 KEEP_AFTER = timedelta(days=1)  # a request goes this long after its date began
 
 
-class Status(str, enum.Enum):
+class Status(enum.StrEnum):
     ASKED = "asked"  # waiting for a volunteer
     OFFERED = "offered"  # a volunteer agreed; waiting for the resident's consent
     AGREED = "agreed"  # both agreed: first names and meeting point shared
@@ -223,10 +224,12 @@ async def forget_past(session: AsyncSession, now: datetime) -> int:
     done = await session.execute(
         delete(CompanionRequest).where(CompanionRequest.starts_at < now - KEEP_AFTER)
     )
-    return done.rowcount or 0
+    return rowcount(done)
 
 
-async def reports_in(session: AsyncSession, scope_covers, limit: int = 20) -> list[CompanionReport]:
+async def reports_in(
+    session: AsyncSession, scope_covers: Callable[[str], bool], limit: int = 20
+) -> list[CompanionReport]:
     rows = await session.scalars(
         select(CompanionReport)
         .where(CompanionReport.handled.is_(False))

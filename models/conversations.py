@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .base import rowcount
 from .outbox import PausedChat, resume_chat
 from .users import Conversation, User
 
@@ -77,7 +78,7 @@ async def load_turn(
 async def forget_idle(session: AsyncSession, before: datetime) -> int:
     """Delete dialogue state nobody touched since `before`; returns how many went."""
     result = await session.execute(delete(Conversation).where(Conversation.updated_at < before))
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 async def private_chats(session: AsyncSession, user_id: int) -> set[str]:

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
-
 import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+if TYPE_CHECKING:
+    from alembic.config import Config  # imported when needed: it takes a while
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def create_engine(url: str, *, inline: bool = True, **kwargs) -> AsyncEngine:
+def create_engine(url: str, *, inline: bool = True, **kwargs: Any) -> AsyncEngine:
     """An engine for the store. SQLite runs each statement on the event loop's own thread
     (models.sqlite_inline; `inline=False`: through aiosqlite's thread, as before)."""
     # Errors must not carry chat ids or coordinates into the logs.
@@ -36,7 +45,9 @@ def create_engine(url: str, *, inline: bool = True, **kwargs) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
-def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 5000) -> None:
+def _sqlite_pragmas(
+    dbapi_connection: DBAPIConnection, _record: object, busy_timeout_ms: int = 5000
+) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -48,17 +59,17 @@ def _sqlite_pragmas(dbapi_connection, _record, busy_timeout_ms: int = 5000) -> N
     cursor.close()
 
 
-def _sqlite_pragmas_inline(dbapi_connection, record) -> None:
+def _sqlite_pragmas_inline(dbapi_connection: DBAPIConnection, record: object) -> None:
     # No busy timeout on the event loop's thread: a busy database is waited for on a worker
     # thread instead (models.sqlite_inline).
     _sqlite_pragmas(dbapi_connection, record, busy_timeout_ms=0)
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker:
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config(connection: Connection | None = None):
+def alembic_config(connection: Connection | None = None) -> Config:
     from alembic.config import Config
 
     config = Config()
@@ -92,7 +103,8 @@ _REVISION = re.compile(r"""^(down_)?revision\s*=\s*["']([^"']+)["']""", re.M)
 def head_revision() -> str:
     """The newest migration, read from the files without importing Alembic (which takes a
     good part of a second to import): the revision no other migration builds on."""
-    revisions, builds_on = set(), set()
+    revisions: set[str] = set()
+    builds_on: set[str] = set()
     for path in (MIGRATIONS / "versions").glob("*.py"):
         for down, value in _REVISION.findall(path.read_text(encoding="utf-8")):
             (builds_on if down else revisions).add(value)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import occurrences
 from .accessibility import Wheelchair, YesNo
-from .base import utcnow
+from .base import rowcount, utcnow
 from .offers import Cost, Occurrence, Offer, OfferStatus
 from .schedule import Schedule, to_local
 
@@ -391,7 +391,7 @@ def example_offers(now: datetime) -> list[Offer]:
         offers.append(
             Offer(
                 title=f"{title} (Beispiel)",
-                # The detail view says "example" itself (is_example), so the text does not repeat it.
+                # The detail view says "example" itself (is_example): the text does not repeat it.
                 description=(
                     "Kommen Sie vorbei, trinken Sie einen Kaffee mit uns und lernen Sie Ihre "
                     "Nachbarinnen und Nachbarn kennen. Niemand muss etwas mitbringen."
@@ -441,4 +441,4 @@ async def remove_examples(session: AsyncSession) -> int:
     # Explicitly, not through the foreign key's cascade: SQLite enforces it only when asked.
     await session.execute(delete(Occurrence).where(Occurrence.offer_id.in_(examples)))
     result = await session.execute(delete(Offer).where(Offer.is_example.is_(True)))
-    return result.rowcount or 0
+    return rowcount(result)

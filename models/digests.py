@@ -15,7 +15,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, exists, func, or_, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -189,7 +201,7 @@ class NewOffer:
     first_published: datetime
 
 
-def _first_published():
+def _first_published() -> ColumnElement[datetime]:
     """When residents could first see the offer: its first approval or direct publication, or
     its creation for offers that never went through moderation (imported ones)."""
     first_log = (
@@ -229,6 +241,8 @@ async def new_offers(session: AsyncSession, since: datetime, now: datetime) -> l
 
 
 def matches(alert: Alert, user: User, offer: NewOffer) -> bool:
+    if user.home_lat is None or user.home_lon is None:
+        return False
     if offer.owner_id == user.id or offer.id in (alert.told or []):
         return False
     if offer.first_published <= alert.since - ALERT_OVERLAP:

@@ -9,7 +9,10 @@ to a user or a chat is therefore covered as soon as it exists.
 
 from __future__ import annotations
 
-from sqlalchemy import Table, delete, update
+from collections.abc import Set as AbstractSet
+from typing import Any, cast
+
+from sqlalchemy import Column, Table, delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .base import Base
@@ -19,7 +22,9 @@ from .users import User
 CHAT_COLUMNS = ("chat", "chat_address")  # columns holding a chat address like "telegram:12345"
 
 
-async def erase_user(session: AsyncSession, user_id: int, chats: set[str] = frozenset()) -> None:
+async def erase_user(
+    session: AsyncSession, user_id: int, chats: AbstractSet[str] = frozenset()
+) -> None:
     """Delete the user row and every row that refers to it or to their private chats (`chats`
     adds private chat addresses not yet stored, e.g. the chat this request came from).
 
@@ -30,7 +35,7 @@ async def erase_user(session: AsyncSession, user_id: int, chats: set[str] = froz
     if user is None:
         return
     chats = {*chats, user.address} | await private_chats(session, user_id)
-    users: Table = User.__table__
+    users = cast(Table, User.__table__)
     references = referencing_columns(users)
     for table in reversed(Base.metadata.sorted_tables):
         for ref_table, column in references:
@@ -40,7 +45,7 @@ async def erase_user(session: AsyncSession, user_id: int, chats: set[str] = froz
             if (fk.ondelete or "").upper() == "SET NULL":
                 # The row stays (an offer, a log entry), without the link to the person and
                 # without what they wrote about themselves (columns marked "personal").
-                values = {column.name: None}
+                values: dict[str, str | None] = {column.name: None}
                 values.update({c.name: "" for c in table.columns if c.info.get("personal")})
                 await session.execute(update(table).where(column == user_id).values(values))
             else:
@@ -51,7 +56,7 @@ async def erase_user(session: AsyncSession, user_id: int, chats: set[str] = froz
     await session.execute(delete(users).where(users.c.id == user_id))
 
 
-def referencing_columns(users: Table) -> list:
+def referencing_columns(users: Table) -> list[tuple[Table, Column[Any]]]:
     """(table, column) for every column with a foreign key to users.id."""
     return [
         (table, fk.parent)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, false, func, select
+from sqlalchemy import Boolean, ForeignKey, Integer, Select, String, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -44,7 +44,7 @@ class Idea(Base):
         return (self.text_en if language == "en" else "") or self.text_de
 
 
-def _in_order():
+def _in_order() -> Select[Idea]:
     return select(Idea).order_by(Idea.position, Idea.id)
 
 

@@ -15,24 +15,26 @@ stops renewing its claims and another takes its messages over (`claim_orphans`).
 Rows hold only what rebuilds the adapter's neutral message (text or location, group or not,
 the sender a group's admin or not), or, for an encrypted message whose room key has not come
 yet, the event as it came (`sealed`, ciphertext only): it waits here until the key arrives and
-is then opened (`unseal`) and answered like any other, also after a restart. The
-text, location, pushed payload and sealed event are cleared once answered: what stays for a day is the event id (so the same
-event is never taken in twice) and when it came. Addresses are in a column named `chat`, so
-erasure (models.erasure) removes a person's rows with everything else about them.
+is then opened (`unseal`) and answered like any other, also after a restart. The text,
+location, pushed payload and sealed event are cleared once answered: what stays for a day is
+the event id (so the same event is never taken in twice) and when it came. Addresses are in a
+column named `chat`, so erasure (models.erasure) removes a person's rows with everything else
+about them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, Index, String, Text, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime, rowcount, utcnow
 
 # Rows are kept this long after the message came (the nightly maintenance purges older ones):
 # as long as a message may still be answered, so the same event is never taken in twice.
@@ -58,7 +60,7 @@ class InboxMessage(Base):
     # A platform that pushes messages to several workers (Telegram's webhook) keeps the message
     # as the platform sent it (names stripped) and which worker answers it until when (a worker
     # that dies stops renewing, and another takes the message over: `claim_orphans`).
-    payload: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # An encrypted event we cannot read yet (its room key is missing), as JSON; NULL once read.
@@ -88,26 +90,26 @@ class Received:
     location: tuple[float, float] | None = None
     group: bool = False
     sender_is_admin: bool = False
-    payload: dict | None = None  # the platform's own form of it (Telegram: the update)
+    payload: dict[str, Any] | None = None  # the platform's own form of it (Telegram: the update)
     sealed: str | None = None  # the encrypted event (JSON) until its room key comes
 
 
-def _row(item: Received) -> dict:
+def _row(item: Received) -> dict[str, Any]:
     latitude, longitude = item.location if item.location is not None else (None, None)
-    return dict(
-        event_id=item.event_id,
-        chat=item.chat,
-        sender=item.sender,
-        text=item.text,
-        latitude=latitude,
-        longitude=longitude,
-        group=item.group,
-        sender_is_admin=item.sender_is_admin,
-        received_at=item.received_at,
-        answered_at=None,
-        payload=item.payload,
-        sealed=item.sealed,
-    )
+    return {
+        "event_id": item.event_id,
+        "chat": item.chat,
+        "sender": item.sender,
+        "text": item.text,
+        "latitude": latitude,
+        "longitude": longitude,
+        "group": item.group,
+        "sender_is_admin": item.sender_is_admin,
+        "received_at": item.received_at,
+        "answered_at": None,
+        "payload": item.payload,
+        "sealed": item.sealed,
+    }
 
 
 def _received(row: InboxMessage) -> Received:
@@ -128,7 +130,7 @@ def _received(row: InboxMessage) -> Received:
     )
 
 
-def _insert(session: AsyncSession):
+def _insert(session: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
@@ -162,7 +164,7 @@ async def receive(
     await session.execute(
         insert(SyncPosition)
         .values(account=account, token=token, updated_at=now)
-        .on_conflict_do_update(index_elements=["account"], set_=dict(token=token, updated_at=now))
+        .on_conflict_do_update(index_elements=["account"], set_={"token": token, "updated_at": now})
     )
     return new
 
@@ -207,7 +209,7 @@ async def unseal(session: AsyncSession, item: Received) -> bool:
             sender_is_admin=item.sender_is_admin,
         )
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 async def count_in(session: AsyncSession, chats: Sequence[str]) -> int:
@@ -238,7 +240,7 @@ async def mark_answered(session: AsyncSession, event_id: str, now: datetime | No
             sealed=None,
         )
     )
-    return bool(result.rowcount)
+    return bool(rowcount(result))
 
 
 # --- pushed messages, answered by whichever worker took them in --------------------------------
@@ -270,7 +272,7 @@ async def take_in(
         .values(claimed_by=worker, claimed_until=until)
         .execution_options(synchronize_session=False)
     )
-    return bool(taken.rowcount)
+    return bool(rowcount(taken))
 
 
 async def renew_claims(session: AsyncSession, worker: str, until: datetime) -> int:
@@ -281,7 +283,7 @@ async def renew_claims(session: AsyncSession, worker: str, until: datetime) -> i
         .values(claimed_until=until)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 async def claim_orphans(
@@ -344,4 +346,4 @@ async def purge(session: AsyncSession, before: datetime) -> int:
     """Forget messages that came before `before`: answered ones, and unanswered ones too old
     to be answered any more. Returns how many rows went."""
     result = await session.execute(delete(InboxMessage).where(InboxMessage.received_at < before))
-    return result.rowcount or 0
+    return rowcount(result)

@@ -12,14 +12,15 @@ from __future__ import annotations
 import weakref
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from places import Gazetteer
 from publish.suppression import Shown, suppress
 
-from .offer_coverage import Coverage, in_box, locator
+from .offer_coverage import Coverage, CoverageKey, _Locator, in_box, locator
 from .offers import Offer, OfferStatus
 from .reminders import Attendance, Reminder
 from .schedule import BERLIN, to_utc
@@ -42,7 +43,7 @@ class Interest:
 
 @dataclass(frozen=True)
 class Counted:
-    key: tuple  # (the offers' coverage key, the month)
+    key: tuple[CoverageKey, datetime]  # (the offers' coverage key, the month)
     at: datetime  # when it was counted
     reminders: dict[str, Shown]  # district key or STATE -> shown
     coming: dict[str, Shown]
@@ -57,7 +58,8 @@ def month_span(now: datetime) -> tuple[datetime, datetime]:
     return to_utc(first), to_utc(following)
 
 
-_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine -> Counted
+# engine -> its newest counts
+_KEPT: weakref.WeakKeyDictionary[object, Counted] = weakref.WeakKeyDictionary()
 
 
 async def interest(
@@ -75,21 +77,26 @@ async def interest(
     return made
 
 
-def _counted(counts):
+def _counted(counts: Select[int, int]) -> Select[*tuple[Any, ...]]:
     """(offer id, title, place, lat, lon, count) of published offers in the state from a
     subquery of (offer_id, n): the counts first, then each offer by its key (SQLite's planner
     would otherwise walk every offer)."""
     offer = (Offer.id, Offer.title, Offer.place_name, Offer.latitude, Offer.longitude)
-    counts = counts.subquery()
+    per_offer = counts.subquery()
     return (
-        select(*offer, counts.c.n)
-        .select_from(counts)
-        .join(Offer, Offer.id == counts.c.offer_id)
+        select(*offer, per_offer.c.n)
+        .select_from(per_offer)
+        .join(Offer, Offer.id == per_offer.c.offer_id)
         .where(Offer.status == OfferStatus.PUBLISHED, in_box(Offer.latitude, Offer.longitude))
     )
 
 
-async def _per_offer(session: AsyncSession, statement, locate, found: dict) -> dict[int, int]:
+async def _per_offer(
+    session: AsyncSession,
+    statement: Select[*tuple[Any, ...]],
+    locate: _Locator,
+    found: dict[int, tuple[str, str, str]],
+) -> dict[int, int]:
     out: dict[int, int] = {}
     connection = await session.connection()  # plain rows: thousands of them
     for offer_id, title, place_name, lat, lon, count in (await connection.execute(statement)).all():
@@ -103,7 +110,7 @@ async def _per_offer(session: AsyncSession, statement, locate, found: dict) -> d
 def _tree(counts: dict[int, int], district_of: dict[int, str], keys: list[str]) -> dict[str, Shown]:
     """Counts per offer ("o<id>") under their districts under the state, hidden where small.
     Offers with no count are left out: a reader knows they are 0."""
-    values = {STATE: 0, **{k: 0 for k in keys}}
+    values = {STATE: 0, **dict.fromkeys(keys, 0)}
     parts: dict[str, list[str]] = {k: [] for k in keys}
     for offer_id, count in counts.items():
         d = district_of[offer_id]
@@ -116,7 +123,7 @@ def _tree(counts: dict[int, int], district_of: dict[int, str], keys: list[str]) 
     return suppress(values, [(STATE, keys)] + [(d, ps) for d, ps in parts.items() if ps])
 
 
-def _order(i: Interest) -> tuple:
+def _order(i: Interest) -> tuple[int, str, int]:
     """Most interest first, by what is shown only (the order must not tell a hidden count)."""
     shown = (i.reminders.number or 0) + (i.coming.number or 0)
     return (-shown, i.title.casefold(), i.offer_id)
@@ -125,7 +132,7 @@ def _order(i: Interest) -> tuple:
 async def _count(
     session: AsyncSession,
     places: Gazetteer,
-    key: tuple,
+    key: tuple[CoverageKey, datetime],
     districts: list[str],
     now: datetime,
     first: datetime,

@@ -15,12 +15,15 @@ their clocks kept in step (NTP), well within the few seconds of margin a lease h
 
 from __future__ import annotations
 
-from sqlalchemy import Float, String, case, delete, select, update
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, String, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from .base import Base, rowcount
 
 LEADER = "leader"
 
@@ -34,7 +37,7 @@ class Lease(Base):
     since: Mapped[float] = mapped_column(Float)  # when this holder took it
 
 
-def _insert(session: AsyncSession):
+def _insert(session: AsyncSession) -> Callable[..., Any]:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
@@ -50,17 +53,17 @@ async def take_or_renew(
         .values(holder=holder, expires_at=expires_at, since=_keep_since(holder, now))
         .execution_options(synchronize_session=False)
     )
-    if taken.rowcount:
+    if rowcount(taken):
         return True
     added = await session.execute(
         _insert(session)(Lease)
         .values(name=name, holder=holder, expires_at=expires_at, since=now)
         .on_conflict_do_nothing(index_elements=["name"])
     )
-    return bool(added.rowcount)
+    return bool(rowcount(added))
 
 
-def _keep_since(holder: str, now: float):
+def _keep_since(holder: str, now: float) -> ColumnElement[float]:
     """`since` stays when the holder renews, and becomes `now` when it takes over."""
     return case((Lease.holder == holder, Lease.since), else_=now)
 

@@ -25,4 +25,4 @@ def position_id(lat: float, lon: float) -> str:
 
 
 def is_position_id(place_id: str | None) -> bool:
-    return bool(place_id) and place_id[0] == "c"
+    return place_id is not None and place_id.startswith("c")

@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, func, or_, select
+from sqlalchemy import ColumnElement, ForeignKey, String, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -24,13 +25,13 @@ from .users import User
 INVITE_VALID = timedelta(hours=48)
 
 
-class Trust(str, enum.Enum):
+class Trust(enum.StrEnum):
     NEW = "new"
     TRUSTED = "trusted"
     BLOCKED = "blocked"
 
 
-class Action(str, enum.Enum):
+class Action(enum.StrEnum):
     SUBMITTED = "submitted"
     PUBLISHED = "published"  # a trusted organiser published directly
     APPROVED = "approved"
@@ -131,7 +132,7 @@ async def recent_log(session: AsyncSession, limit: int = 20) -> list[LogEntry]:
 async def moderators(session: AsyncSession, rights: Rights) -> list[User]:
     """Everyone who moderates and has written to the bot (so we can reach them)."""
     address = User.platform.concat(":").concat(User.platform_id)
-    condition = User.is_moderator.is_(True)
+    condition: ColumnElement[bool] = User.is_moderator.is_(True)
     if rights.addresses:
         condition = or_(condition, address.in_(sorted(rights.addresses)))
     return list(await session.scalars(select(User).where(condition).order_by(User.id)))
@@ -189,7 +190,9 @@ async def approvals_of(session: AsyncSession, user_id: int) -> int:
     )
 
 
-async def offers_of(session: AsyncSession, user_id: int, statuses) -> list[Offer]:
+async def offers_of(
+    session: AsyncSession, user_id: int, statuses: Iterable[OfferStatus]
+) -> list[Offer]:
     return list(
         await session.scalars(
             select(Offer).where(Offer.owner_id == user_id, Offer.status.in_(list(statuses)))

@@ -7,11 +7,12 @@ scheduler extends the horizon daily and drops what has ended.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .base import utcnow
+from .base import rowcount, utcnow
 from .offers import Occurrence, Offer, OfferStatus
 from .schedule import MAX_DURATION
 
@@ -20,7 +21,9 @@ KEEP_ENDED = timedelta(days=1)
 _CHUNK = 500  # offer ids per DELETE: well below every driver's parameter limit
 
 
-def _rows(offer: Offer, start: datetime, end: datetime, now: datetime | None = None) -> list[dict]:
+def _rows(
+    offer: Offer, start: datetime, end: datetime, now: datetime | None = None
+) -> list[dict[str, Any]]:
     template = Occurrence.of(offer, start, start)  # computes the cell once
     return [
         {
@@ -55,7 +58,7 @@ async def refresh_many(
             delete(Occurrence).where(Occurrence.offer_id.in_(ids[n : n + _CHUNK]))
         )
     until = now + HORIZON
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     for offer in offers:
         if offer.status is not OfferStatus.PUBLISHED:
             offer.materialised_until = None
@@ -93,4 +96,4 @@ async def purge_ended(session: AsyncSession, now: datetime | None = None) -> int
     """Drop occurrences that ended more than a day ago: nobody can go any more."""
     now = now or utcnow()
     result = await session.execute(delete(Occurrence).where(Occurrence.ends_at < now - KEEP_ENDED))
-    return result.rowcount or 0
+    return rowcount(result)

@@ -15,16 +15,19 @@ from __future__ import annotations
 
 import math
 import weakref
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from places import Gazetteer
 from places.municipalities import load
 
-from .geo import CELL_DEG, _LON_CELLS, cell_of
+from .geo import _LON_CELLS, CELL_DEG, cell_of
 from .offers import Occurrence, Offer, OfferStatus
 from .organising import OfferChange
 from .schedule import BERLIN, to_utc
@@ -48,9 +51,15 @@ class StaleOffer:
     changed: datetime  # when the offer itself last changed
 
 
+# (newest change, newest date change, offers, highest offer id): see store_version.
+StoreVersion = tuple[str, int, int, int]
+# (store version, day, gazetteer): the same key, the same coverage.
+CoverageKey = tuple[StoreVersion, date, int]
+
+
 @dataclass(frozen=True)
 class Coverage:
-    key: tuple  # (store version, day): the same key, the same coverage
+    key: CoverageKey
     day: date  # the first of the 14 days
     offers: dict[str, int]  # AGS -> offers with a date in the 14 days located there
     white_spots: frozenset[str]  # AGS of the municipalities with no offer within 10 km
@@ -64,7 +73,7 @@ def window(now: datetime) -> tuple[date, datetime, datetime]:
     return day, start, to_utc(datetime.combine(day + AHEAD, time()))
 
 
-async def store_version(session: AsyncSession) -> tuple:
+async def store_version(session: AsyncSession) -> StoreVersion:
     """Changes whenever an offer, or one of its dates, is added, changed or deleted."""
     one = await session.execute(
         select(
@@ -79,7 +88,7 @@ async def store_version(session: AsyncSession) -> tuple:
 
 
 # The newest coverage per database (an engine per store; tests open several in one process).
-_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_KEPT: weakref.WeakKeyDictionary[object, Coverage] = weakref.WeakKeyDictionary()
 
 
 async def coverage(session: AsyncSession, places: Gazetteer, now: datetime) -> Coverage:
@@ -98,7 +107,7 @@ async def coverage(session: AsyncSession, places: Gazetteer, now: datetime) -> C
 def _cells() -> list[int]:
     """The geo cells over the state (about 670): the search index is walked cell by cell."""
     min_lat, max_lat, min_lon, max_lon = BOX
-    cells = []
+    cells: list[int] = []
     lat = min_lat
     while lat <= max_lat + 1e-9:
         first, last = cell_of(lat, min_lon), cell_of(lat, max_lon)
@@ -110,14 +119,23 @@ def _cells() -> list[int]:
 
 _CELLS = _cells()
 
+# A latitude or longitude column, of a table or of a mapped class.
+Coordinate = ColumnElement[float] | QueryableAttribute[float]
 
-def in_box(lat, lon):
+
+def in_box(lat: Coordinate, lon: Coordinate) -> ColumnElement[bool]:
+    """Within the state's bounding box (BOX)."""
     min_lat, max_lat, min_lon, max_lon = BOX
     return and_(lat.between(min_lat, max_lat), lon.between(min_lon, max_lon))
 
 
 async def _work_out(
-    session: AsyncSession, places: Gazetteer, key: tuple, day: date, start: datetime, end: datetime
+    session: AsyncSession,
+    places: Gazetteer,
+    key: CoverageKey,
+    day: date,
+    start: datetime,
+    end: datetime,
 ) -> Coverage:
     locate = locator(places)
     connection = await session.connection()  # plain rows: thousands of them, no ORM objects
@@ -183,7 +201,7 @@ async def _work_out(
 class _Points:
     """Offer points bucketed by 0.1° cell, to ask "any within 10 km?" with an early exit."""
 
-    def __init__(self, points) -> None:
+    def __init__(self, points: Iterable[Sequence[Any]]) -> None:
         self.cells: dict[tuple[int, int], list[tuple[float, float]]] = {}
         for _, lat, lon in points:
             self.cells.setdefault((math.floor(lat * 10), math.floor(lon * 10)), []).append(

@@ -25,7 +25,7 @@ from .geo import cell_of
 from .schedule import Schedule
 
 
-class OfferStatus(str, enum.Enum):
+class OfferStatus(enum.StrEnum):
     DRAFT = "draft"
     PENDING = "pending"  # waiting for a moderator
     PUBLISHED = "published"
@@ -34,7 +34,7 @@ class OfferStatus(str, enum.Enum):
     REJECTED = "rejected"
 
 
-class Cost(str, enum.Enum):
+class Cost(enum.StrEnum):
     FREE = "free"
     DONATION = "donation"
     PRICE = "price"

@@ -39,7 +39,7 @@ PLACE = ("latitude", "longitude", "venue_name", "address", "place_name")
 APPROVED = (OfferStatus.PUBLISHED, OfferStatus.PAUSED)
 
 
-class ChangeKind(str, enum.Enum):
+class ChangeKind(enum.StrEnum):
     DATE_CANCELLED = "date_cancelled"
     DATE_RESTORED = "date_restored"
     CANCELLED = "cancelled"
@@ -71,7 +71,7 @@ class Venue:
     longitude: float
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     SAVED = "saved"  # on show at once
     WAITING = "waiting"  # kept for a moderator; the approved version stays on show
     UNCHANGED = "unchanged"  # the wanted version is what is on show (a waiting change is dropped)
@@ -113,7 +113,7 @@ async def owned(session: AsyncSession, user_id: int) -> list[Owned]:
         .where(Occurrence.offer_id.in_([o.id for o in offers]))
         .group_by(Occurrence.offer_id)
     )
-    nexts = {offer_id: start for offer_id, start in rows.all()}
+    nexts = dict(rows.all())
     return [Owned(o, nexts.get(o.id)) for o in offers]
 
 

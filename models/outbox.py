@@ -15,28 +15,36 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ColumnElement,
     Enum,
     Index,
     Integer,
     SmallInteger,
     String,
+    Update,
     and_,
     delete,
     exists,
+    false,
     func,
     or_,
     select,
+    true,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 
-from .base import Base, UTCDateTime, utcnow
+from .base import Base, UTCDateTime, rowcount, utcnow
+
+# A message's payload as stored (JSON): what its composer reads back.
+Payload = dict[str, Any] | list[Any]
 
 REASON_LENGTH = 200
 # What goes first when more is due than the platform lets through: time-critical messages
@@ -60,7 +68,7 @@ class ChatAddress:
         return self.chat.partition(":")[2]
 
 
-class OutboxStatus(str, enum.Enum):
+class OutboxStatus(enum.StrEnum):
     QUEUED = "queued"  # waiting for due_at
     SENDING = "sending"  # claimed by a dispatcher until claimed_until
     SENT = "sent"
@@ -83,7 +91,7 @@ class OutboxMessage(ChatAddress, Base):
     key: Mapped[str] = mapped_column(String(200), unique=True)
     chat: Mapped[str] = mapped_column(String(255))  # "telegram:12345", "matrix:!room:server"
     kind: Mapped[str] = mapped_column(String(32))  # which composer turns it into replies
-    payload: Mapped[dict | list] = mapped_column(JSON, default=dict)
+    payload: Mapped[Payload] = mapped_column(JSON, default=dict)
     priority: Mapped[int] = mapped_column(SmallInteger, default=URGENT, server_default="0")
     status: Mapped[OutboxStatus] = mapped_column(
         Enum(
@@ -129,7 +137,7 @@ class Outgoing:
     key: str
     chat: str
     kind: str
-    payload: dict | list
+    payload: Payload
     due_at: datetime
     too_late_at: datetime | None = None
     priority: int = URGENT
@@ -153,19 +161,19 @@ async def enqueue(
         if not messages:
             return 0
     rows = [
-        dict(
-            key=m.key,
-            chat=m.chat,
-            kind=m.kind,
-            payload=m.payload,
-            due_at=m.due_at,
-            too_late_at=m.too_late_at,
-            priority=m.priority,
-            status=OutboxStatus.QUEUED,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
-        )
+        {
+            "key": m.key,
+            "chat": m.chat,
+            "kind": m.kind,
+            "payload": m.payload,
+            "due_at": m.due_at,
+            "too_late_at": m.too_late_at,
+            "priority": m.priority,
+            "status": OutboxStatus.QUEUED,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
         for m in messages
     ]
     dialect = session.get_bind().dialect.name
@@ -185,7 +193,7 @@ async def enqueue(
 # --- paused chats ---------------------------------------------------------------------------
 
 
-def not_paused(chat_column):
+def not_paused(chat_column: QueryableAttribute[str]) -> ColumnElement[bool]:
     """A WHERE clause for planners: rows whose chat is not paused, e.g.
     `select(Subscription).where(not_paused(Subscription.chat))`."""
     return ~exists().where(PausedChat.chat == chat_column)
@@ -218,7 +226,7 @@ async def pause_chat(session: AsyncSession, chat: str, reason: str, now: datetim
         .where(OutboxMessage.chat == chat, OutboxMessage.status == OutboxStatus.QUEUED)
         .values(status=OutboxStatus.DROPPED, reason="recipient unreachable", updated_at=now)
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 async def resume_chat(session: AsyncSession, chat: str) -> None:
@@ -237,7 +245,7 @@ class Claimed(ChatAddress):
     key: str
     chat: str
     kind: str
-    payload: dict | list
+    payload: Payload
     due_at: datetime
     too_late_at: datetime | None
     attempts: int  # including this one
@@ -257,14 +265,16 @@ _CLAIMED_COLUMNS = (
 )
 
 
-def _for_platforms(platforms: Sequence[str] | None, chats: Sequence[str] = ()):
+def _for_platforms(
+    platforms: Sequence[str] | None, chats: Sequence[str] = ()
+) -> ColumnElement[bool]:
     """Rows of these platforms (None: every platform) and of these single chat addresses."""
     if platforms is None:
-        return True
+        return true()
     wanted = [OutboxMessage.chat.like(f"{p}:%") for p in platforms]
     if chats:
         wanted.append(OutboxMessage.chat.in_(sorted(chats)))
-    return or_(*wanted) if wanted else False
+    return or_(*wanted) if wanted else false()
 
 
 async def claim(
@@ -339,7 +349,7 @@ async def release(session: AsyncSession, ids: Sequence[int]) -> None:
         )
 
 
-def _settle(row_id: int, **values):
+def _settle(row_id: int, **values: Any) -> Update:
     return (
         update(OutboxMessage)
         .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.SENDING)
@@ -348,7 +358,7 @@ def _settle(row_id: int, **values):
     )
 
 
-def mark_sent(row_id: int, now: datetime):
+def mark_sent(row_id: int, now: datetime) -> Update:
     return _settle(row_id, status=OutboxStatus.SENT, sent_at=now, updated_at=now, reason=None)
 
 
@@ -367,21 +377,22 @@ class SentMarks:
         " reason = NULL WHERE id = {1} AND status = 'sending'"
     )
 
-    def __init__(self, engine) -> None:
+    def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
 
     async def __aenter__(self) -> SentMarks:
         self._connection = await self.engine.connect()
         await self._connection.execution_options(isolation_level="AUTOCOMMIT")
-        self._driver = (await self._connection.get_raw_connection()).driver_connection
+        # The driver's own connection (aiosqlite or asyncpg): typed by neither.
+        self._driver: Any = (await self._connection.get_raw_connection()).driver_connection
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self._connection.close()
 
     async def sent(self, row_id: int, now: datetime) -> None:
-        naive = now.astimezone(timezone.utc).replace(tzinfo=None)
+        naive = now.astimezone(UTC).replace(tzinfo=None)
         if self.dialect == "sqlite":  # the text form SQLAlchemy's DateTime stores on SQLite
             await self._driver.execute(
                 self._SQL.format("?1", "?2"), (naive.isoformat(" ", "microseconds"), row_id)
@@ -392,13 +403,13 @@ class SentMarks:
             await self._connection.execute(mark_sent(row_id, now))
 
 
-def mark_dropped(row_id: int, now: datetime, reason: str):
+def mark_dropped(row_id: int, now: datetime, reason: str) -> Update:
     return _settle(
         row_id, status=OutboxStatus.DROPPED, updated_at=now, reason=reason[:REASON_LENGTH]
     )
 
 
-def mark_parked(row_id: int, now: datetime, reason: str):
+def mark_parked(row_id: int, now: datetime, reason: str) -> Update:
     return _settle(
         row_id, status=OutboxStatus.PARKED, updated_at=now, reason=reason[:REASON_LENGTH]
     )
@@ -410,15 +421,15 @@ def mark_later(
     due_at: datetime,
     reason: str | None,
     count_attempt: bool = True,
-    payload: dict | list | None = None,
-):
+    payload: Payload | None = None,
+) -> Update:
     """Back to the queue until `due_at`; a wait the platform asked for is no failed attempt."""
-    values: dict = dict(
-        status=OutboxStatus.QUEUED,
-        due_at=due_at,
-        updated_at=now,
-        reason=reason[:REASON_LENGTH] if reason else None,
-    )
+    values: dict[str, Any] = {
+        "status": OutboxStatus.QUEUED,
+        "due_at": due_at,
+        "updated_at": now,
+        "reason": reason[:REASON_LENGTH] if reason else None,
+    }
     if not count_attempt:
         values["attempts"] = OutboxMessage.attempts - 1
     if payload is not None:
@@ -476,7 +487,7 @@ async def release_parked(
         )
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 async def purge_settled(session: AsyncSession, before: datetime) -> int:
@@ -490,7 +501,7 @@ async def purge_settled(session: AsyncSession, before: datetime) -> int:
             OutboxMessage.updated_at < before,
         )
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 @dataclass(frozen=True, slots=True)

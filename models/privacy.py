@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table, func, or_, select
+from collections.abc import Set as AbstractSet
+from typing import Any
+
+from sqlalchemy import Column, Table, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .erasure import referencing_columns
@@ -18,11 +21,11 @@ async def conversations_of(session: AsyncSession, user_id: int) -> list[Conversa
 
 
 async def rows_referring_to(
-    session: AsyncSession, users: Table, user_id: int, skip: set[str] = frozenset()
+    session: AsyncSession, users: Table, user_id: int, skip: AbstractSet[str] = frozenset()
 ) -> list[tuple[str, int]]:
     """(table name, rows) for every other table with rows that refer to the user (a row that
     refers to them twice, e.g. as actor and subject, counts once)."""
-    columns: dict[str, list] = {}
+    columns: dict[str, list[Column[Any]]] = {}
     tables = {}
     for table, column in referencing_columns(users):
         if table.name not in skip:

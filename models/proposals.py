@@ -15,8 +15,8 @@ from sqlalchemy import JSON, ForeignKey, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime
 from .accessibility import Wheelchair, YesNo
+from .base import Base, UTCDateTime
 from .offers import Cost, Offer
 
 # The answers an organiser gives about an offer: what a change may touch, in the order the

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from geopy.distance import great_circle
 from sqlalchemy import func, select
@@ -96,7 +97,7 @@ async def _dates(
         .where(Occurrence.offer_id.in_(ids), Occurrence.ends_at > start, Occurrence.starts_at < end)
         .order_by(Occurrence.offer_id, Occurrence.starts_at)
     )
-    out: dict[int, list] = defaultdict(list)
+    out: dict[int, list[Any]] = defaultdict(list)
     for offer_id, s, e in rows.all():
         if len(out[offer_id]) < per_offer:
             out[offer_id].append((s, e))
@@ -169,7 +170,7 @@ async def offer_changes(session: AsyncSession, offer: Offer) -> Listed:
     return item
 
 
-async def data_version(session: AsyncSession) -> tuple:
+async def data_version(session: AsyncSession) -> tuple[str, int]:
     """Changes whenever an offer or its dates change: two index look-ups, so asking whether a
     feed is still the same costs next to nothing."""
     newest = await session.scalar(select(func.max(Offer.updated_at)))

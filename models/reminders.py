@@ -21,6 +21,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -35,7 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime
+from .base import Base, UTCDateTime, rowcount
 from .offers import Occurrence, Offer, OfferStatus
 from .organising import ChangeKind, OfferChange
 from .outbox import OutboxMessage, OutboxStatus, Outgoing, enqueue, not_paused
@@ -209,7 +210,8 @@ async def count_for_offer(session: AsyncSession, offer_id: int) -> int:
 
 
 async def occurrence_end(session: AsyncSession, offer_id: int, start: datetime) -> datetime | None:
-    """The end of the offer's gathering starting at `start`, or None when there is none (any more)."""
+    """The end of the offer's gathering starting at `start`, or None when there is none (any
+    more)."""
     return await session.scalar(
         select(Occurrence.ends_at).where(
             Occurrence.offer_id == offer_id, Occurrence.starts_at == start
@@ -351,7 +353,7 @@ async def forget_past(session: AsyncSession, now: datetime) -> int:
         delete(Reminder).where(Reminder.day.is_not(None), Reminder.day < yesterday)
     )
     await session.execute(delete(Attendance).where(Attendance.starts_at < now - KEEP_ANSWERS))
-    return gone.rowcount or 0
+    return rowcount(gone)
 
 
 async def drop_queued(session: AsyncSession, key_prefix: str) -> int:
@@ -362,7 +364,7 @@ async def drop_queued(session: AsyncSession, key_prefix: str) -> int:
             OutboxMessage.status == OutboxStatus.QUEUED,
         )
     )
-    return result.rowcount or 0
+    return rowcount(result)
 
 
 # --- notices about changes ------------------------------------------------------------------
@@ -511,7 +513,7 @@ async def _told_of_cancellation(
     return sorted(out.items())
 
 
-async def _drop_reminders(session: AsyncSession, where) -> None:
+async def _drop_reminders(session: AsyncSession, where: ColumnElement[bool]) -> None:
     for reminder in list(await session.scalars(select(Reminder).where(where))):
         await cancel_reminder(session, reminder)
 
@@ -532,6 +534,8 @@ async def last_reminded(
         .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
         .limit(1)
     )
+    if not isinstance(payload, dict):
+        return None
     try:
         return int(payload["offer"]), datetime.fromisoformat(payload["start"])
     except (TypeError, KeyError, ValueError):

@@ -7,10 +7,10 @@ datetimes and only then turned into UTC. That keeps 15:00 at 15:00 across daylig
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrulebase, rrulestr
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Up to a whole day (all-day events are imported as midnight to midnight); the search looks
@@ -35,13 +35,13 @@ class Schedule:
         if not timedelta(0) < self.duration <= MAX_DURATION:
             raise ScheduleError("duration must be between 1 minute and 24 hours")
         if self.rrule:
-            self._rule()  # validate early
+            self._rule(self.rrule)  # validate early
 
-    def _rule(self):
+    def _rule(self, text: str) -> rrulebase:
         try:
-            return rrulestr(self.rrule, dtstart=self.start)
+            return rrulestr(text, dtstart=self.start)
         except (ValueError, TypeError) as exc:
-            raise ScheduleError(f"invalid recurrence rule: {self.rrule!r}") from exc
+            raise ScheduleError(f"invalid recurrence rule: {text!r}") from exc
 
     def without(self, days: frozenset[date]) -> Schedule:
         """The same schedule with these local days skipped as well."""
@@ -54,7 +54,7 @@ class Schedule:
         include it. A one-off, or a rule without any date, keeps `start`."""
         if not self.rrule:
             return self.start
-        first = self._rule().after(self.start, inc=True)
+        first = self._rule(self.rrule).after(self.start, inc=True)
         return first if first is not None else self.start
 
     def local_starts(self, after: datetime, before: datetime) -> list[datetime]:
@@ -62,7 +62,7 @@ class Schedule:
         if not self.rrule:
             starts = [self.start] if after <= self.start < before else []
         else:
-            starts = self._rule().between(after, before, inc=True)
+            starts = self._rule(self.rrule).between(after, before, inc=True)
             starts = [s for s in starts if s < before]
         return [s for s in starts if s.date() not in self.exdates]
 
@@ -89,7 +89,7 @@ def to_utc(local: datetime) -> datetime:
     zoneinfo resolves the edge cases the way people expect: a time in the spring-forward gap
     (02:30) lands an hour later, and an ambiguous autumn time takes the first (summer) reading.
     """
-    return local.replace(tzinfo=BERLIN).astimezone(timezone.utc)
+    return local.replace(tzinfo=BERLIN).astimezone(UTC)
 
 
 def to_local(moment: datetime) -> datetime:

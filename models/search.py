@@ -1,10 +1,11 @@
 """Nearby search: the soonest published occurrences within a radius, then by distance.
 
-Each geo cell around the point is walked in time order through the covering (cell, starts_at, …) index and
-stopped after a few rows (one UNION ALL statement); the cells' rows are merged in time order, cut
-to the circle with a cheap distance and the final few measured exactly (the great circle, as
-geopy measures it, in plain math: places.geo.great_circle_km). When a cell
-ran out of rows before the answer was certain, the walk is repeated deeper.
+Each geo cell around the point is walked in time order through the covering
+(cell, starts_at, …) index and stopped after a few rows (one UNION ALL statement); the cells'
+rows are merged in time order, cut to the circle with a cheap distance and the final few
+measured exactly (the great circle, as geopy measures it, in plain math:
+places.geo.great_circle_km). When a cell ran out of rows before the answer was certain, the walk
+is repeated deeper.
 """
 
 from __future__ import annotations
@@ -15,11 +16,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from itertools import groupby
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     Float,
     Integer,
+    Select,
     String,
     bindparam,
     exists,
@@ -27,6 +31,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from places.geo import great_circle_km
@@ -99,7 +104,7 @@ _offers = Offer.__table__
 ID, OFFER_ID, STARTS_AT, ENDS_AT, LATITUDE, LONGITUDE, CELL, TITLE, CATEGORY, PLACE = range(10)
 
 
-def _epoch(column):
+def _epoch(column: ColumnElement[datetime]) -> ColumnElement[int]:
     """The column as the integer it is stored as (no CAST in the SQL: the index still serves)."""
     return type_coerce(column, BigInteger)
 
@@ -112,7 +117,7 @@ def step_free(query: Query) -> Query:
 
 
 @lru_cache(maxsize=512)
-def _union(cells: int, categories: int, wheelchair: int = 0):
+def _union(cells: int, categories: int, wheelchair: int = 0) -> Select[Any]:
     """One statement per shape (number of cells, of categories, of wheelchair values), built
     once and reused.
 
@@ -187,22 +192,24 @@ def _shape(q: Query, cells: Sequence[int]) -> tuple[int, int, int]:
 
 @lru_cache(maxsize=1024)
 def _compiled(
-    dialect, cells: int, categories: int, wheelchair: int
-) -> tuple[str, tuple[str, ...], dict]:
+    dialect: Dialect, cells: int, categories: int, wheelchair: int
+) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The statement's SQL for this database, the order its parameters go in, and the values
     of those the compiler added itself (SQLite's OFFSET 0)."""
     compiled = _union(cells, categories, wheelchair).compile(dialect=dialect)
     return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
 
 
-def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = None):
+def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> Select[Any]:
     """The search statement with its values bound (for EXPLAIN and the benchmark)."""
     return _union(*_shape(q, cells)).params(_parameters(q, cells, depth, head))
 
 
-def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> dict:
+def _parameters(
+    q: Query, cells: Sequence[int], depth: int, head: int | None = None
+) -> dict[str, int | float | str]:
     min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
-    values = {f"cell{n}": cell for n, cell in enumerate(cells)}
+    values: dict[str, int | float | str] = {f"cell{n}": cell for n, cell in enumerate(cells)}
     values.update(
         earliest=int((q.start - MAX_DURATION).timestamp()),
         start=int(q.start.timestamp()),
@@ -223,7 +230,7 @@ def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = N
 
 async def _fetch(
     session: AsyncSession, q: Query, cells: Sequence[int], depth: int, head: int
-) -> list:
+) -> list[Any]:
     """Run the statement straight on the driver of the session's connection: the search is
     the hottest statement of all, and SQLAlchemy's execution layer (compiling the parameters,
     building result rows) cost more than the query itself. In the session's transaction."""
@@ -233,20 +240,24 @@ async def _fetch(
     shape = _shape(q, cells)
     sql, order, defaults = _compiled(dialect, *shape)
     arguments = [values[name] if name in values else defaults[name] for name in order]
-    driver = (await connection.get_raw_connection()).driver_connection
+    # The driver's own connection and rows (aiosqlite's, asyncpg's): typed by neither.
+    driver: Any = (await connection.get_raw_connection()).driver_connection
+    rows: list[Any]
     if dialect.name == "sqlite":
         cursor = await driver.execute(sql, arguments)
         try:
-            return await cursor.fetchall()
+            rows = await cursor.fetchall()
         finally:
             await cursor.close()
+        return rows
     if dialect.driver == "asyncpg":
-        return await driver.fetch(sql, *arguments)
+        rows = await driver.fetch(sql, *arguments)
+        return rows
     statement = _union(*shape)
     return [tuple(row) for row in (await session.execute(statement, values)).all()]
 
 
-async def _candidates(session: AsyncSession, q: Query, want: int) -> list:
+async def _candidates(session: AsyncSession, q: Query, want: int) -> list[Any]:
     """Rows inside the circle, in time order, enough to decide the first `want` results."""
     cells = cells_covering(q.lat, q.lon, q.radius_km)
     depth = max(want, 8)
@@ -257,7 +268,7 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list:
         rows = await _fetch(session, q, cells, depth, head)
         # Nothing at or after the horizon is certain yet: a cell that filled its quota may hold
         # more rows after its last one, and a stream cut at `head` rows may go on.
-        walked: dict[int, list] = {}
+        walked: dict[int, list[Any]] = {}
         for row in rows:
             seen = walked.get(row[CELL])
             if seen is None:

@@ -24,8 +24,8 @@ from places.municipalities import MapData, Outline, load
 from publish.suppression import Shown, suppress
 
 from .coordination import Scope
-from .offer_coverage import STALE_AFTER, StaleOffer, coverage
 from .interest import Interest, interest
+from .offer_coverage import STALE_AFTER, StaleOffer, coverage
 from .schedule import BERLIN
 from .unmet import unmet_by_month
 from .users import User
@@ -110,7 +110,9 @@ def months_before(now: datetime, count: int, last: str | None = None) -> list[st
     return out[::-1]
 
 
-def _tree(values_by_ags: dict[str, int], outlines: tuple[Outline, ...]) -> tuple[dict, list]:
+def _tree(
+    values_by_ags: dict[str, int], outlines: tuple[Outline, ...]
+) -> tuple[dict[str, int], list[tuple[str, list[str]]]]:
     values: dict[str, int] = {STATE: 0}
     districts: dict[str, list[str]] = {}
     for o in outlines:

@@ -20,8 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, Literal, ParamSpec, TypeVar, cast
+
+P = ParamSpec("P")
+T = TypeVar("T")
+IsolationLevel = Literal["DEFERRED", "EXCLUSIVE", "IMMEDIATE"] | None
 
 BUSY_TIMEOUT_MS = 5000
 SQLITE_BUSY = 5
@@ -31,7 +35,7 @@ class _RunNow:
     """Stands in for aiosqlite's request queue, which SQLAlchemy's adapter uses to change the
     isolation level: the function runs at once."""
 
-    def put_nowait(self, item) -> None:
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
         future, function = item
         try:
             result = function()
@@ -42,7 +46,7 @@ class _RunNow:
 
 
 class InlineCursor:
-    __slots__ = ("_owner", "_cursor")
+    __slots__ = ("_cursor", "_owner")
 
     def __init__(self, owner: InlineConnection) -> None:
         self._owner = owner
@@ -51,11 +55,11 @@ class InlineCursor:
     async def __aenter__(self) -> InlineCursor:
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         self._cursor.close()
 
     @property
-    def description(self):
+    def description(self) -> Any:
         return self._cursor.description
 
     @property
@@ -63,7 +67,7 @@ class InlineCursor:
         return self._cursor.rowcount
 
     @property
-    def lastrowid(self):
+    def lastrowid(self) -> int | None:
         return self._cursor.lastrowid
 
     @property
@@ -82,13 +86,13 @@ class InlineCursor:
         await self._owner._run(self._cursor.executemany, sql, parameters)
         return self
 
-    async def fetchall(self) -> list:
+    async def fetchall(self) -> list[Any]:
         return self._cursor.fetchall()
 
-    async def fetchone(self):
+    async def fetchone(self) -> Any:
         return self._cursor.fetchone()
 
-    async def fetchmany(self, size: int | None = None) -> list:
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
         return self._cursor.fetchmany(size) if size is not None else self._cursor.fetchmany()
 
     async def close(self) -> None:
@@ -100,7 +104,8 @@ class InlineConnection:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._connection = conn  # SQLAlchemy's adapter checks it before commit and rollback
+        # SQLAlchemy's adapter checks it before commit and rollback.
+        self._connection: sqlite3.Connection | None = conn
         self._tx = _RunNow()
 
     def cursor(self) -> InlineCursor:
@@ -127,35 +132,40 @@ class InlineConnection:
             self._conn.close()
             self._connection = None
 
-    async def create_function(self, *args, **kwargs) -> None:
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._conn.create_function(*args, **kwargs)
 
     @property
-    def isolation_level(self):
+    def isolation_level(self) -> str | None:
         return self._conn.isolation_level
 
     @isolation_level.setter
-    def isolation_level(self, value) -> None:
-        self._conn.isolation_level = value
+    def isolation_level(self, value: str | None) -> None:
+        # sqlite3 takes "" too (DEFERRED), which its type stubs leave out.
+        self._conn.isolation_level = cast(IsolationLevel, value)
 
-    async def _run(self, call: Callable, *args):
+    async def _run(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         try:
-            return call(*args)
+            return call(*args, **kwargs)
         except sqlite3.OperationalError as exc:
             if getattr(exc, "sqlite_errorcode", 0) & 0xFF != SQLITE_BUSY:
                 raise
-        return await asyncio.to_thread(self._patiently, call, *args)
 
-    def _patiently(self, call: Callable, *args):
+        def patiently() -> T:
+            return self._patiently(call, *args, **kwargs)
+
+        return await asyncio.to_thread(patiently)
+
+    def _patiently(self, call: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         """On a worker thread: wait for the lock as long as the busy timeout allows."""
         self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
-            return call(*args)
+            return call(*args, **kwargs)
         finally:
             self._conn.execute("PRAGMA busy_timeout = 0")
 
 
-def connector(database: str, **options) -> Callable:
+def connector(database: str, **options: Any) -> Callable[[], Awaitable[InlineConnection]]:
     """SQLAlchemy's `async_creator` for a SQLite file (or ":memory:")."""
 
     async def connect() -> InlineConnection:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from .base import Base
+from .base import Base, rowcount
 from .conversations import private_chats
 from .outbox import PausedChat
 
@@ -33,13 +33,16 @@ async def follow_to(session: AsyncSession, user_id: int, chat: str) -> int:
     for table in Base.metadata.sorted_tables:
         if table.name in NOT_SUBSCRIPTIONS or "user_id" not in table.c or "chat" not in table.c:
             continue
-        if table.c.chat.unique:  # one row per chat: only if the new chat has none yet
-            if await session.scalar(select(table.c.chat).where(table.c.chat == chat)) is not None:
-                continue
+        # One row per chat: only if the new chat has none yet.
+        if (
+            table.c.chat.unique
+            and await session.scalar(select(table.c.chat).where(table.c.chat == chat)) is not None
+        ):
+            continue
         result = await session.execute(
             update(table)
             .where(table.c.user_id == user_id, table.c.chat.in_(sorted(paused)))
             .values(chat=chat)
         )
-        moved += result.rowcount or 0
+        moved += rowcount(result)
     return moved

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, func, or_, select, update
+from sqlalchemy import Column, Table, bindparam, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from . import occurrences
+from .base import Base
 from .ideas import Idea
 from .offers import Offer
 from .users import User
@@ -45,7 +46,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _typed(column, value: Any) -> Any:
+def _typed(column: Column[Any], value: Any) -> Any:
     """A JSON value back into what the column holds."""
     if value is None:
         return None
@@ -64,11 +65,16 @@ def _typed(column, value: Any) -> Any:
     return value
 
 
-def _columns(model, skip: set[str]):
-    return [c for c in model.__table__.columns if c.name not in skip]
+def _columns(model: type[Base], skip: set[str]) -> list[Column[Any]]:
+    return [c for c in _table(model).columns if c.name not in skip]
 
 
-async def export(session: AsyncSession, now: datetime) -> dict:
+def _table(model: type[Base]) -> Table:
+    """The model's table (typed as any FROM clause by SQLAlchemy)."""
+    return cast(Table, model.__table__)
+
+
+async def export(session: AsyncSession, now: datetime) -> dict[str, Any]:
     organiser_ids = select(Offer.owner_id).where(Offer.owner_id.is_not(None))
     accounts = list(
         await session.scalars(
@@ -77,7 +83,8 @@ async def export(session: AsyncSession, now: datetime) -> dict:
             .order_by(User.platform, User.platform_id)
         )
     )
-    address = {user.id: user.address for user in accounts}
+    # No organiser: None, which has no address either.
+    address: dict[int | None, str] = {user.id: user.address for user in accounts}
     offers = list(await session.scalars(select(Offer).order_by(Offer.id)))
     ideas = list(await session.scalars(select(Idea).order_by(Idea.position, Idea.id)))
     return {
@@ -119,7 +126,7 @@ def _check(document: Any) -> None:
             raise TransferProblem(f"'{part}' must be a list of objects")
 
 
-def _fields(model, skip: set[str], item: dict, where: str) -> dict:
+def _fields(model: type[Base], skip: set[str], item: dict[str, Any], where: str) -> dict[str, Any]:
     values = {}
     for column in _columns(model, skip):
         if column.key not in item:
@@ -160,11 +167,11 @@ async def import_(session: AsyncSession, document: Any, now: datetime) -> dict[s
             session.add(user)
         for field in _ORGANISER_FIELDS:
             if field in item:
-                setattr(user, field, _typed(User.__table__.c[field], item[field]))
+                setattr(user, field, _typed(_table(User).c[field], item[field]))
         accounts[item["account"]] = user
     await session.flush()
 
-    def owner(item: dict, key: str, where: str) -> int | None:
+    def owner(item: dict[str, Any], key: str, where: str) -> int | None:
         account = item.get(key)
         if account is None:
             return None
@@ -194,14 +201,14 @@ async def import_(session: AsyncSession, document: Any, now: datetime) -> dict[s
     await session.flush()
     # Building the occurrences touched the offers: they keep the time of their last real change.
     changed = [
-        {"offer": o.id, "changed": _typed(Offer.__table__.c.updated_at, item["updated_at"])}
-        for o, item in zip(offers, document["offers"])
+        {"offer": o.id, "changed": _typed(_table(Offer).c.updated_at, item["updated_at"])}
+        for o, item in zip(offers, document["offers"], strict=True)
         if item.get("updated_at")
     ]
     if changed:
         await session.execute(
-            update(Offer.__table__)
-            .where(Offer.__table__.c.id == bindparam("offer"))
+            update(_table(Offer))
+            .where(_table(Offer).c.id == bindparam("offer"))
             .values(updated_at=bindparam("changed")),
             changed,
         )

@@ -7,8 +7,9 @@ not be erased with anyone's data: nothing in it is anyone's.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Integer, String, select
+from sqlalchemy import Integer, String, Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base
 from .schedule import BERLIN
+
+if TYPE_CHECKING:
+    from places.gazetteer import Gazetteer
 
 
 class UnmetSearch(Base):
@@ -36,7 +40,7 @@ async def count_unmet(session: AsyncSession, ags: str, now: datetime, times: int
     if not (len(ags) == 8 and ags.isdigit()):
         return
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    table = UnmetSearch.__table__
+    table = cast(Table, UnmetSearch.__table__)
     statement = insert(table).values(ags=ags, month=month_of(now), count=times)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.ags, table.c.month],
@@ -59,7 +63,13 @@ async def unmet_by_month(session: AsyncSession, months: list[str]) -> dict[str, 
 
 
 async def note_search(
-    session: AsyncSession, places, place_id: str, lat: float, lon: float, found: bool, now: datetime
+    session: AsyncSession,
+    places: Gazetteer,
+    place_id: str,
+    lat: float,
+    lon: float,
+    found: bool,
+    now: datetime,
 ) -> None:
     """Count a first page that found nothing in the municipality of the place (or, for a shared
     position, of its nearest town or village); anything outside the home region is not counted."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -53,7 +54,7 @@ class Conversation(Base):
     )
     is_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     state: Mapped[str] = mapped_column(String(32), default="idle")
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -72,7 +73,12 @@ def set_home(
 def set_precise_consent(user: User, allowed: bool) -> None:
     """Consent to keep positions precisely; withdrawing it coarsens the stored home at once."""
     user.consent_precise_location = allowed
-    if not allowed and is_position_id(user.home_place_id) and user.home_lat is not None:
+    if (
+        not allowed
+        and is_position_id(user.home_place_id)
+        and user.home_lat is not None
+        and user.home_lon is not None
+    ):
         set_home(
             user,
             place_id="",

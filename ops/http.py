@@ -1,7 +1,7 @@
 """/healthz, /readyz and /metrics as aiohttp routes.
 
-    make_app(context, ops.http.routes(state, healthz=False))   # beside the web face (it has /healthz)
-    runner = await ops.http.serve(state, "127.0.0.1", 9464)   # or on a port of their own
+    make_app(context, ops.http.routes(state, healthz=False))  # beside the web face (has /healthz)
+    runner = await ops.http.serve(state, "127.0.0.1", 9464)  # or on a port of their own
 
 /healthz: the process is alive (200). /readyz: the database answers and its schema is the one
 this code expects, and whether this process leads or stands by (200, or 503 when not ready).
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from aiohttp import web

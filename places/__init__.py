@@ -26,12 +26,12 @@ from .model import (
 __all__ = [
     "CHOICE",
     "FOUND",
-    "Gazetteer",
     "INVALID",
     "OUTSIDE",
-    "Place",
     "REGIONS",
-    "Resolution",
     "SUGGEST",
     "UNKNOWN",
+    "Gazetteer",
+    "Place",
+    "Resolution",
 ]

@@ -278,9 +278,8 @@ class Gazetteer:
                 )
         postcode_parts: dict[str, tuple[Place, ...]] = {}
         for code, found in parts.items():
-            main = postcodes[code]
             postcode_parts[code] = (
-                main,
+                postcodes[code],
                 *(
                     Place(
                         f"p{code}-{ags}",
@@ -296,7 +295,7 @@ class Gazetteer:
                     for ags, lat, lon in found
                 ),
             )
-            for place, (ags, _, _) in zip(postcode_parts[code][1:], found):
+            for place, (ags, _, _) in zip(postcode_parts[code][1:], found, strict=True):
                 areas[place.id] = ags
         return cls(
             places,
@@ -399,7 +398,10 @@ class Gazetteer:
         if not others:
             return True
         key = fold(text)
-        score = lambda place: max(fuzz.ratio(key, k) for k in keys(place.name))  # noqa: E731
+
+        def score(place: Place) -> float:
+            return max(fuzz.ratio(key, k) for k in keys(place.name))
+
         best = score(first)
         return all(best - score(p) >= CLEAR_MARGIN for p in others)
 
@@ -492,7 +494,8 @@ class Gazetteer:
         return Resolution(UNKNOWN) if common else self._suggest(fold(text))
 
     def _resolve_qualified(self, text: str) -> Resolution | None:
-        """ "Buckau, Magdeburg", "Magdeburg OT Buckau", "Wallwitz (Petersberg)", "Halle-Neustadt"."""
+        """ "Buckau, Magdeburg", "Magdeburg OT Buckau", "Wallwitz (Petersberg)",
+        "Halle-Neustadt"."""
         for pattern in _QUALIFIED_RES:
             m = pattern.match(text)
             if m is None:
@@ -678,7 +681,7 @@ class Gazetteer:
         name = f"{parse.format_coordinate(lat)}, {parse.format_coordinate(lon)}"
         hit = self._grid.nearest(lat, lon, NEAREST_MAX_KM)
         town = self._places[self._settlements[hit[1]]] if hit else None
-        if hit and hit[0] <= LABEL_MAX_KM:
+        if hit is not None and town is not None and hit[0] <= LABEL_MAX_KM:
             name += f" (bei {town.name})"
         return Place(
             parse.coordinate_id(lat, lon), name, lat, lon, town.region if town else "", COORDINATES

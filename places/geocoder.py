@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from .geo import distance_km
 
@@ -18,7 +19,12 @@ MAX_FROM_TOWN_KM = 25.0  # a hit further from the town typed is somewhere else o
 
 class NominatimGeocoder:
     def __init__(
-        self, user_agent: str, *, timeout: float = 5.0, min_interval: float = 1.0, client=None
+        self,
+        user_agent: str,
+        *,
+        timeout: float = 5.0,
+        min_interval: float = 1.0,
+        client: Any = None,
     ) -> None:
         if client is None:
             from geopy.geocoders import Nominatim
@@ -43,7 +49,7 @@ class NominatimGeocoder:
                 await asyncio.sleep(wait)
             try:
                 found = await asyncio.to_thread(self._client.geocode, query, country_codes="de")
-            except Exception:  # noqa: BLE001 - the geocoder is a nicety, never a failure
+            except Exception:  # the geocoder is a nicety, never a failure
                 log.warning("geocoder unavailable", exc_info=True)
                 found = None
             finally:

@@ -46,7 +46,8 @@ class Place:
     # "o15088295-wallwitz" (village of the postal dump: AGS and folded name),
     # "p39104" (postcode), "c51.83,10.78" (coordinates)
     id: str
-    name: str  # "Wernigerode", "Huy", "Bad Suderode", "39104 Magdeburg", "51.83, 10.78 (bei Wernigerode)"
+    # "Wernigerode", "Huy", "Bad Suderode", "39104 Magdeburg", "51.83, 10.78 (bei Wernigerode)"
+    name: str
     lat: float
     lon: float
     region: str  # German state, e.g. "Sachsen-Anhalt"; "" if unknown (coordinates abroad)

@@ -73,7 +73,7 @@ def parse_coordinate_id(place_id: str) -> tuple[float, float] | None:
     if not place_id.startswith("c") or not sep:
         return None
     if not (_ID_NUMBER_RE.match(lat_s) and _ID_NUMBER_RE.match(lon_s)):
-        return None  # float() would also take "nan", "1e3", " 5", "٥"
+        return None  # float() would also take "nan", "1e3", " 5", "\u0665"
     lat, lon = float(lat_s), float(lon_s)
     return (lat, lon) if in_range(lat, lon) else None
 

@@ -16,7 +16,8 @@ import unicodedata
 
 FOLD_VERSION = 1
 
-# Leading (or, in GeoNames, sometimes trailing) words that are titles or marketing rather than part of the name people type.
+# Leading (or, in GeoNames, sometimes trailing) words that are titles or marketing rather than
+# part of the name people type.
 STRIP_PREFIXES = (
     "Lutherstadt",
     "Hansestadt",
@@ -39,8 +40,8 @@ STRIP_PREFIXES = (
 # Prefixes dropped from the *display* name too (not part of the official name).
 DISPLAY_DROP_PREFIXES = ("Luftkurort ", "Erholungsort ")
 
-_PREFIX_RE = re.compile(r"^(?:%s)\s+(?=\S)" % "|".join(STRIP_PREFIXES), re.IGNORECASE)
-_TITLE_SUFFIX_RE = re.compile(r"(?<=\S)\s+(%s)$" % "|".join(STRIP_PREFIXES), re.IGNORECASE)
+_PREFIX_RE = re.compile(r"^(?:{})\s+(?=\S)".format("|".join(STRIP_PREFIXES)), re.IGNORECASE)
+_TITLE_SUFFIX_RE = re.compile(r"(?<=\S)\s+({})$".format("|".join(STRIP_PREFIXES)), re.IGNORECASE)
 # "Bernburg (Saale)", "Zerbst/Anhalt", "Magdeburg, Sachsen-Anhalt"
 _PAREN_RE = re.compile(r"\s*\([^)]*\)?\s*$")
 _SLASH_COMMA_RE = re.compile(r"\s*[/,].*$")
@@ -71,7 +72,7 @@ def fold(text: str) -> str:
     return t
 
 
-def _drop_e(m: re.Match) -> str:
+def _drop_e(m: re.Match[str]) -> str:
     return m.group(1)
 
 

@@ -156,4 +156,4 @@ def attribution(picture: Situation) -> str:
     return picture.map.attribution
 
 
-__all__ = ["colour", "legend", "svg", "describe", "attribution", "escape"]
+__all__ = ["attribution", "colour", "describe", "escape", "legend", "svg"]

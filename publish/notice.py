@@ -141,9 +141,13 @@ def _offer(t: Translator, item) -> dict:
     }
 
 
+# Characters (not a prefix) that the print font lacks: emoji, their variation selector, spaces.
+_EMOJI = "♿⚠️🚻🦻\ufe0f "
+
+
 def _no_emoji(text: str) -> str:
     # The print font has no emoji; the words carry the meaning.
-    return text.lstrip("♿⚠️🚻🦻\ufe0f ").strip()
+    return text.lstrip(_EMOJI).strip()
 
 
 def _short(url: str) -> str:

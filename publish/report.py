@@ -230,8 +230,8 @@ def offers_as_of(t: Translator, picture: Situation):
     if picture.offers_today:
         return t("Offers and white spots: the 14 days from {day}.", day=day)
     return t(
-        "Offers and white spots: the 14 days from {day}, not {month} – the offers of past months are "
-        "not kept.",
+        "Offers and white spots: the 14 days from {day}, not {month} – the offers of past months "
+        "are not kept.",
         day=day,
         month=month_label(t, picture.months[-1]),
     )
@@ -291,7 +291,8 @@ def report_pdf(t: Translator, picture: Situation) -> Report:
                     len(picture.stale),
                 ),
                 t(
-                    "Reminders asked for: {reminders}; “I am coming” for dates in {month}: {coming}",
+                    "Reminders asked for: {reminders}; “I am coming” for dates in {month}: "
+                    "{coming}",
                     reminders=str(area_total(picture, "reminders")),
                     coming=str(area_total(picture, "coming")),
                     month=month_label(t, picture.counted_month),

@@ -13,9 +13,9 @@ from .retention import Retention
 
 __all__ = [
     "COMPOSERS",
+    "JOB_DEFAULTS",
     "Dispatcher",
     "Drop",
-    "JOB_DEFAULTS",
     "Planning",
     "RateLimiter",
     "Retention",

@@ -68,7 +68,7 @@ register = COMPOSERS.register
 
 
 async def enqueue_replies(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     chat: str,
     replies: Sequence[Reply],
     key: str,

@@ -27,7 +27,9 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
+from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import utcnow
@@ -75,7 +77,7 @@ class DispatchStats:
 class Dispatcher:
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
         messengers: Iterable[Messenger],
         *,
         composers: Composers = COMPOSERS,
@@ -109,8 +111,10 @@ class Dispatcher:
         if platform in self._given_limiters:
             self.limiters[platform] = self._given_limiters[platform]
         else:
-            own = getattr(messenger, "limiter", _DEFAULT)
-            self.limiters[platform] = RateLimiter() if own is _DEFAULT else own
+            own: object = getattr(messenger, "limiter", _DEFAULT)
+            self.limiters[platform] = (
+                RateLimiter() if own is _DEFAULT else cast("RateLimiter | None", own)
+            )
         self._route()
 
     def forget(self, platform: str) -> None:
@@ -122,15 +126,13 @@ class Dispatcher:
     def _route(self) -> None:
         # A messenger with `chats` (chat ids) sends only there, e.g. the terminal to the person
         # at it: other chats' rows are left to the process that can deliver them.
-        self.platforms = [
-            p for p, m in self.messengers.items() if getattr(m, "chats", None) is None
-        ]
-        self.chats = [
-            f"{p}:{c}"
-            for p, m in self.messengers.items()
-            if getattr(m, "chats", None) is not None
-            for c in m.chats
-        ]
+        self.platforms, self.chats = [], []
+        for p, m in self.messengers.items():
+            chats: Iterable[str] | None = getattr(m, "chats", None)
+            if chats is None:
+                self.platforms.append(p)
+            else:
+                self.chats.extend(f"{p}:{c}" for c in chats)
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -195,7 +197,7 @@ class Dispatcher:
             started = time.monotonic()
             try:
                 await self.drain(budget)
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: try again soon
+            except Exception:  # e.g. the database restarting: try again soon
                 log.exception("dispatcher %s: pass failed", self.name)
             await asyncio.sleep(max(0.0, every - (time.monotonic() - started)))
 
@@ -233,7 +235,7 @@ class Dispatcher:
         except Drop as exc:
             reason = str(exc) or "dropped by composer"
             return await self._write(mark_dropped(row.id, now, reason), "dropped", reason)
-        except Exception as exc:  # noqa: BLE001 - a composer bug must not stop the others
+        except Exception as exc:  # a composer bug must not stop the others
             log.warning("outbox %s: composer for %r failed", row.id, row.kind, exc_info=True)
             return await self._failed(row, now, exc)
         if not replies:
@@ -298,14 +300,14 @@ class Dispatcher:
         )
 
     @staticmethod
-    def _unsent(row: Claimed, exc: BaseException) -> list | None:
+    def _unsent(row: Claimed, exc: BaseException) -> list[Any] | None:
         """For queued replies: only those the chat has not got yet."""
         delivered = getattr(exc, "delivered", 0)
         if row.kind == REPLY and isinstance(row.payload, list) and 0 < delivered < len(row.payload):
             return row.payload[delivered:]
         return None
 
-    async def _write(self, statement, outcome: str, reason: str | None = None) -> None:
+    async def _write(self, statement: Executable, outcome: str, reason: str | None = None) -> None:
         async with self.sessions() as session, session.begin():
             await session.execute(statement)
         self.stats.count(outcome, reason)

@@ -14,16 +14,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from models import User, inbox, occurrences, utcnow
+from models import User, companions, inbox, occurrences, utcnow, web_login
 from models.conversations import forget_idle
 from models.erasure import erase_user
 from models.outbox import purge_settled
@@ -32,19 +33,22 @@ from ops.metrics import PLANNER_RUNS
 
 from .dispatcher import Dispatcher
 from .planners import Planning, run_digests, run_notices, run_reminders
-from models import companions, web_login
-
 from .retention import Retention, purge_ended_offers
 
 log = logging.getLogger(__name__)
 DEFAULT_RETENTION = Retention()
 DISPATCH_EVERY = 2.0  # seconds between dispatcher passes
 # One run at a time, missed runs folded into one: what every periodic job here wants.
-JOB_DEFAULTS = dict(replace_existing=True, coalesce=True, max_instances=1, misfire_grace_time=3600)
+JOB_DEFAULTS = {
+    "replace_existing": True,
+    "coalesce": True,
+    "max_instances": 1,
+    "misfire_grace_time": 3600,
+}
 
 
 async def run_maintenance(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     now: datetime | None = None,
     retention: Retention = DEFAULT_RETENTION,
 ) -> dict[str, int]:
@@ -92,17 +96,22 @@ async def dispatch(dispatcher: Dispatcher, budget: float) -> None:
     await dispatcher.drain(budget)
 
 
+# A scheduled job: a coroutine function, whatever it takes and returns.
+Job = Callable[..., Awaitable[Any]]
+
+
 class _Running:
     """The job runs in progress, so a shutdown can let them finish: a job cut off in the middle
     of a query can leave the database driver's thread behind, and the process never ends."""
 
     def __init__(self) -> None:
-        self.tasks: set[asyncio.Task] = set()
+        self.tasks: set[asyncio.Task[Any]] = set()
 
-    def wrap(self, job):
+    def wrap(self, job: Job) -> Job:
         @functools.wraps(job)
-        async def run(*args, **kwargs):
+        async def run(*args: Any, **kwargs: Any) -> Any:
             task = asyncio.current_task()
+            assert task is not None  # a coroutine the loop runs always has its task
             self.tasks.add(task)
             try:
                 return await job(*args, **kwargs)
@@ -123,11 +132,11 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 15.0) -> 
     scheduler.shutdown(wait=False)
 
 
-def _leading(leader: Callable[[], bool] | None, job_id: str, job):
+def _leading(leader: Callable[[], bool] | None, job_id: str, job: Job) -> Job:
     """The job, run only while this process is the leader (scheduler.leadership); counted."""
 
     @functools.wraps(job)
-    async def run(*args, **kwargs):
+    async def run(*args: Any, **kwargs: Any) -> Any:
         if leader is not None and not leader():
             PLANNER_RUNS.labels(job_id, "skipped").inc()
             return None
@@ -157,18 +166,18 @@ def catch_up(scheduler: AsyncIOScheduler, maintenance: bool = True) -> None:
             job.modify(next_run_time=now)
 
 
-def _at(clock: Callable[[], datetime], job):
+def _at(clock: Callable[[], datetime], job: Job) -> Job:
     """The job with `now` read from `clock` at each run (the core's clock, which tests move)."""
 
     @functools.wraps(job)
-    async def run(*args, **kwargs):
+    async def run(*args: Any, **kwargs: Any) -> Any:
         return await job(*args, now=clock(), **kwargs)
 
     return run
 
 
 def build_scheduler(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     *,
     dispatcher: Dispatcher | None = None,
     retention: Retention = DEFAULT_RETENTION,

@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import leases
 
@@ -44,7 +44,7 @@ def process_name() -> str:
 class Leadership:
     def __init__(
         self,
-        sessions: async_sessionmaker,
+        sessions: async_sessionmaker[AsyncSession],
         *,
         name: str = leases.LEADER,
         holder: str | None = None,
@@ -103,7 +103,7 @@ class Leadership:
                 result = self.on_change(leading)
                 if asyncio.iscoroutine(result):
                     await result
-            except Exception:  # noqa: BLE001 - a failing reaction must not stop the renewals
+            except Exception:  # a failing reaction must not stop the renewals
                 log.exception("reacting to a change of leadership failed")
 
     async def run(self) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import utcnow
 from models.broadcast import DEFAULT_RATES
@@ -36,7 +36,9 @@ class Planning:
 
 
 async def run_reminders(
-    sessions: async_sessionmaker, now: datetime | None = None, planning: Planning = Planning()
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime | None = None,
+    planning: Planning = Planning(),
 ) -> int:
     """Queue the reminders of the next two days; forget one-date reminders that are over."""
     now = now or utcnow()
@@ -48,7 +50,9 @@ async def run_reminders(
     return added
 
 
-async def run_notices(sessions: async_sessionmaker, now: datetime | None = None) -> int:
+async def run_notices(
+    sessions: async_sessionmaker[AsyncSession], now: datetime | None = None
+) -> int:
     """Tell everyone with a reminder about changes and cancellations, once."""
     now = now or utcnow()
     async with sessions() as session, session.begin():
@@ -59,7 +63,9 @@ async def run_notices(sessions: async_sessionmaker, now: datetime | None = None)
 
 
 async def run_digests(
-    sessions: async_sessionmaker, now: datetime | None = None, planning: Planning = Planning()
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime | None = None,
+    planning: Planning = Planning(),
 ) -> dict[str, int]:
     """Queue the weekly digests due soon and, once a day, the alert bundles."""
     now = now or utcnow()

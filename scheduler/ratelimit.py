@@ -17,8 +17,10 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from models import budget
 
@@ -73,7 +75,8 @@ class RateLimiter:
     async def acquire(self, chat_id: str, bulk: bool = False) -> None:
         """Wait until one message to `chat_id` may be sent (`bulk`: the in-process limiter
         gives bulk messages no share of their own)."""
-        while (held := self._hold_until - time.monotonic()) > 0:
+        # Not a busy wait: it sleeps out the hold, which a new RetryAfter may have extended.
+        while (held := self._hold_until - time.monotonic()) > 0:  # noqa: ASYNC110
             await asyncio.sleep(held)
         await self._bucket(chat_id).acquire()  # the chat first: no overall slot wasted waiting
         await self._overall.acquire()
@@ -97,7 +100,7 @@ class DatabaseRateLimiter:
 
     def __init__(
         self,
-        engine,
+        engine: AsyncEngine,
         platform: str = "telegram",
         *,
         overall_per_second: float = 30,
@@ -130,7 +133,7 @@ class DatabaseRateLimiter:
             group_per_minute=group_per_minute,
             is_group=is_group,
         )
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     def _limit(self, chat_id: str) -> tuple[float, int]:
         return self._group if self._is_group(chat_id) else self._chat
@@ -204,7 +207,7 @@ class DatabaseRateLimiter:
         except Exception as exc:  # noqa: BLE001 - the next acquire tries again
             log.warning("could not share a flood wait (%s)", type(exc).__name__)
 
-    async def _write_hold(self, connection) -> None:
+    async def _write_hold(self, connection: AsyncConnection) -> None:
         if self._hold_until > self._hold_written:
             until = self._hold_until
             await budget.hold_until(connection, self.platform, until)
@@ -216,7 +219,7 @@ class DatabaseRateLimiter:
             self._known = {c: t for c, t in self._known.items() if t > now}
         self._known[chat_id] = next_free
 
-    async def _purge(self, connection, now: float) -> None:
+    async def _purge(self, connection: AsyncConnection, now: float) -> None:
         if now - self._purged_at >= budget.IDLE_AFTER:
             self._purged_at = now
             await budget.purge(connection, now)

@@ -30,6 +30,11 @@ class Retention:
 _UNLISTED = (OfferStatus.CANCELLED, OfferStatus.REJECTED, OfferStatus.DRAFT)
 
 
+def _bounds(rule: rrule) -> tuple[datetime | None, int | None]:
+    """UNTIL and COUNT of a rule: dateutil keeps them in attributes its type stubs leave out."""
+    return rule.__dict__["_until"], rule.__dict__["_count"]
+
+
 def last_end(offer: Offer) -> datetime | None:
     """When the offer's last gathering ends (UTC), or None when it repeats without end."""
     duration = timedelta(minutes=offer.duration_minutes)
@@ -39,9 +44,16 @@ def last_end(offer: Offer) -> datetime | None:
         rule = rrulestr(offer.rrule, dtstart=offer.starts_local)
     except (ValueError, TypeError):
         return None  # unreadable rules are the editor's problem, not a reason to delete
-    if not isinstance(rule, rrule) or (rule._until is None and rule._count is None):
+    if not isinstance(rule, rrule):
         return None
-    last = rule[-1] if rule._count is not None else rule.before(rule._until, inc=True)
+    until, count = _bounds(rule)
+    last: datetime | None
+    if count is not None:
+        last = rule[-1]
+    elif until is not None:
+        last = rule.before(until, inc=True)
+    else:
+        return None
     return None if last is None else to_utc(last + duration)
 
 

@@ -33,7 +33,8 @@ here so that loading needs no text folding; '# fold-version' records the folding
   D <district key> <display name>
   M <AGS> <Stadt|Gemeinde> <name> <lat> <lon> <main place id or ''> <name keys> <alternate keys>
   T <geonameid> <name> <lat> <lon> <admin1> <population> <name keys> <alternate keys> <AGS>
-  V <village id> <name> <lat> <lon> <AGS or '' if unsure> <district key> <name keys> <alternate keys>
+  V <village id> <name> <lat> <lon> <AGS or '' if unsure> <district key> <name keys>
+    <alternate keys>
   P <postcode> <lat> <lon> <label> <admin1> <AGS> <parts: AGS,lat,lon separated by spaces>
 """
 
@@ -659,7 +660,7 @@ def load_postcodes(
         lat, lon = (round(float(x), 4) for x in coordinates[code])
         centroid = outlines.containing(lat, lon, border_km=5.0)
 
-        def close(ags: str) -> bool:
+        def close(ags: str, lat: float = lat, lon: float = lon) -> bool:
             return by_ags[ags].km_to(lat, lon) <= POSTCODE_AREA_KM
 
         first = [centroid.ags] if centroid is not None else []

@@ -7,7 +7,7 @@ instead of a skip.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import delete, insert, select
@@ -22,7 +22,7 @@ from .support import ChatDriver
 # The `synapse` fixture (a throwaway Matrix homeserver), for every test module that asks for it.
 pytest_plugins = ["tests.synapse"]
 
-NOW = datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # Wednesday, 10:00 in Berlin
+NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday, 10:00 in Berlin
 
 # `nahbar chat` and `nahbar run` started by tests serve no web face unless a test asks for one
 # (the default address is shared by every checkout on this machine).

@@ -5,7 +5,7 @@
         call = await api.next_bot_message(4711)          # sendMessage / editMessageText / ...
         api.keyboard(4711)                               # the reply keyboard the user now sees
         api.press(4711, "Zurück")                        # tap an inline button (callback query)
-        api.push_forged_callback(4711, "va:1")           # data no button offered (a modified client)
+        api.push_forged_callback(4711, "va:1")           # data no button offered (modified client)
         api.screen(4711).text, api.screen(4711).buttons  # what the newest bot message shows
 
 Enough of the Bot API for python-telegram-bot 22 (long polling, messages, edits, callback
@@ -25,7 +25,7 @@ Faults on demand, for the delivery paths (one rule per inject call, matched in o
 
 Membership and groups:
 
-    api.block(4711) / api.unblock(4711)     # my_chat_member updates; sends to a blocked chat get 403
+    api.block(4711) / api.unblock(4711)     # my_chat_member updates; sends to a blocked chat: 403
     api.add_group(-100123, admins={501})    # a supergroup; getChatMember says who is an admin
     api.push_group_text(-100123, 502, "/wochenpost")   # a member writes in the group
     api.push_anonymous_admin(-100123, "/wochenpost")   # an admin writing as the group itself
@@ -52,8 +52,9 @@ import json
 import re
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -614,7 +615,7 @@ class FakeBotApi:
                     try:
                         async with http.post(url, json=update, headers=headers) as response:
                             ok = response.status == 200
-                    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                    except (TimeoutError, aiohttp.ClientError, OSError):
                         ok = False
                     if ok:
                         self.acknowledged.add(update["update_id"])
@@ -639,7 +640,8 @@ class FakeBotApi:
         return Screen(mine[message_id])
 
     def keyboard(self, chat_id: int) -> list[dict]:
-        """Buttons of the reply keyboard the user currently sees, e.g. {"text", "request_location"}."""
+        """Buttons of the reply keyboard the user currently sees, e.g.
+        {"text", "request_location"}."""
         markup = self.keyboards.get(chat_id) or {}
         return [
             b if isinstance(b, dict) else {"text": b}

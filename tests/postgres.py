@@ -16,9 +16,10 @@ from pathlib import Path
 
 
 def find_bindir() -> Path | None:
-    for candidate in [os.environ.get("PG_BINDIR", "")] + sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), reverse=True
-    ):
+    for candidate in [
+        os.environ.get("PG_BINDIR", ""),
+        *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True),
+    ]:
         if candidate and (Path(candidate) / "initdb").exists():
             return Path(candidate)
     initdb = shutil.which("initdb")

@@ -53,14 +53,16 @@ def predicted(reading: Reading) -> dict:
     if reading.when:
         when = reading.when
         out["when"] = when[:2] + when[-5:] if when.startswith("d:") else when
-    for slot, value in (
-        ("part", reading.part),
-        ("audience", reading.audience),
-        ("feeling", reading.feeling),
-        ("radius", reading.radius),
-    ):
-        if value:
-            out[slot] = value
+    out.update(
+        (slot, value)
+        for slot, value in (
+            ("part", reading.part),
+            ("audience", reading.audience),
+            ("feeling", reading.feeling),
+            ("radius", reading.radius),
+        )
+        if value
+    )
     if reading.kinds:
         out["kinds"] = list(reading.kinds)
     if reading.step_free:
@@ -137,9 +139,10 @@ def table(scores: dict[str, Score]) -> str:
     head = "| slot | " + " | ".join(f"{part} P | R | n" for part in scores) + " |"
     lines = [head, "|---|" + "---|---|---|" * len(scores)]
     for name in names:
-        cells = []
-        for s in scores.values():
-            cells.append(f"{s.precision(name):.1%} | {s.recall(name):.1%} | {s.support(name)}")
+        cells = [
+            f"{s.precision(name):.1%} | {s.recall(name):.1%} | {s.support(name)}"
+            for s in scores.values()
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -88,22 +88,22 @@ class ChatDriver:
 
 async def add_offer(sessions, now: datetime, **fields) -> Offer:
     """A published offer (unless said otherwise) with its occurrences materialised."""
-    values = dict(
-        title="Adventscafé",
-        description="Kaffee und Kuchen",
-        category="cafe",
-        organiser="Heimatverein",
-        venue_name="Pfarrhaus",
-        address="Kirchstraße 1",
-        place_name="Wernigerode",
-        latitude=51.8365,
-        longitude=10.7822,  # the town centre
-        status=OfferStatus.PUBLISHED,
-        starts_local=datetime(2026, 11, 26, 15, 0),
-        duration_minutes=120,
-        rrule=None,
-        exdates=[],
-    )
+    values = {
+        "title": "Adventscafé",
+        "description": "Kaffee und Kuchen",
+        "category": "cafe",
+        "organiser": "Heimatverein",
+        "venue_name": "Pfarrhaus",
+        "address": "Kirchstraße 1",
+        "place_name": "Wernigerode",
+        "latitude": 51.8365,
+        "longitude": 10.7822,  # the town centre
+        "status": OfferStatus.PUBLISHED,
+        "starts_local": datetime(2026, 11, 26, 15, 0),
+        "duration_minutes": 120,
+        "rrule": None,
+        "exdates": [],
+    }
     values.update(fields)
     async with sessions() as session, session.begin():
         offer = Offer(**values)

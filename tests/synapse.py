@@ -17,6 +17,7 @@ Fixtures (available to every test module through `pytest_plugins` in conftest.py
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import json
@@ -34,7 +35,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 
 from .postgres import free_port
 
@@ -142,7 +142,7 @@ class ThrowawaySynapse:
     # -- process -------------------------------------------------------------------------
 
     def start(self) -> ThrowawaySynapse:
-        self._log = open(self.root / "stdout.txt", "ab")
+        self._log = open(self.root / "stdout.txt", "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "synapse.app.homeserver", "-c", str(self.config_path)],
             cwd=self.root,
@@ -391,7 +391,7 @@ class MatrixResident:
         while True:
             try:
                 response = await self.client.sync(timeout=1000)
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            except (TimeoutError, aiohttp.ClientError, OSError):
                 response = None  # the homeserver is down (a test stopped it): keep trying
             if not hasattr(response, "next_batch"):
                 await asyncio.sleep(0.2)
@@ -444,10 +444,8 @@ class MatrixResident:
                     f"timed out waiting for {what}; received so far:\n" + self.describe()
                 )
             async with self._changed:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._changed.wait(), min(remaining, 1.0))
-                except TimeoutError:
-                    pass
 
     async def open_dm(self, bot_user_id: str, encrypted: bool = False) -> str:
         """Create a direct chat, invite the bot, and wait until it has joined."""

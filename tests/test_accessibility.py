@@ -8,13 +8,12 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
+from alembic import command
 from geopy.distance import great_circle
 from sqlalchemy import select, text
 
 from models import Occurrence, Offer
 from models.accessibility import Wheelchair, YesNo
-from alembic import command
-
 from models.db import alembic_config, upgrade
 from models.importing import FileProblem, read_file
 from models.search import Query, nearby, step_free
@@ -36,13 +35,14 @@ async def test_the_migration_turns_yes_no_columns_into_osm_values(database_url, 
             ):
                 await connection.execute(
                     text(
-                        "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-                        " place_name, latitude, longitude, step_free, accessible_toilet, hearing_loop, seating,"
-                        " cost, price, contact, status, is_example, starts_local, duration_minutes, exdates,"
-                        " created_at, updated_at, review_note)"
-                        " VALUES (:id, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8, 10.7, :s, :t, :h, true,"
-                        " 'free', '', '', 'published', false, '2026-12-01 15:00:00', 120, '[]',"
-                        " '2026-01-01 00:00:00', '2026-01-01 00:00:00', '')"
+                        "INSERT INTO offers (id, title, description, category, organiser, "
+                        "venue_name, address, place_name, latitude, longitude, step_free, "
+                        "accessible_toilet, hearing_loop, seating, cost, price, contact, status, "
+                        "is_example, starts_local, duration_minutes, exdates, created_at, "
+                        "updated_at, review_note) VALUES (:id, 'Café', '', 'cafe', '', '', '', "
+                        "'Wernigerode', 51.8, 10.7, :s, :t, :h, true, 'free', '', '', 'published', "
+                        "false, '2026-12-01 15:00:00', 120, '[]', '2026-01-01 00:00:00', "
+                        "'2026-01-01 00:00:00', '')"
                     ),
                     {"id": n, "s": step, "t": toilet, "h": loop},
                 )

@@ -3,7 +3,7 @@ a day that bundles them, and only offers that are really new."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -15,9 +15,8 @@ from scheduler import run_digests
 from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer
 
-UTC = timezone.utc
 WED_17 = datetime(2026, 11, 25, 16, tzinfo=UTC)  # 17:00 in Berlin, when the day's bundle goes out
-MAGDEBURG = dict(place_name="Magdeburg", latitude=52.1205, longitude=11.6276)
+MAGDEBURG = {"place_name": "Magdeburg", "latitude": 52.1205, "longitude": 11.6276}
 
 
 async def _subscriber(sessions, places, now, **options) -> ChatDriver:
@@ -80,7 +79,7 @@ async def test_switch_on_and_choose_kinds(sessions, places, now):
 
 async def test_new_offers_nearby_come_bundled_once_a_day(sessions, places, now):
     await _new(sessions, now, now - timedelta(days=1), "Von gestern")  # before the alerts were on
-    chat = await _subscriber(sessions, places, now, platform="telegram")
+    await _subscriber(sessions, places, now, platform="telegram")
     async with sessions() as session:
         me = await session.scalar(select(User))
     await _new(sessions, now, now + timedelta(hours=3), "Neues Adventscafé")

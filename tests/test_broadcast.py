@@ -4,8 +4,9 @@ fit, and `nahbar outbox plan`."""
 
 from __future__ import annotations
 
+import itertools
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +17,6 @@ from models.outbox import BULK, URGENT, Outgoing, claim, enqueue
 
 from .test_outbox_cli import nahbar
 
-UTC = timezone.utc
 MONDAY_8 = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin
 SLOT = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # the 09:00 weekly post
 
@@ -63,7 +63,7 @@ async def test_weekly_posts_are_lined_up_at_the_bulk_rate_after_their_slot(sessi
         assert await plan_digests(session, MONDAY_8, {"telegram": 10.0}) == 50
     due = await _due_times(sessions)
     assert due[0] == SLOT
-    assert [b - a for a, b in zip(due, due[1:])] == [timedelta(seconds=0.1)] * 49
+    assert [b - a for a, b in itertools.pairwise(due)] == [timedelta(seconds=0.1)] * 49
     async with sessions() as session:
         assert set(await session.scalars(select(OutboxMessage.priority))) == {BULK}
 

@@ -4,7 +4,7 @@ the dates the offer has. Checked for every example offer and every imported test
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,17 +12,16 @@ import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import select
 
-from publish.calendar import offer_calendar
 from models import Occurrence, Offer, OfferStatus
 from models.demo import example_offers, seed_if_empty
 from models.importing import import_file
 from models.occurrences import HORIZON
 from models.schedule import Schedule
+from publish.calendar import offer_calendar
 
 from .support import add_offer
 
 DATA = Path(__file__).parent / "data"
-UTC = timezone.utc
 
 
 def calendar_dates(

@@ -19,9 +19,11 @@ from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer, organiser_chat, resident_reminded
 from .test_posting import RIGHTS
 
-THURSDAYS = dict(
-    rrule="FREQ=WEEKLY;BYDAY=TH", starts_local=datetime(2026, 11, 26, 15), title="Warme Stube"
-)
+THURSDAYS = {
+    "rrule": "FREQ=WEEKLY;BYDAY=TH",
+    "starts_local": datetime(2026, 11, 26, 15),
+    "title": "Warme Stube",
+}
 DEC_17 = date(2026, 12, 17)
 
 
@@ -207,12 +209,13 @@ async def test_the_migration_moves_cancelled_dates_out_of_the_rule(database_url,
         async with engine.begin() as connection:
             await connection.execute(
                 text(
-                    "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-                    " place_name, latitude, longitude, cost, price, contact, status, is_example, starts_local,"
-                    " duration_minutes, rrule, exdates, created_at, updated_at, review_note)"
-                    " VALUES (1, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8, 10.7, 'free', '', '',"
-                    " 'published', false, '2026-11-26 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TH',"
-                    " '[\"2026-12-17\", \"2026-12-24\"]', '2026-11-20 10:00:00', '2026-11-20 10:00:00', '')"
+                    "INSERT INTO offers (id, title, description, category, organiser, venue_name, "
+                    "address, place_name, latitude, longitude, cost, price, contact, status, "
+                    "is_example, starts_local, duration_minutes, rrule, exdates, created_at, "
+                    "updated_at, review_note) VALUES (1, 'Café', '', 'cafe', '', '', '', "
+                    "'Wernigerode', 51.8, 10.7, 'free', '', '', 'published', false, '2026-11-26 "
+                    "15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TH', '[\"2026-12-17\", \"2026-12-24\"]', "
+                    "'2026-11-20 10:00:00', '2026-11-20 10:00:00', '')"
                 )
             )
             await connection.execute(

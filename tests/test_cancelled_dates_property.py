@@ -14,13 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from publish.calendar import offer_calendar
 from models import Occurrence, Offer, User
 from models.importing import import_records
 from models.importing.from_ical import read_ical
 from models.occurrences import HORIZON
 from models.organising import ChangeKind, OfferChange
 from models.schedule import to_local
+from publish.calendar import offer_calendar
 from scheduler import run_notices
 
 from .support import ChatDriver, add_offer
@@ -64,7 +64,7 @@ FILE_RULES = (
     "FREQ=DAILY;COUNT=40",
     "FREQ=WEEKLY;BYDAY=FR",
 )
-DAYS = tuple(date(2026, 11, 26) + timedelta(days=n) for n in range(0, 42))
+DAYS = tuple(date(2026, 11, 26) + timedelta(days=n) for n in range(42))
 SOME_DAYS = st.frozensets(st.sampled_from(DAYS), max_size=3)
 IMPORT = st.tuples(
     st.just("import"),

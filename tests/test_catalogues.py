@@ -101,7 +101,7 @@ def _shown_strings(path: Path):
 
 def test_handlers_and_adapters_have_no_hard_coded_german():
     # Umlauts or typical German words outside the catalogues mean a string slipped past them.
-    # The keyword, date-word and named-day lists hold words people type, which are input, not output.
+    # The keyword, date-word and named-day lists hold words people type: input, not output.
     german = re.compile(r"[äöüßÄÖÜ]|\b(Sie|Ihr|Ihre|bitte|leider|nicht)\b")
     input_words = {
         ROOT / "handlers" / "keywords.py",

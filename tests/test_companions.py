@@ -128,7 +128,7 @@ async def test_the_organiser_sees_a_count_only(sessions, places, now):
 
 
 async def test_a_no_from_the_resident_shares_nothing(sessions, places, now):
-    _, _, helper, resident, postman, request = await _asked(sessions, places, now)
+    _, _, _helper, resident, postman, request = await _asked(sessions, places, now)
     await resident.send_button(await _sent_button(sessions, "terminal:anna", "Nein, danke"))
     assert "Zurückgezogen" in resident.text
     mail = await postman.deliver()

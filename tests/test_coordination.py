@@ -4,13 +4,11 @@ everyone else sees nothing at all."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 
 from models.coordination import CoordinatorList
-from places.geo import distance_km
 from models.unmet import UnmetSearch, count_unmet
+from places.geo import distance_km
 
 from .support import ChatDriver, add_offer
 

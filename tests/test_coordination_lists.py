@@ -148,8 +148,8 @@ async def test_interest_per_offer_hides_small_counts_everywhere(sessions, places
         ).decode("utf-8-sig")
     rows = listed.splitlines()
     assert (
-        rows[0]
-        == "Landkreis;Angebot;Ort;Nummer;Erinnerungen bestellt;„Ich komme“ für Termine im November 2026"
+        rows[0] == "Landkreis;Angebot;Ort;Nummer;Erinnerungen bestellt;"
+        "„Ich komme“ für Termine im November 2026"
     )
     # The café's 7 would give the walk's 3 away (10 in the district): it is hidden too.
     assert rows[1:] == [
@@ -234,8 +234,8 @@ async def test_a_past_months_report_says_its_offers_are_todays(sessions, places,
             )
     assert "Angebote und weiße Flecken: die 14 Tage ab 25. November 2026." in reports["2026-11"]
     assert (
-        "Angebote und weiße Flecken: die 14 Tage ab 25. November 2026, nicht Oktober 2026 – die Angebote "
-        "vergangener Monate werden nicht aufbewahrt."
+        "Angebote und weiße Flecken: die 14 Tage ab 25. November 2026, nicht Oktober 2026 – die "
+        "Angebote vergangener Monate werden nicht aufbewahrt."
     ) in reports["2026-10"]
     assert "Monatsbericht Oktober 2026" in reports["2026-10"]
     assert (
@@ -243,8 +243,8 @@ async def test_a_past_months_report_says_its_offers_are_todays(sessions, places,
         and "&lt;" not in reports["2026-10"]
     )
     assert (
-        "0 verwaiste Angebote (60 Tage kein Termin, Veranstalter meldet sich nicht) Erinnerungen bestellt: 0; "
-        "„Ich komme“ für Termine im November 2026: 0"
+        "0 verwaiste Angebote (60 Tage kein Termin, Veranstalter meldet sich nicht) Erinnerungen "
+        "bestellt: 0; „Ich komme“ für Termine im November 2026: 0"
     ) in reports["2026-11"]
 
 
@@ -298,9 +298,9 @@ async def test_datenschutz_says_what_coordinators_see(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user="anna")
     await chat.say("/datenschutz")
     assert (
-        "Die Koordination sieht nur Zahlen, nie wer: Suchen, die nichts gefunden haben (eine Zahl je Gemeinde "
-        "und Monat, ohne Sie, Ihren Chat oder die Uhrzeit), und wie viele Erinnerungen und Antworten „Ich komme“ "
-        "jedes Angebot hat; Zahlen von 1 bis 4 zeigen wir nie."
+        "Die Koordination sieht nur Zahlen, nie wer: Suchen, die nichts gefunden haben (eine Zahl "
+        "je Gemeinde und Monat, ohne Sie, Ihren Chat oder die Uhrzeit), und wie viele Erinnerungen "
+        "und Antworten „Ich komme“ jedes Angebot hat; Zahlen von 1 bis 4 zeigen wir nie."
     ) in chat.text
     assert "bis eine Seite zurückzieht oder bis einen Tag nach dem Treffen" in chat.text
 
@@ -363,7 +363,9 @@ def _pixels(ppm: bytes) -> list[tuple[int, int, int]]:
 
 def _near(colour: str, pixels, tolerance: int = 6) -> int:
     want = tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return sum(1 for p in pixels if all(abs(a - b) <= tolerance for a, b in zip(p, want)))
+    return sum(
+        1 for p in pixels if all(abs(a - b) <= tolerance for a, b in zip(p, want, strict=False))
+    )
 
 
 async def test_the_reports_map_rendered_shows_offers_shaded_and_white_spots_hatched(

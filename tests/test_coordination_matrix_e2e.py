@@ -67,20 +67,23 @@ async def test_lage_and_going_together_with_numbered_choices(synapse, resident, 
             f"🔍 Suchen ohne Ergebnis im {month}: 0\n"
             "💤 Verwaiste Angebote (60 Tage kein Termin, Veranstalter meldet sich nicht): 0\n"
             f"🔔 Erinnerungen bestellt: 0 · 👍 „Ich komme“ für Termine im {month}: 0\n\n"
-            "Zahlen von 1 bis 4 stehen als „< 5“ da, „•“ verdeckt eine Zahl, die sonst eine kleine verraten würde.\n\n"
+            "Zahlen von 1 bis 4 stehen als „< 5“ da, „•“ verdeckt eine Zahl, die sonst eine kleine "
+            "verraten würde.\n\n"
             "1 💡 Ideen für weiße Flecken\n2 🌐 Webseiten öffnen · 3 🔑 Koordination einladen"
         )
         assert "„&lt; 5“" in summary.html
         one = await kreis.ask("!lage Quedlinburg", _has("Quedlinburg"))
         assert one.body == (
             "📊 Quedlinburg\n\nQuedlinburg – 1 Angebot in den nächsten 14 Tagen – 0,3 je 10.000 "
-            "Einwohner – Suchen ohne Ergebnis diesen Monat: 0\n\n1 🤝 Begleitung für Quedlinburg einladen"
+            "Einwohner – Suchen ohne Ergebnis diesen Monat: 0\n\n1 🤝 Begleitung für Quedlinburg "
+            "einladen"
         )
         invited = await kreis.choose(one, "Begleitung für Quedlinburg", _has("/begleiten"))
         code = re.search(r"/begleiten (\S+) an Nahbar", invited.body).group(1)
         assert invited.body == (
-            f"🤝 Geben Sie diesen Code der neuen Begleiterin oder dem neuen Begleiter persönlich: "
-            f"{code}\nSie schreiben /begleiten {code} an Nahbar. Der Code gilt einmal, 48 Stunden lang."
+            "🤝 Geben Sie diesen Code der neuen Begleiterin oder dem neuen Begleiter persönlich: "
+            f"{code}\nSie schreiben /begleiten {code} an Nahbar. Der Code gilt einmal, 48 Stunden "
+            "lang."
         )
 
         await erika.open_dm(bot.user_id)
@@ -98,9 +101,10 @@ async def test_lage_and_going_together_with_numbered_choices(synapse, resident, 
         asked = await anna.choose(detail, "nicht allein", _has("Welcher Termin?"))
         spans = [when(T, d, d + timedelta(hours=2)) for d in dates]
         assert asked.body.startswith(
-            "🤝 Sie möchten nicht allein zu „Adventscafé im Pfarrhaus“ gehen? Eine Begleitung aus Quedlinburg kann "
-            "mitkommen.\nSie sieht nur den Ort, das Angebot und den Termin – keinen Namen, keine Adresse. Bevor "
-            "Vornamen und ein Treffpunkt am Veranstaltungsort weitergegeben werden, frage ich Sie noch einmal.\n"
+            "🤝 Sie möchten nicht allein zu „Adventscafé im Pfarrhaus“ gehen? Eine Begleitung aus "
+            "Quedlinburg kann mitkommen.\nSie sieht nur den Ort, das Angebot und den Termin – "
+            "keinen Namen, keine Adresse. Bevor Vornamen und ein Treffpunkt am Veranstaltungsort "
+            "weitergegeben werden, frage ich Sie noch einmal.\n"
             "Welcher Termin?\n\n"
         )
         assert list(asked.choices().values()) == spans
@@ -130,9 +134,10 @@ async def test_lage_and_going_together_with_numbered_choices(synapse, resident, 
 
         offered = await anna.wait_for_reply(_has("Gute Nachricht"))
         assert offered.body.startswith(
-            f"🤝 Gute Nachricht: Jemand würde Sie zu „Adventscafé im Pfarrhaus“ am {first} begleiten. Sind Sie "
-            "einverstanden, dass ich Ihren Vornamen weitergebe und Sie sich am Eingang von Pfarrhaus, Kirchstraße 3, "
-            "Quedlinburg treffen, zehn Minuten vor Beginn?\n\n"
+            f"🤝 Gute Nachricht: Jemand würde Sie zu „Adventscafé im Pfarrhaus“ am {first} "
+            "begleiten. Sind Sie einverstanden, dass ich Ihren Vornamen weitergebe und Sie sich am "
+            "Eingang von Pfarrhaus, Kirchstraße 3, Quedlinburg treffen, zehn Minuten vor "
+            "Beginn?\n\n"
         )
         assert list(offered.choices().values()) == ["✅ Ja, einverstanden", "✖️ Nein, danke"]
         asked_name = await anna.choose(offered, "einverstanden", _has("Vornamen"))
@@ -157,7 +162,8 @@ async def test_lage_and_going_together_with_numbered_choices(synapse, resident, 
         reported = await anna.choose(agreed, "Melden", _has("Danke, dass Sie es uns sagen"))
         assert (
             reported.body
-            == "Danke, dass Sie es uns sagen. Die Begleitung ist beendet, die Koordination kümmert sich darum."
+            == "Danke, dass Sie es uns sagen. Die Begleitung ist beendet, die Koordination kümmert "
+            "sich darum."
         )
         off = await erika.wait_for_reply(_has("findet nicht statt"))
         assert off.body == (

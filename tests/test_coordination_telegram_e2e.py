@@ -77,7 +77,8 @@ async def test_lage_with_the_map_and_two_residents_agree_to_go_together(api, tmp
             f"🔍 Suchen ohne Ergebnis im {month}: 0\n"
             "💤 Verwaiste Angebote (60 Tage kein Termin, Veranstalter meldet sich nicht): 0\n"
             f"🔔 Erinnerungen bestellt: 0 · 👍 „Ich komme“ für Termine im {month}: 0\n\n"
-            "Zahlen von 1 bis 4 stehen als „< 5“ da, „•“ verdeckt eine Zahl, die sonst eine kleine verraten würde."
+            "Zahlen von 1 bis 4 stehen als „< 5“ da, „•“ verdeckt eine Zahl, die sonst eine kleine "
+            "verraten würde."
         )
         assert api.uploads[-1].filename == "karte.png" and api.uploads[-1].content.startswith(
             b"\x89PNG"
@@ -108,8 +109,9 @@ async def test_lage_with_the_map_and_two_residents_agree_to_go_together(api, tmp
         invited = await kreis.press("Begleitung für Quedlinburg", "/begleiten")
         code = re.search(r"/begleiten (\S+) an Nahbar", invited.text).group(1)
         assert invited.text == (
-            f"🤝 Geben Sie diesen Code der neuen Begleiterin oder dem neuen Begleiter persönlich: "
-            f"{code}\nSie schreiben /begleiten {code} an Nahbar. Der Code gilt einmal, 48 Stunden lang."
+            "🤝 Geben Sie diesen Code der neuen Begleiterin oder dem neuen Begleiter persönlich: "
+            f"{code}\nSie schreiben /begleiten {code} an Nahbar. Der Code gilt einmal, 48 Stunden "
+            "lang."
         )
 
         await erika.say("/start", "willkommen")
@@ -130,8 +132,8 @@ async def test_lage_with_the_map_and_two_residents_agree_to_go_together(api, tmp
         asked = await anna.press("nicht allein", "Welcher Termin?")
         assert asked.text == (
             "🤝 Sie möchten nicht allein zu „Adventscafé im Pfarrhaus“ gehen? Eine Begleitung aus "
-            "Quedlinburg kann mitkommen.\nSie sieht nur den Ort, das Angebot und den Termin – keinen "
-            "Namen, keine Adresse. Bevor Vornamen und ein Treffpunkt am Veranstaltungsort "
+            "Quedlinburg kann mitkommen.\nSie sieht nur den Ort, das Angebot und den Termin – "
+            "keinen Namen, keine Adresse. Bevor Vornamen und ein Treffpunkt am Veranstaltungsort "
             "weitergegeben werden, frage ich Sie noch einmal.\nWelcher Termin?"
         )
         spans = [when(T, d, d + timedelta(hours=2)) for d in dates]

@@ -35,6 +35,8 @@ COORDINATORS = "terminal:land"
 CAFE = "Adventscafé im Pfarrhaus"
 T = Translator("de")
 
+DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
 
 async def _a_weekly_cafe(database: Path) -> list[datetime]:
     """A migrated database with the organiser "org" and their weekly café in Quedlinburg from
@@ -63,7 +65,7 @@ async def _a_weekly_cafe(database: Path) -> list[datetime]:
             latitude=51.7894,
             longitude=11.1413,
             starts_local=first,
-            rrule=f"FREQ=WEEKLY;BYDAY={('MO', 'TU', 'WE', 'TH', 'FR', 'SA', 'SU')[tomorrow.weekday()]}",
+            rrule=f"FREQ=WEEKLY;BYDAY={DAY_CODES[tomorrow.weekday()]}",
         )
         return [to_utc(first + timedelta(weeks=n)) for n in range(4)]
     finally:
@@ -98,7 +100,8 @@ def _situation(month: str) -> str:
         f"🔍 Suchen ohne Ergebnis im {month}: 0\n"
         "💤 Verwaiste Angebote (60 Tage kein Termin, Veranstalter meldet sich nicht): 0\n"
         f"🔔 Erinnerungen bestellt: 0 · 👍 „Ich komme“ für Termine im {month}: 0\n\n"
-        "Zahlen von 1 bis 4 stehen als „< 5“ da, „•“ verdeckt eine Zahl, die sonst eine kleine verraten würde.\n"
+        "Zahlen von 1 bis 4 stehen als „< 5“ da, „•“ verdeckt eine Zahl, die sonst eine kleine "
+        "verraten würde.\n"
         "[1] 💡 Ideen für weiße Flecken   [2] 🌐 Webseiten öffnen   [3] 🔑 Koordination einladen\n"
         "📎 var/downloads/karte.png"
     )
@@ -111,9 +114,9 @@ def _appoint_a_district_coordinator(tmp_path: Path, month: str) -> str:
     invited = land.choose("Koordination einladen", "48 Stunden lang.")
     code = re.search(r"/koordination (\S+) an Nahbar", invited).group(1)
     assert (
-        f"🔑 Geben Sie diesen Code der neuen Koordinatorin oder dem neuen Koordinator für Landkreis Harz "
-        f"persönlich oder am Telefon: {code}\nSie schreiben /koordination {code} an Nahbar. Der Code gilt "
-        "einmal, 48 Stunden lang."
+        "🔑 Geben Sie diesen Code der neuen Koordinatorin oder dem neuen Koordinator für Landkreis "
+        f"Harz persönlich oder am Telefon: {code}\nSie schreiben /koordination {code} an Nahbar. "
+        "Der Code gilt einmal, 48 Stunden lang."
     ) in invited
     land.quit()
     return code
@@ -142,8 +145,8 @@ def _the_district_coordinator(tmp_path: Path, code: str, month: str) -> str:
     link = kreis.wait_for("\n> ").split("nicht weitergeben:\n")[1].split("\n")[0]
     assert link.startswith(f"http://127.0.0.1:{port}/koordination/anmelden/")
     assert (
-        "🌐 Ihr Link zu den Seiten für die Koordination, gültig 15 Minuten und nur einmal – bitte nicht "
-        in linked
+        "🌐 Ihr Link zu den Seiten für die Koordination, gültig 15 Minuten und nur einmal – bitte "
+        "nicht " in linked
     )
     path = link.removeprefix(f"http://127.0.0.1:{port}")
 
@@ -162,14 +165,17 @@ def _the_district_coordinator(tmp_path: Path, code: str, month: str) -> str:
 
     one = kreis.say("/lage Quedlinburg", "einladen")
     assert (
-        "📊 Quedlinburg\n\nQuedlinburg – 1 Angebot in den nächsten 14 Tagen – 0,3 je 10.000 Einwohner – "
-        "Suchen ohne Ergebnis diesen Monat: 0\n[1] 🤝 Begleitung für Quedlinburg einladen"
+        "📊 Quedlinburg\n\nQuedlinburg – 1 Angebot in den nächsten 14 Tagen – 0,3 je 10.000 "
+        "Einwohner – Suchen ohne Ergebnis diesen Monat: 0\n[1] 🤝 Begleitung für Quedlinburg "
+        "einladen"
     ) in one
     invited = kreis.choose("Begleitung für Quedlinburg", "48 Stunden lang.")
     companion_code = re.search(r"/begleiten (\S+) an Nahbar", invited).group(1)
     assert (
-        f"🤝 Geben Sie diesen Code der neuen Begleiterin oder dem neuen Begleiter persönlich: {companion_code}\n"
-        f"Sie schreiben /begleiten {companion_code} an Nahbar. Der Code gilt einmal, 48 Stunden lang."
+        "🤝 Geben Sie diesen Code der neuen Begleiterin oder dem neuen Begleiter persönlich: "
+        f"{companion_code}\n"
+        f"Sie schreiben /begleiten {companion_code} an Nahbar. Der Code gilt einmal, 48 Stunden "
+        "lang."
     ) in invited
     kreis.quit()
     return companion_code
@@ -184,8 +190,8 @@ def test_a_district_coordinator_a_companion_and_a_resident_at_their_terminals(tm
 
     erika = _person(tmp_path, "erika")
     assert (
-        "🤝 Danke, dass Sie in Quedlinburg Menschen begleiten! Wenn jemand nicht allein hingehen möchte, "
-        "frage ich Sie – Sie sehen nur den Ort, das Angebot und den Termin."
+        "🤝 Danke, dass Sie in Quedlinburg Menschen begleiten! Wenn jemand nicht allein hingehen "
+        "möchte, frage ich Sie – Sie sehen nur den Ort, das Angebot und den Termin."
     ) in erika.say(f"/begleiten {companion_code}", "Termin.")
     assert "nicht (mehr)" in erika.say(f"/begleiten {companion_code}", "Koordination")  # used once
 
@@ -195,42 +201,44 @@ def test_a_district_coordinator_a_companion_and_a_resident_at_their_terminals(tm
     assert "[2] 🤝 Ich möchte nicht allein hingehen" in detail
     asked = anna.choose("nicht allein", "Welcher Termin?")
     assert (
-        "🤝 Sie möchten nicht allein zu „Adventscafé im Pfarrhaus“ gehen? Eine Begleitung aus Quedlinburg kann "
-        "mitkommen.\nSie sieht nur den Ort, das Angebot und den Termin – keinen Namen, keine Adresse. Bevor "
-        "Vornamen und ein Treffpunkt am Veranstaltungsort weitergegeben werden, frage ich Sie noch einmal.\n"
+        "🤝 Sie möchten nicht allein zu „Adventscafé im Pfarrhaus“ gehen? Eine Begleitung aus "
+        "Quedlinburg kann mitkommen.\nSie sieht nur den Ort, das Angebot und den Termin – keinen "
+        "Namen, keine Adresse. Bevor Vornamen und ein Treffpunkt am Veranstaltungsort "
+        "weitergegeben werden, frage ich Sie noch einmal.\n"
         "Welcher Termin?\n"
     ) in asked
     spans = [when(T, d, d + timedelta(hours=2)) for d in dates]
     assert f"[1] {spans[0]}   [2] {spans[1]}\n[3] {spans[2]}   [4] {spans[3]}" in asked
     waiting = anna.choose(spans[0], "weitergegeben.")
     assert (
-        "🤝 Danke. Ich frage die Begleiterinnen und Begleiter in Ihrer Nähe. Sobald jemand zusagt, melde ich "
-        "mich – vorher wird nichts weitergegeben.\n[1] ✖️ Zurückziehen"
+        "🤝 Danke. Ich frage die Begleiterinnen und Begleiter in Ihrer Nähe. Sobald jemand zusagt, "
+        "melde ich mich – vorher wird nichts weitergegeben.\n[1] ✖️ Zurückziehen"
     ) in waiting
 
     # The companion's terminal: place, offer and date only.
     question = erika.wait_for("Würden Sie mitkommen?")
     assert (
-        f"🤝 Jemand in Quedlinburg möchte nicht allein zu „Adventscafé im Pfarrhaus“ am {first} gehen. "
-        "Würden Sie mitkommen?\n[1] 🤝 Ja, ich begleite"
+        f"🤝 Jemand in Quedlinburg möchte nicht allein zu „Adventscafé im Pfarrhaus“ am {first} "
+        "gehen. Würden Sie mitkommen?\n[1] 🤝 Ja, ich begleite"
     ) in question
     erika.mark = erika.output.index("🤝 Jemand in")
     assert (
-        "Danke! Welchen Vornamen darf ich weitergeben? (Nur den Vornamen; die Person wird gefragt, bevor etwas "
-        "weitergegeben wird.)"
+        "Danke! Welchen Vornamen darf ich weitergeben? (Nur den Vornamen; die Person wird gefragt, "
+        "bevor etwas weitergegeben wird.)"
     ) in erika.choose("Ja, ich begleite", "weitergegeben wird.)")
     assert "Bitte schreiben Sie nur einen Vornamen" in erika.say("0171 2345678", "Vornamen")
     assert (
-        "Danke, Erika! Ich frage jetzt die Person; Sie hören von mir.\n[1] ✖️ Zurückziehen   [2] ⚠️ Melden"
-        in erika.say("Erika", "von mir.")
+        "Danke, Erika! Ich frage jetzt die Person; Sie hören von mir.\n[1] ✖️ Zurückziehen   [2] "
+        "⚠️ Melden" in erika.say("Erika", "von mir.")
     )
 
     # The resident is asked before anything is shared; the companion's name comes only then.
     offered = anna.wait_for("zehn Minuten vor Beginn?")
     assert (
-        f"🤝 Gute Nachricht: Jemand würde Sie zu „Adventscafé im Pfarrhaus“ am {first} begleiten. Sind Sie "
-        "einverstanden, dass ich Ihren Vornamen weitergebe und Sie sich am Eingang von Pfarrhaus, Kirchstraße 3, "
-        "Quedlinburg treffen, zehn Minuten vor Beginn?\n[1] ✅ Ja, einverstanden   [2] ✖️ Nein, danke"
+        f"🤝 Gute Nachricht: Jemand würde Sie zu „Adventscafé im Pfarrhaus“ am {first} begleiten. "
+        "Sind Sie einverstanden, dass ich Ihren Vornamen weitergebe und Sie sich am Eingang von "
+        "Pfarrhaus, Kirchstraße 3, Quedlinburg treffen, zehn Minuten vor Beginn?\n[1] ✅ Ja, "
+        "einverstanden   [2] ✖️ Nein, danke"
     ) in offered
     anna.mark = anna.output.index("🤝 Gute Nachricht")
     assert "Welchen Vornamen darf ich Ihrer Begleitung sagen? (Nur den Vornamen.)" in anna.choose(
@@ -238,16 +246,17 @@ def test_a_district_coordinator_a_companion_and_a_resident_at_their_terminals(tm
     )
     agreed = anna.say("Anna", "⚠️ Melden")
     assert (
-        f"🤝 Wunderbar! Erika geht mit Ihnen zu „Adventscafé im Pfarrhaus“. Treffpunkt: Eingang von Pfarrhaus, "
-        f"Kirchstraße 3, Quedlinburg, {meeting}.\n[1] ✖️ Zurückziehen   [2] ⚠️ Melden"
+        "🤝 Wunderbar! Erika geht mit Ihnen zu „Adventscafé im Pfarrhaus“. Treffpunkt: Eingang von "
+        f"Pfarrhaus, Kirchstraße 3, Quedlinburg, {meeting}.\n[1] ✖️ Zurückziehen   [2] ⚠️ Melden"
     ) in agreed
     told = erika.wait_for("freut sich")
     assert (
         "anna" not in erika.output[: erika.output.index("🤝 Anna freut sich")].lower()
     )  # no name before consent
     assert (
-        f"🤝 Anna freut sich, dass Sie zu „Adventscafé im Pfarrhaus“ mitkommen. Treffpunkt: Eingang von "
-        f"Pfarrhaus, Kirchstraße 3, Quedlinburg, {meeting}.\n[1] ✖️ Zurückziehen   [2] ⚠️ Melden"
+        "🤝 Anna freut sich, dass Sie zu „Adventscafé im Pfarrhaus“ mitkommen. Treffpunkt: Eingang "
+        f"von Pfarrhaus, Kirchstraße 3, Quedlinburg, {meeting}.\n[1] ✖️ Zurückziehen   [2] ⚠️ "
+        "Melden"
     ) in told
     assert "Erika" not in anna.output[: anna.output.index("🤝 Wunderbar!")]
 
@@ -265,8 +274,8 @@ def test_a_district_coordinator_a_companion_and_a_resident_at_their_terminals(tm
     assert "Zurückgezogen. Die andere Seite erfährt es; die Vornamen sind gelöscht." in withdrawn
     gone = erika.wait_for("findet nicht statt")
     assert (
-        f"🤝 Die Begleitung zu „Adventscafé im Pfarrhaus“ am {first} findet nicht statt – die andere Seite "
-        "musste absagen. Die Vornamen sind gelöscht."
+        f"🤝 Die Begleitung zu „Adventscafé im Pfarrhaus“ am {first} findet nicht statt – die "
+        "andere Seite musste absagen. Die Vornamen sind gelöscht."
     ) in gone
     anna.quit()
     erika.quit()

@@ -20,7 +20,7 @@ def settings(**env) -> Settings:
 
 
 @pytest.mark.parametrize(
-    "value, telegram, seeds",
+    ("value", "telegram", "seeds"),
     [
         (None, False, True),  # auto: the terminal chat gets examples
         (None, True, False),  # auto: residents on a messenger never see them

@@ -10,7 +10,7 @@ from models import Conversation, User
 
 from .support import ChatDriver, add_offer
 
-ILSENBURG = dict(place_name="Ilsenburg", latitude=51.8666, longitude=10.6791)
+ILSENBURG = {"place_name": "Ilsenburg", "latitude": 51.8666, "longitude": 10.6791}
 
 
 async def test_welcome_offers_big_buttons(chat):

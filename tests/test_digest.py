@@ -3,7 +3,7 @@ weekday and hour (Berlin), its contents, quiet weeks, and the digest of a group 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -15,7 +15,6 @@ from scheduler import run_digests
 from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer
 
-UTC = timezone.utc
 MONDAY_9 = datetime(2026, 11, 30, 8, tzinfo=UTC)  # Monday 30 November, 09:00 in Berlin
 GROUP = "-1001234"
 

@@ -52,7 +52,7 @@ class DispatcherProcess:
         self.log = workdir / f"dispatcher-{id(self)}.log"
 
     async def start(self) -> None:
-        self._err = open(self.log, "wb")
+        self._err = open(self.log, "wb")  # noqa: SIM115 - the child's log, closed in stop()
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -168,7 +168,9 @@ async def test_sigkill_while_sending_loses_nothing_and_repeats_at_most_one_per_c
         before = sum(delivered(api).values())
         wanted = before + rng.randint(1, 20)  # a random moment in the middle of sending
         await api.wait_until(
-            lambda: sum(delivered(api).values()) >= wanted, START_TIMEOUT, "sends before the kill"
+            lambda wanted=wanted: sum(delivered(api).values()) >= wanted,
+            START_TIMEOUT,
+            "sends before the kill",
         )
         await asyncio.sleep(rng.uniform(0, 0.02))
         await process.stop(signal.SIGKILL)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from dataclasses import replace
 
-from bot.matrix.convert import from_inbox, incoming as matrix_incoming, to_inbox
+from bot.matrix.convert import from_inbox, to_inbox
+from bot.matrix.convert import incoming as matrix_incoming
 from bot.terminal import TerminalChat
 from handlers.core import Nahbar
 from handlers.messages import Incoming
@@ -33,13 +34,13 @@ async def test_the_welcome_names_organising_and_the_way_to_share_a_location_here
     matrix = ChatDriver(sessions, places, now, platform="matrix", user="@m:example.org")
     await matrix.say("!start")
     assert (
-        "Oder teilen Sie Ihren Standort: In Element tippen Sie neben dem Eingabefeld auf „+“ und dann "
-        "auf „Standort“."
+        "Oder teilen Sie Ihren Standort: In Element tippen Sie neben dem Eingabefeld auf „+“ und "
+        "dann auf „Standort“."
     ) in matrix.text
     telegram = ChatDriver(sessions, places, now, platform="telegram", user="42")
     await telegram.say("/start")
     assert "Oder tippen Sie unten auf „📍 Standort senden“." in telegram.text
-    assert [b.kind for r in telegram.replies for row in r.keyboard for b in row][0] == "location"
+    assert next(b.kind for r in telegram.replies for row in r.keyboard for b in row) == "location"
 
     english = ChatDriver(sessions, places, now, platform="terminal", user="e", language="en")
     await english.say("/start")

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from handlers.buttons import parse_button
 from markupsafe import Markup
 
+from handlers.buttons import parse_button
 from handlers.formatting import bold, distance, lines, when
-from handlers.text import clean, shorten
 from handlers.i18n import Translator, normalise_language
 from handlers.recurrence_text import describe
+from handlers.text import clean, shorten
 
 DE, EN = Translator("de"), Translator("en")
-START = datetime(2026, 12, 2, 14, tzinfo=timezone.utc)  # 15:00 in Berlin
+START = datetime(2026, 12, 2, 14, tzinfo=UTC)  # 15:00 in Berlin
 
 
 def test_dates_and_times():
@@ -94,7 +94,7 @@ def test_no_message_of_either_catalogue_doubles_a_full_stop():
             names = set().union(*(placeholder.findall(i) for i in ids))
             if not message.id or not names:
                 continue
-            values = {name: "9. Dez." for name in names}
+            values = dict.fromkeys(names, "9. Dez.")
             if isinstance(message.id, tuple):
                 values.pop("count", None)
                 shown = t.n(*ids, 2, **values)

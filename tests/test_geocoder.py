@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 
@@ -67,7 +68,7 @@ async def test_far_away_hits_and_failures_keep_the_town_centre():
     assert await geocoder.locate("Kirchstraße 3", "Quedlinburg", near) is None  # not found
     assert await geocoder.locate("", "Quedlinburg", near) is None  # nothing to ask
     assert len(client.queries) == 3
-    gaps = [b - a for a, b in zip(client.times, client.times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(client.times)]
     assert all(gap >= 0.19 for gap in gaps)  # never faster than the interval
 
 

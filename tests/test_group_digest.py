@@ -3,7 +3,7 @@ buttons or in words after /wochenpost; members may look but change nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -16,7 +16,6 @@ from scheduler import run_digests
 from .outbox_fakes import Clock
 from .support import Postman, add_offer, plain
 
-UTC = timezone.utc
 GROUP = "-1001234"
 
 
@@ -80,8 +79,8 @@ async def test_admins_change_day_time_place_and_radius_in_words(sessions, places
     assert await _digest(sessions) is None
     text = await group.say("/wochenpost Wernigerode")
     assert (
-        "Ab jetzt kommt die Wochenpost mit den Treffen im Umkreis von 10 km um Wernigerode jeden Montag "
-        "um 09:00 Uhr in diese Gruppe."
+        "Ab jetzt kommt die Wochenpost mit den Treffen im Umkreis von 10 km um Wernigerode jeden "
+        "Montag um 09:00 Uhr in diese Gruppe."
     ) in text
     assert "„/wochenpost Dienstag 18 Uhr“" in text  # how to change it
     text = await group.say("/wochenpost dienstags um 18 Uhr im Umkreis von 25 km")

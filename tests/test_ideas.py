@@ -129,7 +129,7 @@ async def test_a_long_pool_is_shown_page_by_page(sessions, places, now):
             )
     chat = ChatDriver(sessions, places, now)
     await chat.say("/ideen")
-    assert _order(chat) == SEVEN + ["Idee 1"]
+    assert _order(chat) == [*SEVEN, "Idee 1"]
     await chat.press("Weitere Ideen")
     assert chat.replies[0].edit and _order(chat) == ["Idee 2", "Idee 3", "Idee 4"]
     assert "Weitere Ideen ▶" not in chat.labels()

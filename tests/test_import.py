@@ -4,20 +4,19 @@ re-import changes, and that refused files and dry runs change nothing."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from models import Occurrence, Offer, OfferStatus
-from models.importing import FileProblem, import_file
 from models.accessibility import Wheelchair
+from models.importing import FileProblem, import_file
 
 from .support import add_offer
 
 DATA = Path(__file__).parent / "data"
-UTC = timezone.utc
 CAFE_UID = "3f6c1a2e-5b7d-4c1e-9a8f-0d2b4e6f8a10"
 
 
@@ -379,7 +378,7 @@ async def test_a_broken_csv_changes_nothing(sessions, places, now, tmp_path):
     (tmp_path / "angebote.csv").write_text(
         text.replace("05.12.2026", "35.12.2026"), encoding="utf-8"
     )
-    with pytest.raises(FileProblem, match="row 6: date: '35.12.2026'"):
+    with pytest.raises(FileProblem, match=r"row 6: date: '35\.12\.2026'"):
         await run(sessions, places, now, tmp_path / "angebote.csv")
     assert await snapshot(sessions) == before
 

@@ -66,7 +66,8 @@ def walk(uid: str = "walk-2@verein.example") -> str:
 
 
 def cancelled_date(day: date, uid: str = UID, *, start: bool = False) -> str:
-    """A cancelled date of the series; an iTIP CANCEL may leave out its start, an export does not."""
+    """A cancelled date of the series; an iTIP CANCEL may leave out its start, an export does
+    not."""
     when = [f"DTSTART;TZID=Europe/Berlin:{day:%Y%m%d}T150000"] if start else []
     return "\r\n".join(
         [

@@ -40,10 +40,7 @@ def calendar(*events: str) -> str:
 
 def event(uid: str, *lines: str) -> str:
     return (
-        "BEGIN:VEVENT\n"
-        + f"UID:{uid}\nDTSTAMP:20261120T100000Z\n"
-        + "\n".join(lines)
-        + "\nEND:VEVENT\n"
+        f"BEGIN:VEVENT\nUID:{uid}\nDTSTAMP:20261120T100000Z\n" + "\n".join(lines) + "\nEND:VEVENT\n"
     )
 
 
@@ -234,7 +231,7 @@ def test_events_the_store_cannot_keep_are_skipped_with_a_reason(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "name, content, message",
+    ("name", "content", "message"),
     [
         ("web.ics", "<html><body>Termine</body></html>", "not an iCalendar file"),
         ("notes.ics", "Termine im Dezember:\n3.12. Kaffee\n", "not an iCalendar file"),
@@ -370,7 +367,7 @@ def test_csv_without_id_column_gets_a_stable_key(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "row, message",
+    ("row", "message"),
     [
         ("Kaffee;31.02.2026;15:00;Thale", "row 2: date: '31.02.2026' is not a date that exists"),
         (
@@ -402,7 +399,7 @@ def test_csv_problems_are_all_listed(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "header, message",
+    ("header", "message"),
     [
         ("Name;Telefon;Ort", "missing column(s) date"),
         ("Titel;Datum;Datum", "column(s) given twice: date"),
@@ -442,7 +439,7 @@ def test_text_from_files_is_plain_and_bounded():
 
 
 @pytest.mark.parametrize(
-    "location, geo, expected",
+    ("location", "geo", "expected"),
     [
         (
             "Gemeindehaus, Markt 1, 06484 Quedlinburg",
@@ -540,7 +537,7 @@ def test_csv_times_durations_and_joined_contact_columns(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "rule, reason",
+    ("rule", "reason"),
     [
         (
             "FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30",

@@ -168,7 +168,7 @@ async def test_delete_after_asking(sessions, places, now):
 
 @pytest.mark.parametrize("verb", ["mo", "me", "mp", "mx", "ms", "mr", "mu", "mz", "my"])
 async def test_nobody_can_manage_someone_elses_offer(sessions, places, now, verb):
-    owner, owner_id = await _owner(sessions, places, now)
+    _owner_chat, owner_id = await _owner(sessions, places, now)
     offer = await _weekly(sessions, now, owner_id)
     intruder, _ = await _owner(sessions, places, now, user="intruder")
     await intruder.send_button(f"{verb}:{offer.id}")

@@ -19,7 +19,7 @@ def msg(content: dict, group: bool = False):
 
 
 @pytest.mark.parametrize(
-    "uri, expected",
+    ("uri", "expected"),
     [
         ("geo:51.05,11.97", (51.05, 11.97)),
         ("geo:51.8365,10.7822;u=35", (51.8365, 10.7822)),
@@ -181,7 +181,7 @@ def test_matrix_settings():
 
 
 @pytest.mark.parametrize(
-    "env, complaint",
+    ("env", "complaint"),
     [
         (
             {"MATRIX_HOMESERVER": "https://m.example.org", "MATRIX_PASSWORD": "hunter2"},

@@ -148,7 +148,7 @@ async def test_sigkill_at_random_moments_loses_no_message_and_repeats_at_most_on
             if crash % 3 == 0:
                 # … killed right after the first answer, in the middle of the rest …
                 await resident.wait_until(
-                    lambda: len(resident.inbox) > mark,
+                    lambda mark=mark: len(resident.inbox) > mark,
                     START_TIMEOUT,
                     what=f"an answer before crash {crash + 1}",
                 )

@@ -51,7 +51,7 @@ async def test_a_resident_finds_an_offer_by_place_and_location(nahbar, resident,
     assert calendar_file.content["filename"].endswith(".ics")
     assert ("file" in calendar_file.content) == encrypted  # encrypted rooms get encrypted files
     ics = await resident.download(calendar_file)
-    assert b"BEGIN:VEVENT" in ics and "Adventscaf".encode() in ics
+    assert b"BEGIN:VEVENT" in ics and b"Adventscaf" in ics
 
     place = await resident.choose(detail, "Ort", lambda m: m.msgtype == "m.location")
     assert place.content["geo_uri"].startswith("geo:51.8")
@@ -136,7 +136,7 @@ async def test_a_resident_who_leaves_is_unreachable(nahbar, resident):
 
 
 @pytest.mark.parametrize(
-    "allowed, joins", [("elsewhere.example", False), ("elsewhere.example, NAHBAR.test", True)]
+    ("allowed", "joins"), [("elsewhere.example", False), ("elsewhere.example, NAHBAR.test", True)]
 )
 async def test_invites_only_from_allowed_servers(synapse, resident, tmp_path, allowed, joins):
     bot = NahbarOnMatrix(
@@ -172,7 +172,7 @@ async def test_a_burst_written_while_the_bot_was_down_is_answered_whole(nahbar, 
         await resident.say(f"!hilfe {n}")
     resident.cursor = 1  # everything after the welcome
     await nahbar.start()
-    for n in range(25):
+    for _ in range(25):
         await resident.wait_for_reply(lambda m: "So geht" in m.body)
     assert _count(resident, "So geht") == 25
 

@@ -11,7 +11,7 @@ leaves the DM pauses it at once: nothing more is planned or sent there.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -26,7 +26,6 @@ from .outbox_fakes import Clock
 from .synapse import MatrixResident, NahbarOnMatrix
 from .test_matrix_e2e import _eventually
 
-UTC = timezone.utc
 FRIDAY = datetime(
     2027, 1, 8, 9, tzinfo=UTC
 )  # 10:00 in Berlin: the organiser posts, the resident asks
@@ -79,7 +78,7 @@ async def _ask_for_a_reminder(resident: MatrixResident, place: str, title: str) 
 
 
 @pytest.mark.parametrize(
-    "encrypted, answer", [(False, "number"), (True, "words")], ids=["plain", "encrypted"]
+    ("encrypted", "answer"), [(False, "number"), (True, "words")], ids=["plain", "encrypted"]
 )
 async def test_a_resident_is_reminded_in_the_dm_and_the_organiser_sees_who_is_coming(
     synapse, resident, tmp_path, encrypted, answer

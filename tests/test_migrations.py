@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -43,7 +45,7 @@ async def test_upgrade_from_empty_matches_the_models(database_url, tmp_path):
 
 async def test_occurrence_rebuild_migration_keeps_offers_and_refills(database_url, tmp_path):
     """0001 -> 0002 rebuilds the derived occurrences table; maintenance refills it."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from sqlalchemy import func, select, text
 
@@ -57,21 +59,22 @@ async def test_occurrence_rebuild_migration_keeps_offers_and_refills(database_ur
         async with engine.begin() as connection:
             await connection.execute(
                 text(
-                    "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-                    " place_name, latitude, longitude, cost, price, contact, status, is_example,"
-                    " starts_local, duration_minutes, rrule, exdates, materialised_until, created_at, updated_at)"
-                    " VALUES (1, 'Café', '', 'cafe', '', '', '', 'Wernigerode', 51.8365, 10.7822, 'free', '', '',"
-                    " 'published', false, '2026-01-06 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TU', '[]',"
-                    " '2027-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                    "INSERT INTO offers (id, title, description, category, organiser, venue_name, "
+                    "address, place_name, latitude, longitude, cost, price, contact, status, "
+                    "is_example, starts_local, duration_minutes, rrule, exdates, "
+                    "materialised_until, created_at, updated_at) VALUES (1, 'Café', '', 'cafe', "
+                    "'', '', '', 'Wernigerode', 51.8365, 10.7822, 'free', '', '', 'published', "
+                    "false, '2026-01-06 15:00:00', 120, 'FREQ=WEEKLY;BYDAY=TU', '[]', '2027-01-01 "
+                    "00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
                 )
             )
         await upgrade(engine)
         sessions = session_factory(engine)
-        now = datetime(2026, 11, 25, 9, tzinfo=timezone.utc)
+        now = datetime(2026, 11, 25, 9, tzinfo=UTC)
         assert (await run_maintenance(sessions, now))["occurrences_added"] >= 8
         async with sessions() as session:
             first = await session.scalar(select(func.min(Occurrence.starts_at)))
-        assert first == datetime(2026, 12, 1, 14, tzinfo=timezone.utc)  # Tuesday 15:00 in Berlin
+        assert first == datetime(2026, 12, 1, 14, tzinfo=UTC)  # Tuesday 15:00 in Berlin
         assert first - now < timedelta(days=7)
     finally:
         await engine.dispose()
@@ -142,9 +145,9 @@ async def test_imported_offers_that_never_said_free_become_not_stated(database_u
                 await connection.execute(
                     text(
                         columns
-                        + " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, 'free', '', '',"
-                        " 'published', false, '2026-12-01 15:00:00', 120, NULL, '[]', '2026-01-01 00:00:00',"
-                        " '2026-01-01 00:00:00', '', :s)"
+                        + " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, "
+                        "'free', '', '', 'published', false, '2026-12-01 15:00:00', 120, NULL, "
+                        "'[]', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '', :s)"
                     ),
                     {"id": offer_id, "d": description, "s": source},
                 )

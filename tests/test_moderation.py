@@ -38,7 +38,7 @@ async def _status(sessions, offer_id: int) -> OfferStatus:
 
 
 async def test_moderators_hear_of_a_new_offer_and_approve_it(sessions, places, now):
-    moderator, organiser, offer = await _submitted(sessions, places, now)
+    moderator, _organiser, offer = await _submitted(sessions, places, now)
     postman = Postman(sessions, lambda: now)
     delivered = await postman.deliver()
     assert delivered == {
@@ -66,8 +66,10 @@ async def test_moderators_hear_of_a_new_offer_and_approve_it(sessions, places, n
     delivered = await postman.deliver()
     assert delivered == {
         "terminal:org": [
-            "🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und "
-            "veröffentlicht. Menschen in der Nähe finden es jetzt."
+            (
+                "🎉 Ihr Angebot „Adventscafé im Pfarrhaus“ ist geprüft und veröffentlicht. "
+                "Menschen in der Nähe finden es jetzt."
+            )
         ]
     }
     resident = person(sessions, places, now, "resident")
@@ -79,7 +81,7 @@ async def test_moderators_hear_of_a_new_offer_and_approve_it(sessions, places, n
 
 
 async def test_a_review_notice_for_an_offer_already_decided_is_not_sent(sessions, places, now):
-    moderator, organiser, offer = await _submitted(sessions, places, now)
+    moderator, _organiser, offer = await _submitted(sessions, places, now)
     await moderator.send_button(f"va:{offer.id}")
     delivered = await Postman(sessions, lambda: now).deliver()
     assert "terminal:mod" not in delivered
@@ -89,7 +91,7 @@ async def test_a_review_notice_for_an_offer_already_decided_is_not_sent(sessions
 
 
 async def test_reject_with_a_reason(sessions, places, now):
-    moderator, organiser, offer = await _submitted(sessions, places, now)
+    moderator, _organiser, offer = await _submitted(sessions, places, now)
     await moderator.send_button(f"vo:{offer.id}")
     await moderator.press("Ablehnen")
     assert "Warum wird es nicht veröffentlicht?" in moderator.text
@@ -151,8 +153,7 @@ async def test_trusting_an_organiser_lets_them_publish_directly(sessions, places
 
 async def test_blocking_hides_the_organisers_offers_and_stops_posting(sessions, places, now):
     moderator, organiser, offer = await _submitted(sessions, places, now)
-    async with sessions() as session:
-        owner_id = offer.owner_id
+    owner_id = offer.owner_id
     published = await add_offer(sessions, now, title="Schon sichtbar", owner_id=owner_id)
     await moderator.send_button(f"vb:{owner_id}")
     assert "ist gesperrt" in moderator.text
@@ -185,7 +186,7 @@ async def test_a_moderator_invites_another(sessions, places, now):
 
 
 async def test_the_audit_log_shows_the_decisions(sessions, places, now):
-    moderator, organiser, offer = await _submitted(sessions, places, now)
+    moderator, _organiser, offer = await _submitted(sessions, places, now)
     await moderator.send_button(f"vo:{offer.id}")
     await moderator.press("Ablehnen")
     await moderator.say("Kein Bezug zu Nachbarschaft.")
@@ -216,7 +217,7 @@ async def test_the_audit_log_shows_the_decisions(sessions, places, now):
 async def test_every_moderator_button_forged_by_someone_else_is_refused_and_logged(
     sessions, places, now, data
 ):
-    moderator, organiser, offer = await _submitted(sessions, places, now)
+    _moderator, organiser, offer = await _submitted(sessions, places, now)
     forged = data.format(offer=offer.id, owner=offer.owner_id)
     for intruder in (organiser, person(sessions, places, now, "resident")):
         await intruder.send_button(forged)
@@ -234,7 +235,7 @@ async def test_every_moderator_button_forged_by_someone_else_is_refused_and_logg
 
 
 async def test_undelivered_messages_are_shown_and_can_be_tried_again(sessions, places, now):
-    moderator, organiser, offer = await _submitted(sessions, places, now)
+    moderator, _organiser, _offer = await _submitted(sessions, places, now)
     async with sessions() as session, session.begin():
         row = await session.scalar(select(OutboxMessage))
         row.status, row.reason = OutboxStatus.PARKED, "network: gave up after 8 attempts"

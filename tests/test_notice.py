@@ -108,7 +108,7 @@ async def test_aushang_in_the_chat_sends_the_pdf(sessions, places, now, tmp_path
     assert "Aushang für den Schaukasten bei Wernigerode" in reply.text
     assert reply.attachment.mime_type == "application/pdf"
     assert reply.attachment.filename == "nahbar-aushang-wernigerode.pdf"
-    pages, text, codes = read_pdf(reply.attachment.content, tmp_path)
+    _pages, text, codes = read_pdf(reply.attachment.content, tmp_path)
     assert codes == ["https://matrix.to/#/@nahbar:example.org"] and "Spaziergang am Schloss" in text
 
     await chat.say("/aushang Gernrode")
@@ -147,7 +147,7 @@ def test_nahbar_aushang_writes_the_file(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "0 offers near Quedlinburg in the next 7 days" in done.stdout
-    pages, text, codes = read_pdf(out.read_bytes(), tmp_path)
+    _pages, text, codes = read_pdf(out.read_bytes(), tmp_path)
     assert codes == [LINKS.place_page("g2851465")] and "0391 123456" in text
     unknown = subprocess.run(
         [sys.executable, "-m", "bot", "aushang", "Xyzzyplatz"],

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from handlers.buttons import parse_button
 from handlers.core import ROUTES
-
-BUTTONS = ROUTES.buttons
 from models import Occurrence
 
 from .support import ChatDriver, add_offer
+
+BUTTONS = ROUTES.buttons
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

@@ -4,15 +4,15 @@ say them, and how many messages it takes."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
 
 from handlers.offer_form import Draft
-from models import Conversation, Offer, OfferStatus
+from models import Conversation, OfferStatus
 
-from .support import ChatDriver, add_offer
+from .support import ChatDriver
 from .test_posting import RIGHTS, _offers, organiser, write_adventscafe
 
 WARME_STUBE = (
@@ -145,7 +145,8 @@ async def test_typed_words_work_where_buttons_would(sessions, places, now):
     await chat.press("Barrierefreiheit")
     await chat.say("rollstuhlgerecht, mit Hörschleife")
     assert (
-        "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für Hörgeräte"
+        "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für "
+        "Hörgeräte"
         in chat.text
         and "Vorschau" in chat.text
     )

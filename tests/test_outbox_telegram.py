@@ -19,7 +19,7 @@ from models import OutboxMessage, OutboxStatus
 from models.outbox import is_paused
 from scheduler import Dispatcher, RateLimiter
 
-from .fake_bot_api import Fault, FakeBotApi
+from .fake_bot_api import FakeBotApi, Fault
 from .outbox_fakes import Clock, queue, reply_row
 from .telegram_fakes import text_update
 
@@ -71,7 +71,7 @@ async def test_the_messenger_shares_the_bots_rate_limiter(bot):
 
 
 @pytest.mark.parametrize(
-    "fault, reason",
+    ("fault", "reason"),
     [
         (Fault.server_error(502), "TransientError: Bad Gateway"),
         (Fault.disconnect(), "TransientError"),

@@ -17,13 +17,13 @@ from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer, organiser_chat, resident_reminded
 from .test_posting import RIGHTS, write_adventscafe
 
-WARME_STUBE = dict(
-    title="Warme Stube",
-    category="warm_room",
-    rrule="FREQ=WEEKLY;BYDAY=TH",
-    starts_local=datetime(2026, 11, 26, 15),
-    contact="Telefon 03943 1111",
-)
+WARME_STUBE = {
+    "title": "Warme Stube",
+    "category": "warm_room",
+    "rrule": "FREQ=WEEKLY;BYDAY=TH",
+    "starts_local": datetime(2026, 11, 26, 15),
+    "contact": "Telefon 03943 1111",
+}
 
 
 async def organiser(
@@ -76,8 +76,10 @@ async def test_correcting_the_contact_keeps_the_offer_on_show_until_a_moderator_
     # The moderator hears that a change waits, and sees what it changes.
     notices = await Postman(sessions, Clock(now)).deliver()
     assert notices["terminal:mod"] == [
-        "🛡 Eine Änderung wartet auf Prüfung: „Warme Stube“ in Wernigerode – Kontakt. "
-        "Bis dahin sehen alle das Angebot wie bisher."
+        (
+            "🛡 Eine Änderung wartet auf Prüfung: „Warme Stube“ in Wernigerode – Kontakt. Bis dahin "
+            "sehen alle das Angebot wie bisher."
+        )
     ]
     await moderator.say("/pruefen")
     assert "⏳ Warten auf Prüfung: 1" in moderator.text
@@ -115,9 +117,10 @@ async def test_a_rejected_change_leaves_the_offer_as_it_was(sessions, places, no
     assert (after.title, after.status) == ("Warme Stube", OfferStatus.PUBLISHED)
     told = await Postman(sessions, Clock(now)).deliver()
     assert told["terminal:org"] == [
-        "Leider kann Ihre Änderung an „Warme Stube“ nicht übernommen werden. Das "
-        "Angebot bleibt, wie es war. Die Moderation schreibt:\n„Verkauf passt nicht "
-        "zu Nahbar.“"
+        (
+            "Leider kann Ihre Änderung an „Warme Stube“ nicht übernommen werden. Das Angebot "
+            "bleibt, wie es war. Die Moderation schreibt:\n„Verkauf passt nicht zu Nahbar.“"
+        )
     ]
     await chat.send_button(f"mo:{offer.id}")
     assert "wartet auf die Moderation" not in chat.text

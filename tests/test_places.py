@@ -254,7 +254,7 @@ def test_unknown_postcode_with_name_falls_back_to_name(gaz):
 
 
 def test_all_german_postcodes_loaded(gaz):
-    postcodes = [p for p in gaz._postcodes.values()]
+    postcodes = list(gaz._postcodes.values())
     assert len(postcodes) == 8168
     assert all(p.region in REGIONS.values() for p in postcodes)
 
@@ -455,7 +455,7 @@ def test_len_and_regions(gaz):
 
 def test_load_is_cached_and_checks_region():
     assert Gazetteer.load() is Gazetteer.load(DEFAULT_PATH)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown region 'Atlantis'"):
         Gazetteer.load(home_region="Atlantis")
 
 

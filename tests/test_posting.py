@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from handlers.offer_form import has_link
-from models.accessibility import Wheelchair
 from models import Conversation, Occurrence, Offer, OfferStatus, User
+from models.accessibility import Wheelchair
 from models.moderation import LogEntry, Rights
 
 from .support import ChatDriver, add_offer

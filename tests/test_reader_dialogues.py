@@ -14,19 +14,19 @@ import pytest
 from sqlalchemy import select
 
 from handlers.loneliness import helplines
-from models.accessibility import Wheelchair
 from models import User
+from models.accessibility import Wheelchair
 
 from .support import ChatDriver, add_offer
 
-STENDAL = dict(place_name="Stendal", latitude=52.6058, longitude=11.8609)
-DESSAU = dict(place_name="Dessau", latitude=51.8386, longitude=12.2455)
-OSCHERSLEBEN = dict(place_name="Oschersleben", latitude=52.0304, longitude=11.229)
-HOHENERXLEBEN = dict(place_name="Hohenerxleben", latitude=51.8519, longitude=11.6547)
-GENTHIN = dict(place_name="Genthin", latitude=52.4067, longitude=12.1592)
-HALLE = dict(place_name="Halle", latitude=51.4816, longitude=11.9795)
-QUEDLINBURG = dict(place_name="Quedlinburg", latitude=51.7884, longitude=11.1501)
-SANGERHAUSEN = dict(place_name="Sangerhausen", latitude=51.4722, longitude=11.2953)
+STENDAL = {"place_name": "Stendal", "latitude": 52.6058, "longitude": 11.8609}
+DESSAU = {"place_name": "Dessau", "latitude": 51.8386, "longitude": 12.2455}
+OSCHERSLEBEN = {"place_name": "Oschersleben", "latitude": 52.0304, "longitude": 11.229}
+HOHENERXLEBEN = {"place_name": "Hohenerxleben", "latitude": 51.8519, "longitude": 11.6547}
+GENTHIN = {"place_name": "Genthin", "latitude": 52.4067, "longitude": 12.1592}
+HALLE = {"place_name": "Halle", "latitude": 51.4816, "longitude": 11.9795}
+QUEDLINBURG = {"place_name": "Quedlinburg", "latitude": 51.7884, "longitude": 11.1501}
+SANGERHAUSEN = {"place_name": "Sangerhausen", "latitude": 51.4722, "longitude": 11.2953}
 
 
 def _warm_answer_with_helplines(text: str, opening: str = "Schön, dass Sie schreiben") -> None:
@@ -184,7 +184,7 @@ async def test_please_delete_all_my_data_asks_the_deletion_question(chat):
 
 
 @pytest.mark.parametrize(
-    "typed, heading, title",
+    ("typed", "heading", "title"),
     [
         ("am 24.12.", "Do., 24. Dez.", "Heiligabendcafé"),
         ("Heiligabend", "Do., 24. Dez.", "Heiligabendcafé"),
@@ -218,7 +218,7 @@ async def test_a_date_is_kept_as_a_date_when_the_list_is_opened_again(chat, sess
 
 
 @pytest.mark.parametrize(
-    "typed, place, offer",
+    ("typed", "place", "offer"),
     [("Quedlinbrug", "Quedlinburg", QUEDLINBURG), ("Sangerhausn", "Sangerhausen", SANGERHAUSEN)],
 )
 async def test_a_typo_with_one_candidate_shows_the_offers_at_once(

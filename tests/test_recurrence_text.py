@@ -6,7 +6,7 @@ out of the words, and a weekly rule without BYDAY was described as today's weekd
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -64,7 +64,7 @@ def test_weekly_without_byday_is_the_weekday_of_the_start_not_of_today():
 
 
 @pytest.mark.parametrize(
-    "rule, german, english",
+    ("rule", "german", "english"),
     [
         ("FREQ=WEEKLY;BYDAY=TU", "jeden Dienstag", "every Tuesday"),
         ("FREQ=WEEKLY;BYDAY=MO,TH", "jeden Montag und Donnerstag", "every Monday and Thursday"),
@@ -199,7 +199,7 @@ def test_the_days_described_are_the_days_the_rule_expands_to(rule, start, t):
         return
     first = upcoming[0]
     answer = f"{words}, {first:%H:%M} Uhr, ab {first:%d.%m.%Y}"
-    understood = parse_when(answer, to_utc(first - timedelta(minutes=1)).astimezone(timezone.utc))
+    understood = parse_when(answer, to_utc(first - timedelta(minutes=1)).astimezone(UTC))
     assert isinstance(understood, Understood), (answer, understood)
     year = (first, first + timedelta(days=366))
     assert understood.schedule.local_starts(*year) == stored.local_starts(*year), answer

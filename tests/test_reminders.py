@@ -3,7 +3,7 @@ clock the test moves), "Ich komme" / "Diesmal nicht", /erinnerungen, and forged 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import select
 
@@ -16,10 +16,10 @@ from scheduler import run_reminders
 from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer
 
-UTC = timezone.utc
-WEEKLY = dict(
-    rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 12, 1, 15)
-)  # Tuesdays 15:00
+WEEKLY = {
+    "rrule": "FREQ=WEEKLY;BYDAY=TU",
+    "starts_local": datetime(2026, 12, 1, 15),
+}  # Tuesdays 15:00
 
 
 async def _weekly(sessions, now, **fields):
@@ -473,8 +473,8 @@ async def test_reminders_in_english(sessions, places, now):
     await chat.press("Every time")
     await chat.press("Both")
     assert (
-        "I will remind you of “Adventscafé” – every time, the evening before at 18:00 and 2 hours before."
-        in chat.text
+        "I will remind you of “Adventscafé” – every time, the evening before at 18:00 and 2 hours "
+        "before." in chat.text
     )
     clock = Clock(datetime(2026, 11, 30, 17, tzinfo=UTC))
     await run_reminders(sessions, clock.now)

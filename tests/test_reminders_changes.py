@@ -16,7 +16,7 @@ from .outbox_fakes import Clock
 from .support import ChatDriver, Postman, add_offer, resident_reminded
 from .test_posting import RIGHTS
 
-WEEKLY = dict(rrule="FREQ=WEEKLY;BYDAY=TU", starts_local=datetime(2026, 12, 1, 15))
+WEEKLY = {"rrule": "FREQ=WEEKLY;BYDAY=TU", "starts_local": datetime(2026, 12, 1, 15)}
 
 
 async def _setup(sessions, places, now, *, trusted: bool = True):
@@ -112,8 +112,10 @@ async def test_a_new_time_is_told_with_the_new_dates(sessions, places, now):
     delivered = _residents_only(await Postman(sessions, Clock(now)).deliver())
     assert delivered == {
         "telegram:101": [
-            "🕒 Adventscafé mit Musik hat eine neue Zeit.\n🔁 jeden Mittwoch\n"
-            "Nächster Termin: Mi., 25. Nov., 16:00–18:00 Uhr"
+            (
+                "🕒 Adventscafé mit Musik hat eine neue Zeit.\n🔁 jeden Mittwoch\n"
+                "Nächster Termin: Mi., 25. Nov., 16:00–18:00 Uhr"
+            )
         ]
     }
     # The reminders follow the new time; rows queued for the old one are dropped when due.
@@ -134,7 +136,7 @@ async def test_a_new_time_is_told_with_the_new_dates(sessions, places, now):
 async def test_a_new_place_is_told_and_combined_with_a_new_time_in_one_message(
     sessions, places, now
 ):
-    organiser, offer = await _setup(sessions, places, now)
+    _organiser, offer = await _setup(sessions, places, now)
     await _resident(sessions, places, now, "101", offer.id, "Jedes Mal", "Beides")
     async with sessions() as session, session.begin():  # one save changed both (as the form can)
         stored = await session.get(Offer, offer.id)
@@ -193,6 +195,9 @@ async def test_notices_in_english(sessions, places, now):
     delivered = _residents_only(await Postman(sessions, Clock(now)).deliver())
     assert delivered == {
         "telegram:101": [
-            "❌ Adventscafé does not take place on Tue, 8 Dec.\n\n💬 The organisers write: “Saal belegt”"
+            (
+                "❌ Adventscafé does not take place on Tue, 8 Dec.\n\n💬 The organisers write: "
+                "“Saal belegt”"
+            )
         ]
     }

@@ -3,7 +3,7 @@ all of them (and nobody else's)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -15,7 +15,6 @@ from scheduler import run_reminders
 
 from .support import ChatDriver, add_offer
 
-UTC = timezone.utc
 MINE = (Reminder, Attendance, Digest, Alert)
 
 

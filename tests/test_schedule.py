@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from models.schedule import Schedule, ScheduleError, to_utc
-
-UTC = timezone.utc
 
 
 def test_single_date():
@@ -50,14 +48,14 @@ def test_times_in_the_spring_gap_move_forward():
 @pytest.mark.parametrize(
     "kwargs",
     [
-        dict(rrule="FREQ=SOMETIMES"),
-        dict(rrule="not a rule"),
-        dict(duration=timedelta(0)),
-        dict(duration=timedelta(hours=25)),
+        {"rrule": "FREQ=SOMETIMES"},
+        {"rrule": "not a rule"},
+        {"duration": timedelta(0)},
+        {"duration": timedelta(hours=25)},
     ],
 )
 def test_bad_schedules_are_rejected(kwargs):
-    values = dict(start=datetime(2026, 12, 2, 15), duration=timedelta(hours=2)) | kwargs
+    values = {"start": datetime(2026, 12, 2, 15), "duration": timedelta(hours=2)} | kwargs
     with pytest.raises(ScheduleError):
         Schedule(**values)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from models import Occurrence, OfferStatus
@@ -127,7 +129,7 @@ async def test_weekly_offer_appears_at_its_real_next_dates(sessions, now):
 
 
 async def test_recurrence_keeps_local_time_across_dst_weekend(sessions):
-    now = datetime(2027, 3, 26, 12, 0, tzinfo=timezone.utc)  # Friday before the clocks change
+    now = datetime(2027, 3, 26, 12, 0, tzinfo=UTC)  # Friday before the clocks change
     await add_offer(
         sessions,
         now,
@@ -205,7 +207,8 @@ async def test_search_plan_uses_the_cell_time_index(sessions, engine, now):
             assert "ix_occurrences_walk" in plan
             assert "SCAN occurrences" not in plan
         else:
-            # Statistics left by earlier tests (autovacuum's ANALYZE) must not decide: these tables are empty.
+            # Statistics left by earlier tests (autovacuum's ANALYZE) must not decide: these tables
+            # are empty.
             await connection.exec_driver_sql("ANALYZE occurrences")
             await connection.exec_driver_sql("ANALYZE offers")
             await connection.exec_driver_sql(

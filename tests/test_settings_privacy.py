@@ -9,11 +9,11 @@ from sqlalchemy import select
 from handlers.buttons import parse_button
 from handlers.commands import MENUS, command_menu
 from handlers.core import ROUTES
-
-BUTTONS, COMMANDS = ROUTES.buttons, ROUTES.commands
-from models import Base, Conversation, Offer, User
+from models import Base, Conversation, User
 
 from .support import ChatDriver, add_offer
+
+BUTTONS, COMMANDS = ROUTES.buttons, ROUTES.commands
 
 ME, NEIGHBOUR = "770001", "880002"
 
@@ -354,8 +354,7 @@ async def test_delete_removes_everything_about_the_user_and_nothing_else(session
             c.name
             for c in table.columns
             if any(fk.column.table is users for fk in c.foreign_keys)
-            or table is users
-            and c.primary_key
+            or (table is users and c.primary_key)
         ]
         for row in before[table.name]:
             if ME in repr(row) or any(row[name] == my_id for name in about_me):

@@ -138,7 +138,7 @@ async def test_workers_started_at_once_migrate_share_the_work_and_hand_over(
         assert sum(handled) == 20 and min(handled) > 0, handled
 
         # Only the leader plans; the standby skips its planner runs.
-        leader = next(w for w, r in zip(workers, ready) if r["role"] == "leader")
+        leader = next(w for w, r in zip(workers, ready, strict=True) if r["role"] == "leader")
         standby = next(w for w in workers if w is not leader)
         assert (
             counter(
@@ -230,7 +230,9 @@ async def _kill_under_load(api, database, tmp_path) -> None:
         for round_ in range(3):
             victim = workers[round_ % 2]
             wanted = len(answers(api)) + rng.randint(10, 40)
-            await api.wait_until(lambda: len(answers(api)) >= wanted, 60, "answers before the kill")
+            await api.wait_until(
+                lambda wanted=wanted: len(answers(api)) >= wanted, 60, "answers before the kill"
+            )
             await asyncio.sleep(rng.uniform(0, 0.05))
             await victim.kill()
             kills += 1
@@ -254,4 +256,4 @@ async def _kill_under_load(api, database, tmp_path) -> None:
     repeats = sum(n - 1 for n in got.values())
     assert set(got) == set(residents)
     assert repeats <= kills, f"{repeats} repeated answers after {kills} kills"
-    assert api.acknowledged >= {u for u in api.webhook_attempts}  # every update acknowledged
+    assert api.acknowledged >= set(api.webhook_attempts)  # every update acknowledged

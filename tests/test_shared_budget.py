@@ -9,6 +9,7 @@ never sends before), not on when a busy machine's event loop happened to wake up
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -61,7 +62,7 @@ async def test_two_processes_together_stay_within_the_bot_rate(engine, slots):
     await send_all(pair, [str(1000 + n) for n in range(60)], sent)  # 60 chats, one message each
     bot = sorted(slots["telegram"])
     assert len(bot) == 60 and most_in_any_window(bot, 1.0 - 1e-3) <= 20
-    assert min(b - a for a, b in zip(bot, bot[1:])) >= 0.05 - 1e-6  # one every 50 ms
+    assert min(b - a for a, b in itertools.pairwise(bot)) >= 0.05 - 1e-6  # one every 50 ms
     assert min(sent) >= bot[0] and max(sent) >= bot[-1]  # nothing went before its slot
 
 
@@ -72,7 +73,7 @@ async def test_a_chat_gets_a_short_burst_then_one_per_second(engine, slots):
     chat = sorted(slots["telegram:4711"])
     assert chat[2] - chat[0] < 0.5  # three at once
     assert chat[3] - chat[0] >= 1.0 - 1e-6  # then one a second, whoever sends
-    assert all(b - a >= 1.0 - 1e-6 for a, b in zip(chat[3:], chat[4:]))
+    assert all(b - a >= 1.0 - 1e-6 for a, b in itertools.pairwise(chat[3:]))
     assert sorted(sent)[-1] >= chat[-1]
 
 

@@ -20,14 +20,14 @@ def _tree(rng: random.Random):
     for d, ms in districts.items():
         values[d] = sum(values[m] for m in ms)
     values["state"] = sum(values[d] for d in districts)
-    groups = [("state", list(districts))] + [(d, ms) for d, ms in districts.items()]
+    groups = [("state", list(districts)), *list(districts.items())]
     return values, groups, districts
 
 
 def _possible(shown, districts, values):
     """Every value each small hidden count could have, judged only by what is shown (counts
-    that protect are tried up to a little above the largest count of the tree: a subset of what a reader
-    must consider, so ambiguity found here is real)."""
+    that protect are tried up to a little above the largest count of the tree: a subset of what
+    a reader must consider, so ambiguity found here is real)."""
     top = max(values.values()) + 2 * SMALL  # a hidden total may be larger than the true one
 
     def options(node):
@@ -53,11 +53,11 @@ def _possible(shown, districts, values):
     for totals in itertools.product(*(per_district[d].keys() for d in names)):
         if sum(totals) not in options("state"):
             continue
-        for d, total in zip(names, totals):
+        for d, total in zip(names, totals, strict=True):
             if d in seen:
                 seen[d].add(total)
             for combo in per_district[d][total]:
-                for m, v in zip(districts[d], combo):
+                for m, v in zip(districts[d], combo, strict=True):
                     if m in seen:
                         seen[m].add(v)
     return seen

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 from datetime import datetime
 
 import pytest
-from telegram import Update
-
-import html
-import re
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
+from telegram import Update
 
 from bot.telegram import build_application
 from bot.telegram.render import send, split_text, visible_length

@@ -52,8 +52,9 @@ class BotProcess:
         self.proc: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
-        self._out = open(self.workdir / "stdout.txt", "wb")
-        self._err = open(self.workdir / "stderr.txt", "wb")
+        # The child's output, closed when it stops.
+        self._out = open(self.workdir / "stdout.txt", "wb")  # noqa: SIM115
+        self._err = open(self.workdir / "stderr.txt", "wb")  # noqa: SIM115
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -274,7 +275,7 @@ async def test_webhook_mode_checks_the_secret_token(api, tmp_path):
         update = api.webhook_message(CHAT, "/hilfe")
         url = f"http://127.0.0.1:{port}/hook"
         async with aiohttp.ClientSession() as http:
-            for attempt in range(100):  # the webhook server starts right after setWebhook
+            for _attempt in range(100):  # the webhook server starts right after setWebhook
                 try:
                     async with http.post(
                         url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}

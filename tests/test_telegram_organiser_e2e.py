@@ -29,7 +29,8 @@ class Person:
         self.api, self.chat, self.report = api, chat, report
 
     async def shown(self, expect: str, since: int, methods=MESSAGE_METHODS) -> Call:
-        """The first message sent or edited in this chat from call `since` on containing `expect`."""
+        """The first message sent or edited in this chat from call `since` on containing
+        `expect`."""
         try:
             return await self.api.wait_for(
                 lambda c: (
@@ -171,8 +172,8 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
         assert "◻️ Rollstuhlgerechte Toilette" in labels, labels
         preview = await _last_questions(organiser, question)
         assert (
-            "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife für Hörgeräte"
-            in preview.text
+            "♿ Rollstuhlgerecht: Eingang ohne Stufe, alle Räume stufenlos\n🦻 Induktionsschleife "
+            "für Hörgeräte" in preview.text
         ), preview.text
         await organiser.press(
             "Absenden", "Die Moderation schaut sich „Adventscafé im Pfarrhaus“ bald an"
@@ -197,7 +198,9 @@ async def test_post_review_approve_and_find_through_telegram(api, tmp_path):
                 mark = api.mark()
                 query = api.push_forged_callback(forger.chat, data)
                 await forger.shown("Das dürfen nur Moderatorinnen und Moderatoren.", mark)
-                await api.wait_until(lambda: api.answer_of(query), STEP_TIMEOUT, "the pop-up")
+                await api.wait_until(
+                    lambda query=query: api.answer_of(query), STEP_TIMEOUT, "the pop-up"
+                )
                 assert (
                     api.answer_of(query).params.get("text")
                     == "Das dürfen nur Moderatorinnen und Moderatoren."

@@ -27,8 +27,9 @@ from .test_alerts import WED_17, _new, _subscriber
 from .test_digest import MONDAY_9, _offers_of_the_week, _switch_on, _with_home
 from .test_terminal_roles import Terminal
 
-MOVABLE_CLOCK = '''"""Written by tests/test_terminal_reminders.py: SIGUSR1 moves this process's clock to the
-moment (a POSIX timestamp) in the file NAHBAR_TEST_CLOCK names; it runs on from there."""
+MOVABLE_CLOCK = '''"""Written by tests/test_terminal_reminders.py: SIGUSR1 moves this
+process's clock to the moment (a POSIX timestamp) in the file NAHBAR_TEST_CLOCK names; it runs
+on from there."""
 import os
 import signal
 

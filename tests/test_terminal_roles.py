@@ -52,7 +52,7 @@ class Terminal:
             **env,
         )
         self.user = user
-        self.stderr = open(workdir / f"stderr-{user}.txt", "wb")
+        self.stderr = open(workdir / f"stderr-{user}.txt", "wb")  # noqa: SIM115 - closed on exit
         args = ["--user", user] if user else []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot", "chat", *args],
@@ -70,7 +70,7 @@ class Terminal:
         deadline = time.monotonic() + timeout
         while text not in self.output[self.mark :]:
             remaining = deadline - time.monotonic()
-            if remaining <= 0 or self.proc.poll() is not None and not self._read(0):
+            if remaining <= 0 or (self.proc.poll() is not None and not self._read(0)):
                 raise AssertionError(
                     f"{self.user}: no {text!r} within {timeout} s; since the last "
                     f"line typed:\n{self.output[self.mark :]}\n{self.log()}"

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select, update
 
 from models import Cost, Occurrence, Offer, OfferStatus, User
@@ -80,12 +81,9 @@ async def test_export_import_export_gives_the_same_document(sessions, database_u
         assert again == first
 
         async with fresh() as session:  # a second import into the same store is refused
-            try:
+            with pytest.raises(TransferProblem, match="already holds 3 offers"):
                 async with session.begin():
                     await import_(session, first, now)
-                raise AssertionError("imported twice")
-            except TransferProblem as problem:
-                assert "already holds 3 offers" in str(problem)
     finally:
         await target.dispose()
 
@@ -115,12 +113,10 @@ async def test_broken_documents_are_refused_and_change_nothing(sessions, now):
             "'offers' must be a list",
         ),
     ):
-        try:
+        with pytest.raises(TransferProblem) as refused:
             async with sessions() as session, session.begin():
                 await import_(session, document, now)
-            raise AssertionError(f"accepted {document}")
-        except TransferProblem as exc:
-            assert problem in str(exc)
+        assert problem in str(refused.value), document
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Offer)) == 0
 

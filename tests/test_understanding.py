@@ -14,8 +14,8 @@ from handlers.loneliness import helplines
 
 from .support import ChatDriver, add_offer
 
-THALE = dict(place_name="Thale", latitude=51.7490, longitude=11.0410)
-QUEDLINBURG = dict(place_name="Quedlinburg", latitude=51.7904, longitude=11.1418)
+THALE = {"place_name": "Thale", "latitude": 51.7490, "longitude": 11.0410}
+QUEDLINBURG = {"place_name": "Quedlinburg", "latitude": 51.7904, "longitude": 11.1418}
 # NOW in conftest: Wednesday 25 November 2026, 10:00 in Berlin.
 
 

@@ -10,8 +10,8 @@ from datetime import date, datetime, timedelta
 from icalendar import Calendar
 
 from models import Offer
-from models.organising import ChangeKind, cancel_date, cancel_series, record_change
 from models.occurrences import refresh
+from models.organising import ChangeKind, cancel_date, cancel_series, record_change
 
 from .support import add_offer
 from .web_support import web_client
@@ -20,7 +20,7 @@ WERNIGERODE = {"place_name": "Wernigerode", "latitude": 51.8365, "longitude": 10
 
 
 def _events(body: bytes) -> list:
-    return [c for c in Calendar.from_ical(body).walk("VEVENT")]
+    return list(Calendar.from_ical(body).walk("VEVENT"))
 
 
 async def test_calendar_feed_marks_changes_and_cancellations(sessions, places, now, monkeypatch):

@@ -45,10 +45,12 @@ async def test_the_terminal_chat_serves_the_web_face_and_a_second_one_goes_on_wi
     try:
         await _chat_until(first_out, "willkommen")
         assert f"Die Webseiten: http://127.0.0.1:{port}" in first_out.getvalue()
-        async with aiohttp.ClientSession() as client:
-            async with client.get(f"http://127.0.0.1:{port}/ort/Wernigerode") as page:
-                assert page.status == 200 and "Treffen bei Wernigerode" in await page.text()
-                assert "(Beispiel)" in await page.text()  # the same store as the chat
+        async with (
+            aiohttp.ClientSession() as client,
+            client.get(f"http://127.0.0.1:{port}/ort/Wernigerode") as page,
+        ):
+            assert page.status == 200 and "Treffen bei Wernigerode" in await page.text()
+            assert "(Beispiel)" in await page.text()  # the same store as the chat
 
         second_out, second_in = io.StringIO(), TypedLines()
         second = asyncio.create_task(

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,6 @@ from handlers.i18n import Translator
 from handlers.when import NotUnderstood, Problem, Understood, confirm, explain, parse_when
 from models.schedule import Schedule, to_utc
 
-UTC = timezone.utc
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)  # Wed 10:00 in Berlin
 DE, EN = Translator("de"), Translator("en")
 
@@ -31,7 +30,7 @@ def plan(start, rule=None, hours=2.0, skip=()):
 
 
 @pytest.mark.parametrize(
-    "text, expected, assumed",
+    ("text", "expected", "assumed"),
     [
         # the phrases from the issue
         ("Di 15 Uhr", plan(datetime(2026, 12, 1, 15)), True),
@@ -278,7 +277,7 @@ def test_what_organisers_type_is_stored(text, expected, assumed):
 
 
 @pytest.mark.parametrize(
-    "text, reason, day",
+    ("text", "reason", "day"),
     [
         ("Blabla", Problem.UNKNOWN, None),
         ("", Problem.UNKNOWN, None),
@@ -348,7 +347,8 @@ def test_explanations_are_friendly_german_with_an_example():
         "Der 13. Dez. 2026 ist ein Sonntag. Bitte prüfen Sie Wochentag und Datum."
     )
     assert explain(DE, NotUnderstood(Problem.NOT_AN_OCCURRENCE, date(2027, 1, 14))) == (
-        "Am Do., 14. Jan. 2027 ist ohnehin kein Treffen. Bitte prüfen Sie die Daten nach „nicht am“."
+        "Am Do., 14. Jan. 2027 ist ohnehin kein Treffen. Bitte prüfen Sie die Daten nach „nicht "
+        "am“."
     )
     assert explain(EN, NotUnderstood(Problem.NO_TIME)).startswith("At what time?")
 
@@ -417,7 +417,7 @@ def test_rules_the_parser_does_not_make_are_confirmed_by_their_dates():
 
 
 @pytest.mark.parametrize(
-    "text, german, english",
+    ("text", "german", "english"),
     [
         (
             "12.12. 14-16 Uhr",
@@ -537,7 +537,7 @@ def test_a_rule_starting_on_the_dst_sunday_starts_that_day():
 
 
 def test_now_must_be_aware():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="now must be timezone-aware"):
         parse_when("Di 15 Uhr", datetime(2026, 11, 25, 10))
 
 
@@ -851,7 +851,8 @@ def organiser_phrases(draw):
             forms = [f"{every} am {_join([DAYS[d] for d in days])}", f"{every} {_join(plural)}"]
             if len(days) == 1:
                 forms.append(f"jeden zweiten {DAYS[days[0]]}")
-        rule = f"FREQ=WEEKLY{';INTERVAL=2' if interval == 2 else ''};BYDAY={','.join(CODES[d] for d in days)}"
+        every = ";INTERVAL=2" if interval == 2 else ""
+        rule = f"FREQ=WEEKLY{every};BYDAY={','.join(CODES[d] for d in days)}"
 
         def matches(day: date) -> bool:
             return day.weekday() in days
@@ -902,7 +903,7 @@ def organiser_phrases(draw):
             "ab "
             + draw(
                 st.sampled_from(
-                    [_written(draw, lower, today)] + {0: ["heute"], 1: ["morgen"]}.get(gap, [])
+                    [_written(draw, lower, today), *{0: ["heute"], 1: ["morgen"]}.get(gap, [])]
                 )
             )
         )
@@ -916,20 +917,23 @@ def organiser_phrases(draw):
     # the meetings, found day by day
     meetings, day = [], lower
     while day <= (until or lower + timedelta(days=400)) and len(meetings) < 60:
-        if matches(day) and datetime.combine(day, at) > local_now:
-            if (
+        if (
+            matches(day)
+            and datetime.combine(day, at) > local_now
+            and (
                 not meetings
                 or interval == 1
                 or ((day - meetings[0]).days // 7) % 2 == 0
                 or day.isocalendar()[:2] == meetings[0].isocalendar()[:2]
-            ):
-                weeks_apart = (
-                    (day - (meetings[0] - timedelta(days=meetings[0].weekday()))).days // 7
-                    if meetings
-                    else 0
-                )
-                if weeks_apart % interval == 0:
-                    meetings.append(day)
+            )
+        ):
+            weeks_apart = (
+                (day - (meetings[0] - timedelta(days=meetings[0].weekday()))).days // 7
+                if meetings
+                else 0
+            )
+            if weeks_apart % interval == 0:
+                meetings.append(day)
         day += timedelta(days=1)
     if not meetings:
         return _order(draw, parts, []), now, Problem.NO_DATES, end_minutes is None

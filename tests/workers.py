@@ -103,7 +103,7 @@ class Worker:
         return f"http://127.0.0.1:{self.ops_port}"
 
     async def start(self) -> None:
-        self._out = open(self.log, "ab")
+        self._out = open(self.log, "ab")  # noqa: SIM115 - the child's log, closed in stop()
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
@@ -118,22 +118,28 @@ class Worker:
 
     async def readyz(self) -> dict | None:
         try:
-            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http:
-                async with http.get(f"{self.ops_url}/readyz") as response:
-                    return await response.json() if response.status == 200 else None
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as http,
+                http.get(f"{self.ops_url}/readyz") as response,
+            ):
+                return await response.json() if response.status == 200 else None
+        except (TimeoutError, aiohttp.ClientError, OSError):
             return None
 
     async def metrics(self) -> str:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
-            async with http.get(f"{self.ops_url}/metrics") as response:
-                return await response.text()
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
+            http.get(f"{self.ops_url}/metrics") as response,
+        ):
+            return await response.text()
 
     async def page(self, path: str) -> int:
         """The status of GET `path` on the probes' port."""
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http:
-            async with http.get(f"{self.ops_url}{path}") as response:
-                return response.status
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
+            http.get(f"{self.ops_url}{path}") as response,
+        ):
+            return response.status
 
     async def wait_ready(self, timeout: float = START_TIMEOUT) -> dict:
         """Until /readyz says ready and the webhook port takes connections."""

@@ -10,7 +10,7 @@ import hashlib
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
 from aiohttp import web
@@ -110,7 +110,7 @@ async def feed(
         async with context.sessions() as session:
             listed = await for_feed(session, filters.area(place, now, feed=True), now)
         body = (_calendar if kind == "ics" else _rss)(context, place, filters, listed, now)
-        made = cache.put(key, body, version, now.astimezone(timezone.utc))
+        made = cache.put(key, body, version, now.astimezone(UTC))
     return answer(request, made, "text/calendar" if kind == "ics" else "application/rss+xml")
 
 
@@ -157,7 +157,7 @@ def _rss(context, place, filters: Filters, listed, now: datetime) -> bytes:
                 "link": links.offer_page(item.offer.id),
                 "when": when(t, *first) if first else "",
                 "published": format_datetime(
-                    (item.offer.updated_at or now).astimezone(timezone.utc), usegmt=True
+                    (item.offer.updated_at or now).astimezone(UTC), usegmt=True
                 ),
             }
         )
@@ -166,7 +166,7 @@ def _rss(context, place, filters: Filters, listed, now: datetime) -> bytes:
         lang=filters.language,
         title=_name(t, place),
         link=links.place_page(place.id),
-        built=format_datetime(now.astimezone(timezone.utc), usegmt=True),
+        built=format_datetime(now.astimezone(UTC), usegmt=True),
         items=items,
     )
     return body.encode("utf-8")

@@ -101,7 +101,7 @@ def middlewares(limiter: Limiter) -> list:
             return response
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - logged for the operator, a plain page for the reader
+        except Exception:  # logged for the operator, a plain page for the reader
             log.exception("error while answering %s", request.path[:200])
             return error_page(request, 500)
 

@@ -31,7 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 from weakref import WeakValueDictionary
 
@@ -124,7 +124,8 @@ class Backoff:
 
 
 class MatrixBot:
-    """The Matrix platform for the runner: `await start()`, `await stop()`, `failed`, `messenger`."""
+    """The Matrix platform for the runner: `await start()`, `await stop()`, `failed`,
+    `messenger`."""
 
     name = "matrix"
 
@@ -195,7 +196,7 @@ class MatrixBot:
             self._main.cancel()
             await asyncio.gather(self._main, return_exceptions=True)
         if self._tasks:
-            done, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_TIMEOUT_S)
+            _done, pending = await asyncio.wait(set(self._tasks), timeout=DRAIN_TIMEOUT_S)
             for task in pending:
                 task.cancel()
             if pending:
@@ -210,7 +211,7 @@ class MatrixBot:
             await self._sync_forever()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a bug must stop the process, loudly
+        except Exception as exc:  # a bug must stop the process, loudly
             log.exception("the Matrix sync loop failed")
             if not self.failed.done():
                 self.failed.set_result(exc)
@@ -259,7 +260,7 @@ class MatrixBot:
                     # On a fresh store the timeline is history: fetch only a little of it.
                     sync_filter=sync_filter(1 if self._history else TIMELINE_LIMIT),
                 )
-            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            except (TimeoutError, aiohttp.ClientError, OSError) as exc:
                 response = exc
             finally:
                 self._history = False
@@ -332,7 +333,7 @@ class MatrixBot:
         return await inbox.receive(session, self.account, token, received)
 
     async def _left_over(self, session, new: set[str]) -> list[Received]:
-        since = datetime.fromtimestamp(self.clock(), timezone.utc) - MAX_BACKLOG
+        since = datetime.fromtimestamp(self.clock(), UTC) - MAX_BACKLOG
         rows = await inbox.unanswered(session, "matrix:", since)
         rows = [row for row in rows if row.event_id not in new]
         if rows:
@@ -364,7 +365,7 @@ class MatrixBot:
     async def _keys(self) -> None:
         try:
             await exchange_keys(self.client)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+        except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.warning(
                 "Matrix key exchange failed (%s); trying again after the next sync",
                 type(exc).__name__,
@@ -425,7 +426,7 @@ class MatrixBot:
             return self._creators.get(room.room_id, frozenset())
         try:
             response = await self.client.room_get_state(room.room_id)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             return frozenset()  # asked again with the next message
         if not isinstance(response, RoomGetStateResponse):
             return frozenset()
@@ -448,7 +449,7 @@ class MatrixBot:
             return True
         try:
             response = await self.client.room_get_event(room_id, event_id)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             return False
         mine = (
             isinstance(response, RoomGetEventResponse)
@@ -468,9 +469,13 @@ class MatrixBot:
             if target is not None and not await self._replies_to_me(*target):
                 continue
             room = self.client.rooms.get(item.chat.removeprefix("matrix:"))
-            if item.group and not item.sender_is_admin and room is not None:
-                if item.sender in await self._learn_creators(room):
-                    item = replace(item, sender_is_admin=True)
+            if (
+                item.group
+                and not item.sender_is_admin
+                and room is not None
+                and item.sender in await self._learn_creators(room)
+            ):
+                item = replace(item, sender_is_admin=True)
             keep.append(item)
         return keep
 
@@ -480,7 +485,7 @@ class MatrixBot:
 
     def _receive(self, event_id: str, message: Incoming, server_timestamp: int) -> None:
         """Keep a message of this sync for the inbox (stored, then answered, after the sync)."""
-        received_at = datetime.fromtimestamp(server_timestamp / 1000, timezone.utc)
+        received_at = datetime.fromtimestamp(server_timestamp / 1000, UTC)
         self._received.append(convert.to_inbox(event_id, message, received_at))
 
     async def _on_undecryptable(self, room: MatrixRoom, event: MegolmEvent) -> None:
@@ -489,7 +494,7 @@ class MatrixBot:
         if not self._recent(event.server_timestamp) or not self._allowed(event.sender):
             return
         # Kept as it came until its key arrives (`_open_sealed`); the key is asked for meanwhile.
-        received_at = datetime.fromtimestamp(event.server_timestamp / 1000, timezone.utc)
+        received_at = datetime.fromtimestamp(event.server_timestamp / 1000, UTC)
         self._received.append(
             Received(
                 event_id=event.event_id,
@@ -500,11 +505,12 @@ class MatrixBot:
             )
         )
         log.info(
-            "could not decrypt a message (no room key yet); kept until the key comes, and asked for it"
+            "could not decrypt a message (no room key yet); kept until the key comes, and asked "
+            "for it"
         )
         try:
             await self.client.request_room_key(event)
-        except Exception:  # noqa: BLE001 - a key request already on its way raises here
+        except Exception:  # a key request already on its way raises here
             log.debug("room key request not sent", exc_info=True)
 
     async def _on_room_key(self, event: RoomKeyEvent | ForwardedRoomKeyEvent) -> None:
@@ -514,7 +520,7 @@ class MatrixBot:
 
     async def _open_sealed(self) -> None:
         """Try the sealed messages again with the keys there are now; answer those that open."""
-        since = datetime.fromtimestamp(self.clock(), timezone.utc) - MAX_BACKLOG
+        since = datetime.fromtimestamp(self.clock(), UTC) - MAX_BACKLOG
         for item in await self._in_store(self._sealed_since, since):
             opened = await self._open(item)
             if opened is False:
@@ -527,7 +533,7 @@ class MatrixBot:
     async def _sealed_since(self, session, since: datetime) -> list[Received]:
         return await inbox.unanswered(session, "matrix:", since, sealed=True)
 
-    async def _open(self, item: Received) -> Received | None | bool:
+    async def _open(self, item: Received) -> Received | bool | None:
         """The readable inbox row for a sealed message; False while its key is missing, None when
         there is nothing to answer."""
         try:
@@ -629,7 +635,7 @@ class MatrixBot:
         message = convert.from_inbox(item)
         try:
             replies = await self.core.handle(message)
-        except Exception:  # noqa: BLE001 - tell the person, keep serving everyone else
+        except Exception:  # tell the person, keep serving everyone else
             log.exception("error while answering a Matrix message")
             t = Translator(self.core.default_language)
             replies = [
@@ -669,7 +675,7 @@ class MatrixBot:
             for _ in range(5):
                 try:
                     response = await self.client.join(room_id)
-                except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+                except (TimeoutError, aiohttp.ClientError, OSError):
                     response = None
                 if response is not None and not isinstance(response, ErrorResponse):
                     return
@@ -693,7 +699,7 @@ class MatrixBot:
         try:
             await self.client.room_leave(room_id)
             await self.client.room_forget(room_id)
-        except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        except (TimeoutError, aiohttp.ClientError, OSError):
             log.warning("could not leave an empty room; trying again after the next sync")
         finally:
             self._joining.discard(room_id)

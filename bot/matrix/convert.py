@@ -87,14 +87,14 @@ def incoming(
     `power_level` is the sender's in the room: from 50 on they count as the group's admin."""
     if not isinstance(content, dict) or not is_for_us(content):
         return None
-    base = dict(
-        platform="matrix",
-        user_id=sender,
-        chat_id=room_id,
-        group=group,
-        sender_is_admin=group and power_level >= ADMIN_LEVEL,
-        location_sharing=sharing(group),
-    )
+    base = {
+        "platform": "matrix",
+        "user_id": sender,
+        "chat_id": room_id,
+        "group": group,
+        "sender_is_admin": group and power_level >= ADMIN_LEVEL,
+        "location_sharing": sharing(group),
+    }
     msgtype = content.get("msgtype")
     if msgtype == "m.location":
         location = parse_geo_uri(content.get("geo_uri"))

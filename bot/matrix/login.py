@@ -9,7 +9,6 @@ token, or log in again *as the same device* when the token has been revoked.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -75,7 +74,7 @@ async def log_in(client: AsyncClient, settings: Settings) -> None:
             await _with_token(client, settings)
         else:
             await _with_password(client, settings)
-    except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         raise HomeserverUnavailable(f"{type(exc).__name__}: cannot reach the homeserver") from None
 
 

@@ -75,7 +75,7 @@ async def send_outgoing(client: AsyncClient, room: MatrixRoom, item: Outgoing) -
         )
     except LocalProtocolError:  # nio: "No such room" once it has left or forgotten it
         raise Unreachable("the bot is not in this room (any more)") from None
-    except (SendRetryError, aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+    except (TimeoutError, SendRetryError, aiohttp.ClientError, OSError) as exc:
         raise TransientError(f"{type(exc).__name__}: could not reach the homeserver") from None
     raise_for(response)
     if not isinstance(response, RoomSendResponse):

@@ -169,7 +169,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_message(
             chat.id, t("Sorry, something went wrong on our side. Please try again in a moment.")
         )
-    except Exception:  # noqa: BLE001 - the user cannot be told; the log has the first error
+    except Exception:  # the user cannot be told; the log has the first error
         log.warning("could not tell the user about the error", exc_info=True)
 
 

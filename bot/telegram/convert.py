@@ -24,14 +24,14 @@ def incoming(update: Update) -> Incoming | None:
         return None
     group = chat.type != chat.PRIVATE
     # In a group only commands reach the bot, so a shared location there would never arrive.
-    base = dict(
-        platform="telegram",
-        user_id=str(user.id),
-        chat_id=str(chat.id),
-        language=user.language_code,
-        group=group,
-        location_sharing=SHARE_NONE if group else SHARE_BUTTON,
-    )
+    base = {
+        "platform": "telegram",
+        "user_id": str(user.id),
+        "chat_id": str(chat.id),
+        "language": user.language_code,
+        "group": group,
+        "location_sharing": SHARE_NONE if group else SHARE_BUTTON,
+    }
     if user.is_bot:
         # A message "on behalf of" a chat names a stand-in bot as its sender and the chat as
         # `sender_chat`. Only a group's admins can write as the group itself (anonymously): they

@@ -25,7 +25,7 @@ import hashlib
 import hmac
 import json
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -111,7 +111,7 @@ class WebhookIntake:
         port: int,
         path: str,
         worker: str,
-        clock=lambda: datetime.now(timezone.utc),
+        clock=lambda: datetime.now(UTC),
     ) -> None:
         self.application = application
         self.sessions = sessions
@@ -209,7 +209,7 @@ class WebhookIntake:
         try:
             update = Update.de_json(item.payload or {}, bot)
             await self.application.process_update(update)
-        except Exception:  # noqa: BLE001 - PTB handles handler errors; this is a bad update
+        except Exception:  # PTB handles handler errors; this is a bad update
             log.exception("could not handle a stored Telegram update")
         await self._mark_answered(item.event_id)
 

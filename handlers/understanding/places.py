@@ -279,8 +279,7 @@ def _typo(words: list[Word], used: list[bool], rest: list[int], gazetteer: _Name
         if (
             not (lead or len(rest) <= 2)
             or len(word.key) < 4
-            or not word.raw.isalpha()
-            and "-" not in word.raw
+            or (not word.raw.isalpha() and "-" not in word.raw)
         ):
             continue
         if is_word(word.raw):

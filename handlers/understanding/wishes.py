@@ -13,9 +13,8 @@ SENIORS, FAMILIES, CHILDREN, YOUTH = "seniors", "families", "children", "youth"
 
 _AUDIENCE = Phrases(
     {
-        **{
-            w: SENIORS
-            for w in (
+        **dict.fromkeys(
+            (
                 "senioren",
                 "seniorinnen",
                 "seniorin",
@@ -43,16 +42,17 @@ _AUDIENCE = Phrases(
                 "ü60",
                 "ü70",
                 "generation 60 plus",
-            )
-        },
-        **{w: FAMILIES for w in ("familie", "familien", "family", "families", "eltern", "parents")},
-        **{
-            w: CHILDREN
-            for w in ("kinder", "kindern", "kids", "children", "child", "kleinkinder", "kind")
-        },
-        **{
-            w: YOUTH
-            for w in (
+            ),
+            SENIORS,
+        ),
+        **dict.fromkeys(
+            ("familie", "familien", "family", "families", "eltern", "parents"), FAMILIES
+        ),
+        **dict.fromkeys(
+            ("kinder", "kindern", "kids", "children", "child", "kleinkinder", "kind"), CHILDREN
+        ),
+        **dict.fromkeys(
+            (
                 "jugendliche",
                 "jugendlichen",
                 "jugend",
@@ -61,8 +61,9 @@ _AUDIENCE = Phrases(
                 "youth",
                 "junge leute",
                 "young people",
-            )
-        },
+            ),
+            YOUTH,
+        ),
     }
 )
 _AUDIENCE_PREFIXES = (
@@ -92,9 +93,8 @@ _AGE_LEADS = keys(
 _AGE_TAILS = keys(["jahre", "jahren", "jahr", "years", "year", "jährig"])
 
 _ACCESS = Phrases(
-    {
-        w: True
-        for w in (
+    dict.fromkeys(
+        (
             "barrierefrei",
             "barrierefreie",
             "barrierefreies",
@@ -123,8 +123,9 @@ _ACCESS = Phrases(
             "accessible",
             "no steps",
             "without steps",
-        )
-    }
+        ),
+        True,
+    )
 )
 _ACCESS_PREFIXES = (
     "barrierefrei",

@@ -23,7 +23,7 @@ _WORDS = Translator("de")  # the parser reads German and English; one of them is
 def says_when(text: str) -> bool:
     """Whether the words say anything about days or times at all."""
     reading, problem = read_partly(text)
-    return reading.understood or problem is not None and problem.problem is not Problem.UNKNOWN
+    return reading.understood or (problem is not None and problem.problem is not Problem.UNKNOWN)
 
 
 def amend(old: Schedule | None, text: str, now: datetime) -> Understood | NotUnderstood:

@@ -135,7 +135,7 @@ class _Resolver:
             or r.excepted_days
         )
         has_time = bool(r.starts or r.bare or r.ends)
-        if not r.understood or not has_day and not has_time:
+        if not r.understood or (not has_day and not has_time):
             raise Unreadable(Problem.UNKNOWN)
         if not has_day:
             raise Unreadable(Problem.NO_DATE)
@@ -163,7 +163,7 @@ class _Resolver:
         r = self.r
         starts = set(r.starts) or set(r.bare)
         ends = set(r.ends)
-        if len(starts) > 1 or len(ends) > 1 or len(r.bare) > 1 and not r.starts:
+        if len(starts) > 1 or len(ends) > 1 or (len(r.bare) > 1 and not r.starts):
             raise Unreadable(Problem.SEVERAL)
         if not starts:
             raise Unreadable(Problem.NO_TIME)
@@ -259,12 +259,8 @@ class _Resolver:
         skipped = set()
         for spec in r.excepted:
             day = self.place(spec, first.date())
-            if (
-                last_day is not None
-                and day > last_day
-                or not expansion.between(
-                    datetime.combine(day, time(0)), datetime.combine(day, _END_OF_DAY), inc=True
-                )
+            if (last_day is not None and day > last_day) or not expansion.between(
+                datetime.combine(day, time(0)), datetime.combine(day, _END_OF_DAY), inc=True
             ):
                 raise Unreadable(Problem.NOT_AN_OCCURRENCE, day)
             skipped.add(day)
@@ -298,10 +294,8 @@ class _Resolver:
                 days
                 or r.nths
                 or r.daily
-                or r.interval not in (None, 1)
-                and r.interval_unit != "month"
-                or r.interval_unit == "month"
-                and r.interval not in (None, 1)
+                or (r.interval not in (None, 1) and r.interval_unit != "month")
+                or (r.interval_unit == "month" and r.interval not in (None, 1))
             ):
                 raise Unreadable(Problem.UNSUPPORTED)
             return "MONTHLY", 1, []
@@ -350,8 +344,7 @@ class _Resolver:
             len(starting) > 1
             or len(r.until) > 1
             or len(within) > 1
-            or within
-            and (starting or r.until)
+            or (within and (starting or r.until))
         ):
             raise Unreadable(Problem.SEVERAL)
         first, last = self.today, None

@@ -302,17 +302,13 @@ class _Reader:
     def named_at(self, i: int) -> tuple[str, int] | None:
         """ "Heiligabend", "am 3. Advent": a named day; "1. Mai" stays a date (it may have a year)."""
         tok = self.toks[i]
-        if (
-            tok.kind in (DM, DMY, ISO, PAIR, CLOCK)
-            or tok.kind == NUM
-            and tok.suffix not in ("st", "nd", "rd", "th")
+        if tok.kind in (DM, DMY, ISO, PAIR, CLOCK) or (
+            tok.kind == NUM and tok.suffix not in ("st", "nd", "rd", "th")
         ):
             return None
         found = named_days.match(self.folded, i)
-        if (
-            found is None
-            or self.toks[i].kind == ORD
-            and any(t.kind == w.MONTH for t in self.toks[i : i + found[1]])
+        if found is None or (
+            self.toks[i].kind == ORD and any(t.kind == w.MONTH for t in self.toks[i : i + found[1]])
         ):
             return None
         return found
@@ -346,7 +342,7 @@ class _Reader:
             return self.year_after(_valid(DateSpec(day=d, month=m)), i + 1)
         if tok.kind == PAIR:
             a, b = tok.number, tok.digits
-            if len(b) == 2 and int(b) > 12 or nxt in (w.UHR, w.HOURS, w.MINUTES, w.MERIDIEM):
+            if (len(b) == 2 and int(b) > 12) or nxt in (w.UHR, w.HOURS, w.MINUTES, w.MERIDIEM):
                 return None
             return self.year_after(_valid(DateSpec(day=a, month=int(b))), i + 1)
         if tok.kind == ORD:
@@ -368,8 +364,7 @@ class _Reader:
             and nxt != w.MONTH
             and (
                 self.is_word(i - 1, {"the"})
-                or self.kind(i - 1) in (w.AND, COMMA)
-                and self.last == "date"
+                or (self.kind(i - 1) in (w.AND, COMMA) and self.last == "date")
             )
         ):
             return DateSpec(day=tok.number), i + 1  # "every month on the 15th"
@@ -408,8 +403,7 @@ class _Reader:
         return (
             self.is_word(i, w.BEFORE_DATE_WORDS)
             or self.kind(i) in (w.FROM, w.UNTIL, w.NOT)
-            or (self.excepting or self.last == "date")
-            and self.kind(i) in (w.AND, COMMA)
+            or ((self.excepting or self.last == "date") and self.kind(i) in (w.AND, COMMA))
         )
 
     def ordinals_follow(self, i: int) -> bool:
@@ -458,7 +452,7 @@ class _Reader:
             h, m = 24, 0
         elif tok.kind == PAIR:
             a, b = tok.number, tok.digits
-            if not (len(b) == 2 and int(b) > 12 or nxt == w.UHR):
+            if not ((len(b) == 2 and int(b) > 12) or nxt == w.UHR):
                 return None
             h, m = a, int(b) if len(b) == 2 else int(b) * 10
         elif tok.kind == DM and tok.parts[1] > 12 and tok.parts[0] <= 24:
@@ -475,10 +469,8 @@ class _Reader:
                     return None
                 if self.kind(i + 1) == DASH and self.kind(i + 2) == w.TIMES:
                     return None
-                explicit = (
-                    nxt in (w.UHR, w.MERIDIEM)
-                    or self.is_word(i + 1, w.MERIDIEM_AM)
-                    and self.ends_phrase(i + 2)
+                explicit = nxt in (w.UHR, w.MERIDIEM) or (
+                    self.is_word(i + 1, w.MERIDIEM_AM) and self.ends_phrase(i + 2)
                 )
         else:
             return None
@@ -493,7 +485,11 @@ class _Reader:
             else:
                 break
             j += 1
-        if not (0 <= h <= 24 and 0 <= m <= 59) or h == 24 and m or meridiem and not 1 <= h <= 12:
+        if (
+            not (0 <= h <= 24 and 0 <= m <= 59)
+            or (h == 24 and m)
+            or (meridiem and not 1 <= h <= 12)
+        ):
             raise Unreadable(Problem.INVALID_TIME)
         return Clock(h, m), explicit, meridiem, j
 
@@ -622,12 +618,16 @@ class _Reader:
         if not 1 <= self.toks[i].number <= 31 or self.ordinals_follow(i + 1) or self.ordinals:
             return False
         before = self.kind(i - 1)
-        return before == w.EVERY or before in (w.AND, COMMA) and bool(self.r.monthdays)
+        return before == w.EVERY or (before in (w.AND, COMMA) and bool(self.r.monthdays))
 
     def number(self, i: int) -> int:
         tok, nxt = self.toks[i], self.kind(i + 1)
         value, suffix = tok.number, tok.suffix
-        if suffix in ("x", "mal") or nxt == w.TIMES or nxt == DASH and self.kind(i + 2) == w.TIMES:
+        if (
+            suffix in ("x", "mal")
+            or nxt == w.TIMES
+            or (nxt == DASH and self.kind(i + 2) == w.TIMES)
+        ):
             self.r.count = value
             self.r.understood = True
             return i + (1 if suffix else 2 if nxt == w.TIMES else 3)
@@ -650,7 +650,7 @@ class _Reader:
     def set_interval(self, value: int, unit_kind: str) -> None:
         r = self.r
         unit = {w.WEEK: "week", w.DAY: "day", w.MONTH_WORD: "month"}[unit_kind]
-        if value < 1 or r.interval is not None and (r.interval, r.interval_unit) != (value, unit):
+        if value < 1 or (r.interval is not None and (r.interval, r.interval_unit) != (value, unit)):
             raise Unreadable(Problem.UNSUPPORTED if value >= 1 else Problem.INVALID_DATE)
         if value > _MAX_INTERVAL[unit]:
             raise Unreadable(Problem.UNSUPPORTED)
@@ -667,7 +667,9 @@ class _Reader:
         if nxt in (w.WEEK, w.DAY, w.MONTH_WORD):
             self.set_interval(1, self.toks[j].kind)
             return j + 1
-        if nxt == w.RELATIVE and self.toks[j].text == "morgen" or self.is_word(j, w.DAYTIME_WORDS):
+        if (nxt == w.RELATIVE and self.toks[j].text == "morgen") or self.is_word(
+            j, w.DAYTIME_WORDS
+        ):
             self.set_interval(1, w.DAY)  # "jeden Morgen", "jeden Abend": every day
             return j + 1
         if nxt == w.PERIOD:  # "every evening": every day, and the time is in the evening

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from places import Gazetteer
 
@@ -36,7 +36,7 @@ __all__ = [
 
 
 async def import_file(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     path: Path,
     *,
     gazetteer: Gazetteer,
@@ -65,7 +65,7 @@ async def import_file(
 
 
 async def import_records(
-    sessions: async_sessionmaker,
+    sessions: async_sessionmaker[AsyncSession],
     path: Path,
     kind: str,
     records: list[Record],

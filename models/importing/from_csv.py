@@ -183,7 +183,7 @@ def read_csv(text: str) -> list[Record]:
                 problems.append(f"row {row}: more cells than the header has columns")
                 continue
             values: dict[str, str] = {}
-            for column, cell in zip(header, cells):
+            for column, cell in zip(header, cells, strict=False):  # a short row: cells left empty
                 if column and cell.strip():
                     values[column] = " · ".join(filter(None, (values.get(column), cell.strip())))
             try:

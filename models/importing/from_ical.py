@@ -12,9 +12,10 @@ each event into a Record the store can keep: one offer per series, one per chang
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from icalendar import Calendar, Component
+from icalendar import Calendar, Event
 
 from ..schedule import MAX_DURATION
 from . import records
@@ -41,6 +42,10 @@ _INHERITED = (
 )
 
 
+# A date's start and end (None: the event's duration gives it), each a date or a datetime.
+When = tuple[date | datetime, date | datetime | None]
+
+
 def read_ical(text: str) -> list[Record]:
     """Records for every event in the file; FileProblem when it is not a sound calendar."""
     _check_nesting(text)
@@ -51,7 +56,7 @@ def read_ical(text: str) -> list[Record]:
     calendars = [c for c in components if c.name == "VCALENDAR"]
     if not calendars:
         raise FileProblem("not an iCalendar file: no BEGIN:VCALENDAR … END:VCALENDAR")
-    events = [e for c in calendars for e in c.walk("VEVENT")]
+    events = [e for c in calendars for e in c.walk("VEVENT") if isinstance(e, Event)]
     if len(events) > MAX_EVENTS:
         raise FileProblem(f"too many events ({len(events)}; at most {MAX_EVENTS} per file)")
     cancelling = {
@@ -64,8 +69,8 @@ def read_ical(text: str) -> list[Record]:
     if problems:
         raise FileProblem(problems)
 
-    series: dict[str, list[Component]] = {}
-    cancelled: dict[str, list[Component]] = {}
+    series: dict[str, list[Event]] = {}
+    cancelled: dict[str, list[Event]] = {}
     for event in events:
         (cancelled if id(event) in cancelling else series).setdefault(_uid(event), []).append(event)
     out: list[Record] = []
@@ -76,7 +81,7 @@ def read_ical(text: str) -> list[Record]:
     return out
 
 
-def _cancellations(uid: str, group: list[Component]) -> list[Record]:
+def _cancellations(uid: str, group: list[Event]) -> list[Record]:
     """An iTIP CANCEL message: the series (an event without RECURRENCE-ID) or single dates of it
     are cancelled; nothing else about them is taken from it (such messages carry little)."""
     title = line(group[0].get("SUMMARY"), records.TITLE)
@@ -98,7 +103,7 @@ def _cancellations(uid: str, group: list[Component]) -> list[Record]:
     return out
 
 
-def _instance_cancelled(uid: str, rid, title: str) -> Record:
+def _instance_cancelled(uid: str, rid: date | datetime, title: str) -> Record:
     """A changed date of a series that had become an offer of its own is cancelled with it."""
     return Record(
         key=_key(uid, _stamp(rid)),
@@ -129,7 +134,7 @@ def _check_nesting(text: str) -> None:
         raise FileProblem(f"the file ends inside {open_blocks[-1]} (cut off?)")
 
 
-def _problems(event: Component, *, cancel: bool = False) -> list[str]:
+def _problems(event: Event, *, cancel: bool = False) -> list[str]:
     """What makes an event unreadable: broken dates or rules, or no start at all (which a
     cancellation may leave out)."""
     where = _where(event)
@@ -150,7 +155,7 @@ def _problems(event: Component, *, cancel: bool = False) -> list[str]:
     return found
 
 
-def _series(uid: str, group: list[Component]) -> list[Record]:
+def _series(uid: str, group: list[Event]) -> list[Record]:
     """A series (or single event) with its changed dates: one offer each, the changed dates
     taken out of the series as exceptions, cancelled dates only as exceptions."""
     mains = [e for e in group if "RECURRENCE-ID" not in e]
@@ -162,8 +167,9 @@ def _series(uid: str, group: list[Component]) -> list[Record]:
         mains.sort(key=_sequence)
         main = mains[-1]
         out += [_duplicate(e) for e in mains[:-1]]
-    head = _record(main, _key(uid), f"UID {uid}") if main is not None else None
-    if head is not None:
+    head = None
+    if main is not None:
+        head = _record(main, _key(uid), f"UID {uid}")
         out.append(head)
         out += _extra_dates(main, uid, head)
     orphan_days: set[date] = set()  # cancelled dates of a series that is not in the file
@@ -209,7 +215,7 @@ def _series(uid: str, group: list[Component]) -> list[Record]:
     return out
 
 
-def _extra_dates(event: Component, uid: str, head: Record) -> list[Record]:
+def _extra_dates(event: Event, uid: str, head: Record) -> list[Record]:
     """RDATE: dates added to a series by hand (Thunderbird's "custom dates"), one offer each."""
     out = []
     for start, end in event.rdates:
@@ -229,15 +235,15 @@ def _extra_dates(event: Component, uid: str, head: Record) -> list[Record]:
 
 
 def _record(
-    event: Component,
+    event: Event,
     key: str,
     ref: str,
     *,
-    main: Component | None = None,
+    main: Event | None = None,
     single: bool = False,
-    when: tuple | None = None,
+    when: When | None = None,
 ) -> Record:
-    def get(name: str):
+    def get(name: str) -> Any:
         if name in event or main is None:
             return event.get(name)
         return main.get(name)
@@ -261,7 +267,7 @@ def _record(
     return record
 
 
-def _schedule(event: Component, record: Record, single: bool, when: tuple | None) -> None:
+def _schedule(event: Event, record: Record, single: bool, when: When | None) -> None:
     start_value, end_value = when if when else (event.start, event.end)
     if when and end_value is None:
         end_value = start_value + event.duration
@@ -304,7 +310,7 @@ def _schedule(event: Component, record: Record, single: bool, when: tuple | None
         record.exdates |= {local(d).date() for d in event.exdates}
 
 
-def _duplicate(event: Component) -> Record:
+def _duplicate(event: Event) -> Record:
     title = line(event.get("SUMMARY"), records.TITLE)
     # No key: a duplicate must not touch the offer of the event it duplicates.
     return Record(
@@ -315,19 +321,20 @@ def _duplicate(event: Component) -> Record:
     )
 
 
-def _sequence(event: Component) -> int:
+def _sequence(event: Event) -> int:
     try:
         return int(event.get("SEQUENCE", 0) or 0)
     except (TypeError, ValueError):
         return 0
 
 
-def _uid(event: Component) -> str:
+def _uid(event: Event) -> str:
     uid = " ".join(str(event.get("UID") or "").split())
     if uid:
         return uid
     # No UID (not allowed, but seen): the title and start make the best stable key we have.
-    raw = f"{event.get('SUMMARY') or ''}|{event.get('DTSTART').to_ical().decode() if 'DTSTART' in event else ''}"
+    start = event.get("DTSTART").to_ical().decode() if "DTSTART" in event else ""
+    raw = f"{event.get('SUMMARY') or ''}|{start}"
     return "nouid-" + hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
@@ -340,16 +347,16 @@ def _stamp(value: date | datetime) -> str:
     """A date of a series as a stable text: UTC for aware times, as written otherwise."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            return value.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+            return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
         return value.strftime("%Y%m%dT%H%M%S")
     return value.strftime("%Y%m%d")
 
 
-def _cancelled(event: Component) -> bool:
+def _cancelled(event: Event) -> bool:
     return str(event.get("STATUS") or "").upper() == "CANCELLED"
 
 
-def _categories(value) -> list[str]:
+def _categories(value: Any) -> list[str]:
     if value is None:
         return []
     values = value if isinstance(value, list) else [value]
@@ -359,7 +366,7 @@ def _categories(value) -> list[str]:
     return names
 
 
-def _organiser(value) -> str:
+def _organiser(value: Any) -> str:
     if value is None:
         return ""
     name = str(value.params.get("CN", "")) if hasattr(value, "params") else ""
@@ -367,20 +374,20 @@ def _organiser(value) -> str:
     return "" if "@" in name else line(name, records.ORGANISER)
 
 
-def _first(value) -> str:
+def _first(value: Any) -> str:
     if isinstance(value, list):
         return str(value[0]) if value else ""
     return str(value or "")
 
 
-def _geo(value) -> tuple[float, float] | None:
+def _geo(value: Any) -> tuple[float, float] | None:
     if value is None:
         return None
     lat, lon = float(value.latitude), float(value.longitude)
     return None if (lat, lon) == (0.0, 0.0) else (lat, lon)  # 0;0 is a placeholder, not a place
 
 
-def _where(event: Component) -> str:
+def _where(event: Event) -> str:
     title = line(event.get("SUMMARY"), 60)
     uid = line(event.get("UID"), 80)
     return f"event {title!r} (UID {uid})" if uid else f"event {title!r}"

@@ -12,7 +12,8 @@ work rolled back.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -97,7 +98,7 @@ async def apply(
         reason = record.skip or out_of_range(record, now_local)
         if reason is None and is_over(record, now_local):
             reason = OVER
-        where = None
+        where: Where | str | None = None
         if reason is None:
             where = locate(gazetteer, record)
             reason = where if isinstance(where, str) else None
@@ -109,6 +110,7 @@ async def apply(
                 touched.append(_cancel(offer))
                 report.cancelled.append(_with(entry, f"skipped this time: {reason}"))
             continue
+        assert isinstance(where, Where)  # found, as nothing turned the record away
         values = _values(record, where, organiser or "")
         if offer is None:
             offer = Offer(
@@ -176,7 +178,10 @@ def _kept(offer: Offer | None, told: dict[int, datetime]) -> str | None:
     if offer.status is OfferStatus.REJECTED:
         return "rejected by a moderator; left as it is"
     if offer.status is OfferStatus.CANCELLED and offer.id in told:
-        return f"cancelled on {to_local(told[offer.id]):%Y-%m-%d} and residents were told; left cancelled"
+        return (
+            f"cancelled on {to_local(told[offer.id]):%Y-%m-%d} and residents were told; "
+            "left cancelled"
+        )
     return None
 
 
@@ -206,17 +211,22 @@ def _cancel_told(
 
 
 async def _cancel_days(
-    session: AsyncSession, report: Report, entry: Entry, offer: Offer, days: set, now: datetime
+    session: AsyncSession,
+    report: Report,
+    entry: Entry,
+    offer: Offer,
+    days: set[date],
+    now: datetime,
 ) -> bool:
     """Cancel these dates of the offer (those its rule has); True when any was."""
-    days = sorted(d for d in days - offer.cancelled_dates if offer.rule_schedule.has_day(d))
-    for day in days:
+    wanted = sorted(d for d in days - offer.cancelled_dates if offer.rule_schedule.has_day(d))
+    for day in wanted:
         await cancel_date(session, offer, day, "", now, refresh=False)
-    if days:
+    if wanted:
         report.cancelled.append(
-            _with(entry, "cancelled on " + ", ".join(d.isoformat() for d in days))
+            _with(entry, "cancelled on " + ", ".join(d.isoformat() for d in wanted))
         )
-    return bool(days)
+    return bool(wanted)
 
 
 async def _update(
@@ -224,7 +234,7 @@ async def _update(
     report: Report,
     entry: Entry,
     offer: Offer,
-    values: dict,
+    values: dict[str, Any],
     *,
     target: OfferStatus,
     review: bool,
@@ -276,7 +286,7 @@ async def _update(
     return True
 
 
-def _values(record: Record, where: Where, organiser: str) -> dict:
+def _values(record: Record, where: Where, organiser: str) -> dict[str, Any]:
     return dict(
         title=record.title,
         description=record.description,
@@ -303,7 +313,7 @@ def _values(record: Record, where: Where, organiser: str) -> dict:
     )
 
 
-def _access(value: str | None, kind):
+def _access(value: str | None, kind: type[Wheelchair | YesNo]) -> Wheelchair | YesNo | None:
     return None if value is None else kind(value)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from dateutil.rrule import rrulestr
 from icalendar import vRecur
@@ -46,8 +47,7 @@ def cost_column(value: str) -> tuple[Cost, str]:
     if (
         value in ("0", "0,00", "0.00", "0 €")
         or _FREE_RE.fullmatch(value.lower())
-        or _FREE_RE.search(value)
-        and not _PRICE_RE.search(value)
+        or (_FREE_RE.search(value) and not _PRICE_RE.search(value))
     ):
         return Cost.FREE, ""
     if _DONATION_RE.search(value) and not _PRICE_RE.search(value):
@@ -56,7 +56,8 @@ def cost_column(value: str) -> tuple[Cost, str]:
 
 
 def local(value: date | datetime) -> datetime:
-    """Berlin wall clock (naive) for a date, an aware time, or a floating time (taken as Berlin's)."""
+    """Berlin wall clock (naive) for a date, an aware time, or a floating time (taken as
+    Berlin's)."""
     if isinstance(value, datetime):
         return (
             to_local(value).replace(microsecond=0) if value.tzinfo else value.replace(microsecond=0)
@@ -64,7 +65,9 @@ def local(value: date | datetime) -> datetime:
     return datetime.combine(value, time(0))
 
 
-def stored_rule(parts: dict, start: datetime, duration: timedelta) -> tuple[str | None, str | None]:
+def stored_rule(
+    parts: dict[str, Any], start: datetime, duration: timedelta
+) -> tuple[str | None, str | None]:
     """(RRULE text the store can expand, None) or (None, why not) for an iCalendar rule.
 
     The store expands rules on naive Berlin wall-clock times, so UNTIL is rewritten from UTC (or
@@ -112,7 +115,7 @@ _KNOWN_PARTS = {
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _never_matches(parts: dict) -> str | None:
+def _never_matches(parts: dict[str, Any]) -> str | None:
     """Why a rule is refused before dateutil sees it: a rule that never matches ("every
     30 February", "the 6th Monday") makes dateutil search up to the year 9999, seconds per call,
     and the scheduler would pay that on every run."""
@@ -142,6 +145,8 @@ def _never_matches(parts: dict) -> str | None:
 
 def out_of_range(record: records.Record, now_local: datetime) -> str | None:
     """Why a record's first date is not one to plan with, if it is not."""
+    if record.start is None:
+        return "no start"
     if record.start.year < EARLIEST_YEAR:
         return f"starts before {EARLIEST_YEAR}"
     if record.start > now_local + MAX_AHEAD:
@@ -152,6 +157,8 @@ def out_of_range(record: records.Record, now_local: datetime) -> str | None:
 def is_over(record: records.Record, now_local: datetime) -> bool:
     """True when no gathering of the record starts or is still running after now."""
     moment = now_local - record.duration
+    if record.start is None:
+        return False  # out_of_range() turned it away
     if not record.rrule:
         return record.start <= moment
     rule = rrulestr(record.rrule, dtstart=record.start)

@@ -1,4 +1,5 @@
-"""Where an imported event takes place, found offline: its coordinates, else the town in its address.
+"""Where an imported event takes place, found offline: its coordinates, else the town in its
+address.
 
 An iCalendar LOCATION is usually "Venue, Street 1, 06484 Town"; spreadsheets have columns for
 the parts. The gazetteer (places) knows German towns and postcodes; street addresses would need
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
 
 from places import Gazetteer, Place
 from places.geo import great_circle_km
@@ -132,7 +132,11 @@ def _named_town(gazetteer: Gazetteer, text: str, part: int, whole: bool = True) 
     m = _POSTCODE_RE.match(name)
     if m:
         resolved = gazetteer.resolve(m.group(1))
-        if resolved.status == FOUND and resolved.place.kind == POSTCODE:
+        if (
+            resolved.status == FOUND
+            and resolved.place is not None
+            and resolved.place.kind == POSTCODE
+        ):
             postcode = resolved.place
         name = (m.group(2) or "").strip()
     names = _DISTRICT_RE.split(name) if name else []
@@ -148,8 +152,8 @@ def _named_town(gazetteer: Gazetteer, text: str, part: int, whole: bool = True) 
 
 def _town_named(gazetteer: Gazetteer, name: str, near: Place | None) -> Place | None:
     resolution = gazetteer.resolve(name)
-    if resolution.status == FOUND and resolution.place.kind == TOWN:
-        found = resolution.place
+    found = resolution.place
+    if resolution.status == FOUND and found is not None and found.kind == TOWN:
         if near is None or _km(found.lat, found.lon, near.lat, near.lon) <= SAME_PLACE_KM:
             return found
         return None

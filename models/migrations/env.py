@@ -2,8 +2,8 @@
 
 from alembic import context
 
-from models.base import Base
 import models  # noqa: F401  (registers every table on Base.metadata)
+from models.base import Base
 
 connection = context.config.attributes.get("connection")
 if connection is None:

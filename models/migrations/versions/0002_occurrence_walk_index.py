@@ -8,8 +8,10 @@ Revises: 0001
 Create Date: 2026-11-25
 """
 
-from alembic import op
+from typing import Any
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002"
 down_revision = "0001"
@@ -17,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 
-def _occurrences(time_type) -> None:
+def _occurrences(time_type: type[sa.types.TypeEngine[Any]]) -> None:
     op.create_table(
         "occurrences",
         sa.Column("id", sa.Integer(), nullable=False),

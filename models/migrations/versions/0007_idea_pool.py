@@ -6,10 +6,10 @@ Revises: 0006
 Create Date: 2026-11-27
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0007"
 down_revision = "0006"
@@ -23,38 +23,52 @@ SEED = (
         "☕",
         "cafe",
         "Adventscafé",
-        "Kaffee, Plätzchen und eine Kerze im Gemeindehaus oder im Feuerwehrhaus. Einmal pro Woche im "
-        "Advent reicht schon.",
+        (
+            "Kaffee, Plätzchen und eine Kerze im Gemeindehaus oder im Feuerwehrhaus. Einmal pro "
+            "Woche im Advent reicht schon."
+        ),
         "Advent café",
-        "Coffee, biscuits and a candle in the parish hall or the fire station. Once a week in Advent is "
-        "enough.",
+        (
+            "Coffee, biscuits and a candle in the parish hall or the fire station. Once a week in "
+            "Advent is enough."
+        ),
     ),
     (
         "🔥",
         "warm_room",
         "Warme Stube",
-        "Ein geheizter Raum, in den an kalten Nachmittagen alle kommen können. Eine Kanne Tee und ein paar "
-        "Zeitungen – mehr braucht es nicht.",
+        (
+            "Ein geheizter Raum, in den an kalten Nachmittagen alle kommen können. Eine Kanne Tee "
+            "und ein paar Zeitungen – mehr braucht es nicht."
+        ),
         "Warm room",
-        "A heated room that is open to everyone on cold afternoons. A pot of tea and a few newspapers, "
-        "that is all it takes.",
+        (
+            "A heated room that is open to everyone on cold afternoons. A pot of tea and a few "
+            "newspapers, that is all it takes."
+        ),
     ),
     (
         "🚶",
         "walk",
         "Gemeinsamer Spaziergang",
-        "Jede Woche zur gleichen Zeit am gleichen Ort treffen und eine kleine Runde gehen. Niemand muss "
-        "allein laufen.",
+        (
+            "Jede Woche zur gleichen Zeit am gleichen Ort treffen und eine kleine Runde gehen. "
+            "Niemand muss allein laufen."
+        ),
         "Walk together",
-        "Meet at the same place at the same time every week and walk a short round. Nobody has to go "
-        "alone.",
+        (
+            "Meet at the same place at the same time every week and walk a short round. Nobody has "
+            "to go alone."
+        ),
     ),
     (
         "🥧",
         "baking",
         "Backen für Nachbarn",
-        "Gemeinsam Plätzchen oder Kuchen backen und etwas davon zu Nachbarn bringen, die selten "
-        "rauskommen.",
+        (
+            "Gemeinsam Plätzchen oder Kuchen backen und etwas davon zu Nachbarn bringen, die "
+            "selten rauskommen."
+        ),
         "Baking for neighbours",
         "Bake biscuits or a cake together and bring some to neighbours who rarely get out.",
     ),
@@ -62,29 +76,43 @@ SEED = (
         "👵",
         "generations",
         "Generationen-Nachmittag",
-        "Jung und Alt spielen, singen oder erzählen zusammen – zum Beispiel mit der Kita oder der Schule.",
+        (
+            "Jung und Alt spielen, singen oder erzählen zusammen – zum Beispiel mit der Kita oder "
+            "der Schule."
+        ),
         "Generations afternoon",
-        "Young and old play games, sing or tell stories together, for example with the nursery or the "
-        "school.",
+        (
+            "Young and old play games, sing or tell stories together, for example with the nursery "
+            "or the school."
+        ),
     ),
     (
         "🎁",
         "creative",
         "Geschenkaktion",
-        "Kleine Geschenke sammeln oder basteln und persönlich verteilen – zum Beispiel zu Weihnachten an "
-        "Menschen, die allein leben.",
+        (
+            "Kleine Geschenke sammeln oder basteln und persönlich verteilen – zum Beispiel zu "
+            "Weihnachten an Menschen, die allein leben."
+        ),
         "Gift action",
-        "Collect or make small presents and hand them out personally, for example at Christmas to people "
-        "living alone.",
+        (
+            "Collect or make small presents and hand them out personally, for example at Christmas "
+            "to people living alone."
+        ),
     ),
     (
         "💬",
         "talk",
         "Erzählcafé",
-        "Bei Kaffee erzählen alle, wie es früher im Dorf war. Alte Fotos helfen beim "
-        "Ins-Gespräch-Kommen.",
+        (
+            "Bei Kaffee erzählen alle, wie es früher im Dorf war. Alte Fotos helfen beim "
+            "Ins-Gespräch-Kommen."
+        ),
         "Story café",
-        "Over coffee, people tell what the village used to be like. Old photos help to get talking.",
+        (
+            "Over coffee, people tell what the village used to be like. Old photos help to get "
+            "talking."
+        ),
     ),
 )
 
@@ -111,7 +139,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ideas")),
     )
-    now = datetime.now(timezone.utc).replace(tzinfo=None)  # stored as naive UTC (models.base)
+    now = datetime.now(UTC).replace(tzinfo=None)  # stored as naive UTC (models.base)
     # No ids given: PostgreSQL's sequence then knows them, and the next idea gets the next one.
     op.bulk_insert(
         ideas,

@@ -11,8 +11,8 @@ Revises: 0009
 Create Date: 2026-12-07
 """
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0010"
 down_revision = "0009"

@@ -7,8 +7,10 @@ Revises: 0013
 Create Date: 2026-12-07
 """
 
-from alembic import op
+from typing import Any
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0014"
 down_revision = "0013"
@@ -18,7 +20,9 @@ depends_on = None
 TIME = sa.DateTime(timezone=False)
 
 
-def user(table: str, name: str, *, cascade: bool, nullable: bool = False, **kw) -> sa.Column:
+def user(
+    table: str, name: str, *, cascade: bool, nullable: bool = False, **kw: Any
+) -> sa.Column[int]:
     """A column referring to users.id, named as models.base.NAMING names it."""
     return sa.Column(
         name,
