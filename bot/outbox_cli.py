@@ -193,7 +193,7 @@ async def _dispatch(args, settings: Settings) -> int:
     from scheduler import Dispatcher
     from scheduler.ratelimit import DatabaseRateLimiter
 
-    import handlers.core  # noqa: F401  (registers the features' composers)
+    from .app import outbox_composers
 
     engine, sessions = await _store(settings)
     messengers, closers = [], []
@@ -228,6 +228,8 @@ async def _dispatch(args, settings: Settings) -> int:
         dispatcher = Dispatcher(
             sessions,
             messengers,
+            engine=engine,
+            composers=outbox_composers(),
             batch=args.batch or settings.outbox_batch,
             lease=timedelta(seconds=args.lease or settings.outbox_lease_seconds),
             max_attempts=settings.outbox_max_attempts,

@@ -20,11 +20,12 @@ from typing import TextIO
 
 from handlers.choices import label_without_number, numbered
 from handlers.i18n import Translator, normalise_language
-from handlers.messages import SHARE_TYPED, Incoming, Reply
+from contracts.delivery import RetryAfter
+from contracts.messages import SHARE_TYPED, Incoming, Reply
 from scheduler import stop_scheduler
-from scheduler.delivery import RetryAfter
 
-from .app import open_app, remember_shown
+from .app import open_app
+from .chats import remember_shown
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -121,6 +122,7 @@ class TerminalMessenger:
 
     platform = "terminal"
     limiter = None  # nothing to protect: no rate limits
+    limits_itself = False
 
     def __init__(self, chat: TerminalChat) -> None:
         self.chat = chat

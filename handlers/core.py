@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from models import Conversation, utcnow
 from models.conversations import load_turn
+from models.subscriptions import follow_to
 from places import Gazetteer
 from publish.links import Links
 
@@ -180,7 +181,7 @@ class Nahbar:
     async def _turn(self, msg: Incoming, decide) -> list[Reply]:
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            user, convo = await load_turn(
+            user, convo, new_private_chat = await load_turn(
                 session,
                 platform=msg.platform,
                 platform_id=msg.user_id,
@@ -190,6 +191,9 @@ class Nahbar:
                 radius_km=self.default_radius_km,
                 now=now,
             )
+            if new_private_chat:  # e.g. a new Matrix DM: subscriptions of a paused one follow
+                await session.flush()
+                await follow_to(session, user.id, msg.chat)
             numbered = msg.platform in self.numbered_platforms
             if numbered:
                 msg = _typed_choice(msg, convo.data.get("choices"))

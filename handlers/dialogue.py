@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from scheduler.compose import Composer
+
 from .keywords import Intent
 from .messages import Reply
 
@@ -94,6 +96,8 @@ class Feature:
     buttons: Mapping[str, Handler] = field(default_factory=dict)
     intents: Mapping[Intent, Handler] = field(default_factory=dict)
     steps: Sequence[Step] = ()
+    # Outbox kind -> what turns its rows into replies when they are sent (scheduler.compose).
+    composers: Mapping[str, Composer] = field(default_factory=dict)
 
 
 class Router:

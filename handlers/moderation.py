@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Offer, OfferStatus, User
 from models.conversations import reach, user_for_chat
@@ -33,9 +34,9 @@ from models.moderation import (
 )
 from models.organising import approve_change, set_status
 from models.proposals import OfferProposal, drop as drop_change, proposal_for
-from models.outbox import Outgoing, enqueue, parked, release_parked
+from models.outbox import Claimed, Outgoing, enqueue, parked, release_parked
 from models.schedule import BERLIN
-from scheduler.compose import Drop, composer
+from scheduler.compose import Drop
 
 from . import offer_form as form
 from .buttons import button_data
@@ -624,8 +625,7 @@ async def notify_new(turn: Turn, offer: Offer) -> None:
     await enqueue(turn.session, *messages, now=turn.now)
 
 
-@composer(REVIEW)
-async def compose_review(session, row, now):
+async def compose_review(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:
     offer_id = row.payload.get("offer") if isinstance(row.payload, dict) else None
     offer = await session.get(Offer, offer_id) if isinstance(offer_id, int) else None
     proposal = await proposal_for(session, offer.id) if offer is not None else None
@@ -668,6 +668,7 @@ class _Words:
 
 FEATURE = Feature(
     name="moderation",
+    composers={REVIEW: compose_review},
     commands={"pruefen": show_queue, "review": show_queue, "moderator": join},
     buttons={
         "vq": show_queue,

@@ -31,6 +31,7 @@ from models.outbox import Claimed
 from models.reminders import (
     EVENING,
     HOURS,
+    NOTICE,
     REMIND,
     Reminder,
     answer,
@@ -45,9 +46,9 @@ from models.reminders import (
     set_reminder,
 )
 from models.schedule import to_local, to_utc
-from scheduler.compose import Drop, composer
+from scheduler.compose import Drop
 
-from . import change_notices  # noqa: F401  (registers the notice composer)
+from . import change_notices
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
@@ -161,7 +162,10 @@ async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) 
     if existing is not None:
         text += [
             "",
-            t("Now: {what}.", what=describe(t, existing, offer, turn.app.reminder_evening)),
+            t(
+                "Now: {what}.",
+                what=describe(t, existing, offer, turn.app.reminder_evening),
+            ),
         ]
         rows.append((Button(t("🔕 No reminder"), button_data("rx", existing.id)),))
     rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
@@ -473,7 +477,6 @@ def answer_buttons(t: Translator, offer: Offer, start: datetime, answered: bool 
     )
 
 
-@composer(REMIND)
 async def compose_reminder(
     session: AsyncSession, row: Claimed, now: datetime
 ) -> list[Reply] | None:
@@ -538,6 +541,7 @@ def _clock(turn: Turn) -> str:
 
 FEATURE = Feature(
     name="reminders",
+    composers={REMIND: compose_reminder, NOTICE: change_notices.compose_notice},
     commands={"erinnerungen": show_list, "reminders": show_list},
     buttons={
         "rm": start,

@@ -145,12 +145,11 @@ class Postman:
     `await postman.deliver()` returns {chat address: [plain texts]} of this round."""
 
     def __init__(self, sessions, clock) -> None:
-        from scheduler.dispatcher import Dispatcher
 
-        from .outbox_fakes import FakeMessenger
+        from .outbox_fakes import FakeMessenger, outbox_dispatcher
 
         self.messengers = {p: FakeMessenger(platform=p) for p in ("terminal", "telegram", "matrix")}
-        self.dispatcher = Dispatcher(sessions, self.messengers.values(), clock=clock)
+        self.dispatcher = outbox_dispatcher(sessions, self.messengers.values(), clock=clock)
         self.replies: dict[str, list] = {}
 
     async def deliver(self) -> dict[str, list[str]]:

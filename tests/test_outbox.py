@@ -25,7 +25,7 @@ from scheduler import Dispatcher, Drop, RateLimiter, build_scheduler
 from scheduler.compose import Composers, compose_reply
 from scheduler.delivery import Rejected, RetryAfter, TransientError, Unreachable
 
-from .outbox_fakes import Clock, FakeMessenger, queue, reply_row
+from .outbox_fakes import Clock, FakeMessenger, outbox_dispatcher, queue, reply_row
 
 
 async def rows(sessions) -> dict[str, OutboxMessage]:
@@ -39,7 +39,7 @@ def clock(now):
 
 
 def dispatcher(sessions, clock, *messengers, **options) -> Dispatcher:
-    return Dispatcher(sessions, messengers or [FakeMessenger()], clock=clock, **options)
+    return outbox_dispatcher(sessions, messengers or [FakeMessenger()], clock=clock, **options)
 
 
 async def test_due_messages_go_out_once_and_future_ones_wait(sessions, clock):

@@ -504,7 +504,7 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
 
     from bot.terminal import TerminalChat, TerminalMessenger
     from handlers.core import Nahbar
-    from scheduler import Dispatcher
+    from .outbox_fakes import outbox_dispatcher
 
     clock = Clock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
     offer = await add_offer(
@@ -523,7 +523,7 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
     )  # no evening before: it is today
     await chat.say("1")
     assert "Nächste Erinnerung: Mi., 25. Nov., 10:02 Uhr." in out.getvalue()
-    dispatcher = Dispatcher(sessions, [TerminalMessenger(chat)], clock=clock)
+    dispatcher = outbox_dispatcher(sessions, [TerminalMessenger(chat)], clock=clock)
     clock.advance(minutes=1)
     await dispatcher.drain()
     assert "Gleich geht es los" not in out.getvalue()

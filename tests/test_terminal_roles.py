@@ -21,9 +21,8 @@ from bot.terminal import TerminalChat, TerminalMessenger
 from handlers.choices import numbered
 from handlers.core import Nahbar
 from models.outbox import OutboxMessage
-from scheduler import Dispatcher
 
-from .outbox_fakes import FakeMessenger, queue, reply_row
+from .outbox_fakes import FakeMessenger, outbox_dispatcher, queue, reply_row
 from .support import ChatDriver
 from .test_posting import RIGHTS
 
@@ -286,7 +285,7 @@ async def test_a_terminal_leaves_other_peoples_messages_untouched(sessions, plac
         before = (
             await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "mod"))
         ).updated_at
-    await Dispatcher(sessions, [TerminalMessenger(org), telegram], clock=lambda: now).drain()
+    await outbox_dispatcher(sessions, [TerminalMessenger(org), telegram], clock=lambda: now).drain()
     assert "🎉 Veröffentlicht" in out.getvalue() and "Ein neues Angebot" not in out.getvalue()
     assert telegram.texts() == ["Für Telegram"]
     async with sessions() as session:

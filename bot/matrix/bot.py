@@ -56,6 +56,7 @@ from nio import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from contracts.platform import EXIT_BAD_CREDENTIALS, PlatformFailed
 from handlers.core import Nahbar
 from handlers.i18n import Translator
 from handlers.messages import Incoming, Reply
@@ -64,7 +65,7 @@ from models.inbox import Received
 from scheduler.compose import enqueue_replies
 from scheduler.delivery import DeliveryError, RetryAfter, TransientError, Unreachable
 
-from ..app import EXIT_BAD_CREDENTIALS, PlatformFailed, chat_left
+from ..chats import chat_left, remember_shown
 from ..settings import Settings
 from . import convert
 from .login import BadCredentials, HomeserverUnavailable, log_in
@@ -127,6 +128,7 @@ class MatrixBot:
     """The Matrix platform for the runner: `await start()`, `await stop()`, `failed`, `messenger`."""
 
     name = "matrix"
+    leader_only = True  # one device, one sync position: only the leading process syncs
 
     def __init__(
         self,
@@ -142,7 +144,9 @@ class MatrixBot:
         self.clock = clock
         self.allowed_servers = frozenset(settings.matrix_allowed_servers)
         self.account = f"matrix:{settings.matrix_user_id}"  # whose sync position is stored
-        self.messenger = MatrixMessenger(self)
+        self.messenger = MatrixMessenger(
+            self, lambda chat, replies: remember_shown(core, chat, replies)
+        )
         self.client: AsyncClient | None = None
         self.synced = False  # the first sync is done: rooms are known, deliveries can go out
         self.ready = asyncio.Event()

@@ -27,7 +27,7 @@ from models import utcnow
 from scheduler.compose import enqueue_replies
 from scheduler.ratelimit import RateLimiter
 
-from ..app import chat_back, chat_left
+from ..chats import chat_back, chat_left
 from .admins import GroupAdmins
 from .convert import addressed_to, incoming
 from .messenger import SharedRateLimiter, retry_after_seconds
