@@ -34,6 +34,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import func
 
 from handlers.core import Nahbar
+from handlers.services import Services
 from handlers.messages import Incoming
 from models import User
 from models.coordination import CoordinatorList
@@ -206,8 +207,8 @@ async def _measure(path, args) -> dict:
             )
 
     listed = CoordinatorList({"terminal:land": ""})
-    core = Nahbar(sessions, places, clock=lambda: NOW)
-    core.coordinators = listed
+    core = Nahbar(sessions, Services(places), clock=lambda: NOW)
+    core.services.coordinators = listed
     ask = Incoming(platform="terminal", user_id="land", chat_id="land", language="de", text="/lage")
     await core.handle(ask)  # warm-up: the gazetteer's municipalities, the locator's cache
     lage_same = await _timed(args.views, None, lambda: core.handle(ask))

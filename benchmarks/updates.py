@@ -63,6 +63,7 @@ from telegram.ext import Application, ApplicationBuilder, MessageHandler, filter
 
 from bot.telegram import build_application
 from handlers.core import Nahbar
+from handlers.services import Services
 from handlers.i18n import Translator
 from handlers.messages import Incoming
 from models.conversations import load_turn
@@ -384,7 +385,7 @@ async def measure(args, db_path: Path) -> dict:
 
     engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
     nahbar_request = BenchRequest()
-    core = Nahbar(session_factory(engine), gazetteer, clock=lambda: NOW)
+    core = Nahbar(session_factory(engine), Services(gazetteer), clock=lambda: NOW)
     nahbar = Bot(
         "nahbar",
         build_application(TOKEN, core, request=nahbar_request, rate_limit=False),

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from contracts.delivery import Messenger
 from contracts.platform import EXIT_USAGE, Platform, PlatformFailed
 from handlers.core import FEATURES, Nahbar
+from handlers.services import Limits, Services
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.moderation import Rights, moderators
@@ -60,12 +61,12 @@ class App:
 
         context = WebContext(
             self.sessions,
-            self.core.places,
+            self.core.services.places,
             self.now,
-            self.core.links,
+            self.core.services.links,
             requests_per_minute=self.settings.web_requests_per_minute,
             default_radius_km=self.settings.default_radius_km,
-            coordinators=self.core.coordinators,
+            coordinators=self.core.services.coordinators,
         )
         try:
             server = await start_web(
@@ -143,6 +144,32 @@ class App:
         return self.core.clock()
 
 
+def services(settings: Settings, rights: Rights) -> Services:
+    """What the conversation may use beyond its turn (handlers.services)."""
+    geocoder = None
+    if settings.geocoder == "nominatim":
+        from places.geocoder import NominatimGeocoder
+
+        geocoder = NominatimGeocoder(settings.geocoder_user_agent)
+    return Services(
+        Gazetteer.load(home_region=settings.home_region),
+        rights=rights,
+        geocoder=geocoder,
+        limits=Limits(
+            default_radius_km=settings.default_radius_km,
+            max_offers_per_day=settings.max_offers_per_day,
+            reminder_evening=settings.reminder_evening,
+        ),
+        links=Links(
+            web=settings.web_url,
+            telegram_bot=settings.telegram_bot_username,
+            matrix_bot=settings.matrix_user_id or "",
+            phone=settings.phone,
+        ),
+        coordinators=settings.coordinator_list(),
+    )
+
+
 def outbox_composers() -> Composers:
     """What turns each kind of queued row into replies when it is sent: the built-in replies
     and what every feature declares (handed to each dispatcher)."""
@@ -164,30 +191,10 @@ async def open_app(settings: Settings):
         leadership = Leadership(sessions)
         if await leadership.step():  # the first process (or the only one) catches up now
             await run_maintenance(sessions, retention=settings.retention)
-        places = Gazetteer.load(home_region=settings.home_region)
-        geocoder = None
-        if settings.geocoder == "nominatim":
-            from places.geocoder import NominatimGeocoder
-
-            geocoder = NominatimGeocoder(settings.geocoder_user_agent)
         rights = Rights(frozenset(settings.moderators))
         await _check_moderators(sessions, rights)
         core = Nahbar(
-            sessions,
-            places,
-            default_language=settings.default_language,
-            default_radius_km=settings.default_radius_km,
-            rights=rights,
-            max_offers_per_day=settings.max_offers_per_day,
-            geocoder=geocoder,
-            reminder_evening=settings.reminder_evening,
-        )
-        core.coordinators = settings.coordinator_list()
-        core.links = Links(
-            web=settings.web_url,
-            telegram_bot=settings.telegram_bot_username,
-            matrix_bot=settings.matrix_user_id or "",
-            phone=settings.phone,
+            sessions, services(settings, rights), default_language=settings.default_language
         )
         try:
             yield App(settings, engine, sessions, core, leadership)

@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Conversation, User
 
+from .choices import NUMBERED_PLATFORMS
 from .dialogue import Data
 from .i18n import Translator
 from .messages import Incoming
+from .services import Services
 
 if TYPE_CHECKING:
-    from .core import Nahbar
     from .understanding import Reading
 
 D = TypeVar("D", bound=Data)
@@ -25,7 +26,7 @@ STEP_KEY = "step"  # the waiting step's own note
 
 @dataclass
 class Turn:
-    app: Nahbar
+    services: Services  # what the process offers beyond this turn (places, rights, links …)
     msg: Incoming
     session: AsyncSession
     user: User
@@ -84,4 +85,4 @@ class Turn:
 
     @property
     def platform_has_buttons(self) -> bool:
-        return self.msg.platform not in self.app.numbered_platforms
+        return self.msg.platform not in NUMBERED_PLATFORMS

@@ -120,7 +120,7 @@ class IdeaDraft(Data):
 
 
 def _may(turn: Turn) -> bool:
-    return turn.app.rights.is_moderator(turn.user)
+    return turn.services.rights.is_moderator(turn.user)
 
 
 # --- residents ----------------------------------------------------------------------------

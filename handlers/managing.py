@@ -215,7 +215,7 @@ def what_will_happen(turn: Turn, offer: Offer) -> Markup:
     t = turn.t
     if offer.status not in APPROVED:
         return t("ℹ️ Your change is saved as soon as you answer.")
-    if turn.app.rights.publishes_directly(turn.user):
+    if turn.services.rights.publishes_directly(turn.user):
         return t("ℹ️ Your change is visible to residents as soon as you answer.")
     return t(
         "ℹ️ A moderator checks your change first. Until then residents keep seeing the "
@@ -241,7 +241,7 @@ async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> 
     offer = await owned_offer(turn.session, turn.user.id, draft.offer_id or 0)
     if offer is None:
         return [stale_button(turn)]
-    direct = turn.app.rights.publishes_directly(turn.user)
+    direct = turn.services.rights.publishes_directly(turn.user)
     outcome = await change_offer(
         turn.session,
         offer,
@@ -439,7 +439,7 @@ async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
                 )
             )
         ]
-    if form.has_link(message) and not turn.app.rights.publishes_directly(turn.user):
+    if form.has_link(message) and not turn.services.rights.publishes_directly(turn.user):
         return [Reply(form.links_problem(turn).text)]
     return await _cancel_now(turn, message)
 

@@ -91,7 +91,7 @@ async def _refused(turn: Turn, what: str) -> list[Reply]:
 
 
 def _is_moderator(turn: Turn) -> bool:
-    return turn.app.rights.is_moderator(turn.user)
+    return turn.services.rights.is_moderator(turn.user)
 
 
 async def _pending(turn: Turn, argument: str) -> Offer | None:
@@ -467,7 +467,7 @@ async def set_trust(turn: Turn, argument: str) -> list[Reply]:
         return [stale_button(turn)]
     t = turn.t
     trust, action = change
-    if trust is Trust.BLOCKED and turn.app.rights.is_moderator(organiser):
+    if trust is Trust.BLOCKED and turn.services.rights.is_moderator(organiser):
         return [Reply(t("A moderator cannot be blocked here."))]
     organiser.trust = trust.value
     log(turn.session, turn.user, action, subject_id=organiser.id, now=turn.now)
@@ -610,7 +610,7 @@ async def notify_new(turn: Turn, offer: Offer) -> None:
     since = proposal.first_at if proposal is not None else offer.submitted_at
     stamp = int((since or turn.now).timestamp())
     messages = []
-    for moderator in await moderators(turn.session, turn.app.rights):
+    for moderator in await moderators(turn.session, turn.services.rights):
         if moderator.id == turn.user.id:
             continue
         messages.append(

@@ -154,7 +154,7 @@ async def share(turn: Turn, argument: str) -> list[Reply]:
         text.append(t("{when} in {place}", when=when(t, *upcoming[0]), place=where))
     elif where:
         text.append(where)
-    make_link = turn.app.share_links.get(turn.msg.platform)
+    make_link = turn.services.share_links.get(turn.msg.platform)
     if make_link is not None:
         text.append(t("Details at Nahbar: {link}", link=make_link(offer.id)))
         hint = t("Forward this message to anyone who might like to come.")

@@ -279,7 +279,7 @@ def read_where(turn: Turn, typed: str) -> Answer:
     Quedlinburg": venue, street and town in any order (handlers.address; the town offline)."""
     from .address import find_address
 
-    found = find_address(clean(typed, multiline=True), turn.app.places, town_alone=True)
+    found = find_address(clean(typed, multiline=True), turn.services.places, town_alone=True)
     if found is None:
         return Problem(
             turn.t(
@@ -311,7 +311,7 @@ def where_changes(turn: Turn, found) -> Answer:
 def read_location(turn: Turn, lat: float, lon: float) -> Answer:
     if not in_service_area(lat, lon):
         return Problem(turn.t("Nahbar knows meetings in Germany. Please share a place in Germany."))
-    town = turn.app.places.nearest(lat, lon)
+    town = turn.services.places.nearest(lat, lon)
     # A venue is a public place: kept to about 10 m so people find the door.
     return {
         "latitude": round(lat, 4),
@@ -374,7 +374,7 @@ def read_text(field: str):
 
 
 def _links_allowed(turn: Turn) -> bool:
-    return turn.app.rights.publishes_directly(turn.user)
+    return turn.services.rights.publishes_directly(turn.user)
 
 
 def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Found:
@@ -384,7 +384,7 @@ def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Fo
     text = clean(typed, multiline=asking == "description")
     parts = read_offer(
         text,
-        turn.app.places,
+        turn.services.places,
         where_asked=asking in ("where", "where_name"),
         access_words=read_access,
     )

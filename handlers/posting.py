@@ -43,7 +43,7 @@ STEP = "posting"
 
 async def start(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
-    if turn.app.rights.is_blocked(turn.user):
+    if turn.services.rights.is_blocked(turn.user):
         return [
             Reply(
                 t(
@@ -69,7 +69,7 @@ async def start(turn: Turn, argument: str = "") -> list[Reply]:
 
 async def start_with(turn: Turn, draft: Draft) -> list[Reply]:
     """/neu with answers already given (an idea from the pool): on to the first open question."""
-    if turn.app.rights.is_blocked(turn.user):
+    if turn.services.rights.is_blocked(turn.user):
         return await start(turn)
     return await _begin(turn, draft.model_copy(update={"field": _next(draft)}))
 
@@ -206,7 +206,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     if (
         draft.field == "where"
     ):  # typed coordinates are a shared location (how the terminal shares one)
-        found = turn.app.places.resolve(clean(text))
+        found = turn.services.places.resolve(clean(text))
         if (
             found.status == "found"
             and found.place is not None
@@ -324,8 +324,8 @@ async def _take(
     confirmed = answer.pop("_confirm", None)
     geocode = answer.pop("_geocode", False)
     draft = draft.model_copy(update=answer)
-    if geocode and turn.app.geocoder is not None:
-        point = await turn.app.geocoder.locate(
+    if geocode and turn.services.geocoder is not None:
+        point = await turn.services.geocoder.locate(
             draft.address, draft.place_name or "", near=(draft.latitude, draft.longitude)
         )
         if point is not None:
@@ -595,13 +595,13 @@ async def _preview(
 
 
 async def _send(turn: Turn, draft: Draft) -> list[Reply]:
-    t, user, rights = turn.t, turn.user, turn.app.rights
+    t, user, rights = turn.t, turn.user, turn.services.rights
     if rights.is_blocked(user):
         return await start(turn)
     if draft.missing() is not None:
         return [await _preview(turn, draft, edit=True)]
     today = await submitted_since(turn.session, user.id, turn.now - timedelta(days=1))
-    if today >= turn.app.max_offers_per_day and not rights.is_moderator(user):
+    if today >= turn.services.limits.max_offers_per_day and not rights.is_moderator(user):
         return [
             Reply(
                 t(

@@ -225,7 +225,7 @@ def _conversation(turn: Turn, convo: Conversation) -> list:
                 date=_date(t, found.at + search.KEEP_SEARCH),
             )
         )
-    step = turn.app.router.steps.get(convo.state)
+    step = turn.services.steps.get(convo.state)
     if step is not None:
         out.append(
             t(

@@ -185,7 +185,7 @@ async def by_place_name(
 ) -> list[Reply]:
     """A place typed after a command (/heute Quedlinburg)."""
     named = {k: v for k, v in (("window", window), ("categories", categories)) if v}
-    return await at_resolution(turn, turn.app.places.resolve(text, correct=True), text, named)
+    return await at_resolution(turn, turn.services.places.resolve(text, correct=True), text, named)
 
 
 async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -> list[Reply]:
@@ -269,7 +269,7 @@ def outside(turn: Turn) -> Reply:
 
 
 async def choose_place(turn: Turn, place_id: str) -> list[Reply]:
-    place = turn.app.places.get(place_id)
+    place = turn.services.places.get(place_id)
     if place is None:
         return [stale_button(turn)]
     if place.kind == "coordinates":
@@ -283,7 +283,7 @@ def position_place(turn: Turn, lat: float, lon: float) -> Place | None:
     if not in_service_area(lat, lon):
         return None
     lat, lon = stored_point(lat, lon, turn.user.consent_precise_location)
-    town = turn.app.places.nearest(lat, lon)
+    town = turn.services.places.nearest(lat, lon)
     return Place(
         id=position_id(lat, lon),
         name=town.name if town else "",
@@ -482,7 +482,7 @@ async def _show(turn: Turn, search: Search, page: int, note: str | None = None) 
     if page == 0:
         await note_search(
             turn.session,
-            turn.app.places,
+            turn.services.places,
             search.place_id,
             search.lat,
             search.lon,

@@ -266,7 +266,7 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
         return [
             Reply(t("All right, your home place stays as it is."), keyboard=main_keyboard(turn))
         ]
-    reading = read(text, turn.app.places)
+    reading = read(text, turn.services.places)
     if reading.intent not in (Intent.SEARCH, Intent.HOME, None) or (
         reading.place is None and reading.intent is not None
     ):
@@ -317,7 +317,7 @@ async def home_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
 
 
 async def choose_home(turn: Turn, place_id: str) -> list[Reply]:
-    place = turn.app.places.get(place_id)
+    place = turn.services.places.get(place_id)
     if turn.step != HOME or place is None:
         return [stale_button(turn)]
     if place.kind == "coordinates":

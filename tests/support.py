@@ -6,9 +6,11 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime
+from typing import Any
 
 from handlers.core import Nahbar
 from handlers.messages import SHARE_BUTTON, SHARE_MENU, SHARE_TYPED, Button, Incoming, Reply
+from handlers.services import Services
 from models import Offer, OfferStatus, occurrences
 
 _TAG = re.compile(r"<[^>]+>")
@@ -29,10 +31,10 @@ class ChatDriver:
         user: str = "4711",
         language: str = "de",
         platform: str = "terminal",
-        **core_options,
+        **services: Any,
     ) -> None:
         self.now = now
-        self.core = Nahbar(sessions, places, clock=lambda: self.now, **core_options)
+        self.core = Nahbar(sessions, Services(places, **services), clock=lambda: self.now)
         self.user, self.language, self.platform = user, language, platform
         self.replies: list[Reply] = []
 

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from handlers.core import Nahbar
+from handlers.services import Services
 from handlers.messages import Incoming, Reply
 from models import OutboxMessage
 from models.digests import Digest
@@ -24,7 +25,7 @@ class Group:
     """Members of one group chat talking to the core; `admin` says who the adapter calls admin."""
 
     def __init__(self, sessions, places, now, platform: str = "telegram") -> None:
-        self.core = Nahbar(sessions, places, clock=lambda: now)
+        self.core = Nahbar(sessions, Services(places), clock=lambda: now)
         self.platform = platform
         self.replies: list[Reply] = []
 

@@ -15,6 +15,7 @@ from telegram.request import HTTPXRequest
 from bot.telegram import build_application
 from bot.telegram.messenger import SharedRateLimiter, TelegramMessenger
 from handlers.core import Nahbar
+from handlers.services import Services
 from models import OutboxMessage, OutboxStatus
 from models.outbox import is_paused
 from scheduler import RateLimiter
@@ -156,7 +157,7 @@ async def test_content_telegram_refuses_is_parked(sessions, clock, api, bot):
 async def test_a_reply_that_fails_after_its_turn_is_sent_by_the_outbox(
     sessions, places, clock, api
 ):
-    core = Nahbar(sessions, places, clock=clock)
+    core = Nahbar(sessions, Services(places), clock=clock)
     application = build_application(TOKEN, core, base_url=api.base_url, rate_limit=True)
     await application.initialize()
     try:

@@ -20,9 +20,10 @@ from .outbox_fakes import Clock, outbox_dispatcher, queue, reply_row
 
 async def test_due_messages_appear_in_the_chat_and_others_wait(sessions, places, now):
     from handlers.core import Nahbar
+    from handlers.services import Services
 
     out = io.StringIO()
-    chat = TerminalChat(Nahbar(sessions, places), out, user="erika", language="de")
+    chat = TerminalChat(Nahbar(sessions, Services(places)), out, user="erika", language="de")
     clock = Clock(now)
     await queue(
         sessions,

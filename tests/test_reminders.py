@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from handlers.buttons import parse_button
 from handlers.core import ROUTES
+from handlers.services import Services
 from models import OutboxMessage, OutboxStatus, User
 from models.reminders import Attendance, Reminder, due_times, plan_reminders
 from scheduler import run_reminders
@@ -514,7 +515,9 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
         starts_local=datetime(2026, 11, 25, 12, 2),
     )  # 2 h 2 min from now
     out = io.StringIO()
-    chat = TerminalChat(Nahbar(sessions, places, clock=clock), out, user="erika", language="de")
+    chat = TerminalChat(
+        Nahbar(sessions, Services(places), clock=clock), out, user="erika", language="de"
+    )
     await chat.say(f"/start offer_{offer.id}")
     assert "[1] 🔔 Erinnern" in out.getvalue()
     await chat.say("1")
@@ -625,7 +628,7 @@ async def test_the_terminal_and_matrix_show_no_pop_up_lines_the_text_says_it(ses
     offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 28, 14))
     out = io.StringIO()
     terminal = TerminalChat(
-        Nahbar(sessions, places, clock=lambda: now), out, user="erika", language="de"
+        Nahbar(sessions, Services(places), clock=lambda: now), out, user="erika", language="de"
     )
     await terminal.say(f"/start offer_{offer.id}")
     await terminal.say("1")  # 🔔 Erinnern

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from bot.telegram import build_application
 from bot.telegram.render import send, split_text, visible_length
 from handlers.core import Nahbar
+from handlers.services import Services
 from handlers.messages import Reply
 from handlers.offer_detail import DESCRIPTION_LIMIT
 
@@ -58,7 +59,7 @@ class TelegramChat:
 @pytest.fixture
 async def telegram(sessions, places, now):
     request = RecordingRequest()
-    core = Nahbar(sessions, places, clock=lambda: now)
+    core = Nahbar(sessions, Services(places), clock=lambda: now)
     application = build_application("123:TEST", core, request=request)
     await application.initialize()
     await application.post_init(application)
@@ -68,7 +69,7 @@ async def telegram(sessions, places, now):
 
 async def test_commands_are_registered_per_language(sessions, places, now):
     request = RecordingRequest()
-    application = build_application("123:TEST", Nahbar(sessions, places), request=request)
+    application = build_application("123:TEST", Nahbar(sessions, Services(places)), request=request)
     await application.initialize()
     await application.post_init(application)
     menus = {

@@ -181,7 +181,8 @@ async def _post_init(application: Application) -> None:
         menu = command_menu(language or default)
         await bot.set_my_commands([BotCommand(c, d) for c, d in menu], language_code=language)
     username = bot.username
-    application.bot_data["core"].links.telegram_bot = username  # QR codes on notices open the bot
-    application.bot_data["core"].share_links["telegram"] = lambda offer_id: (
+    services = application.bot_data["core"].services
+    services.links.telegram_bot = username  # QR codes on notices open the bot
+    services.share_links["telegram"] = lambda offer_id: (
         f"https://t.me/{username}?start=offer_{offer_id}"
     )
