@@ -40,7 +40,7 @@ from .forms import Field, Form, typed_action
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
-from .moderation import _refused as refused
+from .moderators import refused
 from .offer_form import Draft, Problem, has_link
 from .text import clean, shorten
 

@@ -35,7 +35,7 @@ from models.organising import (
 from models.proposals import proposal_for, values_of
 from models.reminders import coming_count, count_for_offer, notify_changes
 
-from . import offer_form as form
+from . import moderators, offer_form as form
 from . import posting
 from . import companions
 from .buttons import button_data
@@ -260,9 +260,7 @@ async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> 
             note="changed",
             now=turn.now,
         )
-        from . import moderation
-
-        await moderation.notify_new(turn, offer)
+        await moderators.notify_new(turn, offer)
     return [
         await _view(
             turn, offer, intro=lines([p for p in (intro, _saved(turn, offer, outcome)) if p])
@@ -543,9 +541,7 @@ async def resubmit(turn: Turn, argument: str) -> list[Reply]:
         subject_id=turn.user.id,
         now=turn.now,
     )
-    from . import moderation
-
-    await moderation.notify_new(turn, offer)
+    await moderators.notify_new(turn, offer)
     return [await _view(turn, offer, intro=turn.t("📨 Sent for review again."))]
 
 

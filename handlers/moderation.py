@@ -18,14 +18,13 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Offer, OfferStatus, User
-from models.conversations import reach, user_for_chat
+from models.conversations import user_for_chat
 from models.listing import valid_id
 from models.moderation import (
     Action,
     Trust,
     approvals_of,
     log,
-    moderators,
     new_invite,
     offers_of,
     recent_log,
@@ -34,7 +33,7 @@ from models.moderation import (
 )
 from models.organising import approve_change, set_status
 from models.proposals import OfferProposal, drop as drop_change, proposal_for
-from models.outbox import Claimed, Outgoing, enqueue, parked, release_parked
+from models.outbox import Claimed, parked, release_parked
 from models.schedule import BERLIN
 from scheduler.compose import Drop
 
@@ -47,13 +46,13 @@ from .formatting import bold, lines
 from .i18n import N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
+from .moderators import REVIEW, refused as _refused
 from .notify import tell
 from .offer_diff import diff_lines, field_names
 from .text import clean, shorten
 
 log_ = logging.getLogger(__name__)
 REASON = "moderation.reason"
-REVIEW = "review"  # outbox kind: "a new offer waits for you"
 QUEUE_SHOWN = 10
 ACTIONS = {
     Action.SUBMITTED: N_("sent for review"),
@@ -81,13 +80,6 @@ class Reasoning(Data):
 
 
 # --- rights -------------------------------------------------------------------------------
-
-
-async def _refused(turn: Turn, what: str) -> list[Reply]:
-    log_.warning("refused %s for user %s: not a moderator", what, turn.user.id)
-    log(turn.session, turn.user, Action.REFUSED, subject_id=turn.user.id, note=what, now=turn.now)
-    t = turn.t
-    return [Reply(t("Only moderators may do that."), notice=t("Only moderators may do that."))]
 
 
 def _is_moderator(turn: Turn) -> bool:
@@ -601,28 +593,6 @@ async def retry_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 # --- telling moderators about new offers --------------------------------------------------
-
-
-async def notify_new(turn: Turn, offer: Offer) -> None:
-    """Every moderator (but the sender) hears of an offer or a change waiting for review, once
-    (a change edited again while it waits is not announced again)."""
-    proposal = await proposal_for(turn.session, offer.id)
-    since = proposal.first_at if proposal is not None else offer.submitted_at
-    stamp = int((since or turn.now).timestamp())
-    messages = []
-    for moderator in await moderators(turn.session, turn.services.rights):
-        if moderator.id == turn.user.id:
-            continue
-        messages.append(
-            Outgoing(
-                key=f"review:{offer.id}:{moderator.id}:{stamp}",
-                chat=await reach(turn.session, moderator),
-                kind=REVIEW,
-                payload={"offer": offer.id},
-                due_at=turn.now,
-            )
-        )
-    await enqueue(turn.session, *messages, now=turn.now)
 
 
 async def compose_review(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:

@@ -22,7 +22,7 @@ from models.listing import valid_id
 from models.moderation import Action, log
 from models.organising import add_offer, earlier_venues, last_contact, owned_offer, submitted_since
 
-from . import offer_form as form
+from . import moderators, offer_form as form
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
@@ -640,9 +640,7 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
                 buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
             )
         ]
-    from . import moderation
-
-    await moderation.notify_new(turn, offer)
+    await moderators.notify_new(turn, offer)
     return [
         Reply(
             t(
