@@ -1,17 +1,46 @@
-"""What every adapter does for a chat around its turns: remember the choices an outbox message
-shows, pause a chat that cannot be reached and resume it, queue answers that could not be sent.
-Imported by the adapters (bot/telegram, bot/matrix, the terminal), never the wiring."""
+"""What every adapter does for a chat around its turns: say that a turn failed, queue answers
+that could not be sent, remember the choices an outbox message shows, pause a chat that cannot
+be reached and resume it. Imported by the adapters (bot/telegram, bot/matrix, the terminal),
+never the wiring."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
+
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.messages import Reply
 from handlers.core import Nahbar
+from handlers.i18n import Translator
+from models import utcnow
 from models.outbox import pause_chat, resume_chat
+from scheduler.compose import enqueue_replies
 
 log = logging.getLogger(__name__)
+
+
+def went_wrong(t: Translator) -> Markup:
+    """The answer when a turn failed: no details (the log has them), and the person may retry."""
+    return t("Sorry, something went wrong on our side. Please try again in a moment.")
+
+
+async def queue_unsent(
+    sessions: async_sessionmaker[AsyncSession],
+    chat: str,
+    replies: Sequence[Reply],
+    key: str,
+    wait: float = 0,
+) -> int:
+    """The turn has committed but these replies did not go out (no connection, a flood wait):
+    the outbox sends them after `wait` seconds. `key` names the turn, so queueing twice adds
+    nothing. Returns how many were queued."""
+    queued = await enqueue_replies(
+        sessions, chat, replies, key=key, due_at=utcnow() + timedelta(seconds=wait)
+    )
+    return len(replies) if queued else 0
 
 
 async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> list[Reply]:

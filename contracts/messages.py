@@ -10,6 +10,8 @@ and notices are plain text.
 from __future__ import annotations
 
 import base64
+import html
+import re
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -41,9 +43,17 @@ class Incoming:
         return f"{self.platform}:{self.chat_id}"
 
 
+_TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(markup: str) -> str:
+    """Reply text without its markup: tags dropped, entities decoded, line breaks kept."""
+    return html.unescape(_TAG.sub("", markup))
+
+
 def plain(value: object) -> str:
     """Plain text for labels and pop-ups: Markup loses its tags and entities, str stays."""
-    return value.striptags() if isinstance(value, Markup) else str(value)
+    return plain_text(value) if isinstance(value, Markup) else str(value)
 
 
 @dataclass(frozen=True, slots=True)

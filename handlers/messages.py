@@ -12,6 +12,7 @@ from contracts.messages import (
     Reply,
     Venue,
     plain,
+    plain_text,
 )
 
 __all__ = [
@@ -25,4 +26,5 @@ __all__ = [
     "Reply",
     "Venue",
     "plain",
+    "plain_text",
 ]

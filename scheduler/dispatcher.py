@@ -51,7 +51,6 @@ from contracts.delivery import (
     Rejected,
     RetryAfter,
     SendLimiter,
-    TransientError,
     Unreachable,
 )
 
@@ -287,7 +286,7 @@ class Dispatcher:
             log.warning("outbox %s parked after %d attempts: %s", row.id, row.attempts, reason)
             return await self._write(mark_parked(row.id, now, reason), "parked", "gave up")
         delay = min(self.backoff * 2 ** (row.attempts - 1), self.max_backoff)
-        if not isinstance(exc, (TransientError, DeliveryError)):
+        if not isinstance(exc, DeliveryError):
             log.info("outbox %s: attempt %d failed (%s)", row.id, row.attempts, reason)
         await self._write(
             mark_later(row.id, now, now + delay, reason, payload=self._unsent(row, exc)),

@@ -3,21 +3,21 @@ offer factory."""
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
 from typing import Any
 
 from handlers.core import Nahbar
-from handlers.messages import SHARE_BUTTON, SHARE_MENU, SHARE_TYPED, Button, Incoming, Reply
+from handlers.messages import (
+    SHARE_BUTTON,
+    SHARE_MENU,
+    SHARE_TYPED,
+    Button,
+    Incoming,
+    Reply,
+    plain_text as plain,  # the text a person reads
+)
 from handlers.services import Services
 from models import Offer, OfferStatus, occurrences
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def plain(text: str) -> str:
-    return html.unescape(_TAG.sub("", text))
 
 
 class ChatDriver:

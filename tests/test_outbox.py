@@ -16,8 +16,8 @@ from models.outbox import (
     claim,
     counts,
     enqueue,
-    is_paused,
     not_paused,
+    paused_among,
     parked,
     release_parked,
 )
@@ -150,7 +150,7 @@ async def test_a_blocked_bot_pauses_the_chat_without_retrying(sessions, clock, c
     found = await rows(sessions)
     assert found["a"].status is OutboxStatus.DROPPED and found["b"].status is OutboxStatus.DROPPED
     async with sessions() as session, session.begin():
-        assert await is_paused(session, "telegram:4711")
+        assert await paused_among(session, ["telegram:4711"]) == {"telegram:4711"}
         # Planners skip paused chats, and enqueue refuses them.
         assert (
             await enqueue(session, Outgoing("d", "telegram:4711", "reply", [], now), now=now) == 0
@@ -161,7 +161,7 @@ async def test_a_blocked_bot_pauses_the_chat_without_retrying(sessions, clock, c
         assert chats == {"telegram:5"}
     await chat.say("Hallo")  # they unblocked the bot and write again
     async with sessions() as session:
-        assert not await is_paused(session, "telegram:4711")
+        assert not await paused_among(session, ["telegram:4711"])
 
 
 async def test_rejected_content_is_parked_at_once(sessions, clock):

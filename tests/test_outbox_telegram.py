@@ -17,7 +17,7 @@ from bot.telegram.messenger import SharedRateLimiter, TelegramMessenger
 from handlers.core import Nahbar
 from handlers.services import Services
 from models import OutboxMessage, OutboxStatus
-from models.outbox import is_paused
+from models.outbox import paused_among
 from scheduler import RateLimiter
 
 from .fake_bot_api import Fault, FakeBotApi
@@ -140,7 +140,7 @@ async def test_a_blocked_bot_pauses_the_chat_and_drops_its_messages(sessions, cl
     found = await outbox(sessions)
     assert found["a"].status is found["b"].status is OutboxStatus.DROPPED
     async with sessions() as session:
-        assert await is_paused(session, f"telegram:{CHAT}")
+        assert await paused_among(session, [f"telegram:{CHAT}"])
 
 
 async def test_content_telegram_refuses_is_parked(sessions, clock, api, bot):

@@ -595,7 +595,7 @@ async def test_reminders_and_answers_go_with_an_offer_retention_deletes(sessions
 async def test_reminders_follow_a_person_into_their_new_matrix_dm(sessions, places, now):
     """Anna left her DM (paused at once) and opens a new one: her reminder goes there now."""
     from handlers.messages import Incoming
-    from models.outbox import is_paused, pause_chat
+    from models.outbox import pause_chat, paused_among
 
     anna = ChatDriver(sessions, places, now, user="@anna:example.org", platform="matrix")
     room = {"id": "!old:example.org"}
@@ -614,7 +614,7 @@ async def test_reminders_follow_a_person_into_their_new_matrix_dm(sessions, plac
     [reminder] = await _reminders(sessions)
     assert reminder.chat == "matrix:!new:example.org"
     async with sessions() as session:
-        assert not await is_paused(session, "matrix:!new:example.org")
+        assert not await paused_among(session, ["matrix:!new:example.org"])
 
 
 async def test_the_terminal_and_matrix_show_no_pop_up_lines_the_text_says_it(sessions, places, now):

@@ -219,7 +219,7 @@ async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_
     from sqlalchemy import select
 
     from models import OutboxMessage, OutboxStatus
-    from models.outbox import Outgoing, enqueue, is_paused
+    from models.outbox import Outgoing, enqueue, paused_among
 
     from .telegram_fakes import membership_update
 
@@ -228,7 +228,7 @@ async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_
 
     async def paused(chat: str) -> bool:
         async with sessions() as session:
-            return await is_paused(session, chat)
+            return bool(await paused_among(session, [chat]))
 
     await telegram.say("/start")
     telegram.request.clear()
