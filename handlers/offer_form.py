@@ -16,9 +16,10 @@ from markupsafe import Markup
 from pydantic import field_validator
 
 from models import Cost, Offer
-from models.accessibility import TAGS, Wheelchair, YesNo, osm_value
+from models.accessibility import osm_value
 from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
+from models.proposals import EDITABLE, ENUMS
 from models.schedule import Schedule
 
 from .buttons import button_data
@@ -158,54 +159,36 @@ class Draft(Data):
 
     def as_offer(self) -> Offer:
         """An Offer with these answers (not added to any session)."""
-        return Offer(
-            title=self.title or "",
-            description=self.description or "",
-            category=self.category or "other",
-            venue_name=self.venue_name,
-            address=self.address,
-            place_name=self.place_name or "",
-            latitude=self.latitude or 0.0,
-            longitude=self.longitude or 0.0,
-            wheelchair=Wheelchair(self.wheelchair) if self.wheelchair else None,
-            toilets_wheelchair=YesNo(self.toilets_wheelchair) if self.toilets_wheelchair else None,
-            audio_loop=YesNo(self.audio_loop) if self.audio_loop else None,
-            cost=Cost(self.cost),
-            price=self.price,
-            organiser=self.organiser,
-            contact=self.contact,
-            starts_local=self.start,
-            duration_minutes=self.duration_minutes or 120,
-            rrule=self.rrule,
-            exdates=[d.isoformat() for d in sorted(self.exdates)],
-            is_example=False,
-        )
+        values = {column: getattr(self, _ANSWER.get(column, column)) for column in EDITABLE}
+        for column, missing in _MISSING.items():
+            values[column] = values[column] or missing
+        for column, kind in ENUMS.items():  # the draft holds the plain values
+            values[column] = kind(values[column]) if values[column] else None
+        values["exdates"] = [d.isoformat() for d in sorted(self.exdates)]
+        return Offer(**values, is_example=False)
 
     @classmethod
     def of(cls, offer: Offer) -> Draft:
         """The answers of a stored offer, to change one of them."""
-        return cls(
-            field="preview",
-            offer_id=offer.id,
-            category=offer.category,
-            title=offer.title,
-            description=offer.description,
-            start=offer.starts_local,
-            duration_minutes=offer.duration_minutes,
-            rrule=offer.rrule,
-            exdates=tuple(date.fromisoformat(d) for d in offer.exdates or ()),
-            venue_name=offer.venue_name,
-            address=offer.address,
-            place_name=offer.place_name,
-            latitude=offer.latitude,
-            longitude=offer.longitude,
-            **{column: osm_value(column, getattr(offer, column)) for column in TAGS.values()},
-            cost=offer.cost.value,
-            price=offer.price,
-            organiser=offer.organiser,
-            contact=offer.contact,
-            details_done=True,
-        )
+        answers = {_ANSWER.get(column, column): getattr(offer, column) for column in EDITABLE}
+        for column in ENUMS:
+            answers[column] = osm_value(column, answers[column])
+        answers["exdates"] = tuple(date.fromisoformat(d) for d in offer.exdates or ())
+        return cls(field="preview", offer_id=offer.id, details_done=True, **answers)
+
+
+# The offer's columns (models.proposals.EDITABLE) are the draft's answers of the same name,
+# but for these; an answer not given yet stands for these values in an Offer.
+_ANSWER = {"starts_local": "start"}
+_MISSING = {
+    "title": "",
+    "description": "",
+    "category": "other",
+    "place_name": "",
+    "latitude": 0.0,
+    "longitude": 0.0,
+    "duration_minutes": 120,
+}
 
 
 Answer = dict | Problem  # changes to the draft, or why not
