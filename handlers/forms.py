@@ -27,6 +27,8 @@ from markupsafe import Markup
 
 from places.text import fold
 
+from .keywords import BACK, CANCEL
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -114,8 +116,8 @@ PROPOSALS = frozenset({"category", "title"})
 
 # Words typed instead of pressing a button; matched on the whole message, folded.
 _ACTIONS = {
-    "back": ("zurück", "zurueck", "back", "go back", "zurück bitte"),
-    "cancel": ("abbrechen", "abbruch", "cancel", "stopp", "stop", "verwerfen", "wegwerfen"),
+    "back": BACK,
+    "cancel": CANCEL,
     "skip": (
         "überspringen",
         "ueberspringen",

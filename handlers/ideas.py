@@ -451,7 +451,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return _cancel(turn)  # "skip" while changing one part: it stays as it was
     if skip and draft.field in ENGLISH:
         return await _save(turn, draft)  # the English ones come last
-    if action in ("cancel", "back") or is_cancel(text):
+    if is_cancel(text):  # also "zurück": leaving the idea as it was
         return _cancel(turn)
     if skip:
         answer = Problem(

@@ -162,11 +162,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return await _cancel(turn, draft)
         draft = draft.model_copy(update={"confirming": False})
         turn.put(draft)
-        if (
-            action == "skip"
-            or action is None
-            and clean(text).casefold() in ("nein", "no", "weiter")
-        ):
+        if action == "skip":  # "nein", "weiter"
             return await ask(turn, draft)
     if action == "back":
         return await _back(turn, draft)
