@@ -41,7 +41,7 @@ from models.listing import next_dates, valid_id, visible_offer
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Note, Feature, Step
 from .formatting import when
 from .i18n import N_
 from .keywords import is_cancel
@@ -54,7 +54,7 @@ DATES = 4
 MAX_NAME = 30
 
 
-class NameFor(Data):
+class NameFor(Note):
     """Waiting for a first name: for which request, and which side is agreeing."""
 
     key = "step"
@@ -522,7 +522,7 @@ FEATURE = Feature(
             NAME,
             summary=N_("waiting for a first name for a companion"),
             on_text=name_typed,
-            data=NameFor,
+            note=NameFor,
         ),
     ),
 )

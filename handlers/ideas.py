@@ -34,7 +34,7 @@ from . import offer_form as form, posting, search
 from .buttons import button_data
 from .common import stale_button
 from .context import STEP_KEY, Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Note, Feature, Step
 from .formatting import bold, clock, day, lines
 from .forms import Field, Form, typed_action
 from .i18n import N_
@@ -99,7 +99,7 @@ QUESTIONS = {
 }
 
 
-class IdeaDraft(Data):
+class IdeaDraft(Note):
     """A new idea being written, or one part of an idea being changed (`idea_id`, `changing`)."""
 
     key = STEP_KEY
@@ -406,7 +406,7 @@ async def choose_kind(turn: Turn, key: str) -> list[Reply]:
         or isinstance(answer := form.read_category(turn, key), Problem)
     ):
         return [stale_button(turn)]
-    return await _take(turn, draft, answer)
+    return await _apply_answer(turn, draft, answer)
 
 
 async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
@@ -420,7 +420,7 @@ async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
         or int(argument) >= len(EMOJIS)
     ):
         return [stale_button(turn)]
-    return await _take(turn, draft, {"emoji": EMOJIS[int(argument)]})
+    return await _apply_answer(turn, draft, {"emoji": EMOJIS[int(argument)]})
 
 
 async def navigate(turn: Turn, action: str) -> list[Reply]:
@@ -470,7 +470,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         answer = _read(turn, draft.field, text)
     if isinstance(answer, Problem):
         return await _ask_next(turn, draft, answer)
-    return await _take(turn, draft, answer)
+    return await _apply_answer(turn, draft, answer)
 
 
 def _read(turn: Turn, field: str, typed: str) -> dict | Problem:
@@ -490,7 +490,8 @@ def _read(turn: Turn, field: str, typed: str) -> dict | Problem:
     return {field: value}
 
 
-async def _take(turn: Turn, draft: IdeaDraft, answer: dict) -> list[Reply]:
+async def _apply_answer(turn: Turn, draft: IdeaDraft, answer: dict) -> list[Reply]:
+    """The idea with this answer, then the next part to ask, or saved when nothing is left."""
     draft = draft.model_copy(update=answer)
     if draft.changing is not None:
         if draft.field == "kind":
@@ -580,7 +581,7 @@ FEATURE = Feature(
             on_text=on_text,
             keeps=frozenset({"ik", "ij", "in"}),
             ask=resume_question,
-            data=IdeaDraft,
+            note=IdeaDraft,
         ),
     ),
 )

@@ -41,7 +41,7 @@ from . import companions
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Note, Feature, Step
 from .formatting import bold, lines, when
 from .i18n import N_
 from .keywords import Intent, is_cancel
@@ -65,7 +65,7 @@ STATUS = {
 CANCEL_CHOICES = 6
 
 
-class Cancelling(Data):
+class Cancelling(Note):
     """The question "a message for residents?" while cancelling a date or the whole series."""
 
     key = "step"
@@ -74,7 +74,7 @@ class Cancelling(Data):
     asked_at: datetime
 
 
-class ChoosingDate(Data):
+class ChoosingDate(Note):
     """ "Which date is cancelled?": the buttons, or the date typed ("der am 17.12. fällt aus")."""
 
     key = "step"
@@ -609,14 +609,14 @@ FEATURE = Feature(
             summary=N_("waiting for your message about a cancellation"),
             on_text=message_typed,
             keeps=frozenset({"mn"}),
-            data=Cancelling,
+            note=Cancelling,
         ),
         Step(
             DATE,
             summary=N_("waiting for the date that is cancelled"),
             on_text=date_typed,
             keeps=frozenset({"md"}),
-            data=ChoosingDate,
+            note=ChoosingDate,
         ),
     ),
 )

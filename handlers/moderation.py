@@ -41,7 +41,7 @@ from . import offer_form as form
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Note, Feature, Step
 from .formatting import bold, lines
 from .i18n import N_, Translator
 from .keywords import is_cancel
@@ -70,7 +70,7 @@ ACTIONS = {
 }
 
 
-class Reasoning(Data):
+class Reasoning(Note):
     """Waiting for the reason of a rejection or the change asked for."""
 
     key = "step"
@@ -660,7 +660,7 @@ FEATURE = Feature(
             REASON,
             summary=N_("waiting for the reason of a decision"),
             on_text=reason_typed,
-            data=Reasoning,
+            note=Reasoning,
         ),
     ),
 )

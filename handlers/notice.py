@@ -32,7 +32,7 @@ async def notice(turn: Turn, argument: str = "") -> list[Reply]:
         return await _send(turn, found.place)
     options = found.choices if found.status == "choice" else found.suggestions
     if options:
-        rows = tuple((Button(search.place_label(p), button_data("ah", p.id)),) for p in options[:5])
+        rows = tuple((Button(p.label, button_data("ah", p.id)),) for p in options[:5])
         return [Reply(t("Which place do you mean?"), buttons=rows)]
     return [
         Reply(

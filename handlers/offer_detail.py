@@ -21,7 +21,7 @@ from . import companions
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Data, Feature
+from .dialogue import Note, Feature
 from .formatting import bold, distance, italic, lines, when
 from .messages import Attachment, Button, Reply, Venue
 from .recurrence_text import describe
@@ -164,7 +164,7 @@ async def share(turn: Turn, argument: str) -> list[Reply]:
     return [Reply(hint), Reply(lines(text))]
 
 
-class Shown(Data):
+class Shown(Note):
     """The offer whose details were shown last: "erinnern Sie mich daran" means this one."""
 
     key = "shown"

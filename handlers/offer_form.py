@@ -24,7 +24,7 @@ from models.schedule import Schedule
 
 from .buttons import button_data
 from .context import Turn
-from .dialogue import Data
+from .dialogue import Note
 from .formatting import bold, lines
 from .access import ACCESS, ACCESS_LABELS, COLUMNS, access_rows, read_access, ticked
 from .forms import Field, Form, Found, Problem
@@ -76,7 +76,7 @@ SKIPPABLE = frozenset(f.name for f in FORM if f.optional)
 STEPS = (*ORDER, "where_name", "price", "details", "preview")
 
 
-class Draft(Data):
+class Draft(Note):
     """An offer being written: every answer so far. Kept until it is sent or thrown away,
     even when the organiser does something else in between."""
 

@@ -243,7 +243,7 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     answered = (
         own in filled.taken or asking in filled.taken or draft.field in ("preview", "details")
     )
-    return await _take(
+    return await _apply_answer(
         turn, draft, changes, intro=said, stay=not answered, problem=None if answered else problem
     )
 
@@ -281,7 +281,7 @@ async def _same_as_last(turn: Turn, draft: Draft) -> list[Reply]:
             ),
         )
     organiser, contact = last
-    return await _take(
+    return await _apply_answer(
         turn, draft, {"organiser": organiser, "contact": contact, "details_done": True}
     )
 
@@ -304,10 +304,10 @@ async def on_location(turn: Turn, lat: float, lon: float) -> list[Reply] | None:
     answer = form.read_location(turn, lat, lon)
     if isinstance(answer, Problem):
         return await ask(turn, draft, problem=answer)
-    return await _take(turn, draft.model_copy(update=answer), {}, then="where_name")
+    return await _apply_answer(turn, draft.model_copy(update=answer), {}, then="where_name")
 
 
-async def _take(
+async def _apply_answer(
     turn: Turn,
     draft: Draft,
     answer: dict,
@@ -317,6 +317,8 @@ async def _take(
     stay: bool = False,
     problem: Problem | None = None,
 ) -> list[Reply]:
+    """The draft with this answer, then the next question (or `then`, or the same one again
+    when `stay`); a stored offer's answer is saved at once."""
     confirmed = answer.pop("_confirm", None)
     geocode = answer.pop("_geocode", False)
     draft = draft.model_copy(update=answer)
@@ -476,7 +478,7 @@ async def choose_category(turn: Turn, key: str) -> list[Reply]:
     answer = form.read_category(turn, key)
     if isinstance(answer, Problem):
         return [stale_button(turn)]
-    return await _take(turn, draft, answer)
+    return await _apply_answer(turn, draft, answer)
 
 
 async def choose_venue(turn: Turn, argument: str) -> list[Reply]:
@@ -485,7 +487,7 @@ async def choose_venue(turn: Turn, argument: str) -> list[Reply]:
     offer = await owned_offer(turn.session, turn.user.id, offer_id) if offer_id else None
     if draft is None or draft.field != "where" or offer is None:  # only one's own earlier places
         return [stale_button(turn)]
-    return await _take(
+    return await _apply_answer(
         turn,
         draft,
         {
@@ -524,7 +526,7 @@ async def choose_cost(turn: Turn, kind: str) -> list[Reply]:
         draft = draft.model_copy(update={"cost": kind, "price": ""})
         turn.put(draft)
         return await ask(turn, draft, edit=True)
-    return await _take(turn, draft, {"cost": kind, "price": ""})
+    return await _apply_answer(turn, draft, {"cost": kind, "price": ""})
 
 
 async def edit_field(turn: Turn, field: str) -> list[Reply]:

@@ -29,7 +29,7 @@ from . import windows
 from .buttons import button_data
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
-from .dialogue import Data, Feature
+from .dialogue import Note, Feature
 from .formatting import bold, clock, distance, is_all_day, lines, when
 from .messages import Button, Reply
 from .text import shorten
@@ -55,7 +55,7 @@ Part = Annotated[str | None, BeforeValidator(_part)]
 Kinds = Annotated[tuple[str, ...], BeforeValidator(_kinds)]
 
 
-class Search(Data):
+class Search(Note):
     key = "search"
     version = 3
 
@@ -89,7 +89,7 @@ class Search(Data):
         return raw if version == 2 else None
 
 
-class Pending(Data):
+class Pending(Note):
     """Filters asked for before the place was known ("heute", "Spaziergang", "/woche")."""
 
     key = "pending"
@@ -129,11 +129,6 @@ def place_heading(turn: Turn, search: Search) -> str:
             else t("your location")
         )
     return search.place
-
-
-def place_label(place: Place) -> str:
-    """What tells places of one name apart: "Wallwitz (Gemeinde Petersberg)", "Möckern (Thüringen)"."""
-    return place.label
 
 
 # --- what people type ---------------------------------------------------------------------
@@ -203,9 +198,7 @@ async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -
         return await _search_at(turn, found.place, note=note)
     options = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and options:
-        buttons = tuple(
-            (Button(place_label(p), button_data("pl", p.id)),) for p in options[:MAX_CHOICES]
-        )
+        buttons = tuple((Button(p.label, button_data("pl", p.id)),) for p in options[:MAX_CHOICES])
         if found.status == "choice":
             text = t(
                 "There are several places called “{name}”. Which one do you mean?",
