@@ -13,6 +13,7 @@ import base64
 import html
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from markupsafe import Markup, escape
 
@@ -100,15 +101,15 @@ class Reply:
         if self.notice is not None:
             object.__setattr__(self, "notice", plain(self.notice))
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-safe form, so a reply can wait in the outbox (see `from_dict`)."""
 
-        def rows(grid):
+        def rows(grid: tuple[tuple[Button, ...], ...]) -> list[list[dict[str, str]]]:
             return [
                 [{"label": b.label, "data": b.data, "kind": b.kind} for b in row] for row in grid
             ]
 
-        out: dict = {"text": str(self.text)}
+        out: dict[str, Any] = {"text": str(self.text)}
         if self.buttons:
             out["buttons"] = rows(self.buttons)
         if self.keyboard:
@@ -133,8 +134,8 @@ class Reply:
         return out  # `edit` is dropped: a reply sent later is always a new message
 
     @classmethod
-    def from_dict(cls, data: dict) -> Reply:
-        def rows(grid):
+    def from_dict(cls, data: dict[str, Any]) -> Reply:
+        def rows(grid: list[list[dict[str, str]]] | None) -> tuple[tuple[Button, ...], ...]:
             return tuple(
                 tuple(
                     Button(str(b["label"]), str(b.get("data", "")), str(b.get("kind", "action")))
@@ -143,7 +144,8 @@ class Reply:
                 for row in grid or ()
             )
 
-        attachment = venue = None
+        attachment: Attachment | None = None
+        venue: Venue | None = None
         if data.get("attachment"):
             a = data["attachment"]
             attachment = Attachment(

@@ -84,29 +84,29 @@ def _imports_of(prefixes: tuple[str, ...], forbidden: tuple[str, ...]) -> list[s
     )
 
 
-def test_the_contracts_import_nothing_of_the_project():
+def test_the_contracts_import_nothing_of_the_project() -> None:
     others = tuple(p for p in PACKAGES if p != "contracts")
     assert _imports_of(("contracts",), others) == []
 
 
-def test_the_scheduler_does_not_import_the_conversation():
+def test_the_scheduler_does_not_import_the_conversation() -> None:
     assert _imports_of(("scheduler",), ("handlers", "bot", "web")) == []
 
 
-def test_the_store_does_not_import_the_conversation_or_the_scheduler():
+def test_the_store_does_not_import_the_conversation_or_the_scheduler() -> None:
     assert _imports_of(("models",), ("handlers", "scheduler", "bot", "web")) == []
 
 
-def test_the_conversation_knows_no_chat_platform():
+def test_the_conversation_knows_no_chat_platform() -> None:
     assert _imports_of(("handlers",), ("telegram", "nio", "bot")) == []
 
 
-def test_the_adapters_do_not_import_the_wiring():
+def test_the_adapters_do_not_import_the_wiring() -> None:
     adapters = ("bot.telegram", "bot.matrix", "bot.chats")
     assert _imports_of(adapters, ("bot.app", "bot.cli")) == []
 
 
-def test_no_circle_between_packages():
+def test_no_circle_between_packages() -> None:
     edges = {
         package: {
             name.split(".")[0]
