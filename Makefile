@@ -22,10 +22,10 @@ test: lint  ## lint, then all tests, on SQLite and on a throwaway PostgreSQL whe
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # First in `make test`: a finding fails the build in seconds rather than after the suite.
-lint: $(STAMP)  ## ruff (lint and format), mypy strict for handlers, models, scheduler, places
+lint: $(STAMP)  ## ruff (lint and format), mypy strict for contracts, handlers, models, scheduler, places
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy -p handlers -p models -p scheduler -p places
+	$(BIN)/mypy -p contracts -p handlers -p models -p scheduler -p places
 
 bench: $(STAMP)  ## nearby search, updates/s, outbox dispatcher, Matrix round trips; each against a baseline in the same run
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)

@@ -35,6 +35,7 @@ from sqlalchemy import func
 
 from handlers.core import Nahbar
 from handlers.messages import Incoming
+from handlers.services import Services
 from models import User
 from models.coordination import CoordinatorList
 from models.db import create_engine, session_factory, upgrade
@@ -205,8 +206,8 @@ async def _measure(path, args) -> dict:
             )
 
     listed = CoordinatorList({"terminal:land": ""})
-    core = Nahbar(sessions, places, clock=lambda: NOW)
-    core.coordinators = listed
+    core = Nahbar(sessions, Services(places), clock=lambda: NOW)
+    core.services.coordinators = listed
     ask = Incoming(platform="terminal", user_id="land", chat_id="land", language="de", text="/lage")
     await core.handle(ask)  # warm-up: the gazetteer's municipalities, the locator's cache
     lage_same = await _timed(args.views, None, lambda: core.handle(ask))

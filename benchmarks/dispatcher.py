@@ -46,7 +46,7 @@ from models import Offer, OfferStatus, OutboxMessage, OutboxStatus, utcnow
 from models.db import create_engine, session_factory, upgrade
 from models.outbox import Outgoing, enqueue
 from scheduler import Dispatcher, RateLimiter, build_scheduler
-from scheduler.compose import COMPOSERS, REPLY, Composers
+from scheduler.compose import REPLY, Composers
 
 from .cli import finish_common, run_standalone
 
@@ -58,6 +58,8 @@ TELEGRAM_RATE = 30
 class NoOpMessenger:
     platform = "telegram"
     limiter = None
+    limits_itself = False
+    chats = None
 
     def __init__(self) -> None:
         self.sent = 0
@@ -74,9 +76,7 @@ async def _compose_remind(session, row, now):
 
 
 def _composers() -> Composers:
-    registry = Composers(COMPOSERS)
-    registry.register("bench-remind", _compose_remind)
-    return registry
+    return Composers.of({"bench-remind": _compose_remind})
 
 
 async def _store(url: str):
@@ -170,7 +170,11 @@ async def throughput(url: str, count: int, rounds: int) -> dict:
                 else:
                     messenger = NoOpMessenger()
                     dispatcher = Dispatcher(
-                        sessions, [messenger], composers=_composers(), limiters={"telegram": None}
+                        sessions,
+                        [messenger],
+                        engine=engine,
+                        composers=_composers(),
+                        limiters={"telegram": None},
                     )
                     started = time.perf_counter()
                     await dispatcher.drain()
@@ -195,6 +199,7 @@ async def rate_limited(url: str, count: int) -> dict:
         dispatcher = Dispatcher(
             sessions,
             [messenger],
+            engine=engine,
             composers=_composers(),
             limiters={"telegram": RateLimiter(overall_per_second=TELEGRAM_RATE)},
         )

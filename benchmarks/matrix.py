@@ -82,6 +82,7 @@ async def serve_nahbar(homeserver: str, user_id: str, password: str, store: str,
     from bot.matrix import MatrixBot
     from bot.settings import Settings
     from handlers.core import Nahbar
+    from handlers.services import Services
     from models.db import create_engine, session_factory
     from places import Gazetteer
 
@@ -94,7 +95,7 @@ async def serve_nahbar(homeserver: str, user_id: str, password: str, store: str,
         DATABASE_URL=f"sqlite+aiosqlite:///{db}",
     )
     engine = create_engine(settings.database_url)
-    core = Nahbar(session_factory(engine), Gazetteer.load(), clock=lambda: NOW)
+    core = Nahbar(session_factory(engine), Services(Gazetteer.load()), clock=lambda: NOW)
     bot = MatrixBot(settings, core, max_backoff=1.0)
     await bot.start()
     await bot.ready.wait()

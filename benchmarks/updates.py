@@ -64,6 +64,7 @@ from telegram.ext import Application, ApplicationBuilder, MessageHandler, filter
 from bot.telegram import build_application
 from handlers.core import Nahbar
 from handlers.i18n import Translator
+from handlers.services import Services
 from models.conversations import load_turn
 from models.db import create_engine, session_factory
 from places import Gazetteer
@@ -382,7 +383,7 @@ async def measure(args, db_path: Path) -> dict:
 
     engine = create_engine(f"sqlite+aiosqlite:///{db_path}")
     nahbar_request = BenchRequest()
-    core = Nahbar(session_factory(engine), gazetteer, clock=lambda: NOW)
+    core = Nahbar(session_factory(engine), Services(gazetteer), clock=lambda: NOW)
     nahbar = Bot(
         "nahbar",
         build_application(TOKEN, core, request=nahbar_request, rate_limit=False),

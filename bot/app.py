@@ -7,25 +7,24 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from handlers.core import Nahbar
-from handlers.messages import Reply
+from contracts.delivery import Messenger
+from contracts.platform import EXIT_USAGE, Platform, PlatformFailed
+from handlers.core import FEATURES, Nahbar
+from handlers.services import Limits, Services
 from models import demo
 from models.db import create_engine, session_factory, upgrade
 from models.moderation import Rights, moderators
-from models.outbox import pause_chat, resume_chat
 from places import Gazetteer
 from publish.links import Links
-from scheduler import Dispatcher, build_scheduler, run_maintenance, stop_scheduler
-from scheduler.delivery import Messenger
+from scheduler import Composers, Dispatcher, build_scheduler, run_maintenance, stop_scheduler
 from scheduler.jobs import catch_up
 from scheduler.leadership import Leadership
 
@@ -35,8 +34,6 @@ if TYPE_CHECKING:
     from web.server import WebServer
 
 log = logging.getLogger(__name__)
-EXIT_BAD_CREDENTIALS = 3
-EXIT_UNREACHABLE = 4
 
 
 @dataclass
@@ -63,12 +60,12 @@ class App:
 
         context = WebContext(
             self.sessions,
-            self.core.places,
+            self.core.services.places,
             self.now,
-            self.core.links,
+            self.core.services.links,
             requests_per_minute=self.settings.web_requests_per_minute,
             default_radius_km=self.settings.default_radius_km,
-            coordinators=self.core.coordinators,
+            coordinators=self.core.services.coordinators,
         )
         try:
             server = await start_web(
@@ -98,6 +95,8 @@ class App:
         return Dispatcher(
             self.sessions,
             messengers,
+            engine=self.engine,
+            composers=outbox_composers(),
             batch=s.outbox_batch,
             lease=timedelta(seconds=s.outbox_lease_seconds),
             max_attempts=s.outbox_max_attempts,
@@ -144,62 +143,36 @@ class App:
         return self.core.clock()
 
 
-async def remember_shown(core: Nahbar, chat: str, replies: Sequence[Reply]) -> list[Reply]:
-    """Before an outbox message is shown: its numbered choices become what a typed number means
-    (see Nahbar.shown); returns the replies to show. A failure here must not stop the message."""
-    try:
-        return await core.shown(chat, list(replies))
-    except Exception:
-        log.warning("could not remember the choices of an outbox message", exc_info=True)
-        return list(replies)
+def services(settings: Settings, rights: Rights) -> Services:
+    """What the conversation may use beyond its turn (handlers.services)."""
+    geocoder = None
+    if settings.geocoder == "nominatim":
+        from places.geocoder import NominatimGeocoder
+
+        geocoder = NominatimGeocoder(settings.geocoder_user_agent)
+    return Services(
+        Gazetteer.load(home_region=settings.home_region),
+        rights=rights,
+        geocoder=geocoder,
+        limits=Limits(
+            default_radius_km=settings.default_radius_km,
+            max_offers_per_day=settings.max_offers_per_day,
+            reminder_evening=settings.reminder_evening,
+        ),
+        links=Links(
+            web=settings.web_url,
+            telegram_bot=settings.telegram_bot_username,
+            matrix_bot=settings.matrix_user_id or "",
+            phone=settings.phone,
+        ),
+        coordinators=settings.coordinator_list(),
+    )
 
 
-async def chat_left(
-    core: Nahbar, chat: str, reason: str = "everybody else has left the chat"
-) -> None:
-    """The chat cannot be reached any more (everybody else has left a Matrix room, a person
-    blocked the bot on Telegram): pause it at once, so no planner queues anything for it and
-    what is queued is dropped. If that fails, the next delivery there finds it unreachable and
-    pauses it then."""
-    try:
-        async with core.sessions() as session, session.begin():
-            await pause_chat(session, chat, reason, core.clock())
-    except Exception as exc:  # noqa: BLE001 - the error's text may name the chat: not logged
-        log.warning("could not pause a chat that cannot be reached (%s)", type(exc).__name__)
-
-
-async def chat_back(core: Nahbar, chat: str) -> None:
-    """The chat can be reached again (a person unblocked the bot): deliveries may go out again.
-    If that fails, their next message resumes it (models.conversations.load_turn)."""
-    try:
-        async with core.sessions() as session, session.begin():
-            await resume_chat(session, chat)
-    except Exception as exc:  # noqa: BLE001
-        log.warning("could not resume a chat that can be reached again (%s)", type(exc).__name__)
-
-
-class PlatformFailed(Exception):
-    """A platform cannot run with this configuration (e.g. rejected credentials)."""
-
-    def __init__(self, message: str, exit_code: int = EXIT_BAD_CREDENTIALS) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
-class Platform(Protocol):
-    """One chat platform served by the runner (bot/telegram, bot/matrix)."""
-
-    name: str
-    messenger: Messenger | None  # delivers the outbox's replies on this platform
-    # Resolved with the exception when the platform stops for good while running (e.g. the
-    # homeserver refused the credentials after it came back); never resolved otherwise.
-    failed: asyncio.Future
-
-    async def start(self) -> None:
-        """Connect and start receiving; raise PlatformFailed for a configuration it cannot use."""
-
-    async def stop(self) -> None:
-        """Stop receiving, finish what is in progress, disconnect."""
+def outbox_composers() -> Composers:
+    """What turns each kind of queued row into replies when it is sent: the built-in replies
+    and what every feature declares (handed to each dispatcher)."""
+    return Composers.of(*(feature.composers for feature in FEATURES))
 
 
 @asynccontextmanager
@@ -217,30 +190,10 @@ async def open_app(settings: Settings):
         leadership = Leadership(sessions)
         if await leadership.step():  # the first process (or the only one) catches up now
             await run_maintenance(sessions, retention=settings.retention)
-        places = Gazetteer.load(home_region=settings.home_region)
-        geocoder = None
-        if settings.geocoder == "nominatim":
-            from places.geocoder import NominatimGeocoder
-
-            geocoder = NominatimGeocoder(settings.geocoder_user_agent)
         rights = Rights(frozenset(settings.moderators))
         await _check_moderators(sessions, rights)
         core = Nahbar(
-            sessions,
-            places,
-            default_language=settings.default_language,
-            default_radius_km=settings.default_radius_km,
-            rights=rights,
-            max_offers_per_day=settings.max_offers_per_day,
-            geocoder=geocoder,
-            reminder_evening=settings.reminder_evening,
-        )
-        core.coordinators = settings.coordinator_list()
-        core.links = Links(
-            web=settings.web_url,
-            telegram_bot=settings.telegram_bot_username,
-            matrix_bot=settings.matrix_user_id or "",
-            phone=settings.phone,
+            sessions, services(settings, rights), default_language=settings.default_language
         )
         try:
             yield App(settings, engine, sessions, core, leadership)
@@ -276,10 +229,7 @@ def configured_platforms(settings: Settings, app: App) -> list[Platform]:
     if settings.has_matrix:
         from .matrix import MatrixBot
 
-        matrix = MatrixBot(settings, app.core)
-        # One device, one sync position: only the leader syncs Matrix (and sends there).
-        matrix.leader_only = True
-        platforms.append(matrix)
+        platforms.append(MatrixBot(settings, app.core))
     return platforms
 
 
@@ -302,8 +252,8 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
     """Start the platforms every process serves (Telegram), and those only the leader may
     (Matrix: one device, one sync) whenever this process leads; dispatch the outbox in every
     process, plan in the leader's."""
-    everywhere = [p for p in platforms if not getattr(p, "leader_only", False)]
-    leader_only = [p for p in platforms if getattr(p, "leader_only", False)]
+    everywhere = [p for p in platforms if not p.leader_only]
+    leader_only = [p for p in platforms if p.leader_only]
     started: list[Platform] = []
     scheduler = None
     ops = None
@@ -389,5 +339,5 @@ async def _serve_ops(app: App):
         raise PlatformFailed(
             f"cannot serve health and metrics on {app.settings.ops_listen} "
             f"({exc.strerror or exc}); check NAHBAR_OPS_LISTEN",
-            2,
+            EXIT_USAGE,
         ) from None

@@ -18,10 +18,10 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from contracts.platform import EXIT_NOTHING_TO_RUN
+
 from . import outbox_cli
 from .settings import Settings
-
-EXIT_NOTHING_TO_RUN = 5
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -195,6 +195,8 @@ async def _dispatch(args, settings: Settings) -> int:
     from scheduler import Dispatcher
     from scheduler.ratelimit import DatabaseRateLimiter
 
+    from .app import outbox_composers
+
     engine, sessions = await _store(settings)
     messengers, closers = [], []
     try:
@@ -228,6 +230,8 @@ async def _dispatch(args, settings: Settings) -> int:
         dispatcher = Dispatcher(
             sessions,
             messengers,
+            engine=engine,
+            composers=outbox_composers(),
             batch=args.batch or settings.outbox_batch,
             lease=timedelta(seconds=args.lease or settings.outbox_lease_seconds),
             max_attempts=settings.outbox_max_attempts,

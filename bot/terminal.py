@@ -8,28 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import getpass
-import html
 import locale
 import logging
 import os
-import re
 import sys
 import threading
 from pathlib import Path
 from typing import TextIO
 
+from contracts.delivery import RetryAfter
+from contracts.messages import SHARE_TYPED, Incoming, Reply, plain_text
 from handlers.choices import label_without_number, numbered
 from handlers.i18n import Translator, normalise_language
-from handlers.messages import SHARE_TYPED, Incoming, Reply
 from scheduler import stop_scheduler
-from scheduler.delivery import RetryAfter
 
-from .app import open_app, remember_shown
+from .app import open_app
+from .chats import remember_shown, went_wrong
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 QUIT = {"/ende", "/quit", "/exit", "ende", "quit", "exit"}
-_TAG = re.compile(r"<[^>]+>")
 DOWNLOADS = Path("var/downloads")
 
 
@@ -41,7 +39,7 @@ def render(
     text = reply.text
     if bold:
         text = text.replace("<b>", "\033[1m").replace("</b>", "\033[0m")
-    lines = [html.unescape(_TAG.sub("", text))]
+    lines = [plain_text(text)]
     row: list[str] = []
     mine = {id(b) for grid in (reply.buttons, reply.keyboard) for r in grid for b in r}
     for number, button in (
@@ -93,11 +91,7 @@ class TerminalChat:
             replies = await self.core.handle(self.incoming(line))
         except Exception:  # one bad turn must not end the chat
             log.exception("error while answering in the terminal chat")
-            replies = [
-                Reply(
-                    self.t("Sorry, something went wrong on our side. Please try again in a moment.")
-                )
-            ]
+            replies = [Reply(went_wrong(self.t))]
         self.show(replies)
 
     async def resume(self) -> None:
@@ -121,6 +115,7 @@ class TerminalMessenger:
 
     platform = "terminal"
     limiter = None  # nothing to protect: no rate limits
+    limits_itself = False
 
     def __init__(self, chat: TerminalChat) -> None:
         self.chat = chat

@@ -18,7 +18,7 @@ from models import Occurrence, Offer, OfferStatus, User
 from models.categories import BY_KEY, CATEGORIES, category
 from models.digests import ALERT, Alert, alert_of
 from models.outbox import Claimed
-from scheduler.compose import Drop, composer
+from scheduler.compose import Drop
 
 from .buttons import button_data
 from .common import stale_button
@@ -142,7 +142,6 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
     return Reply(lines(text), buttons=tuple(rows), edit=edit, notice=notice)
 
 
-@composer(ALERT)
 async def compose_alert(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:
     """Payload: {"alert": id, "offers": [ids], "more": how many more were new}."""
     payload = row.payload if isinstance(row.payload, dict) else {}
@@ -193,4 +192,8 @@ async def compose_alert(session: AsyncSession, row: Claimed, now: datetime) -> l
     return [Reply(lines(text), buttons=tuple(buttons))]
 
 
-FEATURE = Feature(name="alerts", buttons={"al": show, "ak": toggle_kind})
+FEATURE = Feature(
+    name="alerts",
+    composers={ALERT: compose_alert},
+    buttons={"al": show, "ak": toggle_kind},
+)

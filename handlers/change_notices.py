@@ -19,9 +19,8 @@ from models import User
 from models.listing import next_dates, visible_offer
 from models.organising import ChangeKind
 from models.outbox import Claimed
-from models.reminders import NOTICE
 from models.schedule import to_utc
-from scheduler.compose import Drop, composer
+from scheduler.compose import Drop
 
 from .buttons import button_data
 from .formatting import bold, lines, when
@@ -36,7 +35,6 @@ def _day(t: Translator, iso: str) -> str:
     return day_name(t, to_utc(datetime.combine(date.fromisoformat(iso), time(12))))
 
 
-@composer(NOTICE)
 async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:
     """Payload: {"offer", "title", "user", "changes": [{"kind", "day", "message"}]}."""
     payload = row.payload if isinstance(row.payload, dict) else {}

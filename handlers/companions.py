@@ -35,13 +35,13 @@ from models.companions import (
     volunteers_for,
     waiting_count,
 )
-from models.coordination import CoordinatorList, scope_of
+from models.coordination import scope_of
 from models.listing import next_dates, valid_id, visible_offer
 
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Feature, Note, Step
 from .formatting import when
 from .i18n import N_
 from .keywords import is_cancel
@@ -54,7 +54,7 @@ DATES = 4
 MAX_NAME = 30
 
 
-class NameFor(Data):
+class NameFor(Note):
     """Waiting for a first name: for which request, and which side is agreeing."""
 
     key = "step"
@@ -69,11 +69,11 @@ def _ids(argument: str) -> tuple[int | None, int | None]:
 
 
 def _municipality(turn: Turn, offer: Offer) -> str:
-    return turn.app.places.municipality_at(offer.latitude, offer.longitude)
+    return turn.services.places.municipality_at(offer.latitude, offer.longitude)
 
 
 def _place_name(turn: Turn, ags: str) -> str:
-    place = turn.app.places.get(f"m{ags}")
+    place = turn.services.places.get(f"m{ags}")
     return place.name if place is not None else ags
 
 
@@ -398,7 +398,7 @@ async def report(turn: Turn, argument: str) -> list[Reply]:
     turn.session.add(entry)
     await withdraw(turn, argument)
     await turn.session.flush()
-    listed = getattr(turn.app, "coordinators", None) or CoordinatorList()
+    listed = turn.services.coordinators
     for user in await turn.session.scalars(select(User)):  # few coordinators; checked one by one
         scope = await scope_of(turn.session, listed, user)
         if scope is not None and scope.covers(request.ags) and user.id != turn.user.id:
@@ -432,7 +432,7 @@ async def report(turn: Turn, argument: str) -> list[Reply]:
 async def block(turn: Turn, argument: str) -> list[Reply]:
     report_id, _ = _ids(argument)
     entry = await turn.session.get(CompanionReport, report_id) if report_id else None
-    listed = getattr(turn.app, "coordinators", None) or CoordinatorList()
+    listed = turn.services.coordinators
     scope = await scope_of(turn.session, listed, turn.user)
     t = turn.t
     if scope is None or entry is None or not scope.covers(entry.ags):
@@ -522,7 +522,7 @@ FEATURE = Feature(
             NAME,
             summary=N_("waiting for a first name for a companion"),
             on_text=name_typed,
-            data=NameFor,
+            note=NameFor,
         ),
     ),
 )

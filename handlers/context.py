@@ -10,22 +10,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Conversation, User
 
-from .dialogue import Data
+from .choices import NUMBERED_PLATFORMS
+from .dialogue import Note
 from .i18n import Translator
 from .messages import Incoming
+from .services import Services
 
 if TYPE_CHECKING:
-    from .core import Nahbar
     from .understanding import Reading
 
-D = TypeVar("D", bound=Data)
+D = TypeVar("D", bound=Note)
 IDLE = "idle"
 STEP_KEY = "step"  # the waiting step's own note
 
 
 @dataclass
 class Turn:
-    app: Nahbar
+    services: Services  # what the process offers beyond this turn (places, rights, links …)
     msg: Incoming
     session: AsyncSession
     user: User
@@ -36,7 +37,7 @@ class Turn:
         None  # the typed message as the reader understood it (handlers.understanding)
     )
 
-    # --- typed notes (handlers.dialogue.Data) ----------------------------------------------
+    # --- typed notes (handlers.dialogue.Note) ----------------------------------------------
 
     def get(self, kind: type[D]) -> D | None:
         """The stored note of this kind, or None (also when it no longer fits the model)."""
@@ -46,10 +47,10 @@ class Turn:
             self._remove(kind.key)
         return note
 
-    def put(self, note: Data) -> None:
+    def put(self, note: Note) -> None:
         self.convo.data = {**self.convo.data, note.key: note.dump()}  # a new dict: JSON change seen
 
-    def drop(self, *kinds: type[Data]) -> None:
+    def drop(self, *kinds: type[Note]) -> None:
         self._remove(*(k.key for k in kinds))
 
     def _remove(self, *keys: str) -> None:
@@ -68,7 +69,7 @@ class Turn:
     def step(self) -> str:
         return self.convo.state or IDLE
 
-    def enter(self, step: str, note: Data | None = None) -> None:
+    def enter(self, step: str, note: Note | None = None) -> None:
         """Wait for an answer in `step` (a name a Feature declared), with its note."""
         self.convo.state = step
         self._remove(STEP_KEY)
@@ -84,4 +85,4 @@ class Turn:
 
     @property
     def platform_has_buttons(self) -> bool:
-        return self.msg.platform not in self.app.numbered_platforms
+        return self.msg.platform not in NUMBERED_PLATFORMS

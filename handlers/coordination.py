@@ -14,7 +14,7 @@ import logging
 from markupsafe import Markup
 
 from models import companions
-from models.coordination import CoordinatorList, Scope, new_invite, redeem_invite, scope_of
+from models.coordination import Scope, new_invite, redeem_invite, scope_of
 from models.ideas import visible_ideas
 from models.situation import Municipality, Situation, situation
 from models.web_login import LINK_VALID, new_link
@@ -36,7 +36,7 @@ SHOWN = 5  # white spots and municipalities named in a chat answer
 
 
 async def _scope(turn: Turn) -> Scope | None:
-    listed = getattr(turn.app, "coordinators", None) or CoordinatorList()
+    listed = turn.services.coordinators
     return await scope_of(turn.session, listed, turn.user)
 
 
@@ -72,9 +72,9 @@ def _municipality_key(argument: str) -> str | None:
 
 
 def _municipality_in(turn: Turn, text: str) -> str | None:
-    found = turn.app.places.resolve(text)
+    found = turn.services.places.resolve(text)
     if found.status == "found" and found.place is not None:
-        return turn.app.places.municipality_of(found.place.id) or None
+        return turn.services.places.municipality_of(found.place.id) or None
     return None
 
 
@@ -100,7 +100,7 @@ async def situation_view(turn: Turn, argument: str = "") -> list[Reply]:
         area = Scope(district or focus[:5])
         if not area.within(scope):
             return _refused(turn)
-    picture = await situation(turn.session, turn.app.places, area, turn.now)
+    picture = await situation(turn.session, turn.services.places, area, turn.now)
     if focus is not None:
         return [_one(turn, picture, focus)]
     return [_summary(turn, picture, scope)]
@@ -223,7 +223,7 @@ async def ideas_for_white_spots(turn: Turn, argument: str) -> list[Reply]:
     if not area.within(scope):
         return _refused(turn)
     t = turn.t
-    picture = await situation(turn.session, turn.app.places, area, turn.now)
+    picture = await situation(turn.session, turn.services.places, area, turn.now)
     ideas = await visible_ideas(turn.session)
     text: list = [bold(t("💡 Ideas for white spots")), ""]
     white = sorted(picture.white_spots, key=lambda m: -m.outline.residents)[:SHOWN]
@@ -279,7 +279,7 @@ async def _nearest_offer(turn: Turn, m: Municipality):
 
     from models.search import Query, nearby
 
-    place = turn.app.places.get(f"m{m.outline.ags}")
+    place = turn.services.places.get(f"m{m.outline.ags}")
     if place is None:
         return None
     hits = await nearby(
@@ -306,7 +306,7 @@ async def web_login(turn: Turn, argument: str = "") -> list[Reply]:
     if scope is None:
         return _refused(turn)
     t = turn.t
-    base = turn.app.links.web
+    base = turn.services.links.web
     if not base:
         return [
             Reply(

@@ -12,19 +12,16 @@ import re
 import time as clocks
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import Conversation, utcnow
 from models.conversations import load_turn
-from models.coordination import CoordinatorList
-from models.moderation import Rights
+from models.subscriptions import follow_to
 from ops.metrics import TURN_SECONDS, UPDATES
-from places import Gazetteer
-from publish.links import Links
 
 from . import (
     alerts,
@@ -54,6 +51,7 @@ from .context import Turn
 from .dialogue import Feature, Router, Step
 from .i18n import Translator, normalise_language
 from .messages import Incoming, Reply
+from .services import Services
 from .text import clean
 from .understanding import Intent, read
 
@@ -92,37 +90,20 @@ class Nahbar:
 
     def __init__(
         self,
-        sessions: async_sessionmaker,
-        places: Gazetteer,
+        sessions: async_sessionmaker[AsyncSession],
+        services: Services,
         *,
         default_language: str = "de",
-        default_radius_km: int = 10,
         clock: Callable[[], datetime] = utcnow,
-        share_links: dict[str, Callable[[int], str]] | None = None,
         router: Router = ROUTES,
-        rights: Rights | None = None,
-        max_offers_per_day: int = 5,
-        geocoder=None,
-        reminder_evening: time = time(18),
     ) -> None:
         self.sessions = sessions
-        self.places = places
+        # What features may use (turn.services), with the router's steps.
+        self.services = replace(services, steps=router.steps)
         self.default_language = default_language
-        self.default_radius_km = default_radius_km
         self.clock = clock
         self.router = router
-        self.rights = rights or Rights()  # who moderates (NAHBAR_MODERATORS and appointed ones)
-        self.max_offers_per_day = max_offers_per_day  # new offers per organiser and day
-        self.geocoder = geocoder  # places.geocoder.NominatimGeocoder when the operator allows it
-        self.reminder_evening = reminder_evening  # "am Vortag" reminders go out at this Berlin time
         self.numbered_platforms = set(NUMBERED_PLATFORMS)
-        # Platform name -> offer id -> a link that opens the offer, e.g. for Telegram
-        # "https://t.me/<bot>?start=offer_<id>". Adapters fill it; without one, "↗️ Share"
-        # shows the command "/start offer_<id>".
-        self.share_links: dict[str, Callable[[int], str]] = dict(share_links or {})
-        # The web address, deep links and phone number for notices and web links (bot/app.py).
-        self.links = Links()
-        self.coordinators = CoordinatorList()  # NAHBAR_COORDINATORS (bot/app.py)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         started = clocks.perf_counter()
@@ -179,20 +160,23 @@ class Nahbar:
     async def _turn(self, msg: Incoming, decide) -> list[Reply]:
         now = self.clock()
         async with self.sessions() as session, session.begin():
-            user, convo = await load_turn(
+            user, convo, new_private_chat = await load_turn(
                 session,
                 platform=msg.platform,
                 platform_id=msg.user_id,
                 chat=msg.chat,
                 group=msg.group,
                 language=normalise_language(msg.language, self.default_language),
-                radius_km=self.default_radius_km,
+                radius_km=self.services.limits.default_radius_km,
                 now=now,
             )
+            if new_private_chat:  # e.g. a new Matrix DM: subscriptions of a paused one follow
+                await session.flush()
+                await follow_to(session, user.id, msg.chat)
             numbered = msg.platform in self.numbered_platforms
             if numbered:
                 msg = _typed_choice(msg, convo.data.get("choices"))
-            turn = Turn(self, msg, session, user, convo, Translator(user.language), now)
+            turn = Turn(self.services, msg, session, user, convo, Translator(user.language), now)
             spoken = settings.spoken_language(turn)  # the language of their last words, this hour
             if spoken is not None:
                 turn.t = Translator(spoken)
@@ -247,7 +231,7 @@ class Nahbar:
             and turn.raw("choices")
         ):
             return [start.no_such_choice(turn, text.rstrip("."))]  # not a place called "9"
-        reading = turn.reading = read(text, self.places)
+        reading = turn.reading = read(text, self.services.places)
         if len(text) > MAX_TEXT and reading.intent is not Intent.LONELY:
             return [start.too_long(turn)]  # a long letter is read for feelings only
         switch = settings.answer_in(turn, reading.language)

@@ -6,7 +6,7 @@ which it waits for an answer. The core only routes: a waiting step first, then b
 locations, commands, words, and a place name last. Adding a dialogue means adding a module and
 listing its Feature in handlers.core; no other feature changes.
 
-What a dialogue keeps between messages is typed: each kind of note is a `Data` model stored
+What a dialogue keeps between messages is typed: each kind of note is a `Note` model stored
 under its own key in the conversation row, with a version. A stored note that no longer fits
 its model (renamed field, older version without an upgrade) is dropped, never a crash.
 """
@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from scheduler.compose import Composer
 
 from .keywords import Intent
 from .messages import Reply
@@ -31,7 +33,7 @@ LocationAnswer = Callable[["Turn", float, float], Awaitable[list[Reply] | None]]
 Asker = Callable[["Turn"], Awaitable[list[Reply]]]
 
 
-class Data(BaseModel):
+class Note(BaseModel):
     """A typed note a dialogue keeps in the conversation (subclass per kind of note)."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
@@ -62,7 +64,7 @@ class Data(BaseModel):
         return {"v": self.version, **self.model_dump(mode="json")}
 
 
-D = TypeVar("D", bound=Data)
+D = TypeVar("D", bound=Note)
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ class Step:
     the step and routes the message as usual. Buttons whose verb is in `keeps` are answered by
     their handler (which checks the step itself); any other button or command leaves the step.
     `ask` puts the question again, e.g. when the terminal chat starts and a step is waiting.
-    `data` is the typed note the step keeps; it goes when the step is left. `summary` (a
+    `note` is the kind of note the step keeps; it goes when the step is left. `summary` (a
     catalogue msgid) says in /meinedaten what the open question is.
     """
 
@@ -84,7 +86,7 @@ class Step:
     on_location: LocationAnswer | None = None
     keeps: frozenset[str] = frozenset()
     ask: Asker | None = None
-    data: type[Data] | None = None
+    note: type[Note] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class Feature:
     buttons: Mapping[str, Handler] = field(default_factory=dict)
     intents: Mapping[Intent, Handler] = field(default_factory=dict)
     steps: Sequence[Step] = ()
+    # Outbox kind -> what turns its rows into replies when they are sent (scheduler.compose).
+    composers: Mapping[str, Composer] = field(default_factory=dict)
 
 
 class Router:

@@ -32,7 +32,7 @@ from models.digests import (
 from models.outbox import Claimed
 from models.schedule import BERLIN, to_local
 from models.search import Hit, Query, nearby
-from scheduler.compose import Drop, composer
+from scheduler.compose import Drop
 
 from .buttons import button_data
 from .common import stale_button
@@ -199,7 +199,6 @@ async def state_line(turn: Turn) -> Markup:
 # --- the message ----------------------------------------------------------------------------
 
 
-@composer(DIGEST)
 async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:
     """Payload: {"digest": id}. None (nothing sent) in a week without meetings."""
     payload = row.payload if isinstance(row.payload, dict) else {}
@@ -277,5 +276,6 @@ def _entries(t: Translator, hits: list[Hit]) -> list:
 
 FEATURE = Feature(
     name="digest",
+    composers={DIGEST: compose_digest},
     buttons={"dg": show, "dw": set_weekday, "dt": set_hour},
 )

@@ -2,7 +2,7 @@
 and whether its answer is free text; any message fills every field it can read.
 
 A feature declares its `Form` (handlers.offer_form for offers, handlers.ideas for ideas) and
-keeps its answers in a typed `Data` note. What a message says is read by the feature's readers
+keeps its answers in a typed `Note`. What a message says is read by the feature's readers
 into `Found` (changes per field, or why an answer was not taken); `Form.fill` decides what of it
 is taken, the same way for every form:
 
@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from places.text import fold
+
+from .keywords import BACK, CANCEL
 
 
 @dataclass(frozen=True)
@@ -114,8 +116,8 @@ PROPOSALS = frozenset({"category", "title"})
 
 # Words typed instead of pressing a button; matched on the whole message, folded.
 _ACTIONS = {
-    "back": ("zurück", "zurueck", "back", "go back", "zurück bitte"),
-    "cancel": ("abbrechen", "abbruch", "cancel", "stopp", "stop", "verwerfen", "wegwerfen"),
+    "back": BACK,
+    "cancel": CANCEL,
     "skip": (
         "überspringen",
         "ueberspringen",

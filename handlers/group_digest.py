@@ -315,7 +315,7 @@ def _when(t: Translator, digest: Digest) -> Markup:
 
 def _place(turn: Turn, words: str) -> Place | Reply:
     t = turn.t
-    found = turn.app.places.resolve(words)
+    found = turn.services.places.resolve(words)
     if found.status == "found" and found.place and found.place.kind != "coordinates":
         return found.place
     if found.status == "choice" and found.choices:

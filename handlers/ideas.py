@@ -35,13 +35,13 @@ from . import posting, search
 from .buttons import button_data
 from .common import stale_button
 from .context import STEP_KEY, Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Feature, Note, Step
 from .formatting import bold, clock, day, lines
 from .forms import Field, Form, typed_action
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
-from .moderation import _refused as refused
+from .moderators import refused
 from .offer_form import Draft, Problem, has_link
 from .text import clean, shorten
 
@@ -100,7 +100,7 @@ QUESTIONS = {
 }
 
 
-class IdeaDraft(Data):
+class IdeaDraft(Note):
     """A new idea being written, or one part of an idea being changed (`idea_id`, `changing`)."""
 
     key = STEP_KEY
@@ -121,7 +121,7 @@ class IdeaDraft(Data):
 
 
 def _may(turn: Turn) -> bool:
-    return turn.app.rights.is_moderator(turn.user)
+    return turn.services.rights.is_moderator(turn.user)
 
 
 # --- residents ----------------------------------------------------------------------------
@@ -407,7 +407,7 @@ async def choose_kind(turn: Turn, key: str) -> list[Reply]:
         or isinstance(answer := form.read_category(turn, key), Problem)
     ):
         return [stale_button(turn)]
-    return await _take(turn, draft, answer)
+    return await _apply_answer(turn, draft, answer)
 
 
 async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
@@ -421,7 +421,7 @@ async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
         or int(argument) >= len(EMOJIS)
     ):
         return [stale_button(turn)]
-    return await _take(turn, draft, {"emoji": EMOJIS[int(argument)]})
+    return await _apply_answer(turn, draft, {"emoji": EMOJIS[int(argument)]})
 
 
 async def navigate(turn: Turn, action: str) -> list[Reply]:
@@ -452,7 +452,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return _cancel(turn)  # "skip" while changing one part: it stays as it was
     if skip and draft.field in ENGLISH:
         return await _save(turn, draft)  # the English ones come last
-    if action in ("cancel", "back") or is_cancel(text):
+    if is_cancel(text):  # also "zurück": leaving the idea as it was
         return _cancel(turn)
     if skip:
         answer = Problem(
@@ -471,7 +471,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         answer = _read(turn, draft.field, text)
     if isinstance(answer, Problem):
         return await _ask_next(turn, draft, answer)
-    return await _take(turn, draft, answer)
+    return await _apply_answer(turn, draft, answer)
 
 
 def _read(turn: Turn, field: str, typed: str) -> dict | Problem:
@@ -491,7 +491,8 @@ def _read(turn: Turn, field: str, typed: str) -> dict | Problem:
     return {field: value}
 
 
-async def _take(turn: Turn, draft: IdeaDraft, answer: dict) -> list[Reply]:
+async def _apply_answer(turn: Turn, draft: IdeaDraft, answer: dict) -> list[Reply]:
+    """The idea with this answer, then the next part to ask, or saved when nothing is left."""
     draft = draft.model_copy(update=answer)
     if draft.changing is not None:
         if draft.field == "kind":
@@ -581,7 +582,7 @@ FEATURE = Feature(
             on_text=on_text,
             keeps=frozenset({"ik", "ij", "in"}),
             ask=resume_question,
-            data=IdeaDraft,
+            note=IdeaDraft,
         ),
     ),
 )

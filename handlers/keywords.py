@@ -46,24 +46,12 @@ def read_request(text: str) -> Request:
     return Request(window=when.span, categories=tuple(found), place=" ".join(rest))
 
 
-_CANCEL = {
-    fold(word)
-    for word in [
-        "abbrechen",
-        "abbruch",
-        "stopp",
-        "stop",
-        "cancel",
-        "nein",
-        "no",
-        "nee",
-        "zurück",
-        "back",
-        "lieber nicht",
-        "doch nicht",
-        "nein danke",
-    ]
-}
+# Words that leave a step: back to where one came from, or away from it altogether. The forms
+# read them as their buttons (handlers.forms.typed_action); elsewhere a "no" leaves too.
+BACK = ("zurück", "zurueck", "back", "go back", "zurück bitte")
+CANCEL = ("abbrechen", "abbruch", "cancel", "stopp", "stop", "verwerfen", "wegwerfen")
+_DECLINE = ("nein", "no", "nee", "lieber nicht", "doch nicht", "nein danke")
+_CANCEL = {fold(word) for word in (*BACK, *CANCEL, *_DECLINE)}
 _CONFIRM = {fold(word) for word in ["ja", "yes", "jawohl", "ja bitte", "ja loeschen", "ok", "okay"]}
 
 

@@ -35,12 +35,12 @@ from models.organising import (
 from models.proposals import proposal_for, values_of
 from models.reminders import coming_count, count_for_offer, notify_changes
 
-from . import companions, posting
+from . import companions, moderators, posting
 from . import offer_form as form
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Feature, Note, Step
 from .formatting import bold, lines, when
 from .i18n import N_
 from .keywords import Intent, is_cancel
@@ -64,7 +64,7 @@ STATUS = {
 CANCEL_CHOICES = 6
 
 
-class Cancelling(Data):
+class Cancelling(Note):
     """The question "a message for residents?" while cancelling a date or the whole series."""
 
     key = "step"
@@ -73,7 +73,7 @@ class Cancelling(Data):
     asked_at: datetime
 
 
-class ChoosingDate(Data):
+class ChoosingDate(Note):
     """ "Which date is cancelled?": the buttons, or the date typed ("der am 17.12. fällt aus")."""
 
     key = "step"
@@ -214,7 +214,7 @@ def what_will_happen(turn: Turn, offer: Offer) -> Markup:
     t = turn.t
     if offer.status not in APPROVED:
         return t("ℹ️ Your change is saved as soon as you answer.")
-    if turn.app.rights.publishes_directly(turn.user):
+    if turn.services.rights.publishes_directly(turn.user):
         return t("ℹ️ Your change is visible to residents as soon as you answer.")
     return t(
         "ℹ️ A moderator checks your change first. Until then residents keep seeing the "
@@ -240,7 +240,7 @@ async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> 
     offer = await owned_offer(turn.session, turn.user.id, draft.offer_id or 0)
     if offer is None:
         return [stale_button(turn)]
-    direct = turn.app.rights.publishes_directly(turn.user)
+    direct = turn.services.rights.publishes_directly(turn.user)
     outcome = await change_offer(
         turn.session,
         offer,
@@ -259,9 +259,7 @@ async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> 
             note="changed",
             now=turn.now,
         )
-        from . import moderation
-
-        await moderation.notify_new(turn, offer)
+        await moderators.notify_new(turn, offer)
     return [
         await _view(
             turn, offer, intro=lines([p for p in (intro, _saved(turn, offer, outcome)) if p])
@@ -438,7 +436,7 @@ async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
                 )
             )
         ]
-    if form.has_link(message) and not turn.app.rights.publishes_directly(turn.user):
+    if form.has_link(message) and not turn.services.rights.publishes_directly(turn.user):
         return [Reply(form.links_problem(turn).text)]
     return await _cancel_now(turn, message)
 
@@ -542,9 +540,7 @@ async def resubmit(turn: Turn, argument: str) -> list[Reply]:
         subject_id=turn.user.id,
         now=turn.now,
     )
-    from . import moderation
-
-    await moderation.notify_new(turn, offer)
+    await moderators.notify_new(turn, offer)
     return [await _view(turn, offer, intro=turn.t("📨 Sent for review again."))]
 
 
@@ -612,14 +608,14 @@ FEATURE = Feature(
             summary=N_("waiting for your message about a cancellation"),
             on_text=message_typed,
             keeps=frozenset({"mn"}),
-            data=Cancelling,
+            note=Cancelling,
         ),
         Step(
             DATE,
             summary=N_("waiting for the date that is cancelled"),
             on_text=date_typed,
             keeps=frozenset({"md"}),
-            data=ChoosingDate,
+            note=ChoosingDate,
         ),
     ),
 )

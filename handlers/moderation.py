@@ -15,16 +15,16 @@ from datetime import datetime, timedelta
 
 from babel.dates import format_datetime
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Offer, OfferStatus, User
-from models.conversations import reach, user_for_chat
+from models.conversations import user_for_chat
 from models.listing import valid_id
 from models.moderation import (
     Action,
     Trust,
     approvals_of,
     log,
-    moderators,
     new_invite,
     offers_of,
     recent_log,
@@ -32,28 +32,29 @@ from models.moderation import (
     waiting_offers,
 )
 from models.organising import approve_change, set_status
-from models.outbox import Outgoing, enqueue, parked, release_parked
+from models.outbox import Claimed, parked, release_parked
 from models.proposals import OfferProposal, proposal_for
 from models.proposals import drop as drop_change
 from models.schedule import BERLIN
-from scheduler.compose import Drop, composer
+from scheduler.compose import Drop
 
 from . import offer_form as form
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Feature, Note, Step
 from .formatting import bold, lines
 from .i18n import N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
+from .moderators import REVIEW
+from .moderators import refused as _refused
 from .notify import tell
 from .offer_diff import diff_lines, field_names
 from .text import clean, shorten
 
 log_ = logging.getLogger(__name__)
 REASON = "moderation.reason"
-REVIEW = "review"  # outbox kind: "a new offer waits for you"
 QUEUE_SHOWN = 10
 ACTIONS = {
     Action.SUBMITTED: N_("sent for review"),
@@ -71,7 +72,7 @@ ACTIONS = {
 }
 
 
-class Reasoning(Data):
+class Reasoning(Note):
     """Waiting for the reason of a rejection or the change asked for."""
 
     key = "step"
@@ -83,15 +84,8 @@ class Reasoning(Data):
 # --- rights -------------------------------------------------------------------------------
 
 
-async def _refused(turn: Turn, what: str) -> list[Reply]:
-    log_.warning("refused %s for user %s: not a moderator", what, turn.user.id)
-    log(turn.session, turn.user, Action.REFUSED, subject_id=turn.user.id, note=what, now=turn.now)
-    t = turn.t
-    return [Reply(t("Only moderators may do that."), notice=t("Only moderators may do that."))]
-
-
 def _is_moderator(turn: Turn) -> bool:
-    return turn.app.rights.is_moderator(turn.user)
+    return turn.services.rights.is_moderator(turn.user)
 
 
 async def _pending(turn: Turn, argument: str) -> Offer | None:
@@ -467,7 +461,7 @@ async def set_trust(turn: Turn, argument: str) -> list[Reply]:
         return [stale_button(turn)]
     t = turn.t
     trust, action = change
-    if trust is Trust.BLOCKED and turn.app.rights.is_moderator(organiser):
+    if trust is Trust.BLOCKED and turn.services.rights.is_moderator(organiser):
         return [Reply(t("A moderator cannot be blocked here."))]
     organiser.trust = trust.value
     log(turn.session, turn.user, action, subject_id=organiser.id, now=turn.now)
@@ -603,30 +597,7 @@ async def retry_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
 # --- telling moderators about new offers --------------------------------------------------
 
 
-async def notify_new(turn: Turn, offer: Offer) -> None:
-    """Every moderator (but the sender) hears of an offer or a change waiting for review, once
-    (a change edited again while it waits is not announced again)."""
-    proposal = await proposal_for(turn.session, offer.id)
-    since = proposal.first_at if proposal is not None else offer.submitted_at
-    stamp = int((since or turn.now).timestamp())
-    messages = []
-    for moderator in await moderators(turn.session, turn.app.rights):
-        if moderator.id == turn.user.id:
-            continue
-        messages.append(
-            Outgoing(
-                key=f"review:{offer.id}:{moderator.id}:{stamp}",
-                chat=await reach(turn.session, moderator),
-                kind=REVIEW,
-                payload={"offer": offer.id},
-                due_at=turn.now,
-            )
-        )
-    await enqueue(turn.session, *messages, now=turn.now)
-
-
-@composer(REVIEW)
-async def compose_review(session, row, now):
+async def compose_review(session: AsyncSession, row: Claimed, now: datetime) -> list[Reply] | None:
     offer_id = row.payload.get("offer") if isinstance(row.payload, dict) else None
     offer = await session.get(Offer, offer_id) if isinstance(offer_id, int) else None
     proposal = await proposal_for(session, offer.id) if offer is not None else None
@@ -669,6 +640,7 @@ class _Words:
 
 FEATURE = Feature(
     name="moderation",
+    composers={REVIEW: compose_review},
     commands={"pruefen": show_queue, "review": show_queue, "moderator": join},
     buttons={
         "vq": show_queue,
@@ -690,7 +662,7 @@ FEATURE = Feature(
             REASON,
             summary=N_("waiting for the reason of a decision"),
             on_text=reason_typed,
-            data=Reasoning,
+            note=Reasoning,
         ),
     ),
 )

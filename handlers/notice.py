@@ -20,19 +20,19 @@ async def notice(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     if not argument:
         current = search.current(turn) or search.home_search(turn)
-        if current is None or current.position or not turn.app.places.get(current.place_id):
+        if current is None or current.position or not turn.services.places.get(current.place_id):
             return [
                 Reply(
                     t("For which place? Write it after the command, e.g. “/aushang Quedlinburg”.")
                 )
             ]
-        return await _send(turn, turn.app.places.get(current.place_id))
-    found = turn.app.places.resolve(argument)
+        return await _send(turn, turn.services.places.get(current.place_id))
+    found = turn.services.places.resolve(argument)
     if found.status == "found" and found.place is not None and found.place.kind != "coordinates":
         return await _send(turn, found.place)
     options = found.choices if found.status == "choice" else found.suggestions
     if options:
-        rows = tuple((Button(search.place_label(p), button_data("ah", p.id)),) for p in options[:5])
+        rows = tuple((Button(p.label, button_data("ah", p.id)),) for p in options[:5])
         return [Reply(t("Which place do you mean?"), buttons=rows)]
     return [
         Reply(
@@ -46,7 +46,7 @@ async def notice(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def chosen(turn: Turn, place_id: str) -> list[Reply]:
-    place = turn.app.places.get(place_id)
+    place = turn.services.places.get(place_id)
     if place is None or place.kind == "coordinates":
         return [stale_button(turn)]
     return await _send(turn, place)
@@ -57,9 +57,9 @@ async def _send(turn: Turn, place: Place) -> list[Reply]:
     made = await make_notice(
         turn.session,
         place,
-        links=turn.app.links,
+        links=turn.services.links,
         now=turn.now,
-        radius_km=turn.app.default_radius_km,
+        radius_km=turn.services.limits.default_radius_km,
         language=turn.user.language,
     )
     text = t(

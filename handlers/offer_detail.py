@@ -19,7 +19,7 @@ from . import companions, search
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
-from .dialogue import Data, Feature
+from .dialogue import Feature, Note
 from .formatting import bold, distance, italic, lines, when
 from .messages import Attachment, Button, Reply, Venue
 from .offer_facts import access_lines, cost_words
@@ -153,7 +153,7 @@ async def share(turn: Turn, argument: str) -> list[Reply]:
         text.append(t("{when} in {place}", when=when(t, *upcoming[0]), place=where))
     elif where:
         text.append(where)
-    make_link = turn.app.share_links.get(turn.msg.platform)
+    make_link = turn.services.share_links.get(turn.msg.platform)
     if make_link is not None:
         text.append(t("Details at Nahbar: {link}", link=make_link(offer.id)))
         hint = t("Forward this message to anyone who might like to come.")
@@ -163,7 +163,7 @@ async def share(turn: Turn, argument: str) -> list[Reply]:
     return [Reply(hint), Reply(lines(text))]
 
 
-class Shown(Data):
+class Shown(Note):
     """The offer whose details were shown last: "erinnern Sie mich daran" means this one."""
 
     key = "shown"

@@ -16,15 +16,16 @@ from markupsafe import Markup
 from pydantic import field_validator
 
 from models import Cost, Offer
-from models.accessibility import TAGS, Wheelchair, YesNo, osm_value
+from models.accessibility import osm_value
 from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
+from models.proposals import EDITABLE, ENUMS
 from models.schedule import Schedule
 
 from .access import ACCESS, ACCESS_LABELS, COLUMNS, access_rows, read_access, ticked
 from .buttons import button_data
 from .context import Turn
-from .dialogue import Data
+from .dialogue import Note
 from .formatting import bold, lines
 from .forms import Field, Form, Found, Problem
 from .i18n import N_
@@ -75,7 +76,7 @@ SKIPPABLE = frozenset(f.name for f in FORM if f.optional)
 STEPS = (*ORDER, "where_name", "price", "details", "preview")
 
 
-class Draft(Data):
+class Draft(Note):
     """An offer being written: every answer so far. Kept until it is sent or thrown away,
     even when the organiser does something else in between."""
 
@@ -158,54 +159,36 @@ class Draft(Data):
 
     def as_offer(self) -> Offer:
         """An Offer with these answers (not added to any session)."""
-        return Offer(
-            title=self.title or "",
-            description=self.description or "",
-            category=self.category or "other",
-            venue_name=self.venue_name,
-            address=self.address,
-            place_name=self.place_name or "",
-            latitude=self.latitude or 0.0,
-            longitude=self.longitude or 0.0,
-            wheelchair=Wheelchair(self.wheelchair) if self.wheelchair else None,
-            toilets_wheelchair=YesNo(self.toilets_wheelchair) if self.toilets_wheelchair else None,
-            audio_loop=YesNo(self.audio_loop) if self.audio_loop else None,
-            cost=Cost(self.cost),
-            price=self.price,
-            organiser=self.organiser,
-            contact=self.contact,
-            starts_local=self.start,
-            duration_minutes=self.duration_minutes or 120,
-            rrule=self.rrule,
-            exdates=[d.isoformat() for d in sorted(self.exdates)],
-            is_example=False,
-        )
+        values = {column: getattr(self, _ANSWER.get(column, column)) for column in EDITABLE}
+        for column, missing in _MISSING.items():
+            values[column] = values[column] or missing
+        for column, kind in ENUMS.items():  # the draft holds the plain values
+            values[column] = kind(values[column]) if values[column] else None
+        values["exdates"] = [d.isoformat() for d in sorted(self.exdates)]
+        return Offer(**values, is_example=False)
 
     @classmethod
     def of(cls, offer: Offer) -> Draft:
         """The answers of a stored offer, to change one of them."""
-        return cls(
-            field="preview",
-            offer_id=offer.id,
-            category=offer.category,
-            title=offer.title,
-            description=offer.description,
-            start=offer.starts_local,
-            duration_minutes=offer.duration_minutes,
-            rrule=offer.rrule,
-            exdates=tuple(date.fromisoformat(d) for d in offer.exdates or ()),
-            venue_name=offer.venue_name,
-            address=offer.address,
-            place_name=offer.place_name,
-            latitude=offer.latitude,
-            longitude=offer.longitude,
-            **{column: osm_value(column, getattr(offer, column)) for column in TAGS.values()},
-            cost=offer.cost.value,
-            price=offer.price,
-            organiser=offer.organiser,
-            contact=offer.contact,
-            details_done=True,
-        )
+        answers = {_ANSWER.get(column, column): getattr(offer, column) for column in EDITABLE}
+        for column in ENUMS:
+            answers[column] = osm_value(column, answers[column])
+        answers["exdates"] = tuple(date.fromisoformat(d) for d in offer.exdates or ())
+        return cls(field="preview", offer_id=offer.id, details_done=True, **answers)
+
+
+# The offer's columns (models.proposals.EDITABLE) are the draft's answers of the same name,
+# but for these; an answer not given yet stands for these values in an Offer.
+_ANSWER = {"starts_local": "start"}
+_MISSING = {
+    "title": "",
+    "description": "",
+    "category": "other",
+    "place_name": "",
+    "latitude": 0.0,
+    "longitude": 0.0,
+    "duration_minutes": 120,
+}
 
 
 Answer = dict | Problem  # changes to the draft, or why not
@@ -279,7 +262,7 @@ def read_where(turn: Turn, typed: str) -> Answer:
     Quedlinburg": venue, street and town in any order (handlers.address; the town offline)."""
     from .address import find_address
 
-    found = find_address(clean(typed, multiline=True), turn.app.places, town_alone=True)
+    found = find_address(clean(typed, multiline=True), turn.services.places, town_alone=True)
     if found is None:
         return Problem(
             turn.t(
@@ -311,7 +294,7 @@ def where_changes(turn: Turn, found) -> Answer:
 def read_location(turn: Turn, lat: float, lon: float) -> Answer:
     if not in_service_area(lat, lon):
         return Problem(turn.t("Nahbar knows meetings in Germany. Please share a place in Germany."))
-    town = turn.app.places.nearest(lat, lon)
+    town = turn.services.places.nearest(lat, lon)
     # A venue is a public place: kept to about 10 m so people find the door.
     return {
         "latitude": round(lat, 4),
@@ -374,7 +357,7 @@ def read_text(field: str):
 
 
 def _links_allowed(turn: Turn) -> bool:
-    return turn.app.rights.publishes_directly(turn.user)
+    return turn.services.rights.publishes_directly(turn.user)
 
 
 def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Found:
@@ -384,7 +367,7 @@ def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Fo
     text = clean(typed, multiline=asking == "description")
     parts = read_offer(
         text,
-        turn.app.places,
+        turn.services.places,
         where_asked=asking in ("where", "where_name"),
         access_words=read_access,
     )

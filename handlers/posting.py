@@ -22,6 +22,7 @@ from models.listing import valid_id
 from models.moderation import Action, log
 from models.organising import add_offer, earlier_venues, last_contact, owned_offer, submitted_since
 
+from . import moderators
 from . import offer_form as form
 from .buttons import button_data
 from .common import stale_button
@@ -43,7 +44,7 @@ STEP = "posting"
 
 async def start(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
-    if turn.app.rights.is_blocked(turn.user):
+    if turn.services.rights.is_blocked(turn.user):
         return [
             Reply(
                 t(
@@ -69,7 +70,7 @@ async def start(turn: Turn, argument: str = "") -> list[Reply]:
 
 async def start_with(turn: Turn, draft: Draft) -> list[Reply]:
     """/neu with answers already given (an idea from the pool): on to the first open question."""
-    if turn.app.rights.is_blocked(turn.user):
+    if turn.services.rights.is_blocked(turn.user):
         return await start(turn)
     return await _begin(turn, draft.model_copy(update={"field": _next(draft)}))
 
@@ -162,9 +163,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             return await _cancel(turn, draft)
         draft = draft.model_copy(update={"confirming": False})
         turn.put(draft)
-        if action == "skip" or (
-            action is None and clean(text).casefold() in ("nein", "no", "weiter")
-        ):
+        if action == "skip":  # "nein", "weiter"
             return await ask(turn, draft)
     if action == "back":
         return await _back(turn, draft)
@@ -204,7 +203,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     if (
         draft.field == "where"
     ):  # typed coordinates are a shared location (how the terminal shares one)
-        found = turn.app.places.resolve(clean(text))
+        found = turn.services.places.resolve(clean(text))
         if (
             found.status == "found"
             and found.place is not None
@@ -243,7 +242,7 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     answered = (
         own in filled.taken or asking in filled.taken or draft.field in ("preview", "details")
     )
-    return await _take(
+    return await _apply_answer(
         turn, draft, changes, intro=said, stay=not answered, problem=None if answered else problem
     )
 
@@ -281,7 +280,7 @@ async def _same_as_last(turn: Turn, draft: Draft) -> list[Reply]:
             ),
         )
     organiser, contact = last
-    return await _take(
+    return await _apply_answer(
         turn, draft, {"organiser": organiser, "contact": contact, "details_done": True}
     )
 
@@ -304,10 +303,10 @@ async def on_location(turn: Turn, lat: float, lon: float) -> list[Reply] | None:
     answer = form.read_location(turn, lat, lon)
     if isinstance(answer, Problem):
         return await ask(turn, draft, problem=answer)
-    return await _take(turn, draft.model_copy(update=answer), {}, then="where_name")
+    return await _apply_answer(turn, draft.model_copy(update=answer), {}, then="where_name")
 
 
-async def _take(
+async def _apply_answer(
     turn: Turn,
     draft: Draft,
     answer: dict,
@@ -317,11 +316,13 @@ async def _take(
     stay: bool = False,
     problem: Problem | None = None,
 ) -> list[Reply]:
+    """The draft with this answer, then the next question (or `then`, or the same one again
+    when `stay`); a stored offer's answer is saved at once."""
     confirmed = answer.pop("_confirm", None)
     geocode = answer.pop("_geocode", False)
     draft = draft.model_copy(update=answer)
-    if geocode and turn.app.geocoder is not None:
-        point = await turn.app.geocoder.locate(
+    if geocode and turn.services.geocoder is not None:
+        point = await turn.services.geocoder.locate(
             draft.address, draft.place_name or "", near=(draft.latitude, draft.longitude)
         )
         if point is not None:
@@ -476,7 +477,7 @@ async def choose_category(turn: Turn, key: str) -> list[Reply]:
     answer = form.read_category(turn, key)
     if isinstance(answer, Problem):
         return [stale_button(turn)]
-    return await _take(turn, draft, answer)
+    return await _apply_answer(turn, draft, answer)
 
 
 async def choose_venue(turn: Turn, argument: str) -> list[Reply]:
@@ -485,7 +486,7 @@ async def choose_venue(turn: Turn, argument: str) -> list[Reply]:
     offer = await owned_offer(turn.session, turn.user.id, offer_id) if offer_id else None
     if draft is None or draft.field != "where" or offer is None:  # only one's own earlier places
         return [stale_button(turn)]
-    return await _take(
+    return await _apply_answer(
         turn,
         draft,
         {
@@ -524,7 +525,7 @@ async def choose_cost(turn: Turn, kind: str) -> list[Reply]:
         draft = draft.model_copy(update={"cost": kind, "price": ""})
         turn.put(draft)
         return await ask(turn, draft, edit=True)
-    return await _take(turn, draft, {"cost": kind, "price": ""})
+    return await _apply_answer(turn, draft, {"cost": kind, "price": ""})
 
 
 async def edit_field(turn: Turn, field: str) -> list[Reply]:
@@ -591,13 +592,13 @@ async def _preview(
 
 
 async def _send(turn: Turn, draft: Draft) -> list[Reply]:
-    t, user, rights = turn.t, turn.user, turn.app.rights
+    t, user, rights = turn.t, turn.user, turn.services.rights
     if rights.is_blocked(user):
         return await start(turn)
     if draft.missing() is not None:
         return [await _preview(turn, draft, edit=True)]
     today = await submitted_since(turn.session, user.id, turn.now - timedelta(days=1))
-    if today >= turn.app.max_offers_per_day and not rights.is_moderator(user):
+    if today >= turn.services.limits.max_offers_per_day and not rights.is_moderator(user):
         return [
             Reply(
                 t(
@@ -636,9 +637,7 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
                 buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
             )
         ]
-    from . import moderation
-
-    await moderation.notify_new(turn, offer)
+    await moderators.notify_new(turn, offer)
     return [
         Reply(
             t(

@@ -22,7 +22,7 @@ from models.schedule import BERLIN
 from . import search, windows
 from .common import stale_button
 from .context import STEP_KEY, Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Feature, Note, Step
 from .formatting import lines
 from .i18n import N_, Translator
 from .keywords import Intent, is_cancel, is_yes
@@ -35,7 +35,7 @@ CONFIRM_FOR = timedelta(hours=24)  # a "yes" to an older question is not taken a
 SERVICES = {"telegram": "Telegram", "matrix": "Matrix", "terminal": N_("this terminal")}
 
 
-class DeleteQuestion(Data):
+class DeleteQuestion(Note):
     key = STEP_KEY
     asked_at: datetime
 
@@ -225,7 +225,7 @@ def _conversation(turn: Turn, convo: Conversation) -> list:
                 date=_date(t, found.at + search.KEEP_SEARCH),
             )
         )
-    step = turn.app.router.steps.get(convo.state)
+    step = turn.services.steps.get(convo.state)
     if step is not None:
         out.append(
             t(
@@ -338,7 +338,7 @@ FEATURE = Feature(
             summary=N_("waiting for your answer about deleting"),
             on_text=delete_typed,
             keeps=frozenset({"dl"}),
-            data=DeleteQuestion,
+            note=DeleteQuestion,
         ),
     ),
 )

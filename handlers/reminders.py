@@ -31,6 +31,7 @@ from models.outbox import Claimed
 from models.reminders import (
     EVENING,
     HOURS,
+    NOTICE,
     REMIND,
     Reminder,
     answer,
@@ -45,9 +46,9 @@ from models.reminders import (
     set_reminder,
 )
 from models.schedule import to_local, to_utc
-from scheduler.compose import Drop, composer
+from scheduler.compose import Drop
 
-from . import change_notices  # noqa: F401  (registers the notice composer)
+from . import change_notices
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
@@ -162,7 +163,10 @@ async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) 
     if existing is not None:
         text += [
             "",
-            t("Now: {what}.", what=describe(t, existing, offer, turn.app.reminder_evening)),
+            t(
+                "Now: {what}.",
+                what=describe(t, existing, offer, turn.services.limits.reminder_evening),
+            ),
         ]
         rows.append((Button(t("🔕 No reminder"), button_data("rx", existing.id)),))
     rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
@@ -188,7 +192,7 @@ def _leads_ahead(turn: Turn, starts: list[datetime]) -> set[str]:
     return {
         lead
         for start in starts
-        for lead, due in due_times(start, (EVENING, HOURS), turn.app.reminder_evening)
+        for lead, due in due_times(start, (EVENING, HOURS), turn.services.limits.reminder_evening)
         if due >= turn.now
     }
 
@@ -223,13 +227,15 @@ async def save(turn: Turn, argument: str) -> list[Reply]:
         now=turn.now,
     )
     # Queued now, so a reminder due within minutes (a gathering soon) is not left to the planner.
-    await plan_reminders(turn.session, turn.now, turn.app.reminder_evening, only=[reminder.id])
+    await plan_reminders(
+        turn.session, turn.now, turn.services.limits.reminder_evening, only=[reminder.id]
+    )
     t = turn.t
     text = [
         t(
             "✅ Done: I will remind you of “{title}” – {what}.",
             title=offer.title,
-            what=describe(t, reminder, offer, turn.app.reminder_evening),
+            what=describe(t, reminder, offer, turn.services.limits.reminder_evening),
         )
     ]
     coming = await _next_reminder_time(turn, offer, reminder)
@@ -248,7 +254,7 @@ async def _next_reminder_time(turn: Turn, offer: Offer, reminder: Reminder) -> d
             continue
         times = [
             due
-            for _, due in due_times(start, reminder.leads, turn.app.reminder_evening)
+            for _, due in due_times(start, reminder.leads, turn.services.limits.reminder_evening)
             if due >= turn.now
         ]
         if times:
@@ -296,7 +302,7 @@ async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None)
         text.append(Markup("{}. ").format(number) + bold(item.offer.title, 80))
         text.append(
             Markup("    {}").format(
-                describe(t, item.reminder, item.offer, turn.app.reminder_evening)
+                describe(t, item.reminder, item.offer, turn.services.limits.reminder_evening)
             )
         )
         upcoming = when(t, item.next_start) if item.next_start else t("no coming date")
@@ -327,7 +333,7 @@ async def ask_stop(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     text = [
         t("🔕 Stop the reminder of “{title}”?", title=offer.title),
-        t("Now: {what}.", what=describe(t, reminder, offer, turn.app.reminder_evening)),
+        t("Now: {what}.", what=describe(t, reminder, offer, turn.services.limits.reminder_evening)),
     ]
     rows = (
         (Button(t("🔕 Yes, stop it"), button_data("rx", reminder.id)),),
@@ -474,7 +480,6 @@ def answer_buttons(t: Translator, offer: Offer, start: datetime, answered: bool 
     )
 
 
-@composer(REMIND)
 async def compose_reminder(
     session: AsyncSession, row: Claimed, now: datetime
 ) -> list[Reply] | None:
@@ -534,11 +539,12 @@ def _day_label(t: Translator, day: date) -> str:
 
 
 def _clock(turn: Turn) -> str:
-    return f"{turn.app.reminder_evening:%H:%M}"
+    return f"{turn.services.limits.reminder_evening:%H:%M}"
 
 
 FEATURE = Feature(
     name="reminders",
+    composers={REMIND: compose_reminder, NOTICE: change_notices.compose_notice},
     commands={"erinnerungen": show_list, "reminders": show_list},
     buttons={
         "rm": start,

@@ -29,7 +29,7 @@ from . import windows
 from .buttons import button_data
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
-from .dialogue import Data, Feature
+from .dialogue import Feature, Note
 from .formatting import bold, clock, distance, is_all_day, lines, when
 from .messages import Button, Reply
 from .text import shorten
@@ -55,7 +55,7 @@ Part = Annotated[str | None, BeforeValidator(_part)]
 Kinds = Annotated[tuple[str, ...], BeforeValidator(_kinds)]
 
 
-class Search(Data):
+class Search(Note):
     key = "search"
     version = 3
 
@@ -89,7 +89,7 @@ class Search(Data):
         return raw if version == 2 else None
 
 
-class Pending(Data):
+class Pending(Note):
     """Filters asked for before the place was known ("heute", "Spaziergang", "/woche")."""
 
     key = "pending"
@@ -129,11 +129,6 @@ def place_heading(turn: Turn, search: Search) -> str:
             else t("your location")
         )
     return search.place
-
-
-def place_label(place: Place) -> str:
-    """What tells places of one name apart: "Wallwitz (Gemeinde Petersberg)", "Möckern (Thüringen)"."""
-    return place.label
 
 
 # --- what people type ---------------------------------------------------------------------
@@ -185,7 +180,7 @@ async def by_place_name(
 ) -> list[Reply]:
     """A place typed after a command (/heute Quedlinburg)."""
     named = {k: v for k, v in (("window", window), ("categories", categories)) if v}
-    return await at_resolution(turn, turn.app.places.resolve(text, correct=True), text, named)
+    return await at_resolution(turn, turn.services.places.resolve(text, correct=True), text, named)
 
 
 async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -> list[Reply]:
@@ -203,9 +198,7 @@ async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -
         return await _search_at(turn, found.place, note=note)
     options = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and options:
-        buttons = tuple(
-            (Button(place_label(p), button_data("pl", p.id)),) for p in options[:MAX_CHOICES]
-        )
+        buttons = tuple((Button(p.label, button_data("pl", p.id)),) for p in options[:MAX_CHOICES])
         if found.status == "choice":
             text = t(
                 "There are several places called “{name}”. Which one do you mean?",
@@ -269,7 +262,7 @@ def outside(turn: Turn) -> Reply:
 
 
 async def choose_place(turn: Turn, place_id: str) -> list[Reply]:
-    place = turn.app.places.get(place_id)
+    place = turn.services.places.get(place_id)
     if place is None:
         return [stale_button(turn)]
     if place.kind == "coordinates":
@@ -283,7 +276,7 @@ def position_place(turn: Turn, lat: float, lon: float) -> Place | None:
     if not in_service_area(lat, lon):
         return None
     lat, lon = stored_point(lat, lon, turn.user.consent_precise_location)
-    town = turn.app.places.nearest(lat, lon)
+    town = turn.services.places.nearest(lat, lon)
     return Place(
         id=position_id(lat, lon),
         name=town.name if town else "",
@@ -482,7 +475,7 @@ async def _show(turn: Turn, search: Search, page: int, note: str | None = None) 
     if page == 0:
         await note_search(
             turn.session,
-            turn.app.places,
+            turn.services.places,
             search.place_id,
             search.lat,
             search.lon,

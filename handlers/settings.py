@@ -22,7 +22,7 @@ from . import alerts, digest, search
 from .buttons import button_data
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
-from .dialogue import Data, Feature, Step
+from .dialogue import Feature, Note, Step
 from .i18n import LANGUAGES, N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
@@ -65,7 +65,7 @@ async def english(turn: Turn, argument: str = "") -> list[Reply]:
     return await set_language(turn, "en")
 
 
-class LanguageOffered(Data):
+class LanguageOffered(Note):
     """When the switch to another language was last offered (once a day is enough)."""
 
     key = "language_offered"
@@ -78,7 +78,7 @@ OFFER_AGAIN = timedelta(days=1)
 _SWITCHES = (Intent.ENGLISH, Intent.GERMAN, Intent.LANGUAGE)
 
 
-class Speaking(Data):
+class Speaking(Note):
     """The language a person last wrote in when it is not their chosen one, so the buttons they
     press next and a bare place name are answered in it too (for an hour)."""
 
@@ -266,7 +266,7 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
         return [
             Reply(t("All right, your home place stays as it is."), keyboard=main_keyboard(turn))
         ]
-    reading = read(text, turn.app.places)
+    reading = read(text, turn.services.places)
     if reading.intent not in (Intent.SEARCH, Intent.HOME, None) or (
         reading.place is None and reading.intent is not None
     ):
@@ -292,9 +292,7 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
         return _set_home(turn, found.place)
     choices = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and choices:
-        rows = tuple(
-            (Button(search.place_label(p), button_data("hp", p.id)),) for p in choices[:MAX_CHOICES]
-        )
+        rows = tuple((Button(p.label, button_data("hp", p.id)),) for p in choices[:MAX_CHOICES])
         return [Reply(t("Which place do you mean?"), buttons=rows)]
     if found.status == "outside":
         return [search.outside(turn)]
@@ -317,7 +315,7 @@ async def home_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
 
 
 async def choose_home(turn: Turn, place_id: str) -> list[Reply]:
-    place = turn.app.places.get(place_id)
+    place = turn.services.places.get(place_id)
     if turn.step != HOME or place is None:
         return [stale_button(turn)]
     if place.kind == "coordinates":

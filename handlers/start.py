@@ -15,7 +15,7 @@ from .messages import Button, Reply
 async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     if argument.startswith("offer_"):  # deep link t.me/<bot>?start=offer_<id>
         return await offer_detail.show(turn, argument.removeprefix("offer_"))
-    if argument.startswith("place_") and turn.app.places.get(argument.removeprefix("place_")):
+    if argument.startswith("place_") and turn.services.places.get(argument.removeprefix("place_")):
         # deep link t.me/<bot>?start=place_<id>, e.g. from the QR code of a printed notice
         return await search.choose_place(turn, argument.removeprefix("place_"))
     t = turn.t
@@ -40,7 +40,7 @@ async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
         )
     elif turn.user.home_place_id is not None:
         text += "\n\n" + t("Write /angebote to see what is on near your home place.")
-    if turn.app.rights.is_moderator(
+    if turn.services.rights.is_moderator(
         turn.user
     ):  # a moderator hears of offers sent before they wrote
         waiting = len(await waiting_offers(turn.session))

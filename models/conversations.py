@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,14 @@ _TURN = (
 )
 
 
+class Loaded(NamedTuple):
+    user: User
+    convo: Conversation
+    # Someone we know, in a new private chat (a new Matrix DM): the caller lets their
+    # subscriptions follow them there (models.subscriptions.follow_to).
+    new_private_chat: bool
+
+
 async def load_turn(
     session: AsyncSession,
     *,
@@ -36,7 +45,7 @@ async def load_turn(
     language: str,
     radius_km: int,
     now: datetime,
-) -> tuple[User, Conversation]:
+) -> Loaded:
     """The sender and their dialogue state in this chat, in one query; created on first contact.
 
     In a group chat every member has a conversation of their own (keyed by chat and user).
@@ -62,17 +71,13 @@ async def load_turn(
         await session.flush()
     elif now - user.last_seen_at >= SEEN_RESOLUTION:
         user.last_seen_at = now
-    if convo is None:
-        convo = Conversation(
-            chat=chat, user_id=user.id, is_group=group, state="idle", data={}, updated_at=now
-        )
-        session.add(convo)
-        if not group and found:  # someone we know, in a new private chat (a new Matrix DM)
-            from .subscriptions import follow_to
-
-            await session.flush()
-            await follow_to(session, user.id, chat)
-    return user, convo
+    if convo is not None:
+        return Loaded(user, convo, False)
+    convo = Conversation(
+        chat=chat, user_id=user.id, is_group=group, state="idle", data={}, updated_at=now
+    )
+    session.add(convo)
+    return Loaded(user, convo, not group and found is not None)
 
 
 async def forget_idle(session: AsyncSession, before: datetime) -> int:

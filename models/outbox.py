@@ -118,7 +118,8 @@ class OutboxMessage(ChatAddress, Base):
 
 class PausedChat(Base):
     """A chat the platform says we cannot reach (blocked the bot, left the room). Nothing is
-    planned or sent to it until the person writes again (handlers.context clears the pause)."""
+    planned or sent to it until the person writes again (models.conversations.load_turn
+    resumes it) or the platform says they are back (bot.chats.chat_back)."""
 
     __tablename__ = "paused_chats"
 
@@ -211,10 +212,6 @@ async def paused_among(session: AsyncSession, chats: Iterable[str]) -> set[str]:
             )
         )
     return found
-
-
-async def is_paused(session: AsyncSession, chat: str) -> bool:
-    return bool(await paused_among(session, [chat]))
 
 
 async def pause_chat(session: AsyncSession, chat: str, reason: str, now: datetime) -> int:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from .base import Base, rowcount
 from .conversations import private_chats
-from .outbox import PausedChat
+from .outbox import paused_among
 
 NOT_SUBSCRIPTIONS = {"conversations", "outbox", "inbox", "paused_chats"}
 
@@ -23,9 +23,7 @@ async def follow_to(session: AsyncSession, user_id: int, chat: str) -> int:
     """Move the user's subscriptions from their paused private chats to `chat`; returns how
     many rows moved."""
     mine = await private_chats(session, user_id)
-    paused = set(
-        await session.scalars(select(PausedChat.chat).where(PausedChat.chat.in_(sorted(mine))))
-    )
+    paused = await paused_among(session, mine)
     paused.discard(chat)
     if not paused:
         return 0

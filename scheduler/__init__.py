@@ -4,7 +4,7 @@ and deliver the outbox.
 The database says what is due; jobs only pick it up, so a restart loses and repeats nothing.
 """
 
-from .compose import COMPOSERS, Drop, composer, enqueue_replies
+from .compose import Composers, Drop, enqueue_replies
 from .dispatcher import Dispatcher
 from .jobs import JOB_DEFAULTS, build_scheduler, run_maintenance, stop_scheduler
 from .planners import Planning, run_digests, run_notices, run_reminders
@@ -12,15 +12,14 @@ from .ratelimit import RateLimiter
 from .retention import Retention
 
 __all__ = [
-    "COMPOSERS",
     "JOB_DEFAULTS",
+    "Composers",
     "Dispatcher",
     "Drop",
     "Planning",
     "RateLimiter",
     "Retention",
     "build_scheduler",
-    "composer",
     "enqueue_replies",
     "run_digests",
     "run_maintenance",

@@ -2,12 +2,10 @@
 
 Rows carry a `kind` and a JSON `payload`; the dispatcher asks the composer registered for the
 kind to turn the row into replies at send time, so a reminder can say the current time and
-place of its gathering, or be dropped because the offer was cancelled. Feature code registers
-its composers here (the scheduler never imports features):
+place of its gathering, or be dropped because the offer was cancelled. Each feature declares
+its composers (`Feature(composers={REMIND: compose_reminder})`); the wiring gathers them into
+one `Composers` registry and hands it to the dispatcher (the scheduler never imports features):
 
-    from scheduler.compose import Drop, composer
-
-    @composer("remind")
     async def compose_reminder(session, row, now):
         offer = await session.get(Offer, row.payload["offer"])
         if offer is None or offer.status is not OfferStatus.PUBLISHED:
@@ -23,16 +21,16 @@ Kind "reply" is built in: replies of a turn that could not be sent at the time.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.messages import Reply
+from contracts.messages import Reply
 from models import utcnow
 from models.outbox import Claimed, Outgoing, enqueue
 
-Composer = Callable[[AsyncSession, Claimed, datetime], Awaitable["list[Reply] | None"]]
+Composer = Callable[[AsyncSession, Claimed, datetime], Awaitable[list[Reply] | None]]
 REPLY = "reply"
 
 
@@ -44,9 +42,21 @@ class Drop(Exception):
 class Composers(dict[str, Composer]):
     """kind -> composer. `@registry.composer("kind")` or `registry.register("kind", fn)`."""
 
+    @classmethod
+    def of(cls, *declared: Mapping[str, Composer]) -> Composers:
+        """The built-in "reply" and every kind declared (a kind declared twice is refused)."""
+        registry = cls()
+        registry.register(REPLY, compose_reply)
+        for composers in declared:
+            for kind, compose in composers.items():
+                registry.register(kind, compose)
+        return registry
+
     def register(self, kind: str, compose: Composer) -> Composer:
         if len(kind) > 32:
             raise ValueError("an outbox kind has at most 32 characters")
+        if kind in self:
+            raise ValueError(f"outbox kind {kind!r} has a composer already")
         self[kind] = compose
         return compose
 
@@ -59,12 +69,6 @@ async def compose_reply(session: AsyncSession, row: Claimed, now: datetime) -> l
     if not isinstance(row.payload, list):
         raise Drop("malformed reply payload")
     return [Reply.from_dict(item) for item in row.payload] or None
-
-
-COMPOSERS = Composers()  # the process-wide registry the dispatcher uses by default
-COMPOSERS.register(REPLY, compose_reply)
-composer = COMPOSERS.composer
-register = COMPOSERS.register
 
 
 async def enqueue_replies(

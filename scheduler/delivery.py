@@ -1,64 +1,22 @@
-"""The contract between the scheduler's outbox and the chat platforms.
+"""The messenger contract, kept here for its importers: it lives in the leaf
+`contracts.delivery`."""
 
-A `Messenger` delivers neutral replies to a chat address on its platform ("telegram",
-"matrix", "terminal"). Adapters in `bot/` implement it; the outbox dispatcher only knows this
-interface, so a new platform plugs in without touching the scheduler. What went wrong is told
-by the exception type, so the dispatcher can decide between waiting, retrying and giving up.
-"""
+from contracts.delivery import (
+    DeliveryError,
+    Messenger,
+    Rejected,
+    RetryAfter,
+    SendLimiter,
+    TransientError,
+    Unreachable,
+)
 
-from __future__ import annotations
-
-from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
-
-from handlers.messages import Reply
-
-
-class DeliveryError(Exception):
-    """Base class: the replies were not (all) delivered.
-
-    `delivered` says how many of the replies reached the chat before the failure (0 when
-    unknown), so a retry of queued replies does not repeat them.
-    """
-
-    delivered: int = 0
-
-
-class RetryAfter(DeliveryError):
-    """The platform asked us to wait (Telegram 429 `retry_after`, Matrix `M_LIMIT_EXCEEDED`)."""
-
-    def __init__(self, seconds: float, detail: str = "") -> None:
-        super().__init__(detail or f"retry after {seconds:g} s")
-        self.seconds = max(0.0, float(seconds))
-
-
-class TransientError(DeliveryError):
-    """A network error, timeout or 5xx: worth retrying with back-off, up to a limit."""
-
-
-class Unreachable(DeliveryError):
-    """The recipient blocked the bot, left the room, or the chat is gone: never retry; the
-    recipient's subscriptions are paused until they write again."""
-
-
-class Rejected(DeliveryError):
-    """The platform refused this content for good (e.g. a malformed message): park it."""
-
-
-@runtime_checkable
-class Messenger(Protocol):
-    """Optional attributes the dispatcher reads with getattr:
-    `limiter` (scheduler.ratelimit.RateLimiter, or None for no limits; default: a new
-    RateLimiter per dispatcher) and `limits_itself` (True when every platform call already goes
-    through that limiter, as Telegram's does through PTB; the dispatcher then does not acquire
-    again and only uses it to let other chats go first), and `chats` (the chat ids it can
-    deliver to, when not every chat of its platform: the terminal serves one person; None: all)."""
-
-    platform: str
-
-    async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        """Send the replies, in order, to `chat_id` (the part after "<platform>:").
-
-        Raises one of the DeliveryError subclasses; any other exception counts as transient.
-        """
-        ...
+__all__ = [
+    "DeliveryError",
+    "Messenger",
+    "Rejected",
+    "RetryAfter",
+    "SendLimiter",
+    "TransientError",
+    "Unreachable",
+]

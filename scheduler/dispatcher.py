@@ -27,11 +27,19 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import Executable
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from contracts.delivery import (
+    DeliveryError,
+    Messenger,
+    Rejected,
+    RetryAfter,
+    SendLimiter,
+    Unreachable,
+)
 from models import utcnow
 from models.outbox import (
     BULK,
@@ -47,13 +55,10 @@ from models.outbox import (
 )
 from ops.metrics import SENDS
 
-from .compose import COMPOSERS, REPLY, Composers, Drop
-from .delivery import DeliveryError, Messenger, Rejected, RetryAfter, TransientError, Unreachable
-from .ratelimit import RateLimiter
+from .compose import REPLY, Composers, Drop
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
-_DEFAULT = object()
 _TOKENISH = re.compile(r"\d{5,}:[A-Za-z0-9_-]{20,}")  # a bot token inside an error text
 
 
@@ -80,8 +85,9 @@ class Dispatcher:
         sessions: async_sessionmaker[AsyncSession],
         messengers: Iterable[Messenger],
         *,
-        composers: Composers = COMPOSERS,
-        limiters: Mapping[str, RateLimiter | None] | None = None,
+        engine: AsyncEngine,  # of `sessions`: rows are marked sent on a connection of its own
+        composers: Composers,  # outbox kind -> composer (the features', gathered by the wiring)
+        limiters: Mapping[str, SendLimiter | None] | None = None,
         clock: Clock = utcnow,
         batch: int = 100,
         lease: timedelta = timedelta(seconds=60),
@@ -90,13 +96,14 @@ class Dispatcher:
         max_backoff: timedelta = timedelta(minutes=30),
     ) -> None:
         self.sessions = sessions
+        self.engine = engine
         self.messengers: dict[str, Messenger] = {}
         self.composers = composers
         self.clock = clock
         self.batch, self.lease, self.max_attempts = batch, lease, max_attempts
         self.backoff, self.max_backoff = backoff, max_backoff
         self._given_limiters = dict(limiters or {})
-        self.limiters: dict[str, RateLimiter | None] = {}
+        self.limiters: dict[str, SendLimiter | None] = {}
         self.platforms: list[str] = []
         self.chats: list[str] = []
         for messenger in messengers:
@@ -108,13 +115,7 @@ class Dispatcher:
         """Send this platform's rows too (e.g. Matrix, once this process leads and syncs it)."""
         platform = messenger.platform
         self.messengers[platform] = messenger
-        if platform in self._given_limiters:
-            self.limiters[platform] = self._given_limiters[platform]
-        else:
-            own: object = getattr(messenger, "limiter", _DEFAULT)
-            self.limiters[platform] = (
-                RateLimiter() if own is _DEFAULT else cast("RateLimiter | None", own)
-            )
+        self.limiters[platform] = self._given_limiters.get(platform, messenger.limiter)
         self._route()
 
     def forget(self, platform: str) -> None:
@@ -126,13 +127,8 @@ class Dispatcher:
     def _route(self) -> None:
         # A messenger with `chats` (chat ids) sends only there, e.g. the terminal to the person
         # at it: other chats' rows are left to the process that can deliver them.
-        self.platforms, self.chats = [], []
-        for p, m in self.messengers.items():
-            chats: Iterable[str] | None = getattr(m, "chats", None)
-            if chats is None:
-                self.platforms.append(p)
-            else:
-                self.chats.extend(f"{p}:{c}" for c in chats)
+        self.platforms = [p for p, m in self.messengers.items() if m.chats is None]
+        self.chats = [f"{p}:{c}" for p, m in self.messengers.items() for c in m.chats or ()]
 
     # -- the loop ------------------------------------------------------------------------------
 
@@ -158,7 +154,7 @@ class Dispatcher:
         try:
             # One session for the batch's composers, its transaction ended after each row, so
             # every row reads the current state and no read stays open across a send.
-            async with SentMarks(self.sessions.kw["bind"]) as marks, self.sessions() as reading:
+            async with SentMarks(self.engine) as marks, self.sessions() as reading:
                 for row in rows:
                     if deadline is not None and time.monotonic() >= deadline:
                         break
@@ -244,7 +240,7 @@ class Dispatcher:
             )
         try:
             bulk = row.priority == BULK
-            if limiter is not None and not getattr(messenger, "limits_itself", False):
+            if limiter is not None and not messenger.limits_itself:
                 for _ in replies:
                     await limiter.acquire(row.chat_id, bulk=bulk)
             elif limiter is not None and bulk and hasattr(limiter, "acquire_bulk"):
@@ -291,7 +287,7 @@ class Dispatcher:
             log.warning("outbox %s parked after %d attempts: %s", row.id, row.attempts, reason)
             return await self._write(mark_parked(row.id, now, reason), "parked", "gave up")
         delay = min(self.backoff * 2 ** (row.attempts - 1), self.max_backoff)
-        if not isinstance(exc, (TransientError, DeliveryError)):
+        if not isinstance(exc, DeliveryError):
             log.info("outbox %s: attempt %d failed (%s)", row.id, row.attempts, reason)
         await self._write(
             mark_later(row.id, now, now + delay, reason, payload=self._unsent(row, exc)),

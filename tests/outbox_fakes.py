@@ -3,14 +3,19 @@ the test moves, and a shortcut to queue a message."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from handlers.messages import Reply
+from bot.app import outbox_composers
+from contracts.delivery import Messenger, SendLimiter
+from contracts.messages import Reply
 from models.outbox import Outgoing, enqueue
+from scheduler import Dispatcher
 from scheduler.compose import REPLY
 
 
@@ -32,7 +37,9 @@ class FakeMessenger:
     deliver call (an exception, or a callable taking the replies)."""
 
     platform: str = "telegram"
-    limiter: object = None  # no rate limits unless a test gives one
+    limiter: SendLimiter | None = None  # no rate limits unless a test gives one
+    limits_itself: bool = False
+    chats: Sequence[str] | None = None  # every chat of its platform
     delivered: list[tuple[str, str]] = field(default_factory=list)
     failures: list = field(default_factory=list)
     calls: int = 0
@@ -65,3 +72,11 @@ def reply_row(key: str, chat: str, *texts: str, due_at: datetime, too_late_at=No
 async def queue(sessions, *messages: Outgoing, now: datetime) -> int:
     async with sessions() as session, session.begin():
         return await enqueue(session, *messages, now=now)
+
+
+def outbox_dispatcher(
+    sessions: async_sessionmaker[AsyncSession], messengers: Iterable[Messenger], **options: Any
+) -> Dispatcher:
+    """A dispatcher as the wiring builds it: every feature's composers, the store's engine."""
+    options.setdefault("composers", outbox_composers())
+    return Dispatcher(sessions, messengers, engine=sessions.kw["bind"], **options)

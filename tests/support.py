@@ -3,19 +3,23 @@ offer factory."""
 
 from __future__ import annotations
 
-import html
-import re
 from datetime import datetime
+from typing import Any
 
 from handlers.core import Nahbar
-from handlers.messages import SHARE_BUTTON, SHARE_MENU, SHARE_TYPED, Button, Incoming, Reply
+from handlers.messages import (
+    SHARE_BUTTON,
+    SHARE_MENU,
+    SHARE_TYPED,
+    Button,
+    Incoming,
+    Reply,
+)
+from handlers.messages import (
+    plain_text as plain,  # the text a person reads
+)
+from handlers.services import Services
 from models import Offer, OfferStatus, occurrences
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def plain(text: str) -> str:
-    return html.unescape(_TAG.sub("", text))
 
 
 class ChatDriver:
@@ -29,10 +33,10 @@ class ChatDriver:
         user: str = "4711",
         language: str = "de",
         platform: str = "terminal",
-        **core_options,
+        **services: Any,
     ) -> None:
         self.now = now
-        self.core = Nahbar(sessions, places, clock=lambda: self.now, **core_options)
+        self.core = Nahbar(sessions, Services(places, **services), clock=lambda: self.now)
         self.user, self.language, self.platform = user, language, platform
         self.replies: list[Reply] = []
 
@@ -145,12 +149,11 @@ class Postman:
     `await postman.deliver()` returns {chat address: [plain texts]} of this round."""
 
     def __init__(self, sessions, clock) -> None:
-        from scheduler.dispatcher import Dispatcher
 
-        from .outbox_fakes import FakeMessenger
+        from .outbox_fakes import FakeMessenger, outbox_dispatcher
 
         self.messengers = {p: FakeMessenger(platform=p) for p in ("terminal", "telegram", "matrix")}
-        self.dispatcher = Dispatcher(sessions, self.messengers.values(), clock=clock)
+        self.dispatcher = outbox_dispatcher(sessions, self.messengers.values(), clock=clock)
         self.replies: dict[str, list] = {}
 
     async def deliver(self) -> dict[str, list[str]]:

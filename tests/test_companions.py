@@ -26,7 +26,7 @@ QUEDLINBURG = {
 async def _setup(sessions, places, now):
     offer = await add_offer(sessions, now, organiser="Heimatverein", **QUEDLINBURG)
     coordinator = ChatDriver(sessions, places, now, user="amt")
-    coordinator.core.coordinators = CoordinatorList({"terminal:amt": "15085"})
+    coordinator.core.services.coordinators = CoordinatorList({"terminal:amt": "15085"})
     await coordinator.say("/lage Quedlinburg")
     await coordinator.press("Begleitung für Quedlinburg einladen")
     code = coordinator.html.split("<b>")[1].split("</b>")[0]
@@ -34,7 +34,7 @@ async def _setup(sessions, places, now):
     await helper.say(f"/begleiten {code}")
     assert "Danke, dass Sie in Quedlinburg Menschen begleiten" in helper.text
     resident = ChatDriver(sessions, places, now, user="anna")
-    resident.core.coordinators = coordinator.core.coordinators
+    resident.core.services.coordinators = coordinator.core.services.coordinators
     postman = Postman(sessions, lambda: now)
     return offer, coordinator, helper, resident, postman
 

@@ -19,7 +19,7 @@ HARZ, STENDAL_KEY = "15085", "15090"
 
 def _coordinator(sessions, places, now, user="amt", district=""):
     chat = ChatDriver(sessions, places, now, user=user)
-    chat.core.coordinators = CoordinatorList({f"terminal:{user}": district})
+    chat.core.services.coordinators = CoordinatorList({f"terminal:{user}": district})
     return chat
 
 

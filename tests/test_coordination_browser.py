@@ -35,7 +35,7 @@ async def test_the_map_in_a_browser(sessions, places, now, tmp_path):
     )
     links.web = server.url
     chat = ChatDriver(sessions, places, now, user="harz")
-    chat.core.coordinators, chat.core.links = COORDINATORS, links
+    chat.core.services.coordinators, chat.core.services.links = COORDINATORS, links
     await chat.send_button("kw")
     link = re.search(r"(http://\S+/koordination/anmelden/\S+)", chat.text).group(1)
     try:

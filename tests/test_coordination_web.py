@@ -39,8 +39,8 @@ async def client(sessions, places, clock):
 
 async def _link(sessions, places, now, user: str) -> str:
     chat = ChatDriver(sessions, places, now, user=user)
-    chat.core.coordinators = COORDINATORS
-    chat.core.links = LINKS
+    chat.core.services.coordinators = COORDINATORS
+    chat.core.services.links = LINKS
     await chat.send_button("kw")
     assert "gültig 15 Minuten und nur einmal" in chat.text
     return re.search(r"https://nahbar\.example\.org(/koordination/anmelden/\S+)", chat.text).group(

@@ -14,6 +14,7 @@ from bot.telegram import build_application
 from bot.telegram.admins import GroupAdmins
 from bot.telegram.convert import addressed_to
 from handlers.core import Nahbar
+from handlers.services import Services
 from models.digests import Digest
 
 from .telegram_fakes import BOT, RecordingRequest, user
@@ -65,7 +66,7 @@ def group_update(text: str, user_id: int | None) -> dict:
 async def group(sessions, places, now):
     request = GroupRequest()
     application = build_application(
-        "123:TEST", Nahbar(sessions, places, clock=lambda: now), request=request
+        "123:TEST", Nahbar(sessions, Services(places), clock=lambda: now), request=request
     )
     await application.initialize()
     await application.post_init(application)

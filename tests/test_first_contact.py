@@ -11,6 +11,7 @@ from bot.matrix.convert import incoming as matrix_incoming
 from bot.terminal import TerminalChat
 from handlers.core import Nahbar
 from handlers.messages import Incoming
+from handlers.services import Services
 
 from .support import ChatDriver, plain
 
@@ -72,11 +73,11 @@ async def test_the_adapters_say_how_a_location_is_shared(sessions, places, now):
     (the bot reads only what is addressed to it there), also after the inbox."""
     out = io.StringIO()
     await TerminalChat(
-        Nahbar(sessions, places, clock=lambda: now), out, user="erika", language="de"
+        Nahbar(sessions, Services(places), clock=lambda: now), out, user="erika", language="de"
     ).say("/start")
     assert "Koordinaten eintippen" in out.getvalue()
 
-    core = Nahbar(sessions, places, clock=lambda: now)
+    core = Nahbar(sessions, Services(places), clock=lambda: now)
     direct = matrix_incoming(
         {"msgtype": "m.text", "body": "!start"}, sender="@a:x.org", room_id="!dm:x.org", group=False
     )

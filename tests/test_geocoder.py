@@ -74,7 +74,7 @@ async def test_far_away_hits_and_failures_keep_the_town_centre():
 
 async def test_without_a_geocoder_nothing_leaves_the_machine(sessions, places, now):
     chat = ChatDriver(sessions, places, now, user="org", rights=RIGHTS)
-    assert chat.core.geocoder is None
+    assert chat.core.services.geocoder is None
     from .test_posting import write_adventscafe
 
     await write_adventscafe(chat)

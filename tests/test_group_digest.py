@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from handlers.core import Nahbar
 from handlers.messages import Incoming, Reply
+from handlers.services import Services
 from models import OutboxMessage
 from models.digests import Digest
 from scheduler import run_digests
@@ -23,7 +24,7 @@ class Group:
     """Members of one group chat talking to the core; `admin` says who the adapter calls admin."""
 
     def __init__(self, sessions, places, now, platform: str = "telegram") -> None:
-        self.core = Nahbar(sessions, places, clock=lambda: now)
+        self.core = Nahbar(sessions, Services(places), clock=lambda: now)
         self.platform = platform
         self.replies: list[Reply] = []
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from handlers.core import Nahbar
 from handlers.messages import Incoming
+from handlers.services import Services
 from models import inbox
 from models.inbox import InboxMessage, Received
 
@@ -189,7 +190,7 @@ async def test_the_nightly_maintenance_purges_the_inbox(sessions):
 
 
 async def test_deleting_my_data_takes_my_messages_out_of_the_inbox(sessions, places):
-    core = Nahbar(sessions, places, clock=lambda: NOW)
+    core = Nahbar(sessions, Services(places), clock=lambda: NOW)
     group = "matrix:!group:nahbar.test"
     async with sessions() as session, session.begin():
         await inbox.receive(
@@ -226,7 +227,7 @@ async def test_deleting_my_data_takes_my_messages_out_of_the_inbox(sessions, pla
 
 
 async def test_my_data_counts_my_messages_in_the_inbox(sessions, places):
-    core = Nahbar(sessions, places, clock=lambda: NOW)
+    core = Nahbar(sessions, Services(places), clock=lambda: NOW)
     chat_id = DM.partition(":")[2]
     async with sessions() as session, session.begin():
         await inbox.receive(

@@ -102,7 +102,9 @@ async def test_a_full_week_still_fits_one_page_and_points_to_the_rest(
 async def test_aushang_in_the_chat_sends_the_pdf(sessions, places, now, tmp_path):
     await add_offer(sessions, now, title="Spaziergang am Schloss", category="walk", **WERNIGERODE)
     chat = ChatDriver(sessions, places, now)
-    chat.core.links = Links(web="https://nahbar.example.org", matrix_bot="@nahbar:example.org")
+    chat.core.services.links = Links(
+        web="https://nahbar.example.org", matrix_bot="@nahbar:example.org"
+    )
     await chat.say("/aushang Wernigerode")
     [reply] = chat.replies
     assert "Aushang für den Schaukasten bei Wernigerode" in reply.text

@@ -195,14 +195,16 @@ async def test_share_without_a_link_shows_the_command(chat, sessions, now):
     )
     assert f"/start offer_{offer.id}" in message.text
 
-    friend = ChatDriver(sessions, chat.core.places, now, user="999")  # the friend writes it
+    friend = ChatDriver(
+        sessions, chat.core.services.places, now, user="999"
+    )  # the friend writes it
     await friend.say(f"/start offer_{offer.id}")
     assert "Adventscafé" in friend.text and "Kaffee und Kuchen" in friend.text
 
 
 async def test_share_with_the_platforms_deep_link(chat, sessions, now):
     offer = await add_offer(sessions, now, title="Spaziergang", category="walk")
-    chat.core.share_links["terminal"] = lambda offer_id: (
+    chat.core.services.share_links["terminal"] = lambda offer_id: (
         f"https://t.me/nahbar_bot?start=offer_{offer_id}"
     )
     await chat.send_button(f"os:{offer.id}")

@@ -16,16 +16,16 @@ from models.outbox import (
     claim,
     counts,
     enqueue,
-    is_paused,
     not_paused,
     parked,
+    paused_among,
     release_parked,
 )
 from scheduler import Dispatcher, Drop, RateLimiter, build_scheduler
 from scheduler.compose import Composers, compose_reply
 from scheduler.delivery import Rejected, RetryAfter, TransientError, Unreachable
 
-from .outbox_fakes import Clock, FakeMessenger, queue, reply_row
+from .outbox_fakes import Clock, FakeMessenger, outbox_dispatcher, queue, reply_row
 
 
 async def rows(sessions) -> dict[str, OutboxMessage]:
@@ -39,7 +39,7 @@ def clock(now):
 
 
 def dispatcher(sessions, clock, *messengers, **options) -> Dispatcher:
-    return Dispatcher(sessions, messengers or [FakeMessenger()], clock=clock, **options)
+    return outbox_dispatcher(sessions, messengers or [FakeMessenger()], clock=clock, **options)
 
 
 async def test_due_messages_go_out_once_and_future_ones_wait(sessions, clock):
@@ -150,7 +150,7 @@ async def test_a_blocked_bot_pauses_the_chat_without_retrying(sessions, clock, c
     found = await rows(sessions)
     assert found["a"].status is OutboxStatus.DROPPED and found["b"].status is OutboxStatus.DROPPED
     async with sessions() as session, session.begin():
-        assert await is_paused(session, "telegram:4711")
+        assert await paused_among(session, ["telegram:4711"]) == {"telegram:4711"}
         # Planners skip paused chats, and enqueue refuses them.
         assert (
             await enqueue(session, Outgoing("d", "telegram:4711", "reply", [], now), now=now) == 0
@@ -161,7 +161,7 @@ async def test_a_blocked_bot_pauses_the_chat_without_retrying(sessions, clock, c
         assert chats == {"telegram:5"}
     await chat.say("Hallo")  # they unblocked the bot and write again
     async with sessions() as session:
-        assert not await is_paused(session, "telegram:4711")
+        assert not await paused_among(session, ["telegram:4711"])
 
 
 async def test_rejected_content_is_parked_at_once(sessions, clock):

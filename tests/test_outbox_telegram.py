@@ -15,12 +15,13 @@ from telegram.request import HTTPXRequest
 from bot.telegram import build_application
 from bot.telegram.messenger import SharedRateLimiter, TelegramMessenger
 from handlers.core import Nahbar
+from handlers.services import Services
 from models import OutboxMessage, OutboxStatus
-from models.outbox import is_paused
-from scheduler import Dispatcher, RateLimiter
+from models.outbox import paused_among
+from scheduler import RateLimiter
 
 from .fake_bot_api import FakeBotApi, Fault
-from .outbox_fakes import Clock, queue, reply_row
+from .outbox_fakes import Clock, outbox_dispatcher, queue, reply_row
 from .telegram_fakes import text_update
 
 TOKEN = "123456:TEST-token"
@@ -85,7 +86,9 @@ async def test_network_trouble_is_retried_with_back_off(sessions, clock, api, bo
         now=clock.now,
     )
     api.inject(fault, chat_id=CHAT)
-    d = Dispatcher(sessions, [TelegramMessenger(bot)], clock=clock, backoff=timedelta(seconds=30))
+    d = outbox_dispatcher(
+        sessions, [TelegramMessenger(bot)], clock=clock, backoff=timedelta(seconds=30)
+    )
     await d.drain()
     row = (await outbox(sessions))["a"]
     assert row.status is OutboxStatus.QUEUED and row.reason.startswith(reason), row.reason
@@ -102,7 +105,7 @@ async def test_a_flood_wait_is_honoured(sessions, clock, api, bot):
         sessions, reply_row("a", f"telegram:{CHAT}", "Hallo", due_at=clock.now), now=clock.now
     )
     api.inject(Fault.retry_after(1), chat_id=CHAT)
-    d = Dispatcher(sessions, [TelegramMessenger(bot)], clock=clock)
+    d = outbox_dispatcher(sessions, [TelegramMessenger(bot)], clock=clock)
     await d.drain()
     row = (await outbox(sessions))["a"]
     assert (row.status, row.attempts, row.due_at) == (
@@ -126,7 +129,7 @@ async def test_a_blocked_bot_pauses_the_chat_and_drops_its_messages(sessions, cl
         now=clock.now,
     )
     api.inject(Fault.forbidden(), chat_id=CHAT)
-    d = Dispatcher(sessions, [TelegramMessenger(bot)], clock=clock)
+    d = outbox_dispatcher(sessions, [TelegramMessenger(bot)], clock=clock)
     await d.drain()
     clock.advance(hours=2)
     await d.drain()
@@ -137,7 +140,7 @@ async def test_a_blocked_bot_pauses_the_chat_and_drops_its_messages(sessions, cl
     found = await outbox(sessions)
     assert found["a"].status is found["b"].status is OutboxStatus.DROPPED
     async with sessions() as session:
-        assert await is_paused(session, f"telegram:{CHAT}")
+        assert await paused_among(session, [f"telegram:{CHAT}"])
 
 
 async def test_content_telegram_refuses_is_parked(sessions, clock, api, bot):
@@ -146,7 +149,7 @@ async def test_content_telegram_refuses_is_parked(sessions, clock, api, bot):
         reply_row("a", f"telegram:{CHAT}", "Kaffee <3 Kuchen", due_at=clock.now),
         now=clock.now,
     )
-    await Dispatcher(sessions, [TelegramMessenger(bot)], clock=clock).drain()
+    await outbox_dispatcher(sessions, [TelegramMessenger(bot)], clock=clock).drain()
     row = (await outbox(sessions))["a"]
     assert row.status is OutboxStatus.PARKED and "can't parse entities" in row.reason.lower()
 
@@ -154,7 +157,7 @@ async def test_content_telegram_refuses_is_parked(sessions, clock, api, bot):
 async def test_a_reply_that_fails_after_its_turn_is_sent_by_the_outbox(
     sessions, places, clock, api
 ):
-    core = Nahbar(sessions, places, clock=clock)
+    core = Nahbar(sessions, Services(places), clock=clock)
     application = build_application(TOKEN, core, base_url=api.base_url, rate_limit=True)
     await application.initialize()
     try:
@@ -166,7 +169,7 @@ async def test_a_reply_that_fails_after_its_turn_is_sent_by_the_outbox(
         assert list(rows) == [f"reply:telegram:{update['update_id']}"]  # … but it is queued
         messenger = TelegramMessenger(application.bot)
         assert messenger.limits_itself
-        await Dispatcher(sessions, [messenger]).drain()  # real clock: the reply is due now
+        await outbox_dispatcher(sessions, [messenger]).drain()  # real clock: the reply is due now
         assert len(sent_texts(api)) == 1 and "So geht es" in sent_texts(api)[0], api.describe()
     finally:
         await application.shutdown()

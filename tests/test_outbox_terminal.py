@@ -14,16 +14,16 @@ from bot.terminal import TerminalChat, TerminalMessenger, _login_name, run_termi
 from models import OutboxStatus, utcnow
 from models.db import create_engine, session_factory
 from models.outbox import OutboxMessage
-from scheduler import Dispatcher
 
-from .outbox_fakes import Clock, queue, reply_row
+from .outbox_fakes import Clock, outbox_dispatcher, queue, reply_row
 
 
 async def test_due_messages_appear_in_the_chat_and_others_wait(sessions, places, now):
     from handlers.core import Nahbar
+    from handlers.services import Services
 
     out = io.StringIO()
-    chat = TerminalChat(Nahbar(sessions, places), out, user="erika", language="de")
+    chat = TerminalChat(Nahbar(sessions, Services(places)), out, user="erika", language="de")
     clock = Clock(now)
     await queue(
         sessions,
@@ -32,7 +32,7 @@ async def test_due_messages_appear_in_the_chat_and_others_wait(sessions, places,
         reply_row("theirs", "terminal:paul", "Für Paul", due_at=now),
         now=now,
     )
-    await Dispatcher(sessions, [TerminalMessenger(chat)], clock=clock).drain()
+    await outbox_dispatcher(sessions, [TerminalMessenger(chat)], clock=clock).drain()
     assert "🔔 Morgen: Adventscafé" in out.getvalue()
     assert "Übermorgen" not in out.getvalue() and "Für Paul" not in out.getvalue()
     async with sessions() as session:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.offer_form import has_link
+from handlers.services import Limits
 from models import Conversation, Occurrence, Offer, OfferStatus, User
 from models.accessibility import Wheelchair
 from models.moderation import LogEntry, Rights
@@ -280,7 +281,9 @@ async def test_forged_posting_buttons_change_nothing(sessions, places, now):
 
 
 async def test_spam_limits(sessions, places, now):
-    chat = ChatDriver(sessions, places, now, user="org", rights=RIGHTS, max_offers_per_day=2)
+    chat = ChatDriver(
+        sessions, places, now, user="org", rights=RIGHTS, limits=Limits(max_offers_per_day=2)
+    )
     for _ in range(2):
         await write_adventscafe(chat)
         await chat.press("Absenden")

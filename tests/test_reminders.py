@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from handlers.buttons import parse_button
 from handlers.core import ROUTES
+from handlers.services import Services
 from models import OutboxMessage, OutboxStatus, User
 from models.reminders import Attendance, Reminder, due_times, plan_reminders
 from scheduler import run_reminders
@@ -504,7 +505,8 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
 
     from bot.terminal import TerminalChat, TerminalMessenger
     from handlers.core import Nahbar
-    from scheduler import Dispatcher
+
+    from .outbox_fakes import outbox_dispatcher
 
     clock = Clock(datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
     offer = await add_offer(
@@ -514,7 +516,9 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
         starts_local=datetime(2026, 11, 25, 12, 2),
     )  # 2 h 2 min from now
     out = io.StringIO()
-    chat = TerminalChat(Nahbar(sessions, places, clock=clock), out, user="erika", language="de")
+    chat = TerminalChat(
+        Nahbar(sessions, Services(places), clock=clock), out, user="erika", language="de"
+    )
     await chat.say(f"/start offer_{offer.id}")
     assert "[1] 🔔 Erinnern" in out.getvalue()
     await chat.say("1")
@@ -523,7 +527,7 @@ async def test_in_the_terminal_chat_a_reminder_appears_when_due(sessions, places
     )  # no evening before: it is today
     await chat.say("1")
     assert "Nächste Erinnerung: Mi., 25. Nov., 10:02 Uhr." in out.getvalue()
-    dispatcher = Dispatcher(sessions, [TerminalMessenger(chat)], clock=clock)
+    dispatcher = outbox_dispatcher(sessions, [TerminalMessenger(chat)], clock=clock)
     clock.advance(minutes=1)
     await dispatcher.drain()
     assert "Gleich geht es los" not in out.getvalue()
@@ -592,7 +596,7 @@ async def test_reminders_and_answers_go_with_an_offer_retention_deletes(sessions
 async def test_reminders_follow_a_person_into_their_new_matrix_dm(sessions, places, now):
     """Anna left her DM (paused at once) and opens a new one: her reminder goes there now."""
     from handlers.messages import Incoming
-    from models.outbox import is_paused, pause_chat
+    from models.outbox import pause_chat, paused_among
 
     anna = ChatDriver(sessions, places, now, user="@anna:example.org", platform="matrix")
     room = {"id": "!old:example.org"}
@@ -611,7 +615,7 @@ async def test_reminders_follow_a_person_into_their_new_matrix_dm(sessions, plac
     [reminder] = await _reminders(sessions)
     assert reminder.chat == "matrix:!new:example.org"
     async with sessions() as session:
-        assert not await is_paused(session, "matrix:!new:example.org")
+        assert not await paused_among(session, ["matrix:!new:example.org"])
 
 
 async def test_the_terminal_and_matrix_show_no_pop_up_lines_the_text_says_it(sessions, places, now):
@@ -625,7 +629,7 @@ async def test_the_terminal_and_matrix_show_no_pop_up_lines_the_text_says_it(ses
     offer = await add_offer(sessions, now, starts_local=datetime(2026, 11, 28, 14))
     out = io.StringIO()
     terminal = TerminalChat(
-        Nahbar(sessions, places, clock=lambda: now), out, user="erika", language="de"
+        Nahbar(sessions, Services(places), clock=lambda: now), out, user="erika", language="de"
     )
     await terminal.say(f"/start offer_{offer.id}")
     await terminal.say("1")  # 🔔 Erinnern

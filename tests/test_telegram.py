@@ -17,6 +17,7 @@ from bot.telegram.render import send, split_text, visible_length
 from handlers.core import Nahbar
 from handlers.messages import Reply
 from handlers.offer_detail import DESCRIPTION_LIMIT
+from handlers.services import Services
 
 from .support import add_offer
 from .telegram_fakes import RecordingRequest, callback_update, location_update, text_update
@@ -56,7 +57,7 @@ class TelegramChat:
 @pytest.fixture
 async def telegram(sessions, places, now):
     request = RecordingRequest()
-    core = Nahbar(sessions, places, clock=lambda: now)
+    core = Nahbar(sessions, Services(places), clock=lambda: now)
     application = build_application("123:TEST", core, request=request)
     await application.initialize()
     await application.post_init(application)
@@ -66,7 +67,7 @@ async def telegram(sessions, places, now):
 
 async def test_commands_are_registered_per_language(sessions, places, now):
     request = RecordingRequest()
-    application = build_application("123:TEST", Nahbar(sessions, places), request=request)
+    application = build_application("123:TEST", Nahbar(sessions, Services(places)), request=request)
     await application.initialize()
     await application.post_init(application)
     menus = {
@@ -216,7 +217,7 @@ async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_
     from sqlalchemy import select
 
     from models import OutboxMessage, OutboxStatus
-    from models.outbox import Outgoing, enqueue, is_paused
+    from models.outbox import Outgoing, enqueue, paused_among
 
     from .telegram_fakes import membership_update
 
@@ -225,7 +226,7 @@ async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_
 
     async def paused(chat: str) -> bool:
         async with sessions() as session:
-            return await is_paused(session, chat)
+            return bool(await paused_among(session, [chat]))
 
     await telegram.say("/start")
     telegram.request.clear()

@@ -20,8 +20,9 @@ from bot.terminal import TerminalChat, TerminalMessenger
 from models import utcnow
 from models.db import create_engine, session_factory, upgrade
 from models.schedule import to_local, to_utc
-from scheduler import Dispatcher, run_digests
+from scheduler import run_digests
 
+from .outbox_fakes import outbox_dispatcher
 from .support import ChatDriver, add_offer
 from .test_alerts import WED_17, _new, _subscriber
 from .test_digest import MONDAY_9, _offers_of_the_week, _switch_on, _with_home
@@ -108,7 +109,7 @@ async def _shown_at_the_terminal(sessions, chat: ChatDriver, at: datetime) -> st
     """What the dispatcher shows at this person's terminal when the clock says `at`."""
     out = io.StringIO()
     terminal = TerminalChat(chat.core, out, user=chat.user, language="de")
-    await Dispatcher(sessions, [TerminalMessenger(terminal)], clock=lambda: at).drain()
+    await outbox_dispatcher(sessions, [TerminalMessenger(terminal)], clock=lambda: at).drain()
     chat.now = at
     return out.getvalue()
 

@@ -20,10 +20,10 @@ from sqlalchemy import select
 from bot.terminal import TerminalChat, TerminalMessenger
 from handlers.choices import numbered
 from handlers.core import Nahbar
+from handlers.services import Services
 from models.outbox import OutboxMessage
-from scheduler import Dispatcher
 
-from .outbox_fakes import FakeMessenger, queue, reply_row
+from .outbox_fakes import FakeMessenger, outbox_dispatcher, queue, reply_row
 from .support import ChatDriver
 from .test_posting import RIGHTS
 
@@ -273,7 +273,7 @@ async def test_at_the_terminal_a_location_is_shared_by_typing_coordinates(sessio
 async def test_a_terminal_leaves_other_peoples_messages_untouched(sessions, places, now):
     """Whoever had the terminal before must not push back the next person's messages."""
     out = io.StringIO()
-    org = TerminalChat(Nahbar(sessions, places), out, user="org", language="de")
+    org = TerminalChat(Nahbar(sessions, Services(places)), out, user="org", language="de")
     telegram = FakeMessenger(platform="telegram")
     await queue(
         sessions,
@@ -286,7 +286,7 @@ async def test_a_terminal_leaves_other_peoples_messages_untouched(sessions, plac
         before = (
             await session.scalar(select(OutboxMessage).where(OutboxMessage.key == "mod"))
         ).updated_at
-    await Dispatcher(sessions, [TerminalMessenger(org), telegram], clock=lambda: now).drain()
+    await outbox_dispatcher(sessions, [TerminalMessenger(org), telegram], clock=lambda: now).drain()
     assert "🎉 Veröffentlicht" in out.getvalue() and "Ein neues Angebot" not in out.getvalue()
     assert telegram.texts() == ["Für Telegram"]
     async with sessions() as session:

@@ -31,7 +31,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TypeVar
 from weakref import WeakValueDictionary
 
@@ -56,15 +56,15 @@ from nio import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from contracts.platform import EXIT_BAD_CREDENTIALS, PlatformFailed
 from handlers.core import Nahbar
 from handlers.i18n import Translator
 from handlers.messages import Incoming, Reply
-from models import inbox, utcnow
+from models import inbox
 from models.inbox import Received
-from scheduler.compose import enqueue_replies
 from scheduler.delivery import DeliveryError, RetryAfter, TransientError, Unreachable
 
-from ..app import EXIT_BAD_CREDENTIALS, PlatformFailed, chat_left
+from ..chats import chat_left, queue_unsent, remember_shown, went_wrong
 from ..settings import Settings
 from . import convert
 from .login import BadCredentials, HomeserverUnavailable, log_in
@@ -128,6 +128,7 @@ class MatrixBot:
     `messenger`."""
 
     name = "matrix"
+    leader_only = True  # one device, one sync position: only the leading process syncs
 
     def __init__(
         self,
@@ -143,7 +144,9 @@ class MatrixBot:
         self.clock = clock
         self.allowed_servers = frozenset(settings.matrix_allowed_servers)
         self.account = f"matrix:{settings.matrix_user_id}"  # whose sync position is stored
-        self.messenger = MatrixMessenger(self)
+        self.messenger = MatrixMessenger(
+            self, lambda chat, replies: remember_shown(core, chat, replies)
+        )
         self.client: AsyncClient | None = None
         self.synced = False  # the first sync is done: rooms are known, deliveries can go out
         self.ready = asyncio.Event()
@@ -637,31 +640,27 @@ class MatrixBot:
             replies = await self.core.handle(message)
         except Exception:  # tell the person, keep serving everyone else
             log.exception("error while answering a Matrix message")
-            t = Translator(self.core.default_language)
-            replies = [
-                Reply(t("Sorry, something went wrong on our side. Please try again in a moment."))
-            ]
+            replies = [Reply(went_wrong(Translator(self.core.default_language)))]
         try:
             await self.messenger.deliver_live(message.chat_id, replies)
         except Unreachable:
             log.info("could not answer: the bot is no longer in that room")
         except (TransientError, RetryAfter) as exc:
             # The turn has committed: what did not go out waits in the outbox.
-            wait = exc.seconds if isinstance(exc, RetryAfter) else 0
-            rest = replies[exc.delivered :]
+            rest, wait = replies[exc.delivered :], exc.seconds if isinstance(exc, RetryAfter) else 0
             queued = await self._persistently(
-                lambda: enqueue_replies(
+                lambda: queue_unsent(
                     self.sessions,
                     message.chat,
                     rest,
                     key=f"reply:matrix:{item.event_id}",
-                    due_at=utcnow() + timedelta(seconds=wait),
+                    wait=wait,
                 )
             )
             log.info(
                 "a Matrix answer could not be sent (%s); %d replies queued",
                 type(exc).__name__,
-                len(rest) if queued else 0,
+                queued,
             )
         except DeliveryError as exc:
             log.warning("could not answer a Matrix message: %s", exc)

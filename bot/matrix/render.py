@@ -13,10 +13,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from contracts.messages import Attachment, Button, Reply, plain_text
 from handlers.choices import label_without_number, numbered
-from handlers.messages import Attachment, Button, Reply
 
-_TAG = re.compile(r"<[^>]+>")
 _LINK = re.compile(r'<a\s+href="([^"]*)"\s*>(.*?)</a>', re.IGNORECASE | re.DOTALL)
 
 
@@ -33,12 +32,11 @@ Outgoing = dict | Upload  # an event content to send as is, or a file to upload 
 def plain(markup: str) -> str:
     """The plain `body` for HTML: tags dropped, links spelled out, entities decoded."""
 
-    def link(match: re.Match) -> str:
-        url, label = html.unescape(match.group(1)), _TAG.sub("", match.group(2))
-        label = html.unescape(label)
+    def link(match: re.Match[str]) -> str:
+        url, label = html.unescape(match.group(1)), plain_text(match.group(2))
         return label if url in (label, "") else f"{label} ({url})"
 
-    return html.unescape(_TAG.sub("", _LINK.sub(link, markup)))
+    return plain_text(_LINK.sub(link, markup))
 
 
 def notice(markup: str) -> dict:

@@ -17,7 +17,7 @@ import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import aiohttp
 from nio import (
@@ -30,14 +30,17 @@ from nio import (
     UploadResponse,
 )
 
-from handlers.messages import Reply
-from scheduler.delivery import DeliveryError, Rejected, RetryAfter, TransientError, Unreachable
+from contracts.delivery import (
+    DeliveryError,
+    Rejected,
+    RetryAfter,
+    TransientError,
+    Unreachable,
+)
+from contracts.messages import Reply
+from scheduler.ratelimit import RateLimiter
 
-from ..app import remember_shown
 from .render import Outgoing, Upload, file_content, render_each
-
-if TYPE_CHECKING:
-    from .bot import MatrixBot
 
 log = logging.getLogger(__name__)
 _GONE = {"M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_ROOM"}
@@ -99,6 +102,21 @@ async def _upload(client: AsyncClient, room: MatrixRoom, item: Upload) -> dict:
     return file_content(a, response.content_uri, keys if encrypt else None)
 
 
+class Connection(Protocol):
+    """What the messenger needs of the running Matrix bot (bot.matrix.bot.MatrixBot)."""
+
+    client: AsyncClient | None
+    synced: bool  # the first sync is done: rooms are known
+
+    def room_lock(self, room_id: str) -> asyncio.Lock:
+        """One thing at a time per room."""
+        ...
+
+
+# Before an outbox message is shown: its numbered choices are remembered (bot.chats).
+Shown = Callable[[str, Sequence[Reply]], Awaitable[list[Reply]]]
+
+
 class MatrixMessenger:
     """Delivers neutral replies to a Matrix room: `await deliver("!room:server", replies)`.
 
@@ -107,27 +125,31 @@ class MatrixMessenger:
     """
 
     platform = "matrix"
+    limits_itself = False
+    chats = None  # every room the bot is in
 
-    def __init__(self, bot: MatrixBot) -> None:
-        self.bot = bot
+    def __init__(self, connection: Connection, shown: Shown) -> None:
+        self.connection = connection
+        self.shown = shown
+        self.limiter = RateLimiter()  # the outbox's pace (the homeserver's own limits aside)
 
     async def deliver(self, chat_id: str, replies: Sequence[Reply]) -> None:
-        client = self.bot.client
-        if client is None or not self.bot.synced:
+        client = self.connection.client
+        if client is None or not self.connection.synced:
             raise TransientError("not connected to the homeserver yet")
         room = client.rooms.get(chat_id)
         if room is None:
             raise Unreachable("the bot is not in this room (any more)")
         if others_in(room, client.user_id) == 0:
             raise Unreachable("everybody else has left the room")
-        async with self.bot.room_lock(chat_id):  # the room's next message waits for the choices
-            replies = await remember_shown(self.bot.core, f"matrix:{chat_id}", replies)
+        async with self.connection.room_lock(chat_id):  # its next message waits for the choices
+            replies = await self.shown(f"matrix:{chat_id}", replies)
             await _send_replies(client, room, replies, send_outgoing)
 
     async def deliver_live(self, chat_id: str, replies: Sequence[Reply]) -> None:
         """An answer to a message just received: rate limits are waited out a few times, since
         the person is waiting for exactly this answer."""
-        client = self.bot.client
+        client = self.connection.client
         room = client.rooms.get(chat_id) if client else None
         if room is None:
             raise Unreachable("the bot is not in this room (any more)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import logging
 from dataclasses import replace
-from datetime import timedelta
 
 from telegram import BotCommand, ChatMember, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
@@ -23,11 +22,9 @@ from telegram.request import BaseRequest
 from handlers.commands import command_menu
 from handlers.core import Nahbar
 from handlers.i18n import LANGUAGES, Translator, normalise_language
-from models import utcnow
-from scheduler.compose import enqueue_replies
 from scheduler.ratelimit import RateLimiter
 
-from ..app import chat_back, chat_left
+from ..chats import chat_back, chat_left, queue_unsent, went_wrong
 from .admins import GroupAdmins
 from .convert import addressed_to, incoming
 from .messenger import SharedRateLimiter, retry_after_seconds
@@ -105,18 +102,17 @@ async def on_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             raise
         except (NetworkError, RetryAfter) as exc:
             # The turn has committed: queue what did not go out, the outbox sends it later.
-            wait = retry_after_seconds(exc) if isinstance(exc, RetryAfter) else 0
-            queued = await enqueue_replies(
+            queued = await queue_unsent(
                 context.bot_data["core"].sessions,
                 message.chat,
                 replies[n:],
                 key=f"reply:telegram:{update.update_id}",
-                due_at=utcnow() + timedelta(seconds=wait),
+                wait=retry_after_seconds(exc) if isinstance(exc, RetryAfter) else 0,
             )
             log.info(
                 "update %s: %d replies queued after %s",
                 update.update_id,
-                len(replies) - n if queued else 0,
+                queued,
                 type(exc).__name__,
             )
             return
@@ -166,10 +162,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     try:
         if isinstance(update, Update) and update.callback_query is not None:
             await update.callback_query.answer()
-        await context.bot.send_message(
-            chat.id, t("Sorry, something went wrong on our side. Please try again in a moment.")
-        )
-    except Exception:  # the user cannot be told; the log has the first error
+        await context.bot.send_message(chat.id, went_wrong(t))
+    except Exception:
         log.warning("could not tell the user about the error", exc_info=True)
 
 
@@ -181,7 +175,8 @@ async def _post_init(application: Application) -> None:
         menu = command_menu(language or default)
         await bot.set_my_commands([BotCommand(c, d) for c, d in menu], language_code=language)
     username = bot.username
-    application.bot_data["core"].links.telegram_bot = username  # QR codes on notices open the bot
-    application.bot_data["core"].share_links["telegram"] = lambda offer_id: (
+    services = application.bot_data["core"].services
+    services.links.telegram_bot = username  # QR codes on notices open the bot
+    services.share_links["telegram"] = lambda offer_id: (
         f"https://t.me/{username}?start=offer_{offer_id}"
     )

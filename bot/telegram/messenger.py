@@ -68,6 +68,7 @@ class TelegramMessenger:
     """Delivers queued replies with the same rendering as turn replies (render.send)."""
 
     platform = "telegram"
+    chats = None  # every chat of the bot
 
     def __init__(self, bot, limiter: RateLimiter | None = None) -> None:
         self.bot = bot

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import logging
 import re
 from io import BytesIO
@@ -19,7 +18,7 @@ from telegram import (
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest
 
-from handlers.messages import Button, Reply
+from contracts.messages import Button, Reply, plain_text
 
 log = logging.getLogger(__name__)
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
@@ -57,7 +56,7 @@ _TAG_NAME = re.compile(r"</?([a-zA-Z]+)")
 
 def visible_length(html_text: str) -> int:
     """Characters Telegram counts: the text after entity parsing (tags out, &amp; one char)."""
-    return len(html.unescape(re.sub(r"<[^>]*>", "", html_text)))
+    return len(plain_text(html_text))
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:

@@ -8,24 +8,24 @@ import logging
 from telegram import Update
 from telegram.error import InvalidToken, NetworkError
 
+from contracts.platform import EXIT_BAD_CREDENTIALS, EXIT_UNREACHABLE, EXIT_USAGE, PlatformFailed
 from handlers.core import Nahbar
 from scheduler.leadership import process_name
 from scheduler.ratelimit import DatabaseRateLimiter
 
-from ..app import EXIT_BAD_CREDENTIALS, EXIT_UNREACHABLE, PlatformFailed, run_platforms
 from ..settings import Settings
 from .application import build_application
 from .messenger import TelegramMessenger
 from .webhook import WebhookIntake, derived_secret
 
 log = logging.getLogger(__name__)
-EXIT_BAD_TOKEN = EXIT_BAD_CREDENTIALS
 # Messages, button presses, and the bot's own membership (blocked, unblocked, removed).
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MY_CHAT_MEMBER]
 
 
 class TelegramPlatform:
     name = "telegram"
+    leader_only = False  # every process takes its share of the updates
 
     def __init__(self, settings: Settings, core: Nahbar, worker: str | None = None) -> None:
         assert settings.telegram_bot_token is not None
@@ -60,7 +60,7 @@ class TelegramPlatform:
         except InvalidToken:
             raise PlatformFailed(
                 "Telegram rejected the bot token (TELEGRAM_BOT_TOKEN). Check it with @BotFather.",
-                EXIT_BAD_TOKEN,
+                EXIT_BAD_CREDENTIALS,
             ) from None
         except NetworkError as exc:
             raise PlatformFailed(
@@ -104,7 +104,7 @@ class TelegramPlatform:
                 f"cannot listen for Telegram's webhook on "
                 f"{s.telegram_webhook_listen}:{s.telegram_webhook_port} ({exc.strerror or exc}); "
                 "check TELEGRAM_WEBHOOK_LISTEN and TELEGRAM_WEBHOOK_PORT",
-                2,
+                EXIT_USAGE,
             ) from None
         await self.application.bot.set_webhook(
             s.telegram_webhook_url,
@@ -123,8 +123,3 @@ class TelegramPlatform:
             await application.stop()
         if self._initialized:
             await application.shutdown()
-
-
-async def run_telegram(settings: Settings) -> int:
-    """Kept for callers of the Telegram-only entry point: the runner serves what is configured."""
-    return await run_platforms(settings)
