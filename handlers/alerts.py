@@ -193,4 +193,4 @@ async def compose_alert(session: AsyncSession, row: Claimed, now: datetime) -> l
     return [Reply(lines(text), buttons=tuple(buttons))]
 
 
-FEATURE = Feature(name="alerts", buttons={"al": show, "ak": toggle_kind})
+FEATURE = Feature(name="alerts", verbs={"al": show, "ak": toggle_kind})

@@ -508,7 +508,7 @@ async def door_line(turn: Turn, offer: Offer) -> list:
 FEATURE = Feature(
     name="companions",
     commands={"begleiten": join, "companion": join},
-    buttons={
+    verbs={
         "ua": ask,
         "ud": date_chosen,
         "uy": volunteer_agrees,

@@ -406,5 +406,5 @@ FEATURE = Feature(
         "koordination": join,
         "coordination": join,
     },
-    buttons={"kd": ideas_for_white_spots, "kw": web_login, "ki": invite, "kb": invite_companion},
+    verbs={"kd": ideas_for_white_spots, "kw": web_login, "ki": invite, "kb": invite_companion},
 )

@@ -20,12 +20,11 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from models import Conversation, utcnow
 from models.conversations import load_turn
-from places import Gazetteer
-from publish.links import Links
-
 from models.coordination import CoordinatorList
 from models.moderation import Rights
 from ops.metrics import TURN_SECONDS, UPDATES
+from places import Gazetteer
+from publish.links import Links
 
 from . import (
     alerts,
@@ -48,9 +47,9 @@ from . import (
     small_talk,
     start,
 )
-from .buttons import parse_button
+from .buttons import parse_button, prefix_of
 from .choices import NUMBERED_PLATFORMS
-from .common import stale_button
+from .common import refused, stale_button
 from .context import Turn
 from .dialogue import Feature, Router, Step
 from .i18n import Translator, normalise_language
@@ -220,11 +219,7 @@ class Nahbar:
             turn.leave()  # a step of a feature that no longer exists
         msg = turn.msg
         if msg.button is not None:
-            verb, argument = parse_button(msg.button)
-            handler = self.router.buttons.get(verb)
-            if handler is None:
-                return [stale_button(turn)]
-            return await handler(turn, argument)
+            return await self._press(turn, msg.button)
         if msg.location is not None:
             return await search.at_location(turn, *msg.location)
         text = clean(msg.text or "")
@@ -234,11 +229,32 @@ class Nahbar:
             return await self._command(turn, text)
         return await self._words(turn, text)
 
+    async def _press(self, turn: Turn, data: str) -> list[Reply]:
+        """A pressed button: its class reads the data; whatever does not fit (stale, forged,
+        out of range) gets the stale-button answer here, and a moderators-only button pressed
+        by anyone else is refused and logged, before any handler runs."""
+        press = self.router.buttons.get(prefix_of(data))
+        if press is None:
+            verb, argument = parse_button(data)
+            handler = self.router.verbs.get(verb)
+            if handler is None:
+                return [stale_button(turn)]
+            return await handler(turn, argument)
+        pressed = press.kind.unpack(data)
+        if pressed is None:
+            return [stale_button(turn)]
+        if press.kind.moderators_only and not self.rights.is_moderator(turn.user):
+            return refused(turn, type(pressed).__name__)
+        return await press.handler(turn, pressed)
+
     async def _command(self, turn: Turn, text: str) -> list[Reply]:
         name, _, argument = text[1:].partition(" ")
-        handler = self.router.commands.get(name.split("@")[0].lower())
+        name = name.split("@")[0].lower()
+        handler = self.router.commands.get(name)
         if handler is None:
             return [start.unknown_command(turn)]
+        if name in self.router.moderator_commands and not self.rights.is_moderator(turn.user):
+            return refused(turn, name)
         return await handler(turn, argument.strip()[:MAX_ARGUMENT])
 
     async def _words(self, turn: Turn, text: str) -> list[Reply]:
@@ -275,7 +291,7 @@ class Nahbar:
             answer = await step.on_text(turn, text)
             if answer is not None:
                 return answer
-        elif msg.button is not None and parse_button(msg.button)[0] in step.keeps:
+        elif msg.button is not None and prefix_of(msg.button) in step.keeps:
             return None  # the button's handler checks the step itself
         turn.leave()
         return None

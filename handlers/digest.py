@@ -277,5 +277,5 @@ def _entries(t: Translator, hits: list[Hit]) -> list:
 
 FEATURE = Feature(
     name="digest",
-    buttons={"dg": show, "dw": set_weekday, "dt": set_hour},
+    verbs={"dg": show, "dw": set_weekday, "dt": set_hour},
 )

@@ -347,5 +347,5 @@ def _place(turn: Turn, words: str) -> Place | Reply:
 FEATURE = Feature(
     name="group_digest",
     commands={"wochenpost": command, "weeklypost": command},
-    buttons={"gw": set_weekday, "gh": set_hour, "gr": set_radius, "gx": switch_off},
+    verbs={"gw": set_weekday, "gh": set_hour, "gr": set_radius, "gx": switch_off},
 )

@@ -40,7 +40,7 @@ from .forms import Field, Form, typed_action
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
-from .moderation import _refused as refused
+from .common import refused
 from .offer_form import Draft, Problem, has_link
 from .text import clean, shorten
 
@@ -196,7 +196,7 @@ async def start_here(turn: Turn, argument: str) -> list[Reply]:
 
 async def manage(turn: Turn, argument: str = "") -> list[Reply]:
     if not _may(turn):
-        return await refused(turn, "ideas")
+        return refused(turn, "ideas")
     t = turn.t
     rows = [
         (
@@ -223,7 +223,7 @@ async def manage(turn: Turn, argument: str = "") -> list[Reply]:
 
 async def view(turn: Turn, argument: str) -> list[Reply]:
     if not _may(turn):
-        return await refused(turn, "idea")
+        return refused(turn, "idea")
     idea = await _idea(turn, argument)
     return [_card(turn, idea) if idea else _gone(turn)]
 
@@ -296,7 +296,7 @@ def _card(turn: Turn, idea: Idea, done: Markup | None = None) -> Reply:
 
 async def set_hidden(turn: Turn, argument: str) -> list[Reply]:
     if not _may(turn):
-        return await refused(turn, "hide idea")
+        return refused(turn, "hide idea")
     target = await _target(turn, argument, ("hide", "show"))
     if target is None:
         return [stale_button(turn)]
@@ -314,7 +314,7 @@ async def set_hidden(turn: Turn, argument: str) -> list[Reply]:
 
 async def reorder(turn: Turn, argument: str) -> list[Reply]:
     if not _may(turn):
-        return await refused(turn, "move idea")
+        return refused(turn, "move idea")
     target = await _target(turn, argument, ("up", "down"))
     if target is None:
         return [stale_button(turn)]
@@ -328,14 +328,14 @@ async def reorder(turn: Turn, argument: str) -> list[Reply]:
 
 async def add(turn: Turn, argument: str = "") -> list[Reply]:
     if not _may(turn):
-        return await refused(turn, "add idea")
+        return refused(turn, "add idea")
     return await _ask_next(turn, IdeaDraft(field="kind"))
 
 
 async def change(turn: Turn, argument: str) -> list[Reply]:
     """ "ie:<id>.<part>": type one part of an idea again (the kind also asks for the picture)."""
     if not _may(turn):
-        return await refused(turn, "change idea")
+        return refused(turn, "change idea")
     target = await _target(turn, argument, ("kind", *TEXT_FIELDS))
     if target is None:
         return [stale_button(turn)]
@@ -398,7 +398,7 @@ def _waiting(turn: Turn) -> IdeaDraft | None:
 
 async def choose_kind(turn: Turn, key: str) -> list[Reply]:
     if not _may(turn):
-        return await refused(turn, "idea kind")
+        return refused(turn, "idea kind")
     draft = _waiting(turn)
     if (
         draft is None
@@ -411,7 +411,7 @@ async def choose_kind(turn: Turn, key: str) -> list[Reply]:
 
 async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
     if not _may(turn):
-        return await refused(turn, "idea picture")
+        return refused(turn, "idea picture")
     draft = _waiting(turn)
     if (
         draft is None
@@ -425,7 +425,7 @@ async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
 
 async def navigate(turn: Turn, action: str) -> list[Reply]:
     if not _may(turn):
-        return await refused(turn, "idea dialogue")
+        return refused(turn, "idea dialogue")
     draft = _waiting(turn)
     if draft is None:
         return [stale_button(turn)]
@@ -444,7 +444,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return None
     if not _may(turn):  # the right was taken away in the middle of the dialogue
         turn.leave()
-        return await refused(turn, "idea text")
+        return refused(turn, "idea text")
     action = typed_action(text)
     skip = action == "skip"
     if skip and draft.changing is not None:
@@ -559,7 +559,7 @@ async def resume_question(turn: Turn) -> list[Reply]:
 FEATURE = Feature(
     name="ideas",
     commands={"ideen": show, "ideas": show},
-    buttons={
+    verbs={
         "id": show,
         "ib": start_here,
         "ix": manage,

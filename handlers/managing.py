@@ -589,7 +589,7 @@ async def delete(turn: Turn, argument: str) -> list[Reply]:
 FEATURE = Feature(
     name="managing",
     commands={"meine": list_mine, "mine": list_mine, "angebote_verwalten": list_mine},
-    buttons={
+    verbs={
         "mm": list_mine,
         "mo": show_one,
         "me": choose_field,

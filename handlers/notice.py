@@ -80,5 +80,5 @@ async def _send(turn: Turn, place: Place) -> list[Reply]:
 FEATURE = Feature(
     name="notice",
     commands={"aushang": notice, "notice": notice},
-    buttons={"ah": chosen},
+    verbs={"ah": chosen},
 )

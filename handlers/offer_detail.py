@@ -247,5 +247,5 @@ def _facts(turn: Turn, offer: Offer) -> list:
 
 FEATURE = Feature(
     name="offer_detail",
-    buttons={"o": show, "oc": calendar, "ov": venue, "os": share},
+    verbs={"o": show, "oc": calendar, "ov": venue, "os": share},
 )

@@ -658,7 +658,7 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
 FEATURE = Feature(
     name="posting",
     commands={"neu": start, "new": start, "anbieten": start},
-    buttons={
+    verbs={
         "np": navigate,
         "nc": choose_category,
         "nv": choose_venue,

@@ -330,7 +330,7 @@ FEATURE = Feature(
         "loeschen": ask_delete,
         "delete": ask_delete,
     },
-    buttons={"dl": confirm_delete},
+    verbs={"dl": confirm_delete},
     intents={Intent.PRIVACY: explain, Intent.MY_DATA: show_mine, Intent.DELETE: ask_delete},
     steps=(
         Step(

@@ -539,7 +539,7 @@ def _clock(turn: Turn) -> str:
 FEATURE = Feature(
     name="reminders",
     commands={"erinnerungen": show_list, "reminders": show_list},
-    buttons={
+    verbs={
         "rm": start,
         "rw": choose_lead,
         "rs": save,

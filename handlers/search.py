@@ -679,7 +679,7 @@ FEATURE = Feature(
         "mehr": more,
         "more": more,
     },
-    buttons={
+    verbs={
         "w": set_window,
         "c": set_category,
         "c?": pick_category,

@@ -378,7 +378,7 @@ FEATURE = Feature(
         "sprache": ask_language,
         "language": ask_language,
     },
-    buttons={
+    verbs={
         "st": show,
         "sr": set_radius,
         "sh?": ask_home,

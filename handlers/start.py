@@ -100,7 +100,7 @@ def too_long(turn: Turn) -> Reply:
 FEATURE = Feature(
     name="start",
     commands={"start": welcome, "hilfe": show_help, "help": show_help},
-    buttons={"h": show_help},
+    verbs={"h": show_help},
     intents={
         Intent.HELP: show_help,
         Intent.GREETING: welcome,
