@@ -84,4 +84,4 @@ class Turn:
 
     @property
     def platform_has_buttons(self) -> bool:
-        return self.msg.platform not in self.app.numbered_platforms
+        return self.msg.buttons

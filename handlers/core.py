@@ -48,7 +48,6 @@ from . import (
     start,
 )
 from .buttons import parse_button, prefix_of
-from .choices import NUMBERED_PLATFORMS
 from .common import refused, stale_button
 from .context import Turn
 from .dialogue import Feature, Router, Step
@@ -115,7 +114,6 @@ class Nahbar:
         self.max_offers_per_day = max_offers_per_day  # new offers per organiser and day
         self.geocoder = geocoder  # places.geocoder.NominatimGeocoder when the operator allows it
         self.reminder_evening = reminder_evening  # "am Vortag" reminders go out at this Berlin time
-        self.numbered_platforms = set(NUMBERED_PLATFORMS)
         # Platform name -> offer id -> a link that opens the offer, e.g. for Telegram
         # "https://t.me/<bot>?start=offer_<id>". Adapters fill it; without one, "↗️ Share"
         # shows the command "/start offer_<id>".
@@ -145,16 +143,14 @@ class Nahbar:
         return await self._turn(msg, self._resume)
 
     async def shown(self, chat: str, replies: list[Reply]) -> list[Reply]:
-        """Replies are about to be sent to `chat` outside a turn (by the outbox). On a platform
-        without buttons their numbers become what a typed number means: the newest message on
-        the screen wins, as after a turn, except while a question waits for an answer: then the
+        """Replies are about to be sent to `chat` outside a turn, by the outbox of an adapter
+        without buttons (Incoming.buttons is False there): their numbers become what a typed
+        number means. The newest message on the screen wins, as after a turn, except while a
+        question waits for an answer: then the
         new choices are numbered after the question's, and both stay valid (a reminder arriving
         while someone writes an offer must not turn their "1" into "Ich komme"). Returns the
         replies to send, renumbered where needed."""
-        if (
-            chat.partition(":")[0] not in self.numbered_platforms
-            or choices.remember(replies) is None
-        ):
+        if choices.remember(replies) is None:
             return replies
         async with self.sessions() as session, session.begin():
             for convo in await session.scalars(
@@ -189,7 +185,7 @@ class Nahbar:
                 radius_km=self.default_radius_km,
                 now=now,
             )
-            numbered = msg.platform in self.numbered_platforms
+            numbered = not msg.buttons
             if numbered:
                 msg = _typed_choice(msg, convo.data.get("choices"))
             turn = Turn(self, msg, session, user, convo, Translator(user.language), now)
@@ -258,11 +254,7 @@ class Nahbar:
         return await handler(turn, argument.strip()[:MAX_ARGUMENT])
 
     async def _words(self, turn: Turn, text: str) -> list[Reply]:
-        if (
-            turn.msg.platform in self.numbered_platforms
-            and _NUMBER.fullmatch(text)
-            and turn.raw("choices")
-        ):
+        if not turn.msg.buttons and _NUMBER.fullmatch(text) and turn.raw("choices"):
             return [start.no_such_choice(turn, text.rstrip("."))]  # not a place called "9"
         reading = turn.reading = read(text, self.places)
         if len(text) > MAX_TEXT and reading.intent is not Intent.LONELY:
