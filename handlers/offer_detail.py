@@ -36,10 +36,10 @@ def detail_view(
     offer: Offer,
     upcoming: list[tuple[datetime, datetime]],
     *,
-    distance_from_search: bool = True,
+    around: search.Search | None = None,
 ) -> Markup:
-    """An offer as residents see it (also the organiser's preview, before it is stored, which
-    leaves out the distance from wherever the organiser last searched)."""
+    """An offer as residents see it, with its distance from `around` (the search in progress,
+    if any; the organiser's preview, before the offer is stored, leaves it out)."""
     t = turn.t
     kind = category(offer.category)
     text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
@@ -52,7 +52,7 @@ def detail_view(
     text += [
         "",
         *_dates(turn, offer, upcoming),
-        _where(turn, offer, distance_from_search),
+        _where(turn, offer, around),
         *_facts(turn, offer),
     ]
     return lines(text)
@@ -65,7 +65,8 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
     t = turn.t
     turn.put(Shown(offer_id=offer.id, at=turn.now))
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
-    text = detail_view(turn, offer, upcoming)
+    around = search.current(turn)  # once: for the distance and the back button
+    text = detail_view(turn, offer, upcoming, around=around)
     buttons = []
     if upcoming:
         reminded = await reminder_for(turn.session, turn.user.id, offer.id) is not None
@@ -86,7 +87,7 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
     ]
     if upcoming:  # only where a companion could go along
         buttons[1:1] = await companions.offer_button(turn, offer)
-    if search.current(turn) is not None:
+    if around is not None:
         buttons[-1] += (Button(t("🔙 Back"), "b"),)
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]
 
@@ -223,11 +224,10 @@ def _dates(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) 
     return out
 
 
-def _where(turn: Turn, offer: Offer, with_distance: bool = True) -> Markup:
+def _where(turn: Turn, offer: Offer, around: search.Search | None) -> Markup:
     line = Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))
-    current = search.current(turn) if with_distance else None
-    if current is not None:
-        km = great_circle_km(current.lat, current.lon, offer.latitude, offer.longitude)
+    if around is not None:
+        km = great_circle_km(around.lat, around.lon, offer.latitude, offer.longitude)
         line += Markup(" ({})").format(distance(turn.t, km))
     return line
 

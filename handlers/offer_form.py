@@ -627,7 +627,7 @@ def preview_text(turn: Turn, draft: Draft) -> Markup:
         [
             bold(turn.t("Preview – this is how residents will see it:")),
             "",
-            detail_view(turn, draft.as_offer(), upcoming, distance_from_search=False),
+            detail_view(turn, draft.as_offer(), upcoming),
         ]
     )
 
