@@ -28,6 +28,7 @@ from .digest import home_words
 from .formatting import bold, lines, when
 from .i18n import Translator
 from .messages import Button, Reply
+from .offer_detail import ShowOffer
 from .text import shorten
 
 
@@ -182,7 +183,8 @@ async def compose_alert(session: AsyncSession, row: Claimed, now: datetime) -> l
         buttons.append(
             (
                 Button(
-                    f"{number}. {kind.emoji} {shorten(offer.title, 40)}", button_data("o", offer.id)
+                    f"{number}. {kind.emoji} {shorten(offer.title, 40)}",
+                    ShowOffer(offer=offer.id).pack(),
                 ),
             )
         )

@@ -23,7 +23,7 @@ from models.reminders import NOTICE
 from models.schedule import to_utc
 from scheduler.compose import Drop, composer
 
-from .buttons import button_data
+from .offer_detail import ShowOffer
 from .formatting import bold, day as day_name, lines, when
 from .i18n import Translator
 from .messages import Button, Reply
@@ -102,5 +102,5 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
         text += ["", t("💬 The organisers write: “{words}”", words=message)]
     buttons: tuple = ()
     if offer is not None:  # numbered on the terminal and Matrix
-        buttons = ((Button(t("ℹ️ Details"), button_data("o", offer.id)),),)
+        buttons = ((Button(t("ℹ️ Details"), ShowOffer(offer=offer.id).pack()),),)
     return [Reply(lines(text), buttons=buttons)]

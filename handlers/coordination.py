@@ -17,8 +17,8 @@ from models import companions
 from models.coordination import CoordinatorList, Scope, new_invite, redeem_invite, scope_of
 from models.ideas import visible_ideas
 from models.situation import Municipality, Situation, situation
-from places.municipalities import load
 from models.web_login import LINK_VALID, new_link
+from places.municipalities import load
 from publish import map as drawing
 from publish.report import area_total, map_png, month_label, unmet_total
 from publish.suppression import LESS
@@ -28,6 +28,7 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature
 from .formatting import bold, lines
+from .ideas import StartHere
 from .messages import Attachment, Button, Reply
 from .text import shorten
 
@@ -254,7 +255,7 @@ async def ideas_for_white_spots(turn: Turn, argument: str) -> list[Reply]:
         (
             Button(
                 t("▶️ Start it here: {idea}", idea=shorten(i.title(turn.user.language), 30)),
-                button_data("ib", i.id),
+                StartHere(idea=i.id).pack(),
             ),
         )
         for i in ideas[:3]

@@ -41,6 +41,7 @@ from .dialogue import Feature
 from .formatting import bold, distance, is_all_day, lines, when
 from .i18n import Translator
 from .messages import Button, Reply
+from .offer_detail import ShowOffer
 from .text import shorten
 
 SHOWN = 8  # meetings listed in one digest
@@ -245,7 +246,7 @@ async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> 
             (
                 Button(
                     f"{n}. {category(h.category).emoji} {shorten(h.title, 40)}",
-                    button_data("o", h.offer_id),
+                    ShowOffer(offer=h.offer_id).pack(),
                 ),
             )
             for n, h in enumerate(shown, start=1)

@@ -38,6 +38,7 @@ from models.schedule import BERLIN
 from scheduler.compose import Drop, composer
 
 from . import offer_form as form
+from .offer_detail import ShowOffer
 from .buttons import ButtonData, Id, button_data
 from .common import refused as _refused
 from .common import stale_button
@@ -190,7 +191,9 @@ async def show_queue(turn: Turn, pressed: Queue | str = "") -> list[Reply]:
             Button(t("🔑 Invite a moderator"), InviteModerator().pack()),
         )
     )
-    rows.append((Button(t("💡 Edit ideas"), "ix"),))
+    from .ideas import ManageIdeas  # ideas links back to the queue
+
+    rows.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     if stuck:
         rows.append((Button(t("📮 Undelivered messages"), Undelivered().pack()),))
     if not waiting:
@@ -308,7 +311,7 @@ async def approve(turn: Turn, pressed: Approve) -> list[Reply]:
                         "🎉 Your change to “{title}” has been checked; residents see it now.",
                         title=offer.title,
                     ),
-                    buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+                    buttons=((Button(t("👀 View it"), ShowOffer(offer=offer.id).pack()),),),
                 )
             ],
         )
@@ -335,7 +338,7 @@ async def approve(turn: Turn, pressed: Approve) -> list[Reply]:
                     "🎉 Your offer “{title}” has been checked and is published. Residents nearby can find it now.",
                     title=offer.title,
                 ),
-                buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+                buttons=((Button(t("👀 View it"), ShowOffer(offer=offer.id).pack()),),),
             )
         ],
     )

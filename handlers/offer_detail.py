@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from models import Cost, Offer
 from models.categories import category
-from models.listing import next_dates, valid_id, visible_offer
+from models.listing import next_dates, visible_offer
 from models.reminders import reminder_for
 from places.geo import great_circle_km
 from places.text import fold
@@ -18,10 +18,9 @@ from publish.calendar import offer_calendar
 from . import search
 from .offer_facts import access_lines, cost_words
 from . import companions
-from .buttons import button_data
-from .common import stale_button
+from .buttons import ButtonData, Id, button_data
 from .context import Turn
-from .dialogue import Data, Feature
+from .dialogue import Data, Feature, on
 from .formatting import bold, distance, italic, lines, when
 from .messages import Attachment, Button, Reply, Venue
 from .recurrence_text import describe
@@ -29,6 +28,22 @@ from .text import clean, shorten
 
 NEXT_DATES = 3
 DESCRIPTION_LIMIT = 1500  # plain characters; escaping happens afterwards
+
+
+class ShowOffer(ButtonData, prefix="o"):
+    offer: Id
+
+
+class OfferCalendar(ButtonData, prefix="oc"):
+    offer: Id
+
+
+class OfferVenue(ButtonData, prefix="ov"):
+    offer: Id
+
+
+class ShareOffer(ButtonData, prefix="os"):
+    offer: Id
 
 
 def detail_view(
@@ -58,10 +73,15 @@ def detail_view(
     return lines(text)
 
 
-async def show(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
+async def show(turn: Turn, pressed: ShowOffer) -> list[Reply]:
+    return await show_offer(turn, pressed.offer)
+
+
+async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
+    """An offer's details (also for a link "/start offer_<id>"; None: no such id)."""
+    offer = await visible_offer(turn.session, offer_id) if offer_id is not None else None
     if offer is None:
-        return _gone(turn, argument)
+        return _gone(turn)
     t = turn.t
     turn.put(Shown(offer_id=offer.id, at=turn.now))
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
@@ -80,10 +100,10 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
         )
     buttons += [
         (
-            Button(t("📅 Add to my calendar"), button_data("oc", offer.id)),
-            Button(t("📍 Show place"), button_data("ov", offer.id)),
+            Button(t("📅 Add to my calendar"), OfferCalendar(offer=offer.id).pack()),
+            Button(t("📍 Show place"), OfferVenue(offer=offer.id).pack()),
         ),
-        (Button(t("↗️ Share"), button_data("os", offer.id)),),
+        (Button(t("↗️ Share"), ShareOffer(offer=offer.id).pack()),),
     ]
     if upcoming:  # only where a companion could go along
         buttons[1:1] = await companions.offer_button(turn, offer)
@@ -92,10 +112,10 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]
 
 
-async def calendar(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
+async def calendar(turn: Turn, pressed: OfferCalendar) -> list[Reply]:
+    offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
-        return _gone(turn, argument)
+        return _gone(turn)
     t = turn.t
     content = offer_calendar(offer, turn.now, description=_plain_description(turn, offer))
     if offer.rrule:
@@ -119,10 +139,10 @@ async def calendar(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def venue(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
+async def venue(turn: Turn, pressed: OfferVenue) -> list[Reply]:
+    offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
-        return _gone(turn, argument)
+        return _gone(turn)
     parts = offer.where_parts()
     title = clean(offer.venue_name or offer.title)[:120]
     address = clean(", ".join(p for p in parts if p != " ".join(offer.venue_name.split())))[:200]
@@ -142,10 +162,10 @@ async def venue(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def share(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
+async def share(turn: Turn, pressed: ShareOffer) -> list[Reply]:
+    offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
-        return _gone(turn, argument)
+        return _gone(turn)
     t = turn.t
     kind = category(offer.category)
     text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
@@ -185,15 +205,8 @@ async def just_shown(turn: Turn) -> Offer | None:
     return await visible_offer(turn.session, shown.offer_id)
 
 
-def _gone(turn: Turn, argument: str) -> list[Reply]:
-    if turn.msg.button is not None and valid_id(argument) is None:
-        return [stale_button(turn)]  # not even the shape of one of our buttons
+def _gone(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("Sorry, this offer does not exist (any more)."))]
-
-
-async def _visible(turn: Turn, argument: str) -> Offer | None:
-    offer_id = valid_id(argument)
-    return None if offer_id is None else await visible_offer(turn.session, offer_id)
 
 
 def _plain_description(turn: Turn, offer: Offer) -> str:
@@ -247,5 +260,10 @@ def _facts(turn: Turn, offer: Offer) -> list:
 
 FEATURE = Feature(
     name="offer_detail",
-    verbs={"o": show, "oc": calendar, "ov": venue, "os": share},
+    buttons=(
+        on(ShowOffer, show),
+        on(OfferCalendar, calendar),
+        on(OfferVenue, venue),
+        on(ShareOffer, share),
+    ),
 )

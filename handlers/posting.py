@@ -32,6 +32,7 @@ from .forms import corrects, typed_action
 from .i18n import N_
 from .keywords import Intent, read_intent
 from .messages import Button, Reply
+from .offer_detail import ShowOffer
 from .offer_form import ACCESS, FORM, ORDER, SKIPPABLE, Draft, Problem
 from .text import clean, shorten
 
@@ -637,7 +638,7 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
                     title=offer.title,
                 ),
                 edit=True,
-                buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+                buttons=((Button(t("👀 View it"), ShowOffer(offer=offer.id).pack()),),),
             )
         ]
     from . import moderation

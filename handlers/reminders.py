@@ -48,6 +48,7 @@ from models.schedule import to_local, to_utc
 from scheduler.compose import Drop, composer
 
 from . import change_notices  # noqa: F401  (registers the notice composer)
+from .offer_detail import ShowOffer
 from .buttons import button_data
 from .common import stale_button
 from .context import Turn
@@ -81,7 +82,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
         return [
             Reply(
                 turn.t("There is no coming date of “{title}” to remind you of.", title=offer.title),
-                buttons=((Button(turn.t("🔙 Back"), button_data("o", offer.id)),),),
+                buttons=((Button(turn.t("🔙 Back"), ShowOffer(offer=offer.id).pack()),),),
                 edit=True,
             )
         ]
@@ -98,7 +99,7 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
         )
         for start in upcoming
     ]
-    rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
+    rows.append((Button(t("🔙 Back"), ShowOffer(offer=offer.id).pack()),))
     return [
         Reply(
             lines([t("🔔 Which dates of “{title}” shall I remind you of?", title=offer.title)]),
@@ -164,7 +165,7 @@ async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) 
             t("Now: {what}.", what=describe(t, existing, offer, turn.app.reminder_evening)),
         ]
         rows.append((Button(t("🔕 No reminder"), button_data("rx", existing.id)),))
-    rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
+    rows.append((Button(t("🔙 Back"), ShowOffer(offer=offer.id).pack()),))
     return [Reply(lines(text), buttons=tuple(rows), edit=True)]
 
 
@@ -236,7 +237,7 @@ async def save(turn: Turn, argument: str) -> list[Reply]:
         text.append(t("Next reminder: {when}.", when=when(t, coming)))
     rows = (
         (Button(t("🔔 My reminders"), "rl"),),
-        (Button(t("🔙 Back to the offer"), button_data("o", offer.id)),),
+        (Button(t("🔙 Back to the offer"), ShowOffer(offer=offer.id).pack()),),
     )
     return [Reply(lines(text), buttons=rows, edit=True, notice=t("Reminder saved."))]
 
@@ -469,7 +470,7 @@ def answer_buttons(t: Translator, offer: Offer, start: datetime, answered: bool 
     no = ("✓ " if answered is False else "") + t("Not this time")
     return (
         (Button(yes, button_data("ry", argument)), Button(no, button_data("rn", argument))),
-        (Button(t("ℹ️ Details"), button_data("o", offer.id)),),
+        (Button(t("ℹ️ Details"), ShowOffer(offer=offer.id).pack()),),
     )
 
 

@@ -558,6 +558,8 @@ def _heading(turn: Turn, search: Search) -> Markup:
 def _list(
     turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: bool, edit: bool
 ) -> Reply:
+    from .offer_detail import ShowOffer  # the details link back to this list
+
     t = turn.t
     text = [_heading(turn, search), ""]
     rows: list[tuple[Button, ...]] = []
@@ -579,7 +581,7 @@ def _list(
             (
                 Button(
                     f"{number}. {kind.emoji} {shorten(hit.title, 40)}",
-                    button_data("o", hit.offer_id),
+                    ShowOffer(offer=hit.offer_id).pack(),
                 ),
             )
         )
@@ -630,7 +632,9 @@ def _empty(turn: Turn, search: Search, page: int, edit: bool) -> Reply:
     if options:
         rows.append(tuple(options))
     if page == 0:
-        rows.append((Button(t("💡 Ideas for your own meetings"), "id"),))
+        from .ideas import IdeaList  # ideas goes back to the search
+
+        rows.append((Button(t("💡 Ideas for your own meetings"), IdeaList().pack()),))
     if page > 0:
         rows.append((Button(t("◀ Back"), button_data("pg", page - 1)),))
     rows += _remember_home(turn)

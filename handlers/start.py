@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from models.listing import valid_id
 from models.moderation import waiting_offers
 
 from . import offer_detail, search
 from .common import main_keyboard, with_location_hint
 from .context import Turn
 from .dialogue import Feature
+from .ideas import IdeaList
 from .keywords import Intent
 from .messages import Button, Reply
 
 
 async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     if argument.startswith("offer_"):  # deep link t.me/<bot>?start=offer_<id>
-        return await offer_detail.show(turn, argument.removeprefix("offer_"))
+        return await offer_detail.show_offer(turn, valid_id(argument.removeprefix("offer_")))
     if argument.startswith("place_") and turn.app.places.get(argument.removeprefix("place_")):
         # deep link t.me/<bot>?start=place_<id>, e.g. from the QR code of a printed notice
         return await search.choose_place(turn, argument.removeprefix("place_"))
@@ -69,7 +71,7 @@ async def show_help(turn: Turn, argument: str = "") -> list[Reply]:
             "<b>Organising something yourself?</b> /new posts a meeting in a few minutes, /mine shows yours."
         )
     )
-    buttons = ((Button(t("➕ Offer a meeting"), "nn"), Button(t("💡 Ideas"), "id")),)
+    buttons = ((Button(t("➕ Offer a meeting"), "nn"), Button(t("💡 Ideas"), IdeaList().pack())),)
     # The big keyboard was set by the welcome and stays; one message carries one kind of buttons.
     return [Reply(text, buttons=buttons, edit=turn.msg.button is not None)]
 
