@@ -17,7 +17,7 @@ with the same stale-button reply before any handler runs. Handlers still check w
 refers to (the offer may be gone, or not theirs).
 
 Field types say what is valid: `Id` (a database id, 1 to 2^31-1), `Between(lo, hi)` for other
-numbers, `Literal[...]` for a fixed set of words, `date` (packed as YYYYMMDD), `Token` for a
+numbers, `Literal[...]` for a fixed set of words (`OneOf(words)` for one known at start-up), `date` (packed as YYYYMMDD), `Token` for a
 short word. A field with a default may be left out at the end ("id" and "id:2" both fit a
 class with `page: Page | None = None`). Telegram takes at most 64 bytes of button data: the
 router checks every class's longest packed form at start-up (`ButtonData.longest`).
@@ -66,6 +66,13 @@ class Word:
     """A short word of letters, digits, "_" and "-", at most `length` characters."""
 
     length: int
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """One of these words (a set known at start-up, e.g. the kinds of offer)."""
+
+    words: tuple[str, ...]
 
 
 Id = Annotated[int, Between(1, MAX_ID)]  # a database id (32-bit on PostgreSQL)
@@ -119,6 +126,14 @@ def _word_reader(size: int) -> Callable[[str], str | None]:
     return read
 
 
+def _choice(name: str, words: tuple[object, ...], optional: bool) -> _Codec:
+    if not words or not all(isinstance(w, str) and _WORD.match(w) for w in words):
+        raise TypeError(f"{name}: the choices must be plain words")
+    known = frozenset(words)
+    longest = max(len(str(w)) for w in words)
+    return _Codec(name, str, lambda text: text if text in known else None, longest, optional)
+
+
 def _codec(name: str, hint: Any, optional: bool) -> _Codec:
     origin = get_origin(hint)
     if origin in (Union, types.UnionType):
@@ -134,13 +149,10 @@ def _codec(name: str, hint: Any, optional: bool) -> _Codec:
                 return _Codec(name, str, read, longest, optional)
             if isinstance(extra, Word) and base is str:
                 return _Codec(name, str, _word_reader(extra.length), extra.length, optional)
+            if isinstance(extra, OneOf) and base is str:
+                return _choice(name, extra.words, optional)
     if origin is Literal:
-        words = get_args(hint)
-        if not all(isinstance(w, str) and _WORD.match(w) for w in words):
-            raise TypeError(f"{name}: Literal choices must be plain words")
-        return _Codec(
-            name, str, lambda text: text if text in words else None, max(map(len, words)), optional
-        )
+        return _choice(name, get_args(hint), optional)
     if hint is date:
         return _Codec(name, lambda d: f"{d:%Y%m%d}", _read_date, 8, optional)
     if hint is bool:
@@ -160,12 +172,17 @@ class ButtonData:
     moderators_only: ClassVar[bool] = False  # the core refuses anyone else before the handler
     _codecs: ClassVar[tuple[_Codec, ...] | None] = None
 
-    def __init_subclass__(cls, prefix: str, moderators_only: bool = False, **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls, prefix: str | None = None, moderators_only: bool = False, **kwargs: Any
+    ) -> None:
+        """Without a prefix the class is a base that only declares fields for its subclasses
+        (e.g. several buttons that each name an offer)."""
         super().__init_subclass__(**kwargs)
-        if not _PREFIX.match(prefix):
-            raise ValueError(f"{cls.__name__}: prefix {prefix!r} is not 1-3 small letters")
-        cls.prefix = prefix
-        cls.moderators_only = moderators_only
+        if prefix is not None:
+            if not _PREFIX.match(prefix):
+                raise ValueError(f"{cls.__name__}: prefix {prefix!r} is not 1-3 small letters")
+            cls.prefix = prefix
+            cls.moderators_only = moderators_only
         cls._codecs = None
         dataclass(frozen=True)(cls)
 

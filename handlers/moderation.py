@@ -38,8 +38,9 @@ from models.schedule import BERLIN
 from scheduler.compose import Drop, composer
 
 from . import offer_form as form
+from .managing import ShowMine
 from .offer_detail import ShowOffer
-from .buttons import ButtonData, Id, button_data
+from .buttons import ButtonData, Id
 from .common import refused as _refused
 from .common import stale_button
 from .context import Turn
@@ -402,7 +403,7 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
                         title=offer.title,
                         note=note,
                     ),
-                    buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),),
+                    buttons=((Button(t("📋 My offers"), ShowMine(offer=offer.id).pack()),),),
                 )
             ],
         )
@@ -461,7 +462,7 @@ async def _change_declined(turn: Turn, offer: Offer, note: str, change: bool) ->
                         title=offer.title,
                         note=note,
                     ),
-                    buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),),
+                    buttons=((Button(t("📋 My offers"), ShowMine(offer=offer.id).pack()),),),
                 )
             ],
         )

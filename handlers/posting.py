@@ -377,7 +377,7 @@ async def _back(turn: Turn, draft: Draft) -> list[Reply]:
 
         turn.drop(Draft)
         turn.leave()
-        return await managing.show_one(turn, str(draft.offer_id))
+        return await managing.show_one(turn, managing.ShowMine(offer=draft.offer_id))
     back = {"where_name": "where", "price": "details", "details": "where", "preview": "details"}
     previous = back.get(draft.field)
     if previous is None:
