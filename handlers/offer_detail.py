@@ -18,7 +18,7 @@ from publish.calendar import offer_calendar
 from . import search
 from .offer_facts import access_lines, cost_words
 from . import companions
-from .buttons import ButtonData, Id, button_data
+from .buttons import ButtonData, Id
 from .context import Turn
 from .dialogue import Data, Feature, on
 from .formatting import bold, distance, italic, lines, when
@@ -82,6 +82,8 @@ async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
     offer = await visible_offer(turn.session, offer_id) if offer_id is not None else None
     if offer is None:
         return _gone(turn)
+    from .reminders import Remind  # reminders links back to the details
+
     t = turn.t
     turn.put(Shown(offer_id=offer.id, at=turn.now))
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
@@ -94,7 +96,7 @@ async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
             (
                 Button(
                     t("🔔 Change reminder") if reminded else t("🔔 Remind me"),
-                    button_data("rm", offer.id),
+                    Remind(offer=offer.id).pack(),
                 ),
             )
         )
