@@ -70,15 +70,24 @@ class Word:
 
 @dataclass(frozen=True)
 class OneOf:
-    """One of these words (a set known at start-up, e.g. the kinds of offer)."""
+    """One of these words or numbers (a set known at start-up, e.g. the kinds of offer)."""
 
-    words: tuple[str, ...]
+    words: tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Rest:
+    """The last field only: the rest of the data, dots and commas included (a place id such
+    as "c51.84,10.79"), at most `length` characters."""
+
+    length: int
 
 
 Id = Annotated[int, Between(1, MAX_ID)]  # a database id (32-bit on PostgreSQL)
 Page = Annotated[int, Between(0, 999)]
 Token = Annotated[str, Word(20)]
 _WORD = re.compile(r"^[A-Za-z0-9_\-]+$")
+_REST = re.compile(r"^[A-Za-z0-9_.,\-]+$")
 
 
 @dataclass(frozen=True)
@@ -90,6 +99,7 @@ class _Codec:
     read: Callable[[str], Any]
     longest: int  # characters of the longest written value
     optional: bool  # has a default, so it may be left out at the end
+    rest: bool = False  # takes the rest of the data (Rest): the last field only
 
 
 _MISSING = object()
@@ -126,12 +136,21 @@ def _word_reader(size: int) -> Callable[[str], str | None]:
     return read
 
 
+def _rest_reader(size: int) -> Callable[[str], str | None]:
+    def read(text: str) -> str | None:
+        return text if len(text) <= size and _REST.match(text) else None
+
+    return read
+
+
 def _choice(name: str, words: tuple[object, ...], optional: bool) -> _Codec:
-    if not words or not all(isinstance(w, str) and _WORD.match(w) for w in words):
-        raise TypeError(f"{name}: the choices must be plain words")
-    known = frozenset(words)
-    longest = max(len(str(w)) for w in words)
-    return _Codec(name, str, lambda text: text if text in known else None, longest, optional)
+    if not words or not all(
+        isinstance(w, (str, int)) and not isinstance(w, bool) and _WORD.match(str(w)) for w in words
+    ):
+        raise TypeError(f"{name}: the choices must be plain words or whole numbers")
+    known = {str(w): w for w in words}
+    longest = max(map(len, known))
+    return _Codec(name, str, known.get, longest, optional)
 
 
 def _codec(name: str, hint: Any, optional: bool) -> _Codec:
@@ -149,7 +168,12 @@ def _codec(name: str, hint: Any, optional: bool) -> _Codec:
                 return _Codec(name, str, read, longest, optional)
             if isinstance(extra, Word) and base is str:
                 return _Codec(name, str, _word_reader(extra.length), extra.length, optional)
-            if isinstance(extra, OneOf) and base is str:
+            if isinstance(extra, Rest) and base is str:
+                size = extra.length
+                return _Codec(name, str, _rest_reader(size), size, optional, rest=True)
+            if isinstance(extra, OneOf) and base in (str, int):
+                if not all(type(w) is base for w in extra.words):
+                    raise TypeError(f"{name}: OneOf words must all be {base.__name__}")
                 return _choice(name, extra.words, optional)
     if origin is Literal:
         return _choice(name, get_args(hint), optional)
@@ -197,6 +221,8 @@ class ButtonData:
                 codecs.append(_codec(declared.name, hints[declared.name], optional))
             if any(a.optional and not b.optional for a, b in pairwise(codecs)):
                 raise TypeError(f"{cls.__name__}: fields with defaults must come last")
+            if any(c.rest for c in codecs[:-1]):
+                raise TypeError(f"{cls.__name__}: only the last field may be a Rest")
             cls._codecs = tuple(codecs)
         return cls._codecs
 
@@ -223,8 +249,9 @@ class ButtonData:
         prefix, colon, rest = data.partition(":")
         if prefix != cls.prefix or (colon and not rest):
             return None
-        parts = rest.split(SEPARATOR) if rest else []
         codecs = cls.fields()
+        greedy = bool(codecs) and codecs[-1].rest
+        parts = rest.split(SEPARATOR, len(codecs) - 1 if greedy else -1) if rest else []
         required = sum(1 for c in codecs if not c.optional)
         if not required <= len(parts) <= len(codecs):
             return None

@@ -231,7 +231,7 @@ async def _show(turn: Turn, asked: int | None) -> list[Reply]:
         buttons.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     from_list = turn.msg.button is not None and search.current(turn) is not None
     if from_list:
-        buttons.append((Button(t("🔙 Back"), "b"),))
+        buttons.append((Button(t("🔙 Back"), search.Back().pack()),))
     paging = turn.msg.button is not None and asked is not None
     return [Reply(lines(text), buttons=tuple(buttons), edit=from_list or paging)]
 

@@ -110,7 +110,7 @@ async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
     if upcoming:  # only where a companion could go along
         buttons[1:1] = await companions.offer_button(turn, offer)
     if around is not None:
-        buttons[-1] += (Button(t("🔙 Back"), "b"),)
+        buttons[-1] += (Button(t("🔙 Back"), search.Back().pack()),)
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]
 
 

@@ -288,7 +288,7 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
         if found.place.kind == "coordinates":
             return await home_location(turn, found.place.lat, found.place.lon)
         if found.choices:  # a postcode of several municipalities
-            return [search.postcode_choice(turn, found.choices, "hp")]
+            return [search.postcode_choice(turn, found.choices, lambda p: button_data("hp", p))]
         return _set_home(turn, found.place)
     choices = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and choices:

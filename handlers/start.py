@@ -19,7 +19,7 @@ async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
         return await offer_detail.show_offer(turn, valid_id(argument.removeprefix("offer_")))
     if argument.startswith("place_") and turn.app.places.get(argument.removeprefix("place_")):
         # deep link t.me/<bot>?start=place_<id>, e.g. from the QR code of a printed notice
-        return await search.choose_place(turn, argument.removeprefix("place_"))
+        return await search.search_place(turn, argument.removeprefix("place_"))
     t = turn.t
     text = with_location_hint(
         turn,
