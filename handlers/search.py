@@ -689,7 +689,9 @@ def _remember_home(turn: Turn) -> list[tuple[Button, ...]]:
     """Offered until the person has chosen a home place; a search alone never sets one."""
     if turn.user.home_place_id is not None:
         return []
-    return [(Button(turn.t("🏠 Remember as my home place"), "hm"),)]
+    from .settings import RememberHome  # settings starts searches
+
+    return [(Button(turn.t("🏠 Remember as my home place"), RememberHome().pack()),)]
 
 
 def _filter_rows(turn: Turn, search: Search) -> list[tuple[Button, ...]]:
