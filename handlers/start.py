@@ -8,10 +8,15 @@ from models.moderation import waiting_offers
 from . import offer_detail, search
 from .common import main_keyboard, with_location_hint
 from .context import Turn
-from .dialogue import Feature
+from .buttons import ButtonData
+from .dialogue import Feature, on
 from .ideas import IdeaList
 from .keywords import Intent
 from .messages import Button, Reply
+
+
+class Help(ButtonData, prefix="h"):
+    pass
 
 
 async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
@@ -53,7 +58,7 @@ async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     return [Reply(text, keyboard=main_keyboard(turn))]
 
 
-async def show_help(turn: Turn, argument: str = "") -> list[Reply]:
+async def show_help(turn: Turn, argument: Help | str = "") -> list[Reply]:
     t = turn.t
     text = (
         with_location_hint(
@@ -102,7 +107,7 @@ def too_long(turn: Turn) -> Reply:
 FEATURE = Feature(
     name="start",
     commands={"start": welcome, "hilfe": show_help, "help": show_help},
-    verbs={"h": show_help},
+    buttons=(on(Help, show_help),),
     intents={
         Intent.HELP: show_help,
         Intent.GREETING: welcome,
