@@ -226,7 +226,7 @@ async def _show(turn: Turn, asked: int | None) -> list[Reply]:
     ]
     if page < pages:
         buttons.append((Button(t("More ideas ▶"), IdeaList(page=page + 1).pack()),))
-    buttons.append((Button(t("➕ Offer a meeting"), "nn"),))
+    buttons.append((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),))
     if _may(turn):
         buttons.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     from_list = turn.msg.button is not None and search.current(turn) is not None

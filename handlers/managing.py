@@ -171,7 +171,7 @@ async def list_mine(turn: Turn, pressed: MyOffers | str = "") -> list[Reply]:
         return [
             Reply(
                 t("You have not posted any offers yet. /neu starts one – it takes a few minutes."),
-                buttons=((Button(t("➕ Offer a meeting"), "nn"),),),
+                buttons=((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),),),
             )
         ]
     text: list = [bold(t("Your offers")), ""]
@@ -188,7 +188,7 @@ async def list_mine(turn: Turn, pressed: MyOffers | str = "") -> list[Reply]:
         rows.append(
             (Button(f"{number}. {shorten(offer.title, 40)}", ShowMine(offer=offer.id).pack()),)
         )
-    rows.append((Button(t("➕ Offer a meeting"), "nn"),))
+    rows.append((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),))
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 

@@ -11,6 +11,7 @@ from .context import Turn
 from .buttons import ButtonData
 from .dialogue import Feature, on
 from .ideas import IdeaList
+from .posting import NewOffer
 from .keywords import Intent
 from .messages import Button, Reply
 
@@ -76,7 +77,12 @@ async def show_help(turn: Turn, argument: Help | str = "") -> list[Reply]:
             "<b>Organising something yourself?</b> /new posts a meeting in a few minutes, /mine shows yours."
         )
     )
-    buttons = ((Button(t("➕ Offer a meeting"), "nn"), Button(t("💡 Ideas"), IdeaList().pack())),)
+    buttons = (
+        (
+            Button(t("➕ Offer a meeting"), NewOffer().pack()),
+            Button(t("💡 Ideas"), IdeaList().pack()),
+        ),
+    )
     # The big keyboard was set by the welcome and stays; one message carries one kind of buttons.
     return [Reply(text, buttons=buttons, edit=turn.msg.button is not None)]
 
