@@ -17,7 +17,9 @@ with the same stale-button reply before any handler runs. Handlers still check w
 refers to (the offer may be gone, or not theirs).
 
 Field types say what is valid: `Id` (a database id, 1 to 2^31-1), `Between(lo, hi)` for other
-numbers, `Literal[...]` for a fixed set of words (`OneOf(words)` for one known at start-up), `date` (packed as YYYYMMDD), `Token` for a
+numbers, `Literal[...]` for a fixed set of words (`OneOf(words)` for one known at start-up,
+`Matching(pattern, length)` for a word of a given shape, `Rest(length)` for a last field that
+may hold dots), `date` (packed as YYYYMMDD), `Token` for a
 short word. A field with a default may be left out at the end ("id" and "id:2" both fit a
 class with `page: Page | None = None`). Telegram takes at most 64 bytes of button data: the
 router checks every class's longest packed form at start-up (`ButtonData.longest`).
@@ -73,6 +75,14 @@ class OneOf:
     """One of these words or numbers (a set known at start-up, e.g. the kinds of offer)."""
 
     words: tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Matching:
+    """A word that matches `pattern` whole (plain characters only), at most `length` long."""
+
+    pattern: str
+    length: int
 
 
 @dataclass(frozen=True)
@@ -168,6 +178,15 @@ def _codec(name: str, hint: Any, optional: bool) -> _Codec:
                 return _Codec(name, str, read, longest, optional)
             if isinstance(extra, Word) and base is str:
                 return _Codec(name, str, _word_reader(extra.length), extra.length, optional)
+            if isinstance(extra, Matching) and base is str:
+                whole = re.compile(extra.pattern)
+                size = extra.length
+
+                def read_match(text: str) -> str | None:
+                    ok = len(text) <= size and _WORD.match(text) and whole.fullmatch(text)
+                    return text if ok else None
+
+                return _Codec(name, str, read_match, size, optional)
             if isinstance(extra, Rest) and base is str:
                 size = extra.length
                 return _Codec(name, str, _rest_reader(size), size, optional, rest=True)
