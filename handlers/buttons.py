@@ -286,19 +286,3 @@ class ButtonData:
 def prefix_of(data: str) -> str:
     """The prefix of button data as sent ("o" of "o:42"), to find the class that reads it."""
     return data.partition(":")[0]
-
-
-def parse_button(data: str) -> tuple[str, str]:
-    """('verb', 'argument') of data for a button without its own class yet; an unreadable
-    string gives ('', '') which no handler takes."""
-    match = _DATA.match(data or "")
-    if not match:
-        return "", ""
-    return match.group(1), match.group(2) or ""
-
-
-_DATA = re.compile(r"^([a-z]{1,3}\??)(?::([A-Za-z0-9_.,\-]{1,40}))?$")
-
-
-def button_data(verb: str, argument: object | None = None) -> str:
-    return verb if argument is None else f"{verb}:{argument}"

@@ -47,7 +47,7 @@ from . import (
     small_talk,
     start,
 )
-from .buttons import parse_button, prefix_of
+from .buttons import prefix_of
 from .common import refused, stale_button
 from .context import Turn
 from .dialogue import Feature, Router, Step
@@ -230,14 +230,8 @@ class Nahbar:
         out of range) gets the stale-button answer here, and a moderators-only button pressed
         by anyone else is refused and logged, before any handler runs."""
         press = self.router.buttons.get(prefix_of(data))
-        if press is None:
-            verb, argument = parse_button(data)
-            handler = self.router.verbs.get(verb)
-            if handler is None:
-                return [stale_button(turn)]
-            return await handler(turn, argument)
-        pressed = press.kind.unpack(data)
-        if pressed is None:
+        pressed = press.kind.unpack(data) if press is not None else None
+        if press is None or pressed is None:
             return [stale_button(turn)]
         if press.kind.moderators_only and not self.rights.is_moderator(turn.user):
             return refused(turn, type(pressed).__name__)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from .buttons import TELEGRAM_LIMIT, B, ButtonData, parse_button, prefix_of
+from .buttons import TELEGRAM_LIMIT, B, ButtonData, prefix_of
 from .keywords import Intent
 from .messages import Reply
 
@@ -111,7 +111,6 @@ class Feature:
     commands: Mapping[str, Handler] = field(default_factory=dict)
     moderators_only: frozenset[str] = frozenset()  # commands the core refuses anyone else
     buttons: Sequence[Press[Any]] = ()
-    verbs: Mapping[str, Handler] = field(default_factory=dict)  # buttons not yet typed
     intents: Mapping[Intent, Handler] = field(default_factory=dict)
     steps: Sequence[Step] = ()
 
@@ -124,7 +123,6 @@ class Router:
     def __init__(self, features: Sequence[Feature]) -> None:
         self.commands: dict[str, Handler] = {}
         self.buttons: dict[str, Press[Any]] = {}
-        self.verbs: dict[str, Handler] = {}
         self.intents: dict[Intent, Handler] = {}
         self.steps: dict[str, Step] = {}
         self.moderator_commands: set[str] = set()
@@ -138,19 +136,14 @@ class Router:
             if len(set(prefixes)) != len(prefixes):
                 raise ValueError(f"{feature.name}: two buttons share a prefix")
             _claim(feature, self.commands, feature.commands)
-            # typed and not yet typed buttons share one name space
-            typed = {p.kind.prefix: p for p in feature.buttons}
-            _claim(feature, self.buttons, typed, self.verbs.keys())
-            _claim(feature, self.verbs, feature.verbs, self.buttons.keys())
+            _claim(feature, self.buttons, {p.kind.prefix: p for p in feature.buttons})
             _claim(feature, self.intents, feature.intents)
             _claim(feature, self.steps, {s.name: s for s in feature.steps})
 
     def takes(self, data: str) -> bool:
         """Some feature answers a button with this data (its class reads it whole)."""
         press = self.buttons.get(prefix_of(data))
-        if press is not None:
-            return press.kind.unpack(data) is not None
-        return parse_button(data)[0] in self.verbs
+        return press is not None and press.kind.unpack(data) is not None
 
 
 K = TypeVar("K")
