@@ -46,7 +46,7 @@ class Turn:
         if kind.key in self._notes:
             cached = self._notes[kind.key]
             if cached is None or type(cached) is kind:
-                return cached  # type: ignore[return-value]  # stored under kind's own key
+                return cached
         raw = self.convo.data.get(kind.key)
         note = kind.load(raw)
         if note is None and raw is not None:

@@ -177,3 +177,21 @@ async def test_the_review_command_is_for_moderators_only(sessions, places, now) 
     moderator = ChatDriver(sessions, places, now, user="mod", rights=RIGHTS)
     await moderator.say("/pruefen")
     assert "Moderation" in moderator.text
+
+
+PREFIXES = sorted(ROUTES.buttons)
+TAILS = st.text(alphabet="0123456789.,:-_abcxyzAZ ä١", max_size=40)
+
+
+@given(
+    data=st.one_of(
+        st.text(max_size=80), st.builds("{}:{}".format, st.sampled_from(PREFIXES), TAILS)
+    )
+)
+def test_no_data_makes_any_declared_button_crash(data: str) -> None:
+    """Whatever arrives as button data: no class raises, and what one reads packs back to data
+    that reads the same again."""
+    for press in ROUTES.buttons.values():
+        pressed = press.kind.unpack(data)
+        if pressed is not None:
+            assert press.kind.unpack(pressed.pack()) == pressed
