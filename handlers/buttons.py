@@ -146,6 +146,16 @@ def _word_reader(size: int) -> Callable[[str], str | None]:
     return read
 
 
+def _match_reader(shape: Matching) -> Callable[[str], str | None]:
+    whole = re.compile(shape.pattern)
+
+    def read(text: str) -> str | None:
+        ok = len(text) <= shape.length and _WORD.match(text) and whole.fullmatch(text)
+        return text if ok else None
+
+    return read
+
+
 def _rest_reader(size: int) -> Callable[[str], str | None]:
     def read(text: str) -> str | None:
         return text if len(text) <= size and _REST.match(text) else None
@@ -179,14 +189,7 @@ def _codec(name: str, hint: Any, optional: bool) -> _Codec:
             if isinstance(extra, Word) and base is str:
                 return _Codec(name, str, _word_reader(extra.length), extra.length, optional)
             if isinstance(extra, Matching) and base is str:
-                whole = re.compile(extra.pattern)
-                size = extra.length
-
-                def read_match(text: str) -> str | None:
-                    ok = len(text) <= size and _WORD.match(text) and whole.fullmatch(text)
-                    return text if ok else None
-
-                return _Codec(name, str, read_match, size, optional)
+                return _Codec(name, str, _match_reader(extra), extra.length, optional)
             if isinstance(extra, Rest) and base is str:
                 size = extra.length
                 return _Codec(name, str, _rest_reader(size), size, optional, rest=True)
