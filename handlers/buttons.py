@@ -257,13 +257,13 @@ class ButtonData:
         return len(cls.prefix) + 1 + sum(c.longest for c in codecs) + len(codecs) - 1
 
     def pack(self) -> str:
-        values = [getattr(self, c.name) for c in self.fields()]
-        while values and values[-1] is None and self.fields()[len(values) - 1].optional:
+        codecs = self._codecs or self.fields()  # read once per class; packing is per button
+        values = [getattr(self, c.name) for c in codecs]
+        while values and values[-1] is None and codecs[len(values) - 1].optional:
             values.pop()
         if not values:
             return self.prefix
-        written = SEPARATOR.join(c.write(v) for c, v in zip(self.fields(), values))
-        return f"{self.prefix}:{written}"
+        return self.prefix + ":" + SEPARATOR.join([c.write(v) for c, v in zip(codecs, values)])
 
     @classmethod
     def unpack(cls, data: str) -> Self | None:
