@@ -84,6 +84,7 @@ class TerminalChat:
             language=self.language,
             text=line.strip(),
             location_sharing=SHARE_TYPED,
+            buttons=False,
         )
 
     async def say(self, line: str) -> None:

@@ -36,6 +36,9 @@ class Incoming:
     group: bool = False  # sent in a group chat (several members), not a private chat
     sender_is_admin: bool = False  # in a group: the sender may change the group's settings
     location_sharing: str = SHARE_NONE  # how they can send a location: SHARE_BUTTON, _MENU, _TYPED
+    # The adapter shows buttons under a message. Without (the terminal, Matrix), choices are
+    # numbered and answered by typing the number (handlers.choices).
+    buttons: bool = True
 
     @property
     def chat(self) -> str:

@@ -9,9 +9,9 @@ The word lists are what people type (input, not output); the labels go through t
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
-from .buttons import button_data
+from .buttons import ButtonData, OneOf
 from .i18n import N_
 from .messages import Button
 
@@ -98,6 +98,12 @@ def read_access(text: str) -> tuple[dict[str, str], list[tuple[int, int]]]:
     return changes, spans
 
 
+class ToggleAccess(ButtonData, prefix="na"):
+    """Tick or untick one fact about access while writing an offer (handlers.posting)."""
+
+    key: Annotated[str, OneOf(tuple(ACCESS))]
+
+
 def ticked(draft: Draft, key: str) -> bool:
     column, value = ACCESS[key]
     stored: str | None = getattr(draft, column)
@@ -108,6 +114,11 @@ def access_rows(turn: Turn, draft: Draft) -> list[tuple[Button, ...]]:
     """One toggle per fact, ticked when the draft says so."""
     t = turn.t
     return [
-        (Button(("✅ " if ticked(draft, k) else "◻️ ") + t(ACCESS_LABELS[k]), button_data("na", k)),)
+        (
+            Button(
+                ("✅ " if ticked(draft, k) else "◻️ ") + t(ACCESS_LABELS[k]),
+                ToggleAccess(key=k).pack(),
+            ),
+        )
         for k in ACCESS
     ]

@@ -9,6 +9,7 @@ the meantime are left out, and nothing is sent when none is left.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated, Literal
 
 from markupsafe import Markup
 from sqlalchemy import select
@@ -20,18 +21,28 @@ from models.digests import ALERT, Alert, alert_of
 from models.outbox import Claimed
 from scheduler.compose import Drop
 
-from .buttons import button_data
+from .buttons import ButtonData, OneOf
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Feature, on
 from .digest import home_words
 from .formatting import bold, lines, when
 from .i18n import Translator
 from .messages import Button, Reply
+from .offer_detail import ShowOffer
 from .text import shorten
 
 
-async def show(turn: Turn, argument: str = "") -> list[Reply]:
+class Alerts(ButtonData, prefix="al"):
+    switch: Literal["on", "off"] | None = None
+
+
+class AlertKind(ButtonData, prefix="ak"):
+    kind: Annotated[str, OneOf(("all", *BY_KEY))]
+
+
+async def show(turn: Turn, pressed: Alerts) -> list[Reply]:
+    argument = pressed.switch
     if turn.msg.group:
         return [stale_button(turn)]  # alerts are a person's, in their private chat
     if argument == "on":
@@ -50,14 +61,13 @@ async def show(turn: Turn, argument: str = "") -> list[Reply]:
             await turn.session.delete(alert)
             await turn.session.flush()
         return [await _view(turn, notice=turn.t("Alerts switched off."))]
-    if argument:
-        return [stale_button(turn)]
     return [await _view(turn)]
 
 
-async def toggle_kind(turn: Turn, key: str) -> list[Reply]:
+async def toggle_kind(turn: Turn, pressed: AlertKind) -> list[Reply]:
+    key = pressed.kind
     alert = await alert_of(turn.session, turn.user.id)
-    if alert is None or turn.msg.group or (key != "all" and key not in BY_KEY):
+    if alert is None or turn.msg.group:
         return [stale_button(turn)]
     chosen = set(alert.categories or [])
     if key == "all":
@@ -87,9 +97,11 @@ async def state_line(turn: Turn) -> Markup:
 
 
 async def _view(turn: Turn, notice: str | None = None) -> Reply:
+    from .settings import AskHome, Settings  # settings shows the alerts' state
+
     t, user = turn.t, turn.user
     edit = turn.msg.button is not None
-    back = (Button(t("⚙️ Settings"), "st"),)
+    back = (Button(t("⚙️ Settings"), Settings().pack()),)
     text = [bold(t("🆕 New offers near you"))]
     if user.home_lat is None:
         text += [
@@ -101,7 +113,7 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
         ]
         return Reply(
             lines(text),
-            buttons=((Button(t("🏠 Choose home place"), "sh?"),), back),
+            buttons=((Button(t("🏠 Choose home place"), AskHome().pack()),), back),
             edit=edit,
             notice=notice,
         )
@@ -119,7 +131,7 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
         text.append(t("Now: off."))
         return Reply(
             lines(text),
-            buttons=((Button(t("✅ Switch on"), button_data("al", "on")),), back),
+            buttons=((Button(t("✅ Switch on"), Alerts(switch="on").pack()),), back),
             edit=edit,
             notice=notice,
         )
@@ -132,13 +144,15 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
         (
             Button(
                 ("✓ " if c.key in chosen else "") + f"{c.emoji} {t(c.name)}",
-                button_data("ak", c.key),
+                AlertKind(kind=c.key).pack(),
             ),
         )
         for c in CATEGORIES
     ]
-    rows.append((Button(("✓ " if not chosen else "") + t("All kinds"), button_data("ak", "all")),))
-    rows += [(Button(t("🔕 Switch off"), button_data("al", "off")),), back]
+    rows.append(
+        (Button(("✓ " if not chosen else "") + t("All kinds"), AlertKind(kind="all").pack()),)
+    )
+    rows += [(Button(t("🔕 Switch off"), Alerts(switch="off").pack()),), back]
     return Reply(lines(text), buttons=tuple(rows), edit=edit, notice=notice)
 
 
@@ -181,19 +195,20 @@ async def compose_alert(session: AsyncSession, row: Claimed, now: datetime) -> l
         buttons.append(
             (
                 Button(
-                    f"{number}. {kind.emoji} {shorten(offer.title, 40)}", button_data("o", offer.id)
+                    f"{number}. {kind.emoji} {shorten(offer.title, 40)}",
+                    ShowOffer(offer=offer.id).pack(),
                 ),
             )
         )
     if payload.get("more"):
         text += ["", t("… and more: /angebote")]
     # On every platform; on the terminal and Matrix numbered, so "2" opens the second offer.
-    buttons.append((Button(t("⚙️ Change alerts"), "al"),))
+    buttons.append((Button(t("⚙️ Change alerts"), Alerts().pack()),))
     return [Reply(lines(text), buttons=tuple(buttons))]
 
 
 FEATURE = Feature(
     name="alerts",
     composers={ALERT: compose_alert},
-    buttons={"al": show, "ak": toggle_kind},
+    buttons=(on(Alerts, show), on(AlertKind, toggle_kind)),
 )

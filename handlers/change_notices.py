@@ -22,11 +22,11 @@ from models.outbox import Claimed
 from models.schedule import to_utc
 from scheduler.compose import Drop
 
-from .buttons import button_data
 from .formatting import bold, lines, when
 from .formatting import day as day_name
 from .i18n import Translator
 from .messages import Button, Reply
+from .offer_detail import ShowOffer
 from .recurrence_text import describe
 from .text import shorten
 
@@ -101,5 +101,5 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
         text += ["", t("💬 The organisers write: “{words}”", words=message)]
     buttons: tuple = ()
     if offer is not None:  # numbered on the terminal and Matrix
-        buttons = ((Button(t("ℹ️ Details"), button_data("o", offer.id)),),)
+        buttons = ((Button(t("ℹ️ Details"), ShowOffer(offer=offer.id).pack()),),)
     return [Reply(lines(text), buttons=buttons)]

@@ -1,4 +1,5 @@
-"""Buttons as numbered choices, for platforms without buttons (the terminal, Matrix).
+"""Buttons as numbered choices, for platforms without buttons (the terminal, Matrix: their
+adapters say so with `Incoming.buttons=False`).
 
 The person answers by typing the number. Numbering is decided here, once, so every such
 platform shows the same numbers and the core can turn a typed number back into the button
@@ -18,8 +19,6 @@ from dataclasses import replace
 
 from .messages import Button, Reply
 
-# Platforms without buttons: choices are numbered and answered by typing the number.
-NUMBERED_PLATFORMS = frozenset({"terminal", "matrix"})
 _LIST_NUMBER = re.compile(r"^(\d{1,3})\.\s")
 MAX_NUMBER = 999
 

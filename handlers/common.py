@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from markupsafe import Markup
+
+from models.moderation import Action, log
 
 from .context import Turn
 from .messages import SHARE_BUTTON, SHARE_MENU, SHARE_TYPED, Button, Reply
@@ -34,6 +38,17 @@ def with_location_hint(turn: Turn, text: Markup, separator: str = " ") -> Markup
     """The text, and after it how to send a location (where there is a way)."""
     hint = location_hint(turn)
     return text + separator + hint if hint is not None else text
+
+
+log_ = logging.getLogger(__name__)
+
+
+def refused(turn: Turn, what: str) -> list[Reply]:
+    """Only moderators may do that: the refusal, logged (who tried what) and nothing changed."""
+    log_.warning("refused %s for user %s: not a moderator", what, turn.user.id)
+    log(turn.session, turn.user, Action.REFUSED, subject_id=turn.user.id, note=what, now=turn.now)
+    t = turn.t
+    return [Reply(t("Only moderators may do that."), notice=t("Only moderators may do that."))]
 
 
 def stale_button(turn: Turn) -> Reply:

@@ -16,6 +16,8 @@ Messages to the other side go through the outbox (handlers.notify.tell).
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -36,12 +38,12 @@ from models.companions import (
     waiting_count,
 )
 from models.coordination import scope_of
-from models.listing import next_dates, valid_id, visible_offer
+from models.listing import next_dates, visible_offer
 
-from .buttons import button_data
+from .buttons import Between, ButtonData, Id
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature, Note, Step
+from .dialogue import Feature, Note, Step, on
 from .formatting import when
 from .i18n import N_
 from .keywords import is_cancel
@@ -62,10 +64,43 @@ class NameFor(Note):
     side: str  # "companion" | "resident"
 
 
-def _ids(argument: str) -> tuple[int | None, int | None]:
-    """ "42" or "42.1764345600": the id and, for a date, its epoch seconds."""
-    first, _, second = argument.partition(".")
-    return valid_id(first), (int(second) if second.isdigit() and len(second) <= 11 else None)
+class AskCompany(ButtonData, prefix="ua"):
+    """ "I would rather not go alone" under an offer."""
+
+    offer: Id
+
+
+class CompanyOn(ButtonData, prefix="ud"):
+    offer: Id
+    start: Annotated[int, Between(0, 99_999_999_999)]  # the date's start, seconds since 1970
+
+
+class ARequest(ButtonData):
+    """A button about one companion request (checked to concern the person pressing it)."""
+
+    request: Id
+
+
+class GoAlong(ARequest, prefix="uy"):
+    """A volunteer: "Yes, I will go along"."""
+
+
+class AgreeCompany(ARequest, prefix="uc"):
+    """The resident: "Yes, I agree" to the companion offered."""
+
+
+class Withdraw(ARequest, prefix="uw"):
+    pass
+
+
+class Report(ARequest, prefix="ur"):
+    pass
+
+
+class BlockReported(ButtonData, prefix="ub"):
+    """A coordinator blocks the person a report names."""
+
+    report: Id
 
 
 def _municipality(turn: Turn, offer: Offer) -> str:
@@ -80,9 +115,8 @@ def _place_name(turn: Turn, ags: str) -> str:
 # --- the resident asks ------------------------------------------------------------------------
 
 
-async def ask(turn: Turn, argument: str) -> list[Reply]:
-    offer_id, _ = _ids(argument)
-    offer = await visible_offer(turn.session, offer_id) if offer_id else None
+async def ask(turn: Turn, pressed: AskCompany) -> list[Reply]:
+    offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
         return [stale_button(turn)]
     t = turn.t
@@ -100,7 +134,11 @@ async def ask(turn: Turn, argument: str) -> list[Reply]:
         ]
     dates = await next_dates(turn.session, offer.id, turn.now, DATES)
     rows = tuple(
-        (Button(when(t, start, end), button_data("ud", f"{offer.id}.{int(start.timestamp())}")),)
+        (
+            Button(
+                when(t, start, end), CompanyOn(offer=offer.id, start=int(start.timestamp())).pack()
+            ),
+        )
         for start, end in dates
     )
     return [
@@ -118,10 +156,10 @@ async def ask(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def date_chosen(turn: Turn, argument: str) -> list[Reply]:
-    offer_id, epoch = _ids(argument)
-    offer = await visible_offer(turn.session, offer_id) if offer_id else None
-    if offer is None or epoch is None:
+async def date_chosen(turn: Turn, pressed: CompanyOn) -> list[Reply]:
+    epoch = pressed.start
+    offer = await visible_offer(turn.session, pressed.offer)
+    if offer is None:
         return [stale_button(turn)]
     starts = [
         s
@@ -163,7 +201,11 @@ async def date_chosen(turn: Turn, argument: str) -> list[Reply]:
                             date=when(t, starts[0]),
                         ),
                         buttons=(
-                            (Button(t("🤝 Yes, I will go along"), button_data("uy", request.id)),),
+                            (
+                                Button(
+                                    t("🤝 Yes, I will go along"), GoAlong(request=request.id).pack()
+                                ),
+                            ),
                         ),
                     )
                 ],
@@ -174,7 +216,7 @@ async def date_chosen(turn: Turn, argument: str) -> list[Reply]:
                 "🤝 Thank you. I will ask the companions near you. As soon as one says yes, you will hear "
                 "from me – nothing is shared before you agree."
             ),
-            buttons=((Button(t("✖️ Withdraw"), button_data("uw", request.id)),),),
+            buttons=((Button(t("✖️ Withdraw"), Withdraw(request=request.id).pack()),),),
             edit=True,
         )
     ]
@@ -183,14 +225,13 @@ async def date_chosen(turn: Turn, argument: str) -> list[Reply]:
 # --- the volunteer agrees -----------------------------------------------------------------------
 
 
-async def _request(turn: Turn, argument: str) -> CompanionRequest | None:
-    request_id, _ = _ids(argument)
-    request = await turn.session.get(CompanionRequest, request_id) if request_id else None
+async def _request(turn: Turn, request_id: int) -> CompanionRequest | None:
+    request = await turn.session.get(CompanionRequest, request_id)
     return request if request is not None and request.status in OPEN else None
 
 
-async def volunteer_agrees(turn: Turn, argument: str) -> list[Reply]:
-    request = await _request(turn, argument)
+async def volunteer_agrees(turn: Turn, pressed: GoAlong) -> list[Reply]:
+    request = await _request(turn, pressed.request)
     helper = await volunteer(turn.session, turn.user.id)
     t = turn.t
     if (
@@ -223,7 +264,7 @@ async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
     if not name or not name[0].isalpha() or any(ch.isdigit() for ch in name) or "@" in name:
         turn.enter(NAME, note)
         return [Reply(t("Please write only a first name, e.g. “Erika”."))]
-    request = await _request(turn, str(note.request_id))
+    request = await _request(turn, note.request_id)
     if request is None:
         return [stale_button(turn)]
     offer = await turn.session.get(Offer, request.offer_id)
@@ -251,8 +292,8 @@ async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
                         venue=_venue(offer),
                     ),
                     buttons=(
-                        (Button(t("✅ Yes, I agree"), button_data("uc", request.id)),),
-                        (Button(t("✖️ No, thank you"), button_data("uw", request.id)),),
+                        (Button(t("✅ Yes, I agree"), AgreeCompany(request=request.id).pack()),),
+                        (Button(t("✖️ No, thank you"), Withdraw(request=request.id).pack()),),
                     ),
                 )
             ]
@@ -323,14 +364,14 @@ def _end_buttons(turn: Turn, request: CompanionRequest, tr=None) -> tuple:
     t = tr or turn.t
     return (
         (
-            Button(t("✖️ Withdraw"), button_data("uw", request.id)),
-            Button(t("⚠️ Report"), button_data("ur", request.id)),
+            Button(t("✖️ Withdraw"), Withdraw(request=request.id).pack()),
+            Button(t("⚠️ Report"), Report(request=request.id).pack()),
         ),
     )
 
 
-async def resident_agrees(turn: Turn, argument: str) -> list[Reply]:
-    request = await _request(turn, argument)
+async def resident_agrees(turn: Turn, pressed: AgreeCompany) -> list[Reply]:
+    request = await _request(turn, pressed.request)
     if (
         request is None
         or request.resident_id != turn.user.id
@@ -353,8 +394,8 @@ def _side(turn: Turn, request: CompanionRequest) -> str | None:
     return None
 
 
-async def withdraw(turn: Turn, argument: str) -> list[Reply]:
-    request = await _request(turn, argument)
+async def withdraw(turn: Turn, pressed: Withdraw) -> list[Reply]:
+    request = await _request(turn, pressed.request)
     side = _side(turn, request) if request is not None else None
     if side is None:
         return [stale_button(turn)]
@@ -382,8 +423,8 @@ async def withdraw(turn: Turn, argument: str) -> list[Reply]:
     return [Reply(t("Withdrawn. The other side is told; first names are deleted."), edit=True)]
 
 
-async def report(turn: Turn, argument: str) -> list[Reply]:
-    request = await _request(turn, argument)
+async def report(turn: Turn, pressed: Report) -> list[Reply]:
+    request = await _request(turn, pressed.request)
     side = _side(turn, request) if request is not None else None
     if side is None:
         return [stale_button(turn)]
@@ -396,7 +437,7 @@ async def report(turn: Turn, argument: str) -> list[Reply]:
         at=turn.now,
     )
     turn.session.add(entry)
-    await withdraw(turn, argument)
+    await withdraw(turn, Withdraw(request=pressed.request))
     await turn.session.flush()
     listed = turn.services.coordinators
     for user in await turn.session.scalars(select(User)):  # few coordinators; checked one by one
@@ -413,7 +454,7 @@ async def report(turn: Turn, argument: str) -> list[Reply]:
                             "companions?",
                             place=_place_name(turn, request.ags),
                         ),
-                        buttons=((Button(t("🚫 Block"), button_data("ub", entry.id)),),),
+                        buttons=((Button(t("🚫 Block"), BlockReported(report=entry.id).pack()),),),
                     )
                 ],
             )
@@ -429,9 +470,8 @@ async def report(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def block(turn: Turn, argument: str) -> list[Reply]:
-    report_id, _ = _ids(argument)
-    entry = await turn.session.get(CompanionReport, report_id) if report_id else None
+async def block(turn: Turn, pressed: BlockReported) -> list[Reply]:
+    entry = await turn.session.get(CompanionReport, pressed.report)
     listed = turn.services.coordinators
     scope = await scope_of(turn.session, listed, turn.user)
     t = turn.t
@@ -485,7 +525,7 @@ async def offer_button(turn: Turn, offer: Offer) -> list:
     if not ags or not await volunteers_for(turn.session, ags):
         return []
     t = turn.t
-    return [(Button(t("🤝 I would rather not go alone"), button_data("ua", offer.id)),)]
+    return [(Button(t("🤝 I would rather not go alone"), AskCompany(offer=offer.id).pack()),)]
 
 
 async def door_line(turn: Turn, offer: Offer) -> list:
@@ -508,15 +548,15 @@ async def door_line(turn: Turn, offer: Offer) -> list:
 FEATURE = Feature(
     name="companions",
     commands={"begleiten": join, "companion": join},
-    buttons={
-        "ua": ask,
-        "ud": date_chosen,
-        "uy": volunteer_agrees,
-        "uc": resident_agrees,
-        "uw": withdraw,
-        "ur": report,
-        "ub": block,
-    },
+    buttons=(
+        on(AskCompany, ask),
+        on(CompanyOn, date_chosen),
+        on(GoAlong, volunteer_agrees),
+        on(AgreeCompany, resident_agrees),
+        on(Withdraw, withdraw),
+        on(Report, report),
+        on(BlockReported, block),
+    ),
     steps=(
         Step(
             NAME,

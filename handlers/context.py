@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Conversation, User
 
-from .choices import NUMBERED_PLATFORMS
 from .dialogue import Note
 from .i18n import Translator
 from .messages import Incoming
@@ -36,24 +35,35 @@ class Turn:
     reading: Reading | None = (
         None  # the typed message as the reader understood it (handlers.understanding)
     )
+    # Notes read in this turn, by key: a note is validated once per turn, not on every get.
+    # Every change to convo.data goes through put/drop/_remove/put_raw/enter, which keep it.
+    _notes: dict[str, Note | None] = field(default_factory=dict, repr=False)
 
     # --- typed notes (handlers.dialogue.Note) ----------------------------------------------
 
     def get(self, kind: type[D]) -> D | None:
         """The stored note of this kind, or None (also when it no longer fits the model)."""
+        if kind.key in self._notes:
+            cached = self._notes[kind.key]
+            if cached is None or type(cached) is kind:
+                return cached
         raw = self.convo.data.get(kind.key)
         note = kind.load(raw)
         if note is None and raw is not None:
             self._remove(kind.key)
+        self._notes[kind.key] = note
         return note
 
     def put(self, note: Note) -> None:
         self.convo.data = {**self.convo.data, note.key: note.dump()}  # a new dict: JSON change seen
+        self._notes[note.key] = note
 
     def drop(self, *kinds: type[Note]) -> None:
         self._remove(*(k.key for k in kinds))
 
     def _remove(self, *keys: str) -> None:
+        for key in keys:
+            self._notes[key] = None
         if any(k in self.convo.data for k in keys):
             self.convo.data = {k: v for k, v in self.convo.data.items() if k not in keys}
 
@@ -62,6 +72,7 @@ class Turn:
 
     def put_raw(self, key: str, value: object) -> None:
         self.convo.data = {**self.convo.data, key: value}
+        self._notes.pop(key, None)
 
     # --- the waiting step ------------------------------------------------------------------
 
@@ -75,6 +86,7 @@ class Turn:
         self._remove(STEP_KEY)
         if note is not None:
             self.convo.data = {**self.convo.data, STEP_KEY: note.dump()}
+            self._notes.pop(STEP_KEY, None)
 
     def step_note(self, kind: type[D]) -> D | None:
         return kind.load(self.convo.data.get(STEP_KEY))
@@ -85,4 +97,4 @@ class Turn:
 
     @property
     def platform_has_buttons(self) -> bool:
-        return self.msg.platform not in NUMBERED_PLATFORMS
+        return self.msg.buttons

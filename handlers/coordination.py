@@ -10,6 +10,7 @@ coordinator asking about another district, or anyone else, is refused and sees n
 from __future__ import annotations
 
 import logging
+from typing import Annotated
 
 from markupsafe import Markup
 
@@ -23,11 +24,11 @@ from publish import map as drawing
 from publish.report import area_total, map_png, month_label, unmet_total
 from publish.suppression import LESS
 
-from .buttons import button_data
-from .common import stale_button
+from .buttons import ButtonData, Matching
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Feature, on
 from .formatting import bold, lines
+from .ideas import StartHere
 from .messages import Attachment, Button, Reply
 from .text import shorten
 
@@ -51,24 +52,27 @@ def _refused(turn: Turn) -> list[Reply]:
 # --- what the buttons carry (checked here, and again against the sender's right) ------------
 
 
-def _area(argument: str) -> Scope | None:
-    """ "all" (the state) or a district key ("15085"); None for anything else."""
-    if argument == "all":
-        return Scope()
-    return (
-        Scope(argument)
-        if len(argument) == 5 and argument.isdigit() and argument.startswith("15")
-        else None
-    )
+Area = Annotated[str, Matching(r"all|15\d{3}", 5)]  # the state, or a district key ("15085")
 
 
-def _municipality_key(argument: str) -> str | None:
-    """A municipality's key ("15085235"), or None."""
-    return (
-        argument
-        if len(argument) == 8 and argument.isdigit() and argument.startswith("15")
-        else None
-    )
+class WhiteSpotIdeas(ButtonData, prefix="kd"):
+    area: Area
+
+
+class WebLogin(ButtonData, prefix="kw"):
+    pass
+
+
+class InviteCoordinator(ButtonData, prefix="ki"):
+    area: Area | None = None  # without: the inviter's own area
+
+
+class InviteCompanion(ButtonData, prefix="kb"):
+    municipality: Annotated[str, Matching(r"15\d{6}", 8)]  # its key, "15085235"
+
+
+def _area(area: str) -> Scope:
+    return Scope() if area == "all" else Scope(area)
 
 
 def _municipality_in(turn: Turn, text: str) -> str | None:
@@ -164,13 +168,15 @@ def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
     rows = [
         (
             Button(
-                t("💡 Ideas for white spots"), button_data("kd", picture.scope.district or "all")
+                t("💡 Ideas for white spots"),
+                WhiteSpotIdeas(area=picture.scope.district or "all").pack(),
             ),
         ),
         (
-            Button(t("🌐 Open the web pages"), "kw"),
+            Button(t("🌐 Open the web pages"), WebLogin().pack()),
             Button(
-                t("🔑 Invite a coordinator"), button_data("ki", picture.scope.district or "all")
+                t("🔑 Invite a coordinator"),
+                InviteCoordinator(area=picture.scope.district or "all").pack(),
             ),
         ),
     ]
@@ -205,21 +211,19 @@ def _one(turn: Turn, picture: Situation, ags: str) -> Reply:
         (
             Button(
                 t("🤝 Invite a companion for {place}", place=shorten(m.outline.name, 30)),
-                button_data("kb", ags),
+                InviteCompanion(municipality=ags).pack(),
             ),
         )
     ]
     return Reply(lines(text), buttons=tuple(rows))
 
 
-async def ideas_for_white_spots(turn: Turn, argument: str) -> list[Reply]:
+async def ideas_for_white_spots(turn: Turn, pressed: WhiteSpotIdeas) -> list[Reply]:
     """For each white spot: the nearest offers and idea-pool formats for a place of its size."""
     scope = await _scope(turn)
     if scope is None:
         return _refused(turn)
-    area = _area(argument)
-    if area is None:
-        return [stale_button(turn)]
+    area = _area(pressed.area)
     if not area.within(scope):
         return _refused(turn)
     t = turn.t
@@ -254,7 +258,7 @@ async def ideas_for_white_spots(turn: Turn, argument: str) -> list[Reply]:
         (
             Button(
                 t("▶️ Start it here: {idea}", idea=shorten(i.title(turn.user.language), 30)),
-                button_data("ib", i.id),
+                StartHere(idea=i.id).pack(),
             ),
         )
         for i in ideas[:3]
@@ -300,7 +304,7 @@ async def _nearest_offer(turn: Turn, m: Municipality):
     return hit.distance_km, hit.title, hit.place_name
 
 
-async def web_login(turn: Turn, argument: str = "") -> list[Reply]:
+async def web_login(turn: Turn, pressed: WebLogin) -> list[Reply]:
     """A one-time link to the coordinators' web pages."""
     scope = await _scope(turn)
     if scope is None:
@@ -329,14 +333,12 @@ async def web_login(turn: Turn, argument: str = "") -> list[Reply]:
     ]
 
 
-async def invite(turn: Turn, argument: str = "") -> list[Reply]:
+async def invite(turn: Turn, pressed: InviteCoordinator) -> list[Reply]:
     """A code for a new coordinator, for the area shown (within the inviter's own)."""
     scope = await _scope(turn)
     if scope is None:
         return _refused(turn)
-    area = _area(argument) if argument else scope
-    if area is None:
-        return [stale_button(turn)]
+    area = _area(pressed.area) if pressed.area is not None else scope
     if not area.within(scope):
         return _refused(turn)
     code = new_invite(turn.session, turn.user, area.district, turn.now)
@@ -375,14 +377,12 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
     ]
 
 
-async def invite_companion(turn: Turn, argument: str) -> list[Reply]:
+async def invite_companion(turn: Turn, pressed: InviteCompanion) -> list[Reply]:
     """A code for a volunteer who goes along in one municipality (the coordinator's own)."""
     scope = await _scope(turn)
     if scope is None:
         return _refused(turn)
-    ags = _municipality_key(argument)
-    if ags is None:
-        return [stale_button(turn)]
+    ags = pressed.municipality
     if not scope.covers(ags):
         return _refused(turn)
     code = companions.new_invite(turn.session, turn.user, ags, turn.now)
@@ -406,5 +406,10 @@ FEATURE = Feature(
         "koordination": join,
         "coordination": join,
     },
-    buttons={"kd": ideas_for_white_spots, "kw": web_login, "ki": invite, "kb": invite_companion},
+    buttons=(
+        on(WhiteSpotIdeas, ideas_for_white_spots),
+        on(WebLogin, web_login),
+        on(InviteCoordinator, invite),
+        on(InviteCompanion, invite_companion),
+    ),
 )

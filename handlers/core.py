@@ -44,9 +44,8 @@ from . import (
     small_talk,
     start,
 )
-from .buttons import parse_button
-from .choices import NUMBERED_PLATFORMS
-from .common import stale_button
+from .buttons import prefix_of
+from .common import refused, stale_button
 from .context import Turn
 from .dialogue import Feature, Router, Step
 from .i18n import Translator, normalise_language
@@ -103,7 +102,6 @@ class Nahbar:
         self.default_language = default_language
         self.clock = clock
         self.router = router
-        self.numbered_platforms = set(NUMBERED_PLATFORMS)
 
     async def handle(self, msg: Incoming) -> list[Reply]:
         started = clocks.perf_counter()
@@ -126,16 +124,14 @@ class Nahbar:
         return await self._turn(msg, self._resume)
 
     async def shown(self, chat: str, replies: list[Reply]) -> list[Reply]:
-        """Replies are about to be sent to `chat` outside a turn (by the outbox). On a platform
-        without buttons their numbers become what a typed number means: the newest message on
-        the screen wins, as after a turn, except while a question waits for an answer: then the
+        """Replies are about to be sent to `chat` outside a turn, by the outbox of an adapter
+        without buttons (Incoming.buttons is False there): their numbers become what a typed
+        number means. The newest message on the screen wins, as after a turn, except while a
+        question waits for an answer: then the
         new choices are numbered after the question's, and both stay valid (a reminder arriving
         while someone writes an offer must not turn their "1" into "Ich komme"). Returns the
         replies to send, renumbered where needed."""
-        if (
-            chat.partition(":")[0] not in self.numbered_platforms
-            or choices.remember(replies) is None
-        ):
+        if choices.remember(replies) is None:
             return replies
         async with self.sessions() as session, session.begin():
             for convo in await session.scalars(
@@ -173,7 +169,7 @@ class Nahbar:
             if new_private_chat:  # e.g. a new Matrix DM: subscriptions of a paused one follow
                 await session.flush()
                 await follow_to(session, user.id, msg.chat)
-            numbered = msg.platform in self.numbered_platforms
+            numbered = not msg.buttons
             if numbered:
                 msg = _typed_choice(msg, convo.data.get("choices"))
             turn = Turn(self.services, msg, session, user, convo, Translator(user.language), now)
@@ -203,11 +199,7 @@ class Nahbar:
             turn.leave()  # a step of a feature that no longer exists
         msg = turn.msg
         if msg.button is not None:
-            verb, argument = parse_button(msg.button)
-            handler = self.router.buttons.get(verb)
-            if handler is None:
-                return [stale_button(turn)]
-            return await handler(turn, argument)
+            return await self._press(turn, msg.button)
         if msg.location is not None:
             return await search.at_location(turn, *msg.location)
         text = clean(msg.text or "")
@@ -217,19 +209,32 @@ class Nahbar:
             return await self._command(turn, text)
         return await self._words(turn, text)
 
+    async def _press(self, turn: Turn, data: str) -> list[Reply]:
+        """A pressed button: its class reads the data; whatever does not fit (stale, forged,
+        out of range) gets the stale-button answer here, and a moderators-only button pressed
+        by anyone else is refused and logged, before any handler runs."""
+        press = self.router.buttons.get(prefix_of(data))
+        pressed = press.kind.unpack(data) if press is not None else None
+        if press is None or pressed is None:
+            return [stale_button(turn)]
+        if press.kind.moderators_only and not self.services.rights.is_moderator(turn.user):
+            return refused(turn, type(pressed).__name__)
+        return await press.handler(turn, pressed)
+
     async def _command(self, turn: Turn, text: str) -> list[Reply]:
         name, _, argument = text[1:].partition(" ")
-        handler = self.router.commands.get(name.split("@")[0].lower())
+        name = name.split("@")[0].lower()
+        handler = self.router.commands.get(name)
         if handler is None:
             return [start.unknown_command(turn)]
+        if name in self.router.moderator_commands and not self.services.rights.is_moderator(
+            turn.user
+        ):
+            return refused(turn, name)
         return await handler(turn, argument.strip()[:MAX_ARGUMENT])
 
     async def _words(self, turn: Turn, text: str) -> list[Reply]:
-        if (
-            turn.msg.platform in self.numbered_platforms
-            and _NUMBER.fullmatch(text)
-            and turn.raw("choices")
-        ):
+        if not turn.msg.buttons and _NUMBER.fullmatch(text) and turn.raw("choices"):
             return [start.no_such_choice(turn, text.rstrip("."))]  # not a place called "9"
         reading = turn.reading = read(text, self.services.places)
         if len(text) > MAX_TEXT and reading.intent is not Intent.LONELY:
@@ -258,7 +263,7 @@ class Nahbar:
             answer = await step.on_text(turn, text)
             if answer is not None:
                 return answer
-        elif msg.button is not None and parse_button(msg.button)[0] in step.keeps:
+        elif msg.button is not None and prefix_of(msg.button) in step.keeps:
             return None  # the button's handler checks the step itself
         turn.leave()
         return None

@@ -1,7 +1,7 @@
 """How features plug into the conversation: what each one answers, and the steps it waits in.
 
-Every feature module declares one `Feature`: its commands, its buttons (by verb, see
-handlers.buttons), the plain-word intents it answers (handlers.keywords) and the `Step`s in
+Every feature module declares one `Feature`: its commands, its buttons (each a typed
+`ButtonData` class bound to its handler with `on`, see handlers.buttons), the plain-word intents it answers (handlers.keywords) and the `Step`s in
 which it waits for an answer. The core only routes: a waiting step first, then buttons,
 locations, commands, words, and a place name last. Adding a dialogue means adding a module and
 listing its Feature in handlers.core; no other feature changes.
@@ -14,13 +14,15 @@ its model (renamed field, older version without an upgrade) is dropped, never a 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from scheduler.compose import Composer
 
+from .buttons import TELEGRAM_LIMIT, B, ButtonData, prefix_of
 from .keywords import Intent
 from .messages import Reply
 
@@ -31,6 +33,7 @@ Handler = Callable[["Turn", str], Awaitable[list[Reply]]]
 TextAnswer = Callable[["Turn", str], Awaitable[list[Reply] | None]]
 LocationAnswer = Callable[["Turn", float, float], Awaitable[list[Reply] | None]]
 Asker = Callable[["Turn"], Awaitable[list[Reply]]]
+Pressed = Callable[["Turn", B], Awaitable[list[Reply]]]
 
 
 class Note(BaseModel):
@@ -46,7 +49,7 @@ class Note(BaseModel):
         return None
 
     @classmethod
-    def load(cls: type[D], raw: object) -> D | None:
+    def load(cls, raw: object) -> Self | None:
         if not isinstance(raw, dict):
             return None
         stored = raw.get("v")
@@ -68,12 +71,27 @@ D = TypeVar("D", bound=Note)
 
 
 @dataclass(frozen=True)
+class Press(Generic[B]):
+    """A button class and the handler its presses go to (declare with `on`)."""
+
+    kind: type[B]
+    handler: Pressed[B]
+
+
+def on(kind: type[B], handler: Pressed[B]) -> Press[B]:
+    """`on(ShowOffer, show)`: a press of a ShowOffer button calls `show(turn, ShowOffer(...))`,
+    after the router has unpacked and checked it (and refused non-moderators if the class is
+    `moderators_only`)."""
+    return Press(kind, handler)
+
+
+@dataclass(frozen=True)
 class Step:
     """A question a feature waits for an answer to.
 
     While a conversation waits in a step: a shared location goes to `on_location`, typed text
     (not a command) to `on_text`; either may return None for "not meant for me", which leaves
-    the step and routes the message as usual. Buttons whose verb is in `keeps` are answered by
+    the step and routes the message as usual. Buttons whose prefix is in `keeps` are answered by
     their handler (which checks the step itself); any other button or command leaves the step.
     `ask` puts the question again, e.g. when the terminal chat starts and a step is waiting.
     `note` is the kind of note the step keeps; it goes when the step is left. `summary` (a
@@ -93,7 +111,8 @@ class Step:
 class Feature:
     name: str
     commands: Mapping[str, Handler] = field(default_factory=dict)
-    buttons: Mapping[str, Handler] = field(default_factory=dict)
+    moderators_only: frozenset[str] = frozenset()  # commands the core refuses anyone else
+    buttons: Sequence[Press[Any]] = ()
     intents: Mapping[Intent, Handler] = field(default_factory=dict)
     steps: Sequence[Step] = ()
     # Outbox kind -> what turns its rows into replies when they are sent (scheduler.compose).
@@ -101,22 +120,56 @@ class Feature:
 
 
 class Router:
-    """The features' commands, buttons, intents and steps in one lookup; a name claimed twice
-    is a programming error found at start-up, not a silent override."""
+    """The features' commands, buttons, intents and steps in one lookup; a name or button
+    prefix claimed twice, or a button class whose data could exceed Telegram's 64 bytes, is a
+    programming error found at start-up, not a silent override or a button Telegram refuses."""
 
     def __init__(self, features: Sequence[Feature]) -> None:
         self.commands: dict[str, Handler] = {}
-        self.buttons: dict[str, Handler] = {}
+        self.buttons: dict[str, Press[Any]] = {}
         self.intents: dict[Intent, Handler] = {}
         self.steps: dict[str, Step] = {}
+        self.moderator_commands: set[str] = set()
         for feature in features:
-            for table, entries in (
-                (self.commands, feature.commands),
-                (self.buttons, feature.buttons),
-                (self.intents, feature.intents),
-                (self.steps, {s.name: s for s in feature.steps}),
-            ):
-                for name, entry in entries.items():
-                    if name in table:
-                        raise ValueError(f"{feature.name}: {name!r} is already taken")
-                    table[name] = entry
+            if not feature.moderators_only <= feature.commands.keys():
+                raise ValueError(f"{feature.name}: moderators_only names an unknown command")
+            self.moderator_commands |= feature.moderators_only
+            for press in feature.buttons:
+                _check_button(feature, press.kind)
+            prefixes = [p.kind.prefix for p in feature.buttons]
+            if len(set(prefixes)) != len(prefixes):
+                raise ValueError(f"{feature.name}: two buttons share a prefix")
+            _claim(feature, self.commands, feature.commands)
+            _claim(feature, self.buttons, {p.kind.prefix: p for p in feature.buttons})
+            _claim(feature, self.intents, feature.intents)
+            _claim(feature, self.steps, {s.name: s for s in feature.steps})
+
+    def takes(self, data: str) -> bool:
+        """Some feature answers a button with this data (its class reads it whole)."""
+        press = self.buttons.get(prefix_of(data))
+        return press is not None and press.kind.unpack(data) is not None
+
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _claim(
+    feature: Feature,
+    table: dict[K, V],
+    entries: Mapping[K, V],
+    taken: AbstractSet[K] = frozenset(),
+) -> None:
+    for name, entry in entries.items():
+        if name in table or name in taken:
+            raise ValueError(f"{feature.name}: {name!r} is already taken")
+        table[name] = entry
+
+
+def _check_button(feature: Feature, kind: type[ButtonData]) -> None:
+    longest = kind.longest()  # also reads the field types: an unknown one fails here
+    if longest > TELEGRAM_LIMIT:
+        raise ValueError(
+            f"{feature.name}: {kind.__name__} may pack to {longest} bytes, "
+            f"more than Telegram's {TELEGRAM_LIMIT}"
+        )

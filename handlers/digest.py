@@ -11,6 +11,7 @@ seven days, and nothing at all in a week without any.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Annotated, Literal
 
 from babel.dates import get_day_names
 from markupsafe import Markup
@@ -34,13 +35,14 @@ from models.schedule import BERLIN, to_local
 from models.search import Hit, Query, nearby
 from scheduler.compose import Drop
 
-from .buttons import button_data
+from .buttons import Between, ButtonData, OneOf
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Feature, on
 from .formatting import bold, distance, is_all_day, lines, when
 from .i18n import Translator
 from .messages import Button, Reply
+from .offer_detail import ShowOffer
 from .text import shorten
 
 SHOWN = 8  # meetings listed in one digest
@@ -63,8 +65,21 @@ def schedule_words(t: Translator, digest: Digest) -> Markup:
 # --- a person's digest ----------------------------------------------------------------------
 
 
-async def show(turn: Turn, argument: str = "") -> list[Reply]:
+class WeeklyPost(ButtonData, prefix="dg"):
+    switch: Literal["on", "off"] | None = None
+
+
+class DigestWeekday(ButtonData, prefix="dw"):
+    weekday: Annotated[int, Between(0, 6)]
+
+
+class DigestHour(ButtonData, prefix="dt"):
+    hour: Annotated[int, OneOf(DIGEST_HOURS)]
+
+
+async def show(turn: Turn, pressed: WeeklyPost = WeeklyPost()) -> list[Reply]:
     """The digest's own message: what it is, on or off, weekday and time."""
+    argument = pressed.switch
     if turn.msg.group:
         return [stale_button(turn)]  # a group's digest is set with /wochenpost
     if argument == "on":
@@ -75,8 +90,6 @@ async def show(turn: Turn, argument: str = "") -> list[Reply]:
             await stop_digest(turn.session, digest)
             await turn.session.flush()
         return [await _view(turn, notice=turn.t("Weekly post switched off."))]
-    if argument:
-        return [stale_button(turn)]
     return [await _view(turn)]
 
 
@@ -102,25 +115,27 @@ async def _switch_on(turn: Turn) -> list[Reply]:
     return [await _view(turn, notice=turn.t("Weekly post switched on."))]
 
 
-async def set_weekday(turn: Turn, argument: str) -> list[Reply]:
+async def set_weekday(turn: Turn, pressed: DigestWeekday) -> list[Reply]:
     digest = await digest_of_user(turn.session, turn.user.id)
-    if digest is None or not argument.isdigit() or not 0 <= int(argument) <= 6:
+    if digest is None:
         return [stale_button(turn)]
-    digest.weekday = int(argument)
+    digest.weekday = pressed.weekday
     await save_digest(turn.session, digest, turn.now)
     return [await _view(turn)]
 
 
-async def set_hour(turn: Turn, argument: str) -> list[Reply]:
+async def set_hour(turn: Turn, pressed: DigestHour) -> list[Reply]:
     digest = await digest_of_user(turn.session, turn.user.id)
-    if digest is None or not argument.isdigit() or int(argument) not in DIGEST_HOURS:
+    if digest is None:
         return [stale_button(turn)]
-    digest.hour = int(argument)
+    digest.hour = pressed.hour
     await save_digest(turn.session, digest, turn.now)
     return [await _view(turn)]
 
 
 async def _view(turn: Turn, notice: str | None = None) -> Reply:
+    from .settings import AskHome, Settings  # settings shows the weekly post's state
+
     t, user = turn.t, turn.user
     edit = turn.msg.button is not None
     text = [
@@ -130,12 +145,12 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
             "In a week without any, I do not write."
         ),
     ]
-    back = (Button(t("⚙️ Settings"), "st"),)
+    back = (Button(t("⚙️ Settings"), Settings().pack()),)
     if user.home_lat is None:
         text += ["", t("For the weekly post I need your home place first.")]
         return Reply(
             lines(text),
-            buttons=((Button(t("🏠 Choose home place"), "sh?"),), back),
+            buttons=((Button(t("🏠 Choose home place"), AskHome().pack()),), back),
             edit=edit,
             notice=notice,
         )
@@ -145,7 +160,7 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
         text.append(t("Now: off."))
         return Reply(
             lines(text),
-            buttons=((Button(t("✅ Switch on"), button_data("dg", "on")),), back),
+            buttons=((Button(t("✅ Switch on"), WeeklyPost(switch="on").pack()),), back),
             edit=edit,
             notice=notice,
         )
@@ -159,10 +174,12 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
     )
     days = get_day_names("abbreviated", locale=t.language)
     weekdays = tuple(
-        Button(_ticked(n == digest.weekday, days[n]), button_data("dw", n)) for n in range(7)
+        Button(_ticked(n == digest.weekday, days[n]), DigestWeekday(weekday=n).pack())
+        for n in range(7)
     )
     hours = tuple(
-        Button(_ticked(h == digest.hour, f"{h:02d}:00"), button_data("dt", h)) for h in DIGEST_HOURS
+        Button(_ticked(h == digest.hour, f"{h:02d}:00"), DigestHour(hour=h).pack())
+        for h in DIGEST_HOURS
     )
     return Reply(
         lines(text),
@@ -170,7 +187,7 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
             weekdays[:4],
             weekdays[4:],
             hours,
-            (Button(t("🔕 Switch off"), button_data("dg", "off")),),
+            (Button(t("🔕 Switch off"), WeeklyPost(switch="off").pack()),),
             back,
         ),
         edit=edit,
@@ -244,12 +261,12 @@ async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> 
             (
                 Button(
                     f"{n}. {category(h.category).emoji} {shorten(h.title, 40)}",
-                    button_data("o", h.offer_id),
+                    ShowOffer(offer=h.offer_id).pack(),
                 ),
             )
             for n, h in enumerate(shown, start=1)
         ]
-        rows.append((Button(t("⚙️ Change weekly post"), "dg"),))
+        rows.append((Button(t("⚙️ Change weekly post"), WeeklyPost().pack()),))
         buttons = tuple(rows)
     else:
         text += ["", t("Details and reminders: write to Nahbar in a private chat.")]
@@ -277,5 +294,5 @@ def _entries(t: Translator, hits: list[Hit]) -> list:
 FEATURE = Feature(
     name="digest",
     composers={DIGEST: compose_digest},
-    buttons={"dg": show, "dw": set_weekday, "dt": set_hour},
+    buttons=(on(WeeklyPost, show), on(DigestWeekday, set_weekday), on(DigestHour, set_hour)),
 )

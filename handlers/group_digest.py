@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Annotated
 
 from babel.dates import get_day_names
 from markupsafe import Markup
@@ -34,10 +35,10 @@ from places import Place
 from places.text import fold
 
 from . import digest as personal
-from .buttons import button_data
+from .buttons import Between, ButtonData, OneOf
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Feature, on
 from .formatting import lines
 from .i18n import Translator
 from .messages import Button, Reply
@@ -133,6 +134,22 @@ def read_words(words: str) -> Wanted:
     return Wanted(place=place, weekday=weekday, hour=hour, radius=radius, problem=problem)
 
 
+class GroupWeekday(ButtonData, prefix="gw"):
+    weekday: Annotated[int, Between(0, 6)]
+
+
+class GroupHour(ButtonData, prefix="gh"):
+    hour: Annotated[int, OneOf(DIGEST_HOURS)]
+
+
+class GroupRadius(ButtonData, prefix="gr"):
+    km: Annotated[int, OneOf(RADII)]
+
+
+class GroupOff(ButtonData, prefix="gx"):
+    pass
+
+
 async def command(turn: Turn, argument: str = "") -> list[Reply]:
     """/wochenpost: in a private chat the person's own digest, in a group the group's."""
     if not turn.msg.group:
@@ -187,21 +204,21 @@ async def command(turn: Turn, argument: str = "") -> list[Reply]:
 # --- buttons: admins change the post in place -------------------------------------------------
 
 
-async def set_weekday(turn: Turn, argument: str) -> list[Reply]:
-    return await _change(turn, "weekday", argument, range(7))
+async def set_weekday(turn: Turn, pressed: GroupWeekday) -> list[Reply]:
+    return await _change(turn, "weekday", pressed.weekday)
 
 
-async def set_hour(turn: Turn, argument: str) -> list[Reply]:
-    return await _change(turn, "hour", argument, DIGEST_HOURS)
+async def set_hour(turn: Turn, pressed: GroupHour) -> list[Reply]:
+    return await _change(turn, "hour", pressed.hour)
 
 
-async def set_radius(turn: Turn, argument: str) -> list[Reply]:
-    return await _change(turn, "radius_km", argument, RADII)
+async def set_radius(turn: Turn, pressed: GroupRadius) -> list[Reply]:
+    return await _change(turn, "radius_km", pressed.km)
 
 
-async def switch_off(turn: Turn, argument: str = "") -> list[Reply]:
+async def switch_off(turn: Turn, pressed: GroupOff) -> list[Reply]:
     digest = await digest_for(turn.session, turn.msg.chat) if turn.msg.group else None
-    if digest is None or argument:
+    if digest is None:
         return [stale_button(turn)]
     if not turn.msg.sender_is_admin:
         return [_admins_only(turn.t)]
@@ -216,13 +233,13 @@ async def switch_off(turn: Turn, argument: str = "") -> list[Reply]:
     ]
 
 
-async def _change(turn: Turn, field: str, argument: str, allowed) -> list[Reply]:
+async def _change(turn: Turn, field: str, value: int) -> list[Reply]:
     digest = await digest_for(turn.session, turn.msg.chat) if turn.msg.group else None
-    if digest is None or not argument.isdigit() or int(argument) not in allowed:
+    if digest is None:
         return [stale_button(turn)]
     if not turn.msg.sender_is_admin:
         return [_admins_only(turn.t)]
-    setattr(digest, field, int(argument))
+    setattr(digest, field, value)
     digest.language = turn.user.language
     await save_digest(turn.session, digest, turn.now)
     return [_view(turn, digest, done=True)]
@@ -267,18 +284,26 @@ def _view(turn: Turn, digest: Digest | None, done: bool = False) -> Reply:
     ]
     days = get_day_names("abbreviated", locale=t.language)
     weekdays = tuple(
-        Button(_ticked(n == digest.weekday, days[n]), button_data("gw", n)) for n in range(7)
+        Button(_ticked(n == digest.weekday, days[n]), GroupWeekday(weekday=n).pack())
+        for n in range(7)
     )
     hours = tuple(
-        Button(_ticked(h == digest.hour, f"{h:02d}:00"), button_data("gh", h)) for h in DIGEST_HOURS
+        Button(_ticked(h == digest.hour, f"{h:02d}:00"), GroupHour(hour=h).pack())
+        for h in DIGEST_HOURS
     )
     radii = tuple(
-        Button(_ticked(km == digest.radius_km, t("{km} km", km=km)), button_data("gr", km))
+        Button(_ticked(km == digest.radius_km, t("{km} km", km=km)), GroupRadius(km=km).pack())
         for km in RADII
     )
     return Reply(
         lines(text),
-        buttons=(weekdays[:4], weekdays[4:], hours, radii, (Button(t("🔕 Switch off"), "gx"),)),
+        buttons=(
+            weekdays[:4],
+            weekdays[4:],
+            hours,
+            radii,
+            (Button(t("🔕 Switch off"), GroupOff().pack()),),
+        ),
         edit=turn.msg.button is not None,
     )
 
@@ -347,5 +372,10 @@ def _place(turn: Turn, words: str) -> Place | Reply:
 FEATURE = Feature(
     name="group_digest",
     commands={"wochenpost": command, "weeklypost": command},
-    buttons={"gw": set_weekday, "gh": set_hour, "gr": set_radius, "gx": switch_off},
+    buttons=(
+        on(GroupWeekday, set_weekday),
+        on(GroupHour, set_hour),
+        on(GroupRadius, set_radius),
+        on(GroupOff, switch_off),
+    ),
 )

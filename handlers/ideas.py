@@ -14,6 +14,8 @@ Idea words are user content: they are cleaned and checked like an offer's title 
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from markupsafe import Markup
 from pydantic import field_validator
 
@@ -28,20 +30,19 @@ from models.ideas import (
     visible_idea,
     visible_ideas,
 )
-from models.listing import valid_id
 
 from . import offer_form as form
 from . import posting, search
-from .buttons import button_data
-from .common import stale_button
+from .buttons import Between, ButtonData, Id, Token
+from .common import refused, stale_button
 from .context import STEP_KEY, Turn
-from .dialogue import Feature, Note, Step
+from .dialogue import Feature, Note, Step, on
 from .formatting import bold, clock, day, lines
 from .forms import Field, Form, typed_action
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
-from .moderators import refused
+from .moderation import Queue
 from .offer_form import Draft, Problem, has_link
 from .text import clean, shorten
 
@@ -120,18 +121,81 @@ class IdeaDraft(Note):
         return value if value is None or value in ADDING else "kind"
 
 
+LAST_EMOJI = len(EMOJIS) - 1
+Part = Literal["kind", "title_de", "text_de", "title_en", "text_en"]  # "kind" asks the picture too
+
+
 def _may(turn: Turn) -> bool:
     return turn.services.rights.is_moderator(turn.user)
+
+
+# --- the buttons: residents may list ideas and start one; the rest is for moderators ------
+
+
+class IdeaList(ButtonData, prefix="id"):
+    page: Annotated[int, Between(1, 999)] | None = None
+
+
+class StartHere(ButtonData, prefix="ib"):
+    idea: Id
+
+
+class ManageIdeas(ButtonData, prefix="ix", moderators_only=True):
+    pass
+
+
+class ViewIdea(ButtonData, prefix="iv", moderators_only=True):
+    idea: Id
+
+
+class AddIdea(ButtonData, prefix="ia", moderators_only=True):
+    pass
+
+
+class ChangeIdea(ButtonData, prefix="ie", moderators_only=True):
+    idea: Id
+    part: Part
+
+
+class HideIdea(ButtonData, prefix="ih", moderators_only=True):
+    idea: Id
+    what: Literal["hide", "show"]
+
+
+class MoveIdea(ButtonData, prefix="im", moderators_only=True):
+    idea: Id
+    where: Literal["up", "down"]
+
+
+class IdeaKind(ButtonData, prefix="ik", moderators_only=True):
+    kind: Token
+
+
+class IdeaPicture(ButtonData, prefix="ij", moderators_only=True):
+    index: Annotated[int, Between(0, LAST_EMOJI)]
+
+
+class IdeaNavigate(ButtonData, prefix="in", moderators_only=True):
+    action: Literal["skip", "clear", "cancel"]
 
 
 # --- residents ----------------------------------------------------------------------------
 
 
 async def show(turn: Turn, argument: str = "") -> list[Reply]:
+    """/ideen (or /ideen 2 for the second page)."""
+    return await _show(turn, int(argument) if argument.isdigit() and len(argument) < 4 else None)
+
+
+async def show_page(turn: Turn, pressed: IdeaList) -> list[Reply]:
+    return await _show(turn, pressed.page)
+
+
+async def _show(turn: Turn, asked: int | None) -> list[Reply]:
     t, language = turn.t, turn.t.language
     ideas = await visible_ideas(turn.session)
     pages = max(1, -(-len(ideas) // PAGE))
-    page = min(int(argument), pages) if argument.isdigit() and int(argument) >= 1 else 1
+    page = min(asked, pages) if asked is not None and asked >= 1 else 1
     shown = ideas[(page - 1) * PAGE : page * PAGE]
     text: list = [t("<b>💡 Ideas for your own meetings</b>")]
     if shown:
@@ -155,34 +219,33 @@ async def show(turn: Turn, argument: str = "") -> list[Reply]:
             Button(
                 Markup("{} ").format(idea.emoji)
                 + t("Start at my place: {title}", title=shorten(idea.title(language), 40)),
-                button_data("ib", idea.id),
+                StartHere(idea=idea.id).pack(),
             ),
         )
         for idea in shown
     ]
     if page < pages:
-        buttons.append((Button(t("More ideas ▶"), button_data("id", page + 1)),))
-    buttons.append((Button(t("➕ Offer a meeting"), "nn"),))
+        buttons.append((Button(t("More ideas ▶"), IdeaList(page=page + 1).pack()),))
+    buttons.append((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),))
     if _may(turn):
-        buttons.append((Button(t("💡 Edit ideas"), "ix"),))
+        buttons.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     from_list = turn.msg.button is not None and search.current(turn) is not None
     if from_list:
-        buttons.append((Button(t("🔙 Back"), "b"),))
-    paging = turn.msg.button is not None and bool(argument)
+        buttons.append((Button(t("🔙 Back"), search.Back().pack()),))
+    paging = turn.msg.button is not None and asked is not None
     return [Reply(lines(text), buttons=tuple(buttons), edit=from_list or paging)]
 
 
-async def start_here(turn: Turn, argument: str) -> list[Reply]:
+async def start_here(turn: Turn, pressed: StartHere) -> list[Reply]:
     """ "Bei mir starten": /neu with the idea's kind, title and text filled in."""
-    idea_id = valid_id(argument)
-    idea = await visible_idea(turn.session, idea_id) if idea_id else None
+    idea = await visible_idea(turn.session, pressed.idea)
     if idea is None:  # hidden since the list was shown, or never there
         t = turn.t
         return [
             Reply(
                 t("This idea is not in the pool any more."),
                 notice=t("This idea is not in the pool any more."),
-                buttons=((Button(t("💡 Ideas"), "id"),),),
+                buttons=((Button(t("💡 Ideas"), IdeaList().pack()),),),
             )
         ]
     language = turn.t.language
@@ -195,21 +258,22 @@ async def start_here(turn: Turn, argument: str) -> list[Reply]:
 # --- moderators: the pool and one idea ----------------------------------------------------
 
 
-async def manage(turn: Turn, argument: str = "") -> list[Reply]:
-    if not _may(turn):
-        return await refused(turn, "ideas")
+async def manage(turn: Turn, pressed: ManageIdeas) -> list[Reply]:
     t = turn.t
     rows = [
         (
             Button(
                 f"{number}. {idea.emoji} {shorten(idea.title_de, 40)}"
                 + (" 🙈" if idea.hidden else ""),
-                button_data("iv", idea.id),
+                ViewIdea(idea=idea.id).pack(),
             ),
         )
         for number, idea in enumerate(await all_ideas(turn.session), start=1)
     ]
-    rows += [(Button(t("➕ New idea"), "ia"),), (Button(t("🔙 Moderation"), "vq"),)]
+    rows += [
+        (Button(t("➕ New idea"), AddIdea().pack()),),
+        (Button(t("🔙 Moderation"), Queue().pack()),),
+    ]
     text = lines(
         [
             bold(t("💡 Edit ideas")),
@@ -222,28 +286,15 @@ async def manage(turn: Turn, argument: str = "") -> list[Reply]:
     return [Reply(text, buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
-async def view(turn: Turn, argument: str) -> list[Reply]:
-    if not _may(turn):
-        return await refused(turn, "idea")
-    idea = await _idea(turn, argument)
+async def view(turn: Turn, pressed: ViewIdea) -> list[Reply]:
+    idea = await turn.session.get(Idea, pressed.idea)
     return [_card(turn, idea) if idea else _gone(turn)]
-
-
-async def _idea(turn: Turn, argument: str) -> Idea | None:
-    idea_id = valid_id(argument)
-    return await turn.session.get(Idea, idea_id) if idea_id else None
-
-
-async def _target(turn: Turn, argument: str, choices: tuple[str, ...]) -> tuple[Idea, str] | None:
-    """ "<id>.<choice>" from a button: the idea and the choice, when both are valid."""
-    number, _, choice = argument.partition(".")
-    idea = await _idea(turn, number)
-    return (idea, choice) if idea is not None and choice in choices else None
 
 
 def _gone(turn: Turn) -> Reply:
     return Reply(
-        turn.t("This idea does not exist."), buttons=((Button(turn.t("💡 Edit ideas"), "ix"),),)
+        turn.t("This idea does not exist."),
+        buttons=((Button(turn.t("💡 Edit ideas"), ManageIdeas().pack()),),),
     )
 
 
@@ -274,36 +325,33 @@ def _card(turn: Turn, idea: Idea, done: Markup | None = None) -> Reply:
     if done is not None:
         text = [done, "", *text]
 
-    def edit(part: str) -> str:
-        return button_data("ie", f"{idea.id}.{part}")
+    def edit(part: Part) -> str:
+        return ChangeIdea(idea=idea.id, part=part).pack()
 
     rows = (
         (Button(t("✏️ Title"), edit("title_de")), Button(t("✏️ Text"), edit("text_de"))),
         (Button(t("✏️ Kind and picture"), edit("kind")),),
         (Button(t("🇬🇧 Title"), edit("title_en")), Button(t("🇬🇧 Text"), edit("text_en"))),
         (
-            Button(t("⬆️ Up"), button_data("im", f"{idea.id}.up")),
-            Button(t("⬇️ Down"), button_data("im", f"{idea.id}.down")),
+            Button(t("⬆️ Up"), MoveIdea(idea=idea.id, where="up").pack()),
+            Button(t("⬇️ Down"), MoveIdea(idea=idea.id, where="down").pack()),
         ),
         (
-            Button(t("👁 Show again"), button_data("ih", f"{idea.id}.show"))
+            Button(t("👁 Show again"), HideIdea(idea=idea.id, what="show").pack())
             if idea.hidden
-            else Button(t("🙈 Hide"), button_data("ih", f"{idea.id}.hide")),
+            else Button(t("🙈 Hide"), HideIdea(idea=idea.id, what="hide").pack()),
         ),
-        (Button(t("🔙 All ideas"), "ix"),),
+        (Button(t("🔙 All ideas"), ManageIdeas().pack()),),
     )
     return Reply(lines(text), buttons=rows, edit=turn.msg.button is not None)
 
 
-async def set_hidden(turn: Turn, argument: str) -> list[Reply]:
-    if not _may(turn):
-        return await refused(turn, "hide idea")
-    target = await _target(turn, argument, ("hide", "show"))
-    if target is None:
+async def set_hidden(turn: Turn, pressed: HideIdea) -> list[Reply]:
+    idea = await turn.session.get(Idea, pressed.idea)
+    if idea is None:
         return [stale_button(turn)]
-    idea, what = target
     t = turn.t
-    idea.hidden = what == "hide"
+    idea.hidden = pressed.what == "hide"
     touch(idea, turn.user, turn.now)
     done = (
         t("🙈 Hidden: residents no longer see “{title}”.", title=idea.title_de)
@@ -313,34 +361,28 @@ async def set_hidden(turn: Turn, argument: str) -> list[Reply]:
     return [_card(turn, idea, done)]
 
 
-async def reorder(turn: Turn, argument: str) -> list[Reply]:
-    if not _may(turn):
-        return await refused(turn, "move idea")
-    target = await _target(turn, argument, ("up", "down"))
-    if target is None:
+async def reorder(turn: Turn, pressed: MoveIdea) -> list[Reply]:
+    idea = await turn.session.get(Idea, pressed.idea)
+    if idea is None:
         return [stale_button(turn)]
-    idea, where = target
-    place = await move(turn.session, idea, -1 if where == "up" else 1, turn.user, turn.now)
+    step = -1 if pressed.where == "up" else 1
+    place = await move(turn.session, idea, step, turn.user, turn.now)
     return [_card(turn, idea, turn.t("Now at place {place}.", place=place))]
 
 
 # --- moderators: writing an idea ----------------------------------------------------------
 
 
-async def add(turn: Turn, argument: str = "") -> list[Reply]:
-    if not _may(turn):
-        return await refused(turn, "add idea")
+async def add(turn: Turn, pressed: AddIdea) -> list[Reply]:
     return await _ask_next(turn, IdeaDraft(field="kind"))
 
 
-async def change(turn: Turn, argument: str) -> list[Reply]:
-    """ "ie:<id>.<part>": type one part of an idea again (the kind also asks for the picture)."""
-    if not _may(turn):
-        return await refused(turn, "change idea")
-    target = await _target(turn, argument, ("kind", *TEXT_FIELDS))
-    if target is None:
+async def change(turn: Turn, pressed: ChangeIdea) -> list[Reply]:
+    """Type one part of an idea again (the kind also asks for the picture)."""
+    idea = await turn.session.get(Idea, pressed.idea)
+    if idea is None:
         return [stale_button(turn)]
-    idea, part = target
+    part = pressed.part
     draft = IdeaDraft(
         field=part,
         idea_id=idea.id,
@@ -365,11 +407,14 @@ def _question(turn: Turn, draft: IdeaDraft, problem: Problem | None = None) -> R
     field = draft.field
     rows: list = []
     if field == "kind":
-        rows = [(Button(f"{c.emoji} {t(c.name)}", button_data("ik", c.key)),) for c in CATEGORIES]
+        rows = [
+            (Button(f"{c.emoji} {t(c.name)}", IdeaKind(kind=c.key).pack()),) for c in CATEGORIES
+        ]
     elif field == "emoji":
         rows = [
             tuple(
-                Button(e, button_data("ij", i)) for i, e in enumerate(EMOJIS[at : at + 4], start=at)
+                Button(e, IdeaPicture(index=i).pack())
+                for i, e in enumerate(EMOJIS[at : at + 4], start=at)
             )
             for at in range(0, len(EMOJIS), 4)
         ]
@@ -384,10 +429,10 @@ def _question(turn: Turn, draft: IdeaDraft, problem: Problem | None = None) -> R
         parts.append(t("Now: {text}", text=shorten(now, SHOWN_TEXT)))
     if field in ENGLISH:
         if draft.changing is None:
-            rows.append((Button(t("Skip ▶"), button_data("in", "skip")),))
+            rows.append((Button(t("Skip ▶"), IdeaNavigate(action="skip").pack()),))
         elif now:
-            rows.append((Button(t("🗑 Remove the English"), button_data("in", "clear")),))
-    rows.append((Button(t("✖️ Cancel"), button_data("in", "cancel")),))
+            rows.append((Button(t("🗑 Remove the English"), IdeaNavigate(action="clear").pack()),))
+    rows.append((Button(t("✖️ Cancel"), IdeaNavigate(action="cancel").pack()),))
     return Reply(
         lines(p for p in parts if p), buttons=tuple(rows), edit=turn.msg.button is not None
     )
@@ -397,36 +442,26 @@ def _waiting(turn: Turn) -> IdeaDraft | None:
     return turn.step_note(IdeaDraft) if turn.step == STEP else None
 
 
-async def choose_kind(turn: Turn, key: str) -> list[Reply]:
-    if not _may(turn):
-        return await refused(turn, "idea kind")
+async def choose_kind(turn: Turn, pressed: IdeaKind) -> list[Reply]:
     draft = _waiting(turn)
     if (
         draft is None
         or draft.field != "kind"
-        or isinstance(answer := form.read_category(turn, key), Problem)
+        or isinstance(answer := form.read_category(turn, pressed.kind), Problem)
     ):
         return [stale_button(turn)]
     return await _apply_answer(turn, draft, answer)
 
 
-async def choose_emoji(turn: Turn, argument: str) -> list[Reply]:
-    if not _may(turn):
-        return await refused(turn, "idea picture")
+async def choose_emoji(turn: Turn, pressed: IdeaPicture) -> list[Reply]:
     draft = _waiting(turn)
-    if (
-        draft is None
-        or draft.field != "emoji"
-        or not argument.isdigit()
-        or int(argument) >= len(EMOJIS)
-    ):
+    if draft is None or draft.field != "emoji":
         return [stale_button(turn)]
-    return await _apply_answer(turn, draft, {"emoji": EMOJIS[int(argument)]})
+    return await _apply_answer(turn, draft, {"emoji": EMOJIS[pressed.index]})
 
 
-async def navigate(turn: Turn, action: str) -> list[Reply]:
-    if not _may(turn):
-        return await refused(turn, "idea dialogue")
+async def navigate(turn: Turn, pressed: IdeaNavigate) -> list[Reply]:
+    action = pressed.action
     draft = _waiting(turn)
     if draft is None:
         return [stale_button(turn)]
@@ -445,7 +480,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return None
     if not _may(turn):  # the right was taken away in the middle of the dialogue
         turn.leave()
-        return await refused(turn, "idea text")
+        return refused(turn, "idea text")
     action = typed_action(text)
     skip = action == "skip"
     if skip and draft.changing is not None:
@@ -516,7 +551,7 @@ def _cancel(turn: Turn) -> list[Reply]:
     return [
         Reply(
             t("All right, nothing was changed."),
-            buttons=((Button(t("💡 Edit ideas"), "ix"),),),
+            buttons=((Button(t("💡 Edit ideas"), ManageIdeas().pack()),),),
             edit=turn.msg.button is not None,
         )
     ]
@@ -561,26 +596,26 @@ async def resume_question(turn: Turn) -> list[Reply]:
 FEATURE = Feature(
     name="ideas",
     commands={"ideen": show, "ideas": show},
-    buttons={
-        "id": show,
-        "ib": start_here,
-        "ix": manage,
-        "iv": view,
-        "ia": add,
-        "ie": change,
-        "ih": set_hidden,
-        "im": reorder,
-        "ik": choose_kind,
-        "ij": choose_emoji,
-        "in": navigate,
-    },
+    buttons=(
+        on(IdeaList, show_page),
+        on(StartHere, start_here),
+        on(ManageIdeas, manage),
+        on(ViewIdea, view),
+        on(AddIdea, add),
+        on(ChangeIdea, change),
+        on(HideIdea, set_hidden),
+        on(MoveIdea, reorder),
+        on(IdeaKind, choose_kind),
+        on(IdeaPicture, choose_emoji),
+        on(IdeaNavigate, navigate),
+    ),
     intents={Intent.IDEAS: show},
     steps=(
         Step(
             STEP,
             summary=N_("writing an idea for the pool"),
             on_text=on_text,
-            keeps=frozenset({"ik", "ij", "in"}),
+            keeps=frozenset({IdeaKind.prefix, IdeaPicture.prefix, IdeaNavigate.prefix}),
             ask=resume_question,
             note=IdeaDraft,
         ),

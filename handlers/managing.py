@@ -10,11 +10,12 @@ again when it is pressed, so a forwarded, old or forged button changes nothing.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Annotated
 
 from markupsafe import Markup
 
 from models import Offer, OfferStatus
-from models.listing import next_dates, valid_id
+from models.listing import next_dates
 from models.moderation import Action, log
 from models.organising import (
     APPROVED,
@@ -37,10 +38,10 @@ from models.reminders import coming_count, count_for_offer, notify_changes
 
 from . import companions, moderators, posting
 from . import offer_form as form
-from .buttons import button_data
+from .buttons import ButtonData, Id, OneOf
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature, Note, Step
+from .dialogue import Feature, Note, Step, on
 from .formatting import bold, lines, when
 from .i18n import N_
 from .keywords import Intent, is_cancel
@@ -90,20 +91,86 @@ def _planned(offer: Offer, now: datetime, limit: int) -> list[tuple[datetime, da
         return []
 
 
+class MyOffers(ButtonData, prefix="mm"):
+    pass
+
+
+class MyOffer(ButtonData):
+    """A button about one of the person's own offers (checked to be theirs when pressed)."""
+
+    offer: Id
+
+
+class ShowMine(MyOffer, prefix="mo"):
+    pass
+
+
+class ChooseField(MyOffer, prefix="me"):
+    pass
+
+
+class ChangeField(MyOffer, prefix="mf"):
+    field: Annotated[str, OneOf(ORDER)]
+
+
+class TogglePause(MyOffer, prefix="mp"):
+    pass
+
+
+class CancelDate(MyOffer, prefix="mx"):
+    """Choose the date that is cancelled."""
+
+
+class CancelOn(MyOffer, prefix="md"):
+    day: date
+
+
+class CancelAll(MyOffer, prefix="ms"):
+    pass
+
+
+class WithoutMessage(MyOffer, prefix="mn"):
+    pass
+
+
+class OfferAgain(MyOffer, prefix="mr"):
+    pass
+
+
+class Resubmit(MyOffer, prefix="mu"):
+    pass
+
+
+class AskDelete(MyOffer, prefix="mz"):
+    pass
+
+
+class Delete(MyOffer, prefix="my"):
+    pass
+
+
+class ChooseRestore(MyOffer, prefix="mw"):
+    pass
+
+
+class RestoreOn(MyOffer, prefix="mb"):
+    day: date
+
+
 async def _coming(turn: Turn, offer: Offer, limit: int) -> list[tuple[datetime, datetime]]:
     if offer.status in (OfferStatus.PENDING, OfferStatus.DRAFT):
         return _planned(offer, turn.now, limit)
     return await next_dates(turn.session, offer.id, turn.now, limit)
 
 
-async def list_mine(turn: Turn, argument: str = "") -> list[Reply]:
+async def list_mine(turn: Turn, pressed: MyOffers | str = "") -> list[Reply]:
     t = turn.t
     mine = await owned(turn.session, turn.user.id)
     if not mine:
         return [
             Reply(
                 t("You have not posted any offers yet. /neu starts one – it takes a few minutes."),
-                buttons=((Button(t("➕ Offer a meeting"), "nn"),),),
+                buttons=((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),),),
             )
         ]
     text: list = [bold(t("Your offers")), ""]
@@ -117,18 +184,19 @@ async def list_mine(turn: Turn, argument: str = "") -> list[Reply]:
         upcoming = when(t, next_start) if next_start else t("no upcoming date")
         text.append(Markup("{}. ").format(number) + bold(offer.title, 60))
         text.append(Markup("    {} · {}").format(t(STATUS[offer.status]), upcoming))
-        rows.append((Button(f"{number}. {shorten(offer.title, 40)}", button_data("mo", offer.id)),))
-    rows.append((Button(t("➕ Offer a meeting"), "nn"),))
+        rows.append(
+            (Button(f"{number}. {shorten(offer.title, 40)}", ShowMine(offer=offer.id).pack()),)
+        )
+    rows.append((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),))
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
-async def _mine(turn: Turn, argument: str) -> Offer | None:
-    offer_id = valid_id(argument)
-    return await owned_offer(turn.session, turn.user.id, offer_id) if offer_id else None
+async def _mine(turn: Turn, offer_id: int) -> Offer | None:
+    return await owned_offer(turn.session, turn.user.id, offer_id)
 
 
-async def show_one(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def show_one(turn: Turn, pressed: ShowMine) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None:
         return [stale_button(turn)]
     return [await _view(turn, offer)]
@@ -167,26 +235,30 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
             )
         )
     text.append(await _waiting_change(turn, offer))
-    rows = [(Button(t("✏️ Change"), button_data("me", offer.id)),)]
+    rows = [(Button(t("✏️ Change"), ChooseField(offer=offer.id).pack()),)]
     if offer.status is OfferStatus.PUBLISHED:
-        rows.append((Button(t("⏸ Pause"), button_data("mp", offer.id)),))
+        rows.append((Button(t("⏸ Pause"), TogglePause(offer=offer.id).pack()),))
         if upcoming:
-            rows.append((Button(t("❌ Cancel one date"), button_data("mx", offer.id)),))
+            rows.append((Button(t("❌ Cancel one date"), CancelDate(offer=offer.id).pack()),))
     if (
         cancelled and offer.status is OfferStatus.PUBLISHED
     ):  # as cancelling: only what residents see
-        rows.append((Button(t("↩️ Let a cancelled date take place"), button_data("mw", offer.id)),))
+        rows.append(
+            (Button(t("↩️ Let a cancelled date take place"), ChooseRestore(offer=offer.id).pack()),)
+        )
     if offer.status is OfferStatus.PAUSED:
-        rows.append((Button(t("▶ Continue"), button_data("mp", offer.id)),))
+        rows.append((Button(t("▶ Continue"), TogglePause(offer=offer.id).pack()),))
     if offer.status is OfferStatus.DRAFT:
-        rows.append((Button(t("📨 Send for review again"), button_data("mu", offer.id)),))
+        rows.append((Button(t("📨 Send for review again"), Resubmit(offer=offer.id).pack()),))
     if offer.status in (OfferStatus.PUBLISHED, OfferStatus.PAUSED, OfferStatus.PENDING):
-        rows.append((Button(t("🛑 Cancel it altogether"), button_data("ms", offer.id)),))
+        rows.append((Button(t("🛑 Cancel it altogether"), CancelAll(offer=offer.id).pack()),))
     # Offered again only where it makes sense: cancelled or refused, or no date left to meet on.
     if offer.status in (OfferStatus.CANCELLED, OfferStatus.REJECTED) or not upcoming:
-        rows.append((Button(t("🔁 Offer it again with new dates"), button_data("mr", offer.id)),))
-    rows.append((Button(t("🗑 Delete"), button_data("mz", offer.id)),))
-    rows.append((Button(t("🔙 My offers"), "mm"),))
+        rows.append(
+            (Button(t("🔁 Offer it again with new dates"), OfferAgain(offer=offer.id).pack()),)
+        )
+    rows.append((Button(t("🗑 Delete"), AskDelete(offer=offer.id).pack()),))
+    rows.append((Button(t("🔙 My offers"), MyOffers().pack()),))
     return Reply(
         lines([p for p in text if p is not None]),
         buttons=tuple(rows),
@@ -197,13 +269,16 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
 # --- changing answers ---------------------------------------------------------------------
 
 
-async def choose_field(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def choose_field(turn: Turn, pressed: ChooseField) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None:
         return [stale_button(turn)]
     t = turn.t
-    rows = [(Button(t(form.FIELD_NAMES[f]), button_data("mf", f"{offer.id}.{f}")),) for f in ORDER]
-    rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
+    rows = [
+        (Button(t(form.FIELD_NAMES[f]), ChangeField(offer=offer.id, field=f).pack()),)
+        for f in ORDER
+    ]
+    rows.append((Button(t("🔙 Back"), ShowMine(offer=offer.id).pack()),))
     question = t("What would you like to change about “{title}”?", title=offer.title)
     return [Reply(lines([question, what_will_happen(turn, offer)]), buttons=tuple(rows), edit=True)]
 
@@ -222,10 +297,10 @@ def what_will_happen(turn: Turn, offer: Offer) -> Markup:
     )
 
 
-async def change_field(turn: Turn, argument: str) -> list[Reply]:
-    offer_part, _, field = argument.partition(".")
-    offer = await _mine(turn, offer_part)
-    if offer is None or field not in ORDER:
+async def change_field(turn: Turn, pressed: ChangeField) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
+    field = pressed.field
+    if offer is None:
         return [stale_button(turn)]
     draft = Draft.of(await editing_version(turn.session, offer)).model_copy(update={"field": field})
     turn.put(draft)
@@ -292,8 +367,8 @@ async def _waiting_change(turn: Turn, offer: Offer) -> Markup | None:
 # --- pausing, cancelling, offering again, deleting ----------------------------------------
 
 
-async def toggle_pause(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def toggle_pause(turn: Turn, pressed: TogglePause) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None or offer.status not in (OfferStatus.PUBLISHED, OfferStatus.PAUSED):
         return [stale_button(turn)]
     paused = offer.status is OfferStatus.PUBLISHED
@@ -309,8 +384,8 @@ async def toggle_pause(turn: Turn, argument: str) -> list[Reply]:
     return [await _view(turn, offer, intro=intro)]
 
 
-async def choose_date(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def choose_date(turn: Turn, pressed: CancelDate) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None or offer.status is not OfferStatus.PUBLISHED:
         return [stale_button(turn)]
     t = turn.t
@@ -318,10 +393,10 @@ async def choose_date(turn: Turn, argument: str) -> list[Reply]:
     if not upcoming:
         return [await _view(turn, offer)]
     rows = [
-        (Button(when(t, start), button_data("md", f"{offer.id}.{_local_day(start):%Y%m%d}")),)
+        (Button(when(t, start), CancelOn(offer=offer.id, day=_local_day(start)).pack()),)
         for start, _ in upcoming
     ]
-    rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
+    rows.append((Button(t("🔙 Back"), ShowMine(offer=offer.id).pack()),))
     turn.enter(DATE, ChoosingDate(offer_id=offer.id, asked_at=turn.now))
     return [
         Reply(
@@ -339,7 +414,7 @@ async def date_typed(turn: Turn, text: str) -> list[Reply] | None:
         return None
     if is_cancel(text):
         turn.leave()
-        return await show_one(turn, str(question.offer_id))
+        return await show_one(turn, ShowMine(offer=question.offer_id))
     days = days_named(clean(text), turn.now)
     if not days:
         return None  # not a date: the message goes where it would otherwise
@@ -350,7 +425,7 @@ async def date_typed(turn: Turn, text: str) -> list[Reply] | None:
     upcoming = {_local_day(s) for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
     if len(days) != 1 or days[0] not in upcoming:
         t = turn.t
-        reply = (await choose_date(turn, str(offer.id)))[0]
+        reply = (await choose_date(turn, CancelDate(offer=offer.id)))[0]
         problem = (
             t(
                 "On {day} there is no meeting of “{title}”. Please choose one of its dates.",
@@ -370,19 +445,9 @@ def _local_day(moment: datetime) -> date:
     return to_local(moment).date()
 
 
-async def _mine_on(turn: Turn, argument: str) -> tuple[Offer | None, date | None]:
-    """ "<offer id>.<yyyymmdd>" of a date button: the offer if it is this user's, and the day."""
-    offer_part, _, day_part = argument.partition(".")
-    try:
-        day = datetime.strptime(day_part, "%Y%m%d").date()
-    except ValueError:
-        day = None
-    return await _mine(turn, offer_part), day
-
-
-async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
-    offer, day = await _mine_on(turn, argument)
-    if offer is None or day is None or offer.status is not OfferStatus.PUBLISHED:
+async def cancel_one(turn: Turn, pressed: CancelOn) -> list[Reply]:
+    offer, day = await _mine(turn, pressed.offer), pressed.day
+    if offer is None or offer.status is not OfferStatus.PUBLISHED:
         return [stale_button(turn)]
     upcoming = {_local_day(s) for s, _ in await next_dates(turn.session, offer.id, turn.now, 400)}
     if day not in upcoming:
@@ -390,8 +455,8 @@ async def cancel_one(turn: Turn, argument: str) -> list[Reply]:
     return _ask_message(turn, Cancelling(offer_id=offer.id, day=day, asked_at=turn.now))
 
 
-async def cancel_all(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def cancel_all(turn: Turn, pressed: CancelAll) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None or offer.status not in (
         OfferStatus.PUBLISHED,
         OfferStatus.PAUSED,
@@ -411,8 +476,8 @@ def _ask_message(turn: Turn, question: Cancelling) -> list[Reply]:
                 "Write it now (e.g. “The café moves to Friday.”) – or tap “Without a message”."
             ),
             buttons=(
-                (Button(t("Without a message"), button_data("mn", question.offer_id)),),
-                (Button(t("✖️ Do not cancel"), button_data("mo", question.offer_id)),),
+                (Button(t("Without a message"), WithoutMessage(offer=question.offer_id).pack()),),
+                (Button(t("✖️ Do not cancel"), ShowMine(offer=question.offer_id).pack()),),
             ),
             edit=True,
         )
@@ -423,7 +488,7 @@ async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
     if is_cancel(text):
         question = turn.step_note(Cancelling)
         turn.leave()
-        return await show_one(turn, str(question.offer_id)) if question else None
+        return await show_one(turn, ShowMine(offer=question.offer_id)) if question else None
     message = clean(text)
     if len(message) > 500:
         return [
@@ -441,9 +506,9 @@ async def message_typed(turn: Turn, text: str) -> list[Reply] | None:
     return await _cancel_now(turn, message)
 
 
-async def without_message(turn: Turn, argument: str) -> list[Reply]:
+async def without_message(turn: Turn, pressed: WithoutMessage) -> list[Reply]:
     question = turn.step_note(Cancelling) if turn.step == NOTICE else None
-    if question is None or str(question.offer_id) != argument:
+    if question is None or question.offer_id != pressed.offer:
         return [stale_button(turn)]
     return await _cancel_now(turn, "")
 
@@ -464,8 +529,8 @@ async def _cancel_now(turn: Turn, message: str) -> list[Reply]:
     return [await _view(turn, offer, intro=intro)]
 
 
-async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def choose_restore(turn: Turn, pressed: ChooseRestore) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None or offer.status is not OfferStatus.PUBLISHED:
         return [stale_button(turn)]
     t = turn.t
@@ -473,10 +538,10 @@ async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
     if not cancelled:
         return [await _view(turn, offer)]
     rows = [
-        (Button(when(t, start), button_data("mb", f"{offer.id}.{day:%Y%m%d}")),)
+        (Button(when(t, start), RestoreOn(offer=offer.id, day=day).pack()),)
         for day, start in cancelled[:CANCEL_CHOICES]
     ]
-    rows.append((Button(t("🔙 Back"), button_data("mo", offer.id)),))
+    rows.append((Button(t("🔙 Back"), ShowMine(offer=offer.id).pack()),))
     return [
         Reply(
             t(
@@ -489,11 +554,10 @@ async def choose_restore(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def restore_one(turn: Turn, argument: str) -> list[Reply]:
-    offer, day = await _mine_on(turn, argument)
+async def restore_one(turn: Turn, pressed: RestoreOn) -> list[Reply]:
+    offer, day = await _mine(turn, pressed.offer), pressed.day
     if (
         offer is None
-        or day is None
         or offer.status is not OfferStatus.PUBLISHED
         or day not in {d for d, _ in cancelled_upcoming(offer, turn.now)}
     ):
@@ -510,9 +574,9 @@ async def restore_one(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def offer_again(turn: Turn, argument: str) -> list[Reply]:
+async def offer_again(turn: Turn, pressed: OfferAgain) -> list[Reply]:
     """A new offer with this one's answers; only the dates are asked again."""
-    offer = await _mine(turn, argument)
+    offer = await _mine(turn, pressed.offer)
     if offer is None:
         return [stale_button(turn)]
     draft = Draft.of(offer).model_copy(
@@ -527,8 +591,8 @@ async def offer_again(turn: Turn, argument: str) -> list[Reply]:
     )
 
 
-async def resubmit(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def resubmit(turn: Turn, pressed: Resubmit) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None or offer.status is not OfferStatus.DRAFT:
         return [stale_button(turn)]
     offer.status, offer.submitted_at = OfferStatus.PENDING, turn.now
@@ -544,8 +608,8 @@ async def resubmit(turn: Turn, argument: str) -> list[Reply]:
     return [await _view(turn, offer, intro=turn.t("📨 Sent for review again."))]
 
 
-async def ask_delete(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def ask_delete(turn: Turn, pressed: AskDelete) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None:
         return [stale_button(turn)]
     t = turn.t
@@ -553,16 +617,16 @@ async def ask_delete(turn: Turn, argument: str) -> list[Reply]:
         Reply(
             t("Delete “{title}” for good? Residents will no longer find it.", title=offer.title),
             buttons=(
-                (Button(t("🗑 Yes, delete"), button_data("my", offer.id)),),
-                (Button(t("🔙 No"), button_data("mo", offer.id)),),
+                (Button(t("🗑 Yes, delete"), Delete(offer=offer.id).pack()),),
+                (Button(t("🔙 No"), ShowMine(offer=offer.id).pack()),),
             ),
             edit=True,
         )
     ]
 
 
-async def delete(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _mine(turn, argument)
+async def delete(turn: Turn, pressed: Delete) -> list[Reply]:
+    offer = await _mine(turn, pressed.offer)
     if offer is None:
         return [stale_button(turn)]
     title = offer.title
@@ -576,7 +640,7 @@ async def delete(turn: Turn, argument: str) -> list[Reply]:
         Reply(
             turn.t("🗑 “{title}” is deleted.", title=title),
             edit=True,
-            buttons=((Button(turn.t("🔙 My offers"), "mm"),),),
+            buttons=((Button(turn.t("🔙 My offers"), MyOffers().pack()),),),
         )
     ]
 
@@ -584,37 +648,37 @@ async def delete(turn: Turn, argument: str) -> list[Reply]:
 FEATURE = Feature(
     name="managing",
     commands={"meine": list_mine, "mine": list_mine, "angebote_verwalten": list_mine},
-    buttons={
-        "mm": list_mine,
-        "mo": show_one,
-        "me": choose_field,
-        "mf": change_field,
-        "mp": toggle_pause,
-        "mx": choose_date,
-        "md": cancel_one,
-        "ms": cancel_all,
-        "mn": without_message,
-        "mr": offer_again,
-        "mu": resubmit,
-        "mz": ask_delete,
-        "my": delete,
-        "mw": choose_restore,
-        "mb": restore_one,
-    },
+    buttons=(
+        on(MyOffers, list_mine),
+        on(ShowMine, show_one),
+        on(ChooseField, choose_field),
+        on(ChangeField, change_field),
+        on(TogglePause, toggle_pause),
+        on(CancelDate, choose_date),
+        on(CancelOn, cancel_one),
+        on(CancelAll, cancel_all),
+        on(WithoutMessage, without_message),
+        on(OfferAgain, offer_again),
+        on(Resubmit, resubmit),
+        on(AskDelete, ask_delete),
+        on(Delete, delete),
+        on(ChooseRestore, choose_restore),
+        on(RestoreOn, restore_one),
+    ),
     intents={Intent.MY_OFFERS: list_mine},
     steps=(
         Step(
             NOTICE,
             summary=N_("waiting for your message about a cancellation"),
             on_text=message_typed,
-            keeps=frozenset({"mn"}),
+            keeps=frozenset({WithoutMessage.prefix}),
             note=Cancelling,
         ),
         Step(
             DATE,
             summary=N_("waiting for the date that is cancelled"),
             on_text=date_typed,
-            keeps=frozenset({"md"}),
+            keeps=frozenset({CancelOn.prefix}),
             note=ChoosingDate,
         ),
     ),

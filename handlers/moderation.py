@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Offer, OfferStatus, User
 from models.conversations import user_for_chat
-from models.listing import valid_id
 from models.moderation import (
     Action,
     Trust,
@@ -39,17 +38,19 @@ from models.schedule import BERLIN
 from scheduler.compose import Drop
 
 from . import offer_form as form
-from .buttons import button_data
+from .buttons import ButtonData, Id
+from .common import refused as _refused
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature, Note, Step
+from .dialogue import Feature, Note, Step, on
 from .formatting import bold, lines
 from .i18n import N_, Translator
 from .keywords import is_cancel
+from .managing import ShowMine
 from .messages import Button, Reply
 from .moderators import REVIEW
-from .moderators import refused as _refused
 from .notify import tell
+from .offer_detail import ShowOffer
 from .offer_diff import diff_lines, field_names
 from .text import clean, shorten
 
@@ -88,10 +89,66 @@ def _is_moderator(turn: Turn) -> bool:
     return turn.services.rights.is_moderator(turn.user)
 
 
-async def _pending(turn: Turn, argument: str) -> Offer | None:
+# --- the buttons: only moderators may press them (the core refuses anyone else) -----------
+
+
+class Queue(ButtonData, prefix="vq", moderators_only=True):
+    pass
+
+
+class Review(ButtonData, prefix="vo", moderators_only=True):
+    offer: Id
+
+
+class Approve(ButtonData, prefix="va", moderators_only=True):
+    offer: Id
+
+
+class Reject(ButtonData, prefix="vr", moderators_only=True):
+    """Reject the offer; the reason is typed next."""
+
+    offer: Id
+
+
+class AskChange(Reject, prefix="vc", moderators_only=True):
+    """Ask the organiser for a change; what to change is typed next."""
+
+
+class TrustOrganiser(ButtonData, prefix="vt", moderators_only=True):
+    organiser: Id
+
+
+class DistrustOrganiser(TrustOrganiser, prefix="vu", moderators_only=True):
+    pass
+
+
+class BlockOrganiser(TrustOrganiser, prefix="vb", moderators_only=True):
+    pass
+
+
+class UnblockOrganiser(TrustOrganiser, prefix="vx", moderators_only=True):
+    pass
+
+
+class InviteModerator(ButtonData, prefix="vi", moderators_only=True):
+    pass
+
+
+class Decisions(ButtonData, prefix="vl", moderators_only=True):
+    pass
+
+
+class Undelivered(ButtonData, prefix="vp", moderators_only=True):
+    pass
+
+
+class RetryUndelivered(ButtonData, prefix="vy", moderators_only=True):
+    pass
+
+
+async def _pending(turn: Turn, offer_id: int) -> Offer | None:
     """The offer, if it (or a change to it) waits for review."""
-    offer_id = valid_id(argument)
-    offer = await turn.session.get(Offer, offer_id) if offer_id else None
+    offer = await turn.session.get(Offer, offer_id)
     if offer is None:
         return None
     if (
@@ -105,9 +162,7 @@ async def _pending(turn: Turn, argument: str) -> Offer | None:
 # --- the queue ----------------------------------------------------------------------------
 
 
-async def show_queue(turn: Turn, argument: str = "") -> list[Reply]:
-    if not _is_moderator(turn):
-        return await _refused(turn, "queue")
+async def show_queue(turn: Turn, pressed: Queue | str = "") -> list[Reply]:
     t = turn.t
     waiting = await waiting_offers(turn.session)
     stuck = await parked(turn.session, limit=100)
@@ -127,23 +182,28 @@ async def show_queue(turn: Turn, argument: str = "") -> list[Reply]:
             (
                 Button(
                     f"{number}. {mark}{shorten(offer.title, 40)} ({offer.place_name})",
-                    button_data("vo", offer.id),
+                    Review(offer=offer.id).pack(),
                 ),
             )
         )
-    rows.append((Button(t("📜 Decisions so far"), "vl"), Button(t("🔑 Invite a moderator"), "vi")))
-    rows.append((Button(t("💡 Edit ideas"), "ix"),))
+    rows.append(
+        (
+            Button(t("📜 Decisions so far"), Decisions().pack()),
+            Button(t("🔑 Invite a moderator"), InviteModerator().pack()),
+        )
+    )
+    from .ideas import ManageIdeas  # ideas links back to the queue
+
+    rows.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     if stuck:
-        rows.append((Button(t("📮 Undelivered messages"), "vp"),))
+        rows.append((Button(t("📮 Undelivered messages"), Undelivered().pack()),))
     if not waiting:
         text.append(t("Nothing is waiting. Thank you!"))
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
-async def review(turn: Turn, argument: str) -> list[Reply]:
-    if not _is_moderator(turn):
-        return await _refused(turn, "review")
-    offer = await _pending(turn, argument)
+async def review(turn: Turn, pressed: Review) -> list[Reply]:
+    offer = await _pending(turn, pressed.offer)
     if offer is None:
         return [_decided(turn)]
     t = turn.t
@@ -158,19 +218,22 @@ async def review(turn: Turn, argument: str) -> list[Reply]:
     else:
         text.append(t("👤 Imported by the operator"))
     rows = [
-        (Button(t("✅ Approve"), button_data("va", offer.id)),),
+        (Button(t("✅ Approve"), Approve(offer=offer.id).pack()),),
         (
-            Button(t("✏️ Ask for a change"), button_data("vc", offer.id)),
-            Button(t("❌ Reject"), button_data("vr", offer.id)),
+            Button(t("✏️ Ask for a change"), AskChange(offer=offer.id).pack()),
+            Button(t("❌ Reject"), Reject(offer=offer.id).pack()),
         ),
     ]
     if owner is not None:
         if owner.trust == Trust.TRUSTED.value:
-            rows.append((Button(t("🤝 Stop trusting the organiser"), button_data("vu", owner.id)),))
+            distrust = DistrustOrganiser(organiser=owner.id)
+            rows.append((Button(t("🤝 Stop trusting the organiser"), distrust.pack()),))
         else:
-            rows.append((Button(t("🤝 Trust the organiser"), button_data("vt", owner.id)),))
-        rows.append((Button(t("🚫 Block the organiser"), button_data("vb", owner.id)),))
-    rows.append((Button(t("🔙 Queue"), "vq"),))
+            trust = TrustOrganiser(organiser=owner.id)
+            rows.append((Button(t("🤝 Trust the organiser"), trust.pack()),))
+        block = BlockOrganiser(organiser=owner.id)
+        rows.append((Button(t("🚫 Block the organiser"), block.pack()),))
+    rows.append((Button(t("🔙 Queue"), Queue().pack()),))
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
@@ -218,17 +281,15 @@ def _decided(turn: Turn) -> Reply:
             "This offer is not waiting for review any more – perhaps another moderator "
             "decided already."
         ),
-        buttons=((Button(t("🔙 Queue"), "vq"),),),
+        buttons=((Button(t("🔙 Queue"), Queue().pack()),),),
     )
 
 
 # --- decisions ----------------------------------------------------------------------------
 
 
-async def approve(turn: Turn, argument: str) -> list[Reply]:
-    if not _is_moderator(turn):
-        return await _refused(turn, "approve")
-    offer = await _pending(turn, argument)
+async def approve(turn: Turn, pressed: Approve) -> list[Reply]:
+    offer = await _pending(turn, pressed.offer)
     if offer is None:
         return [_decided(turn)]
     if await approve_change(turn.session, offer, turn.now):
@@ -251,7 +312,7 @@ async def approve(turn: Turn, argument: str) -> list[Reply]:
                         "🎉 Your change to “{title}” has been checked; residents see it now.",
                         title=offer.title,
                     ),
-                    buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+                    buttons=((Button(t("👀 View it"), ShowOffer(offer=offer.id).pack()),),),
                 )
             ],
         )
@@ -278,23 +339,20 @@ async def approve(turn: Turn, argument: str) -> list[Reply]:
                     "🎉 Your offer “{title}” has been checked and is published. Residents nearby can find it now.",
                     title=offer.title,
                 ),
-                buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+                buttons=((Button(t("👀 View it"), ShowOffer(offer=offer.id).pack()),),),
             )
         ],
     )
     return await _next_in_queue(turn, turn.t("✅ Approved: “{title}”.", title=offer.title))
 
 
-async def ask_reason(turn: Turn, argument: str) -> list[Reply]:
-    """Reject ("vr") or ask for a change ("vc"): the reason is typed next."""
-    verb = (turn.msg.button or "").split(":")[0]
-    if not _is_moderator(turn):
-        return await _refused(turn, "reject" if verb == "vr" else "ask for a change")
-    offer = await _pending(turn, argument)
+async def ask_reason(turn: Turn, pressed: Reject) -> list[Reply]:
+    """Reject or ask for a change (AskChange): the reason is typed next."""
+    offer = await _pending(turn, pressed.offer)
     if offer is None:
         return [_decided(turn)]
     t = turn.t
-    change = verb == "vc"
+    change = isinstance(pressed, AskChange)
     turn.enter(REASON, Reasoning(offer_id=offer.id, change=change, asked_at=turn.now))
     question = (
         t("What should the organiser change? Your words are passed on as you write them.")
@@ -303,7 +361,7 @@ async def ask_reason(turn: Turn, argument: str) -> list[Reply]:
             "Why is it not published? Your words are passed on to the organiser as you write them."
         )
     )
-    return [Reply(question, buttons=((Button(t("✖️ Cancel"), button_data("vo", offer.id)),),))]
+    return [Reply(question, buttons=((Button(t("✖️ Cancel"), Review(offer=offer.id).pack()),),))]
 
 
 async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
@@ -312,8 +370,8 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
     if question is None or is_cancel(text):
         return await show_queue(turn) if _is_moderator(turn) else None
     if not _is_moderator(turn):
-        return await _refused(turn, "decision")
-    offer = await _pending(turn, str(question.offer_id))
+        return _refused(turn, "decision")
+    offer = await _pending(turn, question.offer_id)
     if offer is None or turn.now - question.asked_at > timedelta(days=1):
         return [_decided(turn)]
     note = clean(text)[:500]
@@ -345,7 +403,7 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
                         title=offer.title,
                         note=note,
                     ),
-                    buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),),
+                    buttons=((Button(t("📋 My offers"), ShowMine(offer=offer.id).pack()),),),
                 )
             ],
         )
@@ -404,7 +462,7 @@ async def _change_declined(turn: Turn, offer: Offer, note: str, change: bool) ->
                         title=offer.title,
                         note=note,
                     ),
-                    buttons=((Button(t("📋 My offers"), button_data("mo", offer.id)),),),
+                    buttons=((Button(t("📋 My offers"), ShowMine(offer=offer.id).pack()),),),
                 )
             ],
         )
@@ -445,22 +503,20 @@ async def _tell_owner(turn: Turn, offer: Offer, what: str, write) -> None:
 # --- trust --------------------------------------------------------------------------------
 
 
-async def set_trust(turn: Turn, argument: str) -> list[Reply]:
-    verb = (turn.msg.button or "").split(":")[0]
-    change = {
-        "vt": (Trust.TRUSTED, Action.TRUSTED),
-        "vu": (Trust.NEW, Action.UNTRUSTED),
-        "vb": (Trust.BLOCKED, Action.BLOCKED),
-        "vx": (Trust.NEW, Action.UNBLOCKED),
-    }.get(verb)
-    if not _is_moderator(turn):
-        return await _refused(turn, f"trust {verb}")
-    user_id = valid_id(argument)
-    organiser = await turn.session.get(User, user_id) if user_id else None
-    if change is None or organiser is None:
+_TRUST_CHANGES: dict[type[TrustOrganiser], tuple[Trust, Action]] = {
+    TrustOrganiser: (Trust.TRUSTED, Action.TRUSTED),
+    DistrustOrganiser: (Trust.NEW, Action.UNTRUSTED),
+    BlockOrganiser: (Trust.BLOCKED, Action.BLOCKED),
+    UnblockOrganiser: (Trust.NEW, Action.UNBLOCKED),
+}
+
+
+async def set_trust(turn: Turn, pressed: TrustOrganiser) -> list[Reply]:
+    organiser = await turn.session.get(User, pressed.organiser)
+    if organiser is None:
         return [stale_button(turn)]
     t = turn.t
-    trust, action = change
+    trust, action = _TRUST_CHANGES[type(pressed)]
     if trust is Trust.BLOCKED and turn.services.rights.is_moderator(organiser):
         return [Reply(t("A moderator cannot be blocked here."))]
     organiser.trust = trust.value
@@ -498,9 +554,7 @@ async def set_trust(turn: Turn, argument: str) -> list[Reply]:
 # --- moderators, log, undelivered messages ------------------------------------------------
 
 
-async def invite(turn: Turn, argument: str = "") -> list[Reply]:
-    if not _is_moderator(turn):
-        return await _refused(turn, "invite")
+async def invite(turn: Turn, pressed: InviteModerator) -> list[Reply]:
     code = new_invite(turn.session, turn.user, turn.now)
     log(turn.session, turn.user, Action.MODERATOR_INVITED, now=turn.now)
     t = turn.t
@@ -540,9 +594,7 @@ def _moment(t: Translator, moment: datetime) -> str:
     return format_datetime(moment.astimezone(BERLIN), t("d MMM, HH:mm"), locale=t.language)
 
 
-async def show_log(turn: Turn, argument: str = "") -> list[Reply]:
-    if not _is_moderator(turn):
-        return await _refused(turn, "log")
+async def show_log(turn: Turn, pressed: Decisions) -> list[Reply]:
     t = turn.t
     entries = await recent_log(turn.session, limit=20)
     text: list = [bold(t("📜 The last decisions")), ""]
@@ -563,12 +615,10 @@ async def show_log(turn: Turn, argument: str = "") -> list[Reply]:
         text.append(line)
     if not entries:
         text.append(t("No decisions yet."))
-    return [Reply(lines(text), buttons=((Button(t("🔙 Queue"), "vq"),),), edit=True)]
+    return [Reply(lines(text), buttons=((Button(t("🔙 Queue"), Queue().pack()),),), edit=True)]
 
 
-async def show_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
-    if not _is_moderator(turn):
-        return await _refused(turn, "undelivered")
+async def show_undelivered(turn: Turn, pressed: Undelivered) -> list[Reply]:
     t = turn.t
     rows = await parked(turn.session, limit=20)
     text: list = [bold(t("📮 Messages that could not be delivered")), ""]
@@ -580,14 +630,12 @@ async def show_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
                 moment, platform, row.kind, shorten(row.reason or "", 80)
             )
         )
-    buttons = [(Button(t("🔁 Try them again"), "vy"),)] if rows else []
-    buttons.append((Button(t("🔙 Queue"), "vq"),))
+    buttons = [(Button(t("🔁 Try them again"), RetryUndelivered().pack()),)] if rows else []
+    buttons.append((Button(t("🔙 Queue"), Queue().pack()),))
     return [Reply(lines(text), buttons=tuple(buttons), edit=True)]
 
 
-async def retry_undelivered(turn: Turn, argument: str = "") -> list[Reply]:
-    if not _is_moderator(turn):
-        return await _refused(turn, "retry")
+async def retry_undelivered(turn: Turn, pressed: RetryUndelivered) -> list[Reply]:
     count = await release_parked(turn.session, turn.now)
     return await _next_in_queue(
         turn, turn.t("🔁 {count} messages will be tried again.", count=count)
@@ -605,7 +653,7 @@ async def compose_review(session: AsyncSession, row: Claimed, now: datetime) -> 
         raise Drop("already decided")  # another moderator was quicker
     user = await user_for_chat(session, row.chat)
     t = Translator(user.language if user else "de")
-    button = ((Button(t("🔍 Review it"), button_data("vo", offer.id)),),)
+    button = ((Button(t("🔍 Review it"), Review(offer=offer.id).pack()),),)
     if proposal is not None:
         return [
             Reply(
@@ -642,21 +690,22 @@ FEATURE = Feature(
     name="moderation",
     composers={REVIEW: compose_review},
     commands={"pruefen": show_queue, "review": show_queue, "moderator": join},
-    buttons={
-        "vq": show_queue,
-        "vo": review,
-        "va": approve,
-        "vr": ask_reason,
-        "vc": ask_reason,
-        "vt": set_trust,
-        "vu": set_trust,
-        "vb": set_trust,
-        "vx": set_trust,
-        "vi": invite,
-        "vl": show_log,
-        "vp": show_undelivered,
-        "vy": retry_undelivered,
-    },
+    moderators_only=frozenset({"pruefen", "review"}),
+    buttons=(
+        on(Queue, show_queue),
+        on(Review, review),
+        on(Approve, approve),
+        on(Reject, ask_reason),
+        on(AskChange, ask_reason),
+        on(TrustOrganiser, set_trust),
+        on(DistrustOrganiser, set_trust),
+        on(BlockOrganiser, set_trust),
+        on(UnblockOrganiser, set_trust),
+        on(InviteModerator, invite),
+        on(Decisions, show_log),
+        on(Undelivered, show_undelivered),
+        on(RetryUndelivered, retry_undelivered),
+    ),
     steps=(
         Step(
             REASON,

@@ -1,6 +1,7 @@
-"""The moderators as other features meet them: the answer to someone who may not moderate,
-and telling the moderators of an offer that waits for them. Posting, managing, ideas and
-moderation all use it, so none of them imports another for it."""
+"""The moderators as other features meet them: telling the moderators of an offer that waits
+for them. Posting, managing and moderation all use it, so none of them imports another for it;
+the refusal of someone who may not moderate is handlers.common.refused, applied by the core to
+every button and command declared moderators-only."""
 
 from __future__ import annotations
 
@@ -8,23 +9,14 @@ import logging
 
 from models import Offer
 from models.conversations import reach
-from models.moderation import Action, log, moderators
+from models.moderation import moderators
 from models.outbox import Outgoing, enqueue
 from models.proposals import proposal_for
 
 from .context import Turn
-from .messages import Reply
 
 log_ = logging.getLogger(__name__)
 REVIEW = "review"  # outbox kind: "a new offer waits for you" (composed by handlers.moderation)
-
-
-async def refused(turn: Turn, what: str) -> list[Reply]:
-    """Someone who is not a moderator asked for `what` a moderator may do: logged, refused."""
-    log_.warning("refused %s for user %s: not a moderator", what, turn.user.id)
-    log(turn.session, turn.user, Action.REFUSED, subject_id=turn.user.id, note=what, now=turn.now)
-    t = turn.t
-    return [Reply(t("Only moderators may do that."), notice=t("Only moderators may do that."))]
 
 
 async def notify_new(turn: Turn, offer: Offer) -> None:

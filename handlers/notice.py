@@ -4,16 +4,24 @@ it uses the current search or the home place; namesakes are offered as a choice.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from places import Place
 from publish.notice import make_notice
 
 from . import search
-from .buttons import button_data
+from .buttons import ButtonData, Rest
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Feature, on
 from .messages import Attachment, Button, Reply
 from .text import shorten
+
+
+class NoticeFor(ButtonData, prefix="ah"):
+    """The place a printed notice is for, among namesakes."""
+
+    place: Annotated[str, Rest(40)]
 
 
 async def notice(turn: Turn, argument: str = "") -> list[Reply]:
@@ -32,7 +40,7 @@ async def notice(turn: Turn, argument: str = "") -> list[Reply]:
         return await _send(turn, found.place)
     options = found.choices if found.status == "choice" else found.suggestions
     if options:
-        rows = tuple((Button(p.label, button_data("ah", p.id)),) for p in options[:5])
+        rows = tuple((Button(p.label, NoticeFor(place=p.id).pack()),) for p in options[:5])
         return [Reply(t("Which place do you mean?"), buttons=rows)]
     return [
         Reply(
@@ -45,8 +53,8 @@ async def notice(turn: Turn, argument: str = "") -> list[Reply]:
     ]
 
 
-async def chosen(turn: Turn, place_id: str) -> list[Reply]:
-    place = turn.services.places.get(place_id)
+async def chosen(turn: Turn, pressed: NoticeFor) -> list[Reply]:
+    place = turn.services.places.get(pressed.place)
     if place is None or place.kind == "coordinates":
         return [stale_button(turn)]
     return await _send(turn, place)
@@ -80,5 +88,5 @@ async def _send(turn: Turn, place: Place) -> list[Reply]:
 FEATURE = Feature(
     name="notice",
     commands={"aushang": notice, "notice": notice},
-    buttons={"ah": chosen},
+    buttons=(on(NoticeFor, chosen),),
 )

@@ -9,17 +9,16 @@ from markupsafe import Markup
 
 from models import Cost, Offer
 from models.categories import category
-from models.listing import next_dates, valid_id, visible_offer
+from models.listing import next_dates, visible_offer
 from models.reminders import reminder_for
 from places.geo import great_circle_km
 from places.text import fold
 from publish.calendar import offer_calendar
 
 from . import companions, search
-from .buttons import button_data
-from .common import stale_button
+from .buttons import ButtonData, Id
 from .context import Turn
-from .dialogue import Feature, Note
+from .dialogue import Feature, Note, on
 from .formatting import bold, distance, italic, lines, when
 from .messages import Attachment, Button, Reply, Venue
 from .offer_facts import access_lines, cost_words
@@ -30,15 +29,31 @@ NEXT_DATES = 3
 DESCRIPTION_LIMIT = 1500  # plain characters; escaping happens afterwards
 
 
+class ShowOffer(ButtonData, prefix="o"):
+    offer: Id
+
+
+class OfferCalendar(ButtonData, prefix="oc"):
+    offer: Id
+
+
+class OfferVenue(ButtonData, prefix="ov"):
+    offer: Id
+
+
+class ShareOffer(ButtonData, prefix="os"):
+    offer: Id
+
+
 def detail_view(
     turn: Turn,
     offer: Offer,
     upcoming: list[tuple[datetime, datetime]],
     *,
-    distance_from_search: bool = True,
+    around: search.Search | None = None,
 ) -> Markup:
-    """An offer as residents see it (also the organiser's preview, before it is stored, which
-    leaves out the distance from wherever the organiser last searched)."""
+    """An offer as residents see it, with its distance from `around` (the search in progress,
+    if any; the organiser's preview, before the offer is stored, leaves it out)."""
     t = turn.t
     kind = category(offer.category)
     text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
@@ -51,20 +66,28 @@ def detail_view(
     text += [
         "",
         *_dates(turn, offer, upcoming),
-        _where(turn, offer, distance_from_search),
+        _where(turn, offer, around),
         *_facts(turn, offer),
     ]
     return lines(text)
 
 
-async def show(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
+async def show(turn: Turn, pressed: ShowOffer) -> list[Reply]:
+    return await show_offer(turn, pressed.offer)
+
+
+async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
+    """An offer's details (also for a link "/start offer_<id>"; None: no such id)."""
+    offer = await visible_offer(turn.session, offer_id) if offer_id is not None else None
     if offer is None:
-        return _gone(turn, argument)
+        return _gone(turn)
+    from .reminders import Remind  # reminders links back to the details
+
     t = turn.t
     turn.put(Shown(offer_id=offer.id, at=turn.now))
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
-    text = detail_view(turn, offer, upcoming)
+    around = search.current(turn)  # once: for the distance and the back button
+    text = detail_view(turn, offer, upcoming, around=around)
     buttons = []
     if upcoming:
         reminded = await reminder_for(turn.session, turn.user.id, offer.id) is not None
@@ -72,28 +95,28 @@ async def show(turn: Turn, argument: str) -> list[Reply]:
             (
                 Button(
                     t("🔔 Change reminder") if reminded else t("🔔 Remind me"),
-                    button_data("rm", offer.id),
+                    Remind(offer=offer.id).pack(),
                 ),
             )
         )
     buttons += [
         (
-            Button(t("📅 Add to my calendar"), button_data("oc", offer.id)),
-            Button(t("📍 Show place"), button_data("ov", offer.id)),
+            Button(t("📅 Add to my calendar"), OfferCalendar(offer=offer.id).pack()),
+            Button(t("📍 Show place"), OfferVenue(offer=offer.id).pack()),
         ),
-        (Button(t("↗️ Share"), button_data("os", offer.id)),),
+        (Button(t("↗️ Share"), ShareOffer(offer=offer.id).pack()),),
     ]
     if upcoming:  # only where a companion could go along
         buttons[1:1] = await companions.offer_button(turn, offer)
-    if search.current(turn) is not None:
-        buttons[-1] += (Button(t("🔙 Back"), "b"),)
+    if around is not None:
+        buttons[-1] += (Button(t("🔙 Back"), search.Back().pack()),)
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]
 
 
-async def calendar(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
+async def calendar(turn: Turn, pressed: OfferCalendar) -> list[Reply]:
+    offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
-        return _gone(turn, argument)
+        return _gone(turn)
     t = turn.t
     content = offer_calendar(offer, turn.now, description=_plain_description(turn, offer))
     if offer.rrule:
@@ -117,10 +140,10 @@ async def calendar(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def venue(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
+async def venue(turn: Turn, pressed: OfferVenue) -> list[Reply]:
+    offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
-        return _gone(turn, argument)
+        return _gone(turn)
     parts = offer.where_parts()
     title = clean(offer.venue_name or offer.title)[:120]
     address = clean(", ".join(p for p in parts if p != " ".join(offer.venue_name.split())))[:200]
@@ -140,10 +163,10 @@ async def venue(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def share(turn: Turn, argument: str) -> list[Reply]:
-    offer = await _visible(turn, argument)
+async def share(turn: Turn, pressed: ShareOffer) -> list[Reply]:
+    offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
-        return _gone(turn, argument)
+        return _gone(turn)
     t = turn.t
     kind = category(offer.category)
     text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
@@ -183,15 +206,8 @@ async def just_shown(turn: Turn) -> Offer | None:
     return await visible_offer(turn.session, shown.offer_id)
 
 
-def _gone(turn: Turn, argument: str) -> list[Reply]:
-    if turn.msg.button is not None and valid_id(argument) is None:
-        return [stale_button(turn)]  # not even the shape of one of our buttons
+def _gone(turn: Turn) -> list[Reply]:
     return [Reply(turn.t("Sorry, this offer does not exist (any more)."))]
-
-
-async def _visible(turn: Turn, argument: str) -> Offer | None:
-    offer_id = valid_id(argument)
-    return None if offer_id is None else await visible_offer(turn.session, offer_id)
 
 
 def _plain_description(turn: Turn, offer: Offer) -> str:
@@ -222,11 +238,10 @@ def _dates(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) 
     return out
 
 
-def _where(turn: Turn, offer: Offer, with_distance: bool = True) -> Markup:
+def _where(turn: Turn, offer: Offer, around: search.Search | None) -> Markup:
     line = Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))
-    current = search.current(turn) if with_distance else None
-    if current is not None:
-        km = great_circle_km(current.lat, current.lon, offer.latitude, offer.longitude)
+    if around is not None:
+        km = great_circle_km(around.lat, around.lon, offer.latitude, offer.longitude)
         line += Markup(" ({})").format(distance(turn.t, km))
     return line
 
@@ -246,5 +261,10 @@ def _facts(turn: Turn, offer: Offer) -> list:
 
 FEATURE = Feature(
     name="offer_detail",
-    buttons={"o": show, "oc": calendar, "ov": venue, "os": share},
+    buttons=(
+        on(ShowOffer, show),
+        on(OfferCalendar, calendar),
+        on(OfferVenue, venue),
+        on(ShareOffer, share),
+    ),
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
 
 from markupsafe import Markup
 from pydantic import field_validator
@@ -23,7 +24,7 @@ from models.proposals import EDITABLE, ENUMS
 from models.schedule import Schedule
 
 from .access import ACCESS, ACCESS_LABELS, COLUMNS, access_rows, read_access, ticked
-from .buttons import button_data
+from .buttons import ButtonData, Id, OneOf
 from .context import Turn
 from .dialogue import Note
 from .formatting import bold, lines
@@ -74,6 +75,42 @@ SKIPPABLE = frozenset(f.name for f in FORM if f.optional)
 # Questions that are not fields of their own: the venue after a shared location, the price after
 # "it costs something", all optional details at once, and the preview.
 STEPS = (*ORDER, "where_name", "price", "details", "preview")
+
+
+# The form's buttons; handlers.posting answers them (and checks the step it waits in).
+class Navigate(ButtonData, prefix="np"):
+    action: Literal[
+        "resume",
+        "fresh",
+        "back",
+        "cancel",
+        "discard",
+        "skip",
+        "next",
+        "last",
+        "send",
+        "details",
+        "edit",
+        "preview",
+    ]
+
+
+class ChooseKind(ButtonData, prefix="nc"):
+    kind: Annotated[str, OneOf(tuple(BY_KEY))]
+
+
+class ChooseVenue(ButtonData, prefix="nv"):
+    """One of the person's earlier venues, named by the offer it was for."""
+
+    offer: Id
+
+
+class ChooseCost(ButtonData, prefix="nk"):
+    cost: Literal["free", "donation", "price"]
+
+
+class EditField(ButtonData, prefix="ne"):
+    field: Annotated[str, OneOf(ORDER)]
 
 
 class Draft(Note):
@@ -477,7 +514,9 @@ def question(
     """The question for `field` and its own buttons (navigation is added by the caller)."""
     t = turn.t
     if field == "category":
-        rows = [(Button(f"{c.emoji} {t(c.name)}", button_data("nc", c.key)),) for c in CATEGORIES]
+        rows = [
+            (Button(f"{c.emoji} {t(c.name)}", ChooseKind(kind=c.key).pack()),) for c in CATEGORIES
+        ]
         if draft.offer_id is not None:
             return t("What kind of meeting is it?"), rows
         return lines(
@@ -503,7 +542,7 @@ def question(
             (
                 Button(
                     f"📍 {shorten(', '.join(p for p in (v.venue_name, v.address, v.place_name) if p), 50)}",
-                    button_data("nv", v.offer_id),
+                    ChooseVenue(offer=v.offer_id).pack(),
                 ),
             )
             for v in venues or ()
@@ -559,10 +598,10 @@ def cost_rows(turn: Turn, draft: Draft) -> list:
 
     return [
         (
-            Button(mark("free") + t("Free of charge"), button_data("nk", "free")),
-            Button(mark("donation") + t("Donations welcome"), button_data("nk", "donation")),
+            Button(mark("free") + t("Free of charge"), ChooseCost(cost="free").pack()),
+            Button(mark("donation") + t("Donations welcome"), ChooseCost(cost="donation").pack()),
         ),
-        (Button(mark("price") + t("It costs something"), button_data("nk", "price")),),
+        (Button(mark("price") + t("It costs something"), ChooseCost(cost="price").pack()),),
     ]
 
 
@@ -610,7 +649,7 @@ def preview_text(turn: Turn, draft: Draft) -> Markup:
         [
             bold(turn.t("Preview – this is how residents will see it:")),
             "",
-            detail_view(turn, draft.as_offer(), upcoming, distance_from_search=False),
+            detail_view(turn, draft.as_offer(), upcoming),
         ]
     )
 

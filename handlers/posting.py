@@ -18,22 +18,35 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from models import OfferStatus
-from models.listing import valid_id
 from models.moderation import Action, log
 from models.organising import add_offer, earlier_venues, last_contact, owned_offer, submitted_since
 
 from . import moderators
 from . import offer_form as form
-from .buttons import button_data
+from .access import ToggleAccess
+from .buttons import ButtonData
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature, Step
+from .dialogue import Feature, Step, on
 from .formatting import lines
 from .forms import corrects, typed_action
 from .i18n import N_
 from .keywords import Intent, read_intent
 from .messages import Button, Reply
-from .offer_form import ACCESS, FORM, ORDER, SKIPPABLE, Draft, Problem
+from .offer_detail import ShowOffer
+from .offer_form import (
+    ACCESS,
+    FORM,
+    ORDER,
+    SKIPPABLE,
+    ChooseCost,
+    ChooseKind,
+    ChooseVenue,
+    Draft,
+    EditField,
+    Navigate,
+    Problem,
+)
 from .text import clean, shorten
 
 STEP = "posting"
@@ -42,7 +55,11 @@ STEP = "posting"
 # --- starting -----------------------------------------------------------------------------
 
 
-async def start(turn: Turn, argument: str = "") -> list[Reply]:
+class NewOffer(ButtonData, prefix="nn"):
+    """ "➕ Offer a meeting"."""
+
+
+async def start(turn: Turn, argument: NewOffer | str = "") -> list[Reply]:
     t = turn.t
     if turn.services.rights.is_blocked(turn.user):
         return [
@@ -60,8 +77,8 @@ async def start(turn: Turn, argument: str = "") -> list[Reply]:
             Reply(
                 t("You started an offer earlier: “{title}”. Shall we go on with it?", title=title),
                 buttons=(
-                    (Button(t("▶ Go on"), button_data("np", "resume")),),
-                    (Button(t("🆕 Start afresh"), button_data("np", "fresh")),),
+                    (Button(t("▶ Go on"), Navigate(action="resume").pack()),),
+                    (Button(t("🆕 Start afresh"), Navigate(action="fresh").pack()),),
                 ),
             )
         ]
@@ -112,8 +129,8 @@ async def ask(
     parts = [p for p in (intro, problem.text if problem else None, text, now) if p]
     nav = []
     if draft.field != "category" or draft.offer_id is not None:
-        nav.append(Button(t("🔙 Back"), button_data("np", "back")))
-    nav.append(Button(t("✖️ Cancel"), button_data("np", "cancel")))
+        nav.append(Button(t("🔙 Back"), Navigate(action="back").pack()))
+    nav.append(Button(t("✖️ Cancel"), Navigate(action="cancel").pack()))
     if draft.field == "details":
         last = await _last(turn, draft)
         if last is not None:
@@ -121,15 +138,15 @@ async def ask(
                 (
                     Button(
                         t("👥 As last time: {who}", who=shorten(last, 60)),
-                        button_data("np", "last"),
+                        Navigate(action="last").pack(),
                     ),
                 )
             )
-        rows.append((Button(t("Next ▶"), button_data("np", "next")),))
+        rows.append((Button(t("Next ▶"), Navigate(action="next").pack()),))
     elif draft.field == "access":
-        rows.append((Button(t("Next ▶"), button_data("np", "next")),))
+        rows.append((Button(t("Next ▶"), Navigate(action="next").pack()),))
     elif draft.field in SKIPPABLE or draft.field == "where_name":
-        rows.append((Button(t("Skip ▶"), button_data("np", "skip")),))
+        rows.append((Button(t("Skip ▶"), Navigate(action="skip").pack()),))
     rows.append(tuple(nav))
     return [form.reply(lines(parts) if len(parts) > 1 else parts[0], rows, edit=edit)]
 
@@ -373,7 +390,7 @@ async def _back(turn: Turn, draft: Draft) -> list[Reply]:
 
         turn.drop(Draft)
         turn.leave()
-        return await managing.show_one(turn, str(draft.offer_id))
+        return await managing.show_one(turn, managing.ShowMine(offer=draft.offer_id))
     back = {"where_name": "where", "price": "details", "details": "where", "preview": "details"}
     previous = back.get(draft.field)
     if previous is None:
@@ -417,8 +434,8 @@ def _confirm_cancel(turn: Turn, draft: Draft) -> Reply:
             title=draft.title,
         ),
         buttons=(
-            (Button(t("🗑 Yes, throw it away"), button_data("np", "discard")),),
-            (Button(t("▶ No, go on"), button_data("np", "resume")),),
+            (Button(t("🗑 Yes, throw it away"), Navigate(action="discard").pack()),),
+            (Button(t("▶ No, go on"), Navigate(action="resume").pack()),),
         ),
         edit=turn.msg.button is not None,
     )
@@ -431,7 +448,8 @@ def _waiting_draft(turn: Turn) -> Draft | None:
     return turn.get(Draft) if turn.step == STEP else None
 
 
-async def navigate(turn: Turn, action: str) -> list[Reply]:
+async def navigate(turn: Turn, pressed: Navigate) -> list[Reply]:
+    action = pressed.action
     if action in ("resume", "fresh"):
         draft = turn.get(Draft)
         if draft is None:
@@ -470,20 +488,19 @@ async def navigate(turn: Turn, action: str) -> list[Reply]:
     return [stale_button(turn)]
 
 
-async def choose_category(turn: Turn, key: str) -> list[Reply]:
+async def choose_category(turn: Turn, pressed: ChooseKind) -> list[Reply]:
     draft = _waiting_draft(turn)
     if draft is None or draft.field != "category":
         return [stale_button(turn)]
-    answer = form.read_category(turn, key)
+    answer = form.read_category(turn, pressed.kind)
     if isinstance(answer, Problem):
         return [stale_button(turn)]
     return await _apply_answer(turn, draft, answer)
 
 
-async def choose_venue(turn: Turn, argument: str) -> list[Reply]:
+async def choose_venue(turn: Turn, pressed: ChooseVenue) -> list[Reply]:
     draft = _waiting_draft(turn)
-    offer_id = valid_id(argument)
-    offer = await owned_offer(turn.session, turn.user.id, offer_id) if offer_id else None
+    offer = await owned_offer(turn.session, turn.user.id, pressed.offer)
     if draft is None or draft.field != "where" or offer is None:  # only one's own earlier places
         return [stale_button(turn)]
     return await _apply_answer(
@@ -499,9 +516,10 @@ async def choose_venue(turn: Turn, argument: str) -> list[Reply]:
     )
 
 
-async def toggle_access(turn: Turn, key: str) -> list[Reply]:
+async def toggle_access(turn: Turn, pressed: ToggleAccess) -> list[Reply]:
+    key = pressed.key
     draft = _waiting_draft(turn)
-    if draft is None or draft.field not in ("access", "details") or key not in ACCESS:
+    if draft is None or draft.field not in ("access", "details"):
         return [stale_button(turn)]
     name, value = ACCESS[key]
     draft = draft.model_copy(update={name: None if getattr(draft, name) == value else value})
@@ -509,13 +527,10 @@ async def toggle_access(turn: Turn, key: str) -> list[Reply]:
     return await ask(turn, draft, edit=True)
 
 
-async def choose_cost(turn: Turn, kind: str) -> list[Reply]:
+async def choose_cost(turn: Turn, pressed: ChooseCost) -> list[Reply]:
+    kind = pressed.cost
     draft = _waiting_draft(turn)
-    if (
-        draft is None
-        or draft.field not in ("cost", "details")
-        or kind not in ("free", "donation", "price")
-    ):
+    if draft is None or draft.field not in ("cost", "details"):
         return [stale_button(turn)]
     if kind == "price":
         draft = draft.model_copy(update={"cost": "price", "field": "price"})
@@ -528,10 +543,11 @@ async def choose_cost(turn: Turn, kind: str) -> list[Reply]:
     return await _apply_answer(turn, draft, {"cost": kind, "price": ""})
 
 
-async def edit_field(turn: Turn, field: str) -> list[Reply]:
+async def edit_field(turn: Turn, pressed: EditField) -> list[Reply]:
     """From the preview: answer one question again, then back to the preview."""
+    field = pressed.field
     draft = _waiting_draft(turn)
-    if draft is None or draft.field != "preview" or field not in ORDER:
+    if draft is None or draft.field != "preview":
         return [stale_button(turn)]
     draft = draft.model_copy(update={"field": field})
     turn.put(draft)
@@ -540,8 +556,8 @@ async def edit_field(turn: Turn, field: str) -> list[Reply]:
 
 def _edit_choice(turn: Turn) -> Reply:
     t = turn.t
-    rows = [(Button(t(form.FIELD_NAMES[f]), button_data("ne", f)),) for f in ORDER]
-    rows.append((Button(t("🔙 Back"), button_data("np", "preview")),))
+    rows = [(Button(t(form.FIELD_NAMES[f]), EditField(field=f).pack()),) for f in ORDER]
+    rows.append((Button(t("🔙 Back"), Navigate(action="preview").pack()),))
     return Reply(t("What would you like to change?"), buttons=tuple(rows), edit=True)
 
 
@@ -557,22 +573,22 @@ async def _preview(
     missing = draft.missing()
     rows = []
     if draft.offer_id is None and missing is None:
-        rows.append((Button(t("✅ Send"), button_data("np", "send")),))
+        rows.append((Button(t("✅ Send"), Navigate(action="send").pack()),))
     open_details = FORM.optional_open(draft)
     if open_details and draft.offer_id is None:
-        rows.append((Button(t("➕ Add details"), button_data("np", "details")),))
+        rows.append((Button(t("➕ Add details"), Navigate(action="details").pack()),))
         last = await _last(turn, draft)
         if last is not None:
             rows.append(
                 (
                     Button(
                         t("👥 As last time: {who}", who=shorten(last, 60)),
-                        button_data("np", "last"),
+                        Navigate(action="last").pack(),
                     ),
                 )
             )
-    rows.append((Button(t("✏️ Change something"), button_data("np", "edit")),))
-    rows.append((Button(t("✖️ Cancel"), button_data("np", "cancel")),))
+    rows.append((Button(t("✏️ Change something"), Navigate(action="edit").pack()),))
+    rows.append((Button(t("✖️ Cancel"), Navigate(action="cancel").pack()),))
     parts = [p for p in (intro, problem.text if problem else None) if p]
     parts.append(form.preview_text(turn, draft))
     if missing is not None:
@@ -634,7 +650,7 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
                     title=offer.title,
                 ),
                 edit=True,
-                buttons=((Button(t("👀 View it"), button_data("o", offer.id)),),),
+                buttons=((Button(t("👀 View it"), ShowOffer(offer=offer.id).pack()),),),
             )
         ]
     await moderators.notify_new(turn, offer)
@@ -653,15 +669,15 @@ async def _send(turn: Turn, draft: Draft) -> list[Reply]:
 FEATURE = Feature(
     name="posting",
     commands={"neu": start, "new": start, "anbieten": start},
-    buttons={
-        "np": navigate,
-        "nc": choose_category,
-        "nv": choose_venue,
-        "na": toggle_access,
-        "nk": choose_cost,
-        "ne": edit_field,
-        "nn": start,
-    },
+    buttons=(
+        on(Navigate, navigate),
+        on(ChooseKind, choose_category),
+        on(ChooseVenue, choose_venue),
+        on(ToggleAccess, toggle_access),
+        on(ChooseCost, choose_cost),
+        on(EditField, edit_field),
+        on(NewOffer, start),
+    ),
     intents={Intent.POST: start},
     steps=(
         Step(
@@ -669,7 +685,10 @@ FEATURE = Feature(
             summary=N_("writing an offer"),
             on_text=on_text,
             on_location=on_location,
-            keeps=frozenset({"np", "nc", "nv", "na", "nk", "ne"}),
+            keeps=frozenset(
+                k.prefix
+                for k in (Navigate, ChooseKind, ChooseVenue, ToggleAccess, ChooseCost, EditField)
+            ),
             ask=resume_question,
         ),
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Literal
 
 from babel.dates import format_datetime
 from markupsafe import Markup
@@ -20,9 +21,10 @@ from models.privacy import conversations_of, rows_referring_to
 from models.schedule import BERLIN
 
 from . import search, windows
+from .buttons import ButtonData
 from .common import stale_button
 from .context import STEP_KEY, Turn
-from .dialogue import Feature, Note, Step
+from .dialogue import Feature, Note, Step, on
 from .formatting import lines
 from .i18n import N_, Translator
 from .keywords import Intent, is_cancel, is_yes
@@ -259,14 +261,22 @@ async def ask_delete(turn: Turn, argument: str = "") -> list[Reply]:
     return [Reply(text, buttons=_delete_buttons(turn))]
 
 
-def _delete_buttons(turn: Turn) -> tuple:
-    t = turn.t
-    return ((Button(t("Yes, delete everything"), "dl:y"),), (Button(t("No"), "dl:n"),))
+class ConfirmDelete(ButtonData, prefix="dl"):
+    answer: Literal["y", "n"]
 
 
-async def confirm_delete(turn: Turn, answer: str) -> list[Reply]:
+def _delete_buttons(turn: Turn) -> tuple[tuple[Button, ...], ...]:
     t = turn.t
-    if answer not in ("y", "n") or not _asked_recently(turn):
+    return (
+        (Button(t("Yes, delete everything"), ConfirmDelete(answer="y").pack()),),
+        (Button(t("No"), ConfirmDelete(answer="n").pack()),),
+    )
+
+
+async def confirm_delete(turn: Turn, pressed: ConfirmDelete) -> list[Reply]:
+    t = turn.t
+    answer = pressed.answer
+    if not _asked_recently(turn):
         return [stale_button(turn)]  # an answer nobody asked for (any more) changes nothing
     if answer == "n":
         turn.leave()
@@ -284,7 +294,7 @@ async def confirm_delete(turn: Turn, answer: str) -> list[Reply]:
 async def delete_typed(turn: Turn, text: str) -> list[Reply] | None:
     """A typed answer to "really delete?": "nein" is a no; a yes needs the button."""
     if is_cancel(text):
-        return await confirm_delete(turn, "n")
+        return await confirm_delete(turn, ConfirmDelete(answer="n"))
     if is_yes(text):
         t = turn.t
         return [
@@ -330,7 +340,7 @@ FEATURE = Feature(
         "loeschen": ask_delete,
         "delete": ask_delete,
     },
-    buttons={"dl": confirm_delete},
+    buttons=(on(ConfirmDelete, confirm_delete),),
     intents={Intent.PRIVACY: explain, Intent.MY_DATA: show_mine, Intent.DELETE: ask_delete},
     steps=(
         Step(

@@ -18,6 +18,7 @@ messenger stores the choices of what it delivered (Nahbar.shown). The words work
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
 
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +27,7 @@ from models import Offer, User
 from models.base import from_epoch
 from models.categories import category
 from models.conversations import reach
-from models.listing import next_dates, valid_id, visible_offer
+from models.listing import next_dates, visible_offer
 from models.outbox import Claimed
 from models.reminders import (
     EVENING,
@@ -49,14 +50,15 @@ from models.schedule import to_local, to_utc
 from scheduler.compose import Drop
 
 from . import change_notices
-from .buttons import button_data
+from .buttons import Between, ButtonData, Id, Word
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Feature, on
 from .formatting import bold, lines, when
 from .formatting import day as day_name
 from .i18n import Translator
 from .messages import Button, Reply
+from .offer_detail import ShowOffer
 from .text import shorten
 from .understanding import Intent
 
@@ -64,15 +66,55 @@ DATE_CHOICES = 3  # "nur am …" offers the next few dates
 EVERY = "a"  # button argument for "every time"
 LEADS = {"e": (True, False), "h": (False, True), "b": (True, True)}
 SOON = timedelta(hours=3)  # "starting soon" rather than "today"
+Which = Annotated[str, Word(8)]  # EVERY, or one date as YYYYMMDD (checked to be a coming one)
+Epoch = Annotated[int, Between(0, 99_999_999_999)]  # a date's start, seconds since 1970
+
+
+class Remind(ButtonData, prefix="rm"):
+    offer: Id
+
+
+class RemindWhen(ButtonData, prefix="rw"):
+    offer: Id
+    which: Which
+
+
+class SaveReminder(ButtonData, prefix="rs"):
+    offer: Id
+    which: Which
+    lead: Literal["e", "h", "b"]
+
+
+class MyReminders(ButtonData, prefix="rl"):
+    pass
+
+
+class AskStop(ButtonData, prefix="rq"):
+    reminder: Id
+
+
+class StopReminder(ButtonData, prefix="rx"):
+    reminder: Id
+
+
+class Coming(ButtonData, prefix="ry"):
+    """ "Ich komme" under a reminder of one date."""
+
+    offer: Id
+    start: Epoch
+
+
+class NotComing(Coming, prefix="rn"):
+    """ "Diesmal nicht"."""
 
 
 # --- choosing a reminder --------------------------------------------------------------------
 
 
-async def start(turn: Turn, argument: str) -> list[Reply]:
+async def start(turn: Turn, pressed: Remind) -> list[Reply]:
     """ "🔔 Erinnern": for a recurring offer first which dates, else straight to when. Only dates
     with a reminder time still ahead are offered."""
-    offer = await _offer(turn, argument)
+    offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
         return [stale_button(turn)]
     coming = [
@@ -83,24 +125,24 @@ async def start(turn: Turn, argument: str) -> list[Reply]:
         return [
             Reply(
                 turn.t("There is no coming date of “{title}” to remind you of.", title=offer.title),
-                buttons=((Button(turn.t("🔙 Back"), button_data("o", offer.id)),),),
+                buttons=((Button(turn.t("🔙 Back"), ShowOffer(offer=offer.id).pack()),),),
                 edit=True,
             )
         ]
     if not offer.rrule or not upcoming:  # says when it is too late, and offers to stop a reminder
-        return await choose_lead(turn, f"{offer.id}.{EVERY}")
+        return await choose_lead(turn, RemindWhen(offer=offer.id, which=EVERY))
     t = turn.t
-    rows = [(Button(t("🔁 Every time"), button_data("rw", f"{offer.id}.{EVERY}")),)]
+    rows = [(Button(t("🔁 Every time"), RemindWhen(offer=offer.id, which=EVERY).pack()),)]
     rows += [
         (
             Button(
                 t("Only on {day}", day=day_name(t, start)),
-                button_data("rw", f"{offer.id}.{to_local(start):%Y%m%d}"),
+                RemindWhen(offer=offer.id, which=f"{to_local(start):%Y%m%d}").pack(),
             ),
         )
         for start in upcoming
     ]
-    rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
+    rows.append((Button(t("🔙 Back"), ShowOffer(offer=offer.id).pack()),))
     return [
         Reply(
             lines([t("🔔 Which dates of “{title}” shall I remind you of?", title=offer.title)]),
@@ -126,18 +168,23 @@ async def remind_typed(turn: Turn, argument: str = "") -> list[Reply]:
                 )
             )
         ]
-    return [Reply(r.text, buttons=r.buttons) for r in await start(turn, str(offer.id))]
+    return [Reply(r.text, buttons=r.buttons) for r in await start(turn, Remind(offer=offer.id))]
 
 
-async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) -> list[Reply]:
+async def choose_lead(
+    turn: Turn, pressed: RemindWhen, problem: Markup | None = None
+) -> list[Reply]:
     """When: the evening before, two hours before, or both; only the times still ahead."""
-    offer_part, _, which = argument.partition(".")
-    offer = await _offer(turn, offer_part)
+    which = pressed.which
+    offer = await visible_offer(turn.session, pressed.offer)
     day = await _day(turn, offer, which) if offer else None
     if offer is None or day is None:
         return [stale_button(turn)]
     t = turn.t
-    target = f"{offer.id}.{which}"
+
+    def lead(chosen: Literal["e", "h", "b"]) -> str:
+        return SaveReminder(offer=pressed.offer, which=which, lead=chosen).pack()
+
     existing = await reminder_for(turn.session, turn.user.id, offer.id)
     ahead = _leads_ahead(turn, await _covered(turn, offer, day))
     text = [problem, ""] if problem else []
@@ -150,14 +197,14 @@ async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) 
             (
                 Button(
                     t("🌙 The evening before, at {time}", time=_clock(turn)),
-                    button_data("rs", f"{target}.e"),
+                    lead("e"),
                 ),
             )
         )
     if HOURS in ahead:
-        rows.append((Button(t("⏰ 2 hours before"), button_data("rs", f"{target}.h")),))
+        rows.append((Button(t("⏰ 2 hours before"), lead("h")),))
     if len(ahead) == 2:
-        rows.append((Button(t("🔔 Both"), button_data("rs", f"{target}.b")),))
+        rows.append((Button(t("🔔 Both"), lead("b")),))
     if not ahead:
         text = [t("It is too late for a reminder of “{title}”: it begins soon.", title=offer.title)]
     if existing is not None:
@@ -168,8 +215,8 @@ async def choose_lead(turn: Turn, argument: str, problem: Markup | None = None) 
                 what=describe(t, existing, offer, turn.services.limits.reminder_evening),
             ),
         ]
-        rows.append((Button(t("🔕 No reminder"), button_data("rx", existing.id)),))
-    rows.append((Button(t("🔙 Back"), button_data("o", offer.id)),))
+        rows.append((Button(t("🔕 No reminder"), StopReminder(reminder=existing.id).pack()),))
+    rows.append((Button(t("🔙 Back"), ShowOffer(offer=offer.id).pack()),))
     return [Reply(lines(text), buttons=tuple(rows), edit=True)]
 
 
@@ -197,22 +244,19 @@ def _leads_ahead(turn: Turn, starts: list[datetime]) -> set[str]:
     }
 
 
-async def save(turn: Turn, argument: str) -> list[Reply]:
-    parts = argument.split(".")
-    if len(parts) != 3 or parts[2] not in LEADS:
-        return [stale_button(turn)]
-    offer = await _offer(turn, parts[0])
-    day = await _day(turn, offer, parts[1]) if offer else None
+async def save(turn: Turn, pressed: SaveReminder) -> list[Reply]:
+    offer = await visible_offer(turn.session, pressed.offer)
+    day = await _day(turn, offer, pressed.which) if offer else None
     if offer is None or day is None:
         return [stale_button(turn)]
-    evening, hours = LEADS[parts[2]]
+    evening, hours = LEADS[pressed.lead]
     chosen = {lead for lead, on in ((EVENING, evening), (HOURS, hours)) if on}
     if not chosen <= _leads_ahead(
         turn, await _covered(turn, offer, day)
     ):  # an older message's button
         return await choose_lead(
             turn,
-            f"{parts[0]}.{parts[1]}",
+            RemindWhen(offer=pressed.offer, which=pressed.which),
             problem=turn.t("That time has already passed – please choose again."),
         )
     chat = turn.msg.chat if not turn.msg.group else await reach(turn.session, turn.user)
@@ -242,8 +286,8 @@ async def save(turn: Turn, argument: str) -> list[Reply]:
     if coming is not None:
         text.append(t("Next reminder: {when}.", when=when(t, coming)))
     rows = (
-        (Button(t("🔔 My reminders"), "rl"),),
-        (Button(t("🔙 Back to the offer"), button_data("o", offer.id)),),
+        (Button(t("🔔 My reminders"), MyReminders().pack()),),
+        (Button(t("🔙 Back to the offer"), ShowOffer(offer=offer.id).pack()),),
     )
     return [Reply(lines(text), buttons=rows, edit=True, notice=t("Reminder saved."))]
 
@@ -287,7 +331,9 @@ def describe(t: Translator, reminder: Reminder, offer: Offer, evening: time) -> 
 # --- the list -------------------------------------------------------------------------------
 
 
-async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None) -> list[Reply]:
+async def show_list(
+    turn: Turn, pressed: MyReminders | str = "", intro: Markup | None = None
+) -> list[Reply]:
     t = turn.t
     if turn.msg.group:  # the other members need not see what someone plans to go to
         return [Reply(t("I show your reminders only in our private chat – write to me there."))]
@@ -311,7 +357,7 @@ async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None)
             (
                 Button(
                     f"{number}. 🔕 {shorten(item.offer.title, 40)}",
-                    button_data("rq", item.reminder.id),
+                    AskStop(reminder=item.reminder.id).pack(),
                 ),
             )
         )
@@ -324,9 +370,9 @@ async def show_list(turn: Turn, argument: str = "", intro: Markup | None = None)
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
-async def ask_stop(turn: Turn, argument: str) -> list[Reply]:
+async def ask_stop(turn: Turn, pressed: AskStop) -> list[Reply]:
     """An entry of the list: stop it? Asked first, as a typed number may be a slip."""
-    found = await _own_reminder(turn, argument)
+    found = await _own_reminder(turn, pressed.reminder)
     if found is None:
         return [stale_button(turn)]
     reminder, offer = found
@@ -336,14 +382,14 @@ async def ask_stop(turn: Turn, argument: str) -> list[Reply]:
         t("Now: {what}.", what=describe(t, reminder, offer, turn.services.limits.reminder_evening)),
     ]
     rows = (
-        (Button(t("🔕 Yes, stop it"), button_data("rx", reminder.id)),),
-        (Button(t("No, keep it"), "rl"),),
+        (Button(t("🔕 Yes, stop it"), StopReminder(reminder=reminder.id).pack()),),
+        (Button(t("No, keep it"), MyReminders().pack()),),
     )
     return [Reply(lines(text), buttons=rows, edit=turn.msg.button is not None)]
 
 
-async def stop(turn: Turn, argument: str) -> list[Reply]:
-    found = await _own_reminder(turn, argument)
+async def stop(turn: Turn, pressed: StopReminder) -> list[Reply]:
+    found = await _own_reminder(turn, pressed.reminder)
     if found is None:
         return [stale_button(turn)]
     reminder, offer = found
@@ -357,10 +403,9 @@ async def stop(turn: Turn, argument: str) -> list[Reply]:
     ]
 
 
-async def _own_reminder(turn: Turn, argument: str) -> tuple[Reminder, Offer] | None:
+async def _own_reminder(turn: Turn, reminder_id: int) -> tuple[Reminder, Offer] | None:
     """The sender's reminder a button names, with its offer; None for anyone else's or a gone one."""
-    reminder_id = valid_id(argument)
-    reminder = await turn.session.get(Reminder, reminder_id) if reminder_id else None
+    reminder = await turn.session.get(Reminder, reminder_id)
     if reminder is None or reminder.user_id != turn.user.id:
         return None
     offer = await turn.session.get(Offer, reminder.offer_id)  # deleted with its offer (foreign key)
@@ -370,12 +415,8 @@ async def _own_reminder(turn: Turn, argument: str) -> tuple[Reminder, Offer] | N
 # --- "Ich komme" / "Diesmal nicht" ----------------------------------------------------------
 
 
-async def coming(turn: Turn, argument: str) -> list[Reply]:
-    return await _answer(turn, argument, True)
-
-
-async def not_coming(turn: Turn, argument: str) -> list[Reply]:
-    return await _answer(turn, argument, False)
+async def coming(turn: Turn, pressed: Coming) -> list[Reply]:
+    return await _answer(turn, pressed.offer, pressed.start, not isinstance(pressed, NotComing))
 
 
 async def coming_typed(turn: Turn, argument: str = "") -> list[Reply]:
@@ -398,15 +439,14 @@ async def _typed(turn: Turn, yes: bool) -> list[Reply]:
             )
         ]
     offer_id, start = found
-    return await _answer(turn, f"{offer_id}.{int(start.timestamp())}", yes)
+    return await _answer(turn, offer_id, int(start.timestamp()), yes)
 
 
-async def _answer(turn: Turn, argument: str, yes: bool) -> list[Reply]:
-    offer_part, _, epoch = argument.partition(".")
-    offer = await _offer(turn, offer_part)
-    if offer is None or not epoch.isdigit() or len(epoch) > 11:
+async def _answer(turn: Turn, offer_id: int, epoch: int, yes: bool) -> list[Reply]:
+    offer = await visible_offer(turn.session, offer_id)
+    if offer is None:
         return [stale_button(turn)]
-    start = from_epoch(int(epoch))
+    start = from_epoch(epoch)
     end = await occurrence_end(turn.session, offer.id, start)
     t = turn.t
     if end is None:
@@ -471,12 +511,15 @@ def reminder_text(
 
 
 def answer_buttons(t: Translator, offer: Offer, start: datetime, answered: bool | None) -> tuple:
-    argument = f"{offer.id}.{int(start.timestamp())}"
+    epoch = int(start.timestamp())
     yes = ("✓ " if answered is True else "") + t("👍 I am coming")
     no = ("✓ " if answered is False else "") + t("Not this time")
     return (
-        (Button(yes, button_data("ry", argument)), Button(no, button_data("rn", argument))),
-        (Button(t("ℹ️ Details"), button_data("o", offer.id)),),
+        (
+            Button(yes, Coming(offer=offer.id, start=epoch).pack()),
+            Button(no, NotComing(offer=offer.id, start=epoch).pack()),
+        ),
+        (Button(t("ℹ️ Details"), ShowOffer(offer=offer.id).pack()),),
     )
 
 
@@ -515,11 +558,6 @@ async def compose_reminder(
 # --- shared checks --------------------------------------------------------------------------
 
 
-async def _offer(turn: Turn, argument: str) -> Offer | None:
-    offer_id = valid_id(argument)
-    return await visible_offer(turn.session, offer_id) if offer_id else None
-
-
 async def _day(turn: Turn, offer: Offer, which: str) -> date | str | None:
     """EVERY, or a coming local date of the offer given as YYYYMMDD; None when neither."""
     if which == EVERY:
@@ -546,16 +584,16 @@ FEATURE = Feature(
     name="reminders",
     composers={REMIND: compose_reminder, NOTICE: change_notices.compose_notice},
     commands={"erinnerungen": show_list, "reminders": show_list},
-    buttons={
-        "rm": start,
-        "rw": choose_lead,
-        "rs": save,
-        "rl": show_list,
-        "rq": ask_stop,
-        "rx": stop,
-        "ry": coming,
-        "rn": not_coming,
-    },
+    buttons=(
+        on(Remind, start),
+        on(RemindWhen, choose_lead),
+        on(SaveReminder, save),
+        on(MyReminders, show_list),
+        on(AskStop, ask_stop),
+        on(StopReminder, stop),
+        on(Coming, coming),
+        on(NotComing, coming),
+    ),
     intents={
         Intent.REMINDERS: show_list,
         Intent.REMIND: remind_typed,

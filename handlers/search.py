@@ -11,6 +11,7 @@ the list's heading names every filter that applies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated
 
@@ -26,10 +27,10 @@ from places import Place, Resolution
 from places.words import is_common_phrase
 
 from . import windows
-from .buttons import button_data
+from .buttons import Between, ButtonData, OneOf, Rest
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
-from .dialogue import Feature, Note
+from .dialogue import Feature, Note, on
 from .formatting import bold, clock, distance, is_all_day, lines, when
 from .messages import Button, Reply
 from .text import shorten
@@ -109,6 +110,45 @@ class Pending(Note):
     @classmethod
     def _window(cls, value: object) -> str | None:
         return value if windows.is_window(value) else None
+
+
+# --- the buttons under a list ---------------------------------------------------------------
+
+
+class SetWindow(ButtonData, prefix="w"):
+    window: Annotated[str, OneOf(windows.ALL)]
+
+
+class SetKind(ButtonData, prefix="c"):
+    kind: Annotated[str, OneOf(("all", *BY_KEY))]
+
+
+class PickKind(ButtonData, prefix="c?"):
+    pass
+
+
+class SetRadius(ButtonData, prefix="r"):
+    km: Annotated[int, OneOf(RADII)]
+
+
+class PickRadius(ButtonData, prefix="r?"):
+    pass
+
+
+class Page(ButtonData, prefix="pg"):
+    page: Annotated[int, Between(0, 1000)]
+
+
+class ChoosePlace(ButtonData, prefix="pl"):
+    place: Annotated[str, Rest(40)]  # a place id of the gazetteer, or a position's
+
+
+class Back(ButtonData, prefix="b"):
+    """Back to the list."""
+
+
+class ClearFilters(ButtonData, prefix="fx"):
+    pass
 
 
 def current(turn: Turn) -> Search | None:
@@ -194,11 +234,13 @@ async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -
             place = position_place(turn, found.place.lat, found.place.lon)
             return [outside(turn)] if place is None else await _search_at(turn, place)
         if found.choices:  # a postcode of several municipalities: which part?
-            return [postcode_choice(turn, found.choices, "pl")]
+            return [postcode_choice(turn, found.choices, lambda p: ChoosePlace(place=p).pack())]
         return await _search_at(turn, found.place, note=note)
     options = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and options:
-        buttons = tuple((Button(p.label, button_data("pl", p.id)),) for p in options[:MAX_CHOICES])
+        buttons = tuple(
+            (Button(p.label, ChoosePlace(place=p.id).pack()),) for p in options[:MAX_CHOICES]
+        )
         if found.status == "choice":
             text = t(
                 "There are several places called “{name}”. Which one do you mean?",
@@ -231,10 +273,11 @@ def unknown_place(turn: Turn, text: str) -> Reply:
     )
 
 
-def postcode_choice(turn: Turn, parts: tuple[Place, ...], verb: str) -> Reply:
-    """ "06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes."""
+def postcode_choice(turn: Turn, parts: tuple[Place, ...], choose: Callable[[str], str]) -> Reply:
+    """ "06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes.
+    `choose` gives the data of the button for a place id."""
     code = parts[0].name.partition(" ")[0]
-    buttons = tuple((Button(p.name, button_data(verb, p.id)),) for p in parts[:MAX_POSTCODE_PARTS])
+    buttons = tuple((Button(p.name, choose(p.id)),) for p in parts[:MAX_POSTCODE_PARTS])
     return Reply(
         turn.t("The postcode {code} covers several places. Which one do you mean?", code=code),
         buttons=buttons,
@@ -261,7 +304,12 @@ def outside(turn: Turn) -> Reply:
     )
 
 
-async def choose_place(turn: Turn, place_id: str) -> list[Reply]:
+async def choose_place(turn: Turn, pressed: ChoosePlace) -> list[Reply]:
+    return await search_place(turn, pressed.place)
+
+
+async def search_place(turn: Turn, place_id: str) -> list[Reply]:
+    """A search at a place given by id (a button, or a link "/start place_<id>")."""
     place = turn.services.places.get(place_id)
     if place is None:
         return [stale_button(turn)]
@@ -323,60 +371,58 @@ async def more(turn: Turn, argument: str = "") -> list[Reply]:
 # --- buttons under the list -----------------------------------------------------------------
 
 
-async def set_window(turn: Turn, window: str) -> list[Reply]:
-    if not windows.is_window(window):
-        return [stale_button(turn)]
-    return await _update(turn, window=window)
+async def set_window(turn: Turn, pressed: SetWindow) -> list[Reply]:
+    return await _update(turn, window=pressed.window)
 
 
-async def set_radius(turn: Turn, km: str) -> list[Reply]:
-    if not km.isdigit() or int(km) not in RADII:
-        return [stale_button(turn)]
-    return await _update(turn, radius=int(km))  # this list only: the home radius is a setting
+async def set_radius(turn: Turn, pressed: SetRadius) -> list[Reply]:
+    return await _update(turn, radius=pressed.km)  # this list only: the home radius is a setting
 
 
-async def set_category(turn: Turn, key: str) -> list[Reply]:
-    if key != "all" and key not in BY_KEY:
-        return [stale_button(turn)]
+async def set_category(turn: Turn, pressed: SetKind) -> list[Reply]:
+    key = pressed.kind
     return await _update(turn, categories=() if key == "all" else (key,))
 
 
-async def clear_filters(turn: Turn, argument: str = "") -> list[Reply]:
+async def clear_filters(turn: Turn, pressed: ClearFilters) -> list[Reply]:
     """ "All times and places" under an empty list: no part of the day, no step-free filter."""
     if current(turn) is None:
         return [stale_button(turn)]
     return await _update(turn, part=None, step_free=False)
 
 
-async def page(turn: Turn, number: str) -> list[Reply]:
+async def page(turn: Turn, pressed: Page) -> list[Reply]:
     search = current(turn)
-    if not number.isdigit() or len(number) > 4 or int(number) > 1000 or search is None:
+    if search is None:
         return [stale_button(turn)]
-    return await _show(turn, search, page=int(number))
+    return await _show(turn, search, page=pressed.page)
 
 
-async def back(turn: Turn, argument: str = "") -> list[Reply]:
+async def back(turn: Turn, argument: Back | str = "") -> list[Reply]:
     search = current(turn)
     if search is None:
         return [stale_button(turn)] if turn.msg.button is not None else ask_for_place(turn)
     return await _show(turn, search, page=search.page)
 
 
-async def pick_category(turn: Turn, argument: str = "") -> list[Reply]:
+async def pick_category(turn: Turn, pressed: PickKind) -> list[Reply]:
     if current(turn) is None:
         return [stale_button(turn)]
     t = turn.t
-    rows = [(Button(f"{c.emoji} {t(c.name)}", button_data("c", c.key)),) for c in CATEGORIES]
-    rows.append((Button(t("All kinds"), button_data("c", "all")), Button(t("🔙 Back"), "b")))
+    rows = [(Button(f"{c.emoji} {t(c.name)}", SetKind(kind=c.key).pack()),) for c in CATEGORIES]
+    rows.append(
+        (Button(t("All kinds"), SetKind(kind="all").pack()), Button(t("🔙 Back"), Back().pack()))
+    )
     return [Reply(t("Which kind of meeting are you looking for?"), buttons=tuple(rows), edit=True)]
 
 
-async def pick_radius(turn: Turn, argument: str = "") -> list[Reply]:
+async def pick_radius(turn: Turn, pressed: PickRadius) -> list[Reply]:
     if current(turn) is None:
         return [stale_button(turn)]
     t = turn.t
-    row = tuple(Button(t("{km} km", km=km), button_data("r", km)) for km in RADII)
-    return [Reply(t("How far may it be?"), buttons=(row, (Button(t("🔙 Back"), "b"),)), edit=True)]
+    row = tuple(Button(t("{km} km", km=km), SetRadius(km=km).pack()) for km in RADII)
+    back = (Button(t("🔙 Back"), Back().pack()),)
+    return [Reply(t("How far may it be?"), buttons=(row, back), edit=True)]
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -551,6 +597,8 @@ def _heading(turn: Turn, search: Search) -> Markup:
 def _list(
     turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: bool, edit: bool
 ) -> Reply:
+    from .offer_detail import ShowOffer  # the details link back to this list
+
     t = turn.t
     text = [_heading(turn, search), ""]
     rows: list[tuple[Button, ...]] = []
@@ -572,7 +620,7 @@ def _list(
             (
                 Button(
                     f"{number}. {kind.emoji} {shorten(hit.title, 40)}",
-                    button_data("o", hit.offer_id),
+                    ShowOffer(offer=hit.offer_id).pack(),
                 ),
             )
         )
@@ -586,9 +634,9 @@ def _list(
     rows += _filter_rows(turn, search)
     paging = []
     if page > 0:
-        paging.append(Button(t("◀ Back"), button_data("pg", page - 1)))
+        paging.append(Button(t("◀ Back"), Page(page=page - 1).pack()))
     if has_more:
-        paging.append(Button(t("More ▶"), button_data("pg", page + 1)))
+        paging.append(Button(t("More ▶"), Page(page=page + 1).pack()))
     if paging:
         rows.append(tuple(paging))
     rows += _remember_home(turn)
@@ -613,19 +661,21 @@ def _empty(turn: Turn, search: Search, page: int, edit: bool) -> Reply:
     wider = [km for km in RADII if km > search.radius]
     options = []
     if wider:
-        options.append(Button(t("🔭 {km} km radius", km=wider[0]), button_data("r", wider[0])))
+        options.append(Button(t("🔭 {km} km radius", km=wider[0]), SetRadius(km=wider[0]).pack()))
     if search.window != windows.LONGEST:
-        options.append(Button(t("📅 14 days"), button_data("w", windows.LONGEST)))
+        options.append(Button(t("📅 14 days"), SetWindow(window=windows.LONGEST).pack()))
     if search.categories:
-        options.append(Button(t("All kinds"), button_data("c", "all")))
+        options.append(Button(t("All kinds"), SetKind(kind="all").pack()))
     if search.part or search.step_free:
-        options.append(Button(t("All times and places"), "fx"))
+        options.append(Button(t("All times and places"), ClearFilters().pack()))
     if options:
         rows.append(tuple(options))
     if page == 0:
-        rows.append((Button(t("💡 Ideas for your own meetings"), "id"),))
+        from .ideas import IdeaList  # ideas goes back to the search
+
+        rows.append((Button(t("💡 Ideas for your own meetings"), IdeaList().pack()),))
     if page > 0:
-        rows.append((Button(t("◀ Back"), button_data("pg", page - 1)),))
+        rows.append((Button(t("◀ Back"), Page(page=page - 1).pack()),))
     rows += _remember_home(turn)
     return Reply(text, buttons=tuple(rows), edit=edit)
 
@@ -634,18 +684,27 @@ def _remember_home(turn: Turn) -> list[tuple[Button, ...]]:
     """Offered until the person has chosen a home place; a search alone never sets one."""
     if turn.user.home_place_id is not None:
         return []
-    return [(Button(turn.t("🏠 Remember as my home place"), "hm"),)]
+    from .settings import RememberHome  # settings starts searches
+
+    return [(Button(turn.t("🏠 Remember as my home place"), RememberHome().pack()),)]
 
 
 def _filter_rows(turn: Turn, search: Search) -> list[tuple[Button, ...]]:
     t = turn.t
     spans = tuple(
         Button(
-            ("✓ " if w == search.window else "") + windows.button_label(t, w), button_data("w", w)
+            ("✓ " if w == search.window else "") + windows.button_label(t, w),
+            SetWindow(window=w).pack(),
         )
         for w in windows.BUTTONS
     )
-    return [spans, (Button(t("🗂 Kind"), "c?"), Button(t("📏 {km} km", km=search.radius), "r?"))]
+    return [
+        spans,
+        (
+            Button(t("🗂 Kind"), PickKind().pack()),
+            Button(t("📏 {km} km", km=search.radius), PickRadius().pack()),
+        ),
+    ]
 
 
 def ask_for_place(turn: Turn, categories: tuple[str, ...] = ()) -> list[Reply]:
@@ -672,16 +731,16 @@ FEATURE = Feature(
         "mehr": more,
         "more": more,
     },
-    buttons={
-        "w": set_window,
-        "c": set_category,
-        "c?": pick_category,
-        "r": set_radius,
-        "r?": pick_radius,
-        "pg": page,
-        "pl": choose_place,
-        "b": back,
-        "fx": clear_filters,
-    },
+    buttons=(
+        on(SetWindow, set_window),
+        on(SetKind, set_category),
+        on(PickKind, pick_category),
+        on(SetRadius, set_radius),
+        on(PickRadius, pick_radius),
+        on(Page, page),
+        on(ChoosePlace, choose_place),
+        on(Back, back),
+        on(ClearFilters, clear_filters),
+    ),
     intents={Intent.MORE: more, Intent.BACK: back, Intent.SEARCH: read_message},
 )

@@ -11,6 +11,7 @@ place; "🏠 Remember as my home place" under a list does, because the person as
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Annotated
 
 from markupsafe import Markup
 
@@ -19,13 +20,14 @@ from models.users import set_home, set_precise_consent
 from places import Place
 
 from . import alerts, digest, search
-from .buttons import button_data
+from .buttons import ButtonData, OneOf, Rest
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
-from .dialogue import Feature, Note, Step
+from .dialogue import Feature, Note, Step, on
 from .i18n import LANGUAGES, N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
+from .reminders import MyReminders
 from .text import shorten
 from .understanding import Intent, read
 
@@ -35,6 +37,38 @@ HOME = "settings.home"
 MAX_CHOICES = 5
 
 
+class Settings(ButtonData, prefix="st"):
+    pass
+
+
+class SetHomeRadius(ButtonData, prefix="sr"):
+    km: Annotated[int, OneOf(search.RADII)]
+
+
+class AskHome(ButtonData, prefix="sh?"):
+    pass
+
+
+class ChooseHome(ButtonData, prefix="hp"):
+    place: Annotated[str, Rest(40)]
+
+
+class SearchHome(ButtonData, prefix="sm"):
+    pass
+
+
+class RememberHome(ButtonData, prefix="hm"):
+    """Under a list: the place searched becomes the home place."""
+
+
+class SetLanguage(ButtonData, prefix="lg"):
+    code: Annotated[str, OneOf(LANGUAGES)]
+
+
+class SetPrecise(ButtonData, prefix="pc"):
+    precise: bool
+
+
 # --- language -------------------------------------------------------------------------------
 
 
@@ -42,9 +76,11 @@ async def ask_language(turn: Turn, argument: str = "") -> list[Reply]:
     return [Reply(turn.t("Which language would you like?"), buttons=(_language_row(turn),))]
 
 
-async def set_language(turn: Turn, code: str) -> list[Reply]:
-    if code not in LANGUAGES:
-        return [stale_button(turn)]
+async def set_language(turn: Turn, pressed: SetLanguage) -> list[Reply]:
+    return await _speak(turn, pressed.code)
+
+
+async def _speak(turn: Turn, code: str) -> list[Reply]:
     turn.user.language = code
     turn.t = Translator(code)  # answer in the new language straight away
     t = turn.t
@@ -58,11 +94,11 @@ async def set_language(turn: Turn, code: str) -> list[Reply]:
 
 
 async def german(turn: Turn, argument: str = "") -> list[Reply]:
-    return await set_language(turn, "de")
+    return await _speak(turn, "de")
 
 
 async def english(turn: Turn, argument: str = "") -> list[Reply]:
-    return await set_language(turn, "en")
+    return await _speak(turn, "en")
 
 
 class LanguageOffered(Note):
@@ -131,13 +167,17 @@ def answer_in(turn: Turn, written: str | None) -> list[Reply]:
         if written == "en"
         else t("Shall I write in German from now on?")
     )
-    return [Reply(question, buttons=((Button(t("Yes, please"), button_data("lg", written)),),))]
+    return [
+        Reply(question, buttons=((Button(t("Yes, please"), SetLanguage(code=written).pack()),),))
+    ]
 
 
 def _language_row(turn: Turn) -> tuple[Button, ...]:
     current = turn.user.language
     return tuple(
-        Button(("✓ " if code == current else "") + LANGUAGE_NAMES[code], button_data("lg", code))
+        Button(
+            ("✓ " if code == current else "") + LANGUAGE_NAMES[code], SetLanguage(code=code).pack()
+        )
         for code in LANGUAGES
     )
 
@@ -145,17 +185,16 @@ def _language_row(turn: Turn) -> tuple[Button, ...]:
 # --- the settings message -------------------------------------------------------------------
 
 
-async def show(turn: Turn, argument: str = "") -> list[Reply]:
+async def show(turn: Turn, argument: Settings | str = "") -> list[Reply]:
     return [await _settings(turn, edit=turn.msg.button is not None)]
 
 
-async def set_radius(turn: Turn, km: str) -> list[Reply]:
-    if not km.isdigit() or int(km) not in search.RADII:
-        return [stale_button(turn)]
-    turn.user.radius_km = int(km)
+async def set_radius(turn: Turn, pressed: SetHomeRadius) -> list[Reply]:
+    km = pressed.km
+    turn.user.radius_km = km
     current = search.current(turn)
     if current is not None:  # the next list uses the new radius as well
-        turn.put(current.model_copy(update={"radius": int(km), "page": 0}))
+        turn.put(current.model_copy(update={"radius": km, "page": 0}))
     return [await _settings(turn, edit=True)]
 
 
@@ -190,33 +229,37 @@ async def _settings(turn: Turn, *, edit: bool) -> Reply:
         ]
     )
     radii = tuple(
-        Button(("✓ " if km == user.radius_km else "") + t("{km} km", km=km), button_data("sr", km))
+        Button(
+            ("✓ " if km == user.radius_km else "") + t("{km} km", km=km),
+            SetHomeRadius(km=km).pack(),
+        )
         for km in search.RADII
     )
     precise = (
-        Button(t("📍 Keep my location only roughly"), button_data("pc", 0))
+        Button(t("📍 Keep my location only roughly"), SetPrecise(precise=False).pack())
         if user.consent_precise_location
-        else Button(t("📍 Allow a precise location"), button_data("pc", 1))
+        else Button(t("📍 Allow a precise location"), SetPrecise(precise=True).pack())
     )
     rows = (
         radii,
-        (Button(t("🏠 Change home place"), "sh?"),),
+        (Button(t("🏠 Change home place"), AskHome().pack()),),
         (precise,),
         _language_row(turn),
-        (Button(t("📬 Weekly post"), "dg"), Button(t("🆕 New offers"), "al")),
-        (Button(t("🔔 My reminders"), "rl"),),
+        (
+            Button(t("📬 Weekly post"), digest.WeeklyPost().pack()),
+            Button(t("🆕 New offers"), alerts.Alerts().pack()),
+        ),
+        (Button(t("🔔 My reminders"), MyReminders().pack()),),
     )
     return Reply(text, buttons=rows, edit=edit)
 
 
-async def set_precise(turn: Turn, flag: str) -> list[Reply]:
+async def set_precise(turn: Turn, pressed: SetPrecise) -> list[Reply]:
     """Consent to keeping shared locations precisely; withdrawing it coarsens what is stored:
     the home place (its id and name too) and the current search."""
-    if flag not in ("0", "1"):
-        return [stale_button(turn)]
-    set_precise_consent(turn.user, flag == "1")
+    set_precise_consent(turn.user, pressed.precise)
     current = search.current(turn)
-    if flag == "0" and current is not None and current.position:
+    if not pressed.precise and current is not None and current.position:
         place = search.position_place(turn, current.lat, current.lon)
         if place is None:
             turn.drop(search.Search)
@@ -232,7 +275,7 @@ async def set_precise(turn: Turn, flag: str) -> list[Reply]:
 # --- home place dialogue --------------------------------------------------------------------
 
 
-async def ask_home(turn: Turn, argument: str = "") -> list[Reply]:
+async def ask_home(turn: Turn, pressed: AskHome) -> list[Reply]:
     turn.enter(HOME)
     return await _ask_home_again(turn)
 
@@ -245,7 +288,7 @@ async def home_words(turn: Turn, argument: str = "") -> list[Reply]:
         if found.place.kind == "coordinates":
             return await home_location(turn, found.place.lat, found.place.lon)
         return _set_home(turn, found.place)
-    return await ask_home(turn)
+    return await ask_home(turn, AskHome())
 
 
 async def _ask_home_again(turn: Turn) -> list[Reply]:
@@ -288,11 +331,15 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
         if found.place.kind == "coordinates":
             return await home_location(turn, found.place.lat, found.place.lon)
         if found.choices:  # a postcode of several municipalities
-            return [search.postcode_choice(turn, found.choices, "hp")]
+            return [
+                search.postcode_choice(turn, found.choices, lambda p: ChooseHome(place=p).pack())
+            ]
         return _set_home(turn, found.place)
     choices = found.choices if found.status == "choice" else found.suggestions
     if found.status in ("choice", "suggest") and choices:
-        rows = tuple((Button(p.label, button_data("hp", p.id)),) for p in choices[:MAX_CHOICES])
+        rows = tuple(
+            (Button(p.label, ChooseHome(place=p.id).pack()),) for p in choices[:MAX_CHOICES]
+        )
         return [Reply(t("Which place do you mean?"), buttons=rows)]
     if found.status == "outside":
         return [search.outside(turn)]
@@ -314,8 +361,8 @@ async def home_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
     return _set_home(turn, place)
 
 
-async def choose_home(turn: Turn, place_id: str) -> list[Reply]:
-    place = turn.services.places.get(place_id)
+async def choose_home(turn: Turn, pressed: ChooseHome) -> list[Reply]:
+    place = turn.services.places.get(pressed.place)
     if turn.step != HOME or place is None:
         return [stale_button(turn)]
     if place.kind == "coordinates":
@@ -323,7 +370,7 @@ async def choose_home(turn: Turn, place_id: str) -> list[Reply]:
     return _set_home(turn, place)
 
 
-async def remember_home(turn: Turn, argument: str = "") -> list[Reply]:
+async def remember_home(turn: Turn, pressed: RememberHome) -> list[Reply]:
     """ "🏠 Remember as my home place" under a list: the place searched becomes the home."""
     current = search.current(turn)
     if current is None:
@@ -339,7 +386,7 @@ async def remember_home(turn: Turn, argument: str = "") -> list[Reply]:
     return _set_home(turn, place, edit=False)
 
 
-async def search_home(turn: Turn, argument: str = "") -> list[Reply]:
+async def search_home(turn: Turn, pressed: SearchHome) -> list[Reply]:
     """The button under the confirmation: meetings near the new home place."""
     home = search.home_search(turn)
     if home is None:
@@ -362,7 +409,10 @@ def _set_home(turn: Turn, place: Place, *, edit: bool | None = None) -> list[Rep
     return [
         Reply(
             t("Done: your home place is now {place}.", place=home_label(turn)),
-            buttons=((Button(t("🔎 Meetings there"), "sm"),), (Button(t("⚙️ Settings"), "st"),)),
+            buttons=(
+                (Button(t("🔎 Meetings there"), SearchHome().pack()),),
+                (Button(t("⚙️ Settings"), Settings().pack()),),
+            ),
             edit=turn.msg.button is not None if edit is None else edit,
         )
     ]
@@ -376,16 +426,16 @@ FEATURE = Feature(
         "sprache": ask_language,
         "language": ask_language,
     },
-    buttons={
-        "st": show,
-        "sr": set_radius,
-        "sh?": ask_home,
-        "hp": choose_home,
-        "sm": search_home,
-        "hm": remember_home,
-        "lg": set_language,
-        "pc": set_precise,
-    },
+    buttons=(
+        on(Settings, show),
+        on(SetHomeRadius, set_radius),
+        on(AskHome, ask_home),
+        on(ChooseHome, choose_home),
+        on(SearchHome, search_home),
+        on(RememberHome, remember_home),
+        on(SetLanguage, set_language),
+        on(SetPrecise, set_precise),
+    ),
     intents={
         Intent.SETTINGS: show,
         Intent.LANGUAGE: ask_language,
@@ -399,7 +449,7 @@ FEATURE = Feature(
             summary=N_("waiting for your home place"),
             on_text=home_typed,
             on_location=home_location,
-            keeps=frozenset({"hp"}),
+            keeps=frozenset({ChooseHome.prefix}),
             ask=_ask_home_again,
         ),
     ),

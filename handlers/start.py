@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+from models.listing import valid_id
 from models.moderation import waiting_offers
 
 from . import offer_detail, search
+from .buttons import ButtonData
 from .common import main_keyboard, with_location_hint
 from .context import Turn
-from .dialogue import Feature
+from .dialogue import Feature, on
+from .ideas import IdeaList
 from .keywords import Intent
 from .messages import Button, Reply
+from .posting import NewOffer
+
+
+class Help(ButtonData, prefix="h"):
+    pass
 
 
 async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     if argument.startswith("offer_"):  # deep link t.me/<bot>?start=offer_<id>
-        return await offer_detail.show(turn, argument.removeprefix("offer_"))
+        return await offer_detail.show_offer(turn, valid_id(argument.removeprefix("offer_")))
     if argument.startswith("place_") and turn.services.places.get(argument.removeprefix("place_")):
         # deep link t.me/<bot>?start=place_<id>, e.g. from the QR code of a printed notice
-        return await search.choose_place(turn, argument.removeprefix("place_"))
+        return await search.search_place(turn, argument.removeprefix("place_"))
     t = turn.t
     text = with_location_hint(
         turn,
@@ -51,7 +59,7 @@ async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     return [Reply(text, keyboard=main_keyboard(turn))]
 
 
-async def show_help(turn: Turn, argument: str = "") -> list[Reply]:
+async def show_help(turn: Turn, argument: Help | str = "") -> list[Reply]:
     t = turn.t
     text = (
         with_location_hint(
@@ -69,7 +77,12 @@ async def show_help(turn: Turn, argument: str = "") -> list[Reply]:
             "<b>Organising something yourself?</b> /new posts a meeting in a few minutes, /mine shows yours."
         )
     )
-    buttons = ((Button(t("➕ Offer a meeting"), "nn"), Button(t("💡 Ideas"), "id")),)
+    buttons = (
+        (
+            Button(t("➕ Offer a meeting"), NewOffer().pack()),
+            Button(t("💡 Ideas"), IdeaList().pack()),
+        ),
+    )
     # The big keyboard was set by the welcome and stays; one message carries one kind of buttons.
     return [Reply(text, buttons=buttons, edit=turn.msg.button is not None)]
 
@@ -100,7 +113,7 @@ def too_long(turn: Turn) -> Reply:
 FEATURE = Feature(
     name="start",
     commands={"start": welcome, "hilfe": show_help, "help": show_help},
-    buttons={"h": show_help},
+    buttons=(on(Help, show_help),),
     intents={
         Intent.HELP: show_help,
         Intent.GREETING: welcome,

@@ -50,6 +50,7 @@ class ChatDriver:
             chat_id=self.user,
             language=self.language,
             location_sharing=sharing,
+            buttons=self.platform == "telegram",
             **kw,
         )
 

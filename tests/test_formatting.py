@@ -7,10 +7,11 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup
 
-from handlers.buttons import parse_button
 from handlers.formatting import bold, distance, lines, when
 from handlers.i18n import Translator, normalise_language
+from handlers.offer_detail import ShowOffer
 from handlers.recurrence_text import describe
+from handlers.search import PickKind
 from handlers.text import clean, shorten
 
 DE, EN = Translator("de"), Translator("en")
@@ -59,9 +60,9 @@ def test_languages_and_button_data():
     assert normalise_language("en-GB") == "en"
     assert normalise_language("fr") == "de"
     assert normalise_language(None, "en") == "en"
-    assert parse_button("o:42") == ("o", "42")
-    assert parse_button("c?") == ("c?", "")
-    assert parse_button("o:42;drop table") == ("", "")
+    assert ShowOffer.unpack("o:42") == ShowOffer(offer=42)
+    assert PickKind.unpack("c?") == PickKind()
+    assert ShowOffer.unpack("o:42;drop table") is None
 
 
 def test_a_sentence_ending_in_a_date_ends_with_one_full_stop():

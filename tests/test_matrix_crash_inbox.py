@@ -130,6 +130,7 @@ async def test_unanswered_messages_come_back_in_arrival_order(sessions):
             chat_id="!dm:nahbar.test",
             text="Thale",
             location_sharing="menu",
+            buttons=False,
         ),
         Incoming(
             platform="matrix",
@@ -138,8 +139,16 @@ async def test_unanswered_messages_come_back_in_arrival_order(sessions):
             location=(51.8, 10.7),
             group=True,
             sender_is_admin=True,
+            buttons=False,
         ),
-        Incoming(platform="matrix", user_id=ALICE, chat_id="!g:nahbar.test", text="", group=True),
+        Incoming(
+            platform="matrix",
+            user_id=ALICE,
+            chat_id="!g:nahbar.test",
+            text="",
+            group=True,
+            buttons=False,
+        ),
     ],
 )
 async def test_a_message_comes_out_of_the_inbox_as_it_went_in(sessions, message):

@@ -583,6 +583,7 @@ class MatrixBot:
             chat_id=room.room_id,
             text="/start",
             group=not direct,
+            buttons=False,
         )
         self._spawn(room.room_id, self._join(room.room_id, greeting))
 
@@ -613,6 +614,7 @@ class MatrixBot:
             chat_id=room.room_id,
             text="/start",
             group=not direct,
+            buttons=False,
         )
 
     # -- work in tasks ---------------------------------------------------------------------

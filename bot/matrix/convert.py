@@ -94,6 +94,7 @@ def incoming(
         "group": group,
         "sender_is_admin": group and power_level >= ADMIN_LEVEL,
         "location_sharing": sharing(group),
+        "buttons": False,  # Matrix clients show no buttons: choices are numbered
     }
     msgtype = content.get("msgtype")
     if msgtype == "m.location":
@@ -208,4 +209,5 @@ def from_inbox(item: Received) -> Incoming:
         group=item.group,
         sender_is_admin=item.sender_is_admin,
         location_sharing=sharing(item.group),
+        buttons=False,
     )
