@@ -1,10 +1,11 @@
 """Nearby search: the soonest published occurrences within a radius, then by distance.
 
-Each geo cell around the point is walked in time order through the covering (cell, starts_at, …) index and
-stopped after a few rows (one UNION ALL statement); the cells' rows are merged in time order, cut
-to the circle with a cheap distance and the final few measured exactly (the great circle, as
-geopy measures it, in plain math: places.geo.great_circle_km). When a cell
-ran out of rows before the answer was certain, the walk is repeated deeper.
+Each geo cell around the point is walked in time order through the covering (cell, starts_at, …)
+index, all in one UNION ALL statement: on SQLite the walks are merged in time order and stop
+together after a few rows; on PostgreSQL each stops after a few rows and the rows are sorted.
+The rows are cut to the circle with a cheap distance and the final few measured exactly (the
+great circle, as geopy measures it, in plain math: places.geo.great_circle_km). When the walk
+ended before the answer was certain, it is repeated deeper.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     bindparam,
     exists,
+    literal_column,
     select,
     type_coerce,
     union_all,
@@ -112,43 +114,41 @@ def step_free(query: Query) -> Query:
 
 
 @lru_cache(maxsize=512)
-def _union(cells: int, categories: int, wheelchair: int = 0):
+def _union(cells: int, categories: int, wheelchair: int = 0, merged: bool = True):
     """One statement per shape (number of cells, of categories, of wheelchair values), built
     once and reused.
 
     Values travel as bound parameters, so nothing is rebuilt or recompiled per search; times
     are compared and returned as the epoch seconds they are stored as. Each part walks one
-    cell's covering index in time order and stops after `depth` rows; ordering by starts_at
-    alone lets PostgreSQL read the index in order too. Offer columns are joined in, so one
-    round trip brings everything.
+    cell's covering index in time order. `merged`: the parts are one compound ordered by
+    starts_at and cut at `head` rows, which the databases run as a merge of the cells' index
+    walks that stops at the cut (SQLite: MERGE (UNION ALL) of co-routines; PostgreSQL: Merge
+    Append): only about `head` index entries are read in all. Otherwise each part stops after
+    `depth` rows of its own and the parts' rows are sorted (12 cells × depth rows read). Offer
+    columns are joined in, so one round trip brings everything.
     """
     o, f = _table.c, _offers.c
     parts = []
     for n in range(cells):
-        part = (
-            select(
-                o.id,
-                o.offer_id,
-                _epoch(o.starts_at).label("starts_at"),
-                _epoch(o.ends_at).label("ends_at"),
-                o.latitude,
-                o.longitude,
-                o.cell,
-            )
-            .where(
-                o.cell == bindparam(f"cell{n}", type_=Integer),
-                _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
-                _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
-                _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
-                o.latitude.between(
-                    bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)
-                ),
-                o.longitude.between(
-                    bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)
-                ),
-            )
-            .order_by(o.starts_at)
-            .limit(bindparam("depth", type_=Integer))
+        part = select(
+            o.id,
+            o.offer_id,
+            _epoch(o.starts_at).label("starts_at"),
+            _epoch(o.ends_at).label("ends_at"),
+            o.latitude,
+            o.longitude,
+            o.cell,
+        ).where(
+            o.cell == bindparam(f"cell{n}", type_=Integer),
+            _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
+            _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
+            _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
+            o.latitude.between(
+                bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)
+            ),
+            o.longitude.between(
+                bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)
+            ),
         )
         if categories:
             part = part.where(
@@ -163,16 +163,23 @@ def _union(cells: int, categories: int, wheelchair: int = 0):
                     ),
                 )
             )
-        parts.append(select(part.subquery()))
-    every = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
-    # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers are
-    # joined in: only the soonest rows can make the answer.
-    walked = (
-        select(every)
-        .order_by(every.c.starts_at, every.c.id)
-        .limit(bindparam("head", type_=Integer))
-        .subquery("walked")
-    )
+        if not merged:
+            part = select(
+                part.order_by(o.starts_at).limit(bindparam("depth", type_=Integer)).subquery()
+            )
+        parts.append(part)
+    head = bindparam("head", type_=Integer)
+    if merged:
+        every = union_all(*parts) if cells > 1 else parts[0]
+        # By starts_at alone (the index's order in every cell); ties are settled in Python.
+        walked = every.order_by(literal_column("starts_at")).limit(head).subquery("walked")
+    else:
+        every = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
+        # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers
+        # are joined in: only the soonest rows can make the answer.
+        walked = (
+            select(every).order_by(every.c.starts_at, every.c.id).limit(head).subquery("walked")
+        )
     return (
         select(walked, f.title, f.category, f.place_name)
         .join(_offers, _offers.c.id == walked.c.offer_id)
@@ -180,24 +187,35 @@ def _union(cells: int, categories: int, wheelchair: int = 0):
     )
 
 
-def _shape(q: Query, cells: Sequence[int]) -> tuple[int, int, int]:
-    """What the statement's SQL depends on: how many cells, categories and wheelchair values."""
-    return len(cells), len(q.categories), len(q.wheelchair)
+def _merges(dialect) -> bool:
+    """Whether the database merges the cells' walks and stops at the cut: SQLite does (a
+    compound's ORDER BY is a merge of co-routines). PostgreSQL 15 sorts a compound's rows
+    (no Merge Append for set operations), so there each cell's walk stops after `depth` rows:
+    measured at 100,000 offers, 1.2 ms a search that way against 2 ms merged."""
+    return dialect.name == "sqlite"
+
+
+def _shape(q: Query, cells: Sequence[int], merged: bool = True) -> tuple[int, int, int, bool]:
+    """What the statement's SQL depends on: how many cells, categories and wheelchair values,
+    and whether the walks are merged (`_union`)."""
+    return len(cells), len(q.categories), len(q.wheelchair), merged
 
 
 @lru_cache(maxsize=1024)
 def _compiled(
-    dialect, cells: int, categories: int, wheelchair: int
+    dialect, cells: int, categories: int, wheelchair: int, merged: bool
 ) -> tuple[str, tuple[str, ...], dict]:
     """The statement's SQL for this database, the order its parameters go in, and the values
     of those the compiler added itself (SQLite's OFFSET 0)."""
-    compiled = _union(cells, categories, wheelchair).compile(dialect=dialect)
+    compiled = _union(cells, categories, wheelchair, merged).compile(dialect=dialect)
     return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
 
 
-def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = None):
+def _statement(
+    q: Query, cells: Sequence[int], depth: int, head: int | None = None, merged: bool = True
+):
     """The search statement with its values bound (for EXPLAIN and the benchmark)."""
-    return _union(*_shape(q, cells)).params(_parameters(q, cells, depth, head))
+    return _union(*_shape(q, cells, merged)).params(_parameters(q, cells, depth, head))
 
 
 def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> dict:
@@ -223,27 +241,41 @@ def _parameters(q: Query, cells: Sequence[int], depth: int, head: int | None = N
 
 async def _fetch(
     session: AsyncSession, q: Query, cells: Sequence[int], depth: int, head: int
-) -> list:
+) -> tuple[list, bool]:
     """Run the statement straight on the driver of the session's connection: the search is
     the hottest statement of all, and SQLAlchemy's execution layer (compiling the parameters,
     building result rows) cost more than the query itself. In the session's transaction."""
     values = _parameters(q, cells, depth, head)
     connection = await session.connection()
     dialect = connection.dialect
-    shape = _shape(q, cells)
+    shape = _shape(q, cells, _merges(dialect))
     sql, order, defaults = _compiled(dialect, *shape)
     arguments = [values[name] if name in values else defaults[name] for name in order]
     driver = (await connection.get_raw_connection()).driver_connection
+    merged = shape[-1]
     if dialect.name == "sqlite":
         cursor = await driver.execute(sql, arguments)
         try:
-            return await cursor.fetchall()
+            return await cursor.fetchall(), merged
         finally:
             await cursor.close()
     if dialect.driver == "asyncpg":
-        return await driver.fetch(sql, *arguments)
+        return await driver.fetch(sql, *arguments), merged
     statement = _union(*shape)
-    return [tuple(row) for row in (await session.execute(statement, values)).all()]
+    return [tuple(row) for row in (await session.execute(statement, values)).all()], merged
+
+
+def _quota_cuts(rows: list, depth: int) -> list[int]:
+    """The last start time walked in each cell that gave its full `depth` rows."""
+    walked: dict[int, list] = {}
+    for row in rows:
+        seen = walked.get(row[CELL])
+        if seen is None:
+            walked[row[CELL]] = [1, row[STARTS_AT]]
+        else:
+            seen[0] += 1
+            seen[1] = row[STARTS_AT]
+    return [last for count, last in walked.values() if count >= depth]
 
 
 async def _candidates(session: AsyncSession, q: Query, want: int) -> list:
@@ -254,18 +286,10 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list:
     lat, lon, radius = q.lat, q.lon, q.radius_km
     outer, inner = radius * (1 + _MARGIN), radius * (1 - _MARGIN)
     while True:
-        rows = await _fetch(session, q, cells, depth, head)
+        rows, merged = await _fetch(session, q, cells, depth, head)
         # Nothing at or after the horizon is certain yet: a cell that filled its quota may hold
         # more rows after its last one, and a stream cut at `head` rows may go on.
-        walked: dict[int, list] = {}
-        for row in rows:
-            seen = walked.get(row[CELL])
-            if seen is None:
-                walked[row[CELL]] = [1, row[STARTS_AT]]
-            else:
-                seen[0] += 1
-                seen[1] = row[STARTS_AT]
-        lasts = [last for count, last in walked.values() if count >= depth]
+        lasts = [] if merged else _quota_cuts(rows, depth)
         if len(rows) >= head:
             lasts.append(rows[-1][STARTS_AT])
         horizon = min(lasts, default=None)
