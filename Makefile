@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test bench chat migrate gazetteer gazetteer-sources messages eval clean
+.PHONY: run test bench soak chat migrate gazetteer gazetteer-sources messages eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: $(STAMP)  ## all tests, on SQLite and on a throwaway PostgreSQL when one c
 
 bench: $(STAMP)  ## nearby search, updates/s, outbox dispatcher, Matrix round trips; each against a baseline in the same run
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+soak: $(STAMP)  ## one worker under steady load for 30 minutes: memory after warm-up, outbox age (SOAK_SECONDS)
+	$(BIN)/python -m benchmarks --only soak --soak-seconds $(or $(SOAK_SECONDS),1800) $(BENCH_ARGS)
 
 migrate: $(STAMP)
 	$(BIN)/nahbar db upgrade
