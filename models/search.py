@@ -251,7 +251,8 @@ async def _fetch(
     shape = _shape(q, cells, _merges(dialect))
     sql, order, defaults = _compiled(dialect, *shape)
     arguments = [values[name] if name in values else defaults[name] for name in order]
-    driver = (await connection.get_raw_connection()).driver_connection
+    # Connected already (session.connection()): no greenlet hop to reach the driver.
+    driver = connection.sync_connection.connection.driver_connection
     merged = shape[-1]
     if dialect.name == "sqlite":
         cursor = await driver.execute(sql, arguments)
