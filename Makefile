@@ -4,7 +4,7 @@ VENV    ?= .venv
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 
-.PHONY: run test lint bench chat migrate gazetteer gazetteer-sources messages eval clean
+.PHONY: run test lint bench soak chat migrate gazetteer gazetteer-sources messages eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -29,6 +29,9 @@ lint: $(STAMP)  ## ruff (lint and format), mypy strict for contracts, handlers, 
 
 bench: $(STAMP)  ## nearby search, updates/s, outbox dispatcher, Matrix round trips; each against a baseline in the same run
 	$(BIN)/python -m benchmarks $(BENCH_ARGS)
+
+soak: $(STAMP)  ## one worker under steady load for 30 minutes: memory after warm-up, outbox age (SOAK_SECONDS)
+	$(BIN)/python -m benchmarks --only soak --soak-seconds $(or $(SOAK_SECONDS),1800) $(BENCH_ARGS)
 
 migrate: $(STAMP)
 	$(BIN)/nahbar db upgrade

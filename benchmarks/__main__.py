@@ -1,9 +1,9 @@
-"""`python -m benchmarks`: every benchmark by default,
-`--only nearby|updates|dispatcher|matrix|web|reader|coord` for one."""
+"""`python -m benchmarks`: every benchmark by default, `--only NAME` (repeatable) for some:
+nearby, updates, dispatcher, matrix, web, reader, coord, load, soak, startup."""
 
 import argparse
 
-from . import coord, dispatcher, load, matrix, nearby, reader, startup, updates, web
+from . import coord, dispatcher, load, matrix, nearby, reader, soak, startup, updates, web
 from .cli import add_common_arguments
 
 BENCHMARKS = {
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "reader": reader,
     "coord": coord,
     "load": load,
+    "soak": soak,
     "startup": startup,
 }
 

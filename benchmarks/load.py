@@ -7,8 +7,10 @@ The Bot API fake (tests/fake_bot_api.py) posts webhook updates to the workers in
 reverse proxy would, again until a worker answers 200, as Telegram does; the workers are the
 real processes (tests/workers.py) on a throwaway PostgreSQL with the example offers. Residents
 (--load-residents, seeded) write what residents write: a town's name (a search), "morgen" or
-"Spaziergang" after it, /hilfe, a shared location near a town. Each resident writes once per
-run, so every update is one chat, and its answer is the first message the bot sends there.
+"Spaziergang" after it, /hilfe, a shared location near a town. Then, in a second wave, each
+resident shown a list opens its first meeting (details), and in a third, each shown a
+meeting's details taps "🔔 Erinnern" (a reminder asked). In each wave a resident sends one
+update, and its answer is the first message (or pop-up) the bot sends after it.
 
 Measured per run: throughput (updates answered per second, from the first post to the last
 answer), latency from post to answer (p50, p99), errors (the bot's apology, or failed calls),
@@ -89,39 +91,35 @@ async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dic
                 await worker.start()
                 await worker.wait_ready()
             api.deliver_by_webhook([w.webhook_url for w in workers], connections=16)
-            posted: dict[int, float] = {}
             started = time.monotonic()
-            for chat, what in work:
-                posted[chat] = time.monotonic()
-                if isinstance(what, tuple):
-                    api.push_location(chat, *what)
-                else:
-                    api.push_text(chat, what)
             wanted = {chat for chat, _ in work}
-
-            def answered() -> set[int]:
-                return {
-                    c.chat_id
-                    for c in api.calls
-                    if c.method == "sendMessage" and c.chat_id in wanted
-                }
-
-            with contextlib.suppress(AssertionError):
-                await api.wait_until(lambda: answered() >= wanted, 600, "every answer")
+            # Wave 1: every resident writes (a search, mostly). Wave 2: those shown a list open
+            # its first meeting (details). Wave 3: those shown details ask to be reminded.
+            waves = [await _wave(api, [(chat, what) for chat, what in work])]
+            details = [
+                (chat, ("press", message_id, data))
+                for chat, (message_id, data) in _buttons(api, [c for c, _ in work], "o:").items()
+            ]
+            waves.append(await _wave(api, details))
+            reminders = [
+                (chat, ("press", message_id, data))
+                for chat, (message_id, data) in _buttons(
+                    api, [c for c, _ in details], "", label="Erinnern"
+                ).items()
+            ]
+            waves.append(await _wave(api, reminders))
             finished = time.monotonic()
             await asyncio.sleep(1.0)  # late duplicates would come now
-            firsts: dict[int, float] = {}
-            per_chat: Counter = Counter()
-            errors = 0
-            for call in api.calls:
-                if call.method == "sendMessage" and call.chat_id in wanted:
-                    if call.error or ERROR in call.text:
-                        errors += 1
-                    firsts.setdefault(call.chat_id, call.at)
-                    per_chat[call.chat_id] += 1
-            latencies = sorted((firsts[c] - posted[c]) * 1000 for c in firsts)
-            sizes = Counter(per_chat.values())
-            lost = len(wanted - set(firsts))
+            posted_n = sum(w["posted"] for w in waves)
+            answered_n = sum(w["answered"] for w in waves)
+            latencies = sorted(ms for w in waves for ms in w["latencies"])
+            errors = sum(
+                1
+                for c in api.calls
+                if c.method in REPLIES and (c.error or ERROR in c.text) and c.chat_id in wanted
+            )
+            lost = posted_n - answered_n
+            sizes = Counter(len(w["latencies"]) for w in waves)
             rss = []
             for worker in workers:
                 metrics = await worker.metrics()
@@ -133,21 +131,96 @@ async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dic
             handled = 0.0
             for worker in workers:
                 handled += _counter(await worker.metrics(), "nahbar_updates_total", "answered")
+            wave_figures = [
+                {k: v for k, v in w.items() if k != "latencies"}
+                | {
+                    "p50_ms": percentile(sorted(w["latencies"]), 0.5),
+                    "p99_ms": percentile(sorted(w["latencies"]), 0.99),
+                }
+                for w in waves
+            ]
         finally:
             await asyncio.gather(*(w.stop() for w in workers), return_exceptions=True)
     return {
         "workers": workers_n,
-        "updates": len(work),
+        "updates": posted_n,
         "seconds": finished - started,
-        "updates_per_s": len(firsts) / (finished - started),
+        "updates_per_s": answered_n / (finished - started),
         "p50_ms": percentile(latencies, 0.5),
         "p99_ms": percentile(latencies, 0.99),
         "errors": errors,
         "lost": lost,
-        "answered_twice": int(handled) - len(firsts) if handled else 0,
+        "answered_twice": int(handled) - answered_n if handled else 0,
         "rss_mb": rss,
-        "messages_per_answer": dict(sizes),
+        "waves": wave_figures,
+        "wave_sizes": dict(sizes),
     }
+
+
+REPLIES = ("sendMessage", "editMessageText", "sendVenue", "sendLocation", "sendPhoto")
+
+
+async def _wave(api, work: list) -> dict:
+    """Push one update per chat, wait until each chat has a reply after its update; latency
+    from the push to the first reply."""
+    mark = len(api.calls)
+    posted: dict[int, float] = {}
+    queries: dict[str, int] = {}  # a pressed button is answered by its pop-up or a message
+    for chat, what in work:
+        posted[chat] = time.monotonic()
+        if isinstance(what, tuple) and what[0] == "press":
+            queries[api.push_callback(chat, what[1], what[2])] = chat
+        elif isinstance(what, tuple):
+            api.push_location(chat, *what)
+        else:
+            api.push_text(chat, what)
+    started = time.monotonic()
+
+    seen: dict[int, float] = {}
+    scanned = [mark]
+
+    def firsts() -> dict[int, float]:  # reads only the calls that came since the last look
+        calls = api.calls[scanned[0] :]
+        scanned[0] += len(calls)
+        for call in calls:
+            if call.method in REPLIES and call.chat_id in posted:
+                seen.setdefault(call.chat_id, call.at)
+            elif call.method == "answerCallbackQuery":
+                chat = queries.get(str(call.params.get("callback_query_id")))
+                if chat is not None:
+                    seen.setdefault(chat, call.at)
+        return seen
+
+    # Those never answered are counted as lost below, not raised.
+    with contextlib.suppress(AssertionError):
+        await api.wait_until(lambda: len(firsts()) >= len(posted), 600, "every answer")
+    seen = firsts()
+    return {
+        "posted": len(posted),
+        "answered": len(seen),
+        "seconds": time.monotonic() - started,
+        "latencies": [(seen[c] - posted[c]) * 1000 for c in seen],
+    }
+
+
+def _buttons(api, chats: list[int], prefix: str, label: str = "") -> dict[int, tuple[int, str]]:
+    """Per chat, the newest bot message's first button whose data starts with `prefix` (and
+    whose label holds `label`): (message id, data)."""
+    from tests.fake_bot_api import Screen
+
+    found: dict[int, tuple[int, str]] = {}
+    for chat in chats:
+        mine = api.messages.get(chat, {})
+        for message_id in sorted(mine, reverse=True):
+            buttons = [
+                d
+                for text, d in Screen(mine[message_id]).buttons
+                if d and d.startswith(prefix) and label in text
+            ]
+            if buttons:
+                found[chat] = (message_id, buttons[0])
+                break
+    return found
 
 
 def _counter(metrics: str, name: str, outcome: str) -> float:
@@ -172,9 +245,14 @@ async def measure(args) -> dict:
                 for n in (1, 2):
                     result = await one_run(n, server.url, work, Path(tmp))
                     runs.append(result)
+                    waves = ", ".join(
+                        f"{w['answered']}/{w['posted']} p99 {w['p99_ms']:.0f} ms"
+                        for w in result["waves"]
+                    )
                     print(
-                        f"  round {round_ + 1}: {n} worker(s): {result['updates_per_s']:,.0f} "
-                        f"updates/s, p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
+                        f"  round {round_ + 1}: {n} worker(s) [searches, details, reminders: "
+                        f"{waves}]: {result['updates_per_s']:,.0f} updates/s, "
+                        f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
                         f"{result['errors']} errors, {result['lost']} lost, "
                         f"{result['answered_twice']} answered twice",
                         flush=True,
@@ -220,8 +298,11 @@ def run(args) -> int:
     ok = figures["scaling"] >= TARGET_SCALING
     print(
         f"\nWebhook workers on one PostgreSQL, {args.load_residents:,} residents, "
-        f"{args.load_updates:,} updates per run, medians of {args.load_rounds} rounds; {cores} "
-        "cores shared with the database, the Bot API fake and whatever else runs on this machine"
+        f"{args.load_updates:,} "
+        f"residents writing per run (then details and reminders asked: "
+        f"{statistics.median(r['updates'] for r in figures['runs']):,.0f} updates), medians of "
+        f"{args.load_rounds} rounds; {cores} cores shared with the "
+        f"database, the Bot API fake and whatever else runs on this machine"
     )
     print(
         f"one worker {figures['one_worker_per_s']:,.0f} updates/s, two workers "

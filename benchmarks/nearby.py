@@ -48,7 +48,8 @@ from .stats import percentile
 RADIUS_KM = 10.0
 WINDOW = timedelta(days=7)
 LIMIT = 20
-TARGET_P50_MS, TARGET_P99_MS, TARGET_SPEEDUP = 2.0, 10.0, 100.0
+TARGET_P50_MS, TARGET_P99_MS, TARGET_SPEEDUP = 0.5, 1.5, 100.0
+POSTGRES_FACTOR = 1.5  # PostgreSQL's targets: within 1.5× of SQLite's
 
 
 # -- query points ------------------------------------------------------------------------
@@ -114,12 +115,16 @@ async def naive_search(sessions, q: Query) -> list[tuple]:
     return inside[:LIMIT]
 
 
-async def timed(coro_factory, items) -> tuple[list[float], list]:
+async def timed(coro_factory, items, cpu: list[float] | None = None) -> tuple[list[float], list]:
+    """Wall seconds per item (and this thread's CPU seconds into `cpu`: on a busy machine the
+    wall clock also counts the time the process waited for a core)."""
     times, results = [], []
     for item in items:
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         result = await coro_factory(item)
         times.append(time.perf_counter() - started)
+        if cpu is not None:
+            cpu.append(time.thread_time() - started_cpu)
         results.append(result)
     return times, results
 
@@ -144,7 +149,9 @@ async def query_plan(engine, backend: str, q: Query) -> str:
     cells = cells_covering(q.lat, q.lon, q.radius_km)
     with captured_sql(engine) as seen:
         async with engine.connect() as conn:
-            await conn.execute(_statement(q, cells, max(LIMIT, 8)))
+            await conn.execute(
+                _statement(q, cells, max(LIMIT, 8), 2 * LIMIT + 8, merged=backend == "sqlite")
+            )
     statement, parameters = seen[-1]
     async with engine.connect() as conn:
         if backend == "sqlite":
@@ -175,6 +182,7 @@ class BackendResult:
     occurrences: int = 0
     build_s: float | None = None
     fast: dict = field(default_factory=dict)
+    cpu: dict = field(default_factory=dict)  # this process's CPU per search (SQLite: all of it)
     naive: dict = field(default_factory=dict)
     speedup: float = math.nan
     mismatches: list[dict] = field(default_factory=list)
@@ -210,7 +218,8 @@ async def run_backend(backend: str, url: str, points, args, build_s: float | Non
             event.listen(engine.sync_engine, "before_cursor_execute", before)
             event.listen(engine.sync_engine, "after_cursor_execute", after)
             profiler.enable()
-        fast_times, fast_hits = await timed(lambda q: fast_search(sessions, q), queries)
+        cpu_times: list[float] = []
+        fast_times, fast_hits = await timed(lambda q: fast_search(sessions, q), queries, cpu_times)
         if args.profile:
             profiler.disable()
             event.remove(engine.sync_engine, "before_cursor_execute", before)
@@ -228,6 +237,7 @@ async def run_backend(backend: str, url: str, points, args, build_s: float | Non
             pstats.Stats(profiler, stream=tottime).sort_stats("tottime").print_stats(25)
             (args.dir / f"profile-{backend}.txt").write_text(out.getvalue() + tottime.getvalue())
         result.fast = summary_ms(fast_times)
+        result.cpu = summary_ms(cpu_times)
         result.fast["empty"] = sum(1 for h in fast_hits if not h)
 
         naive_queries = queries[: args.naive]
@@ -260,10 +270,16 @@ async def run_backend(backend: str, url: str, points, args, build_s: float | Non
 # -- report ------------------------------------------------------------------------------
 
 
+def targets(backend: str) -> tuple[float, float]:
+    factor = 1.0 if backend == "sqlite" else POSTGRES_FACTOR
+    return TARGET_P50_MS * factor, TARGET_P99_MS * factor
+
+
 def verdict(r: BackendResult) -> tuple[bool, str]:
+    p50, p99 = targets(r.backend)
     checks = [
-        (r.fast["p50"] <= TARGET_P50_MS, f"p50 {r.fast['p50']:.2f} ms ≤ {TARGET_P50_MS:g} ms"),
-        (r.fast["p99"] <= TARGET_P99_MS, f"p99 {r.fast['p99']:.2f} ms ≤ {TARGET_P99_MS:g} ms"),
+        (r.fast["p50"] <= p50, f"p50 {r.fast['p50']:.2f} ms ≤ {p50:g} ms"),
+        (r.fast["p99"] <= p99, f"p99 {r.fast['p99']:.2f} ms ≤ {p99:g} ms"),
         (r.speedup >= TARGET_SPEEDUP, f"{r.speedup:,.0f}× ≥ {TARGET_SPEEDUP:g}× naive"),
         (
             not r.mismatches,
@@ -285,27 +301,30 @@ def report(results: list[BackendResult], args, out=sys.stdout) -> None:
     )
     p()
     header = (
-        f"{'backend':<11}{'offers':>9}{'occurrences':>13}{'p50 ms':>9}{'p90 ms':>9}"
-        f"{'p99 ms':>9}{'max ms':>9}{'naive p50 ms':>14}{'speed-up':>10}{'empty':>7}"
+        f"{'backend':<11}{'offers':>10}{'occurrences':>13}{'p50 ms':>9}{'p90 ms':>9}"
+        f"{'p99 ms':>9}{'max ms':>9}{'CPU p50':>9}{'CPU p99':>9}{'naive p50 ms':>14}"
+        f"{'speed-up':>10}{'empty':>7}"
     )
     p(header)
     p("-" * len(header))
     for r in results:
         f = r.fast
         p(
-            f"{r.backend:<11}{r.offers:>9,}{r.occurrences:>13,}{f['p50']:>9.2f}{f['p90']:>9.2f}"
-            f"{f['p99']:>9.2f}{f['max']:>9.2f}{r.naive['p50']:>14.1f}{r.speedup:>9,.0f}×"
-            f"{f['empty']:>7}"
+            f"{r.backend:<11}{r.offers:>10,}{r.occurrences:>13,}{f['p50']:>9.2f}{f['p90']:>9.2f}"
+            f"{f['p99']:>9.2f}{f['max']:>9.2f}{r.cpu['p50']:>9.2f}{r.cpu['p99']:>9.2f}"
+            f"{r.naive['p50']:>14.1f}{r.speedup:>9,.0f}×{f['empty']:>7}"
         )
+    p(
+        "(ms of wall time per search; CPU: this process's CPU time per search, all of it on "
+        "SQLite, the client's side only on PostgreSQL)"
+    )
     p()
     for r in results:
         ok, detail = verdict(r)
         scope = ""
-        if r.backend != "sqlite":
-            scope = " (targets are set for SQLite; informational)"
-        elif r.offers != TARGET_OFFERS:
-            scope = f" (targets are set at {TARGET_OFFERS:,} offers; informational)"
-        p(f"{'PASS' if ok else 'FAIL'} {r.backend}{scope}: {detail}")
+        if r.offers not in (TARGET_OFFERS, 1_000_000):
+            scope = " (targets are set at 100,000 and 1,000,000 offers; informational)"
+        p(f"{'PASS' if ok else 'FAIL'} {r.backend} at {r.offers:,} offers{scope}: {detail}")
     for r in results:
         for m in r.mismatches:
             p(f"\nMISMATCH {r.backend} query {m['query']} at {m['lat']}, {m['lon']}:")

@@ -4,6 +4,7 @@ that serves every configured platform (Telegram, Matrix, or both) in one process
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -31,6 +32,7 @@ from scheduler.leadership import Leadership
 from .settings import Settings
 
 if TYPE_CHECKING:
+    from web.listen import Reserved
     from web.server import WebServer
 
 log = logging.getLogger(__name__)
@@ -48,15 +50,30 @@ class App:
     messengers: dict[str, Messenger] = field(default_factory=dict)
     outbox: Dispatcher | None = None  # the dispatcher of this process's scheduler
 
-    async def start_web(self) -> WebServer | None:
+    async def start_web(self, deferred: bool = False) -> WebServer | Reserved | None:
         """The web face on NAHBAR_WEB_LISTEN, in this event loop; None when it is off or the
-        address is taken (said once in the log and on stderr; the bot goes on without it)."""
+        address is taken (said once in the log and on stderr; the bot goes on without it).
+        `deferred`: only the address is taken now; the pages are loaded and served from the
+        returned handle's `start()` on (the terminal chat calls it after its first prompt)."""
         address = self.settings.web_address
         if address is None:
             return None
+        from web.listen import AddressTaken, Reserved, bind
+
+        try:
+            if deferred:
+                return Reserved(address[0], bind(*address), self._serve_web)
+            server = await self._serve_web(None)
+        except AddressTaken as exc:
+            log.warning("web face: %s is taken, going on without it", exc)
+            return None
+        log.info("web face on %s", server.url)
+        return server
+
+    async def _serve_web(self, sock) -> WebServer:
         from ops.http import routes
         from web.app import WebContext
-        from web.server import AddressTaken, start_web
+        from web.server import start_web
 
         context = WebContext(
             self.sessions,
@@ -67,14 +84,14 @@ class App:
             default_radius_km=self.settings.default_radius_km,
             coordinators=self.core.services.coordinators,
         )
-        try:
-            server = await start_web(
-                context, *address, operations=routes(self.ops_state(), healthz=False)
-            )
-        except AddressTaken as exc:
-            log.warning("web face: %s is taken, going on without it", exc)
-            return None
-        log.info("web face on %s", server.url)
+        server = await start_web(
+            context,
+            *self.settings.web_address,
+            operations=routes(self.ops_state(), healthz=False),
+            sock=sock,
+        )
+        if sock is not None:
+            log.info("web face on %s", server.url)
         return server
 
     def ops_state(self):
@@ -195,6 +212,9 @@ async def open_app(settings: Settings):
         core = Nahbar(
             sessions, services(settings, rights), default_language=settings.default_language
         )
+        if not gc.isenabled():  # off for the start (bot.cli.main): what was made stays
+            gc.freeze()
+            gc.enable()
         try:
             yield App(settings, engine, sessions, core, leadership)
         finally:

@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -141,7 +142,8 @@ async def run_terminal(
     """The terminal chat as `user` (default: the login name), until /ende or end of input."""
     async with open_app(settings) as app:
         chat = TerminalChat(app.core, out, user=user)
-        site = await app.start_web()
+        # The address now, the pages after the first prompt (aiohttp need not hold it up).
+        site = await app.start_web(deferred=True)
         scheduler = app.scheduler(TerminalMessenger(chat))
         scheduler.start()
         try:
@@ -154,6 +156,7 @@ async def run_terminal(
                     out,
                     named=user is not None,
                     web=site.url if site else None,
+                    after_prompt=site.start if site else None,
                 )
         finally:
             await stop_scheduler(scheduler)
@@ -169,6 +172,7 @@ async def _converse(
     out: TextIO,
     named: bool = False,
     web: str | None = None,
+    after_prompt: Callable[[], None] | None = None,
 ) -> None:
     t = Translator(normalise_language(chat.language, settings.default_language))
     out.write(t("Nahbar in the terminal. Type a number to press a button; /ende quits.") + "\n")
@@ -190,6 +194,9 @@ async def _converse(
     while True:
         out.write("> ")
         out.flush()
+        if after_prompt is not None:
+            after_prompt()  # once
+            after_prompt = None
         line = await lines.get()
         if line is None or line.strip().lower() in QUIT:
             out.write("\n" + t("Goodbye!") + "\n")

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from geopy.distance import great_circle
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from places.geo import great_circle_km
 
 from .geo import bounding_box
 from .offers import Occurrence, Offer, OfferStatus
@@ -132,7 +133,7 @@ async def _recently_cancelled(session: AsyncSession, area: Area, now: datetime) 
         statement = statement.where(Offer.category.in_(sorted(area.categories)))
     out = []
     for offer in await session.scalars(statement):
-        km = great_circle((area.lat, area.lon), (offer.latitude, offer.longitude)).km
+        km = great_circle_km(area.lat, area.lon, offer.latitude, offer.longitude)
         if km <= area.radius_km and (not area.step_free or _is_step_free(offer)):
             out.append(Listed(offer, km, []))
     return out

@@ -1,11 +1,11 @@
 """Nearby search: the soonest published occurrences within a radius, then by distance.
 
-Each geo cell around the point is walked in time order through the covering
-(cell, starts_at, …) index and stopped after a few rows (one UNION ALL statement); the cells'
-rows are merged in time order, cut to the circle with a cheap distance and the final few
-measured exactly (the great circle, as geopy measures it, in plain math:
-places.geo.great_circle_km). When a cell ran out of rows before the answer was certain, the walk
-is repeated deeper.
+Each geo cell around the point is walked in time order through the covering (cell, starts_at, …)
+index, all in one UNION ALL statement: on SQLite the walks are merged in time order and stop
+together after a few rows; on PostgreSQL each stops after a few rows and the rows are sorted.
+The rows are cut to the circle with a cheap distance and the final few measured exactly (the
+great circle, as geopy measures it, in plain math: places.geo.great_circle_km). When the walk
+ended before the answer was certain, it is repeated deeper.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from sqlalchemy import (
     String,
     bindparam,
     exists,
+    literal_column,
     select,
     type_coerce,
     union_all,
@@ -117,43 +118,41 @@ def step_free(query: Query) -> Query:
 
 
 @lru_cache(maxsize=512)
-def _union(cells: int, categories: int, wheelchair: int = 0) -> Select[Any]:
+def _union(cells: int, categories: int, wheelchair: int = 0, merged: bool = True) -> Select[Any]:
     """One statement per shape (number of cells, of categories, of wheelchair values), built
     once and reused.
 
     Values travel as bound parameters, so nothing is rebuilt or recompiled per search; times
     are compared and returned as the epoch seconds they are stored as. Each part walks one
-    cell's covering index in time order and stops after `depth` rows; ordering by starts_at
-    alone lets PostgreSQL read the index in order too. Offer columns are joined in, so one
-    round trip brings everything.
+    cell's covering index in time order. `merged`: the parts are one compound ordered by
+    starts_at and cut at `head` rows, which the databases run as a merge of the cells' index
+    walks that stops at the cut (SQLite: MERGE (UNION ALL) of co-routines; PostgreSQL: Merge
+    Append): only about `head` index entries are read in all. Otherwise each part stops after
+    `depth` rows of its own and the parts' rows are sorted (12 cells × depth rows read). Offer
+    columns are joined in, so one round trip brings everything.
     """
     o, f = _table.c, _offers.c
-    parts = []
+    parts: list[Select[Any]] = []
     for n in range(cells):
-        part = (
-            select(
-                o.id,
-                o.offer_id,
-                _epoch(o.starts_at).label("starts_at"),
-                _epoch(o.ends_at).label("ends_at"),
-                o.latitude,
-                o.longitude,
-                o.cell,
-            )
-            .where(
-                o.cell == bindparam(f"cell{n}", type_=Integer),
-                _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
-                _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
-                _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
-                o.latitude.between(
-                    bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)
-                ),
-                o.longitude.between(
-                    bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)
-                ),
-            )
-            .order_by(o.starts_at)
-            .limit(bindparam("depth", type_=Integer))
+        part = select(
+            o.id,
+            o.offer_id,
+            _epoch(o.starts_at).label("starts_at"),
+            _epoch(o.ends_at).label("ends_at"),
+            o.latitude,
+            o.longitude,
+            o.cell,
+        ).where(
+            o.cell == bindparam(f"cell{n}", type_=Integer),
+            _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
+            _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
+            _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
+            o.latitude.between(
+                bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)
+            ),
+            o.longitude.between(
+                bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)
+            ),
         )
         if categories:
             part = part.where(
@@ -168,16 +167,26 @@ def _union(cells: int, categories: int, wheelchair: int = 0) -> Select[Any]:
                     ),
                 )
             )
-        parts.append(select(part.subquery()))
-    every = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
-    # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers are
-    # joined in: only the soonest rows can make the answer.
-    walked = (
-        select(every)
-        .order_by(every.c.starts_at, every.c.id)
-        .limit(bindparam("head", type_=Integer))
-        .subquery("walked")
-    )
+        if not merged:
+            part = select(
+                part.order_by(o.starts_at).limit(bindparam("depth", type_=Integer)).subquery()
+            )
+        parts.append(part)
+    head = bindparam("head", type_=Integer)
+    if merged:
+        every = union_all(*parts) if cells > 1 else parts[0]
+        # By starts_at alone (the index's order in every cell); ties are settled in Python.
+        walked = every.order_by(literal_column("starts_at")).limit(head).subquery("walked")
+    else:
+        streams = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
+        # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers
+        # are joined in: only the soonest rows can make the answer.
+        walked = (
+            select(streams)
+            .order_by(streams.c.starts_at, streams.c.id)
+            .limit(head)
+            .subquery("walked")
+        )
     return (
         select(walked, f.title, f.category, f.place_name)
         .join(_offers, _offers.c.id == walked.c.offer_id)
@@ -185,24 +194,35 @@ def _union(cells: int, categories: int, wheelchair: int = 0) -> Select[Any]:
     )
 
 
-def _shape(q: Query, cells: Sequence[int]) -> tuple[int, int, int]:
-    """What the statement's SQL depends on: how many cells, categories and wheelchair values."""
-    return len(cells), len(q.categories), len(q.wheelchair)
+def _merges(dialect: Dialect) -> bool:
+    """Whether the database merges the cells' walks and stops at the cut: SQLite does (a
+    compound's ORDER BY is a merge of co-routines). PostgreSQL 15 sorts a compound's rows
+    (no Merge Append for set operations), so there each cell's walk stops after `depth` rows:
+    measured at 100,000 offers, 1.2 ms a search that way against 2 ms merged."""
+    return dialect.name == "sqlite"
+
+
+def _shape(q: Query, cells: Sequence[int], merged: bool = True) -> tuple[int, int, int, bool]:
+    """What the statement's SQL depends on: how many cells, categories and wheelchair values,
+    and whether the walks are merged (`_union`)."""
+    return len(cells), len(q.categories), len(q.wheelchair), merged
 
 
 @lru_cache(maxsize=1024)
 def _compiled(
-    dialect: Dialect, cells: int, categories: int, wheelchair: int
+    dialect: Dialect, cells: int, categories: int, wheelchair: int, merged: bool
 ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The statement's SQL for this database, the order its parameters go in, and the values
     of those the compiler added itself (SQLite's OFFSET 0)."""
-    compiled = _union(cells, categories, wheelchair).compile(dialect=dialect)
+    compiled = _union(cells, categories, wheelchair, merged).compile(dialect=dialect)
     return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
 
 
-def _statement(q: Query, cells: Sequence[int], depth: int, head: int | None = None) -> Select[Any]:
+def _statement(
+    q: Query, cells: Sequence[int], depth: int, head: int | None = None, merged: bool = True
+) -> Select[Any]:
     """The search statement with its values bound (for EXPLAIN and the benchmark)."""
-    return _union(*_shape(q, cells)).params(_parameters(q, cells, depth, head))
+    return _union(*_shape(q, cells, merged)).params(_parameters(q, cells, depth, head))
 
 
 def _parameters(
@@ -230,31 +250,46 @@ def _parameters(
 
 async def _fetch(
     session: AsyncSession, q: Query, cells: Sequence[int], depth: int, head: int
-) -> list[Any]:
+) -> tuple[list[Any], bool]:
     """Run the statement straight on the driver of the session's connection: the search is
     the hottest statement of all, and SQLAlchemy's execution layer (compiling the parameters,
     building result rows) cost more than the query itself. In the session's transaction."""
     values = _parameters(q, cells, depth, head)
     connection = await session.connection()
     dialect = connection.dialect
-    shape = _shape(q, cells)
+    shape = _shape(q, cells, _merges(dialect))
     sql, order, defaults = _compiled(dialect, *shape)
     arguments = [values[name] if name in values else defaults[name] for name in order]
+    # Connected already (session.connection()): no greenlet hop to reach the driver.
     # The driver's own connection and rows (aiosqlite's, asyncpg's): typed by neither.
-    driver: Any = (await connection.get_raw_connection()).driver_connection
-    rows: list[Any]
+    sync = connection.sync_connection
+    if sync is None:  # session.connection() has just connected it
+        raise RuntimeError("the session's connection is closed")
+    driver: Any = sync.connection.driver_connection
+    merged = shape[-1]
     if dialect.name == "sqlite":
         cursor = await driver.execute(sql, arguments)
         try:
-            rows = await cursor.fetchall()
+            return await cursor.fetchall(), merged
         finally:
             await cursor.close()
-        return rows
     if dialect.driver == "asyncpg":
-        rows = await driver.fetch(sql, *arguments)
-        return rows
+        return await driver.fetch(sql, *arguments), merged
     statement = _union(*shape)
-    return [tuple(row) for row in (await session.execute(statement, values)).all()]
+    return [tuple(row) for row in (await session.execute(statement, values)).all()], merged
+
+
+def _quota_cuts(rows: list[Any], depth: int) -> list[int]:
+    """The last start time walked in each cell that gave its full `depth` rows."""
+    walked: dict[int, list[Any]] = {}
+    for row in rows:
+        seen = walked.get(row[CELL])
+        if seen is None:
+            walked[row[CELL]] = [1, row[STARTS_AT]]
+        else:
+            seen[0] += 1
+            seen[1] = row[STARTS_AT]
+    return [last for count, last in walked.values() if count >= depth]
 
 
 async def _candidates(session: AsyncSession, q: Query, want: int) -> list[Any]:
@@ -265,18 +300,10 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list[Any]:
     lat, lon, radius = q.lat, q.lon, q.radius_km
     outer, inner = radius * (1 + _MARGIN), radius * (1 - _MARGIN)
     while True:
-        rows = await _fetch(session, q, cells, depth, head)
+        rows, merged = await _fetch(session, q, cells, depth, head)
         # Nothing at or after the horizon is certain yet: a cell that filled its quota may hold
         # more rows after its last one, and a stream cut at `head` rows may go on.
-        walked: dict[int, list[Any]] = {}
-        for row in rows:
-            seen = walked.get(row[CELL])
-            if seen is None:
-                walked[row[CELL]] = [1, row[STARTS_AT]]
-            else:
-                seen[0] += 1
-                seen[1] = row[STARTS_AT]
-        lasts = [last for count, last in walked.values() if count >= depth]
+        lasts = [] if merged else _quota_cuts(rows, depth)
         if len(rows) >= head:
             lasts.append(rows[-1][STARTS_AT])
         horizon = min(lasts, default=None)

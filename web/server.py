@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import errno
 import logging
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
 
 from .app import WebContext, make_app
+from .listen import AddressTaken, url_of
+
+__all__ = ["AddressTaken", "WebServer", "start_web"]
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +28,17 @@ class WebServer:
         await self.runner.cleanup()
 
 
-class AddressTaken(Exception):
-    """Another process already listens there (another `nahbar chat`, most likely)."""
-
-
 async def start_web(
-    context: WebContext, host: str, port: int, operations: Sequence[web.RouteDef] = ()
+    context: WebContext,
+    host: str,
+    port: int,
+    operations: Sequence[web.RouteDef] = (),
+    sock: socket.socket | None = None,
 ) -> WebServer:
+    """Serve on (host, port), or on `sock` already bound there (web.listen)."""
     runner = web.AppRunner(make_app(context, operations), access_log=None, handle_signals=False)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = web.TCPSite(runner, host, port) if sock is None else web.SockSite(runner, sock)
     try:
         await site.start()
     except OSError as exc:
@@ -42,5 +47,4 @@ async def start_web(
             raise AddressTaken(f"{host}:{port}") from exc
         raise
     bound = runner.addresses[0][1] if runner.addresses else port  # the real one for port 0
-    shown = f"[{host}]" if ":" in host else host
-    return WebServer(runner, f"http://{shown}:{bound}")
+    return WebServer(runner, url_of(host, bound))
