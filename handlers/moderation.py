@@ -400,8 +400,8 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
             lambda t: [
                 Reply(
                     t(
-                        "✏️ A moderator asks you to change “{title}” before it is "
-                        "published:\n„{note}“\n"
+                        "✏️ A moderator asks you to change “{title}” before it is published:\n"
+                        "„{note}“\n"
                         "Change it in /meine, then send it again.",
                         title=offer.title,
                         note=note,
@@ -429,8 +429,8 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
             lambda t: [
                 Reply(
                     t(
-                        "Sorry, your offer “{title}” cannot be published. The moderator "
-                        "writes:\n„{note}“",
+                        "Sorry, your offer “{title}” cannot be published. The moderator writes:\n"
+                        "„{note}“",
                         title=offer.title,
                         note=note,
                     )
