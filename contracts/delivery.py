@@ -3,7 +3,8 @@
 A `Messenger` delivers neutral replies to a chat address on its platform ("telegram",
 "matrix", "terminal"). Adapters in `bot/` implement it; the outbox dispatcher only knows this
 interface (scheduler/dispatcher.py), so a new platform plugs in without touching the
-scheduler. What went wrong is told by the exception type, so the dispatcher can decide between waiting, retrying and giving up.
+scheduler. What went wrong is told by the exception type, so the dispatcher can decide between
+waiting, retrying and giving up.
 """
 
 from __future__ import annotations

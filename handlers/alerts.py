@@ -102,11 +102,12 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
     t, user = turn.t, turn.user
     edit = turn.msg.button is not None
     back = (Button(t("⚙️ Settings"), Settings().pack()),)
-    text = [bold(t("🆕 New offers near you"))]
+    text: list[str] = [bold(t("🆕 New offers near you"))]
     if user.home_lat is None:
         text += [
             t(
-                "When new meetings are offered near your home place, I can tell you – at most once a day."
+                "When new meetings are offered near your home place, I can tell you – at most "
+                "once a day."
             ),
             "",
             t("For that I need your home place first."),
@@ -119,8 +120,8 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
         )
     text.append(
         t(
-            "When new meetings are offered within {km} km of {place}, I tell you – at most once a day, "
-            "all in one message.",
+            "When new meetings are offered within {km} km of {place}, I tell you – at most once a "
+            "day, all in one message.",
             km=user.radius_km,
             place=home_words(t, user),
         )

@@ -50,7 +50,7 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
     title = bold(str(payload.get("title") or ""), 120)
     kinds = {c.get("kind") for c in changes if isinstance(c, dict)}
     offer = await visible_offer(session, payload["offer"])
-    text: list = []
+    text: list[str] = []
     if ChangeKind.CANCELLED.value in kinds:
         text.append(
             t("🛑 {title} no longer takes place. Your reminder for it is deleted.", title=title)
@@ -99,7 +99,7 @@ async def compose_notice(session: AsyncSession, row: Claimed, now: datetime) -> 
     ]
     for message in dict.fromkeys(messages):
         text += ["", t("💬 The organisers write: “{words}”", words=message)]
-    buttons: tuple = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
     if offer is not None:  # numbered on the terminal and Matrix
         buttons = ((Button(t("ℹ️ Details"), ShowOffer(offer=offer.id).pack()),),)
     return [Reply(lines(text), buttons=buttons)]

@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from models import companions
 from models.coordination import Scope, new_invite, redeem_invite, scope_of
-from models.ideas import visible_ideas
+from models.ideas import Idea, visible_ideas
 from models.situation import Municipality, Situation, situation
 from models.web_login import LINK_VALID, new_link
 from places.municipalities import load
@@ -92,7 +92,8 @@ async def situation_view(turn: Turn, argument: str = "") -> list[Reply]:
     if argument:
         district = load().district_by_name(argument)
         focus = None if district else _municipality_in(turn, argument)
-        if district is None and focus is None:
+        key = district or (focus[:5] if focus is not None else None)  # a municipality's district
+        if key is None:
             return [
                 Reply(
                     t(
@@ -101,7 +102,7 @@ async def situation_view(turn: Turn, argument: str = "") -> list[Reply]:
                     )
                 )
             ]
-        area = Scope(district or focus[:5])
+        area = Scope(key)
         if not area.within(scope):
             return _refused(turn)
     picture = await situation(turn.session, turn.services.places, area, turn.now)
@@ -119,7 +120,7 @@ def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
     month = picture.months[-1]
     white = sorted(picture.white_spots, key=lambda m: -m.outline.residents)
     reminders, coming = area_total(picture, "reminders"), area_total(picture, "coming")
-    text: list = [
+    text: list[str] = [
         bold(t("📊 The situation in {area}", area=_scope_name(picture.scope))),
         "",
         t.n(
@@ -161,7 +162,8 @@ def _summary(turn: Turn, picture: Situation, own: Scope) -> Reply:
     text += [
         "",
         t(
-            "Counts from 1 to 4 are shown as “{small}”, “•” hides a count that would give one away.",
+            "Counts from 1 to 4 are shown as “{small}”, “•” hides a count that would give "
+            "one away.",
             small=LESS,
         ),
     ]
@@ -229,7 +231,7 @@ async def ideas_for_white_spots(turn: Turn, pressed: WhiteSpotIdeas) -> list[Rep
     t = turn.t
     picture = await situation(turn.session, turn.services.places, area, turn.now)
     ideas = await visible_ideas(turn.session)
-    text: list = [bold(t("💡 Ideas for white spots")), ""]
+    text: list[str] = [bold(t("💡 Ideas for white spots")), ""]
     white = sorted(picture.white_spots, key=lambda m: -m.outline.residents)[:SHOWN]
     for m in white:
         nearest = await _nearest_offer(turn, m)
@@ -270,7 +272,7 @@ SMALL_PLACE = 5_000  # residents: a village; formats that need a hall or many he
 VILLAGE_KINDS = ("cafe", "walk", "together", "craft", "advent", "music")
 
 
-def _ideas_for(ideas: list, m: Municipality) -> list:
+def _ideas_for(ideas: list[Idea], m: Municipality) -> list[Idea]:
     if 0 < m.outline.residents < SMALL_PLACE or not m.outline.residents:
         chosen = [i for i in ideas if i.category in VILLAGE_KINDS] or ideas
     else:
@@ -278,7 +280,8 @@ def _ideas_for(ideas: list, m: Municipality) -> list:
     return chosen[:3]
 
 
-async def _nearest_offer(turn: Turn, m: Municipality):
+async def _nearest_offer(turn: Turn, m: Municipality) -> tuple[float, str, str] | None:
+    """The nearest meeting of the next two weeks within 50 km: (km, title, place)."""
     from datetime import timedelta
 
     from models.search import Query, nearby
@@ -315,7 +318,8 @@ async def web_login(turn: Turn, pressed: WebLogin) -> list[Reply]:
         return [
             Reply(
                 t(
-                    "The web pages are not switched on here (NAHBAR_PUBLIC_URL or NAHBAR_WEB_LISTEN)."
+                    "The web pages are not switched on here (NAHBAR_PUBLIC_URL or "
+                    "NAHBAR_WEB_LISTEN)."
                 )
             )
         ]
@@ -324,8 +328,8 @@ async def web_login(turn: Turn, pressed: WebLogin) -> list[Reply]:
     return [
         Reply(
             t(
-                "🌐 Your link to the coordinators' pages, for the next {minutes} minutes and once only – "
-                "please do not pass it on:\n{link}",
+                "🌐 Your link to the coordinators' pages, for the next {minutes} minutes and once "
+                "only – please do not pass it on:\n{link}",
                 minutes=minutes,
                 link=f"{base}/koordination/anmelden/{token}",
             )
@@ -347,7 +351,8 @@ async def invite(turn: Turn, pressed: InviteCoordinator) -> list[Reply]:
     return [
         Reply(
             t(
-                "🔑 Give this code to the new coordinator for {area}, personally or by phone: <b>{code}</b>\n"
+                "🔑 Give this code to the new coordinator for {area}, personally or by phone: "
+                "<b>{code}</b>\n"
                 "They write /koordination {code} to Nahbar. The code works once, for 48 hours.",
                 code=code,
                 area=name,

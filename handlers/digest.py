@@ -50,7 +50,7 @@ DAYS = 7
 
 
 def weekday_name(t: Translator, weekday: int) -> str:
-    return get_day_names("wide", locale=t.language)[weekday]
+    return str(get_day_names("wide", locale=t.language)[weekday])
 
 
 def schedule_words(t: Translator, digest: Digest) -> Markup:
@@ -77,7 +77,10 @@ class DigestHour(ButtonData, prefix="dt"):
     hour: Annotated[int, OneOf(DIGEST_HOURS)]
 
 
-async def show(turn: Turn, pressed: WeeklyPost = WeeklyPost()) -> list[Reply]:
+_OPENED = WeeklyPost()  # the button that opens the message; frozen, so one instance serves all
+
+
+async def show(turn: Turn, pressed: WeeklyPost = _OPENED) -> list[Reply]:
     """The digest's own message: what it is, on or off, weekday and time."""
     argument = pressed.switch
     if turn.msg.group:
@@ -138,7 +141,7 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
 
     t, user = turn.t, turn.user
     edit = turn.msg.button is not None
-    text = [
+    text: list[str] = [
         bold(t("📬 Weekly post")),
         t(
             "Once a week a message with the meetings of the coming seven days near you. "
@@ -252,7 +255,7 @@ async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> 
     shown = hits[:SHOWN]
     text = [bold(heading), t("{place} · {km} km", place=place, km=radius), ""]
     text += _entries(t, shown)
-    buttons: tuple = ()
+    buttons: tuple[tuple[Button, ...], ...] = ()
     private = digest.user_id is not None
     if len(hits) > SHOWN:
         text += ["", t("… and more: /woche")]
@@ -273,8 +276,8 @@ async def compose_digest(session: AsyncSession, row: Claimed, now: datetime) -> 
     return [Reply(lines(text), buttons=buttons)]
 
 
-def _entries(t: Translator, hits: list[Hit]) -> list:
-    out: list = []
+def _entries(t: Translator, hits: list[Hit]) -> list[str]:
+    out: list[str] = []
     for number, hit in enumerate(hits, start=1):
         kind = category(hit.category)
         out.append(Markup("{}. {} ").format(number, kind.emoji) + bold(hit.title, 80))

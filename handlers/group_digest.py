@@ -126,7 +126,12 @@ def read_words(words: str) -> Wanted:
     rest = []
     for word in words.replace(",", " , ").split():
         meaning = lookup(word.lower().strip(".,()")) if len(word) > 1 else None
-        if meaning is not None and meaning[0] == WEEKDAY and weekday is None:
+        if (
+            meaning is not None
+            and meaning[0] == WEEKDAY
+            and isinstance(meaning[1], tuple)  # (weekday, plural)
+            and weekday is None
+        ):
             weekday = meaning[1][0]
         elif fold(word) not in _FILLER:
             rest.append(word)
@@ -169,11 +174,12 @@ async def command(turn: Turn, argument: str = "") -> list[Reply]:
     wanted = read_words(words)
     if wanted.problem is not None:
         return [Reply(_problem(t, wanted.problem))]
-    place = None
+    place: Place | None = None
     if wanted.place is not None:
-        place = _place(turn, wanted.place)
-        if isinstance(place, Reply):
-            return [place]
+        resolved = _place(turn, wanted.place)
+        if isinstance(resolved, Reply):
+            return [resolved]
+        place = resolved
     elif digest is None:
         return [
             Reply(t("For which place? Write it after the command, e.g. “/wochenpost Wernigerode”."))
@@ -253,15 +259,15 @@ def _view(turn: Turn, digest: Digest | None, done: bool = False) -> Reply:
     if digest is None:
         return Reply(
             t(
-                "📬 The weekly post lists the meetings of the coming week near a place, once a week "
-                "in this group. An admin switches it on with /wochenpost and the place, e.g. "
+                "📬 The weekly post lists the meetings of the coming week near a place, once a "
+                "week in this group. An admin switches it on with /wochenpost and the place, e.g. "
                 "“/wochenpost Wernigerode”."
             )
         )
     now = (
         t(
-            "📬 Done: from now on the weekly post with the meetings within {km} km of {place} comes to "
-            "this group {when}.",
+            "📬 Done: from now on the weekly post with the meetings within {km} km of {place} "
+            "comes to this group {when}.",
             km=digest.radius_km,
             place=digest.place_name or "",
             when=_when(t, digest),

@@ -5,6 +5,7 @@ Genthin"), and people they can talk to right now (handlers/data/helplines.toml).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,7 +41,7 @@ def helplines() -> tuple[Helpline, ...]:
 
 def helpline_text(turn: Turn) -> Markup:
     t = turn.t
-    out: list = [
+    out: list[str] = [
         t("If you would like to talk to someone right now – free of charge and anonymous:")
     ]
     for line in helplines():
@@ -70,7 +71,8 @@ def _intro(turn: Turn) -> Markup:
         )
     if feeling == BORED:
         return t(
-            "Then let us find something to do together! 😊 Meeting others is a good cure for long days."
+            "Then let us find something to do together! 😊 Meeting others is a good cure for long "
+            "days."
         )
     if feeling == SAD:
         return t(
@@ -105,7 +107,8 @@ async def lonely(turn: Turn, argument: str = "") -> list[Reply]:
     current = search.current(turn) or search.home_search(turn)
     if current is None:
         ask = t(
-            "Tell me your town or postcode, and I will show you meetings nearby where you are welcome."
+            "Tell me your town or postcode, and I will show you meetings nearby where you are "
+            "welcome."
         )
         return [
             Reply(lines([intro, "", ask, "", helpline_text(turn)]), keyboard=main_keyboard(turn))
@@ -114,7 +117,9 @@ async def lonely(turn: Turn, argument: str = "") -> list[Reply]:
     return await _with_meetings(turn, intro, current.model_copy(update={**fresh, **named}), named)
 
 
-async def _with_meetings(turn: Turn, intro: str, where: search.Search, named: dict) -> list[Reply]:
+async def _with_meetings(
+    turn: Turn, intro: str, where: search.Search, named: Mapping[str, object]
+) -> list[Reply]:
     t = turn.t
     found = await search.has_meetings(turn, where)
     if not found and not ({"window", "radius"} & named.keys()):
@@ -128,8 +133,8 @@ async def _with_meetings(turn: Turn, intro: str, where: search.Search, named: di
         t("Here is what is on near you – you are welcome at every one of them:")
         if found
         else t(
-            "I do not know of any meeting near you yet. Tap “Ideas” to see how neighbours start one "
-            "– or try again in a few days, new ones are added all the time."
+            "I do not know of any meeting near you yet. Tap “Ideas” to see how neighbours start "
+            "one – or try again in a few days, new ones are added all the time."
         )
     )
     return [Reply(lines([intro, here])), *nearby, Reply(helpline_text(turn))]

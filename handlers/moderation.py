@@ -10,6 +10,7 @@ Decisions are told to the organiser through the outbox, in their language.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -166,14 +167,14 @@ async def show_queue(turn: Turn, pressed: Queue | str = "") -> list[Reply]:
     t = turn.t
     waiting = await waiting_offers(turn.session)
     stuck = await parked(turn.session, limit=100)
-    text: list = [
+    text: list[str] = [
         bold(t("🛡 Moderation")),
         "",
         t("⏳ Waiting for review: {count}", count=len(waiting)),
     ]
     if stuck:
         text.append(t("📮 Messages that could not be delivered: {count}", count=len(stuck)))
-    rows = []
+    rows: list[tuple[Button, ...]] = []
     for number, offer in enumerate(waiting[:QUEUE_SHOWN], start=1):
         mark = (
             "✏️ " if offer.status is not OfferStatus.PENDING else ""
@@ -237,7 +238,7 @@ async def review(turn: Turn, pressed: Review) -> list[Reply]:
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
-def _change_to_review(turn: Turn, offer: Offer, proposal: OfferProposal) -> list:
+def _change_to_review(turn: Turn, offer: Offer, proposal: OfferProposal) -> list[str]:
     """A change to an approved offer: what changes, old → new, above the offer's place."""
     t = turn.t
     return [
@@ -336,7 +337,8 @@ async def approve(turn: Turn, pressed: Approve) -> list[Reply]:
         lambda t: [
             Reply(
                 t(
-                    "🎉 Your offer “{title}” has been checked and is published. Residents nearby can find it now.",
+                    "🎉 Your offer “{title}” has been checked and is published. Residents nearby "
+                    "can find it now.",
                     title=offer.title,
                 ),
                 buttons=((Button(t("👀 View it"), ShowOffer(offer=offer.id).pack()),),),
@@ -398,7 +400,8 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
             lambda t: [
                 Reply(
                     t(
-                        "✏️ A moderator asks you to change “{title}” before it is published:\n„{note}“\n"
+                        "✏️ A moderator asks you to change “{title}” before it is published:\n"
+                        "„{note}“\n"
                         "Change it in /meine, then send it again.",
                         title=offer.title,
                         note=note,
@@ -426,7 +429,8 @@ async def reason_typed(turn: Turn, text: str) -> list[Reply] | None:
             lambda t: [
                 Reply(
                     t(
-                        "Sorry, your offer “{title}” cannot be published. The moderator writes:\n„{note}“",
+                        "Sorry, your offer “{title}” cannot be published. The moderator writes:\n"
+                        "„{note}“",
                         title=offer.title,
                         note=note,
                     )
@@ -476,8 +480,8 @@ async def _change_declined(turn: Turn, offer: Offer, note: str, change: bool) ->
         lambda t: [
             Reply(
                 t(
-                    "Sorry, your change to “{title}” cannot be taken. The offer stays as it was. The moderator "
-                    "writes:\n„{note}“",
+                    "Sorry, your change to “{title}” cannot be taken. The offer stays as it was. "
+                    "The moderator writes:\n„{note}“",
                     title=offer.title,
                     note=note,
                 )
@@ -493,7 +497,9 @@ async def _next_in_queue(turn: Turn, done: Markup) -> list[Reply]:
     return [replace(first, text=lines([done, "", first.text])), *rest]
 
 
-async def _tell_owner(turn: Turn, offer: Offer, what: str, write) -> None:
+async def _tell_owner(
+    turn: Turn, offer: Offer, what: str, write: Callable[[Translator], list[Reply]]
+) -> None:
     owner = await turn.session.get(User, offer.owner_id) if offer.owner_id else None
     if owner is not None:
         stamp = int(turn.now.timestamp())
@@ -537,7 +543,8 @@ async def set_trust(turn: Turn, pressed: TrustOrganiser) -> list[Reply]:
             lambda t: [
                 Reply(
                     t(
-                        "🤝 Good news: your offers are now published straight away, without waiting for a check."
+                        "🤝 Good news: your offers are now published straight away, without "
+                        "waiting for a check."
                     )
                 )
             ],
@@ -597,7 +604,7 @@ def _moment(t: Translator, moment: datetime) -> str:
 async def show_log(turn: Turn, pressed: Decisions) -> list[Reply]:
     t = turn.t
     entries = await recent_log(turn.session, limit=20)
-    text: list = [bold(t("📜 The last decisions")), ""]
+    text: list[str] = [bold(t("📜 The last decisions")), ""]
     for entry in entries:
         offer = await turn.session.get(Offer, entry.offer_id) if entry.offer_id else None
         who = (
@@ -621,7 +628,7 @@ async def show_log(turn: Turn, pressed: Decisions) -> list[Reply]:
 async def show_undelivered(turn: Turn, pressed: Undelivered) -> list[Reply]:
     t = turn.t
     rows = await parked(turn.session, limit=20)
-    text: list = [bold(t("📮 Messages that could not be delivered")), ""]
+    text: list[str] = [bold(t("📮 Messages that could not be delivered")), ""]
     for row in rows:
         platform = row.chat.split(":", 1)[0]
         moment = _moment(t, row.updated_at)
@@ -658,8 +665,8 @@ async def compose_review(session: AsyncSession, row: Claimed, now: datetime) -> 
         return [
             Reply(
                 t(
-                    "🛡 A change waits for review: “{title}” in {place} – {fields}. Residents see the "
-                    "offer as it was until then.",
+                    "🛡 A change waits for review: “{title}” in {place} – {fields}. Residents see "
+                    "the offer as it was until then.",
                     title=offer.title,
                     place=offer.place_name,
                     fields=field_names(_Words(t), proposal),

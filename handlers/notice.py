@@ -28,13 +28,18 @@ async def notice(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     if not argument:
         current = search.current(turn) or search.home_search(turn)
-        if current is None or current.position or not turn.services.places.get(current.place_id):
+        place = (
+            None
+            if current is None or current.position
+            else turn.services.places.get(current.place_id)
+        )
+        if place is None:
             return [
                 Reply(
                     t("For which place? Write it after the command, e.g. “/aushang Quedlinburg”.")
                 )
             ]
-        return await _send(turn, turn.services.places.get(current.place_id))
+        return await _send(turn, place)
     found = turn.services.places.resolve(argument)
     if found.status == "found" and found.place is not None and found.place.kind != "coordinates":
         return await _send(turn, found.place)

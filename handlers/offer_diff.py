@@ -4,6 +4,8 @@ Contact) waits")."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from markupsafe import Markup
 
 from models import Offer
@@ -12,6 +14,7 @@ from models.proposals import EDITABLE, OfferProposal, as_proposed, wanted_values
 from . import offer_form as form
 from .context import Turn
 from .formatting import bold
+from .i18n import Translator
 from .offer_facts import access_lines, cost_words
 from .text import shorten
 
@@ -47,7 +50,14 @@ def changed_fields(proposal: OfferProposal) -> list[str]:
     return [f for f in form.ORDER if f in touched]
 
 
-def field_names(turn: Turn, proposal: OfferProposal) -> Markup:
+class Speaking(Protocol):
+    """A turn, or whatever else carries the reader's language (a message for the outbox)."""
+
+    @property
+    def t(self) -> Translator: ...
+
+
+def field_names(turn: Speaking, proposal: OfferProposal) -> Markup:
     return Markup(", ").join(turn.t(form.FIELD_NAMES[f]) for f in changed_fields(proposal))
 
 

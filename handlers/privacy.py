@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, cast
 
 from babel.dates import format_datetime
 from markupsafe import Markup
@@ -49,25 +49,26 @@ async def explain(turn: Turn, argument: str = "") -> list[Reply]:
         "We store only what we need to answer you:\n"
         "• your number on the chat service, so answers reach you,\n"
         "• your language,\n"
-        "• your home place, if you chose one; a shared location only to about 1 km, unless you allowed more,\n"
+        "• your home place, if you chose one; a shared location only to about 1 km, unless you "
+        "allowed more,\n"
         "• your search radius,\n"
         "• your last search, for at most 30 days,\n"
         "• the reminders, weekly post and alerts you switched on, and your answers to reminders,\n"
-        "• if you asked not to go alone or go along with others: the offer, the date, and the first "
-        "names you gave, until one side withdraws or a day after the meeting,\n"
+        "• if you asked not to go alone or go along with others: the offer, the date, and the "
+        "first names you gave, until one side withdraws or a day after the meeting,\n"
         "• if you organise meetings: your offers with the organiser and contact you entered,\n"
         "• when you first and last wrote.\n"
         "Your messages themselves are kept only until they are answered (at most a day). "
-        "Nothing else; we never ask for your name (only for a first name if you want company). We pass "
-        "nothing on, except the first name you agree to give your companion.\n"
+        "Nothing else; we never ask for your name (only for a first name if you want company). "
+        "We pass nothing on, except the first name you agree to give your companion.\n"
         "Coordinators see numbers only, never who: searches that found nothing (one number per "
         "municipality and month, without you, your chat or the time), and how many reminders and "
         "“I am coming” answers each offer has; counts from 1 to 4 are never shown. If you organise "
         "meetings, they see which of your published offers have had no date for 60 days while you "
         "have not written to us, without your name.\n\n"
         "Unfinished dialogues are deleted after 30 days, everything else after 18 months "
-        "without a message. With /loeschen you delete everything at once. Offers you published stay "
-        "visible, but without any link to you and without your contact.\n\n"
+        "without a message. With /loeschen you delete everything at once. Offers you published "
+        "stay visible, but without any link to you and without your contact.\n\n"
         "Your messages travel through your chat service, whose own rules apply.\n"
         "/meinedaten shows what is stored about you."
     )
@@ -172,7 +173,7 @@ TABLES = {
 async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
     t, user = turn.t, turn.user
     await turn.session.flush()
-    text: list = [t("<b>What Nahbar has stored about you</b>"), ""]
+    text: list[str] = [t("<b>What Nahbar has stored about you</b>"), ""]
     text += [line for describe in USER_FIELDS.values() if (line := describe(t, user)) is not None]
     for convo in await conversations_of(turn.session, user.id):
         text += ["", *_conversation(turn, convo)]
@@ -183,7 +184,7 @@ async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
             Markup("• {} – {}").format(shorten(item.offer.title, 60), t(STATUS[item.offer.status]))
             for item in mine[:20]
         ]
-    users: Table = User.__table__
+    users = cast(Table, User.__table__)  # a declared class's table is a Table
     for table, count in await rows_referring_to(
         turn.session, users, user.id, skip={Conversation.__tablename__}
     ):
@@ -207,9 +208,9 @@ async def show_mine(turn: Turn, argument: str = "") -> list[Reply]:
     return [Reply(lines(text))]
 
 
-def _conversation(turn: Turn, convo: Conversation) -> list:
+def _conversation(turn: Turn, convo: Conversation) -> list[str]:
     t = turn.t
-    out: list = [
+    out: list[str] = [
         t("💬 In the group chat {chat}:", chat=convo.chat)
         if convo.is_group
         else t("💬 Our conversation:")

@@ -189,7 +189,7 @@ async def choose_lead(
     ahead = _leads_ahead(turn, await _covered(turn, offer, day))
     text = [problem, ""] if problem else []
     text.append(t("🔔 When shall I remind you of “{title}”?", title=offer.title))
-    if day is not EVERY:
+    if isinstance(day, date):  # not EVERY
         text.append(t("Only on {day}.", day=_day_label(t, day)))
     rows = []
     if EVENING in ahead:
@@ -265,7 +265,7 @@ async def save(turn: Turn, pressed: SaveReminder) -> list[Reply]:
         user_id=turn.user.id,
         offer_id=offer.id,
         chat=chat,
-        day=None if day is EVERY else day,
+        day=day if isinstance(day, date) else None,  # None: EVERY
         evening_before=evening,
         hours_before=hours,
         now=turn.now,
@@ -338,7 +338,7 @@ async def show_list(
     if turn.msg.group:  # the other members need not see what someone plans to go to
         return [Reply(t("I show your reminders only in our private chat – write to me there."))]
     mine = await reminders_of(turn.session, turn.user.id, turn.now)
-    text: list = [intro, ""] if intro else []
+    text: list[str] = [intro, ""] if intro else []
     if not mine:
         text.append(t("You have no reminders. Open a meeting and tap “🔔 Remind me”."))
         return [Reply(lines(text), edit=turn.msg.button is not None)]
@@ -404,7 +404,7 @@ async def stop(turn: Turn, pressed: StopReminder) -> list[Reply]:
 
 
 async def _own_reminder(turn: Turn, reminder_id: int) -> tuple[Reminder, Offer] | None:
-    """The sender's reminder a button names, with its offer; None for anyone else's or a gone one."""
+    """The sender's reminder a button names, with its offer; None for another's or a gone one."""
     reminder = await turn.session.get(Reminder, reminder_id)
     if reminder is None or reminder.user_id != turn.user.id:
         return None
@@ -499,7 +499,7 @@ def reminder_text(
     t: Translator, offer: Offer, start: datetime, end: datetime, header: Markup, *, question: bool
 ) -> Markup:
     kind = category(offer.category)
-    text = [
+    text: list[str] = [
         header,
         Markup("{} ").format(kind.emoji) + bold(offer.title, 120),
         t("🗓 {when}", when=when(t, start, end)),
@@ -510,7 +510,9 @@ def reminder_text(
     return lines(text)
 
 
-def answer_buttons(t: Translator, offer: Offer, start: datetime, answered: bool | None) -> tuple:
+def answer_buttons(
+    t: Translator, offer: Offer, start: datetime, answered: bool | None
+) -> tuple[tuple[Button, ...], ...]:
     epoch = int(start.timestamp())
     yes = ("✓ " if answered is True else "") + t("👍 I am coming")
     no = ("✓ " if answered is False else "") + t("Not this time")

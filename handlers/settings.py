@@ -319,8 +319,8 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
             return [
                 Reply(
                     t(
-                        "Sorry, I don't know the place “{text}”. Please try the postcode or the next "
-                        "larger town, or write “cancel”.",
+                        "Sorry, I don't know the place “{text}”. Please try the postcode or the "
+                        "next larger town, or write “cancel”.",
                         text=shorten(reading.unknown_place, 60),
                     )
                 )

@@ -74,7 +74,8 @@ async def show_help(turn: Turn, argument: Help | str = "") -> list[Reply]:
             "• Write “more” to see further meetings.\n"
             "Commands: /offers /today /week /help\n"
             "Also: /settings (radius, home place) · /language · /ideas · /privacy\n"
-            "<b>Organising something yourself?</b> /new posts a meeting in a few minutes, /mine shows yours."
+            "<b>Organising something yourself?</b> /new posts a meeting in a few minutes, /mine "
+            "shows yours."
         )
     )
     buttons = (
