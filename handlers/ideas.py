@@ -32,13 +32,14 @@ from models.ideas import (
 )
 
 from . import offer_form as form
-from . import posting, search
+from . import search
 from .buttons import Between, ButtonData, Id, Token
 from .common import refused, stale_button
 from .context import STEP_KEY, Turn
 from .dialogue import Feature, Note, Step, on
 from .formatting import bold, clock, day, lines
 from .forms import Field, Form, typed_action
+from .handover import NewOffer, StartOffer
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
@@ -226,7 +227,7 @@ async def _show(turn: Turn, asked: int | None) -> list[Reply]:
     ]
     if page < pages:
         buttons.append((Button(t("More ideas ▶"), IdeaList(page=page + 1).pack()),))
-    buttons.append((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),))
+    buttons.append((Button(t("➕ Offer a meeting"), NewOffer().pack()),))
     if _may(turn):
         buttons.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     from_list = turn.msg.button is not None and search.current(turn) is not None
@@ -252,7 +253,7 @@ async def start_here(turn: Turn, pressed: StartHere) -> list[Reply]:
     draft = Draft(
         category=idea.category, title=idea.title(language), description=idea.text(language)
     )
-    return await posting.start_with(turn, draft)
+    return await turn.services.hand_over(turn, StartOffer(draft))
 
 
 # --- moderators: the pool and one idea ----------------------------------------------------

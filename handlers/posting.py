@@ -24,12 +24,12 @@ from models.organising import add_offer, earlier_venues, last_contact, owned_off
 from . import moderators
 from . import offer_form as form
 from .access import ToggleAccess
-from .buttons import ButtonData
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature, Step, on
+from .dialogue import Feature, Step, on, takes
 from .formatting import lines
 from .forms import corrects, typed_action
+from .handover import AskOffer, NewOffer, SaveOfferChange, ShowStoredOffer, StartOffer
 from .i18n import N_
 from .keywords import Intent, read_intent
 from .messages import Button, Reply
@@ -53,10 +53,6 @@ STEP = "posting"
 
 
 # --- starting -----------------------------------------------------------------------------
-
-
-class NewOffer(ButtonData, prefix="nn"):
-    """ "➕ Offer a meeting"."""
 
 
 async def start(turn: Turn, argument: NewOffer | str = "") -> list[Reply]:
@@ -85,11 +81,20 @@ async def start(turn: Turn, argument: NewOffer | str = "") -> list[Reply]:
     return await _begin(turn, Draft())
 
 
-async def start_with(turn: Turn, draft: Draft) -> list[Reply]:
+async def start_with(turn: Turn, request: StartOffer) -> list[Reply]:
     """/neu with answers already given (an idea from the pool): on to the first open question."""
     if turn.services.rights.is_blocked(turn.user):
         return await start(turn)
+    draft = request.draft
     return await _begin(turn, draft.model_copy(update={"field": _next(draft)}))
+
+
+async def ask_for(turn: Turn, request: AskOffer) -> list[Reply]:
+    """Another feature's draft (a stored offer's answer to change, an offer again): its
+    question, and the step waits for the answer."""
+    turn.put(request.draft)
+    turn.enter(STEP)
+    return await ask(turn, request.draft, intro=request.intro)
 
 
 async def _begin(turn: Turn, draft: Draft) -> list[Reply]:
@@ -360,9 +365,8 @@ async def _advance(
         and then is None
         and not (draft.field == "cost" and draft.cost == "price" and not draft.price)
     ):
-        from . import managing  # changing a stored offer: save this one answer
-
-        return await managing.save_change(turn, draft, intro=intro)
+        # changing a stored offer: managing saves this one answer
+        return await turn.services.hand_over(turn, SaveOfferChange(draft, intro))
     following = then or _next(draft)
     draft = draft.model_copy(update={"field": following})
     turn.put(draft)
@@ -386,11 +390,9 @@ def _next(draft: Draft) -> str:
 
 async def _back(turn: Turn, draft: Draft) -> list[Reply]:
     if draft.offer_id is not None:
-        from . import managing
-
         turn.drop(Draft)
         turn.leave()
-        return await managing.show_one(turn, managing.ShowMine(offer=draft.offer_id))
+        return await turn.services.hand_over(turn, ShowStoredOffer(draft.offer_id))
     back = {"where_name": "where", "price": "details", "details": "where", "preview": "details"}
     previous = back.get(draft.field)
     if previous is None:
@@ -679,6 +681,7 @@ FEATURE = Feature(
         on(NewOffer, start),
     ),
     intents={Intent.POST: start},
+    requests=(takes(StartOffer, start_with), takes(AskOffer, ask_for)),
     steps=(
         Step(
             STEP,
