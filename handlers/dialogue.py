@@ -1,10 +1,12 @@
 """How features plug into the conversation: what each one answers, and the steps it waits in.
 
 Every feature module declares one `Feature`: its commands, its buttons (each a typed
-`ButtonData` class bound to its handler with `on`, see handlers.buttons), the plain-word intents it answers (handlers.keywords) and the `Step`s in
-which it waits for an answer. The core only routes: a waiting step first, then buttons,
-locations, commands, words, and a place name last. Adding a dialogue means adding a module and
-listing its Feature in handlers.core; no other feature changes.
+`ButtonData` class bound to its handler with `on`, see handlers.buttons), the plain-word
+intents it answers (handlers.keywords), the `Step`s in which it waits for an answer and the
+`Request`s it takes from other features (handlers.handover), which never import each other.
+The core only routes: a waiting step first, then buttons, locations, commands, words, and a
+place name last. Adding a dialogue means adding a module and listing its Feature in
+handlers.core; no other feature changes.
 
 What a dialogue keeps between messages is typed: each kind of note is a `Note` model stored
 under its own key in the conversation row, with a version. A stored note that no longer fits

@@ -174,7 +174,7 @@ async def list_mine(turn: Turn, pressed: MyOffers | str = "") -> list[Reply]:
                 buttons=((Button(t("➕ Offer a meeting"), NewOffer().pack()),),),
             )
         ]
-    text: list = [bold(t("Your offers")), ""]
+    text: list[object] = [bold(t("Your offers")), ""]
     rows = []
     for number, item in enumerate(mine[:20], start=1):
         offer = item.offer
@@ -206,7 +206,7 @@ async def show_one(turn: Turn, pressed: ShowMine | ShowStoredOffer) -> list[Repl
 async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
     t = turn.t
     upcoming = await _coming(turn, offer, 3)
-    text: list = [intro, ""] if intro else []
+    text: list[object] = [intro, ""] if intro else []
     text += [bold(offer.title, 120), t(STATUS[offer.status])]
     if offer.review_note and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED):
         text.append(t("💬 Moderator's note: {note}", note=shorten(offer.review_note, 500)))
@@ -568,7 +568,8 @@ async def restore_one(turn: Turn, pressed: RestoreOn) -> list[Reply]:
             turn,
             offer,
             intro=turn.t(
-                "✅ The date takes place after all. Everyone who was told it is cancelled will hear it."
+                "✅ The date takes place after all. "
+                "Everyone who was told it is cancelled will hear it."
             ),
         )
     ]

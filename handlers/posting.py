@@ -14,6 +14,7 @@ published at once; all others wait for a moderator (handlers.moderation).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from markupsafe import Markup
 
@@ -23,19 +24,18 @@ from models.organising import add_offer, earlier_venues, last_contact, owned_off
 
 from . import moderators
 from . import offer_form as form
-from .access import ToggleAccess
+from .access import ACCESS, ToggleAccess
 from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Step, on, takes
 from .formatting import lines
-from .forms import corrects, typed_action
+from .forms import Problem, corrects, typed_action
 from .handover import AskOffer, NewOffer, SaveOfferChange, ShowStoredOffer, StartOffer
 from .i18n import N_
 from .keywords import Intent, read_intent
 from .messages import Button, Reply
 from .offer_detail import ShowOffer
 from .offer_form import (
-    ACCESS,
     FORM,
     ORDER,
     SKIPPABLE,
@@ -45,7 +45,6 @@ from .offer_form import (
     Draft,
     EditField,
     Navigate,
-    Problem,
 )
 from .text import clean, shorten
 
@@ -116,7 +115,7 @@ async def ask(
     turn: Turn,
     draft: Draft,
     *,
-    intro: Markup | str | None = None,
+    intro: Markup | None = None,
     problem: Problem | None = None,
     edit: bool = False,
 ) -> list[Reply]:
@@ -153,7 +152,7 @@ async def ask(
     elif draft.field in SKIPPABLE or draft.field == "where_name":
         rows.append((Button(t("Skip ▶"), Navigate(action="skip").pack()),))
     rows.append(tuple(nav))
-    return [form.reply(lines(parts) if len(parts) > 1 else parts[0], rows, edit=edit)]
+    return [form.reply(lines(parts), rows, edit=edit)]
 
 
 async def _last(turn: Turn, draft: Draft) -> str | None:
@@ -196,8 +195,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             turn,
             draft,
             intro=turn.t(
-                "You are writing an offer. Please answer the question below – “back” goes one question "
-                "back, “cancel” throws the draft away."
+                "You are writing an offer. Please answer the question below – "
+                "“back” goes one question back, “cancel” throws the draft away."
             ),
         )
     intent, _ = read_intent(text)
@@ -239,15 +238,15 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     """A message read into the form: the asked field and every other field it names."""
     asking = None if draft.field == "preview" else draft.field
     found = form.read_message(turn, draft, text, asking)
-    own = {"where_name": "where", "price": "cost", "details": None}.get(asking, asking)
+    renamed: dict[str, str | None] = {"where_name": "where", "price": "cost", "details": None}
+    own = renamed.get(asking, asking) if asking is not None else None
     filled = FORM.fill(draft, asking if asking in ORDER else None, found, correcting=corrects(text))
     changes = dict(filled.changes)
-    if asking and asking not in ORDER and isinstance(found.answers.get(asking), dict):
-        changes.update(found.answers[asking])  # the venue after a location, the price
+    given = found.answers.get(asking) if asking is not None else None
+    if asking and asking not in ORDER and isinstance(given, dict):
+        changes.update(given)  # the venue after a location, the price
         filled.taken.append(asking)
-    problem = filled.problem or (
-        found.answers.get(asking) if isinstance(found.answers.get(asking), Problem) else None
-    )
+    problem = filled.problem or (given if isinstance(given, Problem) else None)
     if not filled.taken:
         if problem is None:
             problem = Problem(
@@ -269,7 +268,7 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     )
 
 
-def _said(turn: Turn, draft: Draft, changes: dict, taken: list[str]) -> Markup | None:
+def _said(turn: Turn, draft: Draft, changes: dict[str, Any], taken: list[str]) -> Markup | None:
     """What was understood, said back: the schedule in words, the other fields by name."""
     t = turn.t
     out = []
@@ -331,7 +330,7 @@ async def on_location(turn: Turn, lat: float, lon: float) -> list[Reply] | None:
 async def _apply_answer(
     turn: Turn,
     draft: Draft,
-    answer: dict,
+    answer: dict[str, Any],
     then: str | None = None,
     *,
     intro: Markup | None = None,
@@ -343,10 +342,9 @@ async def _apply_answer(
     confirmed = answer.pop("_confirm", None)
     geocode = answer.pop("_geocode", False)
     draft = draft.model_copy(update=answer)
-    if geocode and turn.services.geocoder is not None:
-        point = await turn.services.geocoder.locate(
-            draft.address, draft.place_name or "", near=(draft.latitude, draft.longitude)
-        )
+    geocoder, lat, lon = turn.services.geocoder, draft.latitude, draft.longitude
+    if geocode and geocoder is not None and lat is not None and lon is not None:
+        point = await geocoder.locate(draft.address, draft.place_name or "", near=(lat, lon))
         if point is not None:
             draft = draft.model_copy(update={"latitude": point[0], "longitude": point[1]})
     if confirmed and intro is None:
@@ -591,7 +589,7 @@ async def _preview(
             )
     rows.append((Button(t("✏️ Change something"), Navigate(action="edit").pack()),))
     rows.append((Button(t("✖️ Cancel"), Navigate(action="cancel").pack()),))
-    parts = [p for p in (intro, problem.text if problem else None) if p]
+    parts: list[object] = [p for p in (intro, problem.text if problem else None) if p]
     parts.append(form.preview_text(turn, draft))
     if missing is not None:
         parts += ["", t("Still missing: {what}", what=t(form.FIELD_NAMES[missing]))]
