@@ -196,8 +196,17 @@ async def _mine(turn: Turn, offer_id: int) -> Offer | None:
     return await owned_offer(turn.session, turn.user.id, offer_id)
 
 
-async def show_one(turn: Turn, pressed: ShowMine | ShowStoredOffer) -> list[Reply]:
-    offer = await _mine(turn, pressed.offer if isinstance(pressed, ShowMine) else pressed.offer_id)
+async def show_one(turn: Turn, pressed: ShowMine) -> list[Reply]:
+    return await _show(turn, pressed.offer)
+
+
+async def show_stored(turn: Turn, request: ShowStoredOffer) -> list[Reply]:
+    """Back from changing one answer, nothing saved (handed over by the posting dialogue)."""
+    return await _show(turn, request.offer_id)
+
+
+async def _show(turn: Turn, offer_id: int) -> list[Reply]:
+    offer = await _mine(turn, offer_id)
     if offer is None:
         return [stale_button(turn)]
     return [await _view(turn, offer)]
@@ -662,7 +671,7 @@ FEATURE = Feature(
         on(RestoreOn, restore_one),
     ),
     intents={Intent.MY_OFFERS: list_mine},
-    requests=(takes(SaveOfferChange, save_change), takes(ShowStoredOffer, show_one)),
+    requests=(takes(SaveOfferChange, save_change), takes(ShowStoredOffer, show_stored)),
     steps=(
         Step(
             NOTICE,
