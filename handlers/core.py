@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import time as clocks
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -97,8 +98,8 @@ class Nahbar:
         router: Router = ROUTES,
     ) -> None:
         self.sessions = sessions
-        # What features may use (turn.services), with the router's steps.
-        self.services = replace(services, steps=router.steps)
+        # What features may use (turn.services), with the router's steps and hand-overs.
+        self.services = replace(services, steps=router.steps, hand_over=router.hand_over)
         self.default_language = default_language
         self.clock = clock
         self.router = router
@@ -140,20 +141,21 @@ class Nahbar:
                 )
             ):
                 stored = convo.data.get("choices")
-                waiting = (
-                    convo.state not in ("idle", "", None) and isinstance(stored, dict) and stored
-                )
+                earlier: dict[str, Any] = stored if isinstance(stored, dict) else {}
+                waiting = convo.state not in ("idle", "", None) and bool(earlier)
                 if waiting:
-                    after = max((int(k) for k in stored if str(k).isdigit()), default=0)
+                    after = max((int(k) for k in earlier if str(k).isdigit()), default=0)
                     replies = choices.renumber(replies, start=after + 1)
                 offered = choices.remember(replies)
                 convo.data = {
                     **convo.data,
-                    "choices": {**stored, **offered} if waiting else offered,
+                    "choices": {**earlier, **(offered or {})} if waiting else offered,
                 }
         return replies
 
-    async def _turn(self, msg: Incoming, decide) -> list[Reply]:
+    async def _turn(
+        self, msg: Incoming, decide: Callable[[Turn], Awaitable[list[Reply]]]
+    ) -> list[Reply]:
         now = self.clock()
         async with self.sessions() as session, session.begin():
             user, convo, new_private_chat = await load_turn(

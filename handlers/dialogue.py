@@ -1,10 +1,12 @@
 """How features plug into the conversation: what each one answers, and the steps it waits in.
 
 Every feature module declares one `Feature`: its commands, its buttons (each a typed
-`ButtonData` class bound to its handler with `on`, see handlers.buttons), the plain-word intents it answers (handlers.keywords) and the `Step`s in
-which it waits for an answer. The core only routes: a waiting step first, then buttons,
-locations, commands, words, and a place name last. Adding a dialogue means adding a module and
-listing its Feature in handlers.core; no other feature changes.
+`ButtonData` class bound to its handler with `on`, see handlers.buttons), the plain-word
+intents it answers (handlers.keywords), the `Step`s in which it waits for an answer and the
+`Request`s it takes from other features (handlers.handover), which never import each other.
+The core only routes: a waiting step first, then buttons, locations, commands, words, and a
+place name last. Adding a dialogue means adding a module and listing its Feature in
+handlers.core; no other feature changes.
 
 What a dialogue keeps between messages is typed: each kind of note is a `Note` model stored
 under its own key in the conversation row, with a version. A stored note that no longer fits
@@ -44,7 +46,7 @@ class Note(BaseModel):
     version: ClassVar[int] = 1
 
     @classmethod
-    def upgrade(cls, raw: dict, version: int) -> dict | None:
+    def upgrade(cls, raw: dict[str, Any], version: int) -> dict[str, Any] | None:
         """Turn a note stored by an older version into this one's fields; None drops it."""
         return None
 
@@ -53,17 +55,18 @@ class Note(BaseModel):
         if not isinstance(raw, dict):
             return None
         stored = raw.get("v")
-        fields = {k: v for k, v in raw.items() if k != "v"}
+        fields: dict[str, Any] = {str(k): v for k, v in raw.items() if k != "v"}
         if stored != cls.version:
-            fields = cls.upgrade(fields, stored) if isinstance(stored, int) else None
-            if fields is None:
+            upgraded = cls.upgrade(fields, stored) if isinstance(stored, int) else None
+            if upgraded is None:
                 return None
+            fields = upgraded
         try:
             return cls.model_validate(fields)
         except ValidationError:
             return None
 
-    def dump(self) -> dict:
+    def dump(self) -> dict[str, Any]:
         return {"v": self.version, **self.model_dump(mode="json")}
 
 
@@ -76,6 +79,30 @@ class Press(Generic[B]):
 
     kind: type[B]
     handler: Pressed[B]
+
+
+R = TypeVar("R", bound="Request")
+
+
+@dataclass(frozen=True)
+class Request:
+    """What one feature asks of another without importing it (handlers.handover declares
+    them): the feature that answers binds it with `takes`, the asking one calls
+    `turn.services.hand_over(turn, request)`, and the router finds who takes it."""
+
+
+@dataclass(frozen=True)
+class Takes(Generic[R]):
+    """A request class and the handler that answers it (declare with `takes`)."""
+
+    kind: type[R]
+    handler: Callable[[Turn, R], Awaitable[list[Reply]]]
+
+
+def takes(kind: type[R], handler: Callable[[Turn, R], Awaitable[list[Reply]]]) -> Takes[R]:
+    """`takes(SaveOfferChange, save_change)`: a feature asking for a SaveOfferChange gets
+    `save_change(turn, request)`'s replies."""
+    return Takes(kind, handler)
 
 
 def on(kind: type[B], handler: Pressed[B]) -> Press[B]:
@@ -115,6 +142,7 @@ class Feature:
     buttons: Sequence[Press[Any]] = ()
     intents: Mapping[Intent, Handler] = field(default_factory=dict)
     steps: Sequence[Step] = ()
+    requests: Sequence[Takes[Any]] = ()  # what it does when another feature asks (Request)
     # Outbox kind -> what turns its rows into replies when they are sent (scheduler.compose).
     composers: Mapping[str, Composer] = field(default_factory=dict)
 
@@ -129,6 +157,7 @@ class Router:
         self.buttons: dict[str, Press[Any]] = {}
         self.intents: dict[Intent, Handler] = {}
         self.steps: dict[str, Step] = {}
+        self.requests: dict[type[Request], Takes[Any]] = {}
         self.moderator_commands: set[str] = set()
         for feature in features:
             if not feature.moderators_only <= feature.commands.keys():
@@ -143,6 +172,12 @@ class Router:
             _claim(feature, self.buttons, {p.kind.prefix: p for p in feature.buttons})
             _claim(feature, self.intents, feature.intents)
             _claim(feature, self.steps, {s.name: s for s in feature.steps})
+            _claim(feature, self.requests, {r.kind: r for r in feature.requests})
+
+    async def hand_over(self, turn: Turn, request: Request) -> list[Reply]:
+        """The replies of the feature that takes this request (the core hands this to every
+        turn as `turn.services.hand_over`; tests check that every request is taken)."""
+        return await self.requests[type(request)].handler(turn, request)
 
     def takes(self, data: str) -> bool:
         """Some feature answers a button with this data (its class reads it whole)."""

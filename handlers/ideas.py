@@ -14,7 +14,7 @@ Idea words are user content: they are cleaned and checked like an offer's title 
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from markupsafe import Markup
 from pydantic import field_validator
@@ -32,18 +32,19 @@ from models.ideas import (
 )
 
 from . import offer_form as form
-from . import posting, search
+from . import search
 from .buttons import Between, ButtonData, Id, Token
 from .common import refused, stale_button
 from .context import STEP_KEY, Turn
 from .dialogue import Feature, Note, Step, on
 from .formatting import bold, clock, day, lines
-from .forms import Field, Form, typed_action
+from .forms import Field, Form, Problem, typed_action
+from .handover import NewOffer, StartOffer
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
 from .moderation import Queue
-from .offer_form import Draft, Problem, has_link
+from .offer_form import Draft, has_link
 from .text import clean, shorten
 
 PAGE = 8  # ideas per message for residents
@@ -79,7 +80,7 @@ ENGLISH = frozenset({"title_en", "text_en"})
 # An idea as a form (handlers.forms): the English title and text may be skipped.
 IDEA_FORM = Form(
     (
-        Field("kind", N_("Kind"), filled=lambda d: d.category is not None),
+        Field("kind", N_("Kind"), filled=lambda d: getattr(d, "category", None) is not None),
         Field("emoji", N_("Picture")),
         Field("title_de", N_("Title"), free_text=True),
         Field("text_de", N_("Description"), free_text=True),
@@ -197,7 +198,7 @@ async def _show(turn: Turn, asked: int | None) -> list[Reply]:
     pages = max(1, -(-len(ideas) // PAGE))
     page = min(asked, pages) if asked is not None and asked >= 1 else 1
     shown = ideas[(page - 1) * PAGE : page * PAGE]
-    text: list = [t("<b>💡 Ideas for your own meetings</b>")]
+    text: list[object] = [t("<b>💡 Ideas for your own meetings</b>")]
     if shown:
         text += [
             t("Small things help against loneliness. Maybe one of these suits your village:"),
@@ -226,7 +227,7 @@ async def _show(turn: Turn, asked: int | None) -> list[Reply]:
     ]
     if page < pages:
         buttons.append((Button(t("More ideas ▶"), IdeaList(page=page + 1).pack()),))
-    buttons.append((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),))
+    buttons.append((Button(t("➕ Offer a meeting"), NewOffer().pack()),))
     if _may(turn):
         buttons.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     from_list = turn.msg.button is not None and search.current(turn) is not None
@@ -252,7 +253,7 @@ async def start_here(turn: Turn, pressed: StartHere) -> list[Reply]:
     draft = Draft(
         category=idea.category, title=idea.title(language), description=idea.text(language)
     )
-    return await posting.start_with(turn, draft)
+    return await turn.services.hand_over(turn, StartOffer(draft))
 
 
 # --- moderators: the pool and one idea ----------------------------------------------------
@@ -405,7 +406,7 @@ async def _ask_next(turn: Turn, draft: IdeaDraft, problem: Problem | None = None
 def _question(turn: Turn, draft: IdeaDraft, problem: Problem | None = None) -> Reply:
     t = turn.t
     field = draft.field
-    rows: list = []
+    rows: list[tuple[Button, ...]] = []
     if field == "kind":
         rows = [
             (Button(f"{c.emoji} {t(c.name)}", IdeaKind(kind=c.key).pack()),) for c in CATEGORIES
@@ -423,7 +424,7 @@ def _question(turn: Turn, draft: IdeaDraft, problem: Problem | None = None) -> R
         intro = t(
             "💡 A new idea for the pool: a few short questions, “cancel” works at each of them."
         )
-    parts: list = [intro, problem.text if problem else None, t(QUESTIONS[field])]
+    parts: list[object] = [intro, problem.text if problem else None, t(QUESTIONS[field])]
     now = getattr(draft, field, "") if draft.changing is not None and field in TEXT_FIELDS else ""
     if now:
         parts.append(t("Now: {text}", text=shorten(now, SHOWN_TEXT)))
@@ -489,6 +490,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
         return await _save(turn, draft)  # the English ones come last
     if is_cancel(text):  # also "zurück": leaving the idea as it was
         return _cancel(turn)
+    answer: dict[str, Any] | Problem
     if skip:
         answer = Problem(
             turn.t("The German title and text are needed; only the English ones can be skipped.")
@@ -509,7 +511,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     return await _apply_answer(turn, draft, answer)
 
 
-def _read(turn: Turn, field: str, typed: str) -> dict | Problem:
+def _read(turn: Turn, field: str, typed: str) -> dict[str, Any] | Problem:
     """The offer's rules for its title or description, and no web links: an organiser takes the
     words into their own offer, where links are only for organisers a moderator knows."""
     answer = form.read_text(TEXT_FIELDS[field])(turn, typed)
@@ -526,7 +528,7 @@ def _read(turn: Turn, field: str, typed: str) -> dict | Problem:
     return {field: value}
 
 
-async def _apply_answer(turn: Turn, draft: IdeaDraft, answer: dict) -> list[Reply]:
+async def _apply_answer(turn: Turn, draft: IdeaDraft, answer: dict[str, Any]) -> list[Reply]:
     """The idea with this answer, then the next part to ask, or saved when nothing is left."""
     draft = draft.model_copy(update=answer)
     if draft.changing is not None:
@@ -575,14 +577,14 @@ async def _save(turn: Turn, draft: IdeaDraft) -> list[Reply]:
             now=turn.now,
         )
         return [_card(turn, idea, t("✅ The idea is in the pool: residents see it in /ideas."))]
-    idea = await turn.session.get(Idea, draft.idea_id) if draft.idea_id else None
-    if idea is None:
+    stored = await turn.session.get(Idea, draft.idea_id) if draft.idea_id else None
+    if stored is None:
         return [_gone(turn)]
     parts = ("category", "emoji") if draft.changing == "kind" else (draft.changing,)
     for part in parts:
-        setattr(idea, part, getattr(draft, part))
-    touch(idea, turn.user, turn.now)
-    return [_card(turn, idea, t("✅ Saved."))]
+        setattr(stored, part, getattr(draft, part))
+    touch(stored, turn.user, turn.now)
+    return [_card(turn, stored, t("✅ Saved."))]
 
 
 async def resume_question(turn: Turn) -> list[Reply]:

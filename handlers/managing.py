@@ -36,13 +36,14 @@ from models.organising import (
 from models.proposals import proposal_for, values_of
 from models.reminders import coming_count, count_for_offer, notify_changes
 
-from . import companions, moderators, posting
+from . import companions, moderators
 from . import offer_form as form
 from .buttons import ButtonData, Id, OneOf
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature, Note, Step, on
+from .dialogue import Feature, Note, Step, on, takes
 from .formatting import bold, lines, when
+from .handover import AskOffer, NewOffer, SaveOfferChange, ShowStoredOffer
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
@@ -170,10 +171,10 @@ async def list_mine(turn: Turn, pressed: MyOffers | str = "") -> list[Reply]:
         return [
             Reply(
                 t("You have not posted any offers yet. /neu starts one – it takes a few minutes."),
-                buttons=((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),),),
+                buttons=((Button(t("➕ Offer a meeting"), NewOffer().pack()),),),
             )
         ]
-    text: list = [bold(t("Your offers")), ""]
+    text: list[object] = [bold(t("Your offers")), ""]
     rows = []
     for number, item in enumerate(mine[:20], start=1):
         offer = item.offer
@@ -187,7 +188,7 @@ async def list_mine(turn: Turn, pressed: MyOffers | str = "") -> list[Reply]:
         rows.append(
             (Button(f"{number}. {shorten(offer.title, 40)}", ShowMine(offer=offer.id).pack()),)
         )
-    rows.append((Button(t("➕ Offer a meeting"), posting.NewOffer().pack()),))
+    rows.append((Button(t("➕ Offer a meeting"), NewOffer().pack()),))
     return [Reply(lines(text), buttons=tuple(rows), edit=turn.msg.button is not None)]
 
 
@@ -196,7 +197,16 @@ async def _mine(turn: Turn, offer_id: int) -> Offer | None:
 
 
 async def show_one(turn: Turn, pressed: ShowMine) -> list[Reply]:
-    offer = await _mine(turn, pressed.offer)
+    return await _show(turn, pressed.offer)
+
+
+async def show_stored(turn: Turn, request: ShowStoredOffer) -> list[Reply]:
+    """Back from changing one answer, nothing saved (handed over by the posting dialogue)."""
+    return await _show(turn, request.offer_id)
+
+
+async def _show(turn: Turn, offer_id: int) -> list[Reply]:
+    offer = await _mine(turn, offer_id)
     if offer is None:
         return [stale_button(turn)]
     return [await _view(turn, offer)]
@@ -205,7 +215,7 @@ async def show_one(turn: Turn, pressed: ShowMine) -> list[Reply]:
 async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
     t = turn.t
     upcoming = await _coming(turn, offer, 3)
-    text: list = [intro, ""] if intro else []
+    text: list[object] = [intro, ""] if intro else []
     text += [bold(offer.title, 120), t(STATUS[offer.status])]
     if offer.review_note and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED):
         text.append(t("💬 Moderator's note: {note}", note=shorten(offer.review_note, 500)))
@@ -303,13 +313,12 @@ async def change_field(turn: Turn, pressed: ChangeField) -> list[Reply]:
     if offer is None:
         return [stale_button(turn)]
     draft = Draft.of(await editing_version(turn.session, offer)).model_copy(update={"field": field})
-    turn.put(draft)
-    turn.enter(posting.STEP)
-    return await posting.ask(turn, draft, intro=what_will_happen(turn, offer))
+    return await turn.services.hand_over(turn, AskOffer(draft, intro=what_will_happen(turn, offer)))
 
 
-async def save_change(turn: Turn, draft: Draft, intro: Markup | None = None) -> list[Reply]:
-    """One answer of a stored offer changed (called by the posting dialogue)."""
+async def save_change(turn: Turn, request: SaveOfferChange) -> list[Reply]:
+    """One answer of a stored offer changed (handed over by the posting dialogue)."""
+    draft, intro = request.draft, request.intro
     turn.drop(Draft)
     turn.leave()
     offer = await owned_offer(turn.session, turn.user.id, draft.offer_id or 0)
@@ -568,7 +577,8 @@ async def restore_one(turn: Turn, pressed: RestoreOn) -> list[Reply]:
             turn,
             offer,
             intro=turn.t(
-                "✅ The date takes place after all. Everyone who was told it is cancelled will hear it."
+                "✅ The date takes place after all. "
+                "Everyone who was told it is cancelled will hear it."
             ),
         )
     ]
@@ -582,13 +592,8 @@ async def offer_again(turn: Turn, pressed: OfferAgain) -> list[Reply]:
     draft = Draft.of(offer).model_copy(
         update={"offer_id": None, "field": "when", "start": None, "rrule": None, "exdates": ()}
     )
-    turn.put(draft)
-    turn.enter(posting.STEP)
-    return await posting.ask(
-        turn,
-        draft,
-        intro=turn.t("New dates for “{title}” – everything else stays.", title=offer.title),
-    )
+    intro = turn.t("New dates for “{title}” – everything else stays.", title=offer.title)
+    return await turn.services.hand_over(turn, AskOffer(draft, intro=intro))
 
 
 async def resubmit(turn: Turn, pressed: Resubmit) -> list[Reply]:
@@ -666,6 +671,7 @@ FEATURE = Feature(
         on(RestoreOn, restore_one),
     ),
     intents={Intent.MY_OFFERS: list_mine},
+    requests=(takes(SaveOfferChange, save_change), takes(ShowStoredOffer, show_stored)),
     steps=(
         Step(
             NOTICE,

@@ -14,6 +14,7 @@ published at once; all others wait for a moderator (handlers.moderation).
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from markupsafe import Markup
 
@@ -23,19 +24,18 @@ from models.organising import add_offer, earlier_venues, last_contact, owned_off
 
 from . import moderators
 from . import offer_form as form
-from .access import ToggleAccess
-from .buttons import ButtonData
+from .access import ACCESS, ToggleAccess
 from .common import stale_button
 from .context import Turn
-from .dialogue import Feature, Step, on
+from .dialogue import Feature, Step, on, takes
 from .formatting import lines
-from .forms import corrects, typed_action
+from .forms import Problem, corrects, typed_action
+from .handover import AskOffer, NewOffer, SaveOfferChange, ShowStoredOffer, StartOffer
 from .i18n import N_
 from .keywords import Intent, read_intent
 from .messages import Button, Reply
 from .offer_detail import ShowOffer
 from .offer_form import (
-    ACCESS,
     FORM,
     ORDER,
     SKIPPABLE,
@@ -45,7 +45,6 @@ from .offer_form import (
     Draft,
     EditField,
     Navigate,
-    Problem,
 )
 from .text import clean, shorten
 
@@ -53,10 +52,6 @@ STEP = "posting"
 
 
 # --- starting -----------------------------------------------------------------------------
-
-
-class NewOffer(ButtonData, prefix="nn"):
-    """ "➕ Offer a meeting"."""
 
 
 async def start(turn: Turn, argument: NewOffer | str = "") -> list[Reply]:
@@ -85,11 +80,20 @@ async def start(turn: Turn, argument: NewOffer | str = "") -> list[Reply]:
     return await _begin(turn, Draft())
 
 
-async def start_with(turn: Turn, draft: Draft) -> list[Reply]:
+async def start_with(turn: Turn, request: StartOffer) -> list[Reply]:
     """/neu with answers already given (an idea from the pool): on to the first open question."""
     if turn.services.rights.is_blocked(turn.user):
         return await start(turn)
+    draft = request.draft
     return await _begin(turn, draft.model_copy(update={"field": _next(draft)}))
+
+
+async def ask_for(turn: Turn, request: AskOffer) -> list[Reply]:
+    """Another feature's draft (a stored offer's answer to change, an offer again): its
+    question, and the step waits for the answer."""
+    turn.put(request.draft)
+    turn.enter(STEP)
+    return await ask(turn, request.draft, intro=request.intro)
 
 
 async def _begin(turn: Turn, draft: Draft) -> list[Reply]:
@@ -111,7 +115,7 @@ async def ask(
     turn: Turn,
     draft: Draft,
     *,
-    intro: Markup | str | None = None,
+    intro: Markup | None = None,
     problem: Problem | None = None,
     edit: bool = False,
 ) -> list[Reply]:
@@ -148,7 +152,7 @@ async def ask(
     elif draft.field in SKIPPABLE or draft.field == "where_name":
         rows.append((Button(t("Skip ▶"), Navigate(action="skip").pack()),))
     rows.append(tuple(nav))
-    return [form.reply(lines(parts) if len(parts) > 1 else parts[0], rows, edit=edit)]
+    return [form.reply(lines(parts), rows, edit=edit)]
 
 
 async def _last(turn: Turn, draft: Draft) -> str | None:
@@ -191,8 +195,8 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
             turn,
             draft,
             intro=turn.t(
-                "You are writing an offer. Please answer the question below – “back” goes one question "
-                "back, “cancel” throws the draft away."
+                "You are writing an offer. Please answer the question below – "
+                "“back” goes one question back, “cancel” throws the draft away."
             ),
         )
     intent, _ = read_intent(text)
@@ -234,15 +238,15 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     """A message read into the form: the asked field and every other field it names."""
     asking = None if draft.field == "preview" else draft.field
     found = form.read_message(turn, draft, text, asking)
-    own = {"where_name": "where", "price": "cost", "details": None}.get(asking, asking)
+    renamed: dict[str, str | None] = {"where_name": "where", "price": "cost", "details": None}
+    own = renamed.get(asking, asking) if asking is not None else None
     filled = FORM.fill(draft, asking if asking in ORDER else None, found, correcting=corrects(text))
     changes = dict(filled.changes)
-    if asking and asking not in ORDER and isinstance(found.answers.get(asking), dict):
-        changes.update(found.answers[asking])  # the venue after a location, the price
+    given = found.answers.get(asking) if asking is not None else None
+    if asking and asking not in ORDER and isinstance(given, dict):
+        changes.update(given)  # the venue after a location, the price
         filled.taken.append(asking)
-    problem = filled.problem or (
-        found.answers.get(asking) if isinstance(found.answers.get(asking), Problem) else None
-    )
+    problem = filled.problem or (given if isinstance(given, Problem) else None)
     if not filled.taken:
         if problem is None:
             problem = Problem(
@@ -264,7 +268,7 @@ async def _read(turn: Turn, draft: Draft, text: str) -> list[Reply]:
     )
 
 
-def _said(turn: Turn, draft: Draft, changes: dict, taken: list[str]) -> Markup | None:
+def _said(turn: Turn, draft: Draft, changes: dict[str, Any], taken: list[str]) -> Markup | None:
     """What was understood, said back: the schedule in words, the other fields by name."""
     t = turn.t
     out = []
@@ -326,7 +330,7 @@ async def on_location(turn: Turn, lat: float, lon: float) -> list[Reply] | None:
 async def _apply_answer(
     turn: Turn,
     draft: Draft,
-    answer: dict,
+    answer: dict[str, Any],
     then: str | None = None,
     *,
     intro: Markup | None = None,
@@ -338,10 +342,9 @@ async def _apply_answer(
     confirmed = answer.pop("_confirm", None)
     geocode = answer.pop("_geocode", False)
     draft = draft.model_copy(update=answer)
-    if geocode and turn.services.geocoder is not None:
-        point = await turn.services.geocoder.locate(
-            draft.address, draft.place_name or "", near=(draft.latitude, draft.longitude)
-        )
+    geocoder, lat, lon = turn.services.geocoder, draft.latitude, draft.longitude
+    if geocode and geocoder is not None and lat is not None and lon is not None:
+        point = await geocoder.locate(draft.address, draft.place_name or "", near=(lat, lon))
         if point is not None:
             draft = draft.model_copy(update={"latitude": point[0], "longitude": point[1]})
     if confirmed and intro is None:
@@ -360,9 +363,8 @@ async def _advance(
         and then is None
         and not (draft.field == "cost" and draft.cost == "price" and not draft.price)
     ):
-        from . import managing  # changing a stored offer: save this one answer
-
-        return await managing.save_change(turn, draft, intro=intro)
+        # changing a stored offer: managing saves this one answer
+        return await turn.services.hand_over(turn, SaveOfferChange(draft, intro))
     following = then or _next(draft)
     draft = draft.model_copy(update={"field": following})
     turn.put(draft)
@@ -386,11 +388,9 @@ def _next(draft: Draft) -> str:
 
 async def _back(turn: Turn, draft: Draft) -> list[Reply]:
     if draft.offer_id is not None:
-        from . import managing
-
         turn.drop(Draft)
         turn.leave()
-        return await managing.show_one(turn, managing.ShowMine(offer=draft.offer_id))
+        return await turn.services.hand_over(turn, ShowStoredOffer(draft.offer_id))
     back = {"where_name": "where", "price": "details", "details": "where", "preview": "details"}
     previous = back.get(draft.field)
     if previous is None:
@@ -589,7 +589,7 @@ async def _preview(
             )
     rows.append((Button(t("✏️ Change something"), Navigate(action="edit").pack()),))
     rows.append((Button(t("✖️ Cancel"), Navigate(action="cancel").pack()),))
-    parts = [p for p in (intro, problem.text if problem else None) if p]
+    parts: list[object] = [p for p in (intro, problem.text if problem else None) if p]
     parts.append(form.preview_text(turn, draft))
     if missing is not None:
         parts += ["", t("Still missing: {what}", what=t(form.FIELD_NAMES[missing]))]
@@ -679,6 +679,7 @@ FEATURE = Feature(
         on(NewOffer, start),
     ),
     intents={Intent.POST: start},
+    requests=(takes(StartOffer, start_with), takes(AskOffer, ask_for)),
     steps=(
         Step(
             STEP,

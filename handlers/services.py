@@ -6,7 +6,7 @@ A feature sees these and nothing else of the core, so what a handler can reach i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time
 from typing import TYPE_CHECKING, Protocol
@@ -17,7 +17,9 @@ from places import Gazetteer
 from publish.links import Links
 
 if TYPE_CHECKING:
-    from .dialogue import Step
+    from .context import Turn
+    from .dialogue import Request, Step
+    from .messages import Reply
 
 # Offer id -> a link that opens the offer on one platform (e.g. "https://t.me/<bot>?start=…").
 ShareLink = Callable[[int], str]
@@ -40,6 +42,10 @@ class Limits:
     reminder_evening: time = time(18)  # "am Vortag" reminders go out at this Berlin time
 
 
+async def _nobody(turn: Turn, request: Request) -> list[Reply]:
+    raise LookupError(f"no router to take {type(request).__name__}")
+
+
 @dataclass(slots=True)
 class Services:
     places: Gazetteer
@@ -54,3 +60,6 @@ class Services:
     share_links: dict[str, ShareLink] = field(default_factory=dict)
     # Every waiting step by name (the router's), so a person can be told what is still open.
     steps: Mapping[str, Step] = field(default_factory=dict)
+    # The router's: what another feature answers to a request (handlers.handover), so features
+    # hand over to each other without importing each other.
+    hand_over: Callable[[Turn, Request], Awaitable[list[Reply]]] = field(default=_nobody)

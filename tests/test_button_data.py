@@ -195,3 +195,16 @@ def test_no_data_makes_any_declared_button_crash(data: str) -> None:
         pressed = press.kind.unpack(data)
         if pressed is not None:
             assert press.kind.unpack(pressed.pack()) == pressed
+
+
+def test_every_request_between_features_is_taken() -> None:
+    from handlers import handover
+    from handlers.core import ROUTES
+    from handlers.dialogue import Request
+
+    declared = {
+        kind
+        for kind in vars(handover).values()
+        if isinstance(kind, type) and issubclass(kind, Request) and kind is not Request
+    }
+    assert declared and declared <= ROUTES.requests.keys()

@@ -68,6 +68,19 @@ async def test_change_the_title_of_a_published_offer(sessions, places, now):
     assert stored.title == "Adventscafé mit Musik" and stored.status is OfferStatus.PUBLISHED
 
 
+async def test_back_from_changing_an_answer_leaves_the_offer_as_it_was(sessions, places, now):
+    chat, me = await _owner(sessions, places, now)
+    offer = await _weekly(sessions, now, me)
+    await chat.say("/meine")
+    await chat.press("Adventscafé")
+    await chat.press("Ändern")
+    await chat.press("Titel")
+    await chat.press("Zurück")
+    assert "Adventscafé" in chat.text and "✏️ Ändern" in chat.labels()
+    await chat.say("Adventscafé mit Musik")  # no question waits: not taken as the title
+    assert (await _get(sessions, offer.id)).title == "Adventscafé"
+
+
 async def test_a_new_organisers_change_is_checked_again_while_the_offer_stays_visible(
     sessions, places, now
 ):

@@ -1,0 +1,60 @@
+"""What features hand to each other, typed, so that no feature imports another.
+
+A feature shows another's button by its data class (declared here when more than one feature
+shows it) and asks another feature to go on by a `Request` (handlers.dialogue): the asking one
+calls `await turn.services.hand_over(turn, request)`, the answering one declares
+`Feature(requests=(takes(Request, handler),))`, and the router connects them. Only neutral
+modules are imported here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from .buttons import ButtonData
+from .dialogue import Request
+from .offer_form import Draft
+
+# --- buttons shown by several features ----------------------------------------------------
+
+
+class NewOffer(ButtonData, prefix="nn"):
+    """ "➕ Offer a meeting" (posting answers it)."""
+
+
+# --- requests -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StartOffer(Request):
+    """A new offer with some answers given (an idea from the pool): posting asks the first
+    open question, as /neu would."""
+
+    draft: Draft
+
+
+@dataclass(frozen=True)
+class AskOffer(Request):
+    """Posting asks `draft.field` of this draft and waits for the answer (a stored offer's
+    answer to change, or an offer again with new dates)."""
+
+    draft: Draft
+    intro: Markup | None = None
+
+
+@dataclass(frozen=True)
+class SaveOfferChange(Request):
+    """One answer of a stored offer (`draft.offer_id`) was given: managing saves it and shows
+    the offer."""
+
+    draft: Draft
+    intro: Markup | None = None
+
+
+@dataclass(frozen=True)
+class ShowStoredOffer(Request):
+    """Back from changing a stored offer, nothing saved: managing shows the offer again."""
+
+    offer_id: int
