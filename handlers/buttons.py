@@ -263,7 +263,11 @@ class ButtonData:
             values.pop()
         if not values:
             return self.prefix
-        return self.prefix + ":" + SEPARATOR.join([c.write(v) for c, v in zip(codecs, values)])
+        return (
+            self.prefix
+            + ":"
+            + SEPARATOR.join([c.write(v) for c, v in zip(codecs, values, strict=False)])
+        )
 
     @classmethod
     def unpack(cls, data: str) -> Self | None:
@@ -278,7 +282,7 @@ class ButtonData:
         if not required <= len(parts) <= len(codecs):
             return None
         values = {}
-        for codec, part in zip(codecs, parts):
+        for codec, part in zip(codecs, parts, strict=False):
             value = codec.read(part)
             if value is None:
                 return None

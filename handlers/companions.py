@@ -127,8 +127,8 @@ async def ask(turn: Turn, pressed: AskCompany) -> list[Reply]:
         return [
             Reply(
                 t(
-                    "Sorry, there is no companion for this place yet. The organiser is happy to welcome "
-                    "you at the door – just say you are new."
+                    "Sorry, there is no companion for this place yet. The organiser is happy to "
+                    "welcome you at the door – just say you are new."
                 )
             )
         ]
@@ -144,9 +144,11 @@ async def ask(turn: Turn, pressed: AskCompany) -> list[Reply]:
     return [
         Reply(
             t(
-                "🤝 Would you rather not go alone to “{title}”? A companion from {place} can go with you.\n"
-                "They will only see the place, the offer and the date – no name, no address. Before first "
-                "names and a meeting point at the venue are shared, you will be asked again.\n"
+                "🤝 Would you rather not go alone to “{title}”? A companion from {place} can go "
+                "with you.\n"
+                "They will only see the place, the offer and the date – no name, no address. "
+                "Before first names and a meeting point at the venue are shared, you will be "
+                "asked again.\n"
                 "Which date?",
                 title=offer.title,
                 place=_place_name(turn, ags),
@@ -194,8 +196,8 @@ async def date_chosen(turn: Turn, pressed: CompanyOn) -> list[Reply]:
                 lambda t: [
                     Reply(
                         t(
-                            "🤝 Someone in {place} would rather not go alone to “{title}” on {date}. "
-                            "Would you go along?",
+                            "🤝 Someone in {place} would rather not go alone to “{title}” on "
+                            "{date}. Would you go along?",
                             place=_place_name(turn, ags),
                             title=offer.title,
                             date=when(t, starts[0]),
@@ -213,8 +215,8 @@ async def date_chosen(turn: Turn, pressed: CompanyOn) -> list[Reply]:
     return [
         Reply(
             t(
-                "🤝 Thank you. I will ask the companions near you. As soon as one says yes, you will hear "
-                "from me – nothing is shared before you agree."
+                "🤝 Thank you. I will ask the companions near you. As soon as one says yes, you "
+                "will hear from me – nothing is shared before you agree."
             ),
             buttons=((Button(t("✖️ Withdraw"), Withdraw(request=request.id).pack()),),),
             edit=True,
@@ -247,8 +249,8 @@ async def volunteer_agrees(turn: Turn, pressed: GoAlong) -> list[Reply]:
     return [
         Reply(
             t(
-                "Thank you! Which first name may I pass on? (Only the first name; the person is asked "
-                "before anything is shared.)"
+                "Thank you! Which first name may I pass on? (Only the first name; the person is "
+                "asked before anything is shared.)"
             )
         )
     ]
@@ -284,9 +286,9 @@ async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
             return [
                 Reply(
                     t(
-                        "🤝 Good news: a companion would go with you to “{title}” on {date}. Do you agree "
-                        "that I tell them your first name and that you meet at the entrance of {venue}, "
-                        "ten minutes before the start?",
+                        "🤝 Good news: a companion would go with you to “{title}” on {date}. Do "
+                        "you agree that I tell them your first name and that you meet at the "
+                        "entrance of {venue}, ten minutes before the start?",
                         title=offer.title,
                         date=when(t, request.starts_at),
                         venue=_venue(offer),
@@ -411,8 +413,8 @@ async def withdraw(turn: Turn, pressed: Withdraw) -> list[Reply]:
             lambda t: [
                 Reply(
                     t(
-                        "🤝 The company to “{title}” on {date} does not take place – the other side had to cancel. "
-                        "First names are deleted.",
+                        "🤝 The company to “{title}” on {date} does not take place – the other "
+                        "side had to cancel. First names are deleted.",
                         title=offer.title,
                         date=when(t, request.starts_at),
                     )
@@ -450,8 +452,8 @@ async def report(turn: Turn, pressed: Report) -> list[Reply]:
                 lambda t: [
                     Reply(
                         t(
-                            "⚠️ A companion arrangement in {place} was reported. Block the reported person from "
-                            "companions?",
+                            "⚠️ A companion arrangement in {place} was reported. Block the "
+                            "reported person from companions?",
                             place=_place_name(turn, request.ags),
                         ),
                         buttons=((Button(t("🚫 Block"), BlockReported(report=entry.id).pack()),),),
@@ -462,8 +464,8 @@ async def report(turn: Turn, pressed: Report) -> list[Reply]:
     return [
         Reply(
             t(
-                "Thank you for telling us. The arrangement is ended, and the coordinators will look "
-                "into it."
+                "Thank you for telling us. The arrangement is ended, and the coordinators will "
+                "look into it."
             ),
             edit=True,
         )
@@ -511,8 +513,8 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
     return [
         Reply(
             t(
-                "🤝 Thank you for going along with people in {place}! When someone would rather not go "
-                "alone, I will ask you – you only see the place, the offer and the date.",
+                "🤝 Thank you for going along with people in {place}! When someone would rather "
+                "not go alone, I will ask you – you only see the place, the offer and the date.",
                 place=_place_name(turn, ags),
             )
         )

@@ -173,7 +173,8 @@ _TYPED = {fold(word) or word: action for action, words in _ACTIONS.items() for w
 
 
 def typed_action(text: str) -> str | None:
-    """ "zurück", "abbrechen", "überspringen", "ja", "wie letztes Mal" … as the button it stands for."""
+    """ "zurück", "abbrechen", "überspringen", "ja", "wie letztes Mal" … as the button it
+    stands for."""
     key = fold(text) or text.strip()
     return _TYPED.get(key)
 

@@ -344,7 +344,7 @@ def read_location(turn: Turn, lat: float, lon: float) -> Answer:
 
 def read_where_name(turn: Turn, typed: str) -> Answer:
     parts = [p.strip() for p in clean(typed).split(",", 1)]
-    venue, address = (parts + [""])[:2]
+    venue, address = [*parts, ""][:2]
     if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
         return Problem(
             turn.t("That is a little long – please write just the venue and the street.")
@@ -523,8 +523,9 @@ def question(
             [
                 t("What kind of meeting is it?"),
                 t(
-                    "You can also write everything in one message, e.g. “Warme Stube every Tuesday and Thursday "
-                    "2–5 pm in the parish hall, Marktplatz 4, 06484 Quedlinburg, free of charge”."
+                    "You can also write everything in one message, e.g. “Warme Stube every Tuesday "
+                    "and Thursday 2–5 pm in the parish hall, Marktplatz 4, 06484 Quedlinburg, free "
+                    "of charge”."
                 ),
             ]
         ), rows
@@ -541,7 +542,10 @@ def question(
         rows = [
             (
                 Button(
-                    f"📍 {shorten(', '.join(p for p in (v.venue_name, v.address, v.place_name) if p), 50)}",
+                    "📍 "
+                    + shorten(
+                        ", ".join(p for p in (v.venue_name, v.address, v.place_name) if p), 50
+                    ),
                     ChooseVenue(offer=v.offer_id).pack(),
                 ),
             )
@@ -570,11 +574,11 @@ def question(
     if field == "details":
         rows = [*access_rows(turn, draft), *cost_rows(turn, draft)]
         text = t(
-            "A few details help people decide – all of them optional. What helps people with limited "
-            "mobility or hearing? Wheelchair “yes”: entrance without steps, all rooms step-free; “limited”: "
-            "one step of at most 7 cm, the main rooms step-free (as Wheelmap asks). Does it cost anything? "
-            "Who invites, and how can people reach you? "
-            "Tap what applies or write it, e.g. “Heimatverein Ditfurt, phone 03946 1234”."
+            "A few details help people decide – all of them optional. What helps people with "
+            "limited mobility or hearing? Wheelchair “yes”: entrance without steps, all rooms "
+            "step-free; “limited”: one step of at most 7 cm, the main rooms step-free (as Wheelmap "
+            "asks). Does it cost anything? Who invites, and how can people reach you? Tap what "
+            "applies or write it, e.g. “Heimatverein Ditfurt, phone 03946 1234”."
         )
         return text, rows
     if field == "price":

@@ -653,7 +653,8 @@ def _empty(turn: Turn, search: Search, page: int, edit: bool) -> Reply:
                 _heading(turn, search),
                 "",
                 t(
-                    "Sorry, I found no meetings here for this time. Try a larger radius or a longer time span."
+                    "Sorry, I found no meetings here for this time. Try a larger radius or a "
+                    "longer time span."
                 ),
             ]
         )
