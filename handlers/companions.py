@@ -16,6 +16,7 @@ Messages to the other side go through the outbox (handlers.notify.tell).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from markupsafe import Markup
@@ -45,7 +46,7 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Note, Step, on
 from .formatting import when
-from .i18n import N_
+from .i18n import N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
 from .notify import tell
@@ -189,6 +190,8 @@ async def date_chosen(turn: Turn, pressed: CompanyOn) -> list[Reply]:
             if helper.user_id == turn.user.id:
                 continue
             user = await turn.session.get(User, helper.user_id)
+            if user is None:
+                continue
             await tell(
                 turn,
                 user,
@@ -270,6 +273,8 @@ async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
     if request is None:
         return [stale_button(turn)]
     offer = await turn.session.get(Offer, request.offer_id)
+    if offer is None:
+        return [stale_button(turn)]
     if note.side == "companion":
         helper = await volunteer(turn.session, turn.user.id)
         if helper is None or helper.ags != request.ags or request.status != Status.ASKED.value:
@@ -281,8 +286,10 @@ async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
         )
         request.updated_at = turn.now
         resident = await turn.session.get(User, request.resident_id)
+        if resident is None:
+            return [stale_button(turn)]
 
-        def ask_resident(t):
+        def ask_resident(t: Translator) -> list[Reply]:
             return [
                 Reply(
                     t(
@@ -351,8 +358,8 @@ def _venue(offer: Offer) -> str:
     return shorten(", ".join(offer.where_parts()), 120)
 
 
-def _meeting(offer: Offer, request: CompanionRequest):
-    def words(t) -> Markup:
+def _meeting(offer: Offer, request: CompanionRequest) -> Callable[[Translator], Markup]:
+    def words(t: Translator) -> Markup:
         return t(
             "the entrance of {venue}, {time}",
             venue=_venue(offer),
@@ -362,7 +369,9 @@ def _meeting(offer: Offer, request: CompanionRequest):
     return words
 
 
-def _end_buttons(turn: Turn, request: CompanionRequest, tr=None) -> tuple:
+def _end_buttons(
+    turn: Turn, request: CompanionRequest, tr: Translator | None = None
+) -> tuple[tuple[Button, ...], ...]:
     t = tr or turn.t
     return (
         (
@@ -399,13 +408,13 @@ def _side(turn: Turn, request: CompanionRequest) -> str | None:
 async def withdraw(turn: Turn, pressed: Withdraw) -> list[Reply]:
     request = await _request(turn, pressed.request)
     side = _side(turn, request) if request is not None else None
-    if side is None:
+    if request is None or side is None:
         return [stale_button(turn)]
     other_id = request.companion_id if side == "resident" else request.resident_id
     offer = await turn.session.get(Offer, request.offer_id)
     close(request, Status.WITHDRAWN, turn.now)
     other = await turn.session.get(User, other_id) if other_id else None
-    if other is not None:
+    if other is not None and offer is not None:
         await tell(
             turn,
             other,
@@ -428,7 +437,7 @@ async def withdraw(turn: Turn, pressed: Withdraw) -> list[Reply]:
 async def report(turn: Turn, pressed: Report) -> list[Reply]:
     request = await _request(turn, pressed.request)
     side = _side(turn, request) if request is not None else None
-    if side is None:
+    if request is None or side is None:
         return [stale_button(turn)]
     reported = request.companion_id if side == "resident" else request.resident_id
     entry = CompanionReport(
@@ -521,7 +530,7 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
     ]
 
 
-async def offer_button(turn: Turn, offer: Offer) -> list:
+async def offer_button(turn: Turn, offer: Offer) -> list[tuple[Button, ...]]:
     """ "I would rather not go alone" on an offer's details, where a companion could go along."""
     ags = _municipality(turn, offer)
     if not ags or not await volunteers_for(turn.session, ags):
@@ -530,7 +539,7 @@ async def offer_button(turn: Turn, offer: Offer) -> list:
     return [(Button(t("🤝 I would rather not go alone"), AskCompany(offer=offer.id).pack()),)]
 
 
-async def door_line(turn: Turn, offer: Offer) -> list:
+async def door_line(turn: Turn, offer: Offer) -> list[Markup]:
     """All the organiser learns (in /meine): how many would like to be welcomed at the door."""
     count = await waiting_count(turn.session, offer.id, turn.now)
     t = turn.t
