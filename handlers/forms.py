@@ -30,7 +30,6 @@ from places.text import fold
 
 from .keywords import BACK, CANCEL
 
-
 # Changes to a feature's note, by field name; the note's own model types each value.
 Changes = dict[str, object]
 
