@@ -41,16 +41,16 @@ class Problem:
     text: Markup
 
 
-Note = TypeVar("Note")  # a feature's note: what its form's answers are kept in
+NoteT = TypeVar("NoteT")  # a feature's note: what its form's answers are kept in
 
 
 @dataclass(frozen=True)
-class Field(Generic[Note]):
+class Field(Generic[NoteT]):
     name: str
     label: str  # catalogue msgid: what the "change" buttons and "still missing" say
     optional: bool = False  # may be skipped (and is then simply not stated)
     free_text: bool = False  # at its own question the whole message is the answer
-    filled: Callable[[Note], bool] | None = None  # whether the note has an answer; default: truthy
+    filled: Callable[[NoteT], bool] | None = None  # whether the note has an answer; default: truthy
 
 
 @dataclass
@@ -72,29 +72,29 @@ class Filled:
     problem: Problem | None  # why the asked field's answer was not taken
 
 
-class Form(Generic[Note]):
-    def __init__(self, fields: tuple[Field[Note], ...]) -> None:
+class Form(Generic[NoteT]):
+    def __init__(self, fields: tuple[Field[NoteT], ...]) -> None:
         self.fields = fields
         self.by_name = {f.name: f for f in fields}
 
-    def __iter__(self) -> Iterator[Field[Note]]:
+    def __iter__(self) -> Iterator[Field[NoteT]]:
         return iter(self.fields)
 
-    def is_filled(self, note: Note, name: str) -> bool:
+    def is_filled(self, note: NoteT, name: str) -> bool:
         spec = self.by_name[name]
         return spec.filled(note) if spec.filled is not None else bool(getattr(note, name))
 
-    def missing(self, note: Note) -> Field[Note] | None:
+    def missing(self, note: NoteT) -> Field[NoteT] | None:
         """The first required field without an answer."""
         return next(
             (f for f in self.fields if not f.optional and not self.is_filled(note, f.name)), None
         )
 
-    def optional_open(self, note: Note) -> list[Field[Note]]:
+    def optional_open(self, note: NoteT) -> list[Field[NoteT]]:
         return [f for f in self.fields if f.optional and not self.is_filled(note, f.name)]
 
     def fill(
-        self, note: Note, asking: str | None, found: Found, *, correcting: bool = False
+        self, note: NoteT, asking: str | None, found: Found, *, correcting: bool = False
     ) -> Filled:
         """What of `found` is taken while `asking` is the question (None: the preview)."""
         changes: Changes = {}
