@@ -43,29 +43,43 @@ _WORDS: tuple[tuple[str, str, str | None, str], ...] = (
         "toilets_wheelchair",
         "yes",
         "no",
-        r"barrierefreie[sn]? (?:wc|toilette)|behinderten-?(?:wc|toilette)|rollstuhlgerechte[sn]? (?:wc|toilette)"
-        r"|rollstuhl-?(?:wc|toilette)|accessible toilet|wheelchair toilet",
+        (
+            r"barrierefreie[sn]? (?:wc|toilette)|behinderten-?(?:wc|toilette)"
+            r"|rollstuhlgerechte[sn]? (?:wc|toilette)"
+            r"|rollstuhl-?(?:wc|toilette)|accessible toilet|wheelchair toilet"
+        ),
     ),
     (
         "wheelchair",
         "limited",
         None,
-        r"(?:eine|1|einer) (?:kleine[n]? |flache[n]? |niedrige[n]? )?stufe|teilweise (?:barrierefrei|rollstuhlgerecht)"
-        r"|eingeschränkt (?:barrierefrei|rollstuhlgerecht)|eingeschraenkt (?:barrierefrei|rollstuhlgerecht)"
-        r"|bedingt (?:barrierefrei|rollstuhlgerecht)|one (?:small )?step|partly (?:step-free|accessible)",
+        (
+            r"(?:eine|1|einer) (?:kleine[n]? |flache[n]? |niedrige[n]? )?stufe"
+            r"|teilweise (?:barrierefrei|rollstuhlgerecht)"
+            r"|eingeschränkt (?:barrierefrei|rollstuhlgerecht)"
+            r"|eingeschraenkt (?:barrierefrei|rollstuhlgerecht)"
+            r"|bedingt (?:barrierefrei|rollstuhlgerecht)|one (?:small )?step"
+            r"|partly (?:step-free|accessible)"
+        ),
     ),
     (
         "wheelchair",
         "yes",
         "no",
-        r"rollstuhlgerecht|rollstuhlgeeignet|rollstuhlfreundlich|barrierefrei|stufenlos|ebenerdig|ohne stufen"
-        r"|behindertengerecht|step-free|wheelchair accessible",
+        (
+            r"rollstuhlgerecht|rollstuhlgeeignet|rollstuhlfreundlich|barrierefrei|stufenlos"
+            r"|ebenerdig|ohne stufen"
+            r"|behindertengerecht|step-free|wheelchair accessible"
+        ),
     ),
     (
         "audio_loop",
         "yes",
         "no",
-        r"hörschleife|hoerschleife|induktionsschleife|induktive höranlage|höranlage|hearing loop|audio loop",
+        (
+            r"hörschleife|hoerschleife|induktionsschleife|induktive höranlage|höranlage"
+            r"|hearing loop|audio loop"
+        ),
     ),
 )
 _PATTERNS = [

@@ -217,6 +217,8 @@ class ButtonData:
     prefix: ClassVar[str]
     moderators_only: ClassVar[bool] = False  # the core refuses anyone else before the handler
     _codecs: ClassVar[tuple[_Codec, ...] | None] = None
+    # Set by dataclass() on each subclass; declared so dataclasses.fields() accepts the class.
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
 
     def __init_subclass__(
         cls, prefix: str | None = None, moderators_only: bool = False, **kwargs: Any
@@ -238,7 +240,7 @@ class ButtonData:
         if cls._codecs is None:
             hints = typing.get_type_hints(cls, include_extras=True)
             codecs = []
-            for declared in dataclasses.fields(cls):  # type: ignore[arg-type]
+            for declared in dataclasses.fields(cls):
                 optional = declared.default is not dataclasses.MISSING
                 codecs.append(_codec(declared.name, hints[declared.name], optional))
             if any(a.optional and not b.optional for a, b in pairwise(codecs)):
@@ -263,7 +265,11 @@ class ButtonData:
             values.pop()
         if not values:
             return self.prefix
-        return self.prefix + ":" + SEPARATOR.join([c.write(v) for c, v in zip(codecs, values)])
+        return (
+            self.prefix
+            + ":"
+            + SEPARATOR.join([c.write(v) for c, v in zip(codecs, values, strict=False)])
+        )
 
     @classmethod
     def unpack(cls, data: str) -> Self | None:
@@ -278,7 +284,7 @@ class ButtonData:
         if not required <= len(parts) <= len(codecs):
             return None
         values = {}
-        for codec, part in zip(codecs, parts):
+        for codec, part in zip(codecs, parts, strict=False):
             value = codec.read(part)
             if value is None:
                 return None

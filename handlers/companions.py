@@ -16,6 +16,7 @@ Messages to the other side go through the outbox (handlers.notify.tell).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from markupsafe import Markup
@@ -45,7 +46,7 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Note, Step, on
 from .formatting import when
-from .i18n import N_
+from .i18n import N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
 from .notify import tell
@@ -127,8 +128,8 @@ async def ask(turn: Turn, pressed: AskCompany) -> list[Reply]:
         return [
             Reply(
                 t(
-                    "Sorry, there is no companion for this place yet. The organiser is happy to welcome "
-                    "you at the door – just say you are new."
+                    "Sorry, there is no companion for this place yet. The organiser is happy to "
+                    "welcome you at the door – just say you are new."
                 )
             )
         ]
@@ -144,9 +145,11 @@ async def ask(turn: Turn, pressed: AskCompany) -> list[Reply]:
     return [
         Reply(
             t(
-                "🤝 Would you rather not go alone to “{title}”? A companion from {place} can go with you.\n"
-                "They will only see the place, the offer and the date – no name, no address. Before first "
-                "names and a meeting point at the venue are shared, you will be asked again.\n"
+                "🤝 Would you rather not go alone to “{title}”? A companion from {place} can go "
+                "with you.\n"
+                "They will only see the place, the offer and the date – no name, no address. "
+                "Before first names and a meeting point at the venue are shared, you will be "
+                "asked again.\n"
                 "Which date?",
                 title=offer.title,
                 place=_place_name(turn, ags),
@@ -187,6 +190,8 @@ async def date_chosen(turn: Turn, pressed: CompanyOn) -> list[Reply]:
             if helper.user_id == turn.user.id:
                 continue
             user = await turn.session.get(User, helper.user_id)
+            if user is None:
+                continue
             await tell(
                 turn,
                 user,
@@ -194,8 +199,8 @@ async def date_chosen(turn: Turn, pressed: CompanyOn) -> list[Reply]:
                 lambda t: [
                     Reply(
                         t(
-                            "🤝 Someone in {place} would rather not go alone to “{title}” on {date}. "
-                            "Would you go along?",
+                            "🤝 Someone in {place} would rather not go alone to “{title}” on "
+                            "{date}. Would you go along?",
                             place=_place_name(turn, ags),
                             title=offer.title,
                             date=when(t, starts[0]),
@@ -213,8 +218,8 @@ async def date_chosen(turn: Turn, pressed: CompanyOn) -> list[Reply]:
     return [
         Reply(
             t(
-                "🤝 Thank you. I will ask the companions near you. As soon as one says yes, you will hear "
-                "from me – nothing is shared before you agree."
+                "🤝 Thank you. I will ask the companions near you. As soon as one says yes, you "
+                "will hear from me – nothing is shared before you agree."
             ),
             buttons=((Button(t("✖️ Withdraw"), Withdraw(request=request.id).pack()),),),
             edit=True,
@@ -247,8 +252,8 @@ async def volunteer_agrees(turn: Turn, pressed: GoAlong) -> list[Reply]:
     return [
         Reply(
             t(
-                "Thank you! Which first name may I pass on? (Only the first name; the person is asked "
-                "before anything is shared.)"
+                "Thank you! Which first name may I pass on? (Only the first name; the person is "
+                "asked before anything is shared.)"
             )
         )
     ]
@@ -268,6 +273,8 @@ async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
     if request is None:
         return [stale_button(turn)]
     offer = await turn.session.get(Offer, request.offer_id)
+    if offer is None:
+        return [stale_button(turn)]
     if note.side == "companion":
         helper = await volunteer(turn.session, turn.user.id)
         if helper is None or helper.ags != request.ags or request.status != Status.ASKED.value:
@@ -279,14 +286,16 @@ async def name_typed(turn: Turn, text: str) -> list[Reply] | None:
         )
         request.updated_at = turn.now
         resident = await turn.session.get(User, request.resident_id)
+        if resident is None:
+            return [stale_button(turn)]
 
-        def ask_resident(t):
+        def ask_resident(t: Translator) -> list[Reply]:
             return [
                 Reply(
                     t(
-                        "🤝 Good news: a companion would go with you to “{title}” on {date}. Do you agree "
-                        "that I tell them your first name and that you meet at the entrance of {venue}, "
-                        "ten minutes before the start?",
+                        "🤝 Good news: a companion would go with you to “{title}” on {date}. Do "
+                        "you agree that I tell them your first name and that you meet at the "
+                        "entrance of {venue}, ten minutes before the start?",
                         title=offer.title,
                         date=when(t, request.starts_at),
                         venue=_venue(offer),
@@ -349,8 +358,8 @@ def _venue(offer: Offer) -> str:
     return shorten(", ".join(offer.where_parts()), 120)
 
 
-def _meeting(offer: Offer, request: CompanionRequest):
-    def words(t) -> Markup:
+def _meeting(offer: Offer, request: CompanionRequest) -> Callable[[Translator], Markup]:
+    def words(t: Translator) -> Markup:
         return t(
             "the entrance of {venue}, {time}",
             venue=_venue(offer),
@@ -360,7 +369,9 @@ def _meeting(offer: Offer, request: CompanionRequest):
     return words
 
 
-def _end_buttons(turn: Turn, request: CompanionRequest, tr=None) -> tuple:
+def _end_buttons(
+    turn: Turn, request: CompanionRequest, tr: Translator | None = None
+) -> tuple[tuple[Button, ...], ...]:
     t = tr or turn.t
     return (
         (
@@ -397,13 +408,13 @@ def _side(turn: Turn, request: CompanionRequest) -> str | None:
 async def withdraw(turn: Turn, pressed: Withdraw) -> list[Reply]:
     request = await _request(turn, pressed.request)
     side = _side(turn, request) if request is not None else None
-    if side is None:
+    if request is None or side is None:
         return [stale_button(turn)]
     other_id = request.companion_id if side == "resident" else request.resident_id
     offer = await turn.session.get(Offer, request.offer_id)
     close(request, Status.WITHDRAWN, turn.now)
     other = await turn.session.get(User, other_id) if other_id else None
-    if other is not None:
+    if other is not None and offer is not None:
         await tell(
             turn,
             other,
@@ -411,8 +422,8 @@ async def withdraw(turn: Turn, pressed: Withdraw) -> list[Reply]:
             lambda t: [
                 Reply(
                     t(
-                        "🤝 The company to “{title}” on {date} does not take place – the other side had to cancel. "
-                        "First names are deleted.",
+                        "🤝 The company to “{title}” on {date} does not take place – the other "
+                        "side had to cancel. First names are deleted.",
                         title=offer.title,
                         date=when(t, request.starts_at),
                     )
@@ -426,7 +437,7 @@ async def withdraw(turn: Turn, pressed: Withdraw) -> list[Reply]:
 async def report(turn: Turn, pressed: Report) -> list[Reply]:
     request = await _request(turn, pressed.request)
     side = _side(turn, request) if request is not None else None
-    if side is None:
+    if request is None or side is None:
         return [stale_button(turn)]
     reported = request.companion_id if side == "resident" else request.resident_id
     entry = CompanionReport(
@@ -450,8 +461,8 @@ async def report(turn: Turn, pressed: Report) -> list[Reply]:
                 lambda t: [
                     Reply(
                         t(
-                            "⚠️ A companion arrangement in {place} was reported. Block the reported person from "
-                            "companions?",
+                            "⚠️ A companion arrangement in {place} was reported. Block the "
+                            "reported person from companions?",
                             place=_place_name(turn, request.ags),
                         ),
                         buttons=((Button(t("🚫 Block"), BlockReported(report=entry.id).pack()),),),
@@ -462,8 +473,8 @@ async def report(turn: Turn, pressed: Report) -> list[Reply]:
     return [
         Reply(
             t(
-                "Thank you for telling us. The arrangement is ended, and the coordinators will look "
-                "into it."
+                "Thank you for telling us. The arrangement is ended, and the coordinators will "
+                "look into it."
             ),
             edit=True,
         )
@@ -511,15 +522,15 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
     return [
         Reply(
             t(
-                "🤝 Thank you for going along with people in {place}! When someone would rather not go "
-                "alone, I will ask you – you only see the place, the offer and the date.",
+                "🤝 Thank you for going along with people in {place}! When someone would rather "
+                "not go alone, I will ask you – you only see the place, the offer and the date.",
                 place=_place_name(turn, ags),
             )
         )
     ]
 
 
-async def offer_button(turn: Turn, offer: Offer) -> list:
+async def offer_button(turn: Turn, offer: Offer) -> list[tuple[Button, ...]]:
     """ "I would rather not go alone" on an offer's details, where a companion could go along."""
     ags = _municipality(turn, offer)
     if not ags or not await volunteers_for(turn.session, ags):
@@ -528,7 +539,7 @@ async def offer_button(turn: Turn, offer: Offer) -> list:
     return [(Button(t("🤝 I would rather not go alone"), AskCompany(offer=offer.id).pack()),)]
 
 
-async def door_line(turn: Turn, offer: Offer) -> list:
+async def door_line(turn: Turn, offer: Offer) -> list[Markup]:
     """All the organiser learns (in /meine): how many would like to be welcomed at the door."""
     count = await waiting_count(turn.session, offer.id, turn.now)
     t = turn.t

@@ -20,14 +20,18 @@ answers the button.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from markupsafe import Markup
 
 from places.text import fold
 
 from .keywords import BACK, CANCEL
+
+# Changes to a feature's note, by field name; the note's own model types each value.
+Changes = dict[str, object]
 
 
 @dataclass(frozen=True)
@@ -37,60 +41,63 @@ class Problem:
     text: Markup
 
 
+NoteT = TypeVar("NoteT")  # a feature's note: what its form's answers are kept in
+
+
 @dataclass(frozen=True)
-class Field:
+class Field(Generic[NoteT]):
     name: str
     label: str  # catalogue msgid: what the "change" buttons and "still missing" say
     optional: bool = False  # may be skipped (and is then simply not stated)
     free_text: bool = False  # at its own question the whole message is the answer
-    filled: Callable[[object], bool] | None = (
-        None  # whether the note has an answer; default: truthy
-    )
+    filled: Callable[[NoteT], bool] | None = None  # whether the note has an answer; default: truthy
 
 
 @dataclass
 class Found:
     """What one message says, per field: the changes to the note, or a Problem."""
 
-    answers: dict[str, dict | Problem] = field(default_factory=dict)
+    answers: dict[str, Changes | Problem] = field(default_factory=dict)
     said: list[Markup] = field(default_factory=list)  # what was understood, said back
 
-    def add(self, name: str, answer: dict | Problem | None) -> None:
+    def add(self, name: str, answer: Changes | Problem | None) -> None:
         if answer is not None:
             self.answers[name] = answer
 
 
 @dataclass
 class Filled:
-    changes: dict  # for the note
+    changes: Changes  # for the note
     taken: list[str]  # fields that took an answer
     problem: Problem | None  # why the asked field's answer was not taken
 
 
-class Form:
-    def __init__(self, fields: tuple[Field, ...]) -> None:
+class Form(Generic[NoteT]):
+    def __init__(self, fields: tuple[Field[NoteT], ...]) -> None:
         self.fields = fields
         self.by_name = {f.name: f for f in fields}
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Field[NoteT]]:
         return iter(self.fields)
 
-    def is_filled(self, note, name: str) -> bool:
+    def is_filled(self, note: NoteT, name: str) -> bool:
         spec = self.by_name[name]
         return spec.filled(note) if spec.filled is not None else bool(getattr(note, name))
 
-    def missing(self, note) -> Field | None:
+    def missing(self, note: NoteT) -> Field[NoteT] | None:
         """The first required field without an answer."""
         return next(
             (f for f in self.fields if not f.optional and not self.is_filled(note, f.name)), None
         )
 
-    def optional_open(self, note) -> list[Field]:
+    def optional_open(self, note: NoteT) -> list[Field[NoteT]]:
         return [f for f in self.fields if f.optional and not self.is_filled(note, f.name)]
 
-    def fill(self, note, asking: str | None, found: Found, *, correcting: bool = False) -> Filled:
+    def fill(
+        self, note: NoteT, asking: str | None, found: Found, *, correcting: bool = False
+    ) -> Filled:
         """What of `found` is taken while `asking` is the question (None: the preview)."""
-        changes: dict = {}
+        changes: Changes = {}
         taken: list[str] = []
         spec = self.by_name.get(asking) if asking else None
         own = found.answers.get(asking) if asking else None
@@ -105,7 +112,7 @@ class Form:
                 continue  # a free-text answer (and a proposed title) fills only what is empty
             changes.update(answer)
             taken.append(name)
-        if isinstance(own, dict):
+        if asking and isinstance(own, dict):
             changes.update(own)
             taken.append(asking)
         return Filled(changes, taken, problem)
@@ -173,7 +180,8 @@ _TYPED = {fold(word) or word: action for action, words in _ACTIONS.items() for w
 
 
 def typed_action(text: str) -> str | None:
-    """ "zurück", "abbrechen", "überspringen", "ja", "wie letztes Mal" … as the button it stands for."""
+    """ "zurück", "abbrechen", "überspringen", "ja", "wie letztes Mal" … as the button it
+    stands for."""
     key = fold(text) or text.strip()
     return _TYPED.get(key)
 

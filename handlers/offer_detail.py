@@ -56,7 +56,7 @@ def detail_view(
     if any; the organiser's preview, before the offer is stored, leaves it out)."""
     t = turn.t
     kind = category(offer.category)
-    text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
+    text: list[Markup | str] = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
     if fold(offer.title) != fold(str(t(kind.name))):  # "Warme Stube" titled "Warme Stube": once
         text.append(italic(t(kind.name)))
     if offer.is_example:
@@ -88,7 +88,7 @@ async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
     around = search.current(turn)  # once: for the distance and the back button
     text = detail_view(turn, offer, upcoming, around=around)
-    buttons = []
+    buttons: list[tuple[Button, ...]] = []
     if upcoming:
         reminded = await reminder_for(turn.session, turn.user.id, offer.id) is not None
         buttons.append(
@@ -169,7 +169,7 @@ async def share(turn: Turn, pressed: ShareOffer) -> list[Reply]:
         return _gone(turn)
     t = turn.t
     kind = category(offer.category)
-    text = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
+    text: list[Markup | str] = [Markup("{} ").format(kind.emoji) + bold(offer.title, 120)]
     upcoming = await next_dates(turn.session, offer.id, turn.now, 1)
     where = shorten(offer.place_name, 80)
     if upcoming:
@@ -222,9 +222,9 @@ def _plain_description(turn: Turn, offer: Offer) -> str:
     return "\n".join(parts)[:2000]
 
 
-def _dates(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) -> list:
+def _dates(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) -> list[Markup]:
     t = turn.t
-    out: list = []
+    out: list[Markup] = []
     rule = describe(t, offer.rrule, offer.starts_local) if offer.rrule else None
     if rule:
         out.append(Markup("🔁 {}").format(rule))
@@ -246,9 +246,9 @@ def _where(turn: Turn, offer: Offer, around: search.Search | None) -> Markup:
     return line
 
 
-def _facts(turn: Turn, offer: Offer) -> list:
+def _facts(turn: Turn, offer: Offer) -> list[Markup]:
     t = turn.t
-    out: list = []
+    out: list[Markup] = []
     out += access_lines(t, offer)
     if offer.cost is not Cost.NOT_STATED:  # nothing said about the cost: nothing shown
         out.append(Markup("💶 {}").format(cost_words(t, offer)))

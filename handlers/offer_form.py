@@ -10,8 +10,9 @@ until the whole answer is good. A whole message is read by handlers.offer_readin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from markupsafe import Markup
 from pydantic import field_validator
@@ -28,12 +29,17 @@ from .buttons import ButtonData, Id, OneOf
 from .context import Turn
 from .dialogue import Note
 from .formatting import bold, lines
-from .forms import Field, Form, Found, Problem
+from .forms import Changes, Field, Form, Found, Problem
 from .i18n import N_
 from .messages import Button, Reply
-from .offer_reading import NOT_A_NAME, kind_of, read_offer
+from .offer_reading import NOT_A_NAME, OfferParts, kind_of, read_offer
 from .text import clean, shorten
 from .when import NotUnderstood, amend, confirm, explain, schedule_words
+
+if TYPE_CHECKING:
+    from models.organising import Venue
+
+    from .address import Address
 
 LIMITS = {
     "title": 120,
@@ -51,7 +57,7 @@ _LINK = re.compile(
     r"(https?:|www\.|t\.me/|\b[\w-]{2,}\.(de|com|org|net|info|eu|ly|io|me|app|shop)\b)",
     re.IGNORECASE,
 )
-FORM = Form(
+FORM: Form[Draft] = Form(
     (
         Field("category", N_("Kind")),
         Field("title", N_("Title"), free_text=True),
@@ -155,7 +161,7 @@ class Draft(Note):
         return value if value in {c.value for c in Cost} else Cost.NOT_STATED.value
 
     @classmethod
-    def upgrade(cls, raw: dict, version: int) -> dict | None:
+    def upgrade(cls, raw: dict[str, Any], version: int) -> dict[str, Any] | None:
         """Version 1 asked access, cost, who invites and contact one by one, and a skipped cost
         was stored as free: a draft past those questions keeps its answers and goes on."""
         if version != 1:
@@ -228,7 +234,8 @@ _MISSING = {
 }
 
 
-Answer = dict | Problem  # changes to the draft, or why not
+Answer = Changes | Problem  # changes to the draft, or why not
+Reader = Callable[[Turn, str], Answer]
 
 
 def has_link(text: str) -> bool:
@@ -273,13 +280,13 @@ def read_category(turn: Turn, typed: str) -> Answer:
     kind = kind_of(typed)
     if kind is not None:
         return {"category": kind}
-    for kind in CATEGORIES:
-        if clean(typed).casefold() in (kind.key, str(turn.t(kind.name)).casefold()):
-            return {"category": kind.key}
+    for choice in CATEGORIES:
+        if clean(typed).casefold() in (choice.key, str(turn.t(choice.name)).casefold()):
+            return {"category": choice.key}
     return Problem(turn.t("Please choose one of the kinds with a button."))
 
 
-def read_when(turn: Turn, typed: str, before=None) -> Answer:
+def read_when(turn: Turn, typed: str, before: Schedule | None = None) -> Answer:
     """A schedule, or a change of part of one (`before`): "donnerstags" keeps the time."""
     understood = amend(before, clean(typed), turn.now)
     if isinstance(understood, NotUnderstood):
@@ -310,7 +317,7 @@ def read_where(turn: Turn, typed: str) -> Answer:
     return where_changes(turn, found)
 
 
-def where_changes(turn: Turn, found) -> Answer:
+def where_changes(turn: Turn, found: Address) -> Answer:
     venue, address = found.venue, found.street
     if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
         return Problem(
@@ -344,7 +351,7 @@ def read_location(turn: Turn, lat: float, lon: float) -> Answer:
 
 def read_where_name(turn: Turn, typed: str) -> Answer:
     parts = [p.strip() for p in clean(typed).split(",", 1)]
-    venue, address = (parts + [""])[:2]
+    venue, address = [*parts, ""][:2]
     if len(venue) > LIMITS["venue_name"] or len(address) > LIMITS["address"]:
         return Problem(
             turn.t("That is a little long – please write just the venue and the street.")
@@ -379,7 +386,7 @@ def read_cost(turn: Turn, typed: str) -> Answer:
     return answer if isinstance(answer, Problem) else {"cost": Cost.PRICE.value, **answer}
 
 
-def read_text(field: str):
+def read_text(field: str) -> Reader:
     def read(turn: Turn, typed: str) -> Answer:
         return _text(
             turn,
@@ -429,7 +436,7 @@ def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Fo
         found.add("access", dict(parts.access))
     if parts.cost is not None:
         kind, price = parts.cost
-        answer = {"cost": kind, "price": ""}
+        answer: Answer = {"cost": kind, "price": ""}
         if kind == Cost.PRICE.value:
             answer = _text(turn, "price", price, links=_links_allowed(turn))
             answer = answer if isinstance(answer, Problem) else {"cost": kind, **answer}
@@ -455,7 +462,7 @@ def read_message(turn: Turn, draft: Draft, typed: str, asking: str | None) -> Fo
         if rest and "organiser" not in found.answers and len(rest) >= 3:
             found.add("organiser", _text(turn, "organiser", rest, links=_links_allowed(turn)))
     own = _own(turn, draft, text, asking, parts, found, whole_offer)
-    if own is not None:
+    if asking and own is not None:
         found.answers[asking] = own
     return found
 
@@ -465,7 +472,13 @@ def fold_word(word: str) -> str:
 
 
 def _own(
-    turn: Turn, draft: Draft, text: str, asking: str | None, parts, found: Found, whole_offer: bool
+    turn: Turn,
+    draft: Draft,
+    text: str,
+    asking: str | None,
+    parts: OfferParts,
+    found: Found,
+    whole_offer: bool,
 ) -> Answer | None:
     """The asked field's answer: the whole message for free text, else its part of the message."""
     if asking in ("description", "organiser", "contact", "where_name"):
@@ -487,7 +500,7 @@ def _own(
     return None
 
 
-READERS = {
+READERS: dict[str, Reader] = {
     "category": read_category,
     "title": read_text("title"),
     "description": read_text("description"),
@@ -509,10 +522,11 @@ READERS = {
 
 
 def question(
-    turn: Turn, draft: Draft, field: str, venues: list | None = None
-) -> tuple[Markup, list]:
+    turn: Turn, draft: Draft, field: str, venues: list[Venue] | None = None
+) -> tuple[Markup, list[tuple[Button, ...]]]:
     """The question for `field` and its own buttons (navigation is added by the caller)."""
     t = turn.t
+    rows: list[tuple[Button, ...]]
     if field == "category":
         rows = [
             (Button(f"{c.emoji} {t(c.name)}", ChooseKind(kind=c.key).pack()),) for c in CATEGORIES
@@ -523,8 +537,9 @@ def question(
             [
                 t("What kind of meeting is it?"),
                 t(
-                    "You can also write everything in one message, e.g. “Warme Stube every Tuesday and Thursday "
-                    "2–5 pm in the parish hall, Marktplatz 4, 06484 Quedlinburg, free of charge”."
+                    "You can also write everything in one message, e.g. “Warme Stube every Tuesday "
+                    "and Thursday 2–5 pm in the parish hall, Marktplatz 4, 06484 Quedlinburg, free "
+                    "of charge”."
                 ),
             ]
         ), rows
@@ -541,7 +556,10 @@ def question(
         rows = [
             (
                 Button(
-                    f"📍 {shorten(', '.join(p for p in (v.venue_name, v.address, v.place_name) if p), 50)}",
+                    "📍 "
+                    + shorten(
+                        ", ".join(p for p in (v.venue_name, v.address, v.place_name) if p), 50
+                    ),
                     ChooseVenue(offer=v.offer_id).pack(),
                 ),
             )
@@ -570,11 +588,11 @@ def question(
     if field == "details":
         rows = [*access_rows(turn, draft), *cost_rows(turn, draft)]
         text = t(
-            "A few details help people decide – all of them optional. What helps people with limited "
-            "mobility or hearing? Wheelchair “yes”: entrance without steps, all rooms step-free; “limited”: "
-            "one step of at most 7 cm, the main rooms step-free (as Wheelmap asks). Does it cost anything? "
-            "Who invites, and how can people reach you? "
-            "Tap what applies or write it, e.g. “Heimatverein Ditfurt, phone 03946 1234”."
+            "A few details help people decide – all of them optional. What helps people with "
+            "limited mobility or hearing? Wheelchair “yes”: entrance without steps, all rooms "
+            "step-free; “limited”: one step of at most 7 cm, the main rooms step-free (as Wheelmap "
+            "asks). Does it cost anything? Who invites, and how can people reach you? Tap what "
+            "applies or write it, e.g. “Heimatverein Ditfurt, phone 03946 1234”."
         )
         return text, rows
     if field == "price":
@@ -590,7 +608,7 @@ def question(
     raise ValueError(field)
 
 
-def cost_rows(turn: Turn, draft: Draft) -> list:
+def cost_rows(turn: Turn, draft: Draft) -> list[tuple[Button, ...]]:
     t = turn.t
 
     def mark(kind: str) -> str:
@@ -659,7 +677,7 @@ def when_words(turn: Turn, draft: Draft) -> str:
     return schedule_words(turn.t, schedule, turn.now) if schedule else ""
 
 
-def reply(text: Markup, rows: list, *, edit: bool = False) -> Reply:
+def reply(text: Markup, rows: list[tuple[Button, ...]], *, edit: bool = False) -> Reply:
     return Reply(text, buttons=tuple(tuple(r) for r in rows), edit=edit)
 
 

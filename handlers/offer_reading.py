@@ -25,14 +25,15 @@ from .when.amend import says_when
 
 # German telephone numbers start with 0 or +: "03946 1234", "0391/12345", "+49 3946 1234".
 _PHONE = re.compile(
-    r"(?:(?:tel(?:efon)?|fon|handy|mobil|phone|☎️?)\.?:?\s*)?(?<![\d.:-])(?:\+|0)\d[\d /-]{5,}\d(?![\d.:-])",
+    r"(?:(?:tel(?:efon)?|fon|handy|mobil|phone|☎️?)\.?:?\s*)?"
+    r"(?<![\d.:-])(?:\+|0)\d[\d /-]{5,}\d(?![\d.:-])",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(r"(?:e-?mail:?\s*)?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b", re.IGNORECASE)
 _CONTACT_LABEL = re.compile(r"\b(?:kontakt|anmeldung|fragen an|contact)\s*:?\s*", re.IGNORECASE)
 _ORGANISER = re.compile(
-    r"(?:\b(?:veranstalter(?:in)?|träger|traeger|organisiert von|eingeladen von|es lädt ein|es laedt ein|"
-    r"organised by|organized by|hosted by)\s*:?\s*(?P<a>[^,;\n]{3,120}))"
+    r"(?:\b(?:veranstalter(?:in)?|träger|traeger|organisiert von|eingeladen von|es lädt ein|"
+    r"es laedt ein|organised by|organized by|hosted by)\s*:?\s*(?P<a>[^,;\n]{3,120}))"
     r"|(?:(?:^|[,;]\s*)(?P<b>[^,;\n]{3,120}?)\s+(?:lädt|laedt|laden)\s+(?:herzlich\s+)?ein\b)",
     re.IGNORECASE,
 )

@@ -2,9 +2,9 @@
 
 Shared by the offer details and the confirmation of the "When?" answer, so a rule reads the same
 everywhere. The words must never claim something the rule does not mean: any rule part that is
-not described exactly (BYSETPOS, a BYMONTHDAY counted from the end, a leap month, …) gives None, and the caller shows
-the next dates instead. The rule is read through icalendar's public `vRecur`; dateutil only
-checks that the rule is one a schedule can expand, and expands COUNT.
+not described exactly (BYSETPOS, a BYMONTHDAY counted from the end, a leap month, …) gives None,
+and the caller shows the next dates instead. The rule is read through icalendar's public `vRecur`;
+dateutil only checks that the rule is one a schedule can expand, and expands COUNT.
 """
 
 from __future__ import annotations

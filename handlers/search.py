@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypedDict, Unpack
 
 from markupsafe import Markup
 from pydantic import BeforeValidator, Field, field_validator
@@ -76,15 +76,15 @@ class Search(Note):
     @field_validator("window", mode="before")
     @classmethod
     def _window(cls, value: object) -> str:
-        return value if windows.is_window(value) else windows.DEFAULT
+        return value if isinstance(value, str) and windows.is_window(value) else windows.DEFAULT
 
     @field_validator("radius", mode="before")
     @classmethod
     def _radius(cls, value: object) -> int:
-        return value if value in RADII else 10
+        return next((r for r in RADII if r == value), 10)
 
     @classmethod
-    def upgrade(cls, raw: dict, version: int | None) -> dict | None:
+    def upgrade(cls, raw: dict[str, Any], version: int | None) -> dict[str, Any] | None:
         # version 1 mixed the search with the home place: ask for the place again;
         # version 2 had no part of the day and no step-free filter.
         return raw if version == 2 else None
@@ -104,12 +104,22 @@ class Pending(Note):
     @field_validator("radius", mode="before")
     @classmethod
     def _radius(cls, value: object) -> int | None:
-        return value if value in RADII else None
+        return next((r for r in RADII if r == value), None)
 
     @field_validator("window", mode="before")
     @classmethod
     def _window(cls, value: object) -> str | None:
-        return value if windows.is_window(value) else None
+        return value if isinstance(value, str) and windows.is_window(value) else None
+
+
+class Filters(TypedDict, total=False):
+    """Filters a message or command names, for a Search or a Pending one."""
+
+    window: str
+    part: str | None
+    radius: int
+    categories: tuple[str, ...]
+    step_free: bool
 
 
 # --- the buttons under a list ---------------------------------------------------------------
@@ -174,16 +184,14 @@ def place_heading(turn: Turn, search: Search) -> str:
 # --- what people type ---------------------------------------------------------------------
 
 
-def radius_for(km: int | None) -> int | None:
+def radius_for(km: int) -> int:
     """The list's radius for a typed one: the smallest offered that covers it (at most 50)."""
-    if km is None:
-        return None
     return next((r for r in RADII if r >= km), RADII[-1])
 
 
-def filters(turn: Turn, reading: Reading) -> dict:
+def filters(turn: Turn, reading: Reading) -> Filters:
     """The filters a message names (and only those): window, part, radius, kinds, step_free."""
-    named: dict = {}
+    named: Filters = {}
     window = windows.from_reading(reading.when, turn.now)
     if window:
         named["window"] = window
@@ -219,11 +227,15 @@ async def by_place_name(
     turn: Turn, text: str, *, window: str | None = None, categories: tuple[str, ...] = ()
 ) -> list[Reply]:
     """A place typed after a command (/heute Quedlinburg)."""
-    named = {k: v for k, v in (("window", window), ("categories", categories)) if v}
+    named: Filters = {}
+    if window:
+        named["window"] = window
+    if categories:
+        named["categories"] = categories
     return await at_resolution(turn, turn.services.places.resolve(text, correct=True), text, named)
 
 
-async def at_resolution(turn: Turn, found: Resolution, text: str, named: dict) -> list[Reply]:
+async def at_resolution(turn: Turn, found: Resolution, text: str, named: Filters) -> list[Reply]:
     """The list at a place the gazetteer found, or the choice between places of that name."""
     t = turn.t
     if named:  # kept for the answer to a choice below
@@ -409,7 +421,9 @@ async def pick_category(turn: Turn, pressed: PickKind) -> list[Reply]:
     if current(turn) is None:
         return [stale_button(turn)]
     t = turn.t
-    rows = [(Button(f"{c.emoji} {t(c.name)}", SetKind(kind=c.key).pack()),) for c in CATEGORIES]
+    rows: list[tuple[Button, ...]] = [
+        (Button(f"{c.emoji} {t(c.name)}", SetKind(kind=c.key).pack()),) for c in CATEGORIES
+    ]
     rows.append(
         (Button(t("All kinds"), SetKind(kind="all").pack()), Button(t("🔙 Back"), Back().pack()))
     )
@@ -451,18 +465,19 @@ async def _search_at(turn: Turn, place: Place, note: str | None = None) -> list[
     return await _show(turn, search, page=0, note=note)
 
 
-def search_for(turn: Turn, place: Place, **named) -> Search:
+def search_for(turn: Turn, place: Place, **named: Unpack[Filters]) -> Search:
     """A fresh search at a place with the filters named (for answers that show a list too)."""
+    filters: Filters = {"radius": turn.user.radius_km if turn.user.radius_km in RADII else 10}
+    filters.update(named)  # a radius named overrides the home radius
     return Search(
         place=place.title,
         place_id=place.id,
         position=is_position_id(place.id),
         lat=place.lat,
         lon=place.lon,
-        radius=turn.user.radius_km if turn.user.radius_km in RADII else 10,
         page=0,
         at=turn.now,
-        **named,
+        **filters,
     )
 
 
@@ -500,12 +515,14 @@ def home_search(turn: Turn, window: str | None = None) -> Search | None:
     )
 
 
-async def _update(turn: Turn, **changes) -> list[Reply]:
+async def _update(turn: Turn, **changes: Unpack[Filters]) -> list[Reply]:
     search = current(turn)
     if search is None:
         pending = turn.get(Pending) or Pending()
-        turn.put(pending.model_copy(update=changes))
-        return ask_for_place(turn, categories=changes.get("categories") or pending.categories)
+        updated = pending.model_copy(update=changes)
+        turn.put(updated)
+        # the kinds just named, else those asked for before
+        return ask_for_place(turn, categories=updated.categories or pending.categories)
     return await _show(turn, search.model_copy(update=changes), page=0)
 
 
@@ -653,7 +670,8 @@ def _empty(turn: Turn, search: Search, page: int, edit: bool) -> Reply:
                 _heading(turn, search),
                 "",
                 t(
-                    "Sorry, I found no meetings here for this time. Try a larger radius or a longer time span."
+                    "Sorry, I found no meetings here for this time. Try a larger radius or a "
+                    "longer time span."
                 ),
             ]
         )

@@ -143,6 +143,22 @@ async def test_a_lonely_person_sees_the_nearest_meetings_rather_than_an_empty_li
     assert "keine Treffen gefunden" not in chat.text
 
 
+async def test_a_lonely_person_who_names_a_radius_sees_the_meetings_within_it(chat, sessions, now):
+    await add_offer(
+        sessions,
+        now,
+        title="Burger Erzählcafé",
+        place_name="Burg",
+        latitude=52.30,
+        longitude=11.98,
+        starts_local=datetime(2026, 11, 27, 15),
+    )
+    await chat.say("ich bin so einsam in Genthin, im Umkreis von 25 km")
+    _warm_answer_with_helplines(chat.text)
+    assert "Treffen bei Genthin\nin den nächsten 7 Tagen · 25 km" in chat.text
+    assert "Burger Erzählcafé" in chat.text
+
+
 async def test_a_lonely_person_far_from_any_meeting_is_told_so_kindly(chat):
     await chat.say("ich bin so einsam in Genthin")
     _warm_answer_with_helplines(chat.text)

@@ -75,8 +75,10 @@ _PEOPLE = (
 )
 _PATTERNS: dict[str, tuple[str, ...]] = {
     GRIEF: (
-        rf"\b{_PEOPLE}\b(?: \w+){{0,4}} (?:tot|gestorben|verstorben|verloren|heimgegangen|died|"
-        r"passed away|passed|dead|gone)\b",
+        (
+            rf"\b{_PEOPLE}\b(?: \w+){{0,4}} (?:tot|gestorben|verstorben|verloren|heimgegangen|died|"
+            r"passed away|passed|dead|gone)\b"
+        ),
         r"\b(?:tod|verlust|death|loss) (?:\w+ ){0,2}(?:meines|meiner|meinen|my)\b",
         rf"\bvermisse (?:\w+ ){{0,2}}{_PEOPLE}",
         rf"\bmiss (?:\w+ ){{0,1}}{_PEOPLE}",
@@ -84,10 +86,16 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
         r"\btrauere\b",
     ),
     LONELY: (
-        r"\b(?:niemand|niemanden|niemandem|keinen|keiner|keine|nobody|no one|noone|anyone|keinem)\b"
-        r"(?: \w+){0,4} (?:zum reden|reden|sprechen|unterhalten|talk|talk to|besucht|besuchen|anruft|"
-        r"ruft|hat zeit|zeit fur mich|kennen|kenne|kennt|visits|calls|da)\b",
-        r"\b(?:kenne|kennen|know) (?:hier |here |dort )?(?:keinen|niemand|niemanden|nobody|no one|anyone)\b",
+        (
+            r"\b(?:niemand|niemanden|niemandem|keinen|keiner|keine|nobody|no one|noone|anyone"
+            r"|keinem)\b"
+            r"(?: \w+){0,4} (?:zum reden|reden|sprechen|unterhalten|talk|talk to|besucht|besuchen"
+            r"|anruft|ruft|hat zeit|zeit fur mich|kennen|kenne|kennt|visits|calls|da)\b"
+        ),
+        (
+            r"\b(?:kenne|kennen|know) (?:hier |here |dort )?"
+            r"(?:keinen|niemand|niemanden|nobody|no one|anyone)\b"
+        ),
         r"\bhabe (?:\w+ ){0,2}(?:niemand|niemanden|keinen mehr|keiner mehr|niemand mehr)\b",
         r"\bich habe niemand",
         r"\b(?:have|got) (?:nobody|no one|noone)\b",

@@ -382,7 +382,7 @@ def read(words: list[Word], used: list[bool]) -> tuple[list[str], dict[str, set[
         if kind not in found:
             found.append(kind)
 
-    for kind, i, size in _TABLE.find(words, [u for u in used]):
+    for kind, i, size in _TABLE.find(words, list(used)):
         if not any(used[i : i + size]):
             add(kind, i, size)
     for i, word in enumerate(words):

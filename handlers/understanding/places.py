@@ -62,19 +62,20 @@ _ARTICLE_LEADS = keys(
 # Words of sentences that are never a place on their own (besides places/words.py).
 _NOT_PLACES = keys(
     """
-ich du er wir ihr sie es man ein eine einen einem einer der die das den dem des kein keine mein meine meinen meinem meiner unser unsere wohne wohnen wohnt lebe leben
-lebt suche suchen sucht gibt gibts geht gehts läuft laeuft los bin bist sind ist war waren wäre komme
-kommen kommt fahre fahren hab habe hat haben hätte hätten würde würden möchte möchten will wollen
-kann könnte können muss müssen soll sollte darf etwas was wo wann wie wer welche welcher irgendwo
-irgendwas sowas so da dort hier drum herum rum dabei denn doch mal halt eben eigentlich bitte danke
-und oder aber auch noch schon nur sehr ganz gern gerne mehr viel wenig alle alles nichts nix keiner
-niemand jemand leute menschen treffen angebot angebote veranstaltung veranstaltungen termin termine
-neu neue neuer zugezogen besuch visite hause haus zuhause heim daheim anschluss gesellschaft
-watt wat jibt et is isn nu gugge ma ne nee eene een nen mei meinte gehört gehoert stimmt bestimmt
-hallo hallöchen moin tach servus
-i me my we you it is are am was be live living looking look for any anything something some events
-event things what whats where when how the a an to do can could would please within there here near
-new visiting visit nice hi hello hey this that with at on in and or happening going activities
+ich du er wir ihr sie es man ein eine einen einem einer der die das den dem des kein keine mein
+meine meinen meinem meiner unser unsere wohne wohnen wohnt lebe leben lebt suche suchen sucht gibt
+gibts geht gehts läuft laeuft los bin bist sind ist war waren wäre komme kommen kommt fahre fahren
+hab habe hat haben hätte hätten würde würden möchte möchten will wollen kann könnte können muss
+müssen soll sollte darf etwas was wo wann wie wer welche welcher irgendwo irgendwas sowas so da
+dort hier drum herum rum dabei denn doch mal halt eben eigentlich bitte danke und oder aber auch
+noch schon nur sehr ganz gern gerne mehr viel wenig alle alles nichts nix keiner niemand jemand
+leute menschen treffen angebot angebote veranstaltung veranstaltungen termin termine neu neue neuer
+zugezogen besuch visite hause haus zuhause heim daheim anschluss gesellschaft watt wat jibt et is
+isn nu gugge ma ne nee eene een nen mei meinte gehört gehoert stimmt bestimmt hallo hallöchen moin
+tach servus i me my we you it is are am was be live living looking look for any anything something
+some events event things what whats where when how the a an to do can could would please within
+there here near new visiting visit nice hi hello hey this that with at on in and or happening going
+activities
 """.split()
 )
 _POSTCODE = re.compile(r"^\d{5}$")
@@ -191,7 +192,8 @@ def _candidates(
             if not gazetteer.knows(key) and not (size == 1 and _qualified(word, gazetteer)):
                 continue
             lead = i > 0 and words[i - 1].key in LEADS
-            # alone: first or capitalised ("Angern", "Wünsch barrierefrei"), not "ich will mal schauen"
+            # alone: first or capitalised ("Angern", "Wünsch barrierefrei"),
+            # not "ich will mal schauen"
             named = alone and (i == 0 or word.capital)
             if size == 1 and not _single_word_place(
                 word, lead or named, words[i - 1].key if i else "", gazetteer
@@ -271,7 +273,8 @@ def _resolve_rest(words: list[Word], rest: list[int], text: str, gazetteer: _Nam
 
 
 def _typo(words: list[Word], used: list[bool], rest: list[int], gazetteer: _Names) -> Where | None:
-    """A misspelt place: a word after a preposition, or the only word left, that no dictionary knows."""
+    """A misspelt place: a word after a preposition, or the only word left, that no
+    dictionary knows."""
     tried = 0
     for i in rest:
         word = words[i]

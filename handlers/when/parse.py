@@ -78,7 +78,7 @@ def days_named(text: str, now: datetime) -> list[date]:
     each the next such date from today; no clock time needed."""
     if len(text) > MAX_TEXT:
         return []
-    reading, problem = read_partly(text)
+    reading, _ = read_partly(text)
     resolver = _Resolver(reading, to_local(now))
     days = []
     for spec in reading.on:

@@ -59,7 +59,8 @@ class Clock:
 
 @dataclass(frozen=True)
 class DateSpec:
-    """A day as written, not yet placed in a year: "24.12.", "morgen", "nächsten Freitag", "März"."""
+    """A day as written, not yet placed in a year: "24.12.", "morgen", "nächsten Freitag",
+    "März"."""
 
     day: int | None = None  # day of the month
     month: int | None = None  # with day None: the whole month ("im Dezember", "bis März")
@@ -300,7 +301,8 @@ class _Reader:
 
     # dates
     def named_at(self, i: int) -> tuple[str, int] | None:
-        """ "Heiligabend", "am 3. Advent": a named day; "1. Mai" stays a date (it may have a year)."""
+        """ "Heiligabend", "am 3. Advent": a named day; "1. Mai" stays a date (it may have a
+        year)."""
         tok = self.toks[i]
         if tok.kind in (DM, DMY, ISO, PAIR, CLOCK) or (
             tok.kind == NUM and tok.suffix not in ("st", "nd", "rd", "th")
@@ -614,7 +616,8 @@ class _Reader:
         return i + 1
 
     def a_day_of_the_month(self, i: int) -> bool:
-        """ "jeden 15.": an ordinal after "jeden" (or after another such day) and no weekday after it."""
+        """ "jeden 15.": an ordinal after "jeden" (or after another such day) and no weekday
+        after it."""
         if not 1 <= self.toks[i].number <= 31 or self.ordinals_follow(i + 1) or self.ordinals:
             return False
         before = self.kind(i - 1)
