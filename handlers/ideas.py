@@ -78,7 +78,7 @@ TEXT_FIELDS = {
 }
 ENGLISH = frozenset({"title_en", "text_en"})
 # An idea as a form (handlers.forms): the English title and text may be skipped.
-IDEA_FORM = Form(
+IDEA_FORM: Form[IdeaDraft] = Form(
     (
         Field("kind", N_("Kind"), filled=lambda d: getattr(d, "category", None) is not None),
         Field("emoji", N_("Picture")),
@@ -518,7 +518,7 @@ def _read(turn: Turn, field: str, typed: str) -> dict[str, Any] | Problem:
     if isinstance(answer, Problem):
         return answer
     value = next(iter(answer.values()))
-    if has_link(value):
+    if has_link(str(value)):
         return Problem(
             turn.t(
                 "Please leave web links out of ideas: organisers take these words into their "
