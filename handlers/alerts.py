@@ -27,9 +27,9 @@ from .context import Turn
 from .dialogue import Feature, on
 from .digest import home_words
 from .formatting import bold, lines, when
+from .handover import ShowOffer
 from .i18n import Translator
 from .messages import Button, Reply
-from .offer_detail import ShowOffer
 from .text import shorten
 
 

@@ -24,9 +24,9 @@ from scheduler.compose import Drop
 
 from .formatting import bold, lines, when
 from .formatting import day as day_name
+from .handover import ShowOffer
 from .i18n import Translator
 from .messages import Button, Reply
-from .offer_detail import ShowOffer
 from .recurrence_text import describe
 from .text import shorten
 

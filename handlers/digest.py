@@ -40,9 +40,9 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, on
 from .formatting import bold, distance, is_all_day, lines, when
+from .handover import ShowOffer
 from .i18n import Translator
 from .messages import Button, Reply
-from .offer_detail import ShowOffer
 from .text import shorten
 
 SHOWN = 8  # meetings listed in one digest

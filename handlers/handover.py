@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from .buttons import ButtonData
+from .buttons import ButtonData, Id
 from .dialogue import Request
 from .offer_form import Draft
 
@@ -22,6 +22,12 @@ from .offer_form import Draft
 
 class NewOffer(ButtonData, prefix="nn"):
     """ "➕ Offer a meeting" (posting answers it)."""
+
+
+class ShowOffer(ButtonData, prefix="o"):
+    """An offer's details (offer_detail answers it)."""
+
+    offer: Id
 
 
 # --- requests -----------------------------------------------------------------------------

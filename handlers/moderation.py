@@ -45,13 +45,13 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Note, Step, on
 from .formatting import bold, lines
+from .handover import ShowOffer
 from .i18n import N_, Translator
 from .keywords import is_cancel
 from .managing import ShowMine
 from .messages import Button, Reply
 from .moderators import REVIEW
 from .notify import tell
-from .offer_detail import ShowOffer
 from .offer_diff import diff_lines, field_names
 from .text import clean, shorten
 

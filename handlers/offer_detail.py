@@ -20,6 +20,7 @@ from .buttons import ButtonData, Id
 from .context import Turn
 from .dialogue import Feature, Note, on
 from .formatting import bold, distance, italic, lines, when
+from .handover import ShowOffer
 from .messages import Attachment, Button, Reply, Venue
 from .offer_facts import access_lines, cost_words
 from .recurrence_text import describe
@@ -27,10 +28,6 @@ from .text import clean, shorten
 
 NEXT_DATES = 3
 DESCRIPTION_LIMIT = 1500  # plain characters; escaping happens afterwards
-
-
-class ShowOffer(ButtonData, prefix="o"):
-    offer: Id
 
 
 class OfferCalendar(ButtonData, prefix="oc"):

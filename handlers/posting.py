@@ -30,11 +30,10 @@ from .context import Turn
 from .dialogue import Feature, Step, on, takes
 from .formatting import lines
 from .forms import Problem, corrects, typed_action
-from .handover import AskOffer, NewOffer, SaveOfferChange, ShowStoredOffer, StartOffer
+from .handover import AskOffer, NewOffer, SaveOfferChange, ShowOffer, ShowStoredOffer, StartOffer
 from .i18n import N_
 from .keywords import Intent, read_intent
 from .messages import Button, Reply
-from .offer_detail import ShowOffer
 from .offer_form import (
     FORM,
     ORDER,

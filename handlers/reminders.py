@@ -56,9 +56,9 @@ from .context import Turn
 from .dialogue import Feature, on
 from .formatting import bold, lines, when
 from .formatting import day as day_name
+from .handover import ShowOffer
 from .i18n import Translator
 from .messages import Button, Reply
-from .offer_detail import ShowOffer
 from .text import shorten
 from .understanding import Intent
 

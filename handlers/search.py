@@ -32,6 +32,7 @@ from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
 from .dialogue import Feature, Note, on
 from .formatting import bold, clock, distance, is_all_day, lines, when
+from .handover import ShowOffer
 from .messages import Button, Reply
 from .text import shorten
 from .understanding import Intent, Reading
@@ -614,8 +615,6 @@ def _heading(turn: Turn, search: Search) -> Markup:
 def _list(
     turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: bool, edit: bool
 ) -> Reply:
-    from .offer_detail import ShowOffer  # the details link back to this list
-
     t = turn.t
     text = [_heading(turn, search), ""]
     rows: list[tuple[Button, ...]] = []

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from markupsafe import Markup
 
 from handlers.formatting import bold, distance, lines, when
+from handlers.handover import ShowOffer
 from handlers.i18n import Translator, normalise_language
-from handlers.offer_detail import ShowOffer
 from handlers.recurrence_text import describe
 from handlers.search import PickKind
 from handlers.text import clean, shorten
