@@ -27,7 +27,7 @@ from .context import Turn
 from .dialogue import Feature, on
 from .digest import home_words
 from .formatting import bold, lines, when
-from .handover import ShowOffer
+from .handover import AskHome, Settings, ShowOffer
 from .i18n import Translator
 from .messages import Button, Reply
 from .text import shorten
@@ -97,8 +97,6 @@ async def state_line(turn: Turn) -> Markup:
 
 
 async def _view(turn: Turn, notice: str | None = None) -> Reply:
-    from .settings import AskHome, Settings  # settings shows the alerts' state
-
     t, user = turn.t, turn.user
     edit = turn.msg.button is not None
     back = (Button(t("⚙️ Settings"), Settings().pack()),)

@@ -28,7 +28,7 @@ from .buttons import ButtonData, Matching
 from .context import Turn
 from .dialogue import Feature, on
 from .formatting import bold, lines
-from .ideas import StartHere
+from .handover import StartHere
 from .messages import Attachment, Button, Reply
 from .text import shorten
 

@@ -40,7 +40,7 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, on
 from .formatting import bold, distance, is_all_day, lines, when
-from .handover import ShowOffer
+from .handover import AskHome, Settings, ShowOffer
 from .i18n import Translator
 from .messages import Button, Reply
 from .text import shorten
@@ -137,8 +137,6 @@ async def set_hour(turn: Turn, pressed: DigestHour) -> list[Reply]:
 
 
 async def _view(turn: Turn, notice: str | None = None) -> Reply:
-    from .settings import AskHome, Settings  # settings shows the weekly post's state
-
     t, user = turn.t, turn.user
     edit = turn.msg.button is not None
     text: list[str] = [

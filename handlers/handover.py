@@ -10,10 +10,11 @@ modules are imported here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from markupsafe import Markup
 
-from .buttons import ButtonData, Id
+from .buttons import Between, ButtonData, Id
 from .dialogue import Request
 from .offer_form import Draft
 
@@ -28,6 +29,63 @@ class ShowOffer(ButtonData, prefix="o"):
     """An offer's details (offer_detail answers it)."""
 
     offer: Id
+
+
+class Queue(ButtonData, prefix="vq", moderators_only=True):
+    """The moderation queue (moderation answers it)."""
+
+
+class IdeaList(ButtonData, prefix="id"):
+    """The pool of ideas, one page of it (ideas answers it)."""
+
+    page: Annotated[int, Between(1, 999)] | None = None
+
+
+class StartHere(ButtonData, prefix="ib"):
+    """Offer a meeting after an idea of the pool (ideas answers it)."""
+
+    idea: Id
+
+
+class ManageIdeas(ButtonData, prefix="ix", moderators_only=True):
+    """The moderators' list of ideas (ideas answers it)."""
+
+
+class MyOffer(ButtonData):
+    """A button about one of the person's own offers (checked to be theirs when pressed;
+    managing answers them)."""
+
+    offer: Id
+
+
+class ShowMine(MyOffer, prefix="mo"):
+    """One's own offer with what can be done to it."""
+
+
+class Settings(ButtonData, prefix="st"):
+    """The settings (settings answers it, as the next three)."""
+
+
+class AskHome(ButtonData, prefix="sh?"):
+    """Asks for the home place."""
+
+
+class RememberHome(ButtonData, prefix="hm"):
+    """Under a list: the place searched becomes the home place."""
+
+
+class Remind(ButtonData, prefix="rm"):
+    """Remind me of this offer (reminders answers it, as `MyReminders`)."""
+
+    offer: Id
+
+
+class MyReminders(ButtonData, prefix="rl"):
+    """The person's reminders."""
+
+
+class Back(ButtonData, prefix="b"):
+    """Back to the list of the current search (search answers it)."""
 
 
 # --- requests -----------------------------------------------------------------------------

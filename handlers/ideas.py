@@ -39,11 +39,10 @@ from .context import STEP_KEY, Turn
 from .dialogue import Feature, Note, Step, on
 from .formatting import bold, clock, day, lines
 from .forms import Field, Form, Problem, typed_action
-from .handover import NewOffer, StartOffer
+from .handover import Back, IdeaList, ManageIdeas, NewOffer, Queue, StartHere, StartOffer
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
-from .moderation import Queue
 from .offer_form import Draft, has_link
 from .text import clean, shorten
 
@@ -133,18 +132,6 @@ def _may(turn: Turn) -> bool:
 # --- the buttons: residents may list ideas and start one; the rest is for moderators ------
 
 
-class IdeaList(ButtonData, prefix="id"):
-    page: Annotated[int, Between(1, 999)] | None = None
-
-
-class StartHere(ButtonData, prefix="ib"):
-    idea: Id
-
-
-class ManageIdeas(ButtonData, prefix="ix", moderators_only=True):
-    pass
-
-
 class ViewIdea(ButtonData, prefix="iv", moderators_only=True):
     idea: Id
 
@@ -232,7 +219,7 @@ async def _show(turn: Turn, asked: int | None) -> list[Reply]:
         buttons.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     from_list = turn.msg.button is not None and search.current(turn) is not None
     if from_list:
-        buttons.append((Button(t("🔙 Back"), search.Back().pack()),))
+        buttons.append((Button(t("🔙 Back"), Back().pack()),))
     paging = turn.msg.button is not None and asked is not None
     return [Reply(lines(text), buttons=tuple(buttons), edit=from_list or paging)]
 

@@ -38,12 +38,12 @@ from models.reminders import coming_count, count_for_offer, notify_changes
 
 from . import companions, moderators
 from . import offer_form as form
-from .buttons import ButtonData, Id, OneOf
+from .buttons import ButtonData, OneOf
 from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Note, Step, on, takes
 from .formatting import bold, lines, when
-from .handover import AskOffer, NewOffer, SaveOfferChange, ShowStoredOffer
+from .handover import AskOffer, MyOffer, NewOffer, SaveOfferChange, ShowMine, ShowStoredOffer
 from .i18n import N_
 from .keywords import Intent, is_cancel
 from .messages import Button, Reply
@@ -93,16 +93,6 @@ def _planned(offer: Offer, now: datetime, limit: int) -> list[tuple[datetime, da
 
 
 class MyOffers(ButtonData, prefix="mm"):
-    pass
-
-
-class MyOffer(ButtonData):
-    """A button about one of the person's own offers (checked to be theirs when pressed)."""
-
-    offer: Id
-
-
-class ShowMine(MyOffer, prefix="mo"):
     pass
 
 

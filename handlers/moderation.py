@@ -45,10 +45,9 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Note, Step, on
 from .formatting import bold, lines
-from .handover import ShowOffer
+from .handover import ManageIdeas, Queue, ShowMine, ShowOffer
 from .i18n import N_, Translator
 from .keywords import is_cancel
-from .managing import ShowMine
 from .messages import Button, Reply
 from .moderators import REVIEW
 from .notify import tell
@@ -91,10 +90,6 @@ def _is_moderator(turn: Turn) -> bool:
 
 
 # --- the buttons: only moderators may press them (the core refuses anyone else) -----------
-
-
-class Queue(ButtonData, prefix="vq", moderators_only=True):
-    pass
 
 
 class Review(ButtonData, prefix="vo", moderators_only=True):
@@ -193,8 +188,6 @@ async def show_queue(turn: Turn, pressed: Queue | str = "") -> list[Reply]:
             Button(t("🔑 Invite a moderator"), InviteModerator().pack()),
         )
     )
-    from .ideas import ManageIdeas  # ideas links back to the queue
-
     rows.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     if stuck:
         rows.append((Button(t("📮 Undelivered messages"), Undelivered().pack()),))

@@ -20,7 +20,7 @@ from .buttons import ButtonData, Id
 from .context import Turn
 from .dialogue import Feature, Note, on
 from .formatting import bold, distance, italic, lines, when
-from .handover import ShowOffer
+from .handover import Back, Remind, ShowOffer
 from .messages import Attachment, Button, Reply, Venue
 from .offer_facts import access_lines, cost_words
 from .recurrence_text import describe
@@ -78,8 +78,6 @@ async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
     offer = await visible_offer(turn.session, offer_id) if offer_id is not None else None
     if offer is None:
         return _gone(turn)
-    from .reminders import Remind  # reminders links back to the details
-
     t = turn.t
     turn.put(Shown(offer_id=offer.id, at=turn.now))
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
@@ -106,7 +104,7 @@ async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
     if upcoming:  # only where a companion could go along
         buttons[1:1] = await companions.offer_button(turn, offer)
     if around is not None:
-        buttons[-1] += (Button(t("🔙 Back"), search.Back().pack()),)
+        buttons[-1] += (Button(t("🔙 Back"), Back().pack()),)
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]
 
 

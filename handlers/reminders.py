@@ -56,7 +56,7 @@ from .context import Turn
 from .dialogue import Feature, on
 from .formatting import bold, lines, when
 from .formatting import day as day_name
-from .handover import ShowOffer
+from .handover import MyReminders, Remind, ShowOffer
 from .i18n import Translator
 from .messages import Button, Reply
 from .text import shorten
@@ -70,10 +70,6 @@ Which = Annotated[str, Word(8)]  # EVERY, or one date as YYYYMMDD (checked to be
 Epoch = Annotated[int, Between(0, 99_999_999_999)]  # a date's start, seconds since 1970
 
 
-class Remind(ButtonData, prefix="rm"):
-    offer: Id
-
-
 class RemindWhen(ButtonData, prefix="rw"):
     offer: Id
     which: Which
@@ -83,10 +79,6 @@ class SaveReminder(ButtonData, prefix="rs"):
     offer: Id
     which: Which
     lead: Literal["e", "h", "b"]
-
-
-class MyReminders(ButtonData, prefix="rl"):
-    pass
 
 
 class AskStop(ButtonData, prefix="rq"):

@@ -32,7 +32,7 @@ from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
 from .dialogue import Feature, Note, on
 from .formatting import bold, clock, distance, is_all_day, lines, when
-from .handover import ShowOffer
+from .handover import Back, IdeaList, RememberHome, ShowOffer
 from .messages import Button, Reply
 from .text import shorten
 from .understanding import Intent, Reading
@@ -152,10 +152,6 @@ class Page(ButtonData, prefix="pg"):
 
 class ChoosePlace(ButtonData, prefix="pl"):
     place: Annotated[str, Rest(40)]  # a place id of the gazetteer, or a position's
-
-
-class Back(ButtonData, prefix="b"):
-    """Back to the list."""
 
 
 class ClearFilters(ButtonData, prefix="fx"):
@@ -688,8 +684,6 @@ def _empty(turn: Turn, search: Search, page: int, edit: bool) -> Reply:
     if options:
         rows.append(tuple(options))
     if page == 0:
-        from .ideas import IdeaList  # ideas goes back to the search
-
         rows.append((Button(t("💡 Ideas for your own meetings"), IdeaList().pack()),))
     if page > 0:
         rows.append((Button(t("◀ Back"), Page(page=page - 1).pack()),))
@@ -701,8 +695,6 @@ def _remember_home(turn: Turn) -> list[tuple[Button, ...]]:
     """Offered until the person has chosen a home place; a search alone never sets one."""
     if turn.user.home_place_id is not None:
         return []
-    from .settings import RememberHome  # settings starts searches
-
     return [(Button(turn.t("🏠 Remember as my home place"), RememberHome().pack()),)]
 
 

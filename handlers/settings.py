@@ -24,10 +24,10 @@ from .buttons import ButtonData, OneOf, Rest
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
 from .dialogue import Feature, Note, Step, on
+from .handover import AskHome, MyReminders, RememberHome, Settings
 from .i18n import LANGUAGES, N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
-from .reminders import MyReminders
 from .text import shorten
 from .understanding import Intent, read
 
@@ -37,16 +37,8 @@ HOME = "settings.home"
 MAX_CHOICES = 5
 
 
-class Settings(ButtonData, prefix="st"):
-    pass
-
-
 class SetHomeRadius(ButtonData, prefix="sr"):
     km: Annotated[int, OneOf(search.RADII)]
-
-
-class AskHome(ButtonData, prefix="sh?"):
-    pass
 
 
 class ChooseHome(ButtonData, prefix="hp"):
@@ -55,10 +47,6 @@ class ChooseHome(ButtonData, prefix="hp"):
 
 class SearchHome(ButtonData, prefix="sm"):
     pass
-
-
-class RememberHome(ButtonData, prefix="hm"):
-    """Under a list: the place searched becomes the home place."""
 
 
 class SetLanguage(ButtonData, prefix="lg"):

@@ -10,8 +10,7 @@ from .buttons import ButtonData
 from .common import main_keyboard, with_location_hint
 from .context import Turn
 from .dialogue import Feature, on
-from .handover import NewOffer
-from .ideas import IdeaList
+from .handover import IdeaList, NewOffer
 from .keywords import Intent
 from .messages import Button, Reply
 
