@@ -38,11 +38,11 @@ from . import digest as personal
 from .buttons import Between, ButtonData, OneOf
 from .common import stale_button
 from .context import Turn
+from .current_search import RADII
 from .dialogue import Feature, on
 from .formatting import lines
 from .i18n import Translator
 from .messages import Button, Reply
-from .search import RADII
 from .text import shorten
 from .when.lexicon import WEEKDAY, lookup
 

@@ -31,8 +31,8 @@ from models.ideas import (
     visible_ideas,
 )
 
+from . import current_search
 from . import offer_form as form
-from . import search
 from .buttons import Between, ButtonData, Id, Token
 from .common import refused, stale_button
 from .context import STEP_KEY, Turn
@@ -217,7 +217,7 @@ async def _show(turn: Turn, asked: int | None) -> list[Reply]:
     buttons.append((Button(t("➕ Offer a meeting"), NewOffer().pack()),))
     if _may(turn):
         buttons.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
-    from_list = turn.msg.button is not None and search.current(turn) is not None
+    from_list = turn.msg.button is not None and current_search.current(turn) is not None
     if from_list:
         buttons.append((Button(t("🔙 Back"), Back().pack()),))
     paging = turn.msg.button is not None and asked is not None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from . import search
+from . import current_search, search
 from .common import main_keyboard
 from .context import Turn
 from .dialogue import Feature
@@ -104,7 +104,7 @@ async def lonely(turn: Turn, argument: str = "") -> list[Reply]:
         else:  # several places of that name, or a typo: the choice, then the list
             choice = await search.at_resolution(turn, found, reading.place_text, named)
             return [Reply(lines([intro, "", helpline_text(turn)])), *choice]
-    current = search.current(turn) or search.home_search(turn)
+    current = current_search.current(turn) or current_search.home_search(turn)
     if current is None:
         ask = t(
             "Tell me your town or postcode, and I will show you meetings nearby where you are "
@@ -118,7 +118,7 @@ async def lonely(turn: Turn, argument: str = "") -> list[Reply]:
 
 
 async def _with_meetings(
-    turn: Turn, intro: str, where: search.Search, named: Mapping[str, object]
+    turn: Turn, intro: str, where: current_search.Search, named: Mapping[str, object]
 ) -> list[Reply]:
     t = turn.t
     found = await search.has_meetings(turn, where)

@@ -9,7 +9,7 @@ from typing import Annotated
 from places import Place
 from publish.notice import make_notice
 
-from . import search
+from . import current_search
 from .buttons import ButtonData, Rest
 from .common import stale_button
 from .context import Turn
@@ -27,7 +27,7 @@ class NoticeFor(ButtonData, prefix="ah"):
 async def notice(turn: Turn, argument: str = "") -> list[Reply]:
     t = turn.t
     if not argument:
-        current = search.current(turn) or search.home_search(turn)
+        current = current_search.current(turn) or current_search.home_search(turn)
         place = (
             None
             if current is None or current.position

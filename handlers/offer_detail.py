@@ -15,7 +15,7 @@ from places.geo import great_circle_km
 from places.text import fold
 from publish.calendar import offer_calendar
 
-from . import companions, search
+from . import companions, current_search
 from .buttons import ButtonData, Id
 from .context import Turn
 from .dialogue import Feature, Note, on
@@ -47,7 +47,7 @@ def detail_view(
     offer: Offer,
     upcoming: list[tuple[datetime, datetime]],
     *,
-    around: search.Search | None = None,
+    around: current_search.Search | None = None,
 ) -> Markup:
     """An offer as residents see it, with its distance from `around` (the search in progress,
     if any; the organiser's preview, before the offer is stored, leaves it out)."""
@@ -81,7 +81,7 @@ async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
     t = turn.t
     turn.put(Shown(offer_id=offer.id, at=turn.now))
     upcoming = await next_dates(turn.session, offer.id, turn.now, NEXT_DATES)
-    around = search.current(turn)  # once: for the distance and the back button
+    around = current_search.current(turn)  # once: for the distance and the back button
     text = detail_view(turn, offer, upcoming, around=around)
     buttons: list[tuple[Button, ...]] = []
     if upcoming:
@@ -233,7 +233,7 @@ def _dates(turn: Turn, offer: Offer, upcoming: list[tuple[datetime, datetime]]) 
     return out
 
 
-def _where(turn: Turn, offer: Offer, around: search.Search | None) -> Markup:
+def _where(turn: Turn, offer: Offer, around: current_search.Search | None) -> Markup:
     line = Markup("📍 {}").format(shorten(", ".join(offer.where_parts()), 300))
     if around is not None:
         km = great_circle_km(around.lat, around.lon, offer.latitude, offer.longitude)

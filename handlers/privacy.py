@@ -20,7 +20,7 @@ from models.organising import owned
 from models.privacy import conversations_of, rows_referring_to
 from models.schedule import BERLIN
 
-from . import search, windows
+from . import current_search, windows
 from .buttons import ButtonData
 from .common import stale_button
 from .context import STEP_KEY, Turn
@@ -216,16 +216,16 @@ def _conversation(turn: Turn, convo: Conversation) -> list[str]:
         else t("💬 Our conversation:")
     ]
     data = convo.data or {}
-    found = search.Search.load(data.get(search.Search.key))
+    found = current_search.Search.load(data.get(current_search.Search.key))
     if found is not None:
-        place = search.place_heading(turn, found)
+        place = current_search.place_heading(turn, found)
         out.append(
             t(
                 "• Last search: near {place}, {window}, {km} km – deleted by {date} at the latest",
                 place=place,
                 window=windows.label(t, found.window, turn.now),
                 km=found.radius,
-                date=_date(t, found.at + search.KEEP_SEARCH),
+                date=_date(t, found.at + current_search.KEEP_SEARCH),
             )
         )
     step = turn.services.steps.get(convo.state)
@@ -236,7 +236,7 @@ def _conversation(turn: Turn, convo: Conversation) -> list[str]:
                 question=t(step.summary) if step.summary else step.name,
             )
         )
-    others = set(data) - {search.Search.key, STEP_KEY}
+    others = set(data) - {current_search.Search.key, STEP_KEY}
     if others:
         out.append(t("• Notes for the ongoing conversation, such as the choices shown last."))
     if found is None and step is None and not others:

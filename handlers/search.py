@@ -12,11 +12,11 @@ the list's heading names every filter that applies.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Annotated, Any, TypedDict, Unpack
+from datetime import datetime
+from typing import Annotated, TypedDict, Unpack
 
 from markupsafe import Markup
-from pydantic import BeforeValidator, Field, field_validator
+from pydantic import field_validator
 
 from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
@@ -30,6 +30,15 @@ from . import windows
 from .buttons import Between, ButtonData, OneOf, Rest
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
+from .current_search import (
+    RADII,
+    Kinds,
+    Part,
+    Search,
+    current,
+    home_search,
+    place_heading,
+)
 from .dialogue import Feature, Note, on
 from .formatting import bold, clock, distance, is_all_day, lines, when
 from .handover import Back, IdeaList, RememberHome, ShowOffer
@@ -38,57 +47,8 @@ from .text import shorten
 from .understanding import Intent, Reading
 
 PAGE = 5
-RADII = (5, 10, 25, 50)
 MAX_CHOICES = 5
 MAX_POSTCODE_PARTS = 8  # the most any postcode of Sachsen-Anhalt has
-KEEP_SEARCH = timedelta(days=30)  # the privacy promise: the last search is kept 30 days at most
-
-
-def _part(value: object) -> str | None:
-    return value if value in windows.PARTS else None
-
-
-def _kinds(value: object) -> tuple[str, ...]:
-    return tuple(k for k in value if k in BY_KEY) if isinstance(value, (list, tuple)) else ()
-
-
-# Stored filters are checked on loading: an unknown part of the day or kind is dropped.
-Part = Annotated[str | None, BeforeValidator(_part)]
-Kinds = Annotated[tuple[str, ...], BeforeValidator(_kinds)]
-
-
-class Search(Note):
-    key = "search"
-    version = 3
-
-    place: str  # town or postcode name; for a shared position the nearest town ("" if none)
-    place_id: str = ""
-    position: bool = False  # a shared or typed position rather than a named place
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    window: str = windows.DEFAULT
-    part: Part = None  # "morning", "afternoon", "evening" (windows.PARTS)
-    radius: int = 10
-    categories: Kinds = ()
-    step_free: bool = False
-    page: int = Field(0, ge=0, le=1000)
-    at: datetime
-
-    @field_validator("window", mode="before")
-    @classmethod
-    def _window(cls, value: object) -> str:
-        return value if isinstance(value, str) and windows.is_window(value) else windows.DEFAULT
-
-    @field_validator("radius", mode="before")
-    @classmethod
-    def _radius(cls, value: object) -> int:
-        return next((r for r in RADII if r == value), 10)
-
-    @classmethod
-    def upgrade(cls, raw: dict[str, Any], version: int | None) -> dict[str, Any] | None:
-        # version 1 mixed the search with the home place: ask for the place again;
-        # version 2 had no part of the day and no step-free filter.
-        return raw if version == 2 else None
 
 
 class Pending(Note):
@@ -156,26 +116,6 @@ class ChoosePlace(ButtonData, prefix="pl"):
 
 class ClearFilters(ButtonData, prefix="fx"):
     pass
-
-
-def current(turn: Turn) -> Search | None:
-    """The search in progress, if there is one younger than 30 days."""
-    search = turn.get(Search)
-    if search is not None and not timedelta(0) <= turn.now - search.at <= KEEP_SEARCH:
-        turn.drop(Search)
-        return None
-    return search
-
-
-def place_heading(turn: Turn, search: Search) -> str:
-    t = turn.t
-    if search.position:
-        return (
-            t("your location near {town}", town=search.place)
-            if search.place
-            else t("your location")
-        )
-    return search.place
 
 
 # --- what people type ---------------------------------------------------------------------
@@ -492,24 +432,6 @@ async def _with_window(turn: Turn, window: str | None, place_text: str) -> list[
     if window:
         turn.put(Pending(window=window))  # used once the place is known
     return ask_for_place(turn)
-
-
-def home_search(turn: Turn, window: str | None = None) -> Search | None:
-    """A new search at the user's home place, if they chose one."""
-    user = turn.user
-    if user.home_lat is None or user.home_lon is None:
-        return None
-    return Search(
-        place=user.home_place_name or "",
-        place_id=user.home_place_id or "",
-        position=is_position_id(user.home_place_id),
-        lat=user.home_lat,
-        lon=user.home_lon,
-        window=window or windows.DEFAULT,
-        radius=user.radius_km,
-        page=0,
-        at=turn.now,
-    )
 
 
 async def _update(turn: Turn, **changes: Unpack[Filters]) -> list[Reply]:

@@ -19,7 +19,7 @@ from models.location import is_position_id
 from models.users import set_home, set_precise_consent
 from places import Place
 
-from . import alerts, digest, search
+from . import alerts, current_search, digest, search
 from .buttons import ButtonData, OneOf, Rest
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
@@ -38,7 +38,7 @@ MAX_CHOICES = 5
 
 
 class SetHomeRadius(ButtonData, prefix="sr"):
-    km: Annotated[int, OneOf(search.RADII)]
+    km: Annotated[int, OneOf(current_search.RADII)]
 
 
 class ChooseHome(ButtonData, prefix="hp"):
@@ -180,7 +180,7 @@ async def show(turn: Turn, argument: Settings | str = "") -> list[Reply]:
 async def set_radius(turn: Turn, pressed: SetHomeRadius) -> list[Reply]:
     km = pressed.km
     turn.user.radius_km = km
-    current = search.current(turn)
+    current = current_search.current(turn)
     if current is not None:  # the next list uses the new radius as well
         turn.put(current.model_copy(update={"radius": km, "page": 0}))
     return [await _settings(turn, edit=True)]
@@ -221,7 +221,7 @@ async def _settings(turn: Turn, *, edit: bool) -> Reply:
             ("✓ " if km == user.radius_km else "") + t("{km} km", km=km),
             SetHomeRadius(km=km).pack(),
         )
-        for km in search.RADII
+        for km in current_search.RADII
     )
     precise = (
         Button(t("📍 Keep my location only roughly"), SetPrecise(precise=False).pack())
@@ -246,11 +246,11 @@ async def set_precise(turn: Turn, pressed: SetPrecise) -> list[Reply]:
     """Consent to keeping shared locations precisely; withdrawing it coarsens what is stored:
     the home place (its id and name too) and the current search."""
     set_precise_consent(turn.user, pressed.precise)
-    current = search.current(turn)
+    current = current_search.current(turn)
     if not pressed.precise and current is not None and current.position:
         place = search.position_place(turn, current.lat, current.lon)
         if place is None:
-            turn.drop(search.Search)
+            turn.drop(current_search.Search)
         else:
             turn.put(
                 current.model_copy(
@@ -360,7 +360,7 @@ async def choose_home(turn: Turn, pressed: ChooseHome) -> list[Reply]:
 
 async def remember_home(turn: Turn, pressed: RememberHome) -> list[Reply]:
     """ "🏠 Remember as my home place" under a list: the place searched becomes the home."""
-    current = search.current(turn)
+    current = current_search.current(turn)
     if current is None:
         return [stale_button(turn)]
     place = Place(
@@ -376,10 +376,10 @@ async def remember_home(turn: Turn, pressed: RememberHome) -> list[Reply]:
 
 async def search_home(turn: Turn, pressed: SearchHome) -> list[Reply]:
     """The button under the confirmation: meetings near the new home place."""
-    home = search.home_search(turn)
+    home = current_search.home_search(turn)
     if home is None:
         return [stale_button(turn)]
-    turn.drop(search.Search)
+    turn.drop(current_search.Search)
     return await search.again(turn)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from models.listing import valid_id
 from models.moderation import waiting_offers
 
-from . import offer_detail, search
+from . import current_search, offer_detail, search
 from .buttons import ButtonData
 from .common import main_keyboard, with_location_hint
 from .context import Turn
@@ -39,11 +39,11 @@ async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
         "🙋 Organising something yourself? With /new you offer your meeting to the "
         "neighbourhood in a few minutes."
     )
-    current = search.current(turn)
+    current = current_search.current(turn)
     if current is not None:
         text += "\n\n" + t(
             "Last time you looked near {place}. Write /angebote to see what is on there.",
-            place=search.place_heading(turn, current),
+            place=current_search.place_heading(turn, current),
         )
     elif turn.user.home_place_id is not None:
         text += "\n\n" + t("Write /angebote to see what is on near your home place.")
