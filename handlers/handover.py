@@ -122,3 +122,19 @@ class ShowStoredOffer(Request):
     """Back from changing a stored offer, nothing saved: managing shows the offer again."""
 
     offer_id: int
+
+
+@dataclass(frozen=True)
+class OpenOffer(Request):
+    """An offer's details by id, as for a link "/start offer_<id>" (offer_detail shows them;
+    None: no such id)."""
+
+    offer_id: int | None
+
+
+@dataclass(frozen=True)
+class SearchPlace(Request):
+    """A search at a place of the gazetteer by id, as for a link "/start place_<id>" (search
+    lists what is on there)."""
+
+    place_id: str

@@ -18,9 +18,9 @@ from publish.calendar import offer_calendar
 from . import companions, current_search
 from .buttons import ButtonData, Id
 from .context import Turn
-from .dialogue import Feature, Note, on
+from .dialogue import Feature, Note, on, takes
 from .formatting import bold, distance, italic, lines, when
-from .handover import Back, Remind, ShowOffer
+from .handover import Back, OpenOffer, Remind, ShowOffer
 from .messages import Attachment, Button, Reply, Venue
 from .offer_facts import access_lines, cost_words
 from .recurrence_text import describe
@@ -71,6 +71,10 @@ def detail_view(
 
 async def show(turn: Turn, pressed: ShowOffer) -> list[Reply]:
     return await show_offer(turn, pressed.offer)
+
+
+async def open_offer(turn: Turn, request: OpenOffer) -> list[Reply]:
+    return await show_offer(turn, request.offer_id)
 
 
 async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
@@ -262,4 +266,5 @@ FEATURE = Feature(
         on(OfferVenue, venue),
         on(ShareOffer, share),
     ),
+    requests=(takes(OpenOffer, open_offer),),
 )

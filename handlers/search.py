@@ -39,9 +39,9 @@ from .current_search import (
     home_search,
     place_heading,
 )
-from .dialogue import Feature, Note, on
+from .dialogue import Feature, Note, on, takes
 from .formatting import bold, clock, distance, is_all_day, lines, when
-from .handover import Back, IdeaList, RememberHome, ShowOffer
+from .handover import Back, IdeaList, RememberHome, SearchPlace, ShowOffer
 from .messages import Button, Reply
 from .text import shorten
 from .understanding import Intent, Reading
@@ -255,6 +255,10 @@ def outside(turn: Turn) -> Reply:
 
 async def choose_place(turn: Turn, pressed: ChoosePlace) -> list[Reply]:
     return await search_place(turn, pressed.place)
+
+
+async def search_place_asked(turn: Turn, request: SearchPlace) -> list[Reply]:
+    return await search_place(turn, request.place_id)
 
 
 async def search_place(turn: Turn, place_id: str) -> list[Reply]:
@@ -673,5 +677,6 @@ FEATURE = Feature(
         on(Back, back),
         on(ClearFilters, clear_filters),
     ),
+    requests=(takes(SearchPlace, search_place_asked),),
     intents={Intent.MORE: more, Intent.BACK: back, Intent.SEARCH: read_message},
 )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from models.listing import valid_id
 from models.moderation import waiting_offers
 
-from . import current_search, offer_detail, search
+from . import current_search
 from .buttons import ButtonData
 from .common import main_keyboard, with_location_hint
 from .context import Turn
 from .dialogue import Feature, on
-from .handover import IdeaList, NewOffer
+from .handover import IdeaList, NewOffer, OpenOffer, SearchPlace
 from .keywords import Intent
 from .messages import Button, Reply
 
@@ -21,10 +21,11 @@ class Help(ButtonData, prefix="h"):
 
 async def welcome(turn: Turn, argument: str = "") -> list[Reply]:
     if argument.startswith("offer_"):  # deep link t.me/<bot>?start=offer_<id>
-        return await offer_detail.show_offer(turn, valid_id(argument.removeprefix("offer_")))
+        offer_id = valid_id(argument.removeprefix("offer_"))
+        return await turn.services.hand_over(turn, OpenOffer(offer_id))
     if argument.startswith("place_") and turn.services.places.get(argument.removeprefix("place_")):
         # deep link t.me/<bot>?start=place_<id>, e.g. from the QR code of a printed notice
-        return await search.search_place(turn, argument.removeprefix("place_"))
+        return await turn.services.hand_over(turn, SearchPlace(argument.removeprefix("place_")))
     t = turn.t
     text = with_location_hint(
         turn,

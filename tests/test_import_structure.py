@@ -154,8 +154,6 @@ NOT_YET = {
     "handlers.settings -> handlers.alerts",
     "handlers.settings -> handlers.digest",
     "handlers.settings -> handlers.search",
-    "handlers.start -> handlers.offer_detail",
-    "handlers.start -> handlers.search",
 }
 
 
