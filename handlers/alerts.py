@@ -22,10 +22,9 @@ from models.outbox import Claimed
 from scheduler.compose import Drop
 
 from .buttons import ButtonData, OneOf
-from .common import stale_button
+from .common import home_words, stale_button
 from .context import Turn
 from .dialogue import Feature, on
-from .digest import home_words
 from .formatting import bold, lines, when
 from .handover import AskHome, Settings, ShowOffer
 from .i18n import Translator

@@ -6,9 +6,11 @@ import logging
 
 from markupsafe import Markup
 
+from models import User
 from models.moderation import Action, log
 
 from .context import Turn
+from .i18n import Translator
 from .messages import SHARE_BUTTON, SHARE_MENU, SHARE_TYPED, Button, Reply
 
 
@@ -57,3 +59,8 @@ def stale_button(turn: Turn) -> Reply:
         t("This button is no longer valid. Write your town or postcode to start again."),
         notice=t("This button is no longer valid."),
     )
+
+
+def home_words(t: Translator, user: User) -> str | Markup:
+    """The home place's name (for a shared position: the nearest town)."""
+    return user.home_place_name or t("your home place")

@@ -36,7 +36,7 @@ from models.search import Hit, Query, nearby
 from scheduler.compose import Drop
 
 from .buttons import Between, ButtonData, OneOf
-from .common import stale_button
+from .common import home_words, stale_button
 from .context import Turn
 from .dialogue import Feature, on
 from .formatting import bold, distance, is_all_day, lines, when
@@ -198,11 +198,6 @@ async def _view(turn: Turn, notice: str | None = None) -> Reply:
 
 def _ticked(chosen: bool, label: str) -> str:
     return f"✓ {label}" if chosen else label
-
-
-def home_words(t: Translator, user: User) -> str | Markup:
-    """The home place's name (for a shared position: the nearest town)."""
-    return user.home_place_name or t("your home place")
 
 
 async def state_line(turn: Turn) -> Markup:

@@ -55,14 +55,6 @@ from .when import days_named
 
 NOTICE = "managing.notice"
 DATE = "managing.date"
-STATUS = {
-    OfferStatus.DRAFT: N_("📝 please change – see the moderator's note"),
-    OfferStatus.PENDING: N_("⏳ waiting for a moderator"),
-    OfferStatus.PUBLISHED: N_("✅ published"),
-    OfferStatus.PAUSED: N_("⏸ paused"),
-    OfferStatus.CANCELLED: N_("🛑 cancelled"),
-    OfferStatus.REJECTED: N_("❌ not published"),
-}
 CANCEL_CHOICES = 6
 
 
@@ -174,7 +166,7 @@ async def list_mine(turn: Turn, pressed: MyOffers | str = "") -> list[Reply]:
             next_start = planned[0][0] if planned else None
         upcoming = when(t, next_start) if next_start else t("no upcoming date")
         text.append(Markup("{}. ").format(number) + bold(offer.title, 60))
-        text.append(Markup("    {} · {}").format(t(STATUS[offer.status]), upcoming))
+        text.append(Markup("    {} · {}").format(t(form.STATUS[offer.status]), upcoming))
         rows.append(
             (Button(f"{number}. {shorten(offer.title, 40)}", ShowMine(offer=offer.id).pack()),)
         )
@@ -206,7 +198,7 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
     t = turn.t
     upcoming = await _coming(turn, offer, 3)
     text: list[object] = [intro, ""] if intro else []
-    text += [bold(offer.title, 120), t(STATUS[offer.status])]
+    text += [bold(offer.title, 120), t(form.STATUS[offer.status])]
     if offer.review_note and offer.status in (OfferStatus.DRAFT, OfferStatus.REJECTED):
         text.append(t("💬 Moderator's note: {note}", note=shorten(offer.review_note, 500)))
     words = form.when_words(turn, form.Draft.of(offer))

@@ -3,7 +3,7 @@ resident can do with it: add it to the calendar, see the place, pass it on."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from markupsafe import Markup
 
@@ -18,9 +18,10 @@ from publish.calendar import offer_calendar
 from . import companions, current_search
 from .buttons import ButtonData, Id
 from .context import Turn
-from .dialogue import Feature, Note, on, takes
+from .dialogue import Feature, on, takes
 from .formatting import bold, distance, italic, lines, when
 from .handover import Back, OpenOffer, Remind, ShowOffer
+from .last_shown import Shown
 from .messages import Attachment, Button, Reply, Venue
 from .offer_facts import access_lines, cost_words
 from .recurrence_text import describe
@@ -183,26 +184,6 @@ async def share(turn: Turn, pressed: ShareOffer) -> list[Reply]:
         text.append(t("Details at Nahbar: write {command}", command=f"/start offer_{offer.id}"))
         hint = t("Pass this on to anyone who might like to come.")
     return [Reply(hint), Reply(lines(text))]
-
-
-class Shown(Note):
-    """The offer whose details were shown last: "erinnern Sie mich daran" means this one."""
-
-    key = "shown"
-
-    offer_id: int
-    at: datetime
-
-
-SHOWN_FOR = timedelta(hours=12)  # "daran" refers to an offer seen this recently
-
-
-async def just_shown(turn: Turn) -> Offer | None:
-    """The offer whose details the person saw last, if recently and still visible."""
-    shown = turn.get(Shown)
-    if shown is None or not timedelta(0) <= turn.now - shown.at <= SHOWN_FOR:
-        return None
-    return await visible_offer(turn.session, shown.offer_id)
 
 
 def _gone(turn: Turn) -> list[Reply]:

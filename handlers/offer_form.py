@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from markupsafe import Markup
 from pydantic import field_validator
 
-from models import Cost, Offer
+from models import Cost, Offer, OfferStatus
 from models.accessibility import osm_value
 from models.categories import BY_KEY, CATEGORIES, category
 from models.geo import in_service_area
@@ -684,3 +684,14 @@ def reply(text: Markup, rows: list[tuple[Button, ...]], *, edit: bool = False) -
 def category_label(turn: Turn, key: str | None) -> str:
     kind = category(key or "other")
     return f"{kind.emoji} {turn.t(kind.name)}"
+
+
+# What an offer's status means to its organiser (managing, privacy).
+STATUS = {
+    OfferStatus.DRAFT: N_("📝 please change – see the moderator's note"),
+    OfferStatus.PENDING: N_("⏳ waiting for a moderator"),
+    OfferStatus.PUBLISHED: N_("✅ published"),
+    OfferStatus.PAUSED: N_("⏸ paused"),
+    OfferStatus.CANCELLED: N_("🛑 cancelled"),
+    OfferStatus.REJECTED: N_("❌ not published"),
+}

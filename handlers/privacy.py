@@ -28,8 +28,8 @@ from .dialogue import Feature, Note, Step, on
 from .formatting import lines
 from .i18n import N_, Translator
 from .keywords import Intent, is_cancel, is_yes
-from .managing import STATUS
 from .messages import Button, Reply
+from .offer_form import STATUS
 from .text import shorten
 
 DELETE = "privacy.delete"

@@ -58,6 +58,7 @@ from .formatting import bold, lines, when
 from .formatting import day as day_name
 from .handover import MyReminders, Remind, ShowOffer
 from .i18n import Translator
+from .last_shown import just_shown
 from .messages import Button, Reply
 from .text import shorten
 from .understanding import Intent
@@ -146,10 +147,6 @@ async def start(turn: Turn, pressed: Remind) -> list[Reply]:
 
 async def remind_typed(turn: Turn, argument: str = "") -> list[Reply]:
     """ "Bitte erinnern Sie mich daran": the reminder choice for the offer just shown."""
-    from .offer_detail import (
-        just_shown,
-    )  # offer_detail shows the reminder button: no cycle at import
-
     offer = await just_shown(turn)
     if offer is None:
         return [
