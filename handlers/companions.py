@@ -36,7 +36,6 @@ from models.companions import (
     redeem_invite,
     volunteer,
     volunteers_for,
-    waiting_count,
 )
 from models.coordination import scope_of
 from models.listing import next_dates, visible_offer
@@ -46,6 +45,7 @@ from .common import stale_button
 from .context import Turn
 from .dialogue import Feature, Note, Step, on
 from .formatting import when
+from .handover import AskCompany
 from .i18n import N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
@@ -63,12 +63,6 @@ class NameFor(Note):
     key = "step"
     request_id: int
     side: str  # "companion" | "resident"
-
-
-class AskCompany(ButtonData, prefix="ua"):
-    """ "I would rather not go alone" under an offer."""
-
-    offer: Id
 
 
 class CompanyOn(ButtonData, prefix="ud"):
@@ -528,32 +522,6 @@ async def join(turn: Turn, argument: str = "") -> list[Reply]:
             )
         )
     ]
-
-
-async def offer_button(turn: Turn, offer: Offer) -> list[tuple[Button, ...]]:
-    """ "I would rather not go alone" on an offer's details, where a companion could go along."""
-    ags = _municipality(turn, offer)
-    if not ags or not await volunteers_for(turn.session, ags):
-        return []
-    t = turn.t
-    return [(Button(t("🤝 I would rather not go alone"), AskCompany(offer=offer.id).pack()),)]
-
-
-async def door_line(turn: Turn, offer: Offer) -> list[Markup]:
-    """All the organiser learns (in /meine): how many would like to be welcomed at the door."""
-    count = await waiting_count(turn.session, offer.id, turn.now)
-    t = turn.t
-    return (
-        [
-            t.n(
-                "🚪 {count} person would like to be welcomed at the door",
-                "🚪 {count} would like to be welcomed at the door",
-                count,
-            )
-        ]
-        if count
-        else []
-    )
 
 
 FEATURE = Feature(

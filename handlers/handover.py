@@ -88,6 +88,12 @@ class Back(ButtonData, prefix="b"):
     """Back to the list of the current search (search answers it)."""
 
 
+class AskCompany(ButtonData, prefix="ua"):
+    """ "I would rather not go alone" under an offer (companions answers it)."""
+
+    offer: Id
+
+
 # --- requests -----------------------------------------------------------------------------
 
 

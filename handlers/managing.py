@@ -36,7 +36,7 @@ from models.organising import (
 from models.proposals import proposal_for, values_of
 from models.reminders import coming_count, count_for_offer, notify_changes
 
-from . import companions, moderators
+from . import companion_lines, moderators
 from . import offer_form as form
 from .buttons import ButtonData, OneOf
 from .common import stale_button
@@ -217,7 +217,7 @@ async def _view(turn: Turn, offer: Offer, intro: Markup | None = None) -> Reply:
                     reminded=reminded,
                 )
             )
-        text += await companions.door_line(turn, offer)
+        text += await companion_lines.door_line(turn, offer)
     cancelled = cancelled_upcoming(offer, turn.now)
     if cancelled:
         text.append(

@@ -15,7 +15,7 @@ from places.geo import great_circle_km
 from places.text import fold
 from publish.calendar import offer_calendar
 
-from . import companions, current_search
+from . import companion_lines, current_search
 from .buttons import ButtonData, Id
 from .context import Turn
 from .dialogue import Feature, on, takes
@@ -107,7 +107,7 @@ async def show_offer(turn: Turn, offer_id: int | None) -> list[Reply]:
         (Button(t("↗️ Share"), ShareOffer(offer=offer.id).pack()),),
     ]
     if upcoming:  # only where a companion could go along
-        buttons[1:1] = await companions.offer_button(turn, offer)
+        buttons[1:1] = await companion_lines.offer_button(turn, offer)
     if around is not None:
         buttons[-1] += (Button(t("🔙 Back"), Back().pack()),)
     return [Reply(text, buttons=tuple(buttons), edit=turn.msg.button is not None)]

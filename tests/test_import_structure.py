@@ -146,8 +146,6 @@ FEATURE_MODULES = tuple(
 NOT_YET = {
     "handlers.group_digest -> handlers.digest",
     "handlers.loneliness -> handlers.search",
-    "handlers.managing -> handlers.companions",
-    "handlers.offer_detail -> handlers.companions",
     "handlers.settings -> handlers.alerts",
     "handlers.settings -> handlers.digest",
     "handlers.settings -> handlers.search",
