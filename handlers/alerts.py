@@ -9,7 +9,7 @@ the meantime are left out, and nothing is sent when none is left.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from markupsafe import Markup
 from sqlalchemy import select
@@ -26,14 +26,11 @@ from .common import home_words, stale_button
 from .context import Turn
 from .dialogue import Feature, on
 from .formatting import bold, lines, when
-from .handover import AskHome, Settings, ShowOffer
+from .handover import Alerts, AskHome, Settings, ShowOffer
 from .i18n import Translator
 from .messages import Button, Reply
+from .post_lines import kinds_words
 from .text import shorten
-
-
-class Alerts(ButtonData, prefix="al"):
-    switch: Literal["on", "off"] | None = None
 
 
 class AlertKind(ButtonData, prefix="ak"):
@@ -79,20 +76,6 @@ async def toggle_kind(turn: Turn, pressed: AlertKind) -> list[Reply]:
         c.key for c in CATEGORIES if c.key in chosen
     ]  # a new list: the JSON change is seen
     return [await _view(turn)]
-
-
-def kinds_words(t: Translator, alert: Alert) -> Markup | str:
-    if not alert.categories:
-        return t("all kinds")
-    return ", ".join(f"{category(k).emoji} {t(category(k).name)}" for k in alert.categories)
-
-
-async def state_line(turn: Turn) -> Markup:
-    t = turn.t
-    alert = await alert_of(turn.session, turn.user.id)
-    if alert is None:
-        return t("🆕 New offers: off")
-    return t("🆕 New offers: on ({kinds})", kinds=kinds_words(t, alert))
 
 
 async def _view(turn: Turn, notice: str | None = None) -> Reply:

@@ -11,7 +11,7 @@ seven days, and nothing at all in a week without any.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from babel.dates import get_day_names
 from markupsafe import Markup
@@ -38,35 +38,19 @@ from scheduler.compose import Drop
 from .buttons import Between, ButtonData, OneOf
 from .common import home_words, stale_button
 from .context import Turn
-from .dialogue import Feature, on
+from .dialogue import Feature, on, takes
 from .formatting import bold, distance, is_all_day, lines, when
-from .handover import AskHome, Settings, ShowOffer
+from .handover import AskHome, Settings, ShowOffer, ShowWeeklyPost, WeeklyPost
 from .i18n import Translator
 from .messages import Button, Reply
+from .post_lines import schedule_words
 from .text import shorten
 
 SHOWN = 8  # meetings listed in one digest
 DAYS = 7
 
 
-def weekday_name(t: Translator, weekday: int) -> str:
-    return str(get_day_names("wide", locale=t.language)[weekday])
-
-
-def schedule_words(t: Translator, digest: Digest) -> Markup:
-    """ "every Monday at 09:00"."""
-    return t(
-        "every {weekday} at {time}",
-        weekday=weekday_name(t, digest.weekday),
-        time=f"{digest.hour:02d}:00",
-    )
-
-
 # --- a person's digest ----------------------------------------------------------------------
-
-
-class WeeklyPost(ButtonData, prefix="dg"):
-    switch: Literal["on", "off"] | None = None
 
 
 class DigestWeekday(ButtonData, prefix="dw"):
@@ -78,6 +62,10 @@ class DigestHour(ButtonData, prefix="dt"):
 
 
 _OPENED = WeeklyPost()  # the button that opens the message; frozen, so one instance serves all
+
+
+async def show_asked(turn: Turn, request: ShowWeeklyPost) -> list[Reply]:
+    return await show(turn)
 
 
 async def show(turn: Turn, pressed: WeeklyPost = _OPENED) -> list[Reply]:
@@ -200,15 +188,6 @@ def _ticked(chosen: bool, label: str) -> str:
     return f"✓ {label}" if chosen else label
 
 
-async def state_line(turn: Turn) -> Markup:
-    """The line in the settings message."""
-    t = turn.t
-    digest = await digest_of_user(turn.session, turn.user.id)
-    if digest is None:
-        return t("📬 Weekly post: off")
-    return t("📬 Weekly post: {when}", when=schedule_words(t, digest))
-
-
 # --- the message ----------------------------------------------------------------------------
 
 
@@ -291,4 +270,5 @@ FEATURE = Feature(
     name="digest",
     composers={DIGEST: compose_digest},
     buttons=(on(WeeklyPost, show), on(DigestWeekday, set_weekday), on(DigestHour, set_hour)),
+    requests=(takes(ShowWeeklyPost, show_asked),),
 )

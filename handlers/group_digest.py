@@ -34,15 +34,16 @@ from models.users import DEFAULT_RADIUS_KM
 from places import Place
 from places.text import fold
 
-from . import digest as personal
 from .buttons import Between, ButtonData, OneOf
 from .common import stale_button
 from .context import Turn
 from .current_search import RADII
 from .dialogue import Feature, on
 from .formatting import lines
+from .handover import ShowWeeklyPost
 from .i18n import Translator
 from .messages import Button, Reply
+from .post_lines import schedule_words
 from .text import shorten
 from .when.lexicon import WEEKDAY, lookup
 
@@ -158,7 +159,7 @@ class GroupOff(ButtonData, prefix="gx"):
 async def command(turn: Turn, argument: str = "") -> list[Reply]:
     """/wochenpost: in a private chat the person's own digest, in a group the group's."""
     if not turn.msg.group:
-        return await personal.show(turn)
+        return await turn.services.hand_over(turn, ShowWeeklyPost())
     t = turn.t
     digest = await digest_for(turn.session, turn.msg.chat)
     words = argument.strip()
@@ -341,7 +342,7 @@ def _problem(t: Translator, problem: str) -> Markup:
 
 
 def _when(t: Translator, digest: Digest) -> Markup:
-    return personal.schedule_words(t, digest)
+    return schedule_words(t, digest)
 
 
 def _place(turn: Turn, words: str) -> Place | Reply:

@@ -10,7 +10,7 @@ modules are imported here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from markupsafe import Markup
 
@@ -94,6 +94,18 @@ class AskCompany(ButtonData, prefix="ua"):
     offer: Id
 
 
+class WeeklyPost(ButtonData, prefix="dg"):
+    """A person's weekly post, switched on or off (digest answers it)."""
+
+    switch: Literal["on", "off"] | None = None
+
+
+class Alerts(ButtonData, prefix="al"):
+    """The alerts of new offers, switched on or off (alerts answers it)."""
+
+    switch: Literal["on", "off"] | None = None
+
+
 # --- requests -----------------------------------------------------------------------------
 
 
@@ -144,3 +156,8 @@ class SearchPlace(Request):
     lists what is on there)."""
 
     place_id: str
+
+
+@dataclass(frozen=True)
+class ShowWeeklyPost(Request):
+    """A person's own weekly post, as /wochenpost in a private chat (digest shows it)."""

@@ -19,12 +19,12 @@ from models.location import is_position_id
 from models.users import set_home, set_precise_consent
 from places import Place
 
-from . import alerts, current_search, digest, search
+from . import current_search, post_lines, search
 from .buttons import ButtonData, OneOf, Rest
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
 from .dialogue import Feature, Note, Step, on
-from .handover import AskHome, MyReminders, RememberHome, Settings
+from .handover import Alerts, AskHome, MyReminders, RememberHome, Settings, WeeklyPost
 from .i18n import LANGUAGES, N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
@@ -208,8 +208,8 @@ async def _settings(turn: Turn, *, edit: bool) -> Reply:
             t("📍 Precise location: on – shared locations are kept to about 10 m.")
             if user.consent_precise_location
             else t("📍 Precise location: off – shared locations are kept to about 1 km."),
-            await digest.state_line(turn),
-            await alerts.state_line(turn),
+            await post_lines.digest_line(turn),
+            await post_lines.alerts_line(turn),
             "",
             t("Tap a button to change something.")
             if turn.platform_has_buttons
@@ -234,8 +234,8 @@ async def _settings(turn: Turn, *, edit: bool) -> Reply:
         (precise,),
         _language_row(turn),
         (
-            Button(t("📬 Weekly post"), digest.WeeklyPost().pack()),
-            Button(t("🆕 New offers"), alerts.Alerts().pack()),
+            Button(t("📬 Weekly post"), WeeklyPost().pack()),
+            Button(t("🆕 New offers"), Alerts().pack()),
         ),
         (Button(t("🔔 My reminders"), MyReminders().pack()),),
     )
