@@ -2,23 +2,30 @@
 
 Search (handlers.search) makes and changes it; settings, start, notice, loneliness, privacy,
 ideas and the offer details read it here, so that none of them imports the search feature.
+The place helpers that settings shares with search (a position as a place, the choice
+between a postcode's places, "outside the service area") are here for the same reason.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, field_validator
 
 from models.categories import BY_KEY
-from models.location import is_position_id
+from models.geo import in_service_area
+from models.location import is_position_id, position_id, stored_point
+from places import Place
 
 from . import windows
 from .context import Turn
 from .dialogue import Note
+from .messages import Button, Reply
 
 RADII = (5, 10, 25, 50)
+MAX_POSTCODE_PARTS = 8  # the most any postcode of Sachsen-Anhalt has
 KEEP_SEARCH = timedelta(days=30)  # the privacy promise: the last search is kept 30 days at most
 
 
@@ -104,4 +111,41 @@ def home_search(turn: Turn, window: str | None = None) -> Search | None:
         radius=user.radius_km,
         page=0,
         at=turn.now,
+    )
+
+
+def position_place(turn: Turn, lat: float, lon: float) -> Place | None:
+    """A shared or typed position as a Place, kept only as precisely as the user allowed
+    (models.location); named after the nearest town. None outside the service area."""
+    if not in_service_area(lat, lon):
+        return None
+    lat, lon = stored_point(lat, lon, turn.user.consent_precise_location)
+    town = turn.services.places.nearest(lat, lon)
+    return Place(
+        id=position_id(lat, lon),
+        name=town.name if town else "",
+        lat=lat,
+        lon=lon,
+        region=town.region if town else "",
+        kind="coordinates",
+    )
+
+
+def postcode_choice(turn: Turn, parts: tuple[Place, ...], choose: Callable[[str], str]) -> Reply:
+    """ "06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes.
+    `choose` gives the data of the button for a place id."""
+    code = parts[0].name.partition(" ")[0]
+    buttons = tuple((Button(p.name, choose(p.id)),) for p in parts[:MAX_POSTCODE_PARTS])
+    return Reply(
+        turn.t("The postcode {code} covers several places. Which one do you mean?", code=code),
+        buttons=buttons,
+    )
+
+
+def outside(turn: Turn) -> Reply:
+    return Reply(
+        turn.t(
+            "Nahbar knows meetings in Germany. Please write a town or postcode in "
+            "Germany, or send your location from there."
+        )
     )

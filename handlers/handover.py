@@ -159,5 +159,11 @@ class SearchPlace(Request):
 
 
 @dataclass(frozen=True)
+class ShowSearch(Request):
+    """The list of the current search, as /angebote (search shows it; settings asks after a
+    new home place)."""
+
+
+@dataclass(frozen=True)
 class ShowWeeklyPost(Request):
     """A person's own weekly post, as /wochenpost in a private chat (digest shows it)."""

@@ -93,7 +93,7 @@ async def lonely(turn: Turn, argument: str = "") -> list[Reply]:
         found = reading.place
         if found.status == "found" and found.place is not None:
             place = (
-                search.position_place(turn, found.place.lat, found.place.lon)
+                current_search.position_place(turn, found.place.lat, found.place.lon)
                 if found.place.kind == "coordinates"
                 else found.place
             )

@@ -11,7 +11,6 @@ the list's heading names every filter that applies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, TypedDict, Unpack
 
@@ -19,8 +18,7 @@ from markupsafe import Markup
 from pydantic import field_validator
 
 from models.categories import BY_KEY, CATEGORIES, category
-from models.geo import in_service_area
-from models.location import is_position_id, position_id, stored_point
+from models.location import is_position_id
 from models.search import Hit, Query, nearby, step_free
 from models.unmet import note_search
 from places import Place, Resolution
@@ -37,18 +35,20 @@ from .current_search import (
     Search,
     current,
     home_search,
+    outside,
     place_heading,
+    position_place,
+    postcode_choice,
 )
 from .dialogue import Feature, Note, on, takes
 from .formatting import bold, clock, distance, is_all_day, lines, when
-from .handover import Back, IdeaList, RememberHome, SearchPlace, ShowOffer
+from .handover import Back, IdeaList, RememberHome, SearchPlace, ShowOffer, ShowSearch
 from .messages import Button, Reply
 from .text import shorten
 from .understanding import Intent, Reading
 
 PAGE = 5
 MAX_CHOICES = 5
-MAX_POSTCODE_PARTS = 8  # the most any postcode of Sachsen-Anhalt has
 
 
 class Pending(Note):
@@ -222,17 +222,6 @@ def unknown_place(turn: Turn, text: str) -> Reply:
     )
 
 
-def postcode_choice(turn: Turn, parts: tuple[Place, ...], choose: Callable[[str], str]) -> Reply:
-    """ "06712" is Zeitz and five more municipalities: a labelled choice, as for namesakes.
-    `choose` gives the data of the button for a place id."""
-    code = parts[0].name.partition(" ")[0]
-    buttons = tuple((Button(p.name, choose(p.id)),) for p in parts[:MAX_POSTCODE_PARTS])
-    return Reply(
-        turn.t("The postcode {code} covers several places. Which one do you mean?", code=code),
-        buttons=buttons,
-    )
-
-
 def not_understood(turn: Turn) -> Reply:
     t = turn.t
     return Reply(
@@ -241,15 +230,6 @@ def not_understood(turn: Turn) -> Reply:
             "postcode, and I will show you what is on nearby. /hilfe explains more."
         ),
         keyboard=main_keyboard(turn),
-    )
-
-
-def outside(turn: Turn) -> Reply:
-    return Reply(
-        turn.t(
-            "Nahbar knows meetings in Germany. Please write a town or postcode in "
-            "Germany, or send your location from there."
-        )
     )
 
 
@@ -271,23 +251,6 @@ async def search_place(turn: Turn, place_id: str) -> list[Reply]:
     return await _search_at(turn, place)
 
 
-def position_place(turn: Turn, lat: float, lon: float) -> Place | None:
-    """A shared or typed position as a Place, kept only as precisely as the user allowed
-    (models.location); named after the nearest town. None outside the service area."""
-    if not in_service_area(lat, lon):
-        return None
-    lat, lon = stored_point(lat, lon, turn.user.consent_precise_location)
-    town = turn.services.places.nearest(lat, lon)
-    return Place(
-        id=position_id(lat, lon),
-        name=town.name if town else "",
-        lat=lat,
-        lon=lon,
-        region=town.region if town else "",
-        kind="coordinates",
-    )
-
-
 async def at_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
     place = position_place(turn, lat, lon)
     if place is None:
@@ -296,6 +259,10 @@ async def at_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
 
 
 # --- commands -------------------------------------------------------------------------------
+
+
+async def show_asked(turn: Turn, request: ShowSearch) -> list[Reply]:
+    return await again(turn)
 
 
 async def again(turn: Turn, argument: str = "") -> list[Reply]:
@@ -677,6 +644,6 @@ FEATURE = Feature(
         on(Back, back),
         on(ClearFilters, clear_filters),
     ),
-    requests=(takes(SearchPlace, search_place_asked),),
+    requests=(takes(SearchPlace, search_place_asked), takes(ShowSearch, show_asked)),
     intents={Intent.MORE: more, Intent.BACK: back, Intent.SEARCH: read_message},
 )

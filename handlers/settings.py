@@ -19,12 +19,12 @@ from models.location import is_position_id
 from models.users import set_home, set_precise_consent
 from places import Place
 
-from . import current_search, post_lines, search
+from . import current_search, post_lines
 from .buttons import ButtonData, OneOf, Rest
 from .common import main_keyboard, stale_button, with_location_hint
 from .context import Turn
 from .dialogue import Feature, Note, Step, on
-from .handover import Alerts, AskHome, MyReminders, RememberHome, Settings, WeeklyPost
+from .handover import Alerts, AskHome, MyReminders, RememberHome, Settings, ShowSearch, WeeklyPost
 from .i18n import LANGUAGES, N_, Translator
 from .keywords import is_cancel
 from .messages import Button, Reply
@@ -248,7 +248,7 @@ async def set_precise(turn: Turn, pressed: SetPrecise) -> list[Reply]:
     set_precise_consent(turn.user, pressed.precise)
     current = current_search.current(turn)
     if not pressed.precise and current is not None and current.position:
-        place = search.position_place(turn, current.lat, current.lon)
+        place = current_search.position_place(turn, current.lat, current.lon)
         if place is None:
             turn.drop(current_search.Search)
         else:
@@ -320,7 +320,9 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
             return await home_location(turn, found.place.lat, found.place.lon)
         if found.choices:  # a postcode of several municipalities
             return [
-                search.postcode_choice(turn, found.choices, lambda p: ChooseHome(place=p).pack())
+                current_search.postcode_choice(
+                    turn, found.choices, lambda p: ChooseHome(place=p).pack()
+                )
             ]
         return _set_home(turn, found.place)
     choices = found.choices if found.status == "choice" else found.suggestions
@@ -330,7 +332,7 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
         )
         return [Reply(t("Which place do you mean?"), buttons=rows)]
     if found.status == "outside":
-        return [search.outside(turn)]
+        return [current_search.outside(turn)]
     return [
         Reply(
             t(
@@ -343,9 +345,9 @@ async def home_typed(turn: Turn, text: str) -> list[Reply] | None:
 
 
 async def home_location(turn: Turn, lat: float, lon: float) -> list[Reply]:
-    place = search.position_place(turn, lat, lon)
+    place = current_search.position_place(turn, lat, lon)
     if place is None:
-        return [search.outside(turn)]
+        return [current_search.outside(turn)]
     return _set_home(turn, place)
 
 
@@ -380,7 +382,7 @@ async def search_home(turn: Turn, pressed: SearchHome) -> list[Reply]:
     if home is None:
         return [stale_button(turn)]
     turn.drop(current_search.Search)
-    return await search.again(turn)
+    return await turn.services.hand_over(turn, ShowSearch())
 
 
 def _set_home(turn: Turn, place: Place, *, edit: bool | None = None) -> list[Reply]:
