@@ -125,7 +125,7 @@ LAST_EMOJI = len(EMOJIS) - 1
 Part = Literal["kind", "title_de", "text_de", "title_en", "text_en"]  # "kind" asks the picture too
 
 
-def _may(turn: Turn) -> bool:
+def _is_moderator(turn: Turn) -> bool:
     return turn.services.rights.is_moderator(turn.user)
 
 
@@ -215,7 +215,7 @@ async def _show(turn: Turn, asked: int | None) -> list[Reply]:
     if page < pages:
         buttons.append((Button(t("More ideas ▶"), IdeaList(page=page + 1).pack()),))
     buttons.append((Button(t("➕ Offer a meeting"), NewOffer().pack()),))
-    if _may(turn):
+    if _is_moderator(turn):
         buttons.append((Button(t("💡 Edit ideas"), ManageIdeas().pack()),))
     from_list = turn.msg.button is not None and current_search.current(turn) is not None
     if from_list:
@@ -466,7 +466,7 @@ async def on_text(turn: Turn, text: str) -> list[Reply] | None:
     draft = turn.step_note(IdeaDraft)
     if draft is None:
         return None
-    if not _may(turn):  # the right was taken away in the middle of the dialogue
+    if not _is_moderator(turn):  # the right was taken away in the middle of the dialogue
         turn.leave()
         return refused(turn, "idea text")
     action = typed_action(text)
