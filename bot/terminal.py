@@ -199,6 +199,10 @@ async def _converse(
             after_prompt = None
         line = await lines.get()
         if line is None or line.strip().lower() in QUIT:
+            try:  # in the language the chat has come to, e.g. English after "in English please"
+                t = Translator(await chat.core.language(chat.incoming("")))
+            except Exception:
+                log.exception("could not look up the language for the goodbye")
             out.write("\n" + t("Goodbye!") + "\n")
             return
         if line.strip():

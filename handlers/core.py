@@ -124,6 +124,18 @@ class Nahbar:
         the question of a waiting step again, or the welcome. Changes no dialogue state."""
         return await self._turn(msg, self._resume)
 
+    async def language(self, msg: Incoming) -> str:
+        """The language this person is answered in now: their setting, or the other language
+        they wrote in within the last hour (a goodbye outside a turn, e.g. the terminal's)."""
+        spoken: list[str] = []
+
+        async def note(turn: Turn) -> list[Reply]:
+            spoken.append(turn.t.language)
+            return []
+
+        await self._turn(msg, note)
+        return spoken[0]
+
     async def shown(self, chat: str, replies: list[Reply]) -> list[Reply]:
         """Replies are about to be sent to `chat` outside a turn, by the outbox of an adapter
         without buttons (Incoming.buttons is False there): their numbers become what a typed

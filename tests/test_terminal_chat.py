@@ -158,3 +158,13 @@ def test_malformed_token_is_a_clear_settings_error(tmp_path):
     assert done.returncode == 2
     assert "TELEGRAM_BOT_TOKEN does not look like a bot token" in done.stderr
     assert "not a token" not in done.stderr  # secrets are not echoed back
+
+
+def test_someone_who_wrote_in_english_is_said_goodbye_in_english(tmp_path):
+    done = run_chat(tmp_path, ["Hello, what is on in Halle this weekend?", "/ende"])
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Halle" in out
+    goodbye = out.rstrip().splitlines()[-1]
+    assert goodbye == "Goodbye!"
+    assert "Auf Wiedersehen" not in out
