@@ -26,6 +26,8 @@ import argparse
 import asyncio
 import contextlib
 import json
+import math
+import os
 import random
 import statistics
 import sys
@@ -77,7 +79,62 @@ def messages(residents: int, count: int, seed: int) -> list[tuple[int, str | tup
     return out
 
 
-async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dict:
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (Linux /proc; 0 elsewhere)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / tick
+
+
+def _postgres_pids(data: Path | None) -> list[int]:
+    """The server's postmaster and every process it started (backends, writers)."""
+    if data is None:
+        return []
+    try:
+        postmaster = int((data / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return []
+    pids = [postmaster]
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == postmaster:
+                pids.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return pids
+
+
+class CpuUse:
+    """CPU seconds used between start() and stop() by the workers, PostgreSQL and this process
+    (the Bot API fake and the residents' updates): where a run's cores went."""
+
+    def __init__(self, workers: list[int], postgres: Path | None) -> None:
+        self.workers, self.postgres = workers, postgres
+
+    def _now(self) -> dict[str, float]:
+        return {
+            "workers": _cpu_seconds(self.workers),
+            "postgres": _cpu_seconds(_postgres_pids(self.postgres)),
+            "bot_api_fake": time.process_time(),
+        }
+
+    def start(self) -> None:
+        self.began = self._now()
+
+    def stop(self) -> dict[str, float]:
+        ended = self._now()
+        return {part: ended[part] - self.began[part] for part in ended}
+
+
+async def one_run(
+    workers_n: int, server_url: str, work: list, tmp: Path, postgres: Path | None = None
+) -> dict:
     from tests.fake_bot_api import FakeBotApi
     from tests.workers import TOKEN, Worker, fresh_database
 
@@ -91,6 +148,8 @@ async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dic
                 await worker.start()
                 await worker.wait_ready()
             api.deliver_by_webhook([w.webhook_url for w in workers], connections=16)
+            cpu = CpuUse([w.proc.pid for w in workers if w.proc is not None], postgres)
+            cpu.start()
             started = time.monotonic()
             wanted = {chat for chat, _ in work}
             # Wave 1: every resident writes (a search, mostly). Wave 2: those shown a list open
@@ -109,6 +168,7 @@ async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dic
             ]
             waves.append(await _wave(api, reminders))
             finished = time.monotonic()
+            cpu_used = cpu.stop()
             await asyncio.sleep(1.0)  # late duplicates would come now
             posted_n = sum(w["posted"] for w in waves)
             answered_n = sum(w["answered"] for w in waves)
@@ -154,6 +214,8 @@ async def one_run(workers_n: int, server_url: str, work: list, tmp: Path) -> dic
         "rss_mb": rss,
         "waves": wave_figures,
         "wave_sizes": dict(sizes),
+        # CPU milliseconds per answered update, by who spent them
+        "cpu_ms_per_update": {k: v * 1000 / answered_n for k, v in cpu_used.items()},
     }
 
 
@@ -243,7 +305,7 @@ async def measure(args) -> dict:
         with tempfile.TemporaryDirectory(prefix="nahbar-load-") as tmp:
             for round_ in range(args.load_rounds):
                 for n in (1, 2):
-                    result = await one_run(n, server.url, work, Path(tmp))
+                    result = await one_run(n, server.url, work, Path(tmp), server.data)
                     runs.append(result)
                     waves = ", ".join(
                         f"{w['answered']}/{w['posted']} p99 {w['p99_ms']:.0f} ms"
@@ -254,15 +316,35 @@ async def measure(args) -> dict:
                         f"{waves}]: {result['updates_per_s']:,.0f} updates/s, "
                         f"p50 {result['p50_ms']:.0f} ms, p99 {result['p99_ms']:.0f} ms, "
                         f"{result['errors']} errors, {result['lost']} lost, "
-                        f"{result['answered_twice']} answered twice",
+                        f"{result['answered_twice']} answered twice; CPU per update: "
+                        + ", ".join(
+                            f"{part} {ms:.2f} ms"
+                            for part, ms in result["cpu_ms_per_update"].items()
+                        ),
                         flush=True,
                     )
     finally:
         server.stop()
     one = statistics.median(r["updates_per_s"] for r in runs if r["workers"] == 1)
     two = statistics.median(r["updates_per_s"] for r in runs if r["workers"] == 2)
+    # What two workers could reach on this machine at best: its cores divided by the CPU one
+    # update costs in all processes together (workers, PostgreSQL, the fake and the residents).
+    per_update = statistics.median(
+        sum(r["cpu_ms_per_update"].values()) for r in runs if r["workers"] == 2
+    )
+    worker_share = statistics.median(
+        r["cpu_ms_per_update"]["workers"] / sum(r["cpu_ms_per_update"].values())
+        for r in runs
+        if r["workers"] == 2
+    )
+    cores = os.cpu_count() or 1
+    ceiling = min(2.0 * one, cores * 1000 / per_update) if per_update else math.inf
     return {
         "runs": runs,
+        "cores": cores,
+        "cpu_ms_per_update_all": per_update,
+        "worker_share_of_cpu": worker_share,
+        "two_workers_ceiling_per_s": ceiling,
         "one_worker_per_s": one,
         "two_workers_per_s": two,
         "scaling": two / one,
@@ -287,8 +369,6 @@ def finish_args(args) -> None:
 
 
 def run(args) -> int:
-    import os
-
     args.dir.mkdir(parents=True, exist_ok=True)
     figures = asyncio.run(measure(args))
     if "skipped" in figures:
@@ -307,6 +387,14 @@ def run(args) -> int:
     print(
         f"one worker {figures['one_worker_per_s']:,.0f} updates/s, two workers "
         f"{figures['two_workers_per_s']:,.0f} updates/s: {figures['scaling']:.2f}×"
+    )
+    ceiling = figures["two_workers_ceiling_per_s"]
+    print(
+        f"an update costs {figures['cpu_ms_per_update_all']:.2f} ms of CPU in all processes, "
+        f"{figures['worker_share_of_cpu']:.0%} of it in the workers: {cores} cores allow two "
+        f"workers at most {ceiling:,.0f} updates/s = "
+        f"{ceiling / figures['one_worker_per_s']:.2f}× one; reached "
+        f"{figures['two_workers_per_s'] / ceiling:.0%} of that ceiling"
     )
     print(
         f"{'PASS' if ok else 'FAIL'} load: two workers {figures['scaling']:.2f}× one "

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from contracts.delivery import Messenger
 from contracts.platform import EXIT_USAGE, Platform, PlatformFailed
+from handlers import understanding
 from handlers.core import FEATURES, Nahbar
 from handlers.services import Limits, Services
 from models import demo
@@ -277,6 +278,9 @@ async def _serve(app: App, platforms: list[Platform], stop: asyncio.Event) -> in
     started: list[Platform] = []
     scheduler = None
     ops = None
+    # Before the first update can come: the reader's dictionaries (a thread, so that a long
+    # start-up does not stall the event loop's other start-up work).
+    await asyncio.to_thread(understanding.warm_up)
     site = await app.start_web()
     try:
         for platform in everywhere:
