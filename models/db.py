@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from .pool_ping import ping_when_idle
+
 if TYPE_CHECKING:
     from alembic.config import Config  # imported when needed: it takes a while
 
@@ -42,7 +44,9 @@ def create_engine(url: str, *, inline: bool = True, **kwargs: Any) -> AsyncEngin
             engine.sync_engine, "connect", _sqlite_pragmas_inline if inline else _sqlite_pragmas
         )
         return engine
-    return create_async_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    ping_when_idle(engine)  # pool_pre_ping, but not for a connection used a moment ago
+    return engine
 
 
 def _sqlite_pragmas(
