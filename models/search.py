@@ -195,10 +195,12 @@ def _laterals(categories: int, wheelchair: int) -> Select[Any]:
     """PostgreSQL's statement: the cells come as one array parameter, and a LATERAL subquery
     walks each cell's covering index in time order, stopping after `depth` rows; those rows
     are sorted and cut at `head` before the offers are joined in (12 cells × depth index
-    entries read at most). One statement for any number of cells: its size does not grow with
-    the radius, and each connection prepares it once and plans it once for all searches (a
-    generic plan after five custom ones; a custom plan of a 12-part UNION ALL cost more server
-    time than running it)."""
+    entries read at most, from the index alone: it carries the id on PostgreSQL).
+
+    One statement for any number of cells: its size does not grow with the radius, and each
+    connection prepares it once and plans it once for all searches (a generic plan after
+    five custom ones; a custom plan of a 12-part UNION ALL cost more server time than
+    running it)."""
     # The array travels as its text ("{1,2,3}") and is cast on the server: an array parameter
     # would make asyncpg look its type up in the catalogue first, 10 ms on each new connection.
     array = cast(bindparam("cells", type_=String), ARRAY(Integer))
