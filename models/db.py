@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from .pool_ping import ping_when_idle
 
 if TYPE_CHECKING:
     from alembic.config import Config  # imported when needed: it takes a while
@@ -45,34 +45,8 @@ def create_engine(url: str, *, inline: bool = True, **kwargs: Any) -> AsyncEngin
         )
         return engine
     engine = create_async_engine(url, **kwargs)
-    _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    ping_when_idle(engine)  # pool_pre_ping, but not for a connection used a moment ago
     return engine
-
-
-# A pooled connection unused for this long is checked before it is handed out (a restarted
-# server or a dropped link would otherwise fail the next turn). One that came back a moment ago
-# is not: SQLAlchemy's pre-ping would cost every transaction three more round trips
-# (BEGIN; ";"; ROLLBACK on asyncpg), a quarter of a turn's under load.
-PING_AFTER_IDLE_SECONDS = 2.0
-
-
-def _ping_when_idle(engine: AsyncEngine, idle: float) -> None:
-    pool = engine.sync_engine.pool
-
-    def fresh(_dbapi_connection: DBAPIConnection, record: Any) -> None:
-        record.info["returned"] = time.monotonic()
-
-    def checkout(dbapi_connection: DBAPIConnection, record: Any, _proxy: object) -> None:
-        if time.monotonic() - record.info.get("returned", 0.0) < idle:
-            return
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as exc:  # the pool drops this connection and tries another
-            raise DisconnectionError("the database connection is gone") from exc
-
-    event.listen(pool, "connect", fresh)
-    event.listen(pool, "checkin", fresh)
-    event.listen(pool, "checkout", checkout)
 
 
 def _sqlite_pragmas(

@@ -159,7 +159,9 @@ class Occurrence(Base):
     __tablename__ = "occurrences"
     __table_args__ = (
         # Covers every column the search filters on, so walking a cell in time order never
-        # touches the table for rows outside the bounding box.
+        # touches the table for rows outside the bounding box. On PostgreSQL it also carries
+        # the id (SQLite's index entries hold the rowid, which is the id): the walk then reads
+        # the index alone (an index-only scan), not the table for each row it returns.
         Index(
             "ix_occurrences_walk",
             "cell",
@@ -169,6 +171,7 @@ class Occurrence(Base):
             "longitude",
             "category",
             "offer_id",
+            postgresql_include=["id"],
         ),
         Index("ix_occurrences_offer_start", "offer_id", "starts_at"),
     )

@@ -1,8 +1,9 @@
 """Nearby search: the soonest published occurrences within a radius, then by distance.
 
 Each geo cell around the point is walked in time order through the covering (cell, starts_at, …)
-index, all in one UNION ALL statement: on SQLite the walks are merged in time order and stop
-together after a few rows; on PostgreSQL each stops after a few rows and the rows are sorted.
+index, all in one statement: on SQLite a UNION ALL whose walks are merged in time order and stop
+together after a few rows; on PostgreSQL a LATERAL walk per cell of an array parameter, each
+stopping after a few rows, and the rows are sorted.
 The rows are cut to the circle with a cheap distance and the final few measured exactly (the
 great circle, as geopy measures it, in plain math: places.geo.great_circle_km). When the walk
 ended before the answer was certain, it is repeated deeper.
@@ -25,13 +26,18 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Subquery,
     bindparam,
+    cast,
     exists,
+    func,
     literal_column,
     select,
+    true,
     type_coerce,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -117,95 +123,122 @@ def step_free(query: Query) -> Query:
     return replace(query, wheelchair=STEP_FREE)
 
 
+def _part(cell: ColumnElement[int], categories: int, wheelchair: int) -> Select[Any]:
+    """One cell's rows in the window and the bounding box, as its covering index holds them."""
+    o, f = _table.c, _offers.c
+    part = select(
+        o.id,
+        o.offer_id,
+        _epoch(o.starts_at).label("starts_at"),
+        _epoch(o.ends_at).label("ends_at"),
+        o.latitude,
+        o.longitude,
+        o.cell,
+    ).where(
+        o.cell == cell,
+        _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
+        _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
+        _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
+        o.latitude.between(bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)),
+        o.longitude.between(bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)),
+    )
+    if categories:
+        part = part.where(
+            o.category.in_([bindparam(f"category{i}", type_=String) for i in range(categories)])
+        )
+    if wheelchair:  # one primary-key look-up per walked row; the walk goes deeper if needed
+        part = part.where(
+            exists().where(
+                f.id == o.offer_id,
+                f.wheelchair.in_(
+                    [bindparam(f"wheelchair{i}", type_=String) for i in range(wheelchair)]
+                ),
+            )
+        )
+    return part
+
+
+def _with_offers(walked: Subquery) -> Select[Any]:
+    """The walked rows with their offers' columns, so one round trip brings everything."""
+    return (
+        select(walked, _offers.c.title, _offers.c.category, _offers.c.place_name)
+        .join(_offers, _offers.c.id == walked.c.offer_id)
+        .order_by(walked.c.starts_at, walked.c.id)
+    )
+
+
 @lru_cache(maxsize=512)
 def _union(cells: int, categories: int, wheelchair: int = 0, merged: bool = True) -> Select[Any]:
     """One statement per shape (number of cells, of categories, of wheelchair values), built
     once and reused.
 
     Values travel as bound parameters, so nothing is rebuilt or recompiled per search; times
-    are compared and returned as the epoch seconds they are stored as. Each part walks one
-    cell's covering index in time order. `merged`: the parts are one compound ordered by
-    starts_at and cut at `head` rows, which the databases run as a merge of the cells' index
-    walks that stops at the cut (SQLite: MERGE (UNION ALL) of co-routines; PostgreSQL: Merge
-    Append): only about `head` index entries are read in all. Otherwise each part stops after
-    `depth` rows of its own and the parts' rows are sorted (12 cells × depth rows read). Offer
-    columns are joined in, so one round trip brings everything.
+    are compared and returned as the epoch seconds they are stored as. `merged` (SQLite): each
+    part walks one cell's covering index in time order, the parts are one compound ordered by
+    starts_at and cut at `head` rows, which SQLite runs as a merge of the cells' index walks
+    (MERGE (UNION ALL) of co-routines) that stops at the cut: only about `head` index entries
+    are read in all. Otherwise (PostgreSQL) the cells' walks are `_laterals`.
     """
-    o, f = _table.c, _offers.c
-    parts: list[Select[Any]] = []
-    for n in range(cells):
-        part = select(
-            o.id,
-            o.offer_id,
-            _epoch(o.starts_at).label("starts_at"),
-            _epoch(o.ends_at).label("ends_at"),
-            o.latitude,
-            o.longitude,
-            o.cell,
-        ).where(
-            o.cell == bindparam(f"cell{n}", type_=Integer),
-            _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
-            _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
-            _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
-            o.latitude.between(
-                bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)
-            ),
-            o.longitude.between(
-                bindparam("min_lon", type_=Float), bindparam("max_lon", type_=Float)
-            ),
-        )
-        if categories:
-            part = part.where(
-                o.category.in_([bindparam(f"category{i}", type_=String) for i in range(categories)])
-            )
-        if wheelchair:  # one primary-key look-up per walked row; the walk goes deeper if needed
-            part = part.where(
-                exists().where(
-                    f.id == o.offer_id,
-                    f.wheelchair.in_(
-                        [bindparam(f"wheelchair{i}", type_=String) for i in range(wheelchair)]
-                    ),
-                )
-            )
-        if not merged:
-            part = select(
-                part.order_by(o.starts_at).limit(bindparam("depth", type_=Integer)).subquery()
-            )
-        parts.append(part)
+    if not merged:
+        return _laterals(categories, wheelchair)
+    parts = [
+        _part(bindparam(f"cell{n}", type_=Integer), categories, wheelchair) for n in range(cells)
+    ]
+    every = union_all(*parts) if cells > 1 else parts[0]
+    # By starts_at alone (the index's order in every cell); ties are settled in Python.
     head = bindparam("head", type_=Integer)
-    if merged:
-        every = union_all(*parts) if cells > 1 else parts[0]
-        # By starts_at alone (the index's order in every cell); ties are settled in Python.
-        walked = every.order_by(literal_column("starts_at")).limit(head).subquery("walked")
-    else:
-        streams = (union_all(*parts) if cells > 1 else parts[0]).subquery("every")
-        # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers
-        # are joined in: only the soonest rows can make the answer.
-        walked = (
-            select(streams)
-            .order_by(streams.c.starts_at, streams.c.id)
-            .limit(head)
-            .subquery("walked")
-        )
-    return (
-        select(walked, f.title, f.category, f.place_name)
-        .join(_offers, _offers.c.id == walked.c.offer_id)
-        .order_by(walked.c.starts_at, walked.c.id)
+    return _with_offers(every.order_by(literal_column("starts_at")).limit(head).subquery("walked"))
+
+
+@lru_cache(maxsize=64)
+def _laterals(categories: int, wheelchair: int) -> Select[Any]:
+    """PostgreSQL's statement: the cells come as one array parameter, and a LATERAL subquery
+    walks each cell's covering index in time order, stopping after `depth` rows; those rows
+    are sorted and cut at `head` before the offers are joined in (12 cells × depth index
+    entries read at most, from the index alone: it carries the id on PostgreSQL).
+
+    One statement for any number of cells: its size does not grow with the radius, and each
+    connection prepares it once and plans it once for all searches (a generic plan after
+    five custom ones; a custom plan of a 12-part UNION ALL cost more server time than
+    running it)."""
+    # The array travels as its text ("{1,2,3}") and is cast on the server: an array parameter
+    # would make asyncpg look its type up in the catalogue first, 10 ms on each new connection.
+    array = cast(bindparam("cells", type_=String), ARRAY(Integer))
+    cells = func.unnest(array).table_valued("cell").render_derived(name="cells")
+    walk = (
+        _part(cells.c.cell, categories, wheelchair)
+        .order_by(_table.c.starts_at)
+        .limit(bindparam("depth", type_=Integer))
+        .lateral("walk")
     )
+    # One time-ordered stream of all the cells' walks, cut at `head` rows before the offers
+    # are joined in: only the soonest rows can make the answer.
+    walked = (
+        select(walk)
+        .select_from(cells)
+        .join(walk, true())
+        .order_by(walk.c.starts_at, walk.c.id)
+        .limit(bindparam("head", type_=Integer))
+        .subquery("walked")
+    )
+    return _with_offers(walked)
 
 
 def _merges(dialect: Dialect) -> bool:
     """Whether the database merges the cells' walks and stops at the cut: SQLite does (a
-    compound's ORDER BY is a merge of co-routines). PostgreSQL 15 sorts a compound's rows
-    (no Merge Append for set operations), so there each cell's walk stops after `depth` rows:
-    measured at 100,000 offers, 1.2 ms a search that way against 2 ms merged."""
+    compound's ORDER BY is a merge of co-routines). On PostgreSQL each cell's walk stops
+    after `depth` rows (`_laterals`). Measured there at 100,000 offers (issue 18): merged in a
+    FROM subquery (a Merge Append) the planner chose Append + top-N sort instead and the
+    server spent 1.4 ms a search against 0.5 ms; a compound per cell count with its own
+    LIMIT per part cost as much to run as the laterals but 1.5 ms for each custom plan."""
     return dialect.name == "sqlite"
 
 
 def _shape(q: Query, cells: Sequence[int], merged: bool = True) -> tuple[int, int, int, bool]:
-    """What the statement's SQL depends on: how many cells, categories and wheelchair values,
-    and whether the walks are merged (`_union`)."""
-    return len(cells), len(q.categories), len(q.wheelchair), merged
+    """What the statement's SQL depends on: how many cells (only when merged: PostgreSQL
+    gets them as one array), categories and wheelchair values, and whether the walks are
+    merged (`_union`)."""
+    return len(cells) if merged else 0, len(q.categories), len(q.wheelchair), merged
 
 
 @lru_cache(maxsize=1024)
@@ -231,6 +264,7 @@ def _parameters(
     min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
     values: dict[str, int | float | str] = {f"cell{n}": cell for n, cell in enumerate(cells)}
     values.update(
+        cells="{" + ",".join(map(str, cells)) + "}",  # PostgreSQL's array of them (`_laterals`)
         earliest=int((q.start - MAX_DURATION).timestamp()),
         start=int(q.start.timestamp()),
         end=int(q.end.timestamp()),
@@ -253,7 +287,9 @@ async def _fetch(
 ) -> tuple[list[Any], bool]:
     """Run the statement straight on the driver of the session's connection: the search is
     the hottest statement of all, and SQLAlchemy's execution layer (compiling the parameters,
-    building result rows) cost more than the query itself. In the session's transaction."""
+    building result rows) cost more than the query itself. In the session's transaction when
+    it has one open on the connection; on asyncpg a session that has sent nothing yet has none,
+    and the search runs as a statement of its own (no BEGIN and ROLLBACK round trips)."""
     values = _parameters(q, cells, depth, head)
     connection = await session.connection()
     dialect = connection.dialect

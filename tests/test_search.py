@@ -196,8 +196,10 @@ async def test_search_plan_uses_the_cell_time_index(sessions, engine, now):
     from models.geo import cells_covering
     from models.search import _statement
 
-    stmt = _statement(week(now), cells_covering(LAT, LON, 10), depth=20)
     async with engine.connect() as connection:
+        # The statement this database is sent: SQLite's merged compound, PostgreSQL's laterals.
+        merged = connection.dialect.name == "sqlite"
+        stmt = _statement(week(now), cells_covering(LAT, LON, 10), depth=20, merged=merged)
         compiled = stmt.compile(connection.sync_engine, compile_kwargs={"literal_binds": True})
         if connection.dialect.name == "sqlite":
             plan = " ".join(
