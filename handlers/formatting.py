@@ -60,6 +60,7 @@ def when(t: Translator, start: datetime, end: datetime | None = None) -> str:
     return t("{day}, {time}", day=day(t, start), time=span)
 
 
+@lru_cache(maxsize=4096)  # a list asks it for every meeting; lists repeat the same times
 def is_all_day(start: datetime, end: datetime) -> bool:
     """Local midnight to the next local midnight (23 or 25 hours on daylight-saving days)."""
     first, last = to_local(start), to_local(end)
