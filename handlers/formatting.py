@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from models.schedule import BERLIN, to_local
 
 from .i18n import Translator
+from .markup_format import format_markup
 from .text import shorten
 
 MAX_FIELD = 300  # a stored field shown in a list or detail is cut here
@@ -28,11 +29,11 @@ def lines(parts: Iterable[object]) -> Markup:
 
 
 def bold(value: object, limit: int = MAX_FIELD) -> Markup:
-    return _BOLD.format(value if isinstance(value, Markup) else shorten(value, limit))
+    return format_markup(_BOLD, value if isinstance(value, Markup) else shorten(value, limit))
 
 
 def italic(value: object, limit: int = MAX_FIELD) -> Markup:
-    return _ITALIC.format(value if isinstance(value, Markup) else shorten(value, limit))
+    return format_markup(_ITALIC, value if isinstance(value, Markup) else shorten(value, limit))
 
 
 @lru_cache(maxsize=4096)
@@ -59,6 +60,7 @@ def when(t: Translator, start: datetime, end: datetime | None = None) -> str:
     return t("{day}, {time}", day=day(t, start), time=span)
 
 
+@lru_cache(maxsize=4096)  # a list asks it for every meeting; lists repeat the same times
 def is_all_day(start: datetime, end: datetime) -> bool:
     """Local midnight to the next local midnight (23 or 25 hours on daylight-saving days)."""
     first, last = to_local(start), to_local(end)

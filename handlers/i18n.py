@@ -9,13 +9,15 @@ from __future__ import annotations
 import gettext
 import re
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from markupsafe import Markup
+
+from .markup_format import format_markup
 
 LOCALES = Path(__file__).with_name("locales")
 LANGUAGES = ("de", "en")
@@ -73,13 +75,21 @@ def fill(template: Markup, values: Mapping[str, object]) -> Markup:
     already ends in one: "Nur am {day}." with "Mi., 9. Dez." is "Nur am Mi., 9. Dez.", not
     "…Dez..". Dates, abbreviations ("Hauptstr.") and shortened text ("…") end that way."""
 
+    def ends_sentence(value: object) -> bool:
+        shown = value.striptags() if isinstance(value, Markup) else str(value)
+        return value is not None and shown.rstrip().endswith((".", "…"))
+
     def stop(match: re.Match[str]) -> str:
         value = values.get(match.group(1))
-        shown = value.striptags() if isinstance(value, Markup) else str(value)
-        return (
-            match.group(0)[:-1]
-            if value is not None and shown.rstrip().endswith((".", "…"))
-            else match.group(0)
-        )
+        return match.group(0)[:-1] if ends_sentence(value) else match.group(0)
 
-    return Markup(_BEFORE_STOP.sub(stop, str(template))).format(**values)
+    text = str(template)
+    if any(ends_sentence(values.get(name)) for name in _stops(text)):
+        text = _BEFORE_STOP.sub(stop, text)
+    return format_markup(Markup(text), **values)
+
+
+@lru_cache(maxsize=4096)
+def _stops(template: str) -> tuple[str, ...]:
+    """The names of the placeholders directly followed by a full stop (most templates: none)."""
+    return tuple(match.group(1) for match in _BEFORE_STOP.finditer(template))

@@ -43,6 +43,7 @@ from .current_search import (
 from .dialogue import Feature, Note, on, takes
 from .formatting import bold, clock, distance, is_all_day, lines, when
 from .handover import Back, IdeaList, RememberHome, SearchPlace, ShowOffer, ShowSearch
+from .markup_format import format_markup
 from .messages import Button, Reply
 from .text import shorten
 from .understanding import Intent, Reading
@@ -501,6 +502,10 @@ def _heading(turn: Turn, search: Search) -> Markup:
     )
 
 
+_NUMBERED = Markup("{}. {} ")
+_DETAILS = Markup("    {} · {} · {}")
+
+
 def _list(
     turn: Turn, search: Search, hits: list[Hit], page: int, *, has_more: bool, edit: bool
 ) -> Reply:
@@ -515,10 +520,10 @@ def _list(
             moment = t("now, until {time}", time=clock(t, hit.ends_at))
         else:
             moment = when(t, hit.starts_at)
-        text.append(Markup("{}. {} ").format(number, kind.emoji) + bold(hit.title, 80))
+        text.append(format_markup(_NUMBERED, number, kind.emoji) + bold(hit.title, 80))
         text.append(
-            Markup("    {} · {} · {}").format(
-                moment, shorten(hit.place_name, 40), distance(t, hit.distance_km)
+            format_markup(
+                _DETAILS, moment, shorten(hit.place_name, 40), distance(t, hit.distance_km)
             )
         )
         rows.append(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # C0/C1 controls (terminal escapes, NUL), zero-width and bidi formatting characters (the
 # right-to-left override turns "gpj.exe" into "exe.jpg"), line/paragraph separators.
@@ -19,9 +20,24 @@ _INVISIBLE = re.compile(
 _NEWLINES = re.compile(r"\r\n?|\n")
 
 
+CACHED = 300  # short texts (titles, place names, messages) repeat: cleaned once each
+
+
 def clean(value: object, *, multiline: bool = False) -> str:
     """The text without invisible and control characters, whitespace runs collapsed."""
-    text = unicodedata.normalize("NFC", str(value))
+    text = str(value)
+    if len(text) <= CACHED:
+        return _clean_short(text, multiline)
+    return _clean(text, multiline)
+
+
+@lru_cache(maxsize=4096)
+def _clean_short(text: str, multiline: bool) -> str:
+    return _clean(text, multiline)
+
+
+def _clean(text: str, multiline: bool) -> str:
+    text = unicodedata.normalize("NFC", text)
     text = _NEWLINES.sub("\n", text)
     text = _INVISIBLE.sub("", text.replace("\t", " "))
     if multiline:

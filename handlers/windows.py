@@ -16,7 +16,7 @@ from datetime import date, datetime, time, timedelta
 from models.schedule import BERLIN, to_local
 
 from .formatting import day as day_name
-from .i18n import Translator
+from .i18n import N_, Translator
 from .when import named_days
 
 DEFAULT = "7"
@@ -140,29 +140,35 @@ def part_spans(window: str, part: str, now: datetime) -> list[tuple[datetime, da
     return out
 
 
+_LABELS = {
+    "today": N_("today"),
+    "tomorrow": N_("tomorrow"),
+    "weekend": N_("at the weekend"),
+    "this_week": N_("this week (until Sunday)"),
+    "next_week": N_("next week"),
+    "7": N_("in the next 7 days"),
+    "14": N_("in the next 14 days"),
+    AHEAD: N_("in the next 30 days"),
+}
+
+
 def label(t: Translator, window: str, now: datetime) -> str:
     """How a list heading names the span: "heute", "diese Woche (bis Sonntag)", "Sa., 28. Nov."."""
-    names = {
-        "today": t("today"),
-        "tomorrow": t("tomorrow"),
-        "weekend": t("at the weekend"),
-        "this_week": t("this week (until Sunday)"),
-        "next_week": t("next week"),
-        "7": t("in the next 7 days"),
-        "14": t("in the next 14 days"),
-        AHEAD: t("in the next 30 days"),
-    }
-    if window in names:
-        return names[window]
+    if window in _LABELS:
+        return t(_LABELS[window])  # only the one shown is translated
     first, _ = _calendar_days(window if is_window(window) else DEFAULT, to_local(now).date())
     return day_name(t, _midnight(first))
 
 
+_PART_LABELS = {"morning": N_("mornings"), "afternoon": N_("afternoons"), "evening": N_("evenings")}
+
+
 def part_label(t: Translator, part: str) -> str:
-    return {"morning": t("mornings"), "afternoon": t("afternoons"), "evening": t("evenings")}.get(
-        part, ""
-    )
+    return t(_PART_LABELS[part]) if part in _PART_LABELS else ""
+
+
+_BUTTON_LABELS = {"today": N_("Today"), "7": N_("7 days"), "14": N_("14 days")}
 
 
 def button_label(t: Translator, window: str) -> str:
-    return {"today": t("Today"), "7": t("7 days"), "14": t("14 days")}[window]
+    return t(_BUTTON_LABELS[window])  # only the one shown is translated

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from io import BytesIO
 
 from telegram import (
@@ -29,12 +30,14 @@ PHOTOS = ("image/png", "image/jpeg")  # shown in the chat itself (a map); anythi
 def inline_markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(b.label[:64], callback_data=b.data[:64]) for b in row]
-            for row in rows
-        ]
-    )
+    return InlineKeyboardMarkup([[_inline_button(b.label, b.data) for b in row] for row in rows])
+
+
+@lru_cache(maxsize=4096)
+def _inline_button(label: str, data: str) -> InlineKeyboardButton:
+    """PTB's objects are immutable, and lists repeat the same filter and paging buttons (and
+    popular meetings): each is built once, not for every message."""
+    return InlineKeyboardButton(label[:64], callback_data=data[:64])
 
 
 def keyboard_markup(rows: tuple[tuple[Button, ...], ...]) -> ReplyKeyboardMarkup | None:
