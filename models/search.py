@@ -105,6 +105,8 @@ _offers = Offer.__table__
 ID, OFFER_ID, STARTS_AT, ENDS_AT, LATITUDE, LONGITUDE, CELL, TITLE, CATEGORY, PLACE = range(10)
 PLANAR = 10  # merged statement only: the planar squared distance in degrees² (`_planar`)
 _KM_PER_DEG = GREAT_CIRCLE_RADIUS_KM * math.pi / 180  # planar degrees -> km
+# Rounding of great_circle_km, absolute (about 1e-11 km: a few ulps of an angle times R).
+_ROUNDING_KM = 1e-9
 
 
 def _epoch(column: ColumnElement[datetime]) -> ColumnElement[int]:
@@ -244,7 +246,8 @@ def _planar_floor(q: Query) -> float:
     sin x ≥ x (1 - x²/6), √h ≥ (1 - m²/24) √(a² + cos φ0 cos φ b²)/2 for m ≥ |a|, |b|; and
     cos φ / cos φ0 = cos a - tan φ0 sin a ≥ k := cos A - |tan φ0| sin A for |a| ≤ A, so the
     great circle ≥ (1 - m²/24) √min(1, k) × R √(a² + cos² φ0 b²). The last factor 1 - 1e-9
-    covers the rounding of both computations."""
+    covers the relative rounding of both computations; computed, the great circle can come out
+    smaller by `_ROUNDING_KM` more (at tiny distances)."""
     min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
     a = math.radians(max(max_lat - q.lat, q.lat - min_lat))
     m = max(a, math.radians(max(max_lon - q.lon, q.lon - min_lon)))
@@ -258,7 +261,7 @@ def _planar_parameters(q: Query) -> dict[str, float]:
     """The values of the by-distance statement's planar distance and its bound."""
     floor = _planar_floor(q)
     # Every point within the radius has a planar distance of at most radius / floor.
-    reach = q.radius_km / (floor * _KM_PER_DEG) if floor else math.inf
+    reach = (q.radius_km + _ROUNDING_KM) / (floor * _KM_PER_DEG) if floor else math.inf
     return {
         "lat": q.lat,
         "lon": q.lon,
@@ -488,7 +491,7 @@ async def _merged_hits(session: AsyncSession, q: Query, want: int) -> list[tuple
         cut = None
         if len(rows) >= head:
             last = rows[-1]
-            cut = (last[STARTS_AT], floor * math.sqrt(last[PLANAR]))
+            cut = (last[STARTS_AT], floor * math.sqrt(last[PLANAR]) - _ROUNDING_KM)
         deeper, seen = list(found), set(offers)
         if _collect(q, rows, want, deeper, seen, cut=cut) or cut is None:
             return _first(deeper, want)

@@ -373,11 +373,11 @@ async def test_the_by_distance_walk_is_still_a_merge(sessions, engine, now):
 )
 def test_the_planar_distance_never_overstates_by_more_than_its_floor(lat, lon, radius, fy, fx):
     """The deeper walk's cut is decided with great circle ≥ floor × planar distance for any
-    point of the bounding box (models.search._planar_floor)."""
+    point of the bounding box, less the rounding (models.search._planar_floor)."""
     import math
 
     from models.geo import bounding_box
-    from models.search import _KM_PER_DEG, _planar_floor
+    from models.search import _KM_PER_DEG, _ROUNDING_KM, _planar_floor
     from places.geo import great_circle_km
 
     q = Query(lat=lat, lon=lon, radius_km=radius, start=T0, end=T0 + timedelta(days=1))
@@ -387,4 +387,43 @@ def test_the_planar_distance_never_overstates_by_more_than_its_floor(lat, lon, r
     planar = math.sqrt((plat - lat) ** 2 + ((plon - lon) * math.cos(math.radians(lat))) ** 2)
     floor = _planar_floor(q)
     assert 0.99 < floor < 1
-    assert great_circle_km(lat, lon, plat, plon) >= floor * _KM_PER_DEG * planar
+    assert great_circle_km(lat, lon, plat, plon) >= floor * _KM_PER_DEG * planar - _ROUNDING_KM
+
+
+async def test_a_cut_between_two_near_equal_distances_takes_the_nearer(sessions, now):
+    """The walk is cut at a row whose plane distance is smaller but great circle larger than a
+    row just past the cut: the answer must still be the nearer one by the great circle."""
+    import math
+
+    from geopy.distance import great_circle
+
+    from places.geo import great_circle_km
+
+    def at(km, bearing):
+        p = great_circle(kilometers=km).destination((LAT, LON), bearing)
+        return p.latitude, p.longitude
+
+    second = datetime(2026, 11, 27, 15)
+    # 22 meetings a day before (add_offer's time), all just outside the circle (in its
+    # bounding box and plane margin): the first walks are cut among them.
+    for n in range(22):
+        lat, lon = at(10.002, 185 + 2 * n)
+        await add_offer(sessions, now, title=f"ring {n}", latitude=lat, longitude=lon)
+    near_east, south = at(5.0, 45), at(5.0003, 180)
+    for title, (lat, lon) in (("near", at(1, 90)), ("north-east", near_east), ("south", south)):
+        await add_offer(
+            sessions, now, title=title, latitude=lat, longitude=lon, starts_local=second
+        )
+    cos = math.cos(math.radians(LAT))
+
+    def plane(p):
+        return math.hypot(p[0] - LAT, (p[1] - LON) * cos)
+
+    # North-east is nearer by the great circle, south nearer in the plane.
+    assert great_circle_km(LAT, LON, *near_east) < great_circle_km(LAT, LON, *south)
+    assert plane(near_east) > plane(south)
+    hits = await search(sessions, week(now), limit=2)
+    assert [h.title for h in hits] == ["near", "north-east"]
+    assert [to_local(h.starts_at) for h in hits] == [second, second]
+    hits = await search(sessions, week(now), limit=3)
+    assert [h.title for h in hits] == ["near", "north-east", "south"]
