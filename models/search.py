@@ -5,7 +5,10 @@ index, all in one UNION ALL statement: on SQLite the walks are merged in time or
 together after a few rows; on PostgreSQL each stops after a few rows and the rows are sorted.
 The rows are cut to the circle with a cheap distance and the final few measured exactly (the
 great circle, as geopy measures it, in plain math: places.geo.great_circle_km). When the walk
-ended before the answer was certain, it is repeated deeper.
+ended before the answer was certain, it is repeated deeper. On SQLite a walk cut inside one
+start time goes on from there with SQLite ordering each start time's rows by a planar distance
+(in big towns hundreds of meetings start at the same minute), and Python decides the cut's
+near-ties by the great circle (`_merged_hits`).
 """
 
 from __future__ import annotations
