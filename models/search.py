@@ -6,7 +6,10 @@ together after a few rows; on PostgreSQL a LATERAL walk per cell of an array par
 stopping after a few rows, and the rows are sorted.
 The rows are cut to the circle with a cheap distance and the final few measured exactly (the
 great circle, as geopy measures it, in plain math: places.geo.great_circle_km). When the walk
-ended before the answer was certain, it is repeated deeper.
+ended before the answer was certain, it is repeated deeper. On SQLite a walk cut inside one
+start time goes on from there with SQLite ordering each start time's rows by a planar distance
+(in big towns hundreds of meetings start at the same minute), and Python decides the cut's
+near-ties by the great circle (`_merged_hits`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from places.geo import great_circle_km
+from places.geo import GREAT_CIRCLE_RADIUS_KM, great_circle_km
 
 from .accessibility import STEP_FREE
 from .base import from_epoch
@@ -109,6 +112,10 @@ _table = Occurrence.__table__
 _offers = Offer.__table__
 # Columns of a candidate row, as the statement returns them.
 ID, OFFER_ID, STARTS_AT, ENDS_AT, LATITUDE, LONGITUDE, CELL, TITLE, CATEGORY, PLACE = range(10)
+PLANAR = 10  # merged statement only: the planar squared distance in degrees² (`_planar`)
+_KM_PER_DEG = GREAT_CIRCLE_RADIUS_KM * math.pi / 180  # planar degrees -> km
+# Rounding of great_circle_km, absolute (about 1e-11 km: a few ulps of an angle times R).
+_ROUNDING_KM = 1e-9
 
 
 def _epoch(column: ColumnElement[datetime]) -> ColumnElement[int]:
@@ -168,7 +175,13 @@ def _with_offers(walked: Subquery) -> Select[Any]:
 
 
 @lru_cache(maxsize=512)
-def _union(cells: int, categories: int, wheelchair: int = 0, merged: bool = True) -> Select[Any]:
+def _union(
+    cells: int,
+    categories: int,
+    wheelchair: int = 0,
+    merged: bool = True,
+    by_distance: bool = False,
+) -> Select[Any]:
     """One statement per shape (number of cells, of categories, of wheelchair values), built
     once and reused.
 
@@ -177,16 +190,40 @@ def _union(cells: int, categories: int, wheelchair: int = 0, merged: bool = True
     part walks one cell's covering index in time order, the parts are one compound ordered by
     starts_at and cut at `head` rows, which SQLite runs as a merge of the cells' index walks
     (MERGE (UNION ALL) of co-routines) that stops at the cut: only about `head` index entries
-    are read in all. Otherwise (PostgreSQL) the cells' walks are `_laterals`.
+    are read in all. Otherwise (PostgreSQL) the cells' walks are `_laterals`. `by_distance`
+    (merged only): the rows also come with their planar distance (`_planar`), only those that
+    may be inside the circle, ordered by start time and then that distance (`_merged_hits`).
     """
     if not merged:
         return _laterals(categories, wheelchair)
-    parts = [
-        _part(bindparam(f"cell{n}", type_=Integer), categories, wheelchair) for n in range(cells)
-    ]
+    planar = _planar()
+    parts = []
+    for n in range(cells):
+        part = _part(bindparam(f"cell{n}", type_=Integer), categories, wheelchair)
+        if by_distance:
+            part = part.add_columns(planar.label("planar")).where(
+                planar <= bindparam("max_planar", type_=Float)
+            )
+        parts.append(part)
     every = union_all(*parts) if cells > 1 else parts[0]
-    # By starts_at alone (the index's order in every cell); ties are settled in Python.
     head = bindparam("head", type_=Integer)
+    if by_distance:
+        # By starts_at (the index's order in every cell), then the planar distance: each cell's
+        # walk sorts only the rows of one start time at a time (SQLite: USE TEMP B-TREE FOR
+        # RIGHT PART OF ORDER BY), the merge stops at the cut. Python settles the exact order.
+        walked = (
+            every.order_by(literal_column("starts_at"), literal_column("planar"))
+            .limit(head)
+            .subquery("walked")
+        )
+        f = _offers.c
+        columns = [c for c in walked.c if c.name != "planar"]
+        return (
+            select(*columns, f.title, f.category, f.place_name, walked.c.planar)
+            .join(_offers, _offers.c.id == walked.c.offer_id)
+            .order_by(walked.c.starts_at, walked.c.planar)
+        )
+    # By starts_at alone (the index's order in every cell); ties are settled in Python.
     return _with_offers(every.order_by(literal_column("starts_at")).limit(head).subquery("walked"))
 
 
@@ -224,6 +261,49 @@ def _laterals(categories: int, wheelchair: int) -> Select[Any]:
     return _with_offers(walked)
 
 
+def _planar() -> ColumnElement[float]:
+    """The squared planar distance from the search point in degrees² (latitude, and longitude
+    shrunk by the cosine of the point's latitude): plain arithmetic, ordered like the great
+    circle but for a fraction of a per cent (`_planar_floor`)."""
+    o = _table.c
+    dy = o.latitude - bindparam("lat", type_=Float)
+    dx = (o.longitude - bindparam("lon", type_=Float)) * bindparam("coslat", type_=Float)
+    return dy * dy + dx * dx
+
+
+def _planar_floor(q: Query) -> float:
+    """A factor f > 0 with great circle ≥ f × planar distance (`_planar`, in km) for every point
+    in the query's bounding box; 0 where no such bound holds (at the poles).
+
+    With a, b the latitude and longitude differences (radians) and φ0, φ the latitudes:
+    haversine h = sin²(a/2) + cos φ0 cos φ sin²(b/2), great circle 2R asin √h ≥ 2R √h; with
+    sin x ≥ x (1 - x²/6), √h ≥ (1 - m²/24) √(a² + cos φ0 cos φ b²)/2 for m ≥ |a|, |b|; and
+    cos φ / cos φ0 = cos a - tan φ0 sin a ≥ k := cos A - |tan φ0| sin A for |a| ≤ A, so the
+    great circle ≥ (1 - m²/24) √min(1, k) × R √(a² + cos² φ0 b²). The last factor 1 - 1e-9
+    covers the relative rounding of both computations; computed, the great circle can come out
+    smaller by `_ROUNDING_KM` more (at tiny distances)."""
+    min_lat, max_lat, min_lon, max_lon = bounding_box(q.lat, q.lon, q.radius_km)
+    a = math.radians(max(max_lat - q.lat, q.lat - min_lat))
+    m = max(a, math.radians(max(max_lon - q.lon, q.lon - min_lon)))
+    k = math.cos(a) - abs(math.tan(math.radians(q.lat))) * math.sin(a)
+    if k <= 0 or m * m >= 24:
+        return 0.0
+    return math.sqrt(min(1.0, k)) * (1 - m * m / 24) * (1 - 1e-9)
+
+
+def _planar_parameters(q: Query) -> dict[str, float]:
+    """The values of the by-distance statement's planar distance and its bound."""
+    floor = _planar_floor(q)
+    # Every point within the radius has a planar distance of at most radius / floor.
+    reach = (q.radius_km + _ROUNDING_KM) / (floor * _KM_PER_DEG) if floor else math.inf
+    return {
+        "lat": q.lat,
+        "lon": q.lon,
+        "coslat": math.cos(math.radians(q.lat)),
+        "max_planar": reach * reach * (1 + 1e-9),
+    }
+
+
 def _merges(dialect: Dialect) -> bool:
     """Whether the database merges the cells' walks and stops at the cut: SQLite does (a
     compound's ORDER BY is a merge of co-routines). On PostgreSQL each cell's walk stops
@@ -234,28 +314,39 @@ def _merges(dialect: Dialect) -> bool:
     return dialect.name == "sqlite"
 
 
-def _shape(q: Query, cells: Sequence[int], merged: bool = True) -> tuple[int, int, int, bool]:
+def _shape(
+    q: Query, cells: Sequence[int], merged: bool = True, by_distance: bool = False
+) -> tuple[int, int, int, bool, bool]:
     """What the statement's SQL depends on: how many cells (only when merged: PostgreSQL
-    gets them as one array), categories and wheelchair values, and whether the walks are
-    merged (`_union`)."""
-    return len(cells) if merged else 0, len(q.categories), len(q.wheelchair), merged
+    gets them as one array), categories and wheelchair values, whether the walks are merged
+    and whether ordered by distance too (`_union`)."""
+    cells_n = len(cells) if merged else 0
+    return cells_n, len(q.categories), len(q.wheelchair), merged, by_distance
 
 
 @lru_cache(maxsize=1024)
 def _compiled(
-    dialect: Dialect, cells: int, categories: int, wheelchair: int, merged: bool
+    dialect: Dialect, cells: int, categories: int, wheelchair: int, merged: bool, by_distance: bool
 ) -> tuple[str, tuple[str, ...], dict[str, Any]]:
     """The statement's SQL for this database, the order its parameters go in, and the values
     of those the compiler added itself (SQLite's OFFSET 0)."""
-    compiled = _union(cells, categories, wheelchair, merged).compile(dialect=dialect)
+    compiled = _union(cells, categories, wheelchair, merged, by_distance).compile(dialect=dialect)
     return compiled.string, tuple(compiled.positiontup or ()), dict(compiled.params)
 
 
 def _statement(
-    q: Query, cells: Sequence[int], depth: int, head: int | None = None, merged: bool = True
+    q: Query,
+    cells: Sequence[int],
+    depth: int,
+    head: int | None = None,
+    merged: bool = True,
+    by_distance: bool = False,
 ) -> Select[Any]:
     """The search statement with its values bound (for EXPLAIN and the benchmark)."""
-    return _union(*_shape(q, cells, merged)).params(_parameters(q, cells, depth, head))
+    values = _parameters(q, cells, depth, head)
+    if by_distance:
+        values.update(_planar_parameters(q))
+    return _union(*_shape(q, cells, merged, by_distance)).params(values)
 
 
 def _parameters(
@@ -283,17 +374,27 @@ def _parameters(
 
 
 async def _fetch(
-    session: AsyncSession, q: Query, cells: Sequence[int], depth: int, head: int
+    session: AsyncSession,
+    q: Query,
+    cells: Sequence[int],
+    depth: int,
+    head: int,
+    since: int | None = None,
 ) -> tuple[list[Any], bool]:
     """Run the statement straight on the driver of the session's connection: the search is
     the hottest statement of all, and SQLAlchemy's execution layer (compiling the parameters,
     building result rows) cost more than the query itself. In the session's transaction when
     it has one open on the connection; on asyncpg a session that has sent nothing yet has none,
-    and the search runs as a statement of its own (no BEGIN and ROLLBACK round trips)."""
+    and the search runs as a statement of its own (no BEGIN and ROLLBACK round trips).
+    `since` (SQLite): only rows starting then (epoch seconds) or later, ordered by distance
+    within a start time (`_merged_hits`)."""
     values = _parameters(q, cells, depth, head)
     connection = await session.connection()
     dialect = connection.dialect
-    shape = _shape(q, cells, _merges(dialect))
+    merged = _merges(dialect)
+    shape = _shape(q, cells, merged, merged and since is not None)
+    if shape[-1] and since is not None:
+        values.update(_planar_parameters(q), earliest=since)
     sql, order, defaults = _compiled(dialect, *shape)
     arguments = [values[name] if name in values else defaults[name] for name in order]
     # Connected already (session.connection()): no greenlet hop to reach the driver.
@@ -302,7 +403,6 @@ async def _fetch(
     if sync is None:  # session.connection() has just connected it
         raise RuntimeError("the session's connection is closed")
     driver: Any = sync.connection.driver_connection
-    merged = shape[-1]
     if dialect.name == "sqlite":
         cursor = await driver.execute(sql, arguments)
         try:
@@ -365,14 +465,92 @@ async def _candidates(session: AsyncSession, q: Query, want: int) -> list[Any]:
         depth, head = depth * 2, head * 2
 
 
+def _collect(
+    q: Query,
+    rows: list[Any],
+    want: int,
+    found: list[tuple[Any, float]],
+    offers: set[int],
+    until: int | None = None,
+    cut: tuple[int, float] | None = None,
+) -> bool:
+    """Adds (row, great circle km) of the rows inside the circle to `found`, the rows coming
+    in time order; whether `want` were found with every row at their start times (then it
+    stops). `until`: rows starting then or later are not known; `cut` (start time, km): at that
+    start time only the rows nearer than km are. With `once_per_offer`, each offer once, at its
+    first start time (`offers` seen so far; an offer has one row per start time)."""
+    enough_at = None
+    for row in rows:
+        starts_at = row[STARTS_AT]
+        if (until is not None and starts_at >= until) or (
+            enough_at is not None and starts_at != enough_at
+        ):
+            break
+        if q.once_per_offer and row[OFFER_ID] in offers:
+            continue
+        d = _exact_km(q, row[LATITUDE], row[LONGITUDE])
+        if d > q.radius_km or (cut is not None and starts_at == cut[0] and not d < cut[1]):
+            continue
+        offers.add(row[OFFER_ID])
+        found.append((row, d))
+        if enough_at is None and len(found) >= want:
+            enough_at = starts_at
+    return enough_at is not None
+
+
+def _first(found: list[tuple[Any, float]], want: int) -> list[tuple[Any, float]]:
+    found.sort(key=lambda rd: (rd[0][STARTS_AT], rd[1], rd[0][ID]))
+    return found[:want]
+
+
+async def _merged_hits(session: AsyncSession, q: Query, want: int) -> list[tuple[Any, float]]:
+    """(row, great circle km) of the first `want` results in order, on SQLite (merged walks).
+
+    First the walks in time order, cut at `head` rows: every row before the last row's start
+    time is known. Mostly that is enough. When not, the rest is walked from that start time
+    with the rows ordered by start time, then planar distance, inside SQLite, cut at `head`:
+    past that cut are only rows starting later than the last row, or at the same time and not
+    nearer in the plane, so at least floor × its planar distance away on the great circle
+    (`_planar_floor`). The rows before the last row's start time and, at that time, the rows
+    nearer than that bound are every result up to there; when they are too few, the walk goes
+    deeper. In big towns hundreds of meetings start at the same minute: SQLite orders them.
+    """
+    cells = cells_covering(q.lat, q.lon, q.radius_km)
+    head = 2 * want + 8
+    rows, _ = await _fetch(session, q, cells, want, head)
+    found: list[tuple[Any, float]] = []
+    offers: set[int] = set()
+    if len(rows) < head:  # every row
+        _collect(q, rows, want, found, offers)
+        return _first(found, want)
+    since = rows[-1][STARTS_AT]
+    if _collect(q, rows, want, found, offers, until=since):
+        return _first(found, want)
+    floor = _planar_floor(q) * _KM_PER_DEG
+    while True:
+        rows, _ = await _fetch(session, q, cells, want, head, since)
+        cut = None
+        if len(rows) >= head:
+            last = rows[-1]
+            cut = (last[STARTS_AT], floor * math.sqrt(last[PLANAR]) - _ROUNDING_KM)
+        deeper, seen = list(found), set(offers)
+        if _collect(q, rows, want, deeper, seen, cut=cut) or cut is None:
+            return _first(deeper, want)
+        head *= 2
+
+
 async def nearby(session: AsyncSession, q: Query, limit: int = 20, offset: int = 0) -> list[Hit]:
     """Occurrences ordered by start time, then distance; `offset`/`limit` page through them."""
     want = offset + limit
-    rows = await _candidates(session, q, want)
-    measured = [(row, _exact_km(q, row[LATITUDE], row[LONGITUDE])) for row in rows]
-    ordered = []
-    for _, group in groupby(measured, key=lambda rd: rd[0][STARTS_AT]):
-        ordered.extend(sorted(group, key=lambda rd: (rd[1], rd[0][ID])))
+    connection = await session.connection()
+    if _merges(connection.dialect):
+        ordered = await _merged_hits(session, q, want)
+    else:
+        rows = await _candidates(session, q, want)
+        measured = [(row, _exact_km(q, row[LATITUDE], row[LONGITUDE])) for row in rows]
+        ordered = []
+        for _, group in groupby(measured, key=lambda rd: rd[0][STARTS_AT]):
+            ordered.extend(sorted(group, key=lambda rd: (rd[1], rd[0][ID])))
     return [
         Hit(
             occurrence_id=row[ID],

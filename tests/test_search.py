@@ -18,6 +18,7 @@ from .support import add_offer
 
 LAT, LON = 51.8365, 10.7822  # Wernigerode, as the gazetteer has it
 KM_LAT = 1 / 111.195  # degrees of latitude per kilometre (geopy's great-circle radius)
+T0 = datetime(2026, 11, 25, 9, tzinfo=UTC)
 
 
 def week(now, **kw):
@@ -298,3 +299,133 @@ def test_the_plain_great_circle_is_geopys_to_the_last_bit(lat1, lon1, lat2, lon2
     from places.geo import great_circle_km
 
     assert great_circle_km(lat1, lon1, lat2, lon2) == great_circle((lat1, lon1), (lat2, lon2)).km
+
+
+async def test_many_meetings_at_the_same_minute_page_in_distance_order(sessions, now):
+    """Dozens start at the same time (a big town): the walk is cut inside that minute, so the
+    order within it must still be the great circle's, ties by id, every page as by hand; some
+    sit exactly as far away as others, some just outside the radius."""
+    import random
+
+    from geopy.distance import great_circle
+
+    rng = random.Random(11)
+    spots = [(LAT + rng.uniform(-0.1, 0.1), LON + rng.uniform(-0.16, 0.16)) for _ in range(40)]
+    spots += [(LAT, LON + 0.05), (LAT, LON - 0.05), (LAT + 0.03, LON), (LAT - 0.03, LON)]
+    spots += [(LAT + 10.001 * KM_LAT, LON), (LAT - 9.999 * KM_LAT, LON)]  # the edge
+    for n, (lat, lon) in enumerate(spots):
+        await add_offer(
+            sessions,
+            now,
+            title=f"o{n}",
+            latitude=lat,
+            longitude=lon,
+            rrule="FREQ=WEEKLY;BYDAY=TH,FR" if n % 3 else None,
+            starts_local=datetime(2026, 11, 26, 15) if n % 4 else datetime(2026, 11, 27, 15),
+        )
+    query = week(now)
+    async with sessions() as session:
+        rows = (await session.execute(select(Occurrence))).scalars().all()
+    expected = sorted(
+        (o.starts_at, great_circle((LAT, LON), (o.latitude, o.longitude)).km, o.id, o.offer_id)
+        for o in rows
+        if great_circle((LAT, LON), (o.latitude, o.longitude)).km <= 10 and o.starts_at < query.end
+    )
+    firsts: dict[int, int] = {}
+    for _, _, occurrence, offer in expected:
+        firsts.setdefault(offer, occurrence)
+    assert len(expected) > 40
+    for once, answer in ((False, [e[2] for e in expected]), (True, list(firsts.values()))):
+        q = week(now, once_per_offer=once)
+        got = []
+        for page in range(0, len(answer) + 3, 3):
+            got += [h.occurrence_id for h in await search(sessions, q, limit=3, offset=page)]
+        assert got == answer
+        assert [h.occurrence_id for h in await search(sessions, q, limit=7)] == answer[:7]
+
+
+async def test_the_by_distance_walk_is_still_a_merge(sessions, engine, now):
+    """On SQLite the deeper walk orders a start time's rows by distance in each cell's walk
+    and merges the walks in time order: no sort of everything, no table scan."""
+    from models.geo import cells_covering
+    from models.search import _statement
+
+    stmt = _statement(week(now), cells_covering(LAT, LON, 10), 20, 48, by_distance=True)
+    async with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            pytest.skip("PostgreSQL sorts each cell's walk (models.search._merges)")
+        compiled = stmt.compile(connection.sync_engine, compile_kwargs={"literal_binds": True})
+        plan = [
+            str(r[-1]) for r in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}")
+        ]
+    assert "MERGE (UNION ALL)" in plan
+    assert plan.count("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY") == len(
+        cells_covering(LAT, LON, 10)
+    )
+    assert not any(line.startswith("SCAN occurrences") for line in plan)
+
+
+@hypothesis_settings(max_examples=500)
+@given(
+    st.floats(47.0, 55.2),
+    st.floats(5.5, 15.4),
+    st.floats(0.5, 50.0),
+    st.floats(-1.0, 1.0),
+    st.floats(-1.0, 1.0),
+)
+def test_the_planar_distance_never_overstates_by_more_than_its_floor(lat, lon, radius, fy, fx):
+    """The deeper walk's cut is decided with great circle ≥ floor × planar distance for any
+    point of the bounding box, less the rounding (models.search._planar_floor)."""
+    import math
+
+    from models.geo import bounding_box
+    from models.search import _KM_PER_DEG, _ROUNDING_KM, _planar_floor
+    from places.geo import great_circle_km
+
+    q = Query(lat=lat, lon=lon, radius_km=radius, start=T0, end=T0 + timedelta(days=1))
+    min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
+    plat = lat + fy * (max_lat - lat if fy > 0 else lat - min_lat)
+    plon = lon + fx * (max_lon - lon if fx > 0 else lon - min_lon)
+    planar = math.sqrt((plat - lat) ** 2 + ((plon - lon) * math.cos(math.radians(lat))) ** 2)
+    floor = _planar_floor(q)
+    assert 0.99 < floor < 1
+    assert great_circle_km(lat, lon, plat, plon) >= floor * _KM_PER_DEG * planar - _ROUNDING_KM
+
+
+async def test_a_cut_between_two_near_equal_distances_takes_the_nearer(sessions, now):
+    """The walk is cut at a row whose plane distance is smaller but great circle larger than a
+    row just past the cut: the answer must still be the nearer one by the great circle."""
+    import math
+
+    from geopy.distance import great_circle
+
+    from places.geo import great_circle_km
+
+    def at(km, bearing):
+        p = great_circle(kilometers=km).destination((LAT, LON), bearing)
+        return p.latitude, p.longitude
+
+    second = datetime(2026, 11, 27, 15)
+    # 22 meetings a day before (add_offer's time), all just outside the circle (in its
+    # bounding box and plane margin): the first walks are cut among them.
+    for n in range(22):
+        lat, lon = at(10.002, 185 + 2 * n)
+        await add_offer(sessions, now, title=f"ring {n}", latitude=lat, longitude=lon)
+    near_east, south = at(5.0, 45), at(5.0003, 180)
+    for title, (lat, lon) in (("near", at(1, 90)), ("north-east", near_east), ("south", south)):
+        await add_offer(
+            sessions, now, title=title, latitude=lat, longitude=lon, starts_local=second
+        )
+    cos = math.cos(math.radians(LAT))
+
+    def plane(p):
+        return math.hypot(p[0] - LAT, (p[1] - LON) * cos)
+
+    # North-east is nearer by the great circle, south nearer in the plane.
+    assert great_circle_km(LAT, LON, *near_east) < great_circle_km(LAT, LON, *south)
+    assert plane(near_east) > plane(south)
+    hits = await search(sessions, week(now), limit=2)
+    assert [h.title for h in hits] == ["near", "north-east"]
+    assert [to_local(h.starts_at) for h in hits] == [second, second]
+    hits = await search(sessions, week(now), limit=3)
+    assert [h.title for h in hits] == ["near", "north-east", "south"]
