@@ -195,6 +195,7 @@ class Nahbar:
                 offered = choices.remember(replies)
                 if offered is not None:
                     turn.put_raw("choices", offered)
+            await turn.save()
             return replies
 
     async def _resume(self, turn: Turn) -> list[Reply]:

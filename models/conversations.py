@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import and_, bindparam, delete, select
+from sqlalchemy import Table, and_, bindparam, delete, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
-from .base import rowcount
+from .base import rowcount, utcnow
 from .outbox import PausedChat, resume_chat
 from .users import Conversation, User
 
@@ -24,6 +28,23 @@ _TURN = (
     )
     .outerjoin(PausedChat, PausedChat.chat == bindparam("chat"))
     .where(User.platform == bindparam("platform"), User.platform_id == bindparam("platform_id"))
+)
+
+_TABLE = cast(Table, Conversation.__table__)
+_CONVERSATIONS = _TABLE.c
+# The dialogue state a turn changed, as a plain UPDATE (handlers.context.Turn.save): the ORM's
+# flush of the same row cost about twice as much.
+_SAVE = (
+    update(_TABLE)
+    .where(
+        _CONVERSATIONS.chat == bindparam("key_chat"),
+        _CONVERSATIONS.user_id == bindparam("key_user"),
+    )
+    .values(
+        state=bindparam("new_state"),
+        data=bindparam("new_data"),
+        updated_at=bindparam("new_updated_at"),
+    )
 )
 
 
@@ -78,6 +99,65 @@ async def load_turn(
     )
     session.add(convo)
     return Loaded(user, convo, not group and found is not None)
+
+
+async def save_state(session: AsyncSession, convo: Conversation) -> None:
+    """Write the conversation's state and data as they are now (and when: updated_at, as the
+    ORM's onupdate would), in the session's transaction; the object is left as if loaded so."""
+    written = utcnow()
+    values = {
+        "key_chat": convo.chat,
+        "key_user": convo.user_id,
+        "new_state": convo.state,
+        "new_data": convo.data,
+        "new_updated_at": written,
+    }
+    connection = await session.connection()
+    dialect = connection.dialect
+    sync = connection.sync_connection
+    if sync is None:  # session.connection() has just connected it
+        raise RuntimeError("the session's connection is closed")
+    if dialect.name == "sqlite" or dialect.driver == "asyncpg":
+        # Straight on the driver, as models.search._fetch does: SQLAlchemy's execution layer
+        # cost more than the UPDATE itself. Values converted by the columns' own types.
+        sql, order, processors = _save_compiled(dialect)
+        arguments = [
+            processor(values[name]) if processor is not None else values[name]
+            for name, processor in zip(order, processors, strict=True)
+        ]
+        driver: Any = sync.connection.driver_connection
+        if dialect.name == "sqlite":
+            cursor = await driver.execute(sql, arguments)
+            await cursor.close()
+        else:
+            await driver.execute(sql, *arguments)
+    else:
+        await session.execute(_SAVE, values)
+    set_committed_value(convo, "updated_at", written)
+
+
+_SAVE_TYPES = {
+    "key_chat": _CONVERSATIONS.chat.type,
+    "key_user": _CONVERSATIONS.user_id.type,
+    "new_state": _CONVERSATIONS.state.type,
+    "new_data": _CONVERSATIONS.data.type,
+    "new_updated_at": _CONVERSATIONS.updated_at.type,
+}
+
+
+@lru_cache(maxsize=8)
+def _save_compiled(
+    dialect: Dialect,
+) -> tuple[str, tuple[str, ...], tuple[Callable[[Any], Any] | None, ...]]:
+    """_SAVE's SQL for this database, its parameters in order, and each one's conversion."""
+    compiled = _SAVE.compile(dialect=dialect)
+    order = tuple(compiled.positiontup or ())
+    if set(order) != set(_SAVE_TYPES):
+        raise RuntimeError(f"unexpected parameters of the conversation UPDATE: {order}")
+    processors = tuple(
+        _SAVE_TYPES[name].dialect_impl(dialect).bind_processor(dialect) for name in order
+    )
+    return compiled.string, order, processors
 
 
 async def forget_idle(session: AsyncSession, before: datetime) -> int:

@@ -79,3 +79,20 @@ async def test_long_idle_accounts_are_forgotten_with_everything_about_them(sessi
         assert [u.platform_id for u in (await session.scalars(select(User))).all()] == ["2"]
         assert (await session.scalars(select(Conversation))).all() == []
         assert (await session.get(Offer, offer.id)).owner_id is None  # the offer stays, unlinked
+
+
+async def test_a_dialogue_in_use_is_kept_with_what_the_turn_stored(sessions, places, now):
+    from .support import ChatDriver
+
+    chat = ChatDriver(sessions, places, now - timedelta(days=31), user="1")
+    await chat.say("Wernigerode")  # a search: its note is stored with the dialogue state
+    async with sessions() as session, session.begin():
+        convo = await session.scalar(select(Conversation))
+        assert "search" in convo.data
+        convo.updated_at = now - timedelta(days=31)  # then nobody wrote for a month …
+    chat.now = now
+    await chat.say("Quedlinburg")  # … until this turn
+    assert (await run_maintenance(sessions, now))["dialogues_forgotten"] == 0
+    async with sessions() as session:
+        convo = await session.scalar(select(Conversation))
+        assert "Quedlinburg" in str(convo.data["search"])

@@ -265,3 +265,35 @@ async def test_a_chat_is_paused_when_the_person_blocks_the_bot_and_resumed_when_
     await process(membership_update("left", "member", chat_id=-100777, group=True))
     assert not await paused("telegram:-100777")
     assert telegram.request.sent() == []  # nobody is written to about it
+
+
+async def test_private_messages_without_text_get_help_and_service_messages_nothing(telegram):
+    sticker = text_update("x", telegram.user_id)
+    message = sticker["message"]
+    del message["text"]
+    message["sticker"] = {
+        "file_id": "s1",
+        "file_unique_id": "u1",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    await telegram._process(sticker)
+    assert "So geht es" in telegram.request.last("sendMessage").text
+
+    for service in (
+        {"pinned_message": {"message_id": 1, "date": 0, "chat": message["chat"]}},
+        {"write_access_allowed": {}},
+    ):
+        update = text_update("x", telegram.user_id)
+        del update["message"]["text"]
+        update["message"].update(service)
+        await telegram._process(update)
+        assert not telegram.request.sent("sendMessage"), service
+
+    group = text_update("Wernigerode", telegram.user_id)
+    group["message"]["chat"] = {"id": -100, "type": "group", "title": "Verein"}
+    await telegram._process(group)
+    assert not telegram.request.sent("sendMessage")

@@ -28,6 +28,7 @@ from ..chats import chat_back, chat_left, queue_unsent, went_wrong
 from .admins import GroupAdmins
 from .convert import addressed_to, incoming
 from .messenger import SharedRateLimiter, retry_after_seconds
+from .private_filter import PRIVATE_CONVERSATION
 from .render import send
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,7 @@ def build_application(
     # In private chats anything but service messages reaches the core (a sticker or a voice
     # message gets the help text rather than silence); in groups only commands meant for us
     # (e.g. an admin's /wochenpost), never the members' conversation.
-    application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, on_update)
-    )
+    application.add_handler(MessageHandler(PRIVATE_CONVERSATION, on_update))
     application.add_handler(
         MessageHandler(filters.ChatType.GROUPS & filters.COMMAND, on_group_command)
     )

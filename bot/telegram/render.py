@@ -30,7 +30,7 @@ PHOTOS = ("image/png", "image/jpeg")  # shown in the chat itself (a map); anythi
 def inline_markup(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
-    return InlineKeyboardMarkup([[_inline_button(b.label, b.data) for b in row] for row in rows])
+    return _InlineKeyboard([[_inline_button(b.label, b.data) for b in row] for row in rows])
 
 
 @lru_cache(maxsize=4096)
@@ -38,6 +38,29 @@ def _inline_button(label: str, data: str) -> InlineKeyboardButton:
     """PTB's objects are immutable, and lists repeat the same filter and paging buttons (and
     popular meetings): each is built once, not for every message."""
     return InlineKeyboardButton(label[:64], callback_data=data[:64])
+
+
+@lru_cache(maxsize=4096)
+def _inline_button_dict(label: str, data: str) -> dict[str, object]:
+    return _inline_button(label, data).to_dict()
+
+
+class _InlineKeyboard(InlineKeyboardMarkup):
+    """An inline keyboard of _inline_button's buttons, put into the request as PTB would, from
+    each button's JSON made once: PTB's generic to_dict walked every button of every list
+    again (about a sixth of the adapter's time)."""
+
+    __slots__ = ()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, object]:
+        if not recursive or self.api_kwargs:
+            return super().to_dict(recursive)
+        return {
+            "inline_keyboard": [
+                [dict(_inline_button_dict(b.text, str(b.callback_data))) for b in row]
+                for row in self.inline_keyboard
+            ]
+        }
 
 
 def keyboard_markup(rows: tuple[tuple[Button, ...], ...]) -> ReplyKeyboardMarkup | None:
