@@ -116,6 +116,7 @@ class App:
             engine=self.engine,
             composers=outbox_composers(),
             batch=s.outbox_batch,
+            parallel=s.outbox_parallel,
             lease=timedelta(seconds=s.outbox_lease_seconds),
             max_attempts=s.outbox_max_attempts,
             clock=self.now,

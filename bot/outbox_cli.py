@@ -42,6 +42,9 @@ def add_parser(commands) -> None:
         "--lease", type=float, help="claim lease in seconds (NAHBAR_OUTBOX_LEASE_SECONDS)"
     )
     dispatch.add_argument("--batch", type=int, help="rows per claim (NAHBAR_OUTBOX_BATCH)")
+    dispatch.add_argument(
+        "--parallel", type=int, help="chats sent to at once (NAHBAR_OUTBOX_PARALLEL)"
+    )
     actions.add_parser(
         "plan",
         help="the coming week's weekly posts and alerts at the sending "
@@ -233,6 +236,7 @@ async def _dispatch(args, settings: Settings) -> int:
             engine=engine,
             composers=outbox_composers(),
             batch=args.batch or settings.outbox_batch,
+            parallel=args.parallel or settings.outbox_parallel,
             lease=timedelta(seconds=args.lease or settings.outbox_lease_seconds),
             max_attempts=settings.outbox_max_attempts,
         )

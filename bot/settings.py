@@ -56,6 +56,7 @@ class Settings(BaseSettings):
         2.0, ge=0.5, le=60, validation_alias="NAHBAR_OUTBOX_EVERY_SECONDS"
     )
     outbox_batch: int = Field(100, ge=1, le=1000, validation_alias="NAHBAR_OUTBOX_BATCH")
+    outbox_parallel: int = Field(4, ge=1, le=32, validation_alias="NAHBAR_OUTBOX_PARALLEL")
     outbox_lease_seconds: float = Field(
         60.0, ge=1, le=3600, validation_alias="NAHBAR_OUTBOX_LEASE_SECONDS"
     )

@@ -313,7 +313,8 @@ async def test_a_busy_chat_lets_other_chats_go_first(sessions, clock):
     )
     limiter = RateLimiter(overall_per_second=1000, chat_per_second=1, chat_burst=2)
     messenger = FakeMessenger()
-    d = dispatcher(sessions, clock, messenger, limiters={"telegram": limiter})
+    # One lane, so the order is the dispatcher's alone (several lanes take chats side by side).
+    d = dispatcher(sessions, clock, messenger, limiters={"telegram": limiter}, parallel=1)
     await d.drain()
     assert messenger.texts() == ["A0", "A1", "B"]  # chat 1's burst, then chat 2 without waiting
     found = await rows(sessions)
@@ -348,3 +349,53 @@ async def test_the_scheduler_runs_the_dispatcher_one_at_a_time(sessions, clock):
     assert set(jobs) == {"maintenance", "dispatcher", "reminders", "notices", "digests"}
     assert jobs["dispatcher"].max_instances == 1 and jobs["dispatcher"].coalesce
     assert jobs["dispatcher"].trigger.interval == timedelta(seconds=2)
+
+
+class SlowMessenger(FakeMessenger):
+    """Each delivery waits for the platform's answer; records how many were in flight at once
+    and whether one chat ever had two."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.in_flight: set[str] = set()
+        self.most_at_once = 0
+        self.chat_twice = False
+
+    async def deliver(self, chat_id, replies) -> None:
+        self.chat_twice |= chat_id in self.in_flight
+        self.in_flight.add(chat_id)
+        self.most_at_once = max(self.most_at_once, len(self.in_flight))
+        try:
+            await asyncio.sleep(0.01)
+            await super().deliver(chat_id, replies)
+        finally:
+            self.in_flight.discard(chat_id)
+
+
+async def test_several_chats_are_sent_to_at_once_each_chat_in_its_order(sessions, clock):
+    now = clock.now
+    for chat in range(12):
+        for n in range(3):
+            await queue(
+                sessions,
+                reply_row(f"{chat}-{n}", f"telegram:{chat}", f"Nachricht {n}", due_at=now),
+                now=now,
+            )
+    messenger = SlowMessenger()
+    assert await dispatcher(sessions, clock, messenger, parallel=4).drain() == 36
+    assert messenger.most_at_once == 4  # four lanes waited for the platform together
+    assert not messenger.chat_twice  # never two messages to one chat at the same time
+    for chat in range(12):
+        assert messenger.texts(str(chat)) == ["Nachricht 0", "Nachricht 1", "Nachricht 2"]
+    assert {r.status for r in (await rows(sessions)).values()} == {OutboxStatus.SENT}
+
+
+async def test_one_lane_sends_one_message_at_a_time(sessions, clock):
+    now = clock.now
+    for chat in range(5):
+        await queue(
+            sessions, reply_row(f"k{chat}", f"telegram:{chat}", "Hallo", due_at=now), now=now
+        )
+    messenger = SlowMessenger()
+    assert await dispatcher(sessions, clock, messenger, parallel=1).drain() == 5
+    assert messenger.most_at_once == 1 and len(messenger.delivered) == 5
