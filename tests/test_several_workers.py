@@ -225,11 +225,13 @@ async def _kill_under_load(api, database, tmp_path) -> None:
             await w.start()
             await w.wait_ready()
         api.deliver_by_webhook([w.webhook_url for w in workers], connections=6)
-        for chat in residents:
-            api.push_text(chat, "/hilfe")
         for round_ in range(3):
+            # Each round's residents write, and a worker is killed while it answers them (how
+            # fast the workers are does not matter: the load is new in every round).
+            for chat in residents[round_ * 80 : (round_ + 1) * 80]:
+                api.push_text(chat, "/hilfe")
             victim = workers[round_ % 2]
-            wanted = len(answers(api)) + rng.randint(10, 40)
+            wanted = round_ * 80 + rng.randint(10, 40)
             await api.wait_until(
                 lambda wanted=wanted: len(answers(api)) >= wanted, 60, "answers before the kill"
             )
