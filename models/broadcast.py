@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from .outbox import BULK, OutboxMessage, OutboxStatus, Outgoing, PausedChat
@@ -27,23 +27,52 @@ from .schedule import to_local, to_utc
 DEFAULT_RATES = {"telegram": 24.0, "matrix": 24.0}
 
 
-async def last_bulk_due(session: AsyncSession, platform: str) -> datetime | None:
-    """When the last bulk message queued for this platform is due."""
-    return await session.scalar(
-        select(func.max(OutboxMessage.due_at)).where(
-            OutboxMessage.status == OutboxStatus.QUEUED,
-            OutboxMessage.priority == BULK,
-            OutboxMessage.chat.like(f"{platform}:%"),
-        )
+_IN_A_RUN = timedelta(seconds=5)  # queued bulk closer than this to the next is one run
+
+
+def _bulk(platform: str) -> list[ColumnElement[bool]]:
+    return [
+        OutboxMessage.status == OutboxStatus.QUEUED,
+        OutboxMessage.priority == BULK,
+        OutboxMessage.chat.like(f"{platform}:%"),
+    ]
+
+
+async def last_bulk_due(
+    session: AsyncSession, platform: str, at: datetime | None = None
+) -> datetime | None:
+    """When the last bulk message queued for this platform is due; with `at`: the last of the
+    run of queued bulk going on at `at` (None when none is): a weekly post lined up for a
+    later hour does not hold back alerts due before it."""
+    if at is None:
+        return await session.scalar(select(func.max(OutboxMessage.due_at)).where(*_bulk(platform)))
+    last = await session.scalar(
+        select(func.max(OutboxMessage.due_at)).where(*_bulk(platform), OutboxMessage.due_at <= at)
     )
+    if last is None:
+        return None
+    following = await session.stream_scalars(
+        select(OutboxMessage.due_at)
+        .where(*_bulk(platform), OutboxMessage.due_at > last)
+        .order_by(OutboxMessage.due_at)
+        .execution_options(yield_per=5000)
+    )
+    async for due in following:  # the run goes on while the next is close behind
+        if due - last > _IN_A_RUN:
+            break
+        last = due
+    await following.close()
+    return last
 
 
 async def spread(
     session: AsyncSession, messages: Sequence[Outgoing], rates: Mapping[str, float] = DEFAULT_RATES
 ) -> tuple[list[Outgoing], int]:
     """The messages, each due at its turn: per platform one after the other at its rate, none
-    before its own due time, after the bulk already queued. Returns them and how many would
-    come due only after they are too late (they are dropped when their turn comes)."""
+    before its own due time, after the run of bulk queued that is going on then (not after
+    bulk lined up for later: both take turns within the rate when they meet). Returns them and
+    how many would come due only after they are too late (they are dropped when their turn
+    comes)."""
     by_platform: dict[str, list[Outgoing]] = defaultdict(list)
     for message in messages:
         by_platform[message.chat.partition(":")[0]].append(message)
@@ -55,9 +84,10 @@ async def spread(
             out.extend(group)
             continue
         step = timedelta(seconds=1 / rate)
-        queued = await last_bulk_due(session, platform)
+        group = sorted(group, key=lambda m: (m.due_at, m.key))
+        queued = await last_bulk_due(session, platform, at=group[0].due_at)
         cursor = queued + step if queued is not None else None
-        for message in sorted(group, key=lambda m: (m.due_at, m.key)):
+        for message in group:
             due = message.due_at if cursor is None else max(message.due_at, cursor)
             cursor = due + step
             if message.too_late_at is not None and due >= message.too_late_at:

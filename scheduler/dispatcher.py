@@ -110,6 +110,7 @@ class Dispatcher:
         self.clock = clock
         self.batch, self.lease, self.max_attempts = batch, lease, max_attempts
         self.parallel = max(1, parallel)
+        self.draining = False  # a pass is going on (scheduler.jobs.dispatch)
         self.backoff, self.max_backoff = backoff, max_backoff
         self._given_limiters = dict(limiters or {})
         self.limiters: dict[str, SendLimiter | None] = {}

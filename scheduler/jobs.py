@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -89,11 +90,24 @@ async def run_maintenance(
     return counts
 
 
-async def dispatch(dispatcher: Dispatcher, budget: float) -> None:
-    """One dispatcher pass. The budget ends it before the next pass is due, so APScheduler
-    never has to skip one; the rate limiter's buckets carry over the short gap, so a backlog
-    still drains at the full rate."""
-    await dispatcher.drain(budget)
+async def dispatch(dispatcher: Dispatcher, budget: float, running: _Running | None = None) -> None:
+    """Send what is due. A backlog (a weekly post, alerts) is sent in passes of up to `budget`
+    seconds one right after the other, with no pause between them (the rate limits have no
+    burst to make a pause up); the job triggered meanwhile finds the pass going on and returns
+    (the job may run twice at once for that). A stopping scheduler ends it after the pass."""
+    if dispatcher.draining:
+        return
+    dispatcher.draining = True
+    try:
+        while True:
+            started = time.monotonic()
+            await dispatcher.drain(budget)
+            if time.monotonic() - started < budget:
+                return  # ended before its time: nothing more was due
+            if running is not None and running.stopping:
+                return
+    finally:
+        dispatcher.draining = False
 
 
 # A scheduled job: a coroutine function, whatever it takes and returns.
@@ -106,6 +120,7 @@ class _Running:
 
     def __init__(self) -> None:
         self.tasks: set[asyncio.Task[Any]] = set()
+        self.stopping = False  # long jobs (the dispatcher's backlog) end after their pass
 
     def wrap(self, job: Job) -> Job:
         @functools.wraps(job)
@@ -127,6 +142,8 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, timeout: float = 15.0) -> 
         return
     scheduler.pause()
     running: _Running | None = getattr(scheduler, "nahbar_running", None)
+    if running is not None:
+        running.stopping = True
     if running is not None and running.tasks:
         await asyncio.wait(set(running.tasks), timeout=timeout)
     scheduler.shutdown(wait=False)
@@ -218,9 +235,14 @@ def build_scheduler(
         scheduler.add_job(
             running.wrap(dispatch),
             IntervalTrigger(seconds=dispatch_every, timezone=BERLIN),
-            args=[dispatcher, max(0.5, dispatch_every - 0.5)],
+            args=[dispatcher, max(0.5, dispatch_every - 0.5), running],
             id="dispatcher",
             next_run_time=datetime.now(BERLIN),  # what became due while we were down goes first
-            **{**JOB_DEFAULTS, "misfire_grace_time": max(1, int(dispatch_every))},
+            # Twice at once: the second finds a backlog being sent and returns (`dispatch`).
+            **{
+                **JOB_DEFAULTS,
+                "misfire_grace_time": max(1, int(dispatch_every)),
+                "max_instances": 2,
+            },
         )
     return scheduler

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from models import OutboxMessage, User, utcnow
-from models.broadcast import week
+from models.broadcast import spread, week
 from models.digests import Digest, plan_digests
 from models.outbox import BULK, URGENT, Outgoing, claim, enqueue
 
@@ -74,6 +74,31 @@ async def test_weekly_posts_are_lined_up_at_the_bulk_rate_after_their_slot(sessi
             await plan_digests(session, MONDAY_8 + timedelta(minutes=10), {"telegram": 10.0}) == 1
         )
     assert (await _due_times(sessions))[-1] == SLOT + timedelta(seconds=5.0)
+
+
+def _alert(n: int, due: datetime) -> Outgoing:
+    return Outgoing(
+        key=f"alert-{n}", chat=f"telegram:{20_000 + n}", kind="alert", payload={}, due_at=due
+    )
+
+
+async def test_alerts_due_before_a_weekly_post_lined_up_for_later_are_not_held_back(sessions):
+    await _subscribers(sessions, 50)
+    async with sessions() as session, session.begin():
+        await plan_digests(session, MONDAY_8, {"telegram": 10.0})  # 09:00 to 09:00:04.9
+    half_past_8 = SLOT - timedelta(minutes=30)
+    async with sessions() as session:
+        early, late = await spread(
+            session, [_alert(n, half_past_8) for n in range(3)], {"telegram": 10.0}
+        )
+        during, _ = await spread(
+            session, [_alert(9, SLOT + timedelta(seconds=2))], {"telegram": 10.0}
+        )
+    # Before the weekly post: at once, one after the other at the rate.
+    assert [m.due_at for m in early] == [half_past_8 + timedelta(seconds=s) for s in (0, 0.1, 0.2)]
+    assert late == 0
+    # While it is being sent: after its last message.
+    assert [m.due_at for m in during] == [SLOT + timedelta(seconds=5.0)]
 
 
 async def _subscribers_more(sessions) -> None:

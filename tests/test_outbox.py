@@ -24,6 +24,7 @@ from models.outbox import (
 from scheduler import Dispatcher, Drop, RateLimiter, build_scheduler
 from scheduler.compose import Composers, compose_reply
 from scheduler.delivery import Rejected, RetryAfter, TransientError, Unreachable
+from scheduler.jobs import dispatch
 
 from .outbox_fakes import Clock, FakeMessenger, outbox_dispatcher, queue, reply_row
 
@@ -343,12 +344,32 @@ async def test_erasure_removes_queued_messages_and_the_pause(sessions, clock, ch
         assert (await session.scalars(select(PausedChat))).all() == []
 
 
-async def test_the_scheduler_runs_the_dispatcher_one_at_a_time(sessions, clock):
+async def test_the_scheduler_runs_one_dispatcher_pass_at_a_time(sessions, clock):
     scheduler = build_scheduler(sessions, dispatcher=dispatcher(sessions, clock))
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {"maintenance", "dispatcher", "reminders", "notices", "digests"}
-    assert jobs["dispatcher"].max_instances == 1 and jobs["dispatcher"].coalesce
+    # A second run may start while a backlog is sent, and returns at once (next test).
+    assert jobs["dispatcher"].max_instances == 2 and jobs["dispatcher"].coalesce
     assert jobs["dispatcher"].trigger.interval == timedelta(seconds=2)
+
+
+async def test_a_backlog_is_sent_in_passes_without_a_pause_and_one_pass_at_a_time(sessions, clock):
+    now = clock.now
+    await queue(
+        sessions,
+        *(reply_row(f"k{i}", f"telegram:{i}", "Hallo", due_at=now) for i in range(25)),
+        now=now,
+    )
+    messenger = SlowMessenger()
+    d = dispatcher(sessions, clock, messenger, batch=5, parallel=1)
+    first = asyncio.create_task(dispatch(d, budget=0.02))
+    await asyncio.sleep(0.005)
+    await dispatch(d, budget=0.02)  # triggered while the first pass runs: leaves it to that one
+    assert d.draining and len(messenger.delivered) < 25
+    await first
+    # Many passes of 0.02 s, one after the other: everything went out in one job run.
+    assert len(messenger.delivered) == 25 and messenger.most_at_once == 1
+    assert not d.draining
 
 
 class SlowMessenger(FakeMessenger):
