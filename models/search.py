@@ -429,17 +429,18 @@ def _quota_cuts(rows: list[Any], depth: int) -> list[int]:
 
 
 async def _candidates(session: AsyncSession, q: Query, want: int) -> list[Any]:
-    """Rows inside the circle, in time order, enough to decide the first `want` results."""
+    """Rows inside the circle, in time order, enough to decide the first `want` results, from
+    walks that each stop after `depth` rows (PostgreSQL's `_laterals`; SQLite: `_merged_hits`)."""
     cells = cells_covering(q.lat, q.lon, q.radius_km)
     depth = max(want, 8)
     head = 2 * want + 8
     lat, lon, radius = q.lat, q.lon, q.radius_km
     outer, inner = radius * (1 + _MARGIN), radius * (1 - _MARGIN)
     while True:
-        rows, merged = await _fetch(session, q, cells, depth, head)
+        rows, _ = await _fetch(session, q, cells, depth, head)
         # Nothing at or after the horizon is certain yet: a cell that filled its quota may hold
         # more rows after its last one, and a stream cut at `head` rows may go on.
-        lasts = [] if merged else _quota_cuts(rows, depth)
+        lasts = _quota_cuts(rows, depth)
         if len(rows) >= head:
             lasts.append(rows[-1][STARTS_AT])
         horizon = min(lasts, default=None)
