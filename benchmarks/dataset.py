@@ -26,12 +26,12 @@ from sqlalchemy import JSON, func, insert, select
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import create_engine as create_sync_engine
 
-from models import Occurrence, Offer, OfferStatus
+from models import CellSpan, Occurrence, Offer, OfferStatus
 from models.accessibility import Wheelchair, YesNo
 from models.base import EpochSeconds, UTCDateTime
 from models.categories import CATEGORIES
 from models.db import alembic_config, create_engine, upgrade
-from models.occurrences import HORIZON, _rows
+from models.occurrences import HORIZON, _rows, add_rows
 from models.offers import Cost
 from models.schedule import MAX_DURATION, to_local
 from places import Gazetteer
@@ -190,7 +190,7 @@ async def _build_sqlite(path: Path, offers: int, seed: int) -> None:
             await conn.exec_driver_sql("PRAGMA synchronous=OFF")
             for offer_rows, occurrence_rows in generate(offers, seed, towns):
                 await conn.execute(insert(Offer), offer_rows)
-                await conn.execute(insert(Occurrence), occurrence_rows)
+                await add_rows(conn, occurrence_rows)
         async with engine.connect() as conn:
             await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
@@ -236,7 +236,7 @@ def _records(sqlite_path: Path, table) -> tuple[list[str], list[tuple]]:
     engine = create_sync_engine(f"sqlite:///{sqlite_path}")
     try:
         with engine.connect() as conn:
-            rows = conn.execute(select(table).order_by(table.c.id)).all()
+            rows = conn.execute(select(table).order_by(*table.primary_key.columns)).all()
     finally:
         engine.dispose()
     columns = [c.name for c in table.columns]
@@ -266,14 +266,15 @@ async def load_postgres(url: str, sqlite_path: Path) -> float:
         host=u.host, port=u.port, user=u.username, password=u.password, database=u.database
     )
     try:
-        for table in (Offer.__table__, Occurrence.__table__):
+        for table in (Offer.__table__, Occurrence.__table__, CellSpan.__table__):
             columns, records = _records(sqlite_path, table)
             async with conn.transaction():
                 await conn.copy_records_to_table(table.name, records=records, columns=columns)
-            await conn.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                f"(SELECT max(id) FROM {table.name}))"
-            )
+            if "id" in table.c:
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                    f"(SELECT max(id) FROM {table.name}))"
+                )
         await conn.execute("VACUUM ANALYZE offers")
         await conn.execute("VACUUM ANALYZE occurrences")
         for table in ("offers", "occurrences"):

@@ -16,12 +16,13 @@ from . import (  # noqa: F401  (their tables join the metadata)
     web_login,
 )
 from .base import Base, utcnow
-from .offers import Cost, Occurrence, Offer, OfferStatus
+from .offers import CellSpan, Cost, Occurrence, Offer, OfferStatus
 from .outbox import OutboxMessage, OutboxStatus, PausedChat
 from .users import Conversation, User
 
 __all__ = [
     "Base",
+    "CellSpan",
     "Conversation",
     "Cost",
     "Occurrence",

@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from .base import rowcount, utcnow
-from .offers import Occurrence, Offer, OfferStatus
+from .offers import CellSpan, Occurrence, Offer, OfferStatus
 from .schedule import MAX_DURATION
 
 HORIZON = timedelta(days=62)  # details show the next dates, search looks 14 days ahead
@@ -41,6 +42,33 @@ def _rows(
     ]
 
 
+async def add_rows(executor: AsyncSession | AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Insert occurrence rows (as `_rows` makes them), and widen their cells' spans to the
+    longest of them in the same transaction: the nearby search looks back that far
+    (models.offers.CellSpan). Every writer of occurrences goes through here."""
+    if not rows:
+        return
+    await executor.execute(insert(Occurrence), rows)
+    longest: dict[int, int] = {}
+    for row in rows:
+        seconds = int((row["ends_at"] - row["starts_at"]).total_seconds())
+        if seconds > longest.get(row["cell"], -1):
+            longest[row["cell"]] = seconds
+    dialect = (
+        executor.get_bind().dialect if isinstance(executor, AsyncSession) else executor.dialect
+    )
+    upsert = (postgresql if dialect.name == "postgresql" else sqlite).insert(CellSpan)
+    statement = upsert.on_conflict_do_update(
+        index_elements=[CellSpan.cell],
+        set_={"longest": upsert.excluded.longest},
+        where=upsert.excluded.longest > CellSpan.longest,  # only ever grows
+    )
+    # In cell order: two transactions widening the same cells lock them in the same order.
+    await executor.execute(
+        statement, [{"cell": cell, "longest": longest[cell]} for cell in sorted(longest)]
+    )
+
+
 async def refresh(session: AsyncSession, offer: Offer, now: datetime | None = None) -> int:
     """Rebuild the coming occurrences of one offer after it changed; returns how many exist."""
     return await refresh_many(session, [offer], now)
@@ -65,8 +93,7 @@ async def refresh_many(
             continue
         rows += _rows(offer, now - MAX_DURATION, until, now)
         offer.materialised_until = until
-    if rows:
-        await session.execute(insert(Occurrence), rows)
+    await add_rows(session, rows)
     return len(rows)
 
 
@@ -85,9 +112,8 @@ async def extend_horizon(session: AsyncSession, now: datetime | None = None) -> 
         start = offer.materialised_until or now - MAX_DURATION
         start = max(start, now - MAX_DURATION)
         rows = _rows(offer, start, until, now)
-        if rows:
-            await session.execute(insert(Occurrence), rows)
-            added += len(rows)
+        await add_rows(session, rows)
+        added += len(rows)
         offer.materialised_until = until
     return added
 

@@ -198,3 +198,18 @@ class Occurrence(Base):
             longitude=offer.longitude,
             category=offer.category,
         )
+
+
+class CellSpan(Base):
+    """The longest gathering (seconds) ever listed in a geo cell's occurrences.
+
+    A search from `start` must also find gatherings that began earlier and are still running;
+    walking each cell from start minus this span, not minus MAX_DURATION (24 hours), reads only
+    the rows that can be running then. It only grows (models.occurrences writes it with the
+    occurrences, in the same transaction), so it is never shorter than what the cell holds.
+    """
+
+    __tablename__ = "cell_spans"
+
+    cell: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    longest: Mapped[int] = mapped_column(Integer)  # seconds

@@ -34,6 +34,7 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    literal,
     literal_column,
     select,
     true,
@@ -49,7 +50,7 @@ from places.geo import GREAT_CIRCLE_RADIUS_KM, great_circle_km
 from .accessibility import STEP_FREE
 from .base import from_epoch
 from .geo import MAX_CELLS, MAX_RADIUS_KM, bounding_box, cells_covering
-from .offers import Occurrence, Offer
+from .offers import CellSpan, Occurrence, Offer
 from .schedule import MAX_DURATION
 
 _EARTH_KM = 6371.0088
@@ -110,6 +111,8 @@ def _exact_km(q: Query, lat: float, lon: float) -> float:
 
 _table = Occurrence.__table__
 _offers = Offer.__table__
+_spans = CellSpan.__table__
+_MAX_SECONDS = int(MAX_DURATION.total_seconds())
 # Columns of a candidate row, as the statement returns them.
 ID, OFFER_ID, STARTS_AT, ENDS_AT, LATITUDE, LONGITUDE, CELL, TITLE, CATEGORY, PLACE = range(10)
 PLANAR = 10  # merged statement only: the planar squared distance in degrees² (`_planar`)
@@ -130,8 +133,22 @@ def step_free(query: Query) -> Query:
     return replace(query, wheelchair=STEP_FREE)
 
 
-def _part(cell: ColumnElement[int], categories: int, wheelchair: int) -> Select[Any]:
-    """One cell's rows in the window and the bounding box, as its covering index holds them."""
+def _look_back(span: ColumnElement[int] | Select[Any]) -> ColumnElement[int]:
+    """Where a cell's walk begins: `start` minus the longest gathering listed in the cell
+    (models.offers.CellSpan; a cell without one: MAX_DURATION), so gatherings still running at
+    `start` are found without reading the whole day before (at 1,000,000 offers that was a
+    quarter of a search's SQL time, half of it at p90)."""
+    longest = span.scalar_subquery() if isinstance(span, Select) else span
+    return bindparam("start", type_=BigInteger) - func.coalesce(
+        longest, literal(_MAX_SECONDS, BigInteger)
+    )
+
+
+def _part(
+    cell: ColumnElement[int], categories: int, wheelchair: int, lower: ColumnElement[int]
+) -> Select[Any]:
+    """One cell's rows in the window and the bounding box, as its covering index holds them;
+    `lower`: the earliest start time that can matter in this cell (`_look_back`)."""
     o, f = _table.c, _offers.c
     part = select(
         o.id,
@@ -143,7 +160,7 @@ def _part(cell: ColumnElement[int], categories: int, wheelchair: int) -> Select[
         o.cell,
     ).where(
         o.cell == cell,
-        _epoch(o.starts_at) >= bindparam("earliest", type_=BigInteger),
+        _epoch(o.starts_at) >= lower,
         _epoch(o.starts_at) < bindparam("end", type_=BigInteger),
         _epoch(o.ends_at) > bindparam("start", type_=BigInteger),
         o.latitude.between(bindparam("min_lat", type_=Float), bindparam("max_lat", type_=Float)),
@@ -199,7 +216,12 @@ def _union(
     planar = _planar()
     parts = []
     for n in range(cells):
-        part = _part(bindparam(f"cell{n}", type_=Integer), categories, wheelchair)
+        cell = bindparam(f"cell{n}", type_=Integer)
+        # The later of `earliest` (the walk resumed from a start time) and the cell's look-back:
+        # SQLite computes the subquery once and starts the index walk there.
+        span = select(_spans.c.longest).where(_spans.c.cell == cell)
+        lower = func.max(bindparam("earliest", type_=BigInteger), _look_back(span))
+        part = _part(cell, categories, wheelchair, lower)
         if by_distance:
             part = part.add_columns(planar.label("planar")).where(
                 planar <= bindparam("max_planar", type_=Float)
@@ -243,7 +265,7 @@ def _laterals(categories: int, wheelchair: int) -> Select[Any]:
     array = cast(bindparam("cells", type_=String), ARRAY(Integer))
     cells = func.unnest(array).table_valued("cell").render_derived(name="cells")
     walk = (
-        _part(cells.c.cell, categories, wheelchair)
+        _part(cells.c.cell, categories, wheelchair, _look_back(_spans.c.longest))
         .order_by(_table.c.starts_at)
         .limit(bindparam("depth", type_=Integer))
         .lateral("walk")
@@ -253,6 +275,7 @@ def _laterals(categories: int, wheelchair: int) -> Select[Any]:
     walked = (
         select(walk)
         .select_from(cells)
+        .outerjoin(_spans, _spans.c.cell == cells.c.cell)
         .join(walk, true())
         .order_by(walk.c.starts_at, walk.c.id)
         .limit(bindparam("head", type_=Integer))

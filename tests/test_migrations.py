@@ -6,7 +6,7 @@ from datetime import UTC
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import make_url
 
 from models import Base
@@ -125,15 +125,21 @@ async def test_upgrade_and_downgrade_all_the_way_keep_working(database_url, tmp_
         await engine.dispose()
 
 
+# One offer as the schema has it from revision 0009 on (:id, :d description, :s source).
+_OFFER_SINCE_0009 = text(
+    "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
+    " place_name, latitude, longitude, cost, price, contact, status, is_example, starts_local,"
+    " duration_minutes, rrule, exdates, created_at, updated_at, review_note, source)"
+    " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, 'free', '', '',"
+    " 'published', false, '2026-12-01 15:00:00', 120, NULL, '[]', '2026-01-01 00:00:00',"
+    " '2026-01-01 00:00:00', '', :s)"
+)
+
+
 async def test_imported_offers_that_never_said_free_become_not_stated(database_url, tmp_path):
     from sqlalchemy import text
 
     engine = await _fresh_engine(database_url, tmp_path)
-    columns = (
-        "INSERT INTO offers (id, title, description, category, organiser, venue_name, address,"
-        " place_name, latitude, longitude, cost, price, contact, status, is_example, starts_local,"
-        " duration_minutes, rrule, exdates, created_at, updated_at, review_note, source)"
-    )
     try:
         await upgrade(engine, "0009")
         async with engine.begin() as connection:
@@ -143,13 +149,7 @@ async def test_imported_offers_that_never_said_free_become_not_stated(database_u
                 (3, "Kaffee und Kuchen", None),
             ):
                 await connection.execute(
-                    text(
-                        columns
-                        + " VALUES (:id, 'Café', :d, 'cafe', '', '', '', 'Thale', 51.7, 11.0, "
-                        "'free', '', '', 'published', false, '2026-12-01 15:00:00', 120, NULL, "
-                        "'[]', '2026-01-01 00:00:00', '2026-01-01 00:00:00', '', :s)"
-                    ),
-                    {"id": offer_id, "d": description, "s": source},
+                    _OFFER_SINCE_0009, {"id": offer_id, "d": description, "s": source}
                 )
         await upgrade(engine)
         async with engine.connect() as connection:
@@ -158,5 +158,33 @@ async def test_imported_offers_that_never_said_free_become_not_stated(database_u
             ).all()
         # Only the imported one whose text never said free; what an organiser chose is kept.
         assert [tuple(c) for c in costs] == [(1, "not_stated"), (2, "free"), (3, "free")]
+    finally:
+        await engine.dispose()
+
+
+async def test_cell_spans_are_filled_from_the_occurrences_there_are(database_url, tmp_path):
+    """0017: each cell's longest gathering comes from its occurrences, so a search right after
+    the upgrade still finds what is running."""
+    from sqlalchemy import text
+
+    engine = await _fresh_engine(database_url, tmp_path)
+    try:
+        await upgrade(engine, "0016")
+        async with engine.begin() as connection:
+            await connection.execute(_OFFER_SINCE_0009, {"id": 1, "d": "", "s": None})
+            for cell, starts, ends in ((7, 1000, 4600), (7, 9000, 9000 + 36000), (9, 0, 60)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO occurrences (offer_id, starts_at, ends_at, cell, latitude,"
+                        " longitude, category) VALUES (1, :s, :e, :c, 51.7, 11.0, 'cafe')"
+                    ),
+                    {"s": starts, "e": ends, "c": cell},
+                )
+        await upgrade(engine)
+        async with engine.connect() as connection:
+            spans = (
+                await connection.execute(text("SELECT cell, longest FROM cell_spans ORDER BY cell"))
+            ).all()
+        assert [tuple(s) for s in spans] == [(7, 36000), (9, 60)]
     finally:
         await engine.dispose()

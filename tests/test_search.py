@@ -10,7 +10,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from models import Occurrence, OfferStatus
+from models import Occurrence, Offer, OfferStatus, occurrences
 from models.schedule import to_local
 from models.search import Query, nearby
 
@@ -112,6 +112,39 @@ async def test_time_windows(sessions, now):
         "in six days",
     ]
     assert len(await search(sessions, window(14))) == 4
+
+
+async def test_a_long_gathering_still_running_is_found_after_short_ones_in_its_cell(sessions, now):
+    """Each cell is walked back only as far as its longest gathering (models.offers.CellSpan):
+    a ten-hour one published later in a cell of two-hour ones must widen that, not be missed."""
+    from models import CellSpan
+
+    today_local = to_local(now)  # Wednesday 10:00 in Berlin
+    await add_offer(sessions, now, title="two hours", starts_local=today_local.replace(hour=9))
+    await add_offer(
+        sessions,
+        now,
+        title="all day",
+        starts_local=today_local.replace(hour=1),
+        duration_minutes=600,
+        latitude=LAT + 0.5 * KM_LAT,
+    )
+    hits = await search(sessions, week(now))
+    assert [(h.title, to_local(h.starts_at).hour) for h in hits[:2]] == [
+        ("all day", 1),
+        ("two hours", 9),
+    ]
+    async with sessions() as session:
+        spans = (await session.scalars(select(CellSpan.longest))).all()
+    assert spans == [600 * 60]
+    # Shortened again, the span stays (it only grows): nothing that runs is ever cut off.
+    async with sessions() as session, session.begin():
+        offer = await session.scalar(select(Offer).where(Offer.title == "all day"))
+        offer.duration_minutes = 60
+        await occurrences.refresh(session, offer, now)
+    async with sessions() as session:
+        assert (await session.scalars(select(CellSpan.longest))).all() == [600 * 60]
+    assert [h.title for h in (await search(sessions, week(now)))[:1]] == ["two hours"]
 
 
 async def test_weekly_offer_appears_at_its_real_next_dates(sessions, now):
