@@ -62,6 +62,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
 from bot.telegram import build_application
+from handlers import understanding
 from handlers.core import Nahbar
 from handlers.i18n import Translator
 from handlers.services import Services
@@ -376,6 +377,7 @@ def profile_summary(profiler: cProfile.Profile, n: int) -> tuple[dict, str]:
 
 async def measure(args, db_path: Path) -> dict:
     gazetteer = Gazetteer.load()
+    understanding.warm_up()  # the reader's dictionaries, as `nahbar run` loads them at start
     warmup, actions = workload(gazetteer, args.updates, args.users, args.seed)
     texts = Replies()
 
