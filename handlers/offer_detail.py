@@ -13,7 +13,6 @@ from models.listing import next_dates, visible_offer
 from models.reminders import reminder_for
 from places.geo import great_circle_km
 from places.text import fold
-from publish.calendar import offer_calendar
 
 from . import companion_lines, current_search
 from .buttons import ButtonData, Id
@@ -117,6 +116,8 @@ async def calendar(turn: Turn, pressed: OfferCalendar) -> list[Reply]:
     offer = await visible_offer(turn.session, pressed.offer)
     if offer is None:
         return _gone(turn)
+    from publish.calendar import offer_calendar  # icalendar: when a file is asked for
+
     t = turn.t
     content = offer_calendar(offer, turn.now, description=_plain_description(turn, offer))
     if offer.rrule:

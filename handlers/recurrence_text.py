@@ -16,7 +16,6 @@ from typing import NamedTuple
 
 from babel.dates import format_date, get_day_names, get_month_names
 from dateutil.rrule import rrulestr
-from icalendar import vRecur
 
 from models.schedule import to_local
 
@@ -148,6 +147,8 @@ class _Parts(NamedTuple):
 
 def _parts(rule: str, start: datetime | None) -> _Parts | None:
     """The parts of a rule words can say, or None for anything unusual."""
+    from icalendar import vRecur  # when a rule is first described, not at every start
+
     try:
         recur = vRecur.from_ical(rule)
         if not recur or set(recur) - _KNOWN_PARTS or ("COUNT" in recur and "UNTIL" in recur):

@@ -20,8 +20,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-import segno
-import typst
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.formatting import day, when
@@ -108,6 +106,9 @@ async def make_notice(
         "newsletter": newsletter,
         "has_qr": bool(link),
     }
+    import segno  # when a notice is made, not at every start of the bot (40 ms)
+    import typst
+
     svg = io.BytesIO()
     segno.make(link or "https://", error="m").save(
         svg, kind="svg", scale=10, border=4, xmldecl=False

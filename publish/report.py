@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import typst
 from babel.dates import format_date
 
 from handlers.i18n import Translator
@@ -32,6 +31,8 @@ PICTURE = Path(__file__).with_name("picture.typ")
 
 
 def _typst(template: Path, data: dict, svg: str, fmt: str, ppi: int = 144) -> bytes:
+    import typst  # when a picture is made, not at every start of the bot
+
     inputs = {"data": json.dumps(data, ensure_ascii=False), "map": svg}
     return typst.compile(
         str(template),

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import simplemma
-
 from places.text import fold
 
 
 def warm_up() -> None:
+    import simplemma  # here and below: loaded with the first message, not at every start
+
     simplemma.is_known("Haus", lang="de", low_memory=True)
 
 
 @lru_cache(maxsize=8192)
 def lemma(word: str) -> str:
     """The folded German lemma of a word as typed."""
+    import simplemma
+
     try:
         return fold(simplemma.lemmatize(word, lang="de", low_memory=True))
     except (ValueError, TypeError):
@@ -30,6 +32,8 @@ def lemma(word: str) -> str:
 @lru_cache(maxsize=8192)
 def is_word(word: str) -> bool:
     """Does the German dictionary know this word (as typed, or in lower case)?"""
+    import simplemma
+
     try:
         return simplemma.is_known(word, lang="de", low_memory=True) or simplemma.is_known(
             word.lower(), lang="de", low_memory=True
