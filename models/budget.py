@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import Float, String, case, delete, select
+from sqlalchemy import Float, String, bindparam, case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,15 +40,12 @@ def _insert(connection: AsyncConnection) -> Callable[..., Any]:
     return postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
 
 
-async def take_slot(
-    connection: AsyncConnection, key: str, now: float, interval: float, burst: int = 1
-) -> tuple[float, float]:
-    """Take the next slot of `key` (one message every `interval` seconds, `burst` at once after
-    a pause); returns when that message may go (epoch seconds, `now` or later) and when the
-    next slot after it comes."""
-    statement = (
-        _insert(connection)(SendSlot)
-        .values(chat=key, next_at=now + interval)
+def _take(insert: Callable[..., Any]) -> Any:
+    """take_slot's upsert for one database, with its values as parameters."""
+    now, interval = bindparam("now", type_=Float), bindparam("interval", type_=Float)
+    return (
+        insert(SendSlot)
+        .values(chat=bindparam("key"), next_at=now + interval)
         .on_conflict_do_update(
             index_elements=["chat"],
             set_={
@@ -57,7 +54,22 @@ async def take_slot(
         )
         .returning(SendSlot.next_at)
     )
-    following = (await connection.execute(statement)).scalar_one()
+
+
+# Built once: every message sent takes two or three slots, and building the statement each
+# time cost more than running it (about 0.1 ms each, found with py-spy under `--only load`).
+_TAKE = {postgresql.insert: _take(postgresql.insert), sqlite.insert: _take(sqlite.insert)}
+
+
+async def take_slot(
+    connection: AsyncConnection, key: str, now: float, interval: float, burst: int = 1
+) -> tuple[float, float]:
+    """Take the next slot of `key` (one message every `interval` seconds, `burst` at once after
+    a pause); returns when that message may go (epoch seconds, `now` or later) and when the
+    next slot after it comes."""
+    statement = _TAKE[_insert(connection)]
+    values = {"key": key, "now": now, "interval": interval}
+    following = (await connection.execute(statement, values)).scalar_one()
     tolerance = (burst - 1) * interval
     return max(now, following - interval - tolerance), max(now, following - tolerance)
 

@@ -29,7 +29,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, String, Text, delete, func, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    Index,
+    String,
+    Text,
+    bindparam,
+    delete,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
@@ -224,26 +237,40 @@ async def count_in(session: AsyncSession, chats: Sequence[str]) -> int:
     )
 
 
+# Built once, as budget._TAKE: each update marks its message answered.
+_ANSWERED = (
+    update(InboxMessage)
+    .where(InboxMessage.event_id == bindparam("event"), InboxMessage.answered_at.is_(None))
+    .values(
+        answered_at=bindparam("now"),
+        text=None,
+        latitude=None,
+        longitude=None,
+        payload=None,
+        claimed_by=None,
+        claimed_until=None,
+        sealed=None,
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 async def mark_answered(session: AsyncSession, event_id: str, now: datetime | None = None) -> bool:
     """The answer has been handed over: never answer again, and forget what it said."""
-    result = await session.execute(
-        update(InboxMessage)
-        .where(InboxMessage.event_id == event_id, InboxMessage.answered_at.is_(None))
-        .values(
-            answered_at=now or utcnow(),
-            text=None,
-            latitude=None,
-            longitude=None,
-            payload=None,
-            claimed_by=None,
-            claimed_until=None,
-            sealed=None,
-        )
-    )
+    result = await session.execute(_ANSWERED, {"event": event_id, "now": now or utcnow()})
     return bool(rowcount(result))
 
 
 # --- pushed messages, answered by whichever worker took them in --------------------------------
+
+
+# Built once per database (each pushed update is taken in): the row comes as parameters.
+_TAKE_IN = {
+    insert: insert(InboxMessage)
+    .on_conflict_do_nothing(index_elements=["event_id"])
+    .returning(InboxMessage.id)
+    for insert in (postgresql.insert, sqlite.insert)
+}
 
 
 async def take_in(
@@ -254,12 +281,7 @@ async def take_in(
     platform sent it again and the worker that took it first is gone (its claim ran out). A
     message answered already, or in the hands of a live worker, is not answered again."""
     row = {**_row(item), "claimed_by": worker, "claimed_until": until}
-    added = await session.execute(
-        _insert(session)(InboxMessage)
-        .values(row)
-        .on_conflict_do_nothing(index_elements=["event_id"])
-        .returning(InboxMessage.id)
-    )
+    added = await session.execute(_TAKE_IN[_insert(session)], row)
     if added.first() is not None:
         return True
     taken = await session.execute(
