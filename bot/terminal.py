@@ -19,6 +19,7 @@ from typing import TextIO
 
 from contracts.delivery import RetryAfter
 from contracts.messages import SHARE_TYPED, Incoming, Reply, plain_text
+from handlers import understanding
 from handlers.choices import label_without_number, numbered
 from handlers.i18n import Translator, normalise_language
 from scheduler import stop_scheduler
@@ -144,6 +145,16 @@ async def run_terminal(
         chat = TerminalChat(app.core, out, user=user)
         # The address now, the pages after the first prompt (aiohttp need not hold it up).
         site = await app.start_web(deferred=True)
+
+        def after_prompt() -> None:
+            if site is not None:
+                site.start()
+            if _interactive(stdin):
+                # While the person types, not when they have sent their first words (0.6 s).
+                threading.Thread(
+                    target=understanding.warm_up, name="reader-warm-up", daemon=True
+                ).start()
+
         scheduler = app.scheduler(TerminalMessenger(chat))
         scheduler.start()
         try:
@@ -156,7 +167,7 @@ async def run_terminal(
                     out,
                     named=user is not None,
                     web=site.url if site else None,
-                    after_prompt=site.start if site else None,
+                    after_prompt=after_prompt,
                 )
         finally:
             await stop_scheduler(scheduler)
@@ -207,6 +218,14 @@ async def _converse(
             return
         if line.strip():
             await chat.say(line)
+
+
+def _interactive(stdin: TextIO) -> bool:
+    """Someone at a terminal (not a pipe, whose lines are all there at once)."""
+    try:
+        return stdin.isatty()
+    except (AttributeError, ValueError):  # a closed or stand-in stream
+        return False
 
 
 def _read_lines(stdin: TextIO) -> asyncio.Queue[str | None]:
