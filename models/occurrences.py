@@ -20,6 +20,7 @@ from .schedule import MAX_DURATION
 HORIZON = timedelta(days=62)  # details show the next dates, search looks 14 days ahead
 KEEP_ENDED = timedelta(days=1)
 _CHUNK = 500  # offer ids per DELETE: well below every driver's parameter limit
+_BATCH = 5000  # occurrence rows written at once by the daily extension
 
 
 def _rows(
@@ -108,14 +109,18 @@ async def extend_horizon(session: AsyncSession, now: datetime | None = None) -> 
         )
     )
     added = 0
+    pending: list[dict[str, Any]] = []
     for offer in due:
         start = offer.materialised_until or now - MAX_DURATION
         start = max(start, now - MAX_DURATION)
-        rows = _rows(offer, start, until, now)
-        await add_rows(session, rows)
-        added += len(rows)
+        pending += _rows(offer, start, until, now)
         offer.materialised_until = until
-    return added
+        if len(pending) >= _BATCH:  # a few statements per batch, not two per offer
+            added += len(pending)
+            await add_rows(session, pending)
+            pending = []
+    await add_rows(session, pending)
+    return added + len(pending)
 
 
 async def purge_ended(session: AsyncSession, now: datetime | None = None) -> int:
